@@ -1,0 +1,309 @@
+import type { Json } from '../json.js';
+import type { NodeRecord } from '../model/node-record.js';
+import type { Schedule, ScheduleState } from '../model/schedule.js';
+import type { Task, TaskEvent, TaskState } from '../model/task.js';
+
+/**
+ * What a datastore can do beyond the interface. Shared code branches on these flags, never on
+ * a dialect's name.
+ */
+export interface DatastoreCapabilities {
+  /** Several processes can share it (false for the in-memory store). */
+  shared: boolean;
+  /** Claims skip rows locked by a concurrent claim instead of waiting. */
+  skipLocked: boolean;
+}
+
+/**
+ * Every datastore method takes an optional `now`: an instant (epoch ms) that replaces the
+ * database clock inside the statement, as River's `coalesce(@now, now())` does. Production
+ * code leaves it out, so that lease expiry and due-ness are judged by the database's own clock;
+ * tests pin it.
+ */
+export interface ClockParams {
+  /** Replaces the database clock in this call; tests only. */
+  now?: number;
+}
+
+/** A task to insert while peeling. */
+export interface NewTask {
+  /** Primary key. */
+  id: string;
+  /** The fire time. */
+  fireAt: number;
+  /** Last fire time a collapsed row stands for, else null. */
+  spanEndAt: number | null;
+  /** Fire times the row stands for. */
+  spanCount: number;
+  /** Earliest start (fire time + jitter). */
+  dueAt: number;
+  /** Starting deadline, or null. */
+  deadlineAt: number | null;
+  /** `pending`, or a terminal ledger state (`missed`, `coalesced`, `skipped`). */
+  state: TaskState;
+  /** Why, for ledger rows. */
+  reason: string | null;
+}
+
+/** Input of {@link Datastore.schedulePeel}. */
+export interface SchedulePeelParams extends ClockParams {
+  /** The schedule being peeled. */
+  scheduleId: string;
+  /** Lease owner that claimed it. */
+  owner: string;
+  /** Fence returned by the claim. */
+  fence: number;
+  /** Tasks to insert; one that already exists for its (schedule, fire time) is left alone. */
+  tasks: NewTask[];
+  /** The schedule's new next fire time (null: none, or waiting for a run to end). */
+  nextFireAt: number | null;
+  /** Id of a task whose start (`on-start`) or end (`on-end`) must come before the next peel, or null. */
+  gateTaskId: string | null;
+  /** Node id, recorded in task events. */
+  nodeId: string;
+}
+
+/** Result of {@link Datastore.schedulePeel}. */
+export interface SchedulePeelResult {
+  /** False when the lease was lost: nothing was written. */
+  ok: boolean;
+  /** Tasks actually inserted (duplicates left out). */
+  created: Task[];
+}
+
+/** Input of {@link Datastore.taskClaimDue}. */
+export interface TaskClaimDueParams extends ClockParams {
+  /** Lease owner. */
+  owner: string;
+  /** Node id, recorded on the task and in its events. */
+  nodeId: string;
+  /** At most this many tasks are started (free worker slots). */
+  limit: number;
+  /** Lease length. */
+  leaseMs: number;
+  /** Only tasks of these executors are claimed. */
+  executors: string[];
+}
+
+/** Result of {@link Datastore.taskClaimDue}. */
+export interface TaskClaimDueResult {
+  /** Tasks now `running` under this owner's lease, fence and attempt incremented. */
+  started: Task[];
+  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy) or `missed` (past their deadline). */
+  settled: Task[];
+}
+
+/** A lease a node holds on a running task. */
+export interface TaskLease {
+  /** Task id. */
+  taskId: string;
+  /** Fence of the claim. */
+  fence: number;
+}
+
+/** Input of {@link Datastore.taskRenewLeases}. */
+export interface TaskRenewLeasesParams extends ClockParams {
+  /** Lease owner. */
+  owner: string;
+  /** Leases to renew. */
+  leases: TaskLease[];
+  /** New lease length from now. */
+  leaseMs: number;
+}
+
+/** Result of {@link Datastore.taskRenewLeases}. */
+export interface TaskRenewLeasesResult {
+  /** Task ids whose lease was renewed. */
+  renewed: string[];
+  /** Task ids whose lease is lost (expired, or taken with a newer fence): abort them. */
+  lost: string[];
+  /** Task ids renewed that have a cancel request. */
+  cancelRequested: string[];
+  /** New expiry, database clock. */
+  expiresAt: number;
+}
+
+/**
+ * How an attempt ended. `pending` hands the task back (a retry with `dueAt`, or a graceful
+ * stop); every other state is terminal.
+ */
+export type TaskOutcome =
+  | { state: 'completed'; result: Json | null; reason: string | null }
+  | { state: 'failed'; error: string; reason: string | null }
+  | { state: 'cancelled'; error: string | null; reason: string | null }
+  | { state: 'pending'; dueAt: number; error: string | null; countFailure: boolean; reason: string | null };
+
+/** Input of {@link Datastore.taskFinish}. */
+export interface TaskFinishParams extends ClockParams {
+  /** Task id. */
+  taskId: string;
+  /** Lease owner. */
+  owner: string;
+  /** Fence of the claim. */
+  fence: number;
+  /** Node id, for the task event. */
+  nodeId: string;
+  /** The outcome. */
+  outcome: TaskOutcome;
+}
+
+/** Input of {@link Datastore.taskRepairExpired}. */
+export interface TaskRepairExpiredParams extends ClockParams {
+  /** Node id doing the repair, recorded in events. */
+  nodeId: string;
+  /** At most this many tasks. */
+  limit: number;
+}
+
+/** A task that repair moved on, and what it became. */
+export interface RepairedTask {
+  /** The task after repair (`pending` for a rerun, `abandoned` under at-most-once). */
+  task: Task;
+  /** The node whose lease expired. */
+  previousOwner: string | null;
+}
+
+/** Filters of {@link Datastore.taskList}. */
+export interface TaskListParams {
+  /** Only this schedule's tasks. */
+  scheduleId?: string;
+  /** Only tasks in these states. */
+  states?: TaskState[];
+  /** At most this many, newest fire time first. @defaultValue 100 */
+  limit?: number;
+}
+
+/**
+ * The shared persistence of a cluster. Every method is atomic as its TSDoc states: one
+ * statement, or one short transaction that holds no lock across executor work or the network.
+ * Every write to a leased row is conditional on the writer's lease (owner, fence, expiry by
+ * the database clock); a write that matches nothing changes nothing and says so.
+ */
+export interface Datastore {
+  /** What this store can do. */
+  readonly capabilities: DatastoreCapabilities;
+
+  /** The database clock, epoch ms. One statement. */
+  clockNow(): Promise<number>;
+
+  /** Closes connections. Idempotent. */
+  close(): Promise<void>;
+
+  /**
+   * Inserts a schedule. Atomic: one insert. Throws {@link DuplicateKeyError} on field `name`
+   * when a schedule of the same name (after NFC normalisation and case folding) exists.
+   */
+  scheduleCreate(schedule: Schedule): Promise<Schedule>;
+
+  /** Reads one schedule by id. One statement. */
+  scheduleGet(id: string): Promise<Schedule | undefined>;
+
+  /** Reads one schedule by name (NFC, case-insensitive). One statement. */
+  scheduleGetByName(name: string): Promise<Schedule | undefined>;
+
+  /** Lists schedules by name. One statement. */
+  scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]>;
+
+  /**
+   * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
+   * One conditional statement: never touches a retired schedule. Returns the updated row.
+   */
+  scheduleSetState(
+    params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
+  ): Promise<Schedule | undefined>;
+
+  /**
+   * Deletes a schedule with its tasks, their events and logs. One transaction. Returns false
+   * when there was none.
+   */
+  scheduleDelete(id: string): Promise<boolean>;
+
+  /**
+   * Claims up to `limit` active, ungated schedules whose next fire time is at or before
+   * now + `lookaheadMs` and whose lease is free or expired: sets owner, expiry and fence + 1.
+   * One statement (or one short transaction with SKIP LOCKED where supported); two concurrent
+   * claims never return the same schedule.
+   */
+  scheduleClaimDue(
+    params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,
+  ): Promise<Schedule[]>;
+
+  /**
+   * Writes the result of peeling one claimed schedule and releases its lease. One
+   * transaction, conditional on (owner, fence, unexpired lease): inserts the tasks (skipping
+   * any whose (schedule, fire time) exists), records a `created` event for each, and sets
+   * `nextFireAt` and `gateTaskId`. If the lease is lost nothing is written.
+   */
+  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult>;
+
+  /**
+   * Claims due tasks. One transaction of conditional statements:
+   * - pending tasks of `executors` with `dueAt` ≤ now and a deadline not passed, highest
+   *   priority then earliest due first, at most `limit`, become `running` with owner, expiry,
+   *   fence + 1, attempt + 1, nodeId and startedAt;
+   * - a claimed task whose duplicate policy is `skip` must also take its schedule's run slot,
+   *   which is free when no other task of the schedule holds it under an unexpired lease;
+   *   if the slot is busy the task becomes `skipped` instead;
+   * - pending tasks past their deadline become `missed`;
+   * - a schedule gated on the start of a started task is ungated.
+   * Concurrent claims never start the same task twice.
+   */
+  taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult>;
+
+  /**
+   * Renews every listed lease of `owner` in one statement (and its run slots), conditional on
+   * (owner, fence, unexpired lease, state running). Leases that no longer match are reported
+   * lost and left alone.
+   */
+  taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult>;
+
+  /**
+   * Commits an attempt's outcome. One transaction, conditional on (owner, fence, unexpired
+   * lease, state running): sets the state, result or error, endedAt, clears the lease, releases
+   * the schedule's run slot, records the event, and when the state is terminal ungates a
+   * schedule gated on this task (an `after-run` schedule's next fire time becomes now + its
+   * delay). Returns the task, or undefined when the lease was lost (nothing written).
+   */
+  taskFinish(params: TaskFinishParams): Promise<Task | undefined>;
+
+  /**
+   * Repairs up to `limit` running tasks whose lease expired by the database clock. One
+   * conditional statement per task, fence + 1 so the old holder can never write again:
+   * `at-least-once` tasks return to `pending` (due now), `at-most-once` tasks become
+   * `abandoned` (terminal). Records events and releases run slots.
+   */
+  taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;
+
+  /**
+   * Asks for a task to be cancelled. One conditional statement: a pending task becomes
+   * `cancelled` at once; a running one gets a cancel request that its node sees on its next
+   * renewal. Returns the task after the change, or undefined if there is none.
+   */
+  taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+
+  /** Reads one task. One statement. */
+  taskGet(id: string): Promise<Task | undefined>;
+
+  /** Lists tasks, newest fire time first. One statement. */
+  taskList(params?: TaskListParams): Promise<Task[]>;
+
+  /** The state transitions of one task, oldest first. One statement. */
+  taskEvents(taskId: string): Promise<TaskEvent[]>;
+
+  /**
+   * Registers a node (or re-registers one restarting with the same id). One statement. The
+   * stored `startedAt` and `heartbeatAt` are the database clock.
+   */
+  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord>;
+
+  /**
+   * Records a node's heartbeat and its clock offset; returns the database clock. One statement.
+   */
+  nodeHeartbeat(params: { id: string; clockOffsetMs: number } & ClockParams): Promise<number>;
+
+  /** Marks a node stopped. One statement. */
+  nodeStop(params: { id: string } & ClockParams): Promise<void>;
+
+  /** Lists nodes, running ones first. One statement. */
+  nodeList(): Promise<NodeRecord[]>;
+}

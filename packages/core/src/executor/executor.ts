@@ -1,0 +1,64 @@
+import type { Json } from '../json.js';
+
+/** Identity of the attempt an executor runs, including its fencing token. */
+export interface TaskRef {
+  /** Task id. */
+  id: string;
+  /** Schedule id. */
+  scheduleId: string;
+  /** The fire time the task stands for, epoch ms. */
+  fireAt: number;
+  /** Attempt number, 1 for the first. */
+  attempt: number;
+  /**
+   * Fencing token of this attempt: it grows with every claim of the task, so an external
+   * system that remembers the largest fence it saw can refuse a stale attempt's writes.
+   */
+  fence: number;
+}
+
+/** What an executor gets to run one attempt. */
+export interface ExecutionContext {
+  /** The attempt. */
+  task: TaskRef;
+  /** The schedule's payload. */
+  payload: Json;
+  /** Aborted when the attempt must stop: timeout, cancel, lost lease, node stopping. */
+  signal: AbortSignal;
+  /** Appends a line to the task's log. */
+  log(line: string): void;
+  /** Tells the node the attempt is alive (renews sooner; required by executors that report liveness). */
+  heartbeat(): void;
+}
+
+/** How {@link Executor.start} ended: finished in process, or handed to an external system. */
+export type ExecutionStart =
+  | { kind: 'done'; result: Json | null }
+  | { kind: 'external'; executionId: string };
+
+/** What an external system reports about one execution. */
+export type ExternalStatus =
+  | { state: 'running' }
+  | { state: 'completed'; result: Json | null }
+  | { state: 'failed'; error: string; retryable: boolean };
+
+/**
+ * Runs tasks. `start` either finishes the work in process (resolves `done`, or throws to fail
+ * the attempt: a {@link PermanentError} is never retried), or returns the id of an external
+ * execution whose outcome arrives through {@link Executor.status} polling or a message.
+ */
+export interface Executor {
+  /** Name that schedules refer to. */
+  readonly name: string;
+  /**
+   * Checks a payload before a schedule is stored; throws a {@link ValidationError} naming the
+   * field (`payload...`). Optional.
+   */
+  validate?(payload: Json): void | Promise<void>;
+  /** Starts one attempt. */
+  start(ctx: ExecutionContext): Promise<ExecutionStart>;
+  /** Reports the state of an external execution. Required when `start` can return `external`. */
+  status?(executionId: string): Promise<ExternalStatus>;
+  /** Cancels an external execution, where the system allows it. */
+  cancel?(executionId: string): Promise<void>;
+}

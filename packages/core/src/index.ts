@@ -1,0 +1,41 @@
+/**
+ * Rookery core: the model, trigger math, strategies, the node loop and the interfaces every
+ * other package implements.
+ *
+ * @example
+ * ```ts
+ * import { RookeryNode, RookeryClient } from '@rookery/core';
+ * import { createSqlDatastore } from '@rookery/datastore-sql';
+ * import { createEventBus } from '@rookery/messaging';
+ * import { WorkerPool, functionExecutors } from '@rookery/executor';
+ *
+ * const datastore = await createSqlDatastore({ url: 'sqlite:./rookery.db' });
+ * const events = createEventBus();
+ * const node = new RookeryNode({
+ *   datastore, events,
+ *   executors: functionExecutors({ 'send-report': async (ctx) => ({ sent: true }) }),
+ *   pool: new WorkerPool({ concurrency: 10 }),
+ * });
+ * await node.start();
+ * await new RookeryClient({ datastore, events }).createSchedule({
+ *   name: 'nightly-report', executor: 'send-report',
+ *   trigger: { kind: 'cron', expr: '0 3 * * *', tz: 'Europe/Berlin' },
+ * });
+ * ```
+ * @packageDocumentation
+ */
+export type { Json } from './json.js';
+export * from './errors/index.js';
+export type * from './trigger/trigger.js';
+export type * from './model/policies.js';
+export type * from './model/schedule.js';
+export * from './model/task.js';
+export type * from './model/node-record.js';
+export type * from './datastore/datastore.js';
+export type * from './executor/executor.js';
+export type * from './executor/worker-pool.js';
+export type * from './events/event-map.js';
+export type * from './events/event-bus.js';
+export * from './strategies/clock.js';
+export * from './strategies/ids.js';
+export * from './strategies/random.js';

@@ -1,0 +1,42 @@
+import type { Json } from '../json.js';
+import type { Trigger } from '../trigger/trigger.js';
+import type { SchedulePolicies } from './policies.js';
+
+/** Lifecycle state of a schedule. */
+export type ScheduleState = 'active' | 'paused' | 'retired';
+
+/** A scheduled job: what to run, when, and under which policies. */
+export interface Schedule {
+  /** Primary key (UUID v7 by default). */
+  id: string;
+  /** Unique name, stored in Unicode NFC. */
+  name: string;
+  /** Name of the executor that runs its tasks. */
+  executor: string;
+  /** JSON payload handed to the executor. */
+  payload: Json;
+  /** When it fires. */
+  trigger: Trigger;
+  /** No fire time before this instant; null for none. */
+  startAt: number | null;
+  /** No fire time after this instant; null for none. */
+  endAt: number | null;
+  /** Every policy, defaults filled in. */
+  policies: SchedulePolicies;
+  /** Lifecycle state. */
+  state: ScheduleState;
+  /** Next fire time not yet peeled into a task; null when there is none (finished, or waiting for a run to end). */
+  nextFireAt: number | null;
+  /** A task whose start or end must come before the next one is peeled (task creation `on-start`/`on-end`). */
+  gateTaskId: string | null;
+  /** Lease owner (a node's lease id), while a node peels it. */
+  leaseOwner: string | null;
+  /** When that lease expires, database clock. */
+  leaseExpiresAt: number | null;
+  /** Grows with every claim of the schedule's lease. */
+  fence: number;
+  /** Creation instant. */
+  createdAt: number;
+  /** Last change. */
+  updatedAt: number;
+}

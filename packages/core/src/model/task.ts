@@ -1,0 +1,107 @@
+import type { Json } from '../json.js';
+import type { TaskPolicies } from './policies.js';
+
+/** States a task can be in. `pending` and `running` are live; every other state is terminal. */
+export type TaskState =
+  | 'pending'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'missed'
+  | 'coalesced'
+  | 'cancelled'
+  | 'abandoned';
+
+/** The terminal states: every fire time that fell due ends in one of these. */
+export const TERMINAL_TASK_STATES: readonly TaskState[] = [
+  'completed',
+  'failed',
+  'skipped',
+  'missed',
+  'coalesced',
+  'cancelled',
+  'abandoned',
+];
+
+/** True when a task in `state` will never change again. */
+export function isTerminalTaskState(state: TaskState): boolean {
+  return TERMINAL_TASK_STATES.includes(state);
+}
+
+/**
+ * One planned run of a schedule, unique per (scheduleId, fireAt): a row of the schedule's
+ * occurrence ledger. Retries are further attempts of the same task.
+ */
+export interface Task {
+  /** Primary key. */
+  id: string;
+  /** The schedule it was peeled from. */
+  scheduleId: string;
+  /** The fire time it stands for. */
+  fireAt: number;
+  /** When this row stands for a run of fire times (a collapsed catch-up), the last of them; else null. */
+  spanEndAt: number | null;
+  /** How many fire times the row stands for (1 for an ordinary task). */
+  spanCount: number;
+  /** Earliest instant it may start (fire time plus jitter, or a retry's backoff). */
+  dueAt: number;
+  /** After this instant a pending task is missed instead of started; null for no deadline. */
+  deadlineAt: number | null;
+  /** Current state. */
+  state: TaskState;
+  /** Attempts started so far (1 during the first). */
+  attempt: number;
+  /** Attempts that failed so far (what the retry policy counts). */
+  failures: number;
+  /** Grows with every claim: the fencing token handed to the executor. */
+  fence: number;
+  /** Executor name, copied from the schedule. */
+  executor: string;
+  /** Payload, copied from the schedule. */
+  payload: Json;
+  /** Policies, copied from the schedule. */
+  policies: TaskPolicies;
+  /** Lease owner while running. */
+  leaseOwner: string | null;
+  /** Lease expiry, database clock. */
+  leaseExpiresAt: number | null;
+  /** Node that ran (or runs) the latest attempt. */
+  nodeId: string | null;
+  /** Start of the latest attempt. */
+  startedAt: number | null;
+  /** When it reached a terminal state (or its latest attempt ended). */
+  endedAt: number | null;
+  /** What a completed run returned. */
+  result: Json | null;
+  /** Why the latest attempt failed. */
+  error: string | null;
+  /** Why it is in its state, for people ("ran on node X", "skipped: schedule busy"). */
+  reason: string | null;
+  /** Id of an external execution, for executors that run work elsewhere. */
+  executionId: string | null;
+  /** Set when a cancel was asked for. */
+  cancelRequested: boolean;
+  /** Creation instant. */
+  createdAt: number;
+  /** Last change. */
+  updatedAt: number;
+}
+
+/** One state transition of a task: who moved it, when, from what, to what, and why. */
+export interface TaskEvent {
+  /** Task it belongs to. */
+  taskId: string;
+  /** When, database clock. */
+  at: number;
+  /** State before (null for creation). */
+  from: TaskState | null;
+  /** State after. */
+  to: TaskState;
+  /** Node that made the transition, if any. */
+  nodeId: string | null;
+  /** Why. */
+  reason: string | null;
+  /** Fence of the attempt it concerns. */
+  fence: number;
+}
