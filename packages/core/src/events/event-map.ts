@@ -47,6 +47,8 @@ export interface RookeryEventMap {
   taskCancelled: [task: Task];
   /** An attempt was handed back to the cluster (graceful stop). */
   taskReleased: [task: Task];
+  /** A line an attempt wrote to its task log. */
+  taskLog: [taskId: string, line: string];
   /** This node lost the lease of a running attempt; the attempt was aborted and nothing was committed. */
   leaseLost: [taskId: string, fence: number];
   /** A repair pass started. */

@@ -1,0 +1,201 @@
+import type { Datastore } from '../datastore/datastore.js';
+import { NotFoundError } from '../errors/not-found-error.js';
+import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { NodeRecord } from '../model/node-record.js';
+import type { Schedule, ScheduleState } from '../model/schedule.js';
+import { validateScheduleInput, type ScheduleInput } from '../model/schedule-input.js';
+import type { Task, TaskEvent, TaskState } from '../model/task.js';
+import { systemClock, type Clock } from '../strategies/clock.js';
+import { uuidV7, type IdStrategy } from '../strategies/ids.js';
+import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
+import { nextFireTime } from '../trigger/next-fire.js';
+
+/** How a client is wired. */
+export interface ClientOptions {
+  /** The shared datastore. */
+  datastore: Datastore;
+  /** Where schedule events go. Optional: a client need not emit. */
+  events?: EventBus;
+  /** Executor names that exist without any node offering them (built-in executors). @defaultValue [] */
+  builtInExecutors?: string[];
+  /** Named strategies a schedule may ask for. @defaultValue the built-ins */
+  strategies?: StrategyRegistry;
+  /** Clock used for fire-time planning. @defaultValue the system clock */
+  clock?: Clock;
+  /** Primary keys. @defaultValue UUID v7 */
+  ids?: IdStrategy;
+  /** Largest payload accepted, in bytes of JSON. @defaultValue 65 536 */
+  maxPayloadBytes?: number;
+}
+
+/** Options of {@link RookeryClient.createSchedule}. */
+export interface CreateScheduleOptions {
+  /** Accept an executor name no registered node offers yet (a schedule created ahead of its nodes). */
+  force?: boolean;
+}
+
+/**
+ * Manages schedules and reads tasks and nodes. Every method validates its input first and
+ * writes nothing when it throws.
+ */
+export class RookeryClient {
+  private readonly datastore: Datastore;
+  private readonly events: EventBus | undefined;
+  private readonly builtIns: string[];
+  private readonly strategies: StrategyRegistry;
+  private readonly clock: Clock;
+  private readonly ids: IdStrategy;
+  private readonly maxPayloadBytes: number;
+
+  /** @param options - how the client is wired */
+  constructor(options: ClientOptions) {
+    this.datastore = options.datastore;
+    this.events = options.events;
+    this.builtIns = options.builtInExecutors ?? [];
+    this.strategies = options.strategies ?? createStrategyRegistry();
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? uuidV7;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
+  }
+
+  /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
+  async knownExecutors(): Promise<string[]> {
+    const nodes = await this.datastore.nodeList();
+    return [...new Set([...this.builtIns, ...nodes.flatMap((n) => n.executors)])].sort();
+  }
+
+  /**
+   * Validates and stores a schedule. Returns after it is stored. Throws a
+   * {@link ValidationError} naming the field (nothing written), an {@link UnknownExecutorError}
+   * for an executor nobody offers (unless `force`), or a DuplicateKeyError for a taken name.
+   */
+  async createSchedule(input: ScheduleInput, options: CreateScheduleOptions = {}): Promise<Schedule> {
+    const now = this.clock.now();
+    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes });
+    const p = valid.policies;
+    this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
+    this.strategies.get('misfire', p.misfire, 'policies.misfire');
+    this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
+    this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
+    this.strategies.get('delivery', p.delivery, 'policies.delivery');
+    if (!options.force) {
+      const known = await this.knownExecutors();
+      if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
+    }
+    const from = Math.max(now, valid.startAt ?? now) - 1;
+    const first = nextFireTime(valid.trigger, valid.trigger.kind === 'once' ? Math.min(from, valid.trigger.at - 1) : from, {
+      dst: p.dst,
+      createdAt: now,
+    });
+    const schedule: Schedule = {
+      id: this.ids(now),
+      name: valid.name,
+      executor: valid.executor,
+      payload: valid.payload,
+      trigger: valid.trigger,
+      startAt: valid.startAt,
+      endAt: valid.endAt,
+      policies: p,
+      state: valid.paused ? 'paused' : 'active',
+      nextFireAt: first,
+      gateTaskId: null,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      fence: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const stored = await this.datastore.scheduleCreate(schedule);
+    this.events?.emit('scheduleCreated', stored);
+    return stored;
+  }
+
+  /** A schedule by id or name; throws {@link NotFoundError}. */
+  async getSchedule(idOrName: string): Promise<Schedule> {
+    const byId = await this.datastore.scheduleGet(idOrName);
+    const found = byId ?? (await this.datastore.scheduleGetByName(idOrName));
+    if (!found) throw new NotFoundError('schedule', idOrName);
+    return found;
+  }
+
+  /** Schedules by name. */
+  async listSchedules(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+    return this.datastore.scheduleList(params);
+  }
+
+  /** Pauses a schedule: no new tasks are peeled until it is resumed. */
+  async pauseSchedule(idOrName: string): Promise<Schedule> {
+    const s = await this.setState(idOrName, 'paused');
+    this.events?.emit('schedulePaused', s);
+    return s;
+  }
+
+  /**
+   * Resumes a paused schedule. Fire times that fell while it was paused are not run: the next
+   * fire time is planned from now.
+   */
+  async resumeSchedule(idOrName: string): Promise<Schedule> {
+    const current = await this.getSchedule(idOrName);
+    const now = this.clock.now();
+    const next =
+      current.trigger.kind === 'after-run'
+        ? current.gateTaskId === null ? now : null
+        : nextFireTime(current.trigger, Math.max(now - 1, current.nextFireAt === null ? now - 1 : Math.min(current.nextFireAt, now) - 1), {
+            dst: current.policies.dst,
+            createdAt: current.createdAt,
+          });
+    const s = await this.setState(idOrName, 'active', next);
+    this.events?.emit('scheduleResumed', s);
+    return s;
+  }
+
+  /** Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. */
+  async retireSchedule(idOrName: string): Promise<Schedule> {
+    const s = await this.setState(idOrName, 'retired', null);
+    this.events?.emit('scheduleRetired', s);
+    return s;
+  }
+
+  /** Deletes a schedule and its whole ledger. */
+  async deleteSchedule(idOrName: string): Promise<void> {
+    const s = await this.getSchedule(idOrName);
+    await this.datastore.scheduleDelete(s.id);
+    this.events?.emit('scheduleDeleted', s.id);
+  }
+
+  private async setState(idOrName: string, state: ScheduleState, nextFireAt?: number | null): Promise<Schedule> {
+    const s = await this.getSchedule(idOrName);
+    const updated = await this.datastore.scheduleSetState({ id: s.id, state, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
+    if (!updated) throw new ValidationError('state', `schedule '${s.name}' is retired and cannot change`);
+    return updated;
+  }
+
+  /** Tasks, newest fire time first, optionally of one schedule (id or name) and in some states. */
+  async listTasks(params: { schedule?: string; states?: TaskState[]; limit?: number } = {}): Promise<Task[]> {
+    const scheduleId = params.schedule ? (await this.getSchedule(params.schedule)).id : undefined;
+    return this.datastore.taskList({
+      ...(scheduleId ? { scheduleId } : {}),
+      ...(params.states ? { states: params.states } : {}),
+      ...(params.limit ? { limit: params.limit } : {}),
+    });
+  }
+
+  /** One task; throws {@link NotFoundError}. */
+  async getTask(id: string): Promise<Task> {
+    const t = await this.datastore.taskGet(id);
+    if (!t) throw new NotFoundError('task', id);
+    return t;
+  }
+
+  /** A task's state transitions, oldest first. */
+  async taskHistory(id: string): Promise<TaskEvent[]> {
+    return this.datastore.taskEvents(id);
+  }
+
+  /** Registered nodes. */
+  async listNodes(): Promise<NodeRecord[]> {
+    return this.datastore.nodeList();
+  }
+}

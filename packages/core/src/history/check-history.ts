@@ -1,0 +1,214 @@
+import type { Schedule } from '../model/schedule.js';
+import { isTerminalTaskState, type Task, type TaskEvent } from '../model/task.js';
+import { nextFireTime } from '../trigger/next-fire.js';
+import type { FaultRecord, RunRecord } from './run-record.js';
+
+/** What {@link checkHistory} reads. */
+export interface HistoryInput {
+  /** Start and end records of every attempt. */
+  records: RunRecord[];
+  /** Every task row at the end of the run. */
+  tasks: Task[];
+  /** State transitions of those tasks. */
+  events: TaskEvent[];
+  /** The schedules of the run. */
+  schedules: Schedule[];
+  /** Faults injected. */
+  faults?: FaultRecord[];
+  /** Fire times in [from, to] are expected to have run. */
+  from: number;
+  /** See `from`; pass the end of the run minus the time a due task may take to start. */
+  to: number;
+  /** A first start later than dueAt + this is late (outside fault recoveries). */
+  lateAfterMs: number;
+}
+
+/** One violation or observation. */
+export interface Finding {
+  /** Schedule concerned. */
+  scheduleId: string;
+  /** Fire time concerned. */
+  fireAt: number;
+  /** Task concerned, when one exists. */
+  taskId: string | null;
+  /** What was seen. */
+  detail: string;
+}
+
+/** Time from a fault to the restart of a task the faulted node held. */
+export interface Recovery {
+  /** The task. */
+  taskId: string;
+  /** The faulted node. */
+  nodeId: string;
+  /** Ms from the fault to the next start on another node; null if it never restarted. */
+  ms: number | null;
+}
+
+/** The checker's verdict. */
+export interface HistoryReport {
+  /** Expected fire times with no task row, or a runnable row that never started. */
+  lost: Finding[];
+  /** Tasks committed as completed more than once. */
+  duplicateCompletions: Finding[];
+  /** Runs of one `duplicate skip` schedule that overlapped while both held current leases. */
+  overlaps: Finding[];
+  /** Outcomes committed under a fence older than the task's newest claim. */
+  staleCommits: Finding[];
+  /** Tasks still `running` after every node stopped. */
+  leftLeased: Finding[];
+  /** First starts later than `lateAfterMs` after due, not explained by a fault. */
+  late: Finding[];
+  /** Restart times of the tasks held by faulted nodes. */
+  recoveries: Recovery[];
+  /** Counts. */
+  summary: {
+    expected: number;
+    started: number;
+    completed: number;
+    retries: number;
+    repairs: number;
+    skipped: number;
+    perNode: Record<string, number>;
+  };
+}
+
+/** True when the report holds no violation. */
+export function historyIsClean(report: HistoryReport): boolean {
+  return (
+    report.lost.length + report.duplicateCompletions.length + report.overlaps.length + report.staleCommits.length + report.leftLeased.length ===
+    0
+  );
+}
+
+function expectedFireTimes(s: Schedule, from: number, to: number): number[] {
+  const out: number[] = [];
+  let f = nextFireTime(s.trigger, Math.max(from, s.createdAt) - 1, { dst: s.policies.dst, createdAt: s.createdAt });
+  while (f !== null && f <= to && out.length < 100_000) {
+    if ((s.startAt === null || f >= s.startAt) && (s.endAt === null || f <= s.endAt)) out.push(f);
+    f = nextFireTime(s.trigger, f, { dst: s.policies.dst, createdAt: s.createdAt });
+  }
+  return out;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
+}
+
+/**
+ * Checks a recorded run against the promises: nothing lost, no task completed twice, no
+ * overlapping runs of a `skip` schedule, no stale commit, nothing left leased, nothing late.
+ * Runs are labelled with their fire time, so no matching is needed (unlike Jepsen's Chronos
+ * checker). `after-run` schedules are checked for duplicates and overlaps only.
+ */
+export function checkHistory(input: HistoryInput): HistoryReport {
+  const startsByTask = groupBy(input.records.filter((r) => r.kind === 'start'), (r) => r.taskId);
+  const tasksBySchedule = groupBy(input.tasks, (t) => t.scheduleId);
+  const eventsByTask = groupBy(input.events, (e) => e.taskId);
+  const report: HistoryReport = {
+    lost: [],
+    duplicateCompletions: [],
+    overlaps: [],
+    staleCommits: [],
+    leftLeased: [],
+    late: [],
+    recoveries: [],
+    summary: { expected: 0, started: 0, completed: 0, retries: 0, repairs: 0, skipped: 0, perNode: {} },
+  };
+
+  for (const s of input.schedules) {
+    if (s.trigger.kind === 'after-run') continue;
+    const rows = tasksBySchedule.get(s.id) ?? [];
+    const byFire = new Map(rows.map((t) => [t.fireAt, t]));
+    for (const f of expectedFireTimes(s, input.from, input.to)) {
+      report.summary.expected += 1;
+      const t = byFire.get(f) ?? rows.find((r) => r.spanEndAt !== null && r.fireAt <= f && f <= r.spanEndAt);
+      if (!t) {
+        report.lost.push({ scheduleId: s.id, fireAt: f, taskId: null, detail: 'no task row for this fire time' });
+        continue;
+      }
+      const ran = startsByTask.has(t.id);
+      const settledWithoutRun = isTerminalTaskState(t.state) && t.state !== 'completed' && t.state !== 'failed';
+      if (!ran && !settledWithoutRun) {
+        report.lost.push({ scheduleId: s.id, fireAt: f, taskId: t.id, detail: `never started (state ${t.state})` });
+      }
+    }
+  }
+
+  for (const t of input.tasks) {
+    const events = (eventsByTask.get(t.id) ?? []).slice().sort((a, b) => a.at - b.at);
+    const completions = events.filter((e) => e.to === 'completed');
+    if (completions.length > 1) {
+      report.duplicateCompletions.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `${completions.length} completed commits` });
+    }
+    let newestClaim = 0;
+    for (const e of events) {
+      if (e.to === 'running') newestClaim = Math.max(newestClaim, e.fence);
+      else if (e.from === 'running' && e.fence < newestClaim) {
+        report.staleCommits.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `${e.to} committed with fence ${e.fence} after fence ${newestClaim} claimed` });
+      }
+      if (e.from === 'running' && e.to === 'pending' && e.reason?.startsWith('repaired')) report.summary.repairs += 1;
+    }
+    if (t.state === 'running') {
+      report.leftLeased.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `still running under ${t.leaseOwner ?? '?'}` });
+    }
+    if (t.state === 'completed') report.summary.completed += 1;
+    if (t.state === 'skipped') report.summary.skipped += 1;
+    report.summary.retries += t.failures > 0 ? Math.min(t.failures, Math.max(0, t.attempt - 1)) : 0;
+    const starts = (startsByTask.get(t.id) ?? []).slice().sort((a, b) => a.at - b.at);
+    const first = starts[0];
+    const faulted = (input.faults ?? []).some((fault) => starts.some((r) => r.nodeId === fault.nodeId));
+    if (first && first.at - t.dueAt > input.lateAfterMs && !faulted && t.attempt <= 1) {
+      report.late.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `started ${first.at - t.dueAt} ms after due` });
+    }
+  }
+
+  for (const r of input.records) {
+    if (r.kind !== 'start') continue;
+    report.summary.started += 1;
+    report.summary.perNode[r.nodeId] = (report.summary.perNode[r.nodeId] ?? 0) + 1;
+  }
+
+  checkOverlaps(input, report);
+  measureRecoveries(input, report);
+  return report;
+}
+
+function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
+  const skipSchedules = new Set(input.schedules.filter((s) => s.policies.duplicate === 'skip').map((s) => s.id));
+  const newestFence = new Map<string, number>();
+  for (const r of input.records) newestFence.set(r.taskId, Math.max(newestFence.get(r.taskId) ?? 0, r.fence));
+  const ends = new Map(input.records.filter((r) => r.kind === 'end').map((r) => [`${r.taskId}/${r.fence}`, r.at]));
+  const runs = input.records
+    .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId) && r.fence === newestFence.get(r.taskId))
+    .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
+  for (const [scheduleId, list] of groupBy(runs, (x) => x.r.scheduleId)) {
+    const sorted = list.sort((a, b) => a.r.at - b.r.at);
+    for (let i = 1; i < sorted.length; i += 1) {
+      const prev = sorted[i - 1];
+      const cur = sorted[i];
+      if (prev && cur && cur.r.at < prev.end && cur.r.taskId !== prev.r.taskId) {
+        report.overlaps.push({ scheduleId, fireAt: cur.r.fireAt, taskId: cur.r.taskId, detail: `started while task ${prev.r.taskId} ran` });
+      }
+    }
+  }
+}
+
+function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
+  for (const fault of input.faults ?? []) {
+    if (fault.kind === 'stop') continue;
+    const ended = new Set(input.records.filter((r) => r.kind === 'end').map((r) => `${r.taskId}/${r.fence}`));
+    const open = input.records.filter((r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !ended.has(`${r.taskId}/${r.fence}`));
+    for (const o of open) {
+      const next = input.records.find((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence);
+      report.recoveries.push({ taskId: o.taskId, nodeId: fault.nodeId, ms: next ? next.at - fault.at : null });
+    }
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * One line of a recorded history: the start or end of one attempt, as the executor saw it.
+ * Test harnesses and the demo append these to a file; {@link checkHistory} reads them.
+ */
+export interface RunRecord {
+  /** Start or end of an attempt. */
+  kind: 'start' | 'end';
+  /** Node that ran it. */
+  nodeId: string;
+  /** Task id. */
+  taskId: string;
+  /** Schedule id. */
+  scheduleId: string;
+  /** Fire time the task stands for. */
+  fireAt: number;
+  /** Attempt number. */
+  attempt: number;
+  /** Fence of the attempt. */
+  fence: number;
+  /** Wall-clock instant of the record. */
+  at: number;
+  /** For `end`: whether the execution succeeded. */
+  ok?: boolean;
+}
+
+/** A fault the harness injected: a node killed (or paused) at an instant. */
+export interface FaultRecord {
+  /** The node. */
+  nodeId: string;
+  /** When, wall clock. */
+  at: number;
+  /** What was done. */
+  kind: 'kill' | 'pause' | 'stop';
+}

@@ -1,0 +1,96 @@
+import type { Datastore } from '../datastore/datastore.js';
+import { ValidationError } from '../errors/validation-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Executor } from '../executor/executor.js';
+import type { WorkerPool } from '../executor/worker-pool.js';
+import type { Clock } from '../strategies/clock.js';
+import type { IdStrategy, LeaseIdStrategy } from '../strategies/ids.js';
+import type { RandomStrategy } from '../strategies/random.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+
+/** How a node is wired and tuned. Every timing option trades load on the database for latency. */
+export interface NodeOptions {
+  /** The shared datastore. */
+  datastore: Datastore;
+  /** The node's event bus. */
+  events: EventBus;
+  /** Executors this node offers; it claims only tasks of these names. */
+  executors: Executor[];
+  /** Worker slots: global and per-executor concurrency. */
+  pool: WorkerPool;
+  /** Node id, unique in the cluster. @defaultValue `<host>-<pid>-<random>` */
+  id?: string;
+  /** Lease length of a claim. Longer leases survive longer stalls; shorter ones recover faster. @defaultValue 10 000 */
+  leaseMs?: number;
+  /** How often leases are renewed; at most a third of the lease. @defaultValue leaseMs / 3 */
+  renewEveryMs?: number;
+  /** An attempt whose lease was not renewed by (last renewal + lease − margin) is aborted locally. @defaultValue leaseMs / 5 */
+  trustMarginMs?: number;
+  /** Waits between polls, used in turn so that nodes don't poll in step. @defaultValue [200, 300, 250, 350] */
+  pollWaitsMs?: number[];
+  /** Fire times this far ahead are peeled into tasks early. @defaultValue 1 000 */
+  lookaheadMs?: number;
+  /** Schedules claimed per peel. @defaultValue 50 */
+  peelBatch?: number;
+  /** How often expired leases are repaired. @defaultValue leaseMs / 2 */
+  repairEveryMs?: number;
+  /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */
+  heartbeatEveryMs?: number;
+  /** Named strategies. @defaultValue the built-ins */
+  strategies?: StrategyRegistry;
+  /** Clock. @defaultValue the system clock */
+  clock?: Clock;
+  /** Primary keys. @defaultValue UUID v7 */
+  ids?: IdStrategy;
+  /** Lease owner ids. @defaultValue UUID v5 of host, pid and node */
+  leaseId?: LeaseIdStrategy;
+  /** Randomness for jitter. @defaultValue Math.random */
+  random?: RandomStrategy;
+}
+
+/** Timing options with defaults filled in. */
+export interface NodeTimings {
+  /** See {@link NodeOptions.leaseMs}. */
+  leaseMs: number;
+  /** See {@link NodeOptions.renewEveryMs}. */
+  renewEveryMs: number;
+  /** See {@link NodeOptions.trustMarginMs}. */
+  trustMarginMs: number;
+  /** See {@link NodeOptions.pollWaitsMs}. */
+  pollWaitsMs: number[];
+  /** See {@link NodeOptions.lookaheadMs}. */
+  lookaheadMs: number;
+  /** See {@link NodeOptions.peelBatch}. */
+  peelBatch: number;
+  /** See {@link NodeOptions.repairEveryMs}. */
+  repairEveryMs: number;
+  /** See {@link NodeOptions.heartbeatEveryMs}. */
+  heartbeatEveryMs: number;
+}
+
+function positiveInt(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(field, `must be a whole number from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills in and checks the timing options; throws a ValidationError naming the option. */
+export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
+  const leaseMs = positiveInt('leaseMs', options.leaseMs ?? 10_000, 500, 3_600_000);
+  const renewEveryMs = positiveInt('renewEveryMs', options.renewEveryMs ?? Math.floor(leaseMs / 3), 50, Math.floor(leaseMs / 3));
+  const trustMarginMs = positiveInt('trustMarginMs', options.trustMarginMs ?? Math.floor(leaseMs / 5), 1, leaseMs - renewEveryMs - 1);
+  const pollWaitsMs = options.pollWaitsMs ?? [200, 300, 250, 350];
+  if (pollWaitsMs.length === 0) throw new ValidationError('pollWaitsMs', 'needs at least one wait');
+  pollWaitsMs.forEach((w, i) => positiveInt(`pollWaitsMs.${i}`, w, 1, 600_000));
+  return {
+    leaseMs,
+    renewEveryMs,
+    trustMarginMs,
+    pollWaitsMs,
+    lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 1_000, 0, 3_600_000),
+    peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
+    repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.floor(leaseMs / 2), 10, 3_600_000),
+    heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
+  };
+}

@@ -1,0 +1,39 @@
+import { vi } from 'vitest';
+import { createEventBus } from '@rookery/messaging';
+import { WorkerPool, functionExecutors, type TaskFunctionModule } from '@rookery/executor';
+import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type NodeOptions } from '../../src/index.js';
+
+/** Fake timers for Date, performance and timers: the node's clock is injected through them. */
+export function useFakeTime(start = Date.parse('2026-03-01T00:00:00Z')): void {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'], now: start });
+}
+
+/** A started node on `datastore` running `functions`, with every event it emits recorded. */
+export async function startTestNode(
+  datastore: Datastore,
+  functions: TaskFunctionModule,
+  options: Partial<NodeOptions> & { concurrency?: number } = {},
+) {
+  const events = createEventBus();
+  const errors: Error[] = [];
+  events.on('generalError', (e) => errors.push(e));
+  const node = new RookeryNode({
+    datastore,
+    events,
+    executors: functionExecutors(functions),
+    pool: new WorkerPool({ concurrency: options.concurrency ?? 10 }),
+    leaseMs: 3_000,
+    pollWaitsMs: [100],
+    heartbeatEveryMs: 1_000,
+    ...options,
+  });
+  await node.start();
+  return { node, events, errors };
+}
+
+/** A memory store and a client on it. */
+export function memoryCluster() {
+  const datastore = new MemoryDatastore();
+  const client = new RookeryClient({ datastore, builtInExecutors: ['noop', 'fail', 'slow', 'record'] });
+  return { datastore, client };
+}

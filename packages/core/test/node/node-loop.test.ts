@@ -1,0 +1,189 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Datastore } from '../../src/index.js';
+import { memoryCluster, startTestNode, useFakeTime } from './harness.js';
+
+beforeEach(() => useFakeTime());
+afterEach(() => vi.useRealTimers());
+
+describe('node loop on the memory store, clock injected', () => {
+  it('runs every fire time of an interval schedule exactly once', async () => {
+    const { datastore, client } = memoryCluster();
+    const runs: number[] = [];
+    const { node, errors } = await startTestNode(datastore, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
+    const s = await client.createSchedule({ name: 'tick', executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 } });
+    await vi.advanceTimersByTimeAsync(10_500);
+    await node.stop();
+    const tasks = await datastore.taskList({ scheduleId: s.id, limit: 1000 });
+    const fireTimes = tasks.map((t) => t.fireAt).sort((a, b) => a - b);
+    expect(new Set(runs).size).toBe(runs.length);
+    expect(runs.length).toBeGreaterThanOrEqual(10);
+    for (let i = 1; i < fireTimes.length; i += 1) expect((fireTimes[i] ?? 0) - (fireTimes[i - 1] ?? 0)).toBe(1_000);
+    expect(tasks.filter((t) => t.state === 'completed').length).toBe(runs.length);
+    expect(errors).toEqual([]);
+  });
+
+  it('retries a failing task with its backoff, then fails it for good', async () => {
+    const { datastore, client } = memoryCluster();
+    const attempts: number[] = [];
+    const { node, events } = await startTestNode(datastore, {
+      fail: async (ctx) => {
+        attempts.push(Date.now());
+        throw new Error(`boom ${ctx.task.attempt}`);
+      },
+    });
+    const retried: string[] = [];
+    events.on('taskRetried', (_t, e) => retried.push(e));
+    await client.createSchedule({
+      name: 'flaky',
+      executor: 'fail',
+      trigger: { kind: 'once', at: Date.now() + 100 },
+      policies: { retry: { kind: 'exponential', maxAttempts: 3, delayMs: 1_000, factor: 2 } },
+    });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await node.stop();
+    const [task] = await datastore.taskList();
+    expect(task?.state).toBe('failed');
+    expect(task?.attempt).toBe(3);
+    expect(task?.failures).toBe(3);
+    expect(task?.error).toBe('boom 3');
+    expect(retried).toEqual(['boom 1', 'boom 2']);
+    const gaps = attempts.slice(1).map((t, i) => t - (attempts[i] ?? 0));
+    expect(gaps[0]).toBeGreaterThanOrEqual(1_000);
+    expect(gaps[1]).toBeGreaterThanOrEqual(2_000);
+  });
+
+  it('never overlaps runs of a duplicate-skip schedule and records the skipped ones', async () => {
+    const { datastore, client } = memoryCluster();
+    let live = 0;
+    let maxLive = 0;
+    const { node } = await startTestNode(datastore, {
+      slow: async () => {
+        live += 1;
+        maxLive = Math.max(maxLive, live);
+        await new Promise((r) => setTimeout(r, 2_500));
+        live -= 1;
+      },
+    });
+    const s = await client.createSchedule({
+      name: 'exclusive',
+      executor: 'slow',
+      trigger: { kind: 'interval', everyMs: 1_000 },
+      policies: { duplicate: 'skip' },
+    });
+    await vi.advanceTimersByTimeAsync(12_000);
+    await node.stop();
+    const tasks = await datastore.taskList({ scheduleId: s.id, limit: 100 });
+    expect(maxLive).toBe(1);
+    expect(tasks.filter((t) => t.state === 'skipped').length).toBeGreaterThan(3);
+    expect(tasks.filter((t) => t.state === 'completed').length).toBeGreaterThan(2);
+  });
+
+  it('aborts an attempt at its timeout and records the failure', async () => {
+    const { datastore, client } = memoryCluster();
+    const { node, events } = await startTestNode(datastore, {
+      slow: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))),
+    });
+    const timedOut: string[] = [];
+    events.on('taskTimedOut', (t) => timedOut.push(t.id));
+    await client.createSchedule({ name: 'hang', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { timeoutMs: 500 } });
+    await vi.advanceTimersByTimeAsync(3_000);
+    await node.stop();
+    const [task] = await datastore.taskList();
+    expect(task?.state).toBe('failed');
+    expect(task?.error).toMatch(/timed out after 500 ms/);
+    expect(timedOut).toEqual([task?.id]);
+  });
+
+  it('reports a lost database through generalError, keeps running, and resumes when it returns', async () => {
+    const { datastore, client } = memoryCluster();
+    let down = false;
+    const flaky = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => (down ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    }) as Datastore;
+    const runs: number[] = [];
+    const { node, errors } = await startTestNode(flaky, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
+    await client.createSchedule({ name: 'tick', executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 } });
+    await vi.advanceTimersByTimeAsync(3_000);
+    const before = runs.length;
+    down = true;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors[0]?.message).toBe('connection refused');
+    expect(node.isRunning).toBe(true);
+    down = false;
+    await vi.advanceTimersByTimeAsync(3_000);
+    await node.stop();
+    expect(before).toBeGreaterThan(1);
+    expect(runs.length).toBeGreaterThan(before + 2);
+  });
+});
+
+describe('failover between nodes', () => {
+  it('repairs the task of a node cut off from the database; the cut-off node commits nothing', async () => {
+    const { datastore, client } = memoryCluster();
+    let cutOff = false;
+    const partitioned = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => (cutOff ? Promise.reject(new Error('network unreachable')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    }) as Datastore;
+    const ran: string[] = [];
+    const work = (who: string) => async (ctx: { signal: AbortSignal }) => {
+      ran.push(who);
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 5_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)));
+      });
+    };
+    const a = await startTestNode(partitioned, { slow: work('a') }, { id: 'a' });
+    await client.createSchedule({ name: 'job', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(ran).toEqual(['a']);
+    const lost: string[] = [];
+    a.events.on('leaseLost', (id) => lost.push(id));
+    cutOff = true;
+    const b = await startTestNode(datastore, { slow: work('b') }, { id: 'b' });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await b.node.stop();
+    cutOff = false;
+    await a.node.stop({ graceMs: 0 });
+    const [task] = await datastore.taskList();
+    expect(ran).toEqual(['a', 'b']);
+    expect(lost.length).toBe(1);
+    expect(task?.state).toBe('completed');
+    expect(task?.nodeId).toBe('b');
+    expect(task?.attempt).toBe(2);
+    const events = await datastore.taskEvents(task?.id ?? '');
+    expect(events.map((e) => e.to)).toEqual(['pending', 'running', 'pending', 'running', 'completed']);
+  });
+
+  it('hands running tasks back on a graceful stop, and another node finishes them', async () => {
+    const { datastore, client } = memoryCluster();
+    const hold = (ctx: { signal: AbortSignal }) =>
+      new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, 4_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)));
+      });
+    const a = await startTestNode(datastore, { slow: hold }, { id: 'a' });
+    await client.createSchedule({ name: 'job', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(300);
+    const stopping = a.node.stop({ graceMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(1_500);
+    await stopping;
+    const [handed] = await datastore.taskList();
+    expect(handed?.state).toBe('pending');
+    expect(handed?.failures).toBe(0);
+    const b = await startTestNode(datastore, { slow: hold }, { id: 'b' });
+    await vi.advanceTimersByTimeAsync(6_000);
+    await b.node.stop();
+    const [task] = await datastore.taskList();
+    expect(task?.state).toBe('completed');
+    expect(task?.nodeId).toBe('b');
+  });
+});

@@ -1,0 +1,33 @@
+/**
+ * Rookery executors: in-process task functions, a loader for modules of them, and the worker
+ * pool that bounds how many attempts a node runs at once.
+ *
+ * @example
+ * ```ts
+ * import { functionExecutors, loadFunctionModule, WorkerPool } from '@rookery/executor';
+ *
+ * const executors = [
+ *   ...functionExecutors({
+ *     'send-report': async ({ payload, signal, log }) => {
+ *       log(`sending report ${JSON.stringify(payload)}`);
+ *       await sendReport(payload, { signal });
+ *       return { sent: true };
+ *     },
+ *   }),
+ *   // a module whose default export is { 'resize-images': async (ctx) => ... }
+ *   ...functionExecutors(await loadFunctionModule('./tasks.mjs')),
+ * ];
+ * const pool = new WorkerPool({ concurrency: 10, perExecutor: { 'send-report': 2 } });
+ * ```
+ * @packageDocumentation
+ */
+export {
+  functionExecutors,
+  assertFunctionModule,
+  findNonJson,
+  EXECUTOR_NAME_PATTERN,
+  type TaskFunction,
+  type TaskFunctionModule,
+} from './function-executor.js';
+export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
+export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
