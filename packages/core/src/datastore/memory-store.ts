@@ -265,7 +265,7 @@ export class MemoryDatastore implements Datastore {
       t.nodeId = params.nodeId;
       t.startedAt = now;
       t.endedAt = null;
-      t.reason = `attempt ${t.attempt} started on node ${params.nodeId}`;
+      t.reason = null;
       t.updatedAt = now;
       this.record(t, 'pending', now, params.nodeId);
       this.ungate(t, now, 'start');
@@ -358,6 +358,7 @@ export class MemoryDatastore implements Datastore {
     const now = this.now(params);
     const t = this.tasks.get(params.taskId);
     if (!t) return undefined;
+    if (t.state === 'pending' || t.state === 'running') t.cancelRequested = true;
     if (t.state === 'pending') {
       t.state = 'cancelled';
       t.reason = params.reason;
@@ -366,7 +367,6 @@ export class MemoryDatastore implements Datastore {
       this.record(t, 'pending', now, null);
       this.ungate(t, now, 'end');
     } else if (t.state === 'running') {
-      t.cancelRequested = true;
       t.updatedAt = now;
     }
     return clone(t);

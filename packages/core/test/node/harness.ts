@@ -37,3 +37,10 @@ export function memoryCluster() {
   const client = new RookeryClient({ datastore, builtInExecutors: ['noop', 'fail', 'slow', 'record'] });
   return { datastore, client };
 }
+
+/** Stops a node while fake time moves on, so that its grace period can pass. */
+export async function stopUnderFakeTime(node: RookeryNode, graceMs = 1_000): Promise<void> {
+  const stopping = node.stop({ graceMs });
+  await vi.advanceTimersByTimeAsync(graceMs + 1_000);
+  await stopping;
+}

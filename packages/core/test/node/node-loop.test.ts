@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Datastore } from '../../src/index.js';
-import { memoryCluster, startTestNode, useFakeTime } from './harness.js';
+import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -12,7 +12,7 @@ describe('node loop on the memory store, clock injected', () => {
     const { node, errors } = await startTestNode(datastore, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
     const s = await client.createSchedule({ name: 'tick', executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 } });
     await vi.advanceTimersByTimeAsync(10_500);
-    await node.stop();
+    await stopUnderFakeTime(node);
     const tasks = await datastore.taskList({ scheduleId: s.id, limit: 1000 });
     const fireTimes = tasks.map((t) => t.fireAt).sort((a, b) => a - b);
     expect(new Set(runs).size).toBe(runs.length);
@@ -40,7 +40,7 @@ describe('node loop on the memory store, clock injected', () => {
       policies: { retry: { kind: 'exponential', maxAttempts: 3, delayMs: 1_000, factor: 2 } },
     });
     await vi.advanceTimersByTimeAsync(10_000);
-    await node.stop();
+    await stopUnderFakeTime(node);
     const [task] = await datastore.taskList();
     expect(task?.state).toBe('failed');
     expect(task?.attempt).toBe(3);
@@ -71,7 +71,7 @@ describe('node loop on the memory store, clock injected', () => {
       policies: { duplicate: 'skip' },
     });
     await vi.advanceTimersByTimeAsync(12_000);
-    await node.stop();
+    await stopUnderFakeTime(node);
     const tasks = await datastore.taskList({ scheduleId: s.id, limit: 100 });
     expect(maxLive).toBe(1);
     expect(tasks.filter((t) => t.state === 'skipped').length).toBeGreaterThan(3);
@@ -87,7 +87,7 @@ describe('node loop on the memory store, clock injected', () => {
     events.on('taskTimedOut', (t) => timedOut.push(t.id));
     await client.createSchedule({ name: 'hang', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { timeoutMs: 500 } });
     await vi.advanceTimersByTimeAsync(3_000);
-    await node.stop();
+    await stopUnderFakeTime(node);
     const [task] = await datastore.taskList();
     expect(task?.state).toBe('failed');
     expect(task?.error).toMatch(/timed out after 500 ms/);
@@ -116,7 +116,7 @@ describe('node loop on the memory store, clock injected', () => {
     expect(node.isRunning).toBe(true);
     down = false;
     await vi.advanceTimersByTimeAsync(3_000);
-    await node.stop();
+    await stopUnderFakeTime(node);
     expect(before).toBeGreaterThan(1);
     expect(runs.length).toBeGreaterThan(before + 2);
   });

@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { RookeryClient, type Schedule, type Trigger } from '@rookery/core';
+import { writeLine, type CliIo } from '../context.js';
+import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
+import { formatDuration } from '../options/duration.js';
+import { parseJobOptions, type JobAddOptions } from '../options/parse-job-options.js';
+import { scheduleJson, writeJson } from '../output/json.js';
+import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+
+/** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
+export function describeTrigger(t: Trigger): string {
+  switch (t.kind) {
+    case 'cron':
+      return `cron ${t.expr} (${t.tz ?? 'UTC'})`;
+    case 'interval':
+      return `every ${formatDuration(t.everyMs)}`;
+    case 'once':
+      return `once at ${new Date(t.at).toISOString()}`;
+    case 'after-run':
+      return `${formatDuration(t.delayMs)} after run`;
+  }
+}
+
+const COLUMNS: Column<Schedule>[] = [
+  { header: 'name', cell: (s) => s.name },
+  { header: 'state', cell: (s) => s.state },
+  { header: 'executor', cell: (s) => s.executor },
+  { header: 'trigger', cell: (s) => describeTrigger(s.trigger) },
+  { header: 'next fire', cell: (s) => showInstant(s.nextFireAt) },
+  { header: 'id', cell: (s) => s.id },
+];
+
+function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void {
+  if (json) return writeJson(io.stdout, scheduleJson(s));
+  const p = s.policies;
+  writeFields(io.stdout, [
+    ['name', s.name],
+    ['id', s.id],
+    ['state', s.state],
+    ['executor', s.executor],
+    ['trigger', describeTrigger(s.trigger)],
+    ['payload', s.payload],
+    ['next fire', showInstant(s.nextFireAt)],
+    ['start at', showInstant(s.startAt)],
+    ['end at', showInstant(s.endAt)],
+    ['duplicate', p.duplicate],
+    ['misfire', p.misfire],
+    ['retry', p.retry.kind === 'none' || p.retry.maxAttempts <= 1 ? 'none' : `${p.retry.kind} ${formatDuration(p.retry.delayMs)}, ${p.retry.maxAttempts} attempts`],
+    ['timeout', p.timeoutMs === null ? null : formatDuration(p.timeoutMs)],
+    ['priority', p.priority],
+    ['created', showInstant(s.createdAt)],
+    ['updated', showInstant(s.updatedAt)],
+  ]);
+}
+
+type Client = RookeryClient;
+
+/** Registers `rookery job add|ls|show|pause|resume|retire|rm`. */
+export function registerJobCommands(program: Command, io: CliIo): void {
+  const job = program.command('job').description('manage scheduled jobs (schedules)');
+  const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> =>
+    withDatastore(dbUrlOf(cmd, io.env), (datastore) => fn(new RookeryClient({ datastore })));
+
+  addDbOption(
+    job
+      .command('add')
+      .description('create a scheduled job')
+      .requiredOption('--name <name>', 'unique name')
+      .requiredOption('--exec <executor>', 'executor that runs its tasks')
+      .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
+      .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
+      .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
+      .option('--at <instant>', 'once, at an ISO-8601 instant')
+      .option('--after-run <duration>', 'next run this long after the previous one ends')
+      .option('--payload <json>', 'JSON payload handed to the executor')
+      .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
+      .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
+      .option('--retries <n>', 'retries after the first attempt')
+      .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
+      .option('--timeout <duration>', 'abort an attempt that runs longer')
+      .option('--priority <n>', 'higher runs first among tasks due at once')
+      .option('--paused', 'create it paused')
+      .option('--force', 'accept an executor no registered node offers yet')
+      .option('--json', 'print the schedule as JSON'),
+  ).action(async (opts: JobAddOptions & { force?: boolean; json?: boolean }, cmd: Command) => {
+    const input = parseJobOptions(opts);
+    await run(cmd, async (client) => {
+      const s = await client.createSchedule(input, { force: opts.force === true });
+      if (opts.json) writeJson(io.stdout, scheduleJson(s));
+      else writeLine(io.stdout, `created ${s.name} (${s.id}), next fire ${showInstant(s.nextFireAt) ?? '-'}`);
+    });
+  });
+
+  addDbOption(job.command('ls').description('list scheduled jobs').option('--json', 'print a JSON array')).action(
+    async (opts: { json?: boolean }, cmd: Command) =>
+      run(cmd, async (client) => {
+        const list = await client.listSchedules({ limit: 10_000 });
+        if (opts.json) writeJson(io.stdout, list.map(scheduleJson));
+        else writeTable(io.stdout, COLUMNS, list);
+      }),
+  );
+
+  addDbOption(job.command('show').argument('<name>', 'name or id').description('show one scheduled job').option('--json', 'print JSON')).action(
+    async (name: string, opts: { json?: boolean }, cmd: Command) => run(cmd, async (client) => writeSchedule(io, await client.getSchedule(name), opts.json)),
+  );
+
+  const change = (verb: string, pastTense: string, describe: string, act: (c: Client, name: string) => Promise<Schedule>): void => {
+    addDbOption(job.command(verb).argument('<name>', 'name or id').description(describe).option('--json', 'print the schedule as JSON')).action(
+      async (name: string, opts: { json?: boolean }, cmd: Command) =>
+        run(cmd, async (client) => {
+          const s = await act(client, name);
+          if (opts.json) writeJson(io.stdout, scheduleJson(s));
+          else writeLine(io.stdout, `${pastTense} ${s.name}`);
+        }),
+    );
+  };
+  change('pause', 'paused', 'stop peeling new tasks until resumed', (c, n) => c.pauseSchedule(n));
+  change('resume', 'resumed', 'resume a paused job (fire times missed meanwhile are not run)', (c, n) => c.resumeSchedule(n));
+  change('retire', 'retired', 'put a job out to pasture: it never fires again, its ledger stays', (c, n) => c.retireSchedule(n));
+
+  addDbOption(job.command('rm').argument('<name>', 'name or id').description('delete a job and its whole task ledger')).action(
+    async (name: string, _opts: unknown, cmd: Command) =>
+      run(cmd, async (client) => {
+        const s = await client.getSchedule(name);
+        await client.deleteSchedule(s.id);
+        writeLine(io.stdout, `deleted ${s.name}`);
+      }),
+  );
+}

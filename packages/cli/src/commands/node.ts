@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Command } from 'commander';
+import { RookeryNode, ValidationError, resolveTimings, type Executor } from '@rookery/core';
+import { createSqlDatastore } from '@rookery/datastore-sql';
+import { functionExecutors, loadFunctionModule, WorkerPool } from '@rookery/executor';
+import { createEventBus } from '@rookery/messaging';
+import { writeLine, type CliIo } from '../context.js';
+import { addDbOption, dbUrlOf } from '../options/db.js';
+import { parseDuration, parseInteger } from '../options/duration.js';
+import { logNodeEvents } from '../output/event-line.js';
+
+/** Options of `rookery node`, as commander hands them over. */
+interface NodeCommandOptions {
+  id?: string;
+  concurrency: string;
+  executors: string[];
+  leaseMs?: string;
+  log: string;
+  grace: string;
+}
+
+/**
+ * Loads function modules and makes their executors. A name offered by two modules is refused.
+ *
+ * @param paths - module paths, relative to the working directory
+ * @throws ExecutorLoadError (field `executors`) or ValidationError on `executors.<name>`
+ */
+export async function loadExecutors(paths: readonly string[]): Promise<Executor[]> {
+  const byName = new Map<string, Executor>();
+  for (const path of paths) {
+    for (const e of functionExecutors(await loadFunctionModule(path))) {
+      if (byName.has(e.name)) throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' is offered by two modules (second: ${path})`);
+      byName.set(e.name, e);
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
+ * Waits for SIGTERM or SIGINT. The first one resolves; a second one while stopping forces
+ * the process out with exit code 1.
+ */
+function untilSignal(onForce: () => void): { stopped: Promise<string>; dispose(): void } {
+  let count = 0;
+  let resolve: (signal: string) => void = () => undefined;
+  const stopped = new Promise<string>((r) => (resolve = r));
+  const handler = (signal: NodeJS.Signals): void => {
+    count += 1;
+    if (count === 1) resolve(signal);
+    else onForce();
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return {
+    stopped,
+    dispose: () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    },
+  };
+}
+
+/** Registers `rookery node`: runs one scheduler node until SIGTERM or SIGINT. */
+export function registerNodeCommand(program: Command, io: CliIo): void {
+  addDbOption(
+    program
+      .command('node')
+      .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first)')
+      .option('--id <id>', 'node id, unique in the cluster (default <host>-<pid>-<random>)')
+      .option('--concurrency <n>', 'attempts run at once', '10')
+      .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+      .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
+      .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
+      .option('--log <format>', 'event lines: text or json', 'text'),
+  ).action(async (opts: NodeCommandOptions, cmd: Command) => {
+    if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
+    const format = opts.log;
+    const concurrency = parseInteger('concurrency', opts.concurrency, 1, 100_000);
+    const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
+    resolveTimings(leaseMs === undefined ? {} : { leaseMs });
+    const graceMs = parseDuration('grace', opts.grace);
+    const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    if (!id.trim()) throw new ValidationError('id', 'must not be empty');
+    // task functions may want to know where they run (the demo records it)
+    process.env.ROOKERY_NODE_ID = id;
+    const executors = await loadExecutors(opts.executors);
+
+    // opening the datastore migrates the schema (idempotent, safe from several nodes at once)
+    const datastore = await createSqlDatastore({ url: dbUrlOf(cmd, io.env) });
+    const signals = untilSignal(() => {
+      writeLine(io.stderr, `${id}: second signal, exiting now`);
+      process.exit(1);
+    });
+    try {
+      const events = createEventBus();
+      logNodeEvents(events, id, format, io.stdout, io.stderr);
+      const node = new RookeryNode({
+        datastore,
+        events,
+        executors,
+        pool: new WorkerPool({ concurrency }),
+        id,
+        ...(leaseMs !== undefined ? { leaseMs } : {}),
+      });
+      await node.start();
+      if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
+      const signal = await signals.stopped;
+      if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
+      await node.stop({ graceMs });
+    } finally {
+      await datastore.close();
+      signals.dispose();
+    }
+  });
+}

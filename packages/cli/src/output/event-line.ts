@@ -1,0 +1,88 @@
+import type { EventBus, RookeryEventMap, Task } from '@rookery/core';
+import type { TextSink } from '../context.js';
+import { iso } from './json.js';
+
+/** One line of `rookery node --log json`: a node event, flattened. Instants are ISO strings. */
+export interface EventLine {
+  /** Event name (`taskStarted`, `taskCompleted`, `taskRepaired`, `nodeJoined`, ...). */
+  event: string;
+  /** The node that emitted it. */
+  nodeId: string;
+  /** Task concerned, else null. */
+  taskId: string | null;
+  /** Its schedule, else null. */
+  scheduleId: string | null;
+  /** Its fire time, else null. */
+  fireAt: string | null;
+  /** Attempt number, else null. */
+  attempt: number | null;
+  /** Fence of the attempt, else null. */
+  fence: number | null;
+  /** Task state after the event, else null. */
+  state: string | null;
+  /** When the node emitted it. */
+  at: string;
+  /** Error of a failed or retried attempt. */
+  error?: string;
+  /** When a retried task is due again. */
+  dueAt?: string | null;
+  /** Why the task is in its state. */
+  reason?: string | null;
+  /** A line of a task log. */
+  line?: string;
+}
+
+/** The task events a node logs, one line each. */
+const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskCompleted', 'taskSkipped', 'taskTimedOut', 'taskCancelled', 'taskReleased'] as const;
+
+/**
+ * Subscribes to a node's events and writes one line per event: a JSON object with `format`
+ * `json` (see {@link EventLine}), else a readable line. `generalError` goes to `stderr`; the
+ * node keeps running.
+ *
+ * @param events - the node's bus
+ * @param nodeId - the node's id
+ * @param format - `json` or `text`
+ * @param out - where event lines go
+ * @param err - where errors go
+ */
+export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' | 'text', out: TextSink, err: TextSink): void {
+  const base = (event: string): EventLine => ({ event, nodeId, taskId: null, scheduleId: null, fireAt: null, attempt: null, fence: null, state: null, at: new Date().toISOString() });
+  const ofTask = (event: string, t: Task): EventLine => ({ ...base(event), taskId: t.id, scheduleId: t.scheduleId, fireAt: iso(t.fireAt), attempt: t.attempt, fence: t.fence, state: t.state, reason: t.reason });
+  const write = (line: EventLine): void => {
+    out.write(`${format === 'json' ? JSON.stringify(line) : textLine(line)}\n`);
+  };
+  for (const name of TASK_EVENTS) {
+    events.on(name, ((t: Task) => write(ofTask(name, t))) as (...args: RookeryEventMap[typeof name]) => void);
+  }
+  events.on('taskFailed', (t, error) => write({ ...ofTask('taskFailed', t), error }));
+  events.on('taskRetried', (t, error) => write({ ...ofTask('taskRetried', t), error, dueAt: iso(t.dueAt) }));
+  events.on('taskLog', (taskId, line) => write({ ...base('taskLog'), taskId, line }));
+  events.on('leaseLost', (taskId, fence) => write({ ...base('leaseLost'), taskId, fence }));
+  events.on('repairFinished', (_node, tasks) => tasks.forEach((t) => write(ofTask('taskRepaired', t))));
+  events.on('nodeJoined', () => write(base('nodeJoined')));
+  events.on('nodeLeft', () => write(base('nodeLeft')));
+  events.on('generalError', (error, ctx) => {
+    const message = error.message.replace(/\s*\n\s*/g, ' ');
+    if (format === 'json') {
+      err.write(`${JSON.stringify({ event: 'generalError', nodeId, source: ctx.source, taskId: ctx.taskId ?? null, error: message, at: new Date().toISOString() })}\n`);
+    } else {
+      err.write(`${new Date().toISOString()} ${nodeId} generalError [${ctx.source}]${ctx.taskId ? ` task=${ctx.taskId}` : ''}: ${message}\n`);
+    }
+  });
+}
+
+/** A readable form of an event line. */
+export function textLine(l: EventLine): string {
+  const parts = [l.at, l.nodeId, l.event.padEnd(13)];
+  if (l.taskId) parts.push(`task=${l.taskId}`);
+  if (l.scheduleId) parts.push(`schedule=${l.scheduleId}`);
+  if (l.fireAt) parts.push(`fire=${l.fireAt}`);
+  if (l.attempt !== null) parts.push(`attempt=${l.attempt}`);
+  if (l.fence !== null) parts.push(`fence=${l.fence}`);
+  if (l.state) parts.push(`state=${l.state}`);
+  if (l.dueAt) parts.push(`due=${l.dueAt}`);
+  if (l.error) parts.push(`error=${JSON.stringify(l.error)}`);
+  if (l.line !== undefined) parts.push(`| ${l.line}`);
+  return parts.join(' ').trimEnd();
+}

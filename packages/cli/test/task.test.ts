@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RookeryNode } from '@rookery/core';
+import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
+import { functionExecutors, WorkerPool } from '@rookery/executor';
+import { createEventBus, waitFor } from '@rookery/messaging';
+import { cli, cliJson, freshDb } from './helpers.js';
+
+const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+describe('rookery task and nodes on a running cluster', () => {
+  const db = freshDb();
+  let store: SqlDatastore;
+  let node: RookeryNode;
+
+  beforeAll(async () => {
+    expect((await cli(['migrate', '--db', db])).code).toBe(0);
+    store = await createSqlDatastore({ url: db });
+    const events = createEventBus();
+    node = new RookeryNode({
+      datastore: store,
+      events,
+      executors: functionExecutors({ 'test-echo': async (ctx) => ({ fence: ctx.task.fence }) }),
+      pool: new WorkerPool({ concurrency: 2 }),
+      id: 'cli-test-node',
+      pollWaitsMs: [50],
+    });
+    await node.start();
+    const completed = waitFor(events, 'taskCompleted', () => true, 15_000);
+    const add = await cli(['job', 'add', '--db', db, '--name', 'tick', '--exec', 'test-echo', '--every', '1s']);
+    expect(add.stderr).toBe('');
+    await completed;
+    await cli(['job', 'pause', 'tick', '--db', db]);
+    await node.stop({ graceMs: 5_000 });
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    await store?.close();
+  });
+
+  it('task ls --json gives an array of tasks with ISO instants', async () => {
+    const tasks = await cliJson<Record<string, unknown>[]>(['task', 'ls', '--json', '--job', 'tick', '--db', db]);
+    expect(tasks.length).toBeGreaterThan(0);
+    const done = tasks.find((t) => t.state === 'completed');
+    expect(done).toBeDefined();
+    expect(done).toMatchObject({ attempt: 1, nodeId: 'cli-test-node', executor: 'test-echo' });
+    for (const key of ['id', 'scheduleId', 'fireAt', 'attempt', 'state', 'nodeId', 'startedAt', 'endedAt']) expect(done).toHaveProperty(key);
+    for (const key of ['fireAt', 'startedAt', 'endedAt', 'dueAt', 'createdAt']) expect(String(done?.[key])).toMatch(ISO);
+
+    const completedOnly = await cliJson<{ state: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--limit', '1', '--db', db]);
+    expect(completedOnly).toHaveLength(1);
+    expect(completedOnly[0]?.state).toBe('completed');
+  });
+
+  it('task ls prints an aligned table and refuses an unknown state', async () => {
+    const table = await cli(['task', 'ls', '--db', db]);
+    expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+JOB\s+FIRE AT\s+STATE\s+ATTEMPT\s+NODE\s+STARTED\s+ENDED$/);
+    const bad = await cli(['task', 'ls', '--state', 'done', '--db', db]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: state: unknown task state 'done'/);
+  });
+
+  it('task show gives the task and its state transitions', async () => {
+    const [first] = await cliJson<{ id: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--db', db]);
+    const shown = await cliJson<{ id: string; state: string; events: { from: string | null; to: string; at: string; nodeId: string | null }[] }>(
+      ['task', 'show', String(first?.id), '--json', '--db', db],
+    );
+    expect(shown.id).toBe(first?.id);
+    expect(shown.events.map((e) => e.to)).toEqual(expect.arrayContaining(['pending', 'running', 'completed']));
+    expect(shown.events.at(-1)).toMatchObject({ to: 'completed', nodeId: 'cli-test-node' });
+    const text = await cli(['task', 'show', String(first?.id), '--db', db]);
+    expect(text.stdout).toMatch(/state\s+completed/);
+    expect(text.stdout).toMatch(/\nAT\s+FROM\s+TO\s+NODE\s+FENCE\s+REASON\n/);
+    expect((await cli(['task', 'show', 'no-such-task', '--db', db])).code).toBe(1);
+  });
+
+  it('nodes --json lists the node with its executors', async () => {
+    const nodes = await cliJson<Record<string, unknown>[]>(['nodes', '--json', '--db', db]);
+    expect(nodes).toHaveLength(1);
+    expect(nodes[0]).toMatchObject({ id: 'cli-test-node', executors: ['test-echo'], pid: process.pid, status: 'stopped' });
+    expect(String(nodes[0]?.startedAt)).toMatch(ISO);
+    expect(String(nodes[0]?.stoppedAt)).toMatch(ISO);
+    expect((await cli(['nodes', '--db', db])).stdout).toMatch(/^ID\s+STATUS\s+HOST/);
+  });
+});

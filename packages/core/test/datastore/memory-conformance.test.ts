@@ -1,0 +1,4 @@
+import { describeDatastoreConformance } from '../../src/testing/index.js';
+import { MemoryDatastore } from '../../src/index.js';
+
+describeDatastoreConformance('memory', async () => ({ store: new MemoryDatastore(), cleanup: async () => {} }));

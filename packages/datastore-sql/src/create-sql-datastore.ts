@@ -1,0 +1,90 @@
+import { ValidationError } from '@rookery/core';
+import { Sequelize } from 'sequelize';
+import type { ConnectionSettings } from './dialect/dialect.js';
+import { dialectFor } from './dialect/index.js';
+import { parseDatastoreUrl } from './parse-url.js';
+import { SqlDatastore } from './sql-datastore.js';
+import { SqlContext } from './store/sql-context.js';
+
+/** Options of {@link createSqlDatastore}. */
+export interface SqlDatastoreOptions {
+  /**
+   * Where the database is: `sqlite:./path.db`, `sqlite:/abs/path.db`, `sqlite::memory:`,
+   * `postgres://user:pass@host:5432/db`, `mysql://…` or `mariadb://…` (both through `mysql2`),
+   * `mssql://user:pass@host:1433/db` (untested). A bad URL is a ValidationError on field `db`.
+   */
+  url: string;
+  /**
+   * Largest number of pooled connections (network dialects). Concurrent claims each take one.
+   * @defaultValue 10
+   */
+  poolMax?: number;
+  /**
+   * Longest a statement may run before the database aborts it, ms. Lock-wait timeouts use the
+   * same value; idle-in-transaction timeouts twice it (at least 10 s). Too low aborts big
+   * migrations; too high lets a stuck statement hold a connection that long.
+   * @defaultValue 30 000
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Log every SQL statement through `console.debug`.
+   * @defaultValue false
+   */
+  logging?: boolean;
+  /**
+   * Name of this process's sessions on the database (PostgreSQL `application_name`, MariaDB
+   * `program_name`, MSSQL `appName`), so operators and tests can find them.
+   * @defaultValue 'rookery'
+   */
+  applicationName?: string;
+  /**
+   * Apply pending migrations before returning (safe from several nodes at once). When false,
+   * the store only checks that the schema is not newer than the code; run
+   * {@link SqlDatastore.migrate} yourself.
+   * @defaultValue true
+   */
+  migrate?: boolean;
+}
+
+function positiveInteger(field: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ValidationError(field, `must be a positive whole number, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Connects to a SQL database and returns Rookery's datastore on it, migrated unless
+ * `migrate: false`. Throws ValidationError (field `db`) for a bad URL, SchemaTooNewError
+ * when the database is newer than this code, and DatastoreError when it cannot connect.
+ *
+ * @example
+ * ```ts
+ * const datastore = await createSqlDatastore({ url: 'postgres://rookery@db:5432/rookery', poolMax: 20 });
+ * ```
+ */
+export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<SqlDatastore> {
+  const parsed = parseDatastoreUrl(options.url);
+  const dialect = dialectFor(parsed.dialect);
+  const settings: ConnectionSettings = {
+    ...parsed,
+    poolMax: positiveInteger('poolMax', options.poolMax, 10),
+    statementTimeoutMs: positiveInteger('statementTimeoutMs', options.statementTimeoutMs, 30_000),
+    applicationName: options.applicationName ?? 'rookery',
+    logging: options.logging ?? false,
+  };
+  const sequelize = new Sequelize(dialect.sequelizeOptions(settings));
+  dialect.install?.(sequelize);
+  const ctx = new SqlContext(sequelize, dialect);
+  const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
+  try {
+    await ctx.single('connect', () => sequelize.authenticate({ logging: false }));
+    if (options.migrate ?? true) await store.migrate();
+    else await store.assertSchemaNotNewer();
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+  return store;
+}

@@ -1,0 +1,123 @@
+import type { Options, Sequelize, Transaction, TransactionOptions } from 'sequelize';
+
+/** The SQL dialects this package speaks. MariaDB and MySQL share `mysql`. */
+export type SqlDialectName = 'sqlite' | 'postgres' | 'mysql' | 'mssql';
+
+/** Connection settings parsed from a datastore URL, shared by every dialect. */
+export interface ConnectionSettings {
+  /** Host name (network dialects). */
+  host?: string;
+  /** TCP port (network dialects). */
+  port?: number;
+  /** Database name (network dialects). */
+  database?: string;
+  /** User name (network dialects). */
+  username?: string;
+  /** Password (network dialects). */
+  password?: string;
+  /** File path or `:memory:` (SQLite). */
+  storage?: string;
+  /** Largest number of pooled connections. */
+  poolMax: number;
+  /** Longest a statement may run, ms. Lock and idle-in-transaction timeouts derive from it. */
+  statementTimeoutMs: number;
+  /** Session name shown by the database (PostgreSQL `application_name`, MariaDB `program_name`, MSSQL `appName`). */
+  applicationName: string;
+  /** Log every statement. */
+  logging: boolean;
+}
+
+/** Column types of the migrations: the only DDL that differs between dialects. */
+export interface ColumnTypes {
+  /** Primary keys and other ids (UUIDs). */
+  id: string;
+  /** A short string of up to `n` characters. */
+  varchar(n: number): string;
+  /** Long text: JSON documents, errors, log lines. */
+  text: string;
+  /** 64-bit integer: instants (epoch ms), fences, versions. */
+  bigint: string;
+  /** 32-bit integer. */
+  int: string;
+  /** An auto-increment 64-bit primary key column definition (`id` included). */
+  autoIncrementPk: string;
+  /** A case- and pad-sensitive binary string column for unique keys compared byte by byte. */
+  binaryKey(n: number): string;
+}
+
+/**
+ * Everything that differs between SQL dialects, as capability flags and the few SQL fragments
+ * that cannot be shared (Kysely's `DialectAdapter`). Shared code branches on the flags, never
+ * on {@link SqlDialect.name}.
+ */
+export interface SqlDialect {
+  /** Dialect name, for messages and tests. */
+  readonly name: SqlDialectName;
+  /** Claims can skip rows locked by another transaction (`FOR UPDATE SKIP LOCKED` or hints). */
+  readonly supportsSkipLocked: boolean;
+  /** `UPDATE … RETURNING` is available, saving a read-back. */
+  readonly supportsReturning: boolean;
+  /** The database has a single writer: the store serialises its own transactions in-process. */
+  readonly singleWriter: boolean;
+  /** Several processes can share the database. */
+  readonly shared: boolean;
+  /** SQL expression of the database clock, epoch milliseconds as a 64-bit integer. */
+  readonly clockSql: string;
+  /** Column types for migrations. */
+  readonly types: ColumnTypes;
+  /**
+   * Placed after the table name of a claim's candidate SELECT, given the index that serves
+   * it: MariaDB/MySQL force that index (InnoDB locks every row it reads, so a claim that
+   * sorted instead of walking the index would lock, and hide from other claims, rows it does
+   * not return); MSSQL adds its lock hints.
+   */
+  claimTableHint(index: string): string;
+  /** Appended to a claim's candidate SELECT after the row limit (`FOR UPDATE SKIP LOCKED`). */
+  readonly claimLockSuffix: string;
+  /** Sequelize transaction options for the store's short transactions. */
+  readonly transactionOptions: TransactionOptions;
+  /** A row limit clause bound to the replacement `:limit`, placed after ORDER BY. */
+  limitClause(): string;
+  /** `CREATE TABLE` that does nothing when the table exists. */
+  createTableSql(table: string, body: string): string;
+  /** `CREATE [UNIQUE] INDEX` that does nothing when the index exists. */
+  createIndexSql(name: string, table: string, columns: string[], unique: boolean): string;
+  /**
+   * An INSERT of one row that silently does nothing when a unique key is taken, and reports
+   * 1 affected row when it inserted and 0 when it did not. Values are replacements named
+   * after the columns (`:col`).
+   */
+  insertIgnoreSql(table: string, columns: readonly string[], uniqueKeys: readonly (readonly string[])[]): string;
+  /** Sequelize options for this dialect: driver, pool, session settings and timeouts. */
+  sequelizeOptions(settings: ConnectionSettings): Options;
+  /** Called once after the Sequelize instance is built (SQLite configures every new connection). */
+  install?(sequelize: Sequelize): void;
+  /**
+   * If `error` is a duplicate-key error of the driver, returns text naming the violated key
+   * (constraint name or the driver's message); otherwise undefined.
+   */
+  duplicateKeyDetail(error: unknown): string | undefined;
+  /** True for errors after which a whole transaction may be retried (deadlock, busy, serialization). */
+  isRetryable(error: unknown): boolean;
+  /**
+   * Runs `fn` in a transaction holding the cluster-wide migration lock, so that concurrent
+   * migrations serialise.
+   */
+  withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+}
+
+/** The driver error inside a Sequelize error (`original`/`parent`), or the error itself. */
+export function driverError(error: unknown): Record<string, unknown> {
+  if (typeof error !== 'object' || error === null) return {};
+  const e = error as Record<string, unknown>;
+  const inner = e['original'] ?? e['parent'];
+  if (typeof inner === 'object' && inner !== null) return inner as Record<string, unknown>;
+  return e;
+}
+
+/** Message of the driver error inside `error` (Sequelize's own message is often just "Validation error"). */
+export function errorMessage(error: unknown): string {
+  const m = driverError(error)['message'];
+  if (typeof m === 'string') return m;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,131 @@
+import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
+import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
+
+/** The parts of a `mysql2` connection the connect hook uses. */
+interface MysqlConnection {
+  query(sql: string, callback: (error: Error | null, rows: unknown) => void): void;
+}
+
+function query(connection: MysqlConnection, sql: string): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    connection.query(sql, (error, rows) => (error ? reject(error) : resolve(rows))),
+  );
+}
+
+/**
+ * Session settings run on every new connection. UTC session time zone (the clock expression
+ * converts `NOW(3)` through it); strict mode, so a value too long for its column is an error
+ * rather than silently truncated; statement, lock-wait and idle-transaction timeouts. MariaDB
+ * and MySQL name the statement timeout differently, so the hook asks the server which it is.
+ */
+async function setUpSession(connection: MysqlConnection, statementTimeoutMs: number): Promise<void> {
+  const rows = (await query(connection, 'SELECT VERSION() AS v')) as { v: string }[];
+  const mariadb = /mariadb/i.test(rows[0]?.v ?? '');
+  const seconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
+  const idleSeconds = Math.max(2 * seconds, 10);
+  const settings = [
+    "time_zone = '+00:00'",
+    "sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+    `innodb_lock_wait_timeout = ${seconds}`,
+    ...(mariadb
+      ? [`max_statement_time = ${statementTimeoutMs / 1000}`, `idle_transaction_timeout = ${idleSeconds}`]
+      : [`max_execution_time = ${statementTimeoutMs}`]),
+  ];
+  await query(connection, `SET SESSION ${settings.join(', ')}`);
+}
+
+/**
+ * MariaDB (10.6 or later) and MySQL (8.0 or later), both through the `mysql2` driver. Claims use
+ * `FOR UPDATE SKIP LOCKED` under READ COMMITTED. The driver reports *changed* rows
+ * (`-FOUND_ROWS`, Sequelize's default, pinned here): every conditional write of the store bumps
+ * `version` or `fence`, so a write that matched always changed something and counts 1, and
+ * `INSERT … ON DUPLICATE KEY UPDATE id = id` counts 0 when the key was taken.
+ */
+export const mysqlDialect: SqlDialect = {
+  name: 'mysql',
+  supportsSkipLocked: true,
+  supportsReturning: false,
+  singleWriter: false,
+  shared: true,
+  clockSql: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',
+  types: {
+    id: 'VARCHAR(36)',
+    varchar: (n) => `VARCHAR(${n})`,
+    text: 'LONGTEXT',
+    bigint: 'BIGINT',
+    int: 'INT',
+    autoIncrementPk: 'id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY',
+    // Byte comparison with no PAD SPACE, identical on MariaDB and MySQL whatever the collations.
+    binaryKey: (n) => `VARBINARY(${4 * n})`,
+  },
+  claimTableHint: (index) => ` FORCE INDEX (${index})`,
+  claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
+  transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
+
+  limitClause: () => ' LIMIT :limit',
+
+  createTableSql: (table, body) =>
+    `CREATE TABLE IF NOT EXISTS ${table} (\n${body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
+
+  createIndexSql: (name, table, columns, unique) =>
+    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
+
+  insertIgnoreSql: (table, columns) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})` +
+    ' ON DUPLICATE KEY UPDATE id = id',
+
+  sequelizeOptions(settings: ConnectionSettings): Options {
+    return {
+      dialect: 'mysql',
+      host: settings.host,
+      port: settings.port ?? 3306,
+      database: settings.database,
+      username: settings.username,
+      password: settings.password,
+      timezone: '+00:00',
+      logging: settings.logging ? (sql: string) => console.debug(sql) : false,
+      pool: { max: settings.poolMax, min: 0, acquire: 30_000, idle: 10_000 },
+      dialectOptions: {
+        charset: 'utf8mb4',
+        flags: '-FOUND_ROWS',
+        connectTimeout: 10_000,
+        connectAttributes: { program_name: settings.applicationName },
+      },
+      hooks: {
+        afterConnect: async (connection: unknown) => {
+          await setUpSession(connection as MysqlConnection, settings.statementTimeoutMs);
+        },
+      },
+    };
+  },
+
+  duplicateKeyDetail(error: unknown): string | undefined {
+    const e = driverError(error);
+    if (e['errno'] !== 1062 && e['code'] !== 'ER_DUP_ENTRY') return undefined;
+    return errorMessage(error);
+  },
+
+  isRetryable(error: unknown): boolean {
+    const e = driverError(error);
+    return e['errno'] === 1213 || e['code'] === 'ER_LOCK_DEADLOCK';
+  },
+
+  async withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // DDL commits implicitly here, so the transaction only pins one connection for the
+    // session-scoped named lock; the migrations themselves are written to be re-runnable.
+    return sequelize.transaction(async (tx) => {
+      const rows = await sequelize.query<{ got: number | string | null }>(
+        "SELECT GET_LOCK('rookery_migrations', 60) AS got",
+        { transaction: tx, type: QueryTypes.SELECT, raw: true },
+      );
+      if (Number(rows[0]?.got) !== 1) {
+        throw new Error('timed out after 60 s waiting for the migration lock rookery_migrations');
+      }
+      try {
+        return await fn(tx);
+      } finally {
+        await sequelize.query("SELECT RELEASE_LOCK('rookery_migrations')", { transaction: tx });
+      }
+    });
+  },
+};

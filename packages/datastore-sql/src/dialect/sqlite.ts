@@ -1,0 +1,110 @@
+import { Transaction, type Options, type Sequelize } from 'sequelize';
+import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
+
+/** The parts of a `sqlite3.Database` the dialect touches. */
+interface SqliteConnection {
+  exec(sql: string, callback: (error: Error | null) => void): void;
+}
+
+/** The parts of Sequelize's SQLite connection manager the dialect wraps. */
+interface SqliteConnectionManager {
+  getConnection(options?: unknown): Promise<SqliteConnection>;
+}
+
+const configured = new WeakSet<SqliteConnection>();
+
+/**
+ * Per-connection settings. Sequelize opens a new `sqlite3.Database` for every transaction and
+ * runs no connect hook for SQLite, so these run on each new connection before its first use.
+ * `busy_timeout` first: the WAL switch itself may have to wait for another process.
+ */
+const CONNECTION_PRAGMAS = [
+  'PRAGMA busy_timeout = 10000',
+  'PRAGMA journal_mode = WAL',
+  'PRAGMA synchronous = NORMAL',
+  'PRAGMA foreign_keys = ON',
+].join(';\n');
+
+function exec(connection: SqliteConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => connection.exec(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+/**
+ * SQLite (3.42 or later for `unixepoch('subsec')`; the `sqlite3` package bundles a newer one).
+ * One writer at a time: transactions are `BEGIN IMMEDIATE`, so several processes on one file
+ * queue on the write lock (up to `busy_timeout`) instead of deadlocking on a read-to-write
+ * upgrade; within one process the store also serialises its own transactions. No server clock:
+ * the clock is the host's, which every process on the file shares.
+ */
+export const sqliteDialect: SqlDialect = {
+  name: 'sqlite',
+  supportsSkipLocked: false,
+  supportsReturning: true,
+  singleWriter: true,
+  shared: true,
+  clockSql: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
+  types: {
+    id: 'VARCHAR(36)',
+    varchar: (n) => `VARCHAR(${n})`,
+    text: 'TEXT',
+    bigint: 'BIGINT',
+    int: 'INTEGER',
+    autoIncrementPk: 'id INTEGER PRIMARY KEY AUTOINCREMENT',
+    // SQLite's default BINARY collation compares bytes and does not pad.
+    binaryKey: (n) => `VARCHAR(${n})`,
+  },
+  claimTableHint: () => '',
+  claimLockSuffix: '',
+  transactionOptions: { type: Transaction.TYPES.IMMEDIATE },
+
+  limitClause: () => ' LIMIT :limit',
+
+  createTableSql: (table, body) => `CREATE TABLE IF NOT EXISTS ${table} (\n${body}\n)`,
+
+  createIndexSql: (name, table, columns, unique) =>
+    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
+
+  insertIgnoreSql: (table, columns) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
+
+  sequelizeOptions(settings: ConnectionSettings): Options {
+    return {
+      dialect: 'sqlite',
+      storage: settings.storage ?? ':memory:',
+      logging: settings.logging ? (sql: string) => console.debug(sql) : false,
+      transactionType: Transaction.TYPES.IMMEDIATE,
+    };
+  },
+
+  install(sequelize: Sequelize): void {
+    const manager = (sequelize as unknown as { connectionManager: SqliteConnectionManager }).connectionManager;
+    const getConnection = manager.getConnection.bind(manager);
+    manager.getConnection = async (options?: unknown) => {
+      const connection = await getConnection(options);
+      if (!configured.has(connection)) {
+        await exec(connection, CONNECTION_PRAGMAS);
+        configured.add(connection);
+      }
+      return connection;
+    };
+  },
+
+  duplicateKeyDetail(error: unknown): string | undefined {
+    const code = driverError(error)['code'];
+    const message = errorMessage(error);
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT') && /UNIQUE constraint failed/i.test(message)) {
+      return message;
+    }
+    return undefined;
+  },
+
+  isRetryable(error: unknown): boolean {
+    const code = driverError(error)['code'];
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
+  },
+
+  async withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // BEGIN IMMEDIATE takes the database's single write lock: concurrent migrators queue on it.
+    return sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, fn);
+  },
+};

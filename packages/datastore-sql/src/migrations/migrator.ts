@@ -1,0 +1,120 @@
+import { SchemaTooNewError } from '@rookery/core';
+import type { Transaction } from 'sequelize';
+import { num } from '../store/row-mapping.js';
+import type { SqlContext } from '../store/sql-context.js';
+import { initialMigration } from './0001-initial.js';
+import type { Migration } from './migration.js';
+
+/** Every migration this code knows, in order. Append only. */
+export const MIGRATIONS: readonly Migration[] = [initialMigration];
+
+/** A migration recorded in `rookery_migrations`. */
+export interface AppliedMigration {
+  /** Sequence number. */
+  version: number;
+  /** Its name. */
+  name: string;
+  /** When it was applied, database clock (epoch ms). */
+  appliedAt: number;
+}
+
+/** Where the database's schema stands relative to this code. */
+export interface MigrationStatus {
+  /** Newest migration applied to the database (0 for none). */
+  databaseVersion: number;
+  /** Newest migration this code knows. */
+  codeVersion: number;
+  /** Migrations recorded in the database, oldest first. */
+  applied: AppliedMigration[];
+  /** Migrations this code would apply, oldest first. */
+  pending: { version: number; name: string }[];
+}
+
+const TABLE = 'rookery_migrations';
+
+/**
+ * Applies numbered migrations under the dialect's migration lock (PostgreSQL
+ * `pg_advisory_xact_lock`, MariaDB/MySQL `GET_LOCK`, SQLite `BEGIN IMMEDIATE`, MSSQL
+ * `sp_getapplock`), recording each in `rookery_migrations(version, name, applied_at)`.
+ * Idempotent; refuses a database whose schema is newer than the code.
+ */
+export class Migrator {
+  /**
+   * @param ctx - the store's SQL context
+   * @param migrations - the migrations, in order (tests pass their own)
+   */
+  constructor(
+    private readonly ctx: SqlContext,
+    private readonly migrations: readonly Migration[] = MIGRATIONS,
+  ) {}
+
+  private get codeVersion(): number {
+    return this.migrations.at(-1)?.version ?? 0;
+  }
+
+  /** Brings the schema up to date; returns the status after. Throws SchemaTooNewError. */
+  async migrate(): Promise<MigrationStatus> {
+    const { ctx } = this;
+    return ctx.single('migrate', () =>
+      ctx.dialect.withMigrationLock(ctx.sequelize, async (tx) => {
+        const t = ctx.dialect.types;
+        await ctx.sequelize.query(
+          ctx.dialect.createTableSql(
+            TABLE,
+            `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`,
+          ),
+          { transaction: tx },
+        );
+        const applied = await this.readApplied(tx);
+        this.refuseNewer(applied);
+        const done = new Set(applied.map((m) => m.version));
+        for (const migration of this.migrations) {
+          if (done.has(migration.version)) continue;
+          for (const statement of migration.statements(ctx.dialect)) {
+            await ctx.sequelize.query(statement, { transaction: tx });
+          }
+          await ctx.write(
+            `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (:version, :name, ${ctx.dialect.clockSql})`,
+            { version: migration.version, name: migration.name },
+            tx,
+          );
+        }
+        return this.statusOf(await this.readApplied(tx));
+      }),
+    );
+  }
+
+  /** Reads where the schema stands, without changing anything. */
+  async status(): Promise<MigrationStatus> {
+    const { ctx } = this;
+    return ctx.single('read migration status', async () => {
+      const exists = await ctx.sequelize.getQueryInterface().tableExists(TABLE);
+      return this.statusOf(exists ? await this.readApplied() : []);
+    });
+  }
+
+  /** Throws SchemaTooNewError when the database holds a migration newer than the code. */
+  async assertNotNewer(): Promise<void> {
+    this.refuseNewer((await this.status()).applied);
+  }
+
+  private refuseNewer(applied: AppliedMigration[]): void {
+    const databaseVersion = Math.max(0, ...applied.map((m) => m.version));
+    if (databaseVersion > this.codeVersion) throw new SchemaTooNewError(databaseVersion, this.codeVersion);
+  }
+
+  private async readApplied(tx?: Transaction): Promise<AppliedMigration[]> {
+    const rows = await this.ctx.select(`SELECT version, name, applied_at FROM ${TABLE} ORDER BY version`, {}, tx);
+    return rows.map((r) => ({ version: num(r['version']), name: String(r['name']), appliedAt: num(r['applied_at']) }));
+  }
+
+  private statusOf(applied: AppliedMigration[]): MigrationStatus {
+    const done = new Set(applied.map((m) => m.version));
+    return {
+      databaseVersion: Math.max(0, ...applied.map((m) => m.version)),
+      codeVersion: this.codeVersion,
+      applied,
+      pending: this.migrations.filter((m) => !done.has(m.version)).map((m) => ({ version: m.version, name: m.name })),
+    };
+  }
+}

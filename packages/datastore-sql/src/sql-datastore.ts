@@ -1,0 +1,215 @@
+import type {
+  Datastore,
+  DatastoreCapabilities,
+  NodeRecord,
+  RepairedTask,
+  Schedule,
+  SchedulePeelParams,
+  SchedulePeelResult,
+  ScheduleState,
+  Task,
+  TaskClaimDueParams,
+  TaskClaimDueResult,
+  TaskEvent,
+  TaskFinishParams,
+  TaskListParams,
+  TaskRenewLeasesParams,
+  TaskRenewLeasesResult,
+  TaskRepairExpiredParams,
+} from '@rookery/core';
+import type { Sequelize } from 'sequelize';
+import type { SqlDialectName } from './dialect/dialect.js';
+import { Migrator, type MigrationStatus } from './migrations/migrator.js';
+import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
+import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
+import {
+  scheduleCreate,
+  scheduleDelete,
+  scheduleGet,
+  scheduleGetByName,
+  scheduleList,
+  scheduleSetState,
+} from './store/schedules.js';
+import type { SqlContext } from './store/sql-context.js';
+import { taskRequestCancel } from './store/tasks-cancel.js';
+import { taskClaimDue } from './store/tasks-claim.js';
+import { taskFinish } from './store/tasks-finish.js';
+import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
+import { taskRenewLeases } from './store/tasks-renew.js';
+import { taskRepairExpired } from './store/tasks-repair.js';
+
+/**
+ * Rookery's {@link Datastore} on a SQL database through Sequelize: SQLite, PostgreSQL,
+ * MariaDB/MySQL, and (untested) MS SQL Server. Build one with `createSqlDatastore`. Every
+ * method is one statement or one short transaction; every write to a leased row is
+ * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
+ * test passes one.
+ */
+export class SqlDatastore implements Datastore {
+  /** What this store can do. */
+  readonly capabilities: DatastoreCapabilities;
+  private readonly migrator: Migrator;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @param ctx - the SQL context (connection layer and dialect)
+   * @param shared - whether several processes can share the database (false for in-memory SQLite)
+   */
+  constructor(
+    private readonly ctx: SqlContext,
+    shared: boolean,
+  ) {
+    this.capabilities = { shared, skipLocked: ctx.dialect.supportsSkipLocked };
+    this.migrator = new Migrator(ctx);
+  }
+
+  /** The dialect: `sqlite`, `postgres`, `mysql` (MariaDB too) or `mssql`. */
+  get dialectName(): SqlDialectName {
+    return this.ctx.dialect.name;
+  }
+
+  /** The underlying Sequelize instance, for tests and diagnostics. Do not write Rookery's tables through it. */
+  get sequelize(): Sequelize {
+    return this.ctx.sequelize;
+  }
+
+  /**
+   * Applies pending migrations under the dialect's migration lock; safe to call from several
+   * nodes at once. Throws `SchemaTooNewError` when the database is newer than this code.
+   */
+  migrate(): Promise<MigrationStatus> {
+    return this.migrator.migrate();
+  }
+
+  /** Reads which migrations are applied and which are pending, changing nothing. */
+  migrationStatus(): Promise<MigrationStatus> {
+    return this.migrator.status();
+  }
+
+  /** Throws `SchemaTooNewError` when the database holds a migration newer than this code. */
+  assertSchemaNotNewer(): Promise<void> {
+    return this.migrator.assertNotNewer();
+  }
+
+  /** @inheritDoc */
+  clockNow(): Promise<number> {
+    return this.ctx.single('read the database clock', () => this.ctx.clock());
+  }
+
+  /** @inheritDoc */
+  close(): Promise<void> {
+    this.closing ??= this.ctx.sequelize.close();
+    return this.closing;
+  }
+
+  /** @inheritDoc */
+  scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    return scheduleCreate(this.ctx, schedule);
+  }
+
+  /** @inheritDoc */
+  scheduleGet(id: string): Promise<Schedule | undefined> {
+    return scheduleGet(this.ctx, id);
+  }
+
+  /** @inheritDoc */
+  scheduleGetByName(name: string): Promise<Schedule | undefined> {
+    return scheduleGetByName(this.ctx, name);
+  }
+
+  /** @inheritDoc */
+  scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
+    return scheduleList(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleSetState(params: {
+    id: string;
+    state: ScheduleState;
+    nextFireAt?: number | null;
+    now?: number;
+  }): Promise<Schedule | undefined> {
+    return scheduleSetState(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleDelete(id: string): Promise<boolean> {
+    return scheduleDelete(this.ctx, id);
+  }
+
+  /** @inheritDoc */
+  scheduleClaimDue(params: {
+    owner: string;
+    limit: number;
+    lookaheadMs: number;
+    leaseMs: number;
+    now?: number;
+  }): Promise<Schedule[]> {
+    return scheduleClaimDue(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
+    return schedulePeel(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+    return taskClaimDue(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
+    return taskRenewLeases(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
+    return taskFinish(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
+    return taskRepairExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
+    return taskRequestCancel(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskGet(id: string): Promise<Task | undefined> {
+    return taskGet(this.ctx, id);
+  }
+
+  /** @inheritDoc */
+  taskList(params?: TaskListParams): Promise<Task[]> {
+    return taskList(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskEvents(taskId: string): Promise<TaskEvent[]> {
+    return taskEvents(this.ctx, taskId);
+  }
+
+  /** @inheritDoc */
+  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord> {
+    return nodeRegister(this.ctx, node);
+  }
+
+  /** @inheritDoc */
+  nodeHeartbeat(params: { id: string; clockOffsetMs: number; now?: number }): Promise<number> {
+    return nodeHeartbeat(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  nodeStop(params: { id: string; now?: number }): Promise<void> {
+    return nodeStop(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  nodeList(): Promise<NodeRecord[]> {
+    return nodeList(this.ctx);
+  }
+}

@@ -1,0 +1,71 @@
+import type { NodeRecord } from '@rookery/core';
+import { nodeFromRow } from './row-mapping.js';
+import type { SqlContext } from './sql-context.js';
+
+/** Registers (or re-registers) a node; start and heartbeat instants are the database clock. */
+export async function nodeRegister(
+  ctx: SqlContext,
+  node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>,
+): Promise<NodeRecord> {
+  return ctx.transaction('register node', async (tx) => {
+    const now = await ctx.clock(tx);
+    const r = {
+      id: node.id,
+      host: node.host,
+      pid: node.pid,
+      executors: JSON.stringify(node.executors),
+      now,
+      offset: Math.round(node.clockOffsetMs),
+    };
+    const updated = await ctx.write(
+      'UPDATE rookery_nodes SET host = :host, pid = :pid, executors = :executors, started_at = :now,' +
+        ' heartbeat_at = :now, stopped_at = NULL, clock_offset_ms = :offset WHERE id = :id',
+      r,
+      tx,
+    );
+    if (updated === 0) {
+      await ctx.write(
+        'INSERT INTO rookery_nodes (id, host, pid, executors, started_at, heartbeat_at, stopped_at, clock_offset_ms)' +
+          ' VALUES (:id, :host, :pid, :executors, :now, :now, NULL, :offset)',
+        r,
+        tx,
+      );
+    }
+    const rows = await ctx.select('SELECT * FROM rookery_nodes WHERE id = :id', { id: node.id }, tx);
+    return nodeFromRow(rows[0] ?? {});
+  });
+}
+
+/** Records a heartbeat and clock offset (ms, rounded); returns the instant recorded. */
+export async function nodeHeartbeat(
+  ctx: SqlContext,
+  p: { id: string; clockOffsetMs: number; now?: number },
+): Promise<number> {
+  return ctx.single('record node heartbeat', async () => {
+    const now = await ctx.now(p.now);
+    await ctx.write('UPDATE rookery_nodes SET heartbeat_at = :now, clock_offset_ms = :offset WHERE id = :id', {
+      id: p.id,
+      now,
+      offset: Math.round(p.clockOffsetMs),
+    });
+    return now;
+  });
+}
+
+/** Marks a node stopped. */
+export async function nodeStop(ctx: SqlContext, p: { id: string; now?: number }): Promise<void> {
+  await ctx.single('stop node', async () => {
+    const now = await ctx.now(p.now);
+    await ctx.write('UPDATE rookery_nodes SET stopped_at = :now WHERE id = :id', { id: p.id, now });
+  });
+}
+
+/** Lists nodes: running ones first, then by latest heartbeat. */
+export async function nodeList(ctx: SqlContext): Promise<NodeRecord[]> {
+  return ctx.single('list nodes', async () => {
+    const rows = await ctx.select(
+      'SELECT * FROM rookery_nodes ORDER BY CASE WHEN stopped_at IS NULL THEN 0 ELSE 1 END, heartbeat_at DESC, id',
+    );
+    return rows.map(nodeFromRow);
+  });
+}

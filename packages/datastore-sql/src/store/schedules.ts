@@ -1,0 +1,147 @@
+import { DuplicateKeyError, type Schedule, type ScheduleState } from '@rookery/core';
+import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
+import type { SqlContext } from './sql-context.js';
+
+const COLUMNS = [
+  'id',
+  'name',
+  'name_key',
+  'executor',
+  'payload',
+  'trigger_json',
+  'start_at',
+  'end_at',
+  'policies',
+  'duplicate_policy',
+  'state',
+  'next_fire_at',
+  'gate_task_id',
+  'gate_release',
+  'after_run_delay_ms',
+  'slot_task_id',
+  'slot_expires_at',
+  'lease_owner',
+  'lease_expires_at',
+  'fence',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** Which event releases a gate, from the schedule's task creation policy. */
+export function gateRelease(schedule: Pick<Schedule, 'policies'>, gateTaskId: string | null): 'start' | 'end' | null {
+  if (gateTaskId === null) return null;
+  return schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
+}
+
+/** Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. */
+export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promise<Schedule> {
+  const name = schedule.name.normalize('NFC');
+  const values: Record<(typeof COLUMNS)[number], unknown> = {
+    id: schedule.id,
+    name,
+    name_key: nameKey(name),
+    executor: schedule.executor,
+    payload: toJsonText(schedule.payload),
+    trigger_json: toJsonText(schedule.trigger),
+    start_at: schedule.startAt,
+    end_at: schedule.endAt,
+    policies: toJsonText(schedule.policies),
+    duplicate_policy: schedule.policies.duplicate,
+    state: schedule.state,
+    next_fire_at: schedule.nextFireAt,
+    gate_task_id: schedule.gateTaskId,
+    gate_release: gateRelease(schedule, schedule.gateTaskId),
+    after_run_delay_ms: schedule.trigger.kind === 'after-run' ? schedule.trigger.delayMs : null,
+    slot_task_id: null,
+    slot_expires_at: null,
+    lease_owner: schedule.leaseOwner,
+    lease_expires_at: schedule.leaseExpiresAt,
+    fence: schedule.fence,
+    version: 0,
+    created_at: schedule.createdAt,
+    updated_at: schedule.updatedAt,
+  };
+  try {
+    return await ctx.single('create schedule', async () => {
+      await ctx.write(
+        `INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`,
+        values,
+      );
+      const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id });
+      return scheduleFromRow(rows[0] ?? {});
+    });
+  } catch (error) {
+    if (error instanceof DuplicateKeyError && error.field === 'name') {
+      throw new DuplicateKeyError(
+        'name',
+        `a schedule named '${name}' already exists (names compare after NFC normalisation and case folding)`,
+        { cause: error.cause },
+      );
+    }
+    throw error;
+  }
+}
+
+/** Reads one schedule by id. */
+export async function scheduleGet(ctx: SqlContext, id: string): Promise<Schedule | undefined> {
+  return ctx.single('read schedule', async () => {
+    const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id });
+    return rows[0] ? scheduleFromRow(rows[0]) : undefined;
+  });
+}
+
+/** Reads one schedule by name, NFC-normalised and case-folded. */
+export async function scheduleGetByName(ctx: SqlContext, name: string): Promise<Schedule | undefined> {
+  return ctx.single('read schedule by name', async () => {
+    const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE name_key = :key', { key: nameKey(name) });
+    return rows[0] ? scheduleFromRow(rows[0]) : undefined;
+  });
+}
+
+/** Lists schedules ordered by name key (byte order of the folded name, identical on every dialect). */
+export async function scheduleList(
+  ctx: SqlContext,
+  params: { states?: ScheduleState[]; limit?: number } = {},
+): Promise<Schedule[]> {
+  if (params.states?.length === 0) return [];
+  const where = params.states ? ' WHERE state IN (:states)' : '';
+  return ctx.single('list schedules', async () => {
+    const rows = await ctx.select(
+      `SELECT * FROM rookery_schedules${where} ORDER BY name_key${ctx.dialect.limitClause()}`,
+      { states: params.states ?? [], limit: params.limit ?? 100 },
+    );
+    return rows.map(scheduleFromRow);
+  });
+}
+
+/** Sets a schedule's state (and next fire time), never touching a retired one. */
+export async function scheduleSetState(
+  ctx: SqlContext,
+  params: { id: string; state: ScheduleState; nextFireAt?: number | null; now?: number },
+): Promise<Schedule | undefined> {
+  const setNext = params.nextFireAt !== undefined ? ' next_fire_at = :nextFireAt,' : '';
+  return ctx.transaction('set schedule state', async (tx) => {
+    const now = await ctx.now(params.now, tx);
+    const changed = await ctx.write(
+      `UPDATE rookery_schedules SET state = :state,${setNext} version = version + 1, updated_at = :now` +
+        " WHERE id = :id AND state <> 'retired'",
+      { id: params.id, state: params.state, nextFireAt: params.nextFireAt ?? null, now },
+      tx,
+    );
+    if (changed === 0) return undefined;
+    const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: params.id }, tx);
+    return rows[0] ? scheduleFromRow(rows[0]) : undefined;
+  });
+}
+
+/** Deletes a schedule with its tasks, their events and logs, in one transaction. */
+export async function scheduleDelete(ctx: SqlContext, id: string): Promise<boolean> {
+  return ctx.transaction('delete schedule', async (tx) => {
+    const ofSchedule = 'task_id IN (SELECT id FROM rookery_tasks WHERE schedule_id = :id)';
+    await ctx.write(`DELETE FROM rookery_task_events WHERE ${ofSchedule}`, { id }, tx);
+    await ctx.write(`DELETE FROM rookery_task_logs WHERE ${ofSchedule}`, { id }, tx);
+    await ctx.write('DELETE FROM rookery_tasks WHERE schedule_id = :id', { id }, tx);
+    return (await ctx.write('DELETE FROM rookery_schedules WHERE id = :id', { id }, tx)) > 0;
+  });
+}

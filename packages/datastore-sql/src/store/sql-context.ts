@@ -1,0 +1,123 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
+import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
+import type { SqlDialect } from '../dialect/dialect.js';
+
+/** Named replacement values of one statement (`:name` in the SQL). */
+export type Replacements = Record<string, unknown>;
+
+/** One row as the driver returns it: snake_case columns, driver-typed values. */
+export type Row = Record<string, unknown>;
+
+/** Attempts of a transaction that fails with a retryable error (deadlock, busy). */
+const MAX_ATTEMPTS = 8;
+
+/** A promise-chain mutex: runs one task at a time, in call order. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** The field a duplicate-key detail names. */
+function duplicateField(detail: string): string {
+  if (/name_key/i.test(detail)) return 'name';
+  if (/fire_at|schedule_fire/i.test(detail)) return 'fireAt';
+  return 'id';
+}
+
+/**
+ * How the store talks to the database: parameterised statements, short transactions with
+ * retry on deadlock or busy, the database clock, and errors mapped to core's error classes.
+ * Every store operation runs through {@link SqlContext.transaction} or {@link SqlContext.single}.
+ */
+export class SqlContext {
+  private readonly mutex = new Mutex();
+
+  /**
+   * @param sequelize - the connection layer
+   * @param dialect - the dialect adapter
+   */
+  constructor(
+    readonly sequelize: Sequelize,
+    readonly dialect: SqlDialect,
+  ) {}
+
+  /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
+  async select<T extends Row = Row>(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<T[]> {
+    return this.sequelize.query<T>(sql, {
+      replacements,
+      transaction: tx ?? null,
+      type: QueryTypes.SELECT,
+      raw: true,
+    });
+  }
+
+  /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
+  async write(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<number> {
+    const count: unknown = await this.sequelize.query(sql, {
+      replacements,
+      transaction: tx ?? null,
+      type: QueryTypes.BULKUPDATE,
+    });
+    return Number(count);
+  }
+
+  /** Reads the database clock (epoch ms). */
+  async clock(tx?: Transaction): Promise<number> {
+    const rows = await this.select<{ now: unknown }>(`SELECT ${this.dialect.clockSql} AS now`, {}, tx);
+    return Number(rows[0]?.now);
+  }
+
+  /** `COALESCE(override, database clock)`, read once so a whole transaction sees one instant. */
+  async now(override: number | undefined, tx?: Transaction): Promise<number> {
+    return override ?? this.clock(tx);
+  }
+
+  /**
+   * Runs `fn` in one short transaction (`BEGIN IMMEDIATE` on SQLite, READ COMMITTED elsewhere).
+   * A deadlock, serialization failure or busy database rolls the transaction back and it is run
+   * again from the start; any other error is mapped and thrown.
+   */
+  async transaction<T>(what: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.single(what, async () => {
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await this.sequelize.transaction(this.dialect.transactionOptions, fn);
+        } catch (error) {
+          if (attempt >= MAX_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
+          await sleep(Math.min(5 * 2 ** attempt, 250));
+        }
+      }
+    });
+  }
+
+  /** Runs `fn` (statements outside a transaction) with error mapping, serialised on single-writer databases. */
+  async single<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const guarded = async (): Promise<T> => {
+      try {
+        return await fn();
+      } catch (error) {
+        throw this.mapError(what, error);
+      }
+    };
+    return this.dialect.singleWriter ? this.mutex.run(guarded) : guarded();
+  }
+
+  /** Maps a driver error to core's errors: duplicate keys to DuplicateKeyError, the rest to DatastoreError. */
+  mapError(what: string, error: unknown): Error {
+    if (error instanceof RookeryError) return error;
+    const detail = this.dialect.duplicateKeyDetail(error);
+    if (detail !== undefined) {
+      return new DuplicateKeyError(duplicateField(detail), `${what} refused: the key is already taken (${detail})`, {
+        cause: error,
+      });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new DatastoreError(`${what} failed on ${this.dialect.name}: ${message}`, { cause: error });
+  }
+}

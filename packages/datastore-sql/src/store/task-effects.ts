@@ -1,0 +1,90 @@
+import type { Task, TaskState } from '@rookery/core';
+import type { Transaction } from 'sequelize';
+import { taskFromRow } from './row-mapping.js';
+import type { SqlContext } from './sql-context.js';
+
+/** A state transition to record in `rookery_task_events`. */
+export interface EventRow {
+  /** Task id. */
+  taskId: string;
+  /** When (epoch ms). */
+  at: number;
+  /** State before, null at creation. */
+  from: TaskState | null;
+  /** State after. */
+  to: TaskState;
+  /** Node that made it. */
+  nodeId: string | null;
+  /** Why. */
+  reason: string | null;
+  /** Fence of the attempt concerned. */
+  fence: number;
+}
+
+/** Rows per multi-row INSERT (SQL Server accepts at most 1000 rows in one VALUES list). */
+const EVENT_BATCH = 500;
+
+/** Inserts transitions, one multi-row statement per 500 events. */
+export async function insertEvents(ctx: SqlContext, tx: Transaction, events: EventRow[]): Promise<void> {
+  for (let i = 0; i < events.length; i += EVENT_BATCH) {
+    await ctx.write(
+      'INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES :rows',
+      { rows: events.slice(i, i + EVENT_BATCH).map((e) => [e.taskId, e.at, e.from, e.to, e.nodeId, e.reason, e.fence]) },
+      tx,
+    );
+  }
+}
+
+/** Reads tasks by id, in the order of `ids` (missing ones left out). */
+export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Transaction): Promise<Task[]> {
+  if (ids.length === 0) return [];
+  const rows = await ctx.select('SELECT * FROM rookery_tasks WHERE id IN (:ids)', { ids: [...ids] }, tx);
+  const byId = new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** Releases a schedule's run slot if `taskId` holds it. Bumps `version` (conditional write). */
+export async function releaseSlot(ctx: SqlContext, tx: Transaction, scheduleId: string, taskId: string): Promise<void> {
+  await ctx.write(
+    'UPDATE rookery_schedules SET slot_task_id = NULL, slot_expires_at = NULL, version = version + 1' +
+      ' WHERE id = :scheduleId AND slot_task_id = :taskId',
+    { scheduleId, taskId },
+    tx,
+  );
+}
+
+/**
+ * Ungates a schedule gated on a task that reached a terminal state: the gate is cleared and an
+ * `after-run` schedule's next fire time becomes now + its delay.
+ */
+export async function ungateAtEnd(
+  ctx: SqlContext,
+  tx: Transaction,
+  scheduleId: string,
+  taskId: string,
+  now: number,
+): Promise<void> {
+  await ctx.write(
+    'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL,' +
+      ' next_fire_at = CASE WHEN after_run_delay_ms IS NOT NULL THEN :now + after_run_delay_ms ELSE next_fire_at END,' +
+      ' version = version + 1, updated_at = :now WHERE id = :scheduleId AND gate_task_id = :taskId',
+    { scheduleId, taskId, now },
+    tx,
+  );
+}
+
+/** Ungates schedules gated on the start (`on-start`) of tasks that just started. */
+export async function ungateAtStart(
+  ctx: SqlContext,
+  tx: Transaction,
+  started: readonly Task[],
+  now: number,
+): Promise<void> {
+  if (started.length === 0) return;
+  await ctx.write(
+    "UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1, updated_at = :now" +
+      " WHERE id IN (:scheduleIds) AND gate_task_id IN (:taskIds) AND gate_release = 'start'",
+    { scheduleIds: [...new Set(started.map((t) => t.scheduleId))], taskIds: started.map((t) => t.id), now },
+    tx,
+  );
+}

@@ -1,0 +1,142 @@
+import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
+import type { Transaction } from 'sequelize';
+import type { SqlContext } from './sql-context.js';
+import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
+
+/** A due pending task picked as a claim candidate. */
+interface Candidate {
+  id: string;
+  scheduleId: string;
+  duplicate: string;
+}
+
+/**
+ * Takes the run slot of a `skip` schedule for `taskId`: one conditional UPDATE that succeeds
+ * when the slot is free, already this task's, or held under an expired lease. Returns the
+ * holder's task id when the slot is busy, else undefined.
+ */
+async function takeSlot(
+  ctx: SqlContext,
+  tx: Transaction,
+  c: Candidate,
+  now: number,
+  expires: number,
+): Promise<string | undefined> {
+  const taken = await ctx.write(
+    'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
+      ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
+      ' OR slot_expires_at IS NULL OR slot_expires_at <= :now)',
+    { taskId: c.id, scheduleId: c.scheduleId, expires, now },
+    tx,
+  );
+  if (taken > 0) return undefined;
+  const rows = await ctx.select('SELECT slot_task_id FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
+  return String(rows[0]?.['slot_task_id'] ?? 'unknown');
+}
+
+/**
+ * Claims due tasks in one short transaction of conditional statements: settles pending tasks
+ * past their starting deadline as `missed`; picks due candidates (highest priority, then
+ * earliest due; rows locked by a concurrent claim are skipped where supported); takes the
+ * run slot for `skip` tasks or records them `skipped`; starts the rest (fence + 1,
+ * attempt + 1, lease); ungates schedules gated on a start or on a now-terminal task; records
+ * every transition.
+ */
+export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+  if (p.limit <= 0) return { started: [], settled: [] };
+  const d = ctx.dialect;
+  return ctx.transaction('claim due tasks', async (tx) => {
+    const now = await ctx.now(p.now, tx);
+    const expires = now + p.leaseMs;
+    const events: EventRow[] = [];
+    const event = (t: Task, from: 'pending', reason: string | null): EventRow => ({
+      taskId: t.id,
+      at: now,
+      from,
+      to: t.state,
+      nodeId: p.nodeId,
+      reason,
+      fence: t.fence,
+    });
+
+    // 1. Pending tasks whose starting deadline has passed are missed.
+    const late = await ctx.select(
+      `SELECT id FROM rookery_tasks${d.claimTableHint('rookery_tasks_deadline')} WHERE state = 'pending' AND deadline_at < :now` +
+        ` ORDER BY deadline_at${d.limitClause()}${d.claimLockSuffix}`,
+      { now, limit: p.limit },
+      tx,
+    );
+    const lateIds = late.map((r) => String(r['id']));
+    const missedReason = 'missed: not started before its starting deadline';
+    if (lateIds.length > 0) {
+      await ctx.write(
+        "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
+          " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
+        { ids: lateIds, now, reason: missedReason },
+        tx,
+      );
+    }
+
+    // 2. Due candidates.
+    const rows = p.executors.length
+      ? await ctx.select(
+          `SELECT id, schedule_id, duplicate_policy FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
+            " WHERE state = 'pending' AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
+            ` AND executor IN (:executors) ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`,
+          { now, limit: p.limit, executors: p.executors },
+          tx,
+        )
+      : [];
+    const candidates: Candidate[] = rows.map((r) => ({
+      id: String(r['id']),
+      scheduleId: String(r['schedule_id']),
+      duplicate: String(r['duplicate_policy']),
+    }));
+
+    // 3. Duplicate policy `skip`: the run slot, or skipped.
+    const startIds: string[] = [];
+    const skipReasons = new Map<string, string>();
+    for (const c of candidates) {
+      const holder = c.duplicate === 'skip' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
+      if (holder === undefined) startIds.push(c.id);
+      else skipReasons.set(c.id, `skipped: schedule busy with task ${holder}`);
+    }
+    for (const [id, reason] of skipReasons) {
+      await ctx.write(
+        "UPDATE rookery_tasks SET state = 'skipped', ended_at = :now, reason = :reason, version = version + 1," +
+          " updated_at = :now WHERE id = :id AND state = 'pending'",
+        { id, reason, now },
+        tx,
+      );
+    }
+
+    // 4. Start.
+    if (startIds.length > 0) {
+      await ctx.write(
+        "UPDATE rookery_tasks SET state = 'running', fence = fence + 1, attempt = attempt + 1, version = version + 1," +
+          ' lease_owner = :owner, lease_expires_at = :expires, node_id = :nodeId, started_at = :now, updated_at = :now' +
+          " WHERE id IN (:ids) AND state = 'pending'",
+        { ids: startIds, owner: p.owner, expires, nodeId: p.nodeId, now },
+        tx,
+      );
+    }
+
+    // 5. Read back, gates, events.
+    const started = (await readTasks(ctx, startIds, tx)).filter(
+      (t) => t.state === 'running' && t.leaseOwner === p.owner && t.leaseExpiresAt === expires,
+    );
+    const missed = (await readTasks(ctx, lateIds, tx)).filter((t) => t.state === 'missed' && t.endedAt === now);
+    const skipped = (await readTasks(ctx, [...skipReasons.keys()], tx)).filter(
+      (t) => t.state === 'skipped' && t.endedAt === now,
+    );
+    await ungateAtStart(ctx, tx, started, now);
+    for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+    events.push(
+      ...started.map((t) => event(t, 'pending', null)),
+      ...missed.map((t) => event(t, 'pending', missedReason)),
+      ...skipped.map((t) => event(t, 'pending', t.reason)),
+    );
+    await insertEvents(ctx, tx, events);
+    return { started, settled: [...missed, ...skipped] };
+  });
+}

@@ -1,0 +1,55 @@
+import { isTerminalTaskState, type Task, type TaskFinishParams, type TaskOutcome } from '@rookery/core';
+import type { SqlContext } from './sql-context.js';
+import { insertEvents, readTasks, releaseSlot, ungateAtEnd } from './task-effects.js';
+
+/** The column values an outcome writes. */
+function outcomeValues(o: TaskOutcome): { result: string | null; error: string | null; failed: number; dueAt: number | null } {
+  switch (o.state) {
+    case 'completed':
+      return { result: o.result === null ? null : JSON.stringify(o.result), error: null, failed: 0, dueAt: null };
+    case 'failed':
+      return { result: null, error: o.error, failed: 1, dueAt: null };
+    case 'cancelled':
+      return { result: null, error: o.error, failed: 0, dueAt: null };
+    case 'pending':
+      return { result: null, error: o.error, failed: o.countFailure ? 1 : 0, dueAt: o.dueAt };
+  }
+}
+
+/**
+ * Commits an attempt's outcome in one transaction: the conditional UPDATE on (owner, fence,
+ * unexpired lease, state running) comes first; if it matches nothing the lease is lost and
+ * nothing is written. Then the run slot is released, a terminal state ungates the schedule,
+ * and the transition is recorded.
+ */
+export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
+  const v = outcomeValues(p.outcome);
+  return ctx.transaction('finish task', async (tx) => {
+    const now = await ctx.now(p.now, tx);
+    const changed = await ctx.write(
+      'UPDATE rookery_tasks SET state = :state, result = :result, error = :error, reason = :reason,' +
+        ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
+        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now' +
+        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND state = 'running' AND lease_expires_at > :now",
+      {
+        id: p.taskId,
+        owner: p.owner,
+        fence: p.fence,
+        now,
+        state: p.outcome.state,
+        reason: p.outcome.reason,
+        ...v,
+      },
+      tx,
+    );
+    if (changed === 0) return undefined;
+    const [task] = await readTasks(ctx, [p.taskId], tx);
+    if (!task) return undefined;
+    await releaseSlot(ctx, tx, task.scheduleId, task.id);
+    if (isTerminalTaskState(task.state)) await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+    await insertEvents(ctx, tx, [
+      { taskId: task.id, at: now, from: 'running', to: task.state, nodeId: p.nodeId, reason: task.reason, fence: task.fence },
+    ]);
+    return task;
+  });
+}

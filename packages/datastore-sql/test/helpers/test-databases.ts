@@ -1,0 +1,141 @@
+/**
+ * The databases the tests of this package run on, one fresh database per test file:
+ * - `sqlite`: always, a WAL file in a temp directory;
+ * - `postgres`: at ROOKERY_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+ * - `mariadb`: at ROOKERY_TEST_MARIADB_URL (default mysql://root@127.0.0.1:3306/mysql).
+ * Each server URL names an admin database used to create and drop `rookery_t_<random>`.
+ * ROOKERY_TEST_DIALECTS=sqlite,postgres limits the set. An unreachable server fails loudly
+ * under CI=true and is skipped with a loud warning otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import type { SqlDatastore } from '../../src/index.js';
+
+/** A fresh database for one test file. */
+export interface TestDatabase {
+  /** Datastore URL of the database. */
+  url: string;
+  /** Drops the database (or deletes the file). */
+  drop(): Promise<void>;
+}
+
+/** One dialect to test on. */
+export interface TestDialect {
+  /** Label for test names: `sqlite`, `postgres`, `mariadb`. */
+  label: 'sqlite' | 'postgres' | 'mariadb';
+  /** False when the server is not reachable (tests skip, with a warning). */
+  available: boolean;
+  /** Creates a fresh, empty database. */
+  create(): Promise<TestDatabase>;
+}
+
+const POSTGRES_URL = process.env['ROOKERY_TEST_POSTGRES_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const MARIADB_URL = process.env['ROOKERY_TEST_MARIADB_URL'] ?? 'mysql://root@127.0.0.1:3306/mysql';
+const WANTED = (process.env['ROOKERY_TEST_DIALECTS'] ?? 'sqlite,postgres,mariadb').split(',').map((s) => s.trim());
+
+function freshName(): string {
+  return `rookery_t_${randomBytes(6).toString('hex')}`;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+async function pgAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function mariadbAdmin<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
+  const c = await mysql.createConnection({ uri: MARIADB_URL, connectTimeout: 3000 });
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function reachable(label: string, url: string, probe: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await probe();
+    return true;
+  } catch (error) {
+    const message = `${label} not reachable at ${url}: ${error instanceof Error ? error.message : String(error)}`;
+    if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true: every dialect must be tested)`);
+    console.warn(`\n*** SKIPPED: ${message}. Its tests are skipped; CI=true makes this a failure. ***\n`);
+    return false;
+  }
+}
+
+const sqlite: TestDialect = {
+  label: 'sqlite',
+  available: true,
+  async create() {
+    const dir = await mkdtemp(join(tmpdir(), 'rookery-sqlite-'));
+    return { url: `sqlite:${join(dir, 'rookery.db')}`, drop: () => rm(dir, { recursive: true, force: true }) };
+  },
+};
+
+async function postgres(): Promise<TestDialect> {
+  return {
+    label: 'postgres',
+    available: await reachable('postgres', POSTGRES_URL, () => pgAdmin((c) => c.query('SELECT 1'))),
+    async create() {
+      const name = freshName();
+      await pgAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+      return {
+        url: withDatabase(POSTGRES_URL, name),
+        drop: () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+      };
+    },
+  };
+}
+
+async function mariadb(): Promise<TestDialect> {
+  return {
+    label: 'mariadb',
+    available: await reachable('mariadb', MARIADB_URL, () => mariadbAdmin((c) => c.query('SELECT 1'))),
+    async create() {
+      const name = freshName();
+      await mariadbAdmin((c) => c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
+      return {
+        url: withDatabase(MARIADB_URL, name),
+        drop: () => mariadbAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
+      };
+    },
+  };
+}
+
+/** The dialects to test, with availability probed (call once per test file, at top level). */
+export async function testDialects(): Promise<TestDialect[]> {
+  const all: TestDialect[] = [];
+  if (WANTED.includes('sqlite')) all.push(sqlite);
+  if (WANTED.includes('postgres')) all.push(await postgres());
+  if (WANTED.includes('mariadb')) all.push(await mariadb());
+  return all;
+}
+
+/** Every Rookery table, children first. */
+export const ROOKERY_TABLES = [
+  'rookery_task_events',
+  'rookery_task_logs',
+  'rookery_tasks',
+  'rookery_schedules',
+  'rookery_nodes',
+] as const;
+
+/** Deletes every row of Rookery's tables (the schema stays), so the next test starts empty. */
+export async function wipe(store: SqlDatastore): Promise<void> {
+  for (const table of ROOKERY_TABLES) await store.sequelize.query(`DELETE FROM ${table}`);
+}

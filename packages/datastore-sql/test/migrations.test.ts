@@ -1,0 +1,82 @@
+import { SchemaTooNewError } from '@rookery/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
+import { ROOKERY_TABLES, testDialects, type TestDatabase } from './helpers/test-databases.js';
+
+for (const dialect of await testDialects()) {
+  describe.skipIf(!dialect.available)(`migrations: ${dialect.label}`, () => {
+    const open: SqlDatastore[] = [];
+    const dbs: TestDatabase[] = [];
+
+    async function freshStore(): Promise<{ db: TestDatabase; store: SqlDatastore }> {
+      const db = await dialect.create();
+      dbs.push(db);
+      const store = await createSqlDatastore({ url: db.url, migrate: false });
+      open.push(store);
+      return { db, store };
+    }
+
+    async function storeOn(db: TestDatabase): Promise<SqlDatastore> {
+      const store = await createSqlDatastore({ url: db.url, migrate: false });
+      open.push(store);
+      return store;
+    }
+
+    afterEach(async () => {
+      for (const s of open.splice(0)) await s.close();
+      for (const db of dbs.splice(0)) await db.drop();
+    });
+
+    it('reports a fresh database as wholly pending, migrates it, and is idempotent', async () => {
+      const { store } = await freshStore();
+      const before = await store.migrationStatus();
+      expect(before).toMatchObject({ databaseVersion: 0, applied: [] });
+      expect(before.pending.map((m) => m.version)).toEqual([1]);
+      expect(before.codeVersion).toBe(1);
+
+      const after = await store.migrate();
+      expect(after).toMatchObject({ databaseVersion: 1, codeVersion: 1, pending: [] });
+      expect(after.applied.map((m) => [m.version, m.name])).toEqual([[1, 'initial']]);
+      const now = await store.clockNow();
+      expect(Math.abs((after.applied[0]?.appliedAt ?? 0) - now)).toBeLessThan(60_000);
+
+      expect(await store.migrate()).toEqual(after);
+      expect(await store.migrationStatus()).toEqual(after);
+      for (const table of ROOKERY_TABLES) {
+        await expect(store.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`)).resolves.toBeDefined();
+      }
+    });
+
+    it('lets two nodes migrate one fresh database at once', async () => {
+      const { db, store: a } = await freshStore();
+      const b = await storeOn(db);
+      const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
+      expect(ra.databaseVersion).toBe(1);
+      expect(rb.databaseVersion).toBe(1);
+      const [rows] = await a.sequelize.query('SELECT version FROM rookery_migrations');
+      expect(rows).toHaveLength(1);
+    });
+
+    it('lets two nodes create their stores (which migrate) on one fresh database at once', async () => {
+      const db = await dialect.create();
+      dbs.push(db);
+      const stores = await Promise.all([createSqlDatastore({ url: db.url }), createSqlDatastore({ url: db.url })]);
+      open.push(...stores);
+      for (const s of stores) expect((await s.migrationStatus()).pending).toEqual([]);
+    });
+
+    it('refuses a database whose schema is newer than the code', async () => {
+      const { db, store } = await freshStore();
+      await store.migrate();
+      await store.sequelize.query(
+        "INSERT INTO rookery_migrations (version, name, applied_at) VALUES (999, 'from-the-future', 0)",
+      );
+      const error = await store.migrate().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SchemaTooNewError);
+      expect(error).toMatchObject({ databaseVersion: 999, codeVersion: 1, code: 'SCHEMA_TOO_NEW' });
+      await expect(createSqlDatastore({ url: db.url })).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(createSqlDatastore({ url: db.url, migrate: false })).rejects.toBeInstanceOf(SchemaTooNewError);
+      expect((await store.migrationStatus()).databaseVersion).toBe(999);
+    });
+  });
+}
