@@ -50,3 +50,9 @@ export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelCo
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions } from './client/rookery-client.js';
 export type { RunRecord, FaultRecord } from './history/run-record.js';
 export { checkHistory, historyIsClean, type HistoryInput, type HistoryReport, type Finding, type Recovery } from './history/check-history.js';
+export * from './trigger/next-fire.js';
+export * from './trigger/validate-trigger.js';
+export * from './trigger/instant-input.js';
+export { canonicalTimeZone } from './trigger/time-zone-name.js';
+export { zoneOffsetMs, wallTimeAt, resolveWall, type WallResolution } from './trigger/wall-clock.js';
+export * from './model/schedule-input.js';

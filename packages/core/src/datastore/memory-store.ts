@@ -152,7 +152,7 @@ export class MemoryDatastore implements Datastore {
           s.gateTaskId === null &&
           s.nextFireAt !== null &&
           s.nextFireAt <= now + params.lookaheadMs &&
-          (s.leaseExpiresAt === null || s.leaseExpiresAt < now),
+          (s.leaseExpiresAt === null || s.leaseExpiresAt <= now),
       )
       .sort((a, b) => (a.nextFireAt ?? 0) - (b.nextFireAt ?? 0))
       .slice(0, params.limit);
@@ -245,7 +245,7 @@ export class MemoryDatastore implements Datastore {
     for (const t of candidates) {
       if (t.policies.duplicate === 'skip') {
         const holder = this.slots.get(t.scheduleId);
-        if (holder && holder.taskId !== t.id && holder.expiresAt >= now) {
+        if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
           t.state = 'skipped';
           t.reason = `skipped: task ${holder.taskId} of the schedule is still running`;
           t.endedAt = now;
@@ -331,16 +331,14 @@ export class MemoryDatastore implements Datastore {
   async taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     const now = this.now(params);
     const expired = [...this.tasks.values()]
-      .filter((t) => t.state === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt < now)
+      .filter((t) => t.state === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
       .slice(0, params.limit);
     return expired.map((t) => {
       const previousOwner = t.leaseOwner;
       const atMostOnce = t.policies.delivery === 'at-most-once';
       t.fence += 1;
       t.state = atMostOnce ? 'abandoned' : 'pending';
-      t.reason = atMostOnce
-        ? `abandoned: the lease of node ${t.nodeId ?? '?'} expired (at-most-once)`
-        : `repaired: the lease of node ${t.nodeId ?? '?'} expired; rerun`;
+      t.reason = `repaired: lease of ${previousOwner ?? 'no owner'} expired; ${atMostOnce ? 'abandoned (at-most-once)' : 'due again (at-least-once)'}`;
       t.dueAt = atMostOnce ? t.dueAt : now;
       t.leaseOwner = null;
       t.leaseExpiresAt = null;

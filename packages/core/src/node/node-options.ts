@@ -32,7 +32,7 @@ export interface NodeOptions {
   lookaheadMs?: number;
   /** Schedules claimed per peel. @defaultValue 50 */
   peelBatch?: number;
-  /** How often expired leases are repaired. @defaultValue leaseMs / 2 */
+  /** How often expired leases are repaired. @defaultValue the smaller of 1 000 and leaseMs / 2 */
   repairEveryMs?: number;
   /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */
   heartbeatEveryMs?: number;
@@ -90,7 +90,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     pollWaitsMs,
     lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 1_000, 0, 3_600_000),
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
-    repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.floor(leaseMs / 2), 10, 3_600_000),
+    repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
   };
 }

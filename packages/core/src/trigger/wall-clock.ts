@@ -6,8 +6,8 @@
  * `Intl.DateTimeFormat` (the tz database shipped with Node), never from the process's own zone.
  * Cron matching happens on wall times; this file only converts.
  *
- * Assumption, true of the tz database in the years Rookery schedules: a zone changes its
- * offset at most once within any two days.
+ * Assumption: a zone changes its offset at most once within any two days. A scan of every zone
+ * Node 20 knows, 1970–2037 in 6-hour steps, found no two changes closer than that.
  */
 
 const MS_DAY = 86_400_000;

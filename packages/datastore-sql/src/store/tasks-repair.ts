@@ -31,8 +31,8 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       const to: TaskState = row['delivery'] === 'at-most-once' ? 'abandoned' : 'pending';
       const reason =
         to === 'pending'
-          ? `lease of ${owner ?? 'no owner'} expired; due again (at-least-once)`
-          : `lease of ${owner ?? 'no owner'} expired; abandoned (at-most-once)`;
+          ? `repaired: lease of ${owner ?? 'no owner'} expired; due again (at-least-once)`
+          : `repaired: lease of ${owner ?? 'no owner'} expired; abandoned (at-most-once)`;
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +

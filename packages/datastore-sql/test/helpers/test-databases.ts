@@ -11,8 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import { Sequelize } from 'sequelize';
 import type { SqlDatastore } from '../../src/index.js';
 
 /** A fresh database for one test file. */
@@ -47,22 +46,14 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-async function pgAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  await client.connect();
+/** Runs `fn` on a short-lived admin connection to the server's admin database. */
+async function admin<T>(url: string, fn: (sql: (statement: string) => Promise<unknown>) => Promise<T>): Promise<T> {
+  const timeout = url.startsWith('postgres') ? { connectionTimeoutMillis: 3000 } : { connectTimeout: 3000 };
+  const sequelize = new Sequelize(url, { logging: false, dialectOptions: timeout, pool: { max: 1 } });
   try {
-    return await fn(client);
+    return await fn((statement) => sequelize.query(statement));
   } finally {
-    await client.end();
-  }
-}
-
-async function mariadbAdmin<T>(fn: (c: mysql.Connection) => Promise<T>): Promise<T> {
-  const c = await mysql.createConnection({ uri: MARIADB_URL, connectTimeout: 3000 });
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
+    await sequelize.close();
   }
 }
 
@@ -90,13 +81,13 @@ const sqlite: TestDialect = {
 async function postgres(): Promise<TestDialect> {
   return {
     label: 'postgres',
-    available: await reachable('postgres', POSTGRES_URL, () => pgAdmin((c) => c.query('SELECT 1'))),
+    available: await reachable('postgres', POSTGRES_URL, () => admin(POSTGRES_URL, (sql) => sql('SELECT 1'))),
     async create() {
       const name = freshName();
-      await pgAdmin((c) => c.query(`CREATE DATABASE ${name}`));
+      await admin(POSTGRES_URL, (sql) => sql(`CREATE DATABASE ${name}`));
       return {
         url: withDatabase(POSTGRES_URL, name),
-        drop: () => pgAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+        drop: () => admin(POSTGRES_URL, (sql) => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
       };
     },
   };
@@ -105,13 +96,13 @@ async function postgres(): Promise<TestDialect> {
 async function mariadb(): Promise<TestDialect> {
   return {
     label: 'mariadb',
-    available: await reachable('mariadb', MARIADB_URL, () => mariadbAdmin((c) => c.query('SELECT 1'))),
+    available: await reachable('mariadb', MARIADB_URL, () => admin(MARIADB_URL, (sql) => sql('SELECT 1'))),
     async create() {
       const name = freshName();
-      await mariadbAdmin((c) => c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
+      await admin(MARIADB_URL, (sql) => sql(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`));
       return {
         url: withDatabase(MARIADB_URL, name),
-        drop: () => mariadbAdmin((c) => c.query(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
+        drop: () => admin(MARIADB_URL, (sql) => sql(`DROP DATABASE IF EXISTS ${name}`)).then(() => undefined),
       };
     },
   };

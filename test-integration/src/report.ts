@@ -1,0 +1,23 @@
+import type { HistoryReport } from '@rookery/core';
+
+/** Prints the checker's verdict as one table, so CI output shows what was checked. */
+export function printReport(title: string, report: HistoryReport): void {
+  const ms = report.recoveries.map((r) => r.ms ?? Infinity).sort((a, b) => a - b);
+  const rows: [string, string | number][] = [
+    ['fire times expected', report.summary.expected],
+    ['attempts started', report.summary.started],
+    ['completed', report.summary.completed],
+    ['skipped (duplicate skip)', report.summary.skipped],
+    ['repairs', report.summary.repairs],
+    ['lost', report.lost.length],
+    ['duplicate completions', report.duplicateCompletions.length],
+    ['overlaps', report.overlaps.length],
+    ['stale commits', report.staleCommits.length],
+    ['left leased', report.leftLeased.length],
+    ['late starts', report.late.length],
+    ['recoveries (ms, max)', ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
+    ['attempts per node', Object.entries(report.summary.perNode).map(([n, c]) => `${n} ${c}`).join(', ')],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  console.log([`\n== ${title}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+}
