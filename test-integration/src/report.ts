@@ -2,7 +2,8 @@ import type { HistoryReport } from '@rookery/core';
 
 /** Prints the checker's verdict as one table, so CI output shows what was checked. */
 export function printReport(title: string, report: HistoryReport): void {
-  const ms = report.recoveries.map((r) => r.ms ?? Infinity).sort((a, b) => a - b);
+  const ms = report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms])).sort((a, b) => a - b);
+  const settled = report.recoveries.filter((r) => r.ms === null).map((r) => r.settledAs ?? 'never');
   const rows: [string, string | number][] = [
     ['fire times expected', report.summary.expected],
     ['attempts started', report.summary.started],
@@ -15,7 +16,8 @@ export function printReport(title: string, report: HistoryReport): void {
     ['stale commits', report.staleCommits.length],
     ['left leased', report.leftLeased.length],
     ['late starts', report.late.length],
-    ['recoveries (ms, max)', ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
+    ['killed tasks rerun (max ms)', ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
+    ['killed tasks settled instead', settled.length ? settled.join(', ') : 0],
     ['attempts per node', Object.entries(report.summary.perNode).map(([n, c]) => `${n} ${c}`).join(', ')],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

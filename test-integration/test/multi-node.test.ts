@@ -99,8 +99,10 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
       expect(report.leftLeased).toEqual([]);
       expect(report.recoveries.length).toBeGreaterThan(0);
       for (const r of report.recoveries) {
-        expect(r.ms).not.toBeNull();
-        expect(r.ms ?? Infinity).toBeLessThanOrEqual(LEASE_MS + REPAIR_EVERY_MS + MAX_POLL_WAIT_MS + 1_000);
+        // Rerun in time, or settled by the cluster instead (a repaired run of a `skip` schedule
+        // whose next run already holds the slot is recorded as skipped).
+        if (r.ms === null) expect(r.settledAs).toBe('skipped');
+        else expect(r.ms).toBeLessThanOrEqual(LEASE_MS + REPAIR_EVERY_MS + MAX_POLL_WAIT_MS + 1_000);
       }
       expect(report.summary.perNode['n1']).toBeGreaterThan(0);
       expect(report.summary.perNode['n2']).toBeGreaterThan(0);

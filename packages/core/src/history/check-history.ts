@@ -43,6 +43,11 @@ export interface Recovery {
   nodeId: string;
   /** Ms from the fault to the next start on another node; null if it never restarted. */
   ms: number | null;
+  /**
+   * When it did not restart: the terminal state the cluster recorded instead (a repaired task
+   * of a `skip` schedule whose next run had started is `skipped`); null if it was left behind.
+   */
+  settledAs: string | null;
 }
 
 /** The checker's verdict. */
@@ -186,6 +191,11 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   const newestFence = new Map<string, number>();
   for (const r of input.records) newestFence.set(r.taskId, Math.max(newestFence.get(r.taskId) ?? 0, r.fence));
   const ends = new Map(input.records.filter((r) => r.kind === 'end').map((r) => [`${r.taskId}/${r.fence}`, r.at]));
+  // An attempt that never recorded its end (its node died) lasted at most until the cluster took its lease away.
+  for (const e of input.events) {
+    const key = `${e.taskId}/${e.fence}`;
+    if (e.from === 'running' && !ends.has(key)) ends.set(key, e.at);
+  }
   const runs = input.records
     .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId) && r.fence === newestFence.get(r.taskId))
     .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
@@ -202,13 +212,16 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
 }
 
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
+  const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   for (const fault of input.faults ?? []) {
     if (fault.kind === 'stop') continue;
     const ended = new Set(input.records.filter((r) => r.kind === 'end').map((r) => `${r.taskId}/${r.fence}`));
     const open = input.records.filter((r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !ended.has(`${r.taskId}/${r.fence}`));
     for (const o of open) {
       const next = input.records.find((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence);
-      report.recoveries.push({ taskId: o.taskId, nodeId: fault.nodeId, ms: next ? next.at - fault.at : null });
+      const task = tasks.get(o.taskId);
+      const settledAs = !next && task && isTerminalTaskState(task.state) ? task.state : null;
+      report.recoveries.push({ taskId: o.taskId, nodeId: fault.nodeId, ms: next ? next.at - fault.at : null, settledAs });
     }
   }
 }

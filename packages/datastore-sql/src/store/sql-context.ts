@@ -9,6 +9,12 @@ export type Replacements = Record<string, unknown>;
 /** One row as the driver returns it: snake_case columns, driver-typed values. */
 export type Row = Record<string, unknown>;
 
+/**
+ * The transaction a statement runs in: a Sequelize transaction, or `undefined` on a
+ * single-writer database, where the store runs its transactions itself on its one connection.
+ */
+export type Tx = Transaction | undefined;
+
 /** Attempts of a transaction that fails with a retryable error (deadlock, busy). */
 const MAX_ATTEMPTS = 8;
 
@@ -83,17 +89,45 @@ export class SqlContext {
    * A deadlock, serialization failure or busy database rolls the transaction back and it is run
    * again from the start; any other error is mapped and thrown.
    */
-  async transaction<T>(what: string, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.single(what, async () => {
       for (let attempt = 1; ; attempt += 1) {
         try {
-          return await this.sequelize.transaction(this.dialect.transactionOptions, fn);
+          return this.dialect.singleWriter
+            ? await this.onSharedConnection(fn)
+            : await this.sequelize.transaction(this.dialect.transactionOptions, fn);
         } catch (error) {
           if (attempt >= MAX_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
           await sleep(Math.min(5 * 2 ** attempt, 250));
         }
       }
     });
+  }
+
+  /**
+   * A transaction on the store's one shared connection. Sequelize would open (and configure) a
+   * new SQLite connection for every transaction; on a single-writer database the store already
+   * runs one operation at a time, so it begins and ends its transactions itself instead.
+   * `BEGIN IMMEDIATE` takes the write lock up front, so processes sharing the file queue on it
+   * (up to `busy_timeout`) rather than deadlock on a read-to-write upgrade.
+   */
+  private async onSharedConnection<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    await this.sequelize.query('BEGIN IMMEDIATE', { raw: true });
+    try {
+      const result = await fn(undefined);
+      await this.sequelize.query('COMMIT', { raw: true });
+      return result;
+    } catch (error) {
+      try {
+        await this.sequelize.query('ROLLBACK', { raw: true });
+      } catch (rollbackError) {
+        // SQLite rolls some failed transactions back by itself; then there is nothing to undo.
+        if (!/no transaction is active/i.test(String(rollbackError))) {
+          throw new AggregateError([error, rollbackError], 'the transaction failed and so did its rollback');
+        }
+      }
+      throw error;
+    }
   }
 
   /** Runs `fn` (statements outside a transaction) with error mapping, serialised on single-writer databases. */

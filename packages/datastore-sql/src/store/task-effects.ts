@@ -1,7 +1,6 @@
 import type { Task, TaskState } from '@rookery/core';
-import type { Transaction } from 'sequelize';
 import { taskFromRow } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import type { SqlContext, Tx } from './sql-context.js';
 
 /** A state transition to record in `rookery_task_events`. */
 export interface EventRow {
@@ -25,7 +24,7 @@ export interface EventRow {
 const EVENT_BATCH = 500;
 
 /** Inserts transitions, one multi-row statement per 500 events. */
-export async function insertEvents(ctx: SqlContext, tx: Transaction, events: EventRow[]): Promise<void> {
+export async function insertEvents(ctx: SqlContext, tx: Tx, events: EventRow[]): Promise<void> {
   for (let i = 0; i < events.length; i += EVENT_BATCH) {
     await ctx.write(
       'INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES :rows',
@@ -36,7 +35,7 @@ export async function insertEvents(ctx: SqlContext, tx: Transaction, events: Eve
 }
 
 /** Reads tasks by id, in the order of `ids` (missing ones left out). */
-export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Transaction): Promise<Task[]> {
+export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx): Promise<Task[]> {
   if (ids.length === 0) return [];
   const rows = await ctx.select('SELECT * FROM rookery_tasks WHERE id IN (:ids)', { ids: [...ids] }, tx);
   const byId = new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
@@ -44,7 +43,7 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tr
 }
 
 /** Releases a schedule's run slot if `taskId` holds it. Bumps `version` (conditional write). */
-export async function releaseSlot(ctx: SqlContext, tx: Transaction, scheduleId: string, taskId: string): Promise<void> {
+export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string): Promise<void> {
   await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = NULL, slot_expires_at = NULL, version = version + 1' +
       ' WHERE id = :scheduleId AND slot_task_id = :taskId',
@@ -59,7 +58,7 @@ export async function releaseSlot(ctx: SqlContext, tx: Transaction, scheduleId: 
  */
 export async function ungateAtEnd(
   ctx: SqlContext,
-  tx: Transaction,
+  tx: Tx,
   scheduleId: string,
   taskId: string,
   now: number,
@@ -76,7 +75,7 @@ export async function ungateAtEnd(
 /** Ungates schedules gated on the start (`on-start`) of tasks that just started. */
 export async function ungateAtStart(
   ctx: SqlContext,
-  tx: Transaction,
+  tx: Tx,
   started: readonly Task[],
   now: number,
 ): Promise<void> {

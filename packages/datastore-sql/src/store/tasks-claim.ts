@@ -1,6 +1,5 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
-import type { Transaction } from 'sequelize';
-import type { SqlContext } from './sql-context.js';
+import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
 
 /** A due pending task picked as a claim candidate. */
@@ -17,7 +16,7 @@ interface Candidate {
  */
 async function takeSlot(
   ctx: SqlContext,
-  tx: Transaction,
+  tx: Tx,
   c: Candidate,
   now: number,
   expires: number,
