@@ -1,12 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: `unit` (every package's tests, files in parallel) and `integration` (real
+// multi-process clusters; one file at a time, so the clusters have the machine's cores to
+// themselves). `npm test` runs them one after the other.
 export default defineConfig({
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test-integration/test/**/*.test.ts'],
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
+    ],
   },
 });

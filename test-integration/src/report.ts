@@ -1,7 +1,7 @@
 import type { HistoryReport } from '@rookery/core';
 
 /** Prints the checker's verdict as one table, so CI output shows what was checked. */
-export function printReport(title: string, report: HistoryReport): void {
+export function printReport(title: string, report: HistoryReport, window?: { from: number; to: number }): void {
   const ms = report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms])).sort((a, b) => a - b);
   const settled = report.recoveries.filter((r) => r.ms === null).map((r) => r.settledAs ?? 'never');
   const rows: [string, string | number][] = [
@@ -10,7 +10,7 @@ export function printReport(title: string, report: HistoryReport): void {
     ['completed', report.summary.completed],
     ['skipped (duplicate skip)', report.summary.skipped],
     ['repairs', report.summary.repairs],
-    ['lost', report.lost.length],
+    ['lost', report.lost.length + (window && report.lost.length ? ` (fire times ${Math.min(...report.lost.map((l) => l.fireAt)) - window.from}..${Math.max(...report.lost.map((l) => l.fireAt)) - window.from} ms into the window of ${window.to - window.from} ms)` : '')],
     ['duplicate completions', report.duplicateCompletions.length],
     ['overlaps', report.overlaps.length],
     ['stale commits', report.staleCommits.length],

@@ -52,9 +52,11 @@ describe('sqlite: several processes on one file', () => {
     });
     expect(peeled.created).toHaveLength(300);
 
+    // Both workers begin at one instant, after both have had time to start and connect.
+    const startAt = String(Date.now() + 2_000);
     const reports = await Promise.all(
       ['proc-1', 'proc-2'].map(async (owner) => {
-        const { stdout } = await run(process.execPath, [worker, url, owner, executor, '3'], { cwd: here, timeout: 120_000 });
+        const { stdout } = await run(process.execPath, [worker, url, owner, executor, '3', startAt], { cwd: here, timeout: 120_000 });
         return JSON.parse(stdout) as WorkerReport;
       }),
     );

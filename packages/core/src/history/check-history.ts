@@ -191,7 +191,14 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   const newestFence = new Map<string, number>();
   for (const r of input.records) newestFence.set(r.taskId, Math.max(newestFence.get(r.taskId) ?? 0, r.fence));
   const ends = new Map(input.records.filter((r) => r.kind === 'end').map((r) => [`${r.taskId}/${r.fence}`, r.at]));
-  // An attempt that never recorded its end (its node died) lasted at most until the cluster took its lease away.
+  // An attempt that never recorded its end died with its node, or lasted at most until the
+  // cluster took its lease away.
+  for (const r of input.records) {
+    const key = `${r.taskId}/${r.fence}`;
+    if (r.kind !== 'start' || ends.has(key)) continue;
+    const kill = (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at);
+    if (kill) ends.set(key, kill.at);
+  }
   for (const e of input.events) {
     const key = `${e.taskId}/${e.fence}`;
     if (e.from === 'running' && !ends.has(key)) ends.set(key, e.at);

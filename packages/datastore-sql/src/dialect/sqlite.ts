@@ -16,10 +16,12 @@ const configured = new WeakSet<SqliteConnection>();
 /**
  * Per-connection settings. Sequelize opens a new `sqlite3.Database` for every transaction and
  * runs no connect hook for SQLite, so these run on each new connection before its first use.
- * `busy_timeout` first: the WAL switch itself may have to wait for another process.
+ * `busy_timeout` first: the WAL switch itself may have to wait for another process. It is
+ * short on purpose: the store retries a busy transaction itself with short jittered pauses
+ * for up to 15 s, which shares the write lock fairly between processes.
  */
 const CONNECTION_PRAGMAS = [
-  'PRAGMA busy_timeout = 10000',
+  'PRAGMA busy_timeout = 20',
   'PRAGMA journal_mode = WAL',
   'PRAGMA synchronous = NORMAL',
   'PRAGMA foreign_keys = ON',

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
@@ -15,8 +16,17 @@ export type Row = Record<string, unknown>;
  */
 export type Tx = Transaction | undefined;
 
-/** Attempts of a transaction that fails with a retryable error (deadlock, busy). */
-const MAX_ATTEMPTS = 8;
+/** How long a transaction that fails with a retryable error (deadlock, busy) is tried again. */
+const RETRY_FOR_MS = 15_000;
+
+/**
+ * The pause before trying again: short and jittered, so that several processes waiting for
+ * SQLite's one write lock poll it often and none starves (SQLite's own busy handler backs off
+ * to 100 ms steps, and a process that re-takes the lock back to back would starve the others).
+ */
+function retryPause(attempt: number): number {
+  return 1 + randomInt(Math.min(2 ** attempt, 32));
+}
 
 /** A promise-chain mutex: runs one task at a time, in call order. */
 class Mutex {
@@ -90,18 +100,9 @@ export class SqlContext {
    * again from the start; any other error is mapped and thrown.
    */
   async transaction<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.single(what, async () => {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return this.dialect.singleWriter
-            ? await this.onSharedConnection(fn)
-            : await this.sequelize.transaction(this.dialect.transactionOptions, fn);
-        } catch (error) {
-          if (attempt >= MAX_ATTEMPTS || !this.dialect.isRetryable(error)) throw error;
-          await sleep(Math.min(5 * 2 ** attempt, 250));
-        }
-      }
-    });
+    return this.single(what, () =>
+      this.dialect.singleWriter ? this.onSharedConnection(fn) : this.sequelize.transaction(this.dialect.transactionOptions, fn),
+    );
   }
 
   /**
@@ -130,13 +131,22 @@ export class SqlContext {
     }
   }
 
-  /** Runs `fn` (statements outside a transaction) with error mapping, serialised on single-writer databases. */
+  /**
+   * Runs `fn` (one statement, or a whole transaction) with error mapping, serialised on
+   * single-writer databases. A deadlock, serialization failure or busy database means nothing
+   * was applied, so `fn` is run again from the start, with short jittered pauses, for up to
+   * 15 s; any other error is mapped and thrown.
+   */
   async single<T>(what: string, fn: () => Promise<T>): Promise<T> {
     const guarded = async (): Promise<T> => {
-      try {
-        return await fn();
-      } catch (error) {
-        throw this.mapError(what, error);
+      const deadline = performance.now() + RETRY_FOR_MS;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await fn();
+        } catch (error) {
+          if (performance.now() > deadline || !this.dialect.isRetryable(error)) throw this.mapError(what, error);
+          await sleep(retryPause(attempt));
+        }
       }
     };
     return this.dialect.singleWriter ? this.mutex.run(guarded) : guarded();

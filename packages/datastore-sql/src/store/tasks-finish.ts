@@ -19,8 +19,8 @@ function outcomeValues(o: TaskOutcome): { result: string | null; error: string |
 /**
  * Commits an attempt's outcome in one transaction: the conditional UPDATE on (owner, fence,
  * unexpired lease, state running) comes first; if it matches nothing the lease is lost and
- * nothing is written. Then the run slot is released, a terminal state ungates the schedule,
- * and the transition is recorded.
+ * nothing is written. Then the run slot of a `skip` task is released, a terminal state
+ * ungates a schedule that waits for this task, and the transition is recorded.
  */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
   const v = outcomeValues(p.outcome);
@@ -45,8 +45,12 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
     if (changed === 0) return undefined;
     const [task] = await readTasks(ctx, [p.taskId], tx);
     if (!task) return undefined;
-    await releaseSlot(ctx, tx, task.scheduleId, task.id);
-    if (isTerminalTaskState(task.state)) await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+    // Only `skip` tasks take a run slot, and only gated task creation (`on-start`, `on-end`,
+    // `after-run`) gates a schedule: most finishes need neither statement.
+    if (task.policies.duplicate === 'skip') await releaseSlot(ctx, tx, task.scheduleId, task.id);
+    if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead') {
+      await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+    }
     await insertEvents(ctx, tx, [
       { taskId: task.id, at: now, from: 'running', to: task.state, nodeId: p.nodeId, reason: task.reason, fence: task.fence },
     ]);
