@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { RookeryNode, ValidationError, resolveTimings, type Executor } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
-import { functionExecutors, loadFunctionModule, WorkerPool } from '@rookery/executor';
+import { ExecutorLoadError, functionExecutors, loadFunctionModule, WorkerPool, type TaskFunctionModule } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
@@ -20,16 +20,31 @@ interface NodeCommandOptions {
   grace: string;
 }
 
+/** Told of each function module that could not be loaded; the node goes on without it. */
+export type ExecutorLoadFailure = (error: ExecutorLoadError) => void;
+
 /**
  * Loads function modules and makes their executors. A name offered by two modules is refused.
+ * A module that cannot be loaded (missing, throws while loading, wrong shape) is passed to
+ * `onLoadFailure` and skipped, so the other modules' executors still run; without
+ * `onLoadFailure` its error is thrown.
  *
  * @param paths - module paths, relative to the working directory
- * @throws ExecutorLoadError (field `executors`) or ValidationError on `executors.<name>`
+ * @param onLoadFailure - reports a module that failed to load
+ * @throws ExecutorLoadError (field `executors`, only without `onLoadFailure`) or ValidationError on `executors.<name>`
  */
-export async function loadExecutors(paths: readonly string[]): Promise<Executor[]> {
+export async function loadExecutors(paths: readonly string[], onLoadFailure?: ExecutorLoadFailure): Promise<Executor[]> {
   const byName = new Map<string, Executor>();
   for (const path of paths) {
-    for (const e of functionExecutors(await loadFunctionModule(path))) {
+    let module: TaskFunctionModule;
+    try {
+      module = await loadFunctionModule(path);
+    } catch (error) {
+      if (!onLoadFailure || !(error instanceof ExecutorLoadError)) throw error;
+      onLoadFailure(error);
+      continue;
+    }
+    for (const e of functionExecutors(module)) {
       if (byName.has(e.name)) throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' is offered by two modules (second: ${path})`);
       byName.set(e.name, e);
     }
@@ -84,7 +99,19 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     // task functions may want to know where they run (the demo records it)
     process.env.ROOKERY_NODE_ID = id;
-    const executors = await loadExecutors(opts.executors);
+    // The bus exists before anything can fail, so that every failure from here on is a
+    // `generalError` in the node's log format. A module that cannot be loaded is one: the node
+    // starts with the modules that did load (with none, it still peels and repairs).
+    const events = createEventBus();
+    logNodeEvents(events, id, format, io.stdout, io.stderr);
+    let failedModules = 0;
+    const executors = await loadExecutors(opts.executors, (error) => {
+      failedModules += 1;
+      events.emit('generalError', error, { nodeId: id, source: 'executors' });
+    });
+    if (failedModules > 0 && failedModules === opts.executors.length && format === 'text') {
+      writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs no tasks but still peels schedules and repairs expired leases`);
+    }
 
     // opening the datastore migrates the schema (idempotent, safe from several nodes at once)
     const datastore = await createSqlDatastore({ url: dbUrlOf(cmd, io.env) });
@@ -93,8 +120,6 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       process.exit(1);
     });
     try {
-      const events = createEventBus();
-      logNodeEvents(events, id, format, io.stdout, io.stderr);
       const node = new RookeryNode({
         datastore,
         events,

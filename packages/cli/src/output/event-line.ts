@@ -32,6 +32,9 @@ export interface EventLine {
   line?: string;
 }
 
+/** A node clock further than this from the database clock is reported as a warning. */
+export const CLOCK_OFFSET_WARN_MS = 1_000;
+
 /** The task events a node logs, one line each. */
 const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskCompleted', 'taskSkipped', 'taskTimedOut', 'taskCancelled', 'taskReleased'] as const;
 
@@ -60,6 +63,19 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
   events.on('taskLog', (taskId, line) => write({ ...base('taskLog'), taskId, line }));
   events.on('leaseLost', (taskId, fence) => write({ ...base('leaseLost'), taskId, fence }));
   events.on('repairFinished', (_node, tasks) => tasks.forEach((t) => write(ofTask('taskRepaired', t))));
+  let skewed = false;
+  events.on('clockOffset', (offsetMs) => {
+    // A large offset is a warning, never a fault: the database clock decides leases and due-ness.
+    const large = Math.abs(offsetMs) >= CLOCK_OFFSET_WARN_MS;
+    if (large !== skewed) {
+      err.write(
+        large
+          ? `${new Date().toISOString()} ${nodeId} warning: this node's clock is ${offsetMs} ms off the database clock (leases and due times still follow the database clock; fire times are planned with the offset corrected)\n`
+          : `${new Date().toISOString()} ${nodeId} clock offset back to ${offsetMs} ms\n`,
+      );
+    }
+    skewed = large;
+  });
   events.on('nodeJoined', () => write(base('nodeJoined')));
   events.on('nodeLeft', () => write(base('nodeLeft')));
   events.on('generalError', (error, ctx) => {
