@@ -9,7 +9,10 @@ import { fireTimesBetween, nextFireTime } from '../trigger/next-fire.js';
 /** Most fire times one peel of one schedule looks at; a longer backlog is peeled over several passes. */
 export const MAX_PEEL_BACKLOG = 10_000;
 
-/** Most ledger rows of one state written one by one in a peel; older ones are folded into one span row. */
+/**
+ * Most ledger rows written one by one in the peel that reaches the end of a backlog; older ones
+ * are folded into span rows. A peel whose backlog goes on in a later peel folds all of its own.
+ */
 export const MAX_LEDGER_ROWS = 100;
 
 /** What peeling one schedule writes. */
@@ -36,22 +39,47 @@ export interface PeelContext {
   random: RandomStrategy;
 }
 
-function foldOldLedgerRows(plans: OccurrencePlan[]): OccurrencePlan[] {
-  const terminal = plans.filter((p) => p.state !== 'pending');
-  if (terminal.length <= MAX_LEDGER_ROWS) return plans;
-  const fold = terminal.slice(0, terminal.length - MAX_LEDGER_ROWS);
-  const foldedSet = new Set(fold);
-  const first = fold[0];
-  const last = fold[fold.length - 1];
-  if (!first || !last) return plans;
-  const span: OccurrencePlan = {
+/** One row standing for `run`, consecutive ledger rows of one state (each possibly a span itself). */
+function spanOf(run: OccurrencePlan[]): OccurrencePlan {
+  const first = run[0] as OccurrencePlan;
+  const last = run[run.length - 1] as OccurrencePlan;
+  const count = run.reduce((n, p) => n + p.spanCount, 0);
+  const lastAt = last.spanEndAt ?? last.fireAt;
+  return {
     fireAt: first.fireAt,
-    spanEndAt: last.fireAt,
-    spanCount: fold.length,
+    spanEndAt: lastAt,
+    spanCount: count,
     state: first.state,
-    reason: `${fold.length} fire times from ${new Date(first.fireAt).toISOString()} to ${new Date(last.fireAt).toISOString()}: ${first.reason ?? first.state}`,
+    reason: `${count} fire times from ${new Date(first.fireAt).toISOString()} to ${new Date(lastAt).toISOString()}: ${first.reason ?? first.state}`,
   };
-  return [span, ...plans.filter((p) => !foldedSet.has(p))];
+}
+
+/**
+ * Folds all but the newest `keep` ledger rows into span rows. A span only ever
+ * joins consecutive rows of one state, so that it never mislabels a fire time (a strategy may
+ * mix `missed` and `coalesced`, or put a pending run between ledger rows).
+ */
+function foldOldLedgerRows(plans: OccurrencePlan[], keep: number): OccurrencePlan[] {
+  let excess = plans.filter((p) => p.state !== 'pending').length - keep;
+  if (excess <= 0) return plans;
+  const out: OccurrencePlan[] = [];
+  let run: OccurrencePlan[] = [];
+  const flush = (): void => {
+    if (run.length > 0) out.push(spanOf(run));
+    run = [];
+  };
+  for (const p of plans) {
+    if (excess > 0 && p.state !== 'pending') {
+      if (run[0] && run[0].state !== p.state) flush();
+      run.push(p);
+      excess -= 1;
+    } else {
+      flush();
+      out.push(p);
+    }
+  }
+  flush();
+  return out;
 }
 
 function clampToWindow(schedule: Schedule, fireTimes: number[]): number[] {
@@ -72,9 +100,11 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
   const horizon = ctx.now + ctx.lookaheadMs;
   const misfireBefore = ctx.now - policies.misfireGraceMs;
 
-  const found = [first, ...fireTimesBetween(schedule.trigger, first, horizon, triggerCtx, MAX_PEEL_BACKLOG - 1)].filter((f) => f <= horizon);
+  // One fire time beyond the limit tells whether the backlog really continues in a later peel.
+  const found = [first, ...fireTimesBetween(schedule.trigger, first, horizon, triggerCtx, MAX_PEEL_BACKLOG)].filter((f) => f <= horizon);
   if (found.length === 0) return { tasks: [], nextFireAt: first, gateTaskId: schedule.gateTaskId };
-  const cut = found.length >= MAX_PEEL_BACKLOG;
+  const cut = found.length > MAX_PEEL_BACKLOG;
+  if (cut) found.length = MAX_PEEL_BACKLOG;
   const inWindow = clampToWindow(schedule, found);
   const misfired = inWindow.filter((f) => f < misfireBefore);
   const onTime = inWindow.filter((f) => f >= misfireBefore);
@@ -85,7 +115,8 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
     ...misfire({ misfired, final, maxRuns: policies.misfireMaxRuns }),
     ...(cut && !final ? [] : onTime.map((fireAt) => ({ fireAt, spanEndAt: null, spanCount: 1, state: 'pending' as const, reason: null }))),
   ];
-  plans = foldOldLedgerRows(plans);
+  // A backlog cut short is older than all that follows: one span row per peel, however long the outage.
+  plans = foldOldLedgerRows(plans, cut && !final ? 0 : MAX_LEDGER_ROWS);
 
   // A gated schedule peels one pending task at a time; later fire times wait for the gate.
   let gateTaskId: string | null = null;
@@ -116,10 +147,14 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
 
   let nextFireAt: number | null;
   if (schedule.trigger.kind === 'after-run') {
-    nextFireAt = gateTaskId === null && tasks.length === 0 ? first : null;
+    // While a run is pending the next fire time waits for its end. A fire time only recorded
+    // (missed) counts as a run that ended now; one before the window moves to its start.
+    if (gateTaskId !== null) nextFireAt = null;
+    else if (tasks.length > 0) nextFireAt = ctx.now + schedule.trigger.delayMs;
+    else nextFireAt = schedule.startAt !== null && first < schedule.startAt ? schedule.startAt : first;
   } else {
     nextFireAt = nextFireTime(schedule.trigger, lastPlanned, triggerCtx);
-    if (nextFireAt !== null && schedule.endAt !== null && nextFireAt > schedule.endAt) nextFireAt = null;
   }
+  if (nextFireAt !== null && schedule.endAt !== null && nextFireAt > schedule.endAt) nextFireAt = null;
   return { tasks, nextFireAt, gateTaskId };
 }

@@ -349,7 +349,9 @@ export class RookeryNode {
     const error =
       cause === 'timeout' ? `timed out after ${task.policies.timeoutMs} ms` : outcome.ok ? 'aborted' : errorMessage(outcome.error);
     if (cause === 'timeout') this.events.emit('taskTimedOut', task);
-    const permanent = !outcome.ok && outcome.error instanceof PermanentError;
+    // By code as well as class: a task module or executor package may load another copy of core.
+    const permanent =
+      !outcome.ok && (outcome.error instanceof PermanentError || (outcome.error as { code?: unknown } | null)?.code === 'PERMANENT_FAILURE');
     const failures = task.failures + 1;
     const delay = permanent
       ? null

@@ -26,7 +26,8 @@ export const fixedRetry: RetryStrategy = (policy, failures, random) =>
 export const exponentialRetry: RetryStrategy = (policy, failures, random) => {
   if (failures >= policy.maxAttempts) return null;
   const exponent = Math.min(failures - 1, 1000);
-  const raw = policy.delayMs * Math.pow(policy.factor, exponent);
+  // A zero base delay stays zero: 0 × factor^n must not become 0 × Infinity = NaN (→ the cap).
+  const raw = policy.delayMs === 0 ? 0 : policy.delayMs * Math.pow(policy.factor, exponent);
   const capped = Number.isFinite(raw) ? Math.min(raw, policy.maxDelayMs) : policy.maxDelayMs;
   return withJitter(capped, policy, random);
 };

@@ -1,0 +1,59 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '@rookery/core';
+import { ExecutorLoadError } from '@rookery/executor';
+import { loadExecutors } from '../src/commands/node.js';
+import { freshDb } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const FUNCTIONS = fileURLToPath(new URL('./fixtures/functions.mjs', import.meta.url));
+const THROWS = fileURLToPath(new URL('./fixtures/throws-on-load.mjs', import.meta.url));
+const MISSING = fileURLToPath(new URL('./fixtures/no-such-module.mjs', import.meta.url));
+
+describe('loadExecutors', () => {
+  it('without a failure handler, throws the load error', async () => {
+    await expect(loadExecutors([FUNCTIONS, THROWS])).rejects.toThrow(ExecutorLoadError);
+  });
+
+  it('with one, reports each module that fails to load and keeps the others', async () => {
+    const failures: ExecutorLoadError[] = [];
+    const executors = await loadExecutors([MISSING, FUNCTIONS, THROWS], (e) => failures.push(e));
+    expect(executors.map((e) => e.name)).toEqual(['test-echo']);
+    expect(failures.map((f) => f.path)).toEqual([MISSING, THROWS]);
+    expect(failures[1]?.message).toContain('this fixture always fails to load');
+    expect(failures[1]?.cause).toBeInstanceOf(Error);
+  });
+
+  it('still refuses an executor name offered by two modules', async () => {
+    await expect(loadExecutors([FUNCTIONS, FUNCTIONS], () => undefined)).rejects.toThrow(ValidationError);
+  });
+});
+
+describe('rookery node with no loadable executor module', () => {
+  it('prints the generalError, keeps running (peel and repair only) and stops on SIGTERM', async () => {
+    const child = spawn(process.execPath, [BIN, 'node', '--db', freshDb(), '--id', 'no-exec', '--executors', THROWS, '--log', 'text'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 15_000;
+    while (!/running with executors \[\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // still up a moment later: the failure did not end the process
+    await new Promise((r) => setTimeout(r, 500));
+    expect(child.exitCode, stderr).toBeNull();
+    expect(stdout).toMatch(/ no-exec nodeJoined/);
+    const errorLine = stderr.split('\n').find((l) => l.includes('generalError'));
+    expect(errorLine).toMatch(/^\S+Z no-exec generalError \[executors\]: /);
+    expect(errorLine).toContain(THROWS);
+    expect(errorLine).toContain('this fixture always fails to load');
+    expect(stderr).toContain('no executor module could be loaded');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
+});
