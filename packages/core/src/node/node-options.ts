@@ -28,7 +28,11 @@ export interface NodeOptions {
   trustMarginMs?: number;
   /** Waits between polls, used in turn so that nodes don't poll in step. @defaultValue [200, 300, 250, 350] */
   pollWaitsMs?: number[];
-  /** Fire times this far ahead are peeled into tasks early. @defaultValue 1 000 */
+  /**
+   * Fire times this far ahead are peeled into tasks early; a schedule is peeled again once its
+   * next fire time is within half of it. Longer means fewer peels of frequent schedules; a
+   * task peeled early still starts at its due time (the node sets a timer). @defaultValue 5 000
+   */
   lookaheadMs?: number;
   /** Schedules claimed per peel. @defaultValue 50 */
   peelBatch?: number;
@@ -88,7 +92,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     renewEveryMs,
     trustMarginMs,
     pollWaitsMs,
-    lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 1_000, 0, 3_600_000),
+    lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 5_000, 0, 3_600_000),
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),

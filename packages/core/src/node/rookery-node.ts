@@ -198,10 +198,12 @@ export class RookeryNode {
   // Duty 1: peel.
   private async peel(): Promise<boolean> {
     const t = this.timings;
+    // A schedule is claimed once its next fire time is within half the lookahead, and peeled
+    // up to the whole lookahead: each peel writes several fire times of a frequent schedule.
     const claimed = await this.datastore.scheduleClaimDue({
       owner: this.leaseOwner,
       limit: t.peelBatch,
-      lookaheadMs: t.lookaheadMs,
+      lookaheadMs: Math.floor(t.lookaheadMs / 2),
       leaseMs: t.leaseMs,
     });
     for (const schedule of claimed) {
