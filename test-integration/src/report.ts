@@ -1,4 +1,5 @@
 import type { HistoryReport } from '@rookery/core';
+import type { ClusterNode } from './cluster.js';
 
 /** Prints the checker's verdict as one table, so CI output shows what was checked. */
 export function printReport(title: string, report: HistoryReport, window?: { from: number; to: number }): void {
@@ -22,4 +23,15 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log([`\n== ${title}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)].join('\n'));
+}
+
+/** Prints how many `generalError`s each node reported, with the first few, to explain a failure. */
+export function printNodeErrors(nodes: ClusterNode[]): void {
+  for (const n of nodes) {
+    const errors = n.output
+      .join('')
+      .split('\n')
+      .filter((line) => line.includes('generalError'));
+    console.log(`  ${n.id}: ${errors.length} generalError(s)${errors.length ? `, first: ${errors.slice(0, 3).join(' | ')}` : ''}`);
+  }
 }

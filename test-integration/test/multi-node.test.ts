@@ -6,7 +6,7 @@ import { checkHistory, RookeryClient, type Schedule, type TaskEvent } from '@roo
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import { testDialects } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, startNode, stopNode, waitUntil, type ClusterNode } from '../src/cluster.js';
-import { printReport } from '../src/report.js';
+import { printNodeErrors, printReport } from '../src/report.js';
 
 const SCHEDULES = 120;
 const LEASE_MS = 3_000;
@@ -89,7 +89,8 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
         to: stopAt - 2_000,
         lateAfterMs: LEASE_MS + MAX_POLL_WAIT_MS,
       });
-      printReport(`${dialect.label}: 3 nodes, ${SCHEDULES} schedules x 1/s, n3 SIGKILLed`, report);
+      printReport(`${dialect.label}: 3 nodes, ${SCHEDULES} schedules x 1/s, n3 SIGKILLed`, report, { from, to: stopAt - 2_000 });
+      printNodeErrors(nodes);
 
       expect(report.summary.expected).toBeGreaterThan(SCHEDULES * 8);
       expect(report.lost).toEqual([]);
