@@ -34,7 +34,18 @@ export interface ExecutionContext {
 /** How {@link Executor.start} ended: finished in process, or handed to an external system. */
 export type ExecutionStart =
   | { kind: 'done'; result: Json | null }
-  | { kind: 'external'; executionId: string };
+  | {
+      kind: 'external';
+      /** Id of the execution in the external system. */
+      executionId: string;
+      /**
+       * How its outcome arrives: `poll` ({@link Executor.status} on the node's poll waits) or
+       * `message` (someone calls `RookeryNode.reportExecution`, for example a messaging
+       * transport's listener). With `message`, `status` is still polled, when the executor has
+       * it, as a fallback for a message that never comes. @defaultValue 'poll'
+       */
+      reports?: 'poll' | 'message';
+    };
 
 /** What an external system reports about one execution. */
 export type ExternalStatus =

@@ -5,7 +5,7 @@ import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { PermanentError } from '../errors/permanent-error.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Executor, ExecutionContext } from '../executor/executor.js';
+import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
 import type { Task } from '../model/task.js';
 import { systemClock, type Clock } from '../strategies/clock.js';
@@ -52,6 +52,7 @@ export class RookeryNode {
   private dueTimer: NodeJS.Timeout | null = null;
   private dueTimerAt = Infinity;
   private renewSoon: NodeJS.Timeout | null = null;
+  private readonly externalWaits = new Map<string, (status: ExternalStatus) => void>();
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
@@ -303,7 +304,7 @@ export class RookeryNode {
     let outcome: ExecutionResult;
     try {
       const start = await executor.start(this.context(attempt));
-      outcome = start.kind === 'done' ? { ok: true, result: start.result } : await this.awaitExternal(attempt, executor, start.executionId);
+      outcome = start.kind === 'done' ? { ok: true, result: start.result } : await this.awaitExternal(attempt, executor, start);
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
@@ -318,23 +319,50 @@ export class RookeryNode {
     await this.settle(attempt, this.decide(attempt, outcome));
   }
 
-  private async awaitExternal(attempt: Attempt, executor: Executor, executionId: string): Promise<ExecutionResult> {
-    if (!executor.status) throw new RookeryError('UNKNOWN_EXECUTOR', `executor ${executor.name} returned an external execution but has no status()`);
+  /**
+   * Delivers the outcome of an external execution that reports by message. Returns true when
+   * an attempt on this node was waiting for it; false otherwise (another node runs it, or it
+   * is already settled).
+   */
+  reportExecution(executionId: string, status: ExternalStatus): boolean {
+    const waiting = this.externalWaits.get(executionId);
+    if (!waiting || status.state === 'running') return false;
+    waiting(status);
+    return true;
+  }
+
+  private async awaitExternal(attempt: Attempt, executor: Executor, start: { executionId: string; reports?: 'poll' | 'message' }): Promise<ExecutionResult> {
+    const { executionId } = start;
+    const byMessage = start.reports === 'message';
+    if (!executor.status && !byMessage) {
+      throw new RookeryError('UNKNOWN_EXECUTOR', `executor ${executor.name} returned a polled external execution but has no status()`);
+    }
     const signal = attempt.controller.signal;
-    for (;;) {
-      if (signal.aborted) {
-        if (executor.cancel) await executor.cancel(executionId);
-        throw signal.reason;
+    let reported: ExternalStatus | null = null;
+    let wake: () => void = () => undefined;
+    this.externalWaits.set(executionId, (status) => {
+      reported = status;
+      wake();
+    });
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          if (executor.cancel) await executor.cancel(executionId);
+          throw signal.reason;
+        }
+        const status: ExternalStatus = reported ?? (executor.status ? await executor.status(executionId) : { state: 'running' });
+        if (status.state === 'completed') return { ok: true, result: status.result };
+        if (status.state === 'failed') {
+          return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.nextPollWait());
+          wake = () => (clearTimeout(timer), resolve());
+          signal.addEventListener('abort', wake, { once: true });
+        });
       }
-      const status = await executor.status(executionId);
-      if (status.state === 'completed') return { ok: true, result: status.result };
-      if (status.state === 'failed') {
-        return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.nextPollWait());
-        signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-      });
+    } finally {
+      this.externalWaits.delete(executionId);
     }
   }
 

@@ -1,0 +1,97 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createEventBus } from '@rookery/messaging';
+import { WorkerPool } from '@rookery/executor';
+import { MemoryDatastore, RookeryClient, RookeryNode, type Executor, type ExternalStatus } from '../../src/index.js';
+import { stopUnderFakeTime, useFakeTime } from './harness.js';
+
+beforeEach(() => useFakeTime());
+afterEach(() => vi.useRealTimers());
+
+/** A fake external framework: executions finish when the test says so. */
+function fakeFramework(reports: 'poll' | 'message', withStatus: boolean) {
+  const states = new Map<string, ExternalStatus>();
+  const cancelled: string[] = [];
+  let next = 0;
+  const executor: Executor = {
+    name: 'external',
+    start: async () => {
+      next += 1;
+      const executionId = `exec-${next}`;
+      states.set(executionId, { state: 'running' });
+      return { kind: 'external', executionId, reports };
+    },
+    ...(withStatus ? { status: async (id: string) => states.get(id) ?? { state: 'failed', error: 'unknown execution', retryable: false } } : {}),
+    cancel: async (id: string) => void cancelled.push(id),
+  };
+  return { executor, states, cancelled };
+}
+
+async function cluster(executor: Executor, policies: Record<string, unknown> = {}) {
+  const datastore = new MemoryDatastore();
+  const events = createEventBus();
+  const node = new RookeryNode({ datastore, events, executors: [executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+  await node.start();
+  await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+    name: 'ext',
+    executor: 'external',
+    trigger: { kind: 'once', at: Date.now() + 10 },
+    policies,
+  });
+  return { datastore, node };
+}
+
+describe('external executions', () => {
+  it('polls status() until the execution completes, keeping the lease meanwhile', async () => {
+    const fw = fakeFramework('poll', true);
+    const { datastore, node } = await cluster(fw.executor);
+    await vi.advanceTimersByTimeAsync(8_000);
+    expect((await datastore.taskList())[0]?.state).toBe('running');
+    fw.states.set('exec-1', { state: 'completed', result: { rows: 3 } });
+    await vi.advanceTimersByTimeAsync(500);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'completed', result: { rows: 3 }, attempt: 1 });
+    await stopUnderFakeTime(node);
+  });
+
+  it('takes the outcome from a message delivered with reportExecution', async () => {
+    const fw = fakeFramework('message', false);
+    const { datastore, node } = await cluster(fw.executor);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(node.reportExecution('exec-unknown', { state: 'completed', result: null })).toBe(false);
+    expect(node.reportExecution('exec-1', { state: 'completed', result: 'ok' })).toBe(true);
+    await vi.advanceTimersByTimeAsync(200);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'ok' });
+    await stopUnderFakeTime(node);
+  });
+
+  it('fails for good on a non-retryable failure, despite a retry policy', async () => {
+    const fw = fakeFramework('poll', true);
+    const { datastore, node } = await cluster(fw.executor, { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 100 } });
+    await vi.advanceTimersByTimeAsync(500);
+    fw.states.set('exec-1', { state: 'failed', error: 'bad input', retryable: false });
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'bad input', attempt: 1 });
+    await stopUnderFakeTime(node);
+  });
+
+  it('retries a retryable failure, with a new execution', async () => {
+    const fw = fakeFramework('poll', true);
+    const { datastore, node } = await cluster(fw.executor, { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 100 } });
+    await vi.advanceTimersByTimeAsync(500);
+    fw.states.set('exec-1', { state: 'failed', error: 'busy', retryable: true });
+    await vi.advanceTimersByTimeAsync(1_000);
+    fw.states.set('exec-2', { state: 'completed', result: null });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2, failures: 1 });
+    await stopUnderFakeTime(node);
+  });
+
+  it('cancels the external execution when the attempt times out', async () => {
+    const fw = fakeFramework('poll', true);
+    const { datastore, node } = await cluster(fw.executor, { timeoutMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(fw.cancelled).toEqual(['exec-1']);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'timed out after 1000 ms' });
+    await stopUnderFakeTime(node);
+  });
+});
