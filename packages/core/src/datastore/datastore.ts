@@ -125,12 +125,14 @@ export interface TaskRenewLeasesResult {
 
 /**
  * How an attempt ended. `pending` hands the task back (a retry with `dueAt`, or a graceful
- * stop); every other state is terminal.
+ * stop); every other state is terminal (`abandoned`: an at-most-once attempt that was started
+ * but could not finish, never to be started again).
  */
 export type TaskOutcome =
   | { state: 'completed'; result: Json | null; reason: string | null }
   | { state: 'failed'; error: string; reason: string | null }
   | { state: 'cancelled'; error: string | null; reason: string | null }
+  | { state: 'abandoned'; reason: string | null }
   | { state: 'pending'; dueAt: number; error: string | null; countFailure: boolean; reason: string | null };
 
 /** Input of {@link Datastore.taskFinish}. */

@@ -45,6 +45,8 @@ export interface RookeryEventMap {
   taskTimedOut: [task: Task];
   /** A task was cancelled. */
   taskCancelled: [task: Task];
+  /** An at-most-once attempt could not finish (its node stopped) and will never be started again. */
+  taskAbandoned: [task: Task];
   /** An attempt was handed back to the cluster (graceful stop). */
   taskReleased: [task: Task];
   /** A line an attempt wrote to its task log. */

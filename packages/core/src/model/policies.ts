@@ -1,8 +1,17 @@
 /** What to do when a task of a schedule falls due while an earlier one still runs. */
 export type DuplicatePolicyName = 'run' | 'skip' | 'replace' | 'queue';
 
-/** What to do with fire times that fell due while no node could run them. */
-export type MisfirePolicyName = 'run-all' | 'run-once' | 'skip';
+/** The built-in misfire policies. */
+export type BuiltInMisfirePolicyName = 'run-all' | 'run-once' | 'skip';
+
+/**
+ * What to do with fire times that fell due while no node could run them: a built-in policy,
+ * or the name of a misfire strategy registered in the node's and the client's registry.
+ */
+export type MisfirePolicyName = BuiltInMisfirePolicyName | (string & {});
+
+/** The built-in retry kinds. */
+export type BuiltInRetryKind = 'none' | 'fixed' | 'exponential';
 
 /** When the next task of a schedule is created. */
 export type TaskCreationName = 'ahead' | 'on-start' | 'on-end';
@@ -12,8 +21,11 @@ export type DeliveryMode = 'at-least-once' | 'at-most-once';
 
 /** Retry policy of a schedule's tasks. */
 export interface RetryPolicy {
-  /** `none`: one attempt; `fixed`: `delayMs` between attempts; `exponential`: `delayMs * factor^(n-1)`, capped. */
-  kind: 'none' | 'fixed' | 'exponential';
+  /**
+   * `none`: one attempt; `fixed`: `delayMs` between attempts; `exponential`:
+   * `delayMs * factor^(n-1)`, capped; or the name of a registered retry strategy.
+   */
+  kind: BuiltInRetryKind | (string & {});
   /** Attempts in all, the first included (1 = no retry). @defaultValue 1 */
   maxAttempts: number;
   /** Base delay before a retry. @defaultValue 1000 */

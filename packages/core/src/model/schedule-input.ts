@@ -90,6 +90,17 @@ const oneOf =
     return v;
   };
 
+/**
+ * A strategy name: one of the built-ins, or another name a user registered in the strategy
+ * registry (the client refuses a name that is not registered, naming the field).
+ */
+const strategyName =
+  (...builtIns: readonly string[]): Check =>
+  (v, f) => {
+    if (typeof v === 'string' && (builtIns.includes(v) || /^[a-z][a-z0-9-]{0,63}$/.test(v))) return v;
+    throw new ValidationError(f, `must be one of ${builtIns.join(', ')}, or the name of a registered strategy (lower-case letters, digits and dashes)`);
+  };
+
 const int =
   (min: number, max: number, nullable = false): Check =>
   (v, f) => {
@@ -111,7 +122,7 @@ const num =
 
 const POLICY_CHECKS: Record<string, Check> = {
   duplicate: oneOf('run', 'skip', 'replace', 'queue'),
-  misfire: oneOf('run-all', 'run-once', 'skip'),
+  misfire: strategyName('run-all', 'run-once', 'skip'),
   misfireMaxRuns: int(1, 10_000),
   misfireGraceMs: int(0, DAY),
   startingDeadlineMs: int(1, Number.MAX_SAFE_INTEGER, true),
@@ -122,7 +133,7 @@ const POLICY_CHECKS: Record<string, Check> = {
   jitterMs: int(0, DAY),
 };
 const RETRY_CHECKS: Record<string, Check> = {
-  kind: oneOf('none', 'fixed', 'exponential'),
+  kind: strategyName('none', 'fixed', 'exponential'),
   maxAttempts: int(1, 1000),
   delayMs: int(0, DAY),
   factor: num(1, 10),

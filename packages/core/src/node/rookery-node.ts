@@ -207,6 +207,9 @@ export class RookeryNode {
       lookaheadMs: Math.floor(t.lookaheadMs / 2),
       leaseMs: t.leaseMs,
     });
+    // A schedule still behind after its peel (a backlog cut at MAX_PEEL_BACKLOG) is peeled
+    // again at once rather than one poll wait later.
+    let behind = false;
     for (const schedule of claimed) {
       await this.guard('peel', async () => {
         const plan = planPeel(schedule, {
@@ -224,13 +227,14 @@ export class RookeryNode {
           ...plan,
         });
         if (!result.ok) return;
+        if (plan.nextFireAt !== null && plan.nextFireAt <= this.dbNow() + t.lookaheadMs / 2) behind = true;
         for (const task of result.created) {
           this.events.emit('taskCreated', task);
           if (task.state === 'pending') this.wakeAt(task.dueAt);
         }
       });
     }
-    return claimed.length >= t.peelBatch;
+    return behind || claimed.length >= t.peelBatch;
   }
 
   // Duty 2: dispatch.
@@ -373,6 +377,9 @@ export class RookeryNode {
     }
     const cause = attempt.abortCause;
     if (cause === 'stop') {
+      if (this.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon') {
+        return { state: 'abandoned', reason: `abandoned by node ${this.id}: node stopping (at-most-once: never started again)` };
+      }
       return { state: 'pending', dueAt: this.dbNow(), error: null, countFailure: false, reason: `handed back by node ${this.id}: node stopping` };
     }
     if (cause === 'cancel') return { state: 'cancelled', error: null, reason: 'cancelled on request' };
@@ -432,6 +439,9 @@ export class RookeryNode {
         break;
       case 'cancelled':
         this.events.emit('taskCancelled', task);
+        break;
+      case 'abandoned':
+        this.events.emit('taskAbandoned', task);
         break;
       case 'pending':
         if (outcome.state === 'pending' && outcome.countFailure) this.events.emit('taskRetried', task, task.error ?? 'failed');
@@ -493,11 +503,13 @@ export class RookeryNode {
     if (repaired.length > 0) this.wakeup.wake();
   }
 
+  /** Measures the offset from the database clock (midpoint of the round trip), then records it with the heartbeat. */
   private async heartbeat(): Promise<void> {
     const before = this.clock.now();
-    const dbNow = await this.datastore.nodeHeartbeat({ id: this.id, clockOffsetMs: Math.round(this.clockOffsetMs) });
+    const dbNow = await this.datastore.clockNow();
     const after = this.clock.now();
     this.clockOffsetMs = Math.round((before + after) / 2 - dbNow);
+    await this.datastore.nodeHeartbeat({ id: this.id, clockOffsetMs: this.clockOffsetMs });
     this.events.emit('clockOffset', this.clockOffsetMs);
   }
 }

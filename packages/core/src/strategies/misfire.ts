@@ -1,4 +1,4 @@
-import type { MisfirePolicyName } from '../model/policies.js';
+import type { BuiltInMisfirePolicyName } from '../model/policies.js';
 
 /** How one fire time found while peeling is recorded. */
 export interface OccurrencePlan {
@@ -58,7 +58,7 @@ export const runAllMisfire: MisfireStrategy = ({ misfired, final, maxRuns }) => 
 };
 
 /** The built-in misfire strategies by policy name. */
-export const builtInMisfireStrategies: Record<MisfirePolicyName, MisfireStrategy> = {
+export const builtInMisfireStrategies: Record<BuiltInMisfirePolicyName, MisfireStrategy> = {
   skip: skipMisfire,
   'run-once': runOnceMisfire,
   'run-all': runAllMisfire,

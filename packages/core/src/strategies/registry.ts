@@ -1,5 +1,5 @@
 import { ValidationError } from '../errors/validation-error.js';
-import type { DeliveryMode, DuplicatePolicyName, MisfirePolicyName, RetryPolicy, TaskCreationName } from '../model/policies.js';
+import type { BuiltInRetryKind, DeliveryMode, DuplicatePolicyName, TaskCreationName } from '../model/policies.js';
 import { builtInMisfireStrategies, type MisfireStrategy } from './misfire.js';
 import { exponentialRetry, fixedRetry, noRetry, type RetryStrategy } from './retry.js';
 
@@ -84,7 +84,7 @@ export class StrategyRegistry {
   }
 }
 
-const retries: Record<RetryPolicy['kind'], RetryStrategy> = { none: noRetry, fixed: fixedRetry, exponential: exponentialRetry };
+const retries: Record<BuiltInRetryKind, RetryStrategy> = { none: noRetry, fixed: fixedRetry, exponential: exponentialRetry };
 const duplicates: Partial<Record<DuplicatePolicyName, DuplicateStrategy>> = {
   run: { needsRunSlot: false },
   skip: { needsRunSlot: true },
@@ -103,9 +103,7 @@ const deliveries: Record<DeliveryMode, DeliveryStrategy> = {
 export function createStrategyRegistry(): StrategyRegistry {
   const registry = new StrategyRegistry();
   for (const [name, s] of Object.entries(retries)) registry.register('retry', name, s);
-  for (const [name, s] of Object.entries(builtInMisfireStrategies) as [MisfirePolicyName, MisfireStrategy][]) {
-    registry.register('misfire', name, s);
-  }
+  for (const [name, s] of Object.entries(builtInMisfireStrategies)) registry.register('misfire', name, s);
   for (const [name, s] of Object.entries(duplicates)) if (s) registry.register('duplicate', name, s);
   for (const [name, s] of Object.entries(creations)) registry.register('taskCreation', name, s);
   for (const [name, s] of Object.entries(deliveries)) registry.register('delivery', name, s);

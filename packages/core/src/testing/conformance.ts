@@ -788,6 +788,21 @@ export function describeDatastoreConformance(
         expect(done).toMatchObject({ state: 'cancelled', reason: 'cancelled by user', failures: 0 });
       });
 
+      it('commits abandoned as terminal: never claimed again', async () => {
+        const { task } = await running();
+        const done = await store.taskFinish({
+          taskId: task.id,
+          owner: OWNER_A,
+          fence: task.fence,
+          nodeId: 'node-a',
+          outcome: { state: 'abandoned', reason: 'node stopping (at-most-once)' },
+          now: t0 + 100,
+        });
+        expect(done).toMatchObject({ state: 'abandoned', reason: 'node stopping (at-most-once)', failures: 0, endedAt: t0 + 100 });
+        expect((await claim({ now: t0 + LEASE * 10 })).started).toEqual([]);
+        expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned' });
+      });
+
       it('matches nothing with a stale fence, another owner or an expired lease, and leaves the row unchanged', async () => {
         const { task } = await running();
         const before = await taskOf(task.id);

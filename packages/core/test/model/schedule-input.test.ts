@@ -155,7 +155,7 @@ describe('validateScheduleInput: payload', () => {
 describe('validateScheduleInput: policies', () => {
   it.each([
     [{ duplicate: 'overlap' }, 'policies.duplicate'],
-    [{ misfire: 'all' }, 'policies.misfire'],
+    [{ misfire: 'All Of Them' }, 'policies.misfire'],
     [{ misfireMaxRuns: 0 }, 'policies.misfireMaxRuns'],
     [{ misfireMaxRuns: 10_001 }, 'policies.misfireMaxRuns'],
     [{ misfireGraceMs: -1 }, 'policies.misfireGraceMs'],
@@ -170,7 +170,7 @@ describe('validateScheduleInput: policies', () => {
     [{ delivery: 'exactly-once' }, 'policies.delivery'],
     [{ jitterMs: -5 }, 'policies.jitterMs'],
     [{ foo: 1 }, 'policies.foo'],
-    [{ retry: { kind: 'linear' } }, 'policies.retry.kind'],
+    [{ retry: { kind: 'Linear!' } }, 'policies.retry.kind'],
     [{ retry: { kind: 'fixed', maxAttempts: 0 } }, 'policies.retry.maxAttempts'],
     [{ retry: { kind: 'fixed', maxAttempts: Infinity } }, 'policies.retry.maxAttempts'],
     [{ retry: { kind: 'fixed', maxAttempts: 2.5 } }, 'policies.retry.maxAttempts'],

@@ -163,6 +163,27 @@ describe('failover between nodes', () => {
     expect(events.map((e) => e.to)).toEqual(['pending', 'running', 'pending', 'running', 'completed']);
   });
 
+  it('abandons an at-most-once attempt on a graceful stop: it is never started again', async () => {
+    const { datastore, client } = memoryCluster();
+    const runs: string[] = [];
+    const hold = (who: string) => (ctx: { signal: AbortSignal }) =>
+      new Promise<void>((resolve, reject) => {
+        runs.push(who);
+        const t = setTimeout(resolve, 4_000);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)));
+      });
+    const a = await startTestNode(datastore, { slow: hold('a') }, { id: 'a' });
+    await client.createSchedule({ name: 'once-only', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { delivery: 'at-most-once' } });
+    await vi.advanceTimersByTimeAsync(300);
+    await stopUnderFakeTime(a.node, 500);
+    const b = await startTestNode(datastore, { slow: hold('b') }, { id: 'b' });
+    await vi.advanceTimersByTimeAsync(6_000);
+    await stopUnderFakeTime(b.node);
+    const [task] = await datastore.taskList();
+    expect(task?.state).toBe('abandoned');
+    expect(runs).toEqual(['a']);
+  });
+
   it('hands running tasks back on a graceful stop, and another node finishes them', async () => {
     const { datastore, client } = memoryCluster();
     const hold = (ctx: { signal: AbortSignal }) =>

@@ -107,6 +107,25 @@ describe('the client refuses unregistered strategies, writing nothing', () => {
     expect(await datastore.scheduleList()).toEqual([]);
   });
 
+  it.each([
+    [{ misfire: 'all' }, 'policies.misfire'],
+    [{ retry: { kind: 'linear' } }, 'policies.retry.kind'],
+  ] as const)('a well-formed but unregistered strategy name %j is refused on %s', async (policies, field) => {
+    const datastore = new MemoryDatastore();
+    const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
+    const create = client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN }, policies });
+    await expect(create).rejects.toMatchObject({ code: 'VALIDATION', field });
+    expect(await datastore.scheduleList()).toEqual([]);
+  });
+
+  it('accepts a schedule naming a registered custom strategy', async () => {
+    const datastore = new MemoryDatastore();
+    const strategies = createStrategyRegistry().register('misfire', 'oldest-only', oldestOnly);
+    const client = new RookeryClient({ datastore, builtInExecutors: ['noop'], strategies });
+    const s = await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN }, policies: { misfire: 'oldest-only' } });
+    expect(s.policies.misfire).toBe('oldest-only');
+  });
+
   it('a registry without a built-in refuses schedules naming it', async () => {
     const datastore = new MemoryDatastore();
     const strategies = new StrategyRegistry().register('misfire', 'skip', skipMisfire);

@@ -11,6 +11,8 @@ function outcomeValues(o: TaskOutcome): { result: string | null; error: string |
       return { result: null, error: o.error, failed: 1, dueAt: null };
     case 'cancelled':
       return { result: null, error: o.error, failed: 0, dueAt: null };
+    case 'abandoned':
+      return { result: null, error: null, failed: 0, dueAt: null };
     case 'pending':
       return { result: null, error: o.error, failed: o.countFailure ? 1 : 0, dueAt: o.dueAt };
   }
