@@ -2,7 +2,6 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
 import { LeaseLostError } from '../errors/lease-lost-error.js';
-import { PermanentError } from '../errors/permanent-error.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
@@ -12,7 +11,9 @@ import { systemClock, type Clock } from '../strategies/clock.js';
 import { hostLeaseId, uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { mathRandom, type RandomStrategy } from '../strategies/random.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
-import { asError, errorMessage, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
+import { asError, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
+import { decideOutcome } from './decide-outcome.js';
+import { ExternalWaits } from './external-waits.js';
 import { resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
@@ -52,7 +53,7 @@ export class RookeryNode {
   private dueTimer: NodeJS.Timeout | null = null;
   private dueTimerAt = Infinity;
   private renewSoon: NodeJS.Timeout | null = null;
-  private readonly externalWaits = new Map<string, (status: ExternalStatus) => void>();
+  private readonly externalWaits = new ExternalWaits();
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
@@ -308,7 +309,7 @@ export class RookeryNode {
     let outcome: ExecutionResult;
     try {
       const start = await executor.start(this.context(attempt));
-      outcome = start.kind === 'done' ? { ok: true, result: start.result } : await this.awaitExternal(attempt, executor, start);
+      outcome = start.kind === 'done' ? { ok: true, result: start.result } : await this.externalWaits.await(executor, start, attempt.controller.signal, () => this.nextPollWait());
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
@@ -329,72 +330,12 @@ export class RookeryNode {
    * is already settled).
    */
   reportExecution(executionId: string, status: ExternalStatus): boolean {
-    const waiting = this.externalWaits.get(executionId);
-    if (!waiting || status.state === 'running') return false;
-    waiting(status);
-    return true;
-  }
-
-  private async awaitExternal(attempt: Attempt, executor: Executor, start: { executionId: string; reports?: 'poll' | 'message' }): Promise<ExecutionResult> {
-    const { executionId } = start;
-    const byMessage = start.reports === 'message';
-    if (!executor.status && !byMessage) {
-      throw new RookeryError('UNKNOWN_EXECUTOR', `executor ${executor.name} returned a polled external execution but has no status()`);
-    }
-    const signal = attempt.controller.signal;
-    let reported: ExternalStatus | null = null;
-    let wake: () => void = () => undefined;
-    this.externalWaits.set(executionId, (status) => {
-      reported = status;
-      wake();
-    });
-    try {
-      for (;;) {
-        if (signal.aborted) {
-          if (executor.cancel) await executor.cancel(executionId);
-          throw signal.reason;
-        }
-        const status: ExternalStatus = reported ?? (executor.status ? await executor.status(executionId) : { state: 'running' });
-        if (status.state === 'completed') return { ok: true, result: status.result };
-        if (status.state === 'failed') {
-          return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
-        }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.nextPollWait());
-          wake = () => (clearTimeout(timer), resolve());
-          signal.addEventListener('abort', wake, { once: true });
-        });
-      }
-    } finally {
-      this.externalWaits.delete(executionId);
-    }
+    return this.externalWaits.report(executionId, status);
   }
 
   private decide(attempt: Attempt, outcome: ExecutionResult): TaskOutcome {
-    const { task } = attempt;
-    if (outcome.ok && attempt.abortCause === null) {
-      return { state: 'completed', result: outcome.result, reason: `completed on node ${this.id}` };
-    }
-    const cause = attempt.abortCause;
-    if (cause === 'stop') {
-      if (this.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon') {
-        return { state: 'abandoned', reason: `abandoned by node ${this.id}: node stopping (at-most-once: never started again)` };
-      }
-      return { state: 'pending', dueAt: this.dbNow(), error: null, countFailure: false, reason: `handed back by node ${this.id}: node stopping` };
-    }
-    if (cause === 'cancel') return { state: 'cancelled', error: null, reason: 'cancelled on request' };
-    const error =
-      cause === 'timeout' ? `timed out after ${task.policies.timeoutMs} ms` : outcome.ok ? 'aborted' : errorMessage(outcome.error);
-    if (cause === 'timeout') this.events.emit('taskTimedOut', task);
-    // By code as well as class: a task module or executor package may load another copy of core.
-    const permanent =
-      !outcome.ok && (outcome.error instanceof PermanentError || (outcome.error as { code?: unknown } | null)?.code === 'PERMANENT_FAILURE');
-    const failures = task.failures + 1;
-    const delay = permanent
-      ? null
-      : this.strategies.get('retry', task.policies.retry.kind, 'policies.retry.kind')(task.policies.retry, failures, this.random);
-    if (delay === null) return { state: 'failed', error, reason: `failed on node ${this.id} after ${failures} failed attempt(s)` };
-    return { state: 'pending', dueAt: this.dbNow() + delay, error, countFailure: true, reason: `retry ${failures} of ${task.policies.retry.maxAttempts - 1} in ${delay} ms` };
+    if (attempt.abortCause === 'timeout') this.events.emit('taskTimedOut', attempt.task);
+    return decideOutcome(attempt, outcome, { nodeId: this.id, now: this.dbNow(), strategies: this.strategies, random: this.random });
   }
 
   // Duty 4: finish. The commit is conditional on the lease; an unknown outcome is re-read, never blindly retried.

@@ -1,0 +1,64 @@
+import { PermanentError } from '../errors/permanent-error.js';
+import { RookeryError } from '../errors/rookery-error.js';
+import type { Executor, ExternalStatus } from '../executor/executor.js';
+import type { ExecutionResult } from './attempt.js';
+
+/**
+ * The external executions a node is waiting for. An outcome arrives by polling the executor's
+ * `status()` on the node's poll waits, or by a message handed to {@link ExternalWaits.report}
+ * (with polling, when the executor has `status()`, as a fallback for a message that never
+ * comes).
+ */
+export class ExternalWaits {
+  private readonly waiting = new Map<string, (status: ExternalStatus) => void>();
+
+  /** Delivers a reported outcome; true when an execution was waiting for it. */
+  report(executionId: string, status: ExternalStatus): boolean {
+    const deliver = this.waiting.get(executionId);
+    if (!deliver || status.state === 'running') return false;
+    deliver(status);
+    return true;
+  }
+
+  /**
+   * Waits for the outcome of one external execution. On abort, cancels the execution where
+   * the executor can, and rejects with the abort reason.
+   */
+  async await(
+    executor: Executor,
+    start: { executionId: string; reports?: 'poll' | 'message' },
+    signal: AbortSignal,
+    pollWait: () => number,
+  ): Promise<ExecutionResult> {
+    const { executionId } = start;
+    if (!executor.status && start.reports !== 'message') {
+      throw new RookeryError('UNKNOWN_EXECUTOR', `executor ${executor.name} returned a polled external execution but has no status()`);
+    }
+    let reported: ExternalStatus | null = null;
+    let wake: () => void = () => undefined;
+    this.waiting.set(executionId, (status) => {
+      reported = status;
+      wake();
+    });
+    try {
+      for (;;) {
+        if (signal.aborted) {
+          if (executor.cancel) await executor.cancel(executionId);
+          throw signal.reason;
+        }
+        const status: ExternalStatus = reported ?? (executor.status ? await executor.status(executionId) : { state: 'running' });
+        if (status.state === 'completed') return { ok: true, result: status.result };
+        if (status.state === 'failed') {
+          return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
+        }
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, pollWait());
+          wake = () => (clearTimeout(timer), resolve());
+          signal.addEventListener('abort', wake, { once: true });
+        });
+      }
+    } finally {
+      this.waiting.delete(executionId);
+    }
+  }
+}
