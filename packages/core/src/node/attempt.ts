@@ -1,5 +1,6 @@
 import type { Json } from '../json.js';
 import type { Task } from '../model/task.js';
+import type { LongTimer } from './long-timer.js';
 
 /** Why an attempt was aborted by the node. */
 export type AbortCause = 'timeout' | 'cancel' | 'lease-lost' | 'stop';
@@ -15,7 +16,7 @@ export interface Attempt {
   /** Set once the node aborted the attempt, with the cause. */
   abortCause: AbortCause | null;
   /** Timeout timer, if the schedule has a timeout. */
-  timeoutTimer: NodeJS.Timeout | null;
+  timeoutTimer: LongTimer | null;
   /** Settles when the attempt is over (committed, handed back, or given up). */
   done: Promise<void>;
 }

@@ -15,6 +15,7 @@ import { asError, type AbortCause, type Attempt, type ExecutionResult } from './
 import { decideOutcome } from './decide-outcome.js';
 import { ExternalWaits } from './external-waits.js';
 import { resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
+import { setLongTimeout } from './long-timer.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { Wakeup } from './wakeup.js';
@@ -279,7 +280,7 @@ export class RookeryNode {
     }
     this.events.emit('taskStarted', task);
     if (task.policies.timeoutMs !== null) {
-      attempt.timeoutTimer = setTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
     }
     attempt.done = this.execute(attempt, executor);
   }
@@ -313,7 +314,7 @@ export class RookeryNode {
     } catch (error) {
       outcome = { ok: false, error };
     } finally {
-      if (attempt.timeoutTimer) clearTimeout(attempt.timeoutTimer);
+      attempt.timeoutTimer?.cancel();
       this.pool.release(attempt.task.executor);
     }
     if (attempt.abortCause === 'lease-lost') {
