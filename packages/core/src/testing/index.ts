@@ -15,13 +15,5 @@
  * ```
  * @packageDocumentation
  */
-export {
-  describeDatastoreConformance,
-  FIXTURE_EPOCH,
-  makeNewTask,
-  makePolicies,
-  makeSchedule,
-  TRICKY_PAYLOAD,
-  type ConformanceOptions,
-  type ConformanceStore,
-} from './conformance.js';
+export { describeDatastoreConformance, type ConformanceOptions, type ConformanceStore } from './conformance.js';
+export { FIXTURE_EPOCH, makeNewTask, makePolicies, makeSchedule, TRICKY_PAYLOAD } from './fixtures.js';

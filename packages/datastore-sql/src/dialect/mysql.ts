@@ -1,5 +1,6 @@
 import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
+import { guardedMysql } from './guarded-drivers.js';
 
 /** The parts of a `mysql2` connection the connect hook uses. */
 interface MysqlConnection {
@@ -77,6 +78,7 @@ export const mysqlDialect: SqlDialect = {
   sequelizeOptions(settings: ConnectionSettings): Options {
     return {
       dialect: 'mysql',
+      dialectModule: guardedMysql,
       host: settings.host,
       port: settings.port ?? 3306,
       database: settings.database,

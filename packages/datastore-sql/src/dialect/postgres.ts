@@ -1,5 +1,6 @@
 import { Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, type ConnectionSettings, type SqlDialect } from './dialect.js';
+import { guardedPg } from './guarded-drivers.js';
 
 /** Key of the transaction-scoped advisory lock that serialises migrations ("rookery" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x726f6f6b657279;
@@ -45,6 +46,7 @@ export const postgresDialect: SqlDialect = {
     const idleInTransactionMs = Math.max(2 * settings.statementTimeoutMs, 10_000);
     return {
       dialect: 'postgres',
+      dialectModule: guardedPg,
       host: settings.host,
       port: settings.port ?? 5432,
       database: settings.database,

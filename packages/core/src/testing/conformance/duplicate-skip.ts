@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '../fixtures.js';
+
+/** The duplicate policy `skip`: one run slot per schedule, and what holds and frees it. */
+export function describeDuplicateSkip(ctx: ConformanceContext): void {
+  describe('duplicate policy skip', () => {
+    const skip = { policies: makePolicies({ duplicate: 'skip' }) };
+
+    it('of two due tasks of one schedule claimed together, starts one and skips the other', async () => {
+      const { store, t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 - 2000 }, { dueAt: t0 - 1000 }] });
+      const { started, settled } = await claim();
+      expect(started.map((t) => t.id)).toEqual([tasks[0]?.id]);
+      expect(settled).toHaveLength(1);
+      expect(settled[0]).toMatchObject({ id: tasks[1]?.id, state: 'skipped', endedAt: t0, attempt: 0 });
+      expect(settled[0]?.reason).toContain(tasks[0]?.id ?? '?');
+      expect((await store.taskEvents(tasks[1]?.id ?? '')).at(-1)).toMatchObject({
+        from: 'pending',
+        to: 'skipped',
+        nodeId: 'node-a',
+      });
+    });
+
+    it('with duplicate policy run, starts both', async () => {
+      const { seed, claim } = ctx;
+      await seed({ tasks: [{}, {}] });
+      expect((await claim()).started).toHaveLength(2);
+    });
+
+    it('skips a task that falls due while a live run holds the slot', async () => {
+      const { t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
+      expect((await claim()).started.map((t) => t.id)).toEqual([tasks[0]?.id]);
+      const later = await claim({ owner: OWNER_B, now: t0 + 1000 });
+      expect(later.started).toEqual([]);
+      expect(later.settled.map((t) => [t.id, t.state])).toEqual([[tasks[1]?.id, 'skipped']]);
+    });
+
+    it('frees the slot when the run finishes', async () => {
+      const { store, t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
+      const [first] = (await claim()).started;
+      const done = await store.taskFinish({
+        taskId: first?.id ?? '',
+        owner: OWNER_A,
+        fence: first?.fence ?? 0,
+        nodeId: 'node-a',
+        outcome: { state: 'completed', result: null, reason: null },
+        now: t0 + 500,
+      });
+      expect(done?.state).toBe('completed');
+      expect((await claim({ owner: OWNER_B, now: t0 + 1000 })).started.map((t) => t.id)).toEqual([tasks[1]?.id]);
+    });
+
+    it('is not blocked by a slot whose holder lease expired (even before repair)', async () => {
+      const { t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + LEASE + 1 }] });
+      await claim();
+      const later = await claim({ owner: OWNER_B, now: t0 + LEASE + 1 });
+      expect(later.settled).toEqual([]);
+      expect(later.started.map((t) => t.id)).toEqual([tasks[1]?.id]);
+    });
+
+    it('keeps the slot while the holder renews its lease', async () => {
+      const { store, t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 40_000 }] });
+      const [first] = (await claim()).started;
+      const renewal = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: first?.id ?? '', fence: first?.fence ?? 0 }],
+        leaseMs: LEASE,
+        now: t0 + 20_000,
+      });
+      expect(renewal.renewed).toEqual([first?.id]);
+      const later = await claim({ owner: OWNER_B, now: t0 + 40_000 });
+      expect(later.started).toEqual([]);
+      expect(later.settled.map((t) => [t.id, t.state])).toEqual([[tasks[1]?.id, 'skipped']]);
+    });
+
+    it('frees the slot when repair takes the holder back', async () => {
+      const { store, t0, seed, claim } = ctx;
+      const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 40_000 }] });
+      await claim();
+      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      expect(repaired.map((r) => r.task.id)).toEqual([tasks[0]?.id]);
+      const later = await claim({ owner: OWNER_B, now: t0 + 40_000, limit: 1 });
+      expect(later.started).toHaveLength(1);
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '../fixtures.js';
+
+/**
+ * Repairing expired task leases: back to pending (at-least-once) or abandoned (at-most-once), per-
+ * call limit.
+ */
+export function describeRepair(ctx: ConformanceContext): void {
+  describe('repair', () => {
+    it('returns an expired at-least-once task to pending, due now, fence + 1, and records who did it', async () => {
+      const { store, t0, running } = ctx;
+      const { task } = await running();
+      expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE - 1 })).toEqual([]);
+      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      expect(repaired).toHaveLength(1);
+      expect(repaired[0]?.previousOwner).toBe(OWNER_A);
+      expect(repaired[0]?.task).toMatchObject({
+        id: task.id,
+        state: 'pending',
+        dueAt: t0 + LEASE + 1,
+        fence: task.fence + 1,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
+      expect(await store.taskGet(task.id)).toEqual(repaired[0]?.task);
+      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({
+        from: 'running',
+        to: 'pending',
+        nodeId: 'repairer',
+        at: t0 + LEASE + 1,
+      });
+      const stale = await store.taskFinish({
+        taskId: task.id,
+        owner: OWNER_A,
+        fence: task.fence,
+        nodeId: 'node-a',
+        outcome: { state: 'completed', result: null, reason: null },
+        now: t0 + LEASE + 2,
+      });
+      expect(stale).toBeUndefined();
+      expect(await store.taskGet(task.id)).toEqual(repaired[0]?.task);
+      expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 2 })).toEqual([]);
+    });
+
+    it('abandons an expired at-most-once task for good', async () => {
+      const { store, t0, claim, running } = ctx;
+      const { task } = await running({ schedule: { policies: makePolicies({ delivery: 'at-most-once' }) } });
+      const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      expect(r?.task).toMatchObject({ id: task.id, state: 'abandoned', leaseOwner: null, fence: task.fence + 1 });
+      expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 10_000 })).started).toEqual([]);
+      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned', nodeId: 'repairer' });
+    });
+
+    it('repairs at most limit tasks per call', async () => {
+      const { store, t0, seed, claim } = ctx;
+      await seed({ tasks: [{}, {}, {}] });
+      expect((await claim()).started).toHaveLength(3);
+      const now = t0 + LEASE + 1;
+      expect(await store.taskRepairExpired({ nodeId: 'r', limit: 2, now })).toHaveLength(2);
+      expect(await store.taskRepairExpired({ nodeId: 'r', limit: 2, now })).toHaveLength(1);
+      expect(await store.taskRepairExpired({ nodeId: 'r', limit: 2, now })).toHaveLength(0);
+    });
+  });
+}
