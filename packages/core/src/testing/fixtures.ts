@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Datastore, NewTask, TaskClaimDueParams, TaskClaimDueResult } from '../datastore/datastore.js';
 import type { Json } from '../json.js';
+import { DEFAULT_POLICIES } from '../model/schedule-input.js';
 import type { SchedulePolicies } from '../model/policies.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Task } from '../model/task.js';
@@ -11,21 +12,7 @@ export const FIXTURE_EPOCH = Date.UTC(2024, 0, 1);
 
 /** Policies with every default of the model. */
 export function makePolicies(overrides: Partial<SchedulePolicies> = {}): SchedulePolicies {
-  return {
-    duplicate: 'run',
-    misfire: 'run-once',
-    misfireMaxRuns: 10,
-    misfireGraceMs: 60_000,
-    startingDeadlineMs: null,
-    retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 3_600_000, jitter: 0 },
-    timeoutMs: null,
-    priority: 0,
-    taskCreation: 'ahead',
-    delivery: 'at-least-once',
-    dst: { gap: 'run-after-gap', overlap: 'first' },
-    jitterMs: 0,
-    ...overrides,
-  };
+  return { ...(structuredClone(DEFAULT_POLICIES) as SchedulePolicies), ...overrides };
 }
 
 /** A valid active schedule with a fresh id and name; `nextFireAt` is null unless overridden. */

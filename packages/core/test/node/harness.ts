@@ -44,3 +44,14 @@ export async function stopUnderFakeTime(node: RookeryNode, graceMs = 1_000): Pro
   await vi.advanceTimersByTimeAsync(graceMs + 1_000);
   await stopping;
 }
+
+/** A datastore that rejects every call with `message` while `cut()` says so (a node cut off from the database). */
+export function partition(datastore: Datastore, cut: () => boolean, message = 'network unreachable'): Datastore {
+  return new Proxy(datastore, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => (cut() ? Promise.reject(new Error(message)) : (value as (...a: unknown[]) => unknown).apply(target, args));
+    },
+  }) as Datastore;
+}

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Datastore } from '../../src/index.js';
-import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -97,13 +96,7 @@ describe('node loop on the memory store, clock injected', () => {
   it('reports a lost database through generalError, keeps running, and resumes when it returns', async () => {
     const { datastore, client } = memoryCluster();
     let down = false;
-    const flaky = new Proxy(datastore, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (down ? Promise.reject(new Error('connection refused')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    }) as Datastore;
+    const flaky = partition(datastore, () => down, 'connection refused');
     const runs: number[] = [];
     const { node, errors } = await startTestNode(flaky, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
     await client.createSchedule({ name: 'tick', executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 } });
@@ -126,13 +119,7 @@ describe('failover between nodes', () => {
   it('repairs the task of a node cut off from the database; the cut-off node commits nothing', async () => {
     const { datastore, client } = memoryCluster();
     let cutOff = false;
-    const partitioned = new Proxy(datastore, {
-      get(target, prop, receiver) {
-        const value: unknown = Reflect.get(target, prop, receiver);
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => (cutOff ? Promise.reject(new Error('network unreachable')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-      },
-    }) as Datastore;
+    const partitioned = partition(datastore, () => cutOff);
     const ran: string[] = [];
     const work = (who: string) => async (ctx: { signal: AbortSignal }) => {
       ran.push(who);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { PermanentError as PermanentErrorOfDist } from '@rookery/core';
-import { PermanentError, offsetClock, systemClock, type Datastore, type MisfirePolicyName, type TaskState } from '../../src/index.js';
-import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { PermanentError, offsetClock, systemClock, type MisfirePolicyName, type TaskState } from '../../src/index.js';
+import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 const SEC = 1_000;
 const MIN = 60_000;
@@ -15,17 +15,6 @@ const sleep = (ms: number, signal?: AbortSignal) =>
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
   });
-
-/** A datastore that rejects every call while `cut()` says so (a node cut off from the database). */
-function partition(datastore: Datastore, cut: () => boolean): Datastore {
-  return new Proxy(datastore, {
-    get(target, prop, receiver) {
-      const value: unknown = Reflect.get(target, prop, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (cut() ? Promise.reject(new Error('network unreachable')) : (value as (...a: unknown[]) => unknown).apply(target, args));
-    },
-  }) as Datastore;
-}
 
 describe('misfire after a full-cluster outage (per-minute schedule, 10 minutes with no node)', () => {
   async function outage(misfire: MisfirePolicyName, misfireMaxRuns = 10) {

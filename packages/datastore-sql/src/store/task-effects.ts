@@ -1,24 +1,9 @@
-import type { Task, TaskState } from '@rookery/core';
+import type { Task, TaskEvent } from '@rookery/core';
 import { taskFromRow } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 
 /** A state transition to record in `rookery_task_events`. */
-export interface EventRow {
-  /** Task id. */
-  taskId: string;
-  /** When (epoch ms). */
-  at: number;
-  /** State before, null at creation. */
-  from: TaskState | null;
-  /** State after. */
-  to: TaskState;
-  /** Node that made it. */
-  nodeId: string | null;
-  /** Why. */
-  reason: string | null;
-  /** Fence of the attempt concerned. */
-  fence: number;
-}
+export type EventRow = TaskEvent;
 
 /** Rows per multi-row INSERT (SQL Server accepts at most 1000 rows in one VALUES list). */
 const EVENT_BATCH = 500;
