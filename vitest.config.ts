@@ -9,6 +9,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Under CI every test is listed by name, so the log shows which dialects each suite ran on.
+    reporters: process.env['CI'] === 'true' ? ['verbose'] : ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
