@@ -7,7 +7,6 @@ import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { validateScheduleInput, type ScheduleInput } from '../model/schedule-input.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
-import { systemClock, type Clock } from '../strategies/clock.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
 import { nextFireTime } from '../trigger/next-fire.js';
@@ -22,8 +21,6 @@ export interface ClientOptions {
   builtInExecutors?: string[];
   /** Named strategies a schedule may ask for. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
-  /** Clock used for fire-time planning. @defaultValue the system clock */
-  clock?: Clock;
   /** Primary keys. @defaultValue UUID v7 */
   ids?: IdStrategy;
   /** Largest payload accepted, in bytes of JSON. @defaultValue 65 536 */
@@ -45,7 +42,6 @@ export class RookeryClient {
   private readonly events: EventBus | undefined;
   private readonly builtIns: string[];
   private readonly strategies: StrategyRegistry;
-  private readonly clock: Clock;
   private readonly ids: IdStrategy;
   private readonly maxPayloadBytes: number;
 
@@ -55,7 +51,6 @@ export class RookeryClient {
     this.events = options.events;
     this.builtIns = options.builtInExecutors ?? [];
     this.strategies = options.strategies ?? createStrategyRegistry();
-    this.clock = options.clock ?? systemClock;
     this.ids = options.ids ?? uuidV7;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
   }
@@ -72,7 +67,9 @@ export class RookeryClient {
    * for an executor nobody offers (unless `force`), or a DuplicateKeyError for a taken name.
    */
   async createSchedule(input: ScheduleInput, options: CreateScheduleOptions = {}): Promise<Schedule> {
-    const now = this.clock.now();
+    // The database clock is the cluster clock: a client whose own clock is off still plans the
+    // first fire time, and judges a one-shot "in the past", as the nodes will.
+    const now = await this.datastore.clockNow();
     const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes });
     const p = valid.policies;
     this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
@@ -138,7 +135,7 @@ export class RookeryClient {
    */
   async resumeSchedule(idOrName: string): Promise<Schedule> {
     const current = await this.getSchedule(idOrName);
-    const now = this.clock.now();
+    const now = await this.datastore.clockNow();
     const next =
       current.trigger.kind === 'after-run'
         ? current.gateTaskId === null ? now : null
