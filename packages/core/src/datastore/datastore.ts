@@ -155,6 +155,12 @@ export interface TaskRepairExpiredParams extends ClockParams {
   nodeId: string;
   /** At most this many tasks. */
   limit: number;
+  /**
+   * An at-least-once task whose attempts have been lost with their node this many times is
+   * `failed` instead of run again: a task that kills every node it runs on must not go round
+   * the cluster forever.
+   */
+  maxRepairs: number;
 }
 
 /** A task that repair moved on, and what it became. */
@@ -270,9 +276,10 @@ export interface Datastore {
 
   /**
    * Repairs up to `limit` running tasks whose lease expired by the database clock. One
-   * conditional statement per task, fence + 1 so the old holder can never write again:
-   * `at-least-once` tasks return to `pending` (due now), `at-most-once` tasks become
-   * `abandoned` (terminal). Records events and releases run slots.
+   * conditional statement per task, fence + 1 and repairs + 1, so the old holder can never
+   * write again: `at-least-once` tasks return to `pending` (due now), or become `failed` once
+   * lost `maxRepairs` times; `at-most-once` tasks become `abandoned` (terminal). Records
+   * events, releases run slots, and ungates schedules waiting for a now-terminal task.
    */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;
 

@@ -20,6 +20,7 @@ import type {
   TaskRepairExpiredParams,
 } from './datastore.js';
 import { nameKey } from './name-key.js';
+import { repairReason } from './repair-reason.js';
 
 interface SlotHolder {
   taskId: string;
@@ -185,6 +186,7 @@ export class MemoryDatastore implements Datastore {
         scheduleId: s.id,
         attempt: 0,
         failures: 0,
+        repairs: 0,
         fence: 0,
         executor: s.executor,
         payload: clone(s.payload),
@@ -335,18 +337,18 @@ export class MemoryDatastore implements Datastore {
       .slice(0, params.limit);
     return expired.map((t) => {
       const previousOwner = t.leaseOwner;
-      const atMostOnce = t.policies.delivery === 'at-most-once';
       t.fence += 1;
-      t.state = atMostOnce ? 'abandoned' : 'pending';
-      t.reason = `repaired: lease of ${previousOwner ?? 'no owner'} expired; ${atMostOnce ? 'abandoned (at-most-once)' : 'due again (at-least-once)'}`;
-      t.dueAt = atMostOnce ? t.dueAt : now;
+      t.repairs += 1;
+      t.state = t.policies.delivery === 'at-most-once' ? 'abandoned' : t.repairs >= params.maxRepairs ? 'failed' : 'pending';
+      t.reason = repairReason(t.state, previousOwner, t.repairs);
+      if (t.state === 'pending') t.dueAt = now;
+      t.endedAt = now;
       t.leaseOwner = null;
       t.leaseExpiresAt = null;
-      if (atMostOnce) t.endedAt = now;
       t.updatedAt = now;
       this.releaseSlot(t);
       this.record(t, 'running', now, params.nodeId);
-      if (atMostOnce) this.ungate(t, now, 'end');
+      if (t.state !== 'pending') this.ungate(t, now, 'end');
       return { task: clone(t), previousOwner };
     });
   }

@@ -54,6 +54,8 @@ export interface Task {
   attempt: number;
   /** Attempts that failed so far (what the retry policy counts). */
   failures: number;
+  /** Attempts lost with their node (lease expired) so far; too many fail the task (a poison task). */
+  repairs: number;
   /** Grows with every claim: the fencing token handed to the executor. */
   fence: number;
   /** Executor name, copied from the schedule. */

@@ -40,6 +40,11 @@ export interface NodeOptions {
   repairEveryMs?: number;
   /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */
   heartbeatEveryMs?: number;
+  /**
+   * A task whose attempts were lost with their node this many times is failed rather than run
+   * again (a task that crashes every node it runs on). @defaultValue 5
+   */
+  maxRepairs?: number;
   /** Named strategies. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */
@@ -52,7 +57,7 @@ export interface NodeOptions {
   random?: RandomStrategy;
 }
 
-/** Timing options with defaults filled in. */
+/** Timing options and limits, with defaults filled in. */
 export interface NodeTimings {
   /** See {@link NodeOptions.leaseMs}. */
   leaseMs: number;
@@ -70,6 +75,8 @@ export interface NodeTimings {
   repairEveryMs: number;
   /** See {@link NodeOptions.heartbeatEveryMs}. */
   heartbeatEveryMs: number;
+  /** See {@link NodeOptions.maxRepairs}. */
+  maxRepairs: number;
 }
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
@@ -96,5 +103,6 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
+    maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
   };
 }

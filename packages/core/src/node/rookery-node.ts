@@ -440,7 +440,7 @@ export class RookeryNode {
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
     this.events.emit('repairStarted', this.id);
-    const repaired = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: 100 });
+    const repaired = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: 100, maxRepairs: this.timings.maxRepairs });
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
     if (repaired.length > 0) this.wakeup.wake();
   }

@@ -57,6 +57,7 @@ export const initialMigration: Migration = {
           `state ${t.varchar(16)} NOT NULL`,
           `attempt ${t.int} NOT NULL`,
           `failures ${t.int} NOT NULL`,
+          `repairs ${t.int} NOT NULL`,
           `fence ${t.bigint} NOT NULL`,
           `version ${t.bigint} NOT NULL`,
           `executor ${t.varchar(200)} NOT NULL`,

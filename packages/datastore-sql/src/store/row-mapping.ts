@@ -100,6 +100,7 @@ export function taskFromRow(r: Row): Task {
     state: str(r['state']) as TaskState,
     attempt: num(r['attempt']),
     failures: num(r['failures']),
+    repairs: num(r['repairs']),
     fence: num(r['fence']),
     executor: str(r['executor']),
     payload: json<Json>(r['payload']),

@@ -1,4 +1,4 @@
-import type { RepairedTask, TaskRepairExpiredParams, TaskState } from '@rookery/core';
+import { repairReason, type RepairedTask, type TaskRepairExpiredParams, type TaskState } from '@rookery/core';
 import { num } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { insertEvents, readTasks, releaseSlot, ungateAtEnd, type EventRow } from './task-effects.js';
@@ -17,7 +17,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     const now = await ctx.now(p.now, tx);
     const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
     const rows = await ctx.select(
-      `SELECT id, delivery, lease_owner, fence FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
+      `SELECT id, delivery, lease_owner, fence, repairs FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
         ` WHERE state = 'running' AND ${expired} ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
       { now, limit: p.limit },
       tx,
@@ -28,13 +28,11 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       const id = String(row['id']);
       const owner = row['lease_owner'] === null ? null : String(row['lease_owner']);
       const fence = num(row['fence']);
-      const to: TaskState = row['delivery'] === 'at-most-once' ? 'abandoned' : 'pending';
-      const reason =
-        to === 'pending'
-          ? `repaired: lease of ${owner ?? 'no owner'} expired; due again (at-least-once)`
-          : `repaired: lease of ${owner ?? 'no owner'} expired; abandoned (at-most-once)`;
+      const repairs = num(row['repairs']) + 1;
+      const to: TaskState = row['delivery'] === 'at-most-once' ? 'abandoned' : repairs >= p.maxRepairs ? 'failed' : 'pending';
+      const reason = repairReason(to, owner, repairs);
       const changed = await ctx.write(
-        'UPDATE rookery_tasks SET state = :to, fence = fence + 1, version = version + 1, lease_owner = NULL,' +
+        'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +
           ' ended_at = :now, reason = :reason, updated_at = :now' +
           ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired}`,
@@ -48,7 +46,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     const tasks = await readTasks(ctx, [...owners.keys()], tx);
     for (const t of tasks) {
       await releaseSlot(ctx, tx, t.scheduleId, t.id);
-      if (t.state === 'abandoned') await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+      if (t.state !== 'pending') await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     }
     await insertEvents(ctx, tx, events);
     return tasks.map((task) => ({ task, previousOwner: owners.get(task.id) ?? null }));

@@ -81,7 +81,7 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       const { store, t0, seed, claim } = ctx;
       const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 40_000 }] });
       await claim();
-      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
       expect(repaired.map((r) => r.task.id)).toEqual([tasks[0]?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 40_000, limit: 1 });
       expect(later.started).toHaveLength(1);

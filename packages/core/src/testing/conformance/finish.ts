@@ -102,7 +102,7 @@ export function describeFinish(ctx: ConformanceContext): void {
     it("a stale holder's write after repair and another claim matches nothing; the new holder's row is unchanged", async () => {
       const { store, t0, claim, running, taskOf } = ctx;
       const { task } = await running();
-      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
       const [taken] = (await claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + LEASE + 2 })).started;
       expect(taken).toMatchObject({ id: task.id, leaseOwner: OWNER_B, fence: task.fence + 2, attempt: 2 });
       const before = await taskOf(task.id);

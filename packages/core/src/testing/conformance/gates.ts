@@ -94,7 +94,7 @@ export function describeGates(ctx: ConformanceContext): void {
         gate: 'first-task',
         nextFireAt: t0 + 60_000,
       });
-      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, now: t0 + LEASE + 1 });
+      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
       expect((await taskOf(task.id)).state).toBe('abandoned');
       expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBeNull();
     });
