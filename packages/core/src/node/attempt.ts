@@ -13,16 +13,21 @@ export interface Attempt {
   controller: AbortController;
   /** Monotonic instant after which the lease can no longer be trusted. */
   trustUntil: number;
-  /** Set once the node aborted the attempt, with the cause. */
+  /** Set once the node aborted the attempt, with the first cause. */
   abortCause: AbortCause | null;
+  /** Set once the lease is lost (or given up): nothing of the attempt is ever committed. */
+  leaseLost: boolean;
   /** Timeout timer, if the schedule has a timeout. */
   timeoutTimer: LongTimer | null;
-  /** Settles when the attempt is over (committed, handed back, or given up). */
+  /** Settles when the attempt is over (committed, handed back, or given up); never rejects. */
   done: Promise<void>;
 }
 
 /** What an execution produced before the node decides the outcome. */
 export type ExecutionResult = { ok: true; result: Json | null } | { ok: false; error: unknown };
+
+/** Longest error or reason text written to the datastore. */
+export const MAX_TEXT = 4_000;
 
 /** A human-readable message of anything thrown. */
 export function errorMessage(error: unknown): string {
@@ -30,7 +35,39 @@ export function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
 }
 
+/**
+ * Text fit for every dialect: no NUL (PostgreSQL refuses it in text), at most {@link MAX_TEXT}
+ * characters (the tail is cut, and says so).
+ */
+export function storableText(text: string): string {
+  const clean = text.replace(/\u0000/g, '');
+  return clean.length <= MAX_TEXT ? clean : `${clean.slice(0, MAX_TEXT - 20)}… [${clean.length - MAX_TEXT + 20} chars cut]`;
+}
+
 /** Wraps anything thrown into an Error, keeping the original as cause. */
 export function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(errorMessage(error), { cause: error });
+}
+
+/**
+ * Settles with `work`, or rejects with the signal's reason as soon as it aborts, whichever
+ * comes first. A late settlement of `work` is observed (never an unhandled rejection) and
+ * ignored: in-process code that ignores its signal cannot hold the node.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

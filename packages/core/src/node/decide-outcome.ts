@@ -2,7 +2,7 @@ import type { TaskOutcome } from '../datastore/datastore.js';
 import { PermanentError } from '../errors/permanent-error.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
-import { errorMessage, type Attempt, type ExecutionResult } from './attempt.js';
+import { errorMessage, storableText, type Attempt, type ExecutionResult } from './attempt.js';
 
 /** What {@link decideOutcome} needs besides the attempt. */
 export interface OutcomeContext {
@@ -41,7 +41,7 @@ export function decideOutcome(attempt: Attempt, outcome: ExecutionResult, ctx: O
     return { state: 'pending', dueAt: ctx.now, error: null, countFailure: false, reason: `handed back by node ${ctx.nodeId}: node stopping` };
   }
   if (cause === 'cancel') return { state: 'cancelled', error: null, reason: 'cancelled on request' };
-  const error = cause === 'timeout' ? `timed out after ${task.policies.timeoutMs} ms` : outcome.ok ? 'aborted' : errorMessage(outcome.error);
+  const error = storableText(cause === 'timeout' ? `timed out after ${task.policies.timeoutMs} ms` : outcome.ok ? 'aborted' : errorMessage(outcome.error));
   const failures = task.failures + 1;
   const delay =
     !outcome.ok && isPermanent(outcome.error)

@@ -1,5 +1,5 @@
 import { PermanentError } from '../errors/permanent-error.js';
-import { RookeryError } from '../errors/rookery-error.js';
+import { ValidationError } from '../errors/validation-error.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
 import type { ExecutionResult } from './attempt.js';
 
@@ -29,10 +29,11 @@ export class ExternalWaits {
     start: { executionId: string; reports?: 'poll' | 'message' },
     signal: AbortSignal,
     pollWait: () => number,
+    onStatusError: (error: unknown) => void,
   ): Promise<ExecutionResult> {
     const { executionId } = start;
     if (!executor.status && start.reports !== 'message') {
-      throw new RookeryError('UNKNOWN_EXECUTOR', `executor ${executor.name} returned a polled external execution but has no status()`);
+      throw new ValidationError('executors', `executor ${executor.name} returned a polled external execution but has no status()`);
     }
     let reported: ExternalStatus | null = null;
     let wake: () => void = () => undefined;
@@ -46,19 +47,39 @@ export class ExternalWaits {
           if (executor.cancel) await executor.cancel(executionId);
           throw signal.reason;
         }
-        const status: ExternalStatus = reported ?? (executor.status ? await executor.status(executionId) : { state: 'running' });
+        const status = reported ?? (await this.poll(executor, executionId, onStatusError));
         if (status.state === 'completed') return { ok: true, result: status.result };
         if (status.state === 'failed') {
           return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollWait());
-          wake = () => (clearTimeout(timer), resolve());
-          signal.addEventListener('abort', wake, { once: true });
+          const done = (): void => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          const timer = setTimeout(done, pollWait());
+          wake = done;
+          signal.addEventListener('abort', done, { once: true });
         });
       }
     } finally {
       this.waiting.delete(executionId);
+    }
+  }
+
+  /**
+   * Asks the executor for the execution's state. A failing `status()` call (the framework is
+   * briefly unreachable) is reported and counts as still running: the execution itself may be
+   * fine, and failing the attempt would start a second one.
+   */
+  private async poll(executor: Executor, executionId: string, onStatusError: (error: unknown) => void): Promise<ExternalStatus> {
+    if (!executor.status) return { state: 'running' };
+    try {
+      return await executor.status(executionId);
+    } catch (error) {
+      onStatusError(error);
+      return { state: 'running' };
     }
   }
 }

@@ -5,6 +5,7 @@
 export class Repeater {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private inFlight: Promise<void> | null = null;
 
   /**
    * @param everyMs - pause between the end of one run and the start of the next
@@ -21,14 +22,18 @@ export class Repeater {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      void this.duty().finally(() => this.schedule());
+      this.inFlight = this.duty().finally(() => {
+        this.inFlight = null;
+        this.schedule();
+      });
     }, this.everyMs);
   }
 
-  /** Stops after the run under way, if any. Idempotent. */
-  stop(): void {
+  /** Stops; resolves once the run under way, if any, has settled. Idempotent. */
+  async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.inFlight;
   }
 }

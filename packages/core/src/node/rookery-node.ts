@@ -1,21 +1,18 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
-import { LeaseLostError } from '../errors/lease-lost-error.js';
+import type { Datastore } from '../datastore/datastore.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
+import type { Executor, ExternalStatus } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
-import type { Task } from '../model/task.js';
 import { systemClock, type Clock } from '../strategies/clock.js';
 import { hostLeaseId, uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { mathRandom, type RandomStrategy } from '../strategies/random.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
-import { asError, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
-import { decideOutcome } from './decide-outcome.js';
-import { ExternalWaits } from './external-waits.js';
+import { asError } from './attempt.js';
+import { AttemptRunner } from './attempt-runner.js';
+import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
-import { setLongTimeout } from './long-timer.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { Wakeup } from './wakeup.js';
@@ -44,7 +41,7 @@ export class RookeryNode {
   private readonly clock: Clock;
   private readonly ids: IdStrategy;
   private readonly random: RandomStrategy;
-  private readonly running = new Map<string, Attempt>();
+  private readonly attempts: AttemptRunner;
   private readonly wakeup = new Wakeup();
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
@@ -54,7 +51,8 @@ export class RookeryNode {
   private dueTimer: NodeJS.Timeout | null = null;
   private dueTimerAt = Infinity;
   private renewSoon: NodeJS.Timeout | null = null;
-  private readonly externalWaits = new ExternalWaits();
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
@@ -69,11 +67,28 @@ export class RookeryNode {
     this.random = options.random ?? mathRandom;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     this.leaseOwner = (options.leaseId ?? hostLeaseId)(this.id);
+    this.attempts = new AttemptRunner({
+      nodeId: this.id,
+      leaseOwner: this.leaseOwner,
+      datastore: this.datastore,
+      events: this.events,
+      pool: this.pool,
+      strategies: this.strategies,
+      random: this.random,
+      clock: this.clock,
+      timings: this.timings,
+      dbNow: () => this.dbNow(),
+      nextPollWait: () => this.nextPollWait(),
+      requestRenewal: () => this.requestRenewal(),
+      wakeAt: (dueAt) => this.wakeAt(dueAt),
+      wake: () => this.wakeup.wake(),
+      reportError: (error, source, taskId) => this.reportError(error, source, taskId),
+    });
   }
 
   /** Attempts running on this node now. */
   get runningCount(): number {
-    return this.running.size;
+    return this.attempts.running.size;
   }
 
   /** True between a successful {@link RookeryNode.start} and the end of {@link RookeryNode.stop}. */
@@ -87,19 +102,33 @@ export class RookeryNode {
   }
 
   /**
-   * Registers the node and starts its duties. Idempotent while running. Fails (and leaves the
-   * node stopped) only if the node cannot register with the datastore.
+   * Registers the node and starts its duties. Idempotent: concurrent and repeated calls share
+   * one start. Fails (and leaves the node stopped) only if the node cannot register with the
+   * datastore.
    */
-  async start(): Promise<void> {
-    if (this.state === 'running') return;
-    if (this.state !== 'new') throw new RookeryError('STOPPED', `node ${this.id} was stopped; create a new node`);
-    const record = await this.datastore.nodeRegister({
-      id: this.id,
-      host: hostname(),
-      pid: process.pid,
-      executors: [...this.executors.keys()],
-      clockOffsetMs: 0,
-    });
+  start(): Promise<void> {
+    if (this.state === 'stopping' || this.state === 'stopped') {
+      return Promise.reject(new RookeryError('STOPPED', `node ${this.id} was stopped; create a new node`));
+    }
+    this.starting ??= this.startOnce();
+    return this.starting;
+  }
+
+  private async startOnce(): Promise<void> {
+    let record;
+    try {
+      record = await this.datastore.nodeRegister({
+        id: this.id,
+        host: hostname(),
+        pid: process.pid,
+        executors: [...this.executors.keys()],
+        clockOffsetMs: 0,
+      });
+    } catch (error) {
+      this.state = 'stopped';
+      throw error;
+    }
+    if (this.state !== 'new') return; // stopped while registering
     this.state = 'running';
     this.events.emit('nodeJoined', record);
     await this.guard('heartbeat', () => this.heartbeat());
@@ -115,27 +144,33 @@ export class RookeryNode {
 
   /**
    * Stops gracefully: claims nothing more, lets running attempts finish for up to `graceMs`,
-   * then aborts the rest and hands them back to the cluster (pending, due now), and marks the
-   * node stopped. Idempotent; safe before start.
+   * then aborts the rest and hands them back to the cluster (pending, due now; at-most-once
+   * attempts are abandoned), waits for the duties under way, and marks the node stopped.
+   * Idempotent: concurrent and repeated calls share one stop; safe before start.
    */
-  async stop(options: { graceMs?: number } = {}): Promise<void> {
-    if (this.state !== 'running') {
-      if (this.state === 'new') this.state = 'stopped';
+  stop(options: { graceMs?: number } = {}): Promise<void> {
+    this.stopping ??= this.stopOnce(options.graceMs ?? 10_000);
+    return this.stopping;
+  }
+
+  private async stopOnce(graceMs: number): Promise<void> {
+    if (this.state === 'new') {
+      this.state = 'stopped';
       return;
     }
+    // A start under way finishes first; if it failed, its caller was told and the node is stopped.
+    await this.starting?.catch(() => undefined);
+    if (this.state !== 'running') return;
     this.state = 'stopping';
     this.wakeup.wake();
     await this.loop;
-    const graceMs = options.graceMs ?? 10_000;
-    let graceTimer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.running.values()].map((a) => a.done)),
-      new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, graceMs))),
-    ]);
-    clearTimeout(graceTimer);
-    for (const a of this.running.values()) this.abort(a, 'stop');
-    await Promise.allSettled([...this.running.values()].map((a) => a.done));
-    for (const r of this.repeaters) r.stop();
+    const running = (): Promise<unknown> => Promise.allSettled([...this.attempts.running.values()].map((a) => a.done));
+    let grace: LongTimer | undefined;
+    await Promise.race([running(), new Promise<void>((resolve) => (grace = setLongTimeout(resolve, graceMs)))]);
+    grace?.cancel();
+    for (const a of this.attempts.running.values()) this.attempts.abort(a, 'stop');
+    await running();
+    await Promise.all(this.repeaters.map((r) => r.stop()));
     if (this.dueTimer) clearTimeout(this.dueTimer);
     if (this.renewSoon) clearTimeout(this.renewSoon);
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
@@ -240,89 +275,32 @@ export class RookeryNode {
   }
 
   // Duty 2: dispatch.
+  /**
+   * Claims no more tasks than there are free slots, per executor too: executors without a
+   * limit of their own share one claim; each limited executor is claimed on its own, up to its
+   * free slots. Returns true when a claim came back full (more may be due).
+   */
   private async dispatch(): Promise<boolean> {
-    const names = [...this.executors.keys()].filter((name) => this.pool.free(name) > 0);
-    const limit = this.pool.freeTotal();
-    if (limit <= 0 || names.length === 0) return false;
-    const { started, settled } = await this.datastore.taskClaimDue({
-      owner: this.leaseOwner,
-      nodeId: this.id,
-      limit,
-      leaseMs: this.timings.leaseMs,
-      executors: names,
-    });
-    const claimedAt = this.clock.monotonic();
-    for (const task of settled) this.events.emit('taskSkipped', task);
-    for (const task of started) this.startAttempt(task, claimedAt);
-    return started.length >= limit && limit > 0;
-  }
-
-  private startAttempt(task: Task, claimedAt: number): void {
-    const executor = this.executors.get(task.executor);
-    const attempt: Attempt = {
-      task,
-      controller: new AbortController(),
-      trustUntil: claimedAt + this.timings.leaseMs - this.timings.trustMarginMs,
-      abortCause: null,
-      timeoutTimer: null,
-      done: Promise.resolve(),
-    };
-    this.running.set(task.id, attempt);
-    if (!executor || !this.pool.acquire(task.executor)) {
-      attempt.done = this.settle(attempt, {
-        state: 'pending',
-        dueAt: this.dbNow(),
-        error: null,
-        countFailure: false,
-        reason: `handed back by node ${this.id}: no free worker slot for executor ${task.executor}`,
+    const names = [...this.executors.keys()];
+    const shared = names.filter((name) => this.pool.free(name) >= this.pool.freeTotal());
+    const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
+    let full = false;
+    for (const group of groups) {
+      const limit = Math.min(this.pool.freeTotal(), ...group.map((name) => this.pool.free(name)));
+      if (group.length === 0 || limit <= 0) continue;
+      const claimedAt = this.clock.monotonic();
+      const { started, settled } = await this.datastore.taskClaimDue({
+        owner: this.leaseOwner,
+        nodeId: this.id,
+        limit,
+        leaseMs: this.timings.leaseMs,
+        executors: group,
       });
-      return;
+      for (const task of settled) this.events.emit('taskSkipped', task);
+      for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);
+      full ||= started.length >= limit;
     }
-    this.events.emit('taskStarted', task);
-    if (task.policies.timeoutMs !== null) {
-      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
-    }
-    attempt.done = this.execute(attempt, executor);
-  }
-
-  private abort(attempt: Attempt, cause: AbortCause): void {
-    if (attempt.abortCause !== null) return;
-    attempt.abortCause = cause;
-    const reason =
-      cause === 'lease-lost'
-        ? new LeaseLostError(attempt.task.id, attempt.task.fence)
-        : new RookeryError('STOPPED', `attempt aborted: ${cause}`);
-    attempt.controller.abort(reason);
-  }
-
-  private context(attempt: Attempt): ExecutionContext {
-    const { task } = attempt;
-    return {
-      task: { id: task.id, scheduleId: task.scheduleId, fireAt: task.fireAt, attempt: task.attempt, fence: task.fence },
-      payload: task.payload,
-      signal: attempt.controller.signal,
-      log: (line: string) => this.events.emit('taskLog', task.id, String(line)),
-      heartbeat: () => this.requestRenewal(),
-    };
-  }
-
-  private async execute(attempt: Attempt, executor: Executor): Promise<void> {
-    let outcome: ExecutionResult;
-    try {
-      const start = await executor.start(this.context(attempt));
-      outcome = start.kind === 'done' ? { ok: true, result: start.result } : await this.externalWaits.await(executor, start, attempt.controller.signal, () => this.nextPollWait());
-    } catch (error) {
-      outcome = { ok: false, error };
-    } finally {
-      attempt.timeoutTimer?.cancel();
-      this.pool.release(attempt.task.executor);
-    }
-    if (attempt.abortCause === 'lease-lost') {
-      this.running.delete(attempt.task.id);
-      this.wakeup.wake();
-      return;
-    }
-    await this.settle(attempt, this.decide(attempt, outcome));
+    return full;
   }
 
   /**
@@ -331,68 +309,7 @@ export class RookeryNode {
    * is already settled).
    */
   reportExecution(executionId: string, status: ExternalStatus): boolean {
-    return this.externalWaits.report(executionId, status);
-  }
-
-  private decide(attempt: Attempt, outcome: ExecutionResult): TaskOutcome {
-    if (attempt.abortCause === 'timeout') this.events.emit('taskTimedOut', attempt.task);
-    return decideOutcome(attempt, outcome, { nodeId: this.id, now: this.dbNow(), strategies: this.strategies, random: this.random });
-  }
-
-  // Duty 4: finish. The commit is conditional on the lease; an unknown outcome is re-read, never blindly retried.
-  private async settle(attempt: Attempt, outcome: TaskOutcome): Promise<void> {
-    const { task } = attempt;
-    try {
-      for (let tries = 0; ; tries += 1) {
-        if (this.clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
-        try {
-          const committed = await this.datastore.taskFinish({ taskId: task.id, owner: this.leaseOwner, fence: task.fence, nodeId: this.id, outcome });
-          if (!committed) return this.lose(attempt);
-          return this.announce(committed, outcome);
-        } catch (error) {
-          this.reportError(error, 'finish', task.id);
-          const current = await this.datastore.taskGet(task.id).catch((readError: unknown) => {
-            this.reportError(readError, 'finish', task.id);
-            return undefined;
-          });
-          if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
-          if (current && current.fence !== task.fence) return this.lose(attempt);
-          await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
-        }
-      }
-    } finally {
-      this.running.delete(task.id);
-      this.wakeup.wake();
-    }
-  }
-
-  private lose(attempt: Attempt): void {
-    this.abort(attempt, 'lease-lost');
-    this.events.emit('leaseLost', attempt.task.id, attempt.task.fence);
-  }
-
-  private announce(task: Task, outcome: TaskOutcome): void {
-    switch (task.state) {
-      case 'completed':
-        this.events.emit('taskCompleted', task);
-        break;
-      case 'failed':
-        this.events.emit('taskFailed', task, task.error ?? 'failed');
-        break;
-      case 'cancelled':
-        this.events.emit('taskCancelled', task);
-        break;
-      case 'abandoned':
-        this.events.emit('taskAbandoned', task);
-        break;
-      case 'pending':
-        if (outcome.state === 'pending' && outcome.countFailure) this.events.emit('taskRetried', task, task.error ?? 'failed');
-        else this.events.emit('taskReleased', task);
-        this.wakeAt(task.dueAt);
-        break;
-      default:
-        break;
-    }
+    return this.attempts.report(executionId, status);
   }
 
   // Duty 3: keep.
@@ -405,7 +322,7 @@ export class RookeryNode {
   }
 
   private async keep(): Promise<void> {
-    const attempts = [...this.running.values()].filter((a) => a.abortCause !== 'lease-lost');
+    const attempts = [...this.attempts.running.values()].filter((a) => !a.leaseLost);
     if (attempts.length === 0) return;
     const sentAt = this.clock.monotonic();
     const result = await this.datastore.taskRenewLeases({
@@ -415,24 +332,24 @@ export class RookeryNode {
     });
     const trustUntil = sentAt + this.timings.leaseMs - this.timings.trustMarginMs;
     for (const id of result.renewed) {
-      const a = this.running.get(id);
+      const a = this.attempts.running.get(id);
       if (a) a.trustUntil = Math.max(a.trustUntil, trustUntil);
     }
     for (const id of result.lost) {
-      const a = this.running.get(id);
-      if (a && a.abortCause !== 'lease-lost') this.lose(a);
+      const a = this.attempts.running.get(id);
+      if (a) this.attempts.lose(a);
     }
     for (const id of result.cancelRequested) {
-      const a = this.running.get(id);
-      if (a) this.abort(a, 'cancel');
+      const a = this.attempts.running.get(id);
+      if (a) this.attempts.abort(a, 'cancel');
     }
   }
 
   /** The local trust window: an attempt whose lease could not be renewed in time is aborted before another node may take it. */
   private enforceTrust(): void {
     const now = this.clock.monotonic();
-    for (const a of this.running.values()) {
-      if (a.abortCause !== 'lease-lost' && now > a.trustUntil) this.lose(a);
+    for (const a of this.attempts.running.values()) {
+      if (!a.leaseLost && now > a.trustUntil) this.attempts.lose(a);
     }
   }
 

@@ -1,0 +1,234 @@
+import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
+import { LeaseLostError } from '../errors/lease-lost-error.js';
+import { RookeryError } from '../errors/rookery-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
+import type { WorkerPool } from '../executor/worker-pool.js';
+import type { Task } from '../model/task.js';
+import type { Clock } from '../strategies/clock.js';
+import type { RandomStrategy } from '../strategies/random.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
+import { decideOutcome } from './decide-outcome.js';
+import { ExternalWaits } from './external-waits.js';
+import { setLongTimeout } from './long-timer.js';
+import type { NodeTimings } from './node-options.js';
+
+/** Commits of one outcome tried before the node gives the attempt up to repair. */
+const MAX_FINISH_TRIES = 5;
+
+/** What the attempt runner needs from its node. */
+export interface AttemptRunnerContext {
+  /** Node id, for reasons and events. */
+  nodeId: string;
+  /** Lease owner id of the node. */
+  leaseOwner: string;
+  /** The shared datastore. */
+  datastore: Datastore;
+  /** The node's events. */
+  events: EventBus;
+  /** Worker slots. */
+  pool: WorkerPool;
+  /** Retry and delivery strategies. */
+  strategies: StrategyRegistry;
+  /** Jitter of retry delays. */
+  random: RandomStrategy;
+  /** Monotonic time for trust windows. */
+  clock: Clock;
+  /** Lease length and trust margin. */
+  timings: NodeTimings;
+  /** The node's estimate of the database clock. */
+  dbNow(): number;
+  /** The next poll wait (external executions are polled on it). */
+  nextPollWait(): number;
+  /** Renews the node's leases soon (an attempt's `heartbeat()`). */
+  requestRenewal(): void;
+  /** Wakes the node's loop at a task's due time. */
+  wakeAt(dueAt: number): void;
+  /** Wakes the node's loop now (a worker slot is free). */
+  wake(): void;
+  /** Reports an unexpected error as `generalError`. */
+  reportError(error: unknown, source: string, taskId?: string): void;
+}
+
+/**
+ * Runs the attempts a node has claimed, from start to a fenced commit (duty 4, finish): it
+ * executes each through its executor under a timeout and an abort signal, decides the outcome,
+ * and commits it conditionally on the lease. An attempt whose lease is lost is aborted and
+ * nothing of it is ever committed.
+ */
+export class AttemptRunner {
+  /** Attempts running on this node, by task id. */
+  readonly running = new Map<string, Attempt>();
+  private readonly externalWaits = new ExternalWaits();
+
+  /** @param ctx - what the runner needs from its node */
+  constructor(private readonly ctx: AttemptRunnerContext) {}
+
+  /**
+   * Starts one claimed attempt. `claimedAt` is the monotonic instant taken before the claim
+   * was sent, so the local trust window never outlasts the lease in the database.
+   */
+  start(task: Task, executor: Executor | undefined, claimedAt: number): void {
+    const { timings } = this.ctx;
+    const attempt: Attempt = {
+      task,
+      controller: new AbortController(),
+      trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs,
+      abortCause: null,
+      leaseLost: false,
+      timeoutTimer: null,
+      done: Promise.resolve(),
+    };
+    this.running.set(task.id, attempt);
+    attempt.done = this.run(attempt, executor)
+      .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
+      .finally(() => {
+        this.running.delete(task.id);
+        this.ctx.wake();
+      });
+  }
+
+  /** Aborts an attempt with `cause` (the first cause wins). */
+  abort(attempt: Attempt, cause: AbortCause): void {
+    if (attempt.abortCause !== null) return;
+    attempt.abortCause = cause;
+    const reason =
+      cause === 'lease-lost'
+        ? new LeaseLostError(attempt.task.id, attempt.task.fence)
+        : new RookeryError('STOPPED', `attempt of task ${attempt.task.id} aborted: ${cause}`);
+    attempt.controller.abort(reason);
+  }
+
+  /** The attempt's lease is lost (or given up): abort it, commit nothing, say so once. */
+  lose(attempt: Attempt): void {
+    if (attempt.leaseLost) return;
+    attempt.leaseLost = true;
+    this.abort(attempt, 'lease-lost');
+    this.ctx.events.emit('leaseLost', attempt.task.id, attempt.task.fence);
+  }
+
+  /** Delivers an external execution's reported outcome; true when an attempt was waiting for it. */
+  report(executionId: string, status: ExternalStatus): boolean {
+    return this.externalWaits.report(executionId, status);
+  }
+
+  private async run(attempt: Attempt, executor: Executor | undefined): Promise<void> {
+    const { task } = attempt;
+    const { pool, nodeId } = this.ctx;
+    if (!executor || !pool.acquire(task.executor)) {
+      await this.settle(attempt, {
+        state: 'pending',
+        dueAt: this.ctx.dbNow(),
+        error: null,
+        countFailure: false,
+        reason: `handed back by node ${nodeId}: no free worker slot for executor ${task.executor}`,
+      });
+      return;
+    }
+    this.ctx.events.emit('taskStarted', task);
+    if (task.policies.timeoutMs !== null) {
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
+    }
+    let result: ExecutionResult;
+    try {
+      result = await this.execute(attempt, executor);
+    } finally {
+      attempt.timeoutTimer?.cancel();
+      pool.release(task.executor);
+    }
+    if (attempt.leaseLost) return;
+    await this.settle(attempt, this.decide(attempt, result));
+  }
+
+  private async execute(attempt: Attempt, executor: Executor): Promise<ExecutionResult> {
+    const signal = attempt.controller.signal;
+    try {
+      const start = await untilAborted(executor.start(this.context(attempt)), signal);
+      if (start.kind === 'done') return { ok: true, result: start.result };
+      return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
+        this.ctx.reportError(error, 'status', attempt.task.id),
+      );
+    } catch (error) {
+      return { ok: false, error };
+    }
+  }
+
+  private context(attempt: Attempt): ExecutionContext {
+    const { task } = attempt;
+    return {
+      task: { id: task.id, scheduleId: task.scheduleId, fireAt: task.fireAt, attempt: task.attempt, fence: task.fence },
+      payload: task.payload,
+      signal: attempt.controller.signal,
+      log: (line: string) => this.ctx.events.emit('taskLog', task.id, String(line)),
+      heartbeat: () => this.ctx.requestRenewal(),
+    };
+  }
+
+  private decide(attempt: Attempt, result: ExecutionResult): TaskOutcome {
+    const { task } = attempt;
+    if (attempt.abortCause === 'timeout') this.ctx.events.emit('taskTimedOut', task);
+    try {
+      return decideOutcome(attempt, result, { nodeId: this.ctx.nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random });
+    } catch (error) {
+      // A strategy this node lacks (or one that throws) must not leave the task running for ever.
+      this.ctx.reportError(error, 'finish', task.id);
+      const what = result.ok ? 'the attempt succeeded' : errorMessage(result.error);
+      return { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${this.ctx.nodeId}: outcome undecidable` };
+    }
+  }
+
+  /**
+   * Commits the outcome, conditionally on the lease. A commit whose connection failed has an
+   * unknown outcome: the task is re-read, never blindly written again. After
+   * {@link MAX_FINISH_TRIES} failed tries the attempt is given up: its lease is left to expire
+   * and repair decides.
+   */
+  private async settle(attempt: Attempt, outcome: TaskOutcome): Promise<void> {
+    const { task } = attempt;
+    const { datastore, clock, leaseOwner, nodeId } = this.ctx;
+    for (let tries = 1; ; tries += 1) {
+      if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
+      try {
+        const committed = await datastore.taskFinish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome });
+        if (!committed) return this.lose(attempt);
+        return this.announce(committed, outcome);
+      } catch (error) {
+        this.ctx.reportError(error, 'finish', task.id);
+        const current = await datastore.taskGet(task.id).catch((readError: unknown) => {
+          this.ctx.reportError(readError, 'finish', task.id);
+          return undefined;
+        });
+        if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
+        if (current && current.fence !== task.fence) return this.lose(attempt);
+        if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
+      }
+    }
+  }
+
+  private announce(task: Task, outcome: TaskOutcome): void {
+    const { events } = this.ctx;
+    switch (task.state) {
+      case 'completed':
+        events.emit('taskCompleted', task);
+        break;
+      case 'failed':
+        events.emit('taskFailed', task, task.error ?? 'failed');
+        break;
+      case 'cancelled':
+        events.emit('taskCancelled', task);
+        break;
+      case 'abandoned':
+        events.emit('taskAbandoned', task);
+        break;
+      case 'pending':
+        if (outcome.state === 'pending' && outcome.countFailure) events.emit('taskRetried', task, task.error ?? 'failed');
+        else events.emit('taskReleased', task);
+        this.ctx.wakeAt(task.dueAt);
+        break;
+      default:
+        break;
+    }
+  }
+}

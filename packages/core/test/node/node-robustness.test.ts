@@ -1,0 +1,133 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createEventBus } from '@rookery/messaging';
+import { WorkerPool } from '@rookery/executor';
+import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor } from '../../src/index.js';
+import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+
+beforeEach(() => useFakeTime());
+afterEach(() => vi.useRealTimers());
+
+const hold = (ms: number) => (ctx: { signal: AbortSignal }) =>
+  new Promise<void>((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)));
+  });
+
+describe('a node survives what it cannot decide or commit', () => {
+  it('fails the task (and reports it) when the node lacks the retry strategy the schedule names', async () => {
+    const { datastore, client } = memoryCluster();
+    const lacking = new StrategyRegistry();
+    for (const name of ['ahead', 'on-start', 'on-end'] as const) lacking.register('taskCreation', name, createStrategyRegistry().get('taskCreation', name));
+    lacking.register('misfire', 'run-once', createStrategyRegistry().get('misfire', 'run-once'));
+    lacking.register('delivery', 'at-least-once', createStrategyRegistry().get('delivery', 'at-least-once'));
+    const { node, errors } = await startTestNode(datastore, { fail: async () => { throw new Error('boom'); } }, { strategies: lacking });
+    await client.createSchedule({ name: 'x', executor: 'fail', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { retry: { kind: 'fixed', maxAttempts: 3 } } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'failed' });
+    expect(task?.error).toMatch(/boom; deciding the outcome failed: .*no retry strategy 'fixed'/);
+    expect(errors.some((e) => /no retry strategy 'fixed'/.test(e.message))).toBe(true);
+    expect(node.runningCount).toBe(0);
+    await stopUnderFakeTime(node);
+  });
+
+  it('gives an attempt up to repair after five failed commits, and still stops', async () => {
+    const { datastore, client } = memoryCluster();
+    let refuse = false;
+    const refusing = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop === 'taskFinish' && typeof value === 'function') {
+          return (...args: unknown[]) => (refuse ? Promise.reject(new Error('value too long')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+        }
+        return value;
+      },
+    }) as Datastore;
+    const { node, events, errors } = await startTestNode(refusing, { slow: hold(500) });
+    const lost: string[] = [];
+    events.on('leaseLost', (id) => lost.push(id));
+    await client.createSchedule({ name: 'x', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    refuse = true;
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(errors.filter((e) => e.message === 'value too long')).toHaveLength(5);
+    expect(lost).toHaveLength(1);
+    expect(node.runningCount).toBe(0);
+    refuse = false;
+    await vi.advanceTimersByTimeAsync(8_000);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'completed', attempt: 2 });
+    await stopUnderFakeTime(node);
+  });
+
+  it('does not wait for an executor that ignores its abort signal', async () => {
+    const { datastore, client } = memoryCluster();
+    const deaf: Executor = { name: 'deaf', start: () => new Promise(() => undefined) };
+    const node = new RookeryNode({ datastore, events: createEventBus(), executors: [deaf], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    await node.start();
+    await client.createSchedule({ name: 'x', executor: 'deaf', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await vi.advanceTimersByTimeAsync(500);
+    expect(node.runningCount).toBe(1);
+    await stopUnderFakeTime(node, 1_000);
+    expect(node.isRunning).toBe(false);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'pending', reason: expect.stringMatching(/handed back/) });
+  });
+});
+
+describe('dispatch honours per-executor limits', () => {
+  it('claims no more tasks of a limited executor than its free slots: nothing is handed back', async () => {
+    const { datastore, client } = memoryCluster();
+    const events = createEventBus();
+    const released: string[] = [];
+    events.on('taskReleased', (t) => released.push(t.id));
+    let live = 0;
+    let maxLive = 0;
+    const slow: Executor = {
+      name: 'slow',
+      start: async (ctx) => {
+        live += 1;
+        maxLive = Math.max(maxLive, live);
+        await hold(1_000)(ctx);
+        live -= 1;
+        return { kind: 'done', result: null };
+      },
+    };
+    const node = new RookeryNode({ datastore, events, executors: [slow], pool: new WorkerPool({ concurrency: 10, perExecutor: { slow: 1 } }), leaseMs: 3_000, pollWaitsMs: [100] });
+    await node.start();
+    for (let i = 0; i < 4; i += 1) await client.createSchedule({ name: `x${i}`, executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(6_000);
+    await stopUnderFakeTime(node);
+    expect(maxLive).toBe(1);
+    expect(released).toEqual([]);
+    expect((await datastore.taskList()).every((t) => t.state === 'completed' && t.attempt === 1)).toBe(true);
+  });
+});
+
+describe('start and stop are idempotent and safe together', () => {
+  it('shares one start between concurrent calls, and one stop', async () => {
+    const { datastore } = memoryCluster();
+    const events = createEventBus();
+    const joined: string[] = [];
+    const left: string[] = [];
+    events.on('nodeJoined', (n) => joined.push(n.id));
+    events.on('nodeLeft', (id) => left.push(id));
+    const node = new RookeryNode({ datastore, events, executors: [], pool: new WorkerPool({ concurrency: 1 }), id: 'n' });
+    await Promise.all([node.start(), node.start()]);
+    expect(joined).toEqual(['n']);
+    const stops = Promise.all([node.stop({ graceMs: 0 }), node.stop({ graceMs: 0 })]);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await stops;
+    expect(left).toEqual(['n']);
+    await expect(node.start()).rejects.toMatchObject({ code: 'STOPPED' });
+    expect(node.isRunning).toBe(false);
+  });
+
+  it('a stop during start leaves the node stopped', async () => {
+    const { datastore } = memoryCluster();
+    const node = new RookeryNode({ datastore, events: createEventBus(), executors: [], pool: new WorkerPool({ concurrency: 1 }) });
+    const starting = node.start();
+    const stopping = node.stop({ graceMs: 0 });
+    await vi.advanceTimersByTimeAsync(2_000);
+    await Promise.all([starting, stopping]);
+    expect(node.isRunning).toBe(false);
+  });
+});
