@@ -214,7 +214,8 @@ export interface Datastore {
 
   /**
    * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
-   * One conditional statement: never touches a retired schedule. Returns the updated row.
+   * One conditional statement: never touches a retired schedule, and takes the schedule's
+   * lease away (fence + 1) so that a peel under way writes nothing. Returns the updated row.
    */
   scheduleSetState(
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
@@ -238,7 +239,7 @@ export interface Datastore {
 
   /**
    * Writes the result of peeling one claimed schedule and releases its lease. One
-   * transaction, conditional on (owner, fence, unexpired lease): inserts the tasks (skipping
+   * transaction, conditional on (owner, fence, unexpired lease, state active): inserts the tasks (skipping
    * any whose (schedule, fire time) exists), records a `created` event for each, and sets
    * `nextFireAt` and `gateTaskId`. If the lease is lost nothing is written.
    */
@@ -278,7 +279,8 @@ export interface Datastore {
    * Repairs up to `limit` running tasks whose lease expired by the database clock. One
    * conditional statement per task, fence + 1 and repairs + 1, so the old holder can never
    * write again: `at-least-once` tasks return to `pending` (due now), or become `failed` once
-   * lost `maxRepairs` times; `at-most-once` tasks become `abandoned` (terminal). Records
+   * lost `maxRepairs` times; `at-most-once` tasks become `abandoned` (terminal); a task with a
+   * cancel request becomes `cancelled`. Records
    * events, releases run slots, and ungates schedules waiting for a now-terminal task.
    */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;

@@ -122,6 +122,9 @@ export class MemoryDatastore implements Datastore {
     const s = this.schedules.get(params.id);
     if (!s || s.state === 'retired') return undefined;
     s.state = params.state;
+    s.fence += 1;
+    s.leaseOwner = null;
+    s.leaseExpiresAt = null;
     if (params.nextFireAt !== undefined) s.nextFireAt = params.nextFireAt;
     s.updatedAt = this.now(params);
     return clone(s);
@@ -170,7 +173,7 @@ export class MemoryDatastore implements Datastore {
   async schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
     const now = this.now(params);
     const s = this.schedules.get(params.scheduleId);
-    if (!s || s.leaseOwner !== params.owner || s.fence !== params.fence || (s.leaseExpiresAt ?? 0) <= now) {
+    if (!s || s.state !== 'active' || s.leaseOwner !== params.owner || s.fence !== params.fence || (s.leaseExpiresAt ?? 0) <= now) {
       return { ok: false, created: [] };
     }
     const created: Task[] = [];
@@ -339,7 +342,13 @@ export class MemoryDatastore implements Datastore {
       const previousOwner = t.leaseOwner;
       t.fence += 1;
       t.repairs += 1;
-      t.state = t.policies.delivery === 'at-most-once' ? 'abandoned' : t.repairs >= params.maxRepairs ? 'failed' : 'pending';
+      t.state = t.cancelRequested
+        ? 'cancelled'
+        : t.policies.delivery === 'at-most-once'
+          ? 'abandoned'
+          : t.repairs >= params.maxRepairs
+            ? 'failed'
+            : 'pending';
       t.reason = repairReason(t.state, previousOwner, t.repairs);
       if (t.state === 'pending') t.dueAt = now;
       t.endedAt = now;

@@ -6,6 +6,7 @@ import type { TaskState } from '../model/task.js';
  */
 export function repairReason(to: TaskState, previousOwner: string | null, repairs: number): string {
   const lost = `repaired: lease of ${previousOwner ?? 'no owner'} expired`;
+  if (to === 'cancelled') return `${lost}; cancelled (a cancel was requested)`;
   if (to === 'abandoned') return `${lost}; abandoned (at-most-once)`;
   if (to === 'failed') return `${lost}; failed: its attempts were lost with their node ${repairs} times`;
   return `${lost}; due again (at-least-once)`;

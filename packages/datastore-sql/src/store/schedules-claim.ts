@@ -112,7 +112,7 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
     const held = await ctx.write(
       'UPDATE rookery_schedules SET next_fire_at = :nextFireAt, gate_task_id = :gateTaskId, gate_release = :gateRelease,' +
         ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now' +
-        ' WHERE id = :id AND lease_owner = :owner AND fence = :fence AND lease_expires_at > :now',
+        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND lease_expires_at > :now AND state = 'active'",
       {
         id: p.scheduleId,
         owner: p.owner,
@@ -168,6 +168,14 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
         tx,
       );
       if (inserted > 0) createdIds.push(t.id);
+    }
+    if (p.gateTaskId !== null && !createdIds.includes(p.gateTaskId)) {
+      // The gate task was not inserted (its fire time already had a task): gate on nothing.
+      await ctx.write(
+        'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1 WHERE id = :id AND gate_task_id = :gate',
+        { id: p.scheduleId, gate: p.gateTaskId },
+        tx,
+      );
     }
     const created = await readTasks(ctx, createdIds, tx);
     await insertEvents(

@@ -115,7 +115,10 @@ export async function scheduleList(
   });
 }
 
-/** Sets a schedule's state (and next fire time), never touching a retired one. */
+/**
+ * Sets a schedule's state (and next fire time), never touching a retired one. Takes the
+ * schedule's lease away (fence + 1), so a peel under way writes nothing after the change.
+ */
 export async function scheduleSetState(
   ctx: SqlContext,
   params: { id: string; state: ScheduleState; nextFireAt?: number | null; now?: number },
@@ -124,7 +127,8 @@ export async function scheduleSetState(
   return ctx.transaction('set schedule state', async (tx) => {
     const now = await ctx.now(params.now, tx);
     const changed = await ctx.write(
-      `UPDATE rookery_schedules SET state = :state,${setNext} version = version + 1, updated_at = :now` +
+      `UPDATE rookery_schedules SET state = :state,${setNext} fence = fence + 1, lease_owner = NULL, lease_expires_at = NULL,` +
+        ' version = version + 1, updated_at = :now' +
         " WHERE id = :id AND state <> 'retired'",
       { id: params.id, state: params.state, nextFireAt: params.nextFireAt ?? null, now },
       tx,
@@ -135,13 +139,18 @@ export async function scheduleSetState(
   });
 }
 
-/** Deletes a schedule with its tasks, their events and logs, in one transaction. */
+/**
+ * Deletes a schedule with its tasks, their events and logs, in one transaction. The schedule
+ * row goes first: that waits for a peel under way to commit (its row lock), so the tasks it
+ * wrote are deleted too, and a later peel of the schedule matches nothing.
+ */
 export async function scheduleDelete(ctx: SqlContext, id: string): Promise<boolean> {
   return ctx.transaction('delete schedule', async (tx) => {
+    const existed = (await ctx.write('DELETE FROM rookery_schedules WHERE id = :id', { id }, tx)) > 0;
     const ofSchedule = 'task_id IN (SELECT id FROM rookery_tasks WHERE schedule_id = :id)';
     await ctx.write(`DELETE FROM rookery_task_events WHERE ${ofSchedule}`, { id }, tx);
     await ctx.write(`DELETE FROM rookery_task_logs WHERE ${ofSchedule}`, { id }, tx);
     await ctx.write('DELETE FROM rookery_tasks WHERE schedule_id = :id', { id }, tx);
-    return (await ctx.write('DELETE FROM rookery_schedules WHERE id = :id', { id }, tx)) > 0;
+    return existed;
   });
 }

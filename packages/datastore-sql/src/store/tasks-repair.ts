@@ -17,7 +17,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     const now = await ctx.now(p.now, tx);
     const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
     const rows = await ctx.select(
-      `SELECT id, delivery, lease_owner, fence, repairs FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
+      `SELECT id, delivery, lease_owner, fence, repairs, cancel_requested FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
         ` WHERE state = 'running' AND ${expired} ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
       { now, limit: p.limit },
       tx,
@@ -29,7 +29,8 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       const owner = row['lease_owner'] === null ? null : String(row['lease_owner']);
       const fence = num(row['fence']);
       const repairs = num(row['repairs']) + 1;
-      const to: TaskState = row['delivery'] === 'at-most-once' ? 'abandoned' : repairs >= p.maxRepairs ? 'failed' : 'pending';
+      const to: TaskState =
+        num(row['cancel_requested']) !== 0 ? 'cancelled' : row['delivery'] === 'at-most-once' ? 'abandoned' : repairs >= p.maxRepairs ? 'failed' : 'pending';
       const reason = repairReason(to, owner, repairs);
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +

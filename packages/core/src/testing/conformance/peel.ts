@@ -146,5 +146,46 @@ export function describePeel(ctx: ConformanceContext): void {
       expect(tasks[1]?.spanEndAt).toBe(FIXTURE_EPOCH + 10_000_000);
       expect((await claim()).started).toEqual([]);
     });
+    it('writes nothing when the schedule was paused after it was claimed (the pause took its lease)', async () => {
+      const { store, t0, exec } = ctx;
+      const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
+      await store.scheduleCreate(schedule);
+      const [claimed] = await store.scheduleClaimDue({ owner: 'peeler', limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      expect(await store.scheduleSetState({ id: schedule.id, state: 'paused', now: t0 + 1 })).toMatchObject({ state: 'paused' });
+      const result = await store.schedulePeel({
+        scheduleId: schedule.id,
+        owner: 'peeler',
+        fence: claimed?.fence ?? 0,
+        tasks: [makeNewTask({ fireAt: t0 })],
+        nextFireAt: t0 + 60_000,
+        gateTaskId: null,
+        nodeId: 'peeler-node',
+        now: t0 + 2,
+      });
+      expect(result).toEqual({ ok: false, created: [] });
+      expect(await store.taskList({ scheduleId: schedule.id })).toEqual([]);
+      expect(await store.scheduleGet(schedule.id)).toMatchObject({ state: 'paused', nextFireAt: t0 });
+    });
+
+    it('gates on nothing when the gate task was not inserted (its fire time already had a task)', async () => {
+      const { store, t0, seed } = ctx;
+      const { schedule, tasks } = await seed({ tasks: [{ fireAt: t0 }], nextFireAt: t0 });
+      const [claimed] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + 1 });
+      expect(claimed?.id).toBe(schedule.id);
+      const duplicate = makeNewTask({ fireAt: t0 });
+      const result = await store.schedulePeel({
+        scheduleId: schedule.id,
+        owner: OWNER_B,
+        fence: claimed?.fence ?? 0,
+        tasks: [duplicate],
+        nextFireAt: t0 + 60_000,
+        gateTaskId: duplicate.id,
+        nodeId: 'peeler-node',
+        now: t0 + 2,
+      });
+      expect(result).toEqual({ ok: true, created: [] });
+      expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBeNull();
+      expect((await store.taskList({ scheduleId: schedule.id })).map((t) => t.id)).toEqual([tasks[0]?.id]);
+    });
   });
 }

@@ -65,6 +65,15 @@ export function describeRepair(ctx: ConformanceContext): void {
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'failed', nodeId: 'repairer' });
     });
 
+    it('cancels, rather than reruns, an expired task whose cancel was requested', async () => {
+      const { store, t0, claim, running } = ctx;
+      const { task } = await running();
+      await store.taskRequestCancel({ taskId: task.id, reason: 'operator', now: t0 + 1 });
+      const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
+      expect(r?.task).toMatchObject({ id: task.id, state: 'cancelled', leaseOwner: null });
+      expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 2 })).started).toEqual([]);
+    });
+
     it('repairs at most limit tasks per call', async () => {
       const { store, t0, seed, claim } = ctx;
       await seed({ tasks: [{}, {}, {}] });
