@@ -67,10 +67,18 @@ export async function waitUntil(predicate: () => boolean | Promise<boolean>, tim
 /** Reads the history file written by the recording executor. */
 export function readHistory(file: string): RunRecord[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as RunRecord);
+  const lines = readFileSync(file, 'utf8').split('\n');
+  // The last line may be torn: a process killed mid-write leaves half a record, never a whole wrong one.
+  const last = lines.pop() ?? '';
+  const records = lines.filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as RunRecord);
+  if (last.trim() !== '') {
+    try {
+      records.push(JSON.parse(last) as RunRecord);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+    }
+  }
+  return records;
 }
 
 /** Sends SIGTERM and waits for a graceful exit (SIGKILL after `timeoutMs`). */

@@ -83,7 +83,11 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
     if (options.migrate ?? true) await store.migrate();
     else await store.assertSchemaNotNewer();
   } catch (error) {
-    await store.close().catch(() => undefined);
+    // The connect or migrate error is what the caller needs; a failure to close the half-open
+    // pool as well is attached to it rather than lost.
+    await store.close().catch((closeError: unknown) => {
+      throw new AggregateError([error, closeError], 'opening the datastore failed, and so did closing it');
+    });
     throw error;
   }
   return store;

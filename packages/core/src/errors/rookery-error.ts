@@ -8,7 +8,8 @@ export type RookeryErrorCode =
   | 'PERMANENT_FAILURE'
   | 'DATASTORE'
   | 'SCHEMA_TOO_NEW'
-  | 'STOPPED';
+  | 'STOPPED'
+  | 'ABORTED';
 
 /**
  * Base class of every error Rookery throws on purpose. `code` is stable across versions and

@@ -25,7 +25,7 @@ export interface ExecutionContext {
   payload: Json;
   /** Aborted when the attempt must stop: timeout, cancel, lost lease, node stopping. */
   signal: AbortSignal;
-  /** Appends a line to the task's log. */
+  /** Writes a line to the task's log: emitted as a `taskLog` event (printed by `rookery node`); not stored yet. */
   log(line: string): void;
   /** Tells the node the attempt is alive (renews sooner; required by executors that report liveness). */
   heartbeat(): void;
@@ -61,11 +61,6 @@ export type ExternalStatus =
 export interface Executor {
   /** Name that schedules refer to. */
   readonly name: string;
-  /**
-   * Checks a payload before a schedule is stored; throws a {@link ValidationError} naming the
-   * field (`payload...`). Optional.
-   */
-  validate?(payload: Json): void | Promise<void>;
   /** Starts one attempt. */
   start(ctx: ExecutionContext): Promise<ExecutionStart>;
   /** Reports the state of an external execution. Required when `start` can return `external`. */

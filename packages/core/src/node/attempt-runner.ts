@@ -96,7 +96,7 @@ export class AttemptRunner {
     const reason =
       cause === 'lease-lost'
         ? new LeaseLostError(attempt.task.id, attempt.task.fence)
-        : new RookeryError('STOPPED', `attempt of task ${attempt.task.id} aborted: ${cause}`);
+        : new RookeryError('ABORTED', `attempt of task ${attempt.task.id} aborted: ${cause === 'stop' ? 'node stopping' : cause}`);
     attempt.controller.abort(reason);
   }
 

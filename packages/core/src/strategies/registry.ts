@@ -3,7 +3,11 @@ import type { BuiltInRetryKind, DeliveryMode, DuplicatePolicyName, TaskCreationN
 import { builtInMisfireStrategies, type MisfireStrategy } from './misfire.js';
 import { exponentialRetry, fixedRetry, noRetry, type RetryStrategy } from './retry.js';
 
-/** How a duplicate (overlap) policy is carried out by the datastore and the node. */
+/**
+ * A duplicate (overlap) policy. The datastore carries it out by name inside its claim (`skip`:
+ * the task must take its schedule's run slot), so registering a name makes it selectable only
+ * for a datastore that implements it; the entry declares what it needs.
+ */
 export interface DuplicateStrategy {
   /** True when a task must hold its schedule's run slot to start (cluster-wide exclusion). */
   needsRunSlot: boolean;

@@ -1,3 +1,4 @@
+import { DatastoreError } from '@rookery/core';
 import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
 
@@ -101,7 +102,7 @@ export const mssqlDialect: SqlDialect = {
           " @LockOwner = 'Transaction', @LockTimeout = 60000; SELECT @r AS r;",
         { transaction: tx, type: QueryTypes.SELECT, raw: true },
       );
-      if (Number(rows[0]?.r) < 0) throw new Error('timed out after 60 s waiting for the migration lock rookery_migrations');
+      if (Number(rows[0]?.r) < 0) throw new DatastoreError('timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating');
       return fn(tx);
     });
   },

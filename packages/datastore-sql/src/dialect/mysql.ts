@@ -1,3 +1,4 @@
+import { DatastoreError } from '@rookery/core';
 import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
 import { guardedMysql } from './guarded-drivers.js';
@@ -109,7 +110,8 @@ export const mysqlDialect: SqlDialect = {
 
   isRetryable(error: unknown): boolean {
     const e = driverError(error);
-    return e['errno'] === 1213 || e['code'] === 'ER_LOCK_DEADLOCK';
+    // Deadlock, or a lock wait timeout: the statement (or transaction) was rolled back, nothing applied.
+    return e['errno'] === 1213 || e['code'] === 'ER_LOCK_DEADLOCK' || e['errno'] === 1205 || e['code'] === 'ER_LOCK_WAIT_TIMEOUT';
   },
 
   async withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -121,7 +123,7 @@ export const mysqlDialect: SqlDialect = {
         { transaction: tx, type: QueryTypes.SELECT, raw: true },
       );
       if (Number(rows[0]?.got) !== 1) {
-        throw new Error('timed out after 60 s waiting for the migration lock rookery_migrations');
+        throw new DatastoreError('timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating');
       }
       try {
         return await fn(tx);
