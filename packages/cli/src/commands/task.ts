@@ -62,7 +62,9 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
       const tasks = await client.listTasks({ ...(opts.job !== undefined ? { schedule: opts.job } : {}), ...(states ? { states } : {}), limit });
       if (opts.json) writeJson(io.stdout, tasks.map(taskJson));
       else {
-        const names = new Map((await client.listSchedules({ limit: 100_000 })).map((s) => [s.id, s.name]));
+        // Names of just the jobs on screen: one lookup per distinct job, never the whole table.
+        const ids = [...new Set(tasks.map((t) => t.scheduleId))];
+        const names = new Map(await Promise.all(ids.map(async (id) => [id, (await client.getSchedule(id)).name] as const)));
         writeTable(io.stdout, columns(names), tasks);
       }
     });
