@@ -247,10 +247,13 @@ export class RookeryNode {
     // A schedule still behind after its peel (a backlog cut at MAX_PEEL_BACKLOG) is peeled
     // again at once rather than one poll wait later.
     let behind = false;
+    if (claimed.length === 0) return false;
+    // Which fire times are misfired is judged by the database clock, read once per round.
+    const now = await this.datastore.clockNow();
     for (const schedule of claimed) {
       await this.guard('peel', async () => {
         const plan = planPeel(schedule, {
-          now: this.dbNow(),
+          now,
           lookaheadMs: t.lookaheadMs,
           strategies: this.strategies,
           ids: this.ids,
@@ -264,7 +267,7 @@ export class RookeryNode {
           ...plan,
         });
         if (!result.ok) return;
-        if (plan.nextFireAt !== null && plan.nextFireAt <= this.dbNow() + t.lookaheadMs / 2) behind = true;
+        if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
         for (const task of result.created) {
           this.events.emit('taskCreated', task);
           if (task.state === 'pending') this.wakeAt(task.dueAt);
