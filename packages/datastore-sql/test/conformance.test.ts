@@ -1,8 +1,10 @@
 import { describeDatastoreConformance } from '@rookery/core/testing';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlDatastore } from '../src/index.js';
 import { testDialects, wipe, type TestDatabase } from './helpers/test-databases.js';
 
+// The assertions live in the shared suite (packages/core/src/testing/conformance/), run here on
+// every dialect exactly as on the in-memory store.
 for (const dialect of await testDialects()) {
   describe.skipIf(!dialect.available)(dialect.label, () => {
     let db: TestDatabase | undefined;
@@ -14,6 +16,12 @@ for (const dialect of await testDialects()) {
 
     afterAll(async () => {
       await db?.drop();
+    });
+
+    it('is a store several processes can share', async () => {
+      const store = await createSqlDatastore({ url: db?.url ?? '', migrate: false });
+      expect(store.capabilities.shared).toBe(true);
+      await store.close();
     });
 
     describeDatastoreConformance(dialect.label, async () => {
