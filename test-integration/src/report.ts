@@ -17,8 +17,8 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
     ['stale commits', report.staleCommits.length],
     ['left leased', report.leftLeased.length],
     ['late starts', report.late.length],
-    ['killed tasks rerun (max ms)', ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
-    ['killed tasks settled instead', settled.length ? settled.join(', ') : 0],
+    ["faulted node's tasks rerun (max ms)", ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
+    ["faulted node's tasks settled instead", settled.length ? settled.join(', ') : 0],
     ['attempts per node', Object.entries(report.summary.perNode).map(([n, c]) => `${n} ${c}`).join(', ')],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));

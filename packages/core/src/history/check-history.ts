@@ -190,19 +190,18 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   const skipSchedules = new Set(input.schedules.filter((s) => s.policies.duplicate === 'skip').map((s) => s.id));
   const newestFence = new Map<string, number>();
   for (const r of input.records) newestFence.set(r.taskId, Math.max(newestFence.get(r.taskId) ?? 0, r.fence));
-  const ends = new Map(input.records.filter((r) => r.kind === 'end').map((r) => [`${r.taskId}/${r.fence}`, r.at]));
-  // An attempt that never recorded its end died with its node, or lasted at most until the
-  // cluster took its lease away.
+  // An attempt ended at the first of: its end record; the kill of its node; the moment the
+  // cluster took its lease away (the first transition out of `running` with its fence). After
+  // that it is a zombie: a paused node's run that the fence keeps from committing.
+  const ends = new Map<string, number>();
+  const endAt = (key: string, at: number): void => void ends.set(key, Math.min(ends.get(key) ?? Infinity, at));
   for (const r of input.records) {
     const key = `${r.taskId}/${r.fence}`;
-    if (r.kind !== 'start' || ends.has(key)) continue;
-    const kill = (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at);
-    if (kill) ends.set(key, kill.at);
+    if (r.kind === 'end') endAt(key, r.at);
+    const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
+    if (kill) endAt(key, kill.at);
   }
-  for (const e of input.events) {
-    const key = `${e.taskId}/${e.fence}`;
-    if (e.from === 'running' && !ends.has(key)) ends.set(key, e.at);
-  }
+  for (const e of input.events) if (e.from === 'running') endAt(`${e.taskId}/${e.fence}`, e.at);
   const runs = input.records
     .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId) && r.fence === newestFence.get(r.taskId))
     .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
@@ -222,8 +221,12 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   for (const fault of input.faults ?? []) {
     if (fault.kind === 'stop') continue;
-    const ended = new Set(input.records.filter((r) => r.kind === 'end').map((r) => `${r.taskId}/${r.fence}`));
-    const open = input.records.filter((r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !ended.has(`${r.taskId}/${r.fence}`));
+    // Attempts the faulted node had under way: started before the fault, not ended before it
+    // (a paused node's attempts record their end, if at all, after it wakes).
+    const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => `${r.taskId}/${r.fence}`));
+    const open = input.records.filter(
+      (r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !endedBefore.has(`${r.taskId}/${r.fence}`),
+    );
     for (const o of open) {
       const next = input.records.find((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence);
       const task = tasks.get(o.taskId);
