@@ -56,8 +56,8 @@ export class MemoryDatastore implements Datastore {
     return p?.now ?? this.clock.now();
   }
 
-  private record(task: Task, from: TaskState | null, at: number, nodeId: string | null): void {
-    this.events.push({ taskId: task.id, at, from, to: task.state, nodeId, reason: task.reason, fence: task.fence });
+  private record(task: Task, from: TaskState | null, at: number, nodeId: string | null, fence = task.fence): void {
+    this.events.push({ taskId: task.id, at, from, to: task.state, nodeId, reason: task.reason, fence });
   }
 
   private releaseSlot(task: Task): void {
@@ -356,7 +356,8 @@ export class MemoryDatastore implements Datastore {
       t.leaseExpiresAt = null;
       t.updatedAt = now;
       this.releaseSlot(t);
-      this.record(t, 'running', now, params.nodeId);
+      // The event concerns the attempt whose lease expired: its fence, not the new one.
+      this.record(t, 'running', now, params.nodeId, t.fence - 1);
       if (t.state !== 'pending') this.ungate(t, now, 'end');
       return { task: clone(t), previousOwner };
     });

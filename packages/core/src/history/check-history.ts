@@ -186,14 +186,34 @@ export function checkHistory(input: HistoryInput): HistoryReport {
   return report;
 }
 
+/**
+ * When the cluster took each attempt's lease away: the first transition out of `running` of its
+ * task with a fence at least its own. Stores differ on the fence that transition carries: a
+ * commit carries the attempt's fence, but a repair is recorded with the attempt's fence by the
+ * SQL store and with the bumped one (fence + 1) by the memory store, so an exact match would miss
+ * repairs. Later attempts always have a higher fence than any earlier transition.
+ */
+function leaseEnds(input: HistoryInput): Map<string, number> {
+  const ends = new Map<string, number>();
+  const outOfRunning = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
+  for (const r of input.records) {
+    if (r.kind !== 'start') continue;
+    for (const e of outOfRunning.get(r.taskId) ?? []) {
+      const key = `${r.taskId}/${r.fence}`;
+      if (e.fence >= r.fence) ends.set(key, Math.min(ends.get(key) ?? Infinity, e.at));
+    }
+  }
+  return ends;
+}
+
 function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   const skipSchedules = new Set(input.schedules.filter((s) => s.policies.duplicate === 'skip').map((s) => s.id));
-  const newestFence = new Map<string, number>();
-  for (const r of input.records) newestFence.set(r.taskId, Math.max(newestFence.get(r.taskId) ?? 0, r.fence));
   // An attempt ended at the first of: its end record; the kill of its node; the moment the
-  // cluster took its lease away (the first transition out of `running` with its fence). After
-  // that it is a zombie: a paused node's run that the fence keeps from committing.
-  const ends = new Map<string, number>();
+  // cluster took its lease away. After that it is a zombie: a paused node's run that the fence
+  // keeps from committing. Every attempt counts, not only each task's newest: a first attempt
+  // that overlapped another task's run while it held the lease is a violation even if the task
+  // was retried later.
+  const ends = leaseEnds(input);
   const endAt = (key: string, at: number): void => void ends.set(key, Math.min(ends.get(key) ?? Infinity, at));
   for (const r of input.records) {
     const key = `${r.taskId}/${r.fence}`;
@@ -201,9 +221,8 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
     if (kill) endAt(key, kill.at);
   }
-  for (const e of input.events) if (e.from === 'running') endAt(`${e.taskId}/${e.fence}`, e.at);
   const runs = input.records
-    .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId) && r.fence === newestFence.get(r.taskId))
+    .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId))
     .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
   for (const [scheduleId, list] of groupBy(runs, (x) => x.r.scheduleId)) {
     const sorted = list.sort((a, b) => a.r.at - b.r.at);
@@ -219,16 +238,21 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
 
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
+  const lostLease = leaseEnds(input);
   for (const fault of input.faults ?? []) {
     if (fault.kind === 'stop') continue;
-    // Attempts the faulted node had under way: started before the fault, not ended before it
-    // (a paused node's attempts record their end, if at all, after it wakes).
+    // Attempts the faulted node had under way: started before the fault, neither ended nor
+    // taken away before it (a paused node's attempts record their end, if at all, after it
+    // wakes; an attempt lost to an earlier fault of the same node was repaired before this one).
     const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => `${r.taskId}/${r.fence}`));
+    for (const [key, at] of lostLease) if (at <= fault.at) endedBefore.add(key);
     const open = input.records.filter(
       (r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !endedBefore.has(`${r.taskId}/${r.fence}`),
     );
     for (const o of open) {
-      const next = input.records.find((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence);
+      const next = input.records
+        .filter((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence)
+        .reduce<RunRecord | undefined>((a, r) => (a === undefined || r.at < a.at ? r : a), undefined);
       const task = tasks.get(o.taskId);
       const settledAs = !next && task && isTerminalTaskState(task.state) ? task.state : null;
       report.recoveries.push({ taskId: o.taskId, nodeId: fault.nodeId, ms: next ? next.at - fault.at : null, settledAs });

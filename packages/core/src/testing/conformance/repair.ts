@@ -28,6 +28,7 @@ export function describeRepair(ctx: ConformanceContext): void {
         to: 'pending',
         nodeId: 'repairer',
         at: t0 + LEASE + 1,
+        fence: task.fence,
       });
       const stale = await store.taskFinish({
         taskId: task.id,
