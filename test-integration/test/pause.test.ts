@@ -86,7 +86,7 @@ describe.each(dialects)('a node SIGSTOPped past its lease on $label', (dialect) 
       tasks,
       events,
       schedules,
-      faults: [{ nodeId: 'p3', at: pausedAt, kind: 'pause' }],
+      faults: [{ nodeId: 'p3', at: pausedAt, kind: 'pause', until: resumedAt }],
       from,
       to: stopAt - 2_000,
       lateAfterMs: LEASE_MS + 1_000 + 350,

@@ -54,6 +54,7 @@ export { checkHistory, historyIsClean, type HistoryInput, type HistoryReport, ty
 export * from './trigger/next-fire.js';
 export * from './trigger/validate-trigger.js';
 export * from './trigger/instant-input.js';
+export * from './trigger/preview.js';
 export { canonicalTimeZone } from './trigger/time-zone-name.js';
 export { zoneOffsetMs, wallTimeAt, resolveWall, type WallResolution } from './trigger/wall-clock.js';
 export * from './model/schedule-input.js';

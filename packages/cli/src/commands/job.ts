@@ -1,10 +1,22 @@
 import type { Command } from 'commander';
-import { RookeryClient, type Schedule, type Trigger } from '@rookery/core';
+import {
+  MAX_PREVIEW_COUNT,
+  parseInstant,
+  previewTrigger,
+  RookeryClient,
+  validateTrigger,
+  ValidationError,
+  type PreviewEntry,
+  type Schedule,
+  type Task,
+  type Trigger,
+  type TriggerPreview,
+} from '@rookery/core';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
-import { formatDuration } from '../options/duration.js';
+import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobOptions, type JobAddOptions } from '../options/parse-job-options.js';
-import { scheduleJson, writeJson } from '../output/json.js';
+import { iso, scheduleJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
@@ -53,9 +65,76 @@ function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void 
   ]);
 }
 
+const PREVIEW_COLUMNS: Column<PreviewEntry>[] = [
+  { header: 'utc', cell: (e) => e.utc },
+  { header: 'local', cell: (e) => e.local },
+  { header: 'offset', cell: (e) => e.offset },
+  { header: 'note', cell: (e) => e.note },
+];
+
+/**
+ * Why a task of the ledger is in its state: its `reason` (`completed on node X`, `skipped:
+ * task … of the schedule is still running`, `misfire policy …`, `repaired: …`), with the error
+ * of a failed task; for a task without a reason, a few words from its state.
+ */
+export function taskWhy(t: Task): string {
+  if (t.reason !== null) return t.state === 'failed' && t.error !== null ? `${t.reason}: ${t.error}` : t.reason;
+  switch (t.state) {
+    case 'pending':
+      return `${t.attempt === 0 ? 'waiting' : 'due again'}: due at ${iso(t.dueAt) ?? '-'}`;
+    case 'running':
+      return `running on node ${t.nodeId ?? '?'} (attempt ${t.attempt})`;
+    case 'completed':
+      return `ran on node ${t.nodeId ?? '?'}`;
+    case 'failed':
+      return `failed${t.error === null ? '' : `: ${t.error}`}`;
+    default:
+      return t.state;
+  }
+}
+
+const HISTORY_COLUMNS: Column<Task>[] = [
+  { header: 'fire at', cell: (t) => showInstant(t.fireAt) },
+  { header: 'state', cell: (t) => t.state },
+  { header: 'attempts', cell: (t) => t.attempt },
+  { header: 'node', cell: (t) => t.nodeId },
+  { header: 'why', cell: taskWhy },
+];
+
+/** One row of `rookery job history --json`: instants as ISO strings. */
+function historyJson(t: Task): Record<string, unknown> {
+  return {
+    taskId: t.id,
+    fireAt: iso(t.fireAt),
+    spanEndAt: iso(t.spanEndAt),
+    spanCount: t.spanCount,
+    state: t.state,
+    attempts: t.attempt,
+    nodeId: t.nodeId,
+    why: taskWhy(t),
+    startedAt: iso(t.startedAt),
+    endedAt: iso(t.endedAt),
+  };
+}
+
+function writePreview(io: CliIo, p: TriggerPreview, json: boolean | undefined): void {
+  if (json) return writeJson(io.stdout, { fireTimes: p.fireTimes, warnings: p.warnings });
+  writeTable(io.stdout, PREVIEW_COLUMNS, p.fireTimes);
+  for (const w of p.warnings) writeLine(io.stderr, `warning: ${w}`);
+}
+
+/** The options of `rookery job preview`, as commander hands them over. */
+interface PreviewOptions {
+  cron?: string;
+  tz?: string;
+  from?: string;
+  count: string;
+  json?: boolean;
+}
+
 type Client = RookeryClient;
 
-/** Registers `rookery job add|ls|show|pause|resume|retire|rm`. */
+/** Registers `rookery job add|ls|show|preview|history|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
   const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> =>
@@ -103,6 +182,47 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   addDbOption(job.command('show').argument('<name>', 'name or id').description('show one scheduled job').option('--json', 'print JSON')).action(
     async (name: string, opts: { json?: boolean }, cmd: Command) => run(cmd, async (client) => writeSchedule(io, await client.getSchedule(name), opts.json)),
   );
+
+  addDbOption(
+    job
+      .command('preview')
+      .argument('[name]', 'name or id of a job (or give --cron)')
+      .description('list the next fire times of a job or a cron expression, with DST notes and warnings')
+      .option('--cron <expr>', 'preview this cron expression instead of a job')
+      .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
+      .option('--from <instant>', 'with --cron: from this ISO-8601 instant (default now)')
+      .option('--count <n>', `how many fire times, 1-${MAX_PREVIEW_COUNT}`, '10')
+      .option('--json', 'print { fireTimes, warnings } as JSON'),
+  ).action(async (name: string | undefined, opts: PreviewOptions, cmd: Command) => {
+    const count = parseInteger('count', opts.count, 1, MAX_PREVIEW_COUNT);
+    if (opts.cron === undefined) {
+      if (name === undefined) throw new ValidationError('name', 'give a job NAME or --cron EXPR');
+      if (opts.tz !== undefined) throw new ValidationError('tz', '--tz applies only to --cron');
+      if (opts.from !== undefined) throw new ValidationError('from', '--from applies only to --cron');
+      return run(cmd, async (client) => writePreview(io, await client.previewSchedule(name, count), opts.json));
+    }
+    if (name !== undefined) throw new ValidationError('cron', `give a job NAME or --cron EXPR, not both (got '${name}' and --cron)`);
+    // An expression needs no database: it is previewed from this machine's clock.
+    const trigger = validateTrigger({ kind: 'cron', expr: opts.cron, ...(opts.tz !== undefined ? { tz: opts.tz } : {}) });
+    const from = opts.from === undefined ? Date.now() : parseInstant(opts.from, 'from');
+    writePreview(io, previewTrigger(trigger, { count, from }), opts.json);
+  });
+
+  addDbOption(
+    job
+      .command('history')
+      .argument('<name>', 'name or id')
+      .description("a job's occurrence ledger, newest fire time first: state, attempts, node and why")
+      .option('--limit <n>', 'at most this many', '50')
+      .option('--json', 'print a JSON array'),
+  ).action(async (name: string, opts: { limit: string; json?: boolean }, cmd: Command) => {
+    const limit = parseInteger('limit', opts.limit, 1, 100_000);
+    await run(cmd, async (client) => {
+      const tasks = await client.listTasks({ schedule: name, limit });
+      if (opts.json) writeJson(io.stdout, tasks.map(historyJson));
+      else writeTable(io.stdout, HISTORY_COLUMNS, tasks);
+    });
+  });
 
   const change = (verb: string, pastTense: string, describe: string, act: (c: Client, name: string) => Promise<Schedule>): void => {
     addDbOption(job.command(verb).argument('<name>', 'name or id').description(describe).option('--json', 'print the schedule as JSON')).action(

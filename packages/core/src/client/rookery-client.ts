@@ -10,6 +10,7 @@ import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
 import { nextFireTime } from '../trigger/next-fire.js';
+import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
 
 /** How a client is wired. */
 export interface ClientOptions {
@@ -115,6 +116,21 @@ export class RookeryClient {
     const found = byId ?? (await this.datastore.scheduleGetByName(idOrName));
     if (!found) throw new NotFoundError('schedule', idOrName);
     return found;
+  }
+
+  /**
+   * The next `count` fire times of a schedule from now (database clock), from its trigger,
+   * window and DST policy, with DST notes and warnings (see `previewTrigger`). A paused
+   * schedule is previewed as if resumed now, with a warning; a retired one lists nothing.
+   * Throws {@link NotFoundError}, or a {@link ValidationError} on `count` (1..1000).
+   */
+  async previewSchedule(idOrName: string, count = 10): Promise<TriggerPreview> {
+    const s = await this.getSchedule(idOrName);
+    const now = await this.datastore.clockNow();
+    const preview = previewTrigger(s.trigger, { count, from: now, dst: s.policies.dst, startAt: s.startAt, endAt: s.endAt, createdAt: s.createdAt });
+    if (s.state === 'retired') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is retired`] };
+    if (s.state === 'paused') preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
+    return preview;
   }
 
   /** Schedules by name. */

@@ -188,10 +188,9 @@ export function checkHistory(input: HistoryInput): HistoryReport {
 
 /**
  * When the cluster took each attempt's lease away: the first transition out of `running` of its
- * task with a fence at least its own. Stores differ on the fence that transition carries: a
- * commit carries the attempt's fence, but a repair is recorded with the attempt's fence by the
- * SQL store and with the bumped one (fence + 1) by the memory store, so an exact match would miss
- * repairs. Later attempts always have a higher fence than any earlier transition.
+ * task with a fence at least its own (stores record the attempt's fence; a later attempt always
+ * has a higher fence than any earlier transition, so "at least" also tolerates a store that
+ * records the bumped one).
  */
 function leaseEnds(input: HistoryInput): Map<string, number> {
   const ends = new Map<string, number>();
@@ -213,13 +212,22 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   // keeps from committing. Every attempt counts, not only each task's newest: a first attempt
   // that overlapped another task's run while it held the lease is a violation even if the task
   // was retried later.
-  const ends = leaseEnds(input);
+  const taken = leaseEnds(input);
+  const ends = new Map(taken);
   const endAt = (key: string, at: number): void => void ends.set(key, Math.min(ends.get(key) ?? Infinity, at));
   for (const r of input.records) {
     const key = `${r.taskId}/${r.fence}`;
     if (r.kind === 'end') endAt(key, r.at);
     const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
     if (kill) endAt(key, kill.at);
+    // A paused node's attempt is frozen from the pause; if the cluster took its lease before the
+    // node woke, all it does after waking is as a zombie the fence refuses (allowed, per the
+    // design), so as a run it ended when it was paused.
+    for (const pause of input.faults ?? []) {
+      if (r.kind !== 'start' || pause.kind !== 'pause' || pause.nodeId !== r.nodeId || r.at > pause.at) continue;
+      const takenAt = taken.get(key);
+      if (takenAt !== undefined && takenAt <= (pause.until ?? Infinity)) endAt(key, pause.at);
+    }
   }
   const runs = input.records
     .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId))

@@ -31,4 +31,6 @@ export interface FaultRecord {
   at: number;
   /** What was done. */
   kind: 'kill' | 'pause' | 'stop';
+  /** For a pause: when the node was resumed (SIGCONT). */
+  until?: number;
 }

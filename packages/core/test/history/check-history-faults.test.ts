@@ -79,6 +79,17 @@ describe('checkHistory: zombie overlap (allowed)', () => {
     expect(check(zombie(2), 1).overlaps).toEqual([]);
   });
 
+  it('a paused node whose lease was taken while it slept ran only until the pause (repair after the next run started)', () => {
+    // The repair comes at 1.200 s, after s@1 started at 1.010 s; n3 woke at 1.700 s.
+    const h = zombie(null);
+    const a = h.tasks[0];
+    if (!a) throw new Error('fixture');
+    h.events.push(event(a, at(1, 200), 'running', 'pending', 1, REPAIRED));
+    expect(check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 700) }] }, 1).overlaps).toEqual([]);
+    // Had the node woken before its lease was taken, its run went on: a real overlap.
+    expect(check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 100) }] }, 1).overlaps).toHaveLength(1);
+  });
+
   it('without the repair, the same runs overlap', () => {
     expect(check(zombie(null), 1).overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
   });
