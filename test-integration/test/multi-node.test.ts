@@ -1,11 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHistory, RookeryClient, type Schedule, type TaskEvent } from '@rookery/core';
-import { createSqlDatastore } from '@rookery/datastore-sql';
+import { checkHistory, type Schedule } from '@rookery/core';
 import { testDialects } from '../../packages/datastore-sql/test/helpers/test-databases.js';
-import { RECORDING_FUNCTIONS, readHistory, startNode, stopNode, waitUntil, type ClusterNode } from '../src/cluster.js';
+import { stopNode, waitUntil } from '../src/cluster.js';
+import { startRecordedCluster } from '../src/recorded-cluster.js';
 import { printNodeErrors, printReport } from '../src/report.js';
 
 const SCHEDULES = 120;
@@ -26,22 +23,9 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
   it.skipIf(!dialect.available)(
     `runs ${SCHEDULES} every-second schedules: nothing lost, nothing completed twice, the killed node's tasks rerun in time`,
     async () => {
-      const db = await dialect.create();
-      cleanups.push(() => db.drop());
-      const dir = await mkdtemp(join(tmpdir(), 'rookery-multi-'));
-      cleanups.push(() => rm(dir, { recursive: true, force: true }));
-      const history = join(dir, 'history.jsonl');
-      const store = await createSqlDatastore({ url: db.url });
-      cleanups.push(() => store.close());
-      const client = new RookeryClient({ datastore: store });
-
-      const nodes: ClusterNode[] = [];
-      const options = { db: db.url, ids: [], executors: [RECORDING_FUNCTIONS], history, leaseMs: LEASE_MS, concurrency: 25 };
-      cleanups.push(async () => {
-        for (const n of nodes) n.child.kill('SIGKILL');
-      });
-      for (const id of ['n1', 'n2', 'n3']) nodes.push(startNode(options, id));
-      await waitUntil(async () => (await store.nodeList()).length === 3, 20_000, 'three nodes to register');
+      const cluster = await startRecordedCluster(dialect, { ids: ['n1', 'n2', 'n3'], leaseMs: LEASE_MS, concurrency: 25 });
+      cleanups.push(() => cluster.dispose());
+      const { client, nodes } = cluster;
 
       const schedules: Schedule[] = [];
       for (let i = 0; i < SCHEDULES; i += 1) {
@@ -58,12 +42,7 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
       const from = Date.now() + 1_000;
 
       await new Promise((r) => setTimeout(r, KILL_AT_MS));
-      const open = () => {
-        const records = readHistory(history);
-        const ended = new Set(records.filter((r) => r.kind === 'end').map((r) => `${r.taskId}/${r.fence}`));
-        return records.filter((r) => r.kind === 'start' && !ended.has(`${r.taskId}/${r.fence}`));
-      };
-      await waitUntil(() => open().some((r) => r.nodeId === 'n3'), 10_000, 'n3 to be running a task');
+      await waitUntil(() => cluster.open('n3').length > 0, 10_000, 'n3 to be running a task');
       const victim = nodes[2];
       if (!victim) throw new Error('no third node');
       victim.child.kill('SIGKILL');
@@ -75,10 +54,8 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
       const codes = await Promise.all(nodes.slice(0, 2).map((n) => stopNode(n)));
       expect(codes).toEqual([0, 0]);
 
-      const tasks = await store.taskList({ limit: 100_000 });
-      const events: TaskEvent[] = [];
-      for (const t of tasks) events.push(...(await store.taskEvents(t.id)));
-      const records = readHistory(history);
+      const { tasks, events } = await cluster.ledger();
+      const records = cluster.records();
       const report = checkHistory({
         records,
         tasks,
