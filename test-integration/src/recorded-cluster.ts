@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RookeryClient, type RunRecord, type Task, type TaskEvent } from '@rookery/core';
+import { checkHistory, RookeryClient, type HistoryInput, type HistoryReport, type RunRecord, type TaskEvent } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, startNode, waitUntil, type ClusterNode } from './cluster.js';
@@ -14,12 +14,13 @@ export interface RecordedCluster {
   client: RookeryClient;
   /** The node processes, in the order of their ids. */
   nodes: ClusterNode[];
-  /** Every start and end record so far. */
-  records(): RunRecord[];
   /** Attempts `nodeId` has started and not ended (by its own records). */
   open(nodeId: string): RunRecord[];
-  /** Every task and every task event in the database. */
-  ledger(): Promise<{ tasks: Task[]; events: TaskEvent[] }>;
+  /**
+   * Runs the history checker over what the nodes recorded and what the database holds; returns
+   * the report with the records and events it read.
+   */
+  check(input: Omit<HistoryInput, 'records' | 'tasks' | 'events'>): Promise<{ report: HistoryReport; records: RunRecord[]; events: TaskEvent[] }>;
   /** Kills what is left (resuming paused nodes first), closes the store, drops the database. */
   dispose(): Promise<void>;
 }
@@ -36,17 +37,17 @@ export async function startRecordedCluster(dialect: TestDialect, options: { ids:
     store,
     client: new RookeryClient({ datastore: store }),
     nodes,
-    records: () => readHistory(history),
     open(nodeId) {
       const records = readHistory(history);
       const ended = new Set(records.filter((r) => r.kind === 'end').map((r) => `${r.taskId}/${r.fence}`));
       return records.filter((r) => r.kind === 'start' && r.nodeId === nodeId && !ended.has(`${r.taskId}/${r.fence}`));
     },
-    async ledger() {
+    async check(input) {
       const tasks = await store.taskList({ limit: 100_000 });
       const events: TaskEvent[] = [];
       for (const t of tasks) events.push(...(await store.taskEvents(t.id)));
-      return { tasks, events };
+      const records = readHistory(history);
+      return { report: checkHistory({ ...input, records, tasks, events }), records, events };
     },
     async dispose() {
       for (const n of nodes) {

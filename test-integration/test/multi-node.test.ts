@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHistory, type Schedule } from '@rookery/core';
+import type { Schedule } from '@rookery/core';
 import { testDialects } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { stopNode, waitUntil } from '../src/cluster.js';
 import { startRecordedCluster } from '../src/recorded-cluster.js';
@@ -54,12 +54,7 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
       const codes = await Promise.all(nodes.slice(0, 2).map((n) => stopNode(n)));
       expect(codes).toEqual([0, 0]);
 
-      const { tasks, events } = await cluster.ledger();
-      const records = cluster.records();
-      const report = checkHistory({
-        records,
-        tasks,
-        events,
+      const { report } = await cluster.check({
         schedules,
         faults: [{ nodeId: 'n3', at: killedAt, kind: 'kill' }],
         from,

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkHistory, type Schedule } from '@rookery/core';
+import type { Schedule } from '@rookery/core';
 import { testDialects } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { stopNode, waitUntil } from '../src/cluster.js';
 import { startRecordedCluster } from '../src/recorded-cluster.js';
@@ -54,12 +54,7 @@ describe.each(dialects)('a node SIGSTOPped past its lease on $label', (dialect) 
     const stopAt = Date.now();
     expect(await Promise.all(nodes.map((n) => stopNode(n)))).toEqual([0, 0, 0]);
 
-    const { tasks, events } = await cluster.ledger();
-    const records = cluster.records();
-    const report = checkHistory({
-      records,
-      tasks,
-      events,
+    const { report, records, events } = await cluster.check({
       schedules,
       faults: [{ nodeId: 'p3', at: pausedAt, kind: 'pause', until: resumedAt }],
       from,

@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RookeryNode } from '@rookery/core';
-import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
-import { functionExecutors, WorkerPool } from '@rookery/executor';
-import { createEventBus, waitFor } from '@rookery/messaging';
-import { cli, cliJson, freshDb } from './helpers.js';
+import type { SqlDatastore } from '@rookery/datastore-sql';
+import { cli, cliJson, freshDb, runJobOnNode } from './helpers.js';
 
 interface Preview {
   fireTimes: { at: number; utc: string; local: string; offset: string; note: string | null }[];
@@ -101,33 +98,19 @@ describe('rookery job preview NAME', () => {
 
 describe('rookery job history', () => {
   const db = freshDb();
-  let store: SqlDatastore;
-  let node: RookeryNode;
+  let store: SqlDatastore | undefined;
 
   beforeAll(async () => {
-    expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    store = await createSqlDatastore({ url: db });
-    const events = createEventBus();
-    node = new RookeryNode({
-      datastore: store,
-      events,
-      executors: functionExecutors({ 'test-slow': () => new Promise((resolve) => setTimeout(() => resolve(null), 1_500)) }),
-      pool: new WorkerPool({ concurrency: 2 }),
-      id: 'cli-history-node',
-      pollWaitsMs: [50],
+    store = await runJobOnNode(db, {
+      nodeId: 'cli-history-node',
+      functions: { 'test-slow': () => new Promise((resolve) => setTimeout(() => resolve(null), 1_500)) },
+      job: 'slow',
+      add: ['--exec', 'test-slow', '--every', '1s', '--duplicate', 'skip'],
+      until: ['taskCompleted', 'taskSkipped'],
     });
-    await node.start();
-    const completed = waitFor(events, 'taskCompleted', () => true, 15_000);
-    const skipped = waitFor(events, 'taskSkipped', () => true, 15_000);
-    const add = await cli(['job', 'add', '--db', db, '--name', 'slow', '--exec', 'test-slow', '--every', '1s', '--duplicate', 'skip']);
-    expect(add.stderr).toBe('');
-    await Promise.all([completed, skipped]);
-    await cli(['job', 'pause', 'slow', '--db', db]);
-    await node.stop({ graceMs: 5_000 });
   });
 
   afterAll(async () => {
-    await node?.stop();
     await store?.close();
   });
 

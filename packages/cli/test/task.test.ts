@@ -1,40 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RookeryNode } from '@rookery/core';
-import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
-import { functionExecutors, WorkerPool } from '@rookery/executor';
-import { createEventBus, waitFor } from '@rookery/messaging';
-import { cli, cliJson, freshDb } from './helpers.js';
+import type { SqlDatastore } from '@rookery/datastore-sql';
+import { cli, cliJson, freshDb, runJobOnNode } from './helpers.js';
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 describe('rookery task and nodes on a running cluster', () => {
   const db = freshDb();
-  let store: SqlDatastore;
-  let node: RookeryNode;
+  let store: SqlDatastore | undefined;
 
   beforeAll(async () => {
-    expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    store = await createSqlDatastore({ url: db });
-    const events = createEventBus();
-    node = new RookeryNode({
-      datastore: store,
-      events,
-      executors: functionExecutors({ 'test-echo': async (ctx) => ({ fence: ctx.task.fence }) }),
-      pool: new WorkerPool({ concurrency: 2 }),
-      id: 'cli-test-node',
-      pollWaitsMs: [50],
+    store = await runJobOnNode(db, {
+      nodeId: 'cli-test-node',
+      functions: { 'test-echo': async (ctx) => ({ fence: ctx.task.fence }) },
+      job: 'tick',
+      add: ['--exec', 'test-echo', '--every', '1s'],
+      until: ['taskCompleted'],
     });
-    await node.start();
-    const completed = waitFor(events, 'taskCompleted', () => true, 15_000);
-    const add = await cli(['job', 'add', '--db', db, '--name', 'tick', '--exec', 'test-echo', '--every', '1s']);
-    expect(add.stderr).toBe('');
-    await completed;
-    await cli(['job', 'pause', 'tick', '--db', db]);
-    await node.stop({ graceMs: 5_000 });
   });
 
   afterAll(async () => {
-    await node?.stop();
     await store?.close();
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Datastore, NewTask, TaskClaimDueParams, TaskClaimDueResult } from '../datastore/datastore.js';
+import type { Datastore, NewTask, TaskClaimDueParams, TaskClaimDueResult, TaskOutcome } from '../datastore/datastore.js';
 import type { Json } from '../json.js';
 import { DEFAULT_POLICIES } from '../model/schedule-input.js';
 import type { SchedulePolicies } from '../model/policies.js';
@@ -116,6 +116,8 @@ export interface ConformanceContext extends ConformanceTest {
   running(opts?: SeedOptions): Promise<{ schedule: Schedule; task: Task }>;
   /** Reads a task that must exist. */
   taskOf(id: string): Promise<Task>;
+  /** Commits `outcome` for the attempt `lease` (task id and fence) as OWNER_A on node-a. */
+  finishAsA(lease: { id: string; fence: number }, outcome: TaskOutcome, now: number): Promise<Task | undefined>;
 }
 
 /**
@@ -168,6 +170,10 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
     return { schedule, task };
   }
 
+  function finishAsA(lease: { id: string; fence: number }, outcome: TaskOutcome, now: number): Promise<Task | undefined> {
+    return test.store.taskFinish({ taskId: lease.id, owner: OWNER_A, fence: lease.fence, nodeId: 'node-a', outcome, now });
+  }
+
   async function taskOf(id: string): Promise<Task> {
     const task = await test.store.taskGet(id);
     if (!task) throw new Error(`task ${id} not found`);
@@ -189,5 +195,6 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
     claim,
     running,
     taskOf,
+    finishAsA,
   };
 }

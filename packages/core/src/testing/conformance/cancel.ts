@@ -25,16 +25,9 @@ export function describeCancel(ctx: ConformanceContext): void {
     });
 
     it('leaves a terminal task alone and returns undefined for an unknown one', async () => {
-      const { store, t0, running } = ctx;
+      const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: null, reason: null },
-        now: t0 + 1,
-      });
+      const done = await finishAsA(task, { state: 'completed', result: null, reason: null }, t0 + 1);
       const after = await store.taskRequestCancel({ taskId: task.id, reason: 'late', now: t0 + 2 });
       expect(after?.state).toBe('completed');
       expect(after?.endedAt).toBe(done?.endedAt);

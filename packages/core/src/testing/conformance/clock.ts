@@ -41,21 +41,14 @@ export function describeClock(ctx: ConformanceContext): void {
     });
 
     it('renew, finish and heartbeat honour the now override', async () => {
-      const { store, t0, running } = ctx;
+      const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();
       expect(task.startedAt).toBe(t0);
       const late = t0 + LEASE + 1;
       const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: late });
       expect(renewal.lost).toEqual([task.id]);
       expect(renewal.expiresAt).toBe(late + LEASE);
-      const finished = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: null, reason: null },
-        now: late,
-      });
+      const finished = await finishAsA(task, { state: 'completed', result: null, reason: null }, late);
       expect(finished).toBeUndefined();
       expect(await store.nodeHeartbeat({ id: 'nobody', clockOffsetMs: 0, now: 12345 })).toBe(12345);
     });

@@ -37,17 +37,10 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
     });
 
     it('frees the slot when the run finishes', async () => {
-      const { store, t0, seed, claim } = ctx;
+      const { t0, seed, claim, finishAsA } = ctx;
       const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
       const [first] = (await claim()).started;
-      const done = await store.taskFinish({
-        taskId: first?.id ?? '',
-        owner: OWNER_A,
-        fence: first?.fence ?? 0,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: null, reason: null },
-        now: t0 + 500,
-      });
+      const done = await finishAsA({ id: first?.id ?? '', fence: first?.fence ?? 0 }, { state: 'completed', result: null, reason: null }, t0 + 500);
       expect(done?.state).toBe('completed');
       expect((await claim({ owner: OWNER_B, now: t0 + 1000 })).started.map((t) => t.id)).toEqual([tasks[1]?.id]);
     });

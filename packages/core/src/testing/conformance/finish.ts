@@ -8,16 +8,9 @@ import { LEASE, OWNER_A, OWNER_B, TRICKY_PAYLOAD, type ConformanceContext } from
 export function describeFinish(ctx: ConformanceContext): void {
   describe('finish', () => {
     it('commits completed with result, end time and event, and clears the lease', async () => {
-      const { store, t0, running } = ctx;
+      const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: TRICKY_PAYLOAD, reason: 'ok' },
-        now: t0 + 100,
-      });
+      const done = await finishAsA(task, { state: 'completed', result: TRICKY_PAYLOAD, reason: 'ok' }, t0 + 100);
       expect(done).toMatchObject({
         state: 'completed',
         result: TRICKY_PAYLOAD,
@@ -43,44 +36,23 @@ export function describeFinish(ctx: ConformanceContext): void {
     });
 
     it('commits failed with the error and counts the failure', async () => {
-      const { store, t0, running } = ctx;
+      const { t0, running, finishAsA } = ctx;
       const { task } = await running();
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'failed', error: 'boom', reason: null },
-        now: t0 + 100,
-      });
+      const done = await finishAsA(task, { state: 'failed', error: 'boom', reason: null }, t0 + 100);
       expect(done).toMatchObject({ state: 'failed', error: 'boom', failures: 1, result: null, endedAt: t0 + 100 });
     });
 
     it('commits cancelled', async () => {
-      const { store, t0, running } = ctx;
+      const { t0, running, finishAsA } = ctx;
       const { task } = await running();
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'cancelled', error: null, reason: 'cancelled by user' },
-        now: t0 + 100,
-      });
+      const done = await finishAsA(task, { state: 'cancelled', error: null, reason: 'cancelled by user' }, t0 + 100);
       expect(done).toMatchObject({ state: 'cancelled', reason: 'cancelled by user', failures: 0 });
     });
 
     it('commits abandoned as terminal: never claimed again', async () => {
-      const { store, t0, claim, running } = ctx;
+      const { store, t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'abandoned', reason: 'node stopping (at-most-once)' },
-        now: t0 + 100,
-      });
+      const done = await finishAsA(task, { state: 'abandoned', reason: 'node stopping (at-most-once)' }, t0 + 100);
       expect(done).toMatchObject({ state: 'abandoned', reason: 'node stopping (at-most-once)', failures: 0, endedAt: t0 + 100 });
       expect((await claim({ now: t0 + LEASE * 10 })).started).toEqual([]);
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned' });
@@ -100,20 +72,13 @@ export function describeFinish(ctx: ConformanceContext): void {
     });
 
     it("a stale holder's write after repair and another claim matches nothing; the new holder's row is unchanged", async () => {
-      const { store, t0, claim, running, taskOf } = ctx;
+      const { store, t0, claim, running, taskOf, finishAsA } = ctx;
       const { task } = await running();
       await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
       const [taken] = (await claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + LEASE + 2 })).started;
       expect(taken).toMatchObject({ id: task.id, leaseOwner: OWNER_B, fence: task.fence + 2, attempt: 2 });
       const before = await taskOf(task.id);
-      const stale = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: 'zombie', reason: null },
-        now: t0 + LEASE + 3,
-      });
+      const stale = await finishAsA(task, { state: 'completed', result: 'zombie', reason: null }, t0 + LEASE + 3);
       expect(stale).toBeUndefined();
       const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + LEASE + 3 });
       expect(renewal.lost).toEqual([task.id]);
@@ -130,17 +95,10 @@ export function describeFinish(ctx: ConformanceContext): void {
     });
 
     it('hands a retry back as pending: not claimable before dueAt, then claimable with attempt + 1 and fence + 1', async () => {
-      const { store, t0, claim, running } = ctx;
+      const { t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
       const retryAt = t0 + 60_000;
-      const back = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'pending', dueAt: retryAt, error: 'flaky', countFailure: true, reason: 'retry 1 of 3' },
-        now: t0 + 1000,
-      });
+      const back = await finishAsA(task, { state: 'pending', dueAt: retryAt, error: 'flaky', countFailure: true, reason: 'retry 1 of 3' }, t0 + 1000);
       expect(back).toMatchObject({ state: 'pending', dueAt: retryAt, error: 'flaky', failures: 1, leaseOwner: null, attempt: 1 });
       expect((await claim({ now: retryAt - 1 })).started).toEqual([]);
       const [again] = (await claim({ owner: OWNER_B, now: retryAt })).started;
@@ -148,16 +106,9 @@ export function describeFinish(ctx: ConformanceContext): void {
     });
 
     it('records the whole history with from, to and node', async () => {
-      const { store, t0, claim, running } = ctx;
+      const { store, t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
-      await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'pending', dueAt: t0 + 10, error: 'e', countFailure: false, reason: 'graceful stop' },
-        now: t0 + 5,
-      });
+      await finishAsA(task, { state: 'pending', dueAt: t0 + 10, error: 'e', countFailure: false, reason: 'graceful stop' }, t0 + 5);
       const [again] = (await claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + 10 })).started;
       await store.taskFinish({
         taskId: task.id,

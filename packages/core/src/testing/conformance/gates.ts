@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '../fixtures.js';
+import { LEASE, makePolicies, OWNER_B, type ConformanceContext } from '../fixtures.js';
 
 /** Schedule gates: `on-start`, `on-end`, `after-run`, and gate tasks that end without running. */
 export function describeGates(ctx: ConformanceContext): void {
@@ -21,36 +21,22 @@ export function describeGates(ctx: ConformanceContext): void {
     });
 
     it('on-end: a retry keeps the gate; a terminal finish clears it', async () => {
-      const { store, t0, claim, running } = ctx;
+      const { store, t0, claim, running, finishAsA } = ctx;
       const { schedule, task } = await running({
         schedule: { policies: makePolicies({ taskCreation: 'on-end' }) },
         gate: 'first-task',
         nextFireAt: t0 + 60_000,
       });
       expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBe(task.id);
-      await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'pending', dueAt: t0 + 100, error: 'x', countFailure: true, reason: null },
-        now: t0 + 50,
-      });
+      await finishAsA(task, { state: 'pending', dueAt: t0 + 100, error: 'x', countFailure: true, reason: null }, t0 + 50);
       expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBe(task.id);
       const [again] = (await claim({ now: t0 + 100 })).started;
-      await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: again?.fence ?? 0,
-        nodeId: 'node-a',
-        outcome: { state: 'failed', error: 'x', reason: null },
-        now: t0 + 200,
-      });
+      await finishAsA({ id: task.id, fence: again?.fence ?? 0 }, { state: 'failed', error: 'x', reason: null }, t0 + 200);
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ gateTaskId: null, nextFireAt: t0 + 60_000 });
     });
 
     it('after-run: the next fire time becomes the end of the run plus the delay', async () => {
-      const { store, t0, running } = ctx;
+      const { store, t0, running, finishAsA } = ctx;
       const { schedule, task } = await running({
         schedule: {
           trigger: { kind: 'after-run', delayMs: 5000 },
@@ -60,14 +46,7 @@ export function describeGates(ctx: ConformanceContext): void {
         nextFireAt: null,
       });
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ gateTaskId: task.id, nextFireAt: null });
-      await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: null, reason: null },
-        now: t0 + 1234,
-      });
+      await finishAsA(task, { state: 'completed', result: null, reason: null }, t0 + 1234);
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ gateTaskId: null, nextFireAt: t0 + 1234 + 5000 });
     });
 

@@ -8,7 +8,7 @@ import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '
 export function describeRepair(ctx: ConformanceContext): void {
   describe('repair', () => {
     it('returns an expired at-least-once task to pending, due now, fence + 1, and records who did it', async () => {
-      const { store, t0, running } = ctx;
+      const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();
       expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE - 1 })).toEqual([]);
       const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
@@ -30,14 +30,7 @@ export function describeRepair(ctx: ConformanceContext): void {
         at: t0 + LEASE + 1,
         fence: task.fence,
       });
-      const stale = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result: null, reason: null },
-        now: t0 + LEASE + 2,
-      });
+      const stale = await finishAsA(task, { state: 'completed', result: null, reason: null }, t0 + LEASE + 2);
       expect(stale).toBeUndefined();
       expect(await store.taskGet(task.id)).toEqual(repaired[0]?.task);
       expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 2 })).toEqual([]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Json } from '../../json.js';
 import type { Task } from '../../model/task.js';
-import { OWNER_A, TRICKY_PAYLOAD, type ConformanceContext } from '../fixtures.js';
+import { TRICKY_PAYLOAD, type ConformanceContext } from '../fixtures.js';
 
 /** Reading tasks: listing order and filters, unknown ids, JSON round trips. */
 export function describeTaskReads(ctx: ConformanceContext): void {
@@ -29,18 +29,11 @@ export function describeTaskReads(ctx: ConformanceContext): void {
     });
 
     it('round-trips payloads and results as JSON: unicode, nesting, SQL-looking strings', async () => {
-      const { store, t0, running, taskOf } = ctx;
+      const { t0, running, taskOf, finishAsA } = ctx;
       const { task } = await running({ schedule: { payload: TRICKY_PAYLOAD } });
       expect(task.payload).toEqual(TRICKY_PAYLOAD);
       const result: Json = { echo: TRICKY_PAYLOAD, list: [["x'); DROP TABLE t;--"]] };
-      const done = await store.taskFinish({
-        taskId: task.id,
-        owner: OWNER_A,
-        fence: task.fence,
-        nodeId: 'node-a',
-        outcome: { state: 'completed', result, reason: "x'); DROP TABLE t;--" },
-        now: t0 + 1,
-      });
+      const done = await finishAsA(task, { state: 'completed', result, reason: "x'); DROP TABLE t;--" }, t0 + 1);
       expect((await taskOf(task.id)).result).toEqual(result);
       expect(done?.reason).toBe("x'); DROP TABLE t;--");
     });
