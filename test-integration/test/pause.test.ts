@@ -60,6 +60,7 @@ describe.each(dialects)('a node SIGSTOPped past its lease on $label', (dialect) 
       from,
       to: stopAt - 2_000,
       lateAfterMs: LEASE_MS + 1_000 + 350,
+      leaseMs: LEASE_MS,
     });
     printReport(`${dialect.label}: 3 nodes, 30 schedules x 1/s, p3 SIGSTOPped for ${PAUSE_MS} ms`, report, { from, to: stopAt - 2_000 });
     printNodeErrors(nodes);

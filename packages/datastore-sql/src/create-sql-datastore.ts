@@ -21,11 +21,23 @@ export interface SqlDatastoreOptions {
   poolMax?: number;
   /**
    * Longest a statement may run before the database aborts it, ms. Lock-wait timeouts use the
-   * same value; idle-in-transaction timeouts twice it (at least 10 s). Too low aborts big
-   * migrations; too high lets a stuck statement hold a connection that long.
+   * same value. Too low aborts big migrations; too high lets a stuck statement hold a
+   * connection that long.
    * @defaultValue 30 000
    */
   statementTimeoutMs?: number;
+  /**
+   * Longest a session may sit idle inside an open transaction before the database ends the
+   * session and rolls the transaction back, ms (PostgreSQL `idle_in_transaction_session_timeout`,
+   * MariaDB `idle_transaction_timeout`, rounded up to whole seconds; MySQL and MSSQL have no
+   * such setting). The store's transactions are a few statements long, so only a process
+   * frozen inside one (SIGSTOP, a long GC pause, a stopped VM) reaches it: until then the
+   * rows it locked stay locked and the other nodes cannot take over its tasks. Keep it below
+   * the nodes' lease so that a frozen node delays takeover by no more than a lease;
+   * `rookery node` sets it to half its lease.
+   * @defaultValue 5 000
+   */
+  idleTransactionTimeoutMs?: number;
   /**
    * Log every SQL statement through `console.debug`.
    * @defaultValue false
@@ -71,6 +83,7 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
     ...parsed,
     poolMax: positiveInteger('poolMax', options.poolMax, 10),
     statementTimeoutMs: positiveInteger('statementTimeoutMs', options.statementTimeoutMs, 30_000),
+    idleTransactionTimeoutMs: positiveInteger('idleTransactionTimeoutMs', options.idleTransactionTimeoutMs, 5_000),
     applicationName: options.applicationName ?? 'rookery',
     logging: options.logging ?? false,
   };

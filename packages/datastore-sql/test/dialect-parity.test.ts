@@ -158,16 +158,18 @@ for (const dialect of await testDialects()) {
         } else if (store.dialectName === 'postgres') {
           expect(await one('SHOW statement_timeout')).toEqual({ statement_timeout: '30s' });
           expect(await one('SHOW lock_timeout')).toEqual({ lock_timeout: '30s' });
-          expect(await one('SHOW idle_in_transaction_session_timeout')).toEqual({ idle_in_transaction_session_timeout: '1min' });
+          expect(await one('SHOW idle_in_transaction_session_timeout')).toEqual({ idle_in_transaction_session_timeout: '5s' });
           expect(await one('SHOW application_name')).toEqual({ application_name: 'rookery' });
         } else {
           const s = await one(
             'SELECT @@session.time_zone AS tz, @@session.innodb_lock_wait_timeout AS lockWait,' +
-              ' @@session.max_statement_time AS statementTime, @@session.sql_mode AS sqlMode',
+              ' @@session.max_statement_time AS statementTime, @@session.sql_mode AS sqlMode,' +
+            ' @@session.idle_transaction_timeout AS idleTransaction',
           );
           expect(s['tz']).toBe('+00:00');
           expect(Number(s['lockWait'])).toBe(30);
           expect(Number(s['statementTime'])).toBe(30);
+          expect(Number(s['idleTransaction'])).toBe(5);
           expect(String(s['sqlMode'])).toContain('STRICT_ALL_TABLES');
         }
       });

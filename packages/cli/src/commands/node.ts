@@ -93,7 +93,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const format = opts.log;
     const concurrency = parseInteger('concurrency', opts.concurrency, 1, 100_000);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
-    resolveTimings(leaseMs === undefined ? {} : { leaseMs });
+    const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
@@ -113,8 +113,13 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs no tasks but still peels schedules and repairs expired leases`);
     }
 
-    // opening the datastore migrates the schema (idempotent, safe from several nodes at once)
-    const datastore = await createSqlDatastore({ url: dbUrlOf(cmd, io.env) });
+    // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).
+    // If this process freezes inside a transaction, the server ends it after half a lease, so
+    // the row locks it holds do not keep the other nodes from taking its tasks over.
+    const datastore = await createSqlDatastore({
+      url: dbUrlOf(cmd, io.env),
+      idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
+    });
     const signals = untilSignal(() => {
       writeLine(io.stderr, `${id}: second signal, exiting now`);
       process.exit(1);

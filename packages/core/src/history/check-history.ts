@@ -21,6 +21,12 @@ export interface HistoryInput {
   to: number;
   /** A first start later than dueAt + this is late (outside fault recoveries). */
   lateAfterMs: number;
+  /**
+   * The nodes' lease, ms. A node paused for longer than this cannot have renewed, so its lease
+   * had expired by the time it woke: what it still did after waking was a zombie's work.
+   * Without it, a paused node's attempt counts as a zombie only once the cluster took it over.
+   */
+  leaseMs?: number;
 }
 
 /** One violation or observation. */
@@ -58,6 +64,11 @@ export interface HistoryReport {
   duplicateCompletions: Finding[];
   /** Runs of one `duplicate skip` schedule that overlapped while both held current leases. */
   overlaps: Finding[];
+  /**
+   * Allowed, reported (RELIABILITY.md S4): a run of a `skip` schedule that overlapped the work a
+   * paused node did after waking with an expired lease, before it noticed and aborted.
+   */
+  zombieOverlaps: Finding[];
   /** Outcomes committed under a fence older than the task's newest claim. */
   staleCommits: Finding[];
   /** Tasks still `running` after every node stopped. */
@@ -121,6 +132,7 @@ export function checkHistory(input: HistoryInput): HistoryReport {
     lost: [],
     duplicateCompletions: [],
     overlaps: [],
+    zombieOverlaps: [],
     staleCommits: [],
     leftLeased: [],
     late: [],
@@ -215,18 +227,34 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   const taken = leaseEnds(input);
   const ends = new Map(taken);
   const endAt = (key: string, at: number): void => void ends.set(key, Math.min(ends.get(key) ?? Infinity, at));
+  const recordedEnds = new Map<string, number>();
+  // What paused nodes did after waking with an expired lease: [wake, recorded end].
+  const zombies: { r: RunRecord; from: number }[] = [];
   for (const r of input.records) {
     const key = `${r.taskId}/${r.fence}`;
-    if (r.kind === 'end') endAt(key, r.at);
+    if (r.kind === 'end') {
+      endAt(key, r.at);
+      recordedEnds.set(key, Math.min(recordedEnds.get(key) ?? Infinity, r.at));
+    }
     const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
     if (kill) endAt(key, kill.at);
-    // A paused node's attempt is frozen from the pause; if the cluster took its lease before the
-    // node woke, all it does after waking is as a zombie the fence refuses (allowed, per the
-    // design), so as a run it ended when it was paused.
+  }
+  for (const r of input.records) {
+    const key = `${r.taskId}/${r.fence}`;
+    // A paused node's attempt is frozen from the pause. If its lease expired before the node
+    // woke (the pause outlasted the lease, so no renewal was possible, or the cluster took the
+    // task over meanwhile), all it does after waking is a zombie's work that the fence refuses
+    // (allowed, per the design): as a run holding a lease it ended when it was paused.
     for (const pause of input.faults ?? []) {
       if (r.kind !== 'start' || pause.kind !== 'pause' || pause.nodeId !== r.nodeId || r.at > pause.at) continue;
+      if ((recordedEnds.get(key) ?? Infinity) <= pause.at) continue;
+      const until = pause.until ?? Infinity;
       const takenAt = taken.get(key);
-      if (takenAt !== undefined && takenAt <= (pause.until ?? Infinity)) endAt(key, pause.at);
+      const outlasted = input.leaseMs !== undefined && until - pause.at > input.leaseMs;
+      if (outlasted || (takenAt !== undefined && takenAt <= until)) {
+        endAt(key, pause.at);
+        if (until !== Infinity) zombies.push({ r, from: until });
+      }
     }
   }
   const runs = input.records
@@ -239,6 +267,22 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
       const cur = sorted[i];
       if (prev && cur && cur.r.at < prev.end && cur.r.taskId !== prev.r.taskId) {
         report.overlaps.push({ scheduleId, fireAt: cur.r.fireAt, taskId: cur.r.taskId, detail: `started while task ${prev.r.taskId} ran` });
+      }
+    }
+  }
+  for (const z of zombies) {
+    if (!skipSchedules.has(z.r.scheduleId)) continue;
+    const zombieEnd = recordedEnds.get(`${z.r.taskId}/${z.r.fence}`) ?? Infinity;
+    for (const run of runs) {
+      if (run.r.scheduleId !== z.r.scheduleId || run.r.taskId === z.r.taskId) continue;
+      const overlapMs = Math.min(zombieEnd, run.end) - Math.max(z.from, run.r.at);
+      if (overlapMs > 0) {
+        report.zombieOverlaps.push({
+          scheduleId: z.r.scheduleId,
+          fireAt: run.r.fireAt,
+          taskId: run.r.taskId,
+          detail: `ran ${overlapMs === Infinity ? 'open-ended' : `${overlapMs} ms`} alongside node ${z.r.nodeId}'s zombie run of task ${z.r.taskId} (fence ${z.r.fence}) after it woke`,
+        });
       }
     }
   }

@@ -90,6 +90,29 @@ describe('checkHistory: zombie overlap (allowed)', () => {
     expect(check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 100) }] }, 1).overlaps).toHaveLength(1);
   });
 
+  it('a pause that outlasted the lease made a zombie even if the repair came after the wake; its work after waking is a reported zombie overlap', () => {
+    // Lease 500 ms; n3 paused at 0.500 s and woke at 1.700 s (its lease expired by 1.000 s at
+    // the latest, so s@1 could take the run slot at 1.010 s). The repair came only at 1.750 s,
+    // after the wake (the frozen node held a row lock); the zombie recorded its end at 1.800 s,
+    // and s@1 ran on until 1.750 s.
+    const h = zombie(null);
+    const a = h.tasks[0];
+    if (!a) throw new Error('fixture');
+    for (const x of [...h.records, ...h.events]) if (x.taskId === 's@1' && x.at === at(1, 300)) x.at = at(1, 750);
+    h.events.push(event(a, at(1, 750), 'running', 'pending', 1, REPAIRED));
+    h.faults = [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 700) }];
+    const report = check(h, 1, { leaseMs: 500 });
+    expect(report.overlaps).toEqual([]);
+    expect(report.zombieOverlaps).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: "ran 50 ms alongside node n3's zombie run of task s@0 (fence 1) after it woke" },
+    ]);
+    expect(historyIsClean(report)).toBe(true);
+    // Without the lease, the checker cannot tell the lease had gone: a violation.
+    expect(check(h, 1).overlaps).toHaveLength(1);
+    // A pause shorter than the lease leaves the lease valid at the wake: a violation too.
+    expect(check(h, 1, { leaseMs: 2_000 }).overlaps).toHaveLength(1);
+  });
+
   it('without the repair, the same runs overlap', () => {
     expect(check(zombie(null), 1).overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
   });

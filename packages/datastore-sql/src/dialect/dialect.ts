@@ -19,8 +19,10 @@ export interface ConnectionSettings {
   storage?: string;
   /** Largest number of pooled connections. */
   poolMax: number;
-  /** Longest a statement may run, ms. Lock and idle-in-transaction timeouts derive from it. */
+  /** Longest a statement may run, ms. The lock-wait timeout derives from it. */
   statementTimeoutMs: number;
+  /** Longest a session may sit idle in an open transaction before the server ends it, ms. */
+  idleTransactionTimeoutMs: number;
   /** Session name shown by the database (PostgreSQL `application_name`, MariaDB `program_name`, MSSQL `appName`). */
   applicationName: string;
   /** Log every statement. */

@@ -20,12 +20,15 @@ function query(connection: MysqlConnection, sql: string): Promise<unknown> {
  * rather than silently truncated; statement, lock-wait and idle-transaction timeouts. MariaDB
  * and MySQL name the statement timeout differently, so the hook asks the server which it is.
  */
-async function setUpSession(connection: MysqlConnection, statementTimeoutMs: number): Promise<void> {
+async function setUpSession(connection: MysqlConnection, settings: ConnectionSettings): Promise<void> {
   const rows = (await query(connection, 'SELECT VERSION() AS v')) as { v: string }[];
   const mariadb = /mariadb/i.test(rows[0]?.v ?? '');
+  const { statementTimeoutMs } = settings;
   const seconds = Math.max(1, Math.ceil(statementTimeoutMs / 1000));
-  const idleSeconds = Math.max(2 * seconds, 10);
-  const settings = [
+  // MySQL has no idle-transaction timeout; a frozen node's locks last until its lock waiters
+  // time out or it wakes.
+  const idleSeconds = Math.max(1, Math.ceil(settings.idleTransactionTimeoutMs / 1000));
+  const assignments = [
     "time_zone = '+00:00'",
     "sql_mode = 'STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
     `innodb_lock_wait_timeout = ${seconds}`,
@@ -33,7 +36,7 @@ async function setUpSession(connection: MysqlConnection, statementTimeoutMs: num
       ? [`max_statement_time = ${statementTimeoutMs / 1000}`, `idle_transaction_timeout = ${idleSeconds}`]
       : [`max_execution_time = ${statementTimeoutMs}`]),
   ];
-  await query(connection, `SET SESSION ${settings.join(', ')}`);
+  await query(connection, `SET SESSION ${assignments.join(', ')}`);
 }
 
 /**
@@ -96,7 +99,7 @@ export const mysqlDialect: SqlDialect = {
       },
       hooks: {
         afterConnect: async (connection: unknown) => {
-          await setUpSession(connection as MysqlConnection, settings.statementTimeoutMs);
+          await setUpSession(connection as MysqlConnection, settings);
         },
       },
     };

@@ -43,7 +43,6 @@ export const postgresDialect: SqlDialect = {
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
 
   sequelizeOptions(settings: ConnectionSettings): Options {
-    const idleInTransactionMs = Math.max(2 * settings.statementTimeoutMs, 10_000);
     return {
       dialect: 'postgres',
       dialectModule: guardedPg,
@@ -58,7 +57,7 @@ export const postgresDialect: SqlDialect = {
         application_name: settings.applicationName,
         statement_timeout: settings.statementTimeoutMs,
         lock_timeout: settings.statementTimeoutMs,
-        idle_in_transaction_session_timeout: idleInTransactionMs,
+        idle_in_transaction_session_timeout: settings.idleTransactionTimeoutMs,
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
       },
