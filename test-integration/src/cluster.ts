@@ -40,9 +40,9 @@ export interface ClusterOptions {
   concurrency: number;
 }
 
-/** Starts one `rookery node` process. */
-export function startNode(options: ClusterOptions, id: string): ClusterNode {
-  const args = [ROOKERY_BIN, 'node', '--db', options.db, '--id', id, '--lease-ms', String(options.leaseMs), '--concurrency', String(options.concurrency), '--log', 'json'];
+/** Starts one `rookery node` process; `extraArgs` go after the standard ones. */
+export function startNode(options: ClusterOptions, id: string, extraArgs: readonly string[] = []): ClusterNode {
+  const args = [ROOKERY_BIN, 'node', '--db', options.db, '--id', id, '--lease-ms', String(options.leaseMs), '--concurrency', String(options.concurrency), '--log', 'json', ...extraArgs];
   for (const e of options.executors) args.push('--executors', e);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ROOKERY_HISTORY: options.history, ROOKERY_NODE_ID: id },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { RookeryNode, ValidationError, resolveTimings, type Executor } from '@rookery/core';
+import { RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import { ExecutorLoadError, functionExecutors, loadFunctionModule, WorkerPool, type TaskFunctionModule } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
@@ -18,6 +18,7 @@ interface NodeCommandOptions {
   leaseMs?: string;
   log: string;
   grace: string;
+  clockOffsetMs: string;
 }
 
 /** Told of each function module that could not be loaded; the node goes on without it. */
@@ -87,7 +88,12 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
-      .option('--log <format>', 'event lines: text or json', 'text'),
+      .option('--log <format>', 'event lines: text or json', 'text')
+      .option(
+        '--clock-offset-ms <ms>',
+        "fault experiments: shift this node's wall clock by a signed number of ms (leases and due-ness stay judged by the database clock)",
+        '0',
+      ),
   ).action(async (opts: NodeCommandOptions, cmd: Command) => {
     if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
     const format = opts.log;
@@ -95,6 +101,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
+    const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     // task functions may want to know where they run (the demo records it)
@@ -132,6 +139,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         pool: new WorkerPool({ concurrency }),
         id,
         ...(leaseMs !== undefined ? { leaseMs } : {}),
+        ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
       });
       await node.start();
       if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);

@@ -19,7 +19,10 @@ export interface HistoryInput {
   from: number;
   /** See `from`; pass the end of the run minus the time a due task may take to start. */
   to: number;
-  /** A first start later than dueAt + this is late (outside fault recoveries). */
+  /**
+   * A first start later than dueAt + this is late, unless the task was due within this long of
+   * a fault's window ([at, until]) or one of its starts was on a faulted node.
+   */
   lateAfterMs: number;
   /**
    * The nodes' lease, ms. A node paused for longer than this cannot have renewed, so its lease
@@ -181,7 +184,13 @@ export function checkHistory(input: HistoryInput): HistoryReport {
     report.summary.retries += t.failures > 0 ? Math.min(t.failures, Math.max(0, t.attempt - 1)) : 0;
     const starts = (startsByTask.get(t.id) ?? []).slice().sort((a, b) => a.at - b.at);
     const first = starts[0];
-    const faulted = (input.faults ?? []).some((fault) => starts.some((r) => r.nodeId === fault.nodeId));
+    // A skewed clock excuses nothing: the database clock judges due-ness.
+    const faulted = (input.faults ?? []).some(
+      (fault) =>
+        fault.kind !== 'skew' &&
+        (starts.some((r) => r.nodeId === fault.nodeId) ||
+          (t.dueAt >= fault.at - input.lateAfterMs && t.dueAt <= (fault.until ?? fault.at) + input.lateAfterMs)),
+    );
     if (first && first.at - t.dueAt > input.lateAfterMs && !faulted && t.attempt <= 1) {
       report.late.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `started ${first.at - t.dueAt} ms after due` });
     }
@@ -292,7 +301,8 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   const lostLease = leaseEnds(input);
   for (const fault of input.faults ?? []) {
-    if (fault.kind === 'stop') continue;
+    // Only a killed or paused node's attempts need another node to take them over.
+    if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
     // Attempts the faulted node had under way: started before the fault, neither ended nor
     // taken away before it (a paused node's attempts record their end, if at all, after it
     // wakes; an attempt lost to an earlier fault of the same node was repaired before this one).

@@ -23,14 +23,19 @@ export interface RunRecord {
   ok?: boolean;
 }
 
-/** A fault the harness injected: a node killed (or paused) at an instant. */
+/**
+ * A fault the harness injected. Node faults: `kill` (SIGKILL), `pause` (SIGSTOP until SIGCONT),
+ * `stop` (graceful SIGTERM), `disconnect` (its database sessions killed from the server side),
+ * `skew` (its clock offset for the whole run). `outage`: the database itself was down
+ * (`nodeId` is `database`).
+ */
 export interface FaultRecord {
-  /** The node. */
+  /** The node, or `database` for an outage. */
   nodeId: string;
   /** When, wall clock. */
   at: number;
   /** What was done. */
-  kind: 'kill' | 'pause' | 'stop';
-  /** For a pause: when the node was resumed (SIGCONT). */
+  kind: 'kill' | 'pause' | 'stop' | 'disconnect' | 'skew' | 'outage';
+  /** For a pause: when the node was resumed (SIGCONT); for an outage: when the database answered again. */
   until?: number;
 }

@@ -1,0 +1,117 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkHistory, RookeryClient, type FaultRecord, type HistoryReport, type TaskEvent } from '@rookery/core';
+import { createSqlDatastore } from '@rookery/datastore-sql';
+import type { TestDialect } from '../../../packages/datastore-sql/test/helpers/test-databases.js';
+import { RECORDING_FUNCTIONS, readHistory, waitUntil } from '../cluster.js';
+import { printNodeErrors, printReport } from '../report.js';
+import { LiveCluster } from './live-cluster.js';
+import type { Nemesis } from './nemeses.js';
+import { createWorkload, type WorkloadSize } from './workload.js';
+
+/** How to run one scenario. */
+export interface ScenarioOptions {
+  /** Node processes. @defaultValue 3 */
+  nodes?: number;
+  /** Their lease, ms. @defaultValue 2 000 */
+  leaseMs?: number;
+  /** Worker slots per node. @defaultValue 20 */
+  concurrency?: number;
+  /** How long the nemesis injects faults, ms. */
+  durationMs: number;
+  /** The workload. */
+  workload: WorkloadSize;
+  /** Seed of the nemesis's random choices. */
+  seed: number;
+}
+
+/** What a scenario produced. */
+export interface ScenarioResult {
+  /** The checker's verdict. */
+  report: HistoryReport;
+  /** The faults injected. */
+  faults: FaultRecord[];
+  /** Exit codes of the nodes stopped gracefully at the end. */
+  exitCodes: (number | string)[];
+  /** The nemesis's notes. */
+  notes: string[];
+}
+
+/** A small deterministic generator (mulberry32), so a scenario's choices replay from its seed. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Runs one fault scenario: starts the nodes on a fresh database, creates the mixed workload,
+ * lets the nemesis inject faults for `durationMs`, heals (restarts dead nodes), waits a quiet
+ * period of a lease plus a few seconds so every repair can happen, stops the nodes gracefully,
+ * runs the history checker over the recorded attempts and the database, and prints the table.
+ */
+export async function runScenario(dialect: TestDialect, nemesis: Nemesis, options: ScenarioOptions): Promise<ScenarioResult> {
+  const leaseMs = options.leaseMs ?? 2_000;
+  const nodes = options.nodes ?? 3;
+  const db = await dialect.create();
+  const dir = await mkdtemp(join(tmpdir(), 'rookery-nemesis-'));
+  const history = join(dir, 'history.jsonl');
+  const store = await createSqlDatastore({ url: db.url });
+  const settings = { db: db.url, ids: [], executors: [RECORDING_FUNCTIONS], history, leaseMs, concurrency: options.concurrency ?? 20 };
+  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs);
+  const notes: string[] = [];
+  try {
+    await waitUntil(async () => (await store.nodeList()).length >= nodes, 30_000, `${nodes} nodes to register`);
+    const client = new RookeryClient({ datastore: store });
+    const from = Date.now() + 1_000;
+    const schedules = await createWorkload(client, options.workload, from, options.durationMs);
+    const faults: FaultRecord[] = nemesis.standing?.(Date.now()) ?? [];
+    const dbFile = dialect.label === 'sqlite' ? db.url.slice('sqlite:'.length) : undefined;
+    await nemesis.run({
+      cluster,
+      dialect: dialect.label,
+      dbFile,
+      admin: store.sequelize,
+      leaseMs,
+      until: from + options.durationMs,
+      random: seeded(options.seed),
+      faults,
+      note: (line) => void notes.push(line),
+    });
+    // Heal: every slot runs again; then a quiet period long enough for every lease to expire
+    // and be repaired (lease + repair interval + poll wait) and the repaired tasks to run.
+    for (let i = 0; i < nodes; i += 1) {
+      cluster.node(i).child.kill('SIGCONT');
+      if (!cluster.alive(i)) cluster.restart(i);
+    }
+    const healedAt = Date.now();
+    await new Promise((r) => setTimeout(r, leaseMs + 1_000 + 350 + 4_000));
+    const stopAt = Date.now();
+    const exitCodes = await cluster.stopAll();
+    const tasks = await store.taskList({ limit: 1_000_000 });
+    const events: TaskEvent[] = [];
+    for (const t of tasks) events.push(...(await store.taskEvents(t.id)));
+    const lateAfterMs = leaseMs + 1_000 + 350;
+    // Fire times after `to` may not have started when the nodes stopped.
+    const to = Math.min(stopAt - lateAfterMs - 1_000, healedAt + 2_000);
+    const report = checkHistory({ records: readHistory(history), tasks, events, schedules, faults, from, to, lateAfterMs, leaseMs });
+    printReport(`${dialect.label} / ${nemesis.name}: ${nemesis.description}; ${nodes} nodes, lease ${leaseMs} ms, ${options.durationMs / 1000} s, seed ${options.seed}`, report, { from, to });
+    const counts = new Map<string, number>();
+    for (const f of faults) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
+    console.log(`  faults injected                       ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+    for (const line of notes) console.log(`  nemesis: ${line}`);
+    printNodeErrors(cluster.all);
+    return { report, faults, exitCodes, notes };
+  } finally {
+    await cluster.dispose();
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+    await db.drop();
+  }
+}

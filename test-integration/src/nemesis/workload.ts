@@ -1,0 +1,59 @@
+import type { RookeryClient, Schedule } from '@rookery/core';
+
+/** How big the mixed workload is. */
+export interface WorkloadSize {
+  /** Every-second interval schedules with short tasks. */
+  intervals: number;
+  /** Every-second cron schedules (seconds field, in zones with and without DST). */
+  crons: number;
+  /** `duplicate skip` schedules firing every second with tasks longer than a second. */
+  longSkips: number;
+  /** Schedules whose first attempt fails and is retried after 300 ms. */
+  failing: number;
+  /** One-shot schedules spread evenly over the run. */
+  oneShots: number;
+}
+
+/** The quick profile's workload: about 40 fire times a second. */
+export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40 };
+
+const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
+
+/**
+ * Creates the mixed workload of the fault suite on the recording executor: second-level
+ * intervals, cron with seconds, long-running tasks on `duplicate skip` schedules, failing tasks
+ * with retries, and one-shots due at instants spread over [`from`, `from + spanMs`].
+ */
+export async function createWorkload(client: RookeryClient, size: WorkloadSize, from: number, spanMs: number): Promise<Schedule[]> {
+  const created: Schedule[] = [];
+  const add = async (input: Parameters<RookeryClient['createSchedule']>[0]): Promise<void> => void created.push(await client.createSchedule(input));
+  for (let i = 0; i < size.intervals; i += 1) {
+    await add({ name: `interval-${i}`, executor: 'record', payload: { ms: 100 + ((i * 37) % 300) }, trigger: { kind: 'interval', everyMs: 1_000 } });
+  }
+  for (let i = 0; i < size.crons; i += 1) {
+    await add({ name: `cron-${i}`, executor: 'record', payload: { ms: 150 }, trigger: { kind: 'cron', expr: '* * * * * *', tz: ZONES[i % ZONES.length] ?? 'UTC' } });
+  }
+  for (let i = 0; i < size.longSkips; i += 1) {
+    await add({
+      name: `long-skip-${i}`,
+      executor: 'record',
+      payload: { ms: 1_500 + ((i * 211) % 1_500) },
+      trigger: { kind: 'interval', everyMs: 1_000 },
+      policies: { duplicate: 'skip' },
+    });
+  }
+  for (let i = 0; i < size.failing; i += 1) {
+    await add({
+      name: `failing-${i}`,
+      executor: 'record',
+      payload: { ms: 100, failUntilAttempt: 2 },
+      trigger: { kind: 'interval', everyMs: 2_000 },
+      policies: { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 300 } },
+    });
+  }
+  for (let i = 0; i < size.oneShots; i += 1) {
+    const at = Math.round(from + ((i + 0.5) * spanMs) / size.oneShots);
+    await add({ name: `once-${i}`, executor: 'record', payload: { ms: 200 }, trigger: { kind: 'once', at } });
+  }
+  return created;
+}
