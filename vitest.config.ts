@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` (every package's tests, files in parallel) and `integration` (real
+// Projects: `unit` (every package's tests, files in parallel) and `integration` (real
 // multi-process clusters; one file at a time, so the clusters have the machine's cores to
-// themselves). `npm test` runs them one after the other.
+// themselves), which `npm test` runs one after the other; and `chaos`, the fault suite's long
+// profile, run only by `npm run chaos`.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -14,6 +15,8 @@ export default defineConfig({
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
+      // The fault suite's long profile: only through `npm run chaos -- --minutes N`.
+      { extends: true, test: { name: 'chaos', include: ['test-integration/chaos/**/*.test.ts'], fileParallelism: false } },
     ],
   },
 });

@@ -30,13 +30,21 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
   console.log([`\n== ${title}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ...findings].join('\n'));
 }
 
-/** Prints how many `generalError`s each node reported, with the first few, to explain a failure. */
+/**
+ * Prints the `generalError`s the nodes reported: a total, then each node that reported any
+ * with its first few lines, to explain a failure. (Errors are expected while faults last: a
+ * killed session or a stopped server fails the statements under way.)
+ */
 export function printNodeErrors(nodes: ClusterNode[]): void {
+  const lines: string[] = [];
+  let total = 0;
   for (const n of nodes) {
     const errors = n.output
       .join('')
       .split('\n')
       .filter((line) => line.includes('generalError'));
-    console.log(`  ${n.id}: ${errors.length} generalError(s)${errors.length ? `, first: ${errors.slice(0, 3).join(' | ')}` : ''}`);
+    total += errors.length;
+    if (errors.length) lines.push(`  ${n.id}: ${errors.length} generalError(s), first: ${errors.slice(0, 3).join(' | ')}`);
   }
+  console.log([`  generalErrors                         ${total} from ${nodes.length} node process(es)`, ...lines].join('\n'));
 }

@@ -241,3 +241,27 @@ describe('checkHistory: recoveries', () => {
     expect(check(h, 0).recoveries).toEqual([]);
   });
 });
+
+describe('checkHistory: lateness inside and outside fault windows', () => {
+  // s@1 (due at 1.000 s) first starts on n1 at 2.000 s: 1000 ms late, LATE_AFTER_MS is 500.
+  const lateRun = (): History => {
+    const s = schedule('s');
+    return add(history(s), { tasks: [task(s, 0), task(s, 1)] }, attempt(task(s, 0), 'n1', at(0, 10), at(0, 100)), attempt(task(s, 1), 'n1', at(2), at(2, 100)));
+  };
+
+  it('reports a late start with no fault', () => {
+    expect(check(lateRun(), 1).late.map((f) => f.taskId)).toEqual(['s@1']);
+  });
+
+  it('excuses a task due within lateAfterMs of a database outage', () => {
+    const outage: FaultRecord = { nodeId: 'database', at: at(0, 200), kind: 'outage', until: at(0, 900) };
+    expect(check({ ...lateRun(), faults: [outage] }, 1).late).toEqual([]);
+    // An outage that ended more than lateAfterMs before the task was due excuses nothing.
+    expect(check({ ...lateRun(), faults: [{ ...outage, until: at(0, 300) }] }, 1).late).toHaveLength(1);
+  });
+
+  it("never excuses lateness by a skewed node's clock, even on that node", () => {
+    const skew: FaultRecord = { nodeId: 'n1', at: at(0), kind: 'skew' };
+    expect(check({ ...lateRun(), faults: [skew] }, 1).late.map((f) => f.taskId)).toEqual(['s@1']);
+  });
+});
