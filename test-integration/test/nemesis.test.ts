@@ -17,8 +17,9 @@ for (const dialect of dialects) {
   describe(`fault suite, quick profile, on ${dialect.label}`, () => {
     for (const nemesis of NEMESES.filter((n) => QUICK.includes(n.name) && n.dialects.includes(dialect.label))) {
       it.skipIf(!dialect.available)(`${nemesis.name}: ${nemesis.description}`, async () => {
-        const { report, faults, exitCodes } = await runScenario(dialect, nemesis, { durationMs: DURATION_MS, workload: QUICK_WORKLOAD, seed: SEED });
+        const { report, faults, exitCodes, externals } = await runScenario(dialect, nemesis, { durationMs: DURATION_MS, workload: QUICK_WORKLOAD, seed: SEED });
         expect(report.summary.started).toBeGreaterThan(0);
+        expect(externals.completed).toBeGreaterThan(0);
         expect(faults.length).toBeGreaterThan(0);
         expect(report.lost).toEqual([]);
         expect(report.duplicateCompletions).toEqual([]);

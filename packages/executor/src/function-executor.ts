@@ -8,8 +8,18 @@ import type { ExecutionContext, ExecutionStart, Executor, Json } from '@rookery/
  */
 export type TaskFunction = (ctx: ExecutionContext) => Promise<Json | void> | Json | void;
 
-/** Task functions by executor name: what {@link functionExecutors} and a function module offer. */
-export type TaskFunctionModule = Record<string, TaskFunction>;
+/**
+ * An executor written as an object, for work that runs outside the node: `start` may hand the
+ * attempt to an external system (`{ kind: 'external', executionId }`) whose outcome the node
+ * then learns from `status` (polled) or a message. The name comes from the module's key.
+ */
+export type ExecutorDefinition = Omit<Executor, 'name'>;
+
+/**
+ * Executors by name: what {@link functionExecutors} and a function module offer. Each value
+ * is a task function or, for external executions, an {@link ExecutorDefinition}.
+ */
+export type TaskFunctionModule = Record<string, TaskFunction | ExecutorDefinition>;
 
 /** What an executor name may look like. */
 export const EXECUTOR_NAME_PATTERN = /^[A-Za-z0-9@._:/-]+$/;
@@ -21,7 +31,7 @@ export const EXECUTOR_NAME_PATTERN = /^[A-Za-z0-9@._:/-]+$/;
  */
 export function assertFunctionModule(value: unknown): asserts value is TaskFunctionModule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ValidationError('executors', 'must be an object mapping executor names to functions');
+    throw new ValidationError('executors', 'must be an object mapping executor names to functions or executor objects');
   }
   for (const [name, fn] of Object.entries(value)) {
     const field = `executors.${name}`;
@@ -29,8 +39,16 @@ export function assertFunctionModule(value: unknown): asserts value is TaskFunct
     if (!EXECUTOR_NAME_PATTERN.test(name)) {
       throw new ValidationError(field, `executor name '${name}' may contain only letters, digits and @ . _ : / -`);
     }
-    if (typeof fn !== 'function') {
-      throw new ValidationError(field, `must be a function, got ${fn === null ? 'null' : typeof fn}`);
+    if (typeof fn === 'function') continue;
+    if (typeof fn !== 'object' || fn === null) {
+      throw new ValidationError(field, `must be a function or an executor object, got ${fn === null ? 'null' : typeof fn}`);
+    }
+    const e = fn as Record<string, unknown>;
+    if (typeof e['start'] !== 'function') throw new ValidationError(`${field}.start`, 'an executor object must have a start function');
+    for (const optional of ['status', 'cancel']) {
+      if (e[optional] !== undefined && typeof e[optional] !== 'function') {
+        throw new ValidationError(`${field}.${optional}`, `must be a function when given, got ${typeof e[optional]}`);
+      }
     }
   }
 }
@@ -57,10 +75,16 @@ export function assertFunctionModule(value: unknown): asserts value is TaskFunct
  */
 export function functionExecutors(module: TaskFunctionModule): Executor[] {
   assertFunctionModule(module);
-  return Object.entries(module).map(([name, fn]) => ({
-    name,
-    start: (ctx: ExecutionContext) => runFunction(name, fn, ctx),
-  }));
+  return Object.entries(module).map(([name, fn]): Executor => {
+    if (typeof fn === 'function') return { name, start: (ctx: ExecutionContext) => runFunction(name, fn, ctx) };
+    const { start, status, cancel } = fn;
+    return {
+      name,
+      start: (ctx) => start.call(fn, ctx),
+      ...(status ? { status: (id: string) => status.call(fn, id) } : {}),
+      ...(cancel ? { cancel: (id: string) => cancel.call(fn, id) } : {}),
+    };
+  });
 }
 
 async function runFunction(name: string, fn: TaskFunction, ctx: ExecutionContext): Promise<ExecutionStart> {

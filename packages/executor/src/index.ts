@@ -28,6 +28,7 @@ export {
   EXECUTOR_NAME_PATTERN,
   type TaskFunction,
   type TaskFunctionModule,
+  type ExecutorDefinition,
 } from './function-executor.js';
 export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';

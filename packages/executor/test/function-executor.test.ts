@@ -109,6 +109,8 @@ describe('functionExecutors', () => {
       [{ 'has space': () => 1 }, 'executors.has space'],
       [{ ok: 'nope' }, 'executors.ok'],
       [{ ok: null }, 'executors.ok'],
+      [{ ok: {} }, 'executors.ok.start'],
+      [{ ok: { start: () => 1, status: 'x' } }, 'executors.ok.status'],
     ];
     for (const [mod, field] of cases) {
       const call = () => functionExecutors(mod as Record<string, TaskFunction>);
@@ -120,6 +122,39 @@ describe('functionExecutors', () => {
       }
     }
     expect(() => functionExecutors(null as never)).toThrow(ValidationError);
+  });
+});
+
+describe('functionExecutors with executor objects', () => {
+  it('keeps start, status and cancel of an object, called on the object, named by key', async () => {
+    const seen: string[] = [];
+    const framework = {
+      jobs: new Map<string, string>(),
+      async start(c: ExecutionContext) {
+        this.jobs.set(`x-${c.task.id}`, 'running');
+        return { kind: 'external' as const, executionId: `x-${c.task.id}` };
+      },
+      async status(id: string) {
+        seen.push(this.jobs.get(id) ?? 'none');
+        return { state: 'completed' as const, result: { id } };
+      },
+      async cancel(id: string) {
+        this.jobs.delete(id);
+      },
+    };
+    const [executor] = functionExecutors({ external: framework, plain: () => 1 });
+    expect(executor?.name).toBe('external');
+    expect(await executor?.start(ctx())).toEqual({ kind: 'external', executionId: 'x-t1' });
+    expect(await executor?.status?.('x-t1')).toEqual({ state: 'completed', result: { id: 'x-t1' } });
+    await executor?.cancel?.('x-t1');
+    expect(seen).toEqual(['running']);
+    expect(framework.jobs.size).toBe(0);
+  });
+
+  it('offers no status or cancel the object does not have', () => {
+    const [executor] = functionExecutors({ e: { start: async () => ({ kind: 'done' as const, result: null }) } });
+    expect(executor?.status).toBeUndefined();
+    expect(executor?.cancel).toBeUndefined();
   });
 });
 

@@ -36,6 +36,8 @@ export interface ScenarioResult {
   exitCodes: (number | string)[];
   /** The nemesis's notes. */
   notes: string[];
+  /** Tasks of the external (polled) schedules, and how many of them completed. */
+  externals: { tasks: number; completed: number };
 }
 
 /** A small deterministic generator (mulberry32), so a scenario's choices replay from its seed. */
@@ -105,9 +107,13 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const counts = new Map<string, number>();
     for (const f of faults) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
     console.log(`  faults injected                       ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+    const externalIds = new Set(schedules.filter((x) => x.executor === 'recordExternal').map((x) => x.id));
+    const externalTasks = tasks.filter((t) => externalIds.has(t.scheduleId));
+    const externals = { tasks: externalTasks.length, completed: externalTasks.filter((t) => t.state === 'completed').length };
+    console.log(`  external executions completed         ${externals.completed} of ${externals.tasks} tasks`);
     for (const line of notes) console.log(`  nemesis: ${line}`);
     printNodeErrors(cluster.all);
-    return { report, faults, exitCodes, notes };
+    return { report, faults, exitCodes, notes, externals };
   } finally {
     await cluster.dispose();
     await store.close();

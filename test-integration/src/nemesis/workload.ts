@@ -12,17 +12,20 @@ export interface WorkloadSize {
   failing: number;
   /** One-shot schedules spread evenly over the run. */
   oneShots: number;
+  /** Every-two-seconds schedules whose 500 ms executions run in an external (polled) system. */
+  externals: number;
 }
 
 /** The quick profile's workload: about 40 fire times a second. */
-export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40 };
+export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40, externals: 6 };
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
 
 /**
  * Creates the mixed workload of the fault suite on the recording executor: second-level
  * intervals, cron with seconds, long-running tasks on `duplicate skip` schedules, failing tasks
- * with retries, and one-shots due at instants spread over [`from`, `from + spanMs`].
+ * with retries, executions in an external system whose outcome the nodes poll, and one-shots
+ * due at instants spread over [`from`, `from + spanMs`].
  */
 export async function createWorkload(client: RookeryClient, size: WorkloadSize, from: number, spanMs: number): Promise<Schedule[]> {
   const created: Schedule[] = [];
@@ -50,6 +53,9 @@ export async function createWorkload(client: RookeryClient, size: WorkloadSize, 
       trigger: { kind: 'interval', everyMs: 2_000 },
       policies: { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 300 } },
     });
+  }
+  for (let i = 0; i < size.externals; i += 1) {
+    await add({ name: `external-${i}`, executor: 'recordExternal', payload: { ms: 500 }, trigger: { kind: 'interval', everyMs: 2_000 } });
   }
   for (let i = 0; i < size.oneShots; i += 1) {
     const at = Math.round(from + ((i + 0.5) * spanMs) / size.oneShots);
