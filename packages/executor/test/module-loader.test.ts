@@ -62,7 +62,9 @@ describe('loadFunctionModule', () => {
     expect(Object.keys(await loadFunctionModule(join(dir, 'plain.js')))).toEqual(['plain']);
     const cjs = await loadFunctionModule(join(dir, 'common.cjs'));
     expect(Object.keys(cjs)).toEqual(['cjs']);
-    expect(cjs.cjs?.(ctx())).toBe('from cjs');
+    const fn = cjs.cjs;
+    if (typeof fn !== 'function') throw new Error('cjs is not a function');
+    expect(fn(ctx())).toBe('from cjs');
   });
 
   it('resolves a relative path against process.cwd()', async () => {
