@@ -31,3 +31,11 @@ export {
 } from './function-executor.js';
 export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export {
+  processExecutor,
+  ProcessExitError,
+  type ProcessExecutorOptions,
+  type ProcessResult,
+} from './process/process-executor.js';
+export { parseProcessPayload, type ProcessPayload } from './process/process-payload.js';
+export { DEFAULT_OUTPUT_LOG_LIMITS, type OutputLogLimits } from './process/output-log.js';
