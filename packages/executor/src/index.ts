@@ -39,3 +39,20 @@ export {
 } from './process/process-executor.js';
 export { parseProcessPayload, type ProcessPayload } from './process/process-payload.js';
 export { DEFAULT_OUTPUT_LOG_LIMITS, type OutputLogLimits } from './process/output-log.js';
+export {
+  httpExecutor,
+  HttpStatusError,
+  HttpClientError,
+  type HttpExecutorOptions,
+  type HttpResult,
+} from './http/http-executor.js';
+export { parseHttpPayload, type HttpPayload } from './http/http-payload.js';
+export {
+  verifyRookerySignature,
+  signatureHeaders,
+  SIGNATURE_HEADERS,
+  type SigningSecret,
+  type VerifySignatureInput,
+  type SignatureCheck,
+  type SignatureRefusal,
+} from './http/http-signature.js';

@@ -26,10 +26,10 @@ export interface ProcessExecutorOptions {
   stdoutTailChars?: number;
   /**
    * Told of unexpected errors that no attempt can carry: a process group that cannot be
-   * signalled or will not go away. Wire it to the node's `generalError`.
+   * signalled or will not go away, with the task concerned. Wire it to the node's `generalError`.
    * @defaultValue `process.emitWarning`
    */
-  onError?: (error: Error) => void;
+  onError?: (error: Error, taskId: string) => void;
 }
 
 /** Result of a `process` task that exited with code 0. */
@@ -135,7 +135,7 @@ interface RunSettings {
   tailChars: number;
   limits: OutputLogLimits;
   env: Readonly<Record<string, string | undefined>>;
-  report: (error: Error) => void;
+  report: (error: Error, taskId: string) => void;
 }
 
 function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Promise<ExecutionStart> {
@@ -160,7 +160,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
     const pgid = child.pid;
     child.on('error', (error) => {
       if (pgid !== undefined) {
-        s.report(new Error(`process executor: child process of task ${task.id}: ${error.message}`, { cause: error }));
+        s.report(new Error(`process executor: child process of task ${task.id}: ${error.message}`, { cause: error }), task.id);
         return;
       }
       // spawn failed (no such command or cwd, no permission): nothing runs
@@ -186,18 +186,19 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
     let ending: Promise<void> | null = null;
     const end = (): Promise<void> =>
       (ending ??= endGroup(pgid, s.graceMs).catch((error: unknown) =>
-        s.report(new Error(`process executor: cannot end process group ${pgid} of task ${task.id}: ${String(error)}`, { cause: error })),
+        s.report(new Error(`process executor: cannot end process group ${pgid} of task ${task.id}: ${String(error)}`, { cause: error }), task.id),
       ));
-    const onAbort = (): void => void end();
-    signal.addEventListener('abort', onAbort, { once: true });
+    const endNow = (): void => void end();
+    signal.addEventListener('abort', endNow, { once: true });
     // The leader is gone: whatever it left in its group (holding stdout open, perhaps) goes too.
-    child.once('exit', onAbort);
+    child.once('exit', endNow);
     child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
-      signal.removeEventListener('abort', onAbort);
+      signal.removeEventListener('abort', endNow);
       outLines.end();
       errLines.end();
       log.end();
-      void end().then(() => {
+      // settles even if onError throws (that rejection then surfaces as unhandled, a bug to see)
+      void end().finally(() => {
         untrack();
         if (signal.aborted) reject(signal.reason);
         else if (exitCode === 0) {
