@@ -1,6 +1,7 @@
 /**
- * Rookery executors: in-process task functions, a loader for modules of them, and the worker
- * pool that bounds how many attempts a node runs at once.
+ * Rookery executors: in-process task functions, a loader for modules of them, the `process`
+ * (child process) and `http` (HTTP call) executors, and the worker pool that bounds how many
+ * attempts a node runs at once.
  *
  * @example
  * ```ts
@@ -16,6 +17,8 @@
  *   }),
  *   // a module whose default export is { 'resize-images': async (ctx) => ... }
  *   ...functionExecutors(await loadFunctionModule('./tasks.mjs')),
+ *   processExecutor({ killGraceMs: 5_000 }), // payload { command, args?, env?, cwd?, shell? }
+ *   httpExecutor({ secret: process.env.HOOK_SECRET }), // payload { url, method?, headers?, body? }
  * ];
  * const pool = new WorkerPool({ concurrency: 10, perExecutor: { 'send-report': 2 } });
  * ```
