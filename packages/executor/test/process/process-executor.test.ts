@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, ValidationError, type ExecutionContext, type Json } from '@rookery/core';
 import { processExecutor, ProcessExitError, type ProcessExecutorOptions } from '../../src/index.js';
@@ -150,6 +151,28 @@ describe('processExecutor', () => {
     const [pgid, grandPid] = String((done.result as { stdout: string }).stdout).trim().split(' ').map(Number);
     expect(groupGone(pgid ?? 0)).toBe(true);
     expect(() => process.kill(grandPid ?? 0, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+  it('kills the groups still running when the node process exits', async () => {
+    // A node process (the built package) starts a command that ignores SIGTERM, then exits.
+    const node = `
+      import { processExecutor } from '@rookery/executor';
+      const payload = { command: process.execPath, args: ['-e', "process.on('SIGTERM', () => {}); console.log(process.pid); setInterval(() => {}, 1000)"] };
+      const log = (line) => { console.log(line); process.exit(0); };
+      const task = { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 };
+      processExecutor().start({ task, payload, signal: new AbortController().signal, log, heartbeat() {} });`;
+    const parent = spawn(NODE, ['--input-type=module', '-e', node], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => parent.on('exit', resolve));
+    expect(code).toBe(0);
+    const pgid = Number(out.trim());
+    expect(pgid).toBeGreaterThan(0);
+    // liveness only: SIGKILL was sent on exit; the orphaned leader is reaped by init
+    for (const until = performance.now() + 10_000; !groupGone(pgid); ) {
+      if (performance.now() > until) throw new Error(`process group ${pgid} outlived its node process`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 
   it('does not start when the signal has already aborted', async () => {
