@@ -29,7 +29,7 @@ beforeEach(async () => {
     events,
     executors: [
       httpExecutor({ secret: 'sesame', timeoutMs: 5_000 }),
-      processExecutor({ killGraceMs: 300, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
+      processExecutor({ killGraceMs: 300, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
     ],
     pool: new WorkerPool({ concurrency: 4 }),
     id: 'n1',
@@ -104,11 +104,15 @@ describe('built-in executors on a node with an SQLite datastore', () => {
       const g = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' });
       process.on('SIGTERM', () => {});
       console.log('pids ' + process.pid + ' ' + g.pid);
+      for (let i = 1; i <= 5; i++) console.log('step ' + i);
       setInterval(() => {}, 1000);`;
     const task = await runOnce('process', { command: process.execPath, args: ['-e', child] }, { timeoutMs: 1_000 }, 'taskFailed');
     expect(task.error).toMatch(/timed out after 1000 ms/);
     expect(pids.length).toBe(2);
     const [pgid, grandPid] = pids as [number, number];
+    // the kept tail was logged when the timeout struck, so the node stored it with the attempt
+    const stored = (await datastore.taskLogRead({ taskId: task.id })).map((l) => l.line);
+    expect(stored).toEqual([`pids ${pgid} ${grandPid}`, '[rookery: 3 line(s) of output cut; the last 2 follow]', 'step 4', 'step 5']);
     // liveness: the group is SIGKILLed 300 ms after the timeout; allow generously for reaping
     await until(() => gone(-pgid) && gone(grandPid), 15_000);
   });

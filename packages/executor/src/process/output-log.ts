@@ -45,11 +45,12 @@ export class OutputLog {
     }
   }
 
-  /** Sends the note on what was cut, if anything, and the kept tail. */
+  /** Sends the note on what was cut, if anything, and the kept tail; later lines start a new tail. */
   end(): void {
     if (this.#cut > 0) this.log(`[rookery: ${this.#cut} line(s) of output cut; the last ${this.#tail.length} follow]`);
     for (const line of this.#tail) this.log(line);
     this.#tail = [];
+    this.#cut = 0;
   }
 }
 

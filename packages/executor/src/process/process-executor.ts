@@ -188,15 +188,23 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       (ending ??= endGroup(pgid, s.graceMs).catch((error: unknown) =>
         s.report(new Error(`process executor: cannot end process group ${pgid} of task ${task.id}: ${String(error)}`, { cause: error }), task.id),
       ));
-    const endNow = (): void => void end();
-    signal.addEventListener('abort', endNow, { once: true });
-    // The leader is gone: whatever it left in its group (holding stdout open, perhaps) goes too.
-    child.once('exit', endNow);
-    child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
-      signal.removeEventListener('abort', endNow);
+    const flushLog = (): void => {
       outLines.end();
       errLines.end();
       log.end();
+    };
+    // On abort the output so far (the kept tail too) goes to the log at once, while the node
+    // still stores it; what the group writes during its grace is sent when it is gone.
+    const onAbort = (): void => {
+      flushLog();
+      void end();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    // The leader is gone: whatever it left in its group (holding stdout open, perhaps) goes too.
+    child.once('exit', () => void end());
+    child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
+      signal.removeEventListener('abort', onAbort);
+      flushLog();
       // settles even if onError throws (that rejection then surfaces as unhandled, a bug to see)
       void end().finally(() => {
         untrack();
