@@ -78,6 +78,7 @@ export function parseHttpPayload(payload: Json): HttpPayload {
     if (!TOKEN.test(name)) throw new ValidationError(field, 'is not a valid header name');
     if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${describe(value)}`);
     if (/[\r\n\u0000]/.test(value)) throw new ValidationError(field, 'must not contain CR, LF or NUL');
+    if (/[^\u0000-\u00ff]/.test(value)) throw new ValidationError(field, 'must be Latin-1 text (encode other characters, as RFC 8187 does)');
     headers[name] = value;
   }
   return { url, method, headers, body, bodyIsJson };

@@ -106,6 +106,8 @@ describe('httpExecutor', () => {
       [{ url: 'http://x', method: 'GET', body: 'x' }, 'payload.body'],
       [{ url: 'http://x', headers: { 'bad name': 'v' } }, 'payload.headers.bad name'],
       [{ url: 'http://x', headers: { a: 1 } }, 'payload.headers.a'],
+      [{ url: 'http://x', headers: { a: 'line\nbreak' } }, 'payload.headers.a'],
+      [{ url: 'http://x', headers: { a: 'bird 🐦' } }, 'payload.headers.a'],
       [{ url: 'http://x', header: {} }, 'payload.header'],
     ];
     for (const [payload, field] of cases) {
