@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { RookeryNode, ValidationError, resolveTimings, type Executor } from '@rookery/core';
+import { RookeryNode, ValidationError, resolveTimings, type Executor, type Json } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
   functionExecutors,
   httpExecutor,
   loadFunctionModule,
+  parseHttpPayload,
+  parseProcessPayload,
   processExecutor,
   WorkerPool,
   type TaskFunctionModule,
@@ -32,6 +34,19 @@ interface NodeCommandOptions {
 
 /** Names of the executors every `rookery node` offers besides its modules' functions. */
 export const BUILT_IN_EXECUTORS = ['http', 'process'] as const;
+
+/**
+ * Checks the payload of a job for a built-in executor before it is stored, so that a malformed
+ * one is refused at once rather than failing every run. Other executors' payloads pass.
+ *
+ * @param executor - the job's executor
+ * @param payload - its payload
+ * @throws ValidationError naming the field (`payload.command`, `payload.url`...)
+ */
+export function checkBuiltInPayload(executor: string, payload: Json): void {
+  if (executor === 'process') parseProcessPayload(payload);
+  else if (executor === 'http') parseHttpPayload(payload);
+}
 
 /** Environment variables of the node that commands of the `process` executor do not inherit. */
 const NODE_SECRETS = ['ROOKERY_DB', 'ROOKERY_HTTP_SECRET'];
