@@ -32,6 +32,8 @@ describe('rookery job add refuses bad input with exit code 2, one line naming th
     ['a bad backoff', ['--every', '5s', '--retries', '2', '--backoff', 'linear:1s'], 'backoff'],
     ['an unknown duplicate policy', ['--every', '5s', '--duplicate', 'sometimes'], 'policies.duplicate'],
     ['an empty name', ['--every', '5s', '--name', ' '], 'name'],
+    ['a process payload without a command', ['--every', '5s', '--exec', 'process', '--payload', '{"args":["x"]}'], 'payload.command'],
+    ['an http payload with an ftp url', ['--every', '5s', '--exec', 'http', '--payload', '{"url":"ftp://example.com/x"}'], 'payload.url'],
   ];
 
   for (const [what, extra, field] of cases) {

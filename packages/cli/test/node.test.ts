@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@rookery/core';
 import { ExecutorLoadError } from '@rookery/executor';
 import { loadExecutors } from '../src/commands/node.js';
-import { freshDb } from './helpers.js';
+import { cli, cliJson, freshDb } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const FUNCTIONS = fileURLToPath(new URL('./fixtures/functions.mjs', import.meta.url));
 const THROWS = fileURLToPath(new URL('./fixtures/throws-on-load.mjs', import.meta.url));
 const MISSING = fileURLToPath(new URL('./fixtures/no-such-module.mjs', import.meta.url));
+const BUILT_IN_NAME = fileURLToPath(new URL('./fixtures/built-in-name.mjs', import.meta.url));
 
 describe('loadExecutors', () => {
   it('without a failure handler, throws the load error', async () => {
@@ -28,6 +29,12 @@ describe('loadExecutors', () => {
   it('still refuses an executor name offered by two modules', async () => {
     await expect(loadExecutors([FUNCTIONS, FUNCTIONS], () => undefined)).rejects.toThrow(ValidationError);
   });
+
+  it('refuses a function named like a built-in executor', async () => {
+    await expect(loadExecutors([BUILT_IN_NAME], () => undefined)).rejects.toThrow(
+      expect.objectContaining({ field: 'executors.http', message: expect.stringContaining('built into rookery node') }),
+    );
+  });
 });
 
 describe('rookery node with no loadable executor module', () => {
@@ -41,7 +48,7 @@ describe('rookery node with no loadable executor module', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const deadline = Date.now() + 15_000;
-    while (!/running with executors \[\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
+    while (!/running with executors \[http, process\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
     // still up a moment later: the failure did not end the process
@@ -56,4 +63,35 @@ describe('rookery node with no loadable executor module', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
+});
+
+describe('rookery node built-in executors', () => {
+  it('runs a process job, whose command does not see the database URL', async () => {
+    const db = freshDb();
+    const child = spawn(process.execPath, [BIN, 'node', '--id', 'builtin', '--log', 'text'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ROOKERY_DB: db },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 15_000;
+      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const payload = { command: process.execPath, args: ['-e', "console.log('db=' + (process.env.ROOKERY_DB ?? 'hidden'))"] };
+      const add = await cli(['job', 'add', '--db', db, '--name', 'echo', '--exec', 'process', '--at', new Date(Date.now() + 500).toISOString(), '--payload', JSON.stringify(payload)]);
+      expect(add.stderr).toBe('');
+      let tasks: { state: string; result: unknown }[] = [];
+      while (tasks[0]?.state !== 'completed' && Date.now() < deadline + 15_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        tasks = await cliJson(['task', 'ls', '--db', db, '--job', 'echo', '--json']);
+      }
+      expect(tasks[0]).toMatchObject({ state: 'completed', result: { exitCode: 0, stdout: 'db=hidden\n' } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 45_000);
 });

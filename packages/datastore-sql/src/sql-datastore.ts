@@ -13,6 +13,9 @@ import type {
   TaskEvent,
   TaskFinishParams,
   TaskListParams,
+  TaskLogAppendParams,
+  TaskLogLine,
+  TaskLogReadParams,
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
   TaskRepairExpiredParams,
@@ -34,6 +37,7 @@ import type { SqlContext } from './store/sql-context.js';
 import { taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
+import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
@@ -191,6 +195,16 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskEvents(taskId: string): Promise<TaskEvent[]> {
     return taskEvents(this.ctx, taskId);
+  }
+
+  /** @inheritDoc */
+  taskLogAppend(params: TaskLogAppendParams): Promise<void> {
+    return taskLogAppend(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+    return taskLogRead(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -1,6 +1,7 @@
 /**
- * Rookery executors: in-process task functions, a loader for modules of them, and the worker
- * pool that bounds how many attempts a node runs at once.
+ * Rookery executors: in-process task functions, a loader for modules of them, the `process`
+ * (child process) and `http` (HTTP call) executors, and the worker pool that bounds how many
+ * attempts a node runs at once.
  *
  * @example
  * ```ts
@@ -16,6 +17,8 @@
  *   }),
  *   // a module whose default export is { 'resize-images': async (ctx) => ... }
  *   ...functionExecutors(await loadFunctionModule('./tasks.mjs')),
+ *   processExecutor({ killGraceMs: 5_000 }), // payload { command, args?, env?, cwd?, shell? }
+ *   httpExecutor({ secret: process.env.HOOK_SECRET }), // payload { url, method?, headers?, body? }
  * ];
  * const pool = new WorkerPool({ concurrency: 10, perExecutor: { 'send-report': 2 } });
  * ```
@@ -32,3 +35,28 @@ export {
 } from './function-executor.js';
 export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
+export {
+  processExecutor,
+  ProcessExitError,
+  type ProcessExecutorOptions,
+  type ProcessResult,
+} from './process/process-executor.js';
+export { parseProcessPayload, type ProcessPayload } from './process/process-payload.js';
+export { DEFAULT_OUTPUT_LOG_LIMITS, type OutputLogLimits } from './process/output-log.js';
+export {
+  httpExecutor,
+  HttpStatusError,
+  HttpClientError,
+  type HttpExecutorOptions,
+  type HttpResult,
+} from './http/http-executor.js';
+export { parseHttpPayload, type HttpPayload } from './http/http-payload.js';
+export {
+  verifyRookerySignature,
+  signatureHeaders,
+  SIGNATURE_HEADERS,
+  type SigningSecret,
+  type VerifySignatureInput,
+  type SignatureCheck,
+  type SignatureRefusal,
+} from './http/http-signature.js';

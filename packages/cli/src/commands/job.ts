@@ -18,6 +18,7 @@ import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobOptions, type JobAddOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+import { checkBuiltInPayload } from './node.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
 export function describeTrigger(t: Trigger): string {
@@ -163,6 +164,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       .option('--json', 'print the schedule as JSON'),
   ).action(async (opts: JobAddOptions & { force?: boolean; json?: boolean }, cmd: Command) => {
     const input = parseJobOptions(opts);
+    checkBuiltInPayload(input.executor, input.payload ?? null);
     await run(cmd, async (client) => {
       const s = await client.createSchedule(input, { force: opts.force === true });
       if (opts.json) writeJson(io.stdout, scheduleJson(s));

@@ -1,9 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor } from '@rookery/core';
+import { RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
-import { ExecutorLoadError, functionExecutors, loadFunctionModule, WorkerPool, type TaskFunctionModule } from '@rookery/executor';
+import {
+  ExecutorLoadError,
+  functionExecutors,
+  httpExecutor,
+  loadFunctionModule,
+  parseHttpPayload,
+  parseProcessPayload,
+  processExecutor,
+  WorkerPool,
+  type TaskFunctionModule,
+} from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
@@ -19,14 +29,64 @@ interface NodeCommandOptions {
   log: string;
   grace: string;
   clockOffsetMs: string;
+  killGrace: string;
+  httpTimeout: string;
+}
+
+/** Names of the executors every `rookery node` offers besides its modules' functions. */
+export const BUILT_IN_EXECUTORS = ['http', 'process'] as const;
+
+/**
+ * Checks the payload of a job for a built-in executor before it is stored, so that a malformed
+ * one is refused at once rather than failing every run. Other executors' payloads pass.
+ *
+ * @param executor - the job's executor
+ * @param payload - its payload
+ * @throws ValidationError naming the field (`payload.command`, `payload.url`...)
+ */
+export function checkBuiltInPayload(executor: string, payload: Json): void {
+  if (executor === 'process') parseProcessPayload(payload);
+  else if (executor === 'http') parseHttpPayload(payload);
+}
+
+/** Environment variables of the node that commands of the `process` executor do not inherit. */
+const NODE_SECRETS = ['ROOKERY_DB', 'ROOKERY_HTTP_SECRET'];
+
+/** Settings of the built-in executors of `rookery node`. */
+export interface BuiltInExecutorSettings {
+  /** `process`: ms between SIGTERM and SIGKILL of an aborted task's process group. */
+  killGraceMs: number;
+  /** `http`: longest a call may take, in ms. */
+  httpTimeoutMs: number;
+  /** `http`: the signing secret, if any (`ROOKERY_HTTP_SECRET`). */
+  httpSecret: string | undefined;
+  /** The node's environment; commands of `process` start from it without {@link NODE_SECRETS}. */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Reports an unexpected error of an executor (to the node's `generalError`). */
+  onError: (error: Error, taskId: string) => void;
+}
+
+/**
+ * The built-in executors of `rookery node`, {@link BUILT_IN_EXECUTORS}: `http` (signing its
+ * calls when a secret is set) and `process` (whose commands get the node's environment without
+ * the database URL and the HTTP secret).
+ *
+ * @param settings - see {@link BuiltInExecutorSettings}
+ */
+export function builtInExecutors(settings: BuiltInExecutorSettings): Executor[] {
+  const env = Object.fromEntries(Object.entries(settings.env).filter(([name]) => !NODE_SECRETS.includes(name)));
+  return [
+    httpExecutor({ timeoutMs: settings.httpTimeoutMs, ...(settings.httpSecret ? { secret: settings.httpSecret } : {}) }),
+    processExecutor({ killGraceMs: settings.killGraceMs, env, onError: settings.onError }),
+  ];
 }
 
 /** Told of each function module that could not be loaded; the node goes on without it. */
 export type ExecutorLoadFailure = (error: ExecutorLoadError) => void;
 
 /**
- * Loads function modules and makes their executors. A name offered by two modules is refused.
- * A module that cannot be loaded (missing, throws while loading, wrong shape) is passed to
+ * Loads function modules and makes their executors. A name offered by two modules, or one of
+ * {@link BUILT_IN_EXECUTORS}, is refused. A module that cannot be loaded (missing, throws while loading, wrong shape) is passed to
  * `onLoadFailure` and skipped, so the other modules' executors still run; without
  * `onLoadFailure` its error is thrown.
  *
@@ -46,6 +106,9 @@ export async function loadExecutors(paths: readonly string[], onLoadFailure?: Ex
       continue;
     }
     for (const e of functionExecutors(module)) {
+      if ((BUILT_IN_EXECUTORS as readonly string[]).includes(e.name)) {
+        throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' (in ${path}) is built into rookery node; give the function another name`);
+      }
       if (byName.has(e.name)) throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' is offered by two modules (second: ${path})`);
       byName.set(e.name, e);
     }
@@ -88,6 +151,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
+      .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
+      .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
       .option('--log <format>', 'event lines: text or json', 'text')
       .option(
         '--clock-offset-ms <ms>',
@@ -102,6 +167,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
+    const killGraceMs = parseDuration('kill-grace', opts.killGrace);
+    const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     // task functions may want to know where they run (the demo records it)
@@ -112,12 +179,22 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const events = createEventBus();
     logNodeEvents(events, id, format, io.stdout, io.stderr);
     let failedModules = 0;
-    const executors = await loadExecutors(opts.executors, (error) => {
-      failedModules += 1;
-      events.emit('generalError', error, { nodeId: id, source: 'executors' });
-    });
+    const env = io.env ?? process.env;
+    const executors = [
+      ...builtInExecutors({
+        killGraceMs,
+        httpTimeoutMs,
+        httpSecret: env.ROOKERY_HTTP_SECRET,
+        env: process.env,
+        onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
+      }),
+      ...(await loadExecutors(opts.executors, (error) => {
+        failedModules += 1;
+        events.emit('generalError', error, { nodeId: id, source: 'executors' });
+      })),
+    ];
     if (failedModules > 0 && failedModules === opts.executors.length && format === 'text') {
-      writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs no tasks but still peels schedules and repairs expired leases`);
+      writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
     }
 
     // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).

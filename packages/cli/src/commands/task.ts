@@ -5,6 +5,7 @@ import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseInteger } from '../options/duration.js';
 import { taskEventJson, taskJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+import { registerTaskLogsCommand } from './task-logs.js';
 
 const STATES: readonly TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 
@@ -41,7 +42,7 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task ls|show`. */
+/** Registers `rookery task ls|show|logs`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
   const task = program.command('task').description('inspect tasks: the occurrence ledger of every job');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
@@ -97,4 +98,6 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
         writeTable(io.stdout, EVENT_COLUMNS, events);
       }),
   );
+
+  registerTaskLogsCommand(task, io);
 }

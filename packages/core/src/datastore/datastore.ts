@@ -181,6 +181,36 @@ export interface TaskListParams {
   limit?: number;
 }
 
+/** One stored line of a task's log. */
+export interface TaskLogLine {
+  /** Position in the log: grows with every line stored (read on with `afterSeq`). */
+  seq: number;
+  /** The task it belongs to. */
+  taskId: string;
+  /** When it was logged, epoch ms (the node's estimate of the database clock). */
+  at: number;
+  /** The text. */
+  line: string;
+}
+
+/** Input of {@link Datastore.taskLogAppend}. */
+export interface TaskLogAppendParams {
+  /** The task the lines belong to. */
+  taskId: string;
+  /** Lines in the order logged; the caller bounds their number and length and strips NUL. */
+  lines: { at: number; line: string }[];
+}
+
+/** Input of {@link Datastore.taskLogRead}. */
+export interface TaskLogReadParams {
+  /** The task whose log is read. */
+  taskId: string;
+  /** Only lines after this sequence number (the last `seq` read). @defaultValue 0: from the start */
+  afterSeq?: number;
+  /** At most this many lines. @defaultValue 1000 */
+  limit?: number;
+}
+
 /**
  * The shared persistence of a cluster. Every method is atomic as its TSDoc states: one
  * statement, or one short transaction that holds no lock across executor work or the network.
@@ -300,6 +330,17 @@ export interface Datastore {
 
   /** The state transitions of one task, oldest first. One statement. */
   taskEvents(taskId: string): Promise<TaskEvent[]>;
+
+  /**
+   * Appends lines to a task's log, in order, each with a larger `seq` than any stored before.
+   * Atomic: one multi-row insert (or one transaction of them), so a batch is stored whole or not
+   * at all. Not conditional on a lease: an attempt that lost its lease may still say what it
+   * did. Appending no lines does nothing.
+   */
+  taskLogAppend(params: TaskLogAppendParams): Promise<void>;
+
+  /** Reads a task's log lines after `afterSeq`, oldest first, at most `limit`. One statement. */
+  taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]>;
 
   /**
    * Registers a node (or re-registers one restarting with the same id). One statement. The

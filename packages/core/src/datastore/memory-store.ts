@@ -15,6 +15,9 @@ import type {
   TaskClaimDueResult,
   TaskFinishParams,
   TaskListParams,
+  TaskLogAppendParams,
+  TaskLogLine,
+  TaskLogReadParams,
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
   TaskRepairExpiredParams,
@@ -41,6 +44,8 @@ export class MemoryDatastore implements Datastore {
   private readonly tasks = new Map<string, Task>();
   private readonly taskKeys = new Set<string>();
   private readonly events: TaskEvent[] = [];
+  private readonly logs: TaskLogLine[] = [];
+  private logSeq = 0;
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly slots = new Map<string, SlotHolder>();
   private readonly clock: Clock;
@@ -140,6 +145,8 @@ export class MemoryDatastore implements Datastore {
     }
     const kept = this.events.filter((e) => this.tasks.has(e.taskId));
     this.events.splice(0, this.events.length, ...kept);
+    const keptLogs = this.logs.filter((l) => this.tasks.has(l.taskId));
+    this.logs.splice(0, this.logs.length, ...keptLogs);
     this.slots.delete(id);
     return true;
   }
@@ -400,6 +407,17 @@ export class MemoryDatastore implements Datastore {
   /** {@inheritDoc Datastore.taskEvents} */
   async taskEvents(taskId: string): Promise<TaskEvent[]> {
     return this.events.filter((e) => e.taskId === taskId).map(clone);
+  }
+
+  /** {@inheritDoc Datastore.taskLogAppend} */
+  async taskLogAppend(params: TaskLogAppendParams): Promise<void> {
+    for (const { at, line } of params.lines) this.logs.push({ seq: ++this.logSeq, taskId: params.taskId, at, line });
+  }
+
+  /** {@inheritDoc Datastore.taskLogRead} */
+  async taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+    const after = params.afterSeq ?? 0;
+    return this.logs.filter((l) => l.taskId === params.taskId && l.seq > after).slice(0, params.limit ?? 1000).map(clone);
   }
 
   /** {@inheritDoc Datastore.nodeRegister} */

@@ -25,7 +25,10 @@ export interface ExecutionContext {
   payload: Json;
   /** Aborted when the attempt must stop: timeout, cancel, lost lease, node stopping. */
   signal: AbortSignal;
-  /** Writes a line to the task's log: emitted as a `taskLog` event (printed by `rookery node`); not stored yet. */
+  /**
+   * Writes a line to the task's log: emitted as a `taskLog` event (printed by `rookery node`)
+   * and stored in batches (read with `rookery task logs`), at most 2000 lines per attempt.
+   */
   log(line: string): void;
   /** Tells the node the attempt is alive (renews sooner; required by executors that report liveness). */
   heartbeat(): void;

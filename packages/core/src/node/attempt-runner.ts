@@ -12,6 +12,7 @@ import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt
 import { decideOutcome } from './decide-outcome.js';
 import { ExternalWaits } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
+import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
 /** Commits of one outcome tried before the node gives the attempt up to repair. */
@@ -127,24 +128,31 @@ export class AttemptRunner {
       return;
     }
     this.ctx.events.emit('taskStarted', task);
+    const log = new TaskLogBuffer(task.id, {
+      datastore: this.ctx.datastore,
+      now: () => this.ctx.dbNow(),
+      reportError: (error) => this.ctx.reportError(error, 'log', task.id),
+    });
     if (task.policies.timeoutMs !== null) {
       attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
     }
     let result: ExecutionResult;
     try {
-      result = await this.execute(attempt, executor);
+      result = await this.execute(attempt, executor, log);
     } finally {
       attempt.timeoutTimer?.cancel();
       pool.release(task.executor);
     }
+    // the log is stored before the outcome, so whoever sees the outcome sees the whole log
+    await log.close();
     if (attempt.leaseLost) return;
     await this.settle(attempt, this.decide(attempt, result));
   }
 
-  private async execute(attempt: Attempt, executor: Executor): Promise<ExecutionResult> {
+  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer): Promise<ExecutionResult> {
     const signal = attempt.controller.signal;
     try {
-      const start = await untilAborted(executor.start(this.context(attempt)), signal);
+      const start = await untilAborted(executor.start(this.context(attempt, log)), signal);
       if (start.kind === 'done') return { ok: true, result: start.result };
       return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
         this.ctx.reportError(error, 'status', attempt.task.id),
@@ -154,13 +162,17 @@ export class AttemptRunner {
     }
   }
 
-  private context(attempt: Attempt): ExecutionContext {
+  private context(attempt: Attempt, log: TaskLogBuffer): ExecutionContext {
     const { task } = attempt;
     return {
       task: { id: task.id, scheduleId: task.scheduleId, fireAt: task.fireAt, attempt: task.attempt, fence: task.fence },
       payload: task.payload,
       signal: attempt.controller.signal,
-      log: (line: string) => this.ctx.events.emit('taskLog', task.id, String(line)),
+      log: (line: string) => {
+        const text = String(line);
+        this.ctx.events.emit('taskLog', task.id, text);
+        log.add(text);
+      },
       heartbeat: () => this.ctx.requestRenewal(),
     };
   }

@@ -13,6 +13,7 @@ import { describeRepair } from './conformance/repair.js';
 import { describeScheduleClaims } from './conformance/schedule-claims.js';
 import { describeSchedules } from './conformance/schedules.js';
 import { describeTaskClaims } from './conformance/task-claims.js';
+import { describeTaskLogs } from './conformance/task-logs.js';
 import { describeTaskReads } from './conformance/task-reads.js';
 import { createConformanceContext } from './fixtures.js';
 
@@ -39,7 +40,7 @@ export interface ConformanceOptions {
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule claims, peel, task claims, duplicate
- * `skip`, renew, finish, repair, gates, cancel, task reads, nodes (one file each under
+ * `skip`, renew, finish, repair, gates, cancel, task reads, task logs, nodes (one file each under
  * `conformance/`).
  *
  * @example
@@ -99,6 +100,7 @@ export function describeDatastoreConformance(
     describeGates(ctx);
     describeCancel(ctx);
     describeTaskReads(ctx);
+    describeTaskLogs(ctx);
     describeNodes(ctx);
   });
 }

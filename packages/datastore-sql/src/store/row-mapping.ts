@@ -25,7 +25,8 @@ export function numOrNull(value: unknown): number | null {
   return value === null || value === undefined ? null : num(value);
 }
 
-function str(value: unknown): string {
+/** A text column (some drivers return TEXT as a Buffer). */
+export function str(value: unknown): string {
   if (typeof value === 'string') return value;
   if (Buffer.isBuffer(value)) return value.toString('utf8');
   throw new TypeError(`expected a string column, got ${String(value)}`);
