@@ -283,6 +283,10 @@ export interface Datastore {
    * - a claimed task whose duplicate policy is `skip` must also take its schedule's run slot,
    *   which is free when no other task of the schedule holds it under an unexpired lease;
    *   if the slot is busy the task becomes `skipped` instead;
+   * - a claimed task whose duplicate policy is `replace` takes the slot from its holder: a
+   *   running holder becomes `cancelled` with fence + 1 (its node can no longer renew or
+   *   commit) and is returned among `settled`; of several `replace` candidates of one schedule
+   *   only the newest (latest due) runs, the older become `skipped`;
    * - pending tasks past their deadline become `missed`;
    * - a schedule gated on the start of a started task is ungated.
    * Concurrent claims never start the same task twice.

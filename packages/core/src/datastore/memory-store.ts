@@ -254,7 +254,39 @@ export class MemoryDatastore implements Datastore {
       .filter((t) => t.state === 'pending' && params.executors.includes(t.executor))
       .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt)
       .slice(0, params.limit);
+    // `replace`: only the newest candidate of a schedule in this batch runs; older ones are skipped.
+    const newestReplace = new Map<string, string>();
+    for (const t of candidates) if (t.policies.duplicate === 'replace') newestReplace.set(t.scheduleId, t.id);
     for (const t of candidates) {
+      const newer = t.policies.duplicate === 'replace' ? newestReplace.get(t.scheduleId) : undefined;
+      if (newer !== undefined && newer !== t.id) {
+        t.state = 'skipped';
+        t.reason = `skipped: replaced by newer task ${newer}`;
+        t.endedAt = now;
+        t.updatedAt = now;
+        this.record(t, 'pending', now, params.nodeId);
+        this.ungate(t, now, 'end');
+        settled.push(clone(t));
+        continue;
+      }
+      if (t.policies.duplicate === 'replace') {
+        const holder = this.slots.get(t.scheduleId);
+        const running = holder && holder.taskId !== t.id ? this.tasks.get(holder.taskId) : undefined;
+        if (running?.state === 'running') {
+          // The running task is cancelled under a new fence: its holder can no longer renew or commit.
+          running.state = 'cancelled';
+          running.fence += 1;
+          running.reason = `cancelled: replaced by task ${t.id}`;
+          running.leaseOwner = null;
+          running.leaseExpiresAt = null;
+          running.endedAt = now;
+          running.updatedAt = now;
+          this.record(running, 'running', now, params.nodeId);
+          this.ungate(running, now, 'end');
+          settled.push(clone(running));
+        }
+        this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
+      }
       if (t.policies.duplicate === 'skip') {
         const holder = this.slots.get(t.scheduleId);
         if (holder && holder.taskId !== t.id && holder.expiresAt > now) {

@@ -51,8 +51,8 @@ export type StrategyKind = keyof StrategyKinds;
  * const registry = createStrategyRegistry();
  * registry.register('retry', 'fixed', (policy, failures) => failures < policy.maxAttempts ? 5_000 : null);
  * ```
- * A schedule naming a strategy that is not registered is refused when it is created. Duplicate
- * policies `replace` and `queue` are not registered yet, so they are refused.
+ * A schedule naming a strategy that is not registered is refused when it is created. The
+ * duplicate policy `queue` is not registered yet, so it is refused.
  */
 export class StrategyRegistry {
   private readonly byKind = new Map<StrategyKind, Map<string, unknown>>();
@@ -92,6 +92,7 @@ const retries: Record<BuiltInRetryKind, RetryStrategy> = { none: noRetry, fixed:
 const duplicates: Partial<Record<DuplicatePolicyName, DuplicateStrategy>> = {
   run: { needsRunSlot: false },
   skip: { needsRunSlot: true },
+  replace: { needsRunSlot: true },
 };
 const creations: Record<TaskCreationName, TaskCreationStrategy> = {
   ahead: { gate: null },

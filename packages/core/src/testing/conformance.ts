@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { Datastore } from '../datastore/datastore.js';
 import { describeCancel } from './conformance/cancel.js';
 import { describeClock } from './conformance/clock.js';
+import { describeDuplicateReplace } from './conformance/duplicate-replace.js';
 import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
@@ -94,6 +95,7 @@ export function describeDatastoreConformance(
     describePeel(ctx);
     describeTaskClaims(ctx);
     describeDuplicateSkip(ctx);
+    describeDuplicateReplace(ctx);
     describeRenew(ctx);
     describeFinish(ctx);
     describeRepair(ctx);

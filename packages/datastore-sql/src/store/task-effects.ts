@@ -27,6 +27,11 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** True for the duplicate policies whose tasks must hold their schedule's run slot to run. */
+export function takesRunSlot(duplicate: string): boolean {
+  return duplicate === 'skip' || duplicate === 'replace';
+}
+
 /** Releases a schedule's run slot if `taskId` holds it. Bumps `version` (conditional write). */
 export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string): Promise<void> {
   await ctx.write(

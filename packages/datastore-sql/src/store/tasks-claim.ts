@@ -1,9 +1,10 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
+import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 
 /** A due pending task picked as a claim candidate. */
-interface Candidate {
+export interface Candidate {
   id: string;
   scheduleId: string;
   duplicate: string;
@@ -37,7 +38,8 @@ async function takeSlot(
  * Claims due tasks in one short transaction of conditional statements: settles pending tasks
  * past their starting deadline as `missed`; picks due candidates (highest priority, then
  * earliest due; rows locked by a concurrent claim are skipped where supported); takes the
- * run slot for `skip` tasks or records them `skipped`; starts the rest (fence + 1,
+ * run slot for `skip` tasks or records them `skipped`; for `replace` tasks takes it from a
+ * running holder, which is cancelled under a new fence; starts the rest (fence + 1,
  * attempt + 1, lease); ungates schedules gated on a start or on a now-terminal task; records
  * every transition.
  */
@@ -92,10 +94,22 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       duplicate: String(r['duplicate_policy']),
     }));
 
-    // 3. Duplicate policy `skip`: the run slot, or skipped.
+    // 3. Duplicate policies. `skip`: the run slot, or skipped. `replace`: the newest candidate
+    // of a schedule takes the slot, cancelling the running holder under a new fence; older
+    // candidates of the same schedule in this batch are skipped.
     const startIds: string[] = [];
     const skipReasons = new Map<string, string>();
+    const replaced: Task[] = [];
+    const { newest, superseded } = newestPerSchedule(candidates.filter((c) => c.duplicate === 'replace'));
+    for (const [id, by] of superseded) skipReasons.set(id, `skipped: replaced by newer task ${by}`);
     for (const c of candidates) {
+      if (c.duplicate === 'replace') {
+        if (!newest.has(c.id)) continue;
+        const result = await replaceSlotHolder(ctx, tx, c, now, expires);
+        if (result.cancelled) replaced.push(result.cancelled);
+        if (result.took) startIds.push(c.id);
+        continue;
+      }
       const holder = c.duplicate === 'skip' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
       if (holder === undefined) startIds.push(c.id);
       else skipReasons.set(c.id, `skipped: schedule busy with task ${holder}`);
@@ -129,13 +143,14 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       (t) => t.state === 'skipped' && t.endedAt === now,
     );
     await ungateAtStart(ctx, tx, started, now);
-    for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+    for (const t of [...missed, ...skipped, ...replaced]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     events.push(
+      ...replaced.map((t) => ({ ...event(t, 'pending', t.reason), from: 'running' as const })),
       ...started.map((t) => event(t, 'pending', null)),
       ...missed.map((t) => event(t, 'pending', missedReason)),
       ...skipped.map((t) => event(t, 'pending', t.reason)),
     );
     await insertEvents(ctx, tx, events);
-    return { started, settled: [...missed, ...skipped] };
+    return { started, settled: [...missed, ...skipped, ...replaced] };
   });
 }

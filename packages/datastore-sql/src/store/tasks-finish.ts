@@ -1,6 +1,6 @@
 import { isTerminalTaskState, type Task, type TaskFinishParams, type TaskOutcome } from '@rookery/core';
 import type { SqlContext } from './sql-context.js';
-import { insertEvents, readTasks, releaseSlot, ungateAtEnd } from './task-effects.js';
+import { insertEvents, readTasks, releaseSlot, takesRunSlot, ungateAtEnd } from './task-effects.js';
 
 /** The column values an outcome writes. */
 function outcomeValues(o: TaskOutcome): { result: string | null; error: string | null; failed: number; dueAt: number | null } {
@@ -21,7 +21,7 @@ function outcomeValues(o: TaskOutcome): { result: string | null; error: string |
 /**
  * Commits an attempt's outcome in one transaction: the conditional UPDATE on (owner, fence,
  * unexpired lease, state running) comes first; if it matches nothing the lease is lost and
- * nothing is written. Then the run slot of a `skip` task is released, a terminal state
+ * nothing is written. Then the run slot of a `skip` or `replace` task is released, a terminal state
  * ungates a schedule that waits for this task, and the transition is recorded.
  */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
@@ -47,9 +47,9 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
     if (changed === 0) return undefined;
     const [task] = await readTasks(ctx, [p.taskId], tx);
     if (!task) return undefined;
-    // Only `skip` tasks take a run slot, and only gated task creation (`on-start`, `on-end`,
-    // `after-run`) gates a schedule: most finishes need neither statement.
-    if (task.policies.duplicate === 'skip') await releaseSlot(ctx, tx, task.scheduleId, task.id);
+    // Only `skip` and `replace` tasks take a run slot, and only gated task creation (`on-start`,
+    // `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
+    if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id);
     if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead') {
       await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
     }
