@@ -153,7 +153,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       .option('--at <instant>', 'once, at an ISO-8601 instant')
       .option('--after-run <duration>', 'next run this long after the previous one ends')
       .option('--payload <json>', 'JSON payload handed to the executor')
-      .option('--duplicate <policy>', 'when a run is still going: run | skip')
+      .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
       .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
       .option('--retries <n>', 'retries after the first attempt')
       .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')

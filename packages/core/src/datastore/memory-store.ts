@@ -65,8 +65,16 @@ export class MemoryDatastore implements Datastore {
     this.events.push({ taskId: task.id, at, from, to: task.state, nodeId, reason: task.reason, fence });
   }
 
-  private releaseSlot(task: Task): void {
-    if (this.slots.get(task.scheduleId)?.taskId === task.id) this.slots.delete(task.scheduleId);
+  /** Releases `task`'s run slot, and makes the task queued behind it (duplicate `queue`) due now. */
+  private releaseSlot(task: Task, now: number): void {
+    if (this.slots.get(task.scheduleId)?.taskId !== task.id) return;
+    this.slots.delete(task.scheduleId);
+    for (const w of this.tasks.values()) {
+      if (w.scheduleId === task.scheduleId && w.state === 'pending' && w.policies.duplicate === 'queue' && w.attempt === 0 && w.fireAt <= now && w.dueAt > now) {
+        w.dueAt = now;
+        w.updatedAt = now;
+      }
+    }
   }
 
   private ungate(task: Task, now: number, on: 'start' | 'end'): void {
@@ -287,6 +295,30 @@ export class MemoryDatastore implements Datastore {
         }
         this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
       }
+      if (t.policies.duplicate === 'queue') {
+        const holder = this.slots.get(t.scheduleId);
+        if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
+          // At most one waiting: an older never-started pending task of the schedule is it.
+          const waiting = [...this.tasks.values()].find(
+            (w) => w.scheduleId === t.scheduleId && w.id !== t.id && w.state === 'pending' && w.attempt === 0 && w.fireAt < t.fireAt,
+          );
+          if (waiting) {
+            t.state = 'skipped';
+            t.reason = `skipped: task ${waiting.id} is already queued behind task ${holder.taskId}`;
+            t.endedAt = now;
+            t.updatedAt = now;
+            this.record(t, 'pending', now, params.nodeId);
+            this.ungate(t, now, 'end');
+            settled.push(clone(t));
+          } else {
+            t.dueAt = Math.max(holder.expiresAt, now + 1);
+            t.reason = `queued: waiting for task ${holder.taskId}`;
+            t.updatedAt = now;
+          }
+          continue;
+        }
+        this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
+      }
       if (t.policies.duplicate === 'skip') {
         const holder = this.slots.get(t.scheduleId);
         if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
@@ -365,7 +397,7 @@ export class MemoryDatastore implements Datastore {
     } else if (o.state === 'failed') {
       t.failures += 1;
     }
-    this.releaseSlot(t);
+    this.releaseSlot(t, now);
     this.record(t, 'running', now, params.nodeId);
     if (isTerminalTaskState(t.state)) this.ungate(t, now, 'end');
     return clone(t);
@@ -394,7 +426,7 @@ export class MemoryDatastore implements Datastore {
       t.leaseOwner = null;
       t.leaseExpiresAt = null;
       t.updatedAt = now;
-      this.releaseSlot(t);
+      this.releaseSlot(t, now);
       // The event concerns the attempt whose lease expired: its fence, not the new one.
       this.record(t, 'running', now, params.nodeId, t.fence - 1);
       if (t.state !== 'pending') this.ungate(t, now, 'end');

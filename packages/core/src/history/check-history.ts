@@ -65,7 +65,7 @@ export interface HistoryReport {
   lost: Finding[];
   /** Tasks committed as completed more than once. */
   duplicateCompletions: Finding[];
-  /** Runs of one `duplicate skip` or `replace` schedule that overlapped while both held current leases. */
+  /** Runs of one `duplicate skip`, `replace` or `queue` schedule that overlapped while both held current leases. */
   overlaps: Finding[];
   /**
    * Allowed, reported (RELIABILITY.md S4): a run of a `skip` schedule that overlapped the work a
@@ -227,8 +227,9 @@ function leaseEnds(input: HistoryInput): Map<string, number> {
 }
 
 function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
-  // `replace` holds the run slot as `skip` does: a replaced run's lease ends when it is cancelled.
-  const skipSchedules = new Set(input.schedules.filter((s) => s.policies.duplicate === 'skip' || s.policies.duplicate === 'replace').map((s) => s.id));
+  // `replace` and `queue` hold the run slot as `skip` does (a replaced run's lease ends when it is cancelled).
+  const exclusive = new Set(['skip', 'replace', 'queue']);
+  const skipSchedules = new Set(input.schedules.filter((s) => exclusive.has(s.policies.duplicate)).map((s) => s.id));
   // An attempt ended at the first of: its end record; the kill of its node; the moment the
   // cluster took its lease away. After that it is a zombie: a paused node's run that the fence
   // keeps from committing. Every attempt counts, not only each task's newest: a first attempt

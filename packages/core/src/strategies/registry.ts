@@ -51,8 +51,7 @@ export type StrategyKind = keyof StrategyKinds;
  * const registry = createStrategyRegistry();
  * registry.register('retry', 'fixed', (policy, failures) => failures < policy.maxAttempts ? 5_000 : null);
  * ```
- * A schedule naming a strategy that is not registered is refused when it is created. The
- * duplicate policy `queue` is not registered yet, so it is refused.
+ * A schedule naming a strategy that is not registered is refused when it is created.
  */
 export class StrategyRegistry {
   private readonly byKind = new Map<StrategyKind, Map<string, unknown>>();
@@ -89,10 +88,11 @@ export class StrategyRegistry {
 }
 
 const retries: Record<BuiltInRetryKind, RetryStrategy> = { none: noRetry, fixed: fixedRetry, exponential: exponentialRetry };
-const duplicates: Partial<Record<DuplicatePolicyName, DuplicateStrategy>> = {
+const duplicates: Record<DuplicatePolicyName, DuplicateStrategy> = {
   run: { needsRunSlot: false },
   skip: { needsRunSlot: true },
   replace: { needsRunSlot: true },
+  queue: { needsRunSlot: true },
 };
 const creations: Record<TaskCreationName, TaskCreationStrategy> = {
   ahead: { gate: null },
@@ -109,7 +109,7 @@ export function createStrategyRegistry(): StrategyRegistry {
   const registry = new StrategyRegistry();
   for (const [name, s] of Object.entries(retries)) registry.register('retry', name, s);
   for (const [name, s] of Object.entries(builtInMisfireStrategies)) registry.register('misfire', name, s);
-  for (const [name, s] of Object.entries(duplicates)) if (s) registry.register('duplicate', name, s);
+  for (const [name, s] of Object.entries(duplicates)) registry.register('duplicate', name, s);
   for (const [name, s] of Object.entries(creations)) registry.register('taskCreation', name, s);
   for (const [name, s] of Object.entries(deliveries)) registry.register('delivery', name, s);
   return registry;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe } from 'vitest';
 import type { Datastore } from '../datastore/datastore.js';
 import { describeCancel } from './conformance/cancel.js';
 import { describeClock } from './conformance/clock.js';
+import { describeDuplicateQueue } from './conformance/duplicate-queue.js';
 import { describeDuplicateReplace } from './conformance/duplicate-replace.js';
 import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
 import { describeFinish } from './conformance/finish.js';
@@ -96,6 +97,7 @@ export function describeDatastoreConformance(
     describeTaskClaims(ctx);
     describeDuplicateSkip(ctx);
     describeDuplicateReplace(ctx);
+    describeDuplicateQueue(ctx);
     describeRenew(ctx);
     describeFinish(ctx);
     describeRepair(ctx);

@@ -48,7 +48,7 @@ describe('the built-in strategy registry', () => {
   it('holds every built-in of every kind', () => {
     expect(registry.names('retry').sort()).toEqual(['exponential', 'fixed', 'none']);
     expect(registry.names('misfire').sort()).toEqual(['run-all', 'run-once', 'skip']);
-    expect(registry.names('duplicate').sort()).toEqual(['replace', 'run', 'skip']);
+    expect(registry.names('duplicate').sort()).toEqual(['queue', 'replace', 'run', 'skip']);
     expect(registry.names('taskCreation').sort()).toEqual(['ahead', 'on-end', 'on-start']);
     expect(registry.names('delivery').sort()).toEqual(['at-least-once', 'at-most-once']);
   });
@@ -69,21 +69,6 @@ describe('the built-in strategy registry', () => {
     expect(registry.get('delivery', 'at-least-once').onLeaseLost).toBe('rerun');
   });
 
-  it('does not register the duplicate policy queue: a ValidationError names policies.duplicate', () => {
-    for (const name of ['queue']) {
-      expect(registry.has('duplicate', name)).toBe(false);
-      let caught: unknown;
-      try {
-        registry.get('duplicate', name);
-      } catch (e) {
-        caught = e;
-      }
-      expect(caught).toBeInstanceOf(ValidationError);
-      expect((caught as ValidationError).field).toBe('policies.duplicate');
-      expect((caught as ValidationError).message).toMatch(new RegExp(`'${name}'.*registered: run, skip, replace`));
-    }
-  });
-
   it('an empty registry knows nothing, and names the field it was asked for', () => {
     const empty = new StrategyRegistry();
     expect(empty.names('retry')).toEqual([]);
@@ -98,15 +83,6 @@ describe('the built-in strategy registry', () => {
 });
 
 describe('the client refuses unregistered strategies, writing nothing', () => {
-  it.each(['queue'] as const)('duplicate policy %s', async (duplicate) => {
-    const datastore = new MemoryDatastore();
-    const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
-    const create = client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN }, policies: { duplicate } });
-    await expect(create).rejects.toBeInstanceOf(ValidationError);
-    await expect(create).rejects.toMatchObject({ field: 'policies.duplicate' });
-    expect(await datastore.scheduleList()).toEqual([]);
-  });
-
   it.each([
     [{ misfire: 'all' }, 'policies.misfire'],
     [{ retry: { kind: 'linear' } }, 'policies.retry.kind'],

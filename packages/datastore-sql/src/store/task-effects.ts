@@ -29,15 +29,26 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx
 
 /** True for the duplicate policies whose tasks must hold their schedule's run slot to run. */
 export function takesRunSlot(duplicate: string): boolean {
-  return duplicate === 'skip' || duplicate === 'replace';
+  return duplicate === 'skip' || duplicate === 'replace' || duplicate === 'queue';
 }
 
-/** Releases a schedule's run slot if `taskId` holds it. Bumps `version` (conditional write). */
-export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string): Promise<void> {
-  await ctx.write(
+/**
+ * Releases a schedule's run slot if `taskId` holds it, and makes the task queued behind it (a
+ * `queue` schedule's waiting task: pending, never started, due by its fire time but postponed
+ * to the slot's expiry) due now. Bumps `version` (conditional writes).
+ */
+export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string, now: number): Promise<void> {
+  const released = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = NULL, slot_expires_at = NULL, version = version + 1' +
       ' WHERE id = :scheduleId AND slot_task_id = :taskId',
     { scheduleId, taskId },
+    tx,
+  );
+  if (released === 0) return;
+  await ctx.write(
+    "UPDATE rookery_tasks SET due_at = :now, version = version + 1, updated_at = :now WHERE schedule_id = :scheduleId AND state = 'pending'" +
+      " AND duplicate_policy = 'queue' AND attempt = 0 AND fire_at <= :now AND due_at > :now",
+    { scheduleId, now },
     tx,
   );
 }

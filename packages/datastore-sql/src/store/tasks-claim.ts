@@ -1,19 +1,21 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
+import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 
 /** A due pending task picked as a claim candidate. */
 export interface Candidate {
   id: string;
   scheduleId: string;
+  fireAt: number;
   duplicate: string;
 }
 
 /**
- * Takes the run slot of a `skip` schedule for `taskId`: one conditional UPDATE that succeeds
- * when the slot is free, already this task's, or held under an expired lease. Returns the
- * holder's task id when the slot is busy, else undefined.
+ * Takes the run slot of a `skip` or `queue` schedule for `taskId`: one conditional UPDATE that
+ * succeeds when the slot is free, already this task's, or held under an expired lease. Returns
+ * the holder (task id and lease expiry) when the slot is busy, else undefined.
  */
 async function takeSlot(
   ctx: SqlContext,
@@ -21,7 +23,7 @@ async function takeSlot(
   c: Candidate,
   now: number,
   expires: number,
-): Promise<string | undefined> {
+): Promise<{ taskId: string; expiresAt: number } | undefined> {
   const taken = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
       ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
@@ -30,8 +32,8 @@ async function takeSlot(
     tx,
   );
   if (taken > 0) return undefined;
-  const rows = await ctx.select('SELECT slot_task_id FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
-  return String(rows[0]?.['slot_task_id'] ?? 'unknown');
+  const rows = await ctx.select('SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
+  return { taskId: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expiresAt: Number(rows[0]?.['slot_expires_at'] ?? now) };
 }
 
 /**
@@ -81,7 +83,7 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
     // 2. Due candidates.
     const rows = p.executors.length
       ? await ctx.select(
-          `SELECT id, schedule_id, duplicate_policy FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
+          `SELECT id, schedule_id, fire_at, duplicate_policy FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
             " WHERE state = 'pending' AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
             ` AND executor IN (:executors) ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`,
           { now, limit: p.limit, executors: p.executors },
@@ -91,10 +93,12 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
     const candidates: Candidate[] = rows.map((r) => ({
       id: String(r['id']),
       scheduleId: String(r['schedule_id']),
+      fireAt: Number(r['fire_at']),
       duplicate: String(r['duplicate_policy']),
     }));
 
-    // 3. Duplicate policies. `skip`: the run slot, or skipped. `replace`: the newest candidate
+    // 3. Duplicate policies. `skip`: the run slot, or skipped. `queue`: the run slot, or wait
+    // behind its holder (one waiting at most; later ones skipped). `replace`: the newest candidate
     // of a schedule takes the slot, cancelling the running holder under a new fence; older
     // candidates of the same schedule in this batch are skipped.
     const startIds: string[] = [];
@@ -110,9 +114,13 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
         if (result.took) startIds.push(c.id);
         continue;
       }
-      const holder = c.duplicate === 'skip' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
+      const holder = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
       if (holder === undefined) startIds.push(c.id);
-      else skipReasons.set(c.id, `skipped: schedule busy with task ${holder}`);
+      else if (c.duplicate === 'skip') skipReasons.set(c.id, `skipped: schedule busy with task ${holder.taskId}`);
+      else {
+        const decision = await queueBehind(ctx, tx, c, holder, startIds, now);
+        if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
+      }
     }
     for (const [id, reason] of skipReasons) {
       await ctx.write(

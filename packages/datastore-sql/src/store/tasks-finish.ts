@@ -49,7 +49,7 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
     if (!task) return undefined;
     // Only `skip` and `replace` tasks take a run slot, and only gated task creation (`on-start`,
     // `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
-    if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id);
+    if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id, now);
     if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead') {
       await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
     }

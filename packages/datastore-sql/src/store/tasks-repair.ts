@@ -46,7 +46,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     }
     const tasks = await readTasks(ctx, [...owners.keys()], tx);
     for (const t of tasks) {
-      await releaseSlot(ctx, tx, t.scheduleId, t.id);
+      await releaseSlot(ctx, tx, t.scheduleId, t.id, now);
       if (t.state !== 'pending') await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     }
     await insertEvents(ctx, tx, events);
