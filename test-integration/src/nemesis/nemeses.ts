@@ -155,6 +155,10 @@ export const gracefulStop: Nemesis = {
     while (await pause(ctx, 2_000, 4_000)) {
       const slot = pick(ctx);
       const node = ctx.cluster.node(slot);
+      // A node is stopped once it runs (has joined): a SIGTERM while the command is still
+      // loading ends the process as the signal would, and it holds nothing then.
+      const deadline = Date.now() + 10_000;
+      while (!node.output.join('').includes('"event":"nodeJoined"') && Date.now() < deadline) await sleep(50);
       const at = Date.now();
       node.child.kill('SIGTERM');
       const code = await node.exited;

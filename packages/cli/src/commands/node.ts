@@ -173,58 +173,64 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     // task functions may want to know where they run (the demo records it)
     process.env.ROOKERY_NODE_ID = id;
-    // The bus exists before anything can fail, so that every failure from here on is a
-    // `generalError` in the node's log format. A module that cannot be loaded is one: the node
-    // starts with the modules that did load (with none, it still peels and repairs).
-    const events = createEventBus();
-    logNodeEvents(events, id, format, io.stdout, io.stderr);
-    let failedModules = 0;
-    const env = io.env ?? process.env;
-    const executors = [
-      ...builtInExecutors({
-        killGraceMs,
-        httpTimeoutMs,
-        httpSecret: env.ROOKERY_HTTP_SECRET,
-        env: process.env,
-        onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
-      }),
-      ...(await loadExecutors(opts.executors, (error) => {
-        failedModules += 1;
-        events.emit('generalError', error, { nodeId: id, source: 'executors' });
-      })),
-    ];
-    if (failedModules > 0 && failedModules === opts.executors.length && format === 'text') {
-      writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
-    }
-
-    // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).
-    // If this process freezes inside a transaction, the server ends it after half a lease, so
-    // the row locks it holds do not keep the other nodes from taking its tasks over.
-    const datastore = await createSqlDatastore({
-      url: dbUrlOf(cmd, io.env),
-      idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
-    });
+    // From here a stop signal is a graceful stop, even while the node is still starting: it
+    // starts, then stops at once. (One that arrives while the command itself is still loading,
+    // before this line, ends the process as the signal would; the node holds nothing yet.)
     const signals = untilSignal(() => {
       writeLine(io.stderr, `${id}: second signal, exiting now`);
       process.exit(1);
     });
     try {
-      const node = new RookeryNode({
-        datastore,
-        events,
-        executors,
-        pool: new WorkerPool({ concurrency }),
-        id,
-        ...(leaseMs !== undefined ? { leaseMs } : {}),
-        ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
+      // The bus exists before anything can fail, so that every failure from here on is a
+      // `generalError` in the node's log format. A module that cannot be loaded is one: the node
+      // starts with the modules that did load (with none, it still peels and repairs).
+      const events = createEventBus();
+      logNodeEvents(events, id, format, io.stdout, io.stderr);
+      let failedModules = 0;
+      const env = io.env ?? process.env;
+      const executors = [
+        ...builtInExecutors({
+          killGraceMs,
+          httpTimeoutMs,
+          httpSecret: env.ROOKERY_HTTP_SECRET,
+          env: process.env,
+          onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
+        }),
+        ...(await loadExecutors(opts.executors, (error) => {
+          failedModules += 1;
+          events.emit('generalError', error, { nodeId: id, source: 'executors' });
+        })),
+      ];
+      if (failedModules > 0 && failedModules === opts.executors.length && format === 'text') {
+        writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
+      }
+
+      // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).
+      // If this process freezes inside a transaction, the server ends it after half a lease, so
+      // the row locks it holds do not keep the other nodes from taking its tasks over.
+      const datastore = await createSqlDatastore({
+        url: dbUrlOf(cmd, io.env),
+        idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
       });
-      await node.start();
-      if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
-      const signal = await signals.stopped;
-      if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
-      await node.stop({ graceMs });
+      try {
+        const node = new RookeryNode({
+          datastore,
+          events,
+          executors,
+          pool: new WorkerPool({ concurrency }),
+          id,
+          ...(leaseMs !== undefined ? { leaseMs } : {}),
+          ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
+        });
+        await node.start();
+        if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
+        const signal = await signals.stopped;
+        if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
+        await node.stop({ graceMs });
+      } finally {
+        await datastore.close();
+      }
     } finally {
-      await datastore.close();
       signals.dispose();
     }
   });
