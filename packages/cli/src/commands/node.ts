@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
+import { DatastoreError, RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
@@ -19,6 +19,7 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
 import { logNodeEvents } from '../output/event-line.js';
+import { openWithRetry } from '../startup/open-with-retry.js';
 
 /** Options of `rookery node`, as commander hands them over. */
 interface NodeCommandOptions {
@@ -29,6 +30,7 @@ interface NodeCommandOptions {
   log: string;
   grace: string;
   clockOffsetMs: string;
+  startupTimeout: string;
   killGrace: string;
   httpTimeout: string;
 }
@@ -154,6 +156,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
       .option('--log <format>', 'event lines: text or json', 'text')
+      .option('--startup-timeout <duration>', 'how long to keep trying to reach the database at start', '60s')
       .option(
         '--clock-offset-ms <ms>',
         "fault experiments: shift this node's wall clock by a signed number of ms (leases and due-ness stay judged by the database clock)",
@@ -166,6 +169,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
+    const startupTimeoutMs = parseDuration('startup-timeout', opts.startupTimeout);
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const killGraceMs = parseDuration('kill-grace', opts.killGrace);
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
@@ -208,10 +212,22 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).
       // If this process freezes inside a transaction, the server ends it after half a lease, so
       // the row locks it holds do not keep the other nodes from taking its tasks over.
-      const datastore = await createSqlDatastore({
-        url: dbUrlOf(cmd, io.env),
-        idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
-      });
+      // A database that is not there yet (or drops the connection mid-migration) is waited for,
+      // up to --startup-timeout, each failed try a generalError; a stop signal ends the wait.
+      const url = dbUrlOf(cmd, io.env);
+      const datastore = await openWithRetry(
+        () => createSqlDatastore({ url, idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)) }),
+        {
+          timeoutMs: startupTimeoutMs,
+          stopped: signals.stopped,
+          onRetry: (error, attempt, waitMs) =>
+            events.emit('generalError', new DatastoreError(`cannot open the datastore (try ${attempt}; next in ${waitMs} ms): ${error.message}`, { cause: error }), {
+              nodeId: id,
+              source: 'startup',
+            }),
+        },
+      );
+      if (!datastore) return;
       try {
         const node = new RookeryNode({
           datastore,
