@@ -162,7 +162,10 @@ export const gracefulStop: Nemesis = {
       const at = Date.now();
       node.child.kill('SIGTERM');
       const code = await node.exited;
-      if (code !== 0) throw new Error(`node ${node.id} exited ${String(code)} after SIGTERM`);
+      if (code !== 0) {
+        const tail = node.output.join('').split('\n').slice(-15).join('\n');
+        throw new Error(`node ${node.id} exited ${String(code)} after SIGTERM; its last output:\n${tail}`);
+      }
       ctx.faults.push({ nodeId: node.id, at, kind: 'stop' });
       await sleep(500);
       ctx.cluster.restart(slot);
