@@ -35,7 +35,7 @@ describe.each(dialects)('overlap policies under three nodes on $label', (dialect
       );
     }
     const from = Date.now() + 1_000;
-    await new Promise((r) => setTimeout(r, 10_000));
+    await new Promise((r) => setTimeout(r, 14_000));
     const stopAt = Date.now();
     expect(await Promise.all(nodes.map((n) => stopNode(n)))).toEqual([0, 0, 0]);
     const schedules = [...byPolicy.values()];
