@@ -110,3 +110,14 @@ export function cronFiresAtAll(expr: string): boolean {
   if (p.starDOM || !p.starDOW) return true;
   return LONGEST_MONTH.some((days, m) => p.month[m] === 1 && p.day.slice(0, days).some((on) => on === 1));
 }
+
+/**
+ * How many seconds of each minute `expr` may fire at: 1 for every 5-field expression and for a
+ * 6-field one with a single second, more for second-level schedules.
+ *
+ * @param expr - a cron pattern croner accepts
+ */
+export function cronSecondsPerMinute(expr: string): number {
+  const p = new CronPattern(expr, undefined, { mode: '5-or-6-parts' });
+  return p.second.filter((on) => on === 1).length;
+}
