@@ -23,7 +23,7 @@ const DAY = 24 * HOUR;
  * How far before and after a range the walk looks so that both occurrences of a repeated wall
  * time, and every showing of a skipped one, fall inside it. Larger than any offset change met.
  */
-export const REACH = 3 * HOUR;
+const REACH = 3 * HOUR;
 
 /** Entries kept per memo before it is emptied, so that long runs stay within memory. */
 const MEMO_LIMIT = 2_000_000;
@@ -81,7 +81,7 @@ export class ZoneClock {
    * The first whole second in hour number `n` (after its start, up to the next hour's start) whose offset differs from the offset at `h`,
    * walking minutes and then seconds through `Intl`.
    */
-  changeInHour(n: number): number {
+  private changeInHour(n: number): number {
     let found = this.changes.get(n);
     if (found !== undefined) return found;
     const h = n * HOUR;
