@@ -26,6 +26,8 @@ export interface ClientOptions {
   ids?: IdStrategy;
   /** Largest payload accepted, in bytes of JSON. @defaultValue 65 536 */
   maxPayloadBytes?: number;
+  /** Accept cron expressions that fire at more than one second of a minute. @defaultValue true */
+  allowSecondsCron?: boolean;
 }
 
 /** Options of {@link RookeryClient.createSchedule}. */
@@ -45,6 +47,7 @@ export class RookeryClient {
   private readonly strategies: StrategyRegistry;
   private readonly ids: IdStrategy;
   private readonly maxPayloadBytes: number;
+  private readonly allowSecondsCron: boolean;
 
   /** @param options - how the client is wired */
   constructor(options: ClientOptions) {
@@ -54,6 +57,7 @@ export class RookeryClient {
     this.strategies = options.strategies ?? createStrategyRegistry();
     this.ids = options.ids ?? uuidV7;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
+    this.allowSecondsCron = options.allowSecondsCron ?? true;
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
@@ -71,7 +75,7 @@ export class RookeryClient {
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
     const now = await this.datastore.clockNow();
-    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes });
+    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
     const p = valid.policies;
     this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
     this.strategies.get('misfire', p.misfire, 'policies.misfire');

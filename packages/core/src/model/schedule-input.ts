@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/validation-error.js';
 import type { Json } from '../json.js';
+import { cronSecondsPerMinute } from '../trigger/cron-pattern.js';
 import { parseInstant, type InstantInput } from '../trigger/instant-input.js';
 import { nextFireTime } from '../trigger/next-fire.js';
 import type { Trigger } from '../trigger/trigger.js';
@@ -278,14 +279,17 @@ function checkFiresInWindow(s: ValidatedSchedule, now: number): void {
  *
  * Beyond per-field checks: `endAt` may not precede `startAt` or now; a `once` trigger older than
  * `now − misfireGraceMs` is refused; a trigger with no fire time in `[max(now, startAt), endAt]`
- * is refused; `after-run` implies `taskCreation: 'on-end'`. Unknown keys are refused.
+ * is refused; `after-run` implies `taskCreation: 'on-end'`; with `allowSecondsCron: false`, a
+ * cron that fires at more than one second of a minute is refused (never silently thinned out).
+ * Unknown keys are refused.
  *
  * @param input - the schedule as given
- * @param opts - `now` (epoch ms, for the past/window checks) and `maxPayloadBytes` (default 65 536)
+ * @param opts - `now` (epoch ms, for the past/window checks), `maxPayloadBytes` (default
+ *   65 536) and `allowSecondsCron` (default true)
  */
 export function validateScheduleInput(
   input: unknown,
-  opts: { now: number; maxPayloadBytes?: number },
+  opts: { now: number; maxPayloadBytes?: number; allowSecondsCron?: boolean },
 ): ValidatedSchedule {
   if (!isRecord(input)) throw new ValidationError('schedule', 'must be an object');
   for (const key of Object.keys(input)) {
@@ -294,6 +298,9 @@ export function validateScheduleInput(
   const name = validateName(input['name']);
   const executor = validateExecutor(input['executor']);
   const trigger = validateTrigger(input['trigger'], 'trigger');
+  if (trigger.kind === 'cron' && opts.allowSecondsCron === false && cronSecondsPerMinute(trigger.expr) > 1) {
+    throw new ValidationError('trigger.expr', `'${trigger.expr}' fires more than once a minute, and second-level cron is disabled`);
+  }
   const optionalInstant = (key: 'startAt' | 'endAt'): number | null =>
     input[key] === undefined || input[key] === null ? null : parseInstant(input[key], key);
   const startAt = optionalInstant('startAt');

@@ -14,7 +14,13 @@ import { Cron, CronPattern } from 'croner';
 export const CRON_MAX_YEAR = 3000;
 
 const MAX_CACHED = 2000;
-const compiled = new Map<string, { cron: Cron; fires: boolean }>();
+/** A compiled pattern: croner's instance, whether it fires at all, and whether its search can overrun a month. */
+interface Compiled {
+  cron: Cron;
+  fires: boolean;
+  overruns: boolean;
+}
+const compiled = new Map<string, Compiled>();
 
 /**
  * Compile (or fetch from a bounded cache) the croner instance for `expr`. Throws croner's own
@@ -26,12 +32,12 @@ export function compileCron(expr: string): Cron {
   return entry(expr).cron;
 }
 
-function entry(expr: string): { cron: Cron; fires: boolean } {
+function entry(expr: string): Compiled {
   let found = compiled.get(expr);
   if (found === undefined) {
     // domAndDow: false = classic cron: day-of-month OR day-of-week when both are restricted.
     const cron = new Cron(expr, { utcOffset: 0, mode: '5-or-6-parts', domAndDow: false, paused: true });
-    found = { cron, fires: cronFiresAtAll(expr) };
+    found = { cron, fires: cronFiresAtAll(expr), overruns: canOverrunMonth(expr) };
     if (compiled.size >= MAX_CACHED) {
       const oldest = compiled.keys().next();
       if (oldest.done !== true) compiled.delete(oldest.value);
@@ -50,10 +56,41 @@ function entry(expr: string): { cron: Cron; fires: boolean } {
  * @param wall - a wall time (local time written as a UTC instant)
  */
 export function nextWallMatch(expr: string, wall: number): number | null {
-  const { cron, fires } = entry(expr);
+  const { cron, fires, overruns } = entry(expr);
   if (!fires) return null;
-  const next = cron.nextRun(new Date(wall));
-  return next === null ? null : next.getTime();
+  let from = wall;
+  for (;;) {
+    const next = cron.nextRun(new Date(from));
+    if (next === null) return null;
+    const found = next.getTime();
+    if (!overruns) return found;
+    // croner 10 searches the days of a month up to 31, and a day the month lacks (31 February)
+    // rolls over into the next month past its first days: '0 0 1,31 * *' from 27 February 2000
+    // answers 31 March, not 1 March. An answer inside the month searched is sound; one in a later
+    // month is searched again from the start of the month after, where nothing was skipped.
+    // (croner's search starts at the whole second after `from`.)
+    const monthEnd = startOfNextMonth(Math.floor(from / 1000) * 1000 + 1000);
+    if (found < monthEnd) return found;
+    from = monthEnd - 1;
+  }
+}
+
+/** The first wall time of the calendar month after the one `wall` lies in. */
+function startOfNextMonth(wall: number): number {
+  const d = new Date(wall);
+  d.setUTCMonth(d.getUTCMonth() + 1, 1);
+  d.setUTCHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+/**
+ * Whether croner's day search can run past the end of a month for `expr`: it can when
+ * day-of-month allows a day some month lacks (29–31), or when day-of-week is restricted (every
+ * day up to 31 is then tried against the weekday).
+ */
+function canOverrunMonth(expr: string): boolean {
+  const p = new CronPattern(expr, undefined, { mode: '5-or-6-parts' });
+  return !p.starDOW || p.day.slice(28).some((on) => on === 1);
 }
 
 /** Longest length of each month, February in a leap year. */
@@ -72,4 +109,15 @@ export function cronFiresAtAll(expr: string): boolean {
   const p = new CronPattern(expr, undefined, { mode: '5-or-6-parts' });
   if (p.starDOM || !p.starDOW) return true;
   return LONGEST_MONTH.some((days, m) => p.month[m] === 1 && p.day.slice(0, days).some((on) => on === 1));
+}
+
+/**
+ * How many seconds of each minute `expr` may fire at: 1 for every 5-field expression and for a
+ * 6-field one with a single second, more for second-level schedules.
+ *
+ * @param expr - a cron pattern croner accepts
+ */
+export function cronSecondsPerMinute(expr: string): number {
+  const p = new CronPattern(expr, undefined, { mode: '5-or-6-parts' });
+  return p.second.filter((on) => on === 1).length;
 }

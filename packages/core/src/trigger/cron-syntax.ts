@@ -5,6 +5,8 @@ import { ValidationError } from '../errors/validation-error.js';
  * messages that name the cron field (`minute field: 60 out of range 0-59`). Only the classic
  * grammar is accepted: per field a comma list of `*`, `n`, `a-b`, `*∕s`, `a-b∕s`; names for
  * months and weekdays. croner's extensions (`L`, `W`, `#`, `?`, `+`, year field) are refused.
+ * SUN ending a weekday range means 7 (`MON-SUN`); a range from Sunday to SUN (`SUN-SUN`,
+ * `0-SUN`) is refused as ambiguous.
  */
 
 /** Longest accepted cron expression. */
@@ -66,6 +68,10 @@ function checkField(text: string, spec: FieldSpec, fail: (m: string) => never): 
       if (to !== undefined) {
         const b = value(to, spec, true, fail);
         if (a > b) fail(`${spec.name} field: reversed range ${from}-${to}`);
+        // SUN ends a range as 7 (MON-SUN), so SUN-SUN would mean every day, not Sunday.
+        if (spec.name === 'day-of-week' && a === 0 && to === 'SUN') {
+          fail(`${spec.name} field: '${item}' is ambiguous (SUN ending a range means 7); write SUN for Sunday, or 0-6 for every day`);
+        }
       } else if (step !== undefined) {
         fail(`${spec.name} field: a step needs '*' or a range before it ('${item}')`);
       }

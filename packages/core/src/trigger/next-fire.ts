@@ -13,12 +13,17 @@ export interface FireContext {
   createdAt: number;
 }
 
-/** Next `anchor + k * everyMs` strictly after `afterMs`, k any whole number. */
+/**
+ * Next `anchor + k * everyMs` strictly after `afterMs`, k any whole number; null past the
+ * `Date` range. Exact for every instant in the range: `afterMs - anchor` can exceed 2^53 and
+ * lose precision as a double, so only the remainders of each are combined, and those are exact.
+ */
 function nextInterval(anchor: number, everyMs: number, afterMs: number): number | null {
-  let t = anchor + (Math.floor((afterMs - anchor) / everyMs) + 1) * everyMs;
-  // Floating-point division can be one period off for huge spans; settle it exactly.
-  while (t <= afterMs) t += everyMs;
-  while (t - everyMs > afterMs) t -= everyMs;
+  if (Number.isNaN(afterMs) || afterMs >= MAX_INSTANT) return null;
+  // Fire times before the Date range are not instants: the first one to consider is at its start.
+  const after = Math.max(afterMs, -MAX_INSTANT - 1);
+  const behind = ((((after % everyMs) - (anchor % everyMs)) % everyMs) + everyMs) % everyMs;
+  const t = after - behind + everyMs;
   return t <= MAX_INSTANT ? t : null;
 }
 

@@ -71,6 +71,14 @@ describe('cron in UTC and fixed-offset zones', () => {
   it('accepts nicknames', () => {
     expect(iso(nextFireTime(cron('@daily', 'Europe/Berlin'), ms('2026-01-01T12:00:00Z'), ctx()))).toBe('2026-01-01T23:00:00.000Z');
   });
+  it('never skips the first days of a month after a day the month before lacks (oracle, seed 1)', () => {
+    // croner 10 rolls 31 February over into March past 1 March; found by the oracle in Sao Paulo.
+    expect(iso(nextFireTime(cron('0 */1 1,31 * *', 'America/Sao_Paulo'), 951_616_800_000, ctx()))).toBe('2000-03-01T03:00:00.000Z');
+    expect(iso(nextFireTime(cron('0 0 1,30 * *'), ms('2001-02-26T23:59:59.999Z'), ctx()))).toBe('2001-03-01T00:00:00.000Z');
+    // With a weekday too, every day up to 31 is tried: the 1st OR Saturdays.
+    expect(iso(nextFireTime(cron('0 0 1 * 6'), ms('2001-02-25T00:00:00Z'), ctx()))).toBe('2001-03-01T00:00:00.000Z');
+    expect(fires(cron('0 0 2,31 * *'), '2001-02-03T00:00:00Z', '2001-03-03T00:00:00Z')).toEqual(['2001-03-02T00:00:00.000Z']);
+  });
   it('returns null for a pattern that never fires', () => {
     expect(nextFireTime(cron('0 0 30 2 *'), ms('2026-01-01T00:00:00Z'), ctx())).toBeNull();
     // croner itself overflows its stack searching this one; we never ask it to.
@@ -198,6 +206,14 @@ describe('other trigger kinds', () => {
   });
   it('interval: never past the Date range', () => {
     expect(nextFireTime({ kind: 'interval', everyMs: 86_400_000, anchor: 0 }, 8.64e15, ctx())).toBeNull();
+  });
+  it('interval: exact across the whole Date range, where anchor and instant are over 2^53 ms apart (oracle, seed 1)', () => {
+    // Found by the oracle: (after - anchor) / everyMs in doubles put this fire time 1 ms late.
+    const t: Trigger = { kind: 'interval', everyMs: 1003, anchor: 8.64e15 };
+    // 8.64e15 - (-8 639 999 999 999 505) = 17 279 999 999 999 505 = 1003 * 17 228 315 054 835 exactly.
+    expect(nextFireTime(t, -8.64e15, ctx())).toBe(-8_639_999_999_999_505);
+    expect(nextFireTime(t, -8_639_999_999_999_505, ctx())).toBe(-8_639_999_999_998_502);
+    expect(nextFireTime({ kind: 'interval', everyMs: 1003, anchor: -8.64e15 }, 8.64e15 - 2000, ctx())).toBe(8_639_999_999_998_502);
   });
   it('once: the instant if later, else null', () => {
     const t: Trigger = { kind: 'once', at: ms('2026-05-01T12:00:00Z') };

@@ -53,6 +53,10 @@ describe('validateTrigger: cron syntax', () => {
     ['0 0 30 2 *', /never fires/],
     ['0 0 31 4 *', /never fires/],
     ['0 0 31 2,4,6,9,11 *', /never fires/],
+    // Found by the oracle (seed 2): croner read SUN-SUN as 0-7, every day.
+    ['0 0 * * SUN-SUN', /day-of-week field: 'SUN-SUN' is ambiguous/],
+    ['0 0 * * sun-sun/2', /day-of-week field: 'SUN-SUN\/2' is ambiguous/],
+    ['0 0 * * 0-SUN', /day-of-week field: '0-SUN' is ambiguous/],
   ])('rejects %j', (expr, message) => {
     const e = cronError(expr);
     expect(e.field).toBe('trigger.expr');
