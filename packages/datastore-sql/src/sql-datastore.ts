@@ -8,6 +8,8 @@ import type {
   SchedulePeelResult,
   ScheduleState,
   Task,
+  TaskCancelRequest,
+  TaskCancelRequestsParams,
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskEvent,
@@ -34,7 +36,7 @@ import {
   scheduleSetState,
 } from './store/schedules.js';
 import type { SqlContext } from './store/sql-context.js';
-import { taskRequestCancel } from './store/tasks-cancel.js';
+import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
@@ -180,6 +182,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
     return taskRequestCancel(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
+    return taskCancelRequests(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -171,6 +171,22 @@ export interface RepairedTask {
   previousOwner: string | null;
 }
 
+/** Input of {@link Datastore.taskCancelRequests}. */
+export interface TaskCancelRequestsParams {
+  /** Lease owner of the running tasks. */
+  owner: string;
+  /** Running tasks of the owner to look at. */
+  taskIds: string[];
+}
+
+/** A cancel request on a running task. */
+export interface TaskCancelRequest {
+  /** The task. */
+  taskId: string;
+  /** Why, as the requester said, or null. */
+  reason: string | null;
+}
+
 /** Filters of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
@@ -317,10 +333,16 @@ export interface Datastore {
 
   /**
    * Asks for a task to be cancelled. One conditional statement: a pending task becomes
-   * `cancelled` at once; a running one gets a cancel request that its node sees on its next
-   * renewal. Returns the task after the change, or undefined if there is none.
+   * `cancelled` at once; a running one gets a cancel request (and `reason`) that its node sees
+   * on its next renewal or cancel check. Returns the task after the change, or undefined if there is none.
    */
   taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+
+  /**
+   * Which of `taskIds`, running under `owner`'s lease, carry a cancel request: the node's
+   * quick cancel check between renewals. One read by primary key; writes nothing.
+   */
+  taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]>;
 
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;

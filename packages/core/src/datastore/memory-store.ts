@@ -11,6 +11,8 @@ import type {
   RepairedTask,
   SchedulePeelParams,
   SchedulePeelResult,
+  TaskCancelRequest,
+  TaskCancelRequestsParams,
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskFinishParams,
@@ -384,9 +386,18 @@ export class MemoryDatastore implements Datastore {
       this.record(t, 'pending', now, null);
       this.ungate(t, now, 'end');
     } else if (t.state === 'running') {
+      t.reason = params.reason;
       t.updatedAt = now;
     }
     return clone(t);
+  }
+
+  /** {@inheritDoc Datastore.taskCancelRequests} */
+  async taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
+    return params.taskIds.flatMap((id) => {
+      const t = this.tasks.get(id);
+      return t && t.state === 'running' && t.leaseOwner === params.owner && t.cancelRequested ? [{ taskId: id, reason: t.reason }] : [];
+    });
   }
 
   /** {@inheritDoc Datastore.taskGet} */

@@ -45,6 +45,14 @@ export interface NodeOptions {
    * again (a task that crashes every node it runs on). @defaultValue 5
    */
   maxRepairs?: number;
+  /**
+   * The dead-task canceller, part of the keep duty: an attempt whose executor has called
+   * `ctx.heartbeat()` at least once and then stays silent this long is presumed dead, aborted
+   * (its signal's reason has code `HEARTBEAT_TIMEOUT`) and failed, retryable under the
+   * schedule's retry policy. Executors that never heartbeat are left to `timeoutMs`. Null
+   * turns it off. @defaultValue null
+   */
+  heartbeatTimeoutMs?: number | null;
   /** Named strategies. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */
@@ -77,6 +85,8 @@ export interface NodeTimings {
   heartbeatEveryMs: number;
   /** See {@link NodeOptions.maxRepairs}. */
   maxRepairs: number;
+  /** See {@link NodeOptions.heartbeatTimeoutMs}. */
+  heartbeatTimeoutMs: number | null;
 }
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
@@ -104,5 +114,9 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
+    heartbeatTimeoutMs:
+      options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null
+        ? null
+        : positiveInt('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 10, 30 * 86_400_000),
   };
 }
