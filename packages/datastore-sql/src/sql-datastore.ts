@@ -2,6 +2,8 @@ import type {
   Datastore,
   DatastoreCapabilities,
   NodeRecord,
+  RateLimit,
+  RateLimitSetParams,
   RepairedTask,
   Schedule,
   SchedulePeelParams,
@@ -36,6 +38,7 @@ import {
   scheduleSetState,
 } from './store/schedules.js';
 import type { SqlContext } from './store/sql-context.js';
+import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
@@ -182,6 +185,16 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
     return taskRequestCancel(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  rateLimitSet(params: RateLimitSetParams): Promise<void> {
+    return rateLimitSet(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  rateLimitList(): Promise<RateLimit[]> {
+    return rateLimitList(this.ctx);
   }
 
   /** @inheritDoc */

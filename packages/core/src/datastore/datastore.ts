@@ -187,6 +187,28 @@ export interface TaskCancelRequest {
   reason: string | null;
 }
 
+/** A cluster-wide rate limit of one executor. */
+export interface RateLimit {
+  /** The executor. */
+  executor: string;
+  /** Starts allowed per one-second window of the database clock, across the cluster. */
+  perSecond: number;
+  /** Who set it last (a node id, or a client's name), or null. */
+  setBy: string | null;
+  /** When it was set, database clock. */
+  updatedAt: number;
+}
+
+/** Input of {@link Datastore.rateLimitSet}. */
+export interface RateLimitSetParams extends ClockParams {
+  /** The executor. */
+  executor: string;
+  /** Starts per second across the cluster; null removes the limit. */
+  perSecond: number | null;
+  /** Who sets it, recorded. */
+  setBy: string;
+}
+
 /** Filters of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
@@ -300,7 +322,10 @@ export interface Datastore {
    *   which is free when no other task of the schedule holds it under an unexpired lease;
    *   if the slot is busy the task becomes `skipped` instead;
    * - pending tasks past their deadline become `missed`;
-   * - a schedule gated on the start of a started task is ungated.
+   * - a schedule gated on the start of a started task is ungated;
+   * - tasks of an executor with a cluster-wide rate limit start no more than its limit in any
+   *   one-second window of the database clock (`RATE_WINDOW_MS`), counted over every node's
+   *   claims (a candidate skipped or settled counts too: the count never undercounts).
    * Concurrent claims never start the same task twice.
    */
   taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult>;
@@ -343,6 +368,15 @@ export interface Datastore {
    * quick cancel check between renewals. One read by primary key; writes nothing.
    */
   taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]>;
+
+  /**
+   * Sets (or with `perSecond` null removes) an executor's cluster-wide rate limit. The last
+   * write wins. One statement (an update, else an insert).
+   */
+  rateLimitSet(params: RateLimitSetParams): Promise<void>;
+
+  /** The cluster-wide rate limits, by executor. One statement. */
+  rateLimitList(): Promise<RateLimit[]>;
 
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;

@@ -66,6 +66,8 @@ export interface RookeryEventMap {
   nodeJoined: [node: NodeRecord];
   /** A node stopped. */
   nodeLeft: [nodeId: string];
+  /** The node's autoscaling worker pool changed size: `workers` slots now, `running` of them busy. */
+  poolResized: [workers: number, running: number];
   /** This node's clock offset from the database clock was measured (node − database, ms). */
   clockOffset: [offsetMs: number];
   /** An unexpected error. The node keeps running. */

@@ -53,6 +53,15 @@ export interface NodeOptions {
    * turns it off. @defaultValue null
    */
   heartbeatTimeoutMs?: number | null;
+  /**
+   * Cluster-wide rate limits (task starts per second, by executor; null removes one) that this
+   * node writes to the datastore when it starts. They are stored, so they hold for every node,
+   * whatever its own options: the last node to start with a value for an executor wins, and a
+   * node started without one leaves the stored limit alone. Counted in one-second windows of
+   * the database clock inside the claim. For a limit per node, see the worker pool's
+   * `rateLimits`. @defaultValue {}
+   */
+  clusterRateLimits?: Record<string, number | null>;
   /** Named strategies. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */
@@ -119,4 +128,12 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
         ? null
         : positiveInt('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 10, 30 * 86_400_000),
   };
+}
+
+/** Checks the cluster-wide rate limits; throws a ValidationError naming `clusterRateLimits.<executor>`. */
+export function resolveClusterRateLimits(limits: Record<string, number | null> = {}): [string, number | null][] {
+  return Object.entries(limits).map(([executor, perSecond]) => [
+    executor,
+    perSecond === null ? null : positiveInt(`clusterRateLimits.${executor}`, perSecond, 1, 1_000_000),
+  ]);
 }

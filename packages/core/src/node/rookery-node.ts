@@ -14,7 +14,7 @@ import { asError } from './attempt.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { CancelWatch, silentAttempts } from './cancel-watch.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
-import { resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
+import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { Wakeup } from './wakeup.js';
@@ -45,6 +45,7 @@ export class RookeryNode {
   private readonly random: RandomStrategy;
   private readonly attempts: AttemptRunner;
   private readonly cancels: CancelWatch;
+  private readonly clusterRateLimits: [string, number | null][];
   private readonly wakeup = new Wakeup();
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
@@ -60,6 +61,7 @@ export class RookeryNode {
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
     this.timings = resolveTimings(options);
+    this.clusterRateLimits = resolveClusterRateLimits(options.clusterRateLimits);
     this.datastore = options.datastore;
     this.events = options.events;
     this.pool = options.pool;
@@ -140,6 +142,7 @@ export class RookeryNode {
         executors: [...this.executors.keys()],
         clockOffsetMs: 0,
       });
+      for (const [executor, perSecond] of this.clusterRateLimits) await this.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
       this.state = 'stopped';
       throw error;
@@ -322,6 +325,7 @@ export class RookeryNode {
       });
       for (const task of settled) this.events.emit('taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);
+      this.pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
     }
     return full;

@@ -1,13 +1,7 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
+import { selectCandidates, type Candidate } from './claim-candidates.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
-
-/** A due pending task picked as a claim candidate. */
-interface Candidate {
-  id: string;
-  scheduleId: string;
-  duplicate: string;
-}
 
 /**
  * Takes the run slot of a `skip` schedule for `taskId`: one conditional UPDATE that succeeds
@@ -36,7 +30,8 @@ async function takeSlot(
 /**
  * Claims due tasks in one short transaction of conditional statements: settles pending tasks
  * past their starting deadline as `missed`; picks due candidates (highest priority, then
- * earliest due; rows locked by a concurrent claim are skipped where supported); takes the
+ * earliest due; rows locked by a concurrent claim are skipped where supported; within the
+ * executors' cluster-wide rate limits); takes the
  * run slot for `skip` tasks or records them `skipped`; starts the rest (fence + 1,
  * attempt + 1, lease); ungates schedules gated on a start or on a now-terminal task; records
  * every transition.
@@ -76,21 +71,8 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       );
     }
 
-    // 2. Due candidates.
-    const rows = p.executors.length
-      ? await ctx.select(
-          `SELECT id, schedule_id, duplicate_policy FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
-            " WHERE state = 'pending' AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
-            ` AND executor IN (:executors) ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`,
-          { now, limit: p.limit, executors: p.executors },
-          tx,
-        )
-      : [];
-    const candidates: Candidate[] = rows.map((r) => ({
-      id: String(r['id']),
-      scheduleId: String(r['schedule_id']),
-      duplicate: String(r['duplicate_policy']),
-    }));
+    // 2. Due candidates, within the executors' cluster-wide rate limits.
+    const candidates = await selectCandidates(ctx, tx, p, now);
 
     // 3. Duplicate policy `skip`: the run slot, or skipped.
     const startIds: string[] = [];
