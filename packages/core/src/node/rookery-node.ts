@@ -367,10 +367,8 @@ export class RookeryNode {
       const a = this.attempts.running.get(id);
       if (a) this.attempts.lose(a);
     }
-    for (const id of result.cancelRequested) {
-      const a = this.attempts.running.get(id);
-      if (a) this.attempts.abort(a, 'cancel');
-    }
+    // A cancel request seen on renewal is acted on by the cancel check, which reads its reason.
+    if (result.cancelRequested.length > 0) await this.cancels.check();
   }
 
   /**
