@@ -101,9 +101,17 @@ export class WorkerPool implements WorkerPoolContract {
     return this.#autoscaler?.size ?? this.#fixed;
   }
 
-  /** {@inheritDoc @rookery/core#WorkerPool.claimed} */
+  /**
+   * Told after each claim (see the core `WorkerPool.claimed`): an autoscaling pool grows when a
+   * claim for all its free slots came back full, and shrinks after the cool-down when claims
+   * come back short. A fixed pool ignores it.
+   */
   claimed(asked: number, got: number): void {
-    if (this.#autoscaler?.observe(asked, got, this.#total)) this.#onResize?.(this.concurrency, this.#total);
+    if (!this.#autoscaler) return;
+    // A full claim grows the pool only if it asked for every free slot: one held back by an
+    // executor's own limit or rate shows a backlog that more workers would not serve.
+    if (got >= asked && asked < this.freeTotal() + got) return;
+    if (this.#autoscaler.observe(asked, got, this.#total)) this.#onResize?.(this.concurrency, this.#total);
   }
 
   /** Free slots for `executor` now: the smallest of the global, the executor's own and its rate's tokens. */

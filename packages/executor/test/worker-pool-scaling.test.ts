@@ -69,6 +69,16 @@ describe('WorkerPool autoscaling', () => {
     expect(sizes.slice(4)).toEqual([5, 3, 2]);
   });
 
+  it('does not grow for a claim held back by an executor\'s own rate', () => {
+    const clock = manualClock();
+    const pool = new WorkerPool({ minWorkers: 4, maxWorkers: 8, rateLimits: { mail: 1 }, now: clock.now });
+    const asked = pool.free('mail');
+    expect(asked).toBe(1);
+    pool.acquire('mail');
+    pool.claimed(asked, 1);
+    expect(pool.concurrency).toBe(4);
+  });
+
   it('never shrinks below the workers busy', () => {
     const clock = manualClock();
     const pool = new WorkerPool({ minWorkers: 1, maxWorkers: 8, scaleDownAfterMs: 1_000, now: clock.now });
