@@ -8,6 +8,10 @@ import { RECORDING_FUNCTIONS, readHistory, startNode, waitUntil, type ClusterNod
 
 /** A cluster of `rookery node` processes on a fresh database, running the recording executor. */
 export interface RecordedCluster {
+  /** The cluster's database URL (for a `rookery` command run by the test). */
+  url: string;
+  /** The history file the recording executor appends to. */
+  historyFile: string;
   /** The datastore, for the test's own reads and writes. */
   store: SqlDatastore;
   /** A client on it. */
@@ -25,15 +29,23 @@ export interface RecordedCluster {
   dispose(): Promise<void>;
 }
 
-/** Starts `ids.length` nodes on a fresh database of `dialect` and waits until they have registered. */
-export async function startRecordedCluster(dialect: TestDialect, options: { ids: string[]; leaseMs: number; concurrency: number }): Promise<RecordedCluster> {
+/**
+ * Starts `ids.length` nodes on a fresh database of `dialect` and waits until they have
+ * registered. `args` go to every node's command line after the standard ones.
+ */
+export async function startRecordedCluster(
+  dialect: TestDialect,
+  options: { ids: string[]; leaseMs: number; concurrency: number; args?: string[] },
+): Promise<RecordedCluster> {
   const db = await dialect.create();
   const dir = await mkdtemp(join(tmpdir(), 'rookery-cluster-'));
   const history = join(dir, 'history.jsonl');
   const store = await createSqlDatastore({ url: db.url });
   const settings = { db: db.url, ids: options.ids, executors: [RECORDING_FUNCTIONS], history, leaseMs: options.leaseMs, concurrency: options.concurrency };
-  const nodes = options.ids.map((id) => startNode(settings, id));
+  const nodes = options.ids.map((id) => startNode(settings, id, options.args ?? []));
   const cluster: RecordedCluster = {
+    url: db.url,
+    historyFile: history,
     store,
     client: new RookeryClient({ datastore: store }),
     nodes,

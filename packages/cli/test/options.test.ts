@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@rookery/core';
 import { formatDuration, parseDuration } from '../src/options/duration.js';
 import { parseJobOptions } from '../src/options/parse-job-options.js';
+import { parseRateLimits } from '../src/options/rate-limits.js';
 import { formatTable } from '../src/output/table.js';
 
 describe('parseDuration', () => {
@@ -72,5 +73,21 @@ describe('formatTable', () => {
       ],
     );
     expect(lines).toEqual(['NAME    VALUE', 'a       1', 'longer  -']);
+  });
+});
+
+describe('parseRateLimits', () => {
+  it('reads EXECUTOR=N and EXECUTOR=N/s, and off where allowed', () => {
+    expect(parseRateLimits('rate-limit', ['mail=5', 'sms=2/s'], false)).toEqual({ mail: 5, sms: 2 });
+    expect(parseRateLimits('cluster-rate-limit', ['mail=off'], true)).toEqual({ mail: null });
+    expect(parseRateLimits('rate-limit', [], false)).toEqual({});
+  });
+
+  it.each([['mail'], ['mail=0'], ['mail=1.5'], ['=3'], ['mail=off'], ['mail=-1']])('refuses %s naming the option', (value) => {
+    expect(() => parseRateLimits('rate-limit', [value], false)).toThrow(expect.objectContaining({ field: 'rate-limit' }));
+  });
+
+  it('refuses an executor named twice', () => {
+    expect(() => parseRateLimits('rate-limit', ['a=1', 'a=2'], false)).toThrow(/named twice/);
   });
 });

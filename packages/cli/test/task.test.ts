@@ -44,6 +44,14 @@ describe('rookery task and nodes on a running cluster', () => {
     expect(bad.stderr).toMatch(/^error: state: unknown task state 'done'/);
   });
 
+  it('task cancel leaves a finished task as it is and refuses an unknown one', async () => {
+    const [done] = await cliJson<{ id: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--limit', '1', '--db', db]);
+    const out = await cli(['task', 'cancel', String(done?.id), '--reason', 'too late', '--db', db]);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(`task ${String(done?.id)} is already completed; nothing to cancel\n`);
+    expect((await cli(['task', 'cancel', '0195a8f0-0000-7000-8000-000000000000', '--db', db])).code).toBe(1);
+  });
+
   it('task show gives the task and its state transitions', async () => {
     const [first] = await cliJson<{ id: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--db', db]);
     const shown = await cliJson<{ id: string; state: string; events: { from: string | null; to: string; at: string; nodeId: string | null }[] }>(

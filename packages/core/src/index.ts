@@ -44,6 +44,7 @@ export * from './strategies/misfire.js';
 export * from './strategies/registry.js';
 export { nameKey } from './datastore/name-key.js';
 export { repairReason } from './datastore/repair-reason.js';
+export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory-store.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';

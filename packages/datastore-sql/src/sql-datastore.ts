@@ -2,12 +2,16 @@ import type {
   Datastore,
   DatastoreCapabilities,
   NodeRecord,
+  RateLimit,
+  RateLimitSetParams,
   RepairedTask,
   Schedule,
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
   Task,
+  TaskCancelRequest,
+  TaskCancelRequestsParams,
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskEvent,
@@ -34,7 +38,8 @@ import {
   scheduleSetState,
 } from './store/schedules.js';
 import type { SqlContext } from './store/sql-context.js';
-import { taskRequestCancel } from './store/tasks-cancel.js';
+import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
+import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
@@ -180,6 +185,21 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
     return taskRequestCancel(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  rateLimitSet(params: RateLimitSetParams): Promise<void> {
+    return rateLimitSet(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  rateLimitList(): Promise<RateLimit[]> {
+    return rateLimitList(this.ctx);
+  }
+
+  /** @inheritDoc */
+  taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
+    return taskCancelRequests(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -1,7 +1,11 @@
 import { SchemaTooNewError } from '@rookery/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
+import { MIGRATIONS } from '../src/migrations/migrator.js';
 import { ROOKERY_TABLES, testDialects, type TestDatabase } from './helpers/test-databases.js';
+
+const VERSIONS = MIGRATIONS.map((m) => m.version);
+const LATEST = VERSIONS.at(-1) ?? 0;
 
 for (const dialect of await testDialects()) {
   describe.skipIf(!dialect.available)(`migrations: ${dialect.label}`, () => {
@@ -31,12 +35,12 @@ for (const dialect of await testDialects()) {
       const { store } = await freshStore();
       const before = await store.migrationStatus();
       expect(before).toMatchObject({ databaseVersion: 0, applied: [] });
-      expect(before.pending.map((m) => m.version)).toEqual([1]);
-      expect(before.codeVersion).toBe(1);
+      expect(before.pending.map((m) => m.version)).toEqual(VERSIONS);
+      expect(before.codeVersion).toBe(LATEST);
 
       const after = await store.migrate();
-      expect(after).toMatchObject({ databaseVersion: 1, codeVersion: 1, pending: [] });
-      expect(after.applied.map((m) => [m.version, m.name])).toEqual([[1, 'initial']]);
+      expect(after).toMatchObject({ databaseVersion: LATEST, codeVersion: LATEST, pending: [] });
+      expect(after.applied.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
       const now = await store.clockNow();
       expect(Math.abs((after.applied[0]?.appliedAt ?? 0) - now)).toBeLessThan(60_000);
 
@@ -51,10 +55,10 @@ for (const dialect of await testDialects()) {
       const { db, store: a } = await freshStore();
       const b = await storeOn(db);
       const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-      expect(ra.databaseVersion).toBe(1);
-      expect(rb.databaseVersion).toBe(1);
+      expect(ra.databaseVersion).toBe(LATEST);
+      expect(rb.databaseVersion).toBe(LATEST);
       const [rows] = await a.sequelize.query('SELECT version FROM rookery_migrations');
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(MIGRATIONS.length);
     });
 
     it('lets two nodes create their stores (which migrate) on one fresh database at once', async () => {
@@ -73,7 +77,7 @@ for (const dialect of await testDialects()) {
       );
       const error = await store.migrate().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaTooNewError);
-      expect(error).toMatchObject({ databaseVersion: 999, codeVersion: 1, code: 'SCHEMA_TOO_NEW' });
+      expect(error).toMatchObject({ databaseVersion: 999, codeVersion: LATEST, code: 'SCHEMA_TOO_NEW' });
       await expect(createSqlDatastore({ url: db.url })).rejects.toBeInstanceOf(SchemaTooNewError);
       await expect(createSqlDatastore({ url: db.url, migrate: false })).rejects.toBeInstanceOf(SchemaTooNewError);
       expect((await store.migrationStatus()).databaseVersion).toBe(999);

@@ -13,18 +13,26 @@ import {
   processExecutor,
   WorkerPool,
   type TaskFunctionModule,
+  type WorkerPoolOptions,
 } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
+import { parseRateLimits } from '../options/rate-limits.js';
 import { logNodeEvents } from '../output/event-line.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
 
 /** Options of `rookery node`, as commander hands them over. */
 interface NodeCommandOptions {
   id?: string;
-  concurrency: string;
+  concurrency?: string;
+  minWorkers?: string;
+  maxWorkers?: string;
+  scaleDownAfter: string;
+  rateLimit: string[];
+  clusterRateLimit: string[];
+  heartbeatTimeout?: string;
   executors: string[];
   leaseMs?: string;
   log: string;
@@ -142,6 +150,24 @@ function untilSignal(onForce: () => void): { stopped: Promise<string>; dispose()
   };
 }
 
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** The pool's size options: fixed (`--concurrency`), or autoscaling (`--min-workers`, `--max-workers`). */
+function workerPoolOptions(opts: NodeCommandOptions): WorkerPoolOptions {
+  if (opts.maxWorkers === undefined) {
+    if (opts.minWorkers !== undefined) throw new ValidationError('min-workers', 'needs --max-workers');
+    return { concurrency: parseInteger('concurrency', opts.concurrency ?? '10', 1, 100_000) };
+  }
+  if (opts.concurrency !== undefined) throw new ValidationError('concurrency', 'a fixed pool (--concurrency) and an autoscaling one (--max-workers) exclude each other');
+  return {
+    maxWorkers: parseInteger('max-workers', opts.maxWorkers, 1, 100_000),
+    minWorkers: parseInteger('min-workers', opts.minWorkers ?? '1', 1, 100_000),
+    scaleDownAfterMs: parseDuration('scale-down-after', opts.scaleDownAfter),
+  };
+}
+
 /** Registers `rookery node`: runs one scheduler node until SIGTERM or SIGINT. */
 export function registerNodeCommand(program: Command, io: CliIo): void {
   addDbOption(
@@ -149,7 +175,18 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .command('node')
       .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first)')
       .option('--id <id>', 'node id, unique in the cluster (default <host>-<pid>-<random>)')
-      .option('--concurrency <n>', 'attempts run at once', '10')
+      .option('--concurrency <n>', 'attempts run at once: a fixed pool (default 10; not with --max-workers)')
+      .option('--min-workers <n>', 'autoscaling pool: fewest workers (default 1)')
+      .option('--max-workers <n>', 'autoscaling pool: most workers; the pool grows toward it while due tasks back up')
+      .option('--scale-down-after <duration>', 'autoscaling pool: quiet time before each step down', '10s')
+      .option('--rate-limit <executor=n>', 'at most n starts per second of an executor on this node (repeatable; n or n/s)', collect, [])
+      .option(
+        '--cluster-rate-limit <executor=n>',
+        'at most n starts per second of an executor across the cluster, stored in the database; the last node started with it wins (repeatable; executor=off removes it)',
+        collect,
+        [],
+      )
+      .option('--heartbeat-timeout <duration>', "fail (retryably) an attempt whose executor called heartbeat() and then fell silent this long")
       .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
@@ -165,7 +202,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
   ).action(async (opts: NodeCommandOptions, cmd: Command) => {
     if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
     const format = opts.log;
-    const concurrency = parseInteger('concurrency', opts.concurrency, 1, 100_000);
+    const pool = workerPoolOptions(opts);
+    const rateLimits = parseRateLimits('rate-limit', opts.rateLimit, false);
+    const clusterRateLimits = parseRateLimits('cluster-rate-limit', opts.clusterRateLimit, true);
+    const heartbeatTimeoutMs = opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
@@ -233,8 +273,14 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           datastore,
           events,
           executors,
-          pool: new WorkerPool({ concurrency }),
+          pool: new WorkerPool({
+            ...pool,
+            rateLimits: Object.fromEntries(Object.entries(rateLimits).flatMap(([e, n]) => (n === null ? [] : [[e, n]]))),
+            onResize: (workers, running) => events.emit('poolResized', workers, running),
+          }),
           id,
+          clusterRateLimits,
+          heartbeatTimeoutMs,
           ...(leaseMs !== undefined ? { leaseMs } : {}),
           ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
         });

@@ -42,7 +42,7 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task ls|show|logs`. */
+/** Registers `rookery task ls|show|cancel|logs`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
   const task = program.command('task').description('inspect tasks: the occurrence ledger of every job');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
@@ -97,6 +97,23 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
         writeLine(io.stdout, '');
         writeTable(io.stdout, EVENT_COLUMNS, events);
       }),
+  );
+
+  addDbOption(
+    task
+      .command('cancel')
+      .argument('<id>', 'task id')
+      .description('cancel a task: a pending one at once; a running one is aborted by its node, within a poll wait')
+      .option('--reason <text>', 'why, recorded on the task', 'cancelled from the command line')
+      .option('--json', 'print the task as JSON'),
+  ).action(async (id: string, opts: { reason: string; json?: boolean }, cmd: Command) =>
+    run(cmd, async (client) => {
+      const t = await client.cancelTask(id, opts.reason);
+      if (opts.json) return writeJson(io.stdout, taskJson(t));
+      if (t.state === 'cancelled') writeLine(io.stdout, `task ${t.id} cancelled`);
+      else if (t.state === 'running') writeLine(io.stdout, `cancel requested: task ${t.id} is being stopped by node ${t.nodeId ?? '?'}`);
+      else writeLine(io.stdout, `task ${t.id} is already ${t.state}; nothing to cancel`);
+    }),
   );
 
   registerTaskLogsCommand(task, io);

@@ -30,6 +30,10 @@ export interface EventLine {
   reason?: string | null;
   /** A line of a task log. */
   line?: string;
+  /** `poolResized`: worker slots now. */
+  workers?: number;
+  /** `poolResized`: slots busy. */
+  running?: number;
 }
 
 /** A node clock further than this from the database clock is reported as a warning. */
@@ -76,6 +80,7 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
     }
     skewed = large;
   });
+  events.on('poolResized', (workers, running) => write({ ...base('poolResized'), workers, running }));
   events.on('nodeJoined', () => write(base('nodeJoined')));
   events.on('nodeLeft', () => write(base('nodeLeft')));
   events.on('generalError', (error, ctx) => {
@@ -99,6 +104,7 @@ export function textLine(l: EventLine): string {
   if (l.state) parts.push(`state=${l.state}`);
   if (l.dueAt) parts.push(`due=${l.dueAt}`);
   if (l.error) parts.push(`error=${JSON.stringify(l.error)}`);
+  if (l.workers !== undefined) parts.push(`workers=${l.workers} running=${l.running ?? 0}`);
   if (l.line !== undefined) parts.push(`| ${l.line}`);
   return parts.join(' ').trimEnd();
 }

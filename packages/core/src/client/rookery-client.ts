@@ -206,6 +206,21 @@ export class RookeryClient {
     return t;
   }
 
+  /**
+   * Cancels a task: a pending one becomes `cancelled` at once; a running one is asked to stop,
+   * and its node aborts the attempt (signal reason code `CANCELLED`) and commits `cancelled`
+   * under its fence, within a poll wait, or at once when the node shares this client's event
+   * bus. A terminal task is left as it is. Returns the task after the request; throws
+   * {@link NotFoundError}.
+   */
+  async cancelTask(id: string, reason = 'cancelled by a client'): Promise<Task> {
+    const t = await this.datastore.taskRequestCancel({ taskId: id, reason });
+    if (!t) throw new NotFoundError('task', id);
+    if (t.state === 'cancelled') this.events?.emit('taskCancelled', t);
+    else if (t.state === 'running') this.events?.emit('taskCancelRequested', t);
+    return t;
+  }
+
   /** A task's state transitions, oldest first. */
   async taskHistory(id: string): Promise<TaskEvent[]> {
     return this.datastore.taskEvents(id);

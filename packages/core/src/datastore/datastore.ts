@@ -171,6 +171,44 @@ export interface RepairedTask {
   previousOwner: string | null;
 }
 
+/** Input of {@link Datastore.taskCancelRequests}. */
+export interface TaskCancelRequestsParams {
+  /** Lease owner of the running tasks. */
+  owner: string;
+  /** Running tasks of the owner to look at. */
+  taskIds: string[];
+}
+
+/** A cancel request on a running task. */
+export interface TaskCancelRequest {
+  /** The task. */
+  taskId: string;
+  /** Why, as the requester said, or null. */
+  reason: string | null;
+}
+
+/** A cluster-wide rate limit of one executor. */
+export interface RateLimit {
+  /** The executor. */
+  executor: string;
+  /** Starts allowed per one-second window of the database clock, across the cluster. */
+  perSecond: number;
+  /** Who set it last (a node id, or a client's name), or null. */
+  setBy: string | null;
+  /** When it was set, database clock. */
+  updatedAt: number;
+}
+
+/** Input of {@link Datastore.rateLimitSet}. */
+export interface RateLimitSetParams extends ClockParams {
+  /** The executor. */
+  executor: string;
+  /** Starts per second across the cluster; null removes the limit. */
+  perSecond: number | null;
+  /** Who sets it, recorded. */
+  setBy: string;
+}
+
 /** Filters of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
@@ -288,7 +326,10 @@ export interface Datastore {
    *   commit) and is returned among `settled`; of several `replace` candidates of one schedule
    *   only the newest (latest due) runs, the older become `skipped`;
    * - pending tasks past their deadline become `missed`;
-   * - a schedule gated on the start of a started task is ungated.
+   * - a schedule gated on the start of a started task is ungated;
+   * - tasks of an executor with a cluster-wide rate limit start no more than its limit in any
+   *   one-second window of the database clock (`RATE_WINDOW_MS`), counted over every node's
+   *   claims (a candidate skipped or settled counts too: the count never undercounts).
    * Concurrent claims never start the same task twice.
    */
   taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult>;
@@ -321,10 +362,25 @@ export interface Datastore {
 
   /**
    * Asks for a task to be cancelled. One conditional statement: a pending task becomes
-   * `cancelled` at once; a running one gets a cancel request that its node sees on its next
-   * renewal. Returns the task after the change, or undefined if there is none.
+   * `cancelled` at once; a running one gets a cancel request (and `reason`) that its node sees
+   * on its next renewal or cancel check. Returns the task after the change, or undefined if there is none.
    */
   taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+
+  /**
+   * Which of `taskIds`, running under `owner`'s lease, carry a cancel request: the node's
+   * quick cancel check between renewals. One read by primary key; writes nothing.
+   */
+  taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]>;
+
+  /**
+   * Sets (or with `perSecond` null removes) an executor's cluster-wide rate limit. The last
+   * write wins. One statement (an update, else an insert).
+   */
+  rateLimitSet(params: RateLimitSetParams): Promise<void>;
+
+  /** The cluster-wide rate limits, by executor. One statement. */
+  rateLimitList(): Promise<RateLimit[]>;
 
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;

@@ -8,9 +8,13 @@ import type {
   ClockParams,
   Datastore,
   DatastoreCapabilities,
+  RateLimit,
+  RateLimitSetParams,
   RepairedTask,
   SchedulePeelParams,
   SchedulePeelResult,
+  TaskCancelRequest,
+  TaskCancelRequestsParams,
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskFinishParams,
@@ -23,6 +27,7 @@ import type {
   TaskRepairExpiredParams,
 } from './datastore.js';
 import { nameKey } from './name-key.js';
+import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { repairReason } from './repair-reason.js';
 
 interface SlotHolder {
@@ -48,6 +53,7 @@ export class MemoryDatastore implements Datastore {
   private logSeq = 0;
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly slots = new Map<string, SlotHolder>();
+  private readonly rateLimits = new Map<string, RateWindow & { setBy: string | null; updatedAt: number }>();
   private readonly clock: Clock;
 
   /**
@@ -258,10 +264,10 @@ export class MemoryDatastore implements Datastore {
         settled.push(clone(t));
       }
     }
-    const candidates = pending
+    const ordered = pending
       .filter((t) => t.state === 'pending' && params.executors.includes(t.executor))
-      .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt)
-      .slice(0, params.limit);
+      .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
+    const candidates = this.takeWithinRates(ordered, params.limit, now);
     // `replace`: only the newest candidate of a schedule in this batch runs; older ones are skipped.
     const newestReplace = new Map<string, string>();
     for (const t of candidates) if (t.policies.duplicate === 'replace') newestReplace.set(t.scheduleId, t.id);
@@ -348,6 +354,43 @@ export class MemoryDatastore implements Datastore {
       started.push(clone(t));
     }
     return { started, settled };
+  }
+
+  /** Candidates within the cluster-wide rate limits, which count them. */
+  private takeWithinRates(ordered: Task[], limit: number, now: number): Task[] {
+    const picked = pickWithinRates(ordered, (t) => t.executor, limit, (e) => {
+      const w = this.rateLimits.get(e);
+      return w && rateAllowance(w, now);
+    });
+    for (const t of picked) {
+      const w = this.rateLimits.get(t.executor);
+      if (w) this.rateLimits.set(t.executor, { ...w, ...advanceRateWindow(w, now, 1) });
+    }
+    return picked;
+  }
+
+  /** {@inheritDoc Datastore.rateLimitSet} */
+  async rateLimitSet(params: RateLimitSetParams): Promise<void> {
+    const now = this.now(params);
+    if (params.perSecond === null) {
+      this.rateLimits.delete(params.executor);
+      return;
+    }
+    const w = this.rateLimits.get(params.executor);
+    this.rateLimits.set(params.executor, {
+      perSecond: params.perSecond,
+      windowStart: w?.windowStart ?? 0,
+      windowCount: w?.windowCount ?? 0,
+      setBy: params.setBy,
+      updatedAt: now,
+    });
+  }
+
+  /** {@inheritDoc Datastore.rateLimitList} */
+  async rateLimitList(): Promise<RateLimit[]> {
+    return [...this.rateLimits.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([executor, w]) => ({ executor, perSecond: w.perSecond, setBy: w.setBy, updatedAt: w.updatedAt }));
   }
 
   private holds(t: Task | undefined, owner: string, fence: number, now: number): t is Task {
@@ -448,9 +491,18 @@ export class MemoryDatastore implements Datastore {
       this.record(t, 'pending', now, null);
       this.ungate(t, now, 'end');
     } else if (t.state === 'running') {
+      t.reason = params.reason;
       t.updatedAt = now;
     }
     return clone(t);
+  }
+
+  /** {@inheritDoc Datastore.taskCancelRequests} */
+  async taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
+    return params.taskIds.flatMap((id) => {
+      const t = this.tasks.get(id);
+      return t && t.state === 'running' && t.leaseOwner === params.owner && t.cancelRequested ? [{ taskId: id, reason: t.reason }] : [];
+    });
   }
 
   /** {@inheritDoc Datastore.taskGet} */

@@ -9,7 +9,9 @@ export type RookeryErrorCode =
   | 'DATASTORE'
   | 'SCHEMA_TOO_NEW'
   | 'STOPPED'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'CANCELLED'
+  | 'HEARTBEAT_TIMEOUT';
 
 /**
  * Base class of every error Rookery throws on purpose. `code` is stable across versions and

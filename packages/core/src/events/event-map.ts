@@ -43,6 +43,11 @@ export interface RookeryEventMap {
   taskSkipped: [task: Task];
   /** An attempt ran past its timeout and was aborted. */
   taskTimedOut: [task: Task];
+  /**
+   * A cancel of a running task was requested (by a client on this bus). The node running it
+   * checks at once; without the message it sees the request on its next poll.
+   */
+  taskCancelRequested: [task: Task];
   /** A task was cancelled. */
   taskCancelled: [task: Task];
   /** An at-most-once attempt could not finish (its node stopped) and will never be started again. */
@@ -61,6 +66,8 @@ export interface RookeryEventMap {
   nodeJoined: [node: NodeRecord];
   /** A node stopped. */
   nodeLeft: [nodeId: string];
+  /** The node's autoscaling worker pool changed size: `workers` slots now, `running` of them busy. */
+  poolResized: [workers: number, running: number];
   /** This node's clock offset from the database clock was measured (node − database, ms). */
   clockOffset: [offsetMs: number];
   /** An unexpected error. The node keeps running. */

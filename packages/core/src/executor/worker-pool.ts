@@ -13,4 +13,10 @@ export interface WorkerPool {
   release(executor: string): void;
   /** Attempts running now. */
   running(): number;
+  /**
+   * Told after each claim the node made for the pool's free slots: `asked` slots offered,
+   * `got` tasks started. A claim that came back full says more tasks are due than slots were
+   * free (a backlog): an autoscaling pool grows on it, and shrinks when claims come back short.
+   */
+  claimed?(asked: number, got: number): void;
 }

@@ -15,6 +15,23 @@ import { setLongTimeout } from './long-timer.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
+/** The reason an aborted attempt's signal carries: a LeaseLostError, or a RookeryError whose code says why. */
+function abortReason(attempt: Attempt, cause: AbortCause, detail: string | null, heartbeatTimeoutMs: number | null): Error {
+  const id = attempt.task.id;
+  switch (cause) {
+    case 'lease-lost':
+      return new LeaseLostError(id, attempt.task.fence);
+    case 'cancel':
+      return new RookeryError('CANCELLED', `attempt of task ${id} cancelled on request${detail === null ? '' : `: ${detail}`}`);
+    case 'heartbeat-timeout':
+      return new RookeryError('HEARTBEAT_TIMEOUT', `attempt of task ${id} aborted: no heartbeat for ${heartbeatTimeoutMs} ms`);
+    case 'timeout':
+      return new RookeryError('ABORTED', `attempt of task ${id} aborted: timeout`);
+    case 'stop':
+      return new RookeryError('ABORTED', `attempt of task ${id} aborted: node stopping`);
+  }
+}
+
 /** Commits of one outcome tried before the node gives the attempt up to repair. */
 const MAX_FINISH_TRIES = 5;
 
@@ -77,6 +94,8 @@ export class AttemptRunner {
       controller: new AbortController(),
       trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs,
       abortCause: null,
+      abortDetail: null,
+      lastHeartbeatAt: null,
       leaseLost: false,
       timeoutTimer: null,
       done: Promise.resolve(),
@@ -90,15 +109,12 @@ export class AttemptRunner {
       });
   }
 
-  /** Aborts an attempt with `cause` (the first cause wins). */
-  abort(attempt: Attempt, cause: AbortCause): void {
+  /** Aborts an attempt with `cause` and an optional detail (the first cause wins). */
+  abort(attempt: Attempt, cause: AbortCause, detail: string | null = null): void {
     if (attempt.abortCause !== null) return;
     attempt.abortCause = cause;
-    const reason =
-      cause === 'lease-lost'
-        ? new LeaseLostError(attempt.task.id, attempt.task.fence)
-        : new RookeryError('ABORTED', `attempt of task ${attempt.task.id} aborted: ${cause === 'stop' ? 'node stopping' : cause}`);
-    attempt.controller.abort(reason);
+    attempt.abortDetail = detail;
+    attempt.controller.abort(abortReason(attempt, cause, detail, this.ctx.timings.heartbeatTimeoutMs));
   }
 
   /** The attempt's lease is lost (or given up): abort it, commit nothing, say so once. */
@@ -173,7 +189,10 @@ export class AttemptRunner {
         this.ctx.events.emit('taskLog', task.id, text);
         log.add(text);
       },
-      heartbeat: () => this.ctx.requestRenewal(),
+      heartbeat: () => {
+        attempt.lastHeartbeatAt = this.ctx.clock.monotonic();
+        this.ctx.requestRenewal();
+      },
     };
   }
 
@@ -181,7 +200,7 @@ export class AttemptRunner {
     const { task } = attempt;
     if (attempt.abortCause === 'timeout') this.ctx.events.emit('taskTimedOut', task);
     try {
-      return decideOutcome(attempt, result, { nodeId: this.ctx.nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random });
+      return decideOutcome(attempt, result, { nodeId: this.ctx.nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: this.ctx.timings.heartbeatTimeoutMs });
     } catch (error) {
       // A strategy this node lacks (or one that throws) must not leave the task running for ever.
       this.ctx.reportError(error, 'finish', task.id);

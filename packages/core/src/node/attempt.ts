@@ -2,8 +2,11 @@ import type { Json } from '../json.js';
 import type { Task } from '../model/task.js';
 import type { LongTimer } from './long-timer.js';
 
-/** Why an attempt was aborted by the node. */
-export type AbortCause = 'timeout' | 'cancel' | 'lease-lost' | 'stop';
+/**
+ * Why an attempt was aborted by the node: its timeout, a cancel request, a lost lease, the
+ * node stopping, or its executor falling silent (no `heartbeat()` for the heartbeat timeout).
+ */
+export type AbortCause = 'timeout' | 'cancel' | 'lease-lost' | 'stop' | 'heartbeat-timeout';
 
 /** The node's local state of one running attempt. */
 export interface Attempt {
@@ -15,6 +18,10 @@ export interface Attempt {
   trustUntil: number;
   /** Set once the node aborted the attempt, with the first cause. */
   abortCause: AbortCause | null;
+  /** What the abort said beyond its cause (a cancel request's reason), or null. */
+  abortDetail: string | null;
+  /** Monotonic instant of the executor's last `heartbeat()`, or null before the first. */
+  lastHeartbeatAt: number | null;
   /** Set once the lease is lost (or given up): nothing of the attempt is ever committed. */
   leaseLost: boolean;
   /** Timeout timer, if the schedule has a timeout. */

@@ -14,6 +14,8 @@ export interface OutcomeContext {
   strategies: StrategyRegistry;
   /** Jitter of retry delays. */
   random: RandomStrategy;
+  /** The node's heartbeat timeout, for the error of an attempt it aborted for silence. */
+  heartbeatTimeoutMs: number | null;
 }
 
 /** True for a PermanentError, by class or by code: task code may load another copy of core. */
@@ -24,7 +26,7 @@ function isPermanent(error: unknown): boolean {
 /**
  * Decides how an attempt ends from what its execution produced and why the node aborted it,
  * if it did: completed; cancelled; handed back (or abandoned, under at-most-once) when the
- * node stops; otherwise a failure that the schedule's retry strategy turns into a retry after
+ * node stops; otherwise (a timeout, a silent executor, an error) a failure that the schedule's retry strategy turns into a retry after
  * a delay or a final failure. Pure. An attempt whose lease was lost never gets here: nothing
  * of it is committed.
  */
@@ -40,8 +42,18 @@ export function decideOutcome(attempt: Attempt, outcome: ExecutionResult, ctx: O
     }
     return { state: 'pending', dueAt: ctx.now, error: null, countFailure: false, reason: `handed back by node ${ctx.nodeId}: node stopping` };
   }
-  if (cause === 'cancel') return { state: 'cancelled', error: null, reason: 'cancelled on request' };
-  const error = storableText(cause === 'timeout' ? `timed out after ${task.policies.timeoutMs} ms` : outcome.ok ? 'aborted' : errorMessage(outcome.error));
+  if (cause === 'cancel') {
+    return { state: 'cancelled', error: null, reason: storableText(`cancelled on request${attempt.abortDetail === null ? '' : `: ${attempt.abortDetail}`}`) };
+  }
+  const error = storableText(
+    cause === 'timeout'
+      ? `timed out after ${task.policies.timeoutMs} ms`
+      : cause === 'heartbeat-timeout'
+        ? `no heartbeat for ${ctx.heartbeatTimeoutMs} ms: the execution was presumed dead and aborted`
+        : outcome.ok
+          ? 'aborted'
+          : errorMessage(outcome.error),
+  );
   const failures = task.failures + 1;
   const delay =
     !outcome.ok && isPermanent(outcome.error)

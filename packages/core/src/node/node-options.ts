@@ -45,6 +45,23 @@ export interface NodeOptions {
    * again (a task that crashes every node it runs on). @defaultValue 5
    */
   maxRepairs?: number;
+  /**
+   * The dead-task canceller, part of the keep duty: an attempt whose executor has called
+   * `ctx.heartbeat()` at least once and then stays silent this long is presumed dead, aborted
+   * (its signal's reason has code `HEARTBEAT_TIMEOUT`) and failed, retryable under the
+   * schedule's retry policy. Executors that never heartbeat are left to `timeoutMs`. Null
+   * turns it off. @defaultValue null
+   */
+  heartbeatTimeoutMs?: number | null;
+  /**
+   * Cluster-wide rate limits (task starts per second, by executor; null removes one) that this
+   * node writes to the datastore when it starts. They are stored, so they hold for every node,
+   * whatever its own options: the last node to start with a value for an executor wins, and a
+   * node started without one leaves the stored limit alone. Counted in one-second windows of
+   * the database clock inside the claim. For a limit per node, see the worker pool's
+   * `rateLimits`. @defaultValue {}
+   */
+  clusterRateLimits?: Record<string, number | null>;
   /** Named strategies. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */
@@ -77,6 +94,8 @@ export interface NodeTimings {
   heartbeatEveryMs: number;
   /** See {@link NodeOptions.maxRepairs}. */
   maxRepairs: number;
+  /** See {@link NodeOptions.heartbeatTimeoutMs}. */
+  heartbeatTimeoutMs: number | null;
 }
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
@@ -104,5 +123,17 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
+    heartbeatTimeoutMs:
+      options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null
+        ? null
+        : positiveInt('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 10, 30 * 86_400_000),
   };
+}
+
+/** Checks the cluster-wide rate limits; throws a ValidationError naming `clusterRateLimits.<executor>`. */
+export function resolveClusterRateLimits(limits: Record<string, number | null> = {}): [string, number | null][] {
+  return Object.entries(limits).map(([executor, perSecond]) => [
+    executor,
+    perSecond === null ? null : positiveInt(`clusterRateLimits.${executor}`, perSecond, 1, 1_000_000),
+  ]);
 }

@@ -5,14 +5,16 @@ import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
+import type { Task } from '../model/task.js';
 import { systemClock, type Clock } from '../strategies/clock.js';
 import { hostLeaseId, uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { mathRandom, type RandomStrategy } from '../strategies/random.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
 import { asError } from './attempt.js';
 import { AttemptRunner } from './attempt-runner.js';
+import { CancelWatch, silentAttempts } from './cancel-watch.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
-import { resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
+import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { Wakeup } from './wakeup.js';
@@ -42,6 +44,8 @@ export class RookeryNode {
   private readonly ids: IdStrategy;
   private readonly random: RandomStrategy;
   private readonly attempts: AttemptRunner;
+  private readonly cancels: CancelWatch;
+  private readonly clusterRateLimits: [string, number | null][];
   private readonly wakeup = new Wakeup();
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
@@ -57,6 +61,7 @@ export class RookeryNode {
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
     this.timings = resolveTimings(options);
+    this.clusterRateLimits = resolveClusterRateLimits(options.clusterRateLimits);
     this.datastore = options.datastore;
     this.events = options.events;
     this.pool = options.pool;
@@ -84,7 +89,20 @@ export class RookeryNode {
       wake: () => this.wakeup.wake(),
       reportError: (error, source, taskId) => this.reportError(error, source, taskId),
     });
+    this.cancels = new CancelWatch({
+      datastore: this.datastore,
+      leaseOwner: this.leaseOwner,
+      clock: this.clock,
+      everyMs: Math.min(...this.timings.pollWaitsMs),
+      running: () => this.attempts.running.values(),
+      cancel: (attempt, reason) => this.attempts.abort(attempt, 'cancel', reason),
+    });
   }
+
+  /** A client on this node's bus asked to cancel a running task: check at once rather than on the next poll. */
+  private readonly onCancelRequested = (task: Task): void => {
+    if (this.state === 'running' && this.attempts.running.has(task.id)) void this.guard('cancel', () => this.cancels.check(), task.id);
+  };
 
   /** Attempts running on this node now. */
   get runningCount(): number {
@@ -124,6 +142,7 @@ export class RookeryNode {
         executors: [...this.executors.keys()],
         clockOffsetMs: 0,
       });
+      for (const [executor, perSecond] of this.clusterRateLimits) await this.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
       this.state = 'stopped';
       throw error;
@@ -131,11 +150,14 @@ export class RookeryNode {
     if (this.state !== 'new') return; // stopped while registering
     this.state = 'running';
     this.events.emit('nodeJoined', record);
+    this.events.on('taskCancelRequested', this.onCancelRequested);
     await this.guard('heartbeat', () => this.heartbeat());
     const t = this.timings;
     this.repeaters.push(
       new Repeater(t.renewEveryMs, () => this.guard('keep', () => this.keep())),
-      new Repeater(Math.max(10, Math.floor(t.trustMarginMs / 2)), () => this.guard('keep', async () => this.enforceTrust())),
+      new Repeater(Math.max(10, Math.floor(Math.min(t.trustMarginMs / 2, (t.heartbeatTimeoutMs ?? Infinity) / 4))), () =>
+        this.guard('keep', async () => this.enforceTrust()),
+      ),
       new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair())),
       new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat())),
     );
@@ -163,6 +185,7 @@ export class RookeryNode {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     this.wakeup.wake();
+    this.events.off('taskCancelRequested', this.onCancelRequested);
     await this.loop;
     const running = (): Promise<unknown> => Promise.allSettled([...this.attempts.running.values()].map((a) => a.done));
     let grace: LongTimer | undefined;
@@ -209,6 +232,7 @@ export class RookeryNode {
       } catch (error) {
         this.reportError(error, 'dispatch');
       }
+      await this.guard('cancel', () => this.cancels.poll());
       if (!busy && this.state === 'running') await this.wakeup.sleep(this.nextPollWait());
     }
   }
@@ -302,6 +326,7 @@ export class RookeryNode {
       // Settled instead of started: skipped or missed, or a running task its `replace` schedule's newer task cancelled.
       for (const task of settled) this.events.emit(task.state === 'cancelled' ? 'taskCancelled' : 'taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);
+      this.pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
     }
     return full;
@@ -343,18 +368,22 @@ export class RookeryNode {
       const a = this.attempts.running.get(id);
       if (a) this.attempts.lose(a);
     }
-    for (const id of result.cancelRequested) {
-      const a = this.attempts.running.get(id);
-      if (a) this.attempts.abort(a, 'cancel');
-    }
+    // A cancel request seen on renewal is acted on by the cancel check, which reads its reason.
+    if (result.cancelRequested.length > 0) await this.cancels.check();
   }
 
-  /** The local trust window: an attempt whose lease could not be renewed in time is aborted before another node may take it. */
+  /**
+   * The local trust window: an attempt whose lease could not be renewed in time is aborted
+   * before another node may take it. And the dead-task canceller: an attempt whose executor
+   * stopped heart-beating for the heartbeat timeout is aborted, and failed.
+   */
   private enforceTrust(): void {
     const now = this.clock.monotonic();
     for (const a of this.attempts.running.values()) {
       if (!a.leaseLost && now > a.trustUntil) this.attempts.lose(a);
     }
+    const timeout = this.timings.heartbeatTimeoutMs;
+    if (timeout !== null) for (const a of silentAttempts(this.attempts.running.values(), now, timeout)) this.attempts.abort(a, 'heartbeat-timeout');
   }
 
   // Duty 5: repair.

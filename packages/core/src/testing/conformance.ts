@@ -10,6 +10,7 @@ import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describePeel } from './conformance/peel.js';
+import { describeRateLimits } from './conformance/rate-limits.js';
 import { describeRenew } from './conformance/renew.js';
 import { describeRepair } from './conformance/repair.js';
 import { describeScheduleClaims } from './conformance/schedule-claims.js';
@@ -103,6 +104,7 @@ export function describeDatastoreConformance(
     describeRepair(ctx);
     describeGates(ctx);
     describeCancel(ctx);
+    describeRateLimits(ctx);
     describeTaskReads(ctx);
     describeTaskLogs(ctx);
     describeNodes(ctx);

@@ -1,11 +1,11 @@
-import type { Task } from '@rookery/core';
+import type { Task, TaskCancelRequest, TaskCancelRequestsParams } from '@rookery/core';
 import type { SqlContext } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
 
 /**
  * Asks for a task to be cancelled, in one transaction: a pending task becomes `cancelled` at
  * once (conditional on state pending; its schedule is ungated); a running one gets
- * `cancelRequested`, which its node sees on its next renewal. Terminal tasks are left alone.
+ * `cancelRequested` and the reason, which its node sees on its next renewal or cancel check. Terminal tasks are left alone.
  */
 export async function taskRequestCancel(
   ctx: SqlContext,
@@ -21,9 +21,9 @@ export async function taskRequestCancel(
     );
     if (cancelled === 0) {
       await ctx.write(
-        'UPDATE rookery_tasks SET cancel_requested = 1, version = version + 1, updated_at = :now' +
+        'UPDATE rookery_tasks SET cancel_requested = 1, reason = :reason, version = version + 1, updated_at = :now' +
           " WHERE id = :id AND state = 'running'",
-        { id: p.taskId, now },
+        { id: p.taskId, reason: p.reason, now },
         tx,
       );
     }
@@ -36,4 +36,19 @@ export async function taskRequestCancel(
     }
     return task;
   });
+}
+
+/**
+ * The node's quick cancel check: which of `taskIds`, running under `owner`'s lease, carry a
+ * cancel request. One SELECT by primary key; writes nothing.
+ */
+export async function taskCancelRequests(ctx: SqlContext, p: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
+  if (p.taskIds.length === 0) return [];
+  const rows = await ctx.single('check cancel requests', () =>
+    ctx.select(
+      "SELECT id, reason FROM rookery_tasks WHERE id IN (:ids) AND lease_owner = :owner AND state = 'running' AND cancel_requested = 1",
+      { ids: p.taskIds, owner: p.owner },
+    ),
+  );
+  return rows.map((r) => ({ taskId: String(r['id']), reason: r['reason'] === null || r['reason'] === undefined ? null : String(r['reason']) }));
 }

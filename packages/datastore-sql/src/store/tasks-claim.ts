@@ -1,16 +1,9 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
+import { selectCandidates, type Candidate } from './claim-candidates.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
-
-/** A due pending task picked as a claim candidate. */
-export interface Candidate {
-  id: string;
-  scheduleId: string;
-  fireAt: number;
-  duplicate: string;
-}
 
 /**
  * Takes the run slot of a `skip` or `queue` schedule for `taskId`: one conditional UPDATE that
@@ -39,9 +32,10 @@ async function takeSlot(
 /**
  * Claims due tasks in one short transaction of conditional statements: settles pending tasks
  * past their starting deadline as `missed`; picks due candidates (highest priority, then
- * earliest due; rows locked by a concurrent claim are skipped where supported); takes the
- * run slot for `skip` tasks or records them `skipped`; for `replace` tasks takes it from a
- * running holder, which is cancelled under a new fence; starts the rest (fence + 1,
+ * earliest due; rows locked by a concurrent claim are skipped where supported; within the
+ * executors' cluster-wide rate limits); takes the run slot for `skip` tasks or records them
+ * `skipped`; for `replace` tasks takes it from a running holder, which is cancelled under a new
+ * fence; starts the rest (fence + 1,
  * attempt + 1, lease); ungates schedules gated on a start or on a now-terminal task; records
  * every transition.
  */
@@ -80,22 +74,8 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       );
     }
 
-    // 2. Due candidates.
-    const rows = p.executors.length
-      ? await ctx.select(
-          `SELECT id, schedule_id, fire_at, duplicate_policy FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
-            " WHERE state = 'pending' AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
-            ` AND executor IN (:executors) ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`,
-          { now, limit: p.limit, executors: p.executors },
-          tx,
-        )
-      : [];
-    const candidates: Candidate[] = rows.map((r) => ({
-      id: String(r['id']),
-      scheduleId: String(r['schedule_id']),
-      fireAt: Number(r['fire_at']),
-      duplicate: String(r['duplicate_policy']),
-    }));
+    // 2. Due candidates, within the executors' cluster-wide rate limits.
+    const candidates = await selectCandidates(ctx, tx, p, now);
 
     // 3. Duplicate policies. `skip`: the run slot, or skipped. `queue`: the run slot, or wait
     // behind its holder (one waiting at most; later ones skipped). `replace`: the newest candidate

@@ -1,5 +1,5 @@
 import type { SqlContext, Tx } from './sql-context.js';
-import type { Candidate } from './tasks-claim.js';
+import type { Candidate } from './claim-candidates.js';
 
 /** What became of a `queue` candidate whose schedule's run slot was busy. */
 export type QueueDecision = { kind: 'waiting' } | { kind: 'skipped'; reason: string };

@@ -1,7 +1,7 @@
 import type { Task } from '@rookery/core';
 import type { SqlContext, Tx } from './sql-context.js';
 import { readTasks } from './task-effects.js';
-import type { Candidate } from './tasks-claim.js';
+import type { Candidate } from './claim-candidates.js';
 
 /** How many times a `replace` claim re-reads a slot that moved under it before giving up for this poll. */
 const REPLACE_ROUNDS = 3;

@@ -124,6 +124,7 @@ export const ROOKERY_TABLES = [
   'rookery_tasks',
   'rookery_schedules',
   'rookery_nodes',
+  'rookery_rate_limits',
 ] as const;
 
 /** Deletes every row of Rookery's tables (the schema stays), so the next test starts empty. */

@@ -24,6 +24,17 @@ export function describeCancel(ctx: ConformanceContext): void {
       expect(r).toMatchObject({ renewed: [task.id], cancelRequested: [task.id] });
     });
 
+    it('reports the cancel requests among an owner\'s running tasks, with their reason', async () => {
+      const { store, t0, running } = ctx;
+      const { task } = await running();
+      const ids = [task.id, randomUUID()];
+      expect(await store.taskCancelRequests({ owner: OWNER_A, taskIds: ids })).toEqual([]);
+      await store.taskRequestCancel({ taskId: task.id, reason: 'operator', now: t0 + 1 });
+      expect(await store.taskCancelRequests({ owner: OWNER_A, taskIds: ids })).toEqual([{ taskId: task.id, reason: 'operator' }]);
+      expect(await store.taskCancelRequests({ owner: 'someone-else', taskIds: ids })).toEqual([]);
+      expect(await store.taskCancelRequests({ owner: OWNER_A, taskIds: [] })).toEqual([]);
+    });
+
     it('leaves a terminal task alone and returns undefined for an unknown one', async () => {
       const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();

@@ -1,0 +1,64 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createEventBus } from '@rookery/messaging';
+import { functionExecutors, WorkerPool } from '@rookery/executor';
+import { RATE_WINDOW_MS, RookeryNode, rateWindowStart } from '../../src/index.js';
+import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+
+beforeEach(() => useFakeTime());
+afterEach(() => vi.useRealTimers());
+
+describe('cluster-wide rate limits', () => {
+  it('two nodes together start no more tasks of a limited executor per second than the limit the last node set', async () => {
+    const { datastore, client } = memoryCluster();
+    const quick = async () => ({ ok: true });
+    const a = await startTestNode(datastore, { quick }, { id: 'a', clusterRateLimits: { quick: 10 } });
+    const b = await startTestNode(datastore, { quick }, { id: 'b', clusterRateLimits: { quick: 3 } });
+    expect(await datastore.rateLimitList()).toEqual([expect.objectContaining({ executor: 'quick', perSecond: 3, setBy: 'b' })]);
+    for (let i = 0; i < 40; i += 1) await client.createSchedule({ name: `q${i}`, executor: 'quick', trigger: { kind: 'once', at: Date.now() + 10 } });
+    const from = rateWindowStart(Date.now()) + RATE_WINDOW_MS;
+    await vi.advanceTimersByTimeAsync(6_000);
+    const started = (await datastore.taskList({ limit: 1_000 })).filter((t) => t.startedAt !== null);
+    const perWindow = new Map<number, number>();
+    for (const t of started) perWindow.set(rateWindowStart(t.startedAt ?? 0), (perWindow.get(rateWindowStart(t.startedAt ?? 0)) ?? 0) + 1);
+    expect(Math.max(...perWindow.values())).toBeLessThanOrEqual(3);
+    // every whole window of the run was used to the full
+    for (let w = from; w < from + 4 * RATE_WINDOW_MS; w += RATE_WINDOW_MS) expect(perWindow.get(w)).toBe(3);
+    expect(new Set(started.map((t) => t.nodeId))).toEqual(new Set(['a', 'b']));
+    await stopUnderFakeTime(a.node);
+    await stopUnderFakeTime(b.node);
+  });
+
+  it('refuses a limit that is not a whole number ≥ 1', () => {
+    const { datastore } = memoryCluster();
+    expect(() => new RookeryNode({ datastore, events: createEventBus(), executors: [], pool: new WorkerPool(), clusterRateLimits: { x: 0.5 } })).toThrow(
+      expect.objectContaining({ field: 'clusterRateLimits.x' }),
+    );
+  });
+});
+
+describe('an autoscaling worker pool on a node', () => {
+  it('grows under a backlog of due tasks and shrinks back when idle', async () => {
+    const { datastore, client } = memoryCluster();
+    const events = createEventBus();
+    const sizes: number[] = [];
+    events.on('poolResized', (workers) => sizes.push(workers));
+    const pool = new WorkerPool({ minWorkers: 1, maxWorkers: 8, scaleDownAfterMs: 2_000, onResize: (w, r) => events.emit('poolResized', w, r) });
+    const slow = () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000));
+    const node = new RookeryNode({ datastore, events, pool, executors: functionExecutors({ slow }), leaseMs: 5_000, pollWaitsMs: [100] });
+    await node.start();
+    for (let i = 0; i < 40; i += 1) await client.createSchedule({ name: `s${i}`, executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    let peak = 0;
+    for (let t = 0; t < 6_000; t += 100) {
+      await vi.advanceTimersByTimeAsync(100);
+      peak = Math.max(peak, node.runningCount);
+    }
+    expect(peak).toBe(8);
+    expect(pool.concurrency).toBe(8);
+    expect(sizes.slice(0, 4)).toEqual([2, 3, 5, 8]);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect((await datastore.taskList({ limit: 100 })).every((t) => t.state === 'completed')).toBe(true);
+    expect(pool.concurrency).toBe(1);
+    expect(sizes.at(-1)).toBe(1);
+    await stopUnderFakeTime(node);
+  });
+});
