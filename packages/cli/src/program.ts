@@ -7,6 +7,7 @@ import { registerJobCommands } from './commands/job.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerNodesCommand } from './commands/nodes.js';
+import { registerPruneCommand } from './commands/prune.js';
 import { registerTaskCommands } from './commands/task.js';
 import { addDbOption } from './options/db.js';
 
@@ -49,6 +50,7 @@ export function createProgram(io: CliIo): Command {
   registerJobCommands(program, io);
   registerTaskCommands(program, io);
   registerNodesCommand(program, io);
+  registerPruneCommand(program, io);
   registerDemoCommand(program, io);
   const inherit = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(false);

@@ -48,6 +48,7 @@ export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rate
 export { MemoryDatastore } from './datastore/memory-store.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
+export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions } from './client/rookery-client.js';
 export type { RunRecord, FaultRecord } from './history/run-record.js';

@@ -28,6 +28,7 @@ import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
 import { Migrator, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
+import { historyPrune, nodePrune } from './store/prune.js';
 import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
 import {
   scheduleCreate,
@@ -245,5 +246,15 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   nodeList(): Promise<NodeRecord[]> {
     return nodeList(this.ctx);
+  }
+
+  /** @inheritDoc */
+  historyPrune(params: { endedBefore: number; limit: number }): Promise<number> {
+    return historyPrune(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  nodePrune(params: { seenBefore: number }): Promise<number> {
+    return nodePrune(this.ctx, params);
   }
 }

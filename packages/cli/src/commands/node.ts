@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { DatastoreError, RookeryNode, ValidationError, offsetClock, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
+import { DatastoreError, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
@@ -19,6 +19,7 @@ import { createEventBus } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
+import { parseRetention } from '../options/retention.js';
 import { parseRateLimits } from '../options/rate-limits.js';
 import { logNodeEvents } from '../output/event-line.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
@@ -38,6 +39,9 @@ interface NodeCommandOptions {
   log: string;
   grace: string;
   clockOffsetMs: string;
+  retention: string;
+  nodeRetention: string;
+  pruneEvery: string;
   startupTimeout: string;
   killGrace: string;
   httpTimeout: string;
@@ -193,6 +197,9 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
       .option('--log <format>', 'event lines: text or json', 'text')
+      .option('--retention <duration>', "delete finished tasks (with events and logs) this long after they ended, or 'off'", '30d')
+      .option('--node-retention <duration>', "delete records of nodes gone this long, or 'off'", '7d')
+      .option('--prune-every <duration>', 'how often this node runs a retention pass', '10m')
       .option('--startup-timeout <duration>', 'how long to keep trying to reach the database at start', '60s')
       .option(
         '--clock-offset-ms <ms>',
@@ -209,6 +216,11 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
     const graceMs = parseDuration('grace', opts.grace);
+    const retention = resolveRetention({
+      historyMs: parseRetention('retention', opts.retention),
+      nodesMs: parseRetention('node-retention', opts.nodeRetention),
+      everyMs: parseDuration('prune-every', opts.pruneEvery),
+    });
     const startupTimeoutMs = parseDuration('startup-timeout', opts.startupTimeout);
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const killGraceMs = parseDuration('kill-grace', opts.killGrace);
@@ -273,6 +285,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           datastore,
           events,
           executors,
+          retention,
           pool: new WorkerPool({
             ...pool,
             rateLimits: Object.fromEntries(Object.entries(rateLimits).flatMap(([e, n]) => (n === null ? [] : [[e, n]]))),

@@ -34,6 +34,10 @@ export interface EventLine {
   workers?: number;
   /** `poolResized`: slots busy. */
   running?: number;
+  /** `historyPruned`: finished tasks deleted. */
+  tasks?: number;
+  /** `historyPruned`: node records deleted. */
+  nodes?: number;
 }
 
 /** A node clock further than this from the database clock is reported as a warning. */
@@ -81,6 +85,7 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
     skewed = large;
   });
   events.on('poolResized', (workers, running) => write({ ...base('poolResized'), workers, running }));
+  events.on('historyPruned', (tasks, nodes) => write({ ...base('historyPruned'), tasks, nodes }));
   events.on('nodeJoined', () => write(base('nodeJoined')));
   events.on('nodeLeft', () => write(base('nodeLeft')));
   events.on('generalError', (error, ctx) => {

@@ -416,6 +416,20 @@ export interface Datastore {
   /** Marks a node stopped. One statement. */
   nodeStop(params: { id: string } & ClockParams): Promise<void>;
 
+  /**
+   * Retention: deletes up to `limit` tasks in a terminal state whose attempt ended before
+   * `endedBefore` (database clock), with their events and log lines. One transaction. A task
+   * that is pending, running, or terminal but ended later is never touched. Returns how many
+   * tasks were deleted (fewer than `limit` when nothing older is left).
+   */
+  historyPrune(params: { endedBefore: number; limit: number }): Promise<number>;
+
+  /**
+   * Retention: deletes the records of nodes that stopped, or stopped heart-beating, before
+   * `seenBefore`. One statement. Returns how many were deleted.
+   */
+  nodePrune(params: { seenBefore: number }): Promise<number>;
+
   /** Lists nodes, running ones first. One statement. */
   nodeList(): Promise<NodeRecord[]>;
 }

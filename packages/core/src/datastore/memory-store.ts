@@ -165,6 +165,36 @@ export class MemoryDatastore implements Datastore {
     return true;
   }
 
+  /** {@inheritDoc Datastore.historyPrune} */
+  async historyPrune(params: { endedBefore: number; limit: number }): Promise<number> {
+    const old = [...this.tasks.values()]
+      .filter((t) => isTerminalTaskState(t.state) && t.endedAt !== null && t.endedAt < params.endedBefore)
+      .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
+      .slice(0, params.limit);
+    const gone = new Set(old.map((t) => t.id));
+    for (const t of old) {
+      this.tasks.delete(t.id);
+      this.taskKeys.delete(`${t.scheduleId}/${t.fireAt}`);
+    }
+    const kept = this.events.filter((e) => !gone.has(e.taskId));
+    this.events.splice(0, this.events.length, ...kept);
+    const keptLogs = this.logs.filter((l) => !gone.has(l.taskId));
+    this.logs.splice(0, this.logs.length, ...keptLogs);
+    return old.length;
+  }
+
+  /** {@inheritDoc Datastore.nodePrune} */
+  async nodePrune(params: { seenBefore: number }): Promise<number> {
+    let pruned = 0;
+    for (const [id, n] of this.nodes) {
+      if ((n.stoppedAt ?? n.heartbeatAt) < params.seenBefore) {
+        this.nodes.delete(id);
+        pruned += 1;
+      }
+    }
+    return pruned;
+  }
+
   /** {@inheritDoc Datastore.scheduleClaimDue} */
   async scheduleClaimDue(
     params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,

@@ -62,6 +62,8 @@ export interface RookeryEventMap {
   repairStarted: [nodeId: string];
   /** A repair pass finished; `tasks` were moved on. */
   repairFinished: [nodeId: string, tasks: Task[]];
+  /** A retention pass deleted `tasks` finished tasks (with their events and logs) and `nodes` node records. */
+  historyPruned: [tasks: number, nodes: number];
   /** A node registered. */
   nodeJoined: [node: NodeRecord];
   /** A node stopped. */

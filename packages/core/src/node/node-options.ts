@@ -7,6 +7,7 @@ import type { Clock } from '../strategies/clock.js';
 import type { IdStrategy, LeaseIdStrategy } from '../strategies/ids.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
+import type { RetentionOptions } from './retention.js';
 
 /** How a node is wired and tuned. Every timing option trades load on the database for latency. */
 export interface NodeOptions {
@@ -62,6 +63,12 @@ export interface NodeOptions {
    * `rateLimits`. @defaultValue {}
    */
   clusterRateLimits?: Record<string, number | null>;
+  /**
+   * Retention, carried out by the nodes themselves: finished tasks (with their events and
+   * logs) and the records of long-gone nodes are deleted after these times; null keeps them.
+   * @defaultValue history 30 days, node records 7 days, a pass every 10 minutes
+   */
+  retention?: Partial<RetentionOptions>;
   /** Named strategies. @defaultValue the built-ins */
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */

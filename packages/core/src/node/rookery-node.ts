@@ -17,6 +17,7 @@ import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
+import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.js';
 import { Wakeup } from './wakeup.js';
 
 /**
@@ -46,6 +47,7 @@ export class RookeryNode {
   private readonly attempts: AttemptRunner;
   private readonly cancels: CancelWatch;
   private readonly clusterRateLimits: [string, number | null][];
+  private readonly retention: RetentionOptions;
   private readonly wakeup = new Wakeup();
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
@@ -62,6 +64,7 @@ export class RookeryNode {
   constructor(options: NodeOptions) {
     this.timings = resolveTimings(options);
     this.clusterRateLimits = resolveClusterRateLimits(options.clusterRateLimits);
+    this.retention = resolveRetention(options.retention);
     this.datastore = options.datastore;
     this.events = options.events;
     this.pool = options.pool;
@@ -160,6 +163,7 @@ export class RookeryNode {
       ),
       new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair())),
       new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat())),
+      new Repeater(this.retention.everyMs, () => this.guard('prune', () => this.prune())),
     );
     this.loop = this.runLoop();
   }
@@ -387,6 +391,12 @@ export class RookeryNode {
   }
 
   // Duty 5: repair.
+  /** Retention: deletes old finished tasks and long-gone node records (see {@link pruneOnce}). */
+  private async prune(): Promise<void> {
+    const pruned = await pruneOnce(this.datastore, this.retention);
+    if (pruned.tasks > 0 || pruned.nodes > 0) this.events.emit('historyPruned', pruned.tasks, pruned.nodes);
+  }
+
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
     this.events.emit('repairStarted', this.id);

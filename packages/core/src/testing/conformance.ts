@@ -9,6 +9,7 @@ import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
+import { describeRetention } from './conformance/retention.js';
 import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
 import { describeRenew } from './conformance/renew.js';
@@ -108,5 +109,6 @@ export function describeDatastoreConformance(
     describeTaskReads(ctx);
     describeTaskLogs(ctx);
     describeNodes(ctx);
+    describeRetention(ctx);
   });
 }

@@ -1,0 +1,55 @@
+import type { Datastore } from '../datastore/datastore.js';
+import { ValidationError } from '../errors/validation-error.js';
+
+/** How long the cluster keeps history, and how often a node prunes it. */
+export interface RetentionOptions {
+  /** Finished tasks (any terminal state) are deleted, with their events and logs, this long after they ended; null keeps them forever. */
+  historyMs: number | null;
+  /** Records of nodes that stopped (or stopped heart-beating) are deleted this long after; null keeps them. */
+  nodesMs: number | null;
+  /** How often the node prunes. */
+  everyMs: number;
+}
+
+/** Defaults: history kept 30 days, node records 7 days, a pass every 10 minutes. */
+export const DEFAULT_RETENTION: RetentionOptions = { historyMs: 30 * 86_400_000, nodesMs: 7 * 86_400_000, everyMs: 10 * 60_000 };
+
+/** Tasks deleted per transaction, and transactions per pass at most (the next pass goes on). */
+const BATCH = 1_000;
+const BATCHES_PER_PASS = 20;
+
+function duration(field: string, value: number | null, min: number): number | null {
+  if (value === null) return null;
+  if (!Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be a whole number of ms of at least ${min}, or null, got ${String(value)}`);
+  return value;
+}
+
+/** Fills in and checks the retention options; throws a ValidationError naming `retention.<field>`. */
+export function resolveRetention(options: Partial<RetentionOptions> = {}): RetentionOptions {
+  return {
+    historyMs: duration('retention.historyMs', options.historyMs === undefined ? DEFAULT_RETENTION.historyMs : options.historyMs, 60_000),
+    nodesMs: duration('retention.nodesMs', options.nodesMs === undefined ? DEFAULT_RETENTION.nodesMs : options.nodesMs, 60_000),
+    everyMs: duration('retention.everyMs', options.everyMs ?? DEFAULT_RETENTION.everyMs, 1_000) ?? DEFAULT_RETENTION.everyMs,
+  };
+}
+
+/**
+ * One retention pass, judged by the database clock: deletes finished tasks older than
+ * `historyMs` in bounded transactions (at most 20 000 per pass; the next pass goes on) and
+ * node records older than `nodesMs`. Several nodes pruning at once is harmless: each delete is
+ * conditional and idempotent. Returns what was deleted.
+ */
+export async function pruneOnce(datastore: Datastore, retention: RetentionOptions): Promise<{ tasks: number; nodes: number }> {
+  const now = await datastore.clockNow();
+  let tasks = 0;
+  if (retention.historyMs !== null) {
+    const endedBefore = now - retention.historyMs;
+    for (let i = 0; i < BATCHES_PER_PASS; i += 1) {
+      const deleted = await datastore.historyPrune({ endedBefore, limit: BATCH });
+      tasks += deleted;
+      if (deleted < BATCH) break;
+    }
+  }
+  const nodes = retention.nodesMs === null ? 0 : await datastore.nodePrune({ seenBefore: now - retention.nodesMs });
+  return { tasks, nodes };
+}
