@@ -103,9 +103,10 @@ export interface SqlDialect {
   isRetryable(error: unknown): boolean;
   /**
    * Runs `fn` in a transaction holding the cluster-wide migration lock, so that concurrent
-   * migrations serialise.
+   * migrations serialise. Absent on single-writer dialects: there the store's own transaction
+   * (`BEGIN IMMEDIATE` on its one connection) already holds the database's only write lock.
    */
-  withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  withMigrationLock?<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T>;
 }
 
 /** The driver error inside a Sequelize error (`original`/`parent`), or the error itself. */

@@ -104,9 +104,4 @@ export const sqliteDialect: SqlDialect = {
     const code = driverError(error)['code'];
     return code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED';
   },
-
-  async withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    // BEGIN IMMEDIATE takes the database's single write lock: concurrent migrators queue on it.
-    return sequelize.transaction({ type: Transaction.TYPES.IMMEDIATE }, fn);
-  },
 };

@@ -1,10 +1,11 @@
 import { SchemaTooNewError } from '@rookery/core';
 import type { Transaction } from 'sequelize';
 import { num } from '../store/row-mapping.js';
-import type { SqlContext } from '../store/sql-context.js';
+import type { SqlContext, Tx } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
 import { retentionIndexMigration } from './0003-retention-index.js';
+import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
@@ -54,36 +55,43 @@ export class Migrator {
     return this.migrations.at(-1)?.version ?? 0;
   }
 
-  /** Brings the schema up to date; returns the status after. Throws SchemaTooNewError. */
+  /**
+   * Brings the schema up to date; returns the status after. Throws SchemaTooNewError. The
+   * migrations run under the cluster-wide migration lock; on a single-writer database (SQLite)
+   * that is the store's own transaction on its one connection — a second connection would
+   * change the schema under the first, whose next statement could then fail to see the new
+   * tables (SQLite re-checks a stale schema only if it can take a read lock at that moment).
+   */
   async migrate(): Promise<MigrationStatus> {
     const { ctx } = this;
-    return ctx.single('migrate', () =>
-      ctx.dialect.withMigrationLock(ctx.sequelize, async (tx) => {
-        const t = ctx.dialect.types;
-        await ctx.sequelize.query(
-          ctx.dialect.createTableSql(
-            TABLE,
-            `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`,
-          ),
-          { transaction: tx },
-        );
-        const applied = await this.readApplied(tx);
-        this.refuseNewer(applied);
-        const done = new Set(applied.map((m) => m.version));
-        for (const migration of this.migrations) {
-          if (done.has(migration.version)) continue;
-          for (const statement of migration.statements(ctx.dialect)) {
-            await ctx.sequelize.query(statement, { transaction: tx });
-          }
-          await ctx.write(
-            `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (:version, :name, ${ctx.dialect.clockSql})`,
-            { version: migration.version, name: migration.name },
-            tx,
-          );
-        }
-        return this.statusOf(await this.readApplied(tx));
-      }),
+    const dialect = ctx.dialect;
+    if (dialect.singleWriter || dialect.withMigrationLock === undefined) return ctx.transaction('migrate', (tx) => this.apply(tx));
+    // (Required: withMigrationLock was checked just above.)
+    return ctx.single('migrate', () => (dialect as Required<SqlDialect>).withMigrationLock(ctx.sequelize, (tx) => this.apply(tx)));
+  }
+
+  private async apply(tx: Tx): Promise<MigrationStatus> {
+    const { ctx } = this;
+    const t = ctx.dialect.types;
+    await ctx.sequelize.query(
+      ctx.dialect.createTableSql(TABLE, `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`),
+      { transaction: tx ?? null },
     );
+    const applied = await this.readApplied(tx);
+    this.refuseNewer(applied);
+    const done = new Set(applied.map((m) => m.version));
+    for (const migration of this.migrations) {
+      if (done.has(migration.version)) continue;
+      for (const statement of migration.statements(ctx.dialect)) {
+        await ctx.sequelize.query(statement, { transaction: tx ?? null });
+      }
+      await ctx.write(
+        `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (:version, :name, ${ctx.dialect.clockSql})`,
+        { version: migration.version, name: migration.name },
+        tx,
+      );
+    }
+    return this.statusOf(await this.readApplied(tx));
   }
 
   /** Reads where the schema stands, without changing anything. */
