@@ -1,4 +1,5 @@
 import type {
+  AdoptedTask,
   Datastore,
   DatastoreCapabilities,
   NodeRecord,
@@ -18,7 +19,10 @@ import type {
   TaskLogReadParams,
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
+  TaskAdoptExpiredParams,
   TaskRepairExpiredParams,
+  TaskReportExecutionParams,
+  TaskSetExecutionParams,
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
@@ -34,6 +38,7 @@ import {
   scheduleSetState,
 } from './store/schedules.js';
 import type { SqlContext } from './store/sql-context.js';
+import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
@@ -41,6 +46,7 @@ import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
+import { taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
 
 /**
  * Rookery's {@link Datastore} on a SQL database through Sequelize: SQLite, PostgreSQL,
@@ -175,6 +181,21 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     return taskRepairExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskSetExecution(params: TaskSetExecutionParams): Promise<boolean> {
+    return taskSetExecution(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
+    return taskAdoptExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskReportExecution(params: TaskReportExecutionParams): Promise<Task | undefined> {
+    return taskReportExecution(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -31,12 +31,15 @@ for (const dialect of await testDialects()) {
       const { store } = await freshStore();
       const before = await store.migrationStatus();
       expect(before).toMatchObject({ databaseVersion: 0, applied: [] });
-      expect(before.pending.map((m) => m.version)).toEqual([1]);
-      expect(before.codeVersion).toBe(1);
+      expect(before.pending.map((m) => m.version)).toEqual([1, 2]);
+      expect(before.codeVersion).toBe(2);
 
       const after = await store.migrate();
-      expect(after).toMatchObject({ databaseVersion: 1, codeVersion: 1, pending: [] });
-      expect(after.applied.map((m) => [m.version, m.name])).toEqual([[1, 'initial']]);
+      expect(after).toMatchObject({ databaseVersion: 2, codeVersion: 2, pending: [] });
+      expect(after.applied.map((m) => [m.version, m.name])).toEqual([
+        [1, 'initial'],
+        [2, 'execution-reports'],
+      ]);
       const now = await store.clockNow();
       expect(Math.abs((after.applied[0]?.appliedAt ?? 0) - now)).toBeLessThan(60_000);
 
@@ -51,10 +54,10 @@ for (const dialect of await testDialects()) {
       const { db, store: a } = await freshStore();
       const b = await storeOn(db);
       const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-      expect(ra.databaseVersion).toBe(1);
-      expect(rb.databaseVersion).toBe(1);
+      expect(ra.databaseVersion).toBe(2);
+      expect(rb.databaseVersion).toBe(2);
       const [rows] = await a.sequelize.query('SELECT version FROM rookery_migrations');
-      expect(rows).toHaveLength(1);
+      expect(rows).toHaveLength(2);
     });
 
     it('lets two nodes create their stores (which migrate) on one fresh database at once', async () => {
@@ -73,7 +76,7 @@ for (const dialect of await testDialects()) {
       );
       const error = await store.migrate().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SchemaTooNewError);
-      expect(error).toMatchObject({ databaseVersion: 999, codeVersion: 1, code: 'SCHEMA_TOO_NEW' });
+      expect(error).toMatchObject({ databaseVersion: 999, codeVersion: 2, code: 'SCHEMA_TOO_NEW' });
       await expect(createSqlDatastore({ url: db.url })).rejects.toBeInstanceOf(SchemaTooNewError);
       await expect(createSqlDatastore({ url: db.url, migrate: false })).rejects.toBeInstanceOf(SchemaTooNewError);
       expect((await store.migrationStatus()).databaseVersion).toBe(999);

@@ -1,8 +1,9 @@
 import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
+import type { ExecutionReport, ReportedStatus } from '../datastore/external-execution.js';
 import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
+import type { Executor, ExecutionContext, ExecutionStart, ExternalStatus } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
 import type { Task } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
@@ -10,13 +11,22 @@ import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
-import { ExternalWaits } from './external-waits.js';
+import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
 /** Commits of one outcome tried before the node gives the attempt up to repair. */
 const MAX_FINISH_TRIES = 5;
+
+/**
+ * An attempt this node adopted (`Datastore.taskAdoptExpired`) rather than claimed: its
+ * external execution already runs, so it is watched, never started again.
+ */
+export interface Adoption {
+  /** An outcome reported for the execution while no node held the task, or null. */
+  report: ReportedStatus | null;
+}
 
 /** What the attempt runner needs from its node. */
 export interface AttemptRunnerContext {
@@ -68,9 +78,14 @@ export class AttemptRunner {
 
   /**
    * Starts one claimed attempt. `claimedAt` is the monotonic instant taken before the claim
-   * was sent, so the local trust window never outlasts the lease in the database.
+   * was sent, so the local trust window never outlasts the lease in the database. With
+   * `adoption`, the task's external execution is watched instead of started; an attempt of
+   * the same task still running here (its lease lost, since the adoption took a new fence)
+   * is given up first.
    */
-  start(task: Task, executor: Executor | undefined, claimedAt: number): void {
+  start(task: Task, executor: Executor | undefined, claimedAt: number, adoption?: Adoption): void {
+    const previous = this.running.get(task.id);
+    if (previous) this.lose(previous);
     const { timings } = this.ctx;
     const attempt: Attempt = {
       task,
@@ -82,10 +97,10 @@ export class AttemptRunner {
       done: Promise.resolve(),
     };
     this.running.set(task.id, attempt);
-    attempt.done = this.run(attempt, executor)
+    attempt.done = this.run(attempt, executor, adoption)
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
-        this.running.delete(task.id);
+        if (this.running.get(task.id) === attempt) this.running.delete(task.id);
         this.ctx.wake();
       });
   }
@@ -114,10 +129,18 @@ export class AttemptRunner {
     return this.externalWaits.report(executionId, status);
   }
 
-  private async run(attempt: Attempt, executor: Executor | undefined): Promise<void> {
+  /** Delivers an outcome stored by `Datastore.taskReportExecution`, if it concerns a running attempt's execution. */
+  deliverStored(report: ExecutionReport): void {
+    const attempt = this.running.get(report.taskId);
+    if (attempt?.task.executionId === report.executionId) this.externalWaits.report(report.executionId, report.status);
+  }
+
+  private async run(attempt: Attempt, executor: Executor | undefined, adoption: Adoption | undefined): Promise<void> {
     const { task } = attempt;
     const { pool, nodeId } = this.ctx;
-    if (!executor || !pool.acquire(task.executor)) {
+    // An adopted execution runs whether or not this node has a free slot: it is watched anyway.
+    const slot = executor !== undefined && pool.acquire(task.executor);
+    if (!executor || (!slot && !adoption)) {
       await this.settle(attempt, {
         state: 'pending',
         dueAt: this.ctx.dbNow(),
@@ -127,21 +150,23 @@ export class AttemptRunner {
       });
       return;
     }
-    this.ctx.events.emit('taskStarted', task);
+    this.ctx.events.emit(adoption ? 'taskAdopted' : 'taskStarted', task);
     const log = new TaskLogBuffer(task.id, {
       datastore: this.ctx.datastore,
       now: () => this.ctx.dbNow(),
       reportError: (error) => this.ctx.reportError(error, 'log', task.id),
     });
     if (task.policies.timeoutMs !== null) {
-      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
+      // An adopted attempt's timeout runs from the attempt's start, not from the adoption.
+      const spent = adoption && task.startedAt !== null ? Math.max(0, this.ctx.dbNow() - task.startedAt) : 0;
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), Math.max(0, task.policies.timeoutMs - spent));
     }
     let result: ExecutionResult;
     try {
-      result = await this.execute(attempt, executor, log);
+      result = await this.execute(attempt, executor, log, adoption);
     } finally {
       attempt.timeoutTimer?.cancel();
-      pool.release(task.executor);
+      if (slot) pool.release(task.executor);
     }
     // the log is stored before the outcome, so whoever sees the outcome sees the whole log
     await log.close();
@@ -149,16 +174,41 @@ export class AttemptRunner {
     await this.settle(attempt, this.decide(attempt, result));
   }
 
-  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer): Promise<ExecutionResult> {
+  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
     const signal = attempt.controller.signal;
     try {
-      const start = await untilAborted(executor.start(this.context(attempt, log)), signal);
-      if (start.kind === 'done') return { ok: true, result: start.result };
+      let start: ExecutionStart;
+      if (adoption && attempt.task.executionId !== null) {
+        if (adoption.report) return externalResult(adoption.report);
+        start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
+      } else {
+        start = await untilAborted(executor.start(this.context(attempt, log)), signal);
+        if (start.kind === 'done') return { ok: true, result: start.result };
+        await this.recordExecution(attempt, start.executionId);
+      }
       return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
         this.ctx.reportError(error, 'status', attempt.task.id),
       );
     } catch (error) {
       return { ok: false, error };
+    }
+  }
+
+  /**
+   * Stores the execution id under the attempt's lease, so that the execution outlives this
+   * node: whoever takes the task over asks the executor about it instead of starting another.
+   * A lost lease loses the attempt (the execution is left to the new holder). A store that
+   * cannot be reached is reported; the attempt goes on watching, but its execution is then
+   * unknown to the cluster should this node die.
+   */
+  private async recordExecution(attempt: Attempt, executionId: string): Promise<void> {
+    const { task } = attempt;
+    try {
+      const recorded = await this.ctx.datastore.taskSetExecution({ taskId: task.id, owner: this.ctx.leaseOwner, fence: task.fence, executionId });
+      if (recorded) task.executionId = executionId;
+      else this.lose(attempt);
+    } catch (error) {
+      this.ctx.reportError(error, 'execution', task.id);
     }
   }
 

@@ -346,6 +346,7 @@ export class RookeryNode {
       const a = this.attempts.running.get(id);
       if (a) this.attempts.abort(a, 'cancel');
     }
+    for (const report of result.executionReports) this.attempts.deliverStored(report);
   }
 
   /** The local trust window: an attempt whose lease could not be renewed in time is aborted before another node may take it. */
@@ -359,10 +360,28 @@ export class RookeryNode {
   // Duty 5: repair.
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
+    await this.guard('repair', () => this.adopt());
     this.events.emit('repairStarted', this.id);
     const repaired = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: 100, maxRepairs: this.timings.maxRepairs });
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
     if (repaired.length > 0) this.wakeup.wake();
+  }
+
+  /**
+   * Adopts tasks whose node lost its lease while their external execution went on: under a
+   * new lease and fence, this node asks the executor for the execution's outcome (or takes a
+   * stored report) instead of starting a second execution.
+   */
+  private async adopt(): Promise<void> {
+    const claimedAt = this.clock.monotonic();
+    const adopted = await this.datastore.taskAdoptExpired({
+      owner: this.leaseOwner,
+      nodeId: this.id,
+      executors: [...this.executors.keys()],
+      limit: 100,
+      leaseMs: this.timings.leaseMs,
+    });
+    for (const a of adopted) this.attempts.start(a.task, this.executors.get(a.task.executor), claimedAt, { report: a.report });
   }
 
   /** Measures the offset from the database clock (midpoint of the round trip), then records it with the heartbeat. */

@@ -4,6 +4,7 @@ import type { Datastore } from '../datastore/datastore.js';
 import { describeCancel } from './conformance/cancel.js';
 import { describeClock } from './conformance/clock.js';
 import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
+import { describeExternalExecutions } from './conformance/external-executions.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
@@ -40,7 +41,7 @@ export interface ConformanceOptions {
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule claims, peel, task claims, duplicate
- * `skip`, renew, finish, repair, gates, cancel, task reads, task logs, nodes (one file each under
+ * `skip`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes (one file each under
  * `conformance/`).
  *
  * @example
@@ -97,6 +98,7 @@ export function describeDatastoreConformance(
     describeRenew(ctx);
     describeFinish(ctx);
     describeRepair(ctx);
+    describeExternalExecutions(ctx);
     describeGates(ctx);
     describeCancel(ctx);
     describeTaskReads(ctx);

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventBus } from '@rookery/messaging';
 import { WorkerPool } from '@rookery/executor';
-import { MemoryDatastore, RookeryClient, RookeryNode, type Executor, type ExternalStatus } from '../../src/index.js';
-import { stopUnderFakeTime, useFakeTime } from './harness.js';
+import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type Executor, type ExternalStatus } from '../../src/index.js';
+import { partition, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -93,5 +93,93 @@ describe('external executions', () => {
     expect(fw.cancelled).toEqual(['exec-1']);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'timed out after 1000 ms' });
     await stopUnderFakeTime(node);
+  });
+});
+
+describe('external executions that outlive their node', () => {
+  /** Two nodes on one store; node a can be cut off from it (as good as dead to the cluster). */
+  async function twoNodes(executor: Executor, policies: Record<string, unknown> = {}) {
+    const datastore = new MemoryDatastore();
+    let cut = false;
+    const errors: Error[] = [];
+    const start = async (id: string, store: Datastore) => {
+      const events = createEventBus();
+      events.on('generalError', (e) => errors.push(e));
+      const adopted: string[] = [];
+      events.on('taskAdopted', (t) => adopted.push(t.id));
+      const node = new RookeryNode({ datastore: store, events, executors: [executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100], id });
+      await node.start();
+      return { node, adopted };
+    };
+    const a = await start('a', partition(datastore, () => cut));
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+      name: 'ext',
+      executor: 'external',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies,
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const b = await start('b', datastore);
+    return { datastore, a, b, errors, cutA: () => (cut = true) };
+  }
+
+  it('records the execution id; a node that adopts the task after its node is lost polls it and records it completed, not rerun', async () => {
+    const fw = fakeFramework('poll', true);
+    // node b only gets to run the task by adoption: a holds it when b starts
+    const { datastore, a, b, cutA } = await twoNodes(fw.executor);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'running', nodeId: 'a', executionId: 'exec-1' });
+    cutA();
+    await vi.advanceTimersByTimeAsync(5_000);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'running', nodeId: 'b', executionId: 'exec-1', attempt: 1, repairs: 0 });
+    expect(b.adopted).toEqual([task?.id]);
+    fw.states.set('exec-1', { state: 'completed', result: { rows: 3 } });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: { rows: 3 }, attempt: 1, nodeId: 'b' });
+    expect(fw.states.size).toBe(1); // one execution: started once, never again
+    expect(fw.cancelled).toEqual([]); // the lost node left the execution alone
+    await stopUnderFakeTime(b.node);
+    await stopUnderFakeTime(a.node);
+  });
+
+  it('an adopter applies the retry policy to a failed execution', async () => {
+    const fw = fakeFramework('poll', true);
+    const { datastore, a, b, cutA } = await twoNodes(fw.executor, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
+    fw.states.set('exec-1', { state: 'failed', error: 'evicted', retryable: true });
+    cutA();
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(fw.states.size).toBe(2);
+    fw.states.set('exec-2', { state: 'completed', result: null });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2, failures: 1, nodeId: 'b', executionId: 'exec-2' });
+    await stopUnderFakeTime(b.node);
+    await stopUnderFakeTime(a.node);
+  });
+
+  it('a report stored from outside reaches the lease holder on renewal; one about another execution is refused', async () => {
+    const fw = fakeFramework('message', false);
+    const { datastore, a, b } = await twoNodes(fw.executor);
+    const [running] = await datastore.taskList();
+    if (!running) throw new Error('no task');
+    const completed = { state: 'completed', result: 'from outside' } as const;
+    expect(await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-9', status: completed })).toBeUndefined();
+    expect(await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-1', status: completed })).toBeDefined();
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'from outside', nodeId: 'a', attempt: 1 });
+    await stopUnderFakeTime(b.node);
+    await stopUnderFakeTime(a.node);
+  });
+
+  it('a report stored while no node held the task is committed by the adopter', async () => {
+    const fw = fakeFramework('message', false);
+    const { datastore, a, b, cutA } = await twoNodes(fw.executor);
+    cutA();
+    const [running] = await datastore.taskList();
+    await datastore.taskReportExecution({ taskId: running?.id ?? '', executionId: 'exec-1', status: { state: 'failed', error: 'bad input', retryable: false } });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'bad input', nodeId: 'b', attempt: 1 });
+    expect(fw.states.size).toBe(1);
+    await stopUnderFakeTime(b.node);
+    await stopUnderFakeTime(a.node);
   });
 });

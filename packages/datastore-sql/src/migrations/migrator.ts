@@ -3,10 +3,11 @@ import type { Transaction } from 'sequelize';
 import { num } from '../store/row-mapping.js';
 import type { SqlContext } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
+import { executionReportsMigration } from './0002-execution-reports.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, executionReportsMigration];
 
 /** A migration recorded in `rookery_migrations`. */
 export interface AppliedMigration {
