@@ -6,26 +6,30 @@ import { readExecutionReports } from './tasks-execution.js';
 
 /**
  * Adopts running tasks of the caller's executors whose external execution outlived their
- * lease. Candidates are read with the repair index (rows locked by a concurrent adoption are
- * skipped where supported); each is taken by one conditional UPDATE on (state running, its
- * fence, expired lease, execution id set), fence + 1 and a fresh lease, the state and attempt
- * unchanged. The run slot the task holds is extended, a running → running event recorded
+ * lease. A plain read first looks for any; only then does a transaction read the candidates
+ * with the repair index (rows locked by a concurrent adoption are skipped where supported)
+ * and take each by one conditional UPDATE on (state running, its fence, expired lease,
+ * execution id set): fence + 1 and a fresh lease, the state and attempt unchanged. The run slot the task holds is extended, a running → running event recorded
  * under the new fence, and any stored report of the execution returned with the task.
  */
 export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
   if (p.limit <= 0 || p.executors.length === 0) return [];
   const d = ctx.dialect;
+  const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
+  const candidates = (lock: string): string =>
+    `SELECT id, lease_owner, fence, execution_id FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
+    ` WHERE state = 'running' AND ${expired} AND execution_id IS NOT NULL AND executor IN (:executors)` +
+    ` ORDER BY lease_expires_at${d.limitClause()}${lock}`;
+  // Almost always there is nothing to adopt: a plain read says so without a write transaction
+  // (on SQLite, without taking the database's one write lock every repair interval).
+  const any = await ctx.single('find external executions to adopt', async () =>
+    ctx.select(candidates(''), { now: await ctx.now(p.now), limit: 1, executors: p.executors }),
+  );
+  if (any.length === 0) return [];
   return ctx.transaction('adopt external executions', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const expires = now + p.leaseMs;
-    const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
-    const rows = await ctx.select(
-      `SELECT id, lease_owner, fence, execution_id FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
-        ` WHERE state = 'running' AND ${expired} AND execution_id IS NOT NULL AND executor IN (:executors)` +
-        ` ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
-      { now, limit: p.limit, executors: p.executors },
-      tx,
-    );
+    const rows = await ctx.select(candidates(d.claimLockSuffix), { now, limit: p.limit, executors: p.executors }, tx);
     const owners = new Map<string, string | null>();
     const events: EventRow[] = [];
     for (const row of rows) {
