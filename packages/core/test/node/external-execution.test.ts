@@ -126,7 +126,7 @@ describe('external executions that outlive their node', () => {
   it('records the execution id; a node that adopts the task after its node is lost polls it and records it completed, not rerun', async () => {
     const fw = fakeFramework('poll', true);
     // node b only gets to run the task by adoption: a holds it when b starts
-    const { datastore, a, b, cutA } = await twoNodes(fw.executor);
+    const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'running', nodeId: 'a', executionId: 'exec-1' });
     cutA();
     await vi.advanceTimersByTimeAsync(5_000);
@@ -138,13 +138,14 @@ describe('external executions that outlive their node', () => {
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: { rows: 3 }, attempt: 1, nodeId: 'b' });
     expect(fw.states.size).toBe(1); // one execution: started once, never again
     expect(fw.cancelled).toEqual([]); // the lost node left the execution alone
+    expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
   });
 
   it('an adopter applies the retry policy to a failed execution', async () => {
     const fw = fakeFramework('poll', true);
-    const { datastore, a, b, cutA } = await twoNodes(fw.executor, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
+    const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
     fw.states.set('exec-1', { state: 'failed', error: 'evicted', retryable: true });
     cutA();
     await vi.advanceTimersByTimeAsync(5_000);
@@ -152,13 +153,14 @@ describe('external executions that outlive their node', () => {
     fw.states.set('exec-2', { state: 'completed', result: null });
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2, failures: 1, nodeId: 'b', executionId: 'exec-2' });
+    expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
   });
 
   it('a report stored from outside reaches the lease holder on renewal; one about another execution is refused', async () => {
     const fw = fakeFramework('message', false);
-    const { datastore, a, b } = await twoNodes(fw.executor);
+    const { datastore, a, b, errors } = await twoNodes(fw.executor);
     const [running] = await datastore.taskList();
     if (!running) throw new Error('no task');
     const completed = { state: 'completed', result: 'from outside' } as const;
@@ -166,20 +168,58 @@ describe('external executions that outlive their node', () => {
     expect(await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-1', status: completed })).toBeDefined();
     await vi.advanceTimersByTimeAsync(1_500);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'from outside', nodeId: 'a', attempt: 1 });
+    expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
   });
 
   it('a report stored while no node held the task is committed by the adopter', async () => {
     const fw = fakeFramework('message', false);
-    const { datastore, a, b, cutA } = await twoNodes(fw.executor);
+    const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor);
     cutA();
     const [running] = await datastore.taskList();
     await datastore.taskReportExecution({ taskId: running?.id ?? '', executionId: 'exec-1', status: { state: 'failed', error: 'bad input', retryable: false } });
     await vi.advanceTimersByTimeAsync(5_000);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'bad input', nodeId: 'b', attempt: 1 });
     expect(fw.states.size).toBe(1);
+    expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
+  });
+});
+
+describe('a node cut off from the store past its lease', () => {
+  it('stops watching without cancelling the execution, and adopts it again once back (the only node with the executor)', async () => {
+    const fw = fakeFramework('poll', true);
+    const datastore = new MemoryDatastore();
+    let cut = false;
+    const events = createEventBus();
+    const lost: string[] = [];
+    const adopted: string[] = [];
+    events.on('leaseLost', (id) => lost.push(id));
+    events.on('taskAdopted', (t) => adopted.push(t.id));
+    const errors: Error[] = [];
+    events.on('generalError', (e) => errors.push(e));
+    const node = new RookeryNode({ datastore: partition(datastore, () => cut), events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    await node.start();
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'running', executionId: 'exec-1' });
+    cut = true;
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(lost).toEqual([task?.id]);
+    expect(fw.cancelled).toEqual([]);
+    cut = false;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(adopted).toEqual([task?.id]);
+    fw.states.set('exec-1', { state: 'completed', result: 'done' });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'done', attempt: 1, fence: (task?.fence ?? 0) + 1 });
+    expect(fw.states.size).toBe(1);
+    // the only errors were the cut-off store's
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.every((e) => e.message === 'network unreachable')).toBe(true);
+    await stopUnderFakeTime(node);
   });
 });
