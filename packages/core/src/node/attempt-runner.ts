@@ -184,7 +184,10 @@ export class AttemptRunner {
       } else {
         start = await untilAborted(executor.start(this.context(attempt, log)), signal);
         if (start.kind === 'done') return { ok: true, result: start.result };
-        await this.recordExecution(attempt, start.executionId);
+        if (!(await this.recordExecution(attempt, start.executionId)) && executor.cancel) {
+          // No other node can know of this execution: end it rather than leave it orphaned.
+          await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+        }
       }
       return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
         this.ctx.reportError(error, 'status', attempt.task.id),
@@ -197,19 +200,24 @@ export class AttemptRunner {
   /**
    * Stores the execution id under the attempt's lease, so that the execution outlives this
    * node: whoever takes the task over asks the executor about it instead of starting another.
-   * A lost lease loses the attempt (the execution is left to the new holder). A store that
-   * cannot be reached is reported; the attempt goes on watching, but its execution is then
-   * unknown to the cluster should this node die.
+   * Returns false when the lease was lost before the id was stored: the attempt is lost, and
+   * the new holder, not knowing the execution, will start its own. A store that cannot be
+   * reached is reported and counts as stored: the attempt goes on watching, but its execution
+   * is unknown to the cluster should this node die.
    */
-  private async recordExecution(attempt: Attempt, executionId: string): Promise<void> {
+  private async recordExecution(attempt: Attempt, executionId: string): Promise<boolean> {
     const { task } = attempt;
     try {
       const recorded = await this.ctx.datastore.taskSetExecution({ taskId: task.id, owner: this.ctx.leaseOwner, fence: task.fence, executionId });
-      if (recorded) task.executionId = executionId;
-      else this.lose(attempt);
+      if (!recorded) {
+        this.lose(attempt);
+        return false;
+      }
     } catch (error) {
       this.ctx.reportError(error, 'execution', task.id);
     }
+    task.executionId = executionId;
+    return true;
   }
 
   private context(attempt: Attempt, log: TaskLogBuffer): ExecutionContext {

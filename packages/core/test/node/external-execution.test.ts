@@ -223,3 +223,35 @@ describe('a node cut off from the store past its lease', () => {
     await stopUnderFakeTime(node);
   });
 });
+
+describe('an execution whose id cannot be recorded', () => {
+  it('is cancelled when the lease was lost before its id was stored: no other node could ever watch it', async () => {
+    const fw = fakeFramework('poll', true);
+    const datastore = new MemoryDatastore();
+    // Another node repairs the task at the worst moment: after start() returned, before the id is stored.
+    const racing = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'taskSetExecution' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (params: Parameters<Datastore['taskSetExecution']>[0]) => {
+          await target.taskRepairExpired({ nodeId: 'other', limit: 10, maxRepairs: 5, now: Date.now() + 60_000 });
+          return target.taskSetExecution(params);
+        };
+      },
+    });
+    const events = createEventBus();
+    const lost: string[] = [];
+    events.on('leaseLost', (id) => lost.push(id));
+    const errors: Error[] = [];
+    events.on('generalError', (e) => errors.push(e));
+    const node = new RookeryNode({ datastore: racing, events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 1 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    await node.start();
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(300);
+    const [task] = await datastore.taskList();
+    expect(lost).toContain(task?.id);
+    expect(fw.cancelled).toContain('exec-1');
+    expect(errors).toEqual([]);
+    await stopUnderFakeTime(node);
+  });
+});
