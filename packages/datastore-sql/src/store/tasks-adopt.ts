@@ -15,21 +15,21 @@ import { readExecutionReports } from './tasks-execution.js';
 export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
   if (p.limit <= 0 || p.executors.length === 0) return [];
   const d = ctx.dialect;
-  const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
-  const candidates = (lock: string): string =>
+  const expired = (now: string): string => `(lease_expires_at IS NULL OR lease_expires_at <= ${now})`;
+  const candidates = (now: string, lock: string): string =>
     `SELECT id, lease_owner, fence, execution_id FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
-    ` WHERE state = 'running' AND ${expired} AND execution_id IS NOT NULL AND executor IN (:executors)` +
+    ` WHERE state = 'running' AND ${expired(now)} AND execution_id IS NOT NULL AND executor IN (:executors)` +
     ` ORDER BY lease_expires_at${d.limitClause()}${lock}`;
-  // Almost always there is nothing to adopt: a plain read says so without a write transaction
-  // (on SQLite, without taking the database's one write lock every repair interval).
-  const any = await ctx.single('find external executions to adopt', async () =>
-    ctx.select(candidates(''), { now: await ctx.now(p.now), limit: 1, executors: p.executors }),
+  // Almost always there is nothing to adopt: one plain read, on the database clock, says so
+  // without a write transaction (on SQLite, without taking its one write lock every interval).
+  const any = await ctx.single('find external executions to adopt', () =>
+    ctx.select(candidates(p.now === undefined ? d.clockSql : ':now', ''), { now: p.now, limit: 1, executors: p.executors }),
   );
   if (any.length === 0) return [];
   return ctx.transaction('adopt external executions', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const expires = now + p.leaseMs;
-    const rows = await ctx.select(candidates(d.claimLockSuffix), { now, limit: p.limit, executors: p.executors }, tx);
+    const rows = await ctx.select(candidates(':now', d.claimLockSuffix), { now, limit: p.limit, executors: p.executors }, tx);
     const owners = new Map<string, string | null>();
     const events: EventRow[] = [];
     for (const row of rows) {
@@ -40,7 +40,7 @@ export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParam
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET fence = fence + 1, version = version + 1, lease_owner = :owner, lease_expires_at = :expires,' +
           ' node_id = :nodeId, reason = :reason, updated_at = :now' +
-          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired} AND execution_id IS NOT NULL`,
+          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired(':now')} AND execution_id IS NOT NULL`,
         { id, fence, now, expires, reason, owner: p.owner, nodeId: p.nodeId },
         tx,
       );
