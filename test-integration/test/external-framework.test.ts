@@ -56,8 +56,8 @@ describe.each(dialects)('external executions in a fake framework that outlive th
 
   const settings = (): ClusterOptions => ({ db: db.url, ids: [], executors: [FAKE_FRAMEWORK_EXECUTORS], history: join(dir, 'history.jsonl'), leaseMs: LEASE_MS, concurrency: 4 });
 
-  async function node(id: string): Promise<ClusterNode> {
-    const n = startNode(settings(), id);
+  async function node(id: string, extraArgs: string[] = []): Promise<ClusterNode> {
+    const n = startNode(settings(), id, extraArgs);
     nodes.push(n);
     await waitUntil(async () => (await store.nodeList()).some((r) => r.id === id && r.stoppedAt === null), 20_000, `node ${id} to register`);
     return n;
@@ -117,6 +117,28 @@ describe.each(dialects)('external executions in a fake framework that outlive th
       ]);
       expect(events[2]?.reason).toMatch(/^adopted: /);
       expect(events.map((e) => e.fence)).toEqual([0, 1, 2, 2]);
+      expect(await stopNode(second)).toBe(0);
+    },
+  );
+
+  it.skipIf(!dialect.available)(
+    'a node stopped gracefully (SIGTERM) hands its execution over: another node adopts it, nothing is cancelled or rerun',
+    async () => {
+      const first = await node('graceful-1', ['--grace', '500ms']);
+      const schedule = await new RookeryClient({ datastore: store }).createSchedule({
+        name: 'graceful',
+        executor: 'fakePolled',
+        payload: { ms: 4_000, result: { handed: 'over' } },
+        trigger: { kind: 'once', at: Date.now() },
+      });
+      const task = await runningWithExecution(schedule.id);
+      const second = await node('graceful-2');
+      expect(await stopNode(first)).toBe(0);
+      expect(first.output.join('')).toContain('"event":"taskReleased"');
+      const done = await settled(task.id);
+      expect(done).toMatchObject({ state: 'completed', result: { handed: 'over' }, attempt: 1, nodeId: 'graceful-2', executionId: task.executionId });
+      const executions = framework.executions().filter((e) => e.taskId === task.id);
+      expect(executions.map((e) => e.cancelled)).toEqual([false]);
       expect(await stopNode(second)).toBe(0);
     },
   );

@@ -20,6 +20,7 @@ import type {
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
   TaskAdoptExpiredParams,
+  TaskHandOverParams,
   TaskRepairExpiredParams,
   TaskReportExecutionParams,
   TaskSetExecutionParams,
@@ -46,7 +47,7 @@ import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
-import { taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
+import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
 
 /**
  * Rookery's {@link Datastore} on a SQL database through Sequelize: SQLite, PostgreSQL,
@@ -191,6 +192,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
     return taskAdoptExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskHandOver(params: TaskHandOverParams): Promise<boolean> {
+    return taskHandOver(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -6,6 +6,7 @@ import type {
   AdoptedTask,
   ExecutionReport,
   TaskAdoptExpiredParams,
+  TaskHandOverParams,
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
@@ -345,6 +346,15 @@ export interface Datastore {
    * adoptions never return the same task.
    */
   taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]>;
+
+  /**
+   * Ends the caller's lease on a running task with an external execution at once (its expiry
+   * becomes now), leaving it `running` with its fence, attempt and execution: a node that stops
+   * hands the execution over to adoption instead of cancelling it. One statement, conditional
+   * on (owner, fence, unexpired lease, state running, an execution id). Returns false when the
+   * lease was lost (nothing written).
+   */
+  taskHandOver(params: TaskHandOverParams): Promise<boolean>;
 
   /**
    * Stores an outcome reported from outside for a task's external execution. One statement,

@@ -18,6 +18,19 @@ export interface TaskSetExecutionParams extends ClockParams {
 }
 
 /**
+ * Input of `Datastore.taskHandOver`: a stopping node ends its lease on a running task whose
+ * external execution goes on, so that another node adopts it at once.
+ */
+export interface TaskHandOverParams extends ClockParams {
+  /** Task id. */
+  taskId: string;
+  /** Lease owner of the attempt. */
+  owner: string;
+  /** Fence of the attempt's claim. */
+  fence: number;
+}
+
+/**
  * Input of `Datastore.taskAdoptExpired`: takes over running tasks whose lease expired while
  * their external execution went on, so that the adopting node asks the framework for the
  * outcome instead of starting a second execution.

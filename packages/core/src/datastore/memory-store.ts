@@ -26,6 +26,7 @@ import type {
   AdoptedTask,
   ExecutionReport,
   TaskAdoptExpiredParams,
+  TaskHandOverParams,
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
@@ -421,6 +422,16 @@ export class MemoryDatastore implements Datastore {
       const report = this.reports.get(t.id);
       return { task: clone(t), previousOwner, report: report ? clone(report.status) : null };
     });
+  }
+
+  /** {@inheritDoc Datastore.taskHandOver} */
+  async taskHandOver(params: TaskHandOverParams): Promise<boolean> {
+    const now = this.now(params);
+    const t = this.tasks.get(params.taskId);
+    if (!this.holds(t, params.owner, params.fence, now) || t.executionId === null) return false;
+    t.leaseExpiresAt = now;
+    t.updatedAt = now;
+    return true;
   }
 
   /** {@inheritDoc Datastore.taskReportExecution} */

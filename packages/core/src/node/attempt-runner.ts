@@ -171,7 +171,29 @@ export class AttemptRunner {
     // the log is stored before the outcome, so whoever sees the outcome sees the whole log
     await log.close();
     if (attempt.leaseLost) return;
+    if (this.handsOver(attempt)) return this.handOver(attempt);
     await this.settle(attempt, this.decide(attempt, result));
+  }
+
+  /** A stopping node hands a recorded external execution over to adoption rather than end it. */
+  private handsOver(attempt: Attempt): boolean {
+    return attempt.abortCause === 'stop' && attempt.task.executionId !== null;
+  }
+
+  /**
+   * Ends the lease of a stopping node's attempt whose external execution goes on, so that
+   * another node adopts the task at once and watches the execution to its end. If the write
+   * fails, the lease simply expires and the task is adopted then.
+   */
+  private async handOver(attempt: Attempt): Promise<void> {
+    const { task } = attempt;
+    try {
+      const handed = await this.ctx.datastore.taskHandOver({ taskId: task.id, owner: this.ctx.leaseOwner, fence: task.fence });
+      if (handed) this.ctx.events.emit('taskReleased', task);
+      else this.lose(attempt);
+    } catch (error) {
+      this.ctx.reportError(error, 'finish', task.id);
+    }
   }
 
   private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
@@ -189,8 +211,13 @@ export class AttemptRunner {
           await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
         }
       }
-      return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
-        this.ctx.reportError(error, 'status', attempt.task.id),
+      return await this.externalWaits.await(
+        executor,
+        start,
+        signal,
+        () => this.ctx.nextPollWait(),
+        (error) => this.ctx.reportError(error, 'status', attempt.task.id),
+        () => attempt.leaseLost || this.handsOver(attempt),
       );
     } catch (error) {
       return { ok: false, error };

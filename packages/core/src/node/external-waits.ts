@@ -1,4 +1,3 @@
-import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { PermanentError } from '../errors/permanent-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
@@ -29,8 +28,8 @@ export class ExternalWaits {
 
   /**
    * Waits for the outcome of one external execution. On abort, cancels the execution where
-   * the executor can, and rejects with the abort reason; an abort because the lease was lost
-   * leaves the execution alone, for the node that adopts the task to watch.
+   * the executor can, unless `leaveRunning()` says it goes on for another node to adopt (the
+   * lease was lost, or the node hands it over as it stops), and rejects with the abort reason.
    */
   async await(
     executor: Executor,
@@ -38,6 +37,7 @@ export class ExternalWaits {
     signal: AbortSignal,
     pollWait: () => number,
     onStatusError: (error: unknown) => void,
+    leaveRunning: () => boolean,
   ): Promise<ExecutionResult> {
     const { executionId } = start;
     if (!executor.status && start.reports !== 'message') {
@@ -53,7 +53,7 @@ export class ExternalWaits {
     try {
       for (;;) {
         if (signal.aborted) {
-          if (executor.cancel && !(signal.reason instanceof LeaseLostError)) await executor.cancel(executionId);
+          if (executor.cancel && !leaveRunning()) await executor.cancel(executionId);
           throw signal.reason;
         }
         const status = reported ?? (await this.poll(executor, executionId, onStatusError));

@@ -145,7 +145,8 @@ export class RookeryNode {
   /**
    * Stops gracefully: claims nothing more, lets running attempts finish for up to `graceMs`,
    * then aborts the rest and hands them back to the cluster (pending, due now; at-most-once
-   * attempts are abandoned), waits for the duties under way, and marks the node stopped.
+   * attempts are abandoned; recorded external executions are handed over, still running, for
+   * another node to adopt), waits for the duties under way, and marks the node stopped.
    * Idempotent: concurrent and repeated calls share one stop; safe before start.
    */
   stop(options: { graceMs?: number } = {}): Promise<void> {

@@ -255,3 +255,32 @@ describe('an execution whose id cannot be recorded', () => {
     await stopUnderFakeTime(node);
   });
 });
+
+describe('a node stopping gracefully', () => {
+  it('hands its external execution over instead of cancelling it: another node adopts it at once', async () => {
+    const fw = fakeFramework('poll', true);
+    const datastore = new MemoryDatastore();
+    const start = async (id: string) => {
+      const events = createEventBus();
+      const seen: string[] = [];
+      for (const name of ['taskReleased', 'taskAdopted', 'generalError'] as const) events.on(name, () => seen.push(name));
+      const node = new RookeryNode({ datastore, events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100], id });
+      await node.start();
+      return { node, seen };
+    };
+    const a = await start('a');
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(1_000);
+    const b = await start('b');
+    await stopUnderFakeTime(a.node, 500);
+    expect(a.seen).toEqual(['taskReleased']);
+    expect(fw.cancelled).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(b.seen).toEqual(['taskAdopted']);
+    fw.states.set('exec-1', { state: 'completed', result: 'finished elsewhere' });
+    await vi.advanceTimersByTimeAsync(500);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'finished elsewhere', attempt: 1, nodeId: 'b' });
+    expect(fw.states.size).toBe(1);
+    await stopUnderFakeTime(b.node);
+  });
+});

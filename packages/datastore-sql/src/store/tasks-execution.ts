@@ -3,6 +3,7 @@ import {
   type ExecutionReport,
   type ReportedStatus,
   type Task,
+  type TaskHandOverParams,
   type TaskReportExecutionParams,
   type TaskSetExecutionParams,
 } from '@rookery/core';
@@ -27,6 +28,25 @@ export async function taskSetExecution(ctx: SqlContext, p: TaskSetExecutionParam
     if (changed === 0) return false;
     await ctx.write('DELETE FROM rookery_execution_reports WHERE task_id = :id', { id: p.taskId }, tx);
     return true;
+  });
+}
+
+/**
+ * Hands a running task's external execution over to adoption: one conditional UPDATE on
+ * (owner, fence, unexpired lease, state running, execution id set) that sets the lease's
+ * expiry to now. False when the lease was lost (nothing written).
+ */
+export async function taskHandOver(ctx: SqlContext, p: TaskHandOverParams): Promise<boolean> {
+  return ctx.transaction('hand over external execution', async (tx) => {
+    const now = await ctx.now(p.now, tx);
+    const changed = await ctx.write(
+      'UPDATE rookery_tasks SET lease_expires_at = :now, version = version + 1, updated_at = :now' +
+        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND state = 'running' AND lease_expires_at > :now" +
+        ' AND execution_id IS NOT NULL',
+      { id: p.taskId, owner: p.owner, fence: p.fence, now },
+      tx,
+    );
+    return changed > 0;
   });
 }
 

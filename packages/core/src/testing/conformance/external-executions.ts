@@ -90,6 +90,22 @@ export function describeExternalExecutions(ctx: ConformanceContext): void {
       expect(all.find((t) => t.id === first.id)?.cancelRequested).toBe(true);
     });
 
+    it('a holder hands its execution over: the lease ends now, the task stays running and is adoptable at once', async () => {
+      const { store, t0, exec, running, taskOf } = ctx;
+      const { task } = await running();
+      const lease = { taskId: task.id, owner: OWNER_A, fence: task.fence };
+      expect(await store.taskHandOver({ ...lease, now: t0 + 1 })).toBe(false); // no execution to hand over
+      await store.taskSetExecution({ ...lease, executionId: 'exec-1', now: t0 + 1 });
+      expect(await store.taskHandOver({ ...lease, owner: OWNER_B, now: t0 + 2 })).toBe(false);
+      expect(await store.taskHandOver({ ...lease, fence: task.fence - 1, now: t0 + 2 })).toBe(false);
+      expect(await store.taskHandOver({ ...lease, now: t0 + LEASE + 1 })).toBe(false);
+      expect(await store.taskHandOver({ ...lease, now: t0 + 10 })).toBe(true);
+      expect(await taskOf(task.id)).toMatchObject({ state: 'running', fence: task.fence, leaseOwner: OWNER_A, leaseExpiresAt: t0 + 10, executionId: 'exec-1' });
+      expect(await store.taskHandOver({ ...lease, now: t0 + 11 })).toBe(false);
+      const [adopted] = await store.taskAdoptExpired({ owner: OWNER_B, nodeId: 'node-b', executors: [exec], limit: 10, leaseMs: LEASE, now: t0 + 11 });
+      expect(adopted?.task).toMatchObject({ id: task.id, fence: task.fence + 1, leaseOwner: OWNER_B, attempt: 1 });
+    });
+
     it('a task handed back to pending forgets its execution, so a later expired lease is repaired as usual', async () => {
       const { store, t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
