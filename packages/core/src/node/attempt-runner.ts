@@ -1,5 +1,5 @@
 import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
-import type { ExecutionReport, ReportedStatus } from '../datastore/external-execution.js';
+import type { ExecutionReport } from '../datastore/external-execution.js';
 import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -11,6 +11,7 @@ import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
+import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
 import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
@@ -18,15 +19,6 @@ import type { NodeTimings } from './node-options.js';
 
 /** Commits of one outcome tried before the node gives the attempt up to repair. */
 const MAX_FINISH_TRIES = 5;
-
-/**
- * An attempt this node adopted (`Datastore.taskAdoptExpired`) rather than claimed: its
- * external execution already runs, so it is watched, never started again.
- */
-export interface Adoption {
-  /** An outcome reported for the execution while no node held the task, or null. */
-  report: ReportedStatus | null;
-}
 
 /** What the attempt runner needs from its node. */
 export interface AttemptRunnerContext {
@@ -72,9 +64,12 @@ export class AttemptRunner {
   /** Attempts running on this node, by task id. */
   readonly running = new Map<string, Attempt>();
   private readonly externalWaits = new ExternalWaits();
+  private readonly external: ExternalAttemptContext;
 
   /** @param ctx - what the runner needs from its node */
-  constructor(private readonly ctx: AttemptRunnerContext) {}
+  constructor(private readonly ctx: AttemptRunnerContext) {
+    this.external = { ...ctx, lose: (attempt) => this.lose(attempt) };
+  }
 
   /**
    * Starts one claimed attempt. `claimedAt` is the monotonic instant taken before the claim
@@ -171,29 +166,8 @@ export class AttemptRunner {
     // the log is stored before the outcome, so whoever sees the outcome sees the whole log
     await log.close();
     if (attempt.leaseLost) return;
-    if (this.handsOver(attempt)) return this.handOver(attempt);
+    if (handsOver(attempt)) return handOver(this.external, attempt);
     await this.settle(attempt, this.decide(attempt, result));
-  }
-
-  /** A stopping node hands a recorded external execution over to adoption rather than end it. */
-  private handsOver(attempt: Attempt): boolean {
-    return attempt.abortCause === 'stop' && attempt.task.executionId !== null;
-  }
-
-  /**
-   * Ends the lease of a stopping node's attempt whose external execution goes on, so that
-   * another node adopts the task at once and watches the execution to its end. If the write
-   * fails, the lease simply expires and the task is adopted then.
-   */
-  private async handOver(attempt: Attempt): Promise<void> {
-    const { task } = attempt;
-    try {
-      const handed = await this.ctx.datastore.taskHandOver({ taskId: task.id, owner: this.ctx.leaseOwner, fence: task.fence });
-      if (handed) this.ctx.events.emit('taskReleased', task);
-      else this.lose(attempt);
-    } catch (error) {
-      this.ctx.reportError(error, 'finish', task.id);
-    }
   }
 
   private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
@@ -206,7 +180,7 @@ export class AttemptRunner {
       } else {
         start = await untilAborted(executor.start(this.context(attempt, log)), signal);
         if (start.kind === 'done') return { ok: true, result: start.result };
-        if (!(await this.recordExecution(attempt, start.executionId)) && executor.cancel) {
+        if (!(await recordExecution(this.external, attempt, start.executionId)) && executor.cancel) {
           // No other node can know of this execution: end it rather than leave it orphaned.
           await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
         }
@@ -217,34 +191,11 @@ export class AttemptRunner {
         signal,
         () => this.ctx.nextPollWait(),
         (error) => this.ctx.reportError(error, 'status', attempt.task.id),
-        () => attempt.leaseLost || this.handsOver(attempt),
+        () => attempt.leaseLost || handsOver(attempt),
       );
     } catch (error) {
       return { ok: false, error };
     }
-  }
-
-  /**
-   * Stores the execution id under the attempt's lease, so that the execution outlives this
-   * node: whoever takes the task over asks the executor about it instead of starting another.
-   * Returns false when the lease was lost before the id was stored: the attempt is lost, and
-   * the new holder, not knowing the execution, will start its own. A store that cannot be
-   * reached is reported and counts as stored: the attempt goes on watching, but its execution
-   * is unknown to the cluster should this node die.
-   */
-  private async recordExecution(attempt: Attempt, executionId: string): Promise<boolean> {
-    const { task } = attempt;
-    try {
-      const recorded = await this.ctx.datastore.taskSetExecution({ taskId: task.id, owner: this.ctx.leaseOwner, fence: task.fence, executionId });
-      if (!recorded) {
-        this.lose(attempt);
-        return false;
-      }
-    } catch (error) {
-      this.ctx.reportError(error, 'execution', task.id);
-    }
-    task.executionId = executionId;
-    return true;
   }
 
   private context(attempt: Attempt, log: TaskLogBuffer): ExecutionContext {
