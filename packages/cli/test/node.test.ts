@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@rookery/core';
-import { ExecutorLoadError } from '@rookery/executor';
-import { loadExecutors } from '../src/commands/node.js';
+import { ExecutorLoadError, ExecutorPackageError } from '@rookery/executor';
+import { loadExecutorPackages, loadExecutors } from '../src/commands/node.js';
 import { cli, cliJson, freshDb } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -37,6 +37,23 @@ describe('loadExecutors', () => {
   });
 });
 
+describe('loadExecutorPackages', () => {
+  it('loads installed packages, reporting one that cannot be loaded and keeping the others', async () => {
+    const failures: ExecutorPackageError[] = [];
+    const executors = await loadExecutorPackages(['no-such-executor-package', 'rookery-example-executor'], new Set(['http']), (e) => failures.push(e));
+    expect(executors.map((e) => e.name)).toEqual(['word-count']);
+    expect(failures.map((f) => f.packageName)).toEqual(['no-such-executor-package']);
+    await expect(loadExecutorPackages(['no-such-executor-package'], new Set())).rejects.toThrow(ExecutorPackageError);
+  });
+
+  it('refuses an executor name offered already', async () => {
+    await expect(loadExecutorPackages(['rookery-example-executor'], new Set(['word-count']))).rejects.toThrow(
+      expect.objectContaining({ field: 'executors.word-count', message: expect.stringContaining('offered already') }),
+    );
+    await expect(loadExecutorPackages(['rookery-example-executor', 'rookery-example-executor'], new Set())).rejects.toThrow(ValidationError);
+  });
+});
+
 describe('rookery node with no loadable executor module', () => {
   it('prints the generalError, keeps running (peel and repair only) and stops on SIGTERM', async () => {
     const child = spawn(process.execPath, [BIN, 'node', '--db', freshDb(), '--id', 'no-exec', '--executors', THROWS, '--log', 'text'], {
@@ -59,7 +76,7 @@ describe('rookery node with no loadable executor module', () => {
     expect(errorLine).toMatch(/^\S+Z no-exec generalError \[executors\]: /);
     expect(errorLine).toContain(THROWS);
     expect(errorLine).toContain('this fixture always fails to load');
-    expect(stderr).toContain('no executor module could be loaded');
+    expect(stderr).toContain('no executor module or package could be loaded');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);

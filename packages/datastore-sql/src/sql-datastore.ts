@@ -1,4 +1,5 @@
 import type {
+  AdoptedTask,
   Datastore,
   DatastoreCapabilities,
   NodeRecord,
@@ -22,7 +23,11 @@ import type {
   TaskLogReadParams,
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
+  TaskAdoptExpiredParams,
+  TaskHandOverParams,
   TaskRepairExpiredParams,
+  TaskReportExecutionParams,
+  TaskSetExecutionParams,
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
@@ -40,6 +45,7 @@ import {
 } from './store/schedules.js';
 import type { SqlContext } from './store/sql-context.js';
 import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
+import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskFinish } from './store/tasks-finish.js';
@@ -47,6 +53,7 @@ import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
+import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
 
 /**
  * Rookery's {@link Datastore} on a SQL database through Sequelize: SQLite, PostgreSQL,
@@ -181,6 +188,26 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     return taskRepairExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskSetExecution(params: TaskSetExecutionParams): Promise<boolean> {
+    return taskSetExecution(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
+    return taskAdoptExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskHandOver(params: TaskHandOverParams): Promise<boolean> {
+    return taskHandOver(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskReportExecution(params: TaskReportExecutionParams): Promise<Task | undefined> {
+    return taskReportExecution(this.ctx, params);
   }
 
   /** @inheritDoc */

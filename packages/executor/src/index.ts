@@ -1,7 +1,7 @@
 /**
- * Rookery executors: in-process task functions, a loader for modules of them, the `process`
- * (child process) and `http` (HTTP call) executors, and the worker pool that bounds how many
- * attempts a node runs at once.
+ * Rookery executors: in-process task functions, loaders for modules of them and for executor
+ * packages, the `process` (child process) and `http` (HTTP call) executors, and the worker pool
+ * that bounds how many attempts a node runs at once.
  *
  * @example
  * ```ts
@@ -34,6 +34,7 @@ export {
   type ExecutorDefinition,
 } from './function-executor.js';
 export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
+export { loadExecutorPackage, ExecutorPackageError, type ExecutorPackageExport } from './package-loader.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 export {
   processExecutor,

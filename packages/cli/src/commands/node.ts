@@ -5,8 +5,10 @@ import { DatastoreError, RookeryNode, ValidationError, offsetClock, resolveReten
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
+  ExecutorPackageError,
   functionExecutors,
   httpExecutor,
+  loadExecutorPackage,
   loadFunctionModule,
   parseHttpPayload,
   parseProcessPayload,
@@ -35,6 +37,7 @@ interface NodeCommandOptions {
   clusterRateLimit: string[];
   heartbeatTimeout?: string;
   executors: string[];
+  executorPackage: string[];
   leaseMs?: string;
   log: string;
   grace: string;
@@ -131,6 +134,42 @@ export async function loadExecutors(paths: readonly string[], onLoadFailure?: Ex
 }
 
 /**
+ * Loads executor packages (see `loadExecutorPackage`), resolved from the working directory.
+ * A name already in `taken` (built-in executors, the modules' functions) or offered by two
+ * packages is refused. A package that cannot be loaded is passed to `onLoadFailure` and
+ * skipped; without `onLoadFailure` its error is thrown.
+ *
+ * @param names - package names
+ * @param taken - executor names offered already
+ * @param onLoadFailure - reports a package that failed to load
+ * @throws ExecutorPackageError (only without `onLoadFailure`) or ValidationError on `executors.<name>`
+ */
+export async function loadExecutorPackages(
+  names: readonly string[],
+  taken: ReadonlySet<string>,
+  onLoadFailure?: (error: ExecutorPackageError) => void,
+): Promise<Executor[]> {
+  const byName = new Map<string, Executor>();
+  for (const name of names) {
+    let executors: Executor[];
+    try {
+      executors = await loadExecutorPackage(name);
+    } catch (error) {
+      if (!onLoadFailure || !(error instanceof ExecutorPackageError)) throw error;
+      onLoadFailure(error);
+      continue;
+    }
+    for (const e of executors) {
+      if (taken.has(e.name) || byName.has(e.name)) {
+        throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' (in package ${name}) is offered already by a built-in, a module or another package`);
+      }
+      byName.set(e.name, e);
+    }
+  }
+  return [...byName.values()];
+}
+
+/**
  * Waits for SIGTERM or SIGINT. The first one resolves; a second one while stopping forces
  * the process out with exit code 1.
  */
@@ -192,6 +231,12 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       )
       .option('--heartbeat-timeout <duration>', "fail (retryably) an attempt whose executor called heartbeat() and then fell silent this long")
       .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+      .option(
+        '--executor-package <name>',
+        'installed npm package whose default export is an executor or an array of them, resolved from the working directory (repeatable)',
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
@@ -244,7 +289,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       logNodeEvents(events, id, format, io.stdout, io.stderr);
       let failedModules = 0;
       const env = io.env ?? process.env;
-      const executors = [
+      const fromModules = [
         ...builtInExecutors({
           killGraceMs,
           httpTimeoutMs,
@@ -257,8 +302,16 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           events.emit('generalError', error, { nodeId: id, source: 'executors' });
         })),
       ];
-      if (failedModules > 0 && failedModules === opts.executors.length && format === 'text') {
-        writeLine(io.stderr, `node ${id}: no executor module could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
+      const executors = [
+        ...fromModules,
+        ...(await loadExecutorPackages(opts.executorPackage, new Set(fromModules.map((e) => e.name)), (error) => {
+          failedModules += 1;
+          events.emit('generalError', error, { nodeId: id, source: 'executors' });
+        })),
+      ];
+      const wanted = opts.executors.length + opts.executorPackage.length;
+      if (failedModules > 0 && failedModules === wanted && format === 'text') {
+        writeLine(io.stderr, `node ${id}: no executor module or package could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
       }
 
       // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).

@@ -6,6 +6,7 @@ import { parseInteger } from '../options/duration.js';
 import { taskEventJson, taskJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { registerTaskLogsCommand } from './task-logs.js';
+import { registerTaskReportCommand } from './task-report.js';
 
 const STATES: readonly TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 
@@ -42,7 +43,7 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task ls|show|cancel|logs`. */
+/** Registers `rookery task ls|show|cancel|logs|report`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
   const task = program.command('task').description('inspect tasks: the occurrence ledger of every job');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
@@ -88,6 +89,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
           ['failures', t.failures],
           ['fence', t.fence],
           ['node', t.nodeId],
+          ['execution', t.executionId],
           ['started', showInstant(t.startedAt)],
           ['ended', showInstant(t.endedAt)],
           ['result', t.result],
@@ -117,4 +119,5 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
   );
 
   registerTaskLogsCommand(task, io);
+  registerTaskReportCommand(task, io);
 }

@@ -44,7 +44,7 @@ export interface EventLine {
 export const CLOCK_OFFSET_WARN_MS = 1_000;
 
 /** The task events a node logs, one line each. */
-const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskCompleted', 'taskSkipped', 'taskTimedOut', 'taskCancelled', 'taskAbandoned', 'taskReleased'] as const;
+const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskAdopted', 'taskCompleted', 'taskSkipped', 'taskTimedOut', 'taskCancelled', 'taskAbandoned', 'taskReleased'] as const;
 
 /**
  * Subscribes to a node's events and writes one line per event: a JSON object with `format`

@@ -2,6 +2,14 @@ import type { Json } from '../json.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
+import type {
+  AdoptedTask,
+  ExecutionReport,
+  TaskAdoptExpiredParams,
+  TaskHandOverParams,
+  TaskReportExecutionParams,
+  TaskSetExecutionParams,
+} from './external-execution.js';
 
 /**
  * What a datastore can do beyond the interface. Shared code branches on these flags, never on
@@ -119,6 +127,8 @@ export interface TaskRenewLeasesResult {
   lost: string[];
   /** Task ids renewed that have a cancel request. */
   cancelRequested: string[];
+  /** Outcomes reported (`taskReportExecution`) for the external executions of renewed tasks. */
+  executionReports: ExecutionReport[];
   /** New expiry, database clock. */
   expiresAt: number;
 }
@@ -343,7 +353,8 @@ export interface Datastore {
 
   /**
    * Commits an attempt's outcome. One transaction, conditional on (owner, fence, unexpired
-   * lease, state running): sets the state, result or error, endedAt, clears the lease, releases
+   * lease, state running): sets the state, result or error, endedAt, clears the lease (and,
+   * when the task goes back to `pending`, its external execution and report), releases
    * the schedule's run slot, records the event, and when the state is terminal ungates a
    * schedule gated on this task (an `after-run` schedule's next fire time becomes now + its
    * delay). Returns the task, or undefined when the lease was lost (nothing written).
@@ -357,8 +368,47 @@ export interface Datastore {
    * lost `maxRepairs` times; `at-most-once` tasks become `abandoned` (terminal); a task with a
    * cancel request becomes `cancelled`. Records
    * events, releases run slots, and ungates schedules waiting for a now-terminal task.
+   * A task with an external execution (`executionId` set) is never repaired here: its
+   * execution may still run or have finished, so only a node that can ask the executor takes
+   * it over, with {@link Datastore.taskAdoptExpired}.
    */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;
+
+  /**
+   * Records the external execution of a running attempt. One statement, conditional on
+   * (owner, fence, unexpired lease, state running); clears any report of an earlier execution.
+   * Returns false when the lease was lost (nothing written).
+   */
+  taskSetExecution(params: TaskSetExecutionParams): Promise<boolean>;
+
+  /**
+   * Adopts up to `limit` running tasks of `executors` that have an external execution and
+   * whose lease expired by the database clock: each, in one conditional statement on (state
+   * running, its fence, expired lease), gets the caller's lease with fence + 1 and stays
+   * `running` with the same attempt and execution, so the old holder can never write again
+   * and the adopter asks the executor for the outcome instead of starting a second execution.
+   * Extends the run slot the task holds and records a running → running event. Concurrent
+   * adoptions never return the same task.
+   */
+  taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]>;
+
+  /**
+   * Ends the caller's lease on a running task with an external execution at once (its expiry
+   * becomes now), leaving it `running` with its fence, attempt and execution: a node that stops
+   * hands the execution over to adoption instead of cancelling it. One statement, conditional
+   * on (owner, fence, unexpired lease, state running, an execution id). Returns false when the
+   * lease was lost (nothing written).
+   */
+  taskHandOver(params: TaskHandOverParams): Promise<boolean>;
+
+  /**
+   * Stores an outcome reported from outside for a task's external execution. One statement,
+   * conditional on (task running, its `executionId` equal to `executionId`, no report stored
+   * yet): a report about any other execution, or about a settled task, is refused. The lease
+   * holder of the moment receives it on its next renewal (an adopter on adoption) and commits
+   * it under its own fence. Returns the task, or undefined when refused.
+   */
+  taskReportExecution(params: TaskReportExecutionParams): Promise<Task | undefined>;
 
   /**
    * Asks for a task to be cancelled. One conditional statement: a pending task becomes

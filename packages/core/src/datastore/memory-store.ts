@@ -26,9 +26,17 @@ import type {
   TaskRenewLeasesResult,
   TaskRepairExpiredParams,
 } from './datastore.js';
+import type {
+  AdoptedTask,
+  ExecutionReport,
+  TaskAdoptExpiredParams,
+  TaskHandOverParams,
+  TaskReportExecutionParams,
+  TaskSetExecutionParams,
+} from './external-execution.js';
 import { nameKey } from './name-key.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
-import { repairReason } from './repair-reason.js';
+import { adoptReason, repairReason } from './repair-reason.js';
 
 interface SlotHolder {
   taskId: string;
@@ -54,6 +62,8 @@ export class MemoryDatastore implements Datastore {
   private readonly nodes = new Map<string, NodeRecord>();
   private readonly slots = new Map<string, SlotHolder>();
   private readonly rateLimits = new Map<string, RateWindow & { setBy: string | null; updatedAt: number }>();
+  /** Outcomes reported for the current external execution of running tasks, by task id. */
+  private readonly reports = new Map<string, ExecutionReport>();
   private readonly clock: Clock;
 
   /**
@@ -155,6 +165,7 @@ export class MemoryDatastore implements Datastore {
     for (const [taskId, t] of this.tasks) {
       if (t.scheduleId !== id) continue;
       this.tasks.delete(taskId);
+      this.reports.delete(taskId);
       this.taskKeys.delete(`${id}/${t.fireAt}`);
     }
     const kept = this.events.filter((e) => this.tasks.has(e.taskId));
@@ -431,7 +442,7 @@ export class MemoryDatastore implements Datastore {
   async taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
     const now = this.now(params);
     const expiresAt = now + params.leaseMs;
-    const result: TaskRenewLeasesResult = { renewed: [], lost: [], cancelRequested: [], expiresAt };
+    const result: TaskRenewLeasesResult = { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt };
     for (const lease of params.leases) {
       const t = this.tasks.get(lease.taskId);
       if (!this.holds(t, params.owner, lease.fence, now)) {
@@ -444,6 +455,8 @@ export class MemoryDatastore implements Datastore {
       if (slot?.taskId === t.id) slot.expiresAt = expiresAt;
       result.renewed.push(t.id);
       if (t.cancelRequested) result.cancelRequested.push(t.id);
+      const report = this.reports.get(t.id);
+      if (report) result.executionReports.push(clone(report));
     }
     return result;
   }
@@ -463,7 +476,9 @@ export class MemoryDatastore implements Datastore {
     if (o.state === 'completed') t.result = o.result;
     if (o.state === 'failed') t.error = o.error;
     if (o.state === 'cancelled') t.error = o.error;
+    this.reports.delete(t.id);
     if (o.state === 'pending') {
+      t.executionId = null;
       t.dueAt = o.dueAt;
       t.error = o.error;
       if (o.countFailure) t.failures += 1;
@@ -480,7 +495,7 @@ export class MemoryDatastore implements Datastore {
   async taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     const now = this.now(params);
     const expired = [...this.tasks.values()]
-      .filter((t) => t.state === 'running' && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
+      .filter((t) => t.state === 'running' && t.executionId === null && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
       .slice(0, params.limit);
     return expired.map((t) => {
       const previousOwner = t.leaseOwner;
@@ -505,6 +520,65 @@ export class MemoryDatastore implements Datastore {
       if (t.state !== 'pending') this.ungate(t, now, 'end');
       return { task: clone(t), previousOwner };
     });
+  }
+
+  /** {@inheritDoc Datastore.taskSetExecution} */
+  async taskSetExecution(params: TaskSetExecutionParams): Promise<boolean> {
+    const now = this.now(params);
+    const t = this.tasks.get(params.taskId);
+    if (!this.holds(t, params.owner, params.fence, now)) return false;
+    t.executionId = params.executionId;
+    t.updatedAt = now;
+    this.reports.delete(t.id);
+    return true;
+  }
+
+  /** {@inheritDoc Datastore.taskAdoptExpired} */
+  async taskAdoptExpired(params: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
+    const now = this.now(params);
+    const expired = [...this.tasks.values()]
+      .filter(
+        (t) =>
+          t.state === 'running' &&
+          t.executionId !== null &&
+          params.executors.includes(t.executor) &&
+          (t.leaseExpiresAt === null || t.leaseExpiresAt <= now),
+      )
+      .slice(0, params.limit);
+    return expired.map((t) => {
+      const previousOwner = t.leaseOwner;
+      t.fence += 1;
+      t.leaseOwner = params.owner;
+      t.leaseExpiresAt = now + params.leaseMs;
+      t.nodeId = params.nodeId;
+      t.reason = adoptReason(previousOwner, t.executionId, params.nodeId);
+      t.updatedAt = now;
+      const slot = this.slots.get(t.scheduleId);
+      if (slot?.taskId === t.id) slot.expiresAt = now + params.leaseMs;
+      this.record(t, 'running', now, params.nodeId);
+      const report = this.reports.get(t.id);
+      return { task: clone(t), previousOwner, report: report ? clone(report.status) : null };
+    });
+  }
+
+  /** {@inheritDoc Datastore.taskHandOver} */
+  async taskHandOver(params: TaskHandOverParams): Promise<boolean> {
+    const now = this.now(params);
+    const t = this.tasks.get(params.taskId);
+    if (!this.holds(t, params.owner, params.fence, now) || t.executionId === null) return false;
+    t.leaseExpiresAt = now;
+    t.updatedAt = now;
+    return true;
+  }
+
+  /** {@inheritDoc Datastore.taskReportExecution} */
+  async taskReportExecution(params: TaskReportExecutionParams): Promise<Task | undefined> {
+    const now = this.now(params);
+    const t = this.tasks.get(params.taskId);
+    if (!t || t.state !== 'running' || t.executionId !== params.executionId || this.reports.has(t.id)) return undefined;
+    this.reports.set(t.id, { taskId: t.id, executionId: params.executionId, status: clone(params.status) });
+    t.updatedAt = now;
+    return clone(t);
   }
 
   /** {@inheritDoc Datastore.taskRequestCancel} */

@@ -11,3 +11,11 @@ export function repairReason(to: TaskState, previousOwner: string | null, repair
   if (to === 'failed') return `${lost}; failed: its attempts were lost with their node ${repairs} times`;
   return `${lost}; due again (at-least-once)`;
 }
+
+/**
+ * Why a task with an external execution was adopted by another node instead of repaired.
+ * Begins with `adopted:`, so that a history can tell adoptions from reruns.
+ */
+export function adoptReason(previousOwner: string | null, executionId: string | null, nodeId: string): string {
+  return `adopted: lease of ${previousOwner ?? 'no owner'} expired; node ${nodeId} watches external execution ${executionId ?? 'unknown'}`;
+}

@@ -33,6 +33,12 @@ export interface RookeryEventMap {
   taskCreated: [task: Task];
   /** An attempt started on this node. */
   taskStarted: [task: Task];
+  /**
+   * This node adopted a running attempt whose node lost its lease while its external
+   * execution went on (`task.reason` names the previous owner): it watches the execution
+   * under a new fence instead of starting another.
+   */
+  taskAdopted: [task: Task];
   /** A task completed. */
   taskCompleted: [task: Task];
   /** A task failed for good. */

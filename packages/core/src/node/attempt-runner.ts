@@ -1,8 +1,9 @@
 import type { Datastore, TaskOutcome } from '../datastore/datastore.js';
+import type { ExecutionReport } from '../datastore/external-execution.js';
 import { LeaseLostError } from '../errors/lease-lost-error.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import type { Executor, ExecutionContext, ExternalStatus } from '../executor/executor.js';
+import type { Executor, ExecutionContext, ExecutionStart, ExternalStatus } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
 import type { Task } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
@@ -10,7 +11,8 @@ import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
-import { ExternalWaits } from './external-waits.js';
+import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
+import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
@@ -79,15 +81,23 @@ export class AttemptRunner {
   /** Attempts running on this node, by task id. */
   readonly running = new Map<string, Attempt>();
   private readonly externalWaits = new ExternalWaits();
+  private readonly external: ExternalAttemptContext;
 
   /** @param ctx - what the runner needs from its node */
-  constructor(private readonly ctx: AttemptRunnerContext) {}
+  constructor(private readonly ctx: AttemptRunnerContext) {
+    this.external = { ...ctx, lose: (attempt) => this.lose(attempt) };
+  }
 
   /**
    * Starts one claimed attempt. `claimedAt` is the monotonic instant taken before the claim
-   * was sent, so the local trust window never outlasts the lease in the database.
+   * was sent, so the local trust window never outlasts the lease in the database. With
+   * `adoption`, the task's external execution is watched instead of started; an attempt of
+   * the same task still running here (its lease lost, since the adoption took a new fence)
+   * is given up first.
    */
-  start(task: Task, executor: Executor | undefined, claimedAt: number): void {
+  start(task: Task, executor: Executor | undefined, claimedAt: number, adoption?: Adoption): void {
+    const previous = this.running.get(task.id);
+    if (previous) this.lose(previous);
     const { timings } = this.ctx;
     const attempt: Attempt = {
       task,
@@ -101,10 +111,10 @@ export class AttemptRunner {
       done: Promise.resolve(),
     };
     this.running.set(task.id, attempt);
-    attempt.done = this.run(attempt, executor)
+    attempt.done = this.run(attempt, executor, adoption)
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
-        this.running.delete(task.id);
+        if (this.running.get(task.id) === attempt) this.running.delete(task.id);
         this.ctx.wake();
       });
   }
@@ -130,10 +140,18 @@ export class AttemptRunner {
     return this.externalWaits.report(executionId, status);
   }
 
-  private async run(attempt: Attempt, executor: Executor | undefined): Promise<void> {
+  /** Delivers an outcome stored by `Datastore.taskReportExecution`, if it concerns a running attempt's execution. */
+  deliverStored(report: ExecutionReport): void {
+    const attempt = this.running.get(report.taskId);
+    if (attempt?.task.executionId === report.executionId) this.externalWaits.report(report.executionId, report.status);
+  }
+
+  private async run(attempt: Attempt, executor: Executor | undefined, adoption: Adoption | undefined): Promise<void> {
     const { task } = attempt;
     const { pool, nodeId } = this.ctx;
-    if (!executor || !pool.acquire(task.executor)) {
+    // An adopted execution runs whether or not this node has a free slot: it is watched anyway.
+    const slot = executor !== undefined && pool.acquire(task.executor);
+    if (!executor || (!slot && !adoption)) {
       await this.settle(attempt, {
         state: 'pending',
         dueAt: this.ctx.dbNow(),
@@ -143,35 +161,53 @@ export class AttemptRunner {
       });
       return;
     }
-    this.ctx.events.emit('taskStarted', task);
+    this.ctx.events.emit(adoption ? 'taskAdopted' : 'taskStarted', task);
     const log = new TaskLogBuffer(task.id, {
       datastore: this.ctx.datastore,
       now: () => this.ctx.dbNow(),
       reportError: (error) => this.ctx.reportError(error, 'log', task.id),
     });
     if (task.policies.timeoutMs !== null) {
-      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
+      // An adopted attempt's timeout runs from the attempt's start, not from the adoption.
+      const spent = adoption && task.startedAt !== null ? Math.max(0, this.ctx.dbNow() - task.startedAt) : 0;
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), Math.max(0, task.policies.timeoutMs - spent));
     }
     let result: ExecutionResult;
     try {
-      result = await this.execute(attempt, executor, log);
+      result = await this.execute(attempt, executor, log, adoption);
     } finally {
       attempt.timeoutTimer?.cancel();
-      pool.release(task.executor);
+      if (slot) pool.release(task.executor);
     }
     // the log is stored before the outcome, so whoever sees the outcome sees the whole log
     await log.close();
     if (attempt.leaseLost) return;
+    if (handsOver(attempt)) return handOver(this.external, attempt);
     await this.settle(attempt, this.decide(attempt, result));
   }
 
-  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer): Promise<ExecutionResult> {
+  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
     const signal = attempt.controller.signal;
     try {
-      const start = await untilAborted(executor.start(this.context(attempt, log)), signal);
-      if (start.kind === 'done') return { ok: true, result: start.result };
-      return await this.externalWaits.await(executor, start, signal, () => this.ctx.nextPollWait(), (error) =>
-        this.ctx.reportError(error, 'status', attempt.task.id),
+      let start: ExecutionStart;
+      if (adoption && attempt.task.executionId !== null) {
+        if (adoption.report) return externalResult(adoption.report);
+        start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
+      } else {
+        start = await untilAborted(executor.start(this.context(attempt, log)), signal);
+        if (start.kind === 'done') return { ok: true, result: start.result };
+        if (!(await recordExecution(this.external, attempt, start.executionId)) && executor.cancel) {
+          // No other node can know of this execution: end it rather than leave it orphaned.
+          await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+        }
+      }
+      return await this.externalWaits.await(
+        executor,
+        start,
+        signal,
+        () => this.ctx.nextPollWait(),
+        (error) => this.ctx.reportError(error, 'status', attempt.task.id),
+        () => attempt.leaseLost || handsOver(attempt),
       );
     } catch (error) {
       return { ok: false, error };

@@ -3,6 +3,12 @@ import { ValidationError } from '../errors/validation-error.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
 import type { ExecutionResult } from './attempt.js';
 
+/** What an attempt's outcome is, given the final state of its external execution. */
+export function externalResult(status: Exclude<ExternalStatus, { state: 'running' }>): ExecutionResult {
+  if (status.state === 'completed') return { ok: true, result: status.result };
+  return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
+}
+
 /**
  * The external executions a node is waiting for. An outcome arrives by polling the executor's
  * `status()` on the node's poll waits, or by a message handed to {@link ExternalWaits.report}
@@ -22,7 +28,8 @@ export class ExternalWaits {
 
   /**
    * Waits for the outcome of one external execution. On abort, cancels the execution where
-   * the executor can, and rejects with the abort reason.
+   * the executor can, unless `leaveRunning()` says it goes on for another node to adopt (the
+   * lease was lost, or the node hands it over as it stops), and rejects with the abort reason.
    */
   async await(
     executor: Executor,
@@ -30,6 +37,7 @@ export class ExternalWaits {
     signal: AbortSignal,
     pollWait: () => number,
     onStatusError: (error: unknown) => void,
+    leaveRunning: () => boolean,
   ): Promise<ExecutionResult> {
     const { executionId } = start;
     if (!executor.status && start.reports !== 'message') {
@@ -37,21 +45,19 @@ export class ExternalWaits {
     }
     let reported: ExternalStatus | null = null;
     let wake: () => void = () => undefined;
-    this.waiting.set(executionId, (status) => {
+    const deliver = (status: ExternalStatus): void => {
       reported = status;
       wake();
-    });
+    };
+    this.waiting.set(executionId, deliver);
     try {
       for (;;) {
         if (signal.aborted) {
-          if (executor.cancel) await executor.cancel(executionId);
+          if (executor.cancel && !leaveRunning()) await executor.cancel(executionId);
           throw signal.reason;
         }
         const status = reported ?? (await this.poll(executor, executionId, onStatusError));
-        if (status.state === 'completed') return { ok: true, result: status.result };
-        if (status.state === 'failed') {
-          return { ok: false, error: status.retryable ? new Error(status.error) : new PermanentError(status.error) };
-        }
+        if (status.state !== 'running') return externalResult(status);
         await new Promise<void>((resolve) => {
           const done = (): void => {
             clearTimeout(timer);
@@ -64,7 +70,8 @@ export class ExternalWaits {
         });
       }
     } finally {
-      this.waiting.delete(executionId);
+      // An attempt that adopted the execution after this one lost it may wait for it now.
+      if (this.waiting.get(executionId) === deliver) this.waiting.delete(executionId);
     }
   }
 

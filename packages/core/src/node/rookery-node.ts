@@ -171,7 +171,8 @@ export class RookeryNode {
   /**
    * Stops gracefully: claims nothing more, lets running attempts finish for up to `graceMs`,
    * then aborts the rest and hands them back to the cluster (pending, due now; at-most-once
-   * attempts are abandoned), waits for the duties under way, and marks the node stopped.
+   * attempts are abandoned; recorded external executions are handed over, still running, for
+   * another node to adopt), waits for the duties under way, and marks the node stopped.
    * Idempotent: concurrent and repeated calls share one stop; safe before start.
    */
   stop(options: { graceMs?: number } = {}): Promise<void> {
@@ -374,6 +375,7 @@ export class RookeryNode {
     }
     // A cancel request seen on renewal is acted on by the cancel check, which reads its reason.
     if (result.cancelRequested.length > 0) await this.cancels.check();
+    for (const report of result.executionReports) this.attempts.deliverStored(report);
   }
 
   /**
@@ -399,10 +401,28 @@ export class RookeryNode {
 
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
+    await this.guard('repair', () => this.adopt());
     this.events.emit('repairStarted', this.id);
     const repaired = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: 100, maxRepairs: this.timings.maxRepairs });
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
     if (repaired.length > 0) this.wakeup.wake();
+  }
+
+  /**
+   * Adopts tasks whose node lost its lease while their external execution went on: under a
+   * new lease and fence, this node asks the executor for the execution's outcome (or takes a
+   * stored report) instead of starting a second execution.
+   */
+  private async adopt(): Promise<void> {
+    const claimedAt = this.clock.monotonic();
+    const adopted = await this.datastore.taskAdoptExpired({
+      owner: this.leaseOwner,
+      nodeId: this.id,
+      executors: [...this.executors.keys()],
+      limit: 100,
+      leaseMs: this.timings.leaseMs,
+    });
+    for (const a of adopted) this.attempts.start(a.task, this.executors.get(a.task.executor), claimedAt, { report: a.report });
   }
 
   /** Measures the offset from the database clock (midpoint of the round trip), then records it with the heartbeat. */

@@ -6,6 +6,7 @@ import { describeClock } from './conformance/clock.js';
 import { describeDuplicateQueue } from './conformance/duplicate-queue.js';
 import { describeDuplicateReplace } from './conformance/duplicate-replace.js';
 import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
+import { describeExternalExecutions } from './conformance/external-executions.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
@@ -44,7 +45,7 @@ export interface ConformanceOptions {
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule claims, peel, task claims, duplicate
- * `skip`, renew, finish, repair, gates, cancel, task reads, task logs, nodes (one file each under
+ * `skip`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes (one file each under
  * `conformance/`).
  *
  * @example
@@ -103,6 +104,7 @@ export function describeDatastoreConformance(
     describeRenew(ctx);
     describeFinish(ctx);
     describeRepair(ctx);
+    describeExternalExecutions(ctx);
     describeGates(ctx);
     describeCancel(ctx);
     describeRateLimits(ctx);

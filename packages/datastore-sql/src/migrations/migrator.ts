@@ -5,11 +5,12 @@ import type { SqlContext, Tx } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
 import { retentionIndexMigration } from './0003-retention-index.js';
+import { executionReportsMigration } from './0004-execution-reports.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, retentionIndexMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, retentionIndexMigration, executionReportsMigration];
 
 /** A migration recorded in `rookery_migrations`. */
 export interface AppliedMigration {

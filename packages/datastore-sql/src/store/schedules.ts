@@ -140,7 +140,7 @@ export async function scheduleSetState(
 }
 
 /**
- * Deletes a schedule with its tasks, their events and logs, in one transaction. The schedule
+ * Deletes a schedule with its tasks, their events, logs and execution reports, in one transaction. The schedule
  * row goes first: that waits for a peel under way to commit (its row lock), so the tasks it
  * wrote are deleted too, and a later peel of the schedule matches nothing.
  */
@@ -150,6 +150,7 @@ export async function scheduleDelete(ctx: SqlContext, id: string): Promise<boole
     const ofSchedule = 'task_id IN (SELECT id FROM rookery_tasks WHERE schedule_id = :id)';
     await ctx.write(`DELETE FROM rookery_task_events WHERE ${ofSchedule}`, { id }, tx);
     await ctx.write(`DELETE FROM rookery_task_logs WHERE ${ofSchedule}`, { id }, tx);
+    await ctx.write(`DELETE FROM rookery_execution_reports WHERE ${ofSchedule}`, { id }, tx);
     await ctx.write('DELETE FROM rookery_tasks WHERE schedule_id = :id', { id }, tx);
     return existed;
   });

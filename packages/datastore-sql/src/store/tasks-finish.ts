@@ -21,7 +21,7 @@ function outcomeValues(o: TaskOutcome): { result: string | null; error: string |
 /**
  * Commits an attempt's outcome in one transaction: the conditional UPDATE on (owner, fence,
  * unexpired lease, state running) comes first; if it matches nothing the lease is lost and
- * nothing is written. Then the run slot of a `skip` or `replace` task is released, a terminal state
+ * nothing is written. A task handed back to `pending` forgets its external execution. Then the run slot of a `skip` or `replace` task is released, a terminal state
  * ungates a schedule that waits for this task, and the transition is recorded.
  */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
@@ -31,7 +31,8 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
     const changed = await ctx.write(
       'UPDATE rookery_tasks SET state = :state, result = :result, error = :error, reason = :reason,' +
         ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
-        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now' +
+        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
+        ' execution_id = CASE WHEN :state = \'pending\' THEN NULL ELSE execution_id END' +
         " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND state = 'running' AND lease_expires_at > :now",
       {
         id: p.taskId,

@@ -1,17 +1,19 @@
 import type { TaskRenewLeasesParams, TaskRenewLeasesResult } from '@rookery/core';
 import { num } from './row-mapping.js';
 import type { Replacements, SqlContext } from './sql-context.js';
+import { readExecutionReports } from './tasks-execution.js';
 
 /**
  * Renews an owner's leases in one conditional UPDATE on (owner, fence, unexpired lease, state
  * running), read back with RETURNING where supported or by the new expiry in the same
- * transaction, then extends the run slots the renewed tasks hold.
+ * transaction, then extends the run slots the renewed tasks hold and reads the reported
+ * outcomes of their external executions (a statement only when one has an execution).
  */
 export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
   return ctx.transaction('renew task leases', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const expires = now + p.leaseMs;
-    if (p.leases.length === 0) return { renewed: [], lost: [], cancelRequested: [], expiresAt: expires };
+    if (p.leases.length === 0) return { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt: expires };
 
     const r: Replacements = { owner: p.owner, now, expires };
     const pairs = p.leases
@@ -26,11 +28,11 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
       ` WHERE lease_owner = :owner AND state = 'running' AND lease_expires_at > :now AND (${pairs})`;
     let rows;
     if (ctx.dialect.supportsReturning) {
-      rows = await ctx.select(`${update} RETURNING id, schedule_id, cancel_requested`, r, tx);
+      rows = await ctx.select(`${update} RETURNING id, schedule_id, cancel_requested, execution_id`, r, tx);
     } else {
       await ctx.write(update, r, tx);
       rows = await ctx.select(
-        'SELECT id, schedule_id, cancel_requested FROM rookery_tasks' +
+        'SELECT id, schedule_id, cancel_requested, execution_id FROM rookery_tasks' +
           ` WHERE lease_owner = :owner AND state = 'running' AND lease_expires_at = :expires AND (${pairs})`,
         r,
         tx,
@@ -46,11 +48,17 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
       );
     }
     const requested = new Set(rows.filter((row) => num(row['cancel_requested']) !== 0).map((row) => String(row['id'])));
+    const executionReports = await readExecutionReports(
+      ctx,
+      rows.map((row) => ({ id: String(row['id']), executionId: row['execution_id'] == null ? null : String(row['execution_id']) })),
+      tx,
+    );
     const ids = p.leases.map((l) => l.taskId);
     return {
       renewed: ids.filter((id) => renewed.has(id)),
       lost: ids.filter((id) => !renewed.has(id)),
       cancelRequested: ids.filter((id) => requested.has(id)),
+      executionReports,
       expiresAt: expires,
     };
   });

@@ -8,7 +8,8 @@ import { insertEvents, readTasks, releaseSlot, ungateAtEnd, type EventRow } from
  * expired: a lease that was never set must not keep a task forever). One conditional UPDATE
  * per task on (state running, fence, expired), fence + 1 so the old holder can never write
  * again: `at-least-once` tasks return to `pending` due now, `at-most-once` tasks become
- * `abandoned`. Run slots are released and terminal tasks ungate their schedule.
+ * `abandoned`. Run slots are released and terminal tasks ungate their schedule. Tasks with an
+ * external execution are left to `taskAdoptExpired`.
  */
 export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredParams): Promise<RepairedTask[]> {
   if (p.limit <= 0) return [];
@@ -18,7 +19,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
     const rows = await ctx.select(
       `SELECT id, delivery, lease_owner, fence, repairs, cancel_requested FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
-        ` WHERE state = 'running' AND ${expired} ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
+        ` WHERE state = 'running' AND ${expired} AND execution_id IS NULL ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
       { now, limit: p.limit },
       tx,
     );
@@ -36,7 +37,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +
           ' ended_at = :now, reason = :reason, updated_at = :now' +
-          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired}`,
+          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired} AND execution_id IS NULL`,
         { id, to, fence, now, reason, dueAt: to === 'pending' ? now : null },
         tx,
       );

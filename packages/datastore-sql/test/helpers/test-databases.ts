@@ -119,6 +119,7 @@ export async function testDialects(): Promise<TestDialect[]> {
 
 /** Every Rookery table, children first. */
 export const ROOKERY_TABLES = [
+  'rookery_execution_reports',
   'rookery_task_events',
   'rookery_task_logs',
   'rookery_tasks',

@@ -10,7 +10,7 @@ export function describeRenew(ctx: ConformanceContext): void {
       const { store, t0, running, taskOf } = ctx;
       const { task } = await running();
       const r = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + 10_000 });
-      expect(r).toEqual({ renewed: [task.id], lost: [], cancelRequested: [], expiresAt: t0 + 10_000 + LEASE });
+      expect(r).toEqual({ renewed: [task.id], lost: [], cancelRequested: [], executionReports: [], expiresAt: t0 + 10_000 + LEASE });
       expect(await taskOf(task.id)).toMatchObject({ leaseExpiresAt: t0 + 10_000 + LEASE, fence: task.fence, state: 'running' });
     });
 
@@ -56,6 +56,7 @@ export function describeRenew(ctx: ConformanceContext): void {
         renewed: [],
         lost: [],
         cancelRequested: [],
+        executionReports: [],
         expiresAt: t0 + LEASE,
       });
     });
