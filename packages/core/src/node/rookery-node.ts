@@ -17,13 +17,15 @@ import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
+import { ValidationDuty } from './validation-duty.js';
 import { Wakeup } from './wakeup.js';
 
 /**
  * One scheduler process. It repeats the five duties of the protocol: peel schedules into
  * tasks, dispatch due tasks to executors, keep (renew) its leases, finish attempts with fenced
- * commits, and repair rows whose lease expired. Every node is alike; start as many as you like
- * on one datastore.
+ * commits, and repair rows whose lease expired; besides, it validates schedules submitted with
+ * a client id whose executor it has. Every node is alike; start as many as you like on one
+ * datastore.
  *
  * Every unexpected error goes to the `generalError` event and the node keeps running; a
  * database outage pauses the node, which resumes when the database answers again.
@@ -45,6 +47,7 @@ export class RookeryNode {
   private readonly random: RandomStrategy;
   private readonly attempts: AttemptRunner;
   private readonly cancels: CancelWatch;
+  private readonly validations: ValidationDuty;
   private readonly clusterRateLimits: [string, number | null][];
   private readonly wakeup = new Wakeup();
   private readonly repeaters: Repeater[] = [];
@@ -96,6 +99,17 @@ export class RookeryNode {
       everyMs: Math.min(...this.timings.pollWaitsMs),
       running: () => this.attempts.running.values(),
       cancel: (attempt, reason) => this.attempts.abort(attempt, 'cancel', reason),
+    });
+    this.validations = new ValidationDuty({
+      datastore: this.datastore,
+      events: this.events,
+      nodeId: this.id,
+      leaseOwner: this.leaseOwner,
+      executors: this.executors,
+      leaseMs: this.timings.leaseMs,
+      batch: this.timings.peelBatch,
+      reportError: (error, source) => this.reportError(error, source),
+      wake: () => this.wakeup.wake(),
     });
   }
 
@@ -160,6 +174,7 @@ export class RookeryNode {
       ),
       new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair())),
       new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat())),
+      new Repeater(t.validateEveryMs, () => this.guard('validate', () => this.validations.run())),
     );
     this.loop = this.runLoop();
   }
