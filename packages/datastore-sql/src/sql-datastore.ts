@@ -6,9 +6,12 @@ import type {
   RateLimitSetParams,
   RepairedTask,
   Schedule,
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
+  ScheduleValidateParams,
   Task,
   TaskCancelRequest,
   TaskCancelRequestsParams,
@@ -37,6 +40,7 @@ import {
   scheduleList,
   scheduleSetState,
 } from './store/schedules.js';
+import { scheduleClaimValidation, scheduleListByClient, scheduleValidate } from './store/schedules-validation.js';
 import type { SqlContext } from './store/sql-context.js';
 import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
@@ -155,6 +159,21 @@ export class SqlDatastore implements Datastore {
     now?: number;
   }): Promise<Schedule[]> {
     return scheduleClaimDue(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleClaimValidation(params: ScheduleClaimValidationParams): Promise<Schedule[]> {
+    return scheduleClaimValidation(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleValidate(params: ScheduleValidateParams): Promise<Schedule | undefined> {
+    return scheduleValidate(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    return scheduleListByClient(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -4,10 +4,11 @@ import { num } from '../store/row-mapping.js';
 import type { SqlContext } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
+import { scheduleValidationMigration } from './0003-schedule-validation.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, scheduleValidationMigration];
 
 /** A migration recorded in `rookery_migrations`. */
 export interface AppliedMigration {
