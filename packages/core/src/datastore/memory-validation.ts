@@ -1,10 +1,8 @@
 import type { Schedule } from '../model/schedule.js';
 import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from './datastore.js';
 
-/**
- * The validation methods of the in-memory store, over its schedule map. Each runs to completion
- * without awaiting, so each is atomic; results are copies.
- */
+// The validation methods of the in-memory store, over its schedule map. Each runs to
+// completion without awaiting, so each is atomic; results are copies.
 
 /** See `Datastore.scheduleClaimValidation`. */
 export function claimValidation(schedules: Map<string, Schedule>, p: ScheduleClaimValidationParams, now: number): Schedule[] {
