@@ -117,6 +117,18 @@ describe('asynchronous validation of schedules submitted with a client id', () =
     expect(calls).toBe(2);
   });
 
+  it('gives up on a validate that outlasts half the lease: a generalError, and the submission stays pending', async () => {
+    const { datastore, client } = memoryCluster();
+    const stuck = { validate: () => new Promise<void>(() => undefined), start: async () => ({ kind: 'done' as const, result: null }) };
+    await client.createSchedule({ name: 'stuck', executor: 'stuck', payload: null, trigger: every, clientId: 'team-g' });
+    const { node, errors } = await startTestNode(datastore, { stuck }, { leaseMs: 3_000, validateEveryMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(2_600);
+    await stopUnderFakeTime(node);
+    expect(errors).toEqual([expect.objectContaining({ code: 'VALIDATION_TIMEOUT' })]);
+    expect(errors[0]?.message).toContain('took longer than 1500 ms');
+    expect(await client.validations({ clientId: 'team-g' })).toMatchObject([{ state: 'pending' }]);
+  });
+
   it('two nodes never validate the same submission twice', async () => {
     const { datastore, client } = memoryCluster();
     const checked: Json[] = [];
