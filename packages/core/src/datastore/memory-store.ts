@@ -15,6 +15,7 @@ import type {
   ScheduleListByClientParams,
   SchedulePeelParams,
   SchedulePeelResult,
+  ScheduleValidateParams,
   TaskCancelRequest,
   TaskCancelRequestsParams,
   TaskClaimDueParams,
@@ -27,7 +28,6 @@ import type {
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
   TaskRepairExpiredParams,
-  ScheduleValidateParams,
 } from './datastore.js';
 import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
 import { nameKey } from './name-key.js';
