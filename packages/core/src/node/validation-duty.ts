@@ -6,6 +6,17 @@ import type { Executor } from '../executor/executor.js';
 import { firstFireTime } from '../model/first-fire.js';
 import type { Schedule } from '../model/schedule.js';
 
+/**
+ * `error` as a validation error: a {@link ValidationError}, or one of another copy of
+ * `@rookery/core` (an executor package that bundles its own), recognised by its code and field.
+ */
+function asValidationError(error: unknown): { field: string; message: string } | undefined {
+  if (error instanceof ValidationError) return error;
+  if (!(error instanceof Error)) return undefined;
+  const { code, field } = error as Error & { code?: unknown; field?: unknown };
+  return code === 'VALIDATION' && typeof field === 'string' ? { field, message: error.message } : undefined;
+}
+
 /** What the validation duty needs from its node. */
 export interface ValidationDutyOptions {
   /** The shared datastore. */
@@ -61,8 +72,9 @@ export class ValidationDuty {
     try {
       await this.check(schedule);
     } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      verdict = { state: 'rejected', field: error.field, reason: error.message };
+      const invalid = asValidationError(error);
+      if (!invalid) throw error;
+      verdict = { state: 'rejected', field: invalid.field, reason: invalid.message };
     }
     verdict ??= { state: 'active', nextFireAt: firstFireTime(schedule, await o.datastore.clockNow()) };
     const updated = await o.datastore.scheduleValidate({

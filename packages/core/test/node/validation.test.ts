@@ -84,6 +84,18 @@ describe('asynchronous validation of schedules submitted with a client id', () =
     expect(errors).toEqual([]);
   });
 
+  it("recognises the ValidationError of another copy of @rookery/core by its code and field", async () => {
+    const { datastore, client } = memoryCluster();
+    const foreign = Object.assign(new Error('payload.url: not a URL'), { code: 'VALIDATION', field: 'payload.url' });
+    const bundled = { validate: () => Promise.reject(foreign), start: async () => ({ kind: 'done' as const, result: null }) };
+    await client.createSchedule({ name: 'bundled', executor: 'bundled', payload: null, trigger: every, clientId: 'team-h' });
+    const { node, errors } = await startTestNode(datastore, { bundled });
+    await vi.advanceTimersByTimeAsync(2_000);
+    await stopUnderFakeTime(node);
+    expect(await client.validations({ clientId: 'team-h' })).toMatchObject([{ state: 'rejected', field: 'payload.url', reason: 'payload.url: not a URL' }]);
+    expect(errors).toEqual([]);
+  });
+
   it('accepts every payload of an executor without validate', async () => {
     const { datastore, client } = memoryCluster();
     const runs: number[] = [];
