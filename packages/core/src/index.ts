@@ -61,3 +61,5 @@ export * from './trigger/preview.js';
 export { canonicalTimeZone } from './trigger/time-zone-name.js';
 export { zoneOffsetMs, wallTimeAt, resolveWall, type WallResolution } from './trigger/wall-clock.js';
 export * from './model/schedule-input.js';
+export { firstFireTime } from './model/first-fire.js';
+export { submissionOf, type ScheduleSubmission, type SubmissionState } from './model/submission.js';

@@ -7,9 +7,12 @@ import type {
   RateLimitSetParams,
   RepairedTask,
   Schedule,
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
+  ScheduleValidateParams,
   Task,
   TaskCancelRequest,
   TaskCancelRequestsParams,
@@ -43,6 +46,7 @@ import {
   scheduleList,
   scheduleSetState,
 } from './store/schedules.js';
+import { scheduleClaimValidation, scheduleListByClient, scheduleValidate } from './store/schedules-validation.js';
 import type { SqlContext } from './store/sql-context.js';
 import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
 import { taskAdoptExpired } from './store/tasks-adopt.js';
@@ -163,6 +167,21 @@ export class SqlDatastore implements Datastore {
     now?: number;
   }): Promise<Schedule[]> {
     return scheduleClaimDue(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleClaimValidation(params: ScheduleClaimValidationParams): Promise<Schedule[]> {
+    return scheduleClaimValidation(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleValidate(params: ScheduleValidateParams): Promise<Schedule | undefined> {
+    return scheduleValidate(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    return scheduleListByClient(this.ctx, params);
   }
 
   /** @inheritDoc */

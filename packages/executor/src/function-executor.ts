@@ -11,7 +11,8 @@ export type TaskFunction = (ctx: ExecutionContext) => Promise<Json | void> | Jso
 /**
  * An executor written as an object, for work that runs outside the node: `start` may hand the
  * attempt to an external system (`{ kind: 'external', executionId }`) whose outcome the node
- * then learns from `status` (polled) or a message. The name comes from the module's key.
+ * then learns from `status` (polled) or a message; `validate` checks payloads of schedules
+ * submitted for validation. The name comes from the module's key.
  */
 export type ExecutorDefinition = Omit<Executor, 'name'>;
 
@@ -45,7 +46,7 @@ export function assertFunctionModule(value: unknown): asserts value is TaskFunct
     }
     const e = fn as Record<string, unknown>;
     if (typeof e['start'] !== 'function') throw new ValidationError(`${field}.start`, 'an executor object must have a start function');
-    for (const optional of ['status', 'cancel']) {
+    for (const optional of ['validate', 'status', 'cancel']) {
       if (e[optional] !== undefined && typeof e[optional] !== 'function') {
         throw new ValidationError(`${field}.${optional}`, `must be a function when given, got ${typeof e[optional]}`);
       }
@@ -77,9 +78,10 @@ export function functionExecutors(module: TaskFunctionModule): Executor[] {
   assertFunctionModule(module);
   return Object.entries(module).map(([name, fn]): Executor => {
     if (typeof fn === 'function') return { name, start: (ctx: ExecutionContext) => runFunction(name, fn, ctx) };
-    const { start, status, cancel } = fn;
+    const { validate, start, status, cancel } = fn;
     return {
       name,
+      ...(validate ? { validate: (payload: Json) => validate.call(fn, payload) } : {}),
       start: (ctx) => start.call(fn, ctx),
       ...(status ? { status: (id: string) => status.call(fn, id) } : {}),
       ...(cancel ? { cancel: (id: string) => cancel.call(fn, id) } : {}),

@@ -43,6 +43,7 @@ export {
   type ProcessResult,
 } from './process/process-executor.js';
 export { parseProcessPayload, type ProcessPayload } from './process/process-payload.js';
+export { checkProcessPayload } from './process/process-check.js';
 export { DEFAULT_OUTPUT_LOG_LIMITS, type OutputLogLimits } from './process/output-log.js';
 export {
   httpExecutor,

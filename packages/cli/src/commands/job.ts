@@ -8,6 +8,7 @@ import {
   ValidationError,
   type PreviewEntry,
   type Schedule,
+  type ScheduleSubmission,
   type Task,
   type Trigger,
   type TriggerPreview,
@@ -16,7 +17,7 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobOptions, type JobAddOptions } from '../options/parse-job-options.js';
-import { iso, scheduleJson, writeJson } from '../output/json.js';
+import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { checkBuiltInPayload } from './node.js';
 
@@ -43,6 +44,14 @@ const COLUMNS: Column<Schedule>[] = [
   { header: 'id', cell: (s) => s.id },
 ];
 
+/** Where the validation of a submitted schedule stands, in a few words. */
+function validationText(s: Schedule): string {
+  const v = s.validation;
+  if (v === null) return `pending: waiting for a node that has executor '${s.executor}'`;
+  const when = `by ${v.by} at ${showInstant(v.at) ?? '-'}`;
+  return v.reason === null ? `accepted ${when}` : `rejected ${when}: ${v.reason}`;
+}
+
 function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void {
   if (json) return writeJson(io.stdout, scheduleJson(s));
   const p = s.policies;
@@ -53,6 +62,7 @@ function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void 
     ['executor', s.executor],
     ['trigger', describeTrigger(s.trigger)],
     ['payload', s.payload],
+    ...(s.clientId === null ? [] : ([['client', s.clientId], ['validation', validationText(s)]] as [string, string][])),
     ['next fire', showInstant(s.nextFireAt)],
     ['start at', showInstant(s.startAt)],
     ['end at', showInstant(s.endAt)],
@@ -124,6 +134,16 @@ function writePreview(io: CliIo, p: TriggerPreview, json: boolean | undefined): 
   for (const w of p.warnings) writeLine(io.stderr, `warning: ${w}`);
 }
 
+const SUBMISSION_COLUMNS: Column<ScheduleSubmission>[] = [
+  { header: 'name', cell: (v) => v.name },
+  { header: 'validation', cell: (v) => v.state },
+  { header: 'state', cell: (v) => v.scheduleState },
+  { header: 'executor', cell: (v) => v.executor },
+  { header: 'submitted', cell: (v) => showInstant(v.submittedAt) },
+  { header: 'validated', cell: (v) => (v.validatedBy === null ? null : `${showInstant(v.validatedAt) ?? '-'} by ${v.validatedBy}`) },
+  { header: 'reason', cell: (v) => v.reason ?? (v.state === 'pending' ? `waiting for a node that has executor '${v.executor}'` : null) },
+];
+
 /** The options of `rookery job preview`, as commander hands them over. */
 interface PreviewOptions {
   cron?: string;
@@ -135,7 +155,7 @@ interface PreviewOptions {
 
 type Client = RookeryClient;
 
-/** Registers `rookery job add|ls|show|preview|history|pause|resume|retire|rm`. */
+/** Registers `rookery job add|ls|show|preview|history|validations|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
   const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> =>
@@ -161,14 +181,34 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       .option('--priority <n>', 'higher runs first among tasks due at once')
       .option('--paused', 'create it paused')
       .option('--force', 'accept an executor no registered node offers yet')
+      .option('--client <id>', 'submit it for validation by the cluster as this client: stored pending at once; see job validations')
       .option('--json', 'print the schedule as JSON'),
   ).action(async (opts: JobAddOptions & { force?: boolean; json?: boolean }, cmd: Command) => {
     const input = parseJobOptions(opts);
-    checkBuiltInPayload(input.executor, input.payload ?? null);
+    // A submission's payload is the cluster's to judge (on a node that has the executor).
+    if (input.clientId === undefined) checkBuiltInPayload(input.executor, input.payload ?? null);
     await run(cmd, async (client) => {
       const s = await client.createSchedule(input, { force: opts.force === true });
       if (opts.json) writeJson(io.stdout, scheduleJson(s));
-      else writeLine(io.stdout, `created ${s.name} (${s.id}), next fire ${showInstant(s.nextFireAt) ?? '-'}`);
+      else if (s.clientId !== null) {
+        writeLine(io.stdout, `submitted ${s.name} (${s.id}) for validation; see: rookery job validations --client ${s.clientId}`);
+      } else writeLine(io.stdout, `created ${s.name} (${s.id}), next fire ${showInstant(s.nextFireAt) ?? '-'}`);
+    });
+  });
+
+  addDbOption(
+    job
+      .command('validations')
+      .description('list the jobs a client submitted with --client: pending, active, or rejected with the reason')
+      .requiredOption('--client <id>', 'the client id given to job add --client')
+      .option('--limit <n>', 'at most this many, oldest first', '1000')
+      .option('--json', 'print a JSON array'),
+  ).action(async (opts: { client: string; limit: string; json?: boolean }, cmd: Command) => {
+    const limit = parseInteger('limit', opts.limit, 1, 100_000);
+    await run(cmd, async (client) => {
+      const list = await client.validations({ clientId: opts.client, limit });
+      if (opts.json) writeJson(io.stdout, list.map(submissionJson));
+      else writeTable(io.stdout, SUBMISSION_COLUMNS, list);
     });
   });
 

@@ -37,6 +37,8 @@ export interface JobAddOptions {
   priority?: string;
   /** Create the schedule paused. */
   paused?: boolean;
+  /** Submit for asynchronous validation by the cluster as this client. */
+  client?: string;
 }
 
 function parseTrigger(o: JobAddOptions): ScheduleInput['trigger'] {
@@ -108,5 +110,6 @@ export function parseJobOptions(o: JobAddOptions): ScheduleInput {
     ...(payload !== undefined ? { payload } : {}),
     ...(Object.keys(policies).length ? { policies } : {}),
     ...(o.paused ? { paused: true } : {}),
+    ...(o.client !== undefined ? { clientId: o.client } : {}),
   };
 }

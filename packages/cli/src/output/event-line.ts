@@ -4,7 +4,7 @@ import { iso } from './json.js';
 
 /** One line of `rookery node --log json`: a node event, flattened. Instants are ISO strings. */
 export interface EventLine {
-  /** Event name (`taskStarted`, `taskCompleted`, `taskRepaired`, `nodeJoined`, ...). */
+  /** Event name (`taskStarted`, `taskCompleted`, `taskRepaired`, `scheduleRejected`, `nodeJoined`, ...). */
   event: string;
   /** The node that emitted it. */
   nodeId: string;
@@ -84,6 +84,8 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
     }
     skewed = large;
   });
+  events.on('scheduleValidated', (sch) => write({ ...base('scheduleValidated'), scheduleId: sch.id, state: sch.state }));
+  events.on('scheduleRejected', (sch) => write({ ...base('scheduleRejected'), scheduleId: sch.id, state: sch.state, reason: sch.validation?.reason ?? null }));
   events.on('poolResized', (workers, running) => write({ ...base('poolResized'), workers, running }));
   events.on('historyPruned', (tasks, nodes) => write({ ...base('historyPruned'), tasks, nodes }));
   events.on('nodeJoined', () => write(base('nodeJoined')));
@@ -109,6 +111,8 @@ export function textLine(l: EventLine): string {
   if (l.state) parts.push(`state=${l.state}`);
   if (l.dueAt) parts.push(`due=${l.dueAt}`);
   if (l.error) parts.push(`error=${JSON.stringify(l.error)}`);
+  // A task's reason is shown by `task show`; a rejected schedule's is the point of the line.
+  if (l.event === 'scheduleRejected' && l.reason) parts.push(`reason=${JSON.stringify(l.reason)}`);
   if (l.workers !== undefined) parts.push(`workers=${l.workers} running=${l.running ?? 0}`);
   if (l.line !== undefined) parts.push(`| ${l.line}`);
   return parts.join(' ').trimEnd();

@@ -1,4 +1,4 @@
-import type { NodeRecord, Schedule, Task, TaskEvent } from '@rookery/core';
+import type { NodeRecord, Schedule, ScheduleSubmission, Task, TaskEvent } from '@rookery/core';
 import type { TextSink } from '../context.js';
 
 /** An instant as an ISO-8601 UTC string, or null. */
@@ -18,6 +18,8 @@ export function scheduleJson(s: Schedule): Record<string, unknown> {
     id: s.id,
     name: s.name,
     state: s.state,
+    clientId: s.clientId,
+    validation: s.validation && { ...s.validation, at: iso(s.validation.at) },
     executor: s.executor,
     payload: s.payload,
     trigger,
@@ -32,6 +34,11 @@ export function scheduleJson(s: Schedule): Record<string, unknown> {
     createdAt: iso(s.createdAt),
     updatedAt: iso(s.updatedAt),
   };
+}
+
+/** A client's submission for output: instants as ISO strings. */
+export function submissionJson(v: ScheduleSubmission): Record<string, unknown> {
+  return { ...v, validatedAt: iso(v.validatedAt), submittedAt: iso(v.submittedAt) };
 }
 
 /** A task for output: every instant as an ISO string. */

@@ -3,9 +3,11 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { EventBus } from '../events/event-bus.js';
+import { firstFireTime } from '../model/first-fire.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { validateScheduleInput, type ScheduleInput } from '../model/schedule-input.js';
+import { submissionOf, type ScheduleSubmission } from '../model/submission.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
@@ -70,6 +72,12 @@ export class RookeryClient {
    * Validates and stores a schedule. Returns after it is stored. Throws a
    * {@link ValidationError} naming the field (nothing written), an {@link UnknownExecutorError}
    * for an executor nobody offers (unless `force`), or a DuplicateKeyError for a taken name.
+   *
+   * With `clientId`, the schedule itself is checked here but its executor and payload are left
+   * to the cluster: it is stored `pending-validation` (never peeled) and returned at once; a
+   * node that has the executor runs its `validate` and activates or rejects it, and
+   * {@link RookeryClient.validations} lists the outcome. An executor no node has yet leaves it
+   * pending, listed as such.
    */
   async createSchedule(input: ScheduleInput, options: CreateScheduleOptions = {}): Promise<Schedule> {
     // The database clock is the cluster clock: a client whose own clock is off still plans the
@@ -82,15 +90,12 @@ export class RookeryClient {
     this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
     this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
     this.strategies.get('delivery', p.delivery, 'policies.delivery');
-    if (!options.force) {
+    const submitted = valid.clientId !== null;
+    if (!options.force && !submitted) {
       const known = await this.knownExecutors();
       if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
     }
-    const from = Math.max(now, valid.startAt ?? now) - 1;
-    const first = nextFireTime(valid.trigger, valid.trigger.kind === 'once' ? Math.min(from, valid.trigger.at - 1) : from, {
-      dst: p.dst,
-      createdAt: now,
-    });
+    const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
     const schedule: Schedule = {
       id: this.ids(now),
       name: valid.name,
@@ -100,7 +105,9 @@ export class RookeryClient {
       startAt: valid.startAt,
       endAt: valid.endAt,
       policies: p,
-      state: valid.paused ? 'paused' : 'active',
+      state: submitted ? 'pending-validation' : valid.paused ? 'paused' : 'active',
+      clientId: valid.clientId,
+      validation: null,
       nextFireAt: first,
       gateTaskId: null,
       leaseOwner: null,
@@ -132,9 +139,19 @@ export class RookeryClient {
     const s = await this.getSchedule(idOrName);
     const now = await this.datastore.clockNow();
     const preview = previewTrigger(s.trigger, { count, from: now, dst: s.policies.dst, startAt: s.startAt, endAt: s.endAt, createdAt: s.createdAt });
-    if (s.state === 'retired') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is retired`] };
+    if (s.state === 'retired' || s.state === 'rejected') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is ${s.state}`] };
+    if (s.state === 'pending-validation') preview.warnings.unshift(`schedule '${s.name}' is pending validation: it fires only once a node has validated it`);
     if (s.state === 'paused') preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
     return preview;
+  }
+
+  /**
+   * The schedules `clientId` submitted (see `ScheduleInput.clientId`), oldest first, with
+   * where each validation stands: pending, active, or rejected with the field and reason.
+   */
+  async validations(params: { clientId: string; limit?: number }): Promise<ScheduleSubmission[]> {
+    const schedules = await this.datastore.scheduleListByClient(params);
+    return schedules.map(submissionOf);
   }
 
   /** Schedules by name. */
@@ -185,7 +202,7 @@ export class RookeryClient {
   private async setState(idOrName: string, state: ScheduleState, nextFireAt?: number | null): Promise<Schedule> {
     const s = await this.getSchedule(idOrName);
     const updated = await this.datastore.scheduleSetState({ id: s.id, state, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
-    if (!updated) throw new ValidationError('state', `schedule '${s.name}' is retired and cannot change`);
+    if (!updated) throw new ValidationError('state', `schedule '${s.name}' is ${s.state} and cannot change (only active and paused schedules can)`);
     return updated;
   }
 

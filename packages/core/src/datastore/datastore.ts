@@ -219,6 +219,45 @@ export interface RateLimitSetParams extends ClockParams {
   setBy: string;
 }
 
+/** Input of {@link Datastore.scheduleClaimValidation}. */
+export interface ScheduleClaimValidationParams extends ClockParams {
+  /** Lease owner. */
+  owner: string;
+  /** Only schedules of these executors (the ones the node has). */
+  executors: string[];
+  /** At most this many schedules, oldest submission first. */
+  limit: number;
+  /** Lease length. */
+  leaseMs: number;
+}
+
+/** The verdict of {@link Datastore.scheduleValidate}. */
+export type ScheduleVerdict =
+  | { state: 'active'; nextFireAt: number | null }
+  | { state: 'rejected'; field: string; reason: string };
+
+/** Input of {@link Datastore.scheduleValidate}. */
+export interface ScheduleValidateParams extends ClockParams {
+  /** The schedule validated. */
+  scheduleId: string;
+  /** Lease owner that claimed it. */
+  owner: string;
+  /** Fence returned by the claim. */
+  fence: number;
+  /** Node id, recorded as the validator. */
+  nodeId: string;
+  /** Activate it (with its first fire time) or reject it (with the field and the reason). */
+  verdict: ScheduleVerdict;
+}
+
+/** Input of {@link Datastore.scheduleListByClient}. */
+export interface ScheduleListByClientParams {
+  /** The client whose submissions are listed. */
+  clientId: string;
+  /** At most this many, oldest submission first. @defaultValue 100 */
+  limit?: number;
+}
+
 /** Filters of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
@@ -292,7 +331,8 @@ export interface Datastore {
 
   /**
    * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
-   * One conditional statement: never touches a retired schedule, and takes the schedule's
+   * One conditional statement: changes only an active or paused schedule (never a retired
+   * one, nor one pending validation or rejected, which only validation moves), and takes the schedule's
    * lease away (fence + 1) so that a peel under way writes nothing. Returns the updated row.
    */
   scheduleSetState(
@@ -314,6 +354,26 @@ export interface Datastore {
   scheduleClaimDue(
     params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,
   ): Promise<Schedule[]>;
+
+  /**
+   * Claims up to `limit` schedules in state `pending-validation` of `executors` whose lease is
+   * free or expired, oldest submission first: sets owner, expiry and fence + 1. One short
+   * transaction (a conditional update, with SKIP LOCKED where supported); two concurrent claims
+   * never return the same schedule.
+   */
+  scheduleClaimValidation(params: ScheduleClaimValidationParams): Promise<Schedule[]>;
+
+  /**
+   * Records the verdict on one claimed schedule and releases its lease. One conditional
+   * statement on (owner, fence, unexpired lease, state `pending-validation`): the schedule
+   * becomes `active` with its next fire time, or `rejected` with the field and reason, and the
+   * validation (node, database clock) is recorded. Returns the updated schedule, or undefined
+   * when the lease was lost (nothing written).
+   */
+  scheduleValidate(params: ScheduleValidateParams): Promise<Schedule | undefined>;
+
+  /** The schedules one client submitted, oldest submission first. One statement. */
+  scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]>;
 
   /**
    * Writes the result of peeling one claimed schedule and releases its lease. One

@@ -11,8 +11,11 @@ import type {
   RateLimit,
   RateLimitSetParams,
   RepairedTask,
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
   SchedulePeelParams,
   SchedulePeelResult,
+  ScheduleValidateParams,
   TaskCancelRequest,
   TaskCancelRequestsParams,
   TaskClaimDueParams,
@@ -34,6 +37,7 @@ import type {
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
+import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
 import { nameKey } from './name-key.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
@@ -149,7 +153,7 @@ export class MemoryDatastore implements Datastore {
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
   ): Promise<Schedule | undefined> {
     const s = this.schedules.get(params.id);
-    if (!s || s.state === 'retired') return undefined;
+    if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
     s.state = params.state;
     s.fence += 1;
     s.leaseOwner = null;
@@ -229,6 +233,21 @@ export class MemoryDatastore implements Datastore {
       s.updatedAt = now;
     }
     return due.map(clone);
+  }
+
+  /** {@inheritDoc Datastore.scheduleClaimValidation} */
+  async scheduleClaimValidation(params: ScheduleClaimValidationParams): Promise<Schedule[]> {
+    return claimValidation(this.schedules, params, this.now(params));
+  }
+
+  /** {@inheritDoc Datastore.scheduleValidate} */
+  async scheduleValidate(params: ScheduleValidateParams): Promise<Schedule | undefined> {
+    return recordValidation(this.schedules, params, this.now(params));
+  }
+
+  /** {@inheritDoc Datastore.scheduleListByClient} */
+  async scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    return listByClient(this.schedules, params);
   }
 
   /** {@inheritDoc Datastore.schedulePeel} */

@@ -11,7 +11,8 @@ export type RookeryErrorCode =
   | 'STOPPED'
   | 'ABORTED'
   | 'CANCELLED'
-  | 'HEARTBEAT_TIMEOUT';
+  | 'HEARTBEAT_TIMEOUT'
+  | 'VALIDATION_TIMEOUT';
 
 /**
  * Base class of every error Rookery throws on purpose. `code` is stable across versions and

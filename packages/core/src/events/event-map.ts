@@ -27,6 +27,10 @@ export interface RookeryEventMap {
   scheduleResumed: [schedule: Schedule];
   /** A schedule was retired (put out to pasture). */
   scheduleRetired: [schedule: Schedule];
+  /** A schedule submitted with a client id was validated by this node and is now active. */
+  scheduleValidated: [schedule: Schedule];
+  /** A schedule submitted with a client id was rejected by this node; `schedule.validation` says why. */
+  scheduleRejected: [schedule: Schedule];
   /** A schedule was deleted. */
   scheduleDeleted: [scheduleId: string];
   /** A task row was created by peeling (pending or a ledger state). */

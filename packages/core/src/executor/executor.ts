@@ -64,6 +64,15 @@ export type ExternalStatus =
 export interface Executor {
   /** Name that schedules refer to. */
   readonly name: string;
+  /**
+   * Checks a schedule's payload before any task of it runs, and throws a `ValidationError`
+   * naming the field at fault (`payload.command`) when it is bad. It may check the world
+   * asynchronously (does the command exist on this node?), so it runs on a node that has this
+   * executor: for schedules submitted with a client id, by the cluster's validation duty.
+   * Any other error is unexpected: the node reports it as `generalError` and tries again later.
+   * Without `validate`, every payload is accepted.
+   */
+  validate?(payload: Json): void | Promise<void>;
   /** Starts one attempt. */
   start(ctx: ExecutionContext): Promise<ExecutionStart>;
   /** Reports the state of an external execution. Required when `start` can return `external`. */

@@ -28,6 +28,13 @@ export interface ScheduleInput {
   };
   /** Create it paused. @defaultValue false */
   paused?: boolean;
+  /**
+   * Submit it for asynchronous validation: the schedule is stored `pending-validation` at
+   * once, a node that has its executor validates the payload, and it becomes `active` or
+   * `rejected` with the reason; `RookeryClient.validations({ clientId })` lists the outcomes.
+   * At most 200 characters, no control characters; cannot be combined with `paused`.
+   */
+  clientId?: string;
 }
 
 /** A schedule input that passed {@link validateScheduleInput}: canonical, defaults filled in. */
@@ -48,6 +55,8 @@ export interface ValidatedSchedule {
   policies: SchedulePolicies;
   /** Whether it starts paused. */
   paused: boolean;
+  /** Client that submitted it for asynchronous validation, or null. */
+  clientId: string | null;
 }
 
 const defaults: SchedulePolicies = {
@@ -80,7 +89,7 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 100;
-const TOP_KEYS = new Set(['name', 'executor', 'payload', 'trigger', 'startAt', 'endAt', 'policies', 'paused']);
+const TOP_KEYS = new Set(['name', 'executor', 'payload', 'trigger', 'startAt', 'endAt', 'policies', 'paused', 'clientId']);
 
 type Check = (value: unknown, field: string) => unknown;
 
@@ -253,6 +262,15 @@ function validateExecutor(input: unknown): string {
   return input;
 }
 
+function validateClientId(input: unknown): string | null {
+  if (input === undefined) return null;
+  if (typeof input !== 'string' || input.trim() === '') throw new ValidationError('clientId', 'must be a non-empty string');
+  checkString(input, 'clientId');
+  if (input.length > 200) throw new ValidationError('clientId', `is ${input.length} characters long, over 200`);
+  if (CONTROL.test(input)) throw new ValidationError('clientId', 'contains a control character');
+  return input;
+}
+
 /** Refuse a trigger that cannot fire inside the window (or, for a one-time trigger, is stale). */
 function checkFiresInWindow(s: ValidatedSchedule, now: number): void {
   const { trigger, startAt, endAt, policies } = s;
@@ -311,7 +329,9 @@ export function validateScheduleInput(
   const paused = input['paused'] ?? false;
   if (typeof paused !== 'boolean') throw new ValidationError('paused', 'must be true or false');
   const payload = validatePayload(input['payload'], opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
-  const schedule: ValidatedSchedule = { name, executor, payload, trigger, startAt, endAt, policies, paused };
+  const clientId = validateClientId(input['clientId']);
+  if (clientId !== null && paused) throw new ValidationError('paused', 'cannot be combined with clientId: a submitted schedule becomes active once valid; pause it then');
+  const schedule: ValidatedSchedule = { name, executor, payload, trigger, startAt, endAt, policies, paused, clientId };
   checkFiresInWindow(schedule, opts.now);
   return schedule;
 }

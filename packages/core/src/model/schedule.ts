@@ -2,8 +2,24 @@ import type { Json } from '../json.js';
 import type { Trigger } from '../trigger/trigger.js';
 import type { SchedulePolicies } from './policies.js';
 
-/** Lifecycle state of a schedule. */
-export type ScheduleState = 'active' | 'paused' | 'retired';
+/**
+ * Lifecycle state of a schedule. A schedule submitted with a client id starts in
+ * `pending-validation` (never peeled) until a node that has its executor validates it: it then
+ * becomes `active`, or `rejected` (terminal, never peeled; delete it to reuse its name).
+ */
+export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected';
+
+/** How the cluster judged a schedule submitted with a client id. */
+export interface ScheduleValidation {
+  /** Id of the node that validated it. */
+  by: string;
+  /** When, database clock (epoch ms). */
+  at: number;
+  /** For a rejected schedule, the field at fault (`payload.command`); null when accepted. */
+  field: string | null;
+  /** For a rejected schedule, why; null when accepted. */
+  reason: string | null;
+}
 
 /** A scheduled job: what to run, when, and under which policies. */
 export interface Schedule {
@@ -25,6 +41,10 @@ export interface Schedule {
   policies: SchedulePolicies;
   /** Lifecycle state. */
   state: ScheduleState;
+  /** Who submitted it for asynchronous validation (see `ScheduleInput.clientId`); null for none. */
+  clientId: string | null;
+  /** The cluster's verdict on a schedule submitted with a client id; null until validated, and for none. */
+  validation: ScheduleValidation | null;
   /** Next fire time not yet peeled into a task; null when there is none (finished, or waiting for a run to end). */
   nextFireAt: number | null;
   /** A task whose start or end must come before the next one is peeled (task creation `on-start`/`on-end`). */

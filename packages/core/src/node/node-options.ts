@@ -42,6 +42,12 @@ export interface NodeOptions {
   /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */
   heartbeatEveryMs?: number;
   /**
+   * How often the node looks for schedules pending validation (submitted with a client id)
+   * whose executor it has. Shorter activates submissions sooner, at one claim query per round.
+   * @defaultValue 1 000
+   */
+  validateEveryMs?: number;
+  /**
    * A task whose attempts were lost with their node this many times is failed rather than run
    * again (a task that crashes every node it runs on). @defaultValue 5
    */
@@ -99,6 +105,8 @@ export interface NodeTimings {
   repairEveryMs: number;
   /** See {@link NodeOptions.heartbeatEveryMs}. */
   heartbeatEveryMs: number;
+  /** See {@link NodeOptions.validateEveryMs}. */
+  validateEveryMs: number;
   /** See {@link NodeOptions.maxRepairs}. */
   maxRepairs: number;
   /** See {@link NodeOptions.heartbeatTimeoutMs}. */
@@ -129,6 +137,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
+    validateEveryMs: positiveInt('validateEveryMs', options.validateEveryMs ?? 1_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
     heartbeatTimeoutMs:
       options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null

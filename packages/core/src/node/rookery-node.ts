@@ -18,13 +18,15 @@ import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTi
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.js';
+import { ValidationDuty } from './validation-duty.js';
 import { Wakeup } from './wakeup.js';
 
 /**
  * One scheduler process. It repeats the five duties of the protocol: peel schedules into
  * tasks, dispatch due tasks to executors, keep (renew) its leases, finish attempts with fenced
- * commits, and repair rows whose lease expired. Every node is alike; start as many as you like
- * on one datastore.
+ * commits, and repair rows whose lease expired; besides, it validates schedules submitted with
+ * a client id whose executor it has. Every node is alike; start as many as you like on one
+ * datastore.
  *
  * Every unexpected error goes to the `generalError` event and the node keeps running; a
  * database outage pauses the node, which resumes when the database answers again.
@@ -46,6 +48,7 @@ export class RookeryNode {
   private readonly random: RandomStrategy;
   private readonly attempts: AttemptRunner;
   private readonly cancels: CancelWatch;
+  private readonly validations: ValidationDuty;
   private readonly clusterRateLimits: [string, number | null][];
   private readonly retention: RetentionOptions;
   private readonly wakeup = new Wakeup();
@@ -99,6 +102,17 @@ export class RookeryNode {
       everyMs: Math.min(...this.timings.pollWaitsMs),
       running: () => this.attempts.running.values(),
       cancel: (attempt, reason) => this.attempts.abort(attempt, 'cancel', reason),
+    });
+    this.validations = new ValidationDuty({
+      datastore: this.datastore,
+      events: this.events,
+      nodeId: this.id,
+      leaseOwner: this.leaseOwner,
+      executors: this.executors,
+      leaseMs: this.timings.leaseMs,
+      batch: this.timings.peelBatch,
+      reportError: (error, source) => this.reportError(error, source),
+      wake: () => this.wakeup.wake(),
     });
   }
 
@@ -164,6 +178,7 @@ export class RookeryNode {
       new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair())),
       new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat())),
       new Repeater(this.retention.everyMs, () => this.guard('prune', () => this.prune())),
+      new Repeater(t.validateEveryMs, () => this.guard('validate', () => this.validations.run())),
     );
     this.loop = this.runLoop();
   }

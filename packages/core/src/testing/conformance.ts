@@ -16,6 +16,7 @@ import { describeRateLimits } from './conformance/rate-limits.js';
 import { describeRenew } from './conformance/renew.js';
 import { describeRepair } from './conformance/repair.js';
 import { describeScheduleClaims } from './conformance/schedule-claims.js';
+import { describeScheduleValidation } from './conformance/schedule-validation.js';
 import { describeSchedules } from './conformance/schedules.js';
 import { describeTaskClaims } from './conformance/task-claims.js';
 import { describeTaskLogs } from './conformance/task-logs.js';
@@ -44,8 +45,8 @@ export interface ConformanceOptions {
  * Registers one conformance suite for a {@link Datastore}: every store (in-memory, each SQL
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
- * clock. Grouped by noun: clock, schedules, schedule claims, peel, task claims, duplicate
- * `skip`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes (one file each under
+ * clock. Grouped by noun: clock, schedules, schedule claims, schedule validation, peel, task claims, duplicate
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention (one file each under
  * `conformance/`).
  *
  * @example
@@ -96,6 +97,7 @@ export function describeDatastoreConformance(
     describeClock(ctx);
     describeSchedules(ctx);
     describeScheduleClaims(ctx);
+    describeScheduleValidation(ctx);
     describePeel(ctx);
     describeTaskClaims(ctx);
     describeDuplicateSkip(ctx);

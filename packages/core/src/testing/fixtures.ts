@@ -28,6 +28,8 @@ export function makeSchedule(overrides: Partial<Schedule> = {}): Schedule {
     endAt: null,
     policies: makePolicies(),
     state: 'active',
+    clientId: null,
+    validation: null,
     nextFireAt: null,
     gateTaskId: null,
     leaseOwner: null,

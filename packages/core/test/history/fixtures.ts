@@ -22,6 +22,8 @@ export function schedule(id: string, duplicate: DuplicatePolicyName = 'run'): Sc
     endAt: null,
     policies: { ...DEFAULT_POLICIES, duplicate },
     state: 'active',
+    clientId: null,
+    validation: null,
     nextFireAt: null,
     gateTaskId: null,
     leaseOwner: null,

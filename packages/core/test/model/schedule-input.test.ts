@@ -33,8 +33,16 @@ describe('validateScheduleInput: the happy path', () => {
       endAt: null,
       policies: DEFAULT_POLICIES,
       paused: false,
+      clientId: null,
     });
     expect(s.name).toBe('Caf\u00e9 report');
+  });
+  it('keeps a client id, and refuses a bad one or one with paused', () => {
+    expect(validate({ clientId: 'team-a' }).clientId).toBe('team-a');
+    expect(() => validate({ clientId: 7 })).toThrow(expect.objectContaining({ field: 'clientId' }));
+    expect(() => validate({ clientId: 'a\u0007b' })).toThrow(expect.objectContaining({ field: 'clientId' }));
+    expect(() => validate({ clientId: 'x'.repeat(201) })).toThrow(expect.objectContaining({ field: 'clientId' }));
+    expect(() => validate({ clientId: 'team-a', paused: true })).toThrow(expect.objectContaining({ field: 'paused' }));
   });
   it('has the documented defaults, frozen', () => {
     expect(DEFAULT_POLICIES).toEqual({

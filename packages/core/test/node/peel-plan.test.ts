@@ -25,7 +25,7 @@ function sched(over: Over = {}): Schedule {
     id: 's1', name: 'job', executor: 'noop', payload: null,
     trigger: { kind: 'interval', everyMs: MIN, anchor: T0 },
     startAt: null, endAt: null,
-    state: 'active', nextFireAt: T0, gateTaskId: null, leaseOwner: null, leaseExpiresAt: null,
+    state: 'active', clientId: null, validation: null, nextFireAt: T0, gateTaskId: null, leaseOwner: null, leaseExpiresAt: null,
     fence: 1, createdAt: T0, updatedAt: T0,
     ...rest,
     policies: { ...DEFAULT_POLICIES, ...policies } as SchedulePolicies,

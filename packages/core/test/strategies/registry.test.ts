@@ -28,7 +28,7 @@ function schedule(policies: Partial<SchedulePolicies>, nextFireAt = T0): Schedul
     trigger: { kind: 'interval', everyMs: MIN, anchor: T0 },
     startAt: null, endAt: null,
     policies: { ...DEFAULT_POLICIES, ...policies } as SchedulePolicies,
-    state: 'active', nextFireAt, gateTaskId: null, leaseOwner: null, leaseExpiresAt: null,
+    state: 'active', clientId: null, validation: null, nextFireAt, gateTaskId: null, leaseOwner: null, leaseExpiresAt: null,
     fence: 0, createdAt: T0, updatedAt: T0,
   };
 }

@@ -82,6 +82,18 @@ export interface SqlDialect {
   limitClause(): string;
   /** `CREATE TABLE` that does nothing when the table exists. */
   createTableSql(table: string, body: string): string;
+  /**
+   * `ALTER TABLE … ADD` of a nullable column that does nothing when the column exists.
+   * SQLite has no such guard, so its statement is a plain `ADD COLUMN`: SQLite's DDL is
+   * transactional and a migration runs in one transaction with its version record, so it is
+   * never applied twice.
+   */
+  addColumnSql(table: string, column: string, type: string): string;
+  /**
+   * Widens a NOT NULL string column to `type`, keeping its indexes; re-runnable. Null where
+   * the database does not enforce string lengths (SQLite).
+   */
+  widenColumnSql(table: string, column: string, type: string): string | null;
   /** `CREATE [UNIQUE] INDEX` that does nothing when the index exists. */
   createIndexSql(name: string, table: string, columns: string[], unique: boolean): string;
   /**

@@ -48,6 +48,11 @@ export const mssqlDialect: SqlDialect = {
 
   createTableSql: (table, body) => `IF OBJECT_ID(N'${table}', N'U') IS NULL CREATE TABLE ${table} (\n${body}\n)`,
 
+  addColumnSql: (table, column, type) => `IF COL_LENGTH(N'${table}', N'${column}') IS NULL ALTER TABLE ${table} ADD ${column} ${type} NULL`,
+
+  // Allowed on an indexed column: same type, same or larger size.
+  widenColumnSql: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} ${type} NOT NULL`,
+
   createIndexSql: (name, table, columns, unique) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')})`,

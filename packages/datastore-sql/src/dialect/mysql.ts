@@ -72,6 +72,12 @@ export const mysqlDialect: SqlDialect = {
   createTableSql: (table, body) =>
     `CREATE TABLE IF NOT EXISTS ${table} (\n${body}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin`,
 
+  // MariaDB's guard; MySQL 8 has none (as with CREATE INDEX IF NOT EXISTS below).
+  addColumnSql: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type} NULL`,
+
+  // The table's default collation (utf8mb4_bin) is kept.
+  widenColumnSql: (table, column, type) => `ALTER TABLE ${table} MODIFY COLUMN ${column} ${type} NOT NULL`,
+
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 

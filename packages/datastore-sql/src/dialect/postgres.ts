@@ -36,6 +36,10 @@ export const postgresDialect: SqlDialect = {
 
   createTableSql: (table, body) => `CREATE TABLE IF NOT EXISTS ${table} (\n${body}\n)`,
 
+  addColumnSql: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS ${column} ${type} NULL`,
+
+  widenColumnSql: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE ${type}`,
+
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 

@@ -63,6 +63,10 @@ export const sqliteDialect: SqlDialect = {
 
   createTableSql: (table, body) => `CREATE TABLE IF NOT EXISTS ${table} (\n${body}\n)`,
 
+  addColumnSql: (table, column, type) => `ALTER TABLE ${table} ADD COLUMN ${column} ${type} NULL`,
+
+  widenColumnSql: () => null,
+
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 

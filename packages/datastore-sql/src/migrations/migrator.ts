@@ -6,11 +6,12 @@ import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
 import { retentionIndexMigration } from './0003-retention-index.js';
 import { executionReportsMigration } from './0004-execution-reports.js';
+import { scheduleValidationMigration } from './0005-schedule-validation.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, retentionIndexMigration, executionReportsMigration];
+export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, retentionIndexMigration, executionReportsMigration, scheduleValidationMigration];
 
 /** A migration recorded in `rookery_migrations`. */
 export interface AppliedMigration {

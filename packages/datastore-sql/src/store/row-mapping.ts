@@ -78,6 +78,16 @@ export function scheduleFromRow(r: Row): Schedule {
     endAt: numOrNull(r['end_at']),
     policies: json<SchedulePolicies>(r['policies']),
     state: str(r['state']) as ScheduleState,
+    clientId: strOrNull(r['client_id']),
+    validation:
+      r['validated_by'] === null || r['validated_by'] === undefined
+        ? null
+        : {
+            by: str(r['validated_by']),
+            at: num(r['validated_at']),
+            field: strOrNull(r['rejected_field']),
+            reason: strOrNull(r['rejected_reason']),
+          },
     nextFireAt: numOrNull(r['next_fire_at']),
     gateTaskId: strOrNull(r['gate_task_id']),
     leaseOwner: strOrNull(r['lease_owner']),

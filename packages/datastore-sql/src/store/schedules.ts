@@ -14,6 +14,11 @@ const COLUMNS = [
   'policies',
   'duplicate_policy',
   'state',
+  'client_id',
+  'validated_by',
+  'validated_at',
+  'rejected_field',
+  'rejected_reason',
   'next_fire_at',
   'gate_task_id',
   'gate_release',
@@ -49,6 +54,11 @@ export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promi
     policies: toJsonText(schedule.policies),
     duplicate_policy: schedule.policies.duplicate,
     state: schedule.state,
+    client_id: schedule.clientId,
+    validated_by: schedule.validation?.by ?? null,
+    validated_at: schedule.validation?.at ?? null,
+    rejected_field: schedule.validation?.field ?? null,
+    rejected_reason: schedule.validation?.reason ?? null,
     next_fire_at: schedule.nextFireAt,
     gate_task_id: schedule.gateTaskId,
     gate_release: gateRelease(schedule, schedule.gateTaskId),
@@ -116,7 +126,8 @@ export async function scheduleList(
 }
 
 /**
- * Sets a schedule's state (and next fire time), never touching a retired one. Takes the
+ * Sets a schedule's state (and next fire time), changing only an active or paused one (never
+ * a retired, pending-validation or rejected one). Takes the
  * schedule's lease away (fence + 1), so a peel under way writes nothing after the change.
  */
 export async function scheduleSetState(
@@ -129,7 +140,7 @@ export async function scheduleSetState(
     const changed = await ctx.write(
       `UPDATE rookery_schedules SET state = :state,${setNext} fence = fence + 1, lease_owner = NULL, lease_expires_at = NULL,` +
         ' version = version + 1, updated_at = :now' +
-        " WHERE id = :id AND state <> 'retired'",
+        " WHERE id = :id AND state IN ('active', 'paused')",
       { id: params.id, state: params.state, nextFireAt: params.nextFireAt ?? null, now },
       tx,
     );

@@ -96,7 +96,8 @@ function limit(field: string, value: number): number {
  * `PermanentError` whose `cause` is the `ValidationError` naming the field. A string body is
  * sent as it is; any other JSON body is serialised and sent as `application/json` unless the
  * payload sets `content-type`. The call is aborted with the attempt's signal (timeout, cancel,
- * lost lease, node stopping) and after `timeoutMs`.
+ * lost lease, node stopping) and after `timeoutMs`. `validate` checks the payload's shape and
+ * the URL's syntax only: whether the host answers is for the attempts to find out.
  *
  * @param options - see {@link HttpExecutorOptions}
  * @throws ValidationError naming `timeoutMs` or `maxBodyBytes`
@@ -120,6 +121,7 @@ export function httpExecutor(options: HttpExecutorOptions = {}): Executor {
   };
   return {
     name: options.name ?? 'http',
+    validate: (payload) => void parseHttpPayload(payload),
     start: async (ctx) => {
       let payload: HttpPayload;
       try {

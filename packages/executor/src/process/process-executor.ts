@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { PermanentError, ValidationError, type ExecutionContext, type ExecutionStart, type Executor } from '@rookery/core';
 import { DEFAULT_OUTPUT_LOG_LIMITS, LineSplitter, OutputLog, TextTail, type OutputLogLimits } from './output-log.js';
+import { checkProcessPayload } from './process-check.js';
 import { parseProcessPayload, type ProcessPayload } from './process-payload.js';
 import { endGroup, trackGroup } from './process-group.js';
 
@@ -85,6 +86,8 @@ function limit(field: string, value: number, min: number): number {
  * completes the attempt with a {@link ProcessResult}; another code or a signal fails it with a
  * {@link ProcessExitError}. A payload that is not `{ command, args?, env?, cwd?, shell? }`
  * fails it for good: a `PermanentError` whose `cause` is the `ValidationError` naming the field.
+ * `validate` checks the payload's shape and that it can start on this node: the command is an
+ * executable file (looked up on `PATH` unless `shell`) and `cwd` a directory.
  *
  * stdout and stderr (lines prefixed `[stderr] `) go to the task log line by line, bounded (see
  * {@link OutputLogLimits}). When the attempt's signal aborts, the whole group gets SIGTERM,
@@ -116,6 +119,7 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
   const report = options.onError ?? ((error: Error) => process.emitWarning(error));
   return {
     name: options.name ?? 'process',
+    validate: (payload) => checkProcessPayload(parseProcessPayload(payload), options.env ?? process.env),
     start: async (ctx) => {
       let payload: ProcessPayload;
       try {
