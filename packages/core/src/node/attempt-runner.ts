@@ -8,6 +8,7 @@ import type { Task } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
+import type { Timers } from '../strategies/timers.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
 import { ExternalWaits } from './external-waits.js';
@@ -35,6 +36,8 @@ export interface AttemptRunnerContext {
   random: RandomStrategy;
   /** Monotonic time for trust windows. */
   clock: Clock;
+  /** Where timeouts, commit backoff and external poll waits are timed. */
+  timers: Timers;
   /** Lease length and trust margin. */
   timings: NodeTimings;
   /** The node's estimate of the database clock. */
@@ -60,10 +63,12 @@ export interface AttemptRunnerContext {
 export class AttemptRunner {
   /** Attempts running on this node, by task id. */
   readonly running = new Map<string, Attempt>();
-  private readonly externalWaits = new ExternalWaits();
+  private readonly externalWaits: ExternalWaits;
 
   /** @param ctx - what the runner needs from its node */
-  constructor(private readonly ctx: AttemptRunnerContext) {}
+  constructor(private readonly ctx: AttemptRunnerContext) {
+    this.externalWaits = new ExternalWaits(ctx.timers);
+  }
 
   /**
    * Starts one claimed attempt. `claimedAt` is the monotonic instant taken before the claim
@@ -128,7 +133,7 @@ export class AttemptRunner {
     }
     this.ctx.events.emit('taskStarted', task);
     if (task.policies.timeoutMs !== null) {
-      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs);
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), task.policies.timeoutMs, this.ctx.timers);
     }
     let result: ExecutionResult;
     try {
@@ -202,7 +207,7 @@ export class AttemptRunner {
         if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
         if (current && current.fence !== task.fence) return this.lose(attempt);
         if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
+        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
       }
     }
   }
