@@ -250,6 +250,8 @@ export class MemoryDatastore implements Datastore {
     for (const t of candidates) {
       if (t.policies.duplicate === 'skip') {
         const holder = this.slots.get(t.scheduleId);
+        // An expired holder still running waits for repair to supersede its fence.
+        if (holder && holder.taskId !== t.id && holder.expiresAt <= now && this.tasks.get(holder.taskId)?.state === 'running') continue;
         if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
           t.state = 'skipped';
           t.reason = `skipped: task ${holder.taskId} of the schedule is still running`;

@@ -1,4 +1,5 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
+import { numOrNull } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
 
@@ -9,28 +10,29 @@ interface Candidate {
   duplicate: string;
 }
 
+/** What {@link takeSlot} found: the slot taken, or its holder and whether the holder's lease expired. */
+type SlotAnswer = { taken: true } | { taken: false; holder: string; expired: boolean };
+
 /**
  * Takes the run slot of a `skip` schedule for `taskId`: one conditional UPDATE that succeeds
- * when the slot is free, already this task's, or held under an expired lease. Returns the
- * holder's task id when the slot is busy, else undefined.
+ * when the slot is free, already this task's, or held under an expired lease by a task that
+ * is no longer `running`. A holder whose lease expired but that repair has not yet taken back
+ * keeps the slot: its fence is still current, and a paused node may wake and run on before it
+ * notices, so the new run waits for repair.
  */
-async function takeSlot(
-  ctx: SqlContext,
-  tx: Tx,
-  c: Candidate,
-  now: number,
-  expires: number,
-): Promise<string | undefined> {
+async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: number, expires: number): Promise<SlotAnswer> {
   const taken = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
       ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
-      ' OR slot_expires_at IS NULL OR slot_expires_at <= :now)',
+      ' OR ((slot_expires_at IS NULL OR slot_expires_at <= :now) AND NOT EXISTS (SELECT 1 FROM rookery_tasks h' +
+      " WHERE h.id = rookery_schedules.slot_task_id AND h.state = 'running')))",
     { taskId: c.id, scheduleId: c.scheduleId, expires, now },
     tx,
   );
-  if (taken > 0) return undefined;
-  const rows = await ctx.select('SELECT slot_task_id FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
-  return String(rows[0]?.['slot_task_id'] ?? 'unknown');
+  if (taken > 0) return { taken: true };
+  const rows = await ctx.select('SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
+  const expiresAt = numOrNull(rows[0]?.['slot_expires_at']);
+  return { taken: false, holder: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expired: expiresAt === null || expiresAt <= now };
 }
 
 /**
@@ -92,13 +94,13 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       duplicate: String(r['duplicate_policy']),
     }));
 
-    // 3. Duplicate policy `skip`: the run slot, or skipped.
+    // 3. Duplicate policy `skip`: the run slot, or skipped, or (holder awaiting repair) left pending.
     const startIds: string[] = [];
     const skipReasons = new Map<string, string>();
     for (const c of candidates) {
-      const holder = c.duplicate === 'skip' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
-      if (holder === undefined) startIds.push(c.id);
-      else skipReasons.set(c.id, `skipped: schedule busy with task ${holder}`);
+      const slot: SlotAnswer = c.duplicate === 'skip' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
+      if (slot.taken) startIds.push(c.id);
+      else if (!slot.expired) skipReasons.set(c.id, `skipped: schedule busy with task ${slot.holder}`);
     }
     for (const [id, reason] of skipReasons) {
       await ctx.write(
