@@ -121,6 +121,10 @@ export class AttemptRunner {
   private async run(attempt: Attempt, executor: Executor | undefined): Promise<void> {
     const { task } = attempt;
     const { pool, nodeId } = this.ctx;
+    // A claim whose answer came after its trust window ran out (the node stalled between
+    // sending the claim and reading the answer) is never started: repair may already have
+    // given the task to another node.
+    if (this.ctx.clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
     if (!executor || !pool.acquire(task.executor)) {
       await this.settle(attempt, {
         state: 'pending',
