@@ -64,6 +64,10 @@ export interface JobSpec {
   failUntilAttempt: number;
   /** Attempts in all (retry policy `fixed`). */
   maxAttempts: number;
+  /** Attempt timeout, or null for none. */
+  timeoutMs: number | null;
+  /** Delivery mode: an `at-most-once` attempt whose lease was lost is abandoned, never restarted. */
+  delivery: 'at-least-once' | 'at-most-once';
 }
 
 /** Datastore calls a fault can wait for. */
@@ -464,7 +468,12 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
       executor: 'work',
       payload: { ms: job.durationMs, failUntilAttempt: job.failUntilAttempt },
       trigger: job.trigger.kind === 'interval' ? { kind: 'interval', everyMs: job.trigger.everyMs } : { kind: 'once', at: T0 + job.trigger.atMs },
-      policies: { duplicate: job.duplicate, retry: { kind: 'fixed', maxAttempts: job.maxAttempts, delayMs: RETRY_DELAY_MS } },
+      policies: {
+        duplicate: job.duplicate,
+        retry: { kind: 'fixed', maxAttempts: job.maxAttempts, delayMs: RETRY_DELAY_MS },
+        timeoutMs: job.timeoutMs,
+        delivery: job.delivery,
+      },
     });
   }
   const lives = new Map<number, number>();
