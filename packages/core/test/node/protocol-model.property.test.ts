@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { historyIsClean } from '../../src/history/check-history.js';
-import { FAULT_PHASE_MS, LEASE_MS, runScenario, type FaultSpec, type JobSpec, type Scenario, type SimResult } from './protocol-sim.js';
+import type { FaultSpec, JobSpec, Scenario, SimResult } from './protocol-scenario.js';
+import { FAULT_PHASE_MS, LEASE_MS, runScenario } from './protocol-sim.js';
 
 // The node protocol under faults, on the memory store (issue "Prove the promises under faults",
 // item 4). Two to four nodes share one store; their duties interleave in an order drawn from
@@ -11,7 +12,7 @@ import { FAULT_PHASE_MS, LEASE_MS, runScenario, type FaultSpec, type JobSpec, ty
 // schedule, no stale commit, nothing left leased. ROOKERY_MODEL_RUNS raises the number of runs,
 // ROOKERY_MODEL_SEED replays one seed.
 
-const RUNS = Number(process.env['ROOKERY_MODEL_RUNS'] ?? 200);
+const RUNS = Number(process.env['ROOKERY_MODEL_RUNS'] ?? 150);
 const SEED = Number(process.env['ROOKERY_MODEL_SEED'] ?? 20261122);
 
 const job: fc.Arbitrary<JobSpec> = fc

@@ -9,17 +9,14 @@ import {
   type Datastore,
   type ExecutionContext,
   type FaultRecord,
-  type HistoryReport,
-  type RepairedTask,
   type RunRecord,
   type Task,
-  type TaskClaimDueResult,
   type TaskEvent,
-  type TaskFinishParams,
-  type TaskRenewLeasesResult,
   type Timer,
   type Timers,
 } from '../../src/index.js';
+import { LeaseOracle } from './lease-oracle.js';
+import type { FaultPoint, Scenario, SimResult } from './protocol-scenario.js';
 
 // A deterministic simulation of several RookeryNodes sharing one MemoryDatastore. Nothing runs
 // on real time: every timer a node sets (through its `timers` strategy), every datastore call
@@ -55,124 +52,6 @@ const STOP_GRACE_MS = 3_000;
 const RETRY_DELAY_MS = 200;
 /** A first start later than this after due is reported as late (not a violation). */
 const LATE_AFTER_MS = LEASE_MS + 1_000;
-
-/** One schedule of the workload. */
-export interface JobSpec {
-  /** `interval`: every `everyMs` from creation; `once`: `atMs` after T0. */
-  trigger: { kind: 'interval'; everyMs: number } | { kind: 'once'; atMs: number };
-  /** Run time of each attempt, in simulated ms. */
-  durationMs: number;
-  /** Duplicate (overlap) policy. */
-  duplicate: 'run' | 'skip';
-  /** Attempts numbered below this fail. 0: none fails. */
-  failUntilAttempt: number;
-  /** Attempts in all (retry policy `fixed`). */
-  maxAttempts: number;
-  /** Attempt timeout, or null for none. */
-  timeoutMs: number | null;
-  /** Delivery mode: an `at-most-once` attempt whose lease was lost is abandoned, never restarted. */
-  delivery: 'at-least-once' | 'at-most-once';
-}
-
-/** Datastore calls a fault can wait for. */
-export type FaultPoint = 'taskFinish' | 'taskRenewLeases' | 'taskClaimDue' | 'schedulePeel';
-
-/** A fault of the node with index `node`. */
-export interface FaultSpec {
-  /** Ms after T0. */
-  atMs: number;
-  /**
-   * `time`: the fault strikes at `atMs`. Otherwise it is armed at `atMs` and strikes when the
-   * node next calls this datastore method, right after the call (the request may or may not be
-   * on the wire yet): a pause between a node's last check of its lease and its write.
-   */
-  on: 'time' | FaultPoint;
-  /** Node index (modulo the node count). */
-  node: number;
-  /** `kill`: the node vanishes and a new one starts `forMs` later; `pause`: it takes no step for `forMs`. */
-  kind: 'kill' | 'pause';
-  /** See `kind`. */
-  forMs: number;
-}
-
-/** Everything a run is made of. */
-export interface Scenario {
-  /** Nodes at the start. */
-  nodes: number;
-  /** Offset of each node's clock from the database clock, by node index. */
-  skewsMs: number[];
-  /** The workload. */
-  jobs: JobSpec[];
-  /** Faults. */
-  faults: FaultSpec[];
-  /** Seed of the interleaving, of the latencies and of the nodes' jitter. */
-  seed: number;
-}
-
-/** What a run produced. */
-export interface SimResult {
-  /** The checker's verdict. */
-  report: HistoryReport;
-  /** Start and end records of every attempt, as the recording executor writes them. */
-  records: RunRecord[];
-  /** Every transition of every task. */
-  events: TaskEvent[];
-  /** Faults as injected. */
-  faults: FaultRecord[];
-  /** Every `generalError` of every node. */
-  errors: { nodeId: string; source: string; message: string }[];
-  /** Steps the world took. */
-  steps: number;
-  /** Outcome commits the store refused: the writer no longer held the lease. */
-  refusedFinishes: number;
-  /** Outcome commits the store accepted from a writer that did not hold the lease (see {@link LeaseOracle}). */
-  fenceViolations: string[];
-  /** Attempts of a paused node taken over while it slept that it never noticed it lost (no `leaseLost`). */
-  unnoticedLosses: string[];
-}
-
-/**
- * Follows every lease from the calls the nodes make and the answers the store gives, and
- * judges each accepted outcome commit on its own: it must come from the newest claim of the
- * task, before that claim's lease expired. This does not trust the store's task events (a
- * store that fences on `state = running` alone, as River's completion does, records the stale
- * commit under the current fence, and the history checker cannot see it).
- */
-class LeaseOracle {
-  /** Outcome commits refused. */
-  refused = 0;
-  /** Accepted commits that broke the fence. */
-  readonly violations: string[] = [];
-  private readonly leases = new Map<string, { fence: number; expiresAt: number }>();
-
-  /** Notes one call `method(args)` that returned `result` at database time `now`. */
-  observe(method: string | symbol, args: unknown[], result: unknown, now: number): void {
-    if (method === 'taskClaimDue') {
-      for (const t of (result as TaskClaimDueResult).started) this.leases.set(t.id, { fence: t.fence, expiresAt: t.leaseExpiresAt ?? 0 });
-    } else if (method === 'taskRepairExpired') {
-      for (const r of result as RepairedTask[]) this.leases.set(r.task.id, { fence: r.task.fence, expiresAt: 0 });
-    } else if (method === 'taskRenewLeases') {
-      const renewed = result as TaskRenewLeasesResult;
-      for (const id of renewed.renewed) {
-        const lease = this.leases.get(id);
-        if (lease) lease.expiresAt = renewed.expiresAt;
-      }
-    } else if (method === 'taskFinish') {
-      const params = args[0] as TaskFinishParams;
-      if (result === undefined) {
-        this.refused += 1;
-        return;
-      }
-      const lease = this.leases.get(params.taskId);
-      if (!lease || lease.fence !== params.fence || lease.expiresAt <= now) {
-        this.violations.push(
-          `task ${params.taskId}: ${params.outcome.state} committed by ${params.nodeId} with fence ${params.fence} at ${now - T0} ms; newest lease ${JSON.stringify(lease)}`,
-        );
-      }
-      this.leases.delete(params.taskId);
-    }
-  }
-}
 
 /** Small, fast, seedable PRNG (mulberry32). */
 function prng(seed: number): () => number {
