@@ -73,6 +73,6 @@ export interface SimResult {
   refusedFinishes: number;
   /** Outcome commits the store accepted from a writer that did not hold the lease (see {@link LeaseOracle}). */
   fenceViolations: string[];
-  /** Attempts of a paused node taken over while it slept that it never noticed it lost (no `leaseLost`). */
+  /** Attempts of a paused node taken over while it slept that it never reported lost (`leaseLost`), or whose execution never ended. */
   unnoticedLosses: string[];
 }

@@ -41,9 +41,9 @@ export const FAULT_PHASE_MS = 12_000;
 /** Quiet time after the fault phase: long enough for a lease to expire, repair, retries and the longest run. */
 export const QUIET_MS = 8_000;
 /**
- * Longest wait, after the quiet time, for the tasks still running to settle: tasks peeled ahead
- * and their retries run on, and an attempt its node gave up late (trust window run out while a
- * stalled renewal was on its way) keeps its lease until it expires and is repaired.
+ * Longest wait, after the quiet time, for every task to settle: tasks peeled ahead and their
+ * retries run on, and an attempt its node gave up late (trust window run out while a stalled
+ * renewal was on its way) keeps its lease until it expires and is repaired.
  */
 const DRAIN_MS = 30_000;
 /** Grace of the final, graceful stop of every node: longer than the longest run. */
@@ -389,12 +389,13 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
   }
   await world.runUntil(faultEnd + QUIET_MS);
 
-  // Drain: no new fire times; then wait until no task is running, so that an attempt a node gave
-  // up shortly before (its trust window ran out) has its lease expire and repaired. What is still
-  // running after DRAIN_MS the protocol left leased.
+  // Drain: no new fire times; then wait until every task has settled (none running or pending),
+  // so that the final stop finds nothing to claim and an attempt a node gave up shortly before
+  // (its trust window ran out) has had its lease expire and repaired. What is still running
+  // after DRAIN_MS the protocol left leased.
   for (const s of await world.store.scheduleList({ limit: 1_000 })) await client.pauseSchedule(s.id);
   const drainBy = world.now + DRAIN_MS;
-  while (world.now < drainBy && (await world.store.taskList({ states: ['running'], limit: 1 })).length > 0) await world.step(drainBy);
+  while (world.now < drainBy && (await world.store.taskList({ states: ['running', 'pending'], limit: 1 })).length > 0) await world.step(drainBy);
 
   // A graceful stop of every live node, while the world keeps stepping.
   const live = world.processes.filter((p) => p.state === 'up');
@@ -424,7 +425,8 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
     lateAfterMs: LATE_AFTER_MS,
   });
   // A paused node whose attempts were taken over while it slept must notice when it wakes
-  // (leaseLost: the execution is aborted, nothing committed), unless it was killed meanwhile.
+  // (leaseLost: the execution is aborted, nothing committed) and its execution must end,
+  // unless it was killed meanwhile.
   const unnoticedLosses = world.pauses.flatMap(({ process, until, open }) =>
     process.state === 'dead'
       ? []
@@ -432,9 +434,13 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
           .filter((key) => {
             const [taskId, fence] = key.split('/');
             const taken = events.some((e) => e.taskId === taskId && e.from === 'running' && e.fence >= Number(fence) && e.at <= until && e.nodeId !== process.id);
-            return taken && !process.lost.has(key);
+            return taken && (!process.lost.has(key) || process.open.has(key));
           })
-          .map((key) => `${process.id}: attempt ${key} taken over during its pause, never reported lost`),
+          .map((key) =>
+            process.lost.has(key)
+              ? `${process.id}: attempt ${key} taken over during its pause, reported lost, but its execution never ended`
+              : `${process.id}: attempt ${key} taken over during its pause, never reported lost`,
+          ),
   );
   return {
     report,
