@@ -6,11 +6,13 @@ import { FAULT_PHASE_MS, LEASE_MS, runScenario } from './protocol-sim.js';
 
 // The node protocol under faults, on the memory store (issue "Prove the promises under faults",
 // item 4). Two to four nodes share one store; their duties interleave in an order drawn from
-// the seed, with random latencies; nodes are killed mid-attempt (and restarted) or paused past
-// their lease; executors run on simulated time. The history is judged by the checker of the
-// multi-process suite: nothing lost, no task completed twice, no overlapping runs of a `skip`
-// schedule, no stale commit, nothing left leased. ROOKERY_MODEL_RUNS raises the number of runs,
-// ROOKERY_MODEL_SEED replays one seed.
+// the seed, with random latencies and stalls; nodes are killed mid-attempt (and restarted) or
+// paused past their lease; executors run on simulated time. The history is judged by the checker
+// of the multi-process suite: nothing lost, no task completed twice, no overlapping runs of a
+// `skip` schedule, no stale commit, nothing left leased. Besides, a lease oracle over the commit
+// log (every accepted outcome came from the newest claim, before its lease expired), and every
+// attempt a paused node lost while it slept is reported lost and its execution ends.
+// ROOKERY_MODEL_RUNS raises the number of runs, ROOKERY_MODEL_SEED picks the seed.
 
 const RUNS = Number(process.env['ROOKERY_MODEL_RUNS'] ?? 150);
 const SEED = Number(process.env['ROOKERY_MODEL_SEED'] ?? 20261122);
