@@ -38,6 +38,7 @@ export type * from './executor/worker-pool.js';
 export type * from './events/event-map.js';
 export type * from './events/event-bus.js';
 export * from './strategies/clock.js';
+export * from './strategies/timers.js';
 export * from './strategies/ids.js';
 export * from './strategies/random.js';
 export * from './strategies/retry.js';

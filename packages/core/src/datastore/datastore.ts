@@ -389,8 +389,14 @@ export interface Datastore {
    *   priority then earliest due first, at most `limit`, become `running` with owner, expiry,
    *   fence + 1, attempt + 1, nodeId and startedAt;
    * - a claimed task whose duplicate policy is `skip` must also take its schedule's run slot,
-   *   which is free when no other task of the schedule holds it under an unexpired lease;
-   *   if the slot is busy the task becomes `skipped` instead;
+   *   which is free when no other task of the schedule holds it; if another task holds it
+   *   under an unexpired lease, the task becomes `skipped` instead; if the holder's lease
+   *   expired but the holder is still `running` (not yet repaired), the task stays `pending`
+   *   until repair has superseded the holder's fence, so that a new run of the schedule never
+   *   starts beside an attempt whose fence is still current;
+   * - a claimed task whose duplicate policy is `queue` takes the slot the same way, or, if the
+   *   holder's lease is unexpired, waits (stays pending, due again at the holder's expiry) unless
+   *   an older task of the schedule already waits, in which case it becomes `skipped`;
    * - a claimed task whose duplicate policy is `replace` takes the slot from its holder: a
    *   running holder becomes `cancelled` with fence + 1 (its node can no longer renew or
    *   commit) and is returned among `settled`; of several `replace` candidates of one schedule

@@ -363,6 +363,8 @@ export class MemoryDatastore implements Datastore {
       }
       if (t.policies.duplicate === 'queue') {
         const holder = this.slots.get(t.scheduleId);
+        // An expired holder still running waits for repair to supersede its fence.
+        if (holder && holder.taskId !== t.id && holder.expiresAt <= now && this.tasks.get(holder.taskId)?.state === 'running') continue;
         if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
           // At most one waiting: an older never-started pending task of the schedule is it.
           const waiting = [...this.tasks.values()].find(
@@ -387,6 +389,8 @@ export class MemoryDatastore implements Datastore {
       }
       if (t.policies.duplicate === 'skip') {
         const holder = this.slots.get(t.scheduleId);
+        // An expired holder still running waits for repair to supersede its fence.
+        if (holder && holder.taskId !== t.id && holder.expiresAt <= now && this.tasks.get(holder.taskId)?.state === 'running') continue;
         if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
           t.state = 'skipped';
           t.reason = `skipped: task ${holder.taskId} of the schedule is still running`;

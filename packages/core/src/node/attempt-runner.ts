@@ -9,6 +9,7 @@ import type { Task } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
+import type { Timers } from '../strategies/timers.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
 import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
@@ -55,6 +56,8 @@ export interface AttemptRunnerContext {
   random: RandomStrategy;
   /** Monotonic time for trust windows. */
   clock: Clock;
+  /** Where timeouts, commit backoff and external poll waits are timed. */
+  timers: Timers;
   /** Lease length and trust margin. */
   timings: NodeTimings;
   /** The node's estimate of the database clock. */
@@ -80,11 +83,12 @@ export interface AttemptRunnerContext {
 export class AttemptRunner {
   /** Attempts running on this node, by task id. */
   readonly running = new Map<string, Attempt>();
-  private readonly externalWaits = new ExternalWaits();
+  private readonly externalWaits: ExternalWaits;
   private readonly external: ExternalAttemptContext;
 
   /** @param ctx - what the runner needs from its node */
   constructor(private readonly ctx: AttemptRunnerContext) {
+    this.externalWaits = new ExternalWaits(ctx.timers);
     this.external = { ...ctx, lose: (attempt) => this.lose(attempt) };
   }
 
@@ -149,6 +153,10 @@ export class AttemptRunner {
   private async run(attempt: Attempt, executor: Executor | undefined, adoption: Adoption | undefined): Promise<void> {
     const { task } = attempt;
     const { pool, nodeId } = this.ctx;
+    // A claim whose answer came after its trust window ran out (the node stalled between
+    // sending the claim and reading the answer) is never started: repair may already have
+    // given the task to another node.
+    if (this.ctx.clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
     // An adopted execution runs whether or not this node has a free slot: it is watched anyway.
     const slot = executor !== undefined && pool.acquire(task.executor);
     if (!executor || (!slot && !adoption)) {
@@ -170,7 +178,7 @@ export class AttemptRunner {
     if (task.policies.timeoutMs !== null) {
       // An adopted attempt's timeout runs from the attempt's start, not from the adoption.
       const spent = adoption && task.startedAt !== null ? Math.max(0, this.ctx.dbNow() - task.startedAt) : 0;
-      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), Math.max(0, task.policies.timeoutMs - spent));
+      attempt.timeoutTimer = setLongTimeout(() => this.abort(attempt, 'timeout'), Math.max(0, task.policies.timeoutMs - spent), this.ctx.timers);
     }
     let result: ExecutionResult;
     try {
@@ -269,7 +277,7 @@ export class AttemptRunner {
         if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
         if (current && current.fence !== task.fence) return this.lose(attempt);
         if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
+        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
       }
     }
   }

@@ -1,6 +1,7 @@
 import { PermanentError } from '../errors/permanent-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
+import type { Timers } from '../strategies/timers.js';
 import type { ExecutionResult } from './attempt.js';
 
 /** What an attempt's outcome is, given the final state of its external execution. */
@@ -17,6 +18,9 @@ export function externalResult(status: Exclude<ExternalStatus, { state: 'running
  */
 export class ExternalWaits {
   private readonly waiting = new Map<string, (status: ExternalStatus) => void>();
+
+  /** @param timers - where the poll waits are timed */
+  constructor(private readonly timers: Timers) {}
 
   /** Delivers a reported outcome; true when an execution was waiting for it. */
   report(executionId: string, status: ExternalStatus): boolean {
@@ -60,11 +64,11 @@ export class ExternalWaits {
         if (status.state !== 'running') return externalResult(status);
         await new Promise<void>((resolve) => {
           const done = (): void => {
-            clearTimeout(timer);
+            timer.cancel();
             signal.removeEventListener('abort', done);
             resolve();
           };
-          const timer = setTimeout(done, pollWait());
+          const timer = this.timers.setTimeout(done, pollWait());
           wake = done;
           signal.addEventListener('abort', done, { once: true });
         });

@@ -8,6 +8,7 @@ import type { IdStrategy, LeaseIdStrategy } from '../strategies/ids.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { RetentionOptions } from './retention.js';
+import type { Timers } from '../strategies/timers.js';
 
 /** How a node is wired and tuned. Every timing option trades load on the database for latency. */
 export interface NodeOptions {
@@ -79,6 +80,11 @@ export interface NodeOptions {
   strategies?: StrategyRegistry;
   /** Clock. @defaultValue the system clock */
   clock?: Clock;
+  /**
+   * Timers of every duty, wait and timeout of the node. A simulation injects its own to step
+   * nodes deterministically. @defaultValue Node's `setTimeout`
+   */
+  timers?: Timers;
   /** Primary keys. @defaultValue UUID v7 */
   ids?: IdStrategy;
   /** Lease owner ids. @defaultValue UUID v5 of host, pid and node */

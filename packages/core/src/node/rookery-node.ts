@@ -10,6 +10,7 @@ import { systemClock, type Clock } from '../strategies/clock.js';
 import { hostLeaseId, uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { mathRandom, type RandomStrategy } from '../strategies/random.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
+import { systemTimers, type Timer, type Timers } from '../strategies/timers.js';
 import { asError } from './attempt.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { CancelWatch, silentAttempts } from './cancel-watch.js';
@@ -44,6 +45,7 @@ export class RookeryNode {
   private readonly executors = new Map<string, Executor>();
   private readonly strategies: StrategyRegistry;
   private readonly clock: Clock;
+  private readonly timers: Timers;
   private readonly ids: IdStrategy;
   private readonly random: RandomStrategy;
   private readonly attempts: AttemptRunner;
@@ -51,15 +53,15 @@ export class RookeryNode {
   private readonly validations: ValidationDuty;
   private readonly clusterRateLimits: [string, number | null][];
   private readonly retention: RetentionOptions;
-  private readonly wakeup = new Wakeup();
+  private readonly wakeup: Wakeup;
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private pollIndex = 0;
   private clockOffsetMs = 0;
-  private dueTimer: NodeJS.Timeout | null = null;
+  private dueTimer: Timer | null = null;
   private dueTimerAt = Infinity;
-  private renewSoon: NodeJS.Timeout | null = null;
+  private renewSoon: Timer | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -74,6 +76,8 @@ export class RookeryNode {
     for (const e of options.executors) this.executors.set(e.name, e);
     this.strategies = options.strategies ?? createStrategyRegistry();
     this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.wakeup = new Wakeup(this.timers);
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -87,6 +91,7 @@ export class RookeryNode {
       strategies: this.strategies,
       random: this.random,
       clock: this.clock,
+      timers: this.timers,
       timings: this.timings,
       dbNow: () => this.dbNow(),
       nextPollWait: () => this.nextPollWait(),
@@ -171,14 +176,16 @@ export class RookeryNode {
     await this.guard('heartbeat', () => this.heartbeat());
     const t = this.timings;
     this.repeaters.push(
-      new Repeater(t.renewEveryMs, () => this.guard('keep', () => this.keep())),
-      new Repeater(Math.max(10, Math.floor(Math.min(t.trustMarginMs / 2, (t.heartbeatTimeoutMs ?? Infinity) / 4))), () =>
-        this.guard('keep', async () => this.enforceTrust()),
+      new Repeater(t.renewEveryMs, () => this.guard('keep', () => this.keep()), this.timers),
+      new Repeater(
+        Math.max(10, Math.floor(Math.min(t.trustMarginMs / 2, (t.heartbeatTimeoutMs ?? Infinity) / 4))),
+        () => this.guard('keep', async () => this.enforceTrust()),
+        this.timers,
       ),
-      new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair())),
-      new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat())),
-      new Repeater(this.retention.everyMs, () => this.guard('prune', () => this.prune())),
-      new Repeater(t.validateEveryMs, () => this.guard('validate', () => this.validations.run())),
+      new Repeater(t.repairEveryMs, () => this.guard('repair', () => this.repair()), this.timers),
+      new Repeater(t.heartbeatEveryMs, () => this.guard('heartbeat', () => this.heartbeat()), this.timers),
+      new Repeater(this.retention.everyMs, () => this.guard('prune', () => this.prune()), this.timers),
+      new Repeater(t.validateEveryMs, () => this.guard('validate', () => this.validations.run()), this.timers),
     );
     this.loop = this.runLoop();
   }
@@ -209,13 +216,13 @@ export class RookeryNode {
     await this.loop;
     const running = (): Promise<unknown> => Promise.allSettled([...this.attempts.running.values()].map((a) => a.done));
     let grace: LongTimer | undefined;
-    await Promise.race([running(), new Promise<void>((resolve) => (grace = setLongTimeout(resolve, graceMs)))]);
+    await Promise.race([running(), new Promise<void>((resolve) => (grace = setLongTimeout(resolve, graceMs, this.timers)))]);
     grace?.cancel();
     for (const a of this.attempts.running.values()) this.attempts.abort(a, 'stop');
     await running();
     await Promise.all(this.repeaters.map((r) => r.stop()));
-    if (this.dueTimer) clearTimeout(this.dueTimer);
-    if (this.renewSoon) clearTimeout(this.renewSoon);
+    this.dueTimer?.cancel();
+    this.renewSoon?.cancel();
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
     this.state = 'stopped';
     this.events.emit('nodeLeft', this.id);
@@ -267,10 +274,10 @@ export class RookeryNode {
   /** Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time. */
   private wakeAt(dueAt: number): void {
     if (dueAt >= this.dueTimerAt) return;
-    if (this.dueTimer) clearTimeout(this.dueTimer);
+    this.dueTimer?.cancel();
     this.dueTimerAt = dueAt;
     const delay = Math.max(0, Math.min(dueAt - this.dbNow(), 60_000));
-    this.dueTimer = setTimeout(() => {
+    this.dueTimer = this.timers.setTimeout(() => {
       this.dueTimer = null;
       this.dueTimerAt = Infinity;
       this.wakeup.wake();
@@ -364,7 +371,7 @@ export class RookeryNode {
   // Duty 3: keep.
   private requestRenewal(): void {
     if (this.renewSoon) return;
-    this.renewSoon = setTimeout(() => {
+    this.renewSoon = this.timers.setTimeout(() => {
       this.renewSoon = null;
       void this.guard('keep', () => this.keep());
     }, 0);

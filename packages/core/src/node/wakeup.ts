@@ -1,8 +1,13 @@
+import type { Timer, Timers } from '../strategies/timers.js';
+
 /** A sleep that can be cut short: the node loop waits on it between polls. */
 export class Wakeup {
   private pending: (() => void) | null = null;
-  private timer: NodeJS.Timeout | null = null;
+  private timer: Timer | null = null;
   private woken = false;
+
+  /** @param timers - where the sleeps are timed */
+  constructor(private readonly timers: Timers) {}
 
   /** Sleeps `ms`, or less if {@link Wakeup.wake} is called; returns at once if woken meanwhile. */
   sleep(ms: number): Promise<void> {
@@ -12,7 +17,7 @@ export class Wakeup {
     }
     return new Promise((resolve) => {
       this.pending = resolve;
-      this.timer = setTimeout(() => this.fire(), ms);
+      this.timer = this.timers.setTimeout(() => this.fire(), ms);
     });
   }
 
@@ -23,7 +28,7 @@ export class Wakeup {
   }
 
   private fire(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = null;
     const resolve = this.pending;
     this.pending = null;

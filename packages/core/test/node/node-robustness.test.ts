@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventBus } from '@rookery/messaging';
 import { WorkerPool } from '@rookery/executor';
-import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor } from '../../src/index.js';
+import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor, type TaskClaimDueResult } from '../../src/index.js';
 import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -129,5 +129,38 @@ describe('start and stop are idempotent and safe together', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     await Promise.all([starting, stopping]);
     expect(node.isRunning).toBe(false);
+  });
+});
+
+describe('a claim answered after its trust window', () => {
+  it('is never started: the node gives the lease up to repair, and the task runs once repaired', async () => {
+    const { datastore, client } = memoryCluster();
+    let held = false;
+    // The first claim that starts a task is answered 2.9 s late (lease 3 s, trust window 2.4 s):
+    // the node stalled between sending the claim and reading the answer.
+    const late = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'taskClaimDue' || typeof value !== 'function') return value;
+        return async (...args: unknown[]): Promise<TaskClaimDueResult> => {
+          const answer = await (value as (...a: unknown[]) => Promise<TaskClaimDueResult>).apply(target, args);
+          if (!held && answer.started.length > 0) {
+            held = true;
+            await new Promise((resolve) => setTimeout(resolve, 2_900));
+          }
+          return answer;
+        };
+      },
+    }) as Datastore;
+    const attempts: number[] = [];
+    const { node, events } = await startTestNode(late, { noop: async (ctx) => void attempts.push(ctx.task.attempt) });
+    const lost: number[] = [];
+    events.on('leaseLost', (_id, fence) => lost.push(fence));
+    await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(10_000);
+    await stopUnderFakeTime(node);
+    expect(lost).toEqual([1]);
+    expect(attempts).toEqual([2]);
+    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2 });
   });
 });

@@ -1,32 +1,34 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
 import { selectCandidates, type Candidate } from './claim-candidates.js';
+import { numOrNull } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 
+/** What {@link takeSlot} found: the slot taken, or its holder and whether the holder's lease expired. */
+type SlotAnswer = { taken: true } | { taken: false; holder: string; expiresAt: number; expired: boolean };
+
 /**
  * Takes the run slot of a `skip` or `queue` schedule for `taskId`: one conditional UPDATE that
- * succeeds when the slot is free, already this task's, or held under an expired lease. Returns
- * the holder (task id and lease expiry) when the slot is busy, else undefined.
+ * succeeds when the slot is free, already this task's, or held under an expired lease by a task
+ * that is no longer `running`. A holder whose lease expired but that repair has not yet taken
+ * back keeps the slot: its fence is still current, and a paused node may wake and run on
+ * before it notices, so the new run waits for repair.
  */
-async function takeSlot(
-  ctx: SqlContext,
-  tx: Tx,
-  c: Candidate,
-  now: number,
-  expires: number,
-): Promise<{ taskId: string; expiresAt: number } | undefined> {
+async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: number, expires: number): Promise<SlotAnswer> {
   const taken = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
       ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
-      ' OR slot_expires_at IS NULL OR slot_expires_at <= :now)',
+      ' OR ((slot_expires_at IS NULL OR slot_expires_at <= :now) AND NOT EXISTS (SELECT 1 FROM rookery_tasks h' +
+      " WHERE h.id = rookery_schedules.slot_task_id AND h.state = 'running')))",
     { taskId: c.id, scheduleId: c.scheduleId, expires, now },
     tx,
   );
-  if (taken > 0) return undefined;
+  if (taken > 0) return { taken: true };
   const rows = await ctx.select('SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
-  return { taskId: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expiresAt: Number(rows[0]?.['slot_expires_at'] ?? now) };
+  const expiresAt = numOrNull(rows[0]?.['slot_expires_at']);
+  return { taken: false, holder: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expiresAt: expiresAt ?? now, expired: expiresAt === null || expiresAt <= now };
 }
 
 /**
@@ -77,10 +79,11 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
     // 2. Due candidates, within the executors' cluster-wide rate limits.
     const candidates = await selectCandidates(ctx, tx, p, now);
 
-    // 3. Duplicate policies. `skip`: the run slot, or skipped. `queue`: the run slot, or wait
-    // behind its holder (one waiting at most; later ones skipped). `replace`: the newest candidate
-    // of a schedule takes the slot, cancelling the running holder under a new fence; older
-    // candidates of the same schedule in this batch are skipped.
+    // 3. Duplicate policies. `skip`: the run slot, or skipped, or (holder awaiting repair) left
+    // pending. `queue`: the run slot, or wait behind its holder (one waiting at most; later ones
+    // skipped). `replace`: the newest candidate of a schedule takes the slot, cancelling the
+    // running holder under a new fence; older candidates of the same schedule in this batch are
+    // skipped.
     const startIds: string[] = [];
     const skipReasons = new Map<string, string>();
     const replaced: Task[] = [];
@@ -94,11 +97,12 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
         if (result.took) startIds.push(c.id);
         continue;
       }
-      const holder = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : undefined;
-      if (holder === undefined) startIds.push(c.id);
-      else if (c.duplicate === 'skip') skipReasons.set(c.id, `skipped: schedule busy with task ${holder.taskId}`);
+      const slot: SlotAnswer = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
+      if (slot.taken) startIds.push(c.id);
+      else if (slot.expired) continue; // the holder awaits repair: this task stays pending until then
+      else if (c.duplicate === 'skip') skipReasons.set(c.id, `skipped: schedule busy with task ${slot.holder}`);
       else {
-        const decision = await queueBehind(ctx, tx, c, holder, startIds, now);
+        const decision = await queueBehind(ctx, tx, c, { taskId: slot.holder, expiresAt: slot.expiresAt }, startIds, now);
         if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
       }
     }

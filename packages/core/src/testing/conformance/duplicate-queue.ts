@@ -51,13 +51,18 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
       expect(await store.taskGet(tasks[1]?.id ?? '')).toMatchObject({ state: 'pending', dueAt: t0 + LEASE });
     });
 
-    it('lets the waiting task through when the holder lease runs out (even before repair)', async () => {
-      const { t0, seed, claim } = ctx;
+    it('keeps the waiting task pending while an expired holder awaits repair, and lets it through once repair has taken the holder back', async () => {
+      const { store, t0, seed, claim } = ctx;
       const { tasks } = await seed({ schedule: queue, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
       await claim();
       await claim({ owner: OWNER_B, now: t0 + 1000 });
-      const after = await claim({ owner: OWNER_B, now: t0 + LEASE + 1 });
-      expect(after.started.map((t) => t.id)).toEqual([tasks[1]?.id]);
+      const expired = await claim({ owner: OWNER_B, now: t0 + LEASE + 1 });
+      expect(expired.started).toEqual([]);
+      expect(expired.settled).toEqual([]);
+      expect((await store.taskGet(tasks[1]?.id ?? ''))?.state).toBe('pending');
+      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 2 });
+      const after = await claim({ owner: OWNER_B, now: t0 + LEASE + 2 });
+      expect(after.started.length).toBe(1);
     });
 
     it('after repair takes the holder back, one of the two runs and the other waits: nothing is skipped or lost', async () => {

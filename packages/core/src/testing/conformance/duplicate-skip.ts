@@ -45,11 +45,17 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect((await claim({ owner: OWNER_B, now: t0 + 1000 })).started.map((t) => t.id)).toEqual([tasks[1]?.id]);
     });
 
-    it('is not blocked by a slot whose holder lease expired (even before repair)', async () => {
-      const { t0, seed, claim } = ctx;
+    it('leaves a task pending while the slot holder lease expired but repair has not superseded it, then starts it', async () => {
+      // Starting it at once would run it beside an attempt whose fence is still current (a
+      // paused node's, which may wake and go on running before it notices).
+      const { store, t0, seed, claim } = ctx;
       const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + LEASE + 1 }] });
       await claim();
-      const later = await claim({ owner: OWNER_B, now: t0 + LEASE + 1 });
+      const waiting = await claim({ owner: OWNER_B, now: t0 + LEASE + 1 });
+      expect(waiting).toEqual({ started: [], settled: [] });
+      expect(await store.taskGet(tasks[1]?.id ?? '')).toMatchObject({ state: 'pending', attempt: 0 });
+      await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 2 });
+      const later = await claim({ owner: OWNER_B, now: t0 + LEASE + 3, limit: 1 });
       expect(later.settled).toEqual([]);
       expect(later.started.map((t) => t.id)).toEqual([tasks[1]?.id]);
     });
