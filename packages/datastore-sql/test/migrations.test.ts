@@ -53,8 +53,11 @@ for (const dialect of await testDialects()) {
       }
     });
 
-    // SQLite's ADD COLUMN has no guard; its migration and version record commit in one transaction.
-    it.skipIf(dialect.label.startsWith('sqlite'))('can run the statements of migration 5 (schedule validation) again on a migrated database (an interrupted migration is re-run)', async () => {
+    // Only where DDL is not transactional can a migration be interrupted half-way and re-run.
+    // SQLite's migration and its version record commit in one transaction (its ADD COLUMN has no
+    // guard and needs none), so there the case does not arise and there is no test of it.
+    const ddlIsTransactional = dialect.label.startsWith('sqlite');
+    if (!ddlIsTransactional) it('can run the statements of migration 5 (schedule validation) again on a migrated database (an interrupted migration is re-run)', async () => {
       const { store } = await freshStore();
       await store.migrate();
       for (const statement of scheduleValidationMigration.statements(dialectFor(store.dialectName))) await store.sequelize.query(statement);
