@@ -7,6 +7,7 @@ import type {
   RateLimitSetParams,
   RepairedTask,
   Schedule,
+  ScheduleUpdateParams,
   ScheduleClaimValidationParams,
   ScheduleListByClientParams,
   SchedulePeelParams,
@@ -37,6 +38,7 @@ import type { SqlDialectName } from './dialect/dialect.js';
 import { Migrator, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
+import { scheduleUpdate } from './store/schedules-update.js';
 import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
 import {
   scheduleCreate,
@@ -141,6 +143,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
     return scheduleList(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+    return scheduleUpdate(this.ctx, params);
   }
 
   /** @inheritDoc */

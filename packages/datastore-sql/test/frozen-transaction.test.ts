@@ -10,6 +10,14 @@ import { testDialects, type TestDatabase } from './helpers/test-databases.js';
  * write those rows (take its tasks over) long before their own lock waits give up. SQLite has
  * one write lock per file and no such timeout; MySQL has none either (documented).
  */
+describe('idleTransactionTimeoutMs', () => {
+  it('must be a positive whole number of ms: a ValidationError names the option', async () => {
+    for (const bad of [0, -1, 1.5]) {
+      await expect(createSqlDatastore({ url: 'sqlite::memory:', idleTransactionTimeoutMs: bad })).rejects.toMatchObject({ field: 'idleTransactionTimeoutMs' });
+    }
+  });
+});
+
 for (const dialect of (await testDialects()).filter((d) => d.label !== 'sqlite')) {
   describe.skipIf(!dialect.available)(`a session frozen inside a transaction on ${dialect.label}`, () => {
     let db: TestDatabase | undefined;

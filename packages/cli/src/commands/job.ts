@@ -16,7 +16,7 @@ import {
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { formatDuration, parseInteger } from '../options/duration.js';
-import { parseJobOptions, type JobAddOptions } from '../options/parse-job-options.js';
+import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { checkBuiltInPayload } from './node.js';
@@ -155,7 +155,7 @@ interface PreviewOptions {
 
 type Client = RookeryClient;
 
-/** Registers `rookery job add|ls|show|preview|history|validations|pause|resume|retire|rm`. */
+/** Registers `rookery job add|update|ls|show|preview|history|validations|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
   const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> =>
@@ -276,6 +276,39 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         }),
     );
   };
+  addDbOption(
+    job
+      .command('update <job>')
+      .description('change what a job runs and when (only what is given); fire times already due keep the old definition')
+      .option('--rename <name>', 'a new unique name')
+      .option('--exec <executor>', 'executor that runs its tasks')
+      .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
+      .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
+      .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
+      .option('--at <instant>', 'once, at an ISO-8601 instant')
+      .option('--after-run <duration>', 'next run this long after the previous one ends')
+      .option('--payload <json>', 'JSON payload handed to the executor')
+      .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
+      .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
+      .option('--retries <n>', 'retries after the first attempt')
+      .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
+      .option('--timeout <duration>', 'abort an attempt that runs longer')
+      .option('--priority <n>', 'higher runs first among tasks due at once')
+      .option('--force', 'accept an executor no registered node offers yet')
+      .option('--json', 'print the schedule as JSON'),
+  ).action(async (name: string, opts: JobUpdateOptions & { force?: boolean; json?: boolean }, cmd: Command) => {
+    const changes = parseJobChanges(opts);
+    await run(cmd, async (client) => {
+      if (changes.executor !== undefined || changes.payload !== undefined) {
+        const current = await client.getSchedule(name);
+        checkBuiltInPayload(changes.executor ?? current.executor, changes.payload === undefined ? current.payload : changes.payload);
+      }
+      const s = await client.updateSchedule(name, changes, { force: opts.force === true });
+      if (opts.json) writeJson(io.stdout, scheduleJson(s));
+      else writeLine(io.stdout, `updated ${s.name} (${s.id}), next fire ${showInstant(s.nextFireAt) ?? '-'}`);
+    });
+  });
+
   change('pause', 'paused', 'stop peeling new tasks until resumed', (c, n) => c.pauseSchedule(n));
   change('resume', 'resumed', 'resume a paused job (fire times missed meanwhile are not run)', (c, n) => c.resumeSchedule(n));
   change('retire', 'retired', 'put a job out to pasture: it never fires again, its ledger stays', (c, n) => c.retireSchedule(n));

@@ -5,6 +5,11 @@ import { parseDuration, parseInteger } from './duration.js';
 /** What `RookeryClient.createSchedule` takes (core's `ScheduleInput`). */
 export type ScheduleInput = Parameters<RookeryClient['createSchedule']>[0];
 
+/** The trigger options of `rookery job add` and `job update`. */
+type TriggerOptions = Pick<JobAddOptions, 'cron' | 'tz' | 'every' | 'at' | 'afterRun'>;
+/** The policy options of `rookery job add` and `job update`. */
+type PolicyOptions = Pick<JobAddOptions, 'duplicate' | 'misfire' | 'retries' | 'backoff' | 'timeout' | 'priority'>;
+
 /** The options of `rookery job add`, as commander hands them over (all strings). */
 export interface JobAddOptions {
   /** Unique schedule name. */
@@ -41,8 +46,14 @@ export interface JobAddOptions {
   client?: string;
 }
 
-function parseTrigger(o: JobAddOptions): ScheduleInput['trigger'] {
+function parseTrigger(o: TriggerOptions): ScheduleInput['trigger'];
+function parseTrigger(o: TriggerOptions, optional: true): ScheduleInput['trigger'] | undefined;
+function parseTrigger(o: TriggerOptions, optional = false): ScheduleInput['trigger'] | undefined {
   const given = (['cron', 'every', 'at', 'afterRun'] as const).filter((k) => o[k] !== undefined);
+  if (optional && given.length === 0) {
+    if (o.tz !== undefined) throw new ValidationError('tz', '--tz applies only to --cron');
+    return undefined;
+  }
   if (given.length !== 1) {
     throw new ValidationError('trigger', `give exactly one of --cron, --every, --at, --after-run (got ${given.length === 0 ? 'none' : given.map(flag).join(', ')})`);
   }
@@ -66,7 +77,7 @@ function parsePayload(text: string | undefined): Json | undefined {
   }
 }
 
-function parseRetry(o: JobAddOptions): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
+function parseRetry(o: PolicyOptions): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
   if (o.retries === undefined) {
     if (o.backoff !== undefined) throw new ValidationError('retries', '--backoff needs --retries N');
     return undefined;
@@ -96,13 +107,7 @@ function parseRetry(o: JobAddOptions): NonNullable<ScheduleInput['policies']>['r
 export function parseJobOptions(o: JobAddOptions): ScheduleInput {
   const trigger = parseTrigger(o);
   const payload = parsePayload(o.payload);
-  const policies: NonNullable<ScheduleInput['policies']> = {};
-  if (o.duplicate !== undefined) policies.duplicate = o.duplicate as DuplicatePolicyName;
-  if (o.misfire !== undefined) policies.misfire = o.misfire as MisfirePolicyName;
-  const retry = parseRetry(o);
-  if (retry) policies.retry = retry;
-  if (o.timeout !== undefined) policies.timeoutMs = parseDuration('timeout', o.timeout);
-  if (o.priority !== undefined) policies.priority = parseInteger('priority', o.priority, -1_000_000, 1_000_000);
+  const policies = parsePolicies(o);
   return {
     name: o.name,
     executor: o.exec,
@@ -112,4 +117,46 @@ export function parseJobOptions(o: JobAddOptions): ScheduleInput {
     ...(o.paused ? { paused: true } : {}),
     ...(o.client !== undefined ? { clientId: o.client } : {}),
   };
+}
+
+function parsePolicies(o: PolicyOptions): NonNullable<ScheduleInput['policies']> {
+  const policies: NonNullable<ScheduleInput['policies']> = {};
+  if (o.duplicate !== undefined) policies.duplicate = o.duplicate as DuplicatePolicyName;
+  if (o.misfire !== undefined) policies.misfire = o.misfire as MisfirePolicyName;
+  const retry = parseRetry(o);
+  if (retry) policies.retry = retry;
+  if (o.timeout !== undefined) policies.timeoutMs = parseDuration('timeout', o.timeout);
+  if (o.priority !== undefined) policies.priority = parseInteger('priority', o.priority, -1_000_000, 1_000_000);
+  return policies;
+}
+
+/** The options of `rookery job update`, as commander hands them over: every one optional. */
+export type JobUpdateOptions = Partial<Omit<JobAddOptions, 'name' | 'paused' | 'client'>> & {
+  /** A new name. */
+  rename?: string;
+};
+
+/** What `RookeryClient.updateSchedule` takes (core's `ScheduleChanges`). */
+export type ScheduleChanges = Parameters<RookeryClient['updateSchedule']>[1];
+
+/**
+ * Turns the options of `rookery job update` into the changes to make: only what was given. At
+ * most one trigger; the rest is validated by `RookeryClient.updateSchedule`, before anything
+ * is written.
+ *
+ * @throws ValidationError naming the option, or `changes` when none was given
+ */
+export function parseJobChanges(o: JobUpdateOptions): ScheduleChanges {
+  const trigger = parseTrigger(o, true);
+  const payload = parsePayload(o.payload);
+  const policies = parsePolicies(o);
+  const changes: ScheduleChanges = {
+    ...(o.rename !== undefined ? { name: o.rename } : {}),
+    ...(o.exec !== undefined ? { executor: o.exec } : {}),
+    ...(trigger !== undefined ? { trigger } : {}),
+    ...(payload !== undefined ? { payload } : {}),
+    ...(Object.keys(policies).length ? { policies } : {}),
+  };
+  if (Object.keys(changes).length === 0) throw new ValidationError('changes', 'nothing to change: give a trigger, --payload, --exec, --rename or a policy option');
+  return changes;
 }

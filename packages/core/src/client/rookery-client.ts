@@ -32,6 +32,17 @@ export interface ClientOptions {
   allowSecondsCron?: boolean;
 }
 
+/**
+ * What {@link RookeryClient.updateSchedule} may change: any part of a schedule's definition.
+ * A `startAt` or `endAt` of null removes that end of the window.
+ */
+export type ScheduleChanges = Partial<Pick<ScheduleInput, 'name' | 'executor' | 'payload' | 'trigger' | 'policies'>> & {
+  /** New start of the window, or null for none. */
+  startAt?: ScheduleInput['startAt'] | null;
+  /** New end of the window, or null for none. */
+  endAt?: ScheduleInput['endAt'] | null;
+};
+
 /** Options of {@link RookeryClient.createSchedule}. */
 export interface CreateScheduleOptions {
   /** Accept an executor name no registered node offers yet (a schedule created ahead of its nodes). */
@@ -119,6 +130,51 @@ export class RookeryClient {
     const stored = await this.datastore.scheduleCreate(schedule);
     this.events?.emit('scheduleCreated', stored);
     return stored;
+  }
+
+  /**
+   * Changes what an active or paused schedule runs and when: any of its name, executor,
+   * payload, trigger, window and policies (policies are merged into the current ones; a
+   * `retry` or `dst` given replaces that part). The result is validated exactly like a new
+   * schedule (a ValidationError naming the field, nothing written) and its next fire time is
+   * planned afresh from now (database clock). Tasks peeled ahead under the old definition that
+   * have not fallen due are withdrawn; tasks already due or running finish under the old one.
+   * A retired, rejected or pending schedule cannot change (ValidationError on `state`).
+   */
+  async updateSchedule(idOrName: string, changes: ScheduleChanges, options: CreateScheduleOptions = {}): Promise<Schedule> {
+    const current = await this.getSchedule(idOrName);
+    if (current.state !== 'active' && current.state !== 'paused') {
+      throw new ValidationError('state', `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
+    }
+    const now = await this.datastore.clockNow();
+    const startAt = changes.startAt === undefined ? current.startAt : changes.startAt;
+    const endAt = changes.endAt === undefined ? current.endAt : changes.endAt;
+    const input: ScheduleInput = {
+      ...(startAt !== null ? { startAt } : {}),
+      ...(endAt !== null ? { endAt } : {}),
+      name: changes.name ?? current.name,
+      executor: changes.executor ?? current.executor,
+      payload: changes.payload === undefined ? current.payload : changes.payload,
+      trigger: changes.trigger ?? current.trigger,
+      policies: { ...current.policies, ...changes.policies, retry: { ...current.policies.retry, ...changes.policies?.retry }, dst: { ...current.policies.dst, ...changes.policies?.dst } },
+    };
+    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
+    const p = valid.policies;
+    this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
+    this.strategies.get('misfire', p.misfire, 'policies.misfire');
+    this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
+    this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
+    this.strategies.get('delivery', p.delivery, 'policies.delivery');
+    if (!options.force && valid.executor !== current.executor) {
+      const known = await this.knownExecutors();
+      if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
+    }
+    const definition = { name: valid.name, executor: valid.executor, payload: valid.payload, trigger: valid.trigger, startAt: valid.startAt, endAt: valid.endAt, policies: p };
+    const nextFireAt = firstFireTime({ ...definition, createdAt: current.createdAt }, now);
+    const updated = await this.datastore.scheduleUpdate({ id: current.id, definition, nextFireAt });
+    if (!updated) throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
+    this.events?.emit('scheduleUpdated', updated);
+    return updated;
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}. */

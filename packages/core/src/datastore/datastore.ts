@@ -53,6 +53,16 @@ export interface NewTask {
   reason: string | null;
 }
 
+/** Input of {@link Datastore.scheduleUpdate}. */
+export interface ScheduleUpdateParams extends ClockParams {
+  /** The schedule. */
+  id: string;
+  /** Its new definition. */
+  definition: Pick<Schedule, 'name' | 'executor' | 'payload' | 'trigger' | 'startAt' | 'endAt' | 'policies'>;
+  /** Its next fire time under the new definition (null: none, or waiting for a run to end). */
+  nextFireAt: number | null;
+}
+
 /** Input of {@link Datastore.schedulePeel}. */
 export interface SchedulePeelParams extends ClockParams {
   /** The schedule being peeled. */
@@ -338,6 +348,18 @@ export interface Datastore {
   scheduleSetState(
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
   ): Promise<Schedule | undefined>;
+
+  /**
+   * Replaces what an active or paused schedule runs and when (name, executor, payload, trigger,
+   * window, policies) and sets its next fire time. One transaction: the conditional update of
+   * the row (state active or paused; fence + 1 and the lease cleared, so a peel under way writes
+   * nothing), then the deletion of its tasks that were peeled ahead under the old definition and
+   * have not fallen due (`pending`, never started, fire time after `now`), with their events; a
+   * gate on one of them is cleared. Tasks that fell due keep running under the old definition.
+   * A name taken by another schedule is a DuplicateKeyError on `name`. Returns the updated row,
+   * or undefined when the schedule is missing or in another state.
+   */
+  scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined>;
 
   /**
    * Deletes a schedule with its tasks, their events and logs. One transaction. Returns false

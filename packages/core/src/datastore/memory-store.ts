@@ -5,6 +5,7 @@ import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '
 import type { Clock } from '../strategies/clock.js';
 import { systemClock } from '../strategies/clock.js';
 import type {
+  ScheduleUpdateParams,
   ClockParams,
   Datastore,
   DatastoreCapabilities,
@@ -160,6 +161,29 @@ export class MemoryDatastore implements Datastore {
     s.leaseExpiresAt = null;
     if (params.nextFireAt !== undefined) s.nextFireAt = params.nextFireAt;
     s.updatedAt = this.now(params);
+    return clone(s);
+  }
+
+  /** {@inheritDoc Datastore.scheduleUpdate} */
+  async scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+    const s = this.schedules.get(params.id);
+    if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
+    const name = params.definition.name.normalize('NFC');
+    const key = nameKey(name);
+    for (const other of this.schedules.values()) {
+      if (other.id !== s.id && nameKey(other.name) === key) throw new DuplicateKeyError('name', `a schedule named '${other.name}' exists`);
+    }
+    const now = this.now(params);
+    Object.assign(s, params.definition, { name, nextFireAt: params.nextFireAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now });
+    s.fence += 1;
+    for (const [taskId, t] of this.tasks) {
+      if (t.scheduleId !== s.id || t.state !== 'pending' || t.attempt !== 0 || t.fireAt <= now) continue;
+      this.tasks.delete(taskId);
+      this.taskKeys.delete(`${s.id}/${t.fireAt}`);
+      if (s.gateTaskId === taskId) s.gateTaskId = null;
+    }
+    const kept = this.events.filter((e) => this.tasks.has(e.taskId));
+    this.events.splice(0, this.events.length, ...kept);
     return clone(s);
   }
 

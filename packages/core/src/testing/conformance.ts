@@ -11,6 +11,7 @@ import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
+import { describeScheduleUpdate } from './conformance/schedule-update.js';
 import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
 import { describeRenew } from './conformance/renew.js';
@@ -114,5 +115,6 @@ export function describeDatastoreConformance(
     describeTaskLogs(ctx);
     describeNodes(ctx);
     describeRetention(ctx);
+    describeScheduleUpdate(ctx);
   });
 }
