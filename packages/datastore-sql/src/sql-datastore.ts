@@ -40,6 +40,7 @@ import { historyPrune, nodePrune } from './store/prune.js';
 import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
 import {
   scheduleCreate,
+  scheduleCreateMany,
   scheduleDelete,
   scheduleGet,
   scheduleGetByName,
@@ -126,6 +127,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   scheduleCreate(schedule: Schedule): Promise<Schedule> {
     return scheduleCreate(this.ctx, schedule);
+  }
+
+  /** @inheritDoc */
+  scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    return scheduleCreateMany(this.ctx, schedules);
   }
 
   /** @inheritDoc */
