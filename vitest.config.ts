@@ -13,7 +13,7 @@ export default defineConfig({
     // Under CI every test is listed by name, so the log shows which dialects each suite ran on.
     reporters: process.env['CI'] === 'true' ? ['verbose'] : ['default'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
       // The fault suite's long profile: only through `npm run chaos -- --minutes N`.
       { extends: true, test: { name: 'chaos', include: ['test-integration/chaos/**/*.test.ts'], fileParallelism: false } },
