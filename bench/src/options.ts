@@ -24,6 +24,8 @@ export interface BenchOptions {
   schedules: number;
   /** `stored`: every-second schedules due among the stored ones. */
   due: number;
+  /** How long each task's executor sleeps, ms (0: a no-op). */
+  taskMs: number;
   /** The nodes' lease, ms; undefined leaves the node default. */
   leaseMs: number | undefined;
   /** Ms from the end of the schedule creation estimate to the first due time; undefined: 2 s + 0.25 ms per schedule. */
@@ -50,6 +52,8 @@ export const USAGE = `npm run bench -- [options]
   --schedules <K|S>     recurring: every-second schedules (default 200; the issue's: 1000);
                         stored: schedules stored far in the future (default 100000; the issue's: 1000000)
   --due <n>             stored: every-second schedules among them that do fire (default 10)
+  --task-ms <ms>        how long each task runs (default 0, a no-op; failover: 100, so that the
+                        killed node holds attempts)
   --lease-ms <ms>       the nodes' lease (default: the node's own, 10000)
   --lead-ms <ms>        time between the start of schedule creation and the first due time
                         (default 2000 + 0.25 per schedule)
@@ -84,6 +88,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       seconds: { type: 'string' },
       schedules: { type: 'string' },
       due: { type: 'string' },
+      'task-ms': { type: 'string' },
       'lease-ms': { type: 'string' },
       'lead-ms': { type: 'string' },
       timeout: { type: 'string' },
@@ -106,6 +111,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     seconds: integer('seconds', values.seconds, w === 'recurring' ? 60 : 20, 1, 86_400),
     schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : 200, 1, 100_000_000),
     due: integer('due', values.due, 10, 0, 100_000),
+    taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),
     leadMs: leadMs === undefined ? undefined : integer('lead-ms', leadMs, 0, 0, 86_400_000),
     timeoutSeconds: integer('timeout', values.timeout, 300, 1, 86_400),

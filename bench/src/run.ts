@@ -88,6 +88,11 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     created.schedules += inputs.length;
     created.ms += performance.now() - began;
     const expected = expectedWork(options, t0);
+    const slotsNeeded = (expected.count / Math.max(1, (expected.lastDueAt - t0) / 1_000)) * (options.taskMs / 1_000);
+    const slotsLeft = (options.workload === 'failover' ? options.nodes - 1 : options.nodes) * options.concurrency;
+    if (options.workload !== 'burst' && slotsNeeded > slotsLeft) {
+      warnings.push(`the workload keeps about ${Math.ceil(slotsNeeded)} tasks running but the cluster has ${slotsLeft} slots${options.workload === 'failover' ? ' after the kill' : ''}: tasks queue, and lateness and recovery include the queueing`);
+    }
     if (Date.now() > t0 - 200) warnings.push(`creating the schedules ended ${Date.now() - t0 + 200} ms too late for the first due time; raise --lead-ms`);
     progress(`${inputs.length} schedule(s) created; ${expected.count} fire times due from ${new Date(t0).toISOString()} to ${new Date(expected.lastDueAt).toISOString()}`);
 
@@ -189,6 +194,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         seconds: options.workload === 'burst' ? null : options.seconds,
         schedules: ['recurring', 'stored'].includes(options.workload) ? options.schedules : null,
         due: options.workload === 'stored' ? options.due : null,
+        taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
       },
       created: { schedules: created.schedules, ms: Math.round(created.ms) },

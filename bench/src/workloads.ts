@@ -27,11 +27,12 @@ export function storedInputs(from: number, to: number, now: number): ScheduleInp
   return inputs;
 }
 
-/** `count` every-second interval schedules firing at `t0`, `t0 + 1 s`, … for `seconds` fire times each. */
-function everySecond(prefix: string, count: number, seconds: number, t0: number): ScheduleInput[] {
+/** `count` every-second interval schedules firing at `t0`, `t0 + 1 s`, … for `seconds` fire times each, running `taskMs` each. */
+function everySecond(prefix: string, count: number, seconds: number, t0: number, taskMs: number): ScheduleInput[] {
   return Array.from({ length: count }, (_, i) => ({
     name: `${prefix}-${i}`,
     executor: BENCH_EXECUTOR,
+    payload: { ms: taskMs },
     trigger: { kind: 'interval', everyMs: 1_000, anchor: t0 },
     startAt: t0,
     endAt: t0 + (seconds - 1) * 1_000,
@@ -47,18 +48,19 @@ function everySecond(prefix: string, count: number, seconds: number, t0: number)
 export function dueInputs(options: BenchOptions, t0: number): ScheduleInput[] {
   switch (options.workload) {
     case 'burst':
-      return Array.from({ length: options.tasks }, (_, i) => ({ name: `burst-${i}`, executor: BENCH_EXECUTOR, trigger: { kind: 'once', at: t0 } }));
+      return Array.from({ length: options.tasks }, (_, i) => ({ name: `burst-${i}`, executor: BENCH_EXECUTOR, payload: { ms: options.taskMs }, trigger: { kind: 'once', at: t0 } }));
     case 'spread':
     case 'failover':
       return Array.from({ length: options.tasks }, (_, i) => ({
         name: `${options.workload}-${i}`,
         executor: BENCH_EXECUTOR,
+        payload: { ms: options.taskMs },
         trigger: { kind: 'once', at: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks) },
       }));
     case 'recurring':
-      return everySecond('recurring', options.schedules, options.seconds, t0);
+      return everySecond('recurring', options.schedules, options.seconds, t0, options.taskMs);
     case 'stored':
-      return everySecond('due', options.due, options.seconds, t0);
+      return everySecond('due', options.due, options.seconds, t0, options.taskMs);
   }
 }
 
