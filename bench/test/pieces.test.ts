@@ -97,7 +97,7 @@ describe('workloads', () => {
 
   it('spread: M one-shots from t0 evenly over W seconds, the last one named by expectedWork', () => {
     const o = options(['--workload', 'spread', '--tasks', '40', '--seconds', '4']);
-    const ats = dueInputs(o, t0).map((i) => (i.trigger.kind === 'once' ? i.trigger.at : Number.NaN));
+    const ats = dueInputs(o, t0).map((i) => (i.trigger.kind === 'once' ? Number(i.trigger.at) : Number.NaN));
     expect(ats[0]).toBe(t0);
     expect(ats[1]).toBe(t0 + 100);
     expect(Math.max(...ats)).toBe(expectedWork(o, t0).lastDueAt);
