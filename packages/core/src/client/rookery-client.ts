@@ -90,8 +90,12 @@ export class RookeryClient {
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
     const now = await this.datastore.clockNow();
-    const known = options.force ? undefined : await this.knownExecutors();
-    const stored = await this.datastore.scheduleCreate(this.plan(input, now, known));
+    const schedule = this.plan(input, now);
+    if (!options.force && schedule.clientId === null) {
+      const known = await this.knownExecutors();
+      if (!known.includes(schedule.executor)) throw new UnknownExecutorError(schedule.executor, known);
+    }
+    const stored = await this.datastore.scheduleCreate(schedule);
     this.events?.emit('scheduleCreated', stored);
     return stored;
   }
@@ -109,12 +113,11 @@ export class RookeryClient {
     const batchSize = options.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
     const now = await this.datastore.clockNow();
-    const known = options.force ? undefined : await this.knownExecutors();
     const names = new Map<string, number>();
     const schedules = inputs.map((input, i) => {
       let schedule: Schedule;
       try {
-        schedule = this.plan(input, now, known);
+        schedule = this.plan(input, now);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         throw new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
@@ -125,6 +128,15 @@ export class RookeryClient {
       names.set(key, i);
       return schedule;
     });
+    if (!options.force && schedules.some((s) => s.clientId === null)) {
+      const known = await this.knownExecutors();
+      const unknown = schedules.findIndex((s) => s.clientId === null && !known.includes(s.executor));
+      const schedule = schedules[unknown];
+      if (schedule) {
+        const error = new UnknownExecutorError(schedule.executor, known);
+        throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+      }
+    }
     for (let from = 0; from < schedules.length; from += batchSize) {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
@@ -134,10 +146,9 @@ export class RookeryClient {
   }
 
   /**
-   * Checks one input and builds its schedule row as of `now`. `known`: the executor names to
-   * accept, or undefined to accept any (`force`).
+   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
    */
-  private plan(input: ScheduleInput, now: number, known: readonly string[] | undefined): Schedule {
+  private plan(input: ScheduleInput, now: number): Schedule {
     const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
     const p = valid.policies;
     this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
@@ -146,7 +157,6 @@ export class RookeryClient {
     this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
     this.strategies.get('delivery', p.delivery, 'policies.delivery');
     const submitted = valid.clientId !== null;
-    if (known && !submitted && !known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
     const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
     return {
       id: this.ids(now),
