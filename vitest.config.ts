@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Projects: `unit` (every package's tests, files in parallel) and `integration` (real
+// Projects: `unit` (every package's tests and the bench's, files in parallel) and `integration` (real
 // multi-process clusters; one file at a time, so the clusters have the machine's cores to
 // themselves), which `npm test` runs one after the other; and `chaos`, the fault suite's long
 // profile, run only by `npm run chaos`.
