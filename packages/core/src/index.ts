@@ -52,7 +52,7 @@ export { RookeryNode } from './node/rookery-node.js';
 export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
-export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type ScheduleChanges } from './client/rookery-client.js';
+export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
 export type { RunRecord, FaultRecord } from './history/run-record.js';
 export { checkHistory, historyIsClean, type HistoryInput, type HistoryReport, type Finding, type Recovery } from './history/check-history.js';
 export * from './trigger/next-fire.js';

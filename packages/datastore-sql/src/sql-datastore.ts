@@ -42,6 +42,7 @@ import { scheduleUpdate } from './store/schedules-update.js';
 import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
 import {
   scheduleCreate,
+  scheduleCreateMany,
   scheduleDelete,
   scheduleGet,
   scheduleGetByName,
@@ -128,6 +129,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   scheduleCreate(schedule: Schedule): Promise<Schedule> {
     return scheduleCreate(this.ctx, schedule);
+  }
+
+  /** @inheritDoc */
+  scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    return scheduleCreateMany(this.ctx, schedules);
   }
 
   /** @inheritDoc */

@@ -1,4 +1,5 @@
 import type { Datastore } from '../datastore/datastore.js';
+import { nameKey } from '../datastore/name-key.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -49,6 +50,12 @@ export interface CreateScheduleOptions {
   force?: boolean;
 }
 
+/** Options of {@link RookeryClient.createSchedules}. */
+export interface CreateSchedulesOptions extends CreateScheduleOptions {
+  /** Schedules written per transaction, 1 to 10 000. @defaultValue 500 */
+  batchSize?: number;
+}
+
 /**
  * Manages schedules and reads tasks and nodes. Every method validates its input first and
  * writes nothing when it throws.
@@ -94,6 +101,65 @@ export class RookeryClient {
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
     const now = await this.datastore.clockNow();
+    const schedule = this.plan(input, now);
+    if (!options.force && schedule.clientId === null) {
+      const known = await this.knownExecutors();
+      if (!known.includes(schedule.executor)) throw new UnknownExecutorError(schedule.executor, known);
+    }
+    const stored = await this.datastore.scheduleCreate(schedule);
+    this.events?.emit('scheduleCreated', stored);
+    return stored;
+  }
+
+  /**
+   * Validates and stores many schedules, as {@link RookeryClient.createSchedule} does one. Every
+   * input is checked before anything is written: a bad one throws a {@link ValidationError}
+   * whose field starts with its index (`[3].trigger.everyMs`; `[3].executor` for an unknown
+   * executor, unless `force`; `[5].name` for a name given twice) and nothing is stored. The
+   * schedules are then written `batchSize` at a time, each batch in one transaction. A name
+   * already taken in the store refuses its batch with a DuplicateKeyError; the batches before
+   * it stay stored. Returns the stored schedules in input order.
+   */
+  async createSchedules(inputs: readonly ScheduleInput[], options: CreateSchedulesOptions = {}): Promise<Schedule[]> {
+    const batchSize = options.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
+    const now = await this.datastore.clockNow();
+    const names = new Map<string, number>();
+    const schedules = inputs.map((input, i) => {
+      let schedule: Schedule;
+      try {
+        schedule = this.plan(input, now);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        throw new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+      }
+      const key = nameKey(schedule.name);
+      const first = names.get(key);
+      if (first !== undefined) throw new ValidationError(`[${i}].name`, `'${schedule.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`);
+      names.set(key, i);
+      return schedule;
+    });
+    if (!options.force && schedules.some((s) => s.clientId === null)) {
+      const known = await this.knownExecutors();
+      const unknown = schedules.findIndex((s) => s.clientId === null && !known.includes(s.executor));
+      const schedule = schedules[unknown];
+      if (schedule) {
+        const error = new UnknownExecutorError(schedule.executor, known);
+        throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+      }
+    }
+    for (let from = 0; from < schedules.length; from += batchSize) {
+      const batch = schedules.slice(from, from + batchSize);
+      await this.datastore.scheduleCreateMany(batch);
+      for (const s of batch) this.events?.emit('scheduleCreated', s);
+    }
+    return schedules;
+  }
+
+  /**
+   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
+   */
+  private plan(input: ScheduleInput, now: number): Schedule {
     const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
     const p = valid.policies;
     this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
@@ -102,12 +168,8 @@ export class RookeryClient {
     this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
     this.strategies.get('delivery', p.delivery, 'policies.delivery');
     const submitted = valid.clientId !== null;
-    if (!options.force && !submitted) {
-      const known = await this.knownExecutors();
-      if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
-    }
     const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
-    const schedule: Schedule = {
+    return {
       id: this.ids(now),
       name: valid.name,
       executor: valid.executor,
@@ -127,9 +189,6 @@ export class RookeryClient {
       createdAt: now,
       updatedAt: now,
     };
-    const stored = await this.datastore.scheduleCreate(schedule);
-    this.events?.emit('scheduleCreated', stored);
-    return stored;
   }
 
   /**

@@ -330,6 +330,14 @@ export interface Datastore {
    */
   scheduleCreate(schedule: Schedule): Promise<Schedule>;
 
+  /**
+   * Inserts many schedules in one transaction: all of them or, when any is refused, none.
+   * Throws {@link DuplicateKeyError} on field `name` when a name is taken (by a stored schedule
+   * or by another of `schedules`). Callers keep batches short (the client writes 500 at a time).
+   * Returns how many were inserted.
+   */
+  scheduleCreateMany(schedules: readonly Schedule[]): Promise<number>;
+
   /** Reads one schedule by id. One statement. */
   scheduleGet(id: string): Promise<Schedule | undefined>;
 

@@ -127,6 +127,22 @@ export class MemoryDatastore implements Datastore {
     return clone(schedule);
   }
 
+  /** {@inheritDoc Datastore.scheduleCreateMany} */
+  async scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    const taken = new Map([...this.schedules.values()].map((s) => [nameKey(s.name), s.name]));
+    const ids = new Set(this.schedules.keys());
+    for (const schedule of schedules) {
+      const key = nameKey(schedule.name);
+      const holder = taken.get(key);
+      if (holder !== undefined) throw new DuplicateKeyError('name', `a schedule named '${holder}' exists`);
+      if (ids.has(schedule.id)) throw new DuplicateKeyError('id', `a schedule with id ${schedule.id} exists`);
+      taken.set(key, schedule.name);
+      ids.add(schedule.id);
+    }
+    for (const schedule of schedules) this.schedules.set(schedule.id, clone(schedule));
+    return schedules.length;
+  }
+
   /** {@inheritDoc Datastore.scheduleGet} */
   async scheduleGet(id: string): Promise<Schedule | undefined> {
     const s = this.schedules.get(id);

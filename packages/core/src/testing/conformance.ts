@@ -16,6 +16,7 @@ import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
 import { describeRenew } from './conformance/renew.js';
 import { describeRepair } from './conformance/repair.js';
+import { describeScheduleBulk } from './conformance/schedule-bulk.js';
 import { describeScheduleClaims } from './conformance/schedule-claims.js';
 import { describeScheduleValidation } from './conformance/schedule-validation.js';
 import { describeSchedules } from './conformance/schedules.js';
@@ -46,7 +47,7 @@ export interface ConformanceOptions {
  * Registers one conformance suite for a {@link Datastore}: every store (in-memory, each SQL
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
- * clock. Grouped by noun: clock, schedules, schedule claims, schedule validation, peel, task claims, duplicate
+ * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
  * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention (one file each under
  * `conformance/`).
  *
@@ -97,6 +98,7 @@ export function describeDatastoreConformance(
 
     describeClock(ctx);
     describeSchedules(ctx);
+    describeScheduleBulk(ctx);
     describeScheduleClaims(ctx);
     describeScheduleValidation(ctx);
     describePeel(ctx);

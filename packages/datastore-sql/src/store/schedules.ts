@@ -39,10 +39,10 @@ export function gateRelease(schedule: Pick<Schedule, 'policies'>, gateTaskId: st
   return schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
 }
 
-/** Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. */
-export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promise<Schedule> {
+/** The column values of a new schedule's row. */
+function rowValues(schedule: Schedule): Record<(typeof COLUMNS)[number], unknown> {
   const name = schedule.name.normalize('NFC');
-  const values: Record<(typeof COLUMNS)[number], unknown> = {
+  return {
     id: schedule.id,
     name,
     name_key: nameKey(name),
@@ -72,6 +72,17 @@ export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promi
     created_at: schedule.createdAt,
     updated_at: schedule.updatedAt,
   };
+}
+
+/** A refused name as a DuplicateKeyError on `name` that states the rule; any other error as it is. */
+function nameTaken(error: unknown, what: string): unknown {
+  if (!(error instanceof DuplicateKeyError) || error.field !== 'name') return error;
+  return new DuplicateKeyError('name', `${what} already exists (names compare after NFC normalisation and case folding)`, { cause: error.cause });
+}
+
+/** Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. */
+export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promise<Schedule> {
+  const values = rowValues(schedule);
   try {
     return await ctx.single('create schedule', async () => {
       await ctx.write(
@@ -82,14 +93,35 @@ export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promi
       return scheduleFromRow(rows[0] ?? {});
     });
   } catch (error) {
-    if (error instanceof DuplicateKeyError && error.field === 'name') {
-      throw new DuplicateKeyError(
-        'name',
-        `a schedule named '${name}' already exists (names compare after NFC normalisation and case folding)`,
-        { cause: error.cause },
-      );
-    }
-    throw error;
+    throw nameTaken(error, `a schedule named '${values.name as string}'`);
+  }
+}
+
+/** Rows per INSERT statement of {@link scheduleCreateMany}. */
+const ROWS_PER_INSERT = 100;
+
+/**
+ * Inserts many schedules in one transaction, {@link ROWS_PER_INSERT} rows per statement: all
+ * or none. A taken name (NFC, case-folded) is a DuplicateKeyError on `name`.
+ */
+export async function scheduleCreateMany(ctx: SqlContext, schedules: readonly Schedule[]): Promise<number> {
+  if (schedules.length === 0) return 0;
+  try {
+    return await ctx.transaction('create schedules', async (tx) => {
+      for (let from = 0; from < schedules.length; from += ROWS_PER_INSERT) {
+        const chunk = schedules.slice(from, from + ROWS_PER_INSERT);
+        const replacements: Record<string, unknown> = {};
+        const tuples = chunk.map((schedule, i) => {
+          const values = rowValues(schedule);
+          for (const c of COLUMNS) replacements[`r${i}_${c}`] = values[c];
+          return `(${COLUMNS.map((c) => `:r${i}_${c}`).join(', ')})`;
+        });
+        await ctx.write(`INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, replacements, tx);
+      }
+      return schedules.length;
+    });
+  } catch (error) {
+    throw nameTaken(error, `a schedule named like one of the ${schedules.length} in the batch`);
   }
 }
 

@@ -1,0 +1,94 @@
+import type { ScheduleInput } from '@rookery/core';
+import type { BenchOptions } from './options.js';
+
+/** The executor every bench schedule runs (bench/fixtures/bench-functions.mjs). */
+export const BENCH_EXECUTOR = 'noop';
+
+/** Ten years, ms: how far ahead the `stored` workload's idle schedules start. */
+const FAR_AHEAD_MS = 10 * 365 * 86_400_000;
+
+/** Fire times the due part of a workload must produce. */
+export interface ExpectedWork {
+  /** How many (schedule, fire time) pairs fall due. */
+  count: number;
+  /** The last due time, epoch ms. */
+  lastDueAt: number;
+}
+
+/**
+ * Schedules `from` to `to` (exclusive) of the `stored` workload: daily intervals that start ten
+ * years after `now`, so they are stored and indexed but never due during the run.
+ */
+export function storedInputs(from: number, to: number, now: number): ScheduleInput[] {
+  const inputs: ScheduleInput[] = [];
+  for (let i = from; i < to; i += 1) {
+    inputs.push({ name: `stored-${i}`, executor: BENCH_EXECUTOR, trigger: { kind: 'interval', everyMs: 86_400_000 }, startAt: now + FAR_AHEAD_MS + (i % 86_400) * 1_000 });
+  }
+  return inputs;
+}
+
+/** `count` every-second interval schedules firing at `t0`, `t0 + 1 s`, … for `seconds` fire times each, running `taskMs` each. */
+function everySecond(prefix: string, count: number, seconds: number, t0: number, taskMs: number): ScheduleInput[] {
+  return Array.from({ length: count }, (_, i) => ({
+    name: `${prefix}-${i}`,
+    executor: BENCH_EXECUTOR,
+    payload: { ms: taskMs },
+    trigger: { kind: 'interval', everyMs: 1_000, anchor: t0 },
+    startAt: t0,
+    endAt: t0 + (seconds - 1) * 1_000,
+  }));
+}
+
+/**
+ * The schedules of a workload that fall due, the first at `t0`: `burst`, M one-shots all at
+ * `t0`; `spread` and `failover`, M one-shots evenly over W seconds; `recurring`, K every-second
+ * schedules for W seconds; `stored`, `due` every-second schedules for W seconds (its stored
+ * ones come from {@link storedInputs}).
+ */
+export function dueInputs(options: BenchOptions, t0: number): ScheduleInput[] {
+  switch (options.workload) {
+    case 'burst':
+      return Array.from({ length: options.tasks }, (_, i) => ({ name: `burst-${i}`, executor: BENCH_EXECUTOR, payload: { ms: options.taskMs }, trigger: { kind: 'once', at: t0 } }));
+    case 'spread':
+    case 'failover':
+      return Array.from({ length: options.tasks }, (_, i) => ({
+        name: `${options.workload}-${i}`,
+        executor: BENCH_EXECUTOR,
+        payload: { ms: options.taskMs },
+        trigger: { kind: 'once', at: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks) },
+      }));
+    case 'recurring':
+      return everySecond('recurring', options.schedules, options.seconds, t0, options.taskMs);
+    case 'stored':
+      return everySecond('due', options.due, options.seconds, t0, options.taskMs);
+  }
+}
+
+/** The fire times {@link dueInputs} produces: how many, and the last. */
+export function expectedWork(options: BenchOptions, t0: number): ExpectedWork {
+  switch (options.workload) {
+    case 'burst':
+      return { count: options.tasks, lastDueAt: t0 };
+    case 'spread':
+    case 'failover':
+      return { count: options.tasks, lastDueAt: t0 + Math.floor(((options.tasks - 1) * options.seconds * 1_000) / options.tasks) };
+    case 'recurring':
+      return { count: options.schedules * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
+    case 'stored':
+      return { count: options.due * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
+  }
+}
+
+/** How many schedules {@link dueInputs} creates. */
+export function dueScheduleCount(options: BenchOptions): number {
+  switch (options.workload) {
+    case 'burst':
+    case 'spread':
+    case 'failover':
+      return options.tasks;
+    case 'recurring':
+      return options.schedules;
+    case 'stored':
+      return options.due;
+  }
+}
