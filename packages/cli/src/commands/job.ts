@@ -155,6 +155,23 @@ interface PreviewOptions {
 
 type Client = RookeryClient;
 
+/** Adds the options that define a job (trigger, payload, policies), shared by `job add` and `job update`. */
+function withDefinitionOptions(cmd: Command): Command {
+  return cmd
+    .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
+    .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
+    .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
+    .option('--at <instant>', 'once, at an ISO-8601 instant')
+    .option('--after-run <duration>', 'next run this long after the previous one ends')
+    .option('--payload <json>', 'JSON payload handed to the executor')
+    .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
+    .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
+    .option('--retries <n>', 'retries after the first attempt')
+    .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
+    .option('--timeout <duration>', 'abort an attempt that runs longer')
+    .option('--priority <n>', 'higher runs first among tasks due at once');
+}
+
 /** Registers `rookery job add|update|ls|show|preview|history|validations|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
@@ -162,23 +179,13 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     withDatastore(dbUrlOf(cmd, io.env), (datastore) => fn(new RookeryClient({ datastore })));
 
   addDbOption(
-    job
-      .command('add')
-      .description('create a scheduled job')
-      .requiredOption('--name <name>', 'unique name')
-      .requiredOption('--exec <executor>', 'executor that runs its tasks')
-      .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
-      .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
-      .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
-      .option('--at <instant>', 'once, at an ISO-8601 instant')
-      .option('--after-run <duration>', 'next run this long after the previous one ends')
-      .option('--payload <json>', 'JSON payload handed to the executor')
-      .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
-      .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
-      .option('--retries <n>', 'retries after the first attempt')
-      .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
-      .option('--timeout <duration>', 'abort an attempt that runs longer')
-      .option('--priority <n>', 'higher runs first among tasks due at once')
+    withDefinitionOptions(
+      job
+        .command('add')
+        .description('create a scheduled job')
+        .requiredOption('--name <name>', 'unique name')
+        .requiredOption('--exec <executor>', 'executor that runs its tasks'),
+    )
       .option('--paused', 'create it paused')
       .option('--force', 'accept an executor no registered node offers yet')
       .option('--client <id>', 'submit it for validation by the cluster as this client: stored pending at once; see job validations')
@@ -277,23 +284,13 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     );
   };
   addDbOption(
-    job
-      .command('update <job>')
-      .description('change what a job runs and when (only what is given); fire times already due keep the old definition')
-      .option('--rename <name>', 'a new unique name')
-      .option('--exec <executor>', 'executor that runs its tasks')
-      .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
-      .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
-      .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
-      .option('--at <instant>', 'once, at an ISO-8601 instant')
-      .option('--after-run <duration>', 'next run this long after the previous one ends')
-      .option('--payload <json>', 'JSON payload handed to the executor')
-      .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
-      .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
-      .option('--retries <n>', 'retries after the first attempt')
-      .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
-      .option('--timeout <duration>', 'abort an attempt that runs longer')
-      .option('--priority <n>', 'higher runs first among tasks due at once')
+    withDefinitionOptions(
+      job
+        .command('update <job>')
+        .description('change what a job runs and when (only what is given); fire times already due keep the old definition')
+        .option('--rename <name>', 'a new unique name')
+        .option('--exec <executor>', 'executor that runs its tasks'),
+    )
       .option('--force', 'accept an executor no registered node offers yet')
       .option('--json', 'print the schedule as JSON'),
   ).action(async (name: string, opts: JobUpdateOptions & { force?: boolean; json?: boolean }, cmd: Command) => {

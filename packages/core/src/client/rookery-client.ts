@@ -7,7 +7,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { firstFireTime } from '../model/first-fire.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
-import { validateScheduleInput, type ScheduleInput } from '../model/schedule-input.js';
+import { validateScheduleInput, type ScheduleInput, type ValidatedSchedule } from '../model/schedule-input.js';
 import { submissionOf, type ScheduleSubmission } from '../model/submission.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
@@ -157,9 +157,10 @@ export class RookeryClient {
   }
 
   /**
-   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
+   * Validates a schedule input as of `now` (the database clock) and checks that every strategy
+   * its policies name is registered: a ValidationError naming the field otherwise.
    */
-  private plan(input: ScheduleInput, now: number): Schedule {
+  private validate(input: ScheduleInput, now: number): ValidatedSchedule {
     const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
     const p = valid.policies;
     this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
@@ -167,6 +168,15 @@ export class RookeryClient {
     this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
     this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
     this.strategies.get('delivery', p.delivery, 'policies.delivery');
+    return valid;
+  }
+
+  /**
+   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
+   */
+  private plan(input: ScheduleInput, now: number): Schedule {
+    const valid = this.validate(input, now);
+    const p = valid.policies;
     const submitted = valid.clientId !== null;
     const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
     return {
@@ -217,13 +227,8 @@ export class RookeryClient {
       trigger: changes.trigger ?? current.trigger,
       policies: { ...current.policies, ...changes.policies, retry: { ...current.policies.retry, ...changes.policies?.retry }, dst: { ...current.policies.dst, ...changes.policies?.dst } },
     };
-    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
+    const valid = this.validate(input, now);
     const p = valid.policies;
-    this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
-    this.strategies.get('misfire', p.misfire, 'policies.misfire');
-    this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
-    this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
-    this.strategies.get('delivery', p.delivery, 'policies.delivery');
     if (!options.force && valid.executor !== current.executor) {
       const known = await this.knownExecutors();
       if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
