@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHistory, RookeryClient, type FaultRecord, type HistoryReport, type TaskEvent } from '@rookery/core';
+import { checkHistory, RookeryClient, seededRandom, type FaultRecord, type HistoryReport, type TaskEvent } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, waitUntil } from '../cluster.js';
@@ -40,18 +40,6 @@ export interface ScenarioResult {
   externals: { tasks: number; completed: number };
 }
 
-/** A small deterministic generator (mulberry32), so a scenario's choices replay from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Runs one fault scenario: starts the nodes on a fresh database, creates the mixed workload,
  * lets the nemesis inject faults for `durationMs`, heals (restarts dead nodes), waits a quiet
@@ -82,7 +70,7 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
       admin: store.sequelize,
       leaseMs,
       until: from + options.durationMs,
-      random: seeded(options.seed),
+      random: seededRandom(options.seed),
       faults,
       note: (line) => void notes.push(line),
     });

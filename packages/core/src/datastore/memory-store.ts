@@ -347,6 +347,29 @@ export class MemoryDatastore implements Datastore {
     return { ok: true, created };
   }
 
+  /** Settles a pending task without running it (missed, skipped), recording why. */
+  private settlePending(t: Task, state: 'missed' | 'skipped', reason: string, now: number, nodeId: string): Task {
+    t.state = state;
+    t.reason = reason;
+    t.endedAt = now;
+    t.updatedAt = now;
+    this.record(t, 'pending', now, nodeId);
+    this.ungate(t, now, 'end');
+    return clone(t);
+  }
+
+  /**
+   * Who holds `t`'s run slot: `free` (nobody, `t` itself, or an expired holder repair has taken
+   * back), `awaiting-repair` (an expired holder still running: its fence is still current), or
+   * the live holder.
+   */
+  private slotHolder(t: Task, now: number): 'free' | 'awaiting-repair' | SlotHolder {
+    const holder = this.slots.get(t.scheduleId);
+    if (!holder || holder.taskId === t.id) return 'free';
+    if (holder.expiresAt > now) return holder;
+    return this.tasks.get(holder.taskId)?.state === 'running' ? 'awaiting-repair' : 'free';
+  }
+
   /** {@inheritDoc Datastore.taskClaimDue} */
   async taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult> {
     const now = this.now(params);
@@ -355,13 +378,7 @@ export class MemoryDatastore implements Datastore {
     const pending = [...this.tasks.values()].filter((t) => t.state === 'pending' && t.dueAt <= now);
     for (const t of pending) {
       if (t.deadlineAt !== null && t.deadlineAt < now) {
-        t.state = 'missed';
-        t.reason = `not started before its starting deadline ${new Date(t.deadlineAt).toISOString()}`;
-        t.endedAt = now;
-        t.updatedAt = now;
-        this.record(t, 'pending', now, params.nodeId);
-        this.ungate(t, now, 'end');
-        settled.push(clone(t));
+        settled.push(this.settlePending(t, 'missed', `not started before its starting deadline ${new Date(t.deadlineAt).toISOString()}`, now, params.nodeId));
       }
     }
     const ordered = pending
@@ -372,18 +389,13 @@ export class MemoryDatastore implements Datastore {
     const newestReplace = new Map<string, string>();
     for (const t of candidates) if (t.policies.duplicate === 'replace') newestReplace.set(t.scheduleId, t.id);
     for (const t of candidates) {
-      const newer = t.policies.duplicate === 'replace' ? newestReplace.get(t.scheduleId) : undefined;
-      if (newer !== undefined && newer !== t.id) {
-        t.state = 'skipped';
-        t.reason = `skipped: replaced by newer task ${newer}`;
-        t.endedAt = now;
-        t.updatedAt = now;
-        this.record(t, 'pending', now, params.nodeId);
-        this.ungate(t, now, 'end');
-        settled.push(clone(t));
-        continue;
-      }
-      if (t.policies.duplicate === 'replace') {
+      const duplicate = t.policies.duplicate;
+      if (duplicate === 'replace') {
+        const newer = newestReplace.get(t.scheduleId);
+        if (newer !== t.id) {
+          settled.push(this.settlePending(t, 'skipped', `skipped: replaced by newer task ${newer ?? '?'}`, now, params.nodeId));
+          continue;
+        }
         const holder = this.slots.get(t.scheduleId);
         const running = holder && holder.taskId !== t.id ? this.tasks.get(holder.taskId) : undefined;
         if (running?.state === 'running') {
@@ -399,25 +411,21 @@ export class MemoryDatastore implements Datastore {
           this.ungate(running, now, 'end');
           settled.push(clone(running));
         }
-        this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
-      }
-      if (t.policies.duplicate === 'queue') {
-        const holder = this.slots.get(t.scheduleId);
+      } else if (duplicate === 'skip' || duplicate === 'queue') {
+        const holder = this.slotHolder(t, now);
         // An expired holder still running waits for repair to supersede its fence.
-        if (holder && holder.taskId !== t.id && holder.expiresAt <= now && this.tasks.get(holder.taskId)?.state === 'running') continue;
-        if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
+        if (holder === 'awaiting-repair') continue;
+        if (holder !== 'free' && duplicate === 'skip') {
+          settled.push(this.settlePending(t, 'skipped', `skipped: task ${holder.taskId} of the schedule is still running`, now, params.nodeId));
+          continue;
+        }
+        if (holder !== 'free') {
           // At most one waiting: an older never-started pending task of the schedule is it.
           const waiting = [...this.tasks.values()].find(
             (w) => w.scheduleId === t.scheduleId && w.id !== t.id && w.state === 'pending' && w.attempt === 0 && w.fireAt < t.fireAt,
           );
           if (waiting) {
-            t.state = 'skipped';
-            t.reason = `skipped: task ${waiting.id} is already queued behind task ${holder.taskId}`;
-            t.endedAt = now;
-            t.updatedAt = now;
-            this.record(t, 'pending', now, params.nodeId);
-            this.ungate(t, now, 'end');
-            settled.push(clone(t));
+            settled.push(this.settlePending(t, 'skipped', `skipped: task ${waiting.id} is already queued behind task ${holder.taskId}`, now, params.nodeId));
           } else {
             t.dueAt = Math.max(holder.expiresAt, now + 1);
             t.reason = `queued: waiting for task ${holder.taskId}`;
@@ -425,22 +433,8 @@ export class MemoryDatastore implements Datastore {
           }
           continue;
         }
-        this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
       }
-      if (t.policies.duplicate === 'skip') {
-        const holder = this.slots.get(t.scheduleId);
-        // An expired holder still running waits for repair to supersede its fence.
-        if (holder && holder.taskId !== t.id && holder.expiresAt <= now && this.tasks.get(holder.taskId)?.state === 'running') continue;
-        if (holder && holder.taskId !== t.id && holder.expiresAt > now) {
-          t.state = 'skipped';
-          t.reason = `skipped: task ${holder.taskId} of the schedule is still running`;
-          t.endedAt = now;
-          t.updatedAt = now;
-          this.record(t, 'pending', now, params.nodeId);
-          this.ungate(t, now, 'end');
-          settled.push(clone(t));
-          continue;
-        }
+      if (duplicate === 'replace' || duplicate === 'skip' || duplicate === 'queue') {
         this.slots.set(t.scheduleId, { taskId: t.id, expiresAt: now + params.leaseMs });
       }
       t.state = 'running';

@@ -5,6 +5,7 @@ import {
   MemoryDatastore,
   RookeryClient,
   RookeryNode,
+  seededRandom,
   type Clock,
   type Datastore,
   type ExecutionContext,
@@ -52,18 +53,6 @@ const STOP_GRACE_MS = 3_000;
 const RETRY_DELAY_MS = 200;
 /** A first start later than this after due is reported as late (not a violation). */
 const LATE_AFTER_MS = LEASE_MS + 1_000;
-
-/** Small, fast, seedable PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface TimerEntry {
   at: number;
@@ -268,7 +257,7 @@ class World {
   private readonly plan: { at: number; seq: number; apply: () => void }[] = [];
 
   constructor(private readonly scenario: Scenario) {
-    this.random = prng(scenario.seed);
+    this.random = seededRandom(scenario.seed);
     this.store = new MemoryDatastore({ clock: { now: () => this.now, monotonic: () => this.now - T0 } });
   }
 
