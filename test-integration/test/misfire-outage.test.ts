@@ -44,25 +44,48 @@ describe.each(dialects)('misfire policies after a whole-cluster outage on $label
     expect(await Promise.all(again.map((n) => stopNode(n)))).toEqual([0, 0, 0]);
 
     const tasksOf = async (s: Schedule): Promise<Task[]> => (await store.taskList({ scheduleId: s.id, limit: 1_000 })).sort((a, b) => a.fireAt - b.fireAt);
-    // Misfired: fire times first peeled after the restart, more than the grace after they fell due.
-    const misfired = (tasks: Task[]): Task[] => tasks.filter((t) => t.createdAt >= restartAt && t.fireAt < t.createdAt - GRACE_MS);
+    // Misfired: fire times first peeled after the restart, more than the grace after they fell due,
+    // grouped by the peel that wrote them (one peel writes its rows with one created_at). The first
+    // group is the catch-up after the outage; a later one appears when a peel runs late on a loaded
+    // machine, and each policy must hold within every group. The node judges lateness by the clock it
+    // read when it planned the peel, a little before the write stamps created_at, so the newest fire
+    // times of a group may have been judged on time (created with no misfire reason): those may only
+    // be the group's newest and must have run.
+    const misfiredByPeel = async (tasks: Task[]): Promise<Task[][]> => {
+      const groups = new Map<number, Task[]>();
+      for (const t of tasks.filter((t) => t.createdAt >= restartAt && t.fireAt < t.createdAt - GRACE_MS)) {
+        groups.set(t.createdAt, [...(groups.get(t.createdAt) ?? []), t]);
+      }
+      const out: Task[][] = [];
+      for (const [, group] of [...groups.entries()].sort(([a], [b]) => a - b)) {
+        const judgedOnTime = await Promise.all(group.map(async (t) => (await store.taskEvents(t.id)).find((e) => e.from === null)?.reason == null));
+        const firstOnTime = judgedOnTime.indexOf(true);
+        const misfired = firstOnTime < 0 ? group : group.slice(0, firstOnTime);
+        expect(judgedOnTime.slice(misfired.length).every(Boolean)).toBe(true);
+        expect(states(group.slice(misfired.length)).every((s) => s === 'completed')).toBe(true);
+        if (misfired.length > 0) out.push(misfired);
+      }
+      return out;
+    };
     const states = (tasks: Task[]): string[] => tasks.map((t) => t.state);
 
-    const skipped = misfired(await tasksOf(skip));
-    expect(skipped.length).toBeGreaterThanOrEqual(4);
-    expect(new Set(states(skipped))).toEqual(new Set(['missed']));
+    const skipped = await misfiredByPeel(await tasksOf(skip));
+    expect(skipped[0]?.length).toBeGreaterThanOrEqual(4);
+    for (const group of skipped) expect(new Set(states(group))).toEqual(new Set(['missed']));
 
-    const coalesced = misfired(await tasksOf(once));
-    expect(coalesced.length).toBeGreaterThanOrEqual(4);
-    expect(states(coalesced).filter((s) => s === 'completed')).toHaveLength(1);
-    expect(states(coalesced).filter((s) => s === 'coalesced')).toHaveLength(coalesced.length - 1);
-    // The one run is the latest misfired fire time.
-    expect(coalesced.at(-1)?.state).toBe('completed');
+    const coalesced = await misfiredByPeel(await tasksOf(once));
+    expect(coalesced[0]?.length).toBeGreaterThanOrEqual(4);
+    for (const group of coalesced) {
+      // The one run is the latest misfired fire time; the rest are coalesced into it.
+      expect(states(group)).toEqual([...states(group.slice(0, -1)).map(() => 'coalesced'), 'completed']);
+    }
 
-    const caughtUp = misfired(await tasksOf(all));
-    expect(caughtUp.length).toBeGreaterThanOrEqual(4);
-    expect(states(caughtUp).slice(-2)).toEqual(['completed', 'completed']);
-    expect(new Set(states(caughtUp).slice(0, -2))).toEqual(new Set(['missed']));
+    const caughtUp = await misfiredByPeel(await tasksOf(all));
+    expect(caughtUp[0]?.length).toBeGreaterThanOrEqual(4);
+    for (const group of caughtUp) {
+      const runs = Math.min(2, group.length);
+      expect(states(group)).toEqual([...states(group.slice(0, -runs)).map(() => 'missed'), ...states(group.slice(-runs)).map(() => 'completed')]);
+    }
 
     // Peeled before the outage, due during it, past the 1 s starting deadline when nodes came back.
     const stranded = (await tasksOf(deadline)).filter((t) => t.createdAt < outageAt && t.fireAt > outageAt + 1_000 && t.fireAt < restartAt - 2_000);
