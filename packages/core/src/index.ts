@@ -49,6 +49,7 @@ export { adoptReason, repairReason } from './datastore/repair-reason.js';
 export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory-store.js';
 export { RookeryNode } from './node/rookery-node.js';
+export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
 export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';

@@ -13,6 +13,7 @@ import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
 import { nextFireTime } from '../trigger/next-fire.js';
+import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
 
 /** How a client is wired. */
@@ -31,7 +32,15 @@ export interface ClientOptions {
   maxPayloadBytes?: number;
   /** Accept cron expressions that fire at more than one second of a minute. @defaultValue true */
   allowSecondsCron?: boolean;
+  /**
+   * Hints to the nodes that a schedule stored or changed falls due soon, so that idle nodes
+   * peel it at once rather than at their next poll. @defaultValue none (the nodes poll)
+   */
+  wakeSignals?: WakeSignals;
 }
+
+/** How far ahead a schedule's first fire time must be for its creation to wake the nodes. */
+const WAKE_HORIZON_MS = 60_000;
 
 /**
  * What {@link RookeryClient.updateSchedule} may change: any part of a schedule's definition.
@@ -68,6 +77,7 @@ export class RookeryClient {
   private readonly ids: IdStrategy;
   private readonly maxPayloadBytes: number;
   private readonly allowSecondsCron: boolean;
+  private readonly wakeSignals: WakeSignals;
 
   /** @param options - how the client is wired */
   constructor(options: ClientOptions) {
@@ -78,6 +88,12 @@ export class RookeryClient {
     this.ids = options.ids ?? uuidV7;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
     this.allowSecondsCron = options.allowSecondsCron ?? true;
+    this.wakeSignals = options.wakeSignals ?? noWakeSignals;
+  }
+
+  /** Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon. */
+  private wakeNodesFor(schedules: readonly Schedule[], now: number): void {
+    if (schedules.some((s) => s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS)) this.wakeSignals.announce(now);
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
@@ -108,6 +124,7 @@ export class RookeryClient {
     }
     const stored = await this.datastore.scheduleCreate(schedule);
     this.events?.emit('scheduleCreated', stored);
+    this.wakeNodesFor([stored], now);
     return stored;
   }
 
@@ -152,6 +169,7 @@ export class RookeryClient {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
       for (const s of batch) this.events?.emit('scheduleCreated', s);
+      this.wakeNodesFor(batch, now);
     }
     return schedules;
   }
@@ -238,6 +256,7 @@ export class RookeryClient {
     const updated = await this.datastore.scheduleUpdate({ id: current.id, definition, nextFireAt });
     if (!updated) throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
     this.events?.emit('scheduleUpdated', updated);
+    this.wakeNodesFor([updated], now);
     return updated;
   }
 
@@ -302,6 +321,7 @@ export class RookeryClient {
           });
     const s = await this.setState(idOrName, 'active', next);
     this.events?.emit('scheduleResumed', s);
+    this.wakeNodesFor([s], now);
     return s;
   }
 

@@ -9,6 +9,7 @@ import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { RetentionOptions } from './retention.js';
 import type { Timers } from '../strategies/timers.js';
+import type { WakeSignals } from '../wake/wake-signals.js';
 
 /** How a node is wired and tuned. Every timing option trades load on the database for latency. */
 export interface NodeOptions {
@@ -38,6 +39,12 @@ export interface NodeOptions {
   lookaheadMs?: number;
   /** Schedules claimed per peel. @defaultValue 50 */
   peelBatch?: number;
+  /**
+   * Hints between processes that work falls due: the node announces the due times of the
+   * tasks it peels and wakes at the due times others announce. Polling goes on regardless.
+   * @defaultValue none (polling only)
+   */
+  wakeSignals?: WakeSignals;
   /** How often expired leases are repaired. @defaultValue the smaller of 1 000 and leaseMs / 2 */
   repairEveryMs?: number;
   /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */

@@ -12,6 +12,7 @@ import { mathRandom, type RandomStrategy } from '../strategies/random.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
 import { systemTimers, type Timer, type Timers } from '../strategies/timers.js';
 import { asError } from './attempt.js';
+import { DueAlarm } from './due-alarm.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { CancelWatch, silentAttempts } from './cancel-watch.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
@@ -20,6 +21,7 @@ import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.js';
 import { ValidationDuty } from './validation-duty.js';
+import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { Wakeup } from './wakeup.js';
 
 /**
@@ -54,13 +56,14 @@ export class RookeryNode {
   private readonly clusterRateLimits: [string, number | null][];
   private readonly retention: RetentionOptions;
   private readonly wakeup: Wakeup;
+  private readonly wakeSignals: WakeSignals;
+  private unlisten: (() => Promise<void>) | null = null;
   private readonly repeaters: Repeater[] = [];
   private loop: Promise<void> | null = null;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private pollIndex = 0;
   private clockOffsetMs = 0;
-  private dueTimer: Timer | null = null;
-  private dueTimerAt = Infinity;
+  private readonly dueAlarm: DueAlarm;
   private renewSoon: Timer | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -78,6 +81,8 @@ export class RookeryNode {
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
     this.wakeup = new Wakeup(this.timers);
+    this.wakeSignals = options.wakeSignals ?? noWakeSignals;
+    this.dueAlarm = new DueAlarm(this.timers, () => this.dbNow(), () => this.wakeup.wake());
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
@@ -173,6 +178,10 @@ export class RookeryNode {
     this.state = 'running';
     this.events.emit('nodeJoined', record);
     this.events.on('taskCancelRequested', this.onCancelRequested);
+    this.unlisten = this.wakeSignals.listen(
+      (dueAt) => this.wakeAt(dueAt),
+      (error) => this.reportError(error, 'wake-signals'),
+    );
     await this.guard('heartbeat', () => this.heartbeat());
     const t = this.timings;
     this.repeaters.push(
@@ -213,6 +222,7 @@ export class RookeryNode {
     this.state = 'stopping';
     this.wakeup.wake();
     this.events.off('taskCancelRequested', this.onCancelRequested);
+    await this.guard('wake-signals', async () => this.unlisten?.());
     await this.loop;
     const running = (): Promise<unknown> => Promise.allSettled([...this.attempts.running.values()].map((a) => a.done));
     let grace: LongTimer | undefined;
@@ -221,7 +231,7 @@ export class RookeryNode {
     for (const a of this.attempts.running.values()) this.attempts.abort(a, 'stop');
     await running();
     await Promise.all(this.repeaters.map((r) => r.stop()));
-    this.dueTimer?.cancel();
+    this.dueAlarm.clear();
     this.renewSoon?.cancel();
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
     this.state = 'stopped';
@@ -273,15 +283,7 @@ export class RookeryNode {
 
   /** Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time. */
   private wakeAt(dueAt: number): void {
-    if (dueAt >= this.dueTimerAt) return;
-    this.dueTimer?.cancel();
-    this.dueTimerAt = dueAt;
-    const delay = Math.max(0, Math.min(dueAt - this.dbNow(), 60_000));
-    this.dueTimer = this.timers.setTimeout(() => {
-      this.dueTimer = null;
-      this.dueTimerAt = Infinity;
-      this.wakeup.wake();
-    }, delay);
+    this.dueAlarm.add(dueAt);
   }
 
   // Duty 1: peel.
@@ -298,6 +300,7 @@ export class RookeryNode {
     // A schedule still behind after its peel (a backlog cut at MAX_PEEL_BACKLOG) is peeled
     // again at once rather than one poll wait later.
     let behind = false;
+    let earliestDue = Infinity;
     if (claimed.length === 0) return false;
     // Which fire times are misfired is judged by the database clock, read once per round.
     const now = await this.datastore.clockNow();
@@ -321,10 +324,15 @@ export class RookeryNode {
         if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
         for (const task of result.created) {
           this.events.emit('taskCreated', task);
-          if (task.state === 'pending') this.wakeAt(task.dueAt);
+          if (task.state === 'pending') {
+            this.wakeAt(task.dueAt);
+            earliestDue = Math.min(earliestDue, task.dueAt);
+          }
         }
       });
     }
+    // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
+    if (earliestDue < Infinity) this.wakeSignals.announce(earliestDue);
     return behind || claimed.length >= t.peelBatch;
   }
 

@@ -1,0 +1,22 @@
+/**
+ * Best-effort hints between processes that work falls due: a client that stores a schedule
+ * due soon, or a node that peels tasks, announces the due time; idle nodes that listen wake at
+ * that time instead of at their next poll. A hint may be lost, late or duplicated: every node
+ * still polls, so correctness never depends on one. Implementations: `@rookery/messaging`
+ * (PostgreSQL LISTEN/NOTIFY) and {@link noWakeSignals} (polling only).
+ */
+export interface WakeSignals {
+  /** Tells the other processes that work falls due at `dueAt` (database clock, epoch ms). Never throws. */
+  announce(dueAt: number): void;
+  /**
+   * Calls `handler` with each due time another process announces, until the returned function
+   * is called. Errors of the transport go to `onError` (the node's `generalError`).
+   */
+  listen(handler: (dueAt: number) => void, onError: (error: unknown) => void): () => Promise<void>;
+}
+
+/** No hints: nodes find work by polling alone. The default. */
+export const noWakeSignals: WakeSignals = {
+  announce: () => undefined,
+  listen: () => () => Promise.resolve(),
+};
