@@ -10,6 +10,7 @@ import type {
   ScheduleUpdateParams,
   ScheduleClaimValidationParams,
   ScheduleListByClientParams,
+  SchedulePeelManyParams,
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
@@ -20,6 +21,7 @@ import type {
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskEvent,
+  TaskFinishManyParams,
   TaskFinishParams,
   TaskListParams,
   TaskLogAppendParams,
@@ -39,7 +41,7 @@ import { Migrator, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
 import { scheduleUpdate } from './store/schedules-update.js';
-import { scheduleClaimDue, schedulePeel } from './store/schedules-claim.js';
+import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
 import {
   scheduleCreate,
   scheduleCreateMany,
@@ -55,7 +57,7 @@ import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
 import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
-import { taskFinish } from './store/tasks-finish.js';
+import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
@@ -203,6 +205,11 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
+  schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
+    return schedulePeelMany(this.ctx, params);
+  }
+
+  /** @inheritDoc */
   taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult> {
     return taskClaimDue(this.ctx, params);
   }
@@ -215,6 +222,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
     return taskFinish(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]> {
+    return taskFinishMany(this.ctx, params);
   }
 
   /** @inheritDoc */

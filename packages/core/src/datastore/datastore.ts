@@ -81,6 +81,12 @@ export interface SchedulePeelParams extends ClockParams {
   nodeId: string;
 }
 
+/** Input of {@link Datastore.schedulePeelMany}: several peels written together. */
+export interface SchedulePeelManyParams extends ClockParams {
+  /** The peels, each as {@link SchedulePeelParams} without its own clock; at most one per schedule. */
+  peels: Omit<SchedulePeelParams, 'now'>[];
+}
+
 /** Result of {@link Datastore.schedulePeel}. */
 export interface SchedulePeelResult {
   /** False when the lease was lost: nothing was written. */
@@ -167,6 +173,12 @@ export interface TaskFinishParams extends ClockParams {
   nodeId: string;
   /** The outcome. */
   outcome: TaskOutcome;
+}
+
+/** Input of {@link Datastore.taskFinishMany}: several attempts' outcomes committed together. */
+export interface TaskFinishManyParams extends ClockParams {
+  /** The commits, each as {@link TaskFinishParams} without its own clock; at most one per task. */
+  finishes: Omit<TaskFinishParams, 'now'>[];
 }
 
 /** Input of {@link Datastore.taskRepairExpired}. */
@@ -414,6 +426,14 @@ export interface Datastore {
   schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult>;
 
   /**
+   * Writes several peels, each exactly as {@link Datastore.schedulePeel} would (each conditional
+   * on its own lease: one lost lease writes nothing of its peel and leaves the others alone), in
+   * one transaction where the store has transactions: the node's peel round costs one commit
+   * however many schedules it claimed. Returns the results in the order of `peels`.
+   */
+  schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]>;
+
+  /**
    * Claims due tasks. One transaction of conditional statements:
    * - pending tasks of `executors` with `dueAt` ≤ now and a deadline not passed, highest
    *   priority then earliest due first, at most `limit`, become `running` with owner, expiry,
@@ -456,6 +476,14 @@ export interface Datastore {
    * delay). Returns the task, or undefined when the lease was lost (nothing written).
    */
   taskFinish(params: TaskFinishParams): Promise<Task | undefined>;
+
+  /**
+   * Commits several attempts' outcomes, each exactly as {@link Datastore.taskFinish} would (each
+   * conditional on its own lease and fence: a lost one writes nothing and is answered
+   * undefined), in one transaction where the store has transactions, with one statement for
+   * all the tasks that share an outcome. Returns the tasks in the order of `finishes`.
+   */
+  taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]>;
 
   /**
    * Repairs up to `limit` running tasks whose lease expired by the database clock. One

@@ -14,6 +14,7 @@ import type {
   RepairedTask,
   ScheduleClaimValidationParams,
   ScheduleListByClientParams,
+  SchedulePeelManyParams,
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleValidateParams,
@@ -21,6 +22,7 @@ import type {
   TaskCancelRequestsParams,
   TaskClaimDueParams,
   TaskClaimDueResult,
+  TaskFinishManyParams,
   TaskFinishParams,
   TaskListParams,
   TaskLogAppendParams,
@@ -291,6 +293,13 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.schedulePeel} */
+  async schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
+    const now = this.now(params);
+    const results: SchedulePeelResult[] = [];
+    for (const peel of params.peels) results.push(await this.schedulePeel({ ...peel, now }));
+    return results;
+  }
+
   async schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
     const now = this.now(params);
     const s = this.schedules.get(params.scheduleId);
@@ -519,6 +528,13 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.taskFinish} */
+  async taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]> {
+    const now = this.now(params);
+    const tasks: (Task | undefined)[] = [];
+    for (const finish of params.finishes) tasks.push(await this.taskFinish({ ...finish, now }));
+    return tasks;
+  }
+
   async taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
     const now = this.now(params);
     const t = this.tasks.get(params.taskId);

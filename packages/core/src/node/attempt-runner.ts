@@ -15,6 +15,7 @@ import { decideOutcome } from './decide-outcome.js';
 import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
 import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
+import { FinishBatcher } from './finish-batcher.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
@@ -85,11 +86,13 @@ export class AttemptRunner {
   readonly running = new Map<string, Attempt>();
   private readonly externalWaits: ExternalWaits;
   private readonly external: ExternalAttemptContext;
+  private readonly finishes: FinishBatcher;
 
   /** @param ctx - what the runner needs from its node */
   constructor(private readonly ctx: AttemptRunnerContext) {
     this.externalWaits = new ExternalWaits(ctx.timers);
     this.external = { ...ctx, lose: (attempt) => this.lose(attempt) };
+    this.finishes = new FinishBatcher(ctx.datastore);
   }
 
   /**
@@ -265,7 +268,7 @@ export class AttemptRunner {
     for (let tries = 1; ; tries += 1) {
       if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
       try {
-        const committed = await datastore.taskFinish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome });
+        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome });
         if (!committed) return this.lose(attempt);
         return this.announce(committed, outcome);
       } catch (error) {

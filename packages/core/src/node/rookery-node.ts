@@ -304,32 +304,29 @@ export class RookeryNode {
     if (claimed.length === 0) return false;
     // Which fire times are misfired is judged by the database clock, read once per round.
     const now = await this.datastore.clockNow();
+    const peels = [];
     for (const schedule of claimed) {
-      await this.guard('peel', async () => {
-        const plan = planPeel(schedule, {
-          now,
-          lookaheadMs: t.lookaheadMs,
-          strategies: this.strategies,
-          ids: this.ids,
-          random: this.random,
-        });
-        const result = await this.datastore.schedulePeel({
-          scheduleId: schedule.id,
-          owner: this.leaseOwner,
-          fence: schedule.fence,
-          nodeId: this.id,
-          ...plan,
-        });
-        if (!result.ok) return;
-        if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
-        for (const task of result.created) {
-          this.events.emit('taskCreated', task);
-          if (task.state === 'pending') {
-            this.wakeAt(task.dueAt);
-            earliestDue = Math.min(earliestDue, task.dueAt);
-          }
+      try {
+        const plan = planPeel(schedule, { now, lookaheadMs: t.lookaheadMs, strategies: this.strategies, ids: this.ids, random: this.random });
+        peels.push({ scheduleId: schedule.id, owner: this.leaseOwner, fence: schedule.fence, nodeId: this.id, ...plan });
+      } catch (error) {
+        // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry; the others go on.
+        this.reportError(error, 'peel');
+      }
+    }
+    // One transaction writes the whole round.
+    const results = await this.datastore.schedulePeelMany({ peels });
+    for (const [i, result] of results.entries()) {
+      const plan = peels[i];
+      if (!result.ok || !plan) continue;
+      if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
+      for (const task of result.created) {
+        this.events.emit('taskCreated', task);
+        if (task.state === 'pending') {
+          this.wakeAt(task.dueAt);
+          earliestDue = Math.min(earliestDue, task.dueAt);
         }
-      });
+      }
     }
     // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
     if (earliestDue < Infinity) this.wakeSignals.announce(earliestDue);

@@ -7,6 +7,7 @@ import { describeDuplicateQueue } from './conformance/duplicate-queue.js';
 import { describeDuplicateReplace } from './conformance/duplicate-replace.js';
 import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
 import { describeExternalExecutions } from './conformance/external-executions.js';
+import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
@@ -108,6 +109,7 @@ export function describeDatastoreConformance(
     describeDuplicateQueue(ctx);
     describeRenew(ctx);
     describeFinish(ctx);
+    describeBatches(ctx);
     describeRepair(ctx);
     describeExternalExecutions(ctx);
     describeGates(ctx);

@@ -1,4 +1,4 @@
-import type { RepairedTask, TaskClaimDueResult, TaskFinishParams, TaskRenewLeasesResult } from '../../src/index.js';
+import type { RepairedTask, Task, TaskClaimDueResult, TaskFinishManyParams, TaskRenewLeasesResult } from '../../src/index.js';
 
 /**
  * Follows every lease from the calls the nodes make and the answers the store gives, and
@@ -26,19 +26,22 @@ export class LeaseOracle {
         const lease = this.leases.get(id);
         if (lease) lease.expiresAt = renewed.expiresAt;
       }
-    } else if (method === 'taskFinish') {
-      const params = args[0] as TaskFinishParams;
-      if (result === undefined) {
-        this.refused += 1;
-        return;
+    } else if (method === 'taskFinishMany') {
+      const { finishes } = args[0] as TaskFinishManyParams;
+      const answers = result as (Task | undefined)[];
+      for (const [i, params] of finishes.entries()) {
+        if (answers[i] === undefined) {
+          this.refused += 1;
+          continue;
+        }
+        const lease = this.leases.get(params.taskId);
+        if (!lease || lease.fence !== params.fence || lease.expiresAt <= now) {
+          this.violations.push(
+            `task ${params.taskId}: ${params.outcome.state} committed by ${params.nodeId} with fence ${params.fence} at ${now} ms; newest lease ${JSON.stringify(lease)}`,
+          );
+        }
+        this.leases.delete(params.taskId);
       }
-      const lease = this.leases.get(params.taskId);
-      if (!lease || lease.fence !== params.fence || lease.expiresAt <= now) {
-        this.violations.push(
-          `task ${params.taskId}: ${params.outcome.state} committed by ${params.nodeId} with fence ${params.fence} at ${now} ms; newest lease ${JSON.stringify(lease)}`,
-        );
-      }
-      this.leases.delete(params.taskId);
     }
   }
 }

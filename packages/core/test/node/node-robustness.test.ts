@@ -37,7 +37,7 @@ describe('a node survives what it cannot decide or commit', () => {
     const refusing = new Proxy(datastore, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (prop === 'taskFinish' && typeof value === 'function') {
+        if (prop === 'taskFinishMany' && typeof value === 'function') {
           return (...args: unknown[]) => (refuse ? Promise.reject(new Error('value too long')) : (value as (...a: unknown[]) => unknown).apply(target, args));
         }
         return value;

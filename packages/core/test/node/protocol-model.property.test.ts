@@ -40,8 +40,8 @@ const fault: fc.Arbitrary<FaultSpec> = fc.record({
   // the one that only the fence in the store can stop (Kleppmann's GC pause).
   on: fc.oneof(
     { weight: 2, arbitrary: fc.constant('time' as const) },
-    { weight: 4, arbitrary: fc.constant('taskFinish' as const) },
-    { weight: 1, arbitrary: fc.constantFrom('taskRenewLeases' as const, 'taskClaimDue' as const, 'schedulePeel' as const) },
+    { weight: 4, arbitrary: fc.constant('taskFinishMany' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('taskRenewLeases' as const, 'taskClaimDue' as const, 'schedulePeelMany' as const) },
   ),
   node: fc.nat({ max: 3 }),
   kind: fc.constantFrom('kill' as const, 'pause' as const),
@@ -109,7 +109,7 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
       ],
       faults: [
         { atMs: 500, on: 'time', node: 0, kind: 'kill', forMs: 50 },
-        { atMs: 551, on: 'taskFinish', node: 0, kind: 'pause', forMs: 1_200 },
+        { atMs: 551, on: 'taskFinishMany', node: 0, kind: 'pause', forMs: 1_200 },
       ],
       seed: 765875955,
     });
@@ -139,7 +139,7 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
       skewsMs: [0, 0, 0, 0],
       jobs: [job(1_000, 382), job(1_898, 1_683, { duplicate: 'skip' }), job(1_000, 381, { failUntilAttempt: 2, maxAttempts: 2, delivery: 'at-most-once' })],
       faults: [
-        { atMs: 500, on: 'taskFinish', node: 0, kind: 'kill', forMs: 2_101 },
+        { atMs: 500, on: 'taskFinishMany', node: 0, kind: 'kill', forMs: 2_101 },
         { atMs: 7_963, on: 'time', node: 1, kind: 'kill', forMs: 2_277 },
         { atMs: 9_011, on: 'time', node: 0, kind: 'pause', forMs: 1_494 },
         { atMs: 5_581, on: 'time', node: 0, kind: 'pause', forMs: 1_413 },
@@ -162,7 +162,7 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
       faults: [
         { atMs: 3_000, on: 'time', node: 1, kind: 'pause', forMs: 2_500 },
         { atMs: 4_000, on: 'time', node: 2, kind: 'kill', forMs: 1_500 },
-        { atMs: 1_000, on: 'taskFinish', node: 0, kind: 'pause', forMs: 2_000 },
+        { atMs: 1_000, on: 'taskFinishMany', node: 0, kind: 'pause', forMs: 2_000 },
       ],
       seed: 7,
     };

@@ -21,7 +21,7 @@ export interface JobSpec {
 }
 
 /** Datastore calls a fault can wait for. */
-export type FaultPoint = 'taskFinish' | 'taskRenewLeases' | 'taskClaimDue' | 'schedulePeel';
+export type FaultPoint = 'taskFinishMany' | 'taskRenewLeases' | 'taskClaimDue' | 'schedulePeelMany';
 
 /** A fault of the node with index `node`. */
 export interface FaultSpec {

@@ -76,6 +76,13 @@ export interface SqlDialect {
   claimTableHint(index: string): string;
   /** Appended to a claim's candidate SELECT after the row limit (`FOR UPDATE SKIP LOCKED`). */
   readonly claimLockSuffix: string;
+  /** Placed after the table name of a SELECT that locks the rows it reads until the transaction ends (MSSQL's lock hints). */
+  readonly lockTableHint: string;
+  /**
+   * Appended to a SELECT that locks the rows it reads until the transaction ends (`FOR UPDATE`);
+   * empty on SQLite, whose `BEGIN IMMEDIATE` already holds the database's one write lock.
+   */
+  readonly lockSuffix: string;
   /** Sequelize transaction options for the store's short transactions. */
   readonly transactionOptions: TransactionOptions;
   /** A row limit clause bound to the replacement `:limit`, placed after ORDER BY. */
@@ -102,6 +109,12 @@ export interface SqlDialect {
    * after the columns (`:col`).
    */
   insertIgnoreSql(table: string, columns: readonly string[], uniqueKeys: readonly (readonly string[])[]): string;
+  /**
+   * An INSERT of many rows (`tuples`: the `(…), (…)` list) that skips every row whose unique
+   * key is taken and inserts the rest; null where the database has no such statement (MSSQL),
+   * and rows go one by one through {@link SqlDialect.insertIgnoreSql}.
+   */
+  insertIgnoreRowsSql(table: string, columns: readonly string[], tuples: string): string | null;
   /** Sequelize options for this dialect: driver, pool, session settings and timeouts. */
   sequelizeOptions(settings: ConnectionSettings): Options;
   /** Called once after the Sequelize instance is built (SQLite configures every new connection). */

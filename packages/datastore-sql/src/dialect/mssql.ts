@@ -42,6 +42,8 @@ export const mssqlDialect: SqlDialect = {
   },
   claimTableHint: () => ' WITH (UPDLOCK, READPAST, ROWLOCK)',
   claimLockSuffix: '',
+  lockTableHint: ' WITH (UPDLOCK, ROWLOCK)',
+  lockSuffix: '',
   transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
 
   limitClause: () => ' OFFSET 0 ROWS FETCH NEXT :limit ROWS ONLY',
@@ -64,6 +66,8 @@ export const mssqlDialect: SqlDialect = {
       ` WHERE NOT EXISTS (SELECT 1 FROM ${table} WITH (UPDLOCK, HOLDLOCK) WHERE ${taken})`
     );
   },
+
+  insertIgnoreRowsSql: () => null,
 
   sequelizeOptions(settings: ConnectionSettings): Options {
     const lockTimeoutMs = settings.statementTimeoutMs;

@@ -65,6 +65,8 @@ export const mysqlDialect: SqlDialect = {
   },
   claimTableHint: (index) => ` FORCE INDEX (${index})`,
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
+  lockTableHint: '',
+  lockSuffix: ' FOR UPDATE',
   transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
 
   limitClause: () => ' LIMIT :limit',
@@ -84,6 +86,7 @@ export const mysqlDialect: SqlDialect = {
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})` +
     ' ON DUPLICATE KEY UPDATE id = id',
+  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON DUPLICATE KEY UPDATE id = id`,
 
   sequelizeOptions(settings: ConnectionSettings): Options {
     return {

@@ -30,6 +30,8 @@ export const postgresDialect: SqlDialect = {
   },
   claimTableHint: () => '',
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
+  lockTableHint: '',
+  lockSuffix: ' FOR UPDATE',
   transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
 
   limitClause: () => ' LIMIT :limit',
@@ -45,6 +47,7 @@ export const postgresDialect: SqlDialect = {
 
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
+  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
   sequelizeOptions(settings: ConnectionSettings): Options {
     return {

@@ -57,6 +57,8 @@ export const sqliteDialect: SqlDialect = {
   },
   claimTableHint: () => '',
   claimLockSuffix: '',
+  lockTableHint: '',
+  lockSuffix: '',
   transactionOptions: { type: Transaction.TYPES.IMMEDIATE },
 
   limitClause: () => ' LIMIT :limit',
@@ -72,6 +74,7 @@ export const sqliteDialect: SqlDialect = {
 
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
+  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
   sequelizeOptions(settings: ConnectionSettings): Options {
     return {

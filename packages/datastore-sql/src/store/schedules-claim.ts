@@ -1,12 +1,14 @@
 import {
   isTerminalTaskState,
+  type NewTask,
   type Schedule,
+  type SchedulePeelManyParams,
   type SchedulePeelParams,
   type SchedulePeelResult,
 } from '@rookery/core';
 import { scheduleFromRow, taskPolicies } from './row-mapping.js';
 import { gateRelease } from './schedules.js';
-import type { SqlContext } from './sql-context.js';
+import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
 
 /** A schedule's lease is free: never taken, released, or expired by `:now`. */
@@ -96,93 +98,139 @@ const TASK_COLUMNS = [
   'updated_at',
 ] as const;
 
-/**
- * Writes the result of peeling one claimed schedule, in one transaction: the conditional
- * UPDATE on (owner, fence, unexpired lease) comes first and releases the lease; if it matches
- * nothing, nothing is written. Tasks are inserted one by one with the dialect's
- * insert-ignore, so a task whose (schedule, fire time) exists is left alone and not reported.
- */
+/** Task rows per INSERT statement of a peel. */
+const ROWS_PER_INSERT = 100;
+
+/** Writes the result of peeling one claimed schedule: {@link schedulePeelMany} of one. */
 export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Promise<SchedulePeelResult> {
-  const insertTask = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
-  return ctx.transaction('peel schedule', async (tx) => {
+  const { now, ...peel } = p;
+  const [result] = await schedulePeelMany(ctx, { peels: [peel], ...(now !== undefined ? { now } : {}) });
+  return result ?? { ok: false, created: [] };
+}
+
+/**
+ * Writes the results of peeling claimed schedules, in one transaction. The schedules' rows are
+ * read and locked first (in id order); a peel whose (owner, fence, unexpired lease, state
+ * active) no longer holds writes nothing and is answered `ok: false`. The held schedules get
+ * their next fire time and gate and release their lease (one UPDATE per distinct outcome); all
+ * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
+ * (not reported); a gate on a task that was not inserted is dropped; every created task's
+ * transition is recorded.
+ */
+export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
+  if (p.peels.length === 0) return [];
+  const d = ctx.dialect;
+  return ctx.transaction(p.peels.length === 1 ? 'peel schedule' : `peel ${p.peels.length} schedules`, async (tx) => {
     const now = await ctx.now(p.now, tx);
-    const before = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: p.scheduleId }, tx);
-    if (!before[0]) return { ok: false, created: [] };
-    const schedule = scheduleFromRow(before[0]);
-    const held = await ctx.write(
-      'UPDATE rookery_schedules SET next_fire_at = :nextFireAt, gate_task_id = :gateTaskId, gate_release = :gateRelease,' +
-        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now' +
-        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND lease_expires_at > :now AND state = 'active'",
-      {
-        id: p.scheduleId,
-        owner: p.owner,
-        fence: p.fence,
-        now,
-        nextFireAt: p.nextFireAt,
-        gateTaskId: p.gateTaskId,
-        gateRelease: gateRelease(schedule, p.gateTaskId),
-      },
+    const rows = await ctx.select(
+      `SELECT * FROM rookery_schedules${d.lockTableHint} WHERE id IN (:ids) ORDER BY id${d.lockSuffix}`,
+      { ids: p.peels.map((peel) => peel.scheduleId) },
       tx,
     );
-    if (held === 0) return { ok: false, created: [] };
-
-    const policies = taskPolicies(schedule.policies);
-    const payload = JSON.stringify(schedule.payload);
-    const createdIds: string[] = [];
-    for (const t of p.tasks) {
-      const inserted = await ctx.write(
-        insertTask,
-        {
-          id: t.id,
-          schedule_id: p.scheduleId,
-          fire_at: t.fireAt,
-          span_end_at: t.spanEndAt,
-          span_count: t.spanCount,
-          due_at: t.dueAt,
-          deadline_at: t.deadlineAt,
-          state: t.state,
-          attempt: 0,
-          failures: 0,
-          repairs: 0,
-          fence: 0,
-          version: 0,
-          executor: schedule.executor,
-          payload,
-          policies: JSON.stringify(policies),
-          duplicate_policy: policies.duplicate,
-          delivery: policies.delivery,
-          priority: policies.priority,
-          lease_owner: null,
-          lease_expires_at: null,
-          node_id: null,
-          started_at: null,
-          ended_at: isTerminalTaskState(t.state) ? now : null,
-          result: null,
-          error: null,
-          reason: t.reason,
-          execution_id: null,
-          cancel_requested: 0,
-          created_at: now,
-          updated_at: now,
-        },
-        tx,
-      );
-      if (inserted > 0) createdIds.push(t.id);
+    const schedules = new Map(rows.map((r) => [String(r['id']), scheduleFromRow(r)]));
+    const held = new Map<number, Schedule>();
+    const updates = new Map<string, { ids: string[]; values: Record<string, unknown> }>();
+    for (const [i, peel] of p.peels.entries()) {
+      const s = schedules.get(peel.scheduleId);
+      if (!s || s.state !== 'active' || s.leaseOwner !== peel.owner || s.fence !== peel.fence || (s.leaseExpiresAt ?? 0) <= now) continue;
+      if ([...held.values()].includes(s)) continue; // listed twice: peeled once
+      held.set(i, s);
+      const values = { nextFireAt: peel.nextFireAt, gateTaskId: peel.gateTaskId, gateRelease: gateRelease(s, peel.gateTaskId) };
+      const key = JSON.stringify(values);
+      const update = updates.get(key) ?? { ids: [] as string[], values };
+      update.ids.push(s.id);
+      updates.set(key, update);
     }
-    if (p.gateTaskId !== null && !createdIds.includes(p.gateTaskId)) {
-      // The gate task was not inserted (its fire time already had a task): gate on nothing.
+    for (const { ids, values } of updates.values()) {
       await ctx.write(
-        'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1 WHERE id = :id AND gate_task_id = :gate',
-        { id: p.scheduleId, gate: p.gateTaskId },
+        'UPDATE rookery_schedules SET next_fire_at = :nextFireAt, gate_task_id = :gateTaskId, gate_release = :gateRelease,' +
+          ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now WHERE id IN (:ids)',
+        { ids, now, ...values },
         tx,
       );
     }
-    const created = await readTasks(ctx, createdIds, tx);
+
+    const taskRows = [...held.entries()].flatMap(([i, s]) => {
+      const policies = taskPolicies(s.policies);
+      const common = { schedule_id: s.id, executor: s.executor, payload: JSON.stringify(s.payload), policies: JSON.stringify(policies), duplicate_policy: policies.duplicate, delivery: policies.delivery, priority: policies.priority };
+      return (p.peels[i]?.tasks ?? []).map((t) => taskRow(t, common, now));
+    });
+    await insertTaskRows(ctx, tx, taskRows);
+    const inserted = await readTasks(ctx, taskRows.map((r) => String(r['id'])), tx);
+    const insertedIds = new Set(inserted.map((t) => t.id));
+    const ungated = [...held.entries()].flatMap(([i, s]) => {
+      const gate = p.peels[i]?.gateTaskId ?? null;
+      return gate !== null && !insertedIds.has(gate) ? [s.id] : [];
+    });
+    if (ungated.length > 0) {
+      // A gate task that was not inserted (its fire time already had a task): gate on nothing.
+      await ctx.write(
+        'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1 WHERE id IN (:ids)',
+        { ids: ungated },
+        tx,
+      );
+    }
+    const nodeOf = new Map([...held.entries()].map(([i, s]) => [s.id, p.peels[i]?.nodeId ?? null]));
     await insertEvents(
       ctx,
       tx,
-      created.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: p.nodeId, reason: t.reason, fence: 0 })),
+      inserted.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: nodeOf.get(t.scheduleId) ?? null, reason: t.reason, fence: 0 })),
     );
-    return { ok: true, created };
+    return p.peels.map((peel, i) =>
+      held.has(i) ? { ok: true, created: inserted.filter((t) => t.scheduleId === peel.scheduleId) } : { ok: false, created: [] },
+    );
   });
+}
+
+/** The row of a new task, given what it shares with its schedule's other tasks. */
+function taskRow(t: NewTask, common: Record<string, unknown>, now: number): Record<string, unknown> {
+  return {
+    ...common,
+    id: t.id,
+    fire_at: t.fireAt,
+    span_end_at: t.spanEndAt,
+    span_count: t.spanCount,
+    due_at: t.dueAt,
+    deadline_at: t.deadlineAt,
+    state: t.state,
+    attempt: 0,
+    failures: 0,
+    repairs: 0,
+    fence: 0,
+    version: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+    node_id: null,
+    started_at: null,
+    ended_at: isTerminalTaskState(t.state) ? now : null,
+    result: null,
+    error: null,
+    reason: t.reason,
+    execution_id: null,
+    cancel_requested: 0,
+    created_at: now,
+    updated_at: now,
+  };
+}
+
+/**
+ * Inserts task rows, skipping any whose id or (schedule, fire time) is taken: {@link ROWS_PER_INSERT}
+ * rows per statement, or one by one where the dialect has no multi-row form.
+ */
+async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<string, unknown>[]): Promise<void> {
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const chunk = rows.slice(from, from + ROWS_PER_INSERT);
+    const replacements: Record<string, unknown> = {};
+    const tuples = chunk.map((row, i) => {
+      for (const c of TASK_COLUMNS) replacements[`r${i}_${c}`] = row[c];
+      return `(${TASK_COLUMNS.map((c) => `:r${i}_${c}`).join(', ')})`;
+    });
+    const sql = ctx.dialect.insertIgnoreRowsSql('rookery_tasks', TASK_COLUMNS, tuples.join(', '));
+    if (sql !== null) {
+      await ctx.write(sql, replacements, tx);
+      continue;
+    }
+    const one = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
+    for (const row of chunk) await ctx.write(one, row, tx);
+  }
 }
