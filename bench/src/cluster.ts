@@ -39,11 +39,15 @@ export interface BenchNodeSettings {
   concurrency: number;
   /** Lease, ms; undefined for the node default. */
   leaseMs: number | undefined;
+  /** A directory for each node's V8 CPU profile (`--cpu-prof`), or undefined for none. */
+  cpuProfDir: string | undefined;
 }
 
 /** Starts `rookery node --id <id>` running the bench executor, with JSON event lines. */
 export function startBenchNode(settings: BenchNodeSettings, id: string): BenchNode {
-  const args = [ROOKERY_BIN, 'node', '--db', settings.url, '--id', id, '--concurrency', String(settings.concurrency), '--log', 'json', '--executors', BENCH_FUNCTIONS];
+  // No line per task event: the bench reads the executor's history, and a line per event costs the node CPU.
+  const profile = settings.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir];
+  const args = [...profile, ROOKERY_BIN, 'node', '--db', settings.url, '--id', id, '--concurrency', String(settings.concurrency), '--log', 'json', '--no-task-lines', '--executors', BENCH_FUNCTIONS];
   if (settings.leaseMs !== undefined) args.push('--lease-ms', String(settings.leaseMs));
   const child = spawn(process.execPath, args, { env: { ...process.env, ROOKERY_HISTORY: settings.history }, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`node ${id} did not start`);

@@ -34,6 +34,8 @@ export interface BenchOptions {
   timeoutSeconds: number;
   /** Print the figures as JSON after the table. */
   json: boolean;
+  /** A directory where each node writes a V8 CPU profile, or undefined for none. */
+  cpuProfDir: string | undefined;
 }
 
 /** The usage text of `npm run bench -- --help`. */
@@ -59,6 +61,8 @@ export const USAGE = `npm run bench -- [options]
                         (default 2000 + 0.25 per schedule)
   --timeout <s>         longest wait for the work after the last due time (default 300)
   --json                print the figures as JSON too
+  --cpu-prof <dir>      each node writes a V8 CPU profile (.cpuprofile) into dir, to see where
+                        its time goes (open in Chrome DevTools; profiling slows the nodes)
   --help                this text`;
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -93,6 +97,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       'lead-ms': { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -116,6 +121,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     leadMs: leadMs === undefined ? undefined : integer('lead-ms', leadMs, 0, 0, 86_400_000),
     timeoutSeconds: integer('timeout', values.timeout, 300, 1, 86_400),
     json: values.json ?? false,
+    cpuProfDir: values['cpu-prof'],
   };
   if (w === 'failover' && options.nodes < 2) throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;

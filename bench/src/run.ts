@@ -58,7 +58,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   try {
     store = await createSqlDatastore({ url: db.url });
     const client = new RookeryClient({ datastore: store });
-    const settings = { url: db.url, history, concurrency: options.concurrency, leaseMs: options.leaseMs };
+    const settings = { url: db.url, history, concurrency: options.concurrency, leaseMs: options.leaseMs, cpuProfDir: options.cpuProfDir };
     for (let i = 1; i <= options.nodes; i += 1) nodes.push(startBenchNode(settings, `b${i}`));
     const registered = Date.now() + 60_000;
     while ((await store.nodeList()).length < options.nodes) {

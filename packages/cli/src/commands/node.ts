@@ -40,6 +40,7 @@ interface NodeCommandOptions {
   executorPackage: string[];
   leaseMs?: string;
   log: string;
+  taskLines: boolean;
   grace: string;
   clockOffsetMs: string;
   retention: string;
@@ -242,6 +243,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
       .option('--log <format>', 'event lines: text or json', 'text')
+      .option('--no-task-lines', 'no line per task event, only node events, repairs, lost leases and errors (for high task rates)')
       .option('--retention <duration>', "delete finished tasks (with events and logs) this long after they ended, or 'off'", '30d')
       .option('--node-retention <duration>', "delete records of nodes gone this long, or 'off'", '7d')
       .option('--prune-every <duration>', 'how often this node runs a retention pass', '10m')
@@ -286,7 +288,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // `generalError` in the node's log format. A module that cannot be loaded is one: the node
       // starts with the modules that did load (with none, it still peels and repairs).
       const events = createEventBus();
-      logNodeEvents(events, id, format, io.stdout, io.stderr);
+      logNodeEvents(events, id, format, io.stdout, io.stderr, opts.taskLines);
       let failedModules = 0;
       const env = io.env ?? process.env;
       const fromModules = [

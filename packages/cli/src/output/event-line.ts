@@ -56,19 +56,22 @@ const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskAdopted', 'taskCompleted
  * @param format - `json` or `text`
  * @param out - where event lines go
  * @param err - where errors go
+ * @param taskLines - whether each task event gets a line (false: node events, repairs, lost leases and errors only)
  */
-export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' | 'text', out: TextSink, err: TextSink): void {
+export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' | 'text', out: TextSink, err: TextSink, taskLines = true): void {
   const base = (event: string): EventLine => ({ event, nodeId, taskId: null, scheduleId: null, fireAt: null, attempt: null, fence: null, state: null, at: new Date().toISOString() });
   const ofTask = (event: string, t: Task): EventLine => ({ ...base(event), taskId: t.id, scheduleId: t.scheduleId, fireAt: iso(t.fireAt), attempt: t.attempt, fence: t.fence, state: t.state, reason: t.reason });
   const write = (line: EventLine): void => {
     out.write(`${format === 'json' ? JSON.stringify(line) : textLine(line)}\n`);
   };
-  for (const name of TASK_EVENTS) {
-    events.on(name, ((t: Task) => write(ofTask(name, t))) as (...args: RookeryEventMap[typeof name]) => void);
+  if (taskLines) {
+    for (const name of TASK_EVENTS) {
+      events.on(name, ((t: Task) => write(ofTask(name, t))) as (...args: RookeryEventMap[typeof name]) => void);
+    }
+    events.on('taskFailed', (t, error) => write({ ...ofTask('taskFailed', t), error }));
+    events.on('taskRetried', (t, error) => write({ ...ofTask('taskRetried', t), error, dueAt: iso(t.dueAt) }));
+    events.on('taskLog', (taskId, line) => write({ ...base('taskLog'), taskId, line }));
   }
-  events.on('taskFailed', (t, error) => write({ ...ofTask('taskFailed', t), error }));
-  events.on('taskRetried', (t, error) => write({ ...ofTask('taskRetried', t), error, dueAt: iso(t.dueAt) }));
-  events.on('taskLog', (taskId, line) => write({ ...base('taskLog'), taskId, line }));
   events.on('leaseLost', (taskId, fence) => write({ ...base('leaseLost'), taskId, fence }));
   events.on('repairFinished', (_node, tasks) => tasks.forEach((t) => write(ofTask('taskRepaired', t))));
   let skewed = false;

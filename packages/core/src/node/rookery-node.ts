@@ -64,6 +64,8 @@ export class RookeryNode {
   private pollIndex = 0;
   private clockOffsetMs = 0;
   private readonly dueAlarm: DueAlarm;
+  /** Monotonic time from which the loop peels again. */
+  private peelDueAt = 0;
   private renewSoon: Timer | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -179,7 +181,11 @@ export class RookeryNode {
     this.events.emit('nodeJoined', record);
     this.events.on('taskCancelRequested', this.onCancelRequested);
     this.unlisten = this.wakeSignals.listen(
-      (dueAt) => this.wakeAt(dueAt),
+      (dueAt) => {
+        // Announced work may need peeling first (a client's new schedule): peel on the next round.
+        this.peelDueAt = 0;
+        this.wakeAt(dueAt);
+      },
       (error) => this.reportError(error, 'wake-signals'),
     );
     await this.guard('heartbeat', () => this.heartbeat());
@@ -255,19 +261,30 @@ export class RookeryNode {
     this.events.emit('generalError', asError(error), { nodeId: this.id, source, ...(taskId ? { taskId } : {}) });
   }
 
+  /**
+   * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
+   * peel that left work behind, and when another process announced work), then sleep until the
+   * next poll, a due alarm or an announcement. A wake-up for a task peeled ahead dispatches at
+   * once, without a peel query in front of its claim.
+   */
   private async runLoop(): Promise<void> {
     while (this.state === 'running') {
       let busy = false;
       try {
-        busy = (await this.peel()) || busy;
-      } catch (error) {
-        this.reportError(error, 'peel');
-      }
-      if (this.state !== 'running') break;
-      try {
         busy = (await this.dispatch()) || busy;
       } catch (error) {
         this.reportError(error, 'dispatch');
+      }
+      if (this.state !== 'running') break;
+      if (this.clock.monotonic() >= this.peelDueAt) {
+        this.peelDueAt = this.clock.monotonic() + Math.min(...this.timings.pollWaitsMs);
+        try {
+          const behind = await this.peel();
+          if (behind) this.peelDueAt = 0;
+          busy = behind || busy;
+        } catch (error) {
+          this.reportError(error, 'peel');
+        }
       }
       await this.guard('cancel', () => this.cancels.poll());
       if (!busy && this.state === 'running') await this.wakeup.sleep(this.nextPollWait());

@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import { createEventBus } from '@rookery/messaging';
 import { WorkerPool, functionExecutors, type TaskFunctionModule } from '@rookery/executor';
-import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type NodeOptions } from '../../src/index.js';
+import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type NodeOptions, type WakeSignals } from '../../src/index.js';
 
 /** Fake timers for Date, performance and timers: the node's clock is injected through them. */
 export function useFakeTime(start = Date.parse('2026-03-01T00:00:00Z')): void {
@@ -54,4 +54,34 @@ export function partition(datastore: Datastore, cut: () => boolean, message = 'n
       return (...args: unknown[]) => (cut() ? Promise.reject(new Error(message)) : (value as (...a: unknown[]) => unknown).apply(target, args));
     },
   }) as Datastore;
+}
+
+/**
+ * Wake signals between the processes of one test, in memory: `signals()` gives one process's
+ * end; an announcement reaches every other end's listener (not its own), or none while `drop`
+ * is set (a transport that loses every notification).
+ */
+export function memoryWakeBus(): { signals: () => WakeSignals; announced: number[]; drop: boolean } {
+  const listeners = new Set<{ handler: (at: number) => void }>();
+  const bus = {
+    announced: [] as number[],
+    drop: false,
+    signals: (): WakeSignals => {
+      const own = { handler: (_at: number): void => undefined };
+      return {
+        announce: (at) => {
+          bus.announced.push(at);
+          if (!bus.drop) for (const l of listeners) if (l !== own) l.handler(at);
+        },
+        listen: (handler) => {
+          own.handler = handler;
+          listeners.add(own);
+          return async () => {
+            listeners.delete(own);
+          };
+        },
+      };
+    },
+  };
+  return bus;
 }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventBus } from '@rookery/messaging';
 import { functionExecutors, WorkerPool } from '@rookery/executor';
 import { RATE_WINDOW_MS, RookeryNode, rateWindowStart } from '../../src/index.js';
-import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { memoryCluster, memoryWakeBus, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -11,8 +11,10 @@ describe('cluster-wide rate limits', () => {
   it('two nodes together start no more tasks of a limited executor per second than the limit the last node set', async () => {
     const { datastore, client } = memoryCluster();
     const quick = async () => ({ ok: true });
-    const a = await startTestNode(datastore, { quick }, { id: 'a', clusterRateLimits: { quick: 10 } });
-    const b = await startTestNode(datastore, { quick }, { id: 'b', clusterRateLimits: { quick: 3 } });
+    // Wake signals let both nodes wake at the due times, whichever peeled the tasks.
+    const bus = memoryWakeBus();
+    const a = await startTestNode(datastore, { quick }, { id: 'a', clusterRateLimits: { quick: 10 }, wakeSignals: bus.signals() });
+    const b = await startTestNode(datastore, { quick }, { id: 'b', clusterRateLimits: { quick: 3 }, wakeSignals: bus.signals() });
     expect(await datastore.rateLimitList()).toEqual([expect.objectContaining({ executor: 'quick', perSecond: 3, setBy: 'b' })]);
     for (let i = 0; i < 40; i += 1) await client.createSchedule({ name: `q${i}`, executor: 'quick', trigger: { kind: 'once', at: Date.now() + 10 } });
     const from = rateWindowStart(Date.now()) + RATE_WINDOW_MS;
