@@ -31,7 +31,10 @@ export interface PgWakeSignalsOptions {
 export interface PgWakeSignals extends WakeSignals {
   /** This instance's sender id (in the payloads it sends). */
   readonly senderId: string;
-  /** Stops listening, lets a NOTIFY under way finish, and ends both sessions. Idempotent; never rejects. */
+  /**
+   * Stops listening, sends what was announced before it (a NOTIFY under way or pending), and
+   * ends both sessions; later announces are ignored. Idempotent; never rejects.
+   */
   close(): Promise<void>;
 }
 
@@ -191,12 +194,13 @@ class PgWakeSignalsTransport implements PgWakeSignals {
 
   /** Sends the earliest pending due time until none is pending; announces made meanwhile coalesce. */
   private async flush(): Promise<void> {
-    while (this.pending !== null && !this.closed) {
+    // Not stopped by close(): what was announced before it is still sent, then close() ends the session.
+    while (this.pending !== null) {
       try {
         const client = await this.publisherClient();
         const at = this.pending;
         this.pending = null;
-        if (at === null || this.closed) break;
+        if (at === null) break;
         await client.query('SELECT pg_notify($1, $2)', [this.channel, `${this.senderId}:${at}`]);
       } catch (error) {
         // Best effort: the signal is dropped (polling covers it) and the session is reopened next time.
@@ -333,7 +337,6 @@ class PgWakeSignalsTransport implements PgWakeSignals {
 
   private async closeOnce(): Promise<void> {
     this.closed = true;
-    this.pending = null;
     if (this.listening) await this.unlisten(this.listening);
     await this.flushing;
     const publisher = this.publisher;
