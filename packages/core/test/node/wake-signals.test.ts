@@ -52,11 +52,9 @@ describe('wake signals wake an idle node before its next poll', () => {
     expect(wake.listening()).toBe(true);
     const fireAt = Date.now() + 1_000;
     await client.createSchedule({ name: 'soon', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
-    // The client announced (the database clock's now: the schedule falls due within a minute).
-    expect(wake.announced).toHaveLength(1);
-    const announcedAt = wake.announced[0] as number;
-    expect(announcedAt).toBeLessThanOrEqual(fireAt);
-    wake.deliver(announcedAt);
+    // The client announced the schedule's fire time (it falls due within a minute).
+    expect(wake.announced).toEqual([fireAt]);
+    wake.deliver(fireAt);
     await vi.advanceTimersByTimeAsync(2_000);
     // Woken by the signal, the node peeled the schedule and started its task at the fire time
     // (on the fake clock), long before its next poll.
@@ -64,6 +62,18 @@ describe('wake signals wake an idle node before its next poll', () => {
     expect(Date.now()).toBeLessThan(fireAt + LONG_POLL_MS);
     // And it announced the task it peeled, for the other nodes.
     expect(wake.announced).toContain(fireAt);
+    await stopUnderFakeTime(node);
+    expect(errors).toEqual([]);
+  });
+
+  it('a schedule due beyond the lookahead wakes the node at its fire time, not at its creation', async () => {
+    const wake = manualWakeSignals();
+    const { node, client, starts, errors } = await idleNode(wake.signals, wake.signals);
+    const fireAt = Date.now() + 20_000; // beyond the default lookahead (5 s), within the wake horizon (60 s)
+    await client.createSchedule({ name: 'later', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
+    for (const at of wake.announced) wake.deliver(at);
+    await vi.advanceTimersByTimeAsync(21_000);
+    expect(starts).toEqual([{ fireAt, at: fireAt }]);
     await stopUnderFakeTime(node);
     expect(errors).toEqual([]);
   });
