@@ -107,6 +107,20 @@ function pause(ms: number): Pause {
   };
 }
 
+/** The one listening handler of an instance and its session. */
+interface ListenState {
+  handler: (dueAt: number) => void;
+  onError: (error: unknown) => void;
+  /** False once unlisten was called. */
+  active: boolean;
+  /** The session open now, if any. */
+  client: pg.Client | null;
+  /** The wait before the next reconnection, if under way. */
+  backoff: Pause | null;
+  /** The reconnection loop; settles after unlisten. */
+  loop: Promise<void>;
+}
+
 class PgWakeSignalsTransport implements PgWakeSignals {
   readonly senderId: string;
   private readonly url: string;
@@ -127,14 +141,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   private flushing: Promise<void> | null = null;
 
   // Listening: one handler at a time.
-  private listening: {
-    handler: (dueAt: number) => void;
-    onError: (error: unknown) => void;
-    active: boolean;
-    client: pg.Client | null;
-    backoff: Pause | null;
-    loop: Promise<void>;
-  } | null = null;
+  private listening: ListenState | null = null;
 
   constructor(options: PgWakeSignalsOptions) {
     this.url = options.url;
@@ -220,6 +227,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
       // An idle session that broke (server restart, terminated backend): reopened on the next announce.
       if (this.publisher === client) this.publisher = null;
       this.report(new WakeSignalsError(`the publishing session failed: ${error.message}`, { cause: error }));
+      void this.end(client);
     });
     try {
       await client.connect();
@@ -234,7 +242,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   listen(handler: (dueAt: number) => void, onError: (error: unknown) => void): () => Promise<void> {
     if (this.closed) throw new WakeSignalsError('listen after close: create a new instance');
     if (this.listening) throw new WakeSignalsError('already listening: one handler at a time per instance (unlisten first, or create another instance)');
-    const state: NonNullable<PgWakeSignalsTransport['listening']> = {
+    const state: ListenState = {
       handler,
       onError,
       active: true,
@@ -251,7 +259,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     };
   }
 
-  private async unlisten(state: NonNullable<PgWakeSignalsTransport['listening']>): Promise<void> {
+  private async unlisten(state: ListenState): Promise<void> {
     state.active = false;
     state.backoff?.cancel();
     const client = state.client;
@@ -262,41 +270,16 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   }
 
   /** Holds one LISTENing session while `state.active`, reopening it with backoff after each failure. */
-  private async listenLoop(state: NonNullable<PgWakeSignalsTransport['listening']>): Promise<void> {
+  private async listenLoop(state: ListenState): Promise<void> {
     let backoffMs = this.minBackoffMs;
     while (state.active) {
-      const client = this.newClient();
-      // Settles when the session ends or fails, whichever first.
-      const lost = new Promise<Error | null>((resolve) => {
-        client.on('error', (error) => resolve(error));
-        client.on('end', () => resolve(null));
-      });
-      client.on('notification', (message) => {
-        if (state.active && message.channel === this.channel) this.receive(state, message.payload);
-      });
-      state.client = client;
-      const ready = (async () => {
-        await client.connect();
-        await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
-      })();
-      // pg never settles `connect()` when the session is ended while connecting (an unlisten
-      // then), so the session's end counts as well. Both branches handle a rejection: the
-      // failure that wins is the one reported; the other is the same failure seen later.
-      const outcome = await Promise.race([
-        ready.then(
-          () => ({ failure: null }),
-          (error: unknown) => ({ failure: error ?? new WakeSignalsError('LISTEN failed') }),
-        ),
-        lost.then((error) => ({ failure: error ?? new WakeSignalsError('the listening session ended') })),
-      ]);
-      let failure = outcome.failure;
-      if (failure === null) {
-        backoffMs = this.minBackoffMs;
-        failure = (await lost) ?? new WakeSignalsError('the listening session ended');
-      }
-      if (state.client === client) {
-        state.client = null;
-        await this.end(client);
+      let failure: unknown;
+      try {
+        const session = await this.holdSession(state);
+        if (session.listened) backoffMs = this.minBackoffMs;
+        failure = session.failure;
+      } catch (error) {
+        failure = error; // a client that could not even be made (a malformed URL)
       }
       if (!state.active) break;
       this.report(
@@ -312,7 +295,45 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     }
   }
 
-  private receive(state: NonNullable<PgWakeSignalsTransport['listening']>, payload: string | undefined): void {
+  /**
+   * Opens one session, LISTENs, and holds it until it fails or ends; then ends it. Returns why
+   * it ended, and whether it got as far as listening.
+   */
+  private async holdSession(state: ListenState): Promise<{ failure: unknown; listened: boolean }> {
+    const client = this.newClient();
+    // Settles when the session ends or fails, whichever first.
+    const lost = new Promise<Error | null>((resolve) => {
+      client.on('error', (error) => resolve(error));
+      client.on('end', () => resolve(null));
+    });
+    client.on('notification', (message) => {
+      if (state.active && message.channel === this.channel) this.receive(state, message.payload);
+    });
+    state.client = client;
+    const ready = (async () => {
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+    })();
+    // pg never settles `connect()` when the session is ended while connecting (an unlisten
+    // then), so the session's end counts as well. Both branches handle a rejection: the
+    // failure that wins is the one reported; the other is the same failure seen later.
+    const outcome = await Promise.race([
+      ready.then(
+        () => ({ failure: null, listened: true }),
+        (error: unknown) => ({ failure: error ?? new WakeSignalsError('LISTEN failed'), listened: false }),
+      ),
+      lost.then((error) => ({ failure: error ?? new WakeSignalsError('the listening session ended'), listened: false })),
+    ]);
+    let failure: unknown = outcome.failure;
+    if (outcome.listened) failure = (await lost) ?? new WakeSignalsError('the listening session ended');
+    if (state.client === client) {
+      state.client = null;
+      await this.end(client);
+    }
+    return { failure, listened: outcome.listened };
+  }
+
+  private receive(state: ListenState, payload: string | undefined): void {
     const match = PAYLOAD.exec(payload ?? '');
     const dueAt = match ? Number(match[2]) : NaN;
     if (!match || !Number.isSafeInteger(dueAt)) {
