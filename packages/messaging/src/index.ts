@@ -1,5 +1,6 @@
 /**
- * Rookery messaging: the typed event bus of a node. A listener's exception never escapes
+ * Rookery messaging: the typed event bus of a node, and wake signals between processes over
+ * PostgreSQL LISTEN/NOTIFY ({@link pgWakeSignals}). A listener's exception never escapes
  * `emit`: it is emitted as `generalError`, and what cannot be delivered is written to stderr.
  *
  * @example
@@ -25,3 +26,4 @@ export {
   type Listener,
   type UndeliveredErrorInfo,
 } from './event-bus.js';
+export { pgWakeSignals, WakeSignalsError, type PgWakeSignals, type PgWakeSignalsOptions } from './pg-wake-signals.js';

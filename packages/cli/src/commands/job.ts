@@ -13,8 +13,10 @@ import {
   type Trigger,
   type TriggerPreview,
 } from '@rookery/core';
+import { pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
+import { resolveWakeSignals } from '../options/wake-signals.js';
 import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
@@ -175,8 +177,22 @@ function withDefinitionOptions(cmd: Command): Command {
 /** Registers `rookery job add|update|ls|show|preview|history|validations|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
-  const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> =>
-    withDatastore(dbUrlOf(cmd, io.env), (datastore) => fn(new RookeryClient({ datastore })));
+  // On PostgreSQL the client wakes idle nodes when a job it stores, updates or resumes falls due
+  // soon (the publishing session opens only then); the command ends after the NOTIFY is sent.
+  const run = async (cmd: Command, fn: (client: Client) => Promise<void>): Promise<void> => {
+    const url = dbUrlOf(cmd, io.env);
+    return withDatastore(url, async (datastore) => {
+      const wakeSignals =
+        resolveWakeSignals('auto', url) === 'pg'
+          ? pgWakeSignals({ url, onError: (error) => writeLine(io.stderr, `rookery: wake signal not sent (the nodes will find the job at their next poll): ${error instanceof Error ? error.message : String(error)}`) })
+          : null;
+      try {
+        await fn(new RookeryClient({ datastore, ...(wakeSignals ? { wakeSignals } : {}) }));
+      } finally {
+        await wakeSignals?.close();
+      }
+    });
+  };
 
   addDbOption(
     withDefinitionOptions(

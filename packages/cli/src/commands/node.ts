@@ -17,12 +17,14 @@ import {
   type TaskFunctionModule,
   type WorkerPoolOptions,
 } from '@rookery/executor';
-import { createEventBus } from '@rookery/messaging';
+import { createEventBus, pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
 import { parseRetention } from '../options/retention.js';
 import { parseRateLimits } from '../options/rate-limits.js';
+import { parsePollWaits } from '../options/poll-waits.js';
+import { resolveWakeSignals } from '../options/wake-signals.js';
 import { logNodeEvents } from '../output/event-line.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
 
@@ -49,6 +51,8 @@ interface NodeCommandOptions {
   startupTimeout: string;
   killGrace: string;
   httpTimeout: string;
+  pollWaits?: string;
+  wakeSignals: string;
 }
 
 /** Names of the executors every `rookery node` offers besides its modules' functions. */
@@ -239,6 +243,12 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
+      .option('--poll-waits <ms,ms,...>', 'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350)')
+      .option(
+        '--wake-signals <mode>',
+        'hints that work falls due, so idle nodes wake before their next poll: auto (pg on a PostgreSQL URL, else none), pg (LISTEN/NOTIFY), none (polling only)',
+        'auto',
+      )
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
@@ -261,7 +271,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const clusterRateLimits = parseRateLimits('cluster-rate-limit', opts.clusterRateLimit, true);
     const heartbeatTimeoutMs = opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
-    const timings = resolveTimings(leaseMs === undefined ? {} : { leaseMs });
+    const pollWaitsMs = opts.pollWaits === undefined ? undefined : parsePollWaits(opts.pollWaits);
+    const timings = resolveTimings({ ...(leaseMs === undefined ? {} : { leaseMs }), ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }) });
     const graceMs = parseDuration('grace', opts.grace);
     const retention = resolveRetention({
       historyMs: parseRetention('retention', opts.retention),
@@ -274,6 +285,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
+    const url = dbUrlOf(cmd, io.env);
+    const wakeMode = resolveWakeSignals(opts.wakeSignals, url);
     // task functions may want to know where they run (the demo records it)
     process.env.ROOKERY_NODE_ID = id;
     // From here a stop signal is a graceful stop, even while the node is still starting: it
@@ -321,7 +334,6 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // the row locks it holds do not keep the other nodes from taking its tasks over.
       // A database that is not there yet (or drops the connection mid-migration) is waited for,
       // up to --startup-timeout, each failed try a generalError; a stop signal ends the wait.
-      const url = dbUrlOf(cmd, io.env);
       const datastore = await openWithRetry(
         () => createSqlDatastore({ url, idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)) }),
         {
@@ -335,6 +347,11 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         },
       );
       if (!datastore) return;
+      // Errors while the node listens go to its generalError; those before or after, here too.
+      const wakeSignals =
+        wakeMode === 'pg'
+          ? pgWakeSignals({ url, onError: (error) => events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: id, source: 'wake-signals' }) })
+          : null;
       try {
         const node = new RookeryNode({
           datastore,
@@ -350,6 +367,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           clusterRateLimits,
           heartbeatTimeoutMs,
           ...(leaseMs !== undefined ? { leaseMs } : {}),
+          ...(pollWaitsMs !== undefined ? { pollWaitsMs } : {}),
+          ...(wakeSignals ? { wakeSignals } : {}),
           ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
         });
         await node.start();
@@ -358,6 +377,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
         await node.stop({ graceMs });
       } finally {
+        await wakeSignals?.close();
         await datastore.close();
       }
     } finally {

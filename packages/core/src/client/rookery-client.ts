@@ -91,9 +91,18 @@ export class RookeryClient {
     this.wakeSignals = options.wakeSignals ?? noWakeSignals;
   }
 
-  /** Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon. */
+  /**
+   * Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon:
+   * announces its next fire time (now, if that has passed), so that a node sleeping through a
+   * long poll wait wakes when the schedule falls due and peels it then. (Announcing `now` would
+   * wake them before the schedule is within their lookahead, to find nothing and sleep again.)
+   */
   private wakeNodesFor(schedules: readonly Schedule[], now: number): void {
-    if (schedules.some((s) => s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS)) this.wakeSignals.announce(now);
+    let earliest = Infinity;
+    for (const s of schedules) {
+      if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS) earliest = Math.min(earliest, s.nextFireAt);
+    }
+    if (earliest < Infinity) this.wakeSignals.announce(Math.max(now, earliest));
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */

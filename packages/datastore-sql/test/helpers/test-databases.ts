@@ -78,7 +78,11 @@ const sqlite: TestDialect = {
   },
 };
 
-async function postgres(): Promise<TestDialect> {
+/**
+ * PostgreSQL alone, with availability probed (whatever ROOKERY_TEST_DIALECTS says), for tests
+ * of PostgreSQL-only features such as LISTEN/NOTIFY. Call once per test file, at top level.
+ */
+export async function postgresDialect(): Promise<TestDialect> {
   return {
     label: 'postgres',
     available: await reachable('postgres', POSTGRES_URL, () => admin(POSTGRES_URL, (sql) => sql('SELECT 1'))),
@@ -112,7 +116,7 @@ async function mariadb(): Promise<TestDialect> {
 export async function testDialects(): Promise<TestDialect[]> {
   const all: TestDialect[] = [];
   if (WANTED.includes('sqlite')) all.push(sqlite);
-  if (WANTED.includes('postgres')) all.push(await postgres());
+  if (WANTED.includes('postgres')) all.push(await postgresDialect());
   if (WANTED.includes('mariadb')) all.push(await mariadb());
   return all;
 }
