@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { checkHistory, RookeryClient, type FaultRecord, type Schedule, type Task, type TaskEvent } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
+import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
 import { isRunning, startBenchNode, stopBenchNode, type BenchNode } from './cluster.js';
 import { createBenchDatabase } from './databases.js';
 import { counterDelta, serverProcessNames, transactionCounter, type CounterReading } from './db-counters.js';
@@ -54,10 +55,14 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   const dir = await mkdtemp(join(tmpdir(), 'rookery-bench-history-'));
   const history = join(dir, 'history.jsonl');
   const nodes: BenchNode[] = [];
+  const warnings: string[] = [];
   let store: SqlDatastore | undefined;
+  // On PostgreSQL the client announces its schedules, as the nodes (`--wake-signals auto`) listen.
+  let signals: PgWakeSignals | undefined;
   try {
     store = await createSqlDatastore({ url: db.url });
-    const client = new RookeryClient({ datastore: store });
+    if (db.dialect === 'postgres') signals = pgWakeSignals({ url: db.url, onError: (error) => warnings.push(`wake signals: ${String(error)}`) });
+    const client = new RookeryClient({ datastore: store, ...(signals ? { wakeSignals: signals } : {}) });
     const settings = { url: db.url, history, concurrency: options.concurrency, leaseMs: options.leaseMs, cpuProfDir: options.cpuProfDir };
     for (let i = 1; i <= options.nodes; i += 1) nodes.push(startBenchNode(settings, `b${i}`));
     const registered = Date.now() + 60_000;
@@ -70,7 +75,6 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     progress(`${options.nodes} node(s) running on ${db.dialect}`);
 
     const created = { schedules: 0, ms: 0 };
-    const warnings: string[] = [];
     if (options.workload === 'stored') {
       const began = performance.now();
       const now = await store.clockNow();
@@ -220,6 +224,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   } finally {
     for (const n of nodes) if (isRunning(n)) n.child.kill('SIGKILL');
     await Promise.all(nodes.map((n) => n.exited));
+    await signals?.close();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
     await db.drop();

@@ -66,6 +66,8 @@ export class RookeryNode {
   private readonly dueAlarm: DueAlarm;
   /** Monotonic time from which the loop peels again. */
   private peelDueAt = 0;
+  /** Database time from which the loop peels for work another process announced. */
+  private announcedPeelAt = Infinity;
   private renewSoon: Timer | null = null;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
@@ -182,8 +184,11 @@ export class RookeryNode {
     this.events.on('taskCancelRequested', this.onCancelRequested);
     this.unlisten = this.wakeSignals.listen(
       (dueAt) => {
-        // Announced work may need peeling first (a client's new schedule): peel on the next round.
-        this.peelDueAt = 0;
+        // Announced work may need peeling first (a client's new schedule): peel once it is
+        // within half the lookahead, as a poll would claim it, and dispatch at the due time.
+        const peelAt = dueAt - this.timings.lookaheadMs / 2;
+        this.announcedPeelAt = Math.min(this.announcedPeelAt, peelAt);
+        this.wakeAt(peelAt);
         this.wakeAt(dueAt);
       },
       (error) => this.reportError(error, 'wake-signals'),
@@ -276,7 +281,8 @@ export class RookeryNode {
         this.reportError(error, 'dispatch');
       }
       if (this.state !== 'running') break;
-      if (this.clock.monotonic() >= this.peelDueAt) {
+      if (this.clock.monotonic() >= this.peelDueAt || this.dbNow() >= this.announcedPeelAt) {
+        this.announcedPeelAt = Infinity;
         this.peelDueAt = this.clock.monotonic() + Math.min(...this.timings.pollWaitsMs);
         try {
           const behind = await this.peel();
