@@ -15,6 +15,18 @@ import type { BenchResult } from './result.js';
 import { distribution } from './stats.js';
 import { dueInputs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
 
+/**
+ * Brings the server's planner statistics up to date after the bulk creation, as autovacuum
+ * (PostgreSQL) or InnoDB's automatic statistics (MariaDB) would on a database in service: a
+ * table created a moment ago has none, and the figures are about a cluster in service, not about
+ * a database's first minute. SQLite plans without statistics.
+ */
+async function analyzeTables(store: SqlDatastore, dialect: string): Promise<void> {
+  const tables = ['rookery_schedules', 'rookery_tasks', 'rookery_task_events'];
+  if (dialect === 'postgres') await store.sequelize.query(`ANALYZE ${tables.join(', ')}`);
+  else if (dialect === 'mariadb') await store.sequelize.query(`ANALYZE TABLE ${tables.join(', ')}`);
+}
+
 /** Schedules per `createSchedules` call of the `stored` workload (each call validates its own inputs first). */
 const STORED_CHUNK = 10_000;
 
@@ -91,6 +103,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const schedules: Schedule[] = await client.createSchedules(inputs);
     created.schedules += inputs.length;
     created.ms += performance.now() - began;
+    await analyzeTables(store, db.dialect);
     const expected = expectedWork(options, t0);
     const slotsNeeded = (expected.count / Math.max(1, (expected.lastDueAt - t0) / 1_000)) * (options.taskMs / 1_000);
     const slotsLeft = (options.workload === 'failover' ? options.nodes - 1 : options.nodes) * options.concurrency;

@@ -41,16 +41,18 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     const r = { now, horizon: now + p.lookaheadMs, limit: p.limit, owner: p.owner, expires: now + p.leaseMs };
     const due = "state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL AND next_fire_at <= :horizon";
     const candidates = await ctx.select(
-      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_claim')} WHERE ${due} AND ${LEASE_FREE}` +
+      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_due')} WHERE ${due} AND ${LEASE_FREE}` +
         ` ORDER BY next_fire_at${d.limitClause()}${d.claimLockSuffix}`,
       r,
       tx,
     );
     const ids = candidates.map((c) => String(c['id']));
     if (ids.length === 0) return [];
+    // The candidates are locked (FOR UPDATE, or the database's one write lock), so they are still
+    // due and free: the UPDATE finds them by primary key alone.
     await ctx.write(
       'UPDATE rookery_schedules SET lease_owner = :owner, lease_expires_at = :expires, fence = fence + 1,' +
-        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${due} AND ${LEASE_FREE}`,
+        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${LEASE_FREE}`,
       { ...r, ids },
       tx,
     );

@@ -115,12 +115,13 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       );
     }
 
-    // 4. Start.
+    // 4. Start. The candidates are locked (FOR UPDATE, or the database's one write lock) and
+    // still pending, so the UPDATE finds them by primary key alone.
     if (startIds.length > 0) {
       await ctx.write(
         "UPDATE rookery_tasks SET state = 'running', fence = fence + 1, attempt = attempt + 1, version = version + 1," +
           ' lease_owner = :owner, lease_expires_at = :expires, node_id = :nodeId, started_at = :now, updated_at = :now' +
-          " WHERE id IN (:ids) AND state = 'pending'",
+          ' WHERE id IN (:ids)',
         { ids: startIds, owner: p.owner, expires, nodeId: p.nodeId, now },
         tx,
       );

@@ -30,7 +30,7 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
  * Commits attempts' outcomes in one transaction. The tasks' rows are read and locked first (in
  * id order, so concurrent batches queue rather than deadlock); a commit whose (owner, fence,
  * unexpired lease, state running) no longer holds writes nothing and is answered undefined.
- * The held ones are written with one UPDATE per distinct outcome (a batch of successes with no
+ * The held ones (locked, so still held) are written by primary key with one UPDATE per distinct outcome (a batch of successes with no
  * result is one statement); a task handed back to `pending` forgets its external execution.
  * Then the run slot of a `skip`, `replace` or `queue` task is released, a terminal state
  * ungates a schedule that waits for the task, and every transition is recorded in one INSERT.
@@ -69,7 +69,7 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
           ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
           ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
           " execution_id = CASE WHEN :state = 'pending' THEN NULL ELSE execution_id END" +
-          " WHERE id IN (:ids) AND state = 'running'",
+          ' WHERE id IN (:ids)',
         { ids, now, ...values },
         tx,
       );
