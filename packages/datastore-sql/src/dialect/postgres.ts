@@ -32,7 +32,8 @@ export const postgresDialect: SqlDialect = {
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
   lockTableHint: '',
   lockSuffix: ' FOR UPDATE',
-  transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
+  // The session's default isolation is READ COMMITTED (see the connection options): no SET per transaction.
+  transactionOptions: {},
 
   limitClause: () => ' LIMIT :limit',
 
@@ -72,7 +73,8 @@ export const postgresDialect: SqlDialect = {
         // statistics say; Rookery's statements are all index lookups, so nothing else loses by
         // it. JIT compilation, which a misestimated cost can trigger, takes 100-300 ms and never
         // pays off for statements this short.
-        options: '-c enable_bitmapscan=off -c jit=off',
+        // READ COMMITTED is set once per session rather than by a statement in every transaction.
+        options: '-c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
       },

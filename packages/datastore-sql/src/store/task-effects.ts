@@ -27,6 +27,21 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/**
+ * Runs an UPDATE of the tasks `ids` and returns them as updated, in the order of `ids`: with
+ * `RETURNING *` where the dialect has it (one round trip), else the UPDATE and a read.
+ */
+export async function updateTasksReturning(ctx: SqlContext, tx: Tx, update: string, replacements: Record<string, unknown>, ids: readonly string[]): Promise<Task[]> {
+  if (ids.length === 0) return [];
+  if (!ctx.dialect.supportsReturning) {
+    await ctx.write(update, replacements, tx);
+    return readTasks(ctx, ids, tx);
+  }
+  const rows = await ctx.select(`${update} RETURNING *`, replacements, tx);
+  const byId = new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** True for the duplicate policies whose tasks must hold their schedule's run slot to run. */
 export function takesRunSlot(duplicate: string): boolean {
   return duplicate === 'skip' || duplicate === 'replace' || duplicate === 'queue';
@@ -77,9 +92,11 @@ export async function ungateAtEnd(
 export async function ungateAtStart(
   ctx: SqlContext,
   tx: Tx,
-  started: readonly Task[],
+  startedTasks: readonly Task[],
   now: number,
 ): Promise<void> {
+  // Only `on-start` task creation gates a schedule on a start: most claims need no statement.
+  const started = startedTasks.filter((t) => t.policies.taskCreation === 'on-start');
   if (started.length === 0) return;
   await ctx.write(
     "UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1, updated_at = :now" +

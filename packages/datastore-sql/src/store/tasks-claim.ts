@@ -2,7 +2,7 @@ import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core
 import { selectCandidates, type Candidate } from './claim-candidates.js';
 import { numOrNull } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
-import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, type EventRow } from './task-effects.js';
+import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 
@@ -117,20 +117,19 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
 
     // 4. Start. The candidates are locked (FOR UPDATE, or the database's one write lock) and
     // still pending, so the UPDATE finds them by primary key alone.
-    if (startIds.length > 0) {
-      await ctx.write(
+    const started = (
+      await updateTasksReturning(
+        ctx,
+        tx,
         "UPDATE rookery_tasks SET state = 'running', fence = fence + 1, attempt = attempt + 1, version = version + 1," +
           ' lease_owner = :owner, lease_expires_at = :expires, node_id = :nodeId, started_at = :now, updated_at = :now' +
           ' WHERE id IN (:ids)',
         { ids: startIds, owner: p.owner, expires, nodeId: p.nodeId, now },
-        tx,
-      );
-    }
+        startIds,
+      )
+    ).filter((t) => t.state === 'running' && t.leaseOwner === p.owner && t.leaseExpiresAt === expires);
 
-    // 5. Read back, gates, events.
-    const started = (await readTasks(ctx, startIds, tx)).filter(
-      (t) => t.state === 'running' && t.leaseOwner === p.owner && t.leaseExpiresAt === expires,
-    );
+    // 5. Gates, events.
     const missed = (await readTasks(ctx, lateIds, tx)).filter((t) => t.state === 'missed' && t.endedAt === now);
     const skipped = (await readTasks(ctx, [...skipReasons.keys()], tx)).filter(
       (t) => t.state === 'skipped' && t.endedAt === now,

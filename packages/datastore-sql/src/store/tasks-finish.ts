@@ -1,7 +1,7 @@
 import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFinishParams, type TaskOutcome } from '@rookery/core';
 import { num, numOrNull } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
-import { insertEvents, readTasks, releaseSlot, takesRunSlot, ungateAtEnd } from './task-effects.js';
+import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
 
 /** The column values an outcome writes. */
 function outcomeValues(o: TaskOutcome): { result: string | null; error: string | null; failed: number; dueAt: number | null } {
@@ -63,18 +63,16 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
       group.ids.push(f.taskId);
       groups.set(key, group);
     }
+    const tasks: Task[] = [];
     for (const { ids, values } of groups.values()) {
-      await ctx.write(
+      const update =
         'UPDATE rookery_tasks SET state = :state, result = :result, error = :error, reason = :reason,' +
-          ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
-          ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
-          " execution_id = CASE WHEN :state = 'pending' THEN NULL ELSE execution_id END" +
-          ' WHERE id IN (:ids)',
-        { ids, now, ...values },
-        tx,
-      );
+        ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
+        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
+        " execution_id = CASE WHEN :state = 'pending' THEN NULL ELSE execution_id END" +
+        ' WHERE id IN (:ids)';
+      tasks.push(...(await updateTasksReturning(ctx, tx, update, { ids, now, ...values }, ids)));
     }
-    const tasks = await readTasks(ctx, [...held], tx);
     const nodeOf = new Map(p.finishes.map((f) => [f.taskId, f.nodeId]));
     for (const task of tasks) {
       // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
