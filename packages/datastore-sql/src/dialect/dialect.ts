@@ -59,6 +59,11 @@ export interface SqlDialect {
   readonly supportsSkipLocked: boolean;
   /** `UPDATE … RETURNING` is available, saving a read-back. */
   readonly supportsReturning: boolean;
+  /**
+   * A multi-row insert-ignore can end in `RETURNING *` and answers the rows it inserted
+   * (PostgreSQL; SQLite has the syntax, but its driver layer returns no rows for an INSERT).
+   */
+  readonly insertReturning: boolean;
   /** The database has a single writer: the store serialises its own transactions in-process. */
   readonly singleWriter: boolean;
   /** Several processes can share the database. */

@@ -28,6 +28,7 @@ export const mssqlDialect: SqlDialect = {
   name: 'mssql',
   supportsSkipLocked: true,
   supportsReturning: false,
+  insertReturning: false,
   singleWriter: false,
   shared: true,
   clockSql: "DATEDIFF_BIG(millisecond, '1970-01-01', SYSUTCDATETIME())",

@@ -50,6 +50,7 @@ export const mysqlDialect: SqlDialect = {
   name: 'mysql',
   supportsSkipLocked: true,
   supportsReturning: false,
+  insertReturning: false,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',

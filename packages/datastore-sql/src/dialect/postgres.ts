@@ -15,6 +15,7 @@ export const postgresDialect: SqlDialect = {
   name: 'postgres',
   supportsSkipLocked: true,
   supportsReturning: true,
+  insertReturning: true,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)',

@@ -42,6 +42,7 @@ export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   supportsSkipLocked: false,
   supportsReturning: true,
+  insertReturning: false,
   singleWriter: true,
   shared: true,
   clockSql: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",

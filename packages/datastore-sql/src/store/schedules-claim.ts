@@ -5,8 +5,9 @@ import {
   type SchedulePeelManyParams,
   type SchedulePeelParams,
   type SchedulePeelResult,
+  type Task,
 } from '@rookery/core';
-import { scheduleFromRow, taskPolicies } from './row-mapping.js';
+import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
@@ -157,8 +158,7 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
       const common = { schedule_id: s.id, executor: s.executor, payload: JSON.stringify(s.payload), policies: JSON.stringify(policies), duplicate_policy: policies.duplicate, delivery: policies.delivery, priority: policies.priority };
       return (p.peels[i]?.tasks ?? []).map((t) => taskRow(t, common, now));
     });
-    await insertTaskRows(ctx, tx, taskRows);
-    const inserted = await readTasks(ctx, taskRows.map((r) => String(r['id'])), tx);
+    const inserted = await insertTaskRows(ctx, tx, taskRows);
     const insertedIds = new Set(inserted.map((t) => t.id));
     const ungated = [...held.entries()].flatMap(([i, s]) => {
       const gate = p.peels[i]?.gateTaskId ?? null;
@@ -217,9 +217,13 @@ function taskRow(t: NewTask, common: Record<string, unknown>, now: number): Reco
 
 /**
  * Inserts task rows, skipping any whose id or (schedule, fire time) is taken: {@link ROWS_PER_INSERT}
- * rows per statement, or one by one where the dialect has no multi-row form.
+ * rows per statement, or one by one where the dialect has no multi-row form. Returns the tasks
+ * inserted, in the order of `rows`: from `RETURNING` where the dialect answers it, else read back
+ * (the ids are new, so a row with one of them is one this transaction inserted).
  */
-async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<string, unknown>[]): Promise<void> {
+async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<string, unknown>[]): Promise<Task[]> {
+  const returned: Task[] = [];
+  let readBack = false;
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const chunk = rows.slice(from, from + ROWS_PER_INSERT);
     const replacements: Record<string, unknown> = {};
@@ -228,11 +232,19 @@ async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<str
       return `(${TASK_COLUMNS.map((c) => `:r${i}_${c}`).join(', ')})`;
     });
     const sql = ctx.dialect.insertIgnoreRowsSql('rookery_tasks', TASK_COLUMNS, tuples.join(', '));
-    if (sql !== null) {
+    if (sql === null) {
+      const one = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
+      for (const row of chunk) await ctx.write(one, row, tx);
+      readBack = true;
+    } else if (ctx.dialect.insertReturning) {
+      returned.push(...(await ctx.select(`${sql} RETURNING *`, replacements, tx)).map(taskFromRow));
+    } else {
       await ctx.write(sql, replacements, tx);
-      continue;
+      readBack = true;
     }
-    const one = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
-    for (const row of chunk) await ctx.write(one, row, tx);
   }
+  const ids = rows.map((r) => String(r['id']));
+  if (readBack) return readTasks(ctx, ids, tx);
+  const byId = new Map(returned.map((t) => [t.id, t]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
