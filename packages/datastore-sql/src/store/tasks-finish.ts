@@ -1,6 +1,6 @@
 import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFinishParams, type TaskOutcome } from '@rookery/core';
-import { num, numOrNull } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import { num, numOrNull, taskFromRow } from './row-mapping.js';
+import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
 
 /** The column values an outcome writes. */
@@ -26,53 +26,90 @@ export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<
   return task;
 }
 
+/** The outcomes of one batch that one UPDATE writes: same owner, same column values. */
+interface OutcomeGroup {
+  owner: string;
+  values: Record<string, unknown>;
+  finishes: { taskId: string; fence: number }[];
+}
+
+/** Groups a batch's commits by owner and outcome; a task listed twice keeps its first listing. */
+function groupOutcomes(p: TaskFinishManyParams): { groups: OutcomeGroup[]; first: Set<number> } {
+  const groups = new Map<string, OutcomeGroup>();
+  const seen = new Set<string>();
+  const first = new Set<number>();
+  for (const [i, f] of p.finishes.entries()) {
+    if (seen.has(f.taskId)) continue;
+    seen.add(f.taskId);
+    first.add(i);
+    const values = { state: f.outcome.state, reason: f.outcome.reason, ...outcomeValues(f.outcome) };
+    const key = JSON.stringify([f.owner, values]);
+    const group: OutcomeGroup = groups.get(key) ?? { owner: f.owner, values, finishes: [] };
+    group.finishes.push({ taskId: f.taskId, fence: f.fence });
+    groups.set(key, group);
+  }
+  return { groups: [...groups.values()], first };
+}
+
+const SET_OUTCOME =
+  'UPDATE rookery_tasks SET state = :state, result = :result, error = :error, reason = :reason,' +
+  ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
+  ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
+  " execution_id = CASE WHEN :state = 'pending' THEN NULL ELSE execution_id END";
+
 /**
- * Commits attempts' outcomes in one transaction. The tasks' rows are read and locked first (in
- * id order, so concurrent batches queue rather than deadlock); a commit whose (owner, fence,
- * unexpired lease, state running) no longer holds writes nothing and is answered undefined.
- * The held ones (locked, so still held) are written by primary key with one UPDATE per distinct outcome (a batch of successes with no
- * result is one statement); a task handed back to `pending` forgets its external execution.
- * Then the run slot of a `skip`, `replace` or `queue` task is released, a terminal state
- * ungates a schedule that waits for the task, and every transition is recorded in one INSERT.
+ * Writes each group's outcome to the tasks whose (owner, fence, unexpired lease, state running)
+ * still holds, and returns them as written. With `RETURNING`, one conditional UPDATE per group
+ * answers exactly the rows it changed. Without it, the rows are read and locked first (in id
+ * order, so concurrent batches queue rather than deadlock), judged, and the held ones written by
+ * primary key.
+ */
+async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGroup[], now: number): Promise<Task[]> {
+  const d = ctx.dialect;
+  const tasks: Task[] = [];
+  if (d.supportsReturning) {
+    for (const g of groups) {
+      const rows = await ctx.select(
+        `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND lease_owner = :owner AND state = 'running' AND lease_expires_at > :now RETURNING *`,
+        { ...g.values, ids: g.finishes.map((f) => f.taskId), pairs: g.finishes.map((f) => [f.taskId, f.fence]), owner: g.owner, now },
+        tx,
+      );
+      tasks.push(...rows.map(taskFromRow));
+    }
+    return tasks;
+  }
+  const rows = await ctx.select(
+    `SELECT id, lease_owner, fence, state, lease_expires_at FROM rookery_tasks${d.lockTableHint} WHERE id IN (:ids) ORDER BY id${d.lockSuffix}`,
+    { ids: groups.flatMap((g) => g.finishes.map((f) => f.taskId)) },
+    tx,
+  );
+  const current = new Map(rows.map((r) => [String(r['id']), r]));
+  for (const g of groups) {
+    const held = g.finishes.filter((f) => {
+      const r = current.get(f.taskId);
+      return r !== undefined && r['lease_owner'] === g.owner && num(r['fence']) === f.fence && r['state'] === 'running' && (numOrNull(r['lease_expires_at']) ?? 0) > now;
+    });
+    const ids = held.map((f) => f.taskId);
+    tasks.push(...(await updateTasksReturning(ctx, tx, `${SET_OUTCOME} WHERE id IN (:ids)`, { ...g.values, ids, now }, ids)));
+  }
+  return tasks;
+}
+
+/**
+ * Commits attempts' outcomes in one transaction: each commit whose (owner, fence, unexpired
+ * lease, state running) still holds is written, with one statement for all the tasks of one
+ * owner that share an outcome (a batch of successes with no result is one statement); one that
+ * no longer holds writes nothing and is answered undefined. A task handed back to `pending`
+ * forgets its external execution. Then the run slot of a `skip`, `replace` or `queue` task is
+ * released, a terminal state ungates a schedule that waits for the task, and every transition
+ * is recorded in one INSERT. A task listed twice is committed for its first listing only.
  */
 export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): Promise<(Task | undefined)[]> {
   if (p.finishes.length === 0) return [];
-  const d = ctx.dialect;
   return ctx.transaction(p.finishes.length === 1 ? 'finish task' : `finish ${p.finishes.length} tasks`, async (tx) => {
     const now = await ctx.now(p.now, tx);
-    const rows = await ctx.select(
-      `SELECT id, lease_owner, fence, state, lease_expires_at FROM rookery_tasks${d.lockTableHint} WHERE id IN (:ids) ORDER BY id${d.lockSuffix}`,
-      { ids: p.finishes.map((f) => f.taskId) },
-      tx,
-    );
-    const current = new Map(rows.map((r) => [String(r['id']), r]));
-    const groups = new Map<string, { ids: string[]; values: Record<string, unknown> }>();
-    const held = new Set<string>();
-    const heldListings = new Set<number>();
-    for (const [i, f] of p.finishes.entries()) {
-      const r = current.get(f.taskId);
-      const holds =
-        r !== undefined && !held.has(f.taskId) && r['lease_owner'] === f.owner && num(r['fence']) === f.fence &&
-        r['state'] === 'running' && (numOrNull(r['lease_expires_at']) ?? 0) > now;
-      if (!holds) continue;
-      held.add(f.taskId);
-      heldListings.add(i);
-      const values = { state: f.outcome.state, reason: f.outcome.reason, ...outcomeValues(f.outcome) };
-      const key = JSON.stringify(values);
-      const group = groups.get(key) ?? { ids: [] as string[], values };
-      group.ids.push(f.taskId);
-      groups.set(key, group);
-    }
-    const tasks: Task[] = [];
-    for (const { ids, values } of groups.values()) {
-      const update =
-        'UPDATE rookery_tasks SET state = :state, result = :result, error = :error, reason = :reason,' +
-        ' failures = failures + :failed, due_at = COALESCE(:dueAt, due_at), ended_at = :now,' +
-        ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now,' +
-        " execution_id = CASE WHEN :state = 'pending' THEN NULL ELSE execution_id END" +
-        ' WHERE id IN (:ids)';
-      tasks.push(...(await updateTasksReturning(ctx, tx, update, { ids, now, ...values }, ids)));
-    }
+    const { groups, first } = groupOutcomes(p);
+    const tasks = await writeOutcomes(ctx, tx, groups, now);
     const nodeOf = new Map(p.finishes.map((f) => [f.taskId, f.nodeId]));
     for (const task of tasks) {
       // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
@@ -86,7 +123,6 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
       tasks.map((task) => ({ taskId: task.id, at: now, from: 'running', to: task.state, nodeId: nodeOf.get(task.id) ?? null, reason: task.reason, fence: task.fence })),
     );
     const byId = new Map(tasks.map((t) => [t.id, t]));
-    // A task listed twice is committed once, for the first listing that holds it.
-    return p.finishes.map((f, i) => (heldListings.has(i) ? byId.get(f.taskId) : undefined));
+    return p.finishes.map((f, i) => (first.has(i) ? byId.get(f.taskId) : undefined));
   });
 }
