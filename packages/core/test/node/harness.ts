@@ -58,20 +58,16 @@ export function partition(datastore: Datastore, cut: () => boolean, message = 'n
 
 /**
  * Wake signals between the processes of one test, in memory: `signals()` gives one process's
- * end; an announcement reaches every other end's listener (not its own), or none while `drop`
- * is set (a transport that loses every notification).
+ * end; an announcement reaches every other end's listener, not its own.
  */
-export function memoryWakeBus(): { signals: () => WakeSignals; announced: number[]; drop: boolean } {
+export function memoryWakeBus(): { signals: () => WakeSignals } {
   const listeners = new Set<{ handler: (at: number) => void }>();
-  const bus = {
-    announced: [] as number[],
-    drop: false,
+  return {
     signals: (): WakeSignals => {
       const own = { handler: (_at: number): void => undefined };
       return {
         announce: (at) => {
-          bus.announced.push(at);
-          if (!bus.drop) for (const l of listeners) if (l !== own) l.handler(at);
+          for (const l of listeners) if (l !== own) l.handler(at);
         },
         listen: (handler) => {
           own.handler = handler;
@@ -83,5 +79,4 @@ export function memoryWakeBus(): { signals: () => WakeSignals; announced: number
       };
     },
   };
-  return bus;
 }
