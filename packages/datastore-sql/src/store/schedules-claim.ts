@@ -132,11 +132,13 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     );
     const schedules = new Map(rows.map((r) => [String(r['id']), scheduleFromRow(r)]));
     const held = new Map<number, Schedule>();
+    const peeled = new Set<string>();
     const updates = new Map<string, { ids: string[]; values: Record<string, unknown> }>();
     for (const [i, peel] of p.peels.entries()) {
       const s = schedules.get(peel.scheduleId);
       if (!s || s.state !== 'active' || s.leaseOwner !== peel.owner || s.fence !== peel.fence || (s.leaseExpiresAt ?? 0) <= now) continue;
-      if ([...held.values()].includes(s)) continue; // listed twice: peeled once
+      if (peeled.has(s.id)) continue; // listed twice: peeled once
+      peeled.add(s.id);
       held.set(i, s);
       const values = { nextFireAt: peel.nextFireAt, gateTaskId: peel.gateTaskId, gateRelease: gateRelease(s, peel.gateTaskId) };
       const key = JSON.stringify(values);
