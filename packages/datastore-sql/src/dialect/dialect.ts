@@ -64,6 +64,12 @@ export interface SqlDialect {
    * (PostgreSQL; SQLite has the syntax, but its driver layer returns no rows for an INSERT).
    */
   readonly insertReturning: boolean;
+  /**
+   * Data-modifying statements may sit in `WITH` clauses and feed each other through
+   * `RETURNING` (PostgreSQL), and the driver takes positional parameters (`$1`): the claim and
+   * finish hot paths then run as one statement each, straight on a pooled connection.
+   */
+  readonly writableCtes: boolean;
   /** The database has a single writer: the store serialises its own transactions in-process. */
   readonly singleWriter: boolean;
   /** Several processes can share the database. */

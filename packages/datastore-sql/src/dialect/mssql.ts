@@ -29,6 +29,7 @@ export const mssqlDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
+  writableCtes: false,
   singleWriter: false,
   shared: true,
   clockSql: "DATEDIFF_BIG(millisecond, '1970-01-01', SYSUTCDATETIME())",

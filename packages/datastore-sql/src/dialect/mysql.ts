@@ -51,6 +51,7 @@ export const mysqlDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
+  writableCtes: false,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',

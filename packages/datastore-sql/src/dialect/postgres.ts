@@ -16,6 +16,7 @@ export const postgresDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: true,
   insertReturning: true,
+  writableCtes: true,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)',
@@ -75,7 +76,7 @@ export const postgresDialect: SqlDialect = {
         // it. JIT compilation, which a misestimated cost can trigger, takes 100-300 ms and never
         // pays off for statements this short.
         // READ COMMITTED is set once per session rather than by a statement in every transaction.
-        options: '-c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
+        options: '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
       },

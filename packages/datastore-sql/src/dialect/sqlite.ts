@@ -43,6 +43,7 @@ export const sqliteDialect: SqlDialect = {
   supportsSkipLocked: false,
   supportsReturning: true,
   insertReturning: false,
+  writableCtes: false,
   singleWriter: true,
   shared: true,
   clockSql: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",

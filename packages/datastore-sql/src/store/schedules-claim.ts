@@ -8,6 +8,7 @@ import {
   type Task,
 } from '@rookery/core';
 import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
+import { peelStatement, scheduleClaimStatement } from './schedules-peel-statement.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
@@ -32,10 +33,12 @@ export interface ScheduleClaimDueParams {
 /**
  * Claims due, active, ungated schedules whose lease is free: one short transaction that picks
  * candidates (skipping rows locked by a concurrent claim where supported), takes their lease
- * with a conditional UPDATE (fence + 1), and reads them back.
+ * with a conditional UPDATE (fence + 1), and reads them back. One statement where the dialect
+ * has writable CTEs ({@link scheduleClaimStatement}).
  */
 export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
   if (p.limit <= 0) return [];
+  if (ctx.dialect.writableCtes) return scheduleClaimStatement(ctx, p);
   const d = ctx.dialect;
   return ctx.transaction('claim due schedules', async (tx) => {
     const now = await ctx.now(p.now, tx);
@@ -118,10 +121,11 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
  * their next fire time and gate and release their lease (one UPDATE per distinct outcome); all
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
- * transition is recorded.
+ * transition is recorded. One statement where the dialect has writable CTEs ({@link peelStatement}).
  */
 export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
   if (p.peels.length === 0) return [];
+  if (ctx.dialect.writableCtes) return peelStatement(ctx, p);
   const d = ctx.dialect;
   return ctx.transaction(p.peels.length === 1 ? 'peel schedule' : `peel ${p.peels.length} schedules`, async (tx) => {
     const now = await ctx.now(p.now, tx);

@@ -1,8 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
+import type pg from 'pg';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { SqlDialect } from '../dialect/dialect.js';
+import { driverError, type SqlDialect } from '../dialect/dialect.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
 export type Replacements = Record<string, unknown>;
@@ -26,6 +27,19 @@ const RETRY_FOR_MS = 15_000;
  */
 function retryPause(attempt: number): number {
   return 1 + randomInt(Math.min(2 ** attempt, 32));
+}
+
+/** PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared. */
+function isStalePlan(error: unknown): boolean {
+  const e = driverError(error);
+  return e['code'] === '0A000' && /cached plan must not change result type/i.test(String(e['message']));
+}
+
+/** A prepared statement failed as {@link isStalePlan}, on a connection now destroyed. */
+class StalePlanError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a prepared statement went stale', { cause });
+  }
 }
 
 /** A promise-chain mutex: runs one task at a time, in call order. */
@@ -81,6 +95,50 @@ export class SqlContext {
       type: QueryTypes.BULKUPDATE,
     });
     return Number(count);
+  }
+
+  /**
+   * Runs one statement with positional parameters (`$1`, `$2`, …) straight on a pooled
+   * connection, as a named prepared statement: the server parses and plans it once per
+   * connection, and Sequelize's replacement and escaping are left out. For the hot paths of
+   * dialects with {@link SqlDialect.writableCtes} (PostgreSQL), where one statement is a whole
+   * transaction; wrap it in {@link SqlContext.single} for retry and error mapping.
+   *
+   * A prepared statement whose result columns changed under it (a newer node's migration added
+   * a column) fails with "cached plan must not change result type" and nothing is applied: its
+   * connection is destroyed and the statement runs again on another, which prepares it afresh.
+   */
+  async statement(name: string, sql: string, values: unknown[]): Promise<Row[]> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.onPooledConnection(name, sql, values);
+      } catch (error) {
+        if (!(error instanceof StalePlanError) || attempt >= this.poolMax() + 1) throw error instanceof StalePlanError ? error.cause : error;
+      }
+    }
+  }
+
+  private async onPooledConnection(name: string, sql: string, values: unknown[]): Promise<Row[]> {
+    const manager = this.sequelize.connectionManager;
+    const connection = (await manager.getConnection({ type: 'write' })) as pg.Client;
+    let result;
+    try {
+      result = await connection.query<Row>({ name, text: sql, values });
+    } catch (error) {
+      if (!isStalePlan(error)) {
+        manager.releaseConnection(connection);
+        throw error;
+      }
+      await manager.destroyConnection(connection);
+      throw new StalePlanError(error);
+    }
+    manager.releaseConnection(connection);
+    return result.rows;
+  }
+
+  /** The pool's connection limit: how many connections can hold a stale prepared statement. */
+  private poolMax(): number {
+    return this.sequelize.config.pool?.max ?? 10;
   }
 
   /** Reads the database clock (epoch ms). */

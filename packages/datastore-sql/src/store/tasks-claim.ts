@@ -3,6 +3,7 @@ import { selectCandidates, type Candidate } from './claim-candidates.js';
 import { numOrNull } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
+import { claimStatement, MISSED_REASON } from './tasks-claim-statement.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 
@@ -37,11 +38,25 @@ async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: number, expi
  * earliest due; rows locked by a concurrent claim are skipped where supported; within the
  * executors' cluster-wide rate limits); takes the run slot for `skip` tasks or records them
  * `skipped`; for `replace` tasks takes it from a running holder, which is cancelled under a new
- * fence; starts the rest (fence + 1,
- * attempt + 1, lease); ungates schedules gated on a start or on a now-terminal task; records
- * every transition.
+ * fence; starts the rest (fence + 1, attempt + 1, lease); ungates schedules gated on a start
+ * or on a now-terminal task; records every transition. On dialects with writable CTEs the
+ * common case (duplicate policy `run`, executor without a rate limit) is claimed by one
+ * statement ({@link claimStatement}), and only what it leaves over takes the transaction.
  */
 export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+  if (p.limit <= 0 || !ctx.dialect.writableCtes) return claimInTransaction(ctx, p);
+  // One statement claims the common case; the general claim takes what needs a run slot or a
+  // rate limit, in a transaction of its own.
+  const first = await claimStatement(ctx, p);
+  if (first.leftOver <= 0 || first.started.length >= p.limit) return { started: first.started, settled: first.missed };
+  const rest = await claimInTransaction(ctx, { ...p, limit: p.limit - first.started.length });
+  return { started: [...first.started, ...rest.started], settled: [...first.missed, ...rest.settled] };
+}
+
+/**
+ * The general claim, in one short transaction of conditional statements (see {@link taskClaimDue}).
+ */
+async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
   if (p.limit <= 0) return { started: [], settled: [] };
   const d = ctx.dialect;
   return ctx.transaction('claim due tasks', async (tx) => {
@@ -66,12 +81,11 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
       tx,
     );
     const lateIds = late.map((r) => String(r['id']));
-    const missedReason = 'missed: not started before its starting deadline';
     if (lateIds.length > 0) {
       await ctx.write(
         "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
           " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
-        { ids: lateIds, now, reason: missedReason },
+        { ids: lateIds, now, reason: MISSED_REASON },
         tx,
       );
     }
@@ -139,7 +153,7 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
     events.push(
       ...replaced.map((t) => ({ ...event(t, 'pending', t.reason), from: 'running' as const })),
       ...started.map((t) => event(t, 'pending', null)),
-      ...missed.map((t) => event(t, 'pending', missedReason)),
+      ...missed.map((t) => event(t, 'pending', MISSED_REASON)),
       ...skipped.map((t) => event(t, 'pending', t.reason)),
     );
     await insertEvents(ctx, tx, events);

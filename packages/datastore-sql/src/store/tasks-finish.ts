@@ -1,23 +1,9 @@
-import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFinishParams, type TaskOutcome } from '@rookery/core';
+import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFinishParams } from '@rookery/core';
+import { outcomeValues } from './outcome-values.js';
 import { num, numOrNull, taskFromRow } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
-
-/** The column values an outcome writes. */
-function outcomeValues(o: TaskOutcome): { result: string | null; error: string | null; failed: number; dueAt: number | null } {
-  switch (o.state) {
-    case 'completed':
-      return { result: o.result === null ? null : JSON.stringify(o.result), error: null, failed: 0, dueAt: null };
-    case 'failed':
-      return { result: null, error: o.error, failed: 1, dueAt: null };
-    case 'cancelled':
-      return { result: null, error: o.error, failed: 0, dueAt: null };
-    case 'abandoned':
-      return { result: null, error: null, failed: 0, dueAt: null };
-    case 'pending':
-      return { result: null, error: o.error, failed: o.countFailure ? 1 : 0, dueAt: o.dueAt };
-  }
-}
+import { finishStatement } from './tasks-finish-statement.js';
 
 /** Commits one attempt's outcome: {@link taskFinishMany} of one. */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
@@ -33,22 +19,20 @@ interface OutcomeGroup {
   finishes: { taskId: string; fence: number }[];
 }
 
-/** Groups a batch's commits by owner and outcome; a task listed twice keeps its first listing. */
-function groupOutcomes(p: TaskFinishManyParams): { groups: OutcomeGroup[]; first: Set<number> } {
+/** A batch's commits, one per task. */
+type Finishes = TaskFinishManyParams['finishes'];
+
+/** Groups commits (one per task) by owner and outcome. */
+function groupOutcomes(finishes: Finishes): OutcomeGroup[] {
   const groups = new Map<string, OutcomeGroup>();
-  const seen = new Set<string>();
-  const first = new Set<number>();
-  for (const [i, f] of p.finishes.entries()) {
-    if (seen.has(f.taskId)) continue;
-    seen.add(f.taskId);
-    first.add(i);
+  for (const f of finishes) {
     const values = { state: f.outcome.state, reason: f.outcome.reason, ...outcomeValues(f.outcome) };
     const key = JSON.stringify([f.owner, values]);
     const group: OutcomeGroup = groups.get(key) ?? { owner: f.owner, values, finishes: [] };
     group.finishes.push({ taskId: f.taskId, fence: f.fence });
     groups.set(key, group);
   }
-  return { groups: [...groups.values()], first };
+  return [...groups.values()];
 }
 
 const SET_OUTCOME =
@@ -96,21 +80,39 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
 }
 
 /**
- * Commits attempts' outcomes in one transaction: each commit whose (owner, fence, unexpired
+ * Commits attempts' outcomes: each commit whose (owner, fence, unexpired
  * lease, state running) still holds is written, with one statement for all the tasks of one
  * owner that share an outcome (a batch of successes with no result is one statement); one that
  * no longer holds writes nothing and is answered undefined. A task handed back to `pending`
  * forgets its external execution. Then the run slot of a `skip`, `replace` or `queue` task is
  * released, a terminal state ungates a schedule that waits for the task, and every transition
- * is recorded in one INSERT. A task listed twice is committed for its first listing only.
+ * is recorded in one INSERT. A task listed twice is committed for its first listing only. On
+ * dialects with writable CTEs the commits of `run` tasks are one statement
+ * ({@link finishStatement}); the rest, and every commit elsewhere, one transaction.
  */
 export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): Promise<(Task | undefined)[]> {
-  if (p.finishes.length === 0) return [];
-  return ctx.transaction(p.finishes.length === 1 ? 'finish task' : `finish ${p.finishes.length} tasks`, async (tx) => {
-    const now = await ctx.now(p.now, tx);
-    const { groups, first } = groupOutcomes(p);
-    const tasks = await writeOutcomes(ctx, tx, groups, now);
-    const nodeOf = new Map(p.finishes.map((f) => [f.taskId, f.nodeId]));
+  const firstAt = new Map<string, number>();
+  for (const [i, f] of p.finishes.entries()) if (!firstAt.has(f.taskId)) firstAt.set(f.taskId, i);
+  const firsts = p.finishes.filter((f, i) => firstAt.get(f.taskId) === i);
+  if (firsts.length === 0) return [];
+  let written = new Map<string, Task>();
+  let rest = firsts;
+  if (ctx.dialect.writableCtes) {
+    // One statement writes the common case; what it left (a run slot to release, or a commit
+    // that no longer holds) takes the general transaction.
+    written = await finishStatement(ctx, firsts, p.now);
+    rest = firsts.filter((f) => !written.has(f.taskId));
+  }
+  if (rest.length > 0) for (const t of await finishInTransaction(ctx, rest, p.now)) written.set(t.id, t);
+  return p.finishes.map((f, i) => (firstAt.get(f.taskId) === i ? written.get(f.taskId) : undefined));
+}
+
+/** The general finish of commits (one per task), in one transaction (see {@link taskFinishMany}). */
+async function finishInTransaction(ctx: SqlContext, finishes: Finishes, at: number | undefined): Promise<Task[]> {
+  return ctx.transaction(finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`, async (tx) => {
+    const now = await ctx.now(at, tx);
+    const tasks = await writeOutcomes(ctx, tx, groupOutcomes(finishes), now);
+    const nodeOf = new Map(finishes.map((f) => [f.taskId, f.nodeId]));
     for (const task of tasks) {
       // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
       // (`on-start`, `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
@@ -122,7 +124,6 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
       tx,
       tasks.map((task) => ({ taskId: task.id, at: now, from: 'running', to: task.state, nodeId: nodeOf.get(task.id) ?? null, reason: task.reason, fence: task.fence })),
     );
-    const byId = new Map(tasks.map((t) => [t.id, t]));
-    return p.finishes.map((f, i) => (first.has(i) ? byId.get(f.taskId) : undefined));
+    return tasks;
   });
 }

@@ -1,0 +1,87 @@
+import type { Task, TaskClaimDueParams } from '@rookery/core';
+import { num, taskFromRow } from './row-mapping.js';
+import type { SqlContext } from './sql-context.js';
+
+/** The reason a task past its starting deadline is recorded `missed` with. */
+export const MISSED_REASON = 'missed: not started before its starting deadline';
+
+/** What the one-statement claim did, and what it left for the general claim. */
+export interface ClaimStatementResult {
+  /** Tasks started under the caller's lease. */
+  started: Task[];
+  /** Tasks past their starting deadline, now `missed`. */
+  missed: Task[];
+  /**
+   * Due candidates it picked but did not start: their duplicate policy needs the run slot
+   * (`skip`, `queue`, `replace`) or their executor has a cluster-wide rate limit. The general
+   * claim takes these.
+   */
+  leftOver: number;
+}
+
+/**
+ * The claim as one statement (writable CTEs): the database clock is read once; pending tasks
+ * past their starting deadline become `missed` and ungate a schedule waiting for them; the due
+ * candidates (highest priority, then earliest due, rows locked by a concurrent claim skipped)
+ * of duplicate policy `run` whose executor has no rate limit are started (fence + 1,
+ * attempt + 1, lease) and ungate an `on-start` schedule; every transition is recorded. The
+ * statement is its own transaction, so a claim is one round trip.
+ */
+const claimSql = (clockSql: string): string => `
+WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+late AS (
+  UPDATE rookery_tasks t SET state = 'missed', ended_at = c.now, reason = $7::text, version = t.version + 1, updated_at = c.now
+  FROM clock c
+  WHERE t.id = ANY(ARRAY(
+    SELECT id FROM rookery_tasks WHERE state = 'pending' AND deadline_at < (SELECT now FROM clock)
+    ORDER BY deadline_at LIMIT $3::int FOR UPDATE SKIP LOCKED))
+  RETURNING t.*),
+limited AS (SELECT executor FROM rookery_rate_limits WHERE executor = ANY($2::text[])),
+candidates AS (
+  SELECT id, duplicate_policy, executor FROM rookery_tasks
+  WHERE state = 'pending' AND due_at <= (SELECT now FROM clock)
+    AND (deadline_at IS NULL OR deadline_at >= (SELECT now FROM clock)) AND executor = ANY($2::text[])
+  ORDER BY priority DESC, due_at LIMIT $3::int FOR UPDATE SKIP LOCKED),
+started AS (
+  UPDATE rookery_tasks t SET state = 'running', fence = t.fence + 1, attempt = t.attempt + 1, version = t.version + 1,
+    lease_owner = $4::text, lease_expires_at = c.now + $5::bigint, node_id = $6::text, started_at = c.now, updated_at = c.now
+  FROM clock c
+  WHERE t.id = ANY(ARRAY(SELECT id FROM candidates WHERE duplicate_policy = 'run' AND executor NOT IN (SELECT executor FROM limited)))
+  RETURNING t.*),
+ungated_at_start AS (
+  UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL, version = s.version + 1, updated_at = c.now
+  FROM clock c
+  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM started)) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM started))
+    AND s.gate_release = 'start'),
+ungated_at_end AS (
+  UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL,
+    next_fire_at = CASE WHEN s.after_run_delay_ms IS NOT NULL THEN c.now + s.after_run_delay_ms ELSE s.next_fire_at END,
+    version = s.version + 1, updated_at = c.now
+  FROM clock c
+  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM late)) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM late))),
+events AS (
+  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
+  SELECT id, started_at, 'pending', 'running', $6::text, NULL, fence FROM started
+  UNION ALL SELECT id, ended_at, 'pending', 'missed', $6::text, reason, fence FROM late)
+SELECT n.candidates AS claim_candidates, r.* FROM (SELECT count(*) AS candidates FROM candidates) n
+LEFT JOIN (SELECT 'started' AS claim_kind, started.* FROM started UNION ALL SELECT 'missed', late.* FROM late) r ON true`;
+
+/**
+ * Runs the one-statement claim (dialects with writable CTEs). What it leaves over, the
+ * general claim takes in a transaction of its own.
+ */
+export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Promise<ClaimStatementResult> {
+  const sql = claimSql(ctx.dialect.clockSql);
+  const rows = await ctx.single('claim due tasks', () =>
+    ctx.statement('rookery_claim', sql, [p.now ?? null, p.executors, p.limit, p.owner, p.leaseMs, p.nodeId, MISSED_REASON]),
+  );
+  const started: Task[] = [];
+  const missed: Task[] = [];
+  for (const r of rows) {
+    if (r['claim_kind'] === 'started') started.push(taskFromRow(r));
+    else if (r['claim_kind'] === 'missed') missed.push(taskFromRow(r));
+  }
+  // Candidates come back in no particular order: start them by priority, then due time.
+  started.sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
+  return { started, missed, leftOver: num(rows[0]?.['claim_candidates'] ?? 0) - started.length };
+}

@@ -1,0 +1,58 @@
+import type { TaskFinishManyParams, Task } from '@rookery/core';
+import { taskFromRow } from './row-mapping.js';
+import type { SqlContext } from './sql-context.js';
+import { outcomeValues } from './outcome-values.js';
+
+/**
+ * Finishing as one statement (writable CTEs): each listed commit of a task with duplicate
+ * policy `run` whose (owner, fence, unexpired lease, state running) still holds is written; a
+ * terminal outcome ungates a schedule that waits for the task (an `after-run` schedule's next
+ * fire time becomes now + its delay); every transition is recorded. The commits travel as
+ * parallel arrays, so a batch of any size is one statement and one round trip. The rows are
+ * found by primary key only (`IS NOT DISTINCT FROM` keeps the state test off the indexes that
+ * start with `state`).
+ */
+const finishSql = (clockSql: string): string => `
+WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+commits AS (
+  SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::bigint[], $11::text[])
+    AS v(id, fence, owner, state, result, error, reason, failed, due_at, node_id)),
+done AS (
+  UPDATE rookery_tasks t SET state = v.state, result = v.result, error = v.error, reason = v.reason,
+    failures = t.failures + v.failed, due_at = COALESCE(v.due_at, t.due_at), ended_at = c.now,
+    lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1, updated_at = c.now,
+    execution_id = CASE WHEN v.state = 'pending' THEN NULL ELSE t.execution_id END
+  FROM commits v, clock c
+  WHERE t.id = ANY($2::text[]) AND t.id = v.id AND t.fence = v.fence AND t.lease_owner = v.owner
+    AND t.state IS NOT DISTINCT FROM 'running'
+    AND t.lease_expires_at > c.now AND t.duplicate_policy = 'run'
+  RETURNING t.*, v.node_id AS commit_node_id),
+ungated AS (
+  UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL,
+    next_fire_at = CASE WHEN s.after_run_delay_ms IS NOT NULL THEN c.now + s.after_run_delay_ms ELSE s.next_fire_at END,
+    version = s.version + 1, updated_at = c.now
+  FROM clock c
+  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM done WHERE state <> 'pending'))
+    AND s.gate_task_id = ANY(ARRAY(SELECT id FROM done WHERE state <> 'pending'))),
+events AS (
+  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
+  SELECT id, ended_at, 'running', state, commit_node_id, reason, fence FROM done)
+SELECT * FROM done`;
+
+/**
+ * Runs the one-statement finish for `finishes` (at most one per task) and returns the tasks it
+ * wrote, by id. A commit it did not write (its lease no longer holds, or its duplicate policy
+ * holds a run slot) is left to the general finish.
+ */
+export async function finishStatement(ctx: SqlContext, finishes: TaskFinishManyParams['finishes'], now: number | undefined): Promise<Map<string, Task>> {
+  const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  for (const f of finishes) {
+    const v = outcomeValues(f.outcome);
+    const row = [f.taskId, f.fence, f.owner, f.outcome.state, v.result, v.error, f.outcome.reason, v.failed, v.dueAt, f.nodeId];
+    for (const [i, value] of row.entries()) columns[i]?.push(value);
+  }
+  const rows = await ctx.single(finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`, () =>
+    ctx.statement('rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]),
+  );
+  return new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
+}
