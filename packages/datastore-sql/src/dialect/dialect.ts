@@ -114,6 +114,14 @@ export interface SqlDialect {
   widenColumnSql(table: string, column: string, type: string): string | null;
   /** `CREATE [UNIQUE] INDEX` that does nothing when the index exists. */
   createIndexSql(name: string, table: string, columns: string[], unique: boolean): string;
+  /** `DROP INDEX` that does nothing when the index is gone. */
+  dropIndexSql(name: string, table: string): string;
+  /**
+   * Leaves `100 - percent` % of each new table page free, so that an update which changes no
+   * indexed column can put the new row version on the same page and skip every index
+   * (PostgreSQL's HOT updates); null where the engine has no such setting to gain from.
+   */
+  fillFactorSql(table: string, percent: number): string | null;
   /**
    * An INSERT of one row that silently does nothing when a unique key is taken, and reports
    * 1 affected row when it inserted and 0 when it did not. Values are replacements named

@@ -61,6 +61,11 @@ export const mssqlDialect: SqlDialect = {
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')})`,
 
+  dropIndexSql: (name, table) => `DROP INDEX IF EXISTS ${name} ON ${table}`,
+
+  // SQL Server updates rows in place; its FILLFACTOR is an index setting for page splits.
+  fillFactorSql: () => null,
+
   insertIgnoreSql(table, columns, uniqueKeys) {
     const taken = uniqueKeys.map((key) => `(${key.map((c) => `${c} = :${c}`).join(' AND ')})`).join(' OR ');
     return (

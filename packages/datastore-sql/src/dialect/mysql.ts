@@ -85,6 +85,11 @@ export const mysqlDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
+  dropIndexSql: (name, table) => `DROP INDEX IF EXISTS ${name} ON ${table}`,
+
+  // InnoDB updates rows in place; secondary indexes change only with their columns.
+  fillFactorSql: () => null,
+
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})` +
     ' ON DUPLICATE KEY UPDATE id = id',
