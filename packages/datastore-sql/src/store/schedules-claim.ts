@@ -8,7 +8,7 @@ import {
   type Task,
 } from '@rookery/core';
 import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
-import { peelStatement, scheduleClaimStatement } from './schedules-peel-statement.js';
+import { peelStatement, scheduleClaimStatement } from './schedules-claim-statement.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
