@@ -74,11 +74,13 @@ export const postgresDialect: SqlDialect = {
         idle_in_transaction_session_timeout: settings.idleTransactionTimeoutMs,
         // Queue tables change faster than their statistics: a burst landing on a table whose
         // statistics say "few pending rows" was planned as a bitmap scan and a sort of every due
-        // row for each claim of 20 (measured: 8-15 ms per claim at 7 000 due rows). Without bitmap
-        // scans each claim walks its index in order and stops at its limit, whatever the
-        // statistics say; Rookery's statements are all index lookups, so nothing else loses by
-        // it. JIT compilation, which a misestimated cost can trigger, takes 100-300 ms and never
-        // pays off for statements this short.
+        // row for each claim of 20 (measured: 8-15 ms per claim at 7 000 due rows); statistics
+        // taken while the table was empty had the claim read the whole table and sort it. Without
+        // sequential and bitmap scans each claim walks its index in order and stops at its limit,
+        // whatever the statistics say; Rookery's statements are all index lookups, so nothing
+        // else loses by it (a statement no index serves still gets its sequential scan). JIT
+        // compilation, which a misestimated cost can trigger, takes 100-300 ms and never pays
+        // off for statements this short.
         // READ COMMITTED is set once per session rather than by a statement in every transaction.
         options: '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
