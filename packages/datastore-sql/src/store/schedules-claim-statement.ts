@@ -2,6 +2,7 @@ import type { Schedule, SchedulePeelManyParams, SchedulePeelResult, Task } from 
 import { scheduleFromRow, taskFromRow } from './row-mapping.js';
 import type { ScheduleClaimDueParams } from './schedules-claim.js';
 import type { SqlContext } from './sql-context.js';
+import { clockCte } from './statement-sql.js';
 
 /**
  * Claiming due schedules as one statement (writable CTEs): due, active, ungated schedules
@@ -9,7 +10,7 @@ import type { SqlContext } from './sql-context.js';
  * fence + 1, and come back.
  */
 const claimSql = (clockSql: string): string => `
-WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+${clockCte(clockSql)},
 picked AS (
   SELECT id FROM rookery_schedules
   WHERE state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL
@@ -24,9 +25,13 @@ RETURNING s.*`;
 
 /** Runs the one-statement schedule claim; the schedules come back by next fire time. */
 export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
-  const rows = await ctx.single('claim due schedules', () =>
-    ctx.statement('rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [p.now ?? null, p.lookaheadMs, p.limit, p.owner, p.leaseMs]),
-  );
+  const rows = await ctx.statement('claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
+    p.now ?? null,
+    p.lookaheadMs,
+    p.limit,
+    p.owner,
+    p.leaseMs,
+  ]);
   return rows.map(scheduleFromRow).sort((a, b) => (a.nextFireAt ?? 0) - (b.nextFireAt ?? 0));
 }
 
@@ -44,7 +49,7 @@ export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDu
  * ANALYZE) made it prefer.
  */
 const peelSql = (clockSql: string): string => `
-WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+${clockCte(clockSql)},
 peels AS (
   SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::text[])
     AS p(schedule_id, owner, fence, next_fire_at, gate_task_id, node_id)),
@@ -111,9 +116,8 @@ export async function peelStatement(ctx: SqlContext, p: SchedulePeelManyParams):
     tasks.map((t) => t.state),
     tasks.map((t) => t.reason),
   ];
-  const rows = await ctx.single(peels.length === 1 ? 'peel schedule' : `peel ${peels.length} schedules`, () =>
-    ctx.statement('rookery_peel', peelSql(ctx.dialect.clockSql), values),
-  );
+  const what = peels.length === 1 ? 'peel schedule' : `peel ${peels.length} schedules`;
+  const rows = await ctx.statement(what, 'rookery_peel', peelSql(ctx.dialect.clockSql), values);
   const held = new Set<string>();
   const created = new Map<string, Task>();
   for (const r of rows) {

@@ -102,13 +102,19 @@ export class SqlContext {
    * connection, as a named prepared statement: the server parses and plans it once per
    * connection, and Sequelize's replacement and escaping are left out. For the hot paths of
    * dialects with {@link SqlDialect.writableCtes} (PostgreSQL), where one statement is a whole
-   * transaction; wrap it in {@link SqlContext.single} for retry and error mapping.
+   * transaction. It runs through {@link SqlContext.single}: retried on deadlock, errors mapped
+   * and named by `what`.
    *
    * A prepared statement whose result columns changed under it (a newer node's migration added
    * a column) fails with "cached plan must not change result type" and nothing is applied: its
    * connection is destroyed and the statement runs again on another, which prepares it afresh.
    */
-  async statement(name: string, sql: string, values: unknown[]): Promise<Row[]> {
+  async statement(what: string, name: string, sql: string, values: unknown[]): Promise<Row[]> {
+    return this.single(what, () => this.preparedStatement(name, sql, values));
+  }
+
+  /** {@link SqlContext.statement} without retry and mapping: a stale statement is prepared afresh. */
+  private async preparedStatement(name: string, sql: string, values: unknown[]): Promise<Row[]> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         return await this.onPooledConnection(name, sql, values);

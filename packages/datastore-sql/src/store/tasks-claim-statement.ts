@@ -1,6 +1,7 @@
 import type { Task, TaskClaimDueParams } from '@rookery/core';
 import { num, taskFromRow } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
+import { clockCte, ungateAtEndCte } from './statement-sql.js';
 
 /** The reason a task past its starting deadline is recorded `missed` with. */
 export const MISSED_REASON = 'missed: not started before its starting deadline';
@@ -28,7 +29,7 @@ export interface ClaimStatementResult {
  * statement is its own transaction, so a claim is one round trip.
  */
 const claimSql = (clockSql: string): string => `
-WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+${clockCte(clockSql)},
 late AS (
   UPDATE rookery_tasks t SET state = 'missed', ended_at = c.now, reason = $7::text, version = t.version + 1, updated_at = c.now
   FROM clock c
@@ -53,12 +54,7 @@ ungated_at_start AS (
   FROM clock c
   WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM started)) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM started))
     AND s.gate_release = 'start'),
-ungated_at_end AS (
-  UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL,
-    next_fire_at = CASE WHEN s.after_run_delay_ms IS NOT NULL THEN c.now + s.after_run_delay_ms ELSE s.next_fire_at END,
-    version = s.version + 1, updated_at = c.now
-  FROM clock c
-  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM late)) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM late))),
+${ungateAtEndCte('ungated_at_end', 'late')},
 events AS (
   INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
   SELECT id, started_at, 'pending', 'running', $6::text, NULL, fence FROM started
@@ -71,10 +67,15 @@ LEFT JOIN (SELECT 'started' AS claim_kind, started.* FROM started UNION ALL SELE
  * general claim takes in a transaction of its own.
  */
 export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Promise<ClaimStatementResult> {
-  const sql = claimSql(ctx.dialect.clockSql);
-  const rows = await ctx.single('claim due tasks', () =>
-    ctx.statement('rookery_claim', sql, [p.now ?? null, p.executors, p.limit, p.owner, p.leaseMs, p.nodeId, MISSED_REASON]),
-  );
+  const rows = await ctx.statement('claim due tasks', 'rookery_claim', claimSql(ctx.dialect.clockSql), [
+    p.now ?? null,
+    p.executors,
+    p.limit,
+    p.owner,
+    p.leaseMs,
+    p.nodeId,
+    MISSED_REASON,
+  ]);
   const started: Task[] = [];
   const missed: Task[] = [];
   for (const r of rows) {

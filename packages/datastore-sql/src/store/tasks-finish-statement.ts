@@ -1,6 +1,7 @@
 import type { TaskFinishManyParams, Task } from '@rookery/core';
 import { taskFromRow } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
+import { clockCte, ungateAtEndCte } from './statement-sql.js';
 import { outcomeValues } from './outcome-values.js';
 
 /**
@@ -13,7 +14,7 @@ import { outcomeValues } from './outcome-values.js';
  * start with `state`).
  */
 const finishSql = (clockSql: string): string => `
-WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now),
+${clockCte(clockSql)},
 commits AS (
   SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::bigint[], $11::text[])
     AS v(id, fence, owner, state, result, error, reason, failed, due_at, node_id)),
@@ -27,13 +28,8 @@ done AS (
     AND t.state IS NOT DISTINCT FROM 'running'
     AND t.lease_expires_at > c.now AND t.duplicate_policy = 'run'
   RETURNING t.*, v.node_id AS commit_node_id),
-ungated AS (
-  UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL,
-    next_fire_at = CASE WHEN s.after_run_delay_ms IS NOT NULL THEN c.now + s.after_run_delay_ms ELSE s.next_fire_at END,
-    version = s.version + 1, updated_at = c.now
-  FROM clock c
-  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM done WHERE state <> 'pending'))
-    AND s.gate_task_id = ANY(ARRAY(SELECT id FROM done WHERE state <> 'pending'))),
+ended AS (SELECT id, schedule_id FROM done WHERE state <> 'pending'),
+${ungateAtEndCte('ungated', 'ended')},
 events AS (
   INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
   SELECT id, ended_at, 'running', state, commit_node_id, reason, fence FROM done)
@@ -51,8 +47,7 @@ export async function finishStatement(ctx: SqlContext, finishes: TaskFinishManyP
     const row = [f.taskId, f.fence, f.owner, f.outcome.state, v.result, v.error, f.outcome.reason, v.failed, v.dueAt, f.nodeId];
     for (const [i, value] of row.entries()) columns[i]?.push(value);
   }
-  const rows = await ctx.single(finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`, () =>
-    ctx.statement('rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]),
-  );
+  const what = finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`;
+  const rows = await ctx.statement(what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
   return new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
 }
