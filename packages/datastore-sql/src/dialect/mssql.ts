@@ -30,6 +30,7 @@ export const mssqlDialect: SqlDialect = {
   supportsReturning: false,
   insertReturning: false,
   writableCtes: false,
+  hostClock: false,
   singleWriter: false,
   shared: true,
   clockSql: "DATEDIFF_BIG(millisecond, '1970-01-01', SYSUTCDATETIME())",

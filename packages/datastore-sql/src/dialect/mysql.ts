@@ -1,12 +1,28 @@
 import { DatastoreError } from '@rookery/core';
 import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
-import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
+import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
 import { guardedMysql } from './guarded-drivers.js';
 
-/** The parts of a `mysql2` connection the connect hook uses. */
+/** The parts of a `mysql2` connection the dialect uses. */
 interface MysqlConnection {
   query(sql: string, callback: (error: Error | null, rows: unknown) => void): void;
+  query(options: { sql: string; values: unknown[] }, callback: (error: Error | null, rows: unknown) => void): void;
 }
+
+function run(connection: unknown, sql: string, values: unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) =>
+    (connection as MysqlConnection).query({ sql, values }, (error, result) => (error ? reject(error) : resolve(result))),
+  );
+}
+
+/**
+ * Statements on the `mysql2` connection itself (text protocol: the driver escapes the values
+ * into the statement, as Sequelize did, without a server-side prepared statement per shape).
+ */
+const mysqlStatements: DirectStatements = {
+  rows: async (connection, sql, values) => (await run(connection, sql, values)) as Record<string, unknown>[],
+  count: async (connection, sql, values) => Number((await run(connection, sql, values) as { affectedRows?: unknown }).affectedRows ?? 0),
+};
 
 function query(connection: MysqlConnection, sql: string): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -52,6 +68,8 @@ export const mysqlDialect: SqlDialect = {
   supportsReturning: false,
   insertReturning: false,
   writableCtes: false,
+  hostClock: false,
+  direct: mysqlStatements,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',

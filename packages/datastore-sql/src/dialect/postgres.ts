@@ -17,6 +17,7 @@ export const postgresDialect: SqlDialect = {
   supportsReturning: true,
   insertReturning: true,
   writableCtes: true,
+  hostClock: false,
   singleWriter: false,
   shared: true,
   clockSql: 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)',

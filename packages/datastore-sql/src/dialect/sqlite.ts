@@ -1,10 +1,28 @@
 import { Transaction, type Options, type Sequelize } from 'sequelize';
-import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
+import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
 
 /** The parts of a `sqlite3.Database` the dialect touches. */
 interface SqliteConnection {
   exec(sql: string, callback: (error: Error | null) => void): void;
+  all(sql: string, params: unknown[], callback: (error: Error | null, rows: Record<string, unknown>[]) => void): void;
+  run(sql: string, params: unknown[], callback: (this: { changes: number }, error: Error | null) => void): void;
 }
+
+/**
+ * Statements on the `sqlite3` connection itself. `all` steps a statement to its end, so an
+ * `INSERT … RETURNING` answers its rows here (Sequelize's layer runs an INSERT without them).
+ */
+const sqliteStatements: DirectStatements = {
+  rows: (connection, sql, values) =>
+    new Promise((resolve, reject) => (connection as SqliteConnection).all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows)))),
+  count: (connection, sql, values) =>
+    new Promise((resolve, reject) =>
+      (connection as SqliteConnection).run(sql, values, function (error) {
+        if (error) reject(error);
+        else resolve(this.changes);
+      }),
+    ),
+};
 
 /** The parts of Sequelize's SQLite connection manager the dialect wraps. */
 interface SqliteConnectionManager {
@@ -36,14 +54,17 @@ function exec(connection: SqliteConnection, sql: string): Promise<void> {
  * One writer at a time: transactions are `BEGIN IMMEDIATE`, so several processes on one file
  * queue on the write lock (up to `busy_timeout`) instead of deadlocking on a read-to-write
  * upgrade; within one process the store also serialises its own transactions. No server clock:
- * the clock is the host's, which every process on the file shares.
+ * the clock is the host's, which every process on the file shares, read in-process. Statements
+ * run on the `sqlite3` connection directly.
  */
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
   supportsSkipLocked: false,
   supportsReturning: true,
-  insertReturning: false,
+  insertReturning: true,
   writableCtes: false,
+  hostClock: true,
+  direct: sqliteStatements,
   singleWriter: true,
   shared: true,
   clockSql: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",

@@ -4,6 +4,7 @@ import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
 import type pg from 'pg';
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
 import { driverError, type SqlDialect } from '../dialect/dialect.js';
+import { toPositional } from './positional-sql.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
 export type Replacements = Record<string, unknown>;
@@ -79,6 +80,8 @@ export class SqlContext {
 
   /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
   async select<T extends Row = Row>(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<T[]> {
+    const direct = this.dialect.direct;
+    if (direct) return (await this.onDriver(tx, sql, replacements, direct.rows)) as T[];
     return this.sequelize.query<T>(sql, {
       replacements,
       transaction: tx ?? null,
@@ -89,12 +92,37 @@ export class SqlContext {
 
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
   async write(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<number> {
+    const direct = this.dialect.direct;
+    if (direct) return this.onDriver(tx, sql, replacements, direct.count);
     const count: unknown = await this.sequelize.query(sql, {
       replacements,
       transaction: tx ?? null,
       type: QueryTypes.BULKUPDATE,
     });
     return Number(count);
+  }
+
+  /**
+   * Runs a statement through the dialect's {@link SqlDialect.direct} driver calls: on the
+   * transaction's connection, on the store's one connection (single writer), or on a pooled
+   * connection taken for this statement alone.
+   */
+  private async onDriver<R>(
+    tx: Transaction | undefined,
+    sql: string,
+    replacements: Replacements,
+    run: (connection: unknown, sql: string, values: unknown[]) => Promise<R>,
+  ): Promise<R> {
+    const statement = toPositional(sql, replacements, '?');
+    const manager = this.sequelize.connectionManager;
+    if (tx !== undefined) return run((tx as unknown as { connection: unknown }).connection, statement.sql, statement.values);
+    if (this.dialect.singleWriter) return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values);
+    const connection = await manager.getConnection({ type: 'write' });
+    try {
+      return await run(connection, statement.sql, statement.values);
+    } finally {
+      manager.releaseConnection(connection);
+    }
   }
 
   /**
@@ -147,8 +175,9 @@ export class SqlContext {
     return this.sequelize.config.pool?.max ?? 10;
   }
 
-  /** Reads the database clock (epoch ms). */
+  /** Reads the database clock (epoch ms): in-process where it is this host's ({@link SqlDialect.hostClock}). */
   async clock(tx?: Transaction): Promise<number> {
+    if (this.dialect.hostClock) return Date.now();
     const rows = await this.select<{ now: unknown }>(`SELECT ${this.dialect.clockSql} AS now`, {}, tx);
     return Number(rows[0]?.now);
   }
@@ -177,14 +206,14 @@ export class SqlContext {
    * (up to `busy_timeout`) rather than deadlock on a read-to-write upgrade.
    */
   private async onSharedConnection<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    await this.sequelize.query('BEGIN IMMEDIATE', { raw: true });
+    await this.write('BEGIN IMMEDIATE');
     try {
       const result = await fn(undefined);
-      await this.sequelize.query('COMMIT', { raw: true });
+      await this.write('COMMIT');
       return result;
     } catch (error) {
       try {
-        await this.sequelize.query('ROLLBACK', { raw: true });
+        await this.write('ROLLBACK');
       } catch (rollbackError) {
         // SQLite rolls some failed transactions back by itself; then there is nothing to undo.
         if (!/no transaction is active/i.test(String(rollbackError))) {
