@@ -1,5 +1,5 @@
 import { DatastoreError } from '@rookery/core';
-import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
+import { QueryTypes, type Options, type Sequelize, type Transaction } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
 import { guardedMysql } from './guarded-drivers.js';
 
@@ -33,7 +33,8 @@ function query(connection: MysqlConnection, sql: string): Promise<unknown> {
 /**
  * Session settings run on every new connection. UTC session time zone (the clock expression
  * converts `NOW(3)` through it); strict mode, so a value too long for its column is an error
- * rather than silently truncated; statement, lock-wait and idle-transaction timeouts. MariaDB
+ * rather than silently truncated; statement, lock-wait and idle-transaction timeouts; READ
+ * COMMITTED as the default isolation, so a transaction needs no SET of its own. MariaDB
  * and MySQL name the statement timeout differently, so the hook asks the server which it is.
  */
 async function setUpSession(connection: MysqlConnection, settings: ConnectionSettings): Promise<void> {
@@ -53,6 +54,8 @@ async function setUpSession(connection: MysqlConnection, settings: ConnectionSet
       : [`max_execution_time = ${statementTimeoutMs}`]),
   ];
   await query(connection, `SET SESSION ${assignments.join(', ')}`);
+  // The store's transactions begin with a bare START TRANSACTION: READ COMMITTED is the session's default.
+  await query(connection, 'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED');
 }
 
 /**
@@ -87,7 +90,8 @@ export const mysqlDialect: SqlDialect = {
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
   lockTableHint: '',
   lockSuffix: ' FOR UPDATE',
-  transactionOptions: { isolationLevel: Transaction.ISOLATION_LEVELS.READ_COMMITTED },
+  // READ COMMITTED is the session's default (see the connect hook): no SET per transaction.
+  transactionOptions: {},
 
   limitClause: () => ' LIMIT :limit',
 

@@ -1,7 +1,6 @@
 import { SchemaTooNewError } from '@rookery/core';
-import type { Transaction } from 'sequelize';
 import { num } from '../store/row-mapping.js';
-import type { SqlContext, Tx } from '../store/sql-context.js';
+import { sequelizeTransaction, type SqlContext, type Tx } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
 import { retentionIndexMigration } from './0003-retention-index.js';
@@ -79,7 +78,7 @@ export class Migrator {
     const t = ctx.dialect.types;
     await ctx.sequelize.query(
       ctx.dialect.createTableSql(TABLE, `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`),
-      { transaction: tx ?? null },
+      { transaction: sequelizeTransaction(tx) },
     );
     const applied = await this.readApplied(tx);
     this.refuseNewer(applied);
@@ -87,7 +86,7 @@ export class Migrator {
     for (const migration of this.migrations) {
       if (done.has(migration.version)) continue;
       for (const statement of migration.statements(ctx.dialect)) {
-        await ctx.sequelize.query(statement, { transaction: tx ?? null });
+        await ctx.sequelize.query(statement, { transaction: sequelizeTransaction(tx) });
       }
       await ctx.write(
         `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (:version, :name, ${ctx.dialect.clockSql})`,
@@ -117,7 +116,7 @@ export class Migrator {
     if (databaseVersion > this.codeVersion) throw new SchemaTooNewError(databaseVersion, this.codeVersion);
   }
 
-  private async readApplied(tx?: Transaction): Promise<AppliedMigration[]> {
+  private async readApplied(tx?: Tx): Promise<AppliedMigration[]> {
     const rows = await this.ctx.select(`SELECT version, name, applied_at FROM ${TABLE} ORDER BY version`, {}, tx);
     return rows.map((r) => ({ version: num(r['version']), name: String(r['name']), appliedAt: num(r['applied_at']) }));
   }

@@ -2,8 +2,8 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
 import type pg from 'pg';
-import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import { driverError, type SqlDialect } from '../dialect/dialect.js';
+import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
+import { driverError, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
 import { toPositional } from './positional-sql.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
@@ -12,11 +12,26 @@ export type Replacements = Record<string, unknown>;
 /** One row as the driver returns it: snake_case columns, driver-typed values. */
 export type Row = Record<string, unknown>;
 
+/** A transaction the store began itself on a pooled driver connection ({@link SqlDialect.direct}). */
+export interface DriverTransaction {
+  /** The driver connection the transaction holds. */
+  readonly connection: unknown;
+}
+
 /**
- * The transaction a statement runs in: a Sequelize transaction, or `undefined` on a
- * single-writer database, where the store runs its transactions itself on its one connection.
+ * The transaction a statement runs in: one the store began on a driver connection, a Sequelize
+ * transaction (dialects without {@link SqlDialect.direct}, and the migration lock), or
+ * `undefined` on a single-writer database, where the store runs its transactions itself on its
+ * one connection.
  */
-export type Tx = Transaction | undefined;
+export type Tx = DriverTransaction | Transaction | undefined;
+
+/** The Sequelize transaction of `tx`, for a statement that goes through Sequelize. */
+export function sequelizeTransaction(tx: Tx): Transaction | null {
+  if (tx === undefined) return null;
+  if (tx instanceof Transaction) return tx;
+  throw new Error('a statement through Sequelize was given a transaction the store began on a driver connection');
+}
 
 /** How long a transaction that fails with a retryable error (deadlock, busy) is tried again. */
 const RETRY_FOR_MS = 15_000;
@@ -79,24 +94,24 @@ export class SqlContext {
   ) {}
 
   /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
-  async select<T extends Row = Row>(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<T[]> {
+  async select<T extends Row = Row>(sql: string, replacements: Replacements = {}, tx?: Tx): Promise<T[]> {
     const direct = this.dialect.direct;
     if (direct) return (await this.onDriver(tx, sql, replacements, direct.rows)) as T[];
     return this.sequelize.query<T>(sql, {
       replacements,
-      transaction: tx ?? null,
+      transaction: sequelizeTransaction(tx),
       type: QueryTypes.SELECT,
       raw: true,
     });
   }
 
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
-  async write(sql: string, replacements: Replacements = {}, tx?: Transaction): Promise<number> {
+  async write(sql: string, replacements: Replacements = {}, tx?: Tx): Promise<number> {
     const direct = this.dialect.direct;
     if (direct) return this.onDriver(tx, sql, replacements, direct.count);
     const count: unknown = await this.sequelize.query(sql, {
       replacements,
-      transaction: tx ?? null,
+      transaction: sequelizeTransaction(tx),
       type: QueryTypes.BULKUPDATE,
     });
     return Number(count);
@@ -108,14 +123,15 @@ export class SqlContext {
    * connection taken for this statement alone.
    */
   private async onDriver<R>(
-    tx: Transaction | undefined,
+    tx: Tx,
     sql: string,
     replacements: Replacements,
     run: (connection: unknown, sql: string, values: unknown[]) => Promise<R>,
   ): Promise<R> {
     const statement = toPositional(sql, replacements, '?');
     const manager = this.sequelize.connectionManager;
-    if (tx !== undefined) return run((tx as unknown as { connection: unknown }).connection, statement.sql, statement.values);
+    // A Sequelize transaction (the migration lock's) holds its driver connection as `connection` too.
+    if (tx !== undefined) return run((tx as DriverTransaction).connection, statement.sql, statement.values);
     if (this.dialect.singleWriter) return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values);
     const connection = await manager.getConnection({ type: 'write' });
     try {
@@ -176,14 +192,14 @@ export class SqlContext {
   }
 
   /** Reads the database clock (epoch ms): in-process where it is this host's ({@link SqlDialect.hostClock}). */
-  async clock(tx?: Transaction): Promise<number> {
+  async clock(tx?: Tx): Promise<number> {
     if (this.dialect.hostClock) return Date.now();
     const rows = await this.select<{ now: unknown }>(`SELECT ${this.dialect.clockSql} AS now`, {}, tx);
     return Number(rows[0]?.now);
   }
 
   /** `COALESCE(override, database clock)`, read once so a whole transaction sees one instant. */
-  async now(override: number | undefined, tx?: Transaction): Promise<number> {
+  async now(override: number | undefined, tx?: Tx): Promise<number> {
     return override ?? this.clock(tx);
   }
 
@@ -193,9 +209,42 @@ export class SqlContext {
    * again from the start; any other error is mapped and thrown.
    */
   async transaction<T>(what: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.single(what, () =>
-      this.dialect.singleWriter ? this.onSharedConnection(fn) : this.sequelize.transaction(this.dialect.transactionOptions, fn),
-    );
+    const d = this.dialect;
+    return this.single(what, () => {
+      if (d.singleWriter) return this.onSharedConnection(fn);
+      if (d.direct) return this.inDriverTransaction(d.direct, fn);
+      return this.sequelize.transaction(d.transactionOptions, fn);
+    });
+  }
+
+  /**
+   * A transaction the store begins and ends itself on a pooled connection, with the dialect's
+   * direct driver calls: the session's default isolation is already READ COMMITTED, so it is
+   * `START TRANSACTION`, the statements and `COMMIT`, with nothing of Sequelize's between them.
+   * A connection whose rollback fails is in an unknown state and is destroyed, not pooled again.
+   */
+  private async inDriverTransaction<T>(direct: DirectStatements, fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const manager = this.sequelize.connectionManager;
+    const connection = await manager.getConnection({ type: 'write' });
+    let healthy = true;
+    try {
+      await direct.count(connection, 'START TRANSACTION', []);
+      const result = await fn({ connection });
+      await direct.count(connection, 'COMMIT', []);
+      return result;
+    } catch (error) {
+      try {
+        await direct.count(connection, 'ROLLBACK', []);
+      } catch {
+        // The session is gone or broken (the server ended it, the network failed): the error
+        // that broke it is the one to report, and the connection is not pooled again.
+        healthy = false;
+      }
+      throw error;
+    } finally {
+      if (healthy) manager.releaseConnection(connection);
+      else await manager.destroyConnection(connection);
+    }
   }
 
   /**
