@@ -35,10 +35,20 @@ export interface ConnectionSettings {
  * was a fifth of a node's busy time on the hot paths.
  */
 export interface DirectStatements {
-  /** Runs a statement and answers its rows: a SELECT, or a write ending in `RETURNING`. */
-  rows(connection: unknown, sql: string, values: unknown[]): Promise<Record<string, unknown>[]>;
-  /** Runs an INSERT, UPDATE or DELETE and answers how many rows it changed. */
-  count(connection: unknown, sql: string, values: unknown[]): Promise<number>;
+  /**
+   * Runs a statement and answers its rows: a SELECT, or a write ending in `RETURNING`. With
+   * {@link DirectStatements.joins}, `sql` may be `statements` statements joined by `;`, and the
+   * answer is the last one's.
+   */
+  rows(connection: unknown, sql: string, values: unknown[], statements: number): Promise<Record<string, unknown>[]>;
+  /** Runs an INSERT, UPDATE or DELETE and answers how many rows it changed (the last statement's, when joined). */
+  count(connection: unknown, sql: string, values: unknown[], statements: number): Promise<number>;
+  /**
+   * Several statements joined by `;` travel in one round trip (MariaDB/MySQL's multi-statement
+   * queries). A transaction then sends a write whose answer it does not need together with its
+   * next statement, and its `START TRANSACTION` with its first.
+   */
+  readonly joins: boolean;
 }
 
 /** Column types of the migrations: the only DDL that differs between dialects. */
@@ -153,7 +163,7 @@ export interface SqlDialect {
    */
   insertIgnoreSql(table: string, columns: readonly string[], uniqueKeys: readonly (readonly string[])[]): string;
   /**
-   * An INSERT of many rows (`tuples`: the `(…), (…)` list) that skips every row whose unique
+   * An INSERT of many rows (`tuples`: the SQL of the `(…), (…)` list, such as a `:rows` replacement of arrays) that skips every row whose unique
    * key is taken and inserts the rest; null where the database has no such statement (MSSQL),
    * and rows go one by one through {@link SqlDialect.insertIgnoreSql}.
    */

@@ -18,11 +18,21 @@ function run(connection: unknown, sql: string, values: unknown[]): Promise<unkno
 /**
  * Statements on the `mysql2` connection itself (text protocol: the driver escapes the values
  * into the statement, as Sequelize did, without a server-side prepared statement per shape).
+ * Connections allow multi-statement queries, so a transaction joins its writes whose answer it
+ * does not need to its next statement; every value still travels as an escaped placeholder.
  */
 const mysqlStatements: DirectStatements = {
-  rows: async (connection, sql, values) => (await run(connection, sql, values)) as Record<string, unknown>[],
-  count: async (connection, sql, values) => Number((await run(connection, sql, values) as { affectedRows?: unknown }).affectedRows ?? 0),
+  joins: true,
+  rows: async (connection, sql, values, statements) => (await runLast(connection, sql, values, statements)) as Record<string, unknown>[],
+  count: async (connection, sql, values, statements) =>
+    Number(((await runLast(connection, sql, values, statements)) as { affectedRows?: unknown }).affectedRows ?? 0),
 };
+
+/** Runs `statements` statements joined by `;` and answers the last one's result (the driver answers an array of them). */
+async function runLast(connection: unknown, sql: string, values: unknown[], statements: number): Promise<unknown> {
+  const result = await run(connection, sql, values);
+  return statements > 1 && Array.isArray(result) ? result[result.length - 1] : result;
+}
 
 function query(connection: MysqlConnection, sql: string): Promise<unknown> {
   return new Promise((resolve, reject) =>
@@ -132,6 +142,8 @@ export const mysqlDialect: SqlDialect = {
       dialectOptions: {
         charset: 'utf8mb4',
         flags: '-FOUND_ROWS',
+        // The store joins statements into one round trip (see mysqlStatements); values are always placeholders.
+        multipleStatements: true,
         connectTimeout: 10_000,
         connectAttributes: { program_name: settings.applicationName },
       },

@@ -13,6 +13,8 @@ interface SqliteConnection {
  * `INSERT … RETURNING` answers its rows here (Sequelize's layer runs an INSERT without them).
  */
 const sqliteStatements: DirectStatements = {
+  // `all` and `run` run the first statement of a text and ignore the rest.
+  joins: false,
   rows: (connection, sql, values) =>
     new Promise((resolve, reject) => (connection as SqliteConnection).all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows)))),
   count: (connection, sql, values) =>

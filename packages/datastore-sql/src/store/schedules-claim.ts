@@ -54,7 +54,7 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     if (ids.length === 0) return [];
     // The candidates are locked (FOR UPDATE, or the database's one write lock), so they are still
     // due and free: the UPDATE finds them by primary key alone.
-    await ctx.write(
+    await ctx.writeLater(
       'UPDATE rookery_schedules SET lease_owner = :owner, lease_expires_at = :expires, fence = fence + 1,' +
         ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${LEASE_FREE}`,
       { ...r, ids },
@@ -151,7 +151,7 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
       updates.set(key, update);
     }
     for (const { ids, values } of updates.values()) {
-      await ctx.write(
+      await ctx.writeLater(
         'UPDATE rookery_schedules SET next_fire_at = :nextFireAt, gate_task_id = :gateTaskId, gate_release = :gateRelease,' +
           ' lease_owner = NULL, lease_expires_at = NULL, version = version + 1, updated_at = :now WHERE id IN (:ids)',
         { ids, now, ...values },
@@ -172,7 +172,7 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     });
     if (ungated.length > 0) {
       // A gate task that was not inserted (its fire time already had a task): gate on nothing.
-      await ctx.write(
+      await ctx.writeLater(
         'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1 WHERE id IN (:ids)',
         { ids: ungated },
         tx,
@@ -232,12 +232,9 @@ async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<str
   let readBack = false;
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const chunk = rows.slice(from, from + ROWS_PER_INSERT);
-    const replacements: Record<string, unknown> = {};
-    const tuples = chunk.map((row, i) => {
-      for (const c of TASK_COLUMNS) replacements[`r${i}_${c}`] = row[c];
-      return `(${TASK_COLUMNS.map((c) => `:r${i}_${c}`).join(', ')})`;
-    });
-    const sql = ctx.dialect.insertIgnoreRowsSql('rookery_tasks', TASK_COLUMNS, tuples.join(', '));
+    // `:rows`, a list of tuples, expands to one `(…)` per row.
+    const replacements = { rows: chunk.map((row) => TASK_COLUMNS.map((c) => row[c])) };
+    const sql = ctx.dialect.insertIgnoreRowsSql('rookery_tasks', TASK_COLUMNS, ':rows');
     if (sql === null) {
       const one = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
       for (const row of chunk) await ctx.write(one, row, tx);
@@ -245,7 +242,7 @@ async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<str
     } else if (ctx.dialect.insertReturning) {
       returned.push(...(await ctx.select(`${sql} RETURNING *`, replacements, tx)).map(taskFromRow));
     } else {
-      await ctx.write(sql, replacements, tx);
+      await ctx.writeLater(sql, replacements, tx);
       readBack = true;
     }
   }

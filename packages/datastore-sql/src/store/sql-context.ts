@@ -4,7 +4,7 @@ import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
 import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { driverError, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
-import { toPositional } from './positional-sql.js';
+import { toPositional, type PositionalSql } from './positional-sql.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
 export type Replacements = Record<string, unknown>;
@@ -16,6 +16,19 @@ export type Row = Record<string, unknown>;
 export interface DriverTransaction {
   /** The driver connection the transaction holds. */
   readonly connection: unknown;
+}
+
+/**
+ * A transaction the store began with the dialect's direct driver calls, and the statements it
+ * has yet to send: written with {@link SqlContext.writeLater}, they go with its next
+ * statement, in one round trip.
+ */
+class OpenTransaction implements DriverTransaction {
+  /** Statements waiting for the next round trip, in order. */
+  readonly waiting: PositionalSql[] = [];
+
+  /** @param connection - the pooled driver connection the transaction holds */
+  constructor(readonly connection: unknown) {}
 }
 
 /**
@@ -118,24 +131,40 @@ export class SqlContext {
   }
 
   /**
+   * Runs a write whose affected-row count the caller does not need. In a transaction on a
+   * dialect that joins statements ({@link DirectStatements.joins}) it waits and travels with
+   * the transaction's next statement (or its COMMIT), in the same round trip; an error it
+   * raises then surfaces there, and fails the transaction all the same. Elsewhere it runs at once.
+   */
+  async writeLater(sql: string, replacements: Replacements, tx: Tx): Promise<void> {
+    if (tx instanceof OpenTransaction && this.dialect.direct?.joins) tx.waiting.push(toPositional(sql, replacements, '?'));
+    else await this.write(sql, replacements, tx);
+  }
+
+  /**
    * Runs a statement through the dialect's {@link SqlDialect.direct} driver calls: on the
-   * transaction's connection, on the store's one connection (single writer), or on a pooled
-   * connection taken for this statement alone.
+   * transaction's connection (with the statements waiting in it, in one round trip), on the
+   * store's one connection (single writer), or on a pooled connection taken for this
+   * statement alone.
    */
   private async onDriver<R>(
     tx: Tx,
     sql: string,
     replacements: Replacements,
-    run: (connection: unknown, sql: string, values: unknown[]) => Promise<R>,
+    run: (connection: unknown, sql: string, values: unknown[], statements: number) => Promise<R>,
   ): Promise<R> {
     const statement = toPositional(sql, replacements, '?');
     const manager = this.sequelize.connectionManager;
+    if (tx instanceof OpenTransaction && tx.waiting.length > 0) {
+      const all = [...tx.waiting.splice(0), statement];
+      return run(tx.connection, all.map((s) => s.sql).join(';\n'), all.flatMap((s) => s.values), all.length);
+    }
     // A Sequelize transaction (the migration lock's) holds its driver connection as `connection` too.
-    if (tx !== undefined) return run((tx as DriverTransaction).connection, statement.sql, statement.values);
-    if (this.dialect.singleWriter) return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values);
+    if (tx !== undefined) return run((tx as DriverTransaction).connection, statement.sql, statement.values, 1);
+    if (this.dialect.singleWriter) return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values, 1);
     const connection = await manager.getConnection({ type: 'write' });
     try {
-      return await run(connection, statement.sql, statement.values);
+      return await run(connection, statement.sql, statement.values, 1);
     } finally {
       manager.releaseConnection(connection);
     }
@@ -221,20 +250,25 @@ export class SqlContext {
    * A transaction the store begins and ends itself on a pooled connection, with the dialect's
    * direct driver calls: the session's default isolation is already READ COMMITTED, so it is
    * `START TRANSACTION`, the statements and `COMMIT`, with nothing of Sequelize's between them.
+   * Where the dialect joins statements, `START TRANSACTION` travels with the first statement and
+   * the writes waiting at the end with `COMMIT`.
    * A connection whose rollback fails is in an unknown state and is destroyed, not pooled again.
    */
   private async inDriverTransaction<T>(direct: DirectStatements, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const manager = this.sequelize.connectionManager;
     const connection = await manager.getConnection({ type: 'write' });
+    const tx = new OpenTransaction(connection);
     let healthy = true;
     try {
-      await direct.count(connection, 'START TRANSACTION', []);
-      const result = await fn({ connection });
-      await direct.count(connection, 'COMMIT', []);
+      // Joined to the transaction's first statement where the dialect joins statements.
+      await this.writeLater('START TRANSACTION', {}, tx);
+      const result = await fn(tx);
+      await this.write('COMMIT', {}, tx);
       return result;
     } catch (error) {
+      tx.waiting.length = 0;
       try {
-        await direct.count(connection, 'ROLLBACK', []);
+        await direct.count(connection, 'ROLLBACK', [], 1);
       } catch {
         // The session is gone or broken (the server ended it, the network failed): the error
         // that broke it is the one to report, and the connection is not pooled again.

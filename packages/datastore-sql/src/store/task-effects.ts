@@ -11,7 +11,7 @@ const EVENT_BATCH = 500;
 /** Inserts transitions, one multi-row statement per 500 events. */
 export async function insertEvents(ctx: SqlContext, tx: Tx, events: EventRow[]): Promise<void> {
   for (let i = 0; i < events.length; i += EVENT_BATCH) {
-    await ctx.write(
+    await ctx.writeLater(
       'INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES :rows',
       { rows: events.slice(i, i + EVENT_BATCH).map((e) => [e.taskId, e.at, e.from, e.to, e.nodeId, e.reason, e.fence]) },
       tx,
@@ -34,7 +34,7 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx
 export async function updateTasksReturning(ctx: SqlContext, tx: Tx, update: string, replacements: Record<string, unknown>, ids: readonly string[]): Promise<Task[]> {
   if (ids.length === 0) return [];
   if (!ctx.dialect.supportsReturning) {
-    await ctx.write(update, replacements, tx);
+    await ctx.writeLater(update, replacements, tx);
     return readTasks(ctx, ids, tx);
   }
   const rows = await ctx.select(`${update} RETURNING *`, replacements, tx);
@@ -79,7 +79,7 @@ export async function ungateAtEnd(
   taskId: string,
   now: number,
 ): Promise<void> {
-  await ctx.write(
+  await ctx.writeLater(
     'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL,' +
       ' next_fire_at = CASE WHEN after_run_delay_ms IS NOT NULL THEN :now + after_run_delay_ms ELSE next_fire_at END,' +
       ' version = version + 1, updated_at = :now WHERE id = :scheduleId AND gate_task_id = :taskId',
@@ -98,7 +98,7 @@ export async function ungateAtStart(
   // Only `on-start` task creation gates a schedule on a start: most claims need no statement.
   const started = startedTasks.filter((t) => t.policies.taskCreation === 'on-start');
   if (started.length === 0) return;
-  await ctx.write(
+  await ctx.writeLater(
     "UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1, updated_at = :now" +
       " WHERE id IN (:scheduleIds) AND gate_task_id IN (:taskIds) AND gate_release = 'start'",
     { scheduleIds: [...new Set(started.map((t) => t.scheduleId))], taskIds: started.map((t) => t.id), now },

@@ -82,7 +82,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
     );
     const lateIds = late.map((r) => String(r['id']));
     if (lateIds.length > 0) {
-      await ctx.write(
+      await ctx.writeLater(
         "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
           " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
         { ids: lateIds, now, reason: MISSED_REASON },
@@ -121,7 +121,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
       }
     }
     for (const [id, reason] of skipReasons) {
-      await ctx.write(
+      await ctx.writeLater(
         "UPDATE rookery_tasks SET state = 'skipped', ended_at = :now, reason = :reason, version = version + 1," +
           " updated_at = :now WHERE id = :id AND state = 'pending'",
         { id, reason, now },
