@@ -161,8 +161,16 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
 
     const taskRows = [...held.entries()].flatMap(([i, s]) => {
       const policies = taskPolicies(s.policies);
-      const common = { schedule_id: s.id, executor: s.executor, payload: JSON.stringify(s.payload), policies: JSON.stringify(policies), duplicate_policy: policies.duplicate, delivery: policies.delivery, priority: policies.priority };
-      return (p.peels[i]?.tasks ?? []).map((t) => taskRow(t, common, now));
+      const from: FromSchedule = {
+        scheduleId: s.id,
+        executor: s.executor,
+        payload: JSON.stringify(s.payload),
+        policies: JSON.stringify(policies),
+        duplicate: policies.duplicate,
+        delivery: policies.delivery,
+        priority: policies.priority,
+      };
+      return (p.peels[i]?.tasks ?? []).map((t) => taskValues(t, from, now));
     });
     const inserted = await insertTaskRows(ctx, tx, taskRows);
     const insertedIds = new Set(inserted.map((t) => t.id));
@@ -190,35 +198,33 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
   });
 }
 
-/** The row of a new task, given what it shares with its schedule's other tasks. */
-function taskRow(t: NewTask, common: Record<string, unknown>, now: number): Record<string, unknown> {
-  return {
-    ...common,
-    id: t.id,
-    fire_at: t.fireAt,
-    span_end_at: t.spanEndAt,
-    span_count: t.spanCount,
-    due_at: t.dueAt,
-    deadline_at: t.deadlineAt,
-    state: t.state,
-    attempt: 0,
-    failures: 0,
-    repairs: 0,
-    fence: 0,
-    version: 0,
-    lease_owner: null,
-    lease_expires_at: null,
-    node_id: null,
-    started_at: null,
-    ended_at: isTerminalTaskState(t.state) ? now : null,
-    result: null,
-    error: null,
-    reason: t.reason,
-    execution_id: null,
-    cancel_requested: 0,
-    created_at: now,
-    updated_at: now,
-  };
+/** What a new task's row takes from its schedule. */
+interface FromSchedule {
+  scheduleId: string;
+  executor: string;
+  /** JSON. */
+  payload: string;
+  /** The task policies, JSON. */
+  policies: string;
+  duplicate: string;
+  delivery: string;
+  priority: number;
+}
+
+/**
+ * The values of a new task's row, in {@link TASK_COLUMNS} order. An array, not an object: an
+ * object of 31 columns built by spreading the schedule's share into it took V8's slow path,
+ * about 40 µs a row, a sixth of a node's time on MariaDB in a burst.
+ */
+function taskValues(t: NewTask, s: FromSchedule, now: number): unknown[] {
+  return [
+    t.id, s.scheduleId, t.fireAt, t.spanEndAt, t.spanCount, t.dueAt, t.deadlineAt, t.state,
+    0, 0, 0, 0, 0, // attempt, failures, repairs, fence, version
+    s.executor, s.payload, s.policies, s.duplicate, s.delivery, s.priority,
+    null, null, null, null, // lease_owner, lease_expires_at, node_id, started_at
+    isTerminalTaskState(t.state) ? now : null, // ended_at
+    null, null, t.reason, null, 0, now, now, // result, error, reason, execution_id, cancel_requested, created_at, updated_at
+  ];
 }
 
 /**
@@ -227,17 +233,17 @@ function taskRow(t: NewTask, common: Record<string, unknown>, now: number): Reco
  * inserted, in the order of `rows`: from `RETURNING` where the dialect answers it, else read back
  * (the ids are new, so a row with one of them is one this transaction inserted).
  */
-async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<string, unknown>[]): Promise<Task[]> {
+async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly unknown[][]): Promise<Task[]> {
   const returned: Task[] = [];
   let readBack = false;
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const chunk = rows.slice(from, from + ROWS_PER_INSERT);
     // `:rows`, a list of tuples, expands to one `(…)` per row.
-    const replacements = { rows: chunk.map((row) => TASK_COLUMNS.map((c) => row[c])) };
+    const replacements = { rows: chunk };
     const sql = ctx.dialect.insertIgnoreRowsSql('rookery_tasks', TASK_COLUMNS, ':rows');
     if (sql === null) {
       const one = ctx.dialect.insertIgnoreSql('rookery_tasks', TASK_COLUMNS, [['id'], ['schedule_id', 'fire_at']]);
-      for (const row of chunk) await ctx.write(one, row, tx);
+      for (const row of chunk) await ctx.write(one, Object.fromEntries(TASK_COLUMNS.map((c, j) => [c, row[j]])), tx);
       readBack = true;
     } else if (ctx.dialect.insertReturning) {
       returned.push(...(await ctx.select(`${sql} RETURNING *`, replacements, tx)).map(taskFromRow));
@@ -246,7 +252,7 @@ async function insertTaskRows(ctx: SqlContext, tx: Tx, rows: readonly Record<str
       readBack = true;
     }
   }
-  const ids = rows.map((r) => String(r['id']));
+  const ids = rows.map((r) => String(r[0]));
   if (readBack) return readTasks(ctx, ids, tx);
   const byId = new Map(returned.map((t) => [t.id, t]));
   return ids.flatMap((id) => byId.get(id) ?? []);
