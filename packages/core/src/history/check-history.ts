@@ -302,17 +302,26 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   const lostLease = leaseEnds(input);
+  const outOfRunning = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
   for (const fault of input.faults ?? []) {
     // Only a killed or paused node's attempts need another node to take them over.
     if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
-    // Attempts the faulted node had under way: started before the fault, neither ended nor
-    // taken away before it (a paused node's attempts record their end, if at all, after it
-    // wakes; an attempt lost to an earlier fault of the same node was repaired before this one).
+    // Attempts the faulted node still held: started before the fault, and neither committed
+    // nor taken away before it (an attempt lost to an earlier fault of the same node was
+    // repaired before this one). A paused node's attempts record their end, if at all, after it
+    // wakes, so one that recorded its end before the pause is done. A killed node's attempt may
+    // have ended before the kill with its outcome still on the way to the database (a busy
+    // node's commits queue): it is held until the node's own commit of it is recorded, and if
+    // none ever is, another node must take it over like one still running.
     const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => `${r.taskId}/${r.fence}`));
-    for (const [key, at] of lostLease) if (at <= fault.at) endedBefore.add(key);
-    const open = input.records.filter(
-      (r) => r.kind === 'start' && r.nodeId === fault.nodeId && r.at <= fault.at && !endedBefore.has(`${r.taskId}/${r.fence}`),
-    );
+    const committedByNode = (r: RunRecord): boolean =>
+      (outOfRunning.get(r.taskId) ?? []).some((e) => e.fence >= r.fence && e.nodeId === fault.nodeId);
+    const open = input.records.filter((r) => {
+      if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at) return false;
+      const key = `${r.taskId}/${r.fence}`;
+      if ((lostLease.get(key) ?? Infinity) <= fault.at) return false;
+      return !endedBefore.has(key) || (fault.kind === 'kill' && !committedByNode(r));
+    });
     for (const o of open) {
       const next = input.records
         .filter((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence)

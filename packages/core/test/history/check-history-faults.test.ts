@@ -171,6 +171,34 @@ describe('checkHistory: recoveries', () => {
     expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
   });
 
+  it('counts an attempt a killed node ended before the kill but never committed, and measures its rerun', () => {
+    const s = schedule('s');
+    const a = task(s, 0, { attempt: 2, repairs: 1, fence: 3 });
+    const K = at(0, 500);
+    const h = add(
+      history(s),
+      {
+        tasks: [a],
+        // The executor ended at 0.100 s; the commit was still queued when n3 was killed.
+        records: [start(a, 'n3', at(0, 10)), end(a, 'n3', at(0, 100))],
+        events: [{ ...event(a, at(0, 10), 'pending', 'running', 1), nodeId: 'n3' }, event(a, K + 2900, 'running', 'pending', 1, REPAIRED)],
+        faults: [{ nodeId: 'n3', at: K, kind: 'kill' }],
+      },
+      attempt(a, 'n1', K + 3000, K + 3100, { fence: 3 }),
+    );
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
+  });
+
+  it('does not count an attempt a killed node ended before the kill and committed, even if the commit landed after it', () => {
+    const s = schedule('s');
+    const a = task(s, 0);
+    const K = at(0, 500);
+    // Ended at 0.400 s; the commit was on the wire at the kill and the database applied it at 0.510 s.
+    const h = add(history(s), { tasks: [a], faults: [{ nodeId: 'n3', at: K, kind: 'kill' }] }, attempt(a, 'n3', at(0, 10), at(0, 400)));
+    h.events = h.events.map((e) => (e.from === 'running' ? { ...e, at: K + 10 } : e));
+    expect(check(h, 0).recoveries).toEqual([]);
+  });
+
   it('counts an attempt of a paused node as open at the pause though it records its end after', () => {
     const s = schedule('s');
     const a = task(s, 0, { attempt: 2, repairs: 1, fence: 3 });

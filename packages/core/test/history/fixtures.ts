@@ -97,7 +97,8 @@ export function attempt(
   const to = opts.to ?? 'completed';
   return {
     records: [start(t, nodeId, startAt, fence), end(t, nodeId, endAt, fence, to === 'completed')],
-    events: [event(t, startAt, 'pending', 'running', fence), event(t, endAt, 'running', to, fence, opts.reason ?? null)],
+    // The node that ran the attempt records both transitions.
+    events: [event(t, startAt, 'pending', 'running', fence), event(t, endAt, 'running', to, fence, opts.reason ?? null)].map((e) => ({ ...e, nodeId })),
   };
 }
 
