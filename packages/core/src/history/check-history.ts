@@ -299,10 +299,21 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   }
 }
 
+/**
+ * How long after a kill a claim the killed node sent may still commit: the database finishes a
+ * statement it has received even when its sender is gone.
+ */
+const CLAIM_IN_FLIGHT_MS = 1_000;
+
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
-  const lostLease = leaseEnds(input);
   const outOfRunning = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
+  /** When attempt `fence` of a task stopped holding its lease: its task's first transition out of `running` with a fence at least its own. */
+  const leaseEnd = (taskId: string, fence: number): number =>
+    Math.min(Infinity, ...(outOfRunning.get(taskId) ?? []).filter((e) => e.fence >= fence).map((e) => e.at));
+  /** Whether `nodeId` itself committed attempt `fence` of a task (at any time). */
+  const committedBy = (nodeId: string, taskId: string, fence: number): boolean =>
+    (outOfRunning.get(taskId) ?? []).some((e) => e.fence >= fence && e.nodeId === nodeId);
   for (const fault of input.faults ?? []) {
     // Only a killed or paused node's attempts need another node to take them over.
     if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
@@ -312,16 +323,25 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
     // wakes, so one that recorded its end before the pause is done. A killed node's attempt may
     // have ended before the kill with its outcome still on the way to the database (a busy
     // node's commits queue): it is held until the node's own commit of it is recorded, and if
-    // none ever is, another node must take it over like one still running.
+    // none ever is, another node must take it over like one still running. So is a task the
+    // killed node claimed (the ledger says so) but never started: its claim's answer was on the
+    // way back when the node died.
     const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => `${r.taskId}/${r.fence}`));
-    const committedByNode = (r: RunRecord): boolean =>
-      (outOfRunning.get(r.taskId) ?? []).some((e) => e.fence >= r.fence && e.nodeId === fault.nodeId);
-    const open = input.records.filter((r) => {
-      if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at) return false;
+    const held = new Map<string, { taskId: string; fence: number }>();
+    for (const r of input.records) {
+      if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at || leaseEnd(r.taskId, r.fence) <= fault.at) continue;
       const key = `${r.taskId}/${r.fence}`;
-      if ((lostLease.get(key) ?? Infinity) <= fault.at) return false;
-      return !endedBefore.has(key) || (fault.kind === 'kill' && !committedByNode(r));
-    });
+      if (!endedBefore.has(key) || (fault.kind === 'kill' && !committedBy(fault.nodeId, r.taskId, r.fence))) held.set(key, r);
+    }
+    if (fault.kind === 'kill') {
+      for (const e of input.events) {
+        if (e.to !== 'running' || e.nodeId !== fault.nodeId || e.at > fault.at + CLAIM_IN_FLIGHT_MS) continue;
+        if (leaseEnd(e.taskId, e.fence) <= fault.at || committedBy(fault.nodeId, e.taskId, e.fence)) continue;
+        const key = `${e.taskId}/${e.fence}`;
+        if (!held.has(key)) held.set(key, { taskId: e.taskId, fence: e.fence });
+      }
+    }
+    const open = [...held.values()];
     for (const o of open) {
       const next = input.records
         .filter((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence)

@@ -189,6 +189,23 @@ describe('checkHistory: recoveries', () => {
     expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
   });
 
+  it('counts a task the killed node claimed but never started (the claim committed as it died), and measures its start elsewhere', () => {
+    const s = schedule('s');
+    const a = task(s, 0, { attempt: 2, repairs: 1, fence: 3 });
+    const K = at(0, 500);
+    const h = add(
+      history(s),
+      {
+        tasks: [a],
+        // The claim committed 5 ms after the kill; no start record: n3 never saw the answer.
+        events: [{ ...event(a, K + 5, 'pending', 'running', 1), nodeId: 'n3' }, event(a, K + 10_005, 'running', 'pending', 2, REPAIRED)],
+        faults: [{ nodeId: 'n3', at: K, kind: 'kill' }],
+      },
+      attempt(a, 'n1', K + 10_100, K + 10_200, { fence: 3 }),
+    );
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 10_100, settledAs: null }]);
+  });
+
   it('does not count an attempt a killed node ended before the kill and committed, even if the commit landed after it', () => {
     const s = schedule('s');
     const a = task(s, 0);
