@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import type { Datastore } from '../datastore/datastore.js';
+import type { Datastore, RepairedTask } from '../datastore/datastore.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Executor, ExternalStatus } from '../executor/executor.js';
@@ -23,6 +23,12 @@ import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.
 import { ValidationDuty } from './validation-duty.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { Wakeup } from './wakeup.js';
+
+/** Most expired tasks one repair pass takes back. */
+const REPAIR_BATCH = 100;
+
+/** Most repair passes in a row, while each finds something (see the repair duty). */
+const MAX_REPAIR_PASSES = 5;
 
 /**
  * One scheduler process. It repeats the five duties of the protocol: peel schedules into
@@ -453,9 +459,18 @@ export class RookeryNode {
     if (this.state !== 'running') return;
     await this.guard('repair', () => this.adopt());
     this.events.emit('repairStarted', this.id);
-    const repaired = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: 100, maxRepairs: this.timings.maxRepairs });
+    const repaired: RepairedTask[] = [];
+    // A pass that repaired something is followed by another at once: its claim skips rows
+    // another transaction holds at that instant (another node's repair scanning past them, a
+    // commit on its way), and a skipped task would otherwise wait a whole repair interval more
+    // (measured on MariaDB: one task of twenty a dead node held, 1-3 s late).
+    for (let pass = 0; pass < MAX_REPAIR_PASSES; pass += 1) {
+      const found = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: REPAIR_BATCH, maxRepairs: this.timings.maxRepairs });
+      repaired.push(...found);
+      if (found.length > 0) this.wakeup.wake();
+      if (found.length === 0 || this.state !== 'running') break;
+    }
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
-    if (repaired.length > 0) this.wakeup.wake();
   }
 
   /**

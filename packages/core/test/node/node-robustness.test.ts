@@ -164,3 +164,35 @@ describe('a claim answered after its trust window', () => {
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2 });
   });
 });
+
+describe('repair', () => {
+  it('follows a pass that repaired something with another at once, so a task the first skipped is not left a whole interval', async () => {
+    const { datastore } = memoryCluster();
+    // Each pass hands back one task (as if the claim of the pass had skipped a row another
+    // transaction held), three times, then nothing.
+    let repairable = 3;
+    const passes: number[] = [];
+    const skipping = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'taskRepairExpired' || typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          passes.push(Date.now());
+          const found = await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args);
+          if (repairable <= 0) return found;
+          repairable -= 1;
+          return [{ task: { id: `t${repairable}` }, previousOwner: 'gone' }];
+        };
+      },
+    }) as Datastore;
+    const { node, events } = await startTestNode(skipping, {}, { repairEveryMs: 1_000 });
+    const finished: number[] = [];
+    events.on('repairFinished', (_id, tasks) => finished.push(tasks.length));
+    await vi.advanceTimersByTimeAsync(2_500);
+    await stopUnderFakeTime(node);
+    // The first interval's passes: three that each found one, then the one that found none,
+    // all at the same instant; the next interval's single pass found nothing.
+    expect(finished.slice(0, 2)).toEqual([3, 0]);
+    expect(passes.filter((at) => at === passes[0])).toHaveLength(4);
+  });
+});
