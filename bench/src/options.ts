@@ -36,6 +36,8 @@ export interface BenchOptions {
   json: boolean;
   /** A directory where each node writes a V8 CPU profile, or undefined for none. */
   cpuProfDir: string | undefined;
+  /** A file to write the checked history into (records, ledger events, faults, the checker's report), or undefined. */
+  historyOut: string | undefined;
 }
 
 /** The usage text of `npm run bench -- --help`. */
@@ -63,6 +65,9 @@ export const USAGE = `npm run bench -- [options]
   --json                print the figures as JSON too
   --cpu-prof <dir>      each node writes a V8 CPU profile (.cpuprofile) into dir, to see where
                         its time goes (open in Chrome DevTools; profiling slows the nodes)
+  --history-out <file>  write what was checked as JSON: the executors' start and end records,
+                        the ledger's transitions, the faults and the checker's report (to look
+                        into one task: a late recovery, a rerun)
   --help                this text`;
 
 function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
@@ -98,6 +103,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       timeout: { type: 'string' },
       json: { type: 'boolean' },
       'cpu-prof': { type: 'string' },
+      'history-out': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -122,6 +128,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     timeoutSeconds: integer('timeout', values.timeout, 300, 1, 86_400),
     json: values.json ?? false,
     cpuProfDir: values['cpu-prof'],
+    historyOut: values['history-out'],
   };
   if (w === 'failover' && options.nodes < 2) throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;

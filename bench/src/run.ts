@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -180,6 +180,9 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       lateAfterMs: 86_400_000,
       ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
     });
+    if (options.historyOut !== undefined) {
+      await writeFile(options.historyOut, JSON.stringify({ records: tail.records, events, faults, report }));
+    }
     const firstStart = new Map<string, number>();
     const startCount = new Map<string, number>();
     let lastEnd = t0;
