@@ -112,3 +112,13 @@ describe('rookery node built-in executors', () => {
     expect(await exited).toBe(0);
   }, 45_000);
 });
+
+describe('rookery node options', () => {
+  it('refuses a --pool-max that is not a whole number from 1, naming it, before opening the database', async () => {
+    for (const value of ['0', 'ten', '1.5']) {
+      const r = await cli(['node', '--db', freshDb(), '--pool-max', value]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('pool-max');
+    }
+  });
+});

@@ -15,7 +15,12 @@ export interface SqlDatastoreOptions {
    */
   url: string;
   /**
-   * Largest number of pooled connections (network dialects). Concurrent claims each take one.
+   * Largest number of pooled connections (network dialects). A node keeps about four
+   * statements in flight (its loop, a finish batch, a renewal, a repair or heartbeat); a burst
+   * drained no faster with 3 or 4 connections than with 10, within run-to-run noise. The pool
+   * keeps up to two connections open while idle (fewer if this is smaller), so a task falling
+   * due after a quiet spell does not wait for a new session (4-12 ms on loopback, more across
+   * a network).
    * @defaultValue 10
    */
   poolMax?: number;
@@ -66,6 +71,9 @@ function positiveInteger(field: string, value: number | undefined, fallback: num
   return value;
 }
 
+/** Connections the pool keeps open while idle (see {@link SqlDatastoreOptions.poolMax}). */
+const POOL_MIN = 2;
+
 /**
  * Connects to a SQL database and returns Rookery's datastore on it, migrated unless
  * `migrate: false`. Throws ValidationError (field `db`) for a bad URL, SchemaTooNewError
@@ -79,9 +87,11 @@ function positiveInteger(field: string, value: number | undefined, fallback: num
 export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<SqlDatastore> {
   const parsed = parseDatastoreUrl(options.url);
   const dialect = dialectFor(parsed.dialect);
+  const poolMax = positiveInteger('poolMax', options.poolMax, 10);
   const settings: ConnectionSettings = {
     ...parsed,
-    poolMax: positiveInteger('poolMax', options.poolMax, 10),
+    poolMax,
+    poolMin: Math.min(POOL_MIN, poolMax),
     statementTimeoutMs: positiveInteger('statementTimeoutMs', options.statementTimeoutMs, 30_000),
     idleTransactionTimeoutMs: positiveInteger('idleTransactionTimeoutMs', options.idleTransactionTimeoutMs, 5_000),
     applicationName: options.applicationName ?? 'rookery',

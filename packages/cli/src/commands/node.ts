@@ -41,6 +41,7 @@ interface NodeCommandOptions {
   executors: string[];
   executorPackage: string[];
   leaseMs?: string;
+  poolMax?: string;
   log: string;
   taskLines: boolean;
   grace: string;
@@ -243,6 +244,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
+      .option('--pool-max <n>', 'largest number of database connections this node opens (network databases; default 10)')
       .option('--poll-waits <ms,ms,...>', 'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350)')
       .option(
         '--wake-signals <mode>',
@@ -271,6 +273,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const clusterRateLimits = parseRateLimits('cluster-rate-limit', opts.clusterRateLimit, true);
     const heartbeatTimeoutMs = opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
+    const poolMax = opts.poolMax === undefined ? undefined : parseInteger('pool-max', opts.poolMax, 1, 1_000);
     const pollWaitsMs = opts.pollWaits === undefined ? undefined : parsePollWaits(opts.pollWaits);
     const timings = resolveTimings({ ...(leaseMs === undefined ? {} : { leaseMs }), ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }) });
     const graceMs = parseDuration('grace', opts.grace);
@@ -335,7 +338,12 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // A database that is not there yet (or drops the connection mid-migration) is waited for,
       // up to --startup-timeout, each failed try a generalError; a stop signal ends the wait.
       const datastore = await openWithRetry(
-        () => createSqlDatastore({ url, idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)) }),
+        () =>
+          createSqlDatastore({
+            url,
+            idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
+            ...(poolMax === undefined ? {} : { poolMax }),
+          }),
         {
           timeoutMs: startupTimeoutMs,
           stopped: signals.stopped,

@@ -19,6 +19,8 @@ export interface ConnectionSettings {
   storage?: string;
   /** Largest number of pooled connections. */
   poolMax: number;
+  /** Connections the pool keeps open while idle. */
+  poolMin: number;
   /** Longest a statement may run, ms. The lock-wait timeout derives from it. */
   statementTimeoutMs: number;
   /** Longest a session may sit idle in an open transaction before the server ends it, ms. */

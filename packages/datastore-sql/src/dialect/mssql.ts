@@ -87,7 +87,7 @@ export const mssqlDialect: SqlDialect = {
       username: settings.username,
       password: settings.password,
       logging: settings.logging ? (sql: string) => console.debug(sql) : false,
-      pool: { max: settings.poolMax, min: 0, acquire: 30_000, idle: 10_000 },
+      pool: { max: settings.poolMax, min: settings.poolMin, acquire: 30_000, idle: 10_000 },
       dialectOptions: {
         options: {
           appName: settings.applicationName,

@@ -138,7 +138,7 @@ export const mysqlDialect: SqlDialect = {
       password: settings.password,
       timezone: '+00:00',
       logging: settings.logging ? (sql: string) => console.debug(sql) : false,
-      pool: { max: settings.poolMax, min: 0, acquire: 30_000, idle: 10_000 },
+      pool: { max: settings.poolMax, min: settings.poolMin, acquire: 30_000, idle: 10_000 },
       dialectOptions: {
         charset: 'utf8mb4',
         flags: '-FOUND_ROWS',
