@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
 import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
-import { driverError, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
+import { driverError, errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
 import { toPositional, type PositionalSql } from './positional-sql.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
@@ -252,7 +252,8 @@ export class SqlContext {
    * `START TRANSACTION`, the statements and `COMMIT`, with nothing of Sequelize's between them.
    * Where the dialect joins statements, `START TRANSACTION` travels with the first statement and
    * the writes waiting at the end with `COMMIT`.
-   * A connection whose rollback fails is in an unknown state and is destroyed, not pooled again.
+   * A connection whose rollback fails is in an unknown state and is destroyed, not pooled again;
+   * the error then carries both failures.
    */
   private async inDriverTransaction<T>(direct: DirectStatements, fn: (tx: Tx) => Promise<T>): Promise<T> {
     const manager = this.sequelize.connectionManager;
@@ -269,10 +270,14 @@ export class SqlContext {
       tx.waiting.length = 0;
       try {
         await direct.count(connection, 'ROLLBACK', [], 1);
-      } catch {
-        // The session is gone or broken (the server ended it, the network failed): the error
-        // that broke it is the one to report, and the connection is not pooled again.
+      } catch (rollbackError) {
+        // The session is gone or broken (the server ended it, the network failed): the
+        // connection is not pooled again, and both errors are reported.
         healthy = false;
+        throw new AggregateError(
+          [error, rollbackError],
+          `${errorMessage(error)}; the rollback failed too (${errorMessage(rollbackError)}), and the connection was dropped`,
+        );
       }
       throw error;
     } finally {
