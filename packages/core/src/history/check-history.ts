@@ -208,20 +208,31 @@ export function checkHistory(input: HistoryInput): HistoryReport {
 }
 
 /**
- * When the cluster took each attempt's lease away: the first transition out of `running` of its
- * task with a fence at least its own (stores record the attempt's fence; a later attempt always
- * has a higher fence than any earlier transition, so "at least" also tolerates a store that
- * records the bumped one).
+ * Each task's transitions out of `running`, to ask when an attempt's lease ended and who ended
+ * it. An attempt's lease ended at the first transition out of `running` of its task with a
+ * fence at least its own (stores record the attempt's fence; a later attempt always has a
+ * higher fence than any earlier transition, so "at least" also tolerates a store that records
+ * the bumped one).
  */
+function outOfRunning(input: HistoryInput) {
+  const byTask = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
+  const ofAttempt = (taskId: string, fence: number): TaskEvent[] => (byTask.get(taskId) ?? []).filter((e) => e.fence >= fence);
+  return {
+    /** When attempt `fence` of a task stopped holding its lease; Infinity if it never did. */
+    leaseEnd: (taskId: string, fence: number): number => Math.min(Infinity, ...ofAttempt(taskId, fence).map((e) => e.at)),
+    /** Whether `nodeId` itself ended attempt `fence` of a task (committed its outcome), at any time. */
+    endedBy: (nodeId: string, taskId: string, fence: number): boolean => ofAttempt(taskId, fence).some((e) => e.nodeId === nodeId),
+  };
+}
+
+/** When the cluster took each recorded attempt's lease away, by `taskId/fence` (see {@link outOfRunning}). */
 function leaseEnds(input: HistoryInput): Map<string, number> {
+  const { leaseEnd } = outOfRunning(input);
   const ends = new Map<string, number>();
-  const outOfRunning = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
   for (const r of input.records) {
     if (r.kind !== 'start') continue;
-    for (const e of outOfRunning.get(r.taskId) ?? []) {
-      const key = `${r.taskId}/${r.fence}`;
-      if (e.fence >= r.fence) ends.set(key, Math.min(ends.get(key) ?? Infinity, e.at));
-    }
+    const at = leaseEnd(r.taskId, r.fence);
+    if (at < Infinity) ends.set(`${r.taskId}/${r.fence}`, at);
   }
   return ends;
 }
@@ -307,13 +318,7 @@ const CLAIM_IN_FLIGHT_MS = 1_000;
 
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
-  const outOfRunning = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
-  /** When attempt `fence` of a task stopped holding its lease: its task's first transition out of `running` with a fence at least its own. */
-  const leaseEnd = (taskId: string, fence: number): number =>
-    Math.min(Infinity, ...(outOfRunning.get(taskId) ?? []).filter((e) => e.fence >= fence).map((e) => e.at));
-  /** Whether `nodeId` itself committed attempt `fence` of a task (at any time). */
-  const committedBy = (nodeId: string, taskId: string, fence: number): boolean =>
-    (outOfRunning.get(taskId) ?? []).some((e) => e.fence >= fence && e.nodeId === nodeId);
+  const { leaseEnd, endedBy } = outOfRunning(input);
   for (const fault of input.faults ?? []) {
     // Only a killed or paused node's attempts need another node to take them over.
     if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
@@ -331,18 +336,17 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
     for (const r of input.records) {
       if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at || leaseEnd(r.taskId, r.fence) <= fault.at) continue;
       const key = `${r.taskId}/${r.fence}`;
-      if (!endedBefore.has(key) || (fault.kind === 'kill' && !committedBy(fault.nodeId, r.taskId, r.fence))) held.set(key, r);
+      if (!endedBefore.has(key) || (fault.kind === 'kill' && !endedBy(fault.nodeId, r.taskId, r.fence))) held.set(key, r);
     }
     if (fault.kind === 'kill') {
       for (const e of input.events) {
         if (e.to !== 'running' || e.nodeId !== fault.nodeId || e.at > fault.at + CLAIM_IN_FLIGHT_MS) continue;
-        if (leaseEnd(e.taskId, e.fence) <= fault.at || committedBy(fault.nodeId, e.taskId, e.fence)) continue;
+        if (leaseEnd(e.taskId, e.fence) <= fault.at || endedBy(fault.nodeId, e.taskId, e.fence)) continue;
         const key = `${e.taskId}/${e.fence}`;
         if (!held.has(key)) held.set(key, { taskId: e.taskId, fence: e.fence });
       }
     }
-    const open = [...held.values()];
-    for (const o of open) {
+    for (const o of held.values()) {
       const next = input.records
         .filter((r) => r.kind === 'start' && r.taskId === o.taskId && r.fence > o.fence)
         .reduce<RunRecord | undefined>((a, r) => (a === undefined || r.at < a.at ? r : a), undefined);

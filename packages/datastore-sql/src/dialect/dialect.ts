@@ -165,9 +165,10 @@ export interface SqlDialect {
    */
   insertIgnoreSql(table: string, columns: readonly string[], uniqueKeys: readonly (readonly string[])[]): string;
   /**
-   * An INSERT of many rows (`tuples`: the SQL of the `(…), (…)` list, such as a `:rows` replacement of arrays) that skips every row whose unique
-   * key is taken and inserts the rest; null where the database has no such statement (MSSQL),
-   * and rows go one by one through {@link SqlDialect.insertIgnoreSql}.
+   * An INSERT of many rows (`tuples`: the SQL of the `(…), (…)` list, such as a `:rows`
+   * replacement of arrays) that skips every row whose unique key is taken and inserts the rest;
+   * null where the database has no such statement (MSSQL), and rows go one by one through
+   * {@link SqlDialect.insertIgnoreSql}.
    */
   insertIgnoreRowsSql(table: string, columns: readonly string[], tuples: string): string | null;
   /** Sequelize options for this dialect: driver, pool, session settings and timeouts. */
