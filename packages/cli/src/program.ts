@@ -10,6 +10,7 @@ import { registerNodesCommand } from './commands/nodes.js';
 import { registerPruneCommand } from './commands/prune.js';
 import { registerTaskCommands } from './commands/task.js';
 import { addDbOption } from './options/db.js';
+import { terminalSafe } from './output/terminal-text.js';
 
 /** Exit codes of the `rookery` command. */
 export const EXIT = {
@@ -88,7 +89,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT.ok;
   } catch (err) {
     // commander has already written its own usage errors
-    if (!(err instanceof CommanderError)) writeLine(io.stderr, `error: ${oneLine(describe(err))}`);
+    if (!(err instanceof CommanderError)) writeLine(io.stderr, `error: ${terminalSafe(oneLine(describe(err)))}`);
     return exitCodeOf(err);
   }
 }

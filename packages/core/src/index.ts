@@ -64,4 +64,5 @@ export { canonicalTimeZone } from './trigger/time-zone-name.js';
 export { zoneOffsetMs, wallTimeAt, resolveWall, type WallResolution } from './trigger/wall-clock.js';
 export * from './model/schedule-input.js';
 export { firstFireTime } from './model/first-fire.js';
+export { redactUrl, REDACTED } from './text/redact-url.js';
 export { submissionOf, type ScheduleSubmission, type SubmissionState } from './model/submission.js';

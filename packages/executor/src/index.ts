@@ -45,18 +45,23 @@ export {
 export { parseProcessPayload, type ProcessPayload } from './process/process-payload.js';
 export { checkProcessPayload } from './process/process-check.js';
 export { DEFAULT_OUTPUT_LOG_LIMITS, type OutputLogLimits } from './process/output-log.js';
+export { httpExecutor, type HttpExecutorOptions, type HttpResult } from './http/http-executor.js';
 export {
-  httpExecutor,
   HttpStatusError,
   HttpClientError,
-  type HttpExecutorOptions,
-  type HttpResult,
-} from './http/http-executor.js';
+  HttpRedirectError,
+  HttpDestinationError,
+  type HttpRedirectRefusal,
+} from './http/http-errors.js';
+export { parseAllowedOrigins } from './http/http-destination.js';
+export { createMemoryReplayStore, type ReplayStore } from './http/http-replay.js';
 export { parseHttpPayload, type HttpPayload } from './http/http-payload.js';
 export {
   verifyRookerySignature,
   signatureHeaders,
+  signingString,
   SIGNATURE_HEADERS,
+  type SignedCall,
   type SigningSecret,
   type VerifySignatureInput,
   type SignatureCheck,

@@ -62,7 +62,7 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     const calledAt: number[] = [];
     const s = await startServer((req, res, n) => {
       calledAt.push(performance.now());
-      const check = verifyRookerySignature({ secret: 'sesame', headers: req.headers, body: req.body, minFence: fences.at(-1) ?? 0 });
+      const check = verifyRookerySignature({ secret: 'sesame', method: req.method, url: s.url + req.path, headers: req.headers, body: req.body, minFence: fences.at(-1) ?? 0 });
       if (!check.ok) return void res.writeHead(401).end(check.message);
       fences.push(check.fence);
       if (n === 1) res.writeHead(503).end('warming up');
@@ -91,6 +91,26 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     expect(task.failures).toBe(1);
     expect(task.error).toMatch(/answered 404 Not Found: no such hook/);
     expect(s.received.length).toBe(1);
+  });
+
+  it('http: credentials in the URL reach neither the error, the reason, the history nor the events of a failed task', async () => {
+    const s = await startServer((_req, res) => res.writeHead(401).end('who are you'));
+    closers.push(s.close);
+    const said: string[] = [];
+    events.on('taskRetried', (_t, error) => said.push(error));
+    events.on('taskFailed', (_t, error) => said.push(error));
+    const url = s.url.replace('http://', 'http://deploy:pa%3As%40w0rd@');
+    const answered = await runOnce('http', { url: `${url}/hook?token=abc` }, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } }, 'taskFailed');
+    expect(s.received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('deploy:pa:s@w0rd').toString('base64')}`);
+    const gone = await startServer(() => undefined);
+    await gone.close();
+    const refused = await runOnce('http', { url: `${gone.url.replace('http://', 'http://deploy:pa%3As%40w0rd@')}/hook` }, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } }, 'taskFailed');
+    expect(answered.error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hook answered 401/);
+    expect(refused.error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hook failed: .*ECONNREFUSED/);
+    const history = [...(await datastore.taskEvents(answered.id)), ...(await datastore.taskEvents(refused.id))];
+    const shown = JSON.stringify({ answered, refused, history, said }).replace(/"payload":\{[^}]*\}/g, '');
+    expect(said.length).toBeGreaterThanOrEqual(2);
+    expect(shown).not.toMatch(/pa(%3A|:)s(%40|@)w0rd|deploy|token=abc/);
   });
 
   it('process: the schedule’s timeout ends a child that ignores SIGTERM, and its whole group', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redactUrl } from '@rookery/core';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 
@@ -8,12 +9,7 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
     async (_opts: unknown, cmd: Command) => {
       const url = dbUrlOf(cmd, io.env);
       const status = await withDatastore(url, (store) => store.migrate());
-      writeLine(io.stdout, `schema at version ${status.databaseVersion} of ${status.codeVersion} (${redact(url)})`);
+      writeLine(io.stdout, `schema at version ${status.databaseVersion} of ${status.codeVersion} (${redactUrl(url)})`);
     },
   );
-}
-
-/** A database URL with its password hidden, fit to print. */
-export function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]+:)[^@]*@/, '$1***@');
 }

@@ -10,6 +10,7 @@ import {
   httpExecutor,
   loadExecutorPackage,
   loadFunctionModule,
+  parseAllowedOrigins,
   parseHttpPayload,
   parseProcessPayload,
   processExecutor,
@@ -52,6 +53,7 @@ interface NodeCommandOptions {
   startupTimeout: string;
   killGrace: string;
   httpTimeout: string;
+  httpAllow: string[];
   pollWaits?: string;
   wakeSignals: string;
 }
@@ -83,6 +85,8 @@ export interface BuiltInExecutorSettings {
   httpTimeoutMs: number;
   /** `http`: the signing secret, if any (`ROOKERY_HTTP_SECRET`). */
   httpSecret: string | undefined;
+  /** `http`: the only origins calls may go to (`--http-allow`); any when absent. */
+  httpAllowedOrigins?: readonly string[];
   /** The node's environment; commands of `process` start from it without {@link NODE_SECRETS}. */
   env: Readonly<Record<string, string | undefined>>;
   /** Reports an unexpected error of an executor (to the node's `generalError`). */
@@ -99,7 +103,11 @@ export interface BuiltInExecutorSettings {
 export function builtInExecutors(settings: BuiltInExecutorSettings): Executor[] {
   const env = Object.fromEntries(Object.entries(settings.env).filter(([name]) => !NODE_SECRETS.includes(name)));
   return [
-    httpExecutor({ timeoutMs: settings.httpTimeoutMs, ...(settings.httpSecret ? { secret: settings.httpSecret } : {}) }),
+    httpExecutor({
+      timeoutMs: settings.httpTimeoutMs,
+      ...(settings.httpSecret ? { secret: settings.httpSecret } : {}),
+      ...(settings.httpAllowedOrigins ? { allowedOrigins: settings.httpAllowedOrigins } : {}),
+    }),
     processExecutor({ killGraceMs: settings.killGraceMs, env, onError: settings.onError }),
   ];
 }
@@ -254,6 +262,12 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
       .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
+      .option(
+        '--http-allow <origin>',
+        'http executor: an origin calls may go to, such as https://api.example.com; calls elsewhere fail for good (repeatable; default: any origin)',
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
       .option('--log <format>', 'event lines: text or json', 'text')
       .option('--no-task-lines', 'no line per task event, only node events, repairs, lost leases and errors (for high task rates)')
       .option('--retention <duration>', "delete finished tasks (with events and logs) this long after they ended, or 'off'", '30d')
@@ -286,6 +300,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const killGraceMs = parseDuration('kill-grace', opts.killGrace);
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
+    const httpAllowedOrigins = opts.httpAllow.length > 0 ? [...parseAllowedOrigins(opts.httpAllow, 'http-allow')] : undefined;
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     const url = dbUrlOf(cmd, io.env);
@@ -312,6 +327,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           killGraceMs,
           httpTimeoutMs,
           httpSecret: env.ROOKERY_HTTP_SECRET,
+          ...(httpAllowedOrigins ? { httpAllowedOrigins } : {}),
           env: process.env,
           onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
         }),

@@ -6,6 +6,7 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration } from '../options/duration.js';
 import { showInstant } from '../output/table.js';
+import { terminalSafe } from '../output/terminal-text.js';
 
 /** Lines read per statement. */
 const PAGE = 1_000;
@@ -56,7 +57,7 @@ export function registerTaskLogsCommand(task: Command, io: CliIo): void {
         const { state } = await client.getTask(id);
         for (const l of await readAfter(store, id, after)) {
           if (opts.json) writeLine(io.stdout, JSON.stringify({ seq: l.seq, at: new Date(l.at).toISOString(), line: l.line }));
-          else writeLine(io.stdout, `${showInstant(l.at)}  ${l.line}`);
+          else writeLine(io.stdout, `${showInstant(l.at)}  ${terminalSafe(l.line)}`);
           after = l.seq;
         }
         if (!opts.follow || isTerminalTaskState(state)) return;

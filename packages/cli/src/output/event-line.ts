@@ -1,6 +1,7 @@
 import type { EventBus, RookeryEventMap, Task } from '@rookery/core';
 import type { TextSink } from '../context.js';
 import { iso } from './json.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** One line of `rookery node --log json`: a node event, flattened. Instants are ISO strings. */
 export interface EventLine {
@@ -98,12 +99,12 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
     if (format === 'json') {
       err.write(`${JSON.stringify({ event: 'generalError', nodeId, source: ctx.source, taskId: ctx.taskId ?? null, error: message, at: new Date().toISOString() })}\n`);
     } else {
-      err.write(`${new Date().toISOString()} ${nodeId} generalError [${ctx.source}]${ctx.taskId ? ` task=${ctx.taskId}` : ''}: ${message}\n`);
+      err.write(`${terminalSafe(`${new Date().toISOString()} ${nodeId} generalError [${ctx.source}]${ctx.taskId ? ` task=${ctx.taskId}` : ''}: ${message}`)}\n`);
     }
   });
 }
 
-/** A readable form of an event line. */
+/** A readable form of an event line, its control characters made visible ({@link terminalSafe}). */
 export function textLine(l: EventLine): string {
   const parts = [l.at, l.nodeId, l.event.padEnd(13)];
   if (l.taskId) parts.push(`task=${l.taskId}`);
@@ -118,5 +119,5 @@ export function textLine(l: EventLine): string {
   if (l.event === 'scheduleRejected' && l.reason) parts.push(`reason=${JSON.stringify(l.reason)}`);
   if (l.workers !== undefined) parts.push(`workers=${l.workers} running=${l.running ?? 0}`);
   if (l.line !== undefined) parts.push(`| ${l.line}`);
-  return parts.join(' ').trimEnd();
+  return terminalSafe(parts.join(' ').trimEnd());
 }

@@ -1,4 +1,5 @@
 import type { TextSink } from '../context.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** One column of a table: its header and how a row shows in it. */
 export interface Column<R> {
@@ -35,11 +36,12 @@ export function writeFields(sink: TextSink, fields: readonly [string, unknown][]
   for (const [k, v] of fields) sink.write(`${k.padEnd(width)}  ${showCell(v)}\n`);
 }
 
+/** A cell as shown: on one line, control characters made visible ({@link terminalSafe}). */
 function showCell(value: unknown): string {
   if (value === null || value === undefined || value === '') return '-';
-  if (typeof value === 'string') return value.replace(/\s+/g, ' ');
+  if (typeof value === 'string') return terminalSafe(value.replace(/\s+/g, ' '));
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+  return terminalSafe(JSON.stringify(value));
 }
 
 /** An instant for a table: ISO-8601 UTC, or `-`. */

@@ -1,12 +1,12 @@
-import { ValidationError, type Json } from '@rookery/core';
+import { redactUrl, ValidationError, type Json } from '@rookery/core';
 
 /** The payload of an `http` task, checked and with defaults filled in. */
 export interface HttpPayload {
-  /** Absolute `http:` or `https:` URL. */
+  /** Absolute `http:` or `https:` URL, without user info (which becomes the `Authorization` header). */
   url: URL;
   /** Upper-case method: the payload's, else `POST` with a body and `GET` without. */
   method: string;
-  /** Request headers. */
+  /** Request headers, with `Authorization: Basic …` when the URL carried `user:password@`. */
   headers: Record<string, string>;
   /** The body as sent: a string as it is, any other JSON value serialised; null for none. */
   body: string | null;
@@ -28,8 +28,28 @@ function describe(value: unknown): string {
 }
 
 /**
+ * Takes `user:password@` out of the URL, so that it never reaches `fetch` (whose errors would
+ * echo it) nor an error message, and sends it as `Authorization: Basic`, as curl does.
+ */
+function moveUserInfo(url: URL, headers: Record<string, string>): void {
+  if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
+    throw new ValidationError('payload.url', 'carries user info while payload.headers sets Authorization too: keep one');
+  }
+  let credentials: string;
+  try {
+    credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
+  } catch (error) {
+    throw new ValidationError('payload.url', 'its user info has a malformed percent escape', { cause: error });
+  }
+  headers.Authorization = `Basic ${Buffer.from(credentials, 'utf8').toString('base64')}`;
+  url.username = '';
+  url.password = '';
+}
+
+/**
  * Checks the payload of an `http` task: `{ url, method?, headers?, body? }`. Unknown fields
- * are refused, so a typo is not silently ignored.
+ * are refused, so a typo is not silently ignored. User info in the URL
+ * (`https://user:password@host/…`) is taken out of it and sent as `Authorization: Basic`.
  *
  * @param payload - the schedule's payload
  * @returns the request to send
@@ -51,7 +71,7 @@ export function parseHttpPayload(payload: Json): HttpPayload {
   try {
     url = new URL(payload.url);
   } catch (error) {
-    throw new ValidationError('payload.url', `'${payload.url}' is not an absolute URL`, { cause: error });
+    throw new ValidationError('payload.url', `'${redactUrl(payload.url)}' is not an absolute URL`, { cause: error });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ValidationError('payload.url', `must be an http: or https: URL, got ${url.protocol}`);
@@ -81,5 +101,6 @@ export function parseHttpPayload(payload: Json): HttpPayload {
     if (/[^\u0000-\u00ff]/.test(value)) throw new ValidationError(field, 'must be Latin-1 text (encode other characters, as RFC 8187 does)');
     headers[name] = value;
   }
+  if (url.username || url.password) moveUserInfo(url, headers);
   return { url, method, headers, body, bodyIsJson };
 }

@@ -1,5 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { systemClock } from '@rookery/core';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { systemClock, ValidationError } from '@rookery/core';
+import type { ReplayStore } from './http-replay.js';
 
 /** Names of the headers of a signed call, lower case. */
 export const SIGNATURE_HEADERS = {
@@ -9,35 +10,95 @@ export const SIGNATURE_HEADERS = {
   fence: 'rookery-fence',
   /** When the call was signed, epoch ms. */
   timestamp: 'rookery-timestamp',
-  /** `v1=` and the hex HMAC-SHA256 over the other three and the body. */
+  /** A random value new for every call (every redirect hop too), 16 to 128 of `A-Z a-z 0-9 _ -`. */
+  nonce: 'rookery-nonce',
+  /** `v2=` and the hex HMAC-SHA256 of {@link signingString}. */
   signature: 'rookery-signature',
 } as const;
 
 /** A shared secret: text (UTF-8) or bytes. */
 export type SigningSecret = string | Uint8Array;
 
-function mac(secret: SigningSecret, taskId: string, fence: number, timestamp: number, body: Uint8Array): Buffer {
-  return createHmac('sha256', secret).update(`v1\n${taskId}\n${fence}\n${timestamp}\n`).update(body).digest();
+/** One signed call, as {@link signingString} covers it. */
+export interface SignedCall {
+  /** The method, any case (signed upper-case). */
+  method: string;
+  /** The absolute URL called (signed without user info and fragment: see {@link signingString}). */
+  url: string | URL;
+  /** The task's id. */
+  taskId: string;
+  /** The attempt's fence. */
+  fence: number;
+  /** When the call is signed, epoch ms. */
+  timestamp: number;
+  /** The call's nonce. */
+  nonce: string;
+  /** The body as sent (empty for none). */
+  body: string | Uint8Array;
+}
+
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** The URL as signed: `new URL(url).href` without user info and fragment. */
+function signedUrl(url: string | URL): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new ValidationError('url', 'must be the absolute URL of the call, such as https://hooks.example.com/sync?full=1', { cause: error });
+  }
+  parsed.username = '';
+  parsed.password = '';
+  parsed.hash = '';
+  return parsed.href;
 }
 
 /**
- * The headers that sign one call: task id, fence, timestamp and `v1=<hmac>` where the HMAC-SHA256
- * with `secret` covers `v1\n<taskId>\n<fence>\n<timestamp>\n` followed by the body's bytes.
+ * The text a call's signature is the HMAC-SHA256 of: eight lines joined by `\n` (no final newline)
+ *
+ * ```
+ * v2
+ * <METHOD, upper case>
+ * <URL: WHATWG href, without user info and fragment, e.g. https://hooks.example.com/sync?full=1>
+ * <task id>
+ * <fence, decimal>
+ * <timestamp, epoch ms, decimal>
+ * <nonce>
+ * <SHA-256 of the body's bytes, lower-case hex; of zero bytes when there is no body>
+ * ```
+ *
+ * so a receiver in any language can rebuild it from the request and the `rookery-*` headers.
+ *
+ * @param call - the call
+ * @returns the text to sign
+ * @throws ValidationError naming `url` when it is not an absolute URL
+ */
+export function signingString(call: SignedCall): string {
+  const body = typeof call.body === 'string' ? Buffer.from(call.body, 'utf8') : call.body;
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  return ['v2', call.method.toUpperCase(), signedUrl(call.url), call.taskId, String(call.fence), String(call.timestamp), call.nonce, bodyHash].join('\n');
+}
+
+function mac(secret: SigningSecret, call: SignedCall): Buffer {
+  return createHmac('sha256', secret).update(signingString(call)).digest();
+}
+
+/**
+ * The headers that sign one call: task id, fence, timestamp, nonce and `v2=<hex>`, the HMAC-SHA256
+ * with `secret` of {@link signingString}, which binds the method, the URL, the attempt, the time,
+ * the nonce and the body.
  *
  * @param secret - shared with the receiver
- * @param call - the attempt, when, and the body as sent (empty for none)
+ * @param call - the call
  * @returns header name → value
  */
-export function signatureHeaders(
-  secret: SigningSecret,
-  call: { taskId: string; fence: number; timestamp: number; body: string | Uint8Array },
-): Record<string, string> {
-  const body = typeof call.body === 'string' ? Buffer.from(call.body, 'utf8') : call.body;
+export function signatureHeaders(secret: SigningSecret, call: SignedCall): Record<string, string> {
   return {
     [SIGNATURE_HEADERS.taskId]: call.taskId,
     [SIGNATURE_HEADERS.fence]: String(call.fence),
     [SIGNATURE_HEADERS.timestamp]: String(call.timestamp),
-    [SIGNATURE_HEADERS.signature]: `v1=${mac(secret, call.taskId, call.fence, call.timestamp, body).toString('hex')}`,
+    [SIGNATURE_HEADERS.nonce]: call.nonce,
+    [SIGNATURE_HEADERS.signature]: `v2=${mac(secret, call).toString('hex')}`,
   };
 }
 
@@ -45,6 +106,14 @@ export function signatureHeaders(
 export interface VerifySignatureInput {
   /** The secret the node signs with. */
   secret: SigningSecret;
+  /** The request's method (`req.method`). */
+  method: string;
+  /**
+   * The absolute URL the node called: the origin the payload named and the path and query as
+   * received, e.g. `new URL(req.url, 'https://hooks.example.com')`. Behind a proxy that rewrites
+   * the host or path, the public URL, not the one the proxy forwarded to.
+   */
+  url: string | URL;
   /** The request's headers: a fetch `Headers`, or Node's `req.headers` (any case). */
   headers: Headers | Readonly<Record<string, string | readonly string[] | undefined>>;
   /** The raw body exactly as received (before any JSON parsing). */
@@ -58,14 +127,21 @@ export interface VerifySignatureInput {
   toleranceMs?: number;
   /** The receiver's time, epoch ms. @defaultValue the system clock */
   now?: number;
+  /**
+   * Where accepted nonces are remembered, so the same call sent again within the tolerance
+   * window is refused as `replayed` (see `createMemoryReplayStore`). Without it, a call copied
+   * off the wire can be sent again until its timestamp expires.
+   * @defaultValue none: replays inside the window are not detected
+   */
+  replay?: ReplayStore;
 }
 
 /** Why a call was refused by {@link verifyRookerySignature}. */
-export type SignatureRefusal = 'missing' | 'malformed' | 'forged' | 'expired' | 'stale';
+export type SignatureRefusal = 'missing' | 'malformed' | 'forged' | 'expired' | 'stale' | 'replayed';
 
 /** The answer of {@link verifyRookerySignature}. */
 export type SignatureCheck =
-  | { ok: true; taskId: string; fence: number; timestamp: number }
+  | { ok: true; taskId: string; fence: number; timestamp: number; nonce: string }
   | { ok: false; reason: SignatureRefusal; message: string };
 
 function header(headers: VerifySignatureInput['headers'], name: string): string | undefined {
@@ -82,19 +158,25 @@ function refuse(reason: SignatureRefusal, message: string): SignatureCheck {
 }
 
 /**
- * Checks a call signed by the `http` executor, for a receiver: the signature must match the
- * body and the headers (`forged` otherwise), the timestamp must be within `toleranceMs` of now
- * (`expired`: a replay), and the fence must not be below `minFence` (`stale`: a call of an
- * attempt that lost its lease to a newer one). Remember the fence of each accepted call per
+ * Checks a call signed by the `http` executor, for a receiver, in this order: every `rookery-*`
+ * header present (`missing`) and well formed (`malformed`); the signature matches the method,
+ * URL, headers and body (`forged` otherwise: wrong secret, or something altered in transit or
+ * replayed to another URL); the timestamp within `toleranceMs` of now (`expired`); the fence not
+ * below `minFence` (`stale`: a call of an attempt that lost its lease to a newer one); and, with
+ * `replay`, the nonce not seen before (`replayed`). Remember the fence of each accepted call per
  * task id and pass it as `minFence` next time.
  *
  * @param input - the secret, the request and what the receiver remembers
- * @returns `{ ok: true, taskId, fence, timestamp }` or `{ ok: false, reason, message }`
+ * @returns `{ ok: true, taskId, fence, timestamp, nonce }` or `{ ok: false, reason, message }`
+ * @throws ValidationError naming `url` when it is not an absolute URL (a receiver's mistake)
  * @example
  * ```ts
+ * const replay = createMemoryReplayStore();
  * http.createServer(async (req, res) => {
  *   const body = Buffer.concat(await req.toArray());
- *   const check = verifyRookerySignature({ secret, headers: req.headers, body, minFence: fences.get(String(req.headers['rookery-task-id'])) });
+ *   const url = new URL(req.url ?? '/', 'https://hooks.example.com');
+ *   const minFence = fences.get(String(req.headers['rookery-task-id']));
+ *   const check = verifyRookerySignature({ secret, method: req.method ?? '', url, headers: req.headers, body, minFence, replay });
  *   if (!check.ok) return void res.writeHead(check.reason === 'stale' ? 409 : 401).end(check.message);
  *   fences.set(check.taskId, check.fence);
  *   // ... do the work
@@ -105,27 +187,31 @@ export function verifyRookerySignature(input: VerifySignatureInput): SignatureCh
   const taskId = header(input.headers, SIGNATURE_HEADERS.taskId);
   const fenceText = header(input.headers, SIGNATURE_HEADERS.fence);
   const timestampText = header(input.headers, SIGNATURE_HEADERS.timestamp);
+  const nonce = header(input.headers, SIGNATURE_HEADERS.nonce);
   const signature = header(input.headers, SIGNATURE_HEADERS.signature);
-  if (taskId === undefined || fenceText === undefined || timestampText === undefined || signature === undefined) {
+  if (taskId === undefined || fenceText === undefined || timestampText === undefined || nonce === undefined || signature === undefined) {
     return refuse('missing', `the call lacks one of the ${Object.values(SIGNATURE_HEADERS).join(', ')} headers`);
+  }
+  const given = /^v2=([0-9a-f]{64})$/.exec(signature)?.[1];
+  if (!/^\d{1,15}$/.test(fenceText) || !/^\d{1,15}$/.test(timestampText) || !NONCE.test(nonce) || given === undefined) {
+    return refuse('malformed', 'the fence, timestamp, nonce or signature header is malformed');
   }
   const fence = Number(fenceText);
   const timestamp = Number(timestampText);
-  const given = /^v1=([0-9a-f]{64})$/.exec(signature)?.[1];
-  if (!/^\d+$/.test(fenceText) || !/^\d+$/.test(timestampText) || given === undefined) {
-    return refuse('malformed', 'the fence, timestamp or signature header is malformed');
-  }
-  const body = typeof input.body === 'string' ? Buffer.from(input.body, 'utf8') : input.body;
-  if (!timingSafeEqual(Buffer.from(given, 'hex'), mac(input.secret, taskId, fence, timestamp, body))) {
-    return refuse('forged', 'the signature does not match the body and headers (wrong secret, or altered in transit)');
+  const expected = mac(input.secret, { method: input.method, url: input.url, taskId, fence, timestamp, nonce, body: input.body });
+  if (!timingSafeEqual(Buffer.from(given, 'hex'), expected)) {
+    return refuse('forged', 'the signature does not match the method, URL, headers and body (wrong secret, or altered in transit)');
   }
   const now = input.now ?? systemClock.now();
   const tolerance = input.toleranceMs ?? 300_000;
   if (Math.abs(now - timestamp) > tolerance) {
-    return refuse('expired', `the call was signed ${Math.round((now - timestamp) / 1000)} s from now, beyond ±${tolerance} ms`);
+    return refuse('expired', `the call was signed ${Math.round((now - timestamp) / 1000)} s ago, beyond ±${tolerance} ms`);
   }
   if (input.minFence !== undefined && fence < input.minFence) {
     return refuse('stale', `fence ${fence} of task ${taskId} is below ${input.minFence}: a newer attempt has taken over`);
   }
-  return { ok: true, taskId, fence, timestamp };
+  if (input.replay !== undefined && !input.replay.remember(nonce, timestamp + tolerance, now)) {
+    return refuse('replayed', `the call with nonce ${nonce} was accepted before: a replay`);
+  }
+  return { ok: true, taskId, fence, timestamp, nonce };
 }

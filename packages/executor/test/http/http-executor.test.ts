@@ -119,13 +119,13 @@ describe('httpExecutor', () => {
 
   it('signs calls when given a secret, so the receiver can verify them', async () => {
     const s = await server((req, res) => {
-      const check = verifyRookerySignature({ secret: 'sesame', headers: req.headers, body: req.body, now: 5_000 });
+      const check = verifyRookerySignature({ secret: 'sesame', method: req.method, url: s.url + req.path, headers: req.headers, body: req.body, now: 5_000 });
       res.writeHead(check.ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(check));
     });
     const clock = { now: () => 4_000, monotonic: () => 0 };
     await expect(call({ url: s.url, body: 'raw text' }, { secret: 'sesame', clock })).resolves.toEqual({
       kind: 'done',
-      result: { status: 200, body: { ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000 }, truncated: false },
+      result: { status: 200, body: { ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000, nonce: expect.stringMatching(/^[\w-]{22}$/) }, truncated: false },
     });
     await expect(call({ url: s.url, method: 'PUT' }, { secret: 'wrong', clock })).rejects.toMatchObject({ status: 401 });
   });
