@@ -307,7 +307,11 @@ export class RookeryClient {
     return this.datastore.scheduleList(params);
   }
 
-  /** Pauses a schedule: no new tasks are peeled until it is resumed. */
+  /**
+   * Pauses a schedule: no new tasks are peeled until it is resumed, and the tasks peeled
+   * ahead that have not fallen due are withdrawn (deleted with their events; one a node
+   * claimed at that moment runs to its end).
+   */
   async pauseSchedule(idOrName: string): Promise<Schedule> {
     const s = await this.setState(idOrName, 'paused');
     this.events?.emit('schedulePaused', s);
@@ -334,7 +338,10 @@ export class RookeryClient {
     return s;
   }
 
-  /** Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. */
+  /**
+   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. The
+   * tasks peeled ahead that have not fallen due are withdrawn, as by {@link RookeryClient.pauseSchedule}.
+   */
   async retireSchedule(idOrName: string): Promise<Schedule> {
     const s = await this.setState(idOrName, 'retired', null);
     this.events?.emit('scheduleRetired', s);

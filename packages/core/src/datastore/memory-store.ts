@@ -3,6 +3,8 @@ import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
+import type { DatastoreTestHooks } from './test-hooks.js';
+import { untakenFireTime } from '../model/untaken-fire-time.js';
 import { systemClock } from '../strategies/clock.js';
 import type {
   ScheduleUpdateParams,
@@ -55,7 +57,8 @@ const clone = <T>(value: T): T => structuredClone(value);
 /**
  * The in-memory datastore: one process, no persistence. For fast unit tests of core logic
  * only; it runs the same conformance suite as the SQL store. Each method runs to completion
- * without awaiting in between, so every method is atomic.
+ * without awaiting in between, so every method is atomic (a test hook, when one is set, is
+ * awaited where it is named).
  */
 export class MemoryDatastore implements Datastore {
   /** Not shared between processes; no row locks to skip. */
@@ -72,12 +75,15 @@ export class MemoryDatastore implements Datastore {
   /** Outcomes reported for the current external execution of running tasks, by task id. */
   private readonly reports = new Map<string, ExecutionReport>();
   private readonly clock: Clock;
+  private readonly testHooks: DatastoreTestHooks;
 
   /**
-   * @param options - `clock` stands in for the database clock. @defaultValue the system clock
+   * @param options - `clock` stands in for the database clock (@defaultValue the system
+   * clock); `testHooks` pin interleavings in tests (@defaultValue none)
    */
-  constructor(options: { clock?: Clock } = {}) {
+  constructor(options: { clock?: Clock; testHooks?: DatastoreTestHooks } = {}) {
     this.clock = options.clock ?? systemClock;
+    this.testHooks = options.testHooks ?? {};
   }
 
   private now(p?: ClockParams): number {
@@ -173,12 +179,14 @@ export class MemoryDatastore implements Datastore {
   ): Promise<Schedule | undefined> {
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
+    const now = this.now(params);
     s.state = params.state;
     s.fence += 1;
     s.leaseOwner = null;
     s.leaseExpiresAt = null;
     if (params.nextFireAt !== undefined) s.nextFireAt = params.nextFireAt;
-    s.updatedAt = this.now(params);
+    s.updatedAt = now;
+    if (params.state === 'paused' || params.state === 'retired') await this.withdrawPlanned(s, now);
     return clone(s);
   }
 
@@ -194,15 +202,35 @@ export class MemoryDatastore implements Datastore {
     const now = this.now(params);
     Object.assign(s, params.definition, { name, nextFireAt: params.nextFireAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now });
     s.fence += 1;
-    for (const [taskId, t] of this.tasks) {
-      if (t.scheduleId !== s.id || t.state !== 'pending' || t.attempt !== 0 || t.fireAt <= now) continue;
+    await this.withdrawPlanned(s, now);
+    const taken = [...this.tasks.values()].filter((t) => t.scheduleId === s.id).map((t) => t.fireAt);
+    s.nextFireAt = untakenFireTime(s, s.nextFireAt, taken);
+    return clone(s);
+  }
+
+  /**
+   * Withdraws the tasks of `s` planned ahead that have not started (pending, never started,
+   * due after `now`), as the SQL store does: chosen, then deleted only if still not started,
+   * with their events and logs; a gate on a deleted one is cleared.
+   */
+  private async withdrawPlanned(s: Schedule, now: number): Promise<void> {
+    const notStarted = (t: Task | undefined): t is Task => t !== undefined && t.state === 'pending' && t.attempt === 0;
+    const chosen = [...this.tasks.values()].filter((t) => t.scheduleId === s.id && notStarted(t) && t.fireAt > now).map((t) => t.id);
+    if (chosen.length === 0) return;
+    await this.testHooks.withdrawalChosen?.({ scheduleId: s.id, taskIds: chosen, othersWriteMeanwhile: true });
+    const deleted = new Set<string>();
+    for (const taskId of chosen) {
+      const t = this.tasks.get(taskId);
+      if (!notStarted(t)) continue;
       this.tasks.delete(taskId);
       this.taskKeys.delete(`${s.id}/${t.fireAt}`);
+      deleted.add(taskId);
       if (s.gateTaskId === taskId) s.gateTaskId = null;
     }
-    const kept = this.events.filter((e) => this.tasks.has(e.taskId));
+    const kept = this.events.filter((e) => !deleted.has(e.taskId));
     this.events.splice(0, this.events.length, ...kept);
-    return clone(s);
+    const keptLogs = this.logs.filter((l) => !deleted.has(l.taskId));
+    this.logs.splice(0, this.logs.length, ...keptLogs);
   }
 
   /** {@inheritDoc Datastore.scheduleDelete} */
