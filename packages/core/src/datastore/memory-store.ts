@@ -44,6 +44,14 @@ import type {
 } from './external-execution.js';
 import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
 import { nameKey } from './name-key.js';
+import {
+  checkIdArgument,
+  checkListByClientParams,
+  checkNameKey,
+  checkScheduleListParams,
+  checkTaskListParams,
+  checkTaskLogReadParams,
+} from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
 
@@ -126,6 +134,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleCreate} */
   async scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    checkNameKey('name', schedule.name);
     const key = nameKey(schedule.name);
     for (const s of this.schedules.values()) {
       if (nameKey(s.name) === key) throw new DuplicateKeyError('name', `a schedule named '${s.name}' exists`);
@@ -137,6 +146,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleCreateMany} */
   async scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    schedules.forEach((s, i) => checkNameKey(`[${i}].name`, s.name));
     const taken = new Map([...this.schedules.values()].map((s) => [nameKey(s.name), s.name]));
     const ids = new Set(this.schedules.keys());
     for (const schedule of schedules) {
@@ -153,12 +163,14 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleGet} */
   async scheduleGet(id: string): Promise<Schedule | undefined> {
+    checkIdArgument('id', id);
     const s = this.schedules.get(id);
     return s && clone(s);
   }
 
   /** {@inheritDoc Datastore.scheduleGetByName} */
   async scheduleGetByName(name: string): Promise<Schedule | undefined> {
+    checkIdArgument('name', name);
     const key = nameKey(name);
     for (const s of this.schedules.values()) if (nameKey(s.name) === key) return clone(s);
     return undefined;
@@ -166,6 +178,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleList} */
   async scheduleList(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+    checkScheduleListParams(params);
     return [...this.schedules.values()]
       .filter((s) => !params.states || params.states.includes(s.state))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -192,6 +205,8 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleUpdate} */
   async scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+    checkIdArgument('id', params.id);
+    checkNameKey('definition.name', params.definition.name);
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
     const name = params.definition.name.normalize('NFC');
@@ -317,6 +332,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleListByClient} */
   async scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    checkListByClientParams(params);
     return listByClient(this.schedules, params);
   }
 
@@ -712,12 +728,14 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskGet} */
   async taskGet(id: string): Promise<Task | undefined> {
+    checkIdArgument('id', id);
     const t = this.tasks.get(id);
     return t && clone(t);
   }
 
   /** {@inheritDoc Datastore.taskList} */
   async taskList(params: TaskListParams = {}): Promise<Task[]> {
+    checkTaskListParams(params);
     return [...this.tasks.values()]
       .filter((t) => (!params.scheduleId || t.scheduleId === params.scheduleId) && (!params.states || params.states.includes(t.state)))
       .sort((a, b) => b.fireAt - a.fireAt)
@@ -727,6 +745,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskEvents} */
   async taskEvents(taskId: string): Promise<TaskEvent[]> {
+    checkIdArgument('taskId', taskId);
     return this.events.filter((e) => e.taskId === taskId).map(clone);
   }
 
@@ -737,6 +756,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskLogRead} */
   async taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+    checkTaskLogReadParams(params);
     const after = params.afterSeq ?? 0;
     return this.logs.filter((l) => l.taskId === params.taskId && l.seq > after).slice(0, params.limit ?? 1000).map(clone);
   }

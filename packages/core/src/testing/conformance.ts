@@ -17,6 +17,7 @@ import { describeScheduleUpdate } from './conformance/schedule-update.js';
 import { describeScheduleWithdrawal } from './conformance/schedule-withdrawal.js';
 import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
+import { describeReadArguments } from './conformance/read-arguments.js';
 import { describeRenew } from './conformance/renew.js';
 import { describeRepair } from './conformance/repair.js';
 import { describeScheduleBulk } from './conformance/schedule-bulk.js';
@@ -52,7 +53,7 @@ export interface ConformanceOptions {
  * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
  * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention, schedule update, schedule withdrawal (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal (one file each under
  * `conformance/`).
  *
  * @example
@@ -124,6 +125,7 @@ export function describeDatastoreConformance(
     describeCancel(ctx);
     describeRateLimits(ctx);
     describeTaskReads(ctx);
+    describeReadArguments(ctx);
     describeTaskLogs(ctx);
     describeNodes(ctx);
     describeRetention(ctx);
