@@ -10,6 +10,7 @@ import { registerNodesCommand } from './commands/nodes.js';
 import { registerPruneCommand } from './commands/prune.js';
 import { registerTaskCommands } from './commands/task.js';
 import { addDbOption } from './options/db.js';
+import { inOptionTerms } from './options/option-names.js';
 
 /** Exit codes of the `rookery` command. */
 export const EXIT = {
@@ -83,13 +84,19 @@ export function exitCodeOf(err: unknown): number {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = createProgram(io);
+  let ran: Command | undefined;
+  program.hook('preAction', (_program, action) => {
+    ran = action;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
+    // A refused value is named by the option that gave it, not by the library's field.
+    const reported = err instanceof ValidationError && ran ? inOptionTerms(err, ran) : err;
     // commander has already written its own usage errors
-    if (!(err instanceof CommanderError)) writeLine(io.stderr, `error: ${oneLine(describe(err))}`);
-    return exitCodeOf(err);
+    if (!(reported instanceof CommanderError)) writeLine(io.stderr, `error: ${oneLine(describe(reported))}`);
+    return exitCodeOf(reported);
   }
 }
 
