@@ -11,6 +11,7 @@ import { registerPruneCommand } from './commands/prune.js';
 import { registerTaskCommands } from './commands/task.js';
 import { addDbOption } from './options/db.js';
 import { terminalSafe } from './output/terminal-text.js';
+import { inOptionTerms } from './options/option-names.js';
 
 /** Exit codes of the `rookery` command. */
 export const EXIT = {
@@ -84,13 +85,19 @@ export function exitCodeOf(err: unknown): number {
  */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const program = createProgram(io);
+  let ran: Command | undefined;
+  program.hook('preAction', (_program, action) => {
+    ran = action;
+  });
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT.ok;
   } catch (err) {
+    // A refused value is named by the option that gave it, not by the library's field.
+    const reported = err instanceof ValidationError && ran ? inOptionTerms(err, ran) : err;
     // commander has already written its own usage errors
-    if (!(err instanceof CommanderError)) writeLine(io.stderr, `error: ${terminalSafe(oneLine(describe(err)))}`);
-    return exitCodeOf(err);
+    if (!(reported instanceof CommanderError)) writeLine(io.stderr, `error: ${terminalSafe(oneLine(describe(reported)))}`);
+    return exitCodeOf(reported);
   }
 }
 

@@ -47,13 +47,13 @@ describe('rookery job preview --cron', () => {
   });
 
   const bad: [string, string[], string][] = [
-    ['a malformed cron', ['--cron', '61 * * * *'], 'trigger.expr'],
-    ['an unknown zone', ['--cron', '0 3 * * *', '--tz', 'Mars/Olympus_Mons'], 'trigger.tz'],
-    ['a count over 1000', ['--cron', '0 3 * * *', '--count', '1001'], 'count'],
-    ['a bad --from', ['--cron', '0 3 * * *', '--from', '2026-03-28'], 'from'],
+    ['a malformed cron', ['--cron', '61 * * * *'], '--cron'],
+    ['an unknown zone', ['--cron', '0 3 * * *', '--tz', 'Mars/Olympus_Mons'], '--tz'],
+    ['a count over 1000', ['--cron', '0 3 * * *', '--count', '1001'], '--count'],
+    ['a bad --from', ['--cron', '0 3 * * *', '--from', '2026-03-28'], '--from'],
     ['neither NAME nor --cron', [], 'name'],
-    ['both NAME and --cron', ['nightly', '--cron', '0 3 * * *'], 'cron'],
-    ['--tz without --cron', ['nightly', '--tz', 'UTC'], 'tz'],
+    ['both NAME and --cron', ['nightly', '--cron', '0 3 * * *'], '--cron'],
+    ['--tz without --cron', ['nightly', '--tz', 'UTC'], '--tz'],
   ];
   for (const [what, args, field] of bad) {
     it(`refuses ${what} with exit 2 naming ${field}`, async () => {

@@ -33,7 +33,7 @@ describe('rookery job update', () => {
   });
 
   it.each([
-    ['an unknown zone', ['--cron', '0 9 * * *', '--tz', 'Mars/Olympus'], 'trigger.tz'],
+    ['an unknown zone', ['--cron', '0 9 * * *', '--tz', 'Mars/Olympus'], '--tz'],
     ['nothing to change', [], 'changes'],
     ['--tz without --cron', ['--tz', 'Europe/Berlin'], 'tz'],
     ['two triggers', ['--every', '5s', '--cron', '* * * * *'], 'trigger'],

@@ -21,16 +21,16 @@ describe('rookery job add refuses bad input with exit code 2, one line naming th
   });
 
   const cases: [string, string[], string][] = [
-    ['a malformed cron', ['--cron', '61 * * * *'], 'trigger.expr'],
-    ['an unknown time zone', ['--cron', '0 3 * * *', '--tz', 'Mars/Olympus_Mons'], 'trigger.tz'],
+    ['a malformed cron', ['--cron', '61 * * * *'], '--cron'],
+    ['an unknown time zone', ['--cron', '0 3 * * *', '--tz', 'Mars/Olympus_Mons'], '--tz'],
     ['an unknown executor', ['--every', '5s', '--exec', 'no-such-executor'], 'executor'],
     ['a negative interval', ['--every', '-5s'], 'every'],
-    ['an interval below one second', ['--every', '10ms'], 'trigger.everyMs'],
+    ['an interval below one second', ['--every', '10ms'], '--every'],
     ['invalid JSON payload', ['--every', '5s', '--payload', '{not json'], 'payload'],
     ['two triggers', ['--every', '5s', '--cron', '* * * * *'], 'trigger'],
     ['no trigger', [], 'trigger'],
     ['a bad backoff', ['--every', '5s', '--retries', '2', '--backoff', 'linear:1s'], 'backoff'],
-    ['an unknown duplicate policy', ['--every', '5s', '--duplicate', 'sometimes'], 'policies.duplicate'],
+    ['an unknown duplicate policy', ['--every', '5s', '--duplicate', 'sometimes'], '--duplicate'],
     ['an empty name', ['--every', '5s', '--name', ' '], 'name'],
     ['a process payload without a command', ['--every', '5s', '--exec', 'process', '--payload', '{"args":["x"]}'], 'payload.command'],
     ['an http payload with an ftp url', ['--every', '5s', '--exec', 'http', '--payload', '{"url":"ftp://example.com/x"}'], 'payload.url'],

@@ -41,7 +41,7 @@ describe('rookery task and nodes on a running cluster', () => {
     expect(table.stdout.split('\n')[0]).toMatch(/^ID\s+JOB\s+FIRE AT\s+STATE\s+ATTEMPT\s+NODE\s+STARTED\s+ENDED$/);
     const bad = await cli(['task', 'ls', '--state', 'done', '--db', db]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: state: unknown task state 'done'/);
+    expect(bad.stderr).toMatch(/^error: --state: unknown task state 'done'/);
   });
 
   it('task cancel leaves a finished task as it is and refuses an unknown one', async () => {

@@ -1,4 +1,4 @@
-import { ValidationError } from '@rookery/core';
+import { ValidationError, type DatastoreTestHooks } from '@rookery/core';
 import { Sequelize } from 'sequelize';
 import type { ConnectionSettings } from './dialect/dialect.js';
 import { dialectFor } from './dialect/index.js';
@@ -61,6 +61,13 @@ export interface SqlDatastoreOptions {
    * @defaultValue true
    */
   migrate?: boolean;
+  /**
+   * Points inside the store's operations where a test runs something of its own, to pin an
+   * interleaving with another caller (the conformance suite sets them). Leave unset in
+   * production.
+   * @defaultValue none
+   */
+  testHooks?: DatastoreTestHooks;
 }
 
 function positiveInteger(field: string, value: number | undefined, fallback: number): number {
@@ -99,7 +106,7 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   };
   const sequelize = new Sequelize(dialect.sequelizeOptions(settings));
   dialect.install?.(sequelize);
-  const ctx = new SqlContext(sequelize, dialect);
+  const ctx = new SqlContext(sequelize, dialect, options.testHooks);
   const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
   try {
     await ctx.single('connect', () => sequelize.authenticate({ logging: false }));

@@ -35,6 +35,14 @@ import type {
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from '@rookery/core';
+import {
+  checkIdArgument,
+  checkListByClientParams,
+  checkNameKey,
+  checkScheduleListParams,
+  checkTaskListParams,
+  checkTaskLogReadParams,
+} from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
 import { Migrator, type MigrationStatus } from './migrations/migrator.js';
@@ -129,32 +137,39 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleCreate(schedule: Schedule): Promise<Schedule> {
+  async scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    checkNameKey('name', schedule.name);
     return scheduleCreate(this.ctx, schedule);
   }
 
   /** @inheritDoc */
-  scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+  async scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    schedules.forEach((s, i) => checkNameKey(`[${i}].name`, s.name));
     return scheduleCreateMany(this.ctx, schedules);
   }
 
   /** @inheritDoc */
-  scheduleGet(id: string): Promise<Schedule | undefined> {
+  async scheduleGet(id: string): Promise<Schedule | undefined> {
+    checkIdArgument('id', id);
     return scheduleGet(this.ctx, id);
   }
 
   /** @inheritDoc */
-  scheduleGetByName(name: string): Promise<Schedule | undefined> {
+  async scheduleGetByName(name: string): Promise<Schedule | undefined> {
+    checkIdArgument('name', name);
     return scheduleGetByName(this.ctx, name);
   }
 
   /** @inheritDoc */
-  scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
+  async scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
+    checkScheduleListParams(params);
     return scheduleList(this.ctx, params);
   }
 
   /** @inheritDoc */
-  scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+  async scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+    checkIdArgument('id', params.id);
+    checkNameKey('definition.name', params.definition.name);
     return scheduleUpdate(this.ctx, params);
   }
 
@@ -195,7 +210,8 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+  async scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    checkListByClientParams(params);
     return scheduleListByClient(this.ctx, params);
   }
 
@@ -275,17 +291,20 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  taskGet(id: string): Promise<Task | undefined> {
+  async taskGet(id: string): Promise<Task | undefined> {
+    checkIdArgument('id', id);
     return taskGet(this.ctx, id);
   }
 
   /** @inheritDoc */
-  taskList(params?: TaskListParams): Promise<Task[]> {
+  async taskList(params?: TaskListParams): Promise<Task[]> {
+    checkTaskListParams(params);
     return taskList(this.ctx, params);
   }
 
   /** @inheritDoc */
-  taskEvents(taskId: string): Promise<TaskEvent[]> {
+  async taskEvents(taskId: string): Promise<TaskEvent[]> {
+    checkIdArgument('taskId', taskId);
     return taskEvents(this.ctx, taskId);
   }
 
@@ -295,7 +314,8 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+  async taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+    checkTaskLogReadParams(params);
     return taskLogRead(this.ctx, params);
   }
 

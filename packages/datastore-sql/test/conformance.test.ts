@@ -24,8 +24,8 @@ for (const dialect of await testDialects()) {
       await store.close();
     });
 
-    describeDatastoreConformance(dialect.label, async () => {
-      const store = await createSqlDatastore({ url: db?.url ?? '', migrate: false, poolMax: 8 });
+    describeDatastoreConformance(dialect.label, async (testHooks) => {
+      const store = await createSqlDatastore({ url: db?.url ?? '', migrate: false, poolMax: 8, testHooks });
       await wipe(store);
       return { store, cleanup: () => store.close() };
     });
@@ -33,8 +33,8 @@ for (const dialect of await testDialects()) {
 }
 
 describe('sqlite in memory', () => {
-  describeDatastoreConformance('sqlite::memory:', async () => {
-    const store = await createSqlDatastore({ url: 'sqlite::memory:' });
+  describeDatastoreConformance('sqlite::memory:', async (testHooks) => {
+    const store = await createSqlDatastore({ url: 'sqlite::memory:', testHooks });
     return { store, cleanup: () => store.close() };
   });
 });

@@ -1,5 +1,6 @@
 import type { Datastore } from '../datastore/datastore.js';
 import { nameKey } from '../datastore/name-key.js';
+import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -269,8 +270,9 @@ export class RookeryClient {
     return updated;
   }
 
-  /** A schedule by id or name; throws {@link NotFoundError}. */
+  /** A schedule by id or name; throws {@link NotFoundError}, or a {@link ValidationError} on `idOrName` when it is not a string. */
   async getSchedule(idOrName: string): Promise<Schedule> {
+    checkIdArgument('idOrName', idOrName);
     const byId = await this.datastore.scheduleGet(idOrName);
     const found = byId ?? (await this.datastore.scheduleGetByName(idOrName));
     if (!found) throw new NotFoundError('schedule', idOrName);
@@ -298,16 +300,22 @@ export class RookeryClient {
    * where each validation stands: pending, active, or rejected with the field and reason.
    */
   async validations(params: { clientId: string; limit?: number }): Promise<ScheduleSubmission[]> {
+    checkListByClientParams(params);
     const schedules = await this.datastore.scheduleListByClient(params);
     return schedules.map(submissionOf);
   }
 
-  /** Schedules by name. */
+  /** Schedules by name. A bad `states` or `limit` is a {@link ValidationError} naming it. */
   async listSchedules(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+    checkScheduleListParams(params);
     return this.datastore.scheduleList(params);
   }
 
-  /** Pauses a schedule: no new tasks are peeled until it is resumed. */
+  /**
+   * Pauses a schedule: no new tasks are peeled until it is resumed, and the tasks peeled
+   * ahead that have not fallen due are withdrawn (deleted with their events; one a node
+   * claimed at that moment runs to its end).
+   */
   async pauseSchedule(idOrName: string): Promise<Schedule> {
     const s = await this.setState(idOrName, 'paused');
     this.events?.emit('schedulePaused', s);
@@ -334,7 +342,10 @@ export class RookeryClient {
     return s;
   }
 
-  /** Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. */
+  /**
+   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. The
+   * tasks peeled ahead that have not fallen due are withdrawn, as by {@link RookeryClient.pauseSchedule}.
+   */
   async retireSchedule(idOrName: string): Promise<Schedule> {
     const s = await this.setState(idOrName, 'retired', null);
     this.events?.emit('scheduleRetired', s);
@@ -355,8 +366,13 @@ export class RookeryClient {
     return updated;
   }
 
-  /** Tasks, newest fire time first, optionally of one schedule (id or name) and in some states. */
+  /**
+   * Tasks, newest fire time first, optionally of one schedule (id or name) and in some states.
+   * A bad `schedule`, `states` or `limit` is a {@link ValidationError} naming it.
+   */
   async listTasks(params: { schedule?: string; states?: TaskState[]; limit?: number } = {}): Promise<Task[]> {
+    if (params.schedule !== undefined) checkIdArgument('schedule', params.schedule);
+    checkTaskListParams({ states: params.states, limit: params.limit });
     const scheduleId = params.schedule ? (await this.getSchedule(params.schedule)).id : undefined;
     return this.datastore.taskList({
       ...(scheduleId ? { scheduleId } : {}),
@@ -367,6 +383,7 @@ export class RookeryClient {
 
   /** One task; throws {@link NotFoundError}. */
   async getTask(id: string): Promise<Task> {
+    checkIdArgument('id', id);
     const t = await this.datastore.taskGet(id);
     if (!t) throw new NotFoundError('task', id);
     return t;
@@ -380,6 +397,8 @@ export class RookeryClient {
    * {@link NotFoundError}.
    */
   async cancelTask(id: string, reason = 'cancelled by a client'): Promise<Task> {
+    checkIdArgument('id', id);
+    checkIdArgument('reason', reason);
     const t = await this.datastore.taskRequestCancel({ taskId: id, reason });
     if (!t) throw new NotFoundError('task', id);
     if (t.state === 'cancelled') this.events?.emit('taskCancelled', t);
@@ -389,6 +408,7 @@ export class RookeryClient {
 
   /** A task's state transitions, oldest first. */
   async taskHistory(id: string): Promise<TaskEvent[]> {
+    checkIdArgument('id', id);
     return this.datastore.taskEvents(id);
   }
 

@@ -361,9 +361,11 @@ export interface Datastore {
 
   /**
    * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
-   * One conditional statement: changes only an active or paused schedule (never a retired
-   * one, nor one pending validation or rejected, which only validation moves), and takes the schedule's
-   * lease away (fence + 1) so that a peel under way writes nothing. Returns the updated row.
+   * One transaction: the conditional update of the row changes only an active or paused
+   * schedule (never a retired one, nor one pending validation or rejected, which only
+   * validation moves), and takes the schedule's lease away (fence + 1) so that a peel under
+   * way writes nothing. Pausing or retiring then withdraws the tasks planned ahead, as
+   * {@link Datastore.scheduleUpdate} does. Returns the updated row.
    */
   scheduleSetState(
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
@@ -373,11 +375,14 @@ export interface Datastore {
    * Replaces what an active or paused schedule runs and when (name, executor, payload, trigger,
    * window, policies) and sets its next fire time. One transaction: the conditional update of
    * the row (state active or paused; fence + 1 and the lease cleared, so a peel under way writes
-   * nothing), then the deletion of its tasks that were peeled ahead under the old definition and
-   * have not fallen due (`pending`, never started, fire time after `now`), with their events; a
-   * gate on one of them is cleared. Tasks that fell due keep running under the old definition.
-   * A name taken by another schedule is a DuplicateKeyError on `name`. Returns the updated row,
-   * or undefined when the schedule is missing or in another state.
+   * nothing), then the withdrawal of its tasks that were peeled ahead under the old definition
+   * and have not fallen due (`pending`, never started, fire time after `now`): they are chosen,
+   * then each is deleted only if it is still pending and never started, with its events and
+   * logs; a gate on a deleted one is cleared. A task a node claims between the choice and the
+   * deletion keeps running with its history, and a next fire time that still has a task moves
+   * on to the trigger's first fire time that has none. Tasks that fell due keep running under
+   * the old definition. A name taken by another schedule is a DuplicateKeyError on `name`.
+   * Returns the updated row, or undefined when the schedule is missing or in another state.
    */
   scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined>;
 

@@ -3,6 +3,8 @@ import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
+import type { DatastoreTestHooks } from './test-hooks.js';
+import { untakenFireTime } from '../model/untaken-fire-time.js';
 import { systemClock } from '../strategies/clock.js';
 import type {
   ScheduleUpdateParams,
@@ -42,6 +44,14 @@ import type {
 } from './external-execution.js';
 import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
 import { nameKey } from './name-key.js';
+import {
+  checkIdArgument,
+  checkListByClientParams,
+  checkNameKey,
+  checkScheduleListParams,
+  checkTaskListParams,
+  checkTaskLogReadParams,
+} from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
 
@@ -55,7 +65,8 @@ const clone = <T>(value: T): T => structuredClone(value);
 /**
  * The in-memory datastore: one process, no persistence. For fast unit tests of core logic
  * only; it runs the same conformance suite as the SQL store. Each method runs to completion
- * without awaiting in between, so every method is atomic.
+ * without awaiting in between, so every method is atomic (a test hook, when one is set, is
+ * awaited where it is named).
  */
 export class MemoryDatastore implements Datastore {
   /** Not shared between processes; no row locks to skip. */
@@ -72,12 +83,15 @@ export class MemoryDatastore implements Datastore {
   /** Outcomes reported for the current external execution of running tasks, by task id. */
   private readonly reports = new Map<string, ExecutionReport>();
   private readonly clock: Clock;
+  private readonly testHooks: DatastoreTestHooks;
 
   /**
-   * @param options - `clock` stands in for the database clock. @defaultValue the system clock
+   * @param options - `clock` stands in for the database clock (@defaultValue the system
+   * clock); `testHooks` pin interleavings in tests (@defaultValue none)
    */
-  constructor(options: { clock?: Clock } = {}) {
+  constructor(options: { clock?: Clock; testHooks?: DatastoreTestHooks } = {}) {
     this.clock = options.clock ?? systemClock;
+    this.testHooks = options.testHooks ?? {};
   }
 
   private now(p?: ClockParams): number {
@@ -120,6 +134,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleCreate} */
   async scheduleCreate(schedule: Schedule): Promise<Schedule> {
+    checkNameKey('name', schedule.name);
     const key = nameKey(schedule.name);
     for (const s of this.schedules.values()) {
       if (nameKey(s.name) === key) throw new DuplicateKeyError('name', `a schedule named '${s.name}' exists`);
@@ -131,6 +146,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleCreateMany} */
   async scheduleCreateMany(schedules: readonly Schedule[]): Promise<number> {
+    schedules.forEach((s, i) => checkNameKey(`[${i}].name`, s.name));
     const taken = new Map([...this.schedules.values()].map((s) => [nameKey(s.name), s.name]));
     const ids = new Set(this.schedules.keys());
     for (const schedule of schedules) {
@@ -147,12 +163,14 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleGet} */
   async scheduleGet(id: string): Promise<Schedule | undefined> {
+    checkIdArgument('id', id);
     const s = this.schedules.get(id);
     return s && clone(s);
   }
 
   /** {@inheritDoc Datastore.scheduleGetByName} */
   async scheduleGetByName(name: string): Promise<Schedule | undefined> {
+    checkIdArgument('name', name);
     const key = nameKey(name);
     for (const s of this.schedules.values()) if (nameKey(s.name) === key) return clone(s);
     return undefined;
@@ -160,6 +178,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleList} */
   async scheduleList(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+    checkScheduleListParams(params);
     return [...this.schedules.values()]
       .filter((s) => !params.states || params.states.includes(s.state))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -173,17 +192,21 @@ export class MemoryDatastore implements Datastore {
   ): Promise<Schedule | undefined> {
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
+    const now = this.now(params);
     s.state = params.state;
     s.fence += 1;
     s.leaseOwner = null;
     s.leaseExpiresAt = null;
     if (params.nextFireAt !== undefined) s.nextFireAt = params.nextFireAt;
-    s.updatedAt = this.now(params);
+    s.updatedAt = now;
+    if (params.state === 'paused' || params.state === 'retired') await this.withdrawPlanned(s, now);
     return clone(s);
   }
 
   /** {@inheritDoc Datastore.scheduleUpdate} */
   async scheduleUpdate(params: ScheduleUpdateParams): Promise<Schedule | undefined> {
+    checkIdArgument('id', params.id);
+    checkNameKey('definition.name', params.definition.name);
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
     const name = params.definition.name.normalize('NFC');
@@ -194,15 +217,35 @@ export class MemoryDatastore implements Datastore {
     const now = this.now(params);
     Object.assign(s, params.definition, { name, nextFireAt: params.nextFireAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now });
     s.fence += 1;
-    for (const [taskId, t] of this.tasks) {
-      if (t.scheduleId !== s.id || t.state !== 'pending' || t.attempt !== 0 || t.fireAt <= now) continue;
+    await this.withdrawPlanned(s, now);
+    const taken = [...this.tasks.values()].filter((t) => t.scheduleId === s.id).map((t) => t.fireAt);
+    s.nextFireAt = untakenFireTime(s, s.nextFireAt, taken);
+    return clone(s);
+  }
+
+  /**
+   * Withdraws the tasks of `s` planned ahead that have not started (pending, never started,
+   * due after `now`), as the SQL store does: chosen, then deleted only if still not started,
+   * with their events and logs; a gate on a deleted one is cleared.
+   */
+  private async withdrawPlanned(s: Schedule, now: number): Promise<void> {
+    const notStarted = (t: Task | undefined): t is Task => t !== undefined && t.state === 'pending' && t.attempt === 0;
+    const chosen = [...this.tasks.values()].filter((t) => t.scheduleId === s.id && notStarted(t) && t.fireAt > now).map((t) => t.id);
+    if (chosen.length === 0) return;
+    await this.testHooks.withdrawalChosen?.({ scheduleId: s.id, taskIds: chosen, othersWriteMeanwhile: true });
+    const deleted = new Set<string>();
+    for (const taskId of chosen) {
+      const t = this.tasks.get(taskId);
+      if (!notStarted(t)) continue;
       this.tasks.delete(taskId);
       this.taskKeys.delete(`${s.id}/${t.fireAt}`);
+      deleted.add(taskId);
       if (s.gateTaskId === taskId) s.gateTaskId = null;
     }
-    const kept = this.events.filter((e) => this.tasks.has(e.taskId));
+    const kept = this.events.filter((e) => !deleted.has(e.taskId));
     this.events.splice(0, this.events.length, ...kept);
-    return clone(s);
+    const keptLogs = this.logs.filter((l) => !deleted.has(l.taskId));
+    this.logs.splice(0, this.logs.length, ...keptLogs);
   }
 
   /** {@inheritDoc Datastore.scheduleDelete} */
@@ -289,6 +332,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleListByClient} */
   async scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
+    checkListByClientParams(params);
     return listByClient(this.schedules, params);
   }
 
@@ -684,12 +728,14 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskGet} */
   async taskGet(id: string): Promise<Task | undefined> {
+    checkIdArgument('id', id);
     const t = this.tasks.get(id);
     return t && clone(t);
   }
 
   /** {@inheritDoc Datastore.taskList} */
   async taskList(params: TaskListParams = {}): Promise<Task[]> {
+    checkTaskListParams(params);
     return [...this.tasks.values()]
       .filter((t) => (!params.scheduleId || t.scheduleId === params.scheduleId) && (!params.states || params.states.includes(t.state)))
       .sort((a, b) => b.fireAt - a.fireAt)
@@ -699,6 +745,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskEvents} */
   async taskEvents(taskId: string): Promise<TaskEvent[]> {
+    checkIdArgument('taskId', taskId);
     return this.events.filter((e) => e.taskId === taskId).map(clone);
   }
 
@@ -709,6 +756,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.taskLogRead} */
   async taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
+    checkTaskLogReadParams(params);
     const after = params.afterSeq ?? 0;
     return this.logs.filter((l) => l.taskId === params.taskId && l.seq > after).slice(0, params.limit ?? 1000).map(clone);
   }

@@ -6,10 +6,11 @@ import { nextFireTime } from '../trigger/next-fire.js';
 import type { Trigger } from '../trigger/trigger.js';
 import { validateTrigger, type TriggerInput } from '../trigger/validate-trigger.js';
 import type { DstPolicy, RetryPolicy, SchedulePolicies } from './policies.js';
+import { checkNameKey } from '../datastore/read-params.js';
 
 /** A schedule as a caller writes it: every policy optional, instants as epoch ms or ISO strings. */
 export interface ScheduleInput {
-  /** Unique name; stored trimmed and in Unicode NFC. At most 200 characters, no control characters. */
+  /** Unique name; stored trimmed and in Unicode NFC. At most 200 characters, and at most 200 once lower-cased for comparison; no control characters. */
   name: string;
   /** Executor name: letters, digits and `@ . _ : / -`, at most 200 characters. */
   executor: string;
@@ -252,6 +253,7 @@ function validateName(input: unknown): string {
   if (name === '') throw new ValidationError('name', 'is empty');
   if (name.length > 200) throw new ValidationError('name', `is ${name.length} characters long, over 200`);
   if (CONTROL.test(name)) throw new ValidationError('name', 'contains a control character');
+  checkNameKey('name', name);
   return name;
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Datastore } from '../datastore/datastore.js';
+import type { DatastoreTestHooks } from '../datastore/test-hooks.js';
 import { describeCancel } from './conformance/cancel.js';
 import { describeClock } from './conformance/clock.js';
 import { describeDuplicateQueue } from './conformance/duplicate-queue.js';
@@ -13,8 +14,10 @@ import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
 import { describeScheduleUpdate } from './conformance/schedule-update.js';
+import { describeScheduleWithdrawal } from './conformance/schedule-withdrawal.js';
 import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
+import { describeReadArguments } from './conformance/read-arguments.js';
 import { describeRenew } from './conformance/renew.js';
 import { describeRepair } from './conformance/repair.js';
 import { describeScheduleBulk } from './conformance/schedule-bulk.js';
@@ -47,22 +50,23 @@ export interface ConformanceOptions {
 /**
  * Registers one conformance suite for a {@link Datastore}: every store (in-memory, each SQL
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
- * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
+ * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
+ * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal (one file each under
  * `conformance/`).
  *
  * @example
  * ```ts
- * describeDatastoreConformance('memory', async () => {
- *   const store = new MemoryDatastore();
+ * describeDatastoreConformance('memory', async (hooks) => {
+ *   const store = new MemoryDatastore({ testHooks: hooks });
  *   return { store, cleanup: () => store.close() };
  * });
  * ```
  */
 export function describeDatastoreConformance(
   name: string,
-  makeStore: () => Promise<ConformanceStore>,
+  makeStore: (hooks: DatastoreTestHooks) => Promise<ConformanceStore>,
   options: ConformanceOptions = {},
 ): void {
   describe(`datastore conformance: ${name}`, () => {
@@ -70,9 +74,11 @@ export function describeDatastoreConformance(
     let store: Datastore;
     let t0: number;
     let exec: string;
+    let hooks: DatastoreTestHooks;
 
     beforeEach(async () => {
-      handle = await makeStore();
+      hooks = {};
+      handle = await makeStore(hooks);
       store = handle.store;
       t0 = await store.clockNow();
       exec = `exec-${randomUUID().slice(0, 8)}`;
@@ -92,6 +98,9 @@ export function describeDatastoreConformance(
         },
         get exec() {
           return exec;
+        },
+        get hooks() {
+          return hooks;
         },
       },
       options.realClock !== false,
@@ -116,9 +125,11 @@ export function describeDatastoreConformance(
     describeCancel(ctx);
     describeRateLimits(ctx);
     describeTaskReads(ctx);
+    describeReadArguments(ctx);
     describeTaskLogs(ctx);
     describeNodes(ctx);
     describeRetention(ctx);
     describeScheduleUpdate(ctx);
+    describeScheduleWithdrawal(ctx);
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import type { Datastore, NewTask, TaskClaimDueParams, TaskClaimDueResult, TaskOutcome } from '../datastore/datastore.js';
+import type { DatastoreTestHooks } from '../datastore/test-hooks.js';
 import type { Json } from '../json.js';
 import { DEFAULT_POLICIES } from '../model/schedule-input.js';
 import type { SchedulePolicies } from '../model/policies.js';
@@ -87,6 +88,8 @@ export interface ConformanceTest {
   readonly t0: number;
   /** An executor name unique to the test. */
   readonly exec: string;
+  /** The test hooks the store calls: empty when the test starts; a test sets those it needs. */
+  readonly hooks: DatastoreTestHooks;
 }
 
 /** Options of {@link ConformanceContext.seed}. */
@@ -191,6 +194,9 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
     },
     get exec() {
       return test.exec;
+    },
+    get hooks() {
+      return test.hooks;
     },
     realClock,
     seed,

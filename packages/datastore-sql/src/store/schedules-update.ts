@@ -1,15 +1,16 @@
 import { DuplicateKeyError, type Schedule, type ScheduleUpdateParams } from '@rookery/core';
-import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
+import { nameKey, toJsonText } from './row-mapping.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext } from './sql-context.js';
+import { planUntakenFireTime, withdrawPlannedTasks } from './schedules-withdraw.js';
 
 /**
- * Replaces an active or paused schedule's definition and next fire time, and deletes the tasks
- * peeled ahead under the old definition that have not fallen due (pending, never started, fire
- * time after now) with their events and logs, in one transaction. The schedule row is updated
- * first (conditional on its state; fence + 1, lease cleared), which waits for a peel under way
- * to commit, so the tasks that peel wrote are seen and deleted. A gate on a deleted task is
- * cleared. A name taken by another schedule is a DuplicateKeyError on `name`.
+ * Replaces an active or paused schedule's definition and next fire time, and withdraws the
+ * tasks peeled ahead under the old definition that have not started ({@link withdrawPlannedTasks}),
+ * in one transaction. The schedule row is updated first (conditional on its state; fence + 1,
+ * lease cleared), which waits for a peel under way to commit, so the tasks that peel wrote are
+ * seen and withdrawn. A next fire time that still has a task moves on to the first that has
+ * none. A name taken by another schedule is a DuplicateKeyError on `name`.
  */
 export async function scheduleUpdate(ctx: SqlContext, p: ScheduleUpdateParams): Promise<Schedule | undefined> {
   const d = p.definition;
@@ -40,24 +41,8 @@ export async function scheduleUpdate(ctx: SqlContext, p: ScheduleUpdateParams): 
         tx,
       );
       if (changed === 0) return undefined;
-      const ahead = await ctx.select(
-        "SELECT id FROM rookery_tasks WHERE schedule_id = :id AND state = 'pending' AND attempt = 0 AND fire_at > :now",
-        { id: p.id, now },
-        tx,
-      );
-      const ids = ahead.map((r) => String(r['id']));
-      if (ids.length > 0) {
-        await ctx.write('DELETE FROM rookery_task_events WHERE task_id IN (:ids)', { ids }, tx);
-        await ctx.write('DELETE FROM rookery_task_logs WHERE task_id IN (:ids)', { ids }, tx);
-        await ctx.write('DELETE FROM rookery_tasks WHERE id IN (:ids)', { ids }, tx);
-        await ctx.write(
-          'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1 WHERE id = :id AND gate_task_id IN (:ids)',
-          { id: p.id, ids },
-          tx,
-        );
-      }
-      const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: p.id }, tx);
-      const updated = rows[0] ? scheduleFromRow(rows[0]) : undefined;
+      await withdrawPlannedTasks(ctx, tx, p.id, now);
+      const updated = await planUntakenFireTime(ctx, tx, p.id);
       // The gate's release event follows the (possibly new) task creation policy.
       if (updated && updated.gateTaskId !== null) {
         await ctx.write('UPDATE rookery_schedules SET gate_release = :release, version = version + 1 WHERE id = :id', { id: p.id, release: gateRelease(updated, updated.gateTaskId) }, tx);

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatastoreError, DuplicateKeyError, RookeryError } from '@rookery/core';
+import { DatastoreError, DuplicateKeyError, RookeryError, type DatastoreTestHooks } from '@rookery/core';
 import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
@@ -100,10 +100,12 @@ export class SqlContext {
   /**
    * @param sequelize - the connection layer
    * @param dialect - the dialect adapter
+   * @param testHooks - where tests pin an interleaving (none in production)
    */
   constructor(
     readonly sequelize: Sequelize,
     readonly dialect: SqlDialect,
+    readonly testHooks: DatastoreTestHooks = {},
   ) {}
 
   /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
