@@ -15,7 +15,9 @@ import { decideOutcome } from './decide-outcome.js';
 import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
 import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
+import { commitBackoffMs } from './commit-backoff.js';
 import { FinishBatcher } from './finish-batcher.js';
+import { storableOutcome, type StorableOutcome } from './storable-result.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
@@ -194,7 +196,8 @@ export class AttemptRunner {
     await log.close();
     if (attempt.leaseLost) return;
     if (handsOver(attempt)) return handOver(this.external, attempt);
-    await this.settle(attempt, this.decide(attempt, result));
+    const { outcome, resultBytes } = this.decide(attempt, result);
+    await this.settle(attempt, outcome, resultBytes);
   }
 
   private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
@@ -243,32 +246,39 @@ export class AttemptRunner {
     };
   }
 
-  private decide(attempt: Attempt, result: ExecutionResult): TaskOutcome {
+  /** Decides the attempt's outcome and checks its result, ready for the finish batcher. */
+  private decide(attempt: Attempt, result: ExecutionResult): StorableOutcome {
     const { task } = attempt;
+    const { nodeId, timings } = this.ctx;
     if (attempt.abortCause === 'timeout') this.ctx.events.emit('taskTimedOut', task);
     try {
-      return decideOutcome(attempt, result, { nodeId: this.ctx.nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: this.ctx.timings.heartbeatTimeoutMs });
+      const outcome = decideOutcome(attempt, result, { nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: timings.heartbeatTimeoutMs });
+      return storableOutcome(outcome, timings.maxResultBytes, nodeId);
     } catch (error) {
       // A strategy this node lacks (or one that throws) must not leave the task running for ever.
       this.ctx.reportError(error, 'finish', task.id);
       const what = result.ok ? 'the attempt succeeded' : errorMessage(result.error);
-      return { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${this.ctx.nodeId}: outcome undecidable` };
+      return {
+        outcome: { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${nodeId}: outcome undecidable` },
+        resultBytes: 0,
+      };
     }
   }
 
   /**
    * Commits the outcome, conditionally on the lease. A commit whose connection failed has an
-   * unknown outcome: the task is re-read, never blindly written again. After
-   * {@link MAX_FINISH_TRIES} failed tries the attempt is given up: its lease is left to expire
-   * and repair decides.
+   * unknown outcome: the task is re-read, never blindly written again, and tried again after
+   * a jittered backoff in a batch of its own, so that an outcome the store refuses cannot fail
+   * the commits it was batched with twice. After {@link MAX_FINISH_TRIES} failed tries the
+   * attempt is given up: its lease is left to expire and repair decides.
    */
-  private async settle(attempt: Attempt, outcome: TaskOutcome): Promise<void> {
+  private async settle(attempt: Attempt, outcome: TaskOutcome, resultBytes = 0): Promise<void> {
     const { task } = attempt;
     const { datastore, clock, leaseOwner, nodeId } = this.ctx;
     for (let tries = 1; ; tries += 1) {
       if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
       try {
-        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome });
+        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes, alone: tries > 1 });
         if (!committed) return this.lose(attempt);
         return this.announce(committed, outcome);
       } catch (error) {
@@ -280,7 +290,7 @@ export class AttemptRunner {
         if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
         if (current && current.fence !== task.fence) return this.lose(attempt);
         if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
-        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
+        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, commitBackoffMs(tries, this.ctx.random)));
       }
     }
   }

@@ -8,6 +8,7 @@ import type { IdStrategy, LeaseIdStrategy } from '../strategies/ids.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { RetentionOptions } from './retention.js';
+import { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './storable-result.js';
 import type { Timers } from '../strategies/timers.js';
 import type { WakeSignals } from '../wake/wake-signals.js';
 
@@ -60,6 +61,16 @@ export interface NodeOptions {
    * again (a task that crashes every node it runs on). @defaultValue 5
    */
   maxRepairs?: number;
+  /**
+   * Largest result an attempt may store, in UTF-8 bytes of its JSON serialization, from 1 to
+   * 8 MiB. Every result is checked when its attempt ends: one that is not plain JSON (a bigint,
+   * a cycle, a Date, NUL...) or is larger than this fails its task for good, with an error that
+   * says so, and never holds up the other outcomes committed with it. Results are stored in
+   * the task row and committed in batches: keep them small (a summary, or a reference to where
+   * the bulk is kept). On MySQL/MariaDB a batch must also fit `max_allowed_packet`.
+   * @defaultValue 262 144 (256 KiB)
+   */
+  maxResultBytes?: number;
   /**
    * The dead-task canceller, part of the keep duty: an attempt whose executor has called
    * `ctx.heartbeat()` at least once and then stays silent this long is presumed dead, aborted
@@ -124,6 +135,8 @@ export interface NodeTimings {
   maxRepairs: number;
   /** See {@link NodeOptions.heartbeatTimeoutMs}. */
   heartbeatTimeoutMs: number | null;
+  /** See {@link NodeOptions.maxResultBytes}. */
+  maxResultBytes: number;
 }
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
@@ -152,6 +165,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     validateEveryMs: positiveInt('validateEveryMs', options.validateEveryMs ?? 1_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
+    maxResultBytes: positiveInt('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 1, MAX_RESULT_BYTES_LIMIT),
     heartbeatTimeoutMs:
       options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null
         ? null
