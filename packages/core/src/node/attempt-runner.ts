@@ -12,7 +12,7 @@ import type { StrategyRegistry } from '../strategies/registry.js';
 import type { Timers } from '../strategies/timers.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
-import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
+import { endUnknownExecution, handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
 import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
 import { commitBackoffMs } from './commit-backoff.js';
@@ -208,12 +208,16 @@ export class AttemptRunner {
         if (adoption.report) return externalResult(adoption.report);
         start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
       } else {
-        start = await untilAborted(executor.start(this.context(attempt, log)), signal);
-        if (start.kind === 'done') return { ok: true, result: start.result };
-        if (!(await recordExecution(this.external, attempt, start.executionId)) && executor.cancel) {
-          // No other node can know of this execution: end it rather than leave it orphaned.
-          await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+        const starting = executor.start(this.context(attempt, log));
+        try {
+          start = await untilAborted(starting, signal);
+        } catch (error) {
+          if (signal.aborted) this.endLateExecution(attempt, executor, starting);
+          throw error;
         }
+        if (start.kind === 'done') return { ok: true, result: start.result };
+        // An execution whose id is not stored is known to no other node: end it rather than leave it orphaned.
+        if (!(await recordExecution(this.external, attempt, start.executionId))) await endUnknownExecution(this.external, executor, attempt, start.executionId);
       }
       return await this.externalWaits.await(
         executor,
@@ -228,10 +232,25 @@ export class AttemptRunner {
     }
   }
 
+  /**
+   * The attempt was aborted while `executor.start()` was still submitting: an external
+   * execution it starts after all is never recorded (the attempt is over), so it is ended as
+   * soon as its id is known. A late failure of `start()` needs nothing.
+   */
+  private endLateExecution(attempt: Attempt, executor: Executor, starting: Promise<ExecutionStart>): void {
+    starting
+      .then(
+        (late) => (late.kind === 'external' ? endUnknownExecution(this.external, executor, attempt, late.executionId) : undefined),
+        () => undefined,
+      )
+      .catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+  }
+
   private context(attempt: Attempt, log: TaskLogBuffer): ExecutionContext {
     const { task } = attempt;
     return {
       task: { id: task.id, scheduleId: task.scheduleId, fireAt: task.fireAt, attempt: task.attempt, fence: task.fence },
+      idempotencyKey: `${task.id}:${task.fence}`,
       payload: task.payload,
       signal: attempt.controller.signal,
       log: (line: string) => {
