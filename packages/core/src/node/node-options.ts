@@ -107,7 +107,7 @@ export interface NodeOptions {
   ids?: IdStrategy;
   /** Lease owner ids. @defaultValue UUID v5 of host, pid and node */
   leaseId?: LeaseIdStrategy;
-  /** Randomness for jitter. @defaultValue Math.random */
+  /** Randomness for jitter: retry delays, and the backoff between tries of a commit. @defaultValue Math.random */
   random?: RandomStrategy;
 }
 
