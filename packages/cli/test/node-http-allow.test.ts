@@ -25,7 +25,7 @@ async function server(): Promise<{ url: string; requests: () => number }> {
 }
 
 function context(payload: Json): ExecutionContext {
-  return { task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
+  return { task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1', payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
 }
 
 describe('rookery node --http-allow', () => {

@@ -121,4 +121,12 @@ describe('rookery node options', () => {
       expect(r.stderr).toContain('pool-max');
     }
   });
+
+  it('refuses a --max-result-bytes outside 1 to 8 MiB, naming it, before opening the database', async () => {
+    for (const value of ['0', 'big', '8388609']) {
+      const r = await cli(['node', '--db', freshDb(), '--max-result-bytes', value]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`max-result-bytes: must be a whole number from 1 to 8388608, got '${value}'`);
+    }
+  });
 });

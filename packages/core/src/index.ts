@@ -53,6 +53,7 @@ export { MemoryDatastore } from './datastore/memory-store.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
 export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
+export { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './node/storable-result.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';

@@ -5,7 +5,7 @@ import { findNonJson, functionExecutors, type TaskFunction } from '../src/index.
 
 function ctx(signal = new AbortController().signal, payload: Json = { n: 1 }): ExecutionContext {
   return {
-    task: { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 7 },
+    task: { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 7 }, idempotencyKey: 't1:7',
     payload,
     signal,
     log: () => undefined,

@@ -38,7 +38,7 @@ async function loadError(path: string): Promise<ExecutorLoadError> {
 }
 
 const ctx = (): ExecutionContext => ({
-  task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 },
+  task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1',
   payload: 'p',
   signal: new AbortController().signal,
   log: () => undefined,

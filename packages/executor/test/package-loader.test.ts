@@ -61,7 +61,7 @@ describe('loadExecutorPackage', () => {
     expect(wordCount?.name).toBe('word-count');
     const lines: string[] = [];
     const started = await wordCount?.start({
-      task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 },
+      task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1',
       payload: { text: 'to be  or not to be' },
       signal: new AbortController().signal,
       log: (line) => lines.push(line),

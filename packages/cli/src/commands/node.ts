@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { DatastoreError, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
+import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
@@ -43,6 +43,7 @@ interface NodeCommandOptions {
   executorPackage: string[];
   leaseMs?: string;
   poolMax?: string;
+  maxResultBytes?: string;
   log: string;
   taskLines: boolean;
   grace: string;
@@ -252,6 +253,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
+      .option('--max-result-bytes <n>', 'largest result an attempt may store, in bytes of JSON (default 262144); a larger one fails its task for good')
       .option('--pool-max <n>', 'largest number of database connections this node opens (network databases; default 10)')
       .option('--poll-waits <ms,ms,...>', 'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350)')
       .option(
@@ -288,6 +290,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const heartbeatTimeoutMs = opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const poolMax = opts.poolMax === undefined ? undefined : parseInteger('pool-max', opts.poolMax, 1, 1_000);
+    const maxResultBytes = opts.maxResultBytes === undefined ? undefined : parseInteger('max-result-bytes', opts.maxResultBytes, 1, MAX_RESULT_BYTES_LIMIT);
     const pollWaitsMs = opts.pollWaits === undefined ? undefined : parsePollWaits(opts.pollWaits);
     const timings = resolveTimings({ ...(leaseMs === undefined ? {} : { leaseMs }), ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }) });
     const graceMs = parseDuration('grace', opts.grace);
@@ -391,6 +394,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           clusterRateLimits,
           heartbeatTimeoutMs,
           ...(leaseMs !== undefined ? { leaseMs } : {}),
+          ...(maxResultBytes !== undefined ? { maxResultBytes } : {}),
           ...(pollWaitsMs !== undefined ? { pollWaitsMs } : {}),
           ...(wakeSignals ? { wakeSignals } : {}),
           ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),

@@ -12,7 +12,8 @@ export type RookeryErrorCode =
   | 'ABORTED'
   | 'CANCELLED'
   | 'HEARTBEAT_TIMEOUT'
-  | 'VALIDATION_TIMEOUT';
+  | 'VALIDATION_TIMEOUT'
+  | 'EXECUTION_ORPHANED';
 
 /**
  * Base class of every error Rookery throws on purpose. `code` is stable across versions and

@@ -21,6 +21,14 @@ export interface TaskRef {
 export interface ExecutionContext {
   /** The attempt. */
   task: TaskRef;
+  /**
+   * `<task id>:<fence>`, the same for every call about this attempt and different for every
+   * other attempt, retries of the same task included. Pass it to an external system as the
+   * idempotency key of the submission (an HTTP `Idempotency-Key` header, a job id, a dedupe
+   * key), so that a submission sent twice starts one execution; the system can also keep the
+   * largest fence it saw per task id and refuse an older attempt's writes.
+   */
+  idempotencyKey: string;
   /** The schedule's payload. */
   payload: Json;
   /** Aborted when the attempt must stop: timeout, cancel, lost lease, node stopping. */

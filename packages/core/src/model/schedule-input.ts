@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors/validation-error.js';
 import type { Json } from '../json.js';
+import { checkJson, checkString } from './json-check.js';
 import { cronSecondsPerMinute } from '../trigger/cron-pattern.js';
 import { parseInstant, type InstantInput } from '../trigger/instant-input.js';
 import { nextFireTime } from '../trigger/next-fire.js';
@@ -87,9 +88,6 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 65_536;
 const DAY = 86_400_000;
 const NAME = /^[A-Za-z0-9@._:/-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-const MAX_DEPTH = 100;
 const TOP_KEYS = new Set(['name', 'executor', 'payload', 'trigger', 'startAt', 'endAt', 'policies', 'paused', 'clientId']);
 
 type Check = (value: unknown, field: string) => unknown;
@@ -199,47 +197,9 @@ function validatePolicies(input: unknown, triggerKind: Trigger['kind']): Schedul
   return policies;
 }
 
-function checkString(s: string, field: string): void {
-  if (s.includes('\u0000')) throw new ValidationError(field, 'contains NUL (\\u0000), which databases refuse');
-  if (LONE_SURROGATE.test(s)) throw new ValidationError(field, 'contains a lone UTF-16 surrogate');
-}
-
-/** Refuse anything that is not plain JSON, naming the path of the first offence. */
-function checkJson(value: unknown, field: string, ancestors: Set<object>): void {
-  switch (typeof value) {
-    case 'boolean':
-      return;
-    case 'number':
-      if (!Number.isFinite(value)) throw new ValidationError(field, `${value} is not JSON`);
-      return;
-    case 'string':
-      return checkString(value, field);
-    case 'object':
-      break;
-    default:
-      throw new ValidationError(field, `${typeof value} is not JSON`);
-  }
-  if (value === null) return;
-  if (ancestors.has(value)) throw new ValidationError(field, 'circular reference');
-  if (ancestors.size >= MAX_DEPTH) throw new ValidationError(field, `nested deeper than ${MAX_DEPTH} levels`);
-  ancestors.add(value);
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) checkJson(value[i], `${field}[${i}]`, ancestors);
-  } else {
-    const proto: unknown = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new ValidationError(field, 'is not a plain object');
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) throw new ValidationError(`${field}.${key}`, 'this key is not allowed');
-      checkString(key, `${field}.${key}`);
-      checkJson((value as Record<string, unknown>)[key], `${field}.${key}`, ancestors);
-    }
-  }
-  ancestors.delete(value);
-}
-
 function validatePayload(payload: unknown, maxBytes: number): Json {
   if (payload === undefined) return null;
-  checkJson(payload, 'payload', new Set());
+  checkJson(payload, 'payload');
   const text = JSON.stringify(payload);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) throw new ValidationError('payload', `${bytes} bytes serialized, over the limit of ${maxBytes}`);

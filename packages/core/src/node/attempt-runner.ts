@@ -12,10 +12,12 @@ import type { StrategyRegistry } from '../strategies/registry.js';
 import type { Timers } from '../strategies/timers.js';
 import { errorMessage, storableText, untilAborted, type AbortCause, type Attempt, type ExecutionResult } from './attempt.js';
 import { decideOutcome } from './decide-outcome.js';
-import { handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
+import { endUnknownExecution, handOver, handsOver, recordExecution, type Adoption, type ExternalAttemptContext } from './external-attempt.js';
 import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
+import { commitBackoffMs } from './commit-backoff.js';
 import { FinishBatcher } from './finish-batcher.js';
+import { storableOutcome, type StorableOutcome } from './storable-result.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import type { NodeTimings } from './node-options.js';
 
@@ -194,7 +196,8 @@ export class AttemptRunner {
     await log.close();
     if (attempt.leaseLost) return;
     if (handsOver(attempt)) return handOver(this.external, attempt);
-    await this.settle(attempt, this.decide(attempt, result));
+    const { outcome, resultBytes } = this.decide(attempt, result);
+    await this.settle(attempt, outcome, resultBytes);
   }
 
   private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
@@ -205,12 +208,16 @@ export class AttemptRunner {
         if (adoption.report) return externalResult(adoption.report);
         start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
       } else {
-        start = await untilAborted(executor.start(this.context(attempt, log)), signal);
-        if (start.kind === 'done') return { ok: true, result: start.result };
-        if (!(await recordExecution(this.external, attempt, start.executionId)) && executor.cancel) {
-          // No other node can know of this execution: end it rather than leave it orphaned.
-          await executor.cancel(start.executionId).catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+        const starting = executor.start(this.context(attempt, log));
+        try {
+          start = await untilAborted(starting, signal);
+        } catch (error) {
+          if (signal.aborted) this.endLateExecution(attempt, executor, starting);
+          throw error;
         }
+        if (start.kind === 'done') return { ok: true, result: start.result };
+        // An execution whose id is not stored is known to no other node: end it rather than leave it orphaned.
+        if (!(await recordExecution(this.external, attempt, start.executionId))) await endUnknownExecution(this.external, executor, attempt, start.executionId);
       }
       return await this.externalWaits.await(
         executor,
@@ -225,10 +232,25 @@ export class AttemptRunner {
     }
   }
 
+  /**
+   * The attempt was aborted while `executor.start()` was still submitting: an external
+   * execution it starts after all is never recorded (the attempt is over), so it is ended as
+   * soon as its id is known. A late failure of `start()` needs nothing.
+   */
+  private endLateExecution(attempt: Attempt, executor: Executor, starting: Promise<ExecutionStart>): void {
+    starting
+      .then(
+        (late) => (late.kind === 'external' ? endUnknownExecution(this.external, executor, attempt, late.executionId) : undefined),
+        () => undefined,
+      )
+      .catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));
+  }
+
   private context(attempt: Attempt, log: TaskLogBuffer): ExecutionContext {
     const { task } = attempt;
     return {
       task: { id: task.id, scheduleId: task.scheduleId, fireAt: task.fireAt, attempt: task.attempt, fence: task.fence },
+      idempotencyKey: `${task.id}:${task.fence}`,
       payload: task.payload,
       signal: attempt.controller.signal,
       log: (line: string) => {
@@ -243,32 +265,39 @@ export class AttemptRunner {
     };
   }
 
-  private decide(attempt: Attempt, result: ExecutionResult): TaskOutcome {
+  /** Decides the attempt's outcome and checks its result, ready for the finish batcher. */
+  private decide(attempt: Attempt, result: ExecutionResult): StorableOutcome {
     const { task } = attempt;
+    const { nodeId, timings } = this.ctx;
     if (attempt.abortCause === 'timeout') this.ctx.events.emit('taskTimedOut', task);
     try {
-      return decideOutcome(attempt, result, { nodeId: this.ctx.nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: this.ctx.timings.heartbeatTimeoutMs });
+      const outcome = decideOutcome(attempt, result, { nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: timings.heartbeatTimeoutMs });
+      return storableOutcome(outcome, timings.maxResultBytes, nodeId);
     } catch (error) {
       // A strategy this node lacks (or one that throws) must not leave the task running for ever.
       this.ctx.reportError(error, 'finish', task.id);
       const what = result.ok ? 'the attempt succeeded' : errorMessage(result.error);
-      return { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${this.ctx.nodeId}: outcome undecidable` };
+      return {
+        outcome: { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${nodeId}: outcome undecidable` },
+        resultBytes: 0,
+      };
     }
   }
 
   /**
    * Commits the outcome, conditionally on the lease. A commit whose connection failed has an
-   * unknown outcome: the task is re-read, never blindly written again. After
-   * {@link MAX_FINISH_TRIES} failed tries the attempt is given up: its lease is left to expire
-   * and repair decides.
+   * unknown outcome: the task is re-read, never blindly written again, and tried again after
+   * a jittered backoff in a batch of its own, so that an outcome the store refuses cannot fail
+   * the commits it was batched with twice. After {@link MAX_FINISH_TRIES} failed tries the
+   * attempt is given up: its lease is left to expire and repair decides.
    */
-  private async settle(attempt: Attempt, outcome: TaskOutcome): Promise<void> {
+  private async settle(attempt: Attempt, outcome: TaskOutcome, resultBytes = 0): Promise<void> {
     const { task } = attempt;
     const { datastore, clock, leaseOwner, nodeId } = this.ctx;
     for (let tries = 1; ; tries += 1) {
       if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
       try {
-        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome });
+        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes, alone: tries > 1 });
         if (!committed) return this.lose(attempt);
         return this.announce(committed, outcome);
       } catch (error) {
@@ -280,7 +309,7 @@ export class AttemptRunner {
         if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
         if (current && current.fence !== task.fence) return this.lose(attempt);
         if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
-        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, Math.min(100 * 2 ** tries, 2_000)));
+        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, commitBackoffMs(tries, this.ctx.random)));
       }
     }
   }

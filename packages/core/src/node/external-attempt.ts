@@ -1,7 +1,15 @@
 import type { Datastore } from '../datastore/datastore.js';
 import type { ReportedStatus } from '../datastore/external-execution.js';
+import { RookeryError } from '../errors/rookery-error.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Executor } from '../executor/executor.js';
+import type { RandomStrategy } from '../strategies/random.js';
+import type { Timers } from '../strategies/timers.js';
 import type { Attempt } from './attempt.js';
+import { commitBackoffMs } from './commit-backoff.js';
+
+/** Writes of an execution id tried before the attempt is given up and its execution cancelled. */
+const MAX_RECORD_TRIES = 3;
 
 /**
  * An attempt a node adopted (`Datastore.taskAdoptExpired`) rather than claimed: its external
@@ -20,6 +28,10 @@ export interface ExternalAttemptContext {
   datastore: Datastore;
   /** The node's events. */
   events: EventBus;
+  /** Where the waits between tries of a write are timed. */
+  timers: Timers;
+  /** Jitter of those waits. */
+  random: RandomStrategy;
   /** Reports an unexpected error as `generalError`. */
   reportError(error: unknown, source: string, taskId?: string): void;
   /** Gives the attempt up: its lease is lost, nothing of it is committed. */
@@ -29,24 +41,61 @@ export interface ExternalAttemptContext {
 /**
  * Stores an attempt's execution id under its lease, so that the execution outlives the node:
  * whoever takes the task over asks the executor about it instead of starting another. Returns
- * false when the lease was lost before the id was stored: the attempt is lost, and the new
- * holder, not knowing the execution, will start its own. A store that cannot be reached is
- * reported and counts as stored: the attempt goes on watching, but its execution is then
- * unknown to the cluster should this node die.
+ * false when the id is not stored, and the attempt is then lost (given up): the lease was lost
+ * before the id was stored, or the write failed and re-reading the task could not show it
+ * stored after {@link MAX_RECORD_TRIES} tries. Either way no other node can know the
+ * execution, so the caller must end it ({@link endUnknownExecution}). A write that failed
+ * has an unknown outcome: the task is re-read before the write is tried again.
  */
 export async function recordExecution(ctx: ExternalAttemptContext, attempt: Attempt, executionId: string): Promise<boolean> {
   const { task } = attempt;
-  try {
-    const recorded = await ctx.datastore.taskSetExecution({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence, executionId });
-    if (!recorded) {
-      ctx.lose(attempt);
-      return false;
+  for (let tries = 1; ; tries += 1) {
+    if (attempt.leaseLost) return false;
+    try {
+      const recorded = await ctx.datastore.taskSetExecution({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence, executionId });
+      if (!recorded) {
+        ctx.lose(attempt);
+        return false;
+      }
+      task.executionId = executionId;
+      return true;
+    } catch (error) {
+      ctx.reportError(error, 'execution', task.id);
+      const current = await ctx.datastore.taskGet(task.id).catch((readError: unknown) => {
+        ctx.reportError(readError, 'execution', task.id);
+        return undefined;
+      });
+      const held = current !== undefined && current.fence === task.fence && current.state === 'running';
+      if (held && current.executionId === executionId) {
+        task.executionId = executionId;
+        return true;
+      }
+      if ((current !== undefined && !held) || tries >= MAX_RECORD_TRIES) {
+        ctx.lose(attempt);
+        return false;
+      }
+      await new Promise<void>((resolve) => ctx.timers.setTimeout(resolve, commitBackoffMs(tries, ctx.random)));
     }
+  }
+}
+
+/**
+ * Ends an external execution that no node of the cluster knows of (its id was never stored):
+ * cancels it where the executor can; otherwise reports it as a `generalError` with code
+ * `EXECUTION_ORPHANED`, since it runs on unwatched and the task will be run again.
+ */
+export async function endUnknownExecution(ctx: ExternalAttemptContext, executor: Executor, attempt: Attempt, executionId: string): Promise<void> {
+  const { task } = attempt;
+  if (!executor.cancel) {
+    const message = `execution ${executionId} of task ${task.id} (fence ${task.fence}) could not be recorded and executor ${executor.name} has no cancel(): it runs unwatched`;
+    ctx.reportError(new RookeryError('EXECUTION_ORPHANED', message), 'execution', task.id);
+    return;
+  }
+  try {
+    await executor.cancel(executionId);
   } catch (error) {
     ctx.reportError(error, 'execution', task.id);
   }
-  task.executionId = executionId;
-  return true;
 }
 
 /** True when a stopping node hands the attempt's recorded external execution over to adoption rather than end it. */

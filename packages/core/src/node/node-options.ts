@@ -8,6 +8,7 @@ import type { IdStrategy, LeaseIdStrategy } from '../strategies/ids.js';
 import type { RandomStrategy } from '../strategies/random.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { RetentionOptions } from './retention.js';
+import { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './storable-result.js';
 import type { Timers } from '../strategies/timers.js';
 import type { WakeSignals } from '../wake/wake-signals.js';
 
@@ -61,6 +62,16 @@ export interface NodeOptions {
    */
   maxRepairs?: number;
   /**
+   * Largest result an attempt may store, in UTF-8 bytes of its JSON serialization, from 1 to
+   * 8 MiB. Every result is checked when its attempt ends: one that is not plain JSON (a bigint,
+   * a cycle, a Date, NUL...) or is larger than this fails its task for good, with an error that
+   * says so, and never holds up the other outcomes committed with it. Results are stored in
+   * the task row and committed in batches: keep them small (a summary, or a reference to where
+   * the bulk is kept). On MySQL/MariaDB a batch must also fit `max_allowed_packet`.
+   * @defaultValue 262 144 (256 KiB)
+   */
+  maxResultBytes?: number;
+  /**
    * The dead-task canceller, part of the keep duty: an attempt whose executor has called
    * `ctx.heartbeat()` at least once and then stays silent this long is presumed dead, aborted
    * (its signal's reason has code `HEARTBEAT_TIMEOUT`) and failed, retryable under the
@@ -96,7 +107,7 @@ export interface NodeOptions {
   ids?: IdStrategy;
   /** Lease owner ids. @defaultValue UUID v5 of host, pid and node */
   leaseId?: LeaseIdStrategy;
-  /** Randomness for jitter. @defaultValue Math.random */
+  /** Randomness for jitter: retry delays, and the backoff between tries of a commit. @defaultValue Math.random */
   random?: RandomStrategy;
 }
 
@@ -124,6 +135,8 @@ export interface NodeTimings {
   maxRepairs: number;
   /** See {@link NodeOptions.heartbeatTimeoutMs}. */
   heartbeatTimeoutMs: number | null;
+  /** See {@link NodeOptions.maxResultBytes}. */
+  maxResultBytes: number;
 }
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
@@ -152,6 +165,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     validateEveryMs: positiveInt('validateEveryMs', options.validateEveryMs ?? 1_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
+    maxResultBytes: positiveInt('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 1, MAX_RESULT_BYTES_LIMIT),
     heartbeatTimeoutMs:
       options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null
         ? null

@@ -43,7 +43,8 @@ describe('a node survives what it cannot decide or commit', () => {
         return value;
       },
     }) as Datastore;
-    const { node, events, errors } = await startTestNode(refusing, { slow: hold(500) });
+    // the longest backoffs between commits (random near 1), so the lease outlives the five tries
+    const { node, events, errors } = await startTestNode(refusing, { slow: hold(500) }, { random: () => 0.999 });
     const lost: string[] = [];
     events.on('leaseLost', (id) => lost.push(id));
     await client.createSchedule({ name: 'x', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });

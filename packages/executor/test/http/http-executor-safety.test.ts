@@ -23,7 +23,7 @@ async function server(answer: Answer) {
 }
 
 function context(payload: Json): ExecutionContext {
-  return { task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 }, payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
+  return { task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 }, idempotencyKey: 'task-1:7', payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
 }
 
 function call(payload: Json, options: HttpExecutorOptions = {}) {

@@ -17,7 +17,7 @@ async function server(answer: Answer) {
 
 function context(payload: Json, signal = new AbortController().signal): ExecutionContext {
   return {
-    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 },
+    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 }, idempotencyKey: 'task-1:7',
     payload,
     signal,
     log: () => undefined,

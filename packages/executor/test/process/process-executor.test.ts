@@ -10,7 +10,7 @@ const NODE = process.execPath;
 function context(payload: Json, signal = new AbortController().signal) {
   const lines: string[] = [];
   const ctx: ExecutionContext = {
-    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 2, fence: 7 },
+    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 2, fence: 7 }, idempotencyKey: 'task-1:7',
     payload,
     signal,
     log: (line) => lines.push(line),
