@@ -29,7 +29,7 @@ beforeEach(async () => {
     events,
     executors: [
       httpExecutor({ secret: 'sesame', timeoutMs: 5_000 }),
-      processExecutor({ killGraceMs: 300, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
+      processExecutor({ killGraceMs: 300, runtimeDir: dir, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
     ],
     pool: new WorkerPool({ concurrency: 4 }),
     id: 'n1',

@@ -17,7 +17,7 @@ import { ExternalWaits, externalResult } from './external-waits.js';
 import { setLongTimeout } from './long-timer.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
-import type { NodeTimings } from './node-options.js';
+import { abortGraceOf, type NodeTimings } from './node-options.js';
 
 /** The reason an aborted attempt's signal carries: a LeaseLostError, or a RookeryError whose code says why. */
 function abortReason(attempt: Attempt, cause: AbortCause, detail: string | null, heartbeatTimeoutMs: number | null): Error {
@@ -106,10 +106,12 @@ export class AttemptRunner {
     const previous = this.running.get(task.id);
     if (previous) this.lose(previous);
     const { timings } = this.ctx;
+    const abortGraceMs = abortGraceOf(executor);
     const attempt: Attempt = {
       task,
       controller: new AbortController(),
-      trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs,
+      trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs - abortGraceMs,
+      abortGraceMs,
       abortCause: null,
       abortDetail: null,
       lastHeartbeatAt: null,
@@ -205,7 +207,10 @@ export class AttemptRunner {
         if (adoption.report) return externalResult(adoption.report);
         start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
       } else {
-        start = await untilAborted(executor.start(this.context(attempt, log)), signal);
+        const started = executor.start(this.context(attempt, log));
+        // An executor that settles after abort is awaited: its slot stays taken and nothing is
+        // committed while what it started still runs.
+        start = await (executor.settlesAfterAbort ? started : untilAborted(started, signal));
         if (start.kind === 'done') return { ok: true, result: start.result };
         if (!(await recordExecution(this.external, attempt, start.executionId)) && executor.cancel) {
           // No other node can know of this execution: end it rather than leave it orphaned.
