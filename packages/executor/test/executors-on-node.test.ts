@@ -117,6 +117,25 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     await until(() => gone(-pgid) && gone(grandPid), 15_000);
   });
 
+  it('process: a timed-out attempt whose command ignores SIGTERM is retried only once its group is gone', async () => {
+    const pids: number[] = [];
+    const firstAliveAtRetry: boolean[] = [];
+    events.on('taskLog', (_id, line) => {
+      const m = /^pid (\d+)$/.exec(line);
+      if (m) pids.push(Number(m[1]));
+    });
+    events.on('taskRetried', () => firstAliveAtRetry.push(pids[0] !== undefined && !gone(pids[0])));
+    const started = waitFor(events, 'taskStarted', (t) => t.attempt === 2, 20_000);
+    const child = "process.on('SIGTERM', () => {}); console.log('pid ' + process.pid); setInterval(() => {}, 1000)";
+    const task = runOnce('process', { command: process.execPath, args: ['-e', child] }, { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 10 } }, 'taskFailed');
+    await started;
+    // the first group was SIGKILLed 300 ms after its timeout; the retry came after that
+    expect(pids.length).toBeGreaterThanOrEqual(1);
+    expect(gone(pids[0]!)).toBe(true);
+    expect(firstAliveAtRetry).toEqual([false]);
+    expect((await task).attempt).toBe(2);
+  });
+
   it('process: exit code 0 completes with the stdout tail, a failing command is retried', async () => {
     const ok = await runOnce('process', { command: 'echo', args: ['hello', '*'] }, {}, 'taskCompleted');
     expect(ok.result).toEqual({ exitCode: 0, stdout: 'hello *\n', stdoutCutChars: 0 });
