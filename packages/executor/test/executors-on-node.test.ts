@@ -117,23 +117,26 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     await until(() => gone(-pgid) && gone(grandPid), 15_000);
   });
 
-  it('process: a timed-out attempt whose command ignores SIGTERM is retried only once its group is gone', async () => {
+  it('process: a cancelled attempt whose command ignores SIGTERM is committed only once its group is gone', async () => {
+    const client = new RookeryClient({ datastore, events });
     const pids: number[] = [];
-    const firstAliveAtRetry: boolean[] = [];
-    events.on('taskLog', (_id, line) => {
+    const aliveAtCancel: boolean[] = [];
+    events.on('taskLog', (id, line) => {
       const m = /^pid (\d+)$/.exec(line);
-      if (m) pids.push(Number(m[1]));
+      if (!m) return;
+      pids.push(Number(m[1]));
+      void client.cancelTask(id);
     });
-    events.on('taskRetried', () => firstAliveAtRetry.push(pids[0] !== undefined && !gone(pids[0])));
-    const started = waitFor(events, 'taskStarted', (t) => t.attempt === 2, 20_000);
+    events.on('taskCancelled', () => aliveAtCancel.push(pids[0] !== undefined && !gone(pids[0])));
+    const cancelled = waitFor(events, 'taskCancelled', () => true, 20_000);
+    const at = (await datastore.clockNow()) + 50;
     const child = "process.on('SIGTERM', () => {}); console.log('pid ' + process.pid); setInterval(() => {}, 1000)";
-    const task = runOnce('process', { command: process.execPath, args: ['-e', child] }, { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 10 } }, 'taskFailed');
-    await started;
-    // the first group was SIGKILLed 300 ms after its timeout; the retry came after that
-    expect(pids.length).toBeGreaterThanOrEqual(1);
-    expect(gone(pids[0]!)).toBe(true);
-    expect(firstAliveAtRetry).toEqual([false]);
-    expect((await task).attempt).toBe(2);
+    await client.createSchedule({ name: 'ignores-sigterm', executor: 'process', payload: { command: process.execPath, args: ['-e', child] }, trigger: { kind: 'once', at } });
+    const [task] = await cancelled;
+    expect(task.state).toBe('cancelled');
+    // SIGKILLed 300 ms after SIGTERM; the outcome was committed after that
+    expect(pids.length).toBe(1);
+    expect(aliveAtCancel).toEqual([false]);
   });
 
   it('process: exit code 0 completes with the stdout tail, a failing command is retried', async () => {
