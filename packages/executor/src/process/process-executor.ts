@@ -14,12 +14,14 @@ export interface ProcessExecutorOptions {
   /**
    * After the attempt's signal aborts (timeout, cancel, lost lease, node stopping), how long the
    * process group has between SIGTERM and SIGKILL. Longer lets jobs clean up; shorter frees the
-   * slot sooner. @defaultValue 5000
+   * slot sooner. It must fit into the node's lease (see `Executor.abortGraceMs`).
+   * @defaultValue 5000
    */
   killGraceMs?: number;
   /**
    * The environment every command starts from; the payload's `env` is laid over it. Pass a
-   * small one to keep the node's own secrets (its database URL...) away from commands.
+   * small one to keep the node's own secrets (its database URL...) out of commands' own
+   * environment; a command of the same user can still read the node's (`/proc/<pid>/environ`).
    * @defaultValue `process.env` of the node
    */
   env?: Readonly<Record<string, string | undefined>>;
@@ -109,13 +111,18 @@ function limit(field: string, value: number, min: number): number {
  *
  * stdout and stderr (lines prefixed `[stderr] `) go to the task log line by line, bounded (see
  * {@link OutputLogLimits}). When the attempt's signal aborts, the whole group gets SIGTERM,
- * then SIGKILL after `killGraceMs`. When the command exits, whatever it left running in its
- * group (background children) is ended the same way: no process outlives its attempt, and if
- * the node process exits first its `exit` handler kills the groups still running. POSIX only
- * (process groups).
+ * then SIGKILL after `killGraceMs`, and `start` settles only once the group is gone
+ * (`settlesAfterAbort`; the node fits `abortGraceMs`, the kill grace + {@link ABORT_SLACK_MS},
+ * into its trust window). When the command exits, whatever it left running in its group
+ * (background children) is ended the same way: no process outlives its attempt. If the node
+ * process dies first, however it dies, a watchdog (`/bin/sh` on a pipe from the node) SIGKILLs
+ * the group, and on Linux the registry in `runtimeDir` lets the next run of the task on this
+ * host end a run left behind. `allowCommands` limits the programs
+ * run, and `shell: true` is refused unless `allowShell`: commands run as the node's user and
+ * can read whatever it can, its environment included. POSIX only (process groups).
  *
  * @param options - see {@link ProcessExecutorOptions}
- * @throws ValidationError naming `killGraceMs`, `stdoutTailChars` or `log.<limit>`
+ * @throws ValidationError naming `killGraceMs`, `stdoutTailChars`, `log.<limit>` or `allowCommands[i]` (not an absolute path)
  * @example
  * ```ts
  * const node = new RookeryNode({ datastore, events, pool, executors: [processExecutor()] });

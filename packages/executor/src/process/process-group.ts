@@ -42,7 +42,8 @@ function killLiveGroups(): void {
 /**
  * Remembers a process group until the returned function is called: if the node process exits
  * (`process.exit`, or an uncaught exception) while the group lives, the group gets SIGKILL
- * from the `exit` handler, so no child outlives its node.
+ * from the `exit` handler. A node ended by a signal it cannot handle (SIGKILL, the OOM killer)
+ * runs no handler: the group's watchdog (`watchGroup`) covers that.
  *
  * @param pgid - the group, the id of its leader
  * @returns forgets the group
