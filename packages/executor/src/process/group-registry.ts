@@ -111,7 +111,7 @@ async function endRun(entry: Entry): Promise<number> {
  * A per-host registry of the process groups of `process` tasks, one file per run in a runtime
  * directory of this user (mode 0700): task id, group id, the leader's start time and the run's
  * mark. A node that starts a task's command first ends a run of the same task that another
- * node process on this host left behind (a node killed while its watchdog could not act), so
+ * node process on this host left behind (a node killed while its group supervisor could not act), so
  * that a repaired task never runs beside its stale self here. A process is only ended when it
  * is verified to belong to the run: by the leader's start time in `/proc`, or by the run's mark
  * in its environment; an id reused by an unrelated process is left alone. Linux only (`/proc`);

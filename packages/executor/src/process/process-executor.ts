@@ -3,7 +3,7 @@ import { PermanentError, ValidationError, type ExecutionContext, type ExecutionS
 import { DEFAULT_OUTPUT_LOG_LIMITS, LineSplitter, OutputLog, TextTail, type OutputLogLimits } from './output-log.js';
 import { CommandPolicy } from './command-policy.js';
 import { defaultRuntimeDir, GROUP_MARK_VARIABLE, GroupRegistry, type RecordedRun } from './group-registry.js';
-import { watchGroup } from './group-watchdog.js';
+import { superviseGroup } from './group-supervisor.js';
 import { parseProcessPayload, type ProcessPayload } from './process-payload.js';
 import { endGroup, trackGroup } from './process-group.js';
 
@@ -115,8 +115,8 @@ function limit(field: string, value: number, min: number): number {
  * (`settlesAfterAbort`; the node fits `abortGraceMs`, the kill grace + {@link ABORT_SLACK_MS},
  * into its trust window). When the command exits, whatever it left running in its group
  * (background children) is ended the same way: no process outlives its attempt. If the node
- * process dies first, however it dies, a watchdog (`/bin/sh` on a pipe from the node) SIGKILLs
- * the group, and on Linux the registry in `runtimeDir` lets the next run of the task on this
+ * process dies first, however it dies, its group supervisor (one small process on a pipe from
+ * the node) SIGKILLs the group, and on Linux the registry in `runtimeDir` lets the next run of the task on this
  * host end a run left behind. `allowCommands` limits the programs
  * run, and `shell: true` is refused unless `allowShell`: commands run as the node's user and
  * can read whatever it can, its environment included. POSIX only (process groups).
@@ -225,7 +225,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
     const untrack = trackGroup(pgid);
     const fail = (what: string) => (error: unknown) =>
       s.report(new Error(`process executor: ${what} of task ${task.id}: ${String(error)}`, { cause: error }), task.id);
-    const watchdog = watchGroup(pgid, fail('watchdog'));
+    const unsupervise = superviseGroup(pgid, fail('group supervisor'));
     const recording = s.recorded?.started(pgid).catch(fail('cannot record process group'));
     const log = new OutputLog((line) => ctx.log(line), s.limits);
     const outLines = new LineSplitter(log, '');
@@ -266,7 +266,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       // settles even if onError throws (that rejection then surfaces as unhandled, a bug to see)
       void end()
         .then(async () => {
-          watchdog.release();
+          unsupervise();
           await recording;
           await s.recorded?.forget().catch(fail('cannot forget process group'));
         })

@@ -43,7 +43,7 @@ function killLiveGroups(): void {
  * Remembers a process group until the returned function is called: if the node process exits
  * (`process.exit`, or an uncaught exception) while the group lives, the group gets SIGKILL
  * from the `exit` handler. A node ended by a signal it cannot handle (SIGKILL, the OOM killer)
- * runs no handler: the group's watchdog (`watchGroup`) covers that.
+ * runs no handler: the group supervisor (`superviseGroup`) covers that.
  *
  * @param pgid - the group, the id of its leader
  * @returns forgets the group

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionContext } from '@rookery/core';
 import { processExecutor } from '../../src/index.js';
+import { SUPERVISOR_NAME } from '../../src/process/group-supervisor.js';
 
 // A `process` task's group and the node process that started it, on Linux: the group dies with
 // its node whatever kills the node, and a stale run left on this host is ended before the task
@@ -79,11 +80,11 @@ describe.runIf(process.platform === 'linux')('a process task and its node proces
   it('a run of the same task left by a dead node process on this host is ended before the task runs again', async () => {
     const runtimeDir = mkdtempSync(join(tmpdir(), 'rookery-lifetime-'));
     const { node, pid: stale } = await nodeRunningTask('task-stale', runtimeDir);
-    // the previous node dies and its watchdog cannot act (stopped): the group is left behind
-    const watchdogs = processesWith('rookery-watchdog').filter((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
-    expect(watchdogs.length).toBe(1);
-    const [watchdog] = watchdogs as [number];
-    process.kill(watchdog, 'SIGSTOP');
+    // the previous node dies and its group supervisor cannot act (stopped): the group is left behind
+    const supervisors = processesWith(SUPERVISOR_NAME).filter((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
+    expect(supervisors.length).toBe(1);
+    const [supervisor] = supervisors as [number];
+    process.kill(supervisor, 'SIGSTOP');
     try {
       node.kill('SIGKILL');
       await new Promise((resolve) => node.on('exit', resolve));
@@ -101,16 +102,16 @@ describe.runIf(process.platform === 'linux')('a process task and its node proces
       await expect(processExecutor({ runtimeDir }).start(ctx)).resolves.toMatchObject({ result: { stdout: 'stale gone\n' } });
       expect(readdirSync(runtimeDir)).toEqual([]);
     } finally {
-      process.kill(watchdog, 'SIGKILL');
+      process.kill(supervisor, 'SIGKILL');
     }
   });
 
   it('a recorded run whose processes are gone is forgotten when the task runs again', async () => {
     const runtimeDir = mkdtempSync(join(tmpdir(), 'rookery-lifetime-'));
     const { node, pid } = await nodeRunningTask('task-gone', runtimeDir);
-    const watchdog = processesWith('rookery-watchdog').find((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
-    expect(watchdog).toBeDefined();
-    process.kill(watchdog as number, 'SIGKILL'); // the watchdog cannot act, and the run ends by itself
+    const supervisor = processesWith(SUPERVISOR_NAME).find((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
+    expect(supervisor).toBeDefined();
+    process.kill(supervisor as number, 'SIGKILL'); // the supervisor cannot act, and the run ends by itself
     process.kill(pid, 'SIGKILL');
     node.kill('SIGKILL');
     await until(() => !alive(pid), 5_000, 'the killed run is reaped');
