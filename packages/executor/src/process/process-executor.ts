@@ -116,10 +116,10 @@ function limit(field: string, value: number, min: number): number {
  * into its trust window). When the command exits, whatever it left running in its group
  * (background children) is ended the same way: no process outlives its attempt. If the node
  * process dies first, however it dies, its group supervisor (one small process on a pipe from
- * the node) SIGKILLs the group, and on Linux the registry in `runtimeDir` lets the next run of the task on this
- * host end a run left behind. `allowCommands` limits the programs
- * run, and `shell: true` is refused unless `allowShell`: commands run as the node's user and
- * can read whatever it can, its environment included. POSIX only (process groups).
+ * the node) SIGKILLs the group, and on Linux the registry in `runtimeDir` lets the next run of
+ * the task on this host end a run left behind. `allowCommands` limits the programs run, and
+ * `shell: true` is refused unless `allowShell`: commands run as the node's user and can read
+ * whatever it can, its environment included. POSIX only (process groups).
  *
  * @param options - see {@link ProcessExecutorOptions}
  * @throws ValidationError naming `killGraceMs`, `stdoutTailChars`, `log.<limit>` or `allowCommands[i]` (not an absolute path)

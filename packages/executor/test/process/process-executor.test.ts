@@ -208,6 +208,22 @@ describe('processExecutor', () => {
     }
   });
 
+  it('runs only allowed commands (after PATH lookup and symbolic links), and shell lines only when allowed', async () => {
+    // on the list as /bin/echo (a symbolic link on merged-/usr systems), named as `echo` on PATH
+    const options = { allowCommands: ['/bin/echo'] };
+    await expect(run({ command: 'echo', args: ['allowed'] }, options).started).resolves.toMatchObject({ result: { stdout: 'allowed\n' } });
+    const refused: unknown = await run({ command: NODE, args: ['-e', '1'] }, options).started.catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect((refused as Error).cause).toMatchObject({ field: 'payload.command', message: expect.stringContaining('is not an allowed command') });
+    const shell: unknown = await run({ command: 'echo hi', shell: true }).started.catch((e: unknown) => e);
+    expect((shell as Error).cause).toMatchObject({ field: 'payload.shell' });
+    const executor = processExecutor({ ...options, runtimeDir: null });
+    await expect(executor.validate?.({ command: NODE })).rejects.toMatchObject({ field: 'payload.command' });
+    await expect(executor.validate?.({ command: 'echo hi', shell: true })).rejects.toMatchObject({ field: 'payload.shell' });
+    await expect(executor.validate?.({ command: 'echo' })).resolves.toBeUndefined();
+    expect(() => processExecutor({ allowCommands: ['echo'] })).toThrow(expect.objectContaining({ field: 'allowCommands[0]' }));
+  });
+
   it('refuses bad options', () => {
     expect(() => processExecutor({ killGraceMs: -1 })).toThrow(expect.objectContaining({ field: 'killGraceMs' }));
     expect(() => processExecutor({ log: { headLines: 1.5 } })).toThrow(expect.objectContaining({ field: 'log.headLines' }));
