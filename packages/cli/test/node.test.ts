@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,6 +135,47 @@ describe('rookery node built-in executors', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+  }, 60_000);
+});
+
+describe('rookery node killed by SIGKILL', () => {
+  it('takes its process task’s group (which ignores SIGTERM) with it within two seconds', async () => {
+    const db = freshDb();
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-sigkill-'));
+    const pidFile = join(dir, 'pid');
+    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'doomed', '--log', 'text', '--builtin', 'process'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, XDG_RUNTIME_DIR: dir },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
+      const payload = { command: process.execPath, args: ['-e', script] };
+      const add = await cli(['job', 'add', '--db', db, '--name', 'long', '--exec', 'process', '--at', new Date(Date.now() + 300).toISOString(), '--payload', JSON.stringify(payload)]);
+      expect(add.stderr).toBe('');
+      while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100)); // the pid is written whole
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(pid).toBeGreaterThan(0);
+      child.kill('SIGKILL');
+      await exited;
+      const dead = (): boolean => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.startsWith('Z') ?? true;
+        } catch {
+          return true; // no such process
+        }
+      };
+      const killedAt = performance.now();
+      while (!dead() && performance.now() - killedAt < 2_000) await new Promise((r) => setTimeout(r, 20));
+      expect(dead(), `process ${pid} outlived its SIGKILLed node`).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }, 60_000);
 });
 
