@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +34,8 @@ export interface RecordedRun {
   started(pgid: number): Promise<void>;
   /** Forgets the run, once its group is gone. */
   forget(): Promise<void>;
+  /** Forgets the run at once, for an `exit` handler (errors are ignored: the process is ending). */
+  forgetNow(): void;
 }
 
 /**
@@ -164,6 +167,15 @@ export class GroupRegistry {
         const entry: Entry = { taskId, pgid, startTime: process.platform === 'linux' ? await startTimeOf(pgid) : null, mark };
         await writeFile(`${path}.tmp`, JSON.stringify(entry), { mode: 0o600 });
         await rename(`${path}.tmp`, path);
+      },
+      forgetNow: () => {
+        for (const file of [path, `${path}.tmp`]) {
+          try {
+            unlinkSync(file);
+          } catch {
+            // missing, or the process is ending anyway: the next run of the task cleans up
+          }
+        }
       },
       forget: async () => {
         for (const file of [path, `${path}.tmp`]) {

@@ -222,7 +222,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       reject(new Error(`cannot start command '${payload.command}'${where}: ${error.message}`, { cause: error }));
     });
     if (pgid === undefined) return;
-    const untrack = trackGroup(pgid);
+    const untrack = trackGroup(pgid, () => s.recorded?.forgetNow());
     const fail = (what: string) => (error: unknown) =>
       s.report(new Error(`process executor: ${what} of task ${task.id}: ${String(error)}`, { cause: error }), task.id);
     const unsupervise = superviseGroup(pgid, fail('group supervisor'));

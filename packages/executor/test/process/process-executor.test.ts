@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -174,6 +174,8 @@ describe('processExecutor', () => {
     expect(code).toBe(0);
     const pgid = Number(out.trim());
     expect(pgid).toBeGreaterThan(0);
+    // and its run was taken off this host's registry
+    expect(readdirSync(RUNTIME_DIR).filter((name) => !name.endsWith('.tmp') && readFileSync(join(RUNTIME_DIR, name), 'utf8').includes(`"pgid":${pgid},`))).toEqual([]);
     // liveness only: SIGKILL was sent on exit; the orphaned leader is reaped by init
     for (const until = performance.now() + 10_000; !groupGone(pgid); ) {
       if (performance.now() > until) throw new Error(`process group ${pgid} outlived its node process`);
