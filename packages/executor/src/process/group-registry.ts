@@ -128,7 +128,8 @@ export class GroupRegistry {
   constructor(readonly dir: string) {}
 
   /**
-   * Ends the runs of `taskId` recorded by processes that are gone, and forgets them.
+   * Ends every run of `taskId` recorded on this host (call it only while holding the task's
+   * new lease: any earlier run has lost its own), and forgets them.
    *
    * @returns how many processes or groups were ended
    * @throws if the directory is not this user's, or a stale run will not go away
