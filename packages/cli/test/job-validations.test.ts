@@ -46,7 +46,7 @@ describe('rookery job add --client and job validations on SQLite', () => {
     const node = new RookeryNode({
       datastore: store,
       events,
-      executors: [processExecutor()],
+      executors: [processExecutor({ runtimeDir: null })],
       pool: new WorkerPool({ concurrency: 2 }),
       id: 'validator',
       pollWaitsMs: [50],

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionContext, Json } from '@rookery/core';
 import { HttpDestinationError } from '@rookery/executor';
-import { builtInExecutors } from '../src/commands/node.js';
+import { builtInExecutors } from '../src/commands/built-in-executors.js';
 import { cli, freshDb } from './helpers.js';
 
 let closers: (() => Promise<void>)[] = [];
@@ -32,7 +32,13 @@ describe('rookery node --http-allow', () => {
   it('gives the http executor its allow-list: a call elsewhere is not made and fails for good', async () => {
     const allowed = await server();
     const other = await server();
-    const http = builtInExecutors({ killGraceMs: 100, httpTimeoutMs: 5_000, httpSecret: undefined, httpAllowedOrigins: [allowed.url], env: {}, onError: () => undefined }).find((e) => e.name === 'http');
+    const http = builtInExecutors({
+      enabled: ['http'],
+      killGraceMs: 100,
+      allowCommands: null,
+      allowShell: false,
+      timings: { leaseMs: 10_000, trustMarginMs: 1_000 },
+      httpTimeoutMs: 5_000, httpSecret: undefined, httpAllowedOrigins: [allowed.url], env: {}, onError: () => undefined }).find((e) => e.name === 'http');
     await expect(http?.start(context({ url: `${allowed.url}/ok` }))).resolves.toMatchObject({ kind: 'done' });
     await expect(http?.start(context({ url: `${other.url}/admin` }))).rejects.toThrow(HttpDestinationError);
     expect([allowed.requests(), other.requests()]).toEqual([1, 0]);

@@ -1,9 +1,13 @@
 import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@rookery/core';
 import { ExecutorLoadError, ExecutorPackageError } from '@rookery/executor';
 import { loadExecutorPackages, loadExecutors } from '../src/commands/node.js';
+import { resolveDbUrl } from '../src/options/db.js';
 import { cli, cliJson, freshDb } from './helpers.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -65,7 +69,7 @@ describe('rookery node with no loadable executor module', () => {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     const deadline = Date.now() + 15_000;
-    while (!/running with executors \[http, process\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
+    while (!/running with executors \[\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
     // still up a moment later: the failure did not end the process
@@ -76,44 +80,149 @@ describe('rookery node with no loadable executor module', () => {
     expect(errorLine).toMatch(/^\S+Z no-exec generalError \[executors\]: /);
     expect(errorLine).toContain(THROWS);
     expect(errorLine).toContain('this fixture always fails to load');
-    expect(stderr).toContain('no executor module or package could be loaded');
+    // built-in executors are offered only when named by --builtin
+    expect(stderr).toContain('no executor module or package could be loaded; it runs no executor (add --builtin to offer built-in ones)');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
 });
 
 describe('rookery node built-in executors', () => {
-  it('runs a process job, whose command does not see the database URL', async () => {
+  it('runs process jobs of allowed commands only, and their commands read the database URL from neither their environment nor the node’s', async () => {
     const db = freshDb();
-    const child = spawn(process.execPath, [BIN, 'node', '--id', 'builtin', '--log', 'text'], {
+    const dbFile = join(mkdtempSync(join(tmpdir(), 'rookery-db-file-')), 'db-url');
+    writeFileSync(dbFile, `${db}\n`, { mode: 0o600 });
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROOKERY_')));
+    const child = spawn(process.execPath, [BIN, 'node', '--id', 'builtin', '--log', 'text', '--db-file', dbFile, '--builtin', 'process', '--allow-command', process.execPath], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ROOKERY_DB: db },
+      env,
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       const deadline = Date.now() + 15_000;
-      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
+      while (!/running with executors \[process\]/.test(stderr) && child.exitCode === null && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 50));
       }
-      const payload = { command: process.execPath, args: ['-e', "console.log('db=' + (process.env.ROOKERY_DB ?? 'hidden'))"] };
-      const add = await cli(['job', 'add', '--db', db, '--name', 'echo', '--exec', 'process', '--at', new Date(Date.now() + 500).toISOString(), '--payload', JSON.stringify(payload)]);
-      expect(add.stderr).toBe('');
-      let tasks: { state: string; result: unknown }[] = [];
-      while (tasks[0]?.state !== 'completed' && Date.now() < deadline + 15_000) {
-        await new Promise((r) => setTimeout(r, 100));
-        tasks = await cliJson(['task', 'ls', '--db', db, '--job', 'echo', '--json']);
+      expect(stderr).toMatch(/running with executors \[process\]/);
+      // the command looks for the URL in its own environment and in its node's (/proc/<ppid>/environ)
+      const look = `const own = Object.values(process.env).some((v) => v.includes(${JSON.stringify(db)}));
+        const node = require('fs').readFileSync('/proc/' + process.ppid + '/environ', 'latin1').includes(${JSON.stringify(db)});
+        console.log('own=' + own + ' node=' + node)`;
+      const at = new Date(Date.now() + 500).toISOString();
+      const jobs = {
+        look: { command: process.execPath, args: ['-e', look] },
+        'not-allowed': { command: 'echo', args: ['hello'] },
+        shell: { command: 'echo hello', shell: true },
+      };
+      for (const [name, payload] of Object.entries(jobs)) {
+        const add = await cli(['job', 'add', '--db', db, '--name', name, '--exec', 'process', '--at', at, '--payload', JSON.stringify(payload)]);
+        expect(add.stderr).toBe('');
       }
-      expect(tasks[0]).toMatchObject({ state: 'completed', result: { exitCode: 0, stdout: 'db=hidden\n' } });
+      const ended = async (name: string): Promise<{ state: string; result: unknown; error: string | null }> => {
+        let tasks: { state: string; result: unknown; error: string | null }[] = [];
+        while (!['completed', 'failed'].includes(tasks[0]?.state ?? '') && Date.now() < deadline + 15_000) {
+          await new Promise((r) => setTimeout(r, 100));
+          tasks = await cliJson(['task', 'ls', '--db', db, '--job', name, '--json']);
+        }
+        return tasks[0]!;
+      };
+      expect(await ended('look')).toMatchObject({ state: 'completed', result: { exitCode: 0, stdout: 'own=false node=false\n' } });
+      expect(await ended('not-allowed')).toMatchObject({ state: 'failed', error: expect.stringContaining('is not an allowed command on this node') });
+      expect(await ended('shell')).toMatchObject({ state: 'failed', error: expect.stringContaining('shell commands are not allowed on this node') });
     } finally {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-  }, 45_000);
+  }, 60_000);
+});
+
+describe('rookery node killed by SIGKILL', () => {
+  it('takes its process task’s group (which ignores SIGTERM) with it within two seconds', async () => {
+    const db = freshDb();
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-sigkill-'));
+    const pidFile = join(dir, 'pid');
+    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'doomed', '--log', 'text', '--builtin', 'process'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, XDG_RUNTIME_DIR: dir },
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
+      const payload = { command: process.execPath, args: ['-e', script] };
+      const add = await cli(['job', 'add', '--db', db, '--name', 'long', '--exec', 'process', '--at', new Date(Date.now() + 300).toISOString(), '--payload', JSON.stringify(payload)]);
+      expect(add.stderr).toBe('');
+      while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100)); // the pid is written whole
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      expect(pid).toBeGreaterThan(0);
+      child.kill('SIGKILL');
+      await exited;
+      const dead = (): boolean => {
+        try {
+          return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.startsWith('Z') ?? true;
+        } catch {
+          return true; // no such process
+        }
+      };
+      const killedAt = performance.now();
+      while (!dead() && performance.now() - killedAt < 2_000) await new Promise((r) => setTimeout(r, 20));
+      expect(dead(), `process ${pid} outlived its SIGKILLed node`).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('rookery node options', () => {
+  it('refuses a kill grace that does not fit into the lease, naming --kill-grace, before opening the database', async () => {
+    // lease 3 s, trust margin 600 ms: an aborted group must be gone 600 ms before that, so 1.8 s at most
+    const r = await cli(['node', '--db', freshDb(), '--builtin', 'process', '--lease-ms', '3000', '--kill-grace', '2s']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('kill-grace');
+    expect(r.stderr).toContain('at most 1800 ms');
+  });
+
+  it('refuses an unknown --builtin, and --allow-command or --allow-shell without --builtin process, naming the option', async () => {
+    const cases: [string[], string][] = [
+      [['--builtin', 'process,ftp'], 'builtin'],
+      [['--allow-command', '/bin/echo'], 'allow-command'],
+      [['--builtin', 'http', '--allow-shell'], 'allow-shell'],
+      [['--builtin', 'process', '--allow-command', 'echo'], 'allow-command'],
+    ];
+    for (const [args, option] of cases) {
+      const r = await cli(['node', '--db', freshDb(), ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(option);
+    }
+  });
+
+  it('reads the database URL from --db-file or ROOKERY_DB_FILE, and refuses a missing file or both ways at once, naming them', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-db-file-'));
+    const db = freshDb();
+    writeFileSync(join(dir, 'url'), `  ${db}\n`);
+    writeFileSync(join(dir, 'empty'), '\n');
+    expect((await cli(['migrate', '--db-file', join(dir, 'url')])).code).toBe(0);
+    expect(resolveDbUrl(undefined, {}, join(dir, 'url'))).toBe(db);
+    expect(resolveDbUrl(undefined, { ROOKERY_DB_FILE: join(dir, 'url') })).toBe(db);
+    expect(() => resolveDbUrl(undefined, { ROOKERY_DB: db, ROOKERY_DB_FILE: join(dir, 'url') })).toThrow(expect.objectContaining({ field: 'ROOKERY_DB_FILE' }));
+    for (const [args, message] of [
+      [['--db-file', join(dir, 'missing')], 'ENOENT'],
+      [['--db-file', join(dir, 'empty')], 'is empty'],
+      [['--db', db, '--db-file', join(dir, 'url')], 'not both'],
+    ] as const) {
+      const r = await cli(['migrate', ...args]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('db-file');
+      expect(r.stderr).toContain(message);
+    }
+  });
+
   it('refuses a --pool-max that is not a whole number from 1, naming it, before opening the database', async () => {
     for (const value of ['0', 'ten', '1.5']) {
       const r = await cli(['node', '--db', freshDb(), '--pool-max', value]);

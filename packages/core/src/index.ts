@@ -52,7 +52,7 @@ export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rate
 export { MemoryDatastore } from './datastore/memory-store.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
-export { resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
+export { fitAbortGraces, maxAbortGraceMs, MIN_TRUST_WINDOW_MS, resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
 export { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './node/storable-result.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';

@@ -39,6 +39,7 @@ export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';
 export {
   processExecutor,
   ProcessExitError,
+  ABORT_SLACK_MS,
   type ProcessExecutorOptions,
   type ProcessResult,
 } from './process/process-executor.js';

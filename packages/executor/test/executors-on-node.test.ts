@@ -29,7 +29,7 @@ beforeEach(async () => {
     events,
     executors: [
       httpExecutor({ secret: 'sesame', timeoutMs: 5_000 }),
-      processExecutor({ killGraceMs: 300, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
+      processExecutor({ killGraceMs: 300, runtimeDir: dir, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
     ],
     pool: new WorkerPool({ concurrency: 4 }),
     id: 'n1',
@@ -135,6 +135,28 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     expect(stored).toEqual([`pids ${pgid} ${grandPid}`, '[rookery: 3 line(s) of output cut; the last 2 follow]', 'step 4', 'step 5']);
     // liveness: the group is SIGKILLed 300 ms after the timeout; allow generously for reaping
     await until(() => gone(-pgid) && gone(grandPid), 15_000);
+  });
+
+  it('process: a cancelled attempt whose command ignores SIGTERM is committed only once its group is gone', async () => {
+    const client = new RookeryClient({ datastore, events });
+    const pids: number[] = [];
+    const aliveAtCancel: boolean[] = [];
+    events.on('taskLog', (id, line) => {
+      const m = /^pid (\d+)$/.exec(line);
+      if (!m) return;
+      pids.push(Number(m[1]));
+      void client.cancelTask(id);
+    });
+    events.on('taskCancelled', () => aliveAtCancel.push(pids[0] !== undefined && !gone(pids[0])));
+    const cancelled = waitFor(events, 'taskCancelled', () => true, 20_000);
+    const at = (await datastore.clockNow()) + 50;
+    const child = "process.on('SIGTERM', () => {}); console.log('pid ' + process.pid); setInterval(() => {}, 1000)";
+    await client.createSchedule({ name: 'ignores-sigterm', executor: 'process', payload: { command: process.execPath, args: ['-e', child] }, trigger: { kind: 'once', at } });
+    const [task] = await cancelled;
+    expect(task.state).toBe('cancelled');
+    // SIGKILLed 300 ms after SIGTERM; the outcome was committed after that
+    expect(pids.length).toBe(1);
+    expect(aliveAtCancel).toEqual([false]);
   });
 
   it('process: exit code 0 completes with the stdout tail, a failing command is retried', async () => {

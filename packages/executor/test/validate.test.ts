@@ -21,7 +21,7 @@ describe('process executor validate', () => {
   writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(dir, 'run.sh'), 0o755);
   writeFileSync(join(dir, 'plain.txt'), 'not a program\n');
-  const executor = processExecutor({ env: { PATH: '/usr/local/bin:/usr/bin:/bin' } });
+  const executor = processExecutor({ env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, allowShell: true, runtimeDir: null });
 
   it.each<[string, Json, string]>([
     ['a program on PATH', { command: 'sh', args: ['-c', 'true'] }, 'valid'],

@@ -21,7 +21,7 @@ import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
-import { checkBuiltInPayload } from './node.js';
+import { checkBuiltInPayload } from './built-in-executors.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
 export function describeTrigger(t: Trigger): string {

@@ -1,25 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor, type Json } from '@rookery/core';
+import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
   ExecutorPackageError,
   functionExecutors,
-  httpExecutor,
   loadExecutorPackage,
   loadFunctionModule,
   parseAllowedOrigins,
-  parseHttpPayload,
-  parseProcessPayload,
-  processExecutor,
   WorkerPool,
   type TaskFunctionModule,
   type WorkerPoolOptions,
 } from '@rookery/executor';
 import { createEventBus, pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
+import { BUILT_IN_EXECUTORS, builtInExecutors, parseBuiltIns } from './built-in-executors.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
 import { parseRetention } from '../options/retention.js';
@@ -53,64 +50,13 @@ interface NodeCommandOptions {
   pruneEvery: string;
   startupTimeout: string;
   killGrace: string;
+  builtin?: string;
+  allowCommand: string[];
+  allowShell: boolean;
   httpTimeout: string;
   httpAllow: string[];
   pollWaits?: string;
   wakeSignals: string;
-}
-
-/** Names of the executors every `rookery node` offers besides its modules' functions. */
-export const BUILT_IN_EXECUTORS = ['http', 'process'] as const;
-
-/**
- * Checks the payload of a job for a built-in executor before it is stored, so that a malformed
- * one is refused at once rather than failing every run. Other executors' payloads pass.
- *
- * @param executor - the job's executor
- * @param payload - its payload
- * @throws ValidationError naming the field (`payload.command`, `payload.url`...)
- */
-export function checkBuiltInPayload(executor: string, payload: Json): void {
-  if (executor === 'process') parseProcessPayload(payload);
-  else if (executor === 'http') parseHttpPayload(payload);
-}
-
-/** Environment variables of the node that commands of the `process` executor do not inherit. */
-const NODE_SECRETS = ['ROOKERY_DB', 'ROOKERY_HTTP_SECRET'];
-
-/** Settings of the built-in executors of `rookery node`. */
-export interface BuiltInExecutorSettings {
-  /** `process`: ms between SIGTERM and SIGKILL of an aborted task's process group. */
-  killGraceMs: number;
-  /** `http`: longest a call may take, in ms. */
-  httpTimeoutMs: number;
-  /** `http`: the signing secret, if any (`ROOKERY_HTTP_SECRET`). */
-  httpSecret: string | undefined;
-  /** `http`: the only origins calls may go to (`--http-allow`); any when absent. */
-  httpAllowedOrigins?: readonly string[];
-  /** The node's environment; commands of `process` start from it without {@link NODE_SECRETS}. */
-  env: Readonly<Record<string, string | undefined>>;
-  /** Reports an unexpected error of an executor (to the node's `generalError`). */
-  onError: (error: Error, taskId: string) => void;
-}
-
-/**
- * The built-in executors of `rookery node`, {@link BUILT_IN_EXECUTORS}: `http` (signing its
- * calls when a secret is set) and `process` (whose commands get the node's environment without
- * the database URL and the HTTP secret).
- *
- * @param settings - see {@link BuiltInExecutorSettings}
- */
-export function builtInExecutors(settings: BuiltInExecutorSettings): Executor[] {
-  const env = Object.fromEntries(Object.entries(settings.env).filter(([name]) => !NODE_SECRETS.includes(name)));
-  return [
-    httpExecutor({
-      timeoutMs: settings.httpTimeoutMs,
-      ...(settings.httpSecret ? { secret: settings.httpSecret } : {}),
-      ...(settings.httpAllowedOrigins ? { allowedOrigins: settings.httpAllowedOrigins } : {}),
-    }),
-    processExecutor({ killGraceMs: settings.killGraceMs, env, onError: settings.onError }),
-  ];
 }
 
 /** Told of each function module that could not be loaded; the node goes on without it. */
@@ -262,7 +208,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         'auto',
       )
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
-      .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task', '5s')
+      .option('--builtin <names>', 'built-in executors this node offers, comma-separated: process, http (default none; see the trust model in the docs)')
+      .option('--allow-command <path>', 'process executor: an absolute path of a program commands may run (repeatable; default any program)', collect, [])
+      .option('--allow-shell', 'process executor: run payloads with shell: true (a shell runs anything, whatever --allow-command says)', false)
+      .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task; must fit into the lease (at most lease − trust margin − 0.6 s)', '5s')
       .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
       .option(
         '--http-allow <origin>',
@@ -302,11 +251,26 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const startupTimeoutMs = parseDuration('startup-timeout', opts.startupTimeout);
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const killGraceMs = parseDuration('kill-grace', opts.killGrace);
+    const builtIns = parseBuiltIns(opts.builtin);
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
     const httpAllowedOrigins = opts.httpAllow.length > 0 ? [...parseAllowedOrigins(opts.httpAllow, 'http-allow')] : undefined;
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     const url = dbUrlOf(cmd, io.env);
+    // Built before anything starts, so that a kill grace too long for the lease is refused at once.
+    const events = createEventBus();
+    const builtIn = builtInExecutors({
+      enabled: builtIns,
+      killGraceMs,
+      allowCommands: opts.allowCommand.length > 0 ? opts.allowCommand : null,
+      allowShell: opts.allowShell,
+      timings,
+      httpTimeoutMs,
+      httpSecret: (io.env ?? process.env).ROOKERY_HTTP_SECRET,
+      ...(httpAllowedOrigins ? { httpAllowedOrigins } : {}),
+      env: process.env,
+      onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
+    });
     const wakeMode = resolveWakeSignals(opts.wakeSignals, url);
     // task functions may want to know where they run (the demo records it)
     process.env.ROOKERY_NODE_ID = id;
@@ -321,19 +285,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // The bus exists before anything can fail, so that every failure from here on is a
       // `generalError` in the node's log format. A module that cannot be loaded is one: the node
       // starts with the modules that did load (with none, it still peels and repairs).
-      const events = createEventBus();
       logNodeEvents(events, id, format, io.stdout, io.stderr, opts.taskLines);
       let failedModules = 0;
-      const env = io.env ?? process.env;
       const fromModules = [
-        ...builtInExecutors({
-          killGraceMs,
-          httpTimeoutMs,
-          httpSecret: env.ROOKERY_HTTP_SECRET,
-          ...(httpAllowedOrigins ? { httpAllowedOrigins } : {}),
-          env: process.env,
-          onError: (error, taskId) => events.emit('generalError', error, { nodeId: id, source: 'executor', taskId }),
-        }),
+        ...builtIn,
         ...(await loadExecutors(opts.executors, (error) => {
           failedModules += 1;
           events.emit('generalError', error, { nodeId: id, source: 'executors' });
@@ -348,7 +303,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       ];
       const wanted = opts.executors.length + opts.executorPackage.length;
       if (failedModules > 0 && failedModules === wanted && format === 'text') {
-        writeLine(io.stderr, `node ${id}: no executor module or package could be loaded; it runs only the built-in executors (${BUILT_IN_EXECUTORS.join(', ')})`);
+        const left = builtIns.length > 0 ? `only the built-in executors (${builtIns.join(', ')})` : 'no executor (add --builtin to offer built-in ones)';
+        writeLine(io.stderr, `node ${id}: no executor module or package could be loaded; it runs ${left}`);
       }
 
       // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).

@@ -81,6 +81,24 @@ export interface Executor {
    * Without `validate`, every payload is accepted.
    */
   validate?(payload: Json): void | Promise<void>;
+  /**
+   * True when `start`'s promise settles only once the work it started has stopped, also after
+   * the attempt's signal aborts (a child process group that is gone, not merely signalled). The
+   * node then awaits it after an abort before it frees the worker slot or commits the outcome,
+   * so a retry, the next run of a `skip` schedule or another node's attempt never runs beside
+   * it. Without it, an aborted attempt settles at once and a late settlement is ignored.
+   * @defaultValue false
+   */
+  readonly settlesAfterAbort?: boolean;
+  /**
+   * With {@link Executor.settlesAfterAbort}: the longest `start` takes to settle after the
+   * signal aborts (a process's kill grace, and a little more). The node aborts this executor's
+   * attempts this much earlier than its trust window (lease − trust margin) would, and renews
+   * leases often enough that a renewal fits in what is left, so the work is over before another
+   * node may take the task. A node refuses an executor whose grace leaves less than 100 ms of
+   * the window. @defaultValue 0
+   */
+  readonly abortGraceMs?: number;
   /** Starts one attempt. */
   start(ctx: ExecutionContext): Promise<ExecutionStart>;
   /** Reports the state of an external execution. Required when `start` can return `external`. */

@@ -19,7 +19,7 @@ import { commitBackoffMs } from './commit-backoff.js';
 import { FinishBatcher } from './finish-batcher.js';
 import { storableOutcome, type StorableOutcome } from './storable-result.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
-import type { NodeTimings } from './node-options.js';
+import { abortGraceOf, type NodeTimings } from './node-options.js';
 
 /** The reason an aborted attempt's signal carries: a LeaseLostError, or a RookeryError whose code says why. */
 function abortReason(attempt: Attempt, cause: AbortCause, detail: string | null, heartbeatTimeoutMs: number | null): Error {
@@ -108,10 +108,12 @@ export class AttemptRunner {
     const previous = this.running.get(task.id);
     if (previous) this.lose(previous);
     const { timings } = this.ctx;
+    const abortGraceMs = abortGraceOf(executor);
     const attempt: Attempt = {
       task,
       controller: new AbortController(),
-      trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs,
+      trustUntil: claimedAt + timings.leaseMs - timings.trustMarginMs - abortGraceMs,
+      abortGraceMs,
       abortCause: null,
       abortDetail: null,
       lastHeartbeatAt: null,
@@ -210,9 +212,11 @@ export class AttemptRunner {
       } else {
         const starting = executor.start(this.context(attempt, log));
         try {
-          start = await untilAborted(starting, signal);
+          // An executor that settles after abort is awaited: its slot stays taken and nothing is
+          // committed while what it started still runs.
+          start = await (executor.settlesAfterAbort ? starting : untilAborted(starting, signal));
         } catch (error) {
-          if (signal.aborted) this.endLateExecution(attempt, executor, starting);
+          if (signal.aborted && !executor.settlesAfterAbort) this.endLateExecution(attempt, executor, starting);
           throw error;
         }
         if (start.kind === 'done') return { ok: true, result: start.result };

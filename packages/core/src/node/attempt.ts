@@ -14,8 +14,13 @@ export interface Attempt {
   task: Task;
   /** Aborts the execution. */
   controller: AbortController;
-  /** Monotonic instant after which the lease can no longer be trusted. */
+  /**
+   * Monotonic instant after which the lease can no longer be trusted, less the executor's
+   * abort grace: aborted then, the execution has stopped before the lease may expire.
+   */
   trustUntil: number;
+  /** The executor's abort grace (see `Executor.abortGraceMs`), 0 when it settles at once. */
+  abortGraceMs: number;
   /** Set once the node aborted the attempt, with the first cause. */
   abortCause: AbortCause | null;
   /** What the abort said beyond its cause (a cancel request's reason), or null. */

@@ -26,9 +26,17 @@ export interface NodeOptions {
   id?: string;
   /** Lease length of a claim. Longer leases survive longer stalls; shorter ones recover faster. @defaultValue 10 000 */
   leaseMs?: number;
-  /** How often leases are renewed; at most a third of the lease. @defaultValue leaseMs / 3 */
+  /**
+   * How often leases are renewed; at most a third of the lease, and at most half of what an
+   * executor's abort grace leaves of the trust window (lease − margin − grace).
+   * @defaultValue leaseMs / 3
+   */
   renewEveryMs?: number;
-  /** An attempt whose lease was not renewed by (last renewal + lease − margin) is aborted locally. @defaultValue leaseMs / 5 */
+  /**
+   * An attempt whose lease was not renewed by (last renewal + lease − margin) is aborted
+   * locally; an attempt of an executor with an abort grace (see `Executor.abortGraceMs`) that
+   * much earlier, so that it has stopped by then. @defaultValue leaseMs / 5
+   */
   trustMarginMs?: number;
   /** Waits between polls, used in turn so that nodes don't poll in step. @defaultValue [200, 300, 250, 350] */
   pollWaitsMs?: number[];
@@ -171,6 +179,53 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
         ? null
         : positiveInt('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 10, 30 * 86_400_000),
   };
+}
+
+/**
+ * Least part of the trust window (lease − trust margin) an executor's abort grace must leave,
+ * so that renewals every half of it still fit.
+ */
+export const MIN_TRUST_WINDOW_MS = 100;
+
+/**
+ * The largest {@link Executor.abortGraceMs} a node with these timings accepts: lease − trust
+ * margin − {@link MIN_TRUST_WINDOW_MS}.
+ */
+export function maxAbortGraceMs(timings: Pick<NodeTimings, 'leaseMs' | 'trustMarginMs'>): number {
+  return timings.leaseMs - timings.trustMarginMs - MIN_TRUST_WINDOW_MS;
+}
+
+/**
+ * Fits the executors' abort graces into the trust window: an attempt of an executor that
+ * settles after abort is aborted its `abortGraceMs` before the window ends, so leases are
+ * renewed at least every half of what is left of the window (lease − margin − the largest
+ * grace), so that a renewal is not missed between two.
+ *
+ * @returns the timings, with `renewEveryMs` shortened where needed
+ * @throws ValidationError naming `executors.<name>.abortGraceMs` when a grace is not a whole
+ * number from 0 to {@link maxAbortGraceMs}
+ */
+export function fitAbortGraces(timings: NodeTimings, executors: readonly Executor[]): NodeTimings {
+  let largest = 0;
+  const max = maxAbortGraceMs(timings);
+  for (const e of executors) {
+    if (!e.settlesAfterAbort || e.abortGraceMs === undefined) continue;
+    if (!Number.isInteger(e.abortGraceMs) || e.abortGraceMs < 0 || e.abortGraceMs > max) {
+      throw new ValidationError(
+        `executors.${e.name}.abortGraceMs`,
+        `must be a whole number from 0 to ${max} (leaseMs ${timings.leaseMs} − trustMarginMs ${timings.trustMarginMs} − ${MIN_TRUST_WINDOW_MS}), got ${String(e.abortGraceMs)}: shorten the executor's grace or lengthen the lease`,
+      );
+    }
+    largest = Math.max(largest, e.abortGraceMs);
+  }
+  if (largest === 0) return timings;
+  const window = timings.leaseMs - timings.trustMarginMs - largest;
+  return { ...timings, renewEveryMs: Math.min(timings.renewEveryMs, Math.floor(window / 2)) };
+}
+
+/** The abort grace the node allows for an executor's attempts: its `abortGraceMs` if it settles after abort, else 0. */
+export function abortGraceOf(executor: Executor | undefined): number {
+  return executor?.settlesAfterAbort ? (executor.abortGraceMs ?? 0) : 0;
 }
 
 /** Checks the cluster-wide rate limits; throws a ValidationError naming `clusterRateLimits.<executor>`. */

@@ -16,7 +16,7 @@ import { DueAlarm } from './due-alarm.js';
 import { AttemptRunner } from './attempt-runner.js';
 import { CancelWatch, silentAttempts } from './cancel-watch.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
-import { resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
+import { fitAbortGraces, resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
 import { planPeel } from './peel-plan.js';
 import { Repeater } from './repeater.js';
 import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.js';
@@ -80,7 +80,7 @@ export class RookeryNode {
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
-    this.timings = resolveTimings(options);
+    this.timings = fitAbortGraces(resolveTimings(options), options.executors);
     this.clusterRateLimits = resolveClusterRateLimits(options.clusterRateLimits);
     this.retention = resolveRetention(options.retention);
     this.datastore = options.datastore;
@@ -423,7 +423,7 @@ export class RookeryNode {
     const trustUntil = sentAt + this.timings.leaseMs - this.timings.trustMarginMs;
     for (const id of result.renewed) {
       const a = this.attempts.running.get(id);
-      if (a) a.trustUntil = Math.max(a.trustUntil, trustUntil);
+      if (a) a.trustUntil = Math.max(a.trustUntil, trustUntil - a.abortGraceMs);
     }
     for (const id of result.lost) {
       const a = this.attempts.running.get(id);

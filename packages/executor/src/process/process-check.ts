@@ -30,9 +30,10 @@ function isMissingOrDenied(error: unknown): boolean {
  *
  * @param payload - a payload parsed by `parseProcessPayload`
  * @param baseEnv - the executor's base environment
+ * @returns the absolute path of the program, or null with `shell`
  * @throws ValidationError on `payload.cwd` or `payload.command`
  */
-export async function checkProcessPayload(payload: ProcessPayload, baseEnv: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function checkProcessPayload(payload: ProcessPayload, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string | null> {
   const cwd = resolve(payload.cwd ?? process.cwd());
   if (payload.cwd !== undefined) {
     const dir = await stat(cwd).catch((error: unknown) => {
@@ -41,16 +42,17 @@ export async function checkProcessPayload(payload: ProcessPayload, baseEnv: Read
     });
     if (!dir?.isDirectory()) throw new ValidationError('payload.cwd', `'${payload.cwd}' is not a directory on this node`);
   }
-  if (payload.shell) return;
+  if (payload.shell) return null;
   const { command } = payload;
   if (command.includes('/')) {
     const path = isAbsolute(command) ? command : resolve(cwd, command);
     if (!(await isExecutableFile(path))) throw new ValidationError('payload.command', `'${command}' is not an executable file on this node`);
-    return;
+    return path;
   }
   const searchPath = payload.env['PATH'] ?? baseEnv['PATH'] ?? '';
   for (const dir of searchPath.split(delimiter)) {
-    if (dir !== '' && (await isExecutableFile(join(resolve(cwd, dir), command)))) return;
+    const path = join(resolve(cwd, dir), command);
+    if (dir !== '' && (await isExecutableFile(path))) return path;
   }
   throw new ValidationError('payload.command', `'${command}' was not found on this node's PATH (${searchPath || 'empty'})`);
 }

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { PermanentError, ValidationError, type ExecutionContext, type ExecutionStart, type Executor } from '@rookery/core';
 import { DEFAULT_OUTPUT_LOG_LIMITS, LineSplitter, OutputLog, TextTail, type OutputLogLimits } from './output-log.js';
-import { checkProcessPayload } from './process-check.js';
+import { CommandPolicy } from './command-policy.js';
+import { defaultRuntimeDir, GROUP_MARK_VARIABLE, GroupRegistry, type RecordedRun } from './group-registry.js';
+import { superviseGroup } from './group-supervisor.js';
 import { parseProcessPayload, type ProcessPayload } from './process-payload.js';
 import { endGroup, trackGroup } from './process-group.js';
 
@@ -12,12 +14,14 @@ export interface ProcessExecutorOptions {
   /**
    * After the attempt's signal aborts (timeout, cancel, lost lease, node stopping), how long the
    * process group has between SIGTERM and SIGKILL. Longer lets jobs clean up; shorter frees the
-   * slot sooner. @defaultValue 5000
+   * slot sooner. It must fit into the node's lease (see `Executor.abortGraceMs`).
+   * @defaultValue 5000
    */
   killGraceMs?: number;
   /**
    * The environment every command starts from; the payload's `env` is laid over it. Pass a
-   * small one to keep the node's own secrets (its database URL...) away from commands.
+   * small one to keep the node's own secrets (its database URL...) out of commands' own
+   * environment; a command of the same user can still read the node's (`/proc/<pid>/environ`).
    * @defaultValue `process.env` of the node
    */
   env?: Readonly<Record<string, string | undefined>>;
@@ -25,6 +29,22 @@ export interface ProcessExecutorOptions {
   log?: Partial<OutputLogLimits>;
   /** Characters of stdout kept, from the end, in the task's result. @defaultValue 4096 */
   stdoutTailChars?: number;
+  /**
+   * Absolute paths of the only programs a payload's `command` may name (after `PATH` lookup
+   * and symbolic links); absent or null allows every program. An allowed program runs with the
+   * `args` and `env` a schedule gives it: allowing an interpreter (`node`, `python3`, `sh`)
+   * allows everything. @defaultValue null
+   */
+  allowCommands?: readonly string[] | null;
+  /** Whether payloads may set `shell: true`; a shell runs anything, whatever `allowCommands` says. @defaultValue false */
+  allowShell?: boolean;
+  /**
+   * Where this host's registry of running process groups lives (one file per run, this user
+   * only): before a task's command starts, a run of the same task left there by a node process
+   * that died is ended. Null turns the registry off.
+   * @defaultValue `$XDG_RUNTIME_DIR/rookery-process`, else `<tmpdir>/rookery-process-<uid>`
+   */
+  runtimeDir?: string | null;
   /**
    * Told of unexpected errors that no attempt can carry: a process group that cannot be
    * signalled or will not go away, with the task concerned. Wire it to the node's `generalError`.
@@ -91,13 +111,18 @@ function limit(field: string, value: number, min: number): number {
  *
  * stdout and stderr (lines prefixed `[stderr] `) go to the task log line by line, bounded (see
  * {@link OutputLogLimits}). When the attempt's signal aborts, the whole group gets SIGTERM,
- * then SIGKILL after `killGraceMs`. When the command exits, whatever it left running in its
- * group (background children) is ended the same way: no process outlives its attempt, and if
- * the node process exits first its `exit` handler kills the groups still running. POSIX only
- * (process groups).
+ * then SIGKILL after `killGraceMs`, and `start` settles only once the group is gone
+ * (`settlesAfterAbort`; the node fits `abortGraceMs`, the kill grace + {@link ABORT_SLACK_MS},
+ * into its trust window). When the command exits, whatever it left running in its group
+ * (background children) is ended the same way: no process outlives its attempt. If the node
+ * process dies first, however it dies, its group supervisor (one small process on a pipe from
+ * the node) SIGKILLs the group, and on Linux the registry in `runtimeDir` lets the next run of
+ * the task on this host end a run left behind. `allowCommands` limits the programs run, and
+ * `shell: true` is refused unless `allowShell`: commands run as the node's user and can read
+ * whatever it can, its environment included. POSIX only (process groups).
  *
  * @param options - see {@link ProcessExecutorOptions}
- * @throws ValidationError naming `killGraceMs`, `stdoutTailChars` or `log.<limit>`
+ * @throws ValidationError naming `killGraceMs`, `stdoutTailChars`, `log.<limit>` or `allowCommands[i]` (not an absolute path)
  * @example
  * ```ts
  * const node = new RookeryNode({ datastore, events, pool, executors: [processExecutor()] });
@@ -117,22 +142,45 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
   limit('log.tailLines', limits.tailLines, 0);
   limit('log.maxLineLength', limits.maxLineLength, 1);
   const report = options.onError ?? ((error: Error) => process.emitWarning(error));
+  const policy = new CommandPolicy({ allowCommands: options.allowCommands ?? null, allowShell: options.allowShell ?? false });
+  const runtimeDir = options.runtimeDir === undefined ? defaultRuntimeDir() : options.runtimeDir;
+  const registry = runtimeDir === null ? null : new GroupRegistry(runtimeDir);
+  const env = options.env ?? process.env;
   return {
     name: options.name ?? 'process',
-    validate: (payload) => checkProcessPayload(parseProcessPayload(payload), options.env ?? process.env),
+    settlesAfterAbort: true,
+    abortGraceMs: graceMs + ABORT_SLACK_MS,
+    validate: async (payload) => {
+      await policy.validate(parseProcessPayload(payload), env);
+    },
     start: async (ctx) => {
       let payload: ProcessPayload;
+      let command: string;
       try {
         payload = parseProcessPayload(ctx.payload);
+        command = await policy.command(payload, env);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
         throw new PermanentError(`invalid process payload: ${error.message}`, { cause: error });
       }
       ctx.signal.throwIfAborted();
-      return run(ctx, payload, { graceMs, tailChars, limits, env: options.env ?? process.env, report });
+      if (registry) {
+        // A run of this task that a dead node process left on this host ends before this one starts.
+        await registry.endStale(ctx.task.id).catch((error: unknown) =>
+          report(new Error(`process executor: cannot check for a stale run of task ${ctx.task.id}: ${String(error)}`, { cause: error }), ctx.task.id),
+        );
+        ctx.signal.throwIfAborted();
+      }
+      return run(ctx, { ...payload, command }, { graceMs, tailChars, limits, env, report, recorded: registry?.run(ctx.task.id) ?? null });
     },
   };
 }
+
+/**
+ * Time allowed past the kill grace for a group to be gone after SIGKILL (reaped, and seen gone
+ * by a check every 50 ms): the executor's `abortGraceMs` is the kill grace plus this.
+ */
+export const ABORT_SLACK_MS = 500;
 
 interface RunSettings {
   graceMs: number;
@@ -140,6 +188,7 @@ interface RunSettings {
   limits: OutputLogLimits;
   env: Readonly<Record<string, string | undefined>>;
   report: (error: Error, taskId: string) => void;
+  recorded: RecordedRun | null;
 }
 
 function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Promise<ExecutionStart> {
@@ -155,6 +204,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
         ROOKERY_FIRE_AT: String(task.fireAt),
         ROOKERY_ATTEMPT: String(task.attempt),
         ROOKERY_FENCE: String(task.fence),
+        ...(s.recorded ? { [GROUP_MARK_VARIABLE]: s.recorded.mark } : {}),
       },
       shell: payload.shell,
       detached: true,
@@ -172,7 +222,11 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       reject(new Error(`cannot start command '${payload.command}'${where}: ${error.message}`, { cause: error }));
     });
     if (pgid === undefined) return;
-    const untrack = trackGroup(pgid);
+    const untrack = trackGroup(pgid, () => s.recorded?.forgetNow());
+    const fail = (what: string) => (error: unknown) =>
+      s.report(new Error(`process executor: ${what} of task ${task.id}: ${String(error)}`, { cause: error }), task.id);
+    const unsupervise = superviseGroup(pgid, fail('group supervisor'));
+    const recording = s.recorded?.started(pgid).catch(fail('cannot record process group'));
     const log = new OutputLog((line) => ctx.log(line), s.limits);
     const outLines = new LineSplitter(log, '');
     const errLines = new LineSplitter(log, '[stderr] ');
@@ -210,15 +264,21 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       signal.removeEventListener('abort', onAbort);
       flushLog();
       // settles even if onError throws (that rejection then surfaces as unhandled, a bug to see)
-      void end().finally(() => {
-        untrack();
-        if (signal.aborted) reject(signal.reason);
-        else if (exitCode === 0) {
-          const out = stdout.read();
-          const result: ProcessResult = { exitCode, stdout: out.text, stdoutCutChars: out.cutChars };
-          resolve({ kind: 'done', result });
-        } else reject(new ProcessExitError(payload.command, exitCode, exitSignal, stderr.read().text));
-      });
+      void end()
+        .then(async () => {
+          unsupervise();
+          await recording;
+          await s.recorded?.forget().catch(fail('cannot forget process group'));
+        })
+        .finally(() => {
+          untrack();
+          if (signal.aborted) reject(signal.reason);
+          else if (exitCode === 0) {
+            const out = stdout.read();
+            const result: ProcessResult = { exitCode, stdout: out.text, stdoutCutChars: out.cutChars };
+            resolve({ kind: 'done', result });
+          } else reject(new ProcessExitError(payload.command, exitCode, exitSignal, stderr.read().text));
+        });
     });
   });
 }

@@ -26,12 +26,14 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-const live = new Set<number>();
+/** Live groups, each with what to do (synchronously) once it is killed on exit. */
+const live = new Map<number, () => void>();
 
 function killLiveGroups(): void {
-  for (const pgid of live) {
+  for (const [pgid, afterKill] of live) {
     try {
       process.kill(-pgid, 'SIGKILL');
+      afterKill();
     } catch (error) {
       // ESRCH is the goal; anything else is told on stderr, the one channel left while exiting
       if (code(error) !== 'ESRCH') writeSync(2, `rookery: cannot kill process group ${pgid} on exit: ${String(error)}\n`);
@@ -42,14 +44,16 @@ function killLiveGroups(): void {
 /**
  * Remembers a process group until the returned function is called: if the node process exits
  * (`process.exit`, or an uncaught exception) while the group lives, the group gets SIGKILL
- * from the `exit` handler, so no child outlives its node.
+ * from the `exit` handler. A node ended by a signal it cannot handle (SIGKILL, the OOM killer)
+ * runs no handler: the group supervisor (`superviseGroup`) covers that.
  *
  * @param pgid - the group, the id of its leader
+ * @param afterKill - run, synchronously, once the `exit` handler has killed the group
  * @returns forgets the group
  */
-export function trackGroup(pgid: number): () => void {
+export function trackGroup(pgid: number, afterKill: () => void = () => undefined): () => void {
   if (live.size === 0) process.on('exit', killLiveGroups);
-  live.add(pgid);
+  live.set(pgid, afterKill);
   return () => {
     if (!live.delete(pgid)) return;
     if (live.size === 0) process.off('exit', killLiveGroups);

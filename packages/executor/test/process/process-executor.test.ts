@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, ValidationError, type ExecutionContext, type Json } from '@rookery/core';
 import { processExecutor, ProcessExitError, type ProcessExecutorOptions } from '../../src/index.js';
@@ -19,9 +22,12 @@ function context(payload: Json, signal = new AbortController().signal) {
   return { ctx, lines };
 }
 
+/** This file's registry of process groups, apart from other test files'. */
+const RUNTIME_DIR = mkdtempSync(join(tmpdir(), 'rookery-process-test-'));
+
 function run(payload: Json, options: ProcessExecutorOptions = {}, signal?: AbortSignal) {
   const { ctx, lines } = context(payload, signal);
-  return { started: processExecutor(options).start(ctx), lines };
+  return { started: processExecutor({ runtimeDir: RUNTIME_DIR, ...options }).start(ctx), lines };
 }
 
 /** Node code run by a child: `node -e code`. */
@@ -81,7 +87,7 @@ describe('processExecutor', () => {
   it('runs no shell unless asked: metacharacters are literal arguments', async () => {
     const literal = run({ command: 'echo', args: ['$HOME', '*', '|', 'a;b', '$(id)', '`id`', '>x'] });
     await expect(literal.started).resolves.toMatchObject({ result: { stdout: '$HOME * | a;b $(id) `id` >x\n' } });
-    const shell = run({ command: 'echo $((1 + 2)) | tr 3 x', shell: true });
+    const shell = run({ command: 'echo $((1 + 2)) | tr 3 x', shell: true }, { allowShell: true });
     await expect(shell.started).resolves.toMatchObject({ result: { stdout: 'x\n' } });
   });
 
@@ -125,7 +131,7 @@ describe('processExecutor', () => {
         if (m) resolve([Number(m[1]), Number(m[2])]);
       };
     });
-    const started = processExecutor({ killGraceMs: 500 }).start(ctx);
+    const started = processExecutor({ killGraceMs: 500, runtimeDir: RUNTIME_DIR }).start(ctx);
     const [pgid, grandPid] = await ready;
     expect(groupGone(pgid)).toBe(false);
     const reason = new Error('timed out');
@@ -160,7 +166,7 @@ describe('processExecutor', () => {
       const payload = { command: process.execPath, args: ['-e', "process.on('SIGTERM', () => {}); console.log(process.pid); setInterval(() => {}, 1000)"] };
       const log = (line) => { console.log(line); process.exit(0); };
       const task = { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 };
-      processExecutor().start({ task, payload, signal: new AbortController().signal, log, heartbeat() {} });`;
+      processExecutor({ runtimeDir: ${JSON.stringify(RUNTIME_DIR)} }).start({ task, payload, signal: new AbortController().signal, log, heartbeat() {} });`;
     const parent = spawn(NODE, ['--input-type=module', '-e', node], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     parent.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -168,6 +174,8 @@ describe('processExecutor', () => {
     expect(code).toBe(0);
     const pgid = Number(out.trim());
     expect(pgid).toBeGreaterThan(0);
+    // and its run was taken off this host's registry
+    expect(readdirSync(RUNTIME_DIR).filter((name) => !name.endsWith('.tmp') && readFileSync(join(RUNTIME_DIR, name), 'utf8').includes(`"pgid":${pgid},`))).toEqual([]);
     // liveness only: SIGKILL was sent on exit; the orphaned leader is reaped by init
     for (const until = performance.now() + 10_000; !groupGone(pgid); ) {
       if (performance.now() > until) throw new Error(`process group ${pgid} outlived its node process`);
@@ -200,6 +208,22 @@ describe('processExecutor', () => {
       expect((error as Error).cause).toBeInstanceOf(ValidationError);
       expect(((error as Error).cause as ValidationError).field).toBe(field);
     }
+  });
+
+  it('runs only allowed commands (after PATH lookup and symbolic links), and shell lines only when allowed', async () => {
+    // on the list as /bin/echo (a symbolic link on merged-/usr systems), named as `echo` on PATH
+    const options = { allowCommands: ['/bin/echo'] };
+    await expect(run({ command: 'echo', args: ['allowed'] }, options).started).resolves.toMatchObject({ result: { stdout: 'allowed\n' } });
+    const refused: unknown = await run({ command: NODE, args: ['-e', '1'] }, options).started.catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(PermanentError);
+    expect((refused as Error).cause).toMatchObject({ field: 'payload.command', message: expect.stringContaining('is not an allowed command') });
+    const shell: unknown = await run({ command: 'echo hi', shell: true }).started.catch((e: unknown) => e);
+    expect((shell as Error).cause).toMatchObject({ field: 'payload.shell' });
+    const executor = processExecutor({ ...options, runtimeDir: null });
+    await expect(executor.validate?.({ command: NODE })).rejects.toMatchObject({ field: 'payload.command' });
+    await expect(executor.validate?.({ command: 'echo hi', shell: true })).rejects.toMatchObject({ field: 'payload.shell' });
+    await expect(executor.validate?.({ command: 'echo' })).resolves.toBeUndefined();
+    expect(() => processExecutor({ allowCommands: ['echo'] })).toThrow(expect.objectContaining({ field: 'allowCommands[0]' }));
   });
 
   it('refuses bad options', () => {
