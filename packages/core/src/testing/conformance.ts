@@ -12,6 +12,7 @@ import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
+import { describeScheduleSync } from './conformance/schedule-sync.js';
 import { describeScheduleUpdate } from './conformance/schedule-update.js';
 import { describePeel } from './conformance/peel.js';
 import { describeRateLimits } from './conformance/rate-limits.js';
@@ -49,7 +50,7 @@ export interface ConformanceOptions {
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention, schedule update, schedule sync through the client (one file each under
  * `conformance/`).
  *
  * @example
@@ -120,5 +121,6 @@ export function describeDatastoreConformance(
     describeNodes(ctx);
     describeRetention(ctx);
     describeScheduleUpdate(ctx);
+    describeScheduleSync(ctx);
   });
 }
