@@ -63,9 +63,21 @@ describe('defineExecutor', () => {
       // @ts-expect-error -- `format` is one of 'pdf' | 'csv'
       client.upsertSchedule({ name: 'r', executor: sendReport, payload: { to: 'ops@example.com', format: 'docx' }, trigger }),
     ).rejects.toMatchObject({ field: 'payload.format' });
+    await expect(
+      client.syncSchedules([
+        { name: 'plain', executor: 'send-report', payload: { anything: true }, trigger },
+        // @ts-expect-error -- each typed executor types its own entry of a sync
+        { name: 'r', executor: sendReport, payload: { to: ['ops@example.com'] }, trigger },
+      ]),
+    ).rejects.toMatchObject({ field: '[1].payload.to' });
     await expect(client.createSchedule({ name: 'r', executor: sendReport, payload: { to: 'not-an-address' }, trigger })).rejects.toMatchObject({ field: 'payload.to' });
     expect(await datastore.scheduleList({})).toEqual([]);
     const stored = await client.createSchedule({ name: 'r', executor: sendReport, payload: { to: 'ops@example.com' }, trigger });
     expect(stored).toMatchObject({ executor: 'send-report', payload: { to: 'ops@example.com' } });
+    const synced = await client.syncSchedules([
+      { name: 'r', executor: sendReport, payload: { to: 'ops@example.com' }, trigger },
+      { name: 'csv', executor: sendReport, payload: { to: 'ops@example.com', format: 'csv' }, trigger },
+    ]);
+    expect(synced.map((s) => s.outcome)).toEqual(['unchanged', 'created']);
   });
 });

@@ -299,8 +299,8 @@ export class RookeryClient {
    * `force`), and nothing is written when one is bad. Returns what became of each schedule by
    * name: `created`, `updated`, `unchanged`, then `deleted` ones.
    */
-  async syncSchedules(inputs: readonly AnyScheduleInput[], options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
-    return syncSchedules(this, this.datastore, inputs, options);
+  async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
+    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options);
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}. */
