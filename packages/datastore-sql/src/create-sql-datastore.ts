@@ -2,7 +2,6 @@ import { ValidationError } from '@rookery/core';
 import { Sequelize } from 'sequelize';
 import type { ConnectionSettings } from './dialect/dialect.js';
 import { dialectFor } from './dialect/index.js';
-import type { idleTransactionTimeoutForLease } from './lease-timeouts.js';
 import { parseDatastoreUrl } from './parse-url.js';
 import { SqlDatastore } from './sql-datastore.js';
 import { SqlContext } from './store/sql-context.js';
@@ -40,7 +39,7 @@ export interface SqlDatastoreOptions {
    * frozen inside one (SIGSTOP, a long GC pause, a stopped VM) reaches it: until then the
    * rows it locked stay locked and the other nodes cannot take over its tasks. Keep it below
    * the nodes' lease so that a frozen node delays takeover by no more than a lease:
-   * {@link idleTransactionTimeoutForLease} gives it for a lease (`rookery node` and
+   * `idleTransactionTimeoutForLease(leaseMs)` gives it for a lease (`rookery node` and
    * `createRookery` set it so).
    * @defaultValue 5 000
    */

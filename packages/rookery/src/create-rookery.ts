@@ -113,7 +113,7 @@ export async function createRookery(options: RookeryOptions = {}): Promise<Rooke
   let node: RookeryNode | undefined;
   let wake: RookeryWakeSignals | null = null;
   try {
-    wake = wakeSignalsFor(wakeMode, url, events, options.id ?? null);
+    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null);
     node = new RookeryNode({
       ...options.node,
       datastore,

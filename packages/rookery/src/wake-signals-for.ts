@@ -1,4 +1,4 @@
-import { ValidationError, type EventBus, type WakeSignals } from '@rookery/core';
+import type { EventBus, WakeSignals } from '@rookery/core';
 import { parseDatastoreUrl } from '@rookery/datastore-sql';
 import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
 
@@ -18,15 +18,13 @@ export interface RookeryWakeSignals {
 /**
  * Opens the wake signals for a database URL: on PostgreSQL (with `auto`) two LISTEN/NOTIFY
  * instances, so that the node also wakes for what its own client announces; elsewhere none,
- * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`).
- *
- * @throws ValidationError on `wakeSignals` for an unknown mode
+ * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`, the node's id as
+ * `nodeId` tells it).
  */
-export function wakeSignalsFor(mode: WakeSignalsMode, url: string, events: EventBus, nodeId: string | null): RookeryWakeSignals | null {
-  if (mode !== 'auto' && mode !== 'none') throw new ValidationError('wakeSignals', `must be auto or none, got '${String(mode)}'`);
+export function wakeSignalsFor(mode: WakeSignalsMode, url: string, events: EventBus, nodeId: () => string | null): RookeryWakeSignals | null {
   if (mode === 'none' || parseDatastoreUrl(url).dialect !== 'postgres') return null;
   const onError = (error: unknown): void => {
-    events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId, source: 'wake-signals' });
+    events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
   };
   const node: PgWakeSignals = pgWakeSignals({ url, onError });
   const client: PgWakeSignals = pgWakeSignals({ url, onError });
