@@ -38,8 +38,9 @@ export interface SqlDatastoreOptions {
    * such setting). The store's transactions are a few statements long, so only a process
    * frozen inside one (SIGSTOP, a long GC pause, a stopped VM) reaches it: until then the
    * rows it locked stay locked and the other nodes cannot take over its tasks. Keep it below
-   * the nodes' lease so that a frozen node delays takeover by no more than a lease;
-   * `rookery node` sets it to half its lease.
+   * the nodes' lease so that a frozen node delays takeover by no more than a lease:
+   * `idleTransactionTimeoutForLease(leaseMs)` gives it for a lease (`rookery node` and
+   * `createRookery` set it so).
    * @defaultValue 5 000
    */
   idleTransactionTimeoutMs?: number;

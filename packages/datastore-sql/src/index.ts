@@ -15,6 +15,7 @@
  */
 export { createSqlDatastore, type SqlDatastoreOptions } from './create-sql-datastore.js';
 export { SqlDatastore } from './sql-datastore.js';
+export { idleTransactionTimeoutForLease } from './lease-timeouts.js';
 export { parseDatastoreUrl, type ParsedUrl } from './parse-url.js';
 export type { SqlDialectName } from './dialect/dialect.js';
 export type { AppliedMigration, MigrationStatus } from './migrations/migrator.js';

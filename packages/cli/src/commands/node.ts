@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor } from '@rookery/core';
-import { createSqlDatastore } from '@rookery/datastore-sql';
+import { createSqlDatastore, idleTransactionTimeoutForLease } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
   ExecutorPackageError,
@@ -316,7 +316,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         () =>
           createSqlDatastore({
             url,
-            idleTransactionTimeoutMs: Math.max(1_000, Math.floor(timings.leaseMs / 2)),
+            idleTransactionTimeoutMs: idleTransactionTimeoutForLease(timings.leaseMs),
             ...(poolMax === undefined ? {} : { poolMax }),
           }),
         {

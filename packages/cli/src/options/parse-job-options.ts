@@ -1,9 +1,9 @@
 import { ValidationError } from '@rookery/core';
-import type { DuplicatePolicyName, Json, MisfirePolicyName, RookeryClient } from '@rookery/core';
+import type { DuplicatePolicyName, Json, MisfirePolicyName, RookeryClient, ScheduleInput as CoreScheduleInput } from '@rookery/core';
 import { parseDuration, parseInteger } from './duration.js';
 
-/** What `RookeryClient.createSchedule` takes (core's `ScheduleInput`). */
-export type ScheduleInput = Parameters<RookeryClient['createSchedule']>[0];
+/** What `RookeryClient.createSchedule` takes with the executor given by name (core's `ScheduleInput`). */
+export type ScheduleInput = CoreScheduleInput;
 
 /** The trigger options of `rookery job add` and `job update`. */
 type TriggerOptions = Pick<JobAddOptions, 'cron' | 'tz' | 'every' | 'at' | 'afterRun'>;

@@ -16,6 +16,8 @@ import { createStrategyRegistry, type StrategyRegistry } from '../strategies/reg
 import { nextFireTime } from '../trigger/next-fire.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
+import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
+import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
 /** How a client is wired. */
 export interface ClientOptions {
@@ -122,8 +124,13 @@ export class RookeryClient {
    * node that has the executor runs its `validate` and activates or rejects it, and
    * {@link RookeryClient.validations} lists the outcome. An executor no node has yet leaves it
    * pending, listed as such.
+   *
+   * The executor may be given as a typed executor (`defineExecutor` of `@rookery/executor`)
+   * instead of its name: the payload then has its type, and its `validate` refuses a bad
+   * payload with a ValidationError naming the field (`payload.to`) before anything is written.
    */
-  async createSchedule(input: ScheduleInput, options: CreateScheduleOptions = {}): Promise<Schedule> {
+  async createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<Schedule> {
+    const input = await plainScheduleInput(typedInput);
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
     const now = await this.datastore.clockNow();
@@ -268,6 +275,33 @@ export class RookeryClient {
     this.events?.emit('scheduleUpdated', updated);
     this.wakeNodesFor([updated], now);
     return updated;
+  }
+
+  /**
+   * Creates the schedule of the input's name, or brings the stored one in line with it, so that
+   * a process may declare its schedules every time it starts. Compares name spelling,
+   * executor, payload, trigger, window and policies: `unchanged` writes nothing, `updated`
+   * changes the schedule as {@link RookeryClient.updateSchedule} does (its next fire time
+   * planned afresh), `created` stores it as {@link RookeryClient.createSchedule} does. A
+   * paused schedule stays paused (`paused` counts at creation only); a retired or rejected
+   * one that differs is refused (ValidationError on `state`: delete it to reuse the name).
+   * Safe from several processes at once. Takes a typed executor as `createSchedule` does;
+   * `clientId` is refused.
+   */
+  async upsertSchedule<Payload>(input: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<UpsertResult> {
+    return upsertSchedule(this, this.datastore, input as AnyScheduleInput, options);
+  }
+
+  /**
+   * Upserts each schedule of `inputs` in order (see {@link RookeryClient.upsertSchedule}) and,
+   * with `prune`, deletes every stored schedule whose name is not among them. Every input is
+   * checked first (a ValidationError whose field starts with its index, `[2].trigger.tz`;
+   * `[4].name` for a name given twice; `[1].executor` for an executor no node offers, unless
+   * `force`), and nothing is written when one is bad. Returns what became of each schedule by
+   * name: `created`, `updated`, `unchanged`, then `deleted` ones.
+   */
+  async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
+    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options);
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}, or a {@link ValidationError} on `idOrName` when it is not a string. */

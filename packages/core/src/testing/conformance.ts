@@ -13,6 +13,7 @@ import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
+import { describeScheduleSync } from './conformance/schedule-sync.js';
 import { describeScheduleUpdate } from './conformance/schedule-update.js';
 import { describeScheduleWithdrawal } from './conformance/schedule-withdrawal.js';
 import { describePeel } from './conformance/peel.js';
@@ -53,7 +54,7 @@ export interface ConformanceOptions {
  * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
  * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client (one file each under
  * `conformance/`).
  *
  * @example
@@ -131,5 +132,6 @@ export function describeDatastoreConformance(
     describeRetention(ctx);
     describeScheduleUpdate(ctx);
     describeScheduleWithdrawal(ctx);
+    describeScheduleSync(ctx);
   });
 }

@@ -1,0 +1,38 @@
+import type { EventBus, WakeSignals } from '@rookery/core';
+import { parseDatastoreUrl } from '@rookery/datastore-sql';
+import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
+
+/** How `createRookery` wakes idle nodes: `auto` (LISTEN/NOTIFY on PostgreSQL, polling elsewhere) or `none` (polling only). */
+export type WakeSignalsMode = 'auto' | 'none';
+
+/** The wake signals of one Rookery: the node's (it listens and announces) and the client's (it announces). */
+export interface RookeryWakeSignals {
+  /** Given to the node. */
+  node: WakeSignals;
+  /** Given to the client. */
+  client: WakeSignals;
+  /** Ends their database sessions. Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the wake signals for a database URL: on PostgreSQL (with `auto`) two LISTEN/NOTIFY
+ * instances, so that the node also wakes for what its own client announces; elsewhere none,
+ * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`, the node's id as
+ * `nodeId` tells it).
+ */
+export function wakeSignalsFor(mode: WakeSignalsMode, url: string, events: EventBus, nodeId: () => string | null): RookeryWakeSignals | null {
+  if (mode === 'none' || parseDatastoreUrl(url).dialect !== 'postgres') return null;
+  const onError = (error: unknown): void => {
+    events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
+  };
+  const node: PgWakeSignals = pgWakeSignals({ url, onError });
+  const client: PgWakeSignals = pgWakeSignals({ url, onError });
+  return {
+    node,
+    client,
+    close: async () => {
+      await Promise.all([node.close(), client.close()]);
+    },
+  };
+}
