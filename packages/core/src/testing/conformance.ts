@@ -24,6 +24,7 @@ import { describeSchedules } from './conformance/schedules.js';
 import { describeTaskClaims } from './conformance/task-claims.js';
 import { describeTaskLogs } from './conformance/task-logs.js';
 import { describeTaskReads } from './conformance/task-reads.js';
+import { describeUnresolved } from './conformance/unresolved.js';
 import { createConformanceContext } from './fixtures.js';
 
 /** A store under test and how to dispose of it. */
@@ -49,7 +50,7 @@ export interface ConformanceOptions {
  * dialect) runs it. `makeStore` is called before each test and must return an empty, ready
  * store; `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, task logs, nodes, retention, unresolved tasks (one file each under
  * `conformance/`).
  *
  * @example
@@ -120,5 +121,6 @@ export function describeDatastoreConformance(
     describeNodes(ctx);
     describeRetention(ctx);
     describeScheduleUpdate(ctx);
+    describeUnresolved(ctx);
   });
 }
