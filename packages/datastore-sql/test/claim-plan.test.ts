@@ -7,7 +7,7 @@ import { sqliteDialect } from '../src/dialect/sqlite.js';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
 import { dueRowsSql } from '../src/store/claim-candidates.js';
 import { claimSql } from '../src/store/tasks-claim-statement.js';
-import { testDialects, type TestDatabase } from './helpers/test-databases.js';
+import { testDialects, type TestDatabase, type TestDialect } from './helpers/test-databases.js';
 
 /** Pending tasks of an executor no node offers, all due before the runnable ones. */
 const UNRUNNABLE = 3_000;
@@ -58,6 +58,55 @@ function mariadbTables(node: unknown): { key?: string; r_rows?: number }[] {
   return [...here, ...Object.values(node).flatMap(mariadbTables)];
 }
 
+/** What each database's plan is checked for, and how. */
+const PLAN_CHECKS: Record<TestDialect['label'], { title: string; check: (store: SqlDatastore) => Promise<void> }> = {
+  postgres: {
+    title: 'the one-statement claim (generic plan) reads no unrunnable row',
+    async check(store) {
+      const tx = await store.sequelize.transaction();
+      try {
+        const run = (sql: string): Promise<Record<string, unknown>[]> => store.sequelize.query(sql, { transaction: tx, type: QueryTypes.SELECT });
+        await run('SET LOCAL plan_cache_mode = force_generic_plan');
+        await run(`PREPARE claim_plan AS ${claimSql(postgresSql.clockSql)}`);
+        const [row] = await run(
+          "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE claim_plan(NULL, ARRAY['noop'], 20, 'o', 10000, 'n', 'missed')",
+        );
+        const plan = (row?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]?.Plan;
+        expect(plan).toBeDefined();
+        const scans = taskScans(plan as PlanNode);
+        for (const scan of scans) expect(scan.rowsRead, JSON.stringify(scans)).toBeLessThan(MOST_ROWS_READ);
+        expect(scans.map((s) => s.index)).toContain('rookery_tasks_executor_claim');
+      } finally {
+        await tx.rollback();
+      }
+    },
+  },
+  mariadb: {
+    title: 'the candidate read walks the executor claim index and reads no unrunnable row',
+    async check(store) {
+      const [row] = await store.sequelize.query<Record<string, unknown>>(`ANALYZE FORMAT=JSON ${dueRowsSql(mysqlDialect)}`, {
+        replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
+        type: QueryTypes.SELECT,
+      });
+      const analysis = String(row?.['ANALYZE']);
+      const tables = mariadbTables(JSON.parse(analysis));
+      expect(tables, analysis).toHaveLength(1);
+      expect(tables[0]?.key, analysis).toBe('rookery_tasks_executor_claim');
+      expect(tables[0]?.r_rows, analysis).toBeLessThan(MOST_ROWS_READ);
+    },
+  },
+  sqlite: {
+    title: 'the candidate read searches the executor claim index by state and executor',
+    async check(store) {
+      const rows = await store.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${dueRowsSql(sqliteDialect)}`, {
+        replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
+        type: QueryTypes.SELECT,
+      });
+      expect(rows.map((r) => r.detail).join('\n')).toMatch(/USING INDEX rookery_tasks_executor_claim \(state=\? AND executor=\?/);
+    },
+  },
+};
+
 /**
  * The claim never visits the pending tasks of executors the node does not offer: its plan
  * walks the executor claim index (migration 8) for each offered executor and stops at its
@@ -83,44 +132,7 @@ for (const dialect of await testDialects()) {
       await db?.drop();
     });
 
-    it.runIf(dialect.label === 'postgres')('the one-statement claim (generic plan) reads no unrunnable row', async () => {
-      const tx = await store.sequelize.transaction();
-      try {
-        const run = (sql: string): Promise<Record<string, unknown>[]> => store.sequelize.query(sql, { transaction: tx, type: QueryTypes.SELECT });
-        await run('SET LOCAL plan_cache_mode = force_generic_plan');
-        await run(`PREPARE claim_plan AS ${claimSql(postgresSql.clockSql)}`);
-        const [row] = await run(
-          "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) EXECUTE claim_plan(NULL, ARRAY['noop'], 20, 'o', 10000, 'n', 'missed')",
-        );
-        const plan = (row?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]?.Plan;
-        expect(plan).toBeDefined();
-        const scans = taskScans(plan as PlanNode);
-        for (const scan of scans) expect(scan.rowsRead, JSON.stringify(scans)).toBeLessThan(MOST_ROWS_READ);
-        expect(scans.map((s) => s.index)).toContain('rookery_tasks_executor_claim');
-      } finally {
-        await tx.rollback();
-      }
-    });
-
-    it.runIf(dialect.label === 'mariadb')('the candidate read walks the executor claim index and reads no unrunnable row', async () => {
-      const [row] = await store.sequelize.query<Record<string, unknown>>(`ANALYZE FORMAT=JSON ${dueRowsSql(mysqlDialect)}`, {
-        replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
-        type: QueryTypes.SELECT,
-      });
-      const analysis = String(row?.['ANALYZE']);
-      const tables = mariadbTables(JSON.parse(analysis));
-      expect(tables, analysis).toHaveLength(1);
-      expect(tables[0]?.key, analysis).toBe('rookery_tasks_executor_claim');
-      expect(tables[0]?.r_rows, analysis).toBeLessThan(MOST_ROWS_READ);
-    });
-
-    it.runIf(dialect.label === 'sqlite')('the candidate read searches the executor claim index by state and executor', async () => {
-      const rows = await store.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${dueRowsSql(sqliteDialect)}`, {
-        replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
-        type: QueryTypes.SELECT,
-      });
-      expect(rows.map((r) => r.detail).join('\n')).toMatch(/USING INDEX rookery_tasks_executor_claim \(state=\? AND executor=\?/);
-    });
+    it(PLAN_CHECKS[dialect.label].title, () => PLAN_CHECKS[dialect.label].check(store));
 
     it('a claim of 20 starts 20 of the runnable tasks', async () => {
       const { started } = await store.taskClaimDue({ owner: 'o', nodeId: 'n', limit: 20, leaseMs: 10_000, executors: ['noop', 'unknown'] });
