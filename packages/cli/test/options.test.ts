@@ -3,7 +3,20 @@ import { ValidationError } from '@rookery/core';
 import { formatDuration, parseDuration } from '../src/options/duration.js';
 import { parseJobOptions } from '../src/options/parse-job-options.js';
 import { parseRateLimits } from '../src/options/rate-limits.js';
+import { parseUnresolvedAfter } from '../src/options/retention.js';
 import { formatTable } from '../src/output/table.js';
+
+describe('parseUnresolvedAfter', () => {
+  it('reads a duration or off', () => {
+    expect(parseUnresolvedAfter('6h', '7d')).toBe(6 * 3_600_000);
+    expect(parseUnresolvedAfter('off', '7d')).toBeNull();
+    expect(parseUnresolvedAfter('30d', 'off')).toBe(30 * 86_400_000);
+  });
+  it('refuses a bound past --node-retention or a bad duration, naming --unresolved-after', () => {
+    expect(() => parseUnresolvedAfter('8d', '7d')).toThrow(expect.objectContaining({ field: 'unresolved-after', message: expect.stringContaining('--node-retention') }));
+    expect(() => parseUnresolvedAfter('soon', '7d')).toThrow(expect.objectContaining({ field: 'unresolved-after' }));
+  });
+});
 
 describe('parseDuration', () => {
   it('reads the units', () => {

@@ -50,6 +50,7 @@ export * from './datastore/read-params.js';
 export { adoptReason, repairReason } from './datastore/repair-reason.js';
 export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory-store.js';
+export { executorsOfferedSince, nodeLastSeen, unresolvedReason } from './datastore/unresolved.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
 export { fitAbortGraces, maxAbortGraceMs, MIN_TRUST_WINDOW_MS, resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';

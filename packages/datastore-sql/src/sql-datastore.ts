@@ -34,6 +34,9 @@ import type {
   TaskRepairExpiredParams,
   TaskReportExecutionParams,
   TaskSetExecutionParams,
+  TaskBacklogUnofferedParams,
+  TaskSettleUnresolvedParams,
+  UnofferedBacklog,
 } from '@rookery/core';
 import {
   checkIdArgument,
@@ -70,6 +73,7 @@ import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
+import { taskBacklogUnoffered, taskSettleUnresolved } from './store/tasks-unresolved.js';
 import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
 
 /**
@@ -288,6 +292,16 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
     return taskCancelRequests(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskBacklogUnoffered(params: TaskBacklogUnofferedParams): Promise<UnofferedBacklog[]> {
+    return taskBacklogUnoffered(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskSettleUnresolved(params: TaskSettleUnresolvedParams): Promise<Task[]> {
+    return taskSettleUnresolved(this.ctx, params);
   }
 
   /** @inheritDoc */

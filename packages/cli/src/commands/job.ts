@@ -22,6 +22,7 @@ import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOpt
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { checkBuiltInPayload } from './built-in-executors.js';
+import { SILENT_AFTER_MS } from './nodes.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
 export function describeTrigger(t: Trigger): string {
@@ -54,7 +55,7 @@ function validationText(s: Schedule): string {
   return v.reason === null ? `accepted ${when}` : `rejected ${when}: ${v.reason}`;
 }
 
-function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void {
+function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined, extra: [string, unknown][] = []): void {
   if (json) return writeJson(io.stdout, scheduleJson(s));
   const p = s.policies;
   writeFields(io.stdout, [
@@ -75,6 +76,7 @@ function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined): void 
     ['priority', p.priority],
     ['created', showInstant(s.createdAt)],
     ['updated', showInstant(s.updatedAt)],
+    ...extra,
   ]);
 }
 
@@ -245,7 +247,14 @@ export function registerJobCommands(program: Command, io: CliIo): void {
   );
 
   addDbOption(job.command('show').argument('<name>', 'name or id').description('show one scheduled job').option('--json', 'print JSON')).action(
-    async (name: string, opts: { json?: boolean }, cmd: Command) => run(cmd, async (client) => writeSchedule(io, await client.getSchedule(name), opts.json)),
+    async (name: string, opts: { json?: boolean }, cmd: Command) =>
+      run(cmd, async (client) => {
+        const s = await client.getSchedule(name);
+        const unoffered = (await client.listUnofferedWork(SILENT_AFTER_MS)).find((b) => b.executor === s.executor) ?? null;
+        if (opts.json) return writeJson(io.stdout, { ...scheduleJson(s), unoffered: unoffered && { pending: unoffered.pending, oldestDueAt: iso(unoffered.oldestDueAt) } });
+        const nobody = `${unoffered?.pending ?? 0} pending task(s) of executor ${s.executor}; no running node offers it`;
+        writeSchedule(io, s, false, unoffered ? [['unoffered', nobody]] : []);
+      }),
   );
 
   addDbOption(

@@ -19,7 +19,7 @@ import { writeLine, type CliIo } from '../context.js';
 import { BUILT_IN_EXECUTORS, builtInExecutors, parseBuiltIns } from './built-in-executors.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
-import { parseRetention } from '../options/retention.js';
+import { parseRetention, parseUnresolvedAfter } from '../options/retention.js';
 import { parseRateLimits } from '../options/rate-limits.js';
 import { parsePollWaits } from '../options/poll-waits.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
@@ -47,6 +47,7 @@ interface NodeCommandOptions {
   clockOffsetMs: string;
   retention: string;
   nodeRetention: string;
+  unresolvedAfter: string;
   pruneEvery: string;
   startupTimeout: string;
   killGrace: string;
@@ -223,6 +224,11 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option('--no-task-lines', 'no line per task event, only node events, repairs, lost leases and errors (for high task rates)')
       .option('--retention <duration>', "delete finished tasks (with events and logs) this long after they ended, or 'off'", '30d')
       .option('--node-retention <duration>', "delete records of nodes gone this long, or 'off'", '7d')
+      .option(
+        '--unresolved-after <duration>',
+        "fail pending tasks due this long ago whose executor no node has offered for this long (at most --node-retention), or 'off'",
+        '6h',
+      )
       .option('--prune-every <duration>', 'how often this node runs a retention pass', '10m')
       .option('--startup-timeout <duration>', 'how long to keep trying to reach the database at start', '60s')
       .option(
@@ -246,6 +252,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const retention = resolveRetention({
       historyMs: parseRetention('retention', opts.retention),
       nodesMs: parseRetention('node-retention', opts.nodeRetention),
+      unresolvedAfterMs: parseUnresolvedAfter(opts.unresolvedAfter, opts.nodeRetention),
       everyMs: parseDuration('prune-every', opts.pruneEvery),
     });
     const startupTimeoutMs = parseDuration('startup-timeout', opts.startupTimeout);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { RookeryClient, type NodeRecord } from '@rookery/core';
-import type { CliIo } from '../context.js';
+import { RookeryClient, type NodeRecord, type UnofferedBacklog } from '@rookery/core';
+import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { nodeJson, writeJson } from '../output/json.js';
 import { showInstant, writeTable, type Column } from '../output/table.js';
@@ -17,12 +17,24 @@ export function nodeStatus(n: NodeRecord, now: number): NodeStatus {
   return now - n.heartbeatAt > SILENT_AFTER_MS ? 'silent' : 'running';
 }
 
-/** Registers `rookery nodes`: the nodes that registered with the database. */
+/** Columns of the work no running node offers. */
+export const UNOFFERED_COLUMNS: Column<UnofferedBacklog>[] = [
+  { header: 'executor', cell: (b) => b.executor },
+  { header: 'pending', cell: (b) => b.pending },
+  { header: 'oldest due', cell: (b) => showInstant(b.oldestDueAt) },
+];
+
+/**
+ * Registers `rookery nodes`: the nodes that registered with the database, then the executors
+ * whose pending tasks no running node offers (nobody can run them).
+ */
 export function registerNodesCommand(program: Command, io: CliIo): void {
   addDbOption(program.command('nodes').description('list registered nodes, running ones first').option('--json', 'print a JSON array')).action(
     async (opts: { json?: boolean }, cmd: Command) =>
       withDatastore(dbUrlOf(cmd, io.env), async (datastore) => {
-        const nodes = await new RookeryClient({ datastore }).listNodes();
+        const client = new RookeryClient({ datastore });
+        const nodes = await client.listNodes();
+        const unoffered = await client.listUnofferedWork(SILENT_AFTER_MS);
         const now = await datastore.clockNow();
         const columns: Column<NodeRecord>[] = [
           { header: 'id', cell: (n) => n.id },
@@ -34,8 +46,15 @@ export function registerNodesCommand(program: Command, io: CliIo): void {
           { header: 'heartbeat', cell: (n) => showInstant(n.heartbeatAt) },
           { header: 'offset ms', cell: (n) => n.clockOffsetMs },
         ];
-        if (opts.json) writeJson(io.stdout, nodes.map((n) => ({ ...nodeJson(n), status: nodeStatus(n, now) })));
-        else writeTable(io.stdout, columns, nodes);
+        if (opts.json) {
+          writeJson(io.stdout, nodes.map((n) => ({ ...nodeJson(n), status: nodeStatus(n, now) })));
+          return;
+        }
+        writeTable(io.stdout, columns, nodes);
+        if (unoffered.length === 0) return;
+        writeLine(io.stdout, '');
+        writeLine(io.stdout, 'pending work no running node offers (nobody can run it):');
+        writeTable(io.stdout, UNOFFERED_COLUMNS, unoffered);
       }),
   );
 }

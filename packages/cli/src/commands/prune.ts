@@ -28,9 +28,11 @@ export function registerPruneCommand(program: Command, io: CliIo): void {
     const retention = resolveRetention({
       historyMs: parseRetention('older-than', opts.olderThan),
       nodesMs: parseRetention('nodes-older-than', opts.nodesOlderThan),
+      // Deleting only: failing tasks nobody can run is the running nodes' duty.
+      unresolvedAfterMs: null,
     });
-    const pruned = await withDatastore(dbUrlOf(cmd, io.env), (store) => pruneOnce(store, retention));
-    if (opts.json) writeLine(io.stdout, JSON.stringify(pruned));
+    const pruned = await withDatastore(dbUrlOf(cmd, io.env), (store) => pruneOnce(store, retention, 'rookery-prune'));
+    if (opts.json) writeLine(io.stdout, JSON.stringify({ tasks: pruned.tasks, nodes: pruned.nodes }));
     else writeLine(io.stdout, `deleted ${pruned.tasks} finished task(s) with their events and logs, and ${pruned.nodes} node record(s)`);
   });
 }

@@ -1,4 +1,4 @@
-import type { Datastore } from '../datastore/datastore.js';
+import type { Datastore, UnofferedBacklog } from '../datastore/datastore.js';
 import { nameKey } from '../datastore/name-key.js';
 import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
@@ -449,5 +449,16 @@ export class RookeryClient {
   /** Registered nodes. */
   async listNodes(): Promise<NodeRecord[]> {
     return this.datastore.nodeList();
+  }
+
+  /**
+   * Work nobody can run: the pending tasks, counted by executor, of the executors that no node
+   * seen running within the last `liveWithinMs` (database clock: its latest heartbeat, or when it
+   * stopped) offers. Such tasks wait until a node offering their executor starts, or until the
+   * nodes' retention fails them (`retention.unresolvedAfterMs`).
+   */
+  async listUnofferedWork(liveWithinMs: number): Promise<UnofferedBacklog[]> {
+    const now = await this.datastore.clockNow();
+    return this.datastore.taskBacklogUnoffered({ offeredSince: now - liveWithinMs });
   }
 }

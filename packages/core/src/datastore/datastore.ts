@@ -203,6 +203,38 @@ export interface RepairedTask {
   previousOwner: string | null;
 }
 
+/** Input of {@link Datastore.taskBacklogUnoffered}. */
+export interface TaskBacklogUnofferedParams {
+  /**
+   * A node counts as offering its executors when it was last seen running (its latest
+   * heartbeat, or when it stopped) at or after this instant, database clock.
+   */
+  offeredSince: number;
+}
+
+/** The pending tasks of one executor that no node offers. */
+export interface UnofferedBacklog {
+  /** The executor. */
+  executor: string;
+  /** Its pending tasks (due or not). */
+  pending: number;
+  /** The earliest due time among them, epoch ms. */
+  oldestDueAt: number;
+}
+
+/** Input of {@link Datastore.taskSettleUnresolved}. */
+export interface TaskSettleUnresolvedParams extends ClockParams {
+  /** Node id doing the settling, recorded in events. */
+  nodeId: string;
+  /**
+   * A pending task due at least this long ago, whose executor no node has offered for this
+   * long, is failed (ms).
+   */
+  unresolvedAfterMs: number;
+  /** At most this many tasks. */
+  limit: number;
+}
+
 /** Input of {@link Datastore.taskCancelRequests}. */
 export interface TaskCancelRequestsParams {
   /** Lease owner of the running tasks. */
@@ -560,6 +592,25 @@ export interface Datastore {
 
   /** The cluster-wide rate limits, by executor. One statement. */
   rateLimitList(): Promise<RateLimit[]>;
+
+  /**
+   * The pending tasks, counted by executor, of the executors that no node seen since
+   * `offeredSince` offers: work nobody can run. One short transaction of two reads (the node
+   * records, the pending tasks grouped by executor); writes nothing. Executors by name.
+   */
+  taskBacklogUnoffered(params: TaskBacklogUnofferedParams): Promise<UnofferedBacklog[]>;
+
+  /**
+   * Settles tasks nobody can run. One transaction, judged on the database clock at `now`: of the
+   * executors that no node seen running within the last `unresolvedAfterMs` offers, up to
+   * `limit` pending tasks due at least `unresolvedAfterMs` ago (rows locked by a concurrent
+   * claim or settle skipped where supported) become `failed`, with reason and error
+   * `unresolved: no node offers executor <name>`, `endedAt` now, version + 1 (fence and attempt unchanged: no
+   * attempt ran); each is recorded as an event and ungates a schedule waiting for it. Each
+   * write is conditional on the task still being `pending`, so concurrent settles and claims
+   * never settle or start one task twice. Returns the tasks failed.
+   */
+  taskSettleUnresolved(params: TaskSettleUnresolvedParams): Promise<Task[]>;
 
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;

@@ -33,6 +33,9 @@ import type {
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
   TaskRepairExpiredParams,
+  TaskBacklogUnofferedParams,
+  TaskSettleUnresolvedParams,
+  UnofferedBacklog,
 } from './datastore.js';
 import type {
   AdoptedTask,
@@ -54,6 +57,7 @@ import {
 } from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
+import { executorsOfferedSince, unresolvedReason } from './unresolved.js';
 
 interface SlotHolder {
   taskId: string;
@@ -723,6 +727,36 @@ export class MemoryDatastore implements Datastore {
     return params.taskIds.flatMap((id) => {
       const t = this.tasks.get(id);
       return t && t.state === 'running' && t.leaseOwner === params.owner && t.cancelRequested ? [{ taskId: id, reason: t.reason }] : [];
+    });
+  }
+
+  /** {@inheritDoc Datastore.taskBacklogUnoffered} */
+  async taskBacklogUnoffered(params: TaskBacklogUnofferedParams): Promise<UnofferedBacklog[]> {
+    const offered = executorsOfferedSince(this.nodes.values(), params.offeredSince);
+    const backlog = new Map<string, UnofferedBacklog>();
+    for (const t of this.tasks.values()) {
+      if (t.state !== 'pending' || offered.has(t.executor)) continue;
+      const b = backlog.get(t.executor) ?? { executor: t.executor, pending: 0, oldestDueAt: t.dueAt };
+      backlog.set(t.executor, { ...b, pending: b.pending + 1, oldestDueAt: Math.min(b.oldestDueAt, t.dueAt) });
+    }
+    return [...backlog.values()].sort((a, b) => (a.executor < b.executor ? -1 : a.executor > b.executor ? 1 : 0));
+  }
+
+  /** {@inheritDoc Datastore.taskSettleUnresolved} */
+  async taskSettleUnresolved(params: TaskSettleUnresolvedParams): Promise<Task[]> {
+    const now = this.now(params);
+    const cutoff = now - params.unresolvedAfterMs;
+    const offered = executorsOfferedSince(this.nodes.values(), cutoff);
+    const unresolved = [...this.tasks.values()]
+      .filter((t) => t.state === 'pending' && t.dueAt <= cutoff && !offered.has(t.executor))
+      .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt)
+      .slice(0, Math.max(0, params.limit));
+    return unresolved.map((t) => {
+      const reason = unresolvedReason(t.executor);
+      Object.assign(t, { state: 'failed', reason, error: reason, endedAt: now, updatedAt: now });
+      this.record(t, 'pending', now, params.nodeId);
+      this.ungate(t, now, 'end');
+      return clone(t);
     });
   }
 

@@ -28,6 +28,7 @@ import { describeSchedules } from './conformance/schedules.js';
 import { describeTaskClaims } from './conformance/task-claims.js';
 import { describeTaskLogs } from './conformance/task-logs.js';
 import { describeTaskReads } from './conformance/task-reads.js';
+import { describeUnresolved } from './conformance/unresolved.js';
 import { createConformanceContext } from './fixtures.js';
 
 /** A store under test and how to dispose of it. */
@@ -54,7 +55,7 @@ export interface ConformanceOptions {
  * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
  * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client, unresolved tasks (one file each under
  * `conformance/`).
  *
  * @example
@@ -133,5 +134,6 @@ export function describeDatastoreConformance(
     describeScheduleUpdate(ctx);
     describeScheduleWithdrawal(ctx);
     describeScheduleSync(ctx);
+    describeUnresolved(ctx);
   });
 }

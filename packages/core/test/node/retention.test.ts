@@ -57,9 +57,39 @@ describe('retention run by the node', () => {
     await stopUnderFakeTime(node);
   });
 
+  it('fails a pending task whose executor no node has offered for unresolvedAfterMs, with the reason and a taskFailed event', async () => {
+    useFakeTime();
+    const { datastore, client } = memoryCluster();
+    const start = Date.now();
+    const schedule = await client.createSchedule({ name: 'nobody-runs-it', executor: 'record', trigger: { kind: 'once', at: start } });
+    const { node, events, errors } = await startTestNode(
+      datastore,
+      { noop: async () => undefined },
+      { retention: { unresolvedAfterMs: 60_000, everyMs: 10_000 } },
+    );
+    const failed: [string, string][] = [];
+    events.on('taskFailed', (task, error) => void failed.push([task.scheduleId, error]));
+
+    await vi.advanceTimersByTimeAsync(55_000);
+    const [waiting] = await datastore.taskList({ scheduleId: schedule.id });
+    expect(waiting?.state).toBe('pending');
+    expect(failed).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(20_000);
+    const [settled] = await datastore.taskList({ scheduleId: schedule.id });
+    expect(settled).toMatchObject({ state: 'failed', reason: 'unresolved: no node offers executor record', attempt: 0 });
+    expect(settled?.endedAt).toBeGreaterThanOrEqual(start + 60_000);
+    expect(failed).toEqual([[schedule.id, 'unresolved: no node offers executor record']]);
+    await stopUnderFakeTime(node);
+    expect(errors).toEqual([]);
+  });
+
   it('refuses bad retention options with a ValidationError naming the field', () => {
+    expect(() => resolveRetention({ unresolvedAfterMs: 8 * 86_400_000 })).toThrow(expect.objectContaining({ field: 'retention.unresolvedAfterMs' }));
+    expect(() => resolveRetention({ unresolvedAfterMs: 10 })).toThrow(expect.objectContaining({ field: 'retention.unresolvedAfterMs' }));
+    expect(resolveRetention({ nodesMs: 3_600_000 })).toMatchObject({ unresolvedAfterMs: 3_600_000 });
     expect(() => resolveRetention({ historyMs: 5 })).toThrow(expect.objectContaining({ field: 'retention.historyMs' }));
     expect(() => resolveRetention({ everyMs: 0.5 })).toThrow(ValidationError);
-    expect(resolveRetention({ nodesMs: null })).toMatchObject({ historyMs: 30 * 86_400_000, nodesMs: null, everyMs: 600_000 });
+    expect(resolveRetention({ nodesMs: null })).toMatchObject({ historyMs: 30 * 86_400_000, nodesMs: null, unresolvedAfterMs: 6 * 3_600_000, everyMs: 600_000 });
   });
 });

@@ -8,11 +8,21 @@ import { executionReportsMigration } from './0004-execution-reports.js';
 import { scheduleValidationMigration } from './0005-schedule-validation.js';
 import { dueSchedulesIndexMigration } from './0006-due-schedules-index.js';
 import { leanScheduleWritesMigration } from './0007-lean-schedule-writes.js';
+import { executorClaimIndexMigration } from './0008-executor-claim-index.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
 /** Every migration this code knows, in order. Append only. */
-export const MIGRATIONS: readonly Migration[] = [initialMigration, rateLimitsMigration, retentionIndexMigration, executionReportsMigration, scheduleValidationMigration, dueSchedulesIndexMigration, leanScheduleWritesMigration];
+export const MIGRATIONS: readonly Migration[] = [
+  initialMigration,
+  rateLimitsMigration,
+  retentionIndexMigration,
+  executionReportsMigration,
+  scheduleValidationMigration,
+  dueSchedulesIndexMigration,
+  leanScheduleWritesMigration,
+  executorClaimIndexMigration,
+];
 
 /** A migration recorded in `rookery_migrations`. */
 export interface AppliedMigration {

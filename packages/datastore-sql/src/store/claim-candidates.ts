@@ -1,4 +1,5 @@
 import { pickWithinRates, rateAllowance, type TaskClaimDueParams } from '@rookery/core';
+import type { SqlDialect } from '../dialect/dialect.js';
 import { num } from './row-mapping.js';
 import { readRateLimits, reserveStarts } from './rate-limits.js';
 import type { Row, SqlContext, Tx } from './sql-context.js';
@@ -20,9 +21,9 @@ interface Ranked extends Candidate {
 /**
  * Picks the due candidates of a claim (highest priority, then earliest due; rows locked by a
  * concurrent claim skipped where supported), at most `limit`, within the executors'
- * cluster-wide rate limits: executors without a limit share one query; each limited executor
- * is queried up to its allowance in the current window, and its starts are counted in the
- * window under a version guard. If a concurrent claim counted first, that executor's
+ * cluster-wide rate limits: each executor is read on its own ({@link dueRows}), up to `limit`,
+ * or up to its allowance in the current window when it has a limit, whose starts are counted in
+ * the window under a version guard. If a concurrent claim counted first, that executor's
  * candidates are dropped this time (never overrunning the window).
  */
 export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueParams, now: number): Promise<Candidate[]> {
@@ -36,7 +37,7 @@ export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueP
   }
   const ranked: Ranked[] = [];
   for (const q of queries) ranked.push(...(await dueRows(ctx, tx, q.executors, q.limit, now)).map(toRanked));
-  if (queries.length > 1) ranked.sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt);
+  ranked.sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt);
   const picked = pickWithinRates(ranked, (c) => c.executor, p.limit, (e) => {
     const l = limits.get(e);
     return l && rateAllowance(l, now);
@@ -49,14 +50,27 @@ export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueP
   return picked.filter((c) => !dropped.has(c.executor)).map(({ id, scheduleId, fireAt, duplicate }) => ({ id, scheduleId, fireAt, duplicate }));
 }
 
+/**
+ * The due rows of `executors`, at most `limit` of each: one walk of the executor claim index
+ * per executor, which reads that executor's rows in claim order and stops at the limit, so the
+ * pending tasks of executors the node does not offer are never read (nor, on InnoDB, locked).
+ * The caller ranks the union and takes its own limit.
+ */
 async function dueRows(ctx: SqlContext, tx: Tx, executors: string[], limit: number, now: number): Promise<Row[]> {
-  const d = ctx.dialect;
-  return ctx.select(
-    `SELECT id, schedule_id, fire_at, duplicate_policy, executor, priority, due_at FROM rookery_tasks${d.claimTableHint('rookery_tasks_claim')}` +
-      " WHERE state = 'pending' AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
-      ` AND executor IN (:executors) ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`,
-    { now, limit, executors },
-    tx,
+  const rows: Row[] = [];
+  for (const executor of new Set(executors)) rows.push(...(await ctx.select(dueRowsSql(ctx.dialect), { now, limit, executor }, tx)));
+  return rows;
+}
+
+/**
+ * The SELECT of one executor's due rows in claim order (replacements `:executor`, `:now`,
+ * `:limit`), walking the executor claim index; exported for the plan tests.
+ */
+export function dueRowsSql(d: SqlDialect): string {
+  return (
+    `SELECT id, schedule_id, fire_at, duplicate_policy, executor, priority, due_at FROM rookery_tasks${d.claimTableHint('rookery_tasks_executor_claim')}` +
+    " WHERE state = 'pending' AND executor = :executor AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
+    ` ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`
   );
 }
 

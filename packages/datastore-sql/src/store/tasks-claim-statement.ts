@@ -23,12 +23,14 @@ export interface ClaimStatementResult {
 /**
  * The claim as one statement (writable CTEs): the database clock is read once; pending tasks
  * past their starting deadline become `missed` and ungate a schedule waiting for them; the due
- * candidates (highest priority, then earliest due, rows locked by a concurrent claim skipped)
+ * candidates (highest priority, then earliest due, rows locked by a concurrent claim skipped;
+ * each executor's taken from its own walk of the executor claim index, which stops at the
+ * limit, so pending tasks of executors the node does not offer are never visited)
  * of duplicate policy `run` whose executor has no rate limit are started (fence + 1,
  * attempt + 1, lease) and ungate an `on-start` schedule; every transition is recorded. The
- * statement is its own transaction, so a claim is one round trip.
+ * statement is its own transaction, so a claim is one round trip. Exported for the plan tests.
  */
-const claimSql = (clockSql: string): string => `
+export const claimSql = (clockSql: string): string => `
 ${clockCte(clockSql)},
 late AS (
   UPDATE rookery_tasks t SET state = 'missed', ended_at = c.now, reason = $7::text, version = t.version + 1, updated_at = c.now
@@ -39,10 +41,13 @@ late AS (
   RETURNING t.*),
 limited AS (SELECT executor FROM rookery_rate_limits WHERE executor = ANY($2::text[])),
 candidates AS (
-  SELECT id, duplicate_policy, executor FROM rookery_tasks
-  WHERE state = 'pending' AND due_at <= (SELECT now FROM clock)
-    AND (deadline_at IS NULL OR deadline_at >= (SELECT now FROM clock)) AND executor = ANY($2::text[])
-  ORDER BY priority DESC, due_at LIMIT $3::int FOR UPDATE SKIP LOCKED),
+  SELECT c.id, c.duplicate_policy, c.executor FROM (SELECT DISTINCT unnest($2::text[]) AS name) e
+  CROSS JOIN LATERAL (
+    SELECT id, duplicate_policy, executor, priority, due_at FROM rookery_tasks
+    WHERE state = 'pending' AND executor = e.name AND due_at <= (SELECT now FROM clock)
+      AND (deadline_at IS NULL OR deadline_at >= (SELECT now FROM clock))
+    ORDER BY priority DESC, due_at LIMIT $3::int FOR UPDATE SKIP LOCKED) c
+  ORDER BY c.priority DESC, c.due_at LIMIT $3::int),
 started AS (
   UPDATE rookery_tasks t SET state = 'running', fence = t.fence + 1, attempt = t.attempt + 1, version = t.version + 1,
     lease_owner = $4::text, lease_expires_at = c.now + $5::bigint, node_id = $6::text, started_at = c.now, updated_at = c.now
