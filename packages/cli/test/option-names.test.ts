@@ -7,7 +7,7 @@ type Refusal = [args: (db: string) => string[], line: RegExp];
 const REFUSALS: Refusal[] = [
   [(db) => ['node', '--db', db, '--lease-ms', '50'], /^error: --lease-ms: must be a whole number from 500/],
   [(db) => ['node', '--db', db, '--retention', '1ms'], /^error: --retention: /],
-  [(db) => ['node', '--db', db, '--node-retention', '1ms'], /^error: --node-retention: /],
+  [(db) => ['node', '--db', db, '--node-retention', '1ms', '--unresolved-after', 'off'], /^error: --node-retention: /],
   [(db) => ['node', '--db', db, '--prune-every', '1ms'], /^error: --prune-every: /],
   [(db) => ['node', '--db', db, '--concurrency', '0'], /^error: --concurrency: /],
   [(db) => ['job', 'add', '--db', db, '--name', 'x', '--exec', 'noop', '--every', '1ms', '--force'], /^error: --every: 1 ms is outside/],
