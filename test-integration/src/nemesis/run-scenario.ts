@@ -5,6 +5,7 @@ import { checkHistory, RookeryClient, seededRandom, type FaultRecord, type Histo
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, waitUntil } from '../cluster.js';
+import { FaultProxy } from '../fault-proxy.js';
 import { printNodeErrors, printReport } from '../report.js';
 import { LiveCluster } from './live-cluster.js';
 import type { Nemesis } from './nemeses.js';
@@ -54,7 +55,13 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
   const history = join(dir, 'history.jsonl');
   const store = await createSqlDatastore({ url: db.url });
   const settings = { db: db.url, ids: [], executors: [RECORDING_FUNCTIONS], history, leaseMs, concurrency: options.concurrency ?? 20 };
-  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs);
+  // A proxied nemesis gets a fault proxy per slot, between that slot's nodes and the server.
+  const proxies: FaultProxy[] = [];
+  if (nemesis.proxied) {
+    const server = new URL(db.url);
+    for (let i = 0; i < nodes; i += 1) proxies.push(await FaultProxy.start({ host: server.hostname, port: Number(server.port) || (dialect.label === 'postgres' ? 5432 : 3306) }));
+  }
+  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs, nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined);
   const notes: string[] = [];
   try {
     await waitUntil(async () => (await store.nodeList()).length >= nodes, 30_000, `${nodes} nodes to register`);
@@ -69,6 +76,7 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
       dbFile,
       admin: store.sequelize,
       leaseMs,
+      proxies,
       until: from + options.durationMs,
       random: seededRandom(options.seed),
       faults,
@@ -76,6 +84,7 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     });
     // Heal: every slot runs again; then a quiet period long enough for every lease to expire
     // and be repaired (lease + repair interval + poll wait) and the repaired tasks to run.
+    for (const proxy of proxies) proxy.heal();
     for (let i = 0; i < nodes; i += 1) {
       cluster.node(i).child.kill('SIGCONT');
       if (!cluster.alive(i)) cluster.restart(i);
@@ -104,6 +113,7 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     return { report, faults, exitCodes, notes, externals };
   } finally {
     await cluster.dispose();
+    for (const proxy of proxies) await proxy.close();
     await store.close();
     await rm(dir, { recursive: true, force: true });
     await db.drop();

@@ -288,8 +288,8 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
   const { leaseEnd, endedBy } = outOfRunning(input.events);
   for (const fault of input.faults ?? []) {
-    // Only a killed or paused node's attempts need another node to take them over.
-    if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
+    // Only a killed, paused or partitioned node's attempts need another node to take them over.
+    if (fault.kind !== 'kill' && fault.kind !== 'pause' && fault.kind !== 'partition') continue;
     // Attempts the faulted node still held: started before the fault, and neither committed
     // nor taken away before it (an attempt lost to an earlier fault of the same node was
     // repaired before this one). A paused node's attempts record their end, if at all, after it

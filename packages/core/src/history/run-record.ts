@@ -38,8 +38,9 @@ export interface RunRecord {
 /**
  * A fault the harness injected. Node faults: `kill` (SIGKILL), `pause` (SIGSTOP until SIGCONT),
  * `stop` (graceful SIGTERM), `disconnect` (its database sessions killed from the server side),
- * `skew` (its clock offset for the whole run). `outage`: the database itself was down
- * (`nodeId` is `database`).
+ * `partition` (its connections to the database stopped carrying bytes, sockets open, until
+ * healed), `slow` (its database round trips slowed down), `skew` (its clock offset for the whole
+ * run). `outage`: the database itself was down (`nodeId` is `database`).
  */
 export interface FaultRecord {
   /** The node, or `database` for an outage. */
@@ -47,7 +48,7 @@ export interface FaultRecord {
   /** When, wall clock. */
   at: number;
   /** What was done. */
-  kind: 'kill' | 'pause' | 'stop' | 'disconnect' | 'skew' | 'outage';
-  /** For a pause: when the node was resumed (SIGCONT); for an outage: when the database answered again. */
+  kind: 'kill' | 'pause' | 'stop' | 'disconnect' | 'partition' | 'slow' | 'skew' | 'outage';
+  /** For a pause: when the node was resumed (SIGCONT); for a partition or a slow link: when it healed; for an outage: when the database answered again. */
   until?: number;
 }
