@@ -43,6 +43,11 @@ class Direction {
     if (next) this.#timer = setTimeout(() => this.flush(), next.at - now);
   }
 
+  /** Chunks read and not yet written. */
+  get held(): number {
+    return this.#queue.filter((item) => 'chunk' in item).length;
+  }
+
   close(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -102,6 +107,13 @@ export class FaultProxy {
   /** Local ports of the proxy's own connections to the server (how the server knows the node's sessions). */
   upstreamPorts(): number[] {
     return [...this.#links].flatMap((l) => (l.upstream.localPort === undefined ? [] : [l.upstream.localPort]));
+  }
+
+  /** Chunks read and not yet forwarded, over every connection and direction (what a blackhole or a delay holds). */
+  heldChunks(): number {
+    let n = 0;
+    for (const l of this.#links) for (const d of l.directions) n += d.held;
+    return n;
   }
 
   /** Stops forwarding, in both directions; every socket stays open. */
