@@ -77,7 +77,8 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
       admin: store.sequelize,
       leaseMs,
       proxies,
-      until: from + options.durationMs,
+      // The nemesis gets its whole duration even when creating the workload ran past `from`.
+      until: Math.max(from, Date.now()) + options.durationMs,
       random: seededRandom(options.seed),
       faults,
       note: (line) => void notes.push(line),
