@@ -26,6 +26,7 @@ for (const dialect of dialects) {
       expect(report.lost).toEqual([]);
       expect(report.duplicateCompletions).toEqual([]);
       expect(report.overlaps).toEqual([]);
+      expect(report.executionOverlaps).toEqual([]);
       expect(report.staleCommits).toEqual([]);
       expect(report.leftLeased).toEqual([]);
       expect(exitCodes.every((c) => c === 0)).toBe(true);

@@ -12,6 +12,9 @@ export const ROOKERY_BIN = resolve(here, '../../packages/cli/dist/bin.js');
 /** Path of the recording executor module. */
 export const RECORDING_FUNCTIONS = resolve(here, '../fixtures/recording-functions.mjs');
 
+/** Path of the shell script a `process` task runs to record its own execution (start, signs of life, end). */
+export const RECORDING_COMMAND = resolve(here, '../fixtures/recording-command.sh');
+
 /** One `rookery node` child process. */
 export interface ClusterNode {
   /** Node id given with --id. */

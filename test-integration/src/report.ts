@@ -14,6 +14,7 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
     ['lost', report.lost.length + (window && report.lost.length ? ` (fire times ${Math.min(...report.lost.map((l) => l.fireAt)) - window.from}..${Math.max(...report.lost.map((l) => l.fireAt)) - window.from} ms into the window of ${window.to - window.from} ms)` : '')],
     ['duplicate completions', report.duplicateCompletions.length],
     ['overlaps', report.overlaps.length],
+    ['executions of a task at once', report.executionOverlaps.length],
     ['zombie overlaps (allowed)', report.zombieOverlaps.length],
     ['stale commits', report.staleCommits.length],
     ['left leased', report.leftLeased.length],
@@ -24,7 +25,7 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   // The first few findings of each violation, so a failed run says what happened.
-  const findings = (['lost', 'duplicateCompletions', 'overlaps', 'zombieOverlaps', 'staleCommits', 'leftLeased', 'late'] as const).flatMap((kind) =>
+  const findings = (['lost', 'duplicateCompletions', 'overlaps', 'executionOverlaps', 'zombieOverlaps', 'staleCommits', 'leftLeased', 'late'] as const).flatMap((kind) =>
     report[kind].slice(0, 3).map((f) => `  ${kind}: task ${f.taskId ?? '-'} of schedule ${f.scheduleId} at fire time ${f.fireAt}: ${f.detail}`),
   );
   console.log([`\n== ${title}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ...findings].join('\n'));

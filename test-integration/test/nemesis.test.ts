@@ -7,7 +7,7 @@ import { QUICK_WORKLOAD } from '../src/nemesis/workload.js';
 // The fault suite's quick profile (RELIABILITY.md §5): each nemesis for a short run on every
 // dialect it applies to, checked by the history checker. `pause` has its own, more detailed
 // test (pause.test.ts) and `mixed` runs in `npm run chaos`. ROOKERY_NEMESIS_SEED replays a run.
-const QUICK = ['kill-restart', 'disconnect', 'server-restart', 'clock-skew', 'graceful-stop', 'write-lock-kill'];
+const QUICK = ['kill-restart', 'disconnect', 'server-restart', 'clock-skew', 'graceful-stop', 'write-lock-kill', 'blackhole', 'slow-link'];
 const DURATION_MS = 12_000;
 const SEED = Number(process.env['ROOKERY_NEMESIS_SEED'] ?? 20261122);
 
@@ -24,6 +24,7 @@ for (const dialect of dialects) {
         expect(report.lost).toEqual([]);
         expect(report.duplicateCompletions).toEqual([]);
         expect(report.overlaps).toEqual([]);
+        expect(report.executionOverlaps).toEqual([]);
         expect(report.staleCommits).toEqual([]);
         expect(report.leftLeased).toEqual([]);
         expect(exitCodes.every((c) => c === 0)).toBe(true);

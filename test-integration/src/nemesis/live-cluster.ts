@@ -15,18 +15,20 @@ export class LiveCluster {
    * @param options - how to start nodes
    * @param count - number of slots
    * @param extraArgs - per-slot extra arguments of `rookery node` (clock offsets)
+   * @param dbUrl - per-slot database URL (through the slot's fault proxy); `options.db` without it
    */
   constructor(
     private readonly options: ClusterOptions,
     count: number,
     private readonly extraArgs: (slot: number) => string[] = () => [],
+    private readonly dbUrl?: (slot: number) => string,
   ) {
     this.restarts = Array.from({ length: count }, () => 0);
     this.slots = Array.from({ length: count }, (_, i) => this.spawn(i, `n${i + 1}`));
   }
 
   private spawn(slot: number, id: string): ClusterNode {
-    const node = startNode(this.options, id, this.extraArgs(slot));
+    const node = startNode({ ...this.options, db: this.dbUrl?.(slot) ?? this.options.db }, id, this.extraArgs(slot));
     this.all.push(node);
     return node;
   }

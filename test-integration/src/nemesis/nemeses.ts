@@ -1,5 +1,6 @@
 import type { FaultRecord } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
+import type { FaultProxy } from '../fault-proxy.js';
 import { killSessionsOf, restartServer, sqliteWriteLockHolder } from './database-faults.js';
 import type { LiveCluster } from './live-cluster.js';
 
@@ -15,6 +16,8 @@ export interface NemesisContext {
   admin: Sequelize;
   /** The nodes' lease. */
   leaseMs: number;
+  /** Each slot's proxy to the database server, when the nemesis is `proxied`; empty otherwise. */
+  proxies: FaultProxy[];
   /** Wall-clock instant at which the nemesis must have stopped injecting faults. */
   until: number;
   /** Deterministic random numbers in [0, 1). */
@@ -35,6 +38,8 @@ export interface Nemesis {
   dialects: readonly NemesisContext['dialect'][];
   /** Extra `rookery node` arguments per slot (clock offsets), if any. */
   nodeArgs?: (slot: number) => string[];
+  /** Each node reaches the database through a {@link FaultProxy} of its own slot. */
+  proxied?: boolean;
   /** Faults present for the whole run (a skewed clock). */
   standing?: (at: number) => FaultRecord[];
   /** Injects faults until `ctx.until`. */
@@ -173,6 +178,54 @@ export const gracefulStop: Nemesis = {
   },
 };
 
+function proxyOf(ctx: NemesisContext, slot: number): FaultProxy {
+  const proxy = ctx.proxies[slot];
+  if (!proxy) throw new Error(`slot ${slot} has no fault proxy (the nemesis must be proxied, on a database server)`);
+  return proxy;
+}
+
+/**
+ * A random node's connections to the database stop carrying bytes for two leases, every 1-2 s:
+ * its queries and renewals hang instead of failing, while it runs tasks. Its trust window must
+ * abort them before another node may take them over.
+ */
+export const blackhole: Nemesis = {
+  name: 'blackhole',
+  description: "a random node's database connections stop carrying bytes (sockets stay open) for 2 x lease, then heal",
+  dialects: SERVERS,
+  proxied: true,
+  async run(ctx) {
+    while (await pause(ctx, 1_000, 2_000)) {
+      const slot = pick(ctx);
+      const proxy = proxyOf(ctx, slot);
+      const at = Date.now();
+      proxy.blackhole();
+      await sleep(2 * ctx.leaseMs);
+      proxy.heal();
+      ctx.faults.push({ nodeId: ctx.cluster.node(slot).id, at, kind: 'partition', until: Date.now() });
+    }
+  },
+};
+
+/** A random node's database round trips 200-600 ms slower, in bursts of 2-4 s. */
+export const slowLink: Nemesis = {
+  name: 'slow-link',
+  description: "a random node's database traffic held 100-300 ms each way (round trips 200-600 ms slower) in bursts of 2-4 s",
+  dialects: SERVERS,
+  proxied: true,
+  async run(ctx) {
+    while (await pause(ctx, 500, 1_500)) {
+      const slot = pick(ctx);
+      const proxy = proxyOf(ctx, slot);
+      const at = Date.now();
+      proxy.delay(Math.round(100 + ctx.random() * 200));
+      await sleep(2_000 + ctx.random() * 2_000);
+      proxy.heal();
+      ctx.faults.push({ nodeId: ctx.cluster.node(slot).id, at, kind: 'slow', until: Date.now() });
+    }
+  },
+};
+
 /** SQLite: the node holding the file's write lock is SIGKILLed mid-transaction. */
 export const writeLockKill: Nemesis = {
   name: 'write-lock-kill',
@@ -218,4 +271,4 @@ export const mixed: Nemesis = {
 };
 
 /** Every scenario of the fault suite. */
-export const NEMESES: readonly Nemesis[] = [killRestart, pauseResume, disconnect, serverRestart, clockSkew, gracefulStop, writeLockKill, mixed];
+export const NEMESES: readonly Nemesis[] = [killRestart, pauseResume, disconnect, serverRestart, clockSkew, gracefulStop, writeLockKill, blackhole, slowLink, mixed];

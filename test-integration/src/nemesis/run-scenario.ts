@@ -5,6 +5,7 @@ import { checkHistory, RookeryClient, seededRandom, type FaultRecord, type Histo
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, waitUntil } from '../cluster.js';
+import { FaultProxy } from '../fault-proxy.js';
 import { printNodeErrors, printReport } from '../report.js';
 import { LiveCluster } from './live-cluster.js';
 import type { Nemesis } from './nemeses.js';
@@ -54,7 +55,13 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
   const history = join(dir, 'history.jsonl');
   const store = await createSqlDatastore({ url: db.url });
   const settings = { db: db.url, ids: [], executors: [RECORDING_FUNCTIONS], history, leaseMs, concurrency: options.concurrency ?? 20 };
-  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs);
+  // A proxied nemesis gets a fault proxy per slot, between that slot's nodes and the server.
+  const proxies: FaultProxy[] = [];
+  if (nemesis.proxied) {
+    const server = new URL(db.url);
+    for (let i = 0; i < nodes; i += 1) proxies.push(await FaultProxy.start({ host: server.hostname, port: Number(server.port) || (dialect.label === 'postgres' ? 5432 : 3306) }));
+  }
+  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs, nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined);
   const notes: string[] = [];
   try {
     await waitUntil(async () => (await store.nodeList()).length >= nodes, 30_000, `${nodes} nodes to register`);
@@ -69,13 +76,16 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
       dbFile,
       admin: store.sequelize,
       leaseMs,
-      until: from + options.durationMs,
+      proxies,
+      // The nemesis gets its whole duration even when creating the workload ran past `from`.
+      until: Math.max(from, Date.now()) + options.durationMs,
       random: seededRandom(options.seed),
       faults,
       note: (line) => void notes.push(line),
     });
     // Heal: every slot runs again; then a quiet period long enough for every lease to expire
     // and be repaired (lease + repair interval + poll wait) and the repaired tasks to run.
+    for (const proxy of proxies) proxy.heal();
     for (let i = 0; i < nodes; i += 1) {
       cluster.node(i).child.kill('SIGCONT');
       if (!cluster.alive(i)) cluster.restart(i);
@@ -100,10 +110,16 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const externals = { tasks: externalTasks.length, completed: externalTasks.filter((t) => t.state === 'completed').length };
     console.log(`  external executions completed         ${externals.completed} of ${externals.tasks} tasks`);
     for (const line of notes) console.log(`  nemesis: ${line}`);
+    // The ledger of the first few tasks with a stale commit or two executions at once, to say what happened.
+    for (const f of [...report.staleCommits, ...report.executionOverlaps].slice(0, 2)) {
+      const ledger = events.filter((e) => e.taskId === f.taskId).map((e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`);
+      console.log(`  ledger of task ${f.taskId}:\n    ${ledger.join('\n    ')}`);
+    }
     printNodeErrors(cluster.all);
     return { report, faults, exitCodes, notes, externals };
   } finally {
     await cluster.dispose();
+    for (const proxy of proxies) await proxy.close();
     await store.close();
     await rm(dir, { recursive: true, force: true });
     await db.drop();

@@ -1,4 +1,5 @@
 import type { RookeryClient, Schedule } from '@rookery/core';
+import { RECORDING_COMMAND } from '../cluster.js';
 
 /** How big the mixed workload is. */
 export interface WorkloadSize {
@@ -14,17 +15,25 @@ export interface WorkloadSize {
   oneShots: number;
   /** Every-two-seconds schedules whose 500 ms executions run in an external (polled) system. */
   externals: number;
+  /** Every-three-seconds schedules (`duplicate run`) whose tasks run 4-6 s, longer than two leases. */
+  longRuns: number;
+  /**
+   * Every-three-seconds schedules of `process` tasks that run the recording command
+   * (`fixtures/recording-command.sh`) for 4-6 s; every other one ignores SIGTERM, so only
+   * SIGKILL ends it. The command records its own start, signs of life and end.
+   */
+  processes?: number;
 }
 
 /** The quick profile's workload: about 40 fire times a second. */
-export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40, externals: 6 };
+export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40, externals: 6, longRuns: 4 };
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
 
 /**
  * Creates the mixed workload of the fault suite on the recording executor: second-level
- * intervals, cron with seconds, long-running tasks on `duplicate skip` schedules, failing tasks
- * with retries, executions in an external system whose outcome the nodes poll, and one-shots
+ * intervals, cron with seconds, long-running tasks on `duplicate skip` schedules and on
+ * overlapping ones (each outlasting two leases), failing tasks with retries, executions in an external system whose outcome the nodes poll, and one-shots
  * due at instants spread over [`from`, `from + spanMs`].
  */
 export async function createWorkload(client: RookeryClient, size: WorkloadSize, from: number, spanMs: number): Promise<Schedule[]> {
@@ -56,6 +65,18 @@ export async function createWorkload(client: RookeryClient, size: WorkloadSize, 
   }
   for (let i = 0; i < size.externals; i += 1) {
     await add({ name: `external-${i}`, executor: 'recordExternal', payload: { ms: 500 }, trigger: { kind: 'interval', everyMs: 2_000 } });
+  }
+  for (let i = 0; i < size.longRuns; i += 1) {
+    await add({ name: `long-run-${i}`, executor: 'record', payload: { ms: 4_000 + ((i * 677) % 2_000) }, trigger: { kind: 'interval', everyMs: 3_000 } });
+  }
+  for (let i = 0; i < (size.processes ?? 0); i += 1) {
+    const ms = 4_000 + ((i * 677) % 2_000);
+    await add({
+      name: `process-${i}`,
+      executor: 'process',
+      payload: { command: '/bin/sh', args: [RECORDING_COMMAND, String(ms), i % 2 === 0 ? 'stop' : 'ignore'] },
+      trigger: { kind: 'interval', everyMs: 3_000 },
+    });
   }
   for (let i = 0; i < size.oneShots; i += 1) {
     const at = Math.round(from + ((i + 0.5) * spanMs) / size.oneShots);

@@ -80,13 +80,14 @@ export async function summarize(s: SummaryInput): Promise<boolean> {
     ['lost', String(report.lost.length)],
     ['duplicated', String(duplicated)],
     ['overlaps', String(report.overlaps.length)],
+    ['run at once', String(report.executionOverlaps.length)],
     ['stale commits', String(report.staleCommits.length)],
     ['left leased', String(report.leftLeased.length)],
   ];
   out('');
   out(`summary: ${(s.durationMs / 1000).toFixed(1)} s, ${s.nodeIds.length} nodes, ${report.summary.expected} fire times due`);
   for (const [k, v] of rows) out(`  ${k.padEnd(14)}${v}`);
-  const findings = [...report.lost, ...report.duplicateCompletions, ...report.overlaps, ...report.staleCommits, ...report.leftLeased];
+  const findings = [...report.lost, ...report.duplicateCompletions, ...report.overlaps, ...report.executionOverlaps, ...report.staleCommits, ...report.leftLeased];
   const nameOf = new Map(schedules.map((x) => [x.id, x.name]));
   for (const f of findings.slice(0, 20)) out(`  ! ${nameOf.get(f.scheduleId) ?? f.scheduleId} fire ${new Date(f.fireAt).toISOString()}: ${f.detail}`);
   out(clean ? 'result: OK, every fire time that fell due ran, none twice' : 'result: VIOLATION, see the findings above');

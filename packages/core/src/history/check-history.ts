@@ -1,6 +1,8 @@
 import type { Schedule } from '../model/schedule.js';
 import { isTerminalTaskState, type Task, type TaskEvent } from '../model/task.js';
 import { nextFireTime } from '../trigger/next-fire.js';
+import { checkExecutionOverlaps } from './execution-overlaps.js';
+import { attemptKey, groupBy, leaseEnds, outOfRunning, zombiePauses } from './history-ledger.js';
 import type { FaultRecord, RunRecord } from './run-record.js';
 
 /** What {@link checkHistory} reads. */
@@ -68,8 +70,16 @@ export interface HistoryReport {
   /** Runs of one `duplicate skip`, `replace` or `queue` schedule that overlapped while both held current leases. */
   overlaps: Finding[];
   /**
-   * Allowed, reported (RELIABILITY.md S4): a run of a `skip` schedule that overlapped the work a
-   * paused node did after waking with an expired lease, before it noticed and aborted.
+   * Two executions of one task (different attempts) that ran at the same time, each as its own
+   * code recorded it: from its start to its end, or, without an end, to its node's kill or its
+   * last sign of life (see `RunRecord.everyMs`). Touching ones (one ends as the other starts) do
+   * not overlap.
+   */
+  executionOverlaps: Finding[];
+  /**
+   * Allowed, reported (RELIABILITY.md S4): a run of a `skip` schedule, or another execution of
+   * the same task, that overlapped the work a paused node did after waking with an expired
+   * lease, before it noticed and aborted.
    */
   zombieOverlaps: Finding[];
   /** Outcomes committed under a fence older than the task's newest claim. */
@@ -95,7 +105,12 @@ export interface HistoryReport {
 /** True when the report holds no violation. */
 export function historyIsClean(report: HistoryReport): boolean {
   return (
-    report.lost.length + report.duplicateCompletions.length + report.overlaps.length + report.staleCommits.length + report.leftLeased.length ===
+    report.lost.length +
+      report.duplicateCompletions.length +
+      report.overlaps.length +
+      report.executionOverlaps.length +
+      report.staleCommits.length +
+      report.leftLeased.length ===
     0
   );
 }
@@ -110,20 +125,10 @@ function expectedFireTimes(s: Schedule, from: number, to: number): number[] {
   return out;
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = map.get(k);
-    if (list) list.push(item);
-    else map.set(k, [item]);
-  }
-  return map;
-}
-
 /**
  * Checks a recorded run against the promises: nothing lost, no task completed twice, no
- * overlapping runs of a `skip` schedule, no stale commit, nothing left leased, nothing late.
+ * overlapping runs of a `skip` schedule, no two executions of one task at the same time, no
+ * stale commit, nothing left leased, nothing late.
  * Runs are labelled with their fire time, so no matching is needed (unlike Jepsen's Chronos
  * checker). `after-run` schedules are checked for duplicates and overlaps only.
  */
@@ -135,6 +140,7 @@ export function checkHistory(input: HistoryInput): HistoryReport {
     lost: [],
     duplicateCompletions: [],
     overlaps: [],
+    executionOverlaps: [],
     zombieOverlaps: [],
     staleCommits: [],
     leftLeased: [],
@@ -203,38 +209,9 @@ export function checkHistory(input: HistoryInput): HistoryReport {
   }
 
   checkOverlaps(input, report);
+  checkExecutionOverlaps(input, report);
   measureRecoveries(input, report);
   return report;
-}
-
-/**
- * Each task's transitions out of `running`, to ask when an attempt's lease ended and who ended
- * it. An attempt's lease ended at the first transition out of `running` of its task with a
- * fence at least its own (stores record the attempt's fence; a later attempt always has a
- * higher fence than any earlier transition, so "at least" also tolerates a store that records
- * the bumped one).
- */
-function outOfRunning(input: HistoryInput) {
-  const byTask = groupBy(input.events.filter((e) => e.from === 'running'), (e) => e.taskId);
-  const ofAttempt = (taskId: string, fence: number): TaskEvent[] => (byTask.get(taskId) ?? []).filter((e) => e.fence >= fence);
-  return {
-    /** When attempt `fence` of a task stopped holding its lease; Infinity if it never did. */
-    leaseEnd: (taskId: string, fence: number): number => Math.min(Infinity, ...ofAttempt(taskId, fence).map((e) => e.at)),
-    /** Whether `nodeId` itself ended attempt `fence` of a task (committed its outcome), at any time. */
-    endedBy: (nodeId: string, taskId: string, fence: number): boolean => ofAttempt(taskId, fence).some((e) => e.nodeId === nodeId),
-  };
-}
-
-/** When the cluster took each recorded attempt's lease away, by `taskId/fence` (see {@link outOfRunning}). */
-function leaseEnds(input: HistoryInput): Map<string, number> {
-  const { leaseEnd } = outOfRunning(input);
-  const ends = new Map<string, number>();
-  for (const r of input.records) {
-    if (r.kind !== 'start') continue;
-    const at = leaseEnd(r.taskId, r.fence);
-    if (at < Infinity) ends.set(`${r.taskId}/${r.fence}`, at);
-  }
-  return ends;
 }
 
 function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
@@ -246,14 +223,14 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   // keeps from committing. Every attempt counts, not only each task's newest: a first attempt
   // that overlapped another task's run while it held the lease is a violation even if the task
   // was retried later.
-  const taken = leaseEnds(input);
+  const taken = leaseEnds(input.records, input.events);
   const ends = new Map(taken);
   const endAt = (key: string, at: number): void => void ends.set(key, Math.min(ends.get(key) ?? Infinity, at));
   const recordedEnds = new Map<string, number>();
   // What paused nodes did after waking with an expired lease: [wake, recorded end].
   const zombies: { r: RunRecord; from: number }[] = [];
   for (const r of input.records) {
-    const key = `${r.taskId}/${r.fence}`;
+    const key = attemptKey(r);
     if (r.kind === 'end') {
       endAt(key, r.at);
       recordedEnds.set(key, Math.min(recordedEnds.get(key) ?? Infinity, r.at));
@@ -261,27 +238,18 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
     if (kill) endAt(key, kill.at);
   }
+  const recordedAt = new Map([...groupBy(input.records, attemptKey)].map(([key, list]) => [key, list.map((r) => r.at)]));
   for (const r of input.records) {
-    const key = `${r.taskId}/${r.fence}`;
-    // A paused node's attempt is frozen from the pause. If its lease expired before the node
-    // woke (the pause outlasted the lease, so no renewal was possible, or the cluster took the
-    // task over meanwhile), all it does after waking is a zombie's work that the fence refuses
-    // (allowed, per the design): as a run holding a lease it ended when it was paused.
-    for (const pause of input.faults ?? []) {
-      if (r.kind !== 'start' || pause.kind !== 'pause' || pause.nodeId !== r.nodeId || r.at > pause.at) continue;
-      if ((recordedEnds.get(key) ?? Infinity) <= pause.at) continue;
-      const until = pause.until ?? Infinity;
-      const takenAt = taken.get(key);
-      const outlasted = input.leaseMs !== undefined && until - pause.at > input.leaseMs;
-      if (outlasted || (takenAt !== undefined && takenAt <= until)) {
-        endAt(key, pause.at);
-        if (until !== Infinity) zombies.push({ r, from: until });
-      }
+    if (r.kind !== 'start') continue;
+    const key = attemptKey(r);
+    for (const pause of zombiePauses(r, input.faults ?? [], input.leaseMs, recordedAt.get(key) ?? [], recordedEnds.get(key) ?? Infinity, taken.get(key))) {
+      endAt(key, pause.at);
+      if (pause.until !== undefined) zombies.push({ r, from: pause.until });
     }
   }
   const runs = input.records
     .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId))
-    .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
+    .map((r) => ({ r, end: ends.get(attemptKey(r)) ?? Infinity }));
   for (const [scheduleId, list] of groupBy(runs, (x) => x.r.scheduleId)) {
     const sorted = list.sort((a, b) => a.r.at - b.r.at);
     for (let i = 1; i < sorted.length; i += 1) {
@@ -294,7 +262,7 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
   }
   for (const z of zombies) {
     if (!skipSchedules.has(z.r.scheduleId)) continue;
-    const zombieEnd = recordedEnds.get(`${z.r.taskId}/${z.r.fence}`) ?? Infinity;
+    const zombieEnd = recordedEnds.get(attemptKey(z.r)) ?? Infinity;
     for (const run of runs) {
       if (run.r.scheduleId !== z.r.scheduleId || run.r.taskId === z.r.taskId) continue;
       const overlapMs = Math.min(zombieEnd, run.end) - Math.max(z.from, run.r.at);
@@ -318,10 +286,10 @@ const CLAIM_IN_FLIGHT_MS = 1_000;
 
 function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
   const tasks = new Map(input.tasks.map((t) => [t.id, t]));
-  const { leaseEnd, endedBy } = outOfRunning(input);
+  const { leaseEnd, endedBy } = outOfRunning(input.events);
   for (const fault of input.faults ?? []) {
-    // Only a killed or paused node's attempts need another node to take them over.
-    if (fault.kind !== 'kill' && fault.kind !== 'pause') continue;
+    // Only a killed, paused or partitioned node's attempts need another node to take them over.
+    if (fault.kind !== 'kill' && fault.kind !== 'pause' && fault.kind !== 'partition') continue;
     // Attempts the faulted node still held: started before the fault, and neither committed
     // nor taken away before it (an attempt lost to an earlier fault of the same node was
     // repaired before this one). A paused node's attempts record their end, if at all, after it
@@ -331,18 +299,18 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
     // none ever is, another node must take it over like one still running. So is a task the
     // killed node claimed (the ledger says so) but never started: its claim's answer was on the
     // way back when the node died.
-    const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => `${r.taskId}/${r.fence}`));
+    const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => attemptKey(r)));
     const held = new Map<string, { taskId: string; fence: number }>();
     for (const r of input.records) {
       if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at || leaseEnd(r.taskId, r.fence) <= fault.at) continue;
-      const key = `${r.taskId}/${r.fence}`;
+      const key = attemptKey(r);
       if (!endedBefore.has(key) || (fault.kind === 'kill' && !endedBy(fault.nodeId, r.taskId, r.fence))) held.set(key, r);
     }
     if (fault.kind === 'kill') {
       for (const e of input.events) {
         if (e.to !== 'running' || e.nodeId !== fault.nodeId || e.at > fault.at + CLAIM_IN_FLIGHT_MS) continue;
         if (leaseEnd(e.taskId, e.fence) <= fault.at || endedBy(fault.nodeId, e.taskId, e.fence)) continue;
-        const key = `${e.taskId}/${e.fence}`;
+        const key = attemptKey(e);
         if (!held.has(key)) held.set(key, { taskId: e.taskId, fence: e.fence });
       }
     }

@@ -233,6 +233,27 @@ describe('checkHistory: recoveries', () => {
     expect(check(h, 0).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3200, settledAs: null }]);
   });
 
+  it('measures from a partition to the rerun of an attempt the cut-off node aborted during it', () => {
+    // n3 is cut off from the database at 0.500 s; its trust window aborts the attempt at 2.100 s
+    // (end record); the cluster repairs the task at 2.600 s and n1 reruns it at 2.700 s.
+    const s = schedule('s');
+    const a = task(s, 0, { attempt: 2, repairs: 1, fence: 3 });
+    const P = at(0, 500);
+    const h = add(
+      history(s),
+      {
+        tasks: [a],
+        records: [start(a, 'n3', at(0, 10)), end(a, 'n3', at(2, 100), 1, false)],
+        events: [event(a, at(0, 10), 'pending', 'running', 1), event(a, at(2, 600), 'running', 'pending', 1, REPAIRED)],
+        faults: [{ nodeId: 'n3', at: P, kind: 'partition', until: at(4, 500) }],
+      },
+      attempt(a, 'n1', at(2, 700), at(2, 800), { fence: 3 }),
+    );
+    const report = check(h, 0);
+    expect(report.recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 2200, settledAs: null }]);
+    expect(report.executionOverlaps).toEqual([]);
+  });
+
   it('reports a task that never restarted with the state the cluster settled it in, or null if left behind', () => {
     const s = schedule('s', 'skip');
     const skipped = task(s, 0, { state: 'skipped', repairs: 1, fence: 2 });

@@ -19,6 +19,7 @@ describe('checkHistory: clean run', () => {
       lost: [],
       duplicateCompletions: [],
       overlaps: [],
+      executionOverlaps: [],
       zombieOverlaps: [],
       staleCommits: [],
       leftLeased: [],

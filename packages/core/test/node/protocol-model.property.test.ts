@@ -63,7 +63,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
 /** The violations of a run, in words, for the failure message. */
 function violations(result: SimResult): string {
   const { report } = result;
-  const lines = (['lost', 'duplicateCompletions', 'overlaps', 'staleCommits', 'leftLeased'] as const).flatMap((k) =>
+  const lines = (['lost', 'duplicateCompletions', 'overlaps', 'executionOverlaps', 'staleCommits', 'leftLeased'] as const).flatMap((k) =>
     report[k].map((f) => `${k}: ${f.scheduleId}@${f.fireAt} ${f.taskId ?? ''} ${f.detail}`),
   );
   return [...lines, `faults: ${JSON.stringify(result.faults)}`].join('\n');
