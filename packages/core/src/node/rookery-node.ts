@@ -22,6 +22,7 @@ import { Repeater } from './repeater.js';
 import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.js';
 import { ValidationDuty } from './validation-duty.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
+import { TrustAlarm } from './trust-alarm.js';
 import { Wakeup } from './wakeup.js';
 
 /** Most expired tasks one repair pass takes back. */
@@ -75,6 +76,7 @@ export class RookeryNode {
   /** Database time from which the loop peels for work another process announced. */
   private announcedPeelAt = Infinity;
   private renewSoon: Timer | null = null;
+  private readonly trustAlarm: TrustAlarm;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
 
@@ -115,6 +117,12 @@ export class RookeryNode {
       wake: () => this.wakeup.wake(),
       reportError: (error, source, taskId) => this.reportError(error, source, taskId),
     });
+    this.trustAlarm = new TrustAlarm(
+      this.timers,
+      this.clock,
+      () => this.attempts.running.values(),
+      () => void this.guard('keep', async () => this.enforceTrust()),
+    );
     this.cancels = new CancelWatch({
       datastore: this.datastore,
       leaseOwner: this.leaseOwner,
@@ -250,6 +258,7 @@ export class RookeryNode {
     await Promise.all(this.repeaters.map((r) => r.stop()));
     this.dueAlarm.clear();
     this.renewSoon?.cancel();
+    this.trustAlarm.clear();
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
     this.state = 'stopped';
     this.events.emit('nodeLeft', this.id);
@@ -387,6 +396,7 @@ export class RookeryNode {
       // Settled instead of started: skipped or missed, or a running task its `replace` schedule's newer task cancelled.
       for (const task of settled) this.events.emit(task.state === 'cancelled' ? 'taskCancelled' : 'taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);
+      if (started.length > 0) this.trustAlarm.arm();
       this.pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
     }
@@ -432,6 +442,7 @@ export class RookeryNode {
     // A cancel request seen on renewal is acted on by the cancel check, which reads its reason.
     if (result.cancelRequested.length > 0) await this.cancels.check();
     for (const report of result.executionReports) this.attempts.deliverStored(report);
+    this.trustAlarm.arm();
   }
 
   /**
@@ -446,6 +457,7 @@ export class RookeryNode {
     }
     const timeout = this.timings.heartbeatTimeoutMs;
     if (timeout !== null) for (const a of silentAttempts(this.attempts.running.values(), now, timeout)) this.attempts.abort(a, 'heartbeat-timeout');
+    this.trustAlarm.arm();
   }
 
   // Duty 5: repair.
@@ -489,6 +501,7 @@ export class RookeryNode {
       leaseMs: this.timings.leaseMs,
     });
     for (const a of adopted) this.attempts.start(a.task, this.executors.get(a.task.executor), claimedAt, { report: a.report });
+    if (adopted.length > 0) this.trustAlarm.arm();
   }
 
   /** Measures the offset from the database clock (midpoint of the round trip), then records it with the heartbeat. */

@@ -35,6 +35,8 @@ import type { FaultPoint, Scenario, SimResult } from './protocol-scenario.js';
 export const T0 = Date.parse('2026-03-01T00:00:00Z');
 /** Lease of every node. */
 export const LEASE_MS = 1_000;
+/** Trust margin of every node (the default, a fifth of the lease): a stall longer than it is a pause. */
+const TRUST_MARGIN_MS = LEASE_MS / 5;
 /** Poll waits of every node. */
 export const POLL_WAITS_MS = [100, 150, 120, 180];
 /** Faults are injected in [T0, T0 + FAULT_PHASE_MS]; fire times in it must all have run. */
@@ -118,6 +120,7 @@ class SimProcess {
       clock,
       timers,
       leaseMs: LEASE_MS,
+      trustMarginMs: TRUST_MARGIN_MS,
       pollWaitsMs: POLL_WAITS_MS,
       heartbeatEveryMs: 1_000,
     });
@@ -205,6 +208,11 @@ class SimProcess {
     if (timer && timer.at <= now) {
       out.push(async () => {
         this.timerList.splice(this.timerList.indexOf(timer), 1);
+        // A timer that fires later than the trust margin is a stalled event loop: the node is
+        // recorded as paused for the stall, as a real pause past the margin would be, since no
+        // node can abort its work in time while its loop does not turn.
+        const late = this.world.now - timer.at;
+        if (late > TRUST_MARGIN_MS) this.world.faults.push({ nodeId: this.id, at: timer.at, kind: 'pause', until: this.world.now });
         timer.fn();
       });
     }
