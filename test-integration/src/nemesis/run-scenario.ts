@@ -61,7 +61,10 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const server = new URL(db.url);
     for (let i = 0; i < nodes; i += 1) proxies.push(await FaultProxy.start({ host: server.hostname, port: Number(server.port) || (dialect.label === 'postgres' ? 5432 : 3306) }));
   }
-  const cluster = new LiveCluster(settings, nodes, nemesis.nodeArgs, nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined);
+  // `process` tasks need the built-in executor, with a kill grace that fits the short lease.
+  const builtIns = (options.workload.processes ?? 0) > 0 ? ['--builtin', 'process', '--kill-grace', `${Math.floor(leaseMs / 4)}ms`] : [];
+  const nodeArgs = (slot: number): string[] => [...builtIns, ...(nemesis.nodeArgs?.(slot) ?? [])];
+  const cluster = new LiveCluster(settings, nodes, nodeArgs, nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined);
   const notes: string[] = [];
   try {
     await waitUntil(async () => (await store.nodeList()).length >= nodes, 30_000, `${nodes} nodes to register`);

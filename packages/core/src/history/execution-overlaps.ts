@@ -21,17 +21,19 @@ interface Execution {
 
 /**
  * When an execution's work stopped: at its last record if it recorded its end. Without an end,
- * at the later of its node's kill (work inside the node process dies with it) and its last sign
- * of life plus the period it promised to write them in (a child process SIGKILLed); without
- * either, it never stopped as far as the history says.
+ * an execution that promised signs of life (`everyMs`: a child process writing its own
+ * records) stopped within that period of its last record, whenever its node died: a child
+ * SIGKILLed with or without its node writes nothing more, and one that outlived its node goes
+ * on writing. Work without signs of life lives inside its node process and stopped at the
+ * node's kill; without either, it never stopped as far as the history says.
  */
 function executionEnd(records: RunRecord[], start: RunRecord, input: HistoryInput): number {
   const last = Math.max(...records.map((r) => r.at));
   if (records.some((r) => r.kind === 'end')) return last;
-  const kill = (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === start.nodeId && f.at >= start.at);
   const every = records.flatMap((r) => (r.everyMs === undefined ? [] : [r.everyMs]));
-  const bounds = [...(kill ? [kill.at] : []), ...(every.length > 0 ? [last + Math.max(...every)] : [])];
-  return bounds.length > 0 ? Math.max(...bounds) : Infinity;
+  if (every.length > 0) return last + Math.max(...every);
+  const kill = (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === start.nodeId && f.at >= start.at);
+  return kill ? kill.at : Infinity;
 }
 
 function executionsOf(input: HistoryInput): Execution[] {

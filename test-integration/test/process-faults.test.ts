@@ -9,10 +9,12 @@ import type { WorkloadSize } from '../src/nemesis/workload.js';
 // window must end each child, SIGTERM then SIGKILL, before another node may rerun the task).
 // Each execution's records come from the child itself (fixtures/recording-command.sh: start,
 // a sign of life every 100 ms, end); half the commands ignore SIGTERM. The checker must find no
-// execution of a task overlapping another. Run with
-//   CI=true npx vitest run --project pending test-integration/pending/process-faults.test.ts
+// execution of a task overlapping another.
 const PROCESSES: WorkloadSize = { intervals: 0, crons: 0, longSkips: 0, failing: 0, oneShots: 0, externals: 0, longRuns: 0, processes: 6 };
 const DURATION_MS = 12_000;
+// A lease that leaves the trust window room for the kill grace (a quarter of the lease) and the
+// renewals of a loaded machine.
+const LEASE_MS = 4_000;
 const SEED = Number(process.env['ROOKERY_NEMESIS_SEED'] ?? 20261122);
 
 const dialects = (await testDialects()).filter((d) => d.label !== 'sqlite');
@@ -21,7 +23,7 @@ for (const dialect of dialects) {
   describe(`process tasks under faults on ${dialect.label}`, () => {
     for (const nemesis of [killRestart, blackhole]) {
       it.skipIf(!dialect.available)(`${nemesis.name}: no execution of a process task overlaps another`, async () => {
-        const { report, faults, exitCodes } = await runScenario(dialect, nemesis, { durationMs: DURATION_MS, workload: PROCESSES, seed: SEED });
+        const { report, faults, exitCodes } = await runScenario(dialect, nemesis, { durationMs: DURATION_MS, workload: PROCESSES, seed: SEED, leaseMs: LEASE_MS });
         expect(faults.length).toBeGreaterThan(0);
         expect(report.summary.started).toBeGreaterThan(0);
         expect(report.recoveries.length).toBeGreaterThan(0);
