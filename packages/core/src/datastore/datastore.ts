@@ -113,7 +113,7 @@ export interface TaskClaimDueParams extends ClockParams {
 export interface TaskClaimDueResult {
   /** Tasks now `running` under this owner's lease, fence and attempt incremented. */
   started: Task[];
-  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy) or `missed` (past their deadline). */
+  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy; `replace`, superseded by a newer task of the batch) or `missed` (past their deadline). */
   settled: Task[];
 }
 
