@@ -7,7 +7,8 @@ import { printNodeErrors, printReport } from '../src/report.js';
 
 // The four duplicate (overlap) policies under three nodes: every second a run falls due whose
 // work takes 2.5 s. `run` overlaps freely; `skip`, `replace` and `queue` never let two runs
-// hold the schedule at once, each resolving the clash its own way.
+// hold the schedule at once, each resolving the clash its own way (`replace`: the new run starts
+// once the one it asked to cancel has stopped).
 const LEASE_MS = 3_000;
 const dialects = await testDialects();
 
@@ -67,11 +68,19 @@ describe.each(dialects)('overlap policies under three nodes on $label', (dialect
     // skip: runs completed one at a time, the fire times in between skipped.
     expect(skip.filter((t) => t.state === 'completed').length).toBeGreaterThan(0);
     expect(skip.filter((t) => t.state === 'skipped').length).toBeGreaterThan(0);
-    // replace: each new fire time cancelled the run under way (which committed nothing after), so
-    // no run lasted to completion; the cancelled ones say which task replaced them.
+    // replace: each new fire time asked the run under way to cancel, so no run lasted to
+    // completion; the cancelled ones say which task replaced them. The new run started only once
+    // the one it replaced had stopped, by the runs' own records (not merely by their leases).
     const cancelled = replace.filter((t) => t.state === 'cancelled');
     expect(cancelled.length).toBeGreaterThan(3);
-    expect(cancelled.every((t) => /replaced by task/.test(t.reason ?? ''))).toBe(true);
+    expect(cancelled.every((t) => /^cancelled on request: replaced by task \S+$/.test(t.reason ?? ''))).toBe(true);
+    const replaceRecords = records.filter((r) => r.scheduleId === byPolicy.get('replace')?.id);
+    const replaceEnds = new Map(replaceRecords.filter((r) => r.kind === 'end').map((r) => [`${r.taskId}/${r.fence}`, r.at]));
+    const replaceStarts = replaceRecords.filter((r) => r.kind === 'start').sort((a, b) => a.at - b.at);
+    expect(replaceStarts.length).toBeGreaterThan(3);
+    const handoffsMs = replaceStarts.slice(1).map((r, i) => r.at - (replaceEnds.get(`${replaceStarts[i]?.taskId}/${replaceStarts[i]?.fence}`) ?? Infinity));
+    console.log(`  replace: ms from a run's end to the start of the run replacing it: ${JSON.stringify(handoffsMs)}`);
+    for (const ms of handoffsMs) expect(ms).toBeGreaterThanOrEqual(0);
     expect(replace.filter((t) => t.state === 'completed')).toEqual([]);
     for (const t of cancelled) {
       const events = await store.taskEvents(t.id);

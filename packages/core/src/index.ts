@@ -48,6 +48,7 @@ export * from './strategies/registry.js';
 export { nameKey } from './datastore/name-key.js';
 export * from './datastore/read-params.js';
 export { adoptReason, repairReason } from './datastore/repair-reason.js';
+export { replaceCancelReason, replaceWaitReason } from './datastore/replace-reason.js';
 export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory-store.js';
 export { executorsOfferedSince, nodeLastSeen, unresolvedReason } from './datastore/unresolved.js';

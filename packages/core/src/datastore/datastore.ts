@@ -113,7 +113,7 @@ export interface TaskClaimDueParams extends ClockParams {
 export interface TaskClaimDueResult {
   /** Tasks now `running` under this owner's lease, fence and attempt incremented. */
   started: Task[];
-  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy) or `missed` (past their deadline). */
+  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy; `replace`, superseded by a newer task of the batch) or `missed` (past their deadline). */
   settled: Task[];
 }
 
@@ -484,10 +484,13 @@ export interface Datastore {
    * - a claimed task whose duplicate policy is `queue` takes the slot the same way, or, if the
    *   holder's lease is unexpired, waits (stays pending, due again at the holder's expiry) unless
    *   an older task of the schedule already waits, in which case it becomes `skipped`;
-   * - a claimed task whose duplicate policy is `replace` takes the slot from its holder: a
-   *   running holder becomes `cancelled` with fence + 1 (its node can no longer renew or
-   *   commit) and is returned among `settled`; of several `replace` candidates of one schedule
-   *   only the newest (latest due) runs, the older become `skipped`;
+   * - a claimed task whose duplicate policy is `replace` takes the slot the same way; if a
+   *   running task holds it, that task gets a cancel request (`cancelRequested`, reason
+   *   `replaceCancelReason(newer task)`, unless a cancel was already requested) and the new
+   *   task waits: it stays pending, due again at the holder's expiry with reason
+   *   `replaceWaitReason(holder)` (as it is while the holder awaits repair), and the release of
+   *   the slot by the holder's finish or repair makes it due at once. Of several `replace`
+   *   candidates of one schedule only the newest (latest due) runs, the older become `skipped`;
    * - pending tasks past their deadline become `missed`;
    * - a schedule gated on the start of a started task is ungated;
    * - tasks of an executor with a cluster-wide rate limit start no more than its limit in any

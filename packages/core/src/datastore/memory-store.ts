@@ -58,6 +58,7 @@ import {
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
 import { executorsOfferedSince, unresolvedReason } from './unresolved.js';
+import { replaceCancelReason, replaceWaitReason } from './replace-reason.js';
 
 interface SlotHolder {
   taskId: string;
@@ -106,12 +107,12 @@ export class MemoryDatastore implements Datastore {
     this.events.push({ taskId: task.id, at, from, to: task.state, nodeId, reason: task.reason, fence });
   }
 
-  /** Releases `task`'s run slot, and makes the task queued behind it (duplicate `queue`) due now. */
+  /** Releases `task`'s run slot, and makes the tasks waiting for it (duplicate `queue` or `replace`) due now. */
   private releaseSlot(task: Task, now: number): void {
     if (this.slots.get(task.scheduleId)?.taskId !== task.id) return;
     this.slots.delete(task.scheduleId);
     for (const w of this.tasks.values()) {
-      if (w.scheduleId === task.scheduleId && w.state === 'pending' && w.policies.duplicate === 'queue' && w.attempt === 0 && w.fireAt <= now && w.dueAt > now) {
+      if (w.scheduleId === task.scheduleId && w.state === 'pending' && (w.policies.duplicate === 'queue' || w.policies.duplicate === 'replace') && w.attempt === 0 && w.fireAt <= now && w.dueAt > now) {
         w.dueAt = now;
         w.updatedAt = now;
       }
@@ -442,31 +443,36 @@ export class MemoryDatastore implements Datastore {
       .filter((t) => t.state === 'pending' && params.executors.includes(t.executor))
       .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
     const candidates = this.takeWithinRates(ordered, params.limit, now);
-    // `replace`: only the newest candidate of a schedule in this batch runs; older ones are skipped.
-    const newestReplace = new Map<string, string>();
-    for (const t of candidates) if (t.policies.duplicate === 'replace') newestReplace.set(t.scheduleId, t.id);
+    // `replace`: only the newest (latest fire time) candidate of a schedule in this batch runs; older ones are skipped.
+    const newestReplace = new Map<string, Task>();
+    for (const t of candidates) {
+      const seen = newestReplace.get(t.scheduleId);
+      if (t.policies.duplicate === 'replace' && (seen === undefined || t.fireAt >= seen.fireAt)) newestReplace.set(t.scheduleId, t);
+    }
     for (const t of candidates) {
       const duplicate = t.policies.duplicate;
       if (duplicate === 'replace') {
-        const newer = newestReplace.get(t.scheduleId);
+        const newer = newestReplace.get(t.scheduleId)?.id;
         if (newer !== t.id) {
           settled.push(this.settlePending(t, 'skipped', `skipped: replaced by newer task ${newer ?? '?'}`, now, params.nodeId));
           continue;
         }
-        const holder = this.slots.get(t.scheduleId);
-        const running = holder && holder.taskId !== t.id ? this.tasks.get(holder.taskId) : undefined;
-        if (running?.state === 'running') {
-          // The running task is cancelled under a new fence: its holder can no longer renew or commit.
-          running.state = 'cancelled';
-          running.fence += 1;
-          running.reason = `cancelled: replaced by task ${t.id}`;
-          running.leaseOwner = null;
-          running.leaseExpiresAt = null;
-          running.endedAt = now;
-          running.updatedAt = now;
-          this.record(running, 'running', now, params.nodeId);
-          this.ungate(running, now, 'end');
-          settled.push(clone(running));
+        const holder = this.slotHolder(t, now);
+        if (holder !== 'free') {
+          // The running holder is asked to cancel; the new task waits for it to end.
+          const running = this.tasks.get(this.slots.get(t.scheduleId)?.taskId ?? '');
+          if (running?.state === 'running' && !running.cancelRequested) {
+            running.cancelRequested = true;
+            running.reason = replaceCancelReason(t.id);
+            running.updatedAt = now;
+          }
+          // An expired holder still running awaits repair: the task stays due until then.
+          if (holder !== 'awaiting-repair') {
+            t.dueAt = Math.max(holder.expiresAt, now + 1);
+            t.reason = replaceWaitReason(holder.taskId);
+            t.updatedAt = now;
+          }
+          continue;
         }
       } else if (duplicate === 'skip' || duplicate === 'queue') {
         const holder = this.slotHolder(t, now);
@@ -629,7 +635,7 @@ export class MemoryDatastore implements Datastore {
           : t.repairs >= params.maxRepairs
             ? 'failed'
             : 'pending';
-      t.reason = repairReason(t.state, previousOwner, t.repairs);
+      t.reason = repairReason(t.state, previousOwner, t.repairs, t.state === 'cancelled' ? t.reason : null);
       if (t.state === 'pending') t.dueAt = now;
       t.endedAt = now;
       t.leaseOwner = null;

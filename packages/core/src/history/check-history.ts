@@ -215,7 +215,7 @@ export function checkHistory(input: HistoryInput): HistoryReport {
 }
 
 function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
-  // `replace` and `queue` hold the run slot as `skip` does (a replaced run's lease ends when it is cancelled).
+  // `replace` and `queue` hold the run slot as `skip` does (a replaced run holds it until its attempt has ended).
   const exclusive = new Set(['skip', 'replace', 'queue']);
   const skipSchedules = new Set(input.schedules.filter((s) => exclusive.has(s.policies.duplicate)).map((s) => s.id));
   // An attempt ended at the first of: its end record; the kill of its node; the moment the

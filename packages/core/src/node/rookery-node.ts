@@ -393,8 +393,8 @@ export class RookeryNode {
         leaseMs: this.timings.leaseMs,
         executors: group,
       });
-      // Settled instead of started: skipped or missed, or a running task its `replace` schedule's newer task cancelled.
-      for (const task of settled) this.events.emit(task.state === 'cancelled' ? 'taskCancelled' : 'taskSkipped', task);
+      // Settled instead of started: skipped or missed.
+      for (const task of settled) this.events.emit('taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);
       if (started.length > 0) this.trustAlarm.arm();
       this.pool.claimed?.(limit, started.length);

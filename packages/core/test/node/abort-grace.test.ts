@@ -34,11 +34,11 @@ function slowToStop(stopMs: number, abortGraceMs: number, log: string[]): Execut
   };
 }
 
-function nodeWith(executor: Executor, datastore: ReturnType<typeof memoryCluster>['datastore'] | Parameters<typeof partition>[0], leaseMs = 3_000) {
+function nodeWith(executor: Executor, datastore: ReturnType<typeof memoryCluster>['datastore'] | Parameters<typeof partition>[0], leaseMs = 3_000, concurrency = 1) {
   const events = createEventBus();
   const errors: string[] = [];
   events.on('generalError', (error) => errors.push(error.message));
-  const node = new RookeryNode({ datastore, events, executors: [executor], pool: new WorkerPool({ concurrency: 1 }), leaseMs, pollWaitsMs: [100], repairEveryMs: 100 });
+  const node = new RookeryNode({ datastore, events, executors: [executor], pool: new WorkerPool({ concurrency }), leaseMs, pollWaitsMs: [100], repairEveryMs: 100 });
   return { node, events, errors };
 }
 
@@ -82,6 +82,44 @@ describe('an executor that settles after abort', () => {
     const at = (prefix: string): number => Number(/at (\d+)/.exec(log.find((l) => l.startsWith(prefix)) ?? '')?.[1]);
     expect(at('cancelled')).toBeGreaterThanOrEqual(at('stopped 1'));
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'cancelled' });
+    expect(errors).toEqual([]);
+  });
+
+  it('a `replace` schedule: each new run starts only once the run it replaces has stopped, and the replaced runs end cancelled naming their successor', async () => {
+    const { datastore, client } = memoryCluster();
+    const runs = new Map<string, { start: number; stop: number | null }>();
+    const executor: Executor = {
+      name: 'slow-stop',
+      settlesAfterAbort: true,
+      abortGraceMs: 1_000,
+      start: (ctx) =>
+        new Promise((_resolve, reject) => {
+          const run = { start: Date.now(), stop: null as number | null };
+          runs.set(ctx.task.id, run);
+          ctx.signal.addEventListener('abort', () =>
+            setTimeout(() => {
+              run.stop = Date.now();
+              reject(ctx.signal.reason);
+            }, 800),
+          );
+        }),
+    };
+    // Two worker slots: the node has room to claim the newer task while the older one runs.
+    const { node, errors } = nodeWith(executor, datastore, 3_000, 2);
+    await node.start();
+    await client.createSchedule(
+      { name: 'x', executor: 'slow-stop', trigger: { kind: 'interval', everyMs: 1_000 }, policies: { duplicate: 'replace' } },
+      { force: true },
+    );
+    await vi.advanceTimersByTimeAsync(8_000);
+    await stopUnderFakeTime(node);
+    const ordered = [...runs.values()].sort((a, b) => a.start - b.start);
+    expect(ordered.length).toBeGreaterThanOrEqual(3);
+    for (const [i, run] of ordered.slice(1).entries()) expect(run.start).toBeGreaterThanOrEqual(ordered[i]?.stop ?? Infinity);
+    const tasks = await datastore.taskList();
+    const cancelled = tasks.filter((t) => t.state === 'cancelled' && (t.reason ?? '').includes('replaced'));
+    expect(cancelled.length).toBeGreaterThanOrEqual(2);
+    for (const t of cancelled) expect(t.reason).toMatch(/^cancelled on request: replaced by task \S+$/);
     expect(errors).toEqual([]);
   });
 

@@ -48,9 +48,10 @@ export function takesRunSlot(duplicate: string): boolean {
 }
 
 /**
- * Releases a schedule's run slot if `taskId` holds it, and makes the task queued behind it (a
- * `queue` schedule's waiting task: pending, never started, due by its fire time but postponed
- * to the slot's expiry) due now. Bumps `version` (conditional writes).
+ * Releases a schedule's run slot if `taskId` holds it, and makes the tasks waiting for it (a
+ * `queue` schedule's queued task, or a `replace` schedule's newer task: pending, never started,
+ * due by its fire time but postponed to the slot's expiry) due now. Bumps `version`
+ * (conditional writes).
  */
 export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string, now: number): Promise<void> {
   const released = await ctx.write(
@@ -62,7 +63,7 @@ export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, t
   if (released === 0) return;
   await ctx.write(
     "UPDATE rookery_tasks SET due_at = :now, version = version + 1, updated_at = :now WHERE schedule_id = :scheduleId AND state = 'pending'" +
-      " AND duplicate_policy = 'queue' AND attempt = 0 AND fire_at <= :now AND due_at > :now",
+      " AND duplicate_policy IN ('queue', 'replace') AND attempt = 0 AND fire_at <= :now AND due_at > :now",
     { scheduleId, now },
     tx,
   );

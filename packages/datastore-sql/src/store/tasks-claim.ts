@@ -1,44 +1,19 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
-import { selectCandidates, type Candidate } from './claim-candidates.js';
-import { numOrNull } from './row-mapping.js';
-import type { SqlContext, Tx } from './sql-context.js';
+import { selectCandidates } from './claim-candidates.js';
+import type { SqlContext } from './sql-context.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
 import { claimStatement, MISSED_REASON } from './tasks-claim-statement.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
-
-/** What {@link takeSlot} found: the slot taken, or its holder and whether the holder's lease expired. */
-type SlotAnswer = { taken: true } | { taken: false; holder: string; expiresAt: number; expired: boolean };
-
-/**
- * Takes the run slot of a `skip` or `queue` schedule for `taskId`: one conditional UPDATE that
- * succeeds when the slot is free, already this task's, or held under an expired lease by a task
- * that is no longer `running`. A holder whose lease expired but that repair has not yet taken
- * back keeps the slot: its fence is still current, and a paused node may wake and run on
- * before it notices, so the new run waits for repair.
- */
-async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: number, expires: number): Promise<SlotAnswer> {
-  const taken = await ctx.write(
-    'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
-      ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
-      ' OR ((slot_expires_at IS NULL OR slot_expires_at <= :now) AND NOT EXISTS (SELECT 1 FROM rookery_tasks h' +
-      " WHERE h.id = rookery_schedules.slot_task_id AND h.state = 'running')))",
-    { taskId: c.id, scheduleId: c.scheduleId, expires, now },
-    tx,
-  );
-  if (taken > 0) return { taken: true };
-  const rows = await ctx.select('SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
-  const expiresAt = numOrNull(rows[0]?.['slot_expires_at']);
-  return { taken: false, holder: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expiresAt: expiresAt ?? now, expired: expiresAt === null || expiresAt <= now };
-}
+import { takeSlot, type SlotAnswer } from './run-slot.js';
 
 /**
  * Claims due tasks in one short transaction of conditional statements: settles pending tasks
  * past their starting deadline as `missed`; picks due candidates (highest priority, then
  * earliest due; rows locked by a concurrent claim are skipped where supported; within the
  * executors' cluster-wide rate limits); takes the run slot for `skip` tasks or records them
- * `skipped`; for `replace` tasks takes it from a running holder, which is cancelled under a new
- * fence; starts the rest (fence + 1, attempt + 1, lease); ungates schedules gated on a start
+ * `skipped`; for `replace` tasks asks a running holder to cancel and takes the slot once it is
+ * free; starts the rest (fence + 1, attempt + 1, lease); ungates schedules gated on a start
  * or on a now-terminal task; records every transition. On dialects with writable CTEs the
  * common case (duplicate policy `run`, executor without a rate limit) is claimed by one
  * statement ({@link claimStatement}), and only what it leaves over takes the transaction.
@@ -95,20 +70,17 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
 
     // 3. Duplicate policies. `skip`: the run slot, or skipped, or (holder awaiting repair) left
     // pending. `queue`: the run slot, or wait behind its holder (one waiting at most; later ones
-    // skipped). `replace`: the newest candidate of a schedule takes the slot, cancelling the
-    // running holder under a new fence; older candidates of the same schedule in this batch are
-    // skipped.
+    // skipped). `replace`: the newest candidate of a schedule asks the running holder to cancel
+    // and takes the slot once it is free, or waits for it; older candidates of the same schedule
+    // in this batch are skipped.
     const startIds: string[] = [];
     const skipReasons = new Map<string, string>();
-    const replaced: Task[] = [];
     const { newest, superseded } = newestPerSchedule(candidates.filter((c) => c.duplicate === 'replace'));
     for (const [id, by] of superseded) skipReasons.set(id, `skipped: replaced by newer task ${by}`);
     for (const c of candidates) {
       if (c.duplicate === 'replace') {
         if (!newest.has(c.id)) continue;
-        const result = await replaceSlotHolder(ctx, tx, c, now, expires);
-        if (result.cancelled) replaced.push(result.cancelled);
-        if (result.took) startIds.push(c.id);
+        if ((await replaceSlotHolder(ctx, tx, c, now, expires)).kind === 'took') startIds.push(c.id);
         continue;
       }
       const slot: SlotAnswer = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
@@ -149,14 +121,13 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
       (t) => t.state === 'skipped' && t.endedAt === now,
     );
     await ungateAtStart(ctx, tx, started, now);
-    for (const t of [...missed, ...skipped, ...replaced]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+    for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     events.push(
-      ...replaced.map((t) => ({ ...event(t, 'pending', t.reason), from: 'running' as const })),
       ...started.map((t) => event(t, 'pending', null)),
       ...missed.map((t) => event(t, 'pending', MISSED_REASON)),
       ...skipped.map((t) => event(t, 'pending', t.reason)),
     );
     await insertEvents(ctx, tx, events);
-    return { started, settled: [...missed, ...skipped, ...replaced] };
+    return { started, settled: [...missed, ...skipped] };
   });
 }

@@ -18,7 +18,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
     const now = await ctx.now(p.now, tx);
     const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
     const rows = await ctx.select(
-      `SELECT id, delivery, lease_owner, fence, repairs, cancel_requested FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
+      `SELECT id, delivery, lease_owner, fence, repairs, cancel_requested, reason FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
         ` WHERE state = 'running' AND ${expired} AND execution_id IS NULL ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
       { now, limit: p.limit },
       tx,
@@ -32,7 +32,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       const repairs = num(row['repairs']) + 1;
       const to: TaskState =
         num(row['cancel_requested']) !== 0 ? 'cancelled' : row['delivery'] === 'at-most-once' ? 'abandoned' : repairs >= p.maxRepairs ? 'failed' : 'pending';
-      const reason = repairReason(to, owner, repairs);
+      const reason = repairReason(to, owner, repairs, to === 'cancelled' && row['reason'] != null ? String(row['reason']) : null);
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +
