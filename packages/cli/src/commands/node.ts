@@ -370,6 +370,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         probes = await startNodeHttp(httpSettings, { node, pool: workerPool, events, datastore: opened, registry });
         await node.start();
         if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
+        if (probes && httpSettings && format === 'text') writeLine(io.stderr, `node ${id} serves /metrics, /healthz and /readyz at http://${httpSettings.host}:${probes.port}`);
         const signal = await signals.stopped;
         if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
         await node.stop({ graceMs });
