@@ -85,3 +85,24 @@ describe.each(dialects)('node metrics on $label', (dialect) => {
     }
   });
 });
+
+describe('site/grafana-dashboard.json', () => {
+  it('queries only metrics a node exports', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const dashboard = JSON.parse(await readFile(new URL('../../../site/grafana-dashboard.json', import.meta.url), 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+    const registry = new Registry();
+    const events = createEventBus();
+    const store = await createSqlDatastore({ url: 'sqlite::memory:' });
+    try {
+      createNodeMetrics({ events, node: { id: 'n', runningCount: 0, clockOffset: 0 }, pool: new WorkerPool({ concurrency: 1 }), registry, backlog: { datastore: store, dbNow: () => 0, events, nodeId: 'n' } });
+      timedDatastore(store, registry);
+      const exported = new Set((await registry.getMetricsAsJSON()).map((m) => m.name));
+      const queried = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/\b(rookery_[a-z_]+?)(?:_bucket|_count|_sum)?\b/g)].map((m) => m[1]!)));
+      expect(queried.length).toBeGreaterThan(10);
+      expect(queried.filter((name) => !exported.has(name))).toEqual([]);
+      expect(new Set(queried)).toEqual(exported);
+    } finally {
+      await store.close();
+    }
+  });
+});
