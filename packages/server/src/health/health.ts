@@ -39,7 +39,12 @@ export interface HealthOptions {
    * wrong. (For a SQL store: `migrationStatus()` has no pending migration.) Left out: not checked.
    */
   schemaProblem?: () => Promise<string | null>;
-  /** Liveness fails when the loop has not turned for this long. @defaultValue 60 000 ms */
+  /**
+   * Liveness fails when the loop has not turned for this long. The default outlasts a turn
+   * whose database calls each wait out a SQL store's 30 s pool acquire timeout (a database
+   * that drops packets rather than refusing), so an outage alone does not fail liveness.
+   * @defaultValue 180 000 ms
+   */
   loopStaleMs?: number;
   /** Readiness fails when the clock offset's size exceeds this. @defaultValue 10 000 ms */
   maxClockOffsetMs?: number;
@@ -84,7 +89,7 @@ async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T>
  * @param options - the node, its datastore and the thresholds
  */
 export function createHealth(options: HealthOptions): Health {
-  const loopStaleMs = options.loopStaleMs ?? 60_000;
+  const loopStaleMs = options.loopStaleMs ?? 180_000;
   const maxOffsetMs = options.maxClockOffsetMs ?? 10_000;
   const timeoutMs = options.databaseTimeoutMs ?? 2_000;
   const { node } = options;
