@@ -53,7 +53,8 @@ function runTime(task: Task): number | null {
  * Creates a prom-client registry holding one node's metrics (see the observability page for
  * each metric): tasks started, completed, failed, retried, skipped and missed by executor; the
  * start lateness and run time histograms; the due backlog; leases lost; repairs; the clock
- * offset; the worker pool; errors by source. Every metric carries the label `node`. Serve it with
+ * offset; the worker pool; errors by source. Every metric carries the label `node`: it is set as
+ * the registry's default label, so a registry passed in labels its other metrics too. Serve it with
  * `registry.metrics()` (text format `registry.contentType`), or with {@link startProbeServer}.
  *
  * @param options - the node, its bus and what else to read
