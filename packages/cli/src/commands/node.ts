@@ -25,9 +25,10 @@ import { parsePollWaits } from '../options/poll-waits.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
 import { logNodeEvents } from '../output/event-line.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
+import { addNodeHttpOptions, observedDatastore, parseNodeHttp, startNodeHttp, type NodeHttpCommandOptions } from './node-http.js';
 
 /** Options of `rookery node`, as commander hands them over. */
-interface NodeCommandOptions {
+interface NodeCommandOptions extends NodeHttpCommandOptions {
   id?: string;
   concurrency?: string;
   minWorkers?: string;
@@ -176,8 +177,8 @@ function workerPoolOptions(opts: NodeCommandOptions): WorkerPoolOptions {
 /** Registers `rookery node`: runs one scheduler node until SIGTERM or SIGINT. */
 export function registerNodeCommand(program: Command, io: CliIo): void {
   addDbOption(
-    program
-      .command('node')
+    addNodeHttpOptions(program
+      .command('node'))
       .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first)')
       .option('--id <id>', 'node id, unique in the cluster (default <host>-<pid>-<random>)')
       .option('--concurrency <n>', 'attempts run at once: a fixed pool (default 10; not with --max-workers)')
@@ -258,6 +259,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const startupTimeoutMs = parseDuration('startup-timeout', opts.startupTimeout);
     const clockOffsetMs = parseInteger('clock-offset-ms', opts.clockOffsetMs, -31_536_000_000, 31_536_000_000);
     const killGraceMs = parseDuration('kill-grace', opts.killGrace);
+    const httpSettings = parseNodeHttp(opts);
     const builtIns = parseBuiltIns(opts.builtin);
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
     const httpAllowedOrigins = opts.httpAllow.length > 0 ? [...parseAllowedOrigins(opts.httpAllow, 'http-allow')] : undefined;
@@ -319,7 +321,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // the row locks it holds do not keep the other nodes from taking its tasks over.
       // A database that is not there yet (or drops the connection mid-migration) is waited for,
       // up to --startup-timeout, each failed try a generalError; a stop signal ends the wait.
-      const datastore = await openWithRetry(
+      const opened = await openWithRetry(
         () =>
           createSqlDatastore({
             url,
@@ -336,23 +338,26 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
             }),
         },
       );
-      if (!datastore) return;
+      if (!opened) return;
+      const { datastore, registry } = observedDatastore(httpSettings, opened);
       // Errors while the node listens go to its generalError; those before or after, here too.
       const wakeSignals =
         wakeMode === 'pg'
           ? pgWakeSignals({ url, onError: (error) => events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: id, source: 'wake-signals' }) })
           : null;
+      let probes: Awaited<ReturnType<typeof startNodeHttp>> = null;
       try {
+        const workerPool = new WorkerPool({
+          ...pool,
+          rateLimits: Object.fromEntries(Object.entries(rateLimits).flatMap(([e, n]) => (n === null ? [] : [[e, n]]))),
+          onResize: (workers, running) => events.emit('poolResized', workers, running),
+        });
         const node = new RookeryNode({
           datastore,
           events,
           executors,
           retention,
-          pool: new WorkerPool({
-            ...pool,
-            rateLimits: Object.fromEntries(Object.entries(rateLimits).flatMap(([e, n]) => (n === null ? [] : [[e, n]]))),
-            onResize: (workers, running) => events.emit('poolResized', workers, running),
-          }),
+          pool: workerPool,
           id,
           clusterRateLimits,
           heartbeatTimeoutMs,
@@ -362,12 +367,15 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           ...(wakeSignals ? { wakeSignals } : {}),
           ...(clockOffsetMs !== 0 ? { clock: offsetClock(systemClock, () => clockOffsetMs) } : {}),
         });
+        probes = await startNodeHttp(httpSettings, { node, pool: workerPool, events, datastore: opened, registry });
         await node.start();
         if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
+        if (probes && httpSettings && format === 'text') writeLine(io.stderr, `node ${id} serves /metrics, /healthz and /readyz at http://${httpSettings.host}:${probes.port}`);
         const signal = await signals.stopped;
         if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
         await node.stop({ graceMs });
       } finally {
+        await probes?.close();
         await wakeSignals?.close();
         await datastore.close();
       }

@@ -70,6 +70,8 @@ export class RookeryNode {
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private pollIndex = 0;
   private clockOffsetMs = 0;
+  /** Monotonic time the loop last began a turn (null before the first). */
+  private loopTurnedAt: number | null = null;
   private readonly dueAlarm: DueAlarm;
   /** Monotonic time from which the loop peels again. */
   private peelDueAt = 0;
@@ -157,6 +159,20 @@ export class RookeryNode {
   /** True between a successful {@link RookeryNode.start} and the end of {@link RookeryNode.stop}. */
   get isRunning(): boolean {
     return this.state === 'running';
+  }
+
+  /**
+   * Milliseconds since the loop last began a turn (it turns at least once per poll wait while
+   * the node runs), or null before its first turn. A liveness probe reads it: a value far above
+   * the poll waits means the loop is stuck.
+   */
+  get msSinceLoopTurn(): number | null {
+    return this.loopTurnedAt === null ? null : this.clock.monotonic() - this.loopTurnedAt;
+  }
+
+  /** This node's clock offset from the database clock (node − database, ms), as last measured. */
+  get clockOffset(): number {
+    return this.clockOffsetMs;
   }
 
   /** The database clock as this node estimates it. */
@@ -289,6 +305,7 @@ export class RookeryNode {
    */
   private async runLoop(): Promise<void> {
     while (this.state === 'running') {
+      this.loopTurnedAt = this.clock.monotonic();
       let busy = false;
       try {
         busy = (await this.dispatch()) || busy;
