@@ -1,4 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +36,18 @@ async function schemaOf(url: string): Promise<{ tableExists: boolean; databaseVe
 }
 
 describe('rookery migrate options', () => {
+  it('--status and --dry-run on a SQLite file that does not exist show every migration pending and create no file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rookery-cli-dry-')), 'not-yet.db');
+    const status = await cli(['migrate', '--db', `sqlite:${file}`, '--status']);
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^schema at version 0 of \d+ \(sqlite:.*not-yet\.db\)\npending migrations/);
+    const dryRun = await cli(['migrate', '--db', `sqlite:${file}`, '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).toMatch(/^-- rookery migrate --dry-run: sqlite database sqlite:.*not-yet\.db, schema at version 0 of/);
+    expect(dryRun.stdout).toContain('-- migration 1: initial');
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('refuses --dry-run with --status, and --json without --status, naming the option', async () => {
     for (const [args, option] of [
       [['--dry-run', '--status'], 'dry-run'],

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { redactUrl, ValidationError } from '@rookery/core';
-import type { MigrationPlan, MigrationStatus } from '@rookery/datastore-sql';
+import { parseDatastoreUrl, type MigrationPlan, type MigrationStatus } from '@rookery/datastore-sql';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { writeJson } from '../output/json.js';
@@ -29,6 +30,16 @@ function planScript(plan: MigrationPlan, dialect: string, url: string): string[]
   return lines;
 }
 
+/**
+ * The URL to read the schema from without writing: a SQLite file that does not exist yet is
+ * read as the empty database it would be (an in-memory one), so that looking creates no file.
+ */
+function inspectionUrl(url: string): string {
+  const parsed = parseDatastoreUrl(url);
+  const missingFile = parsed.dialect === 'sqlite' && parsed.storage !== undefined && parsed.storage !== ':memory:' && !existsSync(parsed.storage);
+  return missingFile ? 'sqlite::memory:' : url;
+}
+
 function statusLines(status: MigrationStatus, url: string): string[] {
   const pending = status.pending.map((m) => `  ${m.version} ${m.name}`);
   return [
@@ -55,13 +66,13 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
     if (opts.json && !opts.status) throw new ValidationError('json', '--json goes with --status');
     const url = dbUrlOf(cmd, io.env);
     if (opts.status) {
-      const status = await withDatastore(url, (store) => store.migrationStatus(), { migrate: 'manual' });
+      const status = await withDatastore(inspectionUrl(url), (store) => store.migrationStatus(), { migrate: 'manual' });
       if (opts.json) writeJson(io.stdout, status);
       else for (const line of statusLines(status, url)) writeLine(io.stdout, line);
       return;
     }
     if (opts.dryRun) {
-      const lines = await withDatastore(url, async (store) => planScript(await store.migrationPlan(), store.dialectName, url), { migrate: 'manual' });
+      const lines = await withDatastore(inspectionUrl(url), async (store) => planScript(await store.migrationPlan(), store.dialectName, url), { migrate: 'manual' });
       for (const line of lines) writeLine(io.stdout, line);
       return;
     }
