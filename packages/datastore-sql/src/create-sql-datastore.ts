@@ -56,12 +56,17 @@ export interface SqlDatastoreOptions {
    */
   applicationName?: string;
   /**
-   * Apply pending migrations before returning (safe from several nodes at once). When false,
-   * the store only checks that the schema is not newer than the code; run
-   * {@link SqlDatastore.migrate} yourself.
+   * What to do with the schema on opening:
+   * - `true`: apply pending migrations before returning (safe from several nodes at once);
+   * - `false`: change nothing, and refuse a schema that is behind (`SchemaBehindError`, naming
+   *   the versions) or newer (`SchemaTooNewError`) — for deployments where a DBA runs
+   *   `rookery migrate` (after `rookery migrate --dry-run`) and the nodes never change the schema;
+   * - `'manual'`: change nothing and refuse only a newer schema, for tools that inspect or
+   *   migrate the schema themselves ({@link SqlDatastore.migrationStatus},
+   *   {@link SqlDatastore.migrationPlan}, {@link SqlDatastore.migrate}).
    * @defaultValue true
    */
-  migrate?: boolean;
+  migrate?: boolean | 'manual';
   /**
    * Points inside the store's operations where a test runs something of its own, to pin an
    * interleaving with another caller (the conformance suite sets them). Leave unset in
@@ -83,9 +88,10 @@ function positiveInteger(field: string, value: number | undefined, fallback: num
 const POOL_MIN = 2;
 
 /**
- * Connects to a SQL database and returns Rookery's datastore on it, migrated unless
- * `migrate: false`. Throws ValidationError (field `db`) for a bad URL, SchemaTooNewError
- * when the database is newer than this code, and DatastoreError when it cannot connect.
+ * Connects to a SQL database and returns Rookery's datastore on it, migrated unless `migrate`
+ * says otherwise. Throws ValidationError (field `db`) for a bad URL, SchemaTooNewError when
+ * the database is newer than this code, SchemaBehindError when it is older and `migrate` is
+ * false, and DatastoreError when it cannot connect.
  *
  * @example
  * ```ts
@@ -96,6 +102,10 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   const parsed = parseDatastoreUrl(options.url);
   const dialect = dialectFor(parsed.dialect);
   const poolMax = positiveInteger('poolMax', options.poolMax, 10);
+  const migrate = options.migrate ?? true;
+  if (migrate !== true && migrate !== false && migrate !== 'manual') {
+    throw new ValidationError('migrate', `must be true, false or 'manual', got ${JSON.stringify(migrate)}`);
+  }
   const settings: ConnectionSettings = {
     ...parsed,
     poolMax,
@@ -111,7 +121,8 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
   try {
     await ctx.single('connect', () => sequelize.authenticate({ logging: false }));
-    if (options.migrate ?? true) await store.migrate();
+    if (migrate === true) await store.migrate();
+    else if (migrate === false) await store.assertSchemaCurrent();
     else await store.assertSchemaNotNewer();
   } catch (error) {
     // The connect or migrate error is what the caller needs; a failure to close the half-open

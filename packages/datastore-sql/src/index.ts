@@ -18,4 +18,4 @@ export { SqlDatastore } from './sql-datastore.js';
 export { idleTransactionTimeoutForLease } from './lease-timeouts.js';
 export { parseDatastoreUrl, type ParsedUrl } from './parse-url.js';
 export type { SqlDialectName } from './dialect/dialect.js';
-export type { AppliedMigration, MigrationStatus } from './migrations/migrator.js';
+export type { AppliedMigration, MigrationPlan, MigrationStatus, PlannedMigration } from './migrations/migrator.js';

@@ -48,7 +48,7 @@ import {
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
-import { Migrator, type MigrationStatus } from './migrations/migrator.js';
+import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
 import { scheduleUpdate } from './store/schedules-update.js';
@@ -124,9 +124,25 @@ export class SqlDatastore implements Datastore {
     return this.migrator.status();
   }
 
+  /**
+   * The SQL {@link migrate} would run here, read without writing anything (not even the
+   * migrations table). Throws `SchemaTooNewError` when the database is newer than this code.
+   */
+  migrationPlan(): Promise<MigrationPlan> {
+    return this.migrator.plan();
+  }
+
   /** Throws `SchemaTooNewError` when the database holds a migration newer than this code. */
   assertSchemaNotNewer(): Promise<void> {
     return this.migrator.assertNotNewer();
+  }
+
+  /**
+   * Throws `SchemaBehindError` (naming the database's version, the code's and the pending ones)
+   * when migrations are pending, `SchemaTooNewError` when the database is newer; changes nothing.
+   */
+  assertSchemaCurrent(): Promise<void> {
+    return this.migrator.assertCurrent();
   }
 
   /** @inheritDoc */

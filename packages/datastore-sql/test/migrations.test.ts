@@ -1,4 +1,4 @@
-import { SchemaTooNewError } from '@rookery/core';
+import { SchemaBehindError, SchemaTooNewError, ValidationError } from '@rookery/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
 import { dialectFor } from '../src/dialect/index.js';
@@ -17,13 +17,13 @@ for (const dialect of await testDialects()) {
     async function freshStore(): Promise<{ db: TestDatabase; store: SqlDatastore }> {
       const db = await dialect.create();
       dbs.push(db);
-      const store = await createSqlDatastore({ url: db.url, migrate: false });
+      const store = await createSqlDatastore({ url: db.url, migrate: 'manual' });
       open.push(store);
       return { db, store };
     }
 
     async function storeOn(db: TestDatabase): Promise<SqlDatastore> {
-      const store = await createSqlDatastore({ url: db.url, migrate: false });
+      const store = await createSqlDatastore({ url: db.url, migrate: 'manual' });
       open.push(store);
       return store;
     }
@@ -83,6 +83,52 @@ for (const dialect of await testDialects()) {
       for (const s of stores) expect((await s.migrationStatus()).pending).toEqual([]);
     });
 
+    it('with migrate: false, refuses a database that is behind (SchemaBehindError naming the versions) and changes nothing', async () => {
+      const { db, store } = await freshStore();
+      const fresh = await createSqlDatastore({ url: db.url, migrate: false }).catch((e: unknown) => e);
+      expect(fresh).toBeInstanceOf(SchemaBehindError);
+      expect(fresh).toMatchObject({ code: 'SCHEMA_BEHIND', databaseVersion: 0, codeVersion: LATEST, pending: VERSIONS });
+      expect((fresh as Error).message).toContain(`at migration 0 but this Rookery needs ${LATEST}`);
+      expect(await store.sequelize.getQueryInterface().tableExists('rookery_migrations')).toBe(false);
+
+      await store.migrate();
+      await store.sequelize.query('DELETE FROM rookery_migrations WHERE version > 5');
+      const behind = await createSqlDatastore({ url: db.url, migrate: false }).catch((e: unknown) => e);
+      expect(behind).toMatchObject({ databaseVersion: 5, codeVersion: LATEST, pending: VERSIONS.filter((v) => v > 5) });
+      expect((await store.migrationStatus()).databaseVersion).toBe(5);
+
+      await store.migrate();
+      const current = await createSqlDatastore({ url: db.url, migrate: false });
+      open.push(current);
+      expect((await current.migrationStatus()).pending).toEqual([]);
+    });
+
+    it('plans the SQL of every pending migration without writing anything, and that SQL, run by hand, migrates the database', async () => {
+      const { store } = await freshStore();
+      const plan = await store.migrationPlan();
+      expect(plan.status).toMatchObject({ databaseVersion: 0, codeVersion: LATEST });
+      expect(plan.migrations.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
+      expect(plan.migrations[0]?.statements.at(-1)).toMatch(/^INSERT INTO rookery_migrations \(version, name, applied_at\) VALUES \(1, 'initial'/);
+      expect(await store.sequelize.getQueryInterface().tableExists('rookery_migrations')).toBe(false);
+      expect(await store.sequelize.getQueryInterface().tableExists('rookery_tasks')).toBe(false);
+
+      await store.sequelize.query(plan.setup);
+      for (const migration of plan.migrations) for (const statement of migration.statements) await store.sequelize.query(statement);
+      expect(await store.migrationStatus()).toMatchObject({ databaseVersion: LATEST, pending: [] });
+      expect((await store.migrationPlan()).migrations).toEqual([]);
+      for (const table of ROOKERY_TABLES) {
+        await expect(store.sequelize.query(`SELECT COUNT(*) AS n FROM ${table}`)).resolves.toBeDefined();
+      }
+    });
+
+    it('refuses a migrate option other than true, false or manual, naming the field', async () => {
+      const db = await dialect.create();
+      dbs.push(db);
+      const error = await createSqlDatastore({ url: db.url, migrate: 'yes' as unknown as boolean }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ field: 'migrate' });
+    });
+
     it('refuses a database whose schema is newer than the code', async () => {
       const { db, store } = await freshStore();
       await store.migrate();
@@ -94,6 +140,8 @@ for (const dialect of await testDialects()) {
       expect(error).toMatchObject({ databaseVersion: 999, codeVersion: LATEST, code: 'SCHEMA_TOO_NEW' });
       await expect(createSqlDatastore({ url: db.url })).rejects.toBeInstanceOf(SchemaTooNewError);
       await expect(createSqlDatastore({ url: db.url, migrate: false })).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(createSqlDatastore({ url: db.url, migrate: 'manual' })).rejects.toBeInstanceOf(SchemaTooNewError);
+      await expect(store.migrationPlan()).rejects.toBeInstanceOf(SchemaTooNewError);
       expect((await store.migrationStatus()).databaseVersion).toBe(999);
     });
   });

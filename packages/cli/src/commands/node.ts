@@ -51,6 +51,7 @@ interface NodeCommandOptions extends NodeHttpCommandOptions {
   unresolvedAfter: string;
   pruneEvery: string;
   startupTimeout: string;
+  migrate: boolean;
   killGrace: string;
   builtin?: string;
   allowCommand: string[];
@@ -179,7 +180,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
   addDbOption(
     addNodeHttpOptions(program
       .command('node'))
-      .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first)')
+      .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first, unless --no-migrate)')
       .option('--id <id>', 'node id, unique in the cluster (default <host>-<pid>-<random>)')
       .option('--concurrency <n>', 'attempts run at once: a fixed pool (default 10; not with --max-workers)')
       .option('--min-workers <n>', 'autoscaling pool: fewest workers (default 1)')
@@ -232,6 +233,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       )
       .option('--prune-every <duration>', 'how often this node runs a retention pass', '10m')
       .option('--startup-timeout <duration>', 'how long to keep trying to reach the database at start', '60s')
+      .option('--no-migrate', 'never change the schema: refuse to start while migrations are pending (run rookery migrate first)')
       .option(
         '--clock-offset-ms <ms>',
         "fault experiments: shift this node's wall clock by a signed number of ms (leases and due-ness stay judged by the database clock)",
@@ -316,7 +318,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         writeLine(io.stderr, `node ${id}: no executor module or package could be loaded; it runs ${left}`);
       }
 
-      // Opening the datastore migrates the schema (idempotent, safe from several nodes at once).
+      // Opening the datastore migrates the schema (idempotent, safe from several nodes at once);
+      // with --no-migrate it refuses a schema that is behind (SchemaBehindError: no retry, exit 1).
       // If this process freezes inside a transaction, the server ends it after half a lease, so
       // the row locks it holds do not keep the other nodes from taking its tasks over.
       // A database that is not there yet (or drops the connection mid-migration) is waited for,
@@ -326,6 +329,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           createSqlDatastore({
             url,
             idleTransactionTimeoutMs: idleTransactionTimeoutForLease(timings.leaseMs),
+            migrate: opts.migrate,
             ...(poolMax === undefined ? {} : { poolMax }),
           }),
         {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ValidationError } from '@rookery/core';
-import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
+import { createSqlDatastore, type SqlDatastore, type SqlDatastoreOptions } from '@rookery/datastore-sql';
 
 /** The database used when neither `--db` nor `ROOKERY_DB` says otherwise. */
 export const DEFAULT_DB_URL = 'sqlite:./rookery.db';
@@ -65,14 +65,19 @@ export function dbUrlOf(cmd: Command, env: Record<string, string | undefined> = 
 }
 
 /**
- * Opens the datastore (bringing its schema up to date: idempotent, and safe while nodes run),
- * runs `fn`, and closes the datastore whatever happens.
+ * Opens the datastore (bringing its schema up to date unless `options.migrate` says otherwise:
+ * idempotent, and safe while nodes run), runs `fn`, and closes the datastore whatever happens.
  *
  * @param url - database URL
  * @param fn - the work
+ * @param options - what to do with the schema on opening (see `SqlDatastoreOptions.migrate`)
  */
-export async function withDatastore<T>(url: string, fn: (store: SqlDatastore) => Promise<T>): Promise<T> {
-  const store = await createSqlDatastore({ url });
+export async function withDatastore<T>(
+  url: string,
+  fn: (store: SqlDatastore) => Promise<T>,
+  options: Pick<SqlDatastoreOptions, 'migrate'> = {},
+): Promise<T> {
+  const store = await createSqlDatastore({ url, ...options });
   try {
     return await fn(store);
   } finally {

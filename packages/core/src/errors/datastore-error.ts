@@ -27,3 +27,26 @@ export class SchemaTooNewError extends RookeryError {
     );
   }
 }
+
+/**
+ * The database's schema is older than this code and the store was told not to migrate it
+ * (`createSqlDatastore({ migrate: false })`, `rookery node --no-migrate`): run the pending
+ * migrations first (`rookery migrate`, after `rookery migrate --dry-run` shows their SQL).
+ */
+export class SchemaBehindError extends RookeryError {
+  /**
+   * @param databaseVersion - the newest migration recorded in the database (0 for none)
+   * @param codeVersion - the newest migration this code knows
+   * @param pending - the versions this code would apply, oldest first
+   */
+  constructor(
+    readonly databaseVersion: number,
+    readonly codeVersion: number,
+    readonly pending: readonly number[],
+  ) {
+    super(
+      'SCHEMA_BEHIND',
+      `the database schema is at migration ${databaseVersion} but this Rookery needs ${codeVersion} (pending: ${pending.join(', ')}); run rookery migrate (rookery migrate --dry-run prints the SQL first)`,
+    );
+  }
+}

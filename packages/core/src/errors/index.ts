@@ -5,4 +5,4 @@ export { DuplicateKeyError } from './duplicate-key-error.js';
 export { LeaseLostError } from './lease-lost-error.js';
 export { UnknownExecutorError } from './unknown-executor-error.js';
 export { PermanentError } from './permanent-error.js';
-export { DatastoreError, SchemaTooNewError } from './datastore-error.js';
+export { DatastoreError, SchemaBehindError, SchemaTooNewError } from './datastore-error.js';

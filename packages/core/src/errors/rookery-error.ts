@@ -8,6 +8,7 @@ export type RookeryErrorCode =
   | 'PERMANENT_FAILURE'
   | 'DATASTORE'
   | 'SCHEMA_TOO_NEW'
+  | 'SCHEMA_BEHIND'
   | 'STOPPED'
   | 'ABORTED'
   | 'CANCELLED'

@@ -1,4 +1,4 @@
-import { SchemaTooNewError } from '@rookery/core';
+import { SchemaBehindError, SchemaTooNewError } from '@rookery/core';
 import { num } from '../store/row-mapping.js';
 import { sequelizeTransaction, type SqlContext, type Tx } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
@@ -46,6 +46,26 @@ export interface MigrationStatus {
   pending: { version: number; name: string }[];
 }
 
+/** A pending migration with the SQL that would apply and record it. */
+export interface PlannedMigration {
+  /** Sequence number. */
+  version: number;
+  /** Its name. */
+  name: string;
+  /** Its statements in the database's dialect, then the one that records it, in order. */
+  statements: string[];
+}
+
+/** What {@link Migrator.plan} found: where the schema stands and the SQL that would bring it up to date. */
+export interface MigrationPlan {
+  /** Where the schema stands now. */
+  status: MigrationStatus;
+  /** The statement that creates the migrations table where it is missing (a no-op where it exists). */
+  setup: string;
+  /** The pending migrations, oldest first. */
+  migrations: PlannedMigration[];
+}
+
 const TABLE = 'rookery_migrations';
 
 /**
@@ -85,26 +105,44 @@ export class Migrator {
 
   private async apply(tx: Tx): Promise<MigrationStatus> {
     const { ctx } = this;
-    const t = ctx.dialect.types;
-    await ctx.sequelize.query(
-      ctx.dialect.createTableSql(TABLE, `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`),
-      { transaction: sequelizeTransaction(tx) },
-    );
+    await ctx.sequelize.query(this.tableSql(), { transaction: sequelizeTransaction(tx) });
     const applied = await this.readApplied(tx);
     this.refuseNewer(applied);
     const done = new Set(applied.map((m) => m.version));
     for (const migration of this.migrations) {
       if (done.has(migration.version)) continue;
-      for (const statement of migration.statements(ctx.dialect)) {
+      for (const statement of this.statementsOf(migration)) {
         await ctx.sequelize.query(statement, { transaction: sequelizeTransaction(tx) });
       }
-      await ctx.write(
-        `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (:version, :name, ${ctx.dialect.clockSql})`,
-        { version: migration.version, name: migration.name },
-        tx,
-      );
     }
     return this.statusOf(await this.readApplied(tx));
+  }
+
+  private tableSql(): string {
+    const t = this.ctx.dialect.types;
+    return this.ctx.dialect.createTableSql(TABLE, `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`);
+  }
+
+  /** The migration's DDL, then the insert recording it (version and name are the code's own constants). */
+  private statementsOf(migration: Migration): string[] {
+    const record = `INSERT INTO ${TABLE} (version, name, applied_at) VALUES (${migration.version}, '${migration.name.replaceAll("'", "''")}', ${this.ctx.dialect.clockSql})`;
+    return [...migration.statements(this.ctx.dialect), record];
+  }
+
+  /**
+   * The SQL that {@link migrate} would run on this database, read without writing anything
+   * (not even the migrations table). Throws SchemaTooNewError. `migrate` runs these statements
+   * under the dialect's migration lock, in one transaction where the dialect's DDL is
+   * transactional.
+   */
+  async plan(): Promise<MigrationPlan> {
+    const status = await this.status();
+    this.refuseNewer(status.applied);
+    const pending = new Set(status.pending.map((m) => m.version));
+    const migrations = this.migrations
+      .filter((m) => pending.has(m.version))
+      .map((m) => ({ version: m.version, name: m.name, statements: this.statementsOf(m) }));
+    return { status, setup: this.tableSql(), migrations };
   }
 
   /** Reads where the schema stands, without changing anything. */
@@ -119,6 +157,18 @@ export class Migrator {
   /** Throws SchemaTooNewError when the database holds a migration newer than the code. */
   async assertNotNewer(): Promise<void> {
     this.refuseNewer((await this.status()).applied);
+  }
+
+  /**
+   * Throws SchemaBehindError when migrations are pending, SchemaTooNewError when the database
+   * holds a migration newer than the code; changes nothing.
+   */
+  async assertCurrent(): Promise<void> {
+    const status = await this.status();
+    this.refuseNewer(status.applied);
+    if (status.pending.length > 0) {
+      throw new SchemaBehindError(status.databaseVersion, status.codeVersion, status.pending.map((m) => m.version));
+    }
   }
 
   private refuseNewer(applied: AppliedMigration[]): void {
