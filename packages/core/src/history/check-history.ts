@@ -34,8 +34,8 @@ export interface HistoryInput {
 
 /** One violation or observation. */
 export interface Finding {
-  /** Schedule concerned. */
-  scheduleId: string;
+  /** Schedule concerned; null for a job (a task enqueued with no schedule). */
+  scheduleId: string | null;
   /** Fire time concerned. */
   fireAt: number;
   /** Task concerned, when one exists. */
@@ -110,8 +110,8 @@ function expectedFireTimes(s: Schedule, from: number, to: number): number[] {
   return out;
 }
 
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
+function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
   for (const item of items) {
     const k = key(item);
     const list = map.get(k);
@@ -280,7 +280,7 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     }
   }
   const runs = input.records
-    .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId))
+    .filter((r) => r.kind === 'start' && r.scheduleId !== null && skipSchedules.has(r.scheduleId))
     .map((r) => ({ r, end: ends.get(`${r.taskId}/${r.fence}`) ?? Infinity }));
   for (const [scheduleId, list] of groupBy(runs, (x) => x.r.scheduleId)) {
     const sorted = list.sort((a, b) => a.r.at - b.r.at);
@@ -293,7 +293,7 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     }
   }
   for (const z of zombies) {
-    if (!skipSchedules.has(z.r.scheduleId)) continue;
+    if (z.r.scheduleId === null || !skipSchedules.has(z.r.scheduleId)) continue;
     const zombieEnd = recordedEnds.get(`${z.r.taskId}/${z.r.fence}`) ?? Infinity;
     for (const run of runs) {
       if (run.r.scheduleId !== z.r.scheduleId || run.r.taskId === z.r.taskId) continue;

@@ -200,7 +200,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
         ...s.env,
         ...payload.env,
         ROOKERY_TASK_ID: task.id,
-        ROOKERY_SCHEDULE_ID: task.scheduleId,
+        ...(task.scheduleId === null ? {} : { ROOKERY_SCHEDULE_ID: task.scheduleId }),
         ROOKERY_FIRE_AT: String(task.fireAt),
         ROOKERY_ATTEMPT: String(task.attempt),
         ROOKERY_FENCE: String(task.fence),
