@@ -5,6 +5,7 @@ import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseInteger } from '../options/duration.js';
 import { taskEventJson, taskJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+import { registerTaskAddCommand } from './task-add.js';
 import { registerTaskLogsCommand } from './task-logs.js';
 import { registerTaskReportCommand } from './task-report.js';
 
@@ -46,9 +47,9 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task ls|show|cancel|logs|report`. */
+/** Registers `rookery task add|ls|show|cancel|logs|report`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
-  const task = program.command('task').description('inspect tasks: the occurrence ledger of every job');
+  const task = program.command('task').description('enqueue and inspect tasks: the occurrence ledger of every job, and jobs run once');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
     withDatastore(dbUrlOf(cmd, io.env), (datastore) => fn(new RookeryClient({ datastore })));
 
@@ -122,6 +123,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
     }),
   );
 
+  registerTaskAddCommand(task, io);
   registerTaskLogsCommand(task, io);
   registerTaskReportCommand(task, io);
 }
