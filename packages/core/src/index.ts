@@ -59,6 +59,7 @@ export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions }
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
 export type { EnqueueOptions } from './client/enqueue.js';
+export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';
 export type { StandardSchemaV1 } from './executor/standard-schema.js';

@@ -1,6 +1,7 @@
 import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
+import { jobTask } from '../model/job-task.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { DatastoreTestHooks } from './test-hooks.js';
@@ -417,37 +418,7 @@ export class MemoryDatastore implements Datastore {
     return params.jobs.map((job) => {
       const holder = job.key === null ? undefined : this.tasks.get(this.jobKeys.get(job.key) ?? '');
       if (holder && !isTerminalTaskState(holder.state)) return { task: clone(holder), created: false };
-      const dueAt = job.runAt ?? now;
-      const task: Task = {
-        id: job.id,
-        scheduleId: null,
-        fireAt: dueAt,
-        key: job.key,
-        spanEndAt: null,
-        spanCount: 1,
-        dueAt,
-        deadlineAt: null,
-        state: 'pending',
-        attempt: 0,
-        failures: 0,
-        repairs: 0,
-        fence: 0,
-        executor: job.executor,
-        payload: clone(job.payload),
-        policies: clone(job.policies),
-        leaseOwner: null,
-        leaseExpiresAt: null,
-        nodeId: null,
-        startedAt: null,
-        endedAt: null,
-        result: null,
-        error: null,
-        reason: 'enqueued',
-        executionId: null,
-        cancelRequested: false,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const task = jobTask(job, now);
       this.tasks.set(task.id, task);
       if (job.key !== null) this.jobKeys.set(job.key, task.id);
       this.record(task, null, now, null);
