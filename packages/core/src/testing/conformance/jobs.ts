@@ -78,6 +78,15 @@ export function describeJobs(ctx: ConformanceContext): void {
       expect(await store.taskList({ limit: 100 })).toHaveLength(3);
     });
 
+    it('two enqueues of one key at once make one task; both answer it', async () => {
+      const { store, t0 } = ctx;
+      const answers = await Promise.all([0, 1, 2, 3].map(() => store.taskEnqueue({ jobs: [job({ key: 'race' })], now: t0 })));
+      const flat = answers.flat();
+      expect(flat.filter((a) => a.created)).toHaveLength(1);
+      expect(new Set(flat.map((a) => a.task.id)).size).toBe(1);
+      expect((await store.taskList({ limit: 100 })).filter((t) => t.key === 'race')).toHaveLength(1);
+    });
+
     it('a cancelled job frees its key', async () => {
       const { store, t0 } = ctx;
       const [first] = await store.taskEnqueue({ jobs: [job({ key: 'k' })], now: t0 });
