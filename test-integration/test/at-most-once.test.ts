@@ -39,7 +39,7 @@ describe.each(dialects)('at-most-once delivery on $label', (dialect) => {
     const from = Date.now() + 1_000;
     const victim = nodes[2];
     if (!victim) throw new Error('no third node');
-    await waitUntil(() => cluster.open('a3').some((r) => atMostOnce.has(r.scheduleId)), 15_000, 'a3 to run an at-most-once task');
+    await waitUntil(() => cluster.open('a3').some((r) => atMostOnce.has(r.scheduleId ?? '')), 15_000, 'a3 to run an at-most-once task');
     const held = cluster.open('a3');
     victim.child.kill('SIGSTOP');
     const pausedAt = Date.now();
@@ -65,8 +65,8 @@ describe.each(dialects)('at-most-once delivery on $label', (dialect) => {
     expect(report.staleCommits).toEqual([]);
     expect(report.leftLeased).toEqual([]);
 
-    const heldOnce = held.filter((r) => atMostOnce.has(r.scheduleId));
-    const heldTwice = held.filter((r) => !atMostOnce.has(r.scheduleId));
+    const heldOnce = held.filter((r) => atMostOnce.has(r.scheduleId ?? ''));
+    const heldTwice = held.filter((r) => !atMostOnce.has(r.scheduleId ?? ''));
     expect(heldOnce.length).toBeGreaterThan(0);
     for (const r of heldOnce) {
       const task = await cluster.store.taskGet(r.taskId);
@@ -82,7 +82,7 @@ describe.each(dialects)('at-most-once delivery on $label', (dialect) => {
     }
     // Across the whole run, no at-most-once task was ever started twice.
     const starts = new Map<string, number>();
-    for (const x of records) if (x.kind === 'start' && atMostOnce.has(x.scheduleId)) starts.set(x.taskId, (starts.get(x.taskId) ?? 0) + 1);
+    for (const x of records) if (x.kind === 'start' && atMostOnce.has(x.scheduleId ?? '')) starts.set(x.taskId, (starts.get(x.taskId) ?? 0) + 1);
     expect([...starts.values()].filter((n) => n > 1)).toEqual([]);
   }, 90_000);
 });

@@ -66,7 +66,7 @@ describe.each(dialects)('three rookery node processes running a custom executor 
       const counted = tasks.filter((t) => t.scheduleId !== bad.id);
       const names = new Map((await client.listSchedules()).map((s) => [s.id, s.name]));
       for (const t of counted) {
-        const i = Number(names.get(t.scheduleId)?.slice('count-'.length));
+        const i = Number(names.get(t.scheduleId ?? '')?.slice('count-'.length));
         expect(t).toMatchObject({ state: 'completed', attempt: 1, result: { words: i + 1, node: t.nodeId } });
       }
       expect(new Set(counted.map((t) => t.nodeId))).toEqual(new Set(['c1', 'c2', 'c3']));

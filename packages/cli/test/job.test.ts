@@ -123,3 +123,18 @@ describe('rookery job round trip on a SQLite file', () => {
     expect(JSON.parse(forced.stdout)).toMatchObject({ name: 'later', trigger: { kind: 'once', at: '2999-01-01T00:00:00.000Z' }, nextFireAt: '2999-01-01T00:00:00.000Z' });
   });
 });
+
+describe('rookery job add with no node registered', () => {
+  it('accepts the built-in process and http executors, and still refuses an unknown one', async () => {
+    const db = freshDb();
+    expect((await cli(['migrate', '--db', db])).code).toBe(0);
+    const proc = await cli(['job', 'add', '--db', db, '--name', 'backup', '--exec', 'process', '--every', '1h', '--payload', '{"command":"true"}']);
+    expect(proc.stderr).toBe('');
+    expect(proc.code).toBe(0);
+    const http = await cli(['job', 'add', '--db', db, '--name', 'ping', '--exec', 'http', '--every', '1h', '--payload', '{"url":"https://example.com/"}']);
+    expect(http.stderr).toBe('');
+    expect(http.code).toBe(0);
+    const unknown = await cli(['job', 'add', '--db', db, '--name', 'nope', '--exec', 'no-such-executor', '--every', '1h']);
+    expect(unknown.code).toBe(2);
+  });
+});

@@ -59,6 +59,9 @@ export { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './node/storabl
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
+export type { EnqueueOptions } from './client/enqueue.js';
+export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
+export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';
 export type { StandardSchemaV1 } from './executor/standard-schema.js';
 export { plainScheduleInput, type AnyScheduleInput, type TypedExecutor, type TypedScheduleInput } from './executor/typed-executor.js';

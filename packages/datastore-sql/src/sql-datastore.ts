@@ -19,6 +19,8 @@ import type {
   TaskCancelRequest,
   TaskCancelRequestsParams,
   TaskClaimDueParams,
+  TaskEnqueueParams,
+  EnqueuedTask,
   TaskClaimDueResult,
   TaskEvent,
   TaskFinishManyParams,
@@ -68,6 +70,7 @@ import { rateLimitList, rateLimitSet } from './store/rate-limits.js';
 import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
+import { taskEnqueue } from './store/tasks-enqueue.js';
 import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
@@ -248,6 +251,11 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult> {
     return taskClaimDue(this.ctx, params);
+  }
+
+  /** {@inheritDoc Datastore.taskEnqueue} */
+  taskEnqueue(params: TaskEnqueueParams): Promise<EnqueuedTask[]> {
+    return taskEnqueue(this.ctx, params);
   }
 
   /** @inheritDoc */

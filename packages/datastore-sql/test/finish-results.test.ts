@@ -105,7 +105,7 @@ for (const dialect of await testDialects()) {
         await node.stop({ graceMs: 1_000 });
       }
       const names = new Map((await store.scheduleList()).map((s) => [s.id, s.name]));
-      const tasks = new Map((await store.taskList()).map((t) => [names.get(t.scheduleId), t]));
+      const tasks = new Map((await store.taskList()).map((t) => [names.get(t.scheduleId ?? ''), t]));
       const big = tasks.get('big');
       expect(big).toMatchObject({ state: 'failed', attempt: 1, fence: 1, result: null });
       expect(big?.error).toContain('the attempt succeeded but its result cannot be stored');

@@ -109,7 +109,7 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     for (const f of faults) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
     console.log(`  faults injected                       ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
     const externalIds = new Set(schedules.filter((x) => x.executor === 'recordExternal').map((x) => x.id));
-    const externalTasks = tasks.filter((t) => externalIds.has(t.scheduleId));
+    const externalTasks = tasks.filter((t) => externalIds.has(t.scheduleId ?? ''));
     const externals = { tasks: externalTasks.length, completed: externalTasks.filter((t) => t.state === 'completed').length };
     console.log(`  external executions completed         ${externals.completed} of ${externals.tasks} tasks`);
     for (const line of notes) console.log(`  nemesis: ${line}`);

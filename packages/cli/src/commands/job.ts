@@ -21,7 +21,7 @@ import { formatDuration, parseInteger } from '../options/duration.js';
 import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
-import { checkBuiltInPayload } from './built-in-executors.js';
+import { BUILT_IN_EXECUTORS, checkBuiltInPayload } from './built-in-executors.js';
 import { SILENT_AFTER_MS } from './nodes.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
@@ -189,7 +189,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
           ? pgWakeSignals({ url, onError: (error) => writeLine(io.stderr, `rookery: wake signal not sent (the nodes will find the job at their next poll): ${error instanceof Error ? error.message : String(error)}`) })
           : null;
       try {
-        await fn(new RookeryClient({ datastore, ...(wakeSignals ? { wakeSignals } : {}) }));
+        await fn(new RookeryClient({ datastore, builtInExecutors: [...BUILT_IN_EXECUTORS], ...(wakeSignals ? { wakeSignals } : {}) }));
       } finally {
         await wakeSignals?.close();
       }

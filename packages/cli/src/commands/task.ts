@@ -5,14 +5,18 @@ import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseInteger } from '../options/duration.js';
 import { taskEventJson, taskJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+import { registerTaskAddCommand } from './task-add.js';
 import { registerTaskLogsCommand } from './task-logs.js';
 import { registerTaskReportCommand } from './task-report.js';
 
 const STATES: readonly TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 
+/** What the `job` column shows for a task enqueued with no schedule. */
+const UNSCHEDULED = '(enqueued)';
+
 const columns = (names: ReadonlyMap<string, string>): Column<Task>[] => [
   { header: 'id', cell: (t) => t.id },
-  { header: 'job', cell: (t) => names.get(t.scheduleId) ?? t.scheduleId },
+  { header: 'job', cell: (t) => (t.scheduleId === null ? UNSCHEDULED : (names.get(t.scheduleId) ?? t.scheduleId)) },
   { header: 'fire at', cell: (t) => showInstant(t.fireAt) },
   { header: 'state', cell: (t) => t.state },
   { header: 'attempt', cell: (t) => t.attempt },
@@ -43,9 +47,9 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task ls|show|cancel|logs|report`. */
+/** Registers `rookery task add|ls|show|cancel|logs|report`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
-  const task = program.command('task').description('inspect tasks: the occurrence ledger of every job');
+  const task = program.command('task').description('enqueue and inspect tasks: the occurrence ledger of every job, and jobs run once');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
     withDatastore(dbUrlOf(cmd, io.env), (datastore) => fn(new RookeryClient({ datastore })));
 
@@ -65,7 +69,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
       if (opts.json) writeJson(io.stdout, tasks.map(taskJson));
       else {
         // Names of just the jobs on screen: one lookup per distinct job, never the whole table.
-        const ids = [...new Set(tasks.map((t) => t.scheduleId))];
+        const ids = [...new Set(tasks.flatMap((t) => (t.scheduleId === null ? [] : [t.scheduleId])))];
         const names = new Map(await Promise.all(ids.map(async (id) => [id, (await client.getSchedule(id)).name] as const)));
         writeTable(io.stdout, columns(names), tasks);
       }
@@ -80,7 +84,8 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
         if (opts.json) return writeJson(io.stdout, { ...taskJson(t), events: events.map(taskEventJson) });
         writeFields(io.stdout, [
           ['id', t.id],
-          ['schedule', t.scheduleId],
+          ['schedule', t.scheduleId ?? UNSCHEDULED],
+          ['key', t.key],
           ['executor', t.executor],
           ['fire at', showInstant(t.fireAt)],
           ['due at', showInstant(t.dueAt)],
@@ -118,6 +123,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
     }),
   );
 
+  registerTaskAddCommand(task, io);
   registerTaskLogsCommand(task, io);
   registerTaskReportCommand(task, io);
 }

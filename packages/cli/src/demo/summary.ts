@@ -89,7 +89,7 @@ export async function summarize(s: SummaryInput): Promise<boolean> {
   for (const [k, v] of rows) out(`  ${k.padEnd(14)}${v}`);
   const findings = [...report.lost, ...report.duplicateCompletions, ...report.overlaps, ...report.executionOverlaps, ...report.staleCommits, ...report.leftLeased];
   const nameOf = new Map(schedules.map((x) => [x.id, x.name]));
-  for (const f of findings.slice(0, 20)) out(`  ! ${nameOf.get(f.scheduleId) ?? f.scheduleId} fire ${new Date(f.fireAt).toISOString()}: ${f.detail}`);
+  for (const f of findings.slice(0, 20)) out(`  ! ${(f.scheduleId === null ? undefined : nameOf.get(f.scheduleId)) ?? f.scheduleId ?? '(enqueued)'} fire ${new Date(f.fireAt).toISOString()}: ${f.detail}`);
   out(clean ? 'result: OK, every fire time that fell due ran, none twice' : 'result: VIOLATION, see the findings above');
   return clean;
 }

@@ -21,6 +21,7 @@ const OPTION_OF_FIELD: readonly (readonly [field: string, option: string])[] = [
   ['trigger.tz', '--tz'],
   ['trigger.everyMs', '--every'],
   ['trigger.at', '--at'],
+  ['runAt', '--at'],
   ['trigger.delayMs', '--after-run'],
   ['policies.duplicate', '--duplicate'],
   ['policies.misfire', '--misfire'],

@@ -68,7 +68,8 @@ function flag(key: 'cron' | 'every' | 'at' | 'afterRun'): string {
   return key === 'afterRun' ? '--after-run' : `--${key}`;
 }
 
-function parsePayload(text: string | undefined): Json | undefined {
+/** Reads `--payload`: JSON, or a ValidationError naming `payload`. */
+export function parsePayload(text: string | undefined): Json | undefined {
   if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as Json;
@@ -77,7 +78,8 @@ function parsePayload(text: string | undefined): Json | undefined {
   }
 }
 
-function parseRetry(o: PolicyOptions): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
+/** Reads `--retries` and `--backoff` into a retry policy; undefined when neither is given. */
+export function parseRetry(o: Pick<PolicyOptions, 'retries' | 'backoff'>): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
   if (o.retries === undefined) {
     if (o.backoff !== undefined) throw new ValidationError('retries', '--backoff needs --retries N');
     return undefined;

@@ -46,6 +46,7 @@ export function taskJson(t: Task): Record<string, unknown> {
   return {
     id: t.id,
     scheduleId: t.scheduleId,
+    key: t.key,
     fireAt: iso(t.fireAt),
     spanEndAt: iso(t.spanEndAt),
     spanCount: t.spanCount,

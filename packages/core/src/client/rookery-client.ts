@@ -17,6 +17,8 @@ import { nextFireTime } from '../trigger/next-fire.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
+import { enqueueJobs, type EnqueueOptions } from './enqueue.js';
+import type { JobInput } from '../model/job-input.js';
 import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
 /** How a client is wired. */
@@ -143,6 +145,42 @@ export class RookeryClient {
     this.events?.emit('scheduleCreated', stored);
     this.wakeNodesFor([stored], now);
     return stored;
+  }
+
+  /**
+   * Enqueues a job: a task with no schedule and no name, pending until `runAt` (now by
+   * default), then claimed and run like any task (retries, timeout, priority, cancel, history,
+   * logs, fencing, repair). Returns the task, and `created` false when `key` is held by a
+   * pending or running task: that task is returned and nothing is written. Throws a
+   * {@link ValidationError} naming the field (nothing written), or an
+   * {@link UnknownExecutorError} for an executor nobody offers (unless `force`; built-in
+   * executors are always known). Wakes idle nodes for a job due within a minute.
+   */
+  async enqueue(input: JobInput, options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }> {
+    const [result] = await enqueueJobs(this.enqueueDeps(), [input], options, false);
+    if (!result) throw new Error('taskEnqueue answered no task for one job');
+    return result;
+  }
+
+  /**
+   * Enqueues many jobs, as {@link RookeryClient.enqueue} does one, in one transaction: every
+   * input is checked first (a ValidationError whose field starts with its index, `[3].runAt`,
+   * and nothing written). A key given twice in one call yields one task: the later input's
+   * answer is the earlier one's task, with `created` false. Answers in input order.
+   */
+  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }[]> {
+    return enqueueJobs(this.enqueueDeps(), inputs, options, true);
+  }
+
+  private enqueueDeps(): Parameters<typeof enqueueJobs>[0] {
+    return {
+      datastore: this.datastore,
+      events: this.events,
+      ids: this.ids,
+      maxPayloadBytes: this.maxPayloadBytes,
+      wakeSignals: this.wakeSignals,
+      knownExecutors: () => this.knownExecutors(),
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Json } from '../json.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
+import type { TaskPolicies } from '../model/policies.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import type {
   AdoptedTask,
@@ -51,6 +52,36 @@ export interface NewTask {
   state: TaskState;
   /** Why, for ledger rows. */
   reason: string | null;
+}
+
+/** A job to insert: a task enqueued on its own, with no schedule. */
+export interface NewJob {
+  /** Primary key. */
+  id: string;
+  /** Executor name. */
+  executor: string;
+  /** Payload. */
+  payload: Json;
+  /** Its policies (duplicate `run`: a job has no schedule to overlap with). */
+  policies: TaskPolicies;
+  /** Earliest start (epoch ms); null for now, by the database clock. */
+  runAt: number | null;
+  /** Dedupe key, or null. */
+  key: string | null;
+}
+
+/** Input of {@link Datastore.taskEnqueue}. */
+export interface TaskEnqueueParams extends ClockParams {
+  /** The jobs, in order. */
+  jobs: readonly NewJob[];
+}
+
+/** One answer of {@link Datastore.taskEnqueue}. */
+export interface EnqueuedTask {
+  /** The task written, or the live task that already held the job's key. */
+  task: Task;
+  /** True when `task` was written by this call. */
+  created: boolean;
 }
 
 /** Input of {@link Datastore.scheduleUpdate}. */
@@ -499,6 +530,15 @@ export interface Datastore {
    * Concurrent claims never start the same task twice.
    */
   taskClaimDue(params: TaskClaimDueParams): Promise<TaskClaimDueResult>;
+
+  /**
+   * Inserts jobs (tasks with no schedule), pending and due at their `runAt` (now when null), in
+   * one transaction. A job whose key is held by a live (pending or running) task is not
+   * written: its answer is that task, with `created` false; so is a job whose key an earlier
+   * job of the same call took. A key is free again once its task reaches a terminal state.
+   * Answers in input order.
+   */
+  taskEnqueue(params: TaskEnqueueParams): Promise<EnqueuedTask[]>;
 
   /**
    * Renews every listed lease of `owner` in one statement (and its run slots), conditional on

@@ -1,6 +1,7 @@
 import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
+import { jobTask } from '../model/job-task.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { DatastoreTestHooks } from './test-hooks.js';
@@ -23,6 +24,8 @@ import type {
   TaskCancelRequest,
   TaskCancelRequestsParams,
   TaskClaimDueParams,
+  TaskEnqueueParams,
+  EnqueuedTask,
   TaskClaimDueResult,
   TaskFinishManyParams,
   TaskFinishParams,
@@ -79,11 +82,14 @@ export class MemoryDatastore implements Datastore {
   private readonly schedules = new Map<string, Schedule>();
   private readonly tasks = new Map<string, Task>();
   private readonly taskKeys = new Set<string>();
+  /** Task id by dedupe key; a key whose task has ended is free (checked on lookup). */
+  private readonly jobKeys = new Map<string, string>();
   private readonly events: TaskEvent[] = [];
   private readonly logs: TaskLogLine[] = [];
   private logSeq = 0;
   private readonly nodes = new Map<string, NodeRecord>();
-  private readonly slots = new Map<string, SlotHolder>();
+  /** Run slots by schedule id; a job (schedule id null) runs with duplicate policy `run` and never takes one. */
+  private readonly slots = new Map<string | null, SlotHolder>();
   private readonly rateLimits = new Map<string, RateWindow & { setBy: string | null; updatedAt: number }>();
   /** Outcomes reported for the current external execution of running tasks, by task id. */
   private readonly reports = new Map<string, ExecutionReport>();
@@ -120,7 +126,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   private ungate(task: Task, now: number, on: 'start' | 'end'): void {
-    const schedule = this.schedules.get(task.scheduleId);
+    const schedule = task.scheduleId === null ? undefined : this.schedules.get(task.scheduleId);
     if (!schedule || schedule.gateTaskId !== task.id) return;
     const release = schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
     if (on === 'start' && release !== 'start') return;
@@ -280,6 +286,7 @@ export class MemoryDatastore implements Datastore {
     for (const t of old) {
       this.tasks.delete(t.id);
       this.taskKeys.delete(`${t.scheduleId}/${t.fireAt}`);
+      if (t.key !== null && this.jobKeys.get(t.key) === t.id) this.jobKeys.delete(t.key);
     }
     const kept = this.events.filter((e) => !gone.has(e.taskId));
     this.events.splice(0, this.events.length, ...kept);
@@ -366,6 +373,7 @@ export class MemoryDatastore implements Datastore {
       const task: Task = {
         ...n,
         scheduleId: s.id,
+        key: null,
         attempt: 0,
         failures: 0,
         repairs: 0,
@@ -403,6 +411,20 @@ export class MemoryDatastore implements Datastore {
     s.leaseExpiresAt = null;
     s.updatedAt = now;
     return { ok: true, created };
+  }
+
+  /** {@inheritDoc Datastore.taskEnqueue} */
+  async taskEnqueue(params: TaskEnqueueParams): Promise<EnqueuedTask[]> {
+    const now = this.now(params);
+    return params.jobs.map((job) => {
+      const holder = job.key === null ? undefined : this.tasks.get(this.jobKeys.get(job.key) ?? '');
+      if (holder && !isTerminalTaskState(holder.state)) return { task: clone(holder), created: false };
+      const task = jobTask(job, now);
+      this.tasks.set(task.id, task);
+      if (job.key !== null) this.jobKeys.set(job.key, task.id);
+      this.record(task, null, now, null);
+      return { task: clone(task), created: true };
+    });
   }
 
   /** Settles a pending task without running it (missed, skipped), recording why. */
@@ -444,7 +466,7 @@ export class MemoryDatastore implements Datastore {
       .sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
     const candidates = this.takeWithinRates(ordered, params.limit, now);
     // `replace`: only the newest (latest fire time) candidate of a schedule in this batch runs; older ones are skipped.
-    const newestReplace = new Map<string, Task>();
+    const newestReplace = new Map<string | null, Task>();
     for (const t of candidates) {
       const seen = newestReplace.get(t.scheduleId);
       if (t.policies.duplicate === 'replace' && (seen === undefined || t.fireAt >= seen.fireAt)) newestReplace.set(t.scheduleId, t);

@@ -4,8 +4,8 @@ import type { Json } from '../json.js';
 export interface TaskRef {
   /** Task id. */
   id: string;
-  /** Schedule id. */
-  scheduleId: string;
+  /** Schedule id; null for a job (a task enqueued with no schedule). */
+  scheduleId: string | null;
   /** The fire time the task stands for, epoch ms. */
   fireAt: number;
   /** Attempt number, 1 for the first. */

@@ -36,8 +36,8 @@ export interface HistoryInput {
 
 /** One violation or observation. */
 export interface Finding {
-  /** Schedule concerned. */
-  scheduleId: string;
+  /** Schedule concerned; null for a job (a task enqueued with no schedule). */
+  scheduleId: string | null;
   /** Fire time concerned. */
   fireAt: number;
   /** Task concerned, when one exists. */
@@ -248,7 +248,7 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     }
   }
   const runs = input.records
-    .filter((r) => r.kind === 'start' && skipSchedules.has(r.scheduleId))
+    .filter((r) => r.kind === 'start' && r.scheduleId !== null && skipSchedules.has(r.scheduleId))
     .map((r) => ({ r, end: ends.get(attemptKey(r)) ?? Infinity }));
   for (const [scheduleId, list] of groupBy(runs, (x) => x.r.scheduleId)) {
     const sorted = list.sort((a, b) => a.r.at - b.r.at);
@@ -261,7 +261,7 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
     }
   }
   for (const z of zombies) {
-    if (!skipSchedules.has(z.r.scheduleId)) continue;
+    if (z.r.scheduleId === null || !skipSchedules.has(z.r.scheduleId)) continue;
     const zombieEnd = recordedEnds.get(attemptKey(z.r)) ?? Infinity;
     for (const run of runs) {
       if (run.r.scheduleId !== z.r.scheduleId || run.r.taskId === z.r.taskId) continue;

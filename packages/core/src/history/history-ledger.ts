@@ -2,8 +2,8 @@ import type { TaskEvent } from '../model/task.js';
 import type { FaultRecord, RunRecord } from './run-record.js';
 
 /** Groups `items` by `key`, keeping their order. */
-export function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const map = new Map<string, T[]>();
+export function groupBy<T, K>(items: T[], key: (item: T) => K): Map<K, T[]> {
+  const map = new Map<K, T[]>();
   for (const item of items) {
     const k = key(item);
     const list = map.get(k);

@@ -15,8 +15,8 @@ export interface RunRecord {
   nodeId: string;
   /** Task id. */
   taskId: string;
-  /** Schedule id. */
-  scheduleId: string;
+  /** Schedule id; null for a job (a task enqueued with no schedule). */
+  scheduleId: string | null;
   /** Fire time the task stands for. */
   fireAt: number;
   /** Attempt number. */

@@ -171,7 +171,11 @@ function checkAll(input: unknown, checks: Record<string, Check>, field: string, 
   return out;
 }
 
-function validatePolicies(input: unknown, triggerKind: Trigger['kind']): SchedulePolicies {
+/**
+ * Checks a policies object (unknown keys refused) and fills in the defaults; a ValidationError
+ * naming the field (`policies.retry.maxAttempts`) otherwise.
+ */
+export function validatePolicies(input: unknown, triggerKind: Trigger['kind']): SchedulePolicies {
   if (input !== undefined && !isRecord(input)) throw new ValidationError('policies', 'must be an object');
   const raw = input ?? {};
   const top = Object.fromEntries(Object.entries(raw).filter(([key]) => key !== 'retry' && key !== 'dst'));
@@ -197,7 +201,8 @@ function validatePolicies(input: unknown, triggerKind: Trigger['kind']): Schedul
   return policies;
 }
 
-function validatePayload(payload: unknown, maxBytes: number): Json {
+/** Checks a payload (JSON, at most `maxBytes` serialized) and returns a copy; null when absent. */
+export function validatePayload(payload: unknown, maxBytes: number): Json {
   if (payload === undefined) return null;
   checkJson(payload, 'payload');
   const text = JSON.stringify(payload);
@@ -217,7 +222,8 @@ function validateName(input: unknown): string {
   return name;
 }
 
-function validateExecutor(input: unknown): string {
+/** Checks an executor name (letters, digits and `@ . _ : / -`, at most 200 characters). */
+export function validateExecutor(input: unknown): string {
   if (typeof input !== 'string' || input === '') throw new ValidationError('executor', 'must be a non-empty string');
   if (input.length > 200) throw new ValidationError('executor', `is ${input.length} characters long, over 200`);
   if (!NAME.test(input)) throw new ValidationError('executor', 'may only contain letters, digits and @ . _ : / -');

@@ -30,16 +30,23 @@ export function isTerminalTaskState(state: TaskState): boolean {
 }
 
 /**
- * One planned run of a schedule, unique per (scheduleId, fireAt): a row of the schedule's
- * occurrence ledger. Retries are further attempts of the same task.
+ * One planned run: a row of a schedule's occurrence ledger, unique per (scheduleId, fireAt),
+ * or a job, enqueued on its own with no schedule (`scheduleId` null). Retries are further
+ * attempts of the same task.
  */
 export interface Task {
   /** Primary key. */
   id: string;
-  /** The schedule it was peeled from. */
-  scheduleId: string;
-  /** The fire time it stands for. */
+  /** The schedule it was peeled from; null for a job (a task enqueued with no schedule). */
+  scheduleId: string | null;
+  /** The fire time it stands for; for a job, the instant it was asked to run at. */
   fireAt: number;
+  /**
+   * A job's dedupe key: while a task with this key is pending or running, enqueuing the key
+   * again returns that task and writes nothing. Null for a job without one and for every
+   * task of a schedule.
+   */
+  key: string | null;
   /** When this row stands for a run of fire times (a collapsed catch-up), the last of them; else null. */
   spanEndAt: number | null;
   /** How many fire times the row stands for (1 for an ordinary task). */
@@ -58,11 +65,11 @@ export interface Task {
   repairs: number;
   /** Grows with every claim: the fencing token handed to the executor. */
   fence: number;
-  /** Executor name, copied from the schedule. */
+  /** Executor name, copied from the schedule (or given to the job). */
   executor: string;
-  /** Payload, copied from the schedule. */
+  /** Payload, copied from the schedule (or given to the job). */
   payload: Json;
-  /** Policies, copied from the schedule. */
+  /** Policies, copied from the schedule (or the job's own). */
   policies: TaskPolicies;
   /** Lease owner while running. */
   leaseOwner: string | null;

@@ -42,6 +42,7 @@ export function task(s: Schedule, k: number, patch: Partial<Task> = {}): Task {
     id: `${s.id}@${k}`,
     scheduleId: s.id,
     fireAt,
+    key: null,
     spanEndAt: null,
     spanCount: 1,
     dueAt: fireAt,

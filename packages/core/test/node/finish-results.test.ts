@@ -57,7 +57,7 @@ async function scheduleBatch(datastore: MemoryDatastore, at: number): Promise<Ro
 
 async function tasksByName(datastore: MemoryDatastore) {
   const schedules = new Map((await datastore.scheduleList()).map((s) => [s.id, s.name]));
-  return new Map((await datastore.taskList()).map((t) => [schedules.get(t.scheduleId) ?? '?', t]));
+  return new Map((await datastore.taskList()).map((t) => [schedules.get(t.scheduleId ?? '') ?? '?', t]));
 }
 
 describe('a result the store cannot hold', () => {

@@ -68,7 +68,7 @@ describe('retention run by the node', () => {
       { retention: { unresolvedAfterMs: 60_000, everyMs: 10_000 } },
     );
     const failed: [string, string][] = [];
-    events.on('taskFailed', (task, error) => void failed.push([task.scheduleId, error]));
+    events.on('taskFailed', (task, error) => void failed.push([task.scheduleId ?? '', error]));
 
     await vi.advanceTimersByTimeAsync(55_000);
     const [waiting] = await datastore.taskList({ scheduleId: schedule.id });

@@ -159,6 +159,15 @@ export interface SqlDialect {
    */
   fillFactorSql(table: string, percent: number): string | null;
   /**
+   * Statements (re-runnable) that make `rookery_tasks.dedupe_key` unique among live tasks
+   * (state `pending` or `running`) only: a partial unique index where the database has one
+   * (PostgreSQL, SQLite; a filtered index on MSSQL); on MariaDB/MySQL, which have none, a
+   * stored generated column `live_key` (the key while live, else NULL) with a unique index.
+   */
+  liveKeyIndexSql(): string[];
+  /** A condition matching the live tasks whose dedupe key is one of the replacement `:keys`, served by that index. */
+  readonly liveKeyMatch: string;
+  /**
    * An INSERT of one row that silently does nothing when a unique key is taken, and reports
    * 1 affected row when it inserted and 0 when it did not. Values are replacements named
    * after the columns (`:col`).

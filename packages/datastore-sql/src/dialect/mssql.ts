@@ -65,6 +65,12 @@ export const mssqlDialect: SqlDialect = {
   dropIndexSql: (name, table) => `DROP INDEX IF EXISTS ${name} ON ${table}`,
 
   // SQL Server updates rows in place; its FILLFACTOR is an index setting for page splits.
+  liveKeyIndexSql: () => [
+    "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'rookery_tasks_live_key' AND object_id = OBJECT_ID(N'rookery_tasks'))" +
+      " CREATE UNIQUE INDEX rookery_tasks_live_key ON rookery_tasks (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+  ],
+  liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+
   fillFactorSql: () => null,
 
   insertIgnoreSql(table, columns, uniqueKeys) {

@@ -120,6 +120,12 @@ export const mysqlDialect: SqlDialect = {
   dropIndexSql: (name, table) => `DROP INDEX IF EXISTS ${name} ON ${table}`,
 
   // InnoDB updates rows in place; secondary indexes change only with their columns.
+  liveKeyIndexSql: () => [
+    "ALTER TABLE rookery_tasks ADD COLUMN IF NOT EXISTS live_key VARCHAR(200) AS (CASE WHEN state IN ('pending', 'running') THEN dedupe_key ELSE NULL END) PERSISTENT",
+    'CREATE UNIQUE INDEX IF NOT EXISTS rookery_tasks_live_key ON rookery_tasks (live_key)',
+  ],
+  liveKeyMatch: 'live_key IN (:keys)',
+
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>

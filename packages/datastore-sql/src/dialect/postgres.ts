@@ -51,6 +51,11 @@ export const postgresDialect: SqlDialect = {
 
   dropIndexSql: (name) => `DROP INDEX IF EXISTS ${name}`,
 
+  liveKeyIndexSql: () => [
+    "CREATE UNIQUE INDEX IF NOT EXISTS rookery_tasks_live_key ON rookery_tasks (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+  ],
+  liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+
   fillFactorSql: (table, percent) => `ALTER TABLE ${table} SET (fillfactor = ${percent})`,
 
   insertIgnoreSql: (table, columns) =>

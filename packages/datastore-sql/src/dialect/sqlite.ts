@@ -99,6 +99,11 @@ export const sqliteDialect: SqlDialect = {
 
   dropIndexSql: (name) => `DROP INDEX IF EXISTS ${name}`,
 
+  liveKeyIndexSql: () => [
+    "CREATE UNIQUE INDEX IF NOT EXISTS rookery_tasks_live_key ON rookery_tasks (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+  ],
+  liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>

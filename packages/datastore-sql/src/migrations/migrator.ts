@@ -9,6 +9,7 @@ import { scheduleValidationMigration } from './0005-schedule-validation.js';
 import { dueSchedulesIndexMigration } from './0006-due-schedules-index.js';
 import { leanScheduleWritesMigration } from './0007-lean-schedule-writes.js';
 import { executorClaimIndexMigration } from './0008-executor-claim-index.js';
+import { jobsMigration } from './0009-jobs.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   dueSchedulesIndexMigration,
   leanScheduleWritesMigration,
   executorClaimIndexMigration,
+  jobsMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */

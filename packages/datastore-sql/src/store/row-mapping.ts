@@ -98,12 +98,18 @@ export function scheduleFromRow(r: Row): Schedule {
   };
 }
 
-/** Maps a `rookery_tasks` row to a {@link Task}. */
+/**
+ * Maps a `rookery_tasks` row to a {@link Task}. A job's row carries its own id as its
+ * `schedule_id` (see migration 9), which maps to a `scheduleId` of null.
+ */
 export function taskFromRow(r: Row): Task {
+  const id = str(r['id']);
+  const scheduleId = str(r['schedule_id']);
   return {
-    id: str(r['id']),
-    scheduleId: str(r['schedule_id']),
+    id,
+    scheduleId: scheduleId === id ? null : scheduleId,
     fireAt: num(r['fire_at']),
+    key: strOrNull(r['dedupe_key']),
     spanEndAt: numOrNull(r['span_end_at']),
     spanCount: num(r['span_count']),
     dueAt: num(r['due_at']),

@@ -190,7 +190,7 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     await insertEvents(
       ctx,
       tx,
-      inserted.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: nodeOf.get(t.scheduleId) ?? null, reason: t.reason, fence: 0 })),
+      inserted.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: (t.scheduleId === null ? null : nodeOf.get(t.scheduleId)) ?? null, reason: t.reason, fence: 0 })),
     );
     return p.peels.map((peel, i) =>
       held.has(i) ? { ok: true, created: inserted.filter((t) => t.scheduleId === peel.scheduleId) } : { ok: false, created: [] },

@@ -51,9 +51,10 @@ export function takesRunSlot(duplicate: string): boolean {
  * Releases a schedule's run slot if `taskId` holds it, and makes the tasks waiting for it (a
  * `queue` schedule's queued task, or a `replace` schedule's newer task: pending, never started,
  * due by its fire time but postponed to the slot's expiry) due now. Bumps `version`
- * (conditional writes).
+ * (conditional writes). A job (`scheduleId` null) holds no slot.
  */
-export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, taskId: string, now: number): Promise<void> {
+export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string | null, taskId: string, now: number): Promise<void> {
+  if (scheduleId === null) return;
   const released = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = NULL, slot_expires_at = NULL, version = version + 1' +
       ' WHERE id = :scheduleId AND slot_task_id = :taskId',
@@ -71,15 +72,17 @@ export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string, t
 
 /**
  * Ungates a schedule gated on a task that reached a terminal state: the gate is cleared and an
- * `after-run` schedule's next fire time becomes now + its delay.
+ * `after-run` schedule's next fire time becomes now + its delay. A job (`scheduleId` null)
+ * gates nothing.
  */
 export async function ungateAtEnd(
   ctx: SqlContext,
   tx: Tx,
-  scheduleId: string,
+  scheduleId: string | null,
   taskId: string,
   now: number,
 ): Promise<void> {
+  if (scheduleId === null) return;
   await ctx.writeLater(
     'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL,' +
       ' next_fire_at = CASE WHEN after_run_delay_ms IS NOT NULL THEN :now + after_run_delay_ms ELSE next_fire_at END,' +

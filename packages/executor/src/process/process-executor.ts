@@ -102,7 +102,7 @@ function limit(field: string, value: number, min: number): number {
 /**
  * The child-process executor: runs the payload's `command` with `args` (no shell unless
  * `shell: true`), in its own process group, with the task's identity in `ROOKERY_TASK_ID`,
- * `ROOKERY_SCHEDULE_ID`, `ROOKERY_FIRE_AT`, `ROOKERY_ATTEMPT` and `ROOKERY_FENCE`. Exit code 0
+ * `ROOKERY_SCHEDULE_ID` (left out for a job), `ROOKERY_FIRE_AT`, `ROOKERY_ATTEMPT` and `ROOKERY_FENCE`. Exit code 0
  * completes the attempt with a {@link ProcessResult}; another code or a signal fails it with a
  * {@link ProcessExitError}. A payload that is not `{ command, args?, env?, cwd?, shell? }`
  * fails it for good: a `PermanentError` whose `cause` is the `ValidationError` naming the field.
@@ -200,7 +200,7 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
         ...s.env,
         ...payload.env,
         ROOKERY_TASK_ID: task.id,
-        ROOKERY_SCHEDULE_ID: task.scheduleId,
+        ...(task.scheduleId === null ? {} : { ROOKERY_SCHEDULE_ID: task.scheduleId }),
         ROOKERY_FIRE_AT: String(task.fireAt),
         ROOKERY_ATTEMPT: String(task.attempt),
         ROOKERY_FENCE: String(task.fence),

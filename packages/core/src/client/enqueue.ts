@@ -1,0 +1,71 @@
+import type { Datastore, EnqueuedTask, NewJob } from '../datastore/datastore.js';
+import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
+import { ValidationError } from '../errors/validation-error.js';
+import type { EventBus } from '../events/event-bus.js';
+import { validateJobInput, type JobInput } from '../model/job-input.js';
+import type { IdStrategy } from '../strategies/ids.js';
+import type { WakeSignals } from '../wake/wake-signals.js';
+
+/** Options of {@link RookeryClient.enqueue} and {@link RookeryClient.enqueueMany}. */
+export interface EnqueueOptions {
+  /** Accept an executor name no registered node offers yet (a job enqueued ahead of its nodes). */
+  force?: boolean;
+}
+
+/** What enqueuing needs from the client. */
+export interface EnqueueDeps {
+  /** The shared datastore. */
+  datastore: Datastore;
+  /** Where `taskCreated` goes, if anywhere. */
+  events: EventBus | undefined;
+  /** Primary keys. */
+  ids: IdStrategy;
+  /** Largest payload accepted, in bytes of JSON. */
+  maxPayloadBytes: number;
+  /** Hints to idle nodes that work falls due. */
+  wakeSignals: WakeSignals;
+  /** Executor names known to the cluster (built-ins and those of registered nodes). */
+  knownExecutors(): Promise<string[]>;
+}
+
+/** A job due within this long of now wakes the nodes. */
+const WAKE_HORIZON_MS = 60_000;
+
+/**
+ * Validates every input (a ValidationError whose field starts with its index when `indexed`),
+ * checks the executors unless `force`, writes the jobs in one datastore call, emits
+ * `taskCreated` for each task written and wakes the nodes for the earliest one due soon.
+ */
+export async function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[], options: EnqueueOptions, indexed: boolean): Promise<EnqueuedTask[]> {
+  const at = (i: number, field: string): string => (indexed ? `[${i}].${field}` : field);
+  const valid = inputs.map((input, i) => {
+    try {
+      return validateJobInput(input, { maxPayloadBytes: deps.maxPayloadBytes });
+    } catch (error) {
+      if (!indexed || !(error instanceof ValidationError)) throw error;
+      throw new ValidationError(at(i, error.field), error.message.slice(error.field.length + 2), { cause: error });
+    }
+  });
+  if (valid.length === 0) return [];
+  if (!options.force) {
+    const known = await deps.knownExecutors();
+    const unknown = valid.findIndex((j) => !known.includes(j.executor));
+    const job = valid[unknown];
+    if (job) {
+      const error = new UnknownExecutorError(job.executor, known);
+      if (!indexed) throw error;
+      throw new ValidationError(at(unknown, error.field), error.message.slice(error.field.length + 2), { cause: error });
+    }
+  }
+  const now = await deps.datastore.clockNow();
+  const jobs: NewJob[] = valid.map((j) => ({ id: deps.ids(now), ...j }));
+  const results = await deps.datastore.taskEnqueue({ jobs });
+  let earliest = Infinity;
+  for (const r of results) {
+    if (!r.created) continue;
+    deps.events?.emit('taskCreated', r.task);
+    earliest = Math.min(earliest, r.task.dueAt);
+  }
+  if (earliest <= now + WAKE_HORIZON_MS) deps.wakeSignals.announce(Math.max(now, earliest));
+  return results;
+}

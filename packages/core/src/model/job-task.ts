@@ -1,0 +1,44 @@
+import type { NewJob } from '../datastore/datastore.js';
+import type { Task } from './task.js';
+
+/** What a job's task starts with as its reason. */
+export const ENQUEUED_REASON = 'enqueued';
+
+/**
+ * The task a datastore writes for `job` at `now`: pending, due at its `runAt` (or `now`), with
+ * no schedule and no attempt yet. Every store builds the row it inserts, and the task it
+ * answers with, from this.
+ */
+export function jobTask(job: NewJob, now: number): Task {
+  const dueAt = job.runAt ?? now;
+  return {
+    id: job.id,
+    scheduleId: null,
+    fireAt: dueAt,
+    key: job.key,
+    spanEndAt: null,
+    spanCount: 1,
+    dueAt,
+    deadlineAt: null,
+    state: 'pending',
+    attempt: 0,
+    failures: 0,
+    repairs: 0,
+    fence: 0,
+    executor: job.executor,
+    payload: structuredClone(job.payload),
+    policies: structuredClone(job.policies),
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    nodeId: null,
+    startedAt: null,
+    endedAt: null,
+    result: null,
+    error: null,
+    reason: ENQUEUED_REASON,
+    executionId: null,
+    cancelRequested: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
