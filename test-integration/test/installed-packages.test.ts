@@ -25,6 +25,7 @@ const PACKAGES = [
   { dir: 'packages/messaging', name: '@rookery/messaging', exported: 'createEventBus' },
   { dir: 'packages/executor', name: '@rookery/executor', exported: 'WorkerPool' },
   { dir: 'packages/datastore-sql', name: '@rookery/datastore-sql', exported: 'createSqlDatastore' },
+  { dir: 'packages/server', name: '@rookery/server', exported: 'createNodeMetrics' },
   { dir: 'packages/rookery', name: 'rookery', exported: 'createRookery' },
   { dir: 'packages/cli', name: '@rookery/cli', exported: 'runCli' },
 ] as const;
