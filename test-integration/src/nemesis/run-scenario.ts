@@ -113,8 +113,8 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const externals = { tasks: externalTasks.length, completed: externalTasks.filter((t) => t.state === 'completed').length };
     console.log(`  external executions completed         ${externals.completed} of ${externals.tasks} tasks`);
     for (const line of notes) console.log(`  nemesis: ${line}`);
-    // The ledger of the first few tasks with a stale commit or two executions at once, to say what happened.
-    for (const f of [...report.staleCommits, ...report.executionOverlaps].slice(0, 2)) {
+    // The ledger of the first few tasks with a stale commit, two executions at once or a lease left behind, to say what happened.
+    for (const f of [...report.staleCommits, ...report.executionOverlaps, ...report.leftLeased].slice(0, 2)) {
       const ledger = events.filter((e) => e.taskId === f.taskId).map((e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`);
       console.log(`  ledger of task ${f.taskId}:\n    ${ledger.join('\n    ')}`);
     }
