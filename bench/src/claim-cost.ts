@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_POLICIES, type Schedule } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import { createBenchDatabase } from './databases.js';
+import { integer } from './options.js';
 import { distribution } from './stats.js';
 
 const USAGE = `npm run bench:claim -- [--db sqlite|<admin URL>] [--unrunnable 100000] [--claims 200] [--batch 20]`;
@@ -70,12 +71,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const unrunnable = Number(values.unrunnable);
-  const claims = Number(values.claims);
-  const batch = Number(values.batch);
-  for (const [name, n] of [['--unrunnable', unrunnable], ['--claims', claims], ['--batch', batch]] as const) {
-    if (!Number.isSafeInteger(n) || n < 0) throw new Error(`${name} must be a whole number, got '${String(n)}'`);
-  }
+  const unrunnable = integer('unrunnable', values.unrunnable, 100_000, 0, Number.MAX_SAFE_INTEGER);
+  const claims = integer('claims', values.claims, 200, 0, Number.MAX_SAFE_INTEGER);
+  const batch = integer('batch', values.batch, 20, 0, Number.MAX_SAFE_INTEGER);
   const db = await createBenchDatabase(values.db);
   const store = await createSqlDatastore({ url: db.url });
   try {

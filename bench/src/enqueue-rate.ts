@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { RookeryClient, type JobInput } from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import { createBenchDatabase } from './databases.js';
+import { integer } from './options.js';
 import { distribution } from './stats.js';
 
 const USAGE = 'node bench/dist/enqueue-rate.js [--db sqlite|<admin URL>] [--jobs 100000] [--batch 5000] [--keyed]';
@@ -27,11 +28,8 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const jobs = Number(values.jobs);
-  const batch = Number(values.batch);
-  for (const [name, n] of [['--jobs', jobs], ['--batch', batch]] as const) {
-    if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a whole number from 1, got '${String(n)}'`);
-  }
+  const jobs = integer('jobs', values.jobs, 100_000, 1, Number.MAX_SAFE_INTEGER);
+  const batch = integer('batch', values.batch, 5_000, 1, Number.MAX_SAFE_INTEGER);
   const db = await createBenchDatabase(values.db);
   const store = await createSqlDatastore({ url: db.url });
   try {

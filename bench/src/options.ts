@@ -70,7 +70,17 @@ export const USAGE = `npm run bench -- [options]
                         into one task: a late recovery, a rerun)
   --help                this text`;
 
-function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+/**
+ * Reads a whole-number option of a bench command.
+ *
+ * @param name - the option, without its dashes (for the error)
+ * @param value - its text, if given
+ * @param fallback - the value when not given
+ * @param min - the smallest accepted
+ * @param max - the largest accepted
+ * @throws Error naming `--name` when the text is not a whole number in [min, max]
+ */
+export function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got '${value}'`);
