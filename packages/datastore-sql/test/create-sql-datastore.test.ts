@@ -16,7 +16,10 @@ describe('datastore URLs', () => {
     ['postgres://postgres@127.0.0.1:5432', { dialect: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres' }],
     ['mysql://root@127.0.0.1:3306/jobs', { dialect: 'mysql', host: '127.0.0.1', port: 3306, database: 'jobs', username: 'root' }],
     ['mariadb://root@[::1]/jobs', { dialect: 'mysql', host: '::1', database: 'jobs', username: 'root' }],
-    ['mssql://sa:pw@sql:1433/jobs', { dialect: 'mssql', host: 'sql', port: 1433, database: 'jobs', username: 'sa', password: 'pw' }],
+    [
+      'mssql://sa:pw@sql:1433/jobs',
+      { dialect: 'mssql', host: 'sql', port: 1433, database: 'jobs', username: 'sa', password: 'pw', tls: { mode: 'verify-full', asked: 'encrypt=true (the default)' } },
+    ],
   ])('parses %s', (url, expected) => {
     expect(parseDatastoreUrl(url)).toEqual(expected);
   });

@@ -1,4 +1,4 @@
-import type { EventBus, WakeSignals } from '@rookery/core';
+import type { EventBus, TlsOptions, WakeSignals } from '@rookery/core';
 import { parseDatastoreUrl } from '@rookery/datastore-sql';
 import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
 
@@ -19,15 +19,22 @@ export interface RookeryWakeSignals {
  * Opens the wake signals for a database URL: on PostgreSQL (with `auto`) two LISTEN/NOTIFY
  * instances, so that the node also wakes for what its own client announces; elsewhere none,
  * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`, the node's id as
- * `nodeId` tells it).
+ * `nodeId` tells it). `ssl` is the datastore's, so that every connection agrees.
  */
-export function wakeSignalsFor(mode: WakeSignalsMode, url: string, events: EventBus, nodeId: () => string | null): RookeryWakeSignals | null {
+export function wakeSignalsFor(
+  mode: WakeSignalsMode,
+  url: string,
+  events: EventBus,
+  nodeId: () => string | null,
+  ssl?: TlsOptions,
+): RookeryWakeSignals | null {
   if (mode === 'none' || parseDatastoreUrl(url).dialect !== 'postgres') return null;
   const onError = (error: unknown): void => {
     events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
   };
-  const node: PgWakeSignals = pgWakeSignals({ url, onError });
-  const client: PgWakeSignals = pgWakeSignals({ url, onError });
+  const options = { url, onError, ...(ssl === undefined ? {} : { ssl }) };
+  const node: PgWakeSignals = pgWakeSignals(options);
+  const client: PgWakeSignals = pgWakeSignals(options);
   return {
     node,
     client,
