@@ -11,6 +11,8 @@ const CERTIFICATE_CODES = new Set([
   'CERT_NOT_YET_VALID',
   'CERT_SIGNATURE_FAILURE',
   'ERR_TLS_CERT_ALTNAME_INVALID',
+  // mysql2's code for a TLS handshake that failed, the certificate check included.
+  'HANDSHAKE_SSL_ERROR',
 ]);
 
 /** The innermost error of a chain of wrappers (`cause`, Sequelize's `parent`/`original`). */
