@@ -21,7 +21,7 @@ function planScript(plan: MigrationPlan, dialect: string, url: string): string[]
     '-- rookery migrate runs these statements under the database\'s migration lock; run by hand, run them in order,',
     '-- from one session, with no rookery node migrating at the same time.',
     '',
-    '-- the migrations table (kept if it exists)',
+    '-- the schema (where one is set) and the migrations table, each kept if it exists',
     `${plan.setup};`,
   );
   for (const migration of plan.migrations) {
