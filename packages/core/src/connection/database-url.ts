@@ -89,7 +89,8 @@ function readParams(dialect: DatabaseDialect, search: URLSearchParams): Map<stri
 
 function postgresTls(params: Map<string, string>): UrlTls | undefined {
   const sslmode = params.get('sslmode');
-  const files = ['sslrootcert', 'sslcert', 'sslkey', 'sslpassword'].filter((p) => params.has(p));
+  // `sslpassword` alone is accepted (as libpq does): it only unlocks an `sslkey`.
+  const files = ['sslrootcert', 'sslcert', 'sslkey'].filter((p) => params.has(p));
   if (sslmode === undefined) {
     if (files.length > 0) throw new ValidationError('db', `${files[0]} needs sslmode (require, verify-ca or verify-full) in the postgres URL`);
     return undefined;
