@@ -55,6 +55,25 @@ describe('datastore URLs', () => {
     });
   });
 
+  it('refuses a bad schema or table prefix, naming the option, before connecting', async () => {
+    const refused = [
+      [{ url: 'sqlite::memory:', schema: 'jobs' }, 'schema', /sqlite has no schemas/],
+      [{ url: 'mysql://root@127.0.0.1:1/db', schema: 'jobs' }, 'schema', /mysql has no schemas/],
+      [{ url: 'postgres://127.0.0.1:1/db?schema=a', schema: 'b' }, 'schema', /the option says 'b' but the URL's schema parameter says 'a'/],
+      [{ url: 'sqlite::memory:', tablePrefix: 'Bad-' }, 'tablePrefix', /lower-case letters/],
+      [{ url: 'sqlite::memory:', ssl: { mode: 'sometimes' as never } }, 'ssl.mode', /must be one of disable, require, verify-ca, verify-full/],
+    ] as const;
+    for (const [options, field, message] of refused) {
+      const error = await createSqlDatastore(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, field).toBeInstanceOf(ValidationError);
+      expect(error, field).toMatchObject({ field });
+      expect((error as ValidationError).message, field).toMatch(message);
+    }
+  });
+
   it('maps an unreachable server to DatastoreError', async () => {
     await expect(
       createSqlDatastore({ url: 'postgres://nobody@127.0.0.1:1/none', migrate: false }),
