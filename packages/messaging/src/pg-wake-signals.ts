@@ -25,7 +25,12 @@ export interface PgWakeSignalsOptions {
   url: string;
   /** TLS settings the URL cannot carry, over the URL's TLS parameters (as the datastore's `ssl` option). @defaultValue what the URL says */
   ssl?: TlsOptions;
-  /** Channel of the notifications, at most 63 bytes. Every process of a cluster must use the same one. @defaultValue `'rookery_wake'` */
+  /**
+   * Channel of the notifications, at most 63 bytes. Every process of a cluster must use the
+   * same one. By default it follows where the URL puts the cluster's tables, so clusters on one
+   * database in different schemas or behind different prefixes do not wake each other.
+   * @defaultValue `'rookery_wake'`; with a `schema` or `tablePrefix` in the URL, `'<schema>.<prefix>wake'` (cut to 63 bytes)
+   */
   channel?: string;
   /** `application_name` of both sessions, as shown in `pg_stat_activity`. @defaultValue `'rookery-wake'` */
   applicationName?: string;
@@ -98,6 +103,14 @@ export function pgWakeSignals(options: PgWakeSignalsOptions): PgWakeSignals {
   return new PgWakeSignalsTransport(options);
 }
 
+/** The channel of the cluster whose tables the URL places: `rookery_wake` by default. */
+function defaultChannel(url: DatabaseUrl): string {
+  if (url.schema === undefined && url.tablePrefix === undefined) return 'rookery_wake';
+  const name = `${url.schema !== undefined ? `${url.schema}.` : ''}${url.tablePrefix ?? 'rookery_'}wake`;
+  // Schema and prefix are ASCII: characters are bytes.
+  return name.slice(0, 63);
+}
+
 function checkPositive(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new ValidationError(field, `must be a positive integer of milliseconds, got ${value}`);
   return value;
@@ -167,7 +180,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     this.url = parseDatabaseUrl(options.url);
     if (this.url.dialect !== 'postgres') throw new ValidationError('url', `wake signals need a PostgreSQL URL, got a ${this.url.dialect} one`);
     this.tls = resolveTls(this.url.tls, options.ssl);
-    this.channel = options.channel ?? 'rookery_wake';
+    this.channel = options.channel ?? defaultChannel(this.url);
     if (this.channel === '' || Buffer.byteLength(this.channel) > 63 || this.channel.includes('\0')) {
       throw new ValidationError('channel', `must be 1 to 63 bytes without NUL, got '${this.channel}'`);
     }
