@@ -103,10 +103,15 @@ export function pgWakeSignals(options: PgWakeSignalsOptions): PgWakeSignals {
   return new PgWakeSignalsTransport(options);
 }
 
-/** The channel of the cluster whose tables the URL places: `rookery_wake` by default. */
-function defaultChannel(url: DatabaseUrl): string {
-  if (url.schema === undefined && url.tablePrefix === undefined) return 'rookery_wake';
-  const name = `${url.schema !== undefined ? `${url.schema}.` : ''}${url.tablePrefix ?? 'rookery_'}wake`;
+/**
+ * The wake-signal channel of a cluster whose tables live in `schema` behind `tablePrefix`:
+ * `rookery_wake` where neither is set, else `<schema>.<prefix>wake` (cut to PostgreSQL's 63
+ * bytes), so that clusters placed apart on one database do not wake each other.
+ */
+export function wakeChannel(placement: { schema?: string | undefined; tablePrefix?: string | undefined }): string {
+  const { schema, tablePrefix } = placement;
+  if (schema === undefined && tablePrefix === undefined) return 'rookery_wake';
+  const name = `${schema !== undefined ? `${schema}.` : ''}${tablePrefix ?? 'rookery_'}wake`;
   // Schema and prefix are ASCII: characters are bytes.
   return name.slice(0, 63);
 }
@@ -180,7 +185,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     this.url = parseDatabaseUrl(options.url);
     if (this.url.dialect !== 'postgres') throw new ValidationError('url', `wake signals need a PostgreSQL URL, got a ${this.url.dialect} one`);
     this.tls = resolveTls(this.url.tls, options.ssl);
-    this.channel = options.channel ?? defaultChannel(this.url);
+    this.channel = options.channel ?? wakeChannel(this.url);
     if (this.channel === '' || Buffer.byteLength(this.channel) > 63 || this.channel.includes('\0')) {
       throw new ValidationError('channel', `must be 1 to 63 bytes without NUL, got '${this.channel}'`);
     }

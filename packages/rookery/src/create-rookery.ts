@@ -126,7 +126,7 @@ export async function createRookery(options: RookeryOptions = {}): Promise<Rooke
   let node: RookeryNode | undefined;
   let wake: RookeryWakeSignals | null = null;
   try {
-    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null, options.ssl);
+    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null, options.ssl, { schema: options.schema, tablePrefix: options.tablePrefix });
     node = new RookeryNode({
       ...options.node,
       datastore,

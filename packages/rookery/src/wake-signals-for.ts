@@ -1,6 +1,6 @@
 import type { EventBus, TlsOptions, WakeSignals } from '@rookery/core';
 import { parseDatastoreUrl } from '@rookery/datastore-sql';
-import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
+import { pgWakeSignals, wakeChannel, type PgWakeSignals } from '@rookery/messaging';
 
 /** How `createRookery` wakes idle nodes: `auto` (LISTEN/NOTIFY on PostgreSQL, polling elsewhere) or `none` (polling only). */
 export type WakeSignalsMode = 'auto' | 'none';
@@ -19,7 +19,8 @@ export interface RookeryWakeSignals {
  * Opens the wake signals for a database URL: on PostgreSQL (with `auto`) two LISTEN/NOTIFY
  * instances, so that the node also wakes for what its own client announces; elsewhere none,
  * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`, the node's id as
- * `nodeId` tells it). `ssl` is the datastore's, so that every connection agrees.
+ * `nodeId` tells it). `ssl` is the datastore's, so that every connection agrees; `placement`
+ * (the `schema` and `tablePrefix` options) picks the cluster's channel, as the URL's would.
  */
 export function wakeSignalsFor(
   mode: WakeSignalsMode,
@@ -27,12 +28,15 @@ export function wakeSignalsFor(
   events: EventBus,
   nodeId: () => string | null,
   ssl?: TlsOptions,
+  placement: { schema?: string | undefined; tablePrefix?: string | undefined } = {},
 ): RookeryWakeSignals | null {
-  if (mode === 'none' || parseDatastoreUrl(url).dialect !== 'postgres') return null;
+  const parsed = parseDatastoreUrl(url);
+  if (mode === 'none' || parsed.dialect !== 'postgres') return null;
   const onError = (error: unknown): void => {
     events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
   };
-  const options = { url, onError, ...(ssl === undefined ? {} : { ssl }) };
+  const channel = wakeChannel({ schema: placement.schema ?? parsed.schema, tablePrefix: placement.tablePrefix ?? parsed.tablePrefix });
+  const options = { url, onError, channel, ...(ssl === undefined ? {} : { ssl }) };
   const node: PgWakeSignals = pgWakeSignals(options);
   const client: PgWakeSignals = pgWakeSignals(options);
   return {
