@@ -19,4 +19,6 @@ export { createHealth } from './health/health.js';
 export type { Health, HealthCheck, HealthNode, HealthOptions, HealthReport } from './health/health.js';
 export { startProbeServer } from './http/probe-server.js';
 export type { ProbeServer, ProbeServerOptions } from './http/probe-server.js';
+export { dashboardPlugin, DashboardNotBuiltError, DASHBOARD_CONTENT_SECURITY_POLICY } from './dashboard/index.js';
+export type { DashboardPluginOptions } from './dashboard/index.js';
 export { Registry } from 'prom-client';

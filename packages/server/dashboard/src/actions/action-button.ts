@@ -1,0 +1,45 @@
+import type { Role } from '../api/types.js';
+import { allows } from '../auth/roles.js';
+import { confirmAction } from '../dom/confirm-dialog.js';
+import { h } from '../dom/h.js';
+import { describeError, notify } from '../dom/notice.js';
+
+/** One operator action as a button. */
+export interface ActionSpec {
+  /** Button text. */
+  label: string;
+  /** Stable name for tests and styling (`data-action`). */
+  name: string;
+  /** The role the API requires for it: the button is not shown to a token without it. */
+  needs: Role;
+  /** For a destructive action, the confirmation's question; the action runs only once confirmed. */
+  confirm?: { title: string; detail: string };
+  /** Calls the API. */
+  run: () => Promise<unknown>;
+  /** What to say when it succeeded. */
+  done: string;
+  /** After success (typically: reload the page's data). */
+  after: () => void;
+}
+
+/** The button of an action, or null when `role` may not use it. Errors of the call are shown, never swallowed. */
+export function actionButton(role: Role, spec: ActionSpec): HTMLButtonElement | null {
+  if (!allows(role, spec.needs)) return null;
+  const button = h('button', { class: spec.confirm ? 'danger' : 'primary', 'data-action': spec.name }, spec.label);
+  button.addEventListener('click', () => {
+    void (async () => {
+      if (spec.confirm && !(await confirmAction(spec.confirm.title, spec.confirm.detail, spec.label))) return;
+      button.disabled = true;
+      try {
+        await spec.run();
+        notify(spec.done);
+        spec.after();
+      } catch (error) {
+        notify(`${spec.label} failed: ${describeError(error)}`, 'error');
+      } finally {
+        button.disabled = false;
+      }
+    })();
+  });
+  return button;
+}

@@ -1,0 +1,75 @@
+import type { ApiClient } from '../api/api-client.js';
+import type { Role, Task, TaskState } from '../api/types.js';
+import { allows } from '../auth/roles.js';
+import { h, replace } from '../dom/h.js';
+import { formatTime } from '../dom/format.js';
+import { describeError, errorBox, notify } from '../dom/notice.js';
+import { stateBadge } from '../dom/state-badge.js';
+import { href } from '../router.js';
+import type { PageContext } from './page-context.js';
+import { CursorPager } from './pager.js';
+
+const STATES: TaskState[] = ['pending', 'running', 'completed', 'failed', 'cancelled', 'missed', 'abandoned'];
+const PAGE_SIZE = 50;
+
+function enqueueForm(api: ApiClient, role: Role, onQueued: (task: Task) => void): HTMLElement | null {
+  if (!allows(role, 'operate')) return null;
+  const executor = h('input', { name: 'executor', required: true, placeholder: 'executor name', 'aria-label': 'executor' });
+  const payload = h('textarea', { name: 'payload', rows: 2, placeholder: '{"any": "JSON"}', 'aria-label': 'payload (JSON)' });
+  const key = h('input', { name: 'key', placeholder: 'dedupe key (optional)', 'aria-label': 'dedupe key' });
+  const form = h('form', { class: 'enqueue', 'aria-label': 'enqueue a job' }, executor, payload, key, h('button', { class: 'primary', type: 'submit', 'data-action': 'enqueue' }, 'Enqueue'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void (async () => {
+      let body: unknown;
+      try {
+        body = payload.value.trim() === '' ? undefined : JSON.parse(payload.value);
+      } catch (error) {
+        notify(`The payload is not JSON (field: payload): ${describeError(error)}`, 'error');
+        return;
+      }
+      try {
+        const { task, created } = await api.enqueue({ executor: executor.value.trim(), ...(body === undefined ? {} : { payload: body }), ...(key.value.trim() ? { key: key.value.trim() } : {}) });
+        notify(created ? 'job enqueued' : 'a live job has this key: nothing was enqueued');
+        form.reset();
+        onQueued(task);
+      } catch (error) {
+        notify(`Enqueue failed: ${describeError(error)}`, 'error');
+      }
+    })();
+  });
+  return form;
+}
+
+/** Jobs (tasks enqueued with no schedule), newest first, filtered by state, with the enqueue form for operators. */
+export function renderJobsPage({ root, api, role, route, signal }: PageContext): void {
+  let state = route.query.get('state') ?? '';
+  const pager = new CursorPager();
+  const listArea = h('section', { 'aria-label': 'jobs' });
+  const load = async (): Promise<void> => {
+    history.replaceState(null, '', href('jobs', { state }));
+    try {
+      // schedule '' asks the server for tasks with no schedule: the jobs
+      const page = await api.tasks({ schedule: '', state, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
+      pager.loaded(page.nextCursor);
+      const jobs = page.items.filter((task) => task.scheduleId === null);
+      replace(
+        listArea,
+        jobs.length === 0
+          ? h('p', { class: 'empty' }, 'No job.')
+          : h(
+              'table',
+              {},
+              h('thead', {}, h('tr', {}, ['task', 'state', 'executor', 'key', 'enqueued for', 'node', 'reason'].map((t) => h('th', {}, t)))),
+              h('tbody', {}, jobs.map((task) => h('tr', { 'data-job': task.id }, h('td', {}, h('a', { href: href('tasks', task.id) }, task.id.slice(-12))), h('td', {}, stateBadge(task.state)), h('td', {}, task.executor), h('td', {}, task.key ?? '–'), h('td', {}, formatTime(task.fireAt)), h('td', {}, task.nodeId ?? '–'), h('td', {}, task.reason ?? task.error ?? '–')))),
+            ),
+        pager.controls(() => void load()),
+      );
+    } catch (error) {
+      if (!signal.aborted) replace(listArea, errorBox(error));
+    }
+  };
+  const filter = h('select', { 'aria-label': 'state filter', onchange: (event) => { state = (event.target as HTMLSelectElement).value; pager.reset(); void load(); } }, h('option', { value: '' }, 'every state'), STATES.map((s) => h('option', { value: s, selected: s === state }, s)));
+  replace(root, h('h1', {}, 'Jobs'), enqueueForm(api, role, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter), listArea);
+  void load();
+}
