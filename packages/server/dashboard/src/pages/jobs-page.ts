@@ -9,7 +9,7 @@ import { href } from '../router.js';
 import type { PageContext } from './page-context.js';
 import { CursorPager } from './pager.js';
 
-const STATES: TaskState[] = ['pending', 'running', 'completed', 'failed', 'cancelled', 'missed', 'abandoned'];
+const STATES: TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 const PAGE_SIZE = 50;
 
 function enqueueForm(api: ApiClient, role: Role, onQueued: (task: Task) => void): HTMLElement | null {
@@ -41,28 +41,40 @@ function enqueueForm(api: ApiClient, role: Role, onQueued: (task: Task) => void)
   return form;
 }
 
-/** Jobs (tasks enqueued with no schedule), newest first, filtered by state, with the enqueue form for operators. */
+function row(task: Task): HTMLElement {
+  return h(
+    'tr',
+    { 'data-task-row': task.id },
+    h('td', {}, h('a', { href: href('tasks', task.id) }, task.id.slice(-12))),
+    h('td', {}, stateBadge(task.state)),
+    h('td', {}, task.executor),
+    h('td', {}, task.scheduleId ? h('a', { href: href('schedules', task.scheduleId, { task: task.id }) }, 'ledger') : h('span', { class: 'muted' }, task.key ? `job, key ${task.key}` : 'job')),
+    h('td', {}, formatTime(task.fireAt)),
+    h('td', {}, task.nodeId ?? '–'),
+    h('td', {}, task.reason ?? task.error ?? '–'),
+  );
+}
+
+/**
+ * Jobs and tasks, newest first, filtered on the server by state and executor, with the enqueue
+ * form for operators. A job (a task with no schedule) is marked as such; a schedule's task
+ * links to its place in the ledger.
+ */
 export function renderJobsPage({ root, api, role, route, signal }: PageContext): void {
   let state = route.query.get('state') ?? '';
+  let executor = route.query.get('executor') ?? '';
   const pager = new CursorPager();
-  const listArea = h('section', { 'aria-label': 'jobs' });
+  const listArea = h('section', { 'aria-label': 'tasks' });
   const load = async (): Promise<void> => {
-    history.replaceState(null, '', href('jobs', { state }));
+    history.replaceState(null, '', href('jobs', { state, executor }));
     try {
-      // schedule '' asks the server for tasks with no schedule: the jobs
-      const page = await api.tasks({ schedule: '', state, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
+      const page = await api.tasks({ state, executor, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
       pager.loaded(page.nextCursor);
-      const jobs = page.items.filter((task) => task.scheduleId === null);
       replace(
         listArea,
-        jobs.length === 0
-          ? h('p', { class: 'empty' }, 'No job.')
-          : h(
-              'table',
-              {},
-              h('thead', {}, h('tr', {}, ['task', 'state', 'executor', 'key', 'enqueued for', 'node', 'reason'].map((t) => h('th', {}, t)))),
-              h('tbody', {}, jobs.map((task) => h('tr', { 'data-job': task.id }, h('td', {}, h('a', { href: href('tasks', task.id) }, task.id.slice(-12))), h('td', {}, stateBadge(task.state)), h('td', {}, task.executor), h('td', {}, task.key ?? '–'), h('td', {}, formatTime(task.fireAt)), h('td', {}, task.nodeId ?? '–'), h('td', {}, task.reason ?? task.error ?? '–')))),
-            ),
+        page.items.length === 0
+          ? h('p', { class: 'empty' }, 'No task matches.')
+          : h('table', {}, h('thead', {}, h('tr', {}, ['task', 'state', 'executor', 'schedule', 'fire time', 'node', 'reason'].map((t) => h('th', {}, t)))), h('tbody', {}, page.items.map(row))),
         pager.controls(() => void load()),
       );
     } catch (error) {
@@ -70,6 +82,7 @@ export function renderJobsPage({ root, api, role, route, signal }: PageContext):
     }
   };
   const filter = h('select', { 'aria-label': 'state filter', onchange: (event) => { state = (event.target as HTMLSelectElement).value; pager.reset(); void load(); } }, h('option', { value: '' }, 'every state'), STATES.map((s) => h('option', { value: s, selected: s === state }, s)));
-  replace(root, h('h1', {}, 'Jobs'), enqueueForm(api, role, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter), listArea);
+  const executorFilter = h('input', { type: 'search', placeholder: 'executor', 'aria-label': 'executor filter', value: executor, onchange: (event) => { executor = (event.target as HTMLInputElement).value.trim(); pager.reset(); void load(); } });
+  replace(root, h('h1', {}, 'Jobs and tasks'), enqueueForm(api, role, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter, executorFilter), listArea);
   void load();
 }
