@@ -84,15 +84,18 @@ export interface ClusterNode {
   executors: string[];
   startedAt: Instant;
   heartbeatAt: Instant;
-  stoppedAt?: Instant | null;
+  stoppedAt: Instant | null;
+  /** Its clock's offset from the database clock (node − database), ms. */
   clockOffsetMs: number;
-  slotsInUse?: number;
-  slots?: number;
-  alive?: boolean;
+  /** Not stopped, and heartbeating. */
+  alive: boolean;
+  /** Tasks it runs now: its worker slots in use. */
+  running: number;
 }
 
 /** `GET /overview`. */
 export interface Overview {
+  at: Instant;
   nodes: ClusterNode[];
   tasks: { pending: number; running: number; completedLastHour: number; failedLastHour: number };
   backlog: number;

@@ -26,17 +26,12 @@ function stats(overview: Overview): HTMLElement {
   );
 }
 
-function load(node: ClusterNode): string {
-  if (node.slots === undefined || node.slotsInUse === undefined) return '–';
-  return `${node.slotsInUse} / ${node.slots}`;
-}
-
 function nodeTable(nodes: ClusterNode[]): HTMLElement {
   if (nodes.length === 0) return h('p', { class: 'empty' }, 'No node has registered with this database.');
   return h(
     'table',
     { class: 'nodes' },
-    h('thead', {}, h('tr', {}, ['node', 'host / pid', 'alive', 'slots in use', 'clock offset', 'executors', 'started', 'last heartbeat'].map((t) => h('th', {}, t)))),
+    h('thead', {}, h('tr', {}, ['node', 'host / pid', 'alive', 'running tasks', 'clock offset', 'executors', 'started', 'last heartbeat'].map((t) => h('th', {}, t)))),
     h(
       'tbody',
       {},
@@ -46,8 +41,8 @@ function nodeTable(nodes: ClusterNode[]): HTMLElement {
           { 'data-node': node.id },
           h('td', {}, node.id),
           h('td', {}, `${node.host} / ${node.pid}`),
-          h('td', {}, node.alive === false ? h('span', { class: 'badge state-failed' }, '✗ down') : h('span', { class: 'badge state-completed' }, '✓ alive')),
-          h('td', {}, load(node)),
+          h('td', {}, !node.alive ? h('span', { class: 'badge state-failed' }, '✗ down') : h('span', { class: 'badge state-completed' }, '✓ alive')),
+          h('td', { 'data-running': node.running }, node.running),
           h('td', { class: Math.abs(node.clockOffsetMs) > 1_000 ? 'warn' : '' }, formatDuration(node.clockOffsetMs)),
           h('td', {}, node.executors.join(', ')),
           h('td', {}, formatTime(node.startedAt)),
