@@ -1,5 +1,6 @@
 import { ApiClient } from './api/api-client.js';
 import { ApiError } from './api/api-error.js';
+import { loadOffers, type Offers } from './api/capabilities.js';
 import type { Role } from './api/types.js';
 import { forgetToken, readToken, saveToken } from './auth/token-store.js';
 import { h, replace } from './dom/h.js';
@@ -55,24 +56,24 @@ function shell(role: Role, nav: string): { main: HTMLElement } {
   return { main };
 }
 
-async function show(api: ApiClient, role: Role): Promise<void> {
+async function show({ api, role, offers }: { api: ApiClient; role: Role; offers: Offers }): Promise<void> {
   leave?.abort();
   leave = new AbortController();
   const route = parseRoute(location.hash);
   const { render, nav } = pageOf(route);
   const { main } = shell(role, nav);
   try {
-    await render({ root: main, api, role, route, signal: leave.signal });
+    await render({ root: main, api, role, offers, route, signal: leave.signal });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) signOut('The server no longer accepts this token.');
     else replace(main, errorBox(error));
   }
 }
 
-let session: { api: ApiClient; role: Role } | undefined;
+let session: { api: ApiClient; role: Role; offers: Offers } | undefined;
 
 window.addEventListener('hashchange', () => {
-  if (session && !location.hash.startsWith('#token=')) void show(session.api, session.role);
+  if (session && !location.hash.startsWith('#token=')) void show(session);
   else void start();
 });
 
@@ -84,15 +85,16 @@ async function start(): Promise<void> {
   if (!token) return signOut(null);
   const api = new ApiClient(token);
   let role: Role;
+  let offers: Offers;
   try {
-    role = await api.whoami();
+    [role, offers] = await Promise.all([api.whoami(), loadOffers()]);
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return signOut('The server does not know this token.');
-    replace(app, errorBox(`The server could not be asked who this token is: ${describeError(error)}`));
+    replace(app, errorBox(`The server did not answer who this token is and what it offers: ${describeError(error)}`));
     return;
   }
-  session = { api, role };
-  await show(api, role);
+  session = { api, role, offers };
+  await show(session);
 }
 
 void start();

@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/api-client.js';
-import type { Role, Task } from '../api/types.js';
+import type { Task } from '../api/types.js';
+import type { ActionAccess } from '../actions/action-button.js';
 import { h, replace } from '../dom/h.js';
 import { formatTime } from '../dom/format.js';
 import { errorBox } from '../dom/notice.js';
@@ -16,7 +17,8 @@ const REFRESH_MS = 5_000;
 /** Where the ledger view lives: its schedule, the API, the role, and the page's lifetime. */
 export interface LedgerViewOptions {
   api: ApiClient;
-  role: Role;
+  /** The token's role and what the server offers. */
+  access: ActionAccess;
   scheduleId: string;
   /** How the URL names the schedule (its name). */
   scheduleName: string;
@@ -32,7 +34,7 @@ export interface LedgerViewOptions {
  * kept in the URL, so a link opens it again.
  */
 export function ledgerView(options: LedgerViewOptions): HTMLElement {
-  const { api, role, scheduleId, signal } = options;
+  const { api, access, scheduleId, signal } = options;
   const pager = new CursorPager();
   let state = '';
   let selected = options.openTaskId;
@@ -51,7 +53,7 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
     replace(detailArea, h('p', { class: 'loading' }, 'Loading…'));
     try {
       const data = await api.task(taskId, local);
-      replace(detailArea, h('h2', {}, h('a', { href: href('tasks', taskId) }, `Fire time ${formatTime(data.task.fireAt)}`)), taskDetail(api, role, data, () => void openTask(taskId), local));
+      replace(detailArea, h('h2', {}, h('a', { href: href('tasks', taskId) }, `Fire time ${formatTime(data.task.fireAt)}`)), taskDetail(api, access, data, () => void openTask(taskId), local));
     } catch (error) {
       if (!local.aborted) replace(detailArea, errorBox(error));
     }

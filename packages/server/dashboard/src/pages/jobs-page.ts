@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/api-client.js';
-import type { Role, Task, TaskState } from '../api/types.js';
+import type { Task, TaskState } from '../api/types.js';
+import type { ActionAccess } from '../actions/action-button.js';
 import { allows } from '../auth/roles.js';
 import { h, replace } from '../dom/h.js';
 import { formatTime } from '../dom/format.js';
@@ -12,8 +13,8 @@ import { CursorPager } from './pager.js';
 const STATES: TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 const PAGE_SIZE = 50;
 
-function enqueueForm(api: ApiClient, role: Role, onQueued: (task: Task) => void): HTMLElement | null {
-  if (!allows(role, 'operate')) return null;
+function enqueueForm(api: ApiClient, access: ActionAccess, onQueued: (task: Task) => void): HTMLElement | null {
+  if (!allows(access.role, 'operate') || !access.offers('POST /jobs')) return null;
   const executor = h('input', { name: 'executor', required: true, placeholder: 'executor name', 'aria-label': 'executor' });
   const payload = h('textarea', { name: 'payload', rows: 2, placeholder: '{"any": "JSON"}', 'aria-label': 'payload (JSON)' });
   const key = h('input', { name: 'key', placeholder: 'dedupe key (optional)', 'aria-label': 'dedupe key' });
@@ -60,7 +61,7 @@ function row(task: Task): HTMLElement {
  * form for operators. A job (a task with no schedule) is marked as such; a schedule's task
  * links to its place in the ledger.
  */
-export function renderJobsPage({ root, api, role, route, signal }: PageContext): void {
+export function renderJobsPage({ root, api, role, offers, route, signal }: PageContext): void {
   let state = route.query.get('state') ?? '';
   let executor = route.query.get('executor') ?? '';
   const pager = new CursorPager();
@@ -83,6 +84,6 @@ export function renderJobsPage({ root, api, role, route, signal }: PageContext):
   };
   const filter = h('select', { 'aria-label': 'state filter', onchange: (event) => { state = (event.target as HTMLSelectElement).value; pager.reset(); void load(); } }, h('option', { value: '' }, 'every state'), STATES.map((s) => h('option', { value: s, selected: s === state }, s)));
   const executorFilter = h('input', { type: 'search', placeholder: 'executor', 'aria-label': 'executor filter', value: executor, onchange: (event) => { executor = (event.target as HTMLInputElement).value.trim(); pager.reset(); void load(); } });
-  replace(root, h('h1', {}, 'Jobs and tasks'), enqueueForm(api, role, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter, executorFilter), listArea);
+  replace(root, h('h1', {}, 'Jobs and tasks'), enqueueForm(api, { role, offers }, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter, executorFilter), listArea);
   void load();
 }

@@ -1,4 +1,5 @@
 import type { ApiClient } from '../api/api-client.js';
+import type { Offers } from '../api/capabilities.js';
 import type { Role } from '../api/types.js';
 import type { Route } from '../router.js';
 
@@ -10,6 +11,8 @@ export interface PageContext {
   api: ApiClient;
   /** The token's role: buttons it may not use are not shown. */
   role: Role;
+  /** The operations the server offers: actions it lacks are not shown. */
+  offers: Offers;
   /** The route that opened the page. */
   route: Route;
   /** Aborted when the user leaves the page: stops its refreshes, log follows and pending requests. */

@@ -26,7 +26,7 @@ function fields(schedule: Schedule, nextFireTimes: string[] | string): HTMLEleme
 }
 
 /** A schedule: its fields and next fire times, the actions the role may use, and its occurrence ledger. */
-export async function renderSchedulePage({ root, api, role, route, signal }: PageContext): Promise<void> {
+export async function renderSchedulePage({ root, api, role, offers, route, signal }: PageContext): Promise<void> {
   const idOrName = route.path[1] ?? '';
   const header = h('div', {});
   const reload = async (): Promise<Schedule | undefined> => {
@@ -38,7 +38,7 @@ export async function renderSchedulePage({ root, api, role, route, signal }: Pag
       replace(
         header,
         h('h1', {}, schedule.name, ' ', stateBadge(schedule.state)),
-        scheduleActions(api, role, schedule, () => void reload(), () => { location.hash = href('schedules'); }),
+        scheduleActions(api, { role, offers }, schedule, () => void reload(), () => { location.hash = href('schedules'); }),
         fields(schedule, next),
       );
       return schedule;
@@ -49,5 +49,5 @@ export async function renderSchedulePage({ root, api, role, route, signal }: Pag
   };
   replace(root, h('p', { class: 'breadcrumb' }, h('a', { href: href('schedules') }, 'Schedules'), ' / ', idOrName), header);
   const schedule = await reload();
-  if (schedule) root.appendChild(ledgerView({ api, role, scheduleId: schedule.id, scheduleName: schedule.name, openTaskId: route.query.get('task'), signal }));
+  if (schedule) root.appendChild(ledgerView({ api, access: { role, offers }, scheduleId: schedule.id, scheduleName: schedule.name, openTaskId: route.query.get('task'), signal }));
 }

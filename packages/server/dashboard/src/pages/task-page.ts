@@ -5,7 +5,7 @@ import { taskDetail } from '../task/task-detail.js';
 import type { PageContext } from './page-context.js';
 
 /** A task: its fields, attempts, transitions and log (followed live while it runs), with cancel and retry. */
-export async function renderTaskPage({ root, api, role, route, signal }: PageContext): Promise<void> {
+export async function renderTaskPage({ root, api, role, offers, route, signal }: PageContext): Promise<void> {
   const id = route.path[1] ?? '';
   const body = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const crumbs = h('p', { class: 'breadcrumb' }, h('a', { href: href('jobs') }, 'Tasks'), ' / ', id);
@@ -18,7 +18,7 @@ export async function renderTaskPage({ root, api, role, route, signal }: PageCon
     try {
       const data = await api.task(id, local);
       if (data.task.scheduleId) replace(crumbs, h('a', { href: href('schedules', data.task.scheduleId, { task: id }) }, 'Schedule ledger'), ' / ', id);
-      replace(body, taskDetail(api, role, data, () => void load(), local));
+      replace(body, taskDetail(api, { role, offers }, data, () => void load(), local));
     } catch (error) {
       if (!local.aborted) replace(body, errorBox(error));
     }

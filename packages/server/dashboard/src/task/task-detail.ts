@@ -1,5 +1,6 @@
 import type { ApiClient } from '../api/api-client.js';
-import type { Role, Task, TaskEvent } from '../api/types.js';
+import type { Task, TaskEvent } from '../api/types.js';
+import type { ActionAccess } from '../actions/action-button.js';
 import { taskActions } from '../actions/task-actions.js';
 import { h } from '../dom/h.js';
 import { formatDuration, formatJson, formatTime, toMs } from '../dom/format.js';
@@ -65,13 +66,13 @@ function transitionsTable(events: TaskEvent[]): HTMLElement {
  * Everything about one task: its fields, its attempts (node, fence, outcome, reason), its
  * transitions and its log, followed live while it runs; with the actions the role may use.
  */
-export function taskDetail(api: ApiClient, role: Role, data: { task: Task; events: TaskEvent[] }, reload: () => void, signal: AbortSignal): HTMLElement {
+export function taskDetail(api: ApiClient, access: ActionAccess, data: { task: Task; events: TaskEvent[] }, reload: () => void, signal: AbortSignal): HTMLElement {
   const { task, events } = data;
   const live = task.state === 'pending' || task.state === 'running';
   return h(
     'div',
     { class: 'task-detail', 'data-task': task.id, 'data-task-state': task.state },
-    taskActions(api, role, task, reload),
+    taskActions(api, access, task, reload),
     summary(task),
     h('h3', {}, 'Attempts'),
     attemptsTable(events),
