@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RookeryClient } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
-import { createApiServer } from '@rookery/server';
+import { startApiServer, type RunningApiServer } from '@rookery/server';
 import type { TestDialect } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { startNode, stopNode, waitUntil, type ClusterNode } from './cluster.js';
 
@@ -35,25 +35,29 @@ export async function startDashboardCluster(dialect: TestDialect): Promise<Dashb
   const store = await createSqlDatastore({ url: db.url });
   const client = new RookeryClient({ datastore: store });
   const node = startNode({ db: db.url, ids: ['web-1'], executors: [DASHBOARD_FUNCTIONS], history: join(dir, 'history.jsonl'), leaseMs: 3_000, concurrency: 6 }, 'web-1');
-  const server = await createApiServer({
-    client,
-    tokens: [
-      { role: 'admin', token: DASHBOARD_TOKENS.admin },
-      { role: 'operate', token: DASHBOARD_TOKENS.operate },
-      { role: 'read', token: DASHBOARD_TOKENS.read },
-    ],
-  });
+  let server: RunningApiServer | undefined;
   const dispose = async (): Promise<void> => {
-    await server.close();
+    await server?.close();
     await stopNode(node);
     await store.close();
     await rm(dir, { recursive: true, force: true });
     await db.drop();
   };
   try {
-    const address = await server.listen({ host: '127.0.0.1', port: 0 });
+    server = await startApiServer({
+      client,
+      host: '127.0.0.1',
+      port: 0,
+      // a log stream looks for new lines 4 times a second (the default is once a second)
+      logPollMs: 250,
+      tokens: [
+        { role: 'admin', token: DASHBOARD_TOKENS.admin },
+        { role: 'operate', token: DASHBOARD_TOKENS.operate },
+        { role: 'read', token: DASHBOARD_TOKENS.read },
+      ],
+    });
     await waitUntil(async () => (await store.nodeList()).length === 1, 20_000, 'the node to register');
-    return { url: `${address}/`, node, store, client, dispose };
+    return { url: `${server.url}/`, node, store, client, dispose };
   } catch (error) {
     await dispose();
     throw error;

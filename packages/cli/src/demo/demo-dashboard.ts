@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RookeryClient } from '@rookery/core';
-import { createApiServer } from '@rookery/server';
+import { startApiServer } from '@rookery/server';
 
 /** The demo's API server and dashboard, listening on loopback. */
 export interface DemoDashboard {
@@ -16,7 +16,6 @@ export interface DemoDashboard {
  */
 export async function startDemoDashboard(client: RookeryClient, port: number): Promise<DemoDashboard> {
   const token = randomBytes(18).toString('base64url');
-  const server = await createApiServer({ client, tokens: [{ role: 'admin', token }] });
-  const address = await server.listen({ host: '127.0.0.1', port });
-  return { url: `${address}/#token=${token}`, close: () => server.close() };
+  const server = await startApiServer({ client, tokens: [{ role: 'admin', token }], host: '127.0.0.1', port });
+  return { url: `${server.url}/#token=${token}`, close: () => server.close() };
 }
