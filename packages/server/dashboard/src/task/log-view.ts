@@ -7,9 +7,10 @@ import { describeError } from '../dom/notice.js';
 
 /**
  * A task's log: the stored lines, then, while `live` (the task is pending or running), every
- * new line as it is written, followed over the log stream until the task ends or `signal` aborts.
+ * new line as it is written, followed over the log stream until the task ends (then `ended` is
+ * called) or `signal` aborts.
  */
-export function logView(api: ApiClient, taskId: string, live: boolean, signal: AbortSignal): HTMLElement {
+export function logView(api: ApiClient, taskId: string, live: boolean, signal: AbortSignal, ended: () => void): HTMLElement {
   const lines = h('pre', { class: 'log', 'data-log': taskId, 'aria-live': 'polite' });
   const status = h('p', { class: 'log-status muted' }, 'Loading the log…');
   let lastSeq = 0;
@@ -32,7 +33,7 @@ export function logView(api: ApiClient, taskId: string, live: boolean, signal: A
         return;
       }
       replace(status, h('span', { class: 'following' }, '● following the live log'));
-      await followLog(api, taskId, lastSeq, { onLine: add, onEnd: () => replace(status, 'The task ended; the log is complete.') }, signal);
+      await followLog(api, taskId, lastSeq, { onLine: add, onEnd: () => { replace(status, 'The task ended; the log is complete.'); ended(); } }, signal);
     } catch (error) {
       if (!signal.aborted) replace(status, h('span', { class: 'error' }, `The log could not be read: ${describeError(error)}`));
     }

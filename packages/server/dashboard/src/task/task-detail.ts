@@ -77,7 +77,7 @@ export function taskDetail(api: ApiClient, access: ActionAccess, data: { task: T
     h('h3', {}, 'Attempts'),
     attemptsTable(events),
     h('h3', {}, 'Log'),
-    logView(api, task.id, live, signal),
+    logView(api, task.id, live, signal, reload),
     h('details', {}, h('summary', {}, `Transitions (${events.length})`), transitionsTable(events)),
   );
 }
