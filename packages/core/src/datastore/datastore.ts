@@ -404,6 +404,8 @@ export interface TaskStats {
   due: number;
   /** Tasks running. */
   running: number;
+  /** Tasks running, by the node that runs them (nodes running none left out), by node id. */
+  runningByNode: { nodeId: string; running: number }[];
   /** Tasks completed at or after `endedSince`. */
   completedSince: number;
   /** Tasks failed at or after `endedSince`. */
@@ -732,8 +734,8 @@ export interface Datastore {
   /**
    * Counts of the task table for a cluster overview: pending, due and running tasks, tasks
    * completed and failed since `endedSince`, started since `startedSince`, and the start
-   * lateness of the latest started ones. A few index-served reads in one short transaction
-   * (or one after another on a store without); writes nothing.
+   * lateness of the latest started ones. A few index-served reads,
+   * one after another, none holding a lock; writes nothing.
    */
   taskStats(params: TaskStatsParams): Promise<TaskStats>;
 

@@ -40,19 +40,24 @@ export function listTasks(tasks: Map<string, Task>, p: TaskListParams): Task[] {
 
 /** See `Datastore.taskStats`, as of `now`. */
 export function taskStats(tasks: Map<string, Task>, p: TaskStatsParams, now: number): TaskStats {
-  const stats: TaskStats = { pending: 0, due: 0, running: 0, completedSince: 0, failedSince: 0, startedSince: 0, latenessMs: [] };
+  const stats: TaskStats = { pending: 0, due: 0, running: 0, runningByNode: [], completedSince: 0, failedSince: 0, startedSince: 0, latenessMs: [] };
   const started: Task[] = [];
+  const byNode = new Map<string, number>();
   for (const t of tasks.values()) {
     if (t.state === 'pending') {
       stats.pending += 1;
       if (t.dueAt <= now) stats.due += 1;
-    } else if (t.state === 'running') stats.running += 1;
+    } else if (t.state === 'running') {
+      stats.running += 1;
+      if (t.nodeId !== null) byNode.set(t.nodeId, (byNode.get(t.nodeId) ?? 0) + 1);
+    }
     const ended = t.endedAt !== null && t.endedAt >= p.endedSince;
     if (ended && t.state === 'completed') stats.completedSince += 1;
     if (ended && t.state === 'failed') stats.failedSince += 1;
     if (t.startedAt !== null && t.startedAt >= p.startedSince) stats.startedSince += 1;
     if (t.startedAt !== null && t.startedAt >= p.endedSince) started.push(t);
   }
+  stats.runningByNode = [...byNode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([nodeId, running]) => ({ nodeId, running }));
   stats.latenessMs = started
     .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))
     .slice(0, p.latenessSamples)

@@ -82,6 +82,7 @@ export function describeListPaging(ctx: ConformanceContext): void {
         pending: 1,
         due: 0,
         running: 1,
+        runningByNode: [{ nodeId: 'node-a', running: 1 }],
         completedSince: 1,
         failedSince: 1,
         startedSince: 3,
