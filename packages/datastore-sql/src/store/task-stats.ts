@@ -3,9 +3,9 @@ import { num } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 
 /**
- * See `Datastore.taskStats`. Four reads one after another, outside a transaction (no lock held,
+ * See `Datastore.taskStats`. Five reads one after another, outside a transaction (no lock held,
  * and none taken on SQLite, whose transactions take the write lock), each served by an index:
- * live counts by the claim index `(state, …)`, ended counts by `ended_at` (migration 3),
+ * live counts and running tasks by node by the claim index `(state, …)`, ended counts by `ended_at` (migration 3),
  * starts and lateness samples by `started_at` (migration 10).
  */
 export async function taskStats(ctx: SqlContext, p: TaskStatsParams): Promise<TaskStats> {
@@ -17,6 +17,10 @@ export async function taskStats(ctx: SqlContext, p: TaskStatsParams): Promise<Ta
         " SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END) AS running" +
         " FROM rookery_tasks WHERE state IN ('pending', 'running')",
       { now },
+    );
+    const byNode = await ctx.select(
+      "SELECT node_id, COUNT(*) AS running FROM rookery_tasks WHERE state = 'running' AND node_id IS NOT NULL GROUP BY node_id ORDER BY node_id",
+      {},
     );
     const [ended] = await ctx.select(
       "SELECT SUM(CASE WHEN state = 'completed' THEN 1 ELSE 0 END) AS completed," +
@@ -37,6 +41,7 @@ export async function taskStats(ctx: SqlContext, p: TaskStatsParams): Promise<Ta
       pending: count(live?.['pending']),
       due: count(live?.['due']),
       running: count(live?.['running']),
+      runningByNode: byNode.map((r) => ({ nodeId: String(r['node_id']), running: num(r['running']) })),
       completedSince: count(ended?.['completed']),
       failedSince: count(ended?.['failed']),
       startedSince: count(started?.['started']),
