@@ -64,8 +64,8 @@ describe.each(dialects)('the dashboard in Chromium on $label', (dialect) => {
     await expect.poll(() => page.getByRole('alert').textContent(), { timeout: EXPECT_MS }).toContain('Sign-in failed');
     await signIn(page, DASHBOARD_TOKENS.admin);
     expect(await page.locator('header .whoami').textContent()).toBe('role: admin');
-    expect(await page.evaluate(() => document.cookie)).toBe('');
-    expect(await page.evaluate(() => sessionStorage.getItem('rookery.token'))).toBe(DASHBOARD_TOKENS.admin);
+    expect(await page.evaluate('document.cookie')).toBe('');
+    expect(await page.evaluate("sessionStorage.getItem('rookery.token')")).toBe(DASHBOARD_TOKENS.admin);
     await page.locator('tr[data-node="web-1"]').waitFor({ timeout: EXPECT_MS });
     await expect.poll(async () => Number(await page.locator('[data-stat="running"] .stat-value').textContent()), { timeout: EXPECT_MS }).toBeGreaterThanOrEqual(2);
     await shoot('overview');
