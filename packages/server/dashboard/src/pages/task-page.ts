@@ -17,7 +17,12 @@ export async function renderTaskPage({ root, api, role, offers, route, signal }:
     const local = AbortSignal.any([signal, current.signal]);
     try {
       const data = await api.task(id, local);
-      if (data.task.scheduleId) replace(crumbs, h('a', { href: href('schedules', data.task.scheduleId, { task: id }) }, 'Schedule ledger'), ' / ', id);
+      const scheduleId = data.task.scheduleId;
+      if (scheduleId) {
+        // the schedule's name for the way back to its ledger; its id when it is gone
+        const name = await api.schedule(scheduleId, local).then((s) => s.name, () => scheduleId);
+        replace(crumbs, h('a', { href: href('schedules') }, 'Schedules'), ' / ', h('a', { href: href('schedules', name, { task: id }) }, name), ' / task');
+      }
       replace(body, taskDetail(api, { role, offers }, data, () => void load(), local));
     } catch (error) {
       if (!local.aborted) replace(body, errorBox(error));
