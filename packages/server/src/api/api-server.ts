@@ -44,7 +44,8 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     throw new ValidationError('tokens', 'give at least one ROLE:TOKEN, or insecureNoAuth on a loopback address');
   }
   const { logger, registry, health, ...api } = options;
-  const app = Fastify({ logger: loggerOption(logger), return503OnClosing: true });
+  // a path parameter longer than the schemas allow must reach them (a 400 naming it), not stop at the router (414)
+  const app = Fastify({ logger: loggerOption(logger), return503OnClosing: true, routerOptions: { maxParamLength: 2_000 } });
   await app.register(rookeryApi, { ...api, prefix: '/api/v1' });
   if (registry) {
     app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));

@@ -9,6 +9,7 @@ import { createRequestValidatorCompiler, requestValidationError } from './http/r
 import { buildOpenApiDocument } from './openapi.js';
 import type { ApiRoute, RouteDeps } from './routes/api-route.js';
 import { API_ROUTES } from './routes/all-routes.js';
+import { NO_QUERY } from './schemas/inputs.js';
 
 /** Options of the {@link rookeryApi} plugin. */
 export interface RookeryApiOptions {
@@ -83,7 +84,7 @@ function register(app: FastifyInstance, route: ApiRoute, deps: RouteDeps, guard:
     url: route.url,
     schema: {
       ...(route.schemas.params ? { params: route.schemas.params } : {}),
-      ...(route.schemas.querystring ? { querystring: route.schemas.querystring } : {}),
+      querystring: route.schemas.querystring ?? NO_QUERY,
       ...(route.schemas.body ? { body: route.schemas.body } : {}),
     },
     ...(guard ? { onRequest: guard } : {}),

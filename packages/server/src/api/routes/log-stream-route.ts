@@ -39,7 +39,7 @@ async function streamLogs(request: FastifyRequest, reply: FastifyReply, client: 
   let after = (request.query as { after: number }).after;
   await client.getTask(id);
   const gone = new AbortController();
-  request.raw.on('close', () => gone.abort());
+  reply.raw.on('close', () => gone.abort());
   reply.hijack();
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   reply.raw.write(': following the log\n\n');

@@ -185,6 +185,9 @@ export const LOG_STREAM_QUERY: JsonSchema = {
   additionalProperties: false,
 };
 
+/** The query of a route that takes none: any parameter is a 400 naming it. */
+export const NO_QUERY: JsonSchema = { type: 'object', properties: {}, additionalProperties: false };
+
 /** Path parameter `:idOrName`. */
 export const ID_OR_NAME_PARAMS: JsonSchema = {
   type: 'object',
