@@ -150,6 +150,23 @@ describe.each(dialects)('the dashboard in Chromium on $label', (dialect) => {
     expect(await page.locator('[data-action="cancel"]').count()).toBe(0);
   });
 
+  it.skipIf(!run)('enqueues a job from the jobs page, refusing a payload that is not JSON, and follows it until it completes', async () => {
+    await page.goto(`${cluster.url}#/jobs`);
+    await page.getByLabel('executor', { exact: true }).fill('quick');
+    await page.getByLabel('payload (JSON)').fill('{ not json');
+    await page.locator('[data-action="enqueue"]').click();
+    await expect.poll(() => page.locator('#notices .error').last().textContent(), { timeout: EXPECT_MS }).toContain('field: payload');
+    await page.getByLabel('payload (JSON)').fill('{ "report": "weekly" }');
+    await page.getByLabel('dedupe key').fill('weekly-report');
+    await page.locator('[data-action="enqueue"]').click();
+    await page.waitForURL(/#\/tasks\//, { timeout: EXPECT_MS });
+    await expect.poll(() => page.locator('[data-task]').getAttribute('data-task-state'), { timeout: EXPECT_MS }).toBe('completed');
+    await page.goto(`${cluster.url}#/jobs?executor=quick`);
+    await page.locator('tr[data-task-row]').first().waitFor({ timeout: EXPECT_MS });
+    expect(await page.locator('tr[data-task-row]', { hasText: 'job, key weekly-report' }).count()).toBe(1);
+    await shoot('jobs');
+  });
+
   it.skipIf(!run)('shows a read token no operator button, and the API refuses it those actions anyway (403)', async () => {
     const readPage = await browser.newPage();
     await signIn(readPage, DASHBOARD_TOKENS.read);
