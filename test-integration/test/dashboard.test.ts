@@ -110,7 +110,7 @@ describe.each(dialects)('the dashboard in Chromium on $label', (dialect) => {
     await shoot('schedule-ledger');
   });
 
-  it.skipIf(!run)('pauses a schedule and shows it paused; a destructive action waits for its confirmation', async () => {
+  it.skipIf(!run)('pauses a schedule and shows it paused; retire and delete wait for their confirmation', async () => {
     await page.goto(`${cluster.url}#/schedules/every-second`);
     await page.locator('[data-action="pause"]').click();
     await page.locator('[data-action="resume"]').waitFor({ timeout: EXPECT_MS });
@@ -123,6 +123,11 @@ describe.each(dialects)('the dashboard in Chromium on $label', (dialect) => {
     await page.locator('dialog.confirm [data-confirm]').click();
     await expect.poll(async () => (await cluster.client.getSchedule('every-second')).state, { timeout: EXPECT_MS }).toBe('retired');
     await expect.poll(() => page.locator('h1 .badge').textContent(), { timeout: EXPECT_MS }).toContain('retired');
+    await page.goto(`${cluster.url}#/schedules/report-060`);
+    await page.locator('[data-action="delete"]').click();
+    await page.locator('dialog.confirm [data-confirm]').click();
+    await page.waitForURL(/#\/schedules$/, { timeout: EXPECT_MS });
+    await expect(cluster.client.getSchedule('report-060')).rejects.toThrow(/not found|no schedule/i);
   });
 
   it.skipIf(!run)('follows a running task’s log live: lines appear while the page is open', async () => {
