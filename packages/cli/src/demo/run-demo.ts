@@ -21,8 +21,6 @@ export interface DemoOptions {
   killAtMs?: number;
   /** TCP port of the dashboard and the HTTP API, on 127.0.0.1; 0 for any free port. @defaultValue 0 */
   dashboardPort?: number;
-  /** Called with the dashboard's URL (token included) once it serves. */
-  onDashboard?: (url: string) => void;
 }
 
 const LEASE_MS = 3_000;
@@ -114,7 +112,6 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     const client = new RookeryClient({ datastore });
     dashboard = await startDemoDashboard(client, options.dashboardPort ?? 0);
     out(`dashboard (while the demo runs): ${dashboard.url}`);
-    options.onDashboard?.(dashboard.url);
     const from = Date.now();
     const created: Schedule[] = [];
     for (const input of sampleSchedules(from)) {
