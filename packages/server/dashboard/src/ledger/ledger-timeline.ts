@@ -19,15 +19,14 @@ export function ledgerLegend(): HTMLElement {
 export function ledgerTimeline(tasks: readonly Task[], selected: string | null, open: (task: Task) => void): HTMLElement {
   const oldestFirst = [...tasks].reverse();
   return h(
-    'div',
-    { class: 'timeline', role: 'list', 'aria-label': 'fire times, oldest first' },
+    'ol',
+    { class: 'timeline', 'aria-label': 'fire times, oldest first' },
     oldestFirst.map((task) => {
       const label = `${formatTime(task.fireAt)}: ${task.state}${task.spanCount > 1 ? ` (${task.spanCount} fire times)` : ''}`;
-      return h(
+      const cell = h(
         'button',
         {
           class: `cell state-${task.state}${task.id === selected ? ' selected' : ''}`,
-          role: 'listitem',
           title: label,
           'aria-label': label,
           'data-occurrence': task.id,
@@ -36,6 +35,7 @@ export function ledgerTimeline(tasks: readonly Task[], selected: string | null, 
         },
         stateSymbol(task.state),
       );
+      return h('li', {}, cell);
     }),
   );
 }
