@@ -93,7 +93,7 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], prefix: string
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[/:]+([a-zA-Z])/g, (_m, c: string) => c.toUpperCase())}`,
       ...(route.role === null ? { security: [] } : { 'x-rookery-role': route.role, description: `Needs the \`${route.role}\` role or a stronger one.` }),
       parameters: parameters(route),
-      ...(route.schemas.body ? { requestBody: { required: route.url !== '/tasks/:id/cancel', content: { 'application/json': { schema: toOpenApiSchema(route.schemas.body) } } } } : {}),
+      ...(route.schemas.body ? { requestBody: { required: route.optionalBody !== true, content: { 'application/json': { schema: toOpenApiSchema(route.schemas.body) } } } } : {}),
       responses: responses(route),
     };
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };

@@ -88,6 +88,13 @@ function register(app: FastifyInstance, route: ApiRoute, deps: RouteDeps, guard:
       ...(route.schemas.body ? { body: route.schemas.body } : {}),
     },
     ...(guard ? { onRequest: guard } : {}),
+    ...(route.optionalBody
+      ? {
+          preValidation: async (request: FastifyRequest) => {
+            request.body ??= {};
+          },
+        }
+      : {}),
     handler: async (request, reply) => {
       try {
         const body = await route.handle(request, reply, deps);
@@ -123,6 +130,11 @@ export const rookeryApi: FastifyPluginAsync<RookeryApiOptions> = async (app, opt
   const onError = options.onError ?? (() => undefined);
   const deps: RouteDeps = { client: options.client, logPollMs: options.logPollMs ?? 1000, timers: options.timers ?? systemTimers };
   app.setValidatorCompiler(createRequestValidatorCompiler());
+  // A POST with `content-type: application/json` and no body (a button's fetch) is a request
+  // without a body, not a 400.
+  const json = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body === '' ? done(null, undefined) : json(request, String(body), done)));
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply, onError));
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` } }));
   const document = buildOpenApiDocument(API_ROUTES, app.prefix, PACKAGE_VERSION);

@@ -123,3 +123,16 @@ describe('embedding', () => {
     }
   });
 });
+
+describe('requests without a body', () => {
+  it('an action with no body, or an empty one under application/json, is answered as if it had none', async () => {
+    const { app, client } = await apiServer(new MemoryDatastore());
+    await client.createSchedule(schedule);
+    const { task } = await client.enqueue({ executor: 'noop' });
+    const paused = await call(app, { method: 'POST', url: '/api/v1/schedules/nightly/pause', role: 'operate', headers: { 'content-type': 'application/json' } });
+    expect([paused.status, (paused.body as { state: string }).state]).toEqual([200, 'paused']);
+    const cancelled = await call(app, { method: 'POST', url: `/api/v1/tasks/${task.id}/cancel`, role: 'operate' });
+    expect([cancelled.status, (cancelled.body as { state: string; reason: string }).reason]).toEqual([200, 'cancelled through the HTTP API']);
+    await app.close();
+  });
+});

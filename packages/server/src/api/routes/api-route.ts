@@ -39,6 +39,8 @@ export interface ApiRoute {
   tag: 'cluster' | 'schedules' | 'jobs' | 'tasks';
   /** Status of a successful answer. @defaultValue 200 */
   status?: number;
+  /** The body may be left out (it then counts as `{}`). */
+  optionalBody?: boolean;
   /** A `text/event-stream` answer rather than JSON. */
   stream?: boolean;
   /** Its schemas. */

@@ -65,9 +65,10 @@ export const TASK_ROUTES: ApiRoute[] = [
     role: 'operate',
     summary: 'Cancels a task: a pending one at once, a running one is asked to stop',
     tag: 'tasks',
+    optionalBody: true,
     schemas: { params: ID_PARAMS, body: CANCEL_INPUT, response: TASK },
     handle: async (request, _reply, { client }) => {
-      const body = (request.body ?? {}) as { reason?: string };
+      const body = request.body as { reason?: string };
       return taskJson(await client.cancelTask(taskId(request.params), body.reason ?? 'cancelled through the HTTP API'));
     },
   },
