@@ -87,6 +87,18 @@ for (const [pkg, name] of names) found.push([pkg, typeof (await import(pkg))[nam
 console.log(JSON.stringify(found));
 `;
 
+// Registers the installed dashboard plugin on a fastify app (fastify comes with @rookery/server) and asks for the page and its entry module.
+const SERVE_DASHBOARD = `
+import Fastify from 'fastify';
+import { dashboardPlugin } from '@rookery/server';
+const app = Fastify();
+await app.register(dashboardPlugin);
+const page = await app.inject({ method: 'GET', url: '/' });
+const main = await app.inject({ method: 'GET', url: '/ui/main.js' });
+console.log(JSON.stringify({ page: page.statusCode, main: main.statusCode, hasScript: main.body.includes('import ') }));
+await app.close();
+`;
+
 const RUN_ONCE = `
 import { createRookery } from 'rookery';
 const rookery = await createRookery({ db: 'sqlite:./run.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) }, concurrency: 1 });
@@ -192,6 +204,11 @@ describe('the published packages, installed into a new project', () => {
   it('runs node_modules/.bin/rookery --version', async () => {
     const version = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
     expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(version.version);
+  });
+
+  it('serves the dashboard from the installed @rookery/server: its built modules ship in the package', async () => {
+    await writeFile(join(project, 'serve-dashboard.mjs'), SERVE_DASHBOARD);
+    expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({ page: 200, main: 200, hasScript: true });
   });
 
   it('runs a createRookery script that completes a once-schedule on a SQLite file and exits by itself', async () => {

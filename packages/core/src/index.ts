@@ -60,6 +60,8 @@ export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions }
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
 export type { EnqueueOptions } from './client/enqueue.js';
+export type { Page, SchedulePageParams, TaskPageParams } from './client/list-pages.js';
+export { NODE_SILENT_AFTER_MS, type ClusterOverview, type NodeSummary } from './client/overview.js';
 export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';

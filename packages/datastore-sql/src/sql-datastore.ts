@@ -26,6 +26,9 @@ import type {
   TaskFinishManyParams,
   TaskFinishParams,
   TaskListParams,
+  ScheduleListParams,
+  TaskStats,
+  TaskStatsParams,
   TaskLogAppendParams,
   TaskLogLine,
   TaskLogReadParams,
@@ -46,6 +49,7 @@ import {
   checkNameKey,
   checkScheduleListParams,
   checkTaskListParams,
+  checkTaskStatsParams,
   checkTaskLogReadParams,
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
@@ -74,6 +78,7 @@ import { taskEnqueue } from './store/tasks-enqueue.js';
 import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
+import { taskStats } from './store/task-stats.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
 import { taskBacklogUnoffered, taskSettleUnresolved } from './store/tasks-unresolved.js';
@@ -184,7 +189,7 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  async scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
+  async scheduleList(params?: ScheduleListParams): Promise<Schedule[]> {
     checkScheduleListParams(params);
     return scheduleList(this.ctx, params);
   }
@@ -338,6 +343,12 @@ export class SqlDatastore implements Datastore {
   async taskList(params?: TaskListParams): Promise<Task[]> {
     checkTaskListParams(params);
     return taskList(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  async taskStats(params: TaskStatsParams): Promise<TaskStats> {
+    checkTaskStatsParams(params);
+    return taskStats(this.ctx, params);
   }
 
   /** @inheritDoc */

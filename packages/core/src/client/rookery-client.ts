@@ -1,6 +1,6 @@
-import type { Datastore, UnofferedBacklog } from '../datastore/datastore.js';
+import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
 import { nameKey } from '../datastore/name-key.js';
-import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams } from '../datastore/read-params.js';
+import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -19,6 +19,8 @@ import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
 import { enqueueJobs, type EnqueueOptions } from './enqueue.js';
 import type { JobInput } from '../model/job-input.js';
+import { pageSchedules, pageTasks, type Page, type SchedulePageParams, type TaskPageParams } from './list-pages.js';
+import { clusterOverview, type ClusterOverview } from './overview.js';
 import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
 /** How a client is wired. */
@@ -384,6 +386,16 @@ export class RookeryClient {
   }
 
   /**
+   * One page of schedules by name (NFC, case-insensitive order), optionally in some states and
+   * with names containing `q` (ignoring case); pass the page's `nextCursor` back as `cursor` for
+   * the next. Each page is one index-served read, however deep. A bad filter, `limit` or
+   * `cursor` is a {@link ValidationError} naming it.
+   */
+  async pageSchedules(params: SchedulePageParams = {}): Promise<Page<Schedule>> {
+    return pageSchedules(this.datastore, params);
+  }
+
+  /**
    * Pauses a schedule: no new tasks are peeled until it is resumed, and the tasks peeled
    * ahead that have not fallen due are withdrawn (deleted with their events; one a node
    * claimed at that moment runs to its end).
@@ -451,6 +463,40 @@ export class RookeryClient {
       ...(params.states ? { states: params.states } : {}),
       ...(params.limit ? { limit: params.limit } : {}),
     });
+  }
+
+  /**
+   * One page of tasks, newest fire time first, optionally of one schedule (its occurrence
+   * ledger; id or name), in some states, of one executor; pass the page's `nextCursor` back as
+   * `cursor` for the next. Each page is one index-served read, however deep. Throws
+   * {@link NotFoundError} for an unknown schedule, a {@link ValidationError} naming a bad filter,
+   * `limit` or `cursor`.
+   */
+  async pageTasks(params: TaskPageParams = {}): Promise<Page<Task>> {
+    if (params.schedule !== undefined) checkIdArgument('schedule', params.schedule);
+    const { schedule, ...rest } = params;
+    const scheduleId = schedule === undefined ? undefined : (await this.getSchedule(schedule)).id;
+    return pageTasks(this.datastore, { ...rest, ...(scheduleId !== undefined ? { scheduleId } : {}) });
+  }
+
+  /**
+   * A task's stored log lines after `afterSeq` (0: from the start), oldest first, at most
+   * `limit` (default 1000). Throws {@link NotFoundError} for an unknown task.
+   */
+  async taskLogs(params: { id: string; afterSeq?: number; limit?: number }): Promise<TaskLogLine[]> {
+    const read = { taskId: params.id, ...(params.afterSeq !== undefined ? { afterSeq: params.afterSeq } : {}), ...(params.limit !== undefined ? { limit: params.limit } : {}) };
+    checkTaskLogReadParams(read);
+    await this.getTask(params.id);
+    return this.datastore.taskLogRead(read);
+  }
+
+  /**
+   * The cluster at a glance, by the database clock: the nodes (alive, tasks running on each),
+   * pending and running tasks, completions and failures of the last hour, the due backlog,
+   * start lateness percentiles and starts per second over the last minute.
+   */
+  async overview(): Promise<ClusterOverview> {
+    return clusterOverview(this.datastore);
   }
 
   /** One task; throws {@link NotFoundError}. */

@@ -343,14 +343,80 @@ export interface ScheduleListByClientParams {
   limit?: number;
 }
 
-/** Filters of {@link Datastore.taskList}. */
+/** Filters and position of {@link Datastore.scheduleList}. */
+export interface ScheduleListParams {
+  /** Only schedules in these states. */
+  states?: ScheduleState[];
+  /**
+   * Only schedules whose name contains this text, compared as name keys (NFC, lower case), so
+   * the search ignores case. `%`, `_` and the like are plain characters.
+   */
+  nameContains?: string;
+  /**
+   * Only schedules whose name key (`nameKey(name)`) sorts after this one: keyset paging, from
+   * the key of the last schedule of the previous page. Served by the unique name key index.
+   */
+  afterNameKey?: string;
+  /** At most this many, by name key. @defaultValue 100 */
+  limit?: number;
+}
+
+/** A task's place in the order of {@link Datastore.taskList}: fire time, then id, both descending. */
+export interface TaskListPosition {
+  /** The task's fire time. */
+  fireAt: number;
+  /** The task's id. */
+  id: string;
+}
+
+/** Filters and position of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
   scheduleId?: string;
   /** Only tasks in these states. */
   states?: TaskState[];
+  /** Only tasks of this executor. */
+  executor?: string;
+  /**
+   * Only tasks after this position in the list's order (older fire time, or the same fire time
+   * and a smaller id): keyset paging, from the last task of the previous page.
+   */
+  before?: TaskListPosition;
   /** At most this many, newest fire time first. @defaultValue 100 */
   limit?: number;
+}
+
+/** Input of {@link Datastore.taskStats}. */
+export interface TaskStatsParams extends ClockParams {
+  /** Tasks completed or failed at or after this instant are counted (epoch ms). */
+  endedSince: number;
+  /** Tasks whose latest attempt started at or after this instant are counted (epoch ms). */
+  startedSince: number;
+  /** Start lateness of at most this many of the latest started tasks is returned, 0 to 10 000. */
+  latenessSamples: number;
+}
+
+/** Figures of the task table, for an overview of the cluster. */
+export interface TaskStats {
+  /** Tasks pending (due or not). */
+  pending: number;
+  /** Tasks pending and due (due time at or before now, database clock). */
+  due: number;
+  /** Tasks running. */
+  running: number;
+  /** Tasks running, by the node that runs them (nodes running none left out), by node id. */
+  runningByNode: { nodeId: string; running: number }[];
+  /** Tasks completed at or after `endedSince`. */
+  completedSince: number;
+  /** Tasks failed at or after `endedSince`. */
+  failedSince: number;
+  /** Tasks whose latest attempt started at or after `startedSince`. */
+  startedSince: number;
+  /**
+   * Start lateness (start minus due time, ms) of the latest started tasks, started at or after
+   * `endedSince`, newest start first, at most `latenessSamples` of them.
+   */
+  latenessMs: number[];
 }
 
 /** One stored line of a task's log. */
@@ -419,8 +485,8 @@ export interface Datastore {
   /** Reads one schedule by name (NFC, case-insensitive). One statement. */
   scheduleGetByName(name: string): Promise<Schedule | undefined>;
 
-  /** Lists schedules by name. One statement. */
-  scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]>;
+  /** Lists schedules by name key (NFC, lower case), from `afterNameKey` on. One statement. */
+  scheduleList(params?: ScheduleListParams): Promise<Schedule[]>;
 
   /**
    * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
@@ -658,8 +724,20 @@ export interface Datastore {
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;
 
-  /** Lists tasks, newest fire time first. One statement. */
+  /**
+   * Lists tasks, newest fire time first (then id, descending), from `before` on. One statement,
+   * served by an index for each filter: a schedule's ledger by (schedule, fire time), the
+   * others by fire time (and state).
+   */
   taskList(params?: TaskListParams): Promise<Task[]>;
+
+  /**
+   * Counts of the task table for a cluster overview: pending, due and running tasks, tasks
+   * completed and failed since `endedSince`, started since `startedSince`, and the start
+   * lateness of the latest started ones. A few index-served reads,
+   * one after another, none holding a lock; writes nothing.
+   */
+  taskStats(params: TaskStatsParams): Promise<TaskStats>;
 
   /** The state transitions of one task, oldest first. One statement. */
   taskEvents(taskId: string): Promise<TaskEvent[]>;

@@ -29,7 +29,10 @@ import type {
   TaskClaimDueResult,
   TaskFinishManyParams,
   TaskFinishParams,
+  ScheduleListParams,
   TaskListParams,
+  TaskStats,
+  TaskStatsParams,
   TaskLogAppendParams,
   TaskLogLine,
   TaskLogReadParams,
@@ -49,6 +52,7 @@ import type {
   TaskSetExecutionParams,
 } from './external-execution.js';
 import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
+import { listSchedules, listTasks, taskStats } from './memory-reads.js';
 import { nameKey } from './name-key.js';
 import {
   checkIdArgument,
@@ -57,6 +61,7 @@ import {
   checkScheduleListParams,
   checkTaskListParams,
   checkTaskLogReadParams,
+  checkTaskStatsParams,
 } from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
@@ -188,13 +193,9 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.scheduleList} */
-  async scheduleList(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+  async scheduleList(params: ScheduleListParams = {}): Promise<Schedule[]> {
     checkScheduleListParams(params);
-    return [...this.schedules.values()]
-      .filter((s) => !params.states || params.states.includes(s.state))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .slice(0, params.limit ?? 1000)
-      .map(clone);
+    return listSchedules(this.schedules, params);
   }
 
   /** {@inheritDoc Datastore.scheduleSetState} */
@@ -798,11 +799,13 @@ export class MemoryDatastore implements Datastore {
   /** {@inheritDoc Datastore.taskList} */
   async taskList(params: TaskListParams = {}): Promise<Task[]> {
     checkTaskListParams(params);
-    return [...this.tasks.values()]
-      .filter((t) => (!params.scheduleId || t.scheduleId === params.scheduleId) && (!params.states || params.states.includes(t.state)))
-      .sort((a, b) => b.fireAt - a.fireAt)
-      .slice(0, params.limit ?? 100)
-      .map(clone);
+    return listTasks(this.tasks, params);
+  }
+
+  /** {@inheritDoc Datastore.taskStats} */
+  async taskStats(params: TaskStatsParams): Promise<TaskStats> {
+    checkTaskStatsParams(params);
+    return taskStats(this.tasks, params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.taskEvents} */

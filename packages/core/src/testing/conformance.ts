@@ -12,6 +12,7 @@ import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeJobs } from './conformance/jobs.js';
+import { describeListPaging } from './conformance/list-paging.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
 import { describeScheduleSync } from './conformance/schedule-sync.js';
@@ -56,7 +57,7 @@ export interface ConformanceOptions {
  * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
  * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client, unresolved tasks, jobs (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client, unresolved tasks, jobs, list paging (one file each under
  * `conformance/`).
  *
  * @example
@@ -137,5 +138,6 @@ export function describeDatastoreConformance(
     describeScheduleSync(ctx);
     describeUnresolved(ctx);
     describeJobs(ctx);
+    describeListPaging(ctx);
   });
 }

@@ -1,4 +1,4 @@
-import { DuplicateKeyError, type Schedule, type ScheduleState } from '@rookery/core';
+import { DuplicateKeyError, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { withdrawPlannedTasks } from './schedules-withdraw.js';
@@ -143,19 +143,31 @@ export async function scheduleGetByName(ctx: SqlContext, name: string): Promise<
 }
 
 /** Lists schedules ordered by name key (byte order of the folded name, identical on every dialect). */
-export async function scheduleList(
-  ctx: SqlContext,
-  params: { states?: ScheduleState[]; limit?: number } = {},
-): Promise<Schedule[]> {
+export async function scheduleList(ctx: SqlContext, params: ScheduleListParams = {}): Promise<Schedule[]> {
   if (params.states?.length === 0) return [];
-  const where = params.states ? ' WHERE state IN (:states)' : '';
+  const where = [
+    ...(params.states ? ['state IN (:states)'] : []),
+    ...(params.afterNameKey !== undefined ? ['name_key > :after'] : []),
+    ...(params.nameContains !== undefined ? ["name_key LIKE :pattern ESCAPE '!'"] : []),
+  ];
+  const sql = `SELECT * FROM rookery_schedules${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name_key${ctx.dialect.limitClause()}`;
   return ctx.single('list schedules', async () => {
-    const rows = await ctx.select(
-      `SELECT * FROM rookery_schedules${where} ORDER BY name_key${ctx.dialect.limitClause()}`,
-      { states: params.states ?? [], limit: params.limit ?? 100 },
-    );
+    const rows = await ctx.select(sql, {
+      states: params.states ?? [],
+      after: params.afterNameKey ?? null,
+      pattern: params.nameContains === undefined ? null : containsPattern(nameKey(params.nameContains)),
+      limit: params.limit ?? 100,
+    });
     return rows.map(scheduleFromRow);
   });
+}
+
+/**
+ * A LIKE pattern (escape character `!`) matching text that contains `text`: the wildcards of
+ * every dialect (`%`, `_`, and SQL Server's `[`) and the escape character itself are escaped.
+ */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
 }
 
 /**
