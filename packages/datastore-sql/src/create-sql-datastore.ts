@@ -5,15 +5,18 @@ import { dialectFor } from './dialect/index.js';
 import { parseDatastoreUrl } from './parse-url.js';
 import { SqlDatastore } from './sql-datastore.js';
 import { SqlContext } from './store/sql-context.js';
+import type { TransactionHandleFor } from './transaction/handles.js';
 
-/** Options of {@link createSqlDatastore}. */
-export interface SqlDatastoreOptions {
+/** Options of {@link createSqlDatastore}; `Url` is the type of `url`, which types the transaction handles the store accepts. */
+export interface SqlDatastoreOptions<Url extends string = string> {
   /**
    * Where the database is: `sqlite:./path.db`, `sqlite:/abs/path.db`, `sqlite::memory:`,
    * `postgres://user:pass@host:5432/db`, `mysql://…` or `mariadb://…` (both through `mysql2`),
    * `mssql://user:pass@host:1433/db` (untested). A bad URL is a ValidationError on field `db`.
+   * Where its scheme is known at compile time, the store's transaction handle has its
+   * database's type ({@link TransactionHandleFor}).
    */
-  url: string;
+  url: Url;
   /**
    * Largest number of pooled connections (network dialects). A node keeps about four
    * statements in flight (its loop, a finish batch, a renewal, a repair or heartbeat); a burst
@@ -98,7 +101,7 @@ const POOL_MIN = 2;
  * const datastore = await createSqlDatastore({ url: 'postgres://rookery@db:5432/rookery', poolMax: 20 });
  * ```
  */
-export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<SqlDatastore> {
+export async function createSqlDatastore<Url extends string>(options: SqlDatastoreOptions<Url>): Promise<SqlDatastore<TransactionHandleFor<Url>>> {
   const parsed = parseDatastoreUrl(options.url);
   const dialect = dialectFor(parsed.dialect);
   const poolMax = positiveInteger('poolMax', options.poolMax, 10);
@@ -118,7 +121,7 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   const sequelize = new Sequelize(dialect.sequelizeOptions(settings));
   dialect.install?.(sequelize);
   const ctx = new SqlContext(sequelize, dialect, options.testHooks);
-  const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
+  const store = new SqlDatastore<TransactionHandleFor<Url>>(ctx, dialect.shared && parsed.storage !== ':memory:');
   try {
     await ctx.single('connect', () => sequelize.authenticate({ logging: false }));
     if (migrate === true) await store.migrate();

@@ -1,4 +1,6 @@
 import type {
+  CallerTransactions,
+  DatastoreInTransaction,
   AdoptedTask,
   Datastore,
   DatastoreCapabilities,
@@ -50,6 +52,8 @@ import {
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
+import { datastoreInTransaction } from './store/in-caller-transaction.js';
+import type { SqlTransactionHandle, TransactionHandleFor } from './transaction/handles.js';
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
@@ -86,7 +90,7 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
  * test passes one.
  */
-export class SqlDatastore implements Datastore {
+export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
   /** What this store can do. */
   readonly capabilities: DatastoreCapabilities;
   private readonly migrator: Migrator;
@@ -146,6 +150,15 @@ export class SqlDatastore implements Datastore {
    */
   assertSchemaCurrent(): Promise<void> {
     return this.migrator.assertCurrent();
+  }
+
+  /**
+   * The writes of `enqueue`, `enqueueMany` and `createSchedule` inside your open transaction on
+   * `handle` (see {@link TransactionHandleFor}): a ValidationError on `transaction` for a handle
+   * of another driver, a pool, or a connection with no transaction open.
+   */
+  inTransaction(handle: Handle): Promise<DatastoreInTransaction> {
+    return datastoreInTransaction(this.ctx, handle);
   }
 
   /** @inheritDoc */

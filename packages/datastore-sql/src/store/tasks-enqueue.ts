@@ -1,5 +1,6 @@
 import { ENQUEUED_REASON, type EnqueuedTask, type NewJob, type Task, type TaskEnqueueParams } from '@rookery/core';
 import { taskFromRow } from './row-mapping.js';
+import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { enqueueStatement } from './tasks-enqueue-statement.js';
 import { insertEvents, readTasks } from './task-effects.js';
@@ -40,25 +41,33 @@ function jobValues(j: NewJob, now: number): unknown[] {
  * INSERT. A row whose key a live task holds is skipped (the live-key index refuses it and the
  * insert ignores the conflict); the holders of the skipped keys are read next. A holder that
  * ended between the two (its key free again) sends its job round once more.
+ *
+ * In a caller's transaction (`caller`), every statement runs on the caller's connection, many
+ * rows per INSERT on every dialect, and a key held by a task enqueued earlier in the same
+ * transaction answers that task.
  */
-export async function taskEnqueue(ctx: SqlContext, p: TaskEnqueueParams): Promise<EnqueuedTask[]> {
+export async function taskEnqueue(ctx: SqlContext, p: TaskEnqueueParams, caller?: CallerTransaction): Promise<EnqueuedTask[]> {
   if (p.jobs.length === 0) return [];
-  const holdersOf = async (keys: string[], tx?: Tx): Promise<Task[]> =>
-    (await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys }, tx)).map(taskFromRow);
+  if (caller) return ctx.inCaller('enqueue jobs', () => enqueueIn(ctx, caller, p));
   if (ctx.dialect.writableCtes) {
-    return settleJobs(p.jobs, (todo) => enqueueStatement(ctx, todo, p.now), (keys) => holdersOf(keys));
+    const holdersOf = async (keys: string[]): Promise<Task[]> =>
+      (await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys })).map(taskFromRow);
+    return settleJobs(p.jobs, (todo) => enqueueStatement(ctx, todo, p.now), holdersOf);
   }
-  return ctx.transaction('enqueue jobs', async (tx) => {
-    const now = await ctx.now(p.now, tx);
-    const answers = await settleJobs(
-      p.jobs,
-      (todo) => insertJobRows(ctx, tx, todo.map((j) => jobValues(j, now))),
-      (keys) => holdersOf(keys, tx),
-    );
-    const created = answers.flatMap((a) => (a.created ? [a.task] : []));
-    await insertEvents(ctx, tx, created.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: null, reason: t.reason, fence: 0 })));
-    return answers;
-  });
+  return ctx.transaction('enqueue jobs', (tx) => enqueueIn(ctx, tx, p));
+}
+
+/** Inserts jobs and their creation events in the transaction `tx`, many rows per INSERT. */
+async function enqueueIn(ctx: SqlContext, tx: Tx, p: TaskEnqueueParams): Promise<EnqueuedTask[]> {
+  const now = await ctx.now(p.now, tx);
+  const answers = await settleJobs(
+    p.jobs,
+    (todo) => insertJobRows(ctx, tx, todo.map((j) => jobValues(j, now))),
+    async (keys) => (await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys }, tx)).map(taskFromRow),
+  );
+  const created = answers.flatMap((a) => (a.created ? [a.task] : []));
+  await insertEvents(ctx, tx, created.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: null, reason: t.reason, fence: 0 })));
+  return answers;
 }
 
 /**
