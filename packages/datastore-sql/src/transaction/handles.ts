@@ -18,10 +18,15 @@ export interface MysqlCallbackConnection {
   execute: unknown;
 }
 
-/** The promise API of a `mysql2` connection (`mysql2/promise`): it wraps the callback connection. */
+/**
+ * The promise API of a `mysql2` connection (`mysql2/promise`), which wraps a callback
+ * connection: the datastore sends its statements through that one.
+ */
 export interface MysqlPromiseConnection {
-  /** The callback connection underneath. */
-  readonly connection: MysqlCallbackConnection;
+  /** Runs a statement; answers a promise. */
+  query(sql: string): Promise<unknown>;
+  /** Runs a prepared statement (present on connections, told apart from other drivers by it). */
+  execute: unknown;
 }
 
 /**
