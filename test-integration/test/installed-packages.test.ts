@@ -97,6 +97,17 @@ console.log(JSON.stringify({ state: task.state, result: task.result }));
 await rookery.close();
 `;
 
+// The README's ten lines: a job enqueued, seen complete, and the process left to exit by itself.
+const RUN_JOB = `
+import { createRookery } from 'rookery';
+const rookery = await createRookery({ db: 'sqlite:./jobs.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) } });
+const done = new Promise((resolve) => rookery.events.on('taskCompleted', resolve));
+const { task } = await rookery.client.enqueue({ executor: 'greet', payload: { name: 'job' } });
+const completed = await done;
+console.log(JSON.stringify({ same: completed.id === task.id, state: completed.state, result: completed.result }));
+await rookery.close();
+`;
+
 describe('the published packages, installed into a new project', () => {
   let dir: string;
   let project: string;
@@ -177,6 +188,25 @@ describe('the published packages, installed into a new project', () => {
     const version = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
     expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(version.version);
   });
+
+  it('runs a ten-line createRookery script that enqueues a job, sees it complete, and exits by itself', async () => {
+    await writeFile(join(project, 'run-job.mjs'), RUN_JOB);
+    // Killed (and so failed) after a minute: the script must finish and its process exit on its own.
+    const out = await sh(process.execPath, ['run-job.mjs'], project, 60_000);
+    expect(RUN_JOB.trim().split('\n').length).toBeLessThanOrEqual(10);
+    expect(JSON.parse(out)).toEqual({ same: true, state: 'completed', result: { greeted: 'job' } });
+  }, 90_000);
+
+  it('adds a task with node_modules/.bin/rookery task add and lists it with task ls', async () => {
+    const rookery = join(project, 'node_modules', '.bin', 'rookery');
+    const db = ['--db', 'sqlite:./cli.db'];
+    const added = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--payload', '{"name":"cli"}', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean; state: string };
+    expect(added).toMatchObject({ created: true, state: 'pending' });
+    const again = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean };
+    expect(again).toMatchObject({ id: added.id, created: false });
+    const listed = JSON.parse(await sh(rookery, ['task', 'ls', '--json', ...db], project)) as { id: string; executor: string; key: string | null }[];
+    expect(listed.map((t) => [t.id, t.executor, t.key])).toEqual([[added.id, 'greet', 'greet-cli']]);
+  }, 90_000);
 
   it('runs a createRookery script that completes a once-schedule on a SQLite file and exits by itself', async () => {
     await writeFile(join(project, 'run-once.mjs'), RUN_ONCE);
