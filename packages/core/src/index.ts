@@ -64,6 +64,7 @@ export type { EnqueueOptions } from './client/enqueue.js';
 export type { TransactionOption } from './client/transaction-option.js';
 export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
+export { keyLock, validateKeyScope, type KeyScope } from './model/key-scope.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';
 export type { StandardSchemaV1 } from './executor/standard-schema.js';
 export { plainScheduleInput, type AnyScheduleInput, type TypedExecutor, type TypedScheduleInput } from './executor/typed-executor.js';

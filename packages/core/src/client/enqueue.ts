@@ -4,6 +4,7 @@ import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { validateJobInput, type JobInput } from '../model/job-input.js';
+import { keyLock } from '../model/key-scope.js';
 import type { IdStrategy } from '../strategies/ids.js';
 import type { TransactionOption } from './transaction-option.js';
 
@@ -62,7 +63,7 @@ export async function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[]
     }
   }
   const now = await deps.datastore.clockNow();
-  const jobs: NewJob[] = valid.map((j) => ({ id: deps.ids(now), ...j }));
+  const jobs: NewJob[] = valid.map(({ keyScope, ...j }) => ({ id: deps.ids(now), ...j, keyLock: keyLock(j.key, keyScope, now) }));
   const results = await deps.datastore.taskEnqueue({ jobs });
   let earliest = Infinity;
   for (const r of results) {

@@ -11,6 +11,7 @@ import { describeExternalExecutions } from './conformance/external-executions.js
 import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
+import { describeJobKeyLocks } from './conformance/job-key-locks.js';
 import { describeJobs } from './conformance/jobs.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
@@ -137,5 +138,6 @@ export function describeDatastoreConformance(
     describeScheduleSync(ctx);
     describeUnresolved(ctx);
     describeJobs(ctx);
+    describeJobKeyLocks(ctx);
   });
 }

@@ -17,15 +17,15 @@ const enqueueSql = (clock: string): string => `
 WITH t AS (SELECT COALESCE($1::bigint, ${clock}) AS now),
 input AS (
   SELECT * FROM json_to_recordset($2::json)
-    AS i(id text, executor text, payload json, policies json, delivery text, priority integer, run_at bigint, dedupe_key text)),
+    AS i(id text, executor text, payload json, policies json, delivery text, priority integer, run_at bigint, dedupe_key text, dedupe_lock text)),
 inserted AS (
   INSERT INTO rookery_tasks (id, schedule_id, fire_at, span_end_at, span_count, due_at, deadline_at, state,
     attempt, failures, repairs, fence, version, executor, payload, policies, duplicate_policy, delivery, priority,
     lease_owner, lease_expires_at, node_id, started_at, ended_at, result, error, reason, execution_id, cancel_requested,
-    created_at, updated_at, dedupe_key)
+    created_at, updated_at, dedupe_key, dedupe_lock)
   SELECT i.id, i.id, COALESCE(i.run_at, t.now), NULL, 1, COALESCE(i.run_at, t.now), NULL, 'pending',
     0, 0, 0, 0, 0, i.executor, COALESCE(i.payload::text, 'null'), i.policies::text, 'run', i.delivery, i.priority,
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3::text, NULL, 0, t.now, t.now, i.dedupe_key
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3::text, NULL, 0, t.now, t.now, i.dedupe_key, i.dedupe_lock
   FROM input i CROSS JOIN t
   ON CONFLICT DO NOTHING
   RETURNING id, created_at, reason),
@@ -45,12 +45,13 @@ function jobRecord(j: NewJob): Record<string, unknown> {
     priority: j.policies.priority,
     run_at: j.runAt,
     dedupe_key: j.key,
+    dedupe_lock: j.keyLock,
   };
 }
 
 /** Inserts `jobs` (keys distinct) in one statement; returns the tasks inserted. */
 export async function enqueueStatement(ctx: SqlContext, jobs: readonly NewJob[], now: number | undefined): Promise<Task[]> {
-  const rows = await ctx.statement('enqueue jobs', 'rookery_enqueue_json', enqueueSql(ctx.dialect.clockSql), [
+  const rows = await ctx.statement('enqueue jobs', 'rookery_enqueue_jobs', enqueueSql(ctx.dialect.clockSql), [
     now ?? null,
     JSON.stringify(jobs.map(jobRecord)),
     ENQUEUED_REASON,

@@ -1,5 +1,5 @@
 import { ENQUEUED_REASON, jobTask, type EnqueuedTask, type NewJob, type Task, type TaskEnqueueParams } from '@rookery/core';
-import { taskFromRow } from './row-mapping.js';
+import { str, taskFromRow } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { enqueueStatement } from './tasks-enqueue-statement.js';
@@ -10,11 +10,11 @@ const JOB_COLUMNS = [
   'attempt', 'failures', 'repairs', 'fence', 'version',
   'executor', 'payload', 'policies', 'duplicate_policy', 'delivery', 'priority',
   'lease_owner', 'lease_expires_at', 'node_id', 'started_at', 'ended_at',
-  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key',
+  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key', 'dedupe_lock',
 ] as const;
 
 /**
- * Job rows per INSERT: 2 000 rows of 12 bound values stay under every dialect's limit on bound
+ * Job rows per INSERT: 2 000 rows of 13 bound values stay under every dialect's limit on bound
  * parameters (SQLite's 32 766 the lowest) while a bulk enqueue pays few round trips.
  */
 const ROWS_PER_INSERT = 2_000;
@@ -24,13 +24,13 @@ const KEY_RETRIES = 3;
 
 /**
  * A job's row as SQL, named replacements of job `i` and the shared `:now`: what every job's row
- * has alike is written as a constant, so a row binds 12 values rather than 32. Its own id
+ * has alike is written as a constant, so a row binds 13 values rather than 33. Its own id
  * stands in its `schedule_id` (see migration 9).
  */
 function jobTuple(i: number): string {
   return (
     `(:i${i}, :i${i}, :d${i}, NULL, 1, :d${i}, NULL, 'pending', 0, 0, 0, 0, 0, :e${i}, :p${i}, :o${i}, 'run', :m${i}, :r${i},` +
-    ` NULL, NULL, NULL, NULL, NULL, NULL, NULL, '${ENQUEUED_REASON}', NULL, 0, :now, :now, :k${i})`
+    ` NULL, NULL, NULL, NULL, NULL, NULL, NULL, '${ENQUEUED_REASON}', NULL, 0, :now, :now, :k${i}, :l${i})`
   );
 }
 
@@ -44,6 +44,7 @@ function addJobValues(into: Record<string, unknown>, i: number, j: NewJob, now: 
   into[`m${i}`] = j.policies.delivery;
   into[`r${i}`] = j.policies.priority;
   into[`k${i}`] = j.key;
+  into[`l${i}`] = j.keyLock;
 }
 
 /** A job's whole row, a replacement per column, for dialects that insert row by row. */
@@ -54,7 +55,7 @@ function jobRow(j: NewJob, now: number): Record<(typeof JOB_COLUMNS)[number], un
     attempt: 0, failures: 0, repairs: 0, fence: 0, version: 0,
     executor: j.executor, payload: JSON.stringify(j.payload), policies: JSON.stringify(j.policies), duplicate_policy: 'run', delivery: j.policies.delivery, priority: j.policies.priority,
     lease_owner: null, lease_expires_at: null, node_id: null, started_at: null, ended_at: null,
-    result: null, error: null, reason: ENQUEUED_REASON, execution_id: null, cancel_requested: 0, created_at: now, updated_at: now, dedupe_key: j.key,
+    result: null, error: null, reason: ENQUEUED_REASON, execution_id: null, cancel_requested: 0, created_at: now, updated_at: now, dedupe_key: j.key, dedupe_lock: j.keyLock,
   };
 }
 
@@ -85,9 +86,7 @@ export async function taskEnqueue(ctx: SqlContext, p: TaskEnqueueParams, caller?
   if (p.jobs.length === 0) return [];
   if (caller) return ctx.inCaller('enqueue jobs', () => enqueueIn(ctx, caller, p));
   if (ctx.dialect.writableCtes) {
-    const holdersOf = async (keys: string[]): Promise<Task[]> =>
-      (await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys })).map(taskFromRow);
-    return settleJobs(p.jobs, (todo) => enqueueStatement(ctx, todo, p.now), holdersOf);
+    return settleJobs(p.jobs, (todo) => enqueueStatement(ctx, todo, p.now), (keys, locks) => readHolders(ctx, keys, locks));
   }
   return ctx.transaction('enqueue jobs', (tx) => enqueueIn(ctx, tx, p));
 }
@@ -98,7 +97,7 @@ async function enqueueIn(ctx: SqlContext, tx: Tx, p: TaskEnqueueParams): Promise
   const answers = await settleJobs(
     p.jobs,
     (todo) => insertJobRows(ctx, tx, todo, now),
-    async (keys) => (await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys }, tx)).map(taskFromRow),
+    (keys, locks) => readHolders(ctx, keys, locks, tx),
   );
   await insertCreationEvents(ctx, tx, answers.flatMap((a) => (a.created ? [a.task.id] : [])), now);
   return answers;
@@ -121,15 +120,39 @@ async function insertCreationEvents(ctx: SqlContext, tx: Tx, ids: readonly strin
   }
 }
 
+/** The tasks that hold keys: live ones by key, and any by key lock. */
+interface Holders {
+  byKey: Map<string, Task>;
+  byLock: Map<string, Task>;
+}
+
+/** Reads the live tasks holding `keys` and the tasks holding the key locks `locks`. */
+async function readHolders(ctx: SqlContext, keys: readonly string[], locks: readonly string[], tx?: Tx): Promise<Holders> {
+  const byKey = new Map<string, Task>();
+  const byLock = new Map<string, Task>();
+  if (keys.length > 0) {
+    for (const row of await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys: [...keys] }, tx)) {
+      const task = taskFromRow(row);
+      if (task.key !== null) byKey.set(task.key, task);
+    }
+  }
+  if (locks.length > 0) {
+    for (const row of await ctx.select('SELECT * FROM rookery_tasks WHERE dedupe_lock IN (:locks)', { locks: [...locks] }, tx)) {
+      byLock.set(str(row['dedupe_lock']), taskFromRow(row));
+    }
+  }
+  return { byKey, byLock };
+}
+
 /**
- * Inserts `jobs` through `insert` (which skips rows whose live key is taken) and answers each
- * with its own task or its key's holder, read through `holders`; a key given twice is
- * inserted once.
+ * Inserts `jobs` through `insert` (which skips rows whose live key or key lock is taken) and
+ * answers each with its own task or the holder of its key (live) or of its key lock, read
+ * through `holders`; a key given twice is inserted once.
  */
 async function settleJobs(
   jobs: readonly NewJob[],
   insert: (todo: readonly NewJob[]) => Promise<Task[]>,
-  holders: (keys: string[]) => Promise<Task[]>,
+  holders: (keys: string[], locks: string[]) => Promise<Holders>,
 ): Promise<EnqueuedTask[]> {
   // A key given twice in one call: the first job stands for both.
   const firstOfKey = new Map<string, NewJob>();
@@ -141,21 +164,29 @@ async function settleJobs(
   });
   const created = new Map<string, Task>();
   const holderOfKey = new Map<string, Task>();
+  const holderOfLock = new Map<string, Task>();
+  const holderOf = (j: NewJob): Task | undefined =>
+    (j.key === null ? undefined : holderOfKey.get(j.key)) ?? (j.keyLock === null ? undefined : holderOfLock.get(j.keyLock));
   let todo = distinct;
   for (let round = 0; todo.length > 0; round += 1) {
     if (round > KEY_RETRIES) throw new Error(`enqueue: the holders of keys ${todo.map((j) => j.key).join(', ')} kept ending while their jobs were inserted`);
     for (const t of await insert(todo)) created.set(t.id, t);
     const skipped = todo.filter((j) => !created.has(j.id));
     const keys = skipped.flatMap((j) => (j.key === null ? [] : [j.key]));
-    if (keys.length > 0) for (const t of await holders(keys)) if (t.key !== null) holderOfKey.set(t.key, t);
-    todo = skipped.filter((j) => j.key !== null && !holderOfKey.has(j.key));
+    const locks = skipped.flatMap((j) => (j.keyLock === null ? [] : [j.keyLock]));
+    if (keys.length > 0 || locks.length > 0) {
+      const found = await holders(keys, locks);
+      for (const [key, t] of found.byKey) holderOfKey.set(key, t);
+      for (const [lock, t] of found.byLock) holderOfLock.set(lock, t);
+    }
+    todo = skipped.filter((j) => j.key !== null && holderOf(j) === undefined);
   }
   return jobs.map((j) => {
     const own = created.get(j.id);
     if (own) return { task: own, created: true };
     const first = j.key === null ? undefined : firstOfKey.get(j.key);
-    const task = (first && created.get(first.id)) ?? (j.key === null ? undefined : holderOfKey.get(j.key));
-    if (!task) throw new Error(`enqueue: job ${j.id} was neither inserted nor held by a live task`);
+    const task = (first && created.get(first.id)) ?? holderOf(j);
+    if (!task) throw new Error(`enqueue: job ${j.id} was neither inserted nor answered by the holder of its key`);
     return { task, created: false };
   });
 }
