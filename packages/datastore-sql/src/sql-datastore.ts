@@ -152,11 +152,7 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
     return this.migrator.assertCurrent();
   }
 
-  /**
-   * The writes of `enqueue`, `enqueueMany` and `createSchedule` inside your open transaction on
-   * `handle` (see {@link TransactionHandleFor}): a ValidationError on `transaction` for a handle
-   * of another driver, a pool, or a connection with no transaction open.
-   */
+  /** `enqueue`, `enqueueMany` and `createSchedule` in your open transaction on `handle` ({@link TransactionHandleFor}); a wrong handle is a ValidationError on `transaction`. */
   inTransaction(handle: Handle): Promise<DatastoreInTransaction> {
     return datastoreInTransaction(this.ctx, handle);
   }
