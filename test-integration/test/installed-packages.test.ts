@@ -108,6 +108,22 @@ console.log(JSON.stringify({ same: completed.id === task.id, state: completed.st
 await rookery.close();
 `;
 
+// The drivers are optional peer dependencies: a project that installed none but sqlite3 gets a
+// typed error naming the package to install when it opens another dialect, from both packages.
+const MISSING_DRIVERS = `
+import { createSqlDatastore } from '@rookery/datastore-sql';
+import { pgWakeSignals } from '@rookery/messaging';
+const errors = [];
+for (const url of ['postgres://app@127.0.0.1:1/db', 'mysql://app@127.0.0.1:1/db', 'mssql://app@127.0.0.1:1/db']) {
+  errors.push(await createSqlDatastore({ url }).then(() => 'opened', (e) => [e.code, e.packageName]));
+}
+const wake = pgWakeSignals({ url: 'postgres://app@127.0.0.1:1/db', onError: (e) => errors.push([e.cause?.code, e.cause?.packageName, /npm install pg/.test(e.message)]) });
+wake.announce(1);
+await new Promise((resolve) => setTimeout(resolve, 500));
+await wake.close();
+console.log(JSON.stringify(errors));
+`;
+
 describe('the published packages, installed into a new project', () => {
   let dir: string;
   let project: string;
@@ -214,4 +230,15 @@ describe('the published packages, installed into a new project', () => {
     const out = await sh(process.execPath, ['run-once.mjs'], project, 60_000);
     expect(JSON.parse(out)).toEqual({ state: 'completed', result: { greeted: 'consumer' } });
   }, 90_000);
+
+  it('installs no driver but sqlite3 and names the package to install when another dialect is opened', async () => {
+    await writeFile(join(project, 'missing-drivers.mjs'), MISSING_DRIVERS);
+    const out = await sh(process.execPath, ['missing-drivers.mjs'], project, 60_000);
+    expect(JSON.parse(out)).toEqual([
+      ['MISSING_DRIVER', 'pg'],
+      ['MISSING_DRIVER', 'mysql2'],
+      ['MISSING_DRIVER', 'tedious'],
+      ['MISSING_DRIVER', 'pg', true],
+    ]);
+  });
 });
