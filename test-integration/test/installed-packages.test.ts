@@ -109,6 +109,17 @@ console.log(JSON.stringify({ state: task.state, result: task.result }));
 await rookery.close();
 `;
 
+// The README's ten lines: a job enqueued, seen complete, and the process left to exit by itself.
+const RUN_JOB = `
+import { createRookery } from 'rookery';
+const rookery = await createRookery({ db: 'sqlite:./jobs.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) } });
+const done = new Promise((resolve) => rookery.events.on('taskCompleted', resolve));
+const { task } = await rookery.client.enqueue({ executor: 'greet', payload: { name: 'job' } });
+const completed = await done;
+console.log(JSON.stringify({ same: completed.id === task.id, state: completed.state, result: completed.result }));
+await rookery.close();
+`;
+
 // The drivers are optional peer dependencies: a project that installed none but sqlite3 gets a
 // typed error naming the package to install when it opens another dialect, from both packages.
 const MISSING_DRIVERS = `
@@ -210,6 +221,25 @@ describe('the published packages, installed into a new project', () => {
     await writeFile(join(project, 'serve-dashboard.mjs'), SERVE_DASHBOARD);
     expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({ page: 200, main: 200, hasScript: true });
   });
+
+  it('runs a ten-line createRookery script that enqueues a job, sees it complete, and exits by itself', async () => {
+    await writeFile(join(project, 'run-job.mjs'), RUN_JOB);
+    // Killed (and so failed) after a minute: the script must finish and its process exit on its own.
+    const out = await sh(process.execPath, ['run-job.mjs'], project, 60_000);
+    expect(RUN_JOB.trim().split('\n').length).toBeLessThanOrEqual(10);
+    expect(JSON.parse(out)).toEqual({ same: true, state: 'completed', result: { greeted: 'job' } });
+  }, 90_000);
+
+  it('adds a task with node_modules/.bin/rookery task add and lists it with task ls', async () => {
+    const rookery = join(project, 'node_modules', '.bin', 'rookery');
+    const db = ['--db', 'sqlite:./cli.db'];
+    const added = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--payload', '{"name":"cli"}', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean; state: string };
+    expect(added).toMatchObject({ created: true, state: 'pending' });
+    const again = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean };
+    expect(again).toMatchObject({ id: added.id, created: false });
+    const listed = JSON.parse(await sh(rookery, ['task', 'ls', '--json', ...db], project)) as { id: string; executor: string; key: string | null }[];
+    expect(listed.map((t) => [t.id, t.executor, t.key])).toEqual([[added.id, 'greet', 'greet-cli']]);
+  }, 90_000);
 
   it('runs a createRookery script that completes a once-schedule on a SQLite file and exits by itself', async () => {
     await writeFile(join(project, 'run-once.mjs'), RUN_ONCE);

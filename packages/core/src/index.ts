@@ -34,6 +34,7 @@ export type * from './model/node-record.js';
 export type * from './datastore/datastore.js';
 export type * from './datastore/external-execution.js';
 export type * from './datastore/test-hooks.js';
+export type * from './datastore/caller-transaction.js';
 export type * from './executor/executor.js';
 export type * from './executor/worker-pool.js';
 export type * from './events/event-map.js';
@@ -62,8 +63,10 @@ export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type Cre
 export type { EnqueueOptions } from './client/enqueue.js';
 export type { Page, SchedulePageParams, TaskPageParams } from './client/list-pages.js';
 export { NODE_SILENT_AFTER_MS, type ClusterOverview, type NodeSummary } from './client/overview.js';
+export type { TransactionOption } from './client/transaction-option.js';
 export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
+export { keyLock, validateKeyScope, type KeyScope } from './model/key-scope.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';
 export type { StandardSchemaV1 } from './executor/standard-schema.js';
 export { plainScheduleInput, type AnyScheduleInput, type TypedExecutor, type TypedScheduleInput } from './executor/typed-executor.js';

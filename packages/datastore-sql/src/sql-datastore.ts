@@ -1,4 +1,6 @@
 import type {
+  CallerTransactions,
+  DatastoreInTransaction,
   AdoptedTask,
   Datastore,
   DatastoreCapabilities,
@@ -54,6 +56,8 @@ import {
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
+import { datastoreInTransaction } from './store/in-caller-transaction.js';
+import type { SqlTransactionHandle, TransactionHandleFor } from './transaction/handles.js';
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
@@ -91,7 +95,7 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
  * test passes one.
  */
-export class SqlDatastore implements Datastore {
+export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
   /** What this store can do. */
   readonly capabilities: DatastoreCapabilities;
   private readonly migrator: Migrator;
@@ -151,6 +155,11 @@ export class SqlDatastore implements Datastore {
    */
   assertSchemaCurrent(): Promise<void> {
     return this.migrator.assertCurrent();
+  }
+
+  /** `enqueue`, `enqueueMany` and `createSchedule` in your open transaction on `handle` ({@link TransactionHandleFor}); a wrong handle is a ValidationError on `transaction`. */
+  inTransaction(handle: Handle): Promise<DatastoreInTransaction> {
+    return datastoreInTransaction(this.ctx, handle);
   }
 
   /** @inheritDoc */

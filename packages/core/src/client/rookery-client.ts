@@ -1,4 +1,5 @@
 import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
+import type { CallerTransactions, DatastoreInTransaction } from '../datastore/caller-transaction.js';
 import { nameKey } from '../datastore/name-key.js';
 import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
@@ -17,16 +18,20 @@ import { nextFireTime } from '../trigger/next-fire.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
-import { enqueueJobs, type EnqueueOptions } from './enqueue.js';
+import { enqueueJobs, type EnqueueDeps, type EnqueueOptions } from './enqueue.js';
 import type { JobInput } from '../model/job-input.js';
 import { pageSchedules, pageTasks, type Page, type SchedulePageParams, type TaskPageParams } from './list-pages.js';
 import { clusterOverview, type ClusterOverview } from './overview.js';
+import { datastoreFor, type TransactionOption } from './transaction-option.js';
 import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
-/** How a client is wired. */
-export interface ClientOptions {
+/**
+ * How a client is wired. `Handle` is the kind of transaction handle its datastore accepts
+ * (inferred from the datastore; `never` for one that accepts none).
+ */
+export interface ClientOptions<Handle = never> {
   /** The shared datastore. */
-  datastore: Datastore;
+  datastore: Datastore & Partial<CallerTransactions<Handle>>;
   /** Where schedule events go. Optional: a client need not emit. */
   events?: EventBus;
   /** Executor names that exist without any node offering them (built-in executors). @defaultValue [] */
@@ -74,10 +79,11 @@ export interface CreateSchedulesOptions extends CreateScheduleOptions {
 
 /**
  * Manages schedules and reads tasks and nodes. Every method validates its input first and
- * writes nothing when it throws.
+ * writes nothing when it throws. `Handle` is the kind of transaction handle the datastore
+ * accepts as the `transaction` option of `enqueue`, `enqueueMany` and `createSchedule`.
  */
-export class RookeryClient {
-  private readonly datastore: Datastore;
+export class RookeryClient<Handle = never> {
+  private readonly datastore: Datastore & Partial<CallerTransactions<Handle>>;
   private readonly events: EventBus | undefined;
   private readonly builtIns: string[];
   private readonly strategies: StrategyRegistry;
@@ -87,7 +93,7 @@ export class RookeryClient {
   private readonly wakeSignals: WakeSignals;
 
   /** @param options - how the client is wired */
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions<Handle>) {
     this.datastore = options.datastore;
     this.events = options.events;
     this.builtIns = options.builtInExecutors ?? [];
@@ -104,17 +110,31 @@ export class RookeryClient {
    * long poll wait wakes when the schedule falls due and peels it then. (Announcing `now` would
    * wake them before the schedule is within their lookahead, to find nothing and sleep again.)
    */
-  private wakeNodesFor(schedules: readonly Schedule[], now: number): void {
+  private async wakeNodesFor(schedules: readonly Schedule[], now: number, transaction?: Handle): Promise<void> {
     let earliest = Infinity;
     for (const s of schedules) {
       if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS) earliest = Math.min(earliest, s.nextFireAt);
     }
-    if (earliest < Infinity) this.wakeSignals.announce(Math.max(now, earliest));
+    if (earliest < Infinity) await this.announce(Math.max(now, earliest), transaction);
+  }
+
+  /**
+   * Announces `dueAt`: at once, or inside the caller's transaction where the wake signals can
+   * (delivered on commit); otherwise not at all, so that no uncommitted work is announced.
+   */
+  private async announce(dueAt: number, transaction: Handle | undefined): Promise<void> {
+    if (transaction === undefined) this.wakeSignals.announce(dueAt);
+    else await this.wakeSignals.announceInTransaction?.(dueAt, transaction);
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
   async knownExecutors(): Promise<string[]> {
-    const nodes = await this.datastore.nodeList();
+    return this.knownIn(this.datastore);
+  }
+
+  /** {@link RookeryClient.knownExecutors}, reading the nodes through `store`. */
+  private async knownIn(store: Pick<DatastoreInTransaction, 'nodeList'>): Promise<string[]> {
+    const nodes = await store.nodeList();
     return [...new Set([...this.builtIns, ...nodes.flatMap((n) => n.executors)])].sort();
   }
 
@@ -132,20 +152,24 @@ export class RookeryClient {
    * The executor may be given as a typed executor (`defineExecutor` of `@rookery/executor`)
    * instead of its name: the payload then has its type, and its `validate` refuses a bad
    * payload with a ValidationError naming the field (`payload.to`) before anything is written.
+   *
+   * With `transaction`, the schedule is written in your open transaction and exists if and
+   * only if it commits (see {@link TransactionOption.transaction}).
    */
-  async createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<Schedule> {
+  async createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle> = {}): Promise<Schedule> {
     const input = await plainScheduleInput(typedInput);
+    const store = await datastoreFor(this.datastore, options.transaction);
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
-    const now = await this.datastore.clockNow();
+    const now = await store.clockNow();
     const schedule = this.plan(input, now);
     if (!options.force && schedule.clientId === null) {
-      const known = await this.knownExecutors();
+      const known = await this.knownIn(store);
       if (!known.includes(schedule.executor)) throw new UnknownExecutorError(schedule.executor, known);
     }
-    const stored = await this.datastore.scheduleCreate(schedule);
-    this.events?.emit('scheduleCreated', stored);
-    this.wakeNodesFor([stored], now);
+    const stored = await store.scheduleCreate(schedule);
+    if (options.transaction === undefined) this.events?.emit('scheduleCreated', stored);
+    await this.wakeNodesFor([stored], now, options.transaction);
     return stored;
   }
 
@@ -156,10 +180,12 @@ export class RookeryClient {
    * pending or running task: that task is returned and nothing is written. Throws a
    * {@link ValidationError} naming the field (nothing written), or an
    * {@link UnknownExecutorError} for an executor nobody offers (unless `force`; built-in
-   * executors are always known). Wakes idle nodes for a job due within a minute.
+   * executors are always known). Wakes idle nodes for a job due within a minute. With
+   * `transaction`, the job is written in your open transaction and exists if and only if it
+   * commits (see {@link TransactionOption.transaction}).
    */
-  async enqueue(input: JobInput, options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }> {
-    const [result] = await enqueueJobs(this.enqueueDeps(), [input], options, false);
+  async enqueue(input: JobInput, options: EnqueueOptions<Handle> = {}): Promise<{ task: Task; created: boolean }> {
+    const [result] = await enqueueJobs(await this.enqueueDeps(options.transaction), [input], options, false);
     if (!result) throw new Error('taskEnqueue answered no task for one job');
     return result;
   }
@@ -170,18 +196,20 @@ export class RookeryClient {
    * and nothing written). A key given twice in one call yields one task: the later input's
    * answer is the earlier one's task, with `created` false. Answers in input order.
    */
-  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }[]> {
-    return enqueueJobs(this.enqueueDeps(), inputs, options, true);
+  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions<Handle> = {}): Promise<{ task: Task; created: boolean }[]> {
+    return enqueueJobs(await this.enqueueDeps(options.transaction), inputs, options, true);
   }
 
-  private enqueueDeps(): Parameters<typeof enqueueJobs>[0] {
+  /** What enqueuing goes through: the datastore, or the caller's transaction (no events then). */
+  private async enqueueDeps(transaction: Handle | undefined): Promise<EnqueueDeps> {
+    const store = await datastoreFor(this.datastore, transaction);
     return {
-      datastore: this.datastore,
-      events: this.events,
+      datastore: store,
+      events: transaction === undefined ? this.events : undefined,
       ids: this.ids,
       maxPayloadBytes: this.maxPayloadBytes,
-      wakeSignals: this.wakeSignals,
-      knownExecutors: () => this.knownExecutors(),
+      announce: (dueAt) => this.announce(dueAt, transaction),
+      knownExecutors: () => this.knownIn(store),
     };
   }
 
@@ -226,7 +254,7 @@ export class RookeryClient {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
       for (const s of batch) this.events?.emit('scheduleCreated', s);
-      this.wakeNodesFor(batch, now);
+      await this.wakeNodesFor(batch, now);
     }
     return schedules;
   }
@@ -313,7 +341,7 @@ export class RookeryClient {
     const updated = await this.datastore.scheduleUpdate({ id: current.id, definition, nextFireAt });
     if (!updated) throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
     this.events?.emit('scheduleUpdated', updated);
-    this.wakeNodesFor([updated], now);
+    await this.wakeNodesFor([updated], now);
     return updated;
   }
 
@@ -422,7 +450,7 @@ export class RookeryClient {
           });
     const s = await this.setState(idOrName, 'active', next);
     this.events?.emit('scheduleResumed', s);
-    this.wakeNodesFor([s], now);
+    await this.wakeNodesFor([s], now);
     return s;
   }
 

@@ -68,6 +68,12 @@ export interface NewJob {
   runAt: number | null;
   /** Dedupe key, or null. */
   key: string | null;
+  /**
+   * The lock of a key whose scope outlives its task (`ever`, a period; see `keyLock`), or
+   * null: while a stored task holds it, whatever its state, the job is not written and its
+   * answer is that task.
+   */
+  keyLock: string | null;
 }
 
 /** Input of {@link Datastore.taskEnqueue}. */
@@ -601,8 +607,9 @@ export interface Datastore {
    * Inserts jobs (tasks with no schedule), pending and due at their `runAt` (now when null), in
    * one transaction. A job whose key is held by a live (pending or running) task is not
    * written: its answer is that task, with `created` false; so is a job whose key an earlier
-   * job of the same call took. A key is free again once its task reaches a terminal state.
-   * Answers in input order.
+   * job of the same call took, and a job whose `keyLock` a stored task holds (whatever its
+   * state). A key is free again once its task reaches a terminal state; a key lock, once its
+   * task is deleted. Answers in input order.
    */
   taskEnqueue(params: TaskEnqueueParams): Promise<EnqueuedTask[]>;
 

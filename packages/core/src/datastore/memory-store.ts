@@ -89,6 +89,8 @@ export class MemoryDatastore implements Datastore {
   private readonly taskKeys = new Set<string>();
   /** Task id by dedupe key; a key whose task has ended is free (checked on lookup). */
   private readonly jobKeys = new Map<string, string>();
+  /** Task id by key lock (`ever`, period scopes); a lock whose task was deleted is free (checked on lookup). */
+  private readonly keyLocks = new Map<string, string>();
   private readonly events: TaskEvent[] = [];
   private readonly logs: TaskLogLine[] = [];
   private logSeq = 0;
@@ -420,9 +422,13 @@ export class MemoryDatastore implements Datastore {
     return params.jobs.map((job) => {
       const holder = job.key === null ? undefined : this.tasks.get(this.jobKeys.get(job.key) ?? '');
       if (holder && !isTerminalTaskState(holder.state)) return { task: clone(holder), created: false };
+      // A lock holder answers until it is deleted: a lock whose task is gone is free.
+      const lockHolder = job.keyLock === null ? undefined : this.tasks.get(this.keyLocks.get(job.keyLock) ?? '');
+      if (lockHolder) return { task: clone(lockHolder), created: false };
       const task = jobTask(job, now);
       this.tasks.set(task.id, task);
       if (job.key !== null) this.jobKeys.set(job.key, task.id);
+      if (job.keyLock !== null) this.keyLocks.set(job.keyLock, task.id);
       this.record(task, null, now, null);
       return { task: clone(task), created: true };
     });

@@ -11,6 +11,7 @@ import { describeExternalExecutions } from './conformance/external-executions.js
 import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
+import { describeJobKeyLocks } from './conformance/job-key-locks.js';
 import { describeJobs } from './conformance/jobs.js';
 import { describeListPaging } from './conformance/list-paging.js';
 import { describeNodes } from './conformance/nodes.js';
@@ -139,5 +140,6 @@ export function describeDatastoreConformance(
     describeUnresolved(ctx);
     describeJobs(ctx);
     describeListPaging(ctx);
+    describeJobKeyLocks(ctx);
   });
 }

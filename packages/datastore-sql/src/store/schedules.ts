@@ -1,5 +1,6 @@
 import { DuplicateKeyError, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
+import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
 import { withdrawPlannedTasks } from './schedules-withdraw.js';
 
@@ -81,18 +82,19 @@ function nameTaken(error: unknown, what: string): unknown {
   return new DuplicateKeyError('name', `${what} already exists (names compare after NFC normalisation and case folding)`, { cause: error.cause });
 }
 
-/** Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. */
-export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promise<Schedule> {
+/**
+ * Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. In a
+ * caller's transaction (`caller`), on the caller's connection.
+ */
+export async function scheduleCreate(ctx: SqlContext, schedule: Schedule, caller?: CallerTransaction): Promise<Schedule> {
   const values = rowValues(schedule);
+  const insert = async (): Promise<Schedule> => {
+    await ctx.write(`INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`, values, caller);
+    const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id }, caller);
+    return scheduleFromRow(rows[0] ?? {});
+  };
   try {
-    return await ctx.single('create schedule', async () => {
-      await ctx.write(
-        `INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`,
-        values,
-      );
-      const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id });
-      return scheduleFromRow(rows[0] ?? {});
-    });
+    return await (caller ? ctx.inCaller('create schedule', insert) : ctx.single('create schedule', insert));
   } catch (error) {
     throw nameTaken(error, `a schedule named '${values.name as string}'`);
   }
