@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { ValidationError } from '@rookery/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { dashboardPlugin } from '../dashboard/index.js';
 import type { Health, HealthReport } from '../health/health.js';
@@ -45,6 +45,9 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     throw new ValidationError('tokens', 'give at least one ROLE:TOKEN, or insecureNoAuth on a loopback address');
   }
   const { logger, registry, health, ...api } = options;
+  // loaded here, not at import: every `rookery` command imports this package (for the node
+  // probes), and only `rookery serve` needs fastify
+  const { default: Fastify } = await import('fastify');
   // a path parameter longer than the schemas allow must reach them (a 400 naming it), not stop at the router (414)
   const app = Fastify({ logger: loggerOption(logger), return503OnClosing: true, routerOptions: { maxParamLength: 2_000 } });
   if (registry) observeRequests(app, registry);
