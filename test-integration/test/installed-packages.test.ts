@@ -87,6 +87,18 @@ for (const [pkg, name] of names) found.push([pkg, typeof (await import(pkg))[nam
 console.log(JSON.stringify(found));
 `;
 
+// Registers the installed dashboard plugin on a fastify app (fastify comes with @rookery/server) and asks for the page and its entry module.
+const SERVE_DASHBOARD = `
+import Fastify from 'fastify';
+import { dashboardPlugin } from '@rookery/server';
+const app = Fastify();
+await app.register(dashboardPlugin);
+const page = await app.inject({ method: 'GET', url: '/' });
+const main = await app.inject({ method: 'GET', url: '/ui/main.js' });
+console.log(JSON.stringify({ page: page.statusCode, main: main.statusCode, hasScript: main.body.includes('import ') }));
+await app.close();
+`;
+
 const RUN_ONCE = `
 import { createRookery } from 'rookery';
 const rookery = await createRookery({ db: 'sqlite:./run.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) }, concurrency: 1 });
@@ -95,6 +107,22 @@ await rookery.client.createSchedule({ name: 'greet-once', executor: 'greet', pay
 const task = await completed;
 console.log(JSON.stringify({ state: task.state, result: task.result }));
 await rookery.close();
+`;
+
+// The drivers are optional peer dependencies: a project that installed none but sqlite3 gets a
+// typed error naming the package to install when it opens another dialect, from both packages.
+const MISSING_DRIVERS = `
+import { createSqlDatastore } from '@rookery/datastore-sql';
+import { pgWakeSignals } from '@rookery/messaging';
+const errors = [];
+for (const url of ['postgres://app@127.0.0.1:1/db', 'mysql://app@127.0.0.1:1/db', 'mssql://app@127.0.0.1:1/db']) {
+  errors.push(await createSqlDatastore({ url }).then(() => 'opened', (e) => [e.code, e.packageName]));
+}
+const wake = pgWakeSignals({ url: 'postgres://app@127.0.0.1:1/db', onError: (e) => errors.push([e.cause?.code, e.cause?.packageName, /npm install pg/.test(e.message)]) });
+wake.announce(1);
+await new Promise((resolve) => setTimeout(resolve, 500));
+await wake.close();
+console.log(JSON.stringify(errors));
 `;
 
 describe('the published packages, installed into a new project', () => {
@@ -178,10 +206,26 @@ describe('the published packages, installed into a new project', () => {
     expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(version.version);
   });
 
+  it('serves the dashboard from the installed @rookery/server: its built modules ship in the package', async () => {
+    await writeFile(join(project, 'serve-dashboard.mjs'), SERVE_DASHBOARD);
+    expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({ page: 200, main: 200, hasScript: true });
+  });
+
   it('runs a createRookery script that completes a once-schedule on a SQLite file and exits by itself', async () => {
     await writeFile(join(project, 'run-once.mjs'), RUN_ONCE);
     // Killed (and so failed) after a minute: the script must finish and its process exit on its own.
     const out = await sh(process.execPath, ['run-once.mjs'], project, 60_000);
     expect(JSON.parse(out)).toEqual({ state: 'completed', result: { greeted: 'consumer' } });
   }, 90_000);
+
+  it('installs no driver but sqlite3 and names the package to install when another dialect is opened', async () => {
+    await writeFile(join(project, 'missing-drivers.mjs'), MISSING_DRIVERS);
+    const out = await sh(process.execPath, ['missing-drivers.mjs'], project, 60_000);
+    expect(JSON.parse(out)).toEqual([
+      ['MISSING_DRIVER', 'pg'],
+      ['MISSING_DRIVER', 'mysql2'],
+      ['MISSING_DRIVER', 'tedious'],
+      ['MISSING_DRIVER', 'pg', true],
+    ]);
+  });
 });

@@ -48,6 +48,16 @@ describe('rookery migrate options', () => {
     expect(existsSync(file)).toBe(false);
   });
 
+  it('--dry-run prints the SQL for the table prefix of the URL', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rookery-cli-dry-')), 'not-yet.db');
+    const dryRun = await cli(['migrate', '--db', `sqlite:${file}?tablePrefix=blue_`, '--dry-run']);
+    expect(dryRun.code).toBe(0);
+    expect(dryRun.stdout).toContain('CREATE TABLE IF NOT EXISTS blue_migrations');
+    expect(dryRun.stdout).toContain('CREATE TABLE IF NOT EXISTS blue_tasks');
+    expect(dryRun.stdout).not.toMatch(/rookery_tasks/);
+    expect(existsSync(file)).toBe(false);
+  });
+
   it('refuses --dry-run with --status, and --json without --status, naming the option', async () => {
     for (const [args, option] of [
       [['--dry-run', '--status'], 'dry-run'],

@@ -78,5 +78,6 @@ export { zoneOffsetMs, wallTimeAt, resolveWall, type WallResolution } from './tr
 export * from './model/schedule-input.js';
 export { firstFireTime } from './model/first-fire.js';
 export { redactUrl, REDACTED } from './text/redact-url.js';
+export * from './connection/index.js';
 export { untakenFireTime } from './model/untaken-fire-time.js';
 export { submissionOf, type ScheduleSubmission, type SubmissionState } from './model/submission.js';

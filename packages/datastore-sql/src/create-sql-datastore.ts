@@ -1,19 +1,53 @@
-import { ValidationError, type DatastoreTestHooks } from '@rookery/core';
+import {
+  checkSqlName,
+  DatastoreError,
+  describeTlsFailure,
+  MAX_TABLE_PREFIX_LENGTH,
+  resolveTls,
+  ValidationError,
+  type DatastoreTestHooks,
+  type ResolvedTls,
+  type TlsOptions,
+} from '@rookery/core';
 import { Sequelize } from 'sequelize';
 import type { ConnectionSettings } from './dialect/dialect.js';
 import { dialectFor } from './dialect/index.js';
-import { parseDatastoreUrl } from './parse-url.js';
+import { loadDriver } from './dialect/load-driver.js';
+import { parseDatastoreUrl, type ParsedUrl } from './parse-url.js';
 import { SqlDatastore } from './sql-datastore.js';
 import { SqlContext } from './store/sql-context.js';
+import { DEFAULT_TABLE_PREFIX, TableNames, type TablePlacement } from './store/table-names.js';
 
 /** Options of {@link createSqlDatastore}. */
 export interface SqlDatastoreOptions {
   /**
    * Where the database is: `sqlite:./path.db`, `sqlite:/abs/path.db`, `sqlite::memory:`,
    * `postgres://user:pass@host:5432/db`, `mysql://…` or `mariadb://…` (both through `mysql2`),
-   * `mssql://user:pass@host:1433/db` (untested). A bad URL is a ValidationError on field `db`.
+   * `mssql://user:pass@host:1433/db` (untested), with the query parameters of each dialect
+   * (TLS: `sslmode`, `ssl`, `encrypt`...; `schema`, `tablePrefix`; see the datastores page).
+   * A bad URL, or an unknown parameter, is a ValidationError on field `db`.
    */
   url: string;
+  /**
+   * TLS settings the URL cannot carry (certificates in memory, a key passphrase, the host name
+   * to verify), over the URL's TLS parameters. Giving it asks for TLS (`verify-full` unless
+   * `mode` or the URL says otherwise).
+   * @defaultValue what the URL says; plaintext when it says nothing (MSSQL: encrypted and verified)
+   */
+  ssl?: TlsOptions;
+  /**
+   * Schema holding Rookery's tables (PostgreSQL, MSSQL), created by the migrations if missing;
+   * also the URL parameter `schema`. Lower-case letters, digits and `_`.
+   * @defaultValue the connection's default schema
+   */
+  schema?: string;
+  /**
+   * What the names of Rookery's tables and indexes start with, instead of `rookery_`; also the
+   * URL parameter `tablePrefix`. Clusters with different prefixes (or schemas) share a database
+   * without seeing each other's work. Lower-case letters, digits and `_`, up to 30.
+   * @defaultValue 'rookery_'
+   */
+  tablePrefix?: string;
   /**
    * Largest number of pooled connections (network dialects). A node keeps about four
    * statements in flight (its loop, a finish batch, a renewal, a repair or heartbeat); a burst
@@ -84,14 +118,45 @@ function positiveInteger(field: string, value: number | undefined, fallback: num
   return value;
 }
 
+/** One of an option and its URL parameter, refusing both when they differ. */
+function eitherOf(field: string, option: string | undefined, fromUrl: string | undefined): string | undefined {
+  if (option !== undefined && fromUrl !== undefined && option !== fromUrl) {
+    throw new ValidationError(field, `the option says '${option}' but the URL's ${field} parameter says '${fromUrl}'; give one`);
+  }
+  return option ?? fromUrl;
+}
+
+/** Where the tables live, from the options and the URL. */
+function placementOf(options: SqlDatastoreOptions, parsed: ParsedUrl): TablePlacement {
+  const schema = eitherOf('schema', options.schema, parsed.schema);
+  const tablePrefix = eitherOf('tablePrefix', options.tablePrefix, parsed.tablePrefix) ?? DEFAULT_TABLE_PREFIX;
+  if (schema !== undefined) {
+    checkSqlName('schema', schema, 63);
+    if (parsed.dialect !== 'postgres' && parsed.dialect !== 'mssql') {
+      throw new ValidationError('schema', `${parsed.dialect} has no schemas within a database; use tablePrefix (or another database)`);
+    }
+  }
+  checkSqlName('tablePrefix', tablePrefix, MAX_TABLE_PREFIX_LENGTH);
+  return { ...(schema !== undefined ? { schema } : {}), tablePrefix };
+}
+
+/** A connect error, explained when TLS caused it. */
+function connectError(error: unknown, tls: ResolvedTls | null, parsed: ParsedUrl): unknown {
+  const where = `${parsed.dialect} server ${parsed.host ?? ''}${parsed.port !== undefined ? `:${parsed.port}` : ''}`;
+  const explained = describeTlsFailure(error, tls, where);
+  return explained === undefined ? error : new DatastoreError(`connect failed: ${explained}`, { cause: error });
+}
+
 /** Connections the pool keeps open while idle (see {@link SqlDatastoreOptions.poolMax}). */
 const POOL_MIN = 2;
 
 /**
  * Connects to a SQL database and returns Rookery's datastore on it, migrated unless `migrate`
- * says otherwise. Throws ValidationError (field `db`) for a bad URL, SchemaTooNewError when
- * the database is newer than this code, SchemaBehindError when it is older and `migrate` is
- * false, and DatastoreError when it cannot connect.
+ * says otherwise. Throws ValidationError (field `db`) for a bad URL, MissingDriverError when
+ * the dialect's driver package is not installed, SchemaTooNewError when the database is newer
+ * than this code, SchemaBehindError when it is older and `migrate` is false, and
+ * DatastoreError when it cannot connect (saying so when the server refuses the TLS asked for,
+ * or TLS refuses the server's certificate). No error or log line holds the password.
  *
  * @example
  * ```ts
@@ -106,21 +171,31 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   if (migrate !== true && migrate !== false && migrate !== 'manual') {
     throw new ValidationError('migrate', `must be true, false or 'manual', got ${JSON.stringify(migrate)}`);
   }
+  const placement = placementOf(options, parsed);
+  const tls = resolveTls(parsed.tls, options.ssl);
+  const driver = await loadDriver(parsed.dialect);
   const settings: ConnectionSettings = {
     ...parsed,
+    tls,
     poolMax,
     poolMin: Math.min(POOL_MIN, poolMax),
     statementTimeoutMs: positiveInteger('statementTimeoutMs', options.statementTimeoutMs, 30_000),
     idleTransactionTimeoutMs: positiveInteger('idleTransactionTimeoutMs', options.idleTransactionTimeoutMs, 5_000),
-    applicationName: options.applicationName ?? 'rookery',
+    applicationName: options.applicationName ?? parsed.applicationName ?? 'rookery',
     logging: options.logging ?? false,
   };
-  const sequelize = new Sequelize(dialect.sequelizeOptions(settings));
+  const sequelize = new Sequelize(dialect.sequelizeOptions(settings, driver));
   dialect.install?.(sequelize);
-  const ctx = new SqlContext(sequelize, dialect, options.testHooks);
+  const ctx = new SqlContext(sequelize, dialect, options.testHooks, new TableNames(dialect, placement));
   const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
   try {
-    await ctx.single('connect', () => sequelize.authenticate({ logging: false }));
+    await ctx.single('connect', async () => {
+      try {
+        await sequelize.authenticate({ logging: false });
+      } catch (error) {
+        throw connectError(error, tls, parsed);
+      }
+    });
     if (migrate === true) await store.migrate();
     else if (migrate === false) await store.assertSchemaCurrent();
     else await store.assertSchemaNotNewer();

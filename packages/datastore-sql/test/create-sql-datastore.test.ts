@@ -16,7 +16,10 @@ describe('datastore URLs', () => {
     ['postgres://postgres@127.0.0.1:5432', { dialect: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres' }],
     ['mysql://root@127.0.0.1:3306/jobs', { dialect: 'mysql', host: '127.0.0.1', port: 3306, database: 'jobs', username: 'root' }],
     ['mariadb://root@[::1]/jobs', { dialect: 'mysql', host: '::1', database: 'jobs', username: 'root' }],
-    ['mssql://sa:pw@sql:1433/jobs', { dialect: 'mssql', host: 'sql', port: 1433, database: 'jobs', username: 'sa', password: 'pw' }],
+    [
+      'mssql://sa:pw@sql:1433/jobs',
+      { dialect: 'mssql', host: 'sql', port: 1433, database: 'jobs', username: 'sa', password: 'pw', tls: { mode: 'verify-full', asked: 'encrypt=true (the default)' } },
+    ],
   ])('parses %s', (url, expected) => {
     expect(parseDatastoreUrl(url)).toEqual(expected);
   });
@@ -50,6 +53,25 @@ describe('datastore URLs', () => {
     await expect(createSqlDatastore({ url: 'sqlite::memory:', statementTimeoutMs: 1.5 })).rejects.toMatchObject({
       field: 'statementTimeoutMs',
     });
+  });
+
+  it('refuses a bad schema or table prefix, naming the option, before connecting', async () => {
+    const refused = [
+      [{ url: 'sqlite::memory:', schema: 'jobs' }, 'schema', /sqlite has no schemas/],
+      [{ url: 'mysql://root@127.0.0.1:1/db', schema: 'jobs' }, 'schema', /mysql has no schemas/],
+      [{ url: 'postgres://127.0.0.1:1/db?schema=a', schema: 'b' }, 'schema', /the option says 'b' but the URL's schema parameter says 'a'/],
+      [{ url: 'sqlite::memory:', tablePrefix: 'Bad-' }, 'tablePrefix', /lower-case letters/],
+      [{ url: 'sqlite::memory:', ssl: { mode: 'sometimes' as never } }, 'ssl.mode', /must be one of disable, require, verify-ca, verify-full/],
+    ] as const;
+    for (const [options, field, message] of refused) {
+      const error = await createSqlDatastore(options).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, field).toBeInstanceOf(ValidationError);
+      expect(error, field).toMatchObject({ field });
+      expect((error as ValidationError).message, field).toMatch(message);
+    }
   });
 
   it('maps an unreachable server to DatastoreError', async () => {

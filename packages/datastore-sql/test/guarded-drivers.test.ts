@@ -1,5 +1,10 @@
+import mysql from 'mysql2';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { guardedMysql, guardedPg } from '../src/dialect/guarded-drivers.js';
+import { guardMysql, guardPg } from '../src/dialect/guarded-drivers.js';
+
+const guardedPg = guardPg(pg);
+const guardedMysql = guardMysql(mysql);
 
 // Sequelize attaches its `error` listener a microtask after the handshake; an error emitted in
 // between (a session killed right after connecting) used to be an uncaught exception that

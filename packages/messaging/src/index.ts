@@ -26,4 +26,4 @@ export {
   type Listener,
   type UndeliveredErrorInfo,
 } from './event-bus.js';
-export { pgWakeSignals, WakeSignalsError, type PgWakeSignals, type PgWakeSignalsOptions } from './pg-wake-signals.js';
+export { pgWakeSignals, wakeChannel, WakeSignalsError, type PgWakeSignals, type PgWakeSignalsOptions } from './pg-wake-signals.js';

@@ -1,13 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { ValidationError, type WakeSignals } from '@rookery/core';
+import type pg from 'pg';
+import {
+  describeTlsFailure,
+  parseDatabaseUrl,
+  resolveTls,
+  tlsConnectionOptions,
+  ValidationError,
+  type DatabaseUrl,
+  type ResolvedTls,
+  type TlsOptions,
+  type WakeSignals,
+} from '@rookery/core';
+import { loadPg } from './load-pg.js';
 import { STDERR_PREFIX } from './event-bus.js';
 
 /** Options of {@link pgWakeSignals}. */
 export interface PgWakeSignalsOptions {
-  /** PostgreSQL URL (`postgres://user:pass@host:5432/db` or `postgresql://…`): the cluster's database. */
+  /**
+   * PostgreSQL URL (`postgres://user:pass@host:5432/db` or `postgresql://…`): the cluster's
+   * database, in the grammar of the datastore URL (`sslmode`, `sslrootcert`, `sslcert`,
+   * `sslkey`, `sslpassword`, `application_name`; `schema` and `tablePrefix` are accepted and
+   * have no bearing here), so that both connections of a node agree.
+   */
   url: string;
-  /** Channel of the notifications, at most 63 bytes. Every process of a cluster must use the same one. @defaultValue `'rookery_wake'` */
+  /** TLS settings the URL cannot carry, over the URL's TLS parameters (as the datastore's `ssl` option). @defaultValue what the URL says */
+  ssl?: TlsOptions;
+  /**
+   * Channel of the notifications, at most 63 bytes. Every process of a cluster must use the
+   * same one. By default it follows where the URL puts the cluster's tables, so clusters on one
+   * database in different schemas or behind different prefixes do not wake each other.
+   * @defaultValue `'rookery_wake'`; with a `schema` or `tablePrefix` in the URL, `'<schema>.<prefix>wake'` (cut to 63 bytes)
+   */
   channel?: string;
   /** `application_name` of both sessions, as shown in `pg_stat_activity`. @defaultValue `'rookery-wake'` */
   applicationName?: string;
@@ -74,10 +97,23 @@ const PAYLOAD = /^([^:]+):(\d{1,16})$/;
  * Correctness never depends on a signal: nodes poll regardless.
  *
  * @param options - see {@link PgWakeSignalsOptions}
- * @throws ValidationError on `channel`, `senderId` or the backoff options when they are malformed
+ * @throws ValidationError on `url` (field `db`: a malformed URL or an unknown parameter; `url`: not PostgreSQL), `channel`, `senderId` or the backoff options when they are malformed
  */
 export function pgWakeSignals(options: PgWakeSignalsOptions): PgWakeSignals {
   return new PgWakeSignalsTransport(options);
+}
+
+/**
+ * The wake-signal channel of a cluster whose tables live in `schema` behind `tablePrefix`:
+ * `rookery_wake` where neither is set, else `<schema>.<prefix>wake` (cut to PostgreSQL's 63
+ * bytes), so that clusters placed apart on one database do not wake each other.
+ */
+export function wakeChannel(placement: { schema?: string | undefined; tablePrefix?: string | undefined }): string {
+  const { schema, tablePrefix } = placement;
+  if (schema === undefined && tablePrefix === undefined) return 'rookery_wake';
+  const name = `${schema !== undefined ? `${schema}.` : ''}${tablePrefix ?? 'rookery_'}wake`;
+  // Schema and prefix are ASCII: characters are bytes.
+  return name.slice(0, 63);
 }
 
 function checkPositive(field: string, value: number): number {
@@ -123,7 +159,9 @@ interface ListenState {
 
 class PgWakeSignalsTransport implements PgWakeSignals {
   readonly senderId: string;
-  private readonly url: string;
+  private readonly url: DatabaseUrl;
+  private readonly tls: ResolvedTls | null;
+  private driver: Promise<typeof pg> | null = null;
   private readonly channel: string;
   private readonly applicationName: string;
   private readonly minBackoffMs: number;
@@ -144,14 +182,16 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   private listening: ListenState | null = null;
 
   constructor(options: PgWakeSignalsOptions) {
-    this.url = options.url;
-    this.channel = options.channel ?? 'rookery_wake';
+    this.url = parseDatabaseUrl(options.url);
+    if (this.url.dialect !== 'postgres') throw new ValidationError('url', `wake signals need a PostgreSQL URL, got a ${this.url.dialect} one`);
+    this.tls = resolveTls(this.url.tls, options.ssl);
+    this.channel = options.channel ?? wakeChannel(this.url);
     if (this.channel === '' || Buffer.byteLength(this.channel) > 63 || this.channel.includes('\0')) {
       throw new ValidationError('channel', `must be 1 to 63 bytes without NUL, got '${this.channel}'`);
     }
     this.senderId = options.senderId ?? randomUUID();
     if (!/^[^:\s]{1,100}$/.test(this.senderId)) throw new ValidationError('senderId', 'must be 1 to 100 characters without `:` or spaces');
-    this.applicationName = options.applicationName ?? 'rookery-wake';
+    this.applicationName = options.applicationName ?? this.url.applicationName ?? 'rookery-wake';
     this.minBackoffMs = checkPositive('minBackoffMs', options.minBackoffMs ?? 100);
     this.maxBackoffMs = checkPositive('maxBackoffMs', options.maxBackoffMs ?? 5_000);
     if (this.maxBackoffMs < this.minBackoffMs) throw new ValidationError('maxBackoffMs', 'must not be below minBackoffMs');
@@ -171,14 +211,29 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     }
   }
 
-  private newClient(): pg.Client {
-    const client = new pg.Client({
-      connectionString: this.url,
+  /** A session's client, the `pg` driver loaded on first use (MissingDriverError when it is not installed). */
+  private async newClient(): Promise<pg.Client> {
+    this.driver ??= loadPg();
+    const driver = await this.driver;
+    const { host, port, database, username, password } = this.url;
+    return new driver.Client({
+      ...(host !== undefined ? { host } : {}),
+      ...(port !== undefined ? { port } : {}),
+      ...(database !== undefined ? { database } : {}),
+      ...(username !== undefined ? { user: username } : {}),
+      ...(password !== undefined ? { password } : {}),
+      ssl: this.tls ? tlsConnectionOptions(this.tls) : false,
       application_name: this.applicationName,
       connectionTimeoutMillis: this.connectTimeoutMs,
       keepAlive: true,
     });
-    return client;
+  }
+
+  /** A connect error, explained when TLS caused it. */
+  private connectError(error: unknown): unknown {
+    const where = `postgres server ${this.url.host ?? ''}${this.url.port !== undefined ? `:${this.url.port}` : ''}`;
+    const explained = describeTlsFailure(error, this.tls, where);
+    return explained === undefined ? error : new WakeSignalsError(explained, { cause: error });
   }
 
   /** Ends a session; an error while ending one is reported too. */
@@ -222,7 +277,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
 
   private async publisherClient(): Promise<pg.Client> {
     if (this.publisher) return this.publisher;
-    const client = this.newClient();
+    const client = await this.newClient();
     client.on('error', (error) => {
       // An idle session that broke (server restart, terminated backend): reopened on the next announce.
       if (this.publisher === client) this.publisher = null;
@@ -233,7 +288,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
       await client.connect();
     } catch (error) {
       await this.end(client);
-      throw error;
+      throw this.connectError(error);
     }
     this.publisher = client;
     return client;
@@ -300,7 +355,8 @@ class PgWakeSignalsTransport implements PgWakeSignals {
    * it ended, and whether it got as far as listening.
    */
   private async holdSession(state: ListenState): Promise<{ failure: unknown; listened: boolean }> {
-    const client = this.newClient();
+    const client = await this.newClient();
+    if (!state.active) return { failure: null, listened: false };
     // Settles when the session ends or fails, whichever first.
     const lost = new Promise<Error | null>((resolve) => {
       client.on('error', (error) => resolve(error));
@@ -311,8 +367,12 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     });
     state.client = client;
     const ready = (async () => {
-      await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.channel)}`);
+      try {
+        await client.connect();
+      } catch (error) {
+        throw this.connectError(error);
+      }
+      await client.query(`LISTEN ${client.escapeIdentifier(this.channel)}`);
     })();
     // pg never settles `connect()` when the session is ended while connecting (an unlisten
     // then), so the session's end counts as well. Both branches handle a rejection: the

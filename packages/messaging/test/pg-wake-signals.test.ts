@@ -102,6 +102,35 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     expect(fromB.errors).toEqual([]);
   });
 
+  it('by default, clusters placed in different schemas or behind different table prefixes do not wake each other', async () => {
+    const tag = randomBytes(3).toString('hex');
+    const app = `placed-${tag}`;
+    const placed = (query: string, name: string): PgWakeSignals => {
+      const s = pgWakeSignals({ url: `${db.url}?${query}`, applicationName: name, minBackoffMs: 50, maxBackoffMs: 500 });
+      opened.push(s);
+      return s;
+    };
+    const green = collect(placed(`tablePrefix=green_${tag}_`, `${app}-green`));
+    const blue = collect(placed(`schema=blue_${tag}`, `${app}-blue`));
+    await listening(`${app}-green`);
+    await listening(`${app}-blue`);
+    const greenSender = placed(`tablePrefix=green_${tag}_`, `${app}-green-sender`);
+    await eventually(async () => {
+      greenSender.announce(7);
+      await new Promise((r) => setTimeout(r, 100));
+      return green.heard.includes(7);
+    }, 'the green cluster to hear its own announce');
+    const blueSender = placed(`schema=blue_${tag}`, `${app}-blue-sender`);
+    await eventually(async () => {
+      blueSender.announce(8);
+      await new Promise((r) => setTimeout(r, 100));
+      return blue.heard.includes(8);
+    }, 'the blue cluster to hear its own announce');
+    expect(green.heard).not.toContain(8);
+    expect(blue.heard).not.toContain(7);
+    expect([...green.errors, ...blue.errors]).toEqual([]);
+  });
+
   it('coalesces announces made while a NOTIFY is under way into the earliest pending one', async () => {
     const ch = channel();
     const app = `listen-${ch}`;

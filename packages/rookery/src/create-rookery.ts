@@ -1,4 +1,4 @@
-import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type NodeOptions } from '@rookery/core';
+import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type NodeOptions, type TlsOptions } from '@rookery/core';
 import { createSqlDatastore, idleTransactionTimeoutForLease, parseDatastoreUrl, type SqlDatastore } from '@rookery/datastore-sql';
 import { WorkerPool } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
@@ -20,6 +20,16 @@ export interface RookeryOptions {
    * @defaultValue {@link DEFAULT_DB_URL}, a file in the working directory
    */
   db?: string;
+  /**
+   * TLS settings the `db` URL cannot carry (certificates in memory, a key passphrase), over the
+   * URL's TLS parameters, for every connection (the datastore's and the wake signals').
+   * @defaultValue what the URL says (see `createSqlDatastore`)
+   */
+  ssl?: TlsOptions;
+  /** Schema of Rookery's tables (PostgreSQL, MSSQL; see `createSqlDatastore`). @defaultValue the connection's default */
+  schema?: string;
+  /** What Rookery's table names start with (see `createSqlDatastore`). @defaultValue 'rookery_' */
+  tablePrefix?: string;
   /**
    * What this node runs: a map from executor names to task functions or executor objects,
    * or a list of executors with their own names (`defineExecutor`, `processExecutor`,
@@ -109,11 +119,14 @@ export async function createRookery(options: RookeryOptions = {}): Promise<Rooke
     url,
     idleTransactionTimeoutMs: idleTransactionTimeoutForLease(timings.leaseMs),
     ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
+    ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
+    ...(options.schema === undefined ? {} : { schema: options.schema }),
+    ...(options.tablePrefix === undefined ? {} : { tablePrefix: options.tablePrefix }),
   });
   let node: RookeryNode | undefined;
   let wake: RookeryWakeSignals | null = null;
   try {
-    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null);
+    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null, options.ssl, { schema: options.schema, tablePrefix: options.tablePrefix });
     node = new RookeryNode({
       ...options.node,
       datastore,

@@ -1,6 +1,6 @@
-import type { EventBus, WakeSignals } from '@rookery/core';
+import type { EventBus, TlsOptions, WakeSignals } from '@rookery/core';
 import { parseDatastoreUrl } from '@rookery/datastore-sql';
-import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
+import { pgWakeSignals, wakeChannel, type PgWakeSignals } from '@rookery/messaging';
 
 /** How `createRookery` wakes idle nodes: `auto` (LISTEN/NOTIFY on PostgreSQL, polling elsewhere) or `none` (polling only). */
 export type WakeSignalsMode = 'auto' | 'none';
@@ -19,15 +19,26 @@ export interface RookeryWakeSignals {
  * Opens the wake signals for a database URL: on PostgreSQL (with `auto`) two LISTEN/NOTIFY
  * instances, so that the node also wakes for what its own client announces; elsewhere none,
  * and the node polls. Transport errors go to `events` as `generalError` (source `wake-signals`, the node's id as
- * `nodeId` tells it).
+ * `nodeId` tells it). `ssl` is the datastore's, so that every connection agrees; `placement`
+ * (the `schema` and `tablePrefix` options) picks the cluster's channel, as the URL's would.
  */
-export function wakeSignalsFor(mode: WakeSignalsMode, url: string, events: EventBus, nodeId: () => string | null): RookeryWakeSignals | null {
-  if (mode === 'none' || parseDatastoreUrl(url).dialect !== 'postgres') return null;
+export function wakeSignalsFor(
+  mode: WakeSignalsMode,
+  url: string,
+  events: EventBus,
+  nodeId: () => string | null,
+  ssl?: TlsOptions,
+  placement: { schema?: string | undefined; tablePrefix?: string | undefined } = {},
+): RookeryWakeSignals | null {
+  const parsed = parseDatastoreUrl(url);
+  if (mode === 'none' || parsed.dialect !== 'postgres') return null;
   const onError = (error: unknown): void => {
     events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
   };
-  const node: PgWakeSignals = pgWakeSignals({ url, onError });
-  const client: PgWakeSignals = pgWakeSignals({ url, onError });
+  const channel = wakeChannel({ schema: placement.schema ?? parsed.schema, tablePrefix: placement.tablePrefix ?? parsed.tablePrefix });
+  const options = { url, onError, channel, ...(ssl === undefined ? {} : { ssl }) };
+  const node: PgWakeSignals = pgWakeSignals(options);
+  const client: PgWakeSignals = pgWakeSignals(options);
   return {
     node,
     client,

@@ -21,7 +21,7 @@ function planScript(plan: MigrationPlan, dialect: string, url: string): string[]
     '-- rookery migrate runs these statements under the database\'s migration lock; run by hand, run them in order,',
     '-- from one session, with no rookery node migrating at the same time.',
     '',
-    '-- the migrations table (kept if it exists)',
+    '-- the schema (where one is set) and the migrations table, each kept if it exists',
     `${plan.setup};`,
   );
   for (const migration of plan.migrations) {
@@ -32,12 +32,14 @@ function planScript(plan: MigrationPlan, dialect: string, url: string): string[]
 
 /**
  * The URL to read the schema from without writing: a SQLite file that does not exist yet is
- * read as the empty database it would be (an in-memory one), so that looking creates no file.
+ * read as the empty database it would be (an in-memory one, with the URL's parameters, such as
+ * its table prefix), so that looking creates no file.
  */
 function inspectionUrl(url: string): string {
   const parsed = parseDatastoreUrl(url);
   const missingFile = parsed.dialect === 'sqlite' && parsed.storage !== undefined && parsed.storage !== ':memory:' && !existsSync(parsed.storage);
-  return missingFile ? 'sqlite::memory:' : url;
+  const query = url.indexOf('?');
+  return missingFile ? `sqlite::memory:${query === -1 ? '' : url.slice(query)}` : url;
 }
 
 function statusLines(status: MigrationStatus, url: string): string[] {

@@ -6,3 +6,4 @@ export { LeaseLostError } from './lease-lost-error.js';
 export { UnknownExecutorError } from './unknown-executor-error.js';
 export { PermanentError } from './permanent-error.js';
 export { DatastoreError, SchemaBehindError, SchemaTooNewError } from './datastore-error.js';
+export { isPackageMissing, MissingDriverError } from './missing-driver-error.js';

@@ -14,7 +14,8 @@ export type RookeryErrorCode =
   | 'CANCELLED'
   | 'HEARTBEAT_TIMEOUT'
   | 'VALIDATION_TIMEOUT'
-  | 'EXECUTION_ORPHANED';
+  | 'EXECUTION_ORPHANED'
+  | 'MISSING_DRIVER';
 
 /**
  * Base class of every error Rookery throws on purpose. `code` is stable across versions and

@@ -1,7 +1,8 @@
+import type { DatabaseDialect, ResolvedTls } from '@rookery/core';
 import type { Options, Sequelize, Transaction, TransactionOptions } from 'sequelize';
 
 /** The SQL dialects this package speaks. MariaDB and MySQL share `mysql`. */
-export type SqlDialectName = 'sqlite' | 'postgres' | 'mysql' | 'mssql';
+export type SqlDialectName = DatabaseDialect;
 
 /** Connection settings parsed from a datastore URL, shared by every dialect. */
 export interface ConnectionSettings {
@@ -17,6 +18,8 @@ export interface ConnectionSettings {
   password?: string;
   /** File path or `:memory:` (SQLite). */
   storage?: string;
+  /** The TLS the connections use, certificates loaded; null for plaintext. */
+  tls: ResolvedTls | null;
   /** Largest number of pooled connections. */
   poolMax: number;
   /** Connections the pool keeps open while idle. */
@@ -180,8 +183,18 @@ export interface SqlDialect {
    * {@link SqlDialect.insertIgnoreSql}.
    */
   insertIgnoreRowsSql(table: string, columns: readonly string[], tuples: string): string | null;
-  /** Sequelize options for this dialect: driver, pool, session settings and timeouts. */
-  sequelizeOptions(settings: ConnectionSettings): Options;
+  /**
+   * Sequelize options for this dialect: driver, pool, TLS, session settings and timeouts.
+   * `driver` is the module `loadDriver` answered for this dialect.
+   */
+  sequelizeOptions(settings: ConnectionSettings, driver: object): Options;
+  /**
+   * `CREATE SCHEMA` of `schema` (already quoted) that does nothing when it exists; absent
+   * where the dialect has no schemas within a database (SQLite, MySQL/MariaDB).
+   */
+  createSchemaSql?(schema: string): string;
+  /** `name` quoted as an identifier. */
+  quote(name: string): string;
   /** Called once after the Sequelize instance is built (SQLite configures every new connection). */
   install?(sequelize: Sequelize): void;
   /**

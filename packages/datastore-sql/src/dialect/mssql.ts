@@ -1,4 +1,4 @@
-import { DatastoreError } from '@rookery/core';
+import { DatastoreError, type ResolvedTls } from '@rookery/core';
 import { QueryTypes, Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } from './dialect.js';
 
@@ -6,6 +6,27 @@ import { driverError, errorMessage, type ConnectionSettings, type SqlDialect } f
 interface TediousConnection {
   lib: { Request: new (sql: string, callback: (error: Error | null | undefined) => void) => unknown };
   execSqlBatch(request: unknown): void;
+}
+
+/**
+ * `tedious` options for `tls`: `encrypt` off for none; `require` trusts any certificate;
+ * `verify-ca` and `verify-full` both check the chain and the host name (tedious has no
+ * chain-only check).
+ */
+function tediousTls(tls: ResolvedTls | null): Record<string, unknown> {
+  if (tls === null) return { encrypt: false };
+  const credentials = {
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+  };
+  return {
+    encrypt: true,
+    trustServerCertificate: tls.mode === 'require',
+    ...(Object.keys(credentials).length > 0 ? { cryptoCredentialsDetails: credentials } : {}),
+    ...(tls.servername !== undefined ? { serverName: tls.servername } : {}),
+  };
 }
 
 function batch(connection: TediousConnection, sql: string): Promise<void> {
@@ -83,10 +104,14 @@ export const mssqlDialect: SqlDialect = {
 
   insertIgnoreRowsSql: () => null,
 
-  sequelizeOptions(settings: ConnectionSettings): Options {
+  createSchemaSql: (schema) => `IF SCHEMA_ID(N'${schema.slice(1, -1)}') IS NULL EXEC(N'CREATE SCHEMA ${schema}')`,
+  quote: (name) => `[${name}]`,
+
+  sequelizeOptions(settings: ConnectionSettings, driver: object): Options {
     const lockTimeoutMs = settings.statementTimeoutMs;
     return {
       dialect: 'mssql',
+      dialectModule: driver,
       host: settings.host,
       port: settings.port ?? 1433,
       database: settings.database,
@@ -99,6 +124,7 @@ export const mssqlDialect: SqlDialect = {
           appName: settings.applicationName,
           requestTimeout: settings.statementTimeoutMs,
           connectTimeout: 10_000,
+          ...tediousTls(settings.tls),
         },
       },
       hooks: {

@@ -1,7 +1,22 @@
-import { DatastoreError } from '@rookery/core';
+import { DatastoreError, type ResolvedTls } from '@rookery/core';
 import { QueryTypes, type Options, type Sequelize, type Transaction } from 'sequelize';
 import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
-import { guardedMysql } from './guarded-drivers.js';
+
+/**
+ * `mysql2`'s `ssl` option for `tls`: `require` accepts any certificate, `verify-ca` checks the
+ * chain, `verify-full` the chain and the host name (mysql2 checks the URL's host; a
+ * `servername` cannot change it).
+ */
+function mysqlSsl(tls: ResolvedTls): Record<string, unknown> {
+  return {
+    rejectUnauthorized: tls.mode !== 'require',
+    verifyIdentity: tls.mode === 'verify-full',
+    ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+    ...(tls.passphrase !== undefined ? { passphrase: tls.passphrase } : {}),
+  };
+}
 
 /** The parts of a `mysql2` connection the dialect uses. */
 interface MysqlConnection {
@@ -133,10 +148,12 @@ export const mysqlDialect: SqlDialect = {
     ' ON DUPLICATE KEY UPDATE id = id',
   insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON DUPLICATE KEY UPDATE id = id`,
 
-  sequelizeOptions(settings: ConnectionSettings): Options {
+  quote: (name) => `\`${name}\``,
+
+  sequelizeOptions(settings: ConnectionSettings, driver: object): Options {
     return {
       dialect: 'mysql',
-      dialectModule: guardedMysql,
+      dialectModule: driver,
       host: settings.host,
       port: settings.port ?? 3306,
       database: settings.database,
@@ -152,6 +169,7 @@ export const mysqlDialect: SqlDialect = {
         multipleStatements: true,
         connectTimeout: 10_000,
         connectAttributes: { program_name: settings.applicationName },
+        ...(settings.tls ? { ssl: mysqlSsl(settings.tls) } : {}),
       },
       hooks: {
         afterConnect: async (connection: unknown) => {

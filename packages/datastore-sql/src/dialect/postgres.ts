@@ -1,6 +1,6 @@
+import { tlsConnectionOptions } from '@rookery/core';
 import { Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, type ConnectionSettings, type SqlDialect } from './dialect.js';
-import { guardedPg } from './guarded-drivers.js';
 
 /** Key of the transaction-scoped advisory lock that serialises migrations ("rookery" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x726f6f6b657279;
@@ -62,10 +62,13 @@ export const postgresDialect: SqlDialect = {
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
   insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
-  sequelizeOptions(settings: ConnectionSettings): Options {
+  createSchemaSql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${schema}`,
+  quote: (name) => `"${name}"`,
+
+  sequelizeOptions(settings: ConnectionSettings, driver: object): Options {
     return {
       dialect: 'postgres',
-      dialectModule: guardedPg,
+      dialectModule: driver,
       host: settings.host,
       port: settings.port ?? 5432,
       database: settings.database,
@@ -91,6 +94,7 @@ export const postgresDialect: SqlDialect = {
         options: '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
+        ssl: settings.tls ? tlsConnectionOptions(settings.tls) : false,
       },
     };
   },

@@ -110,9 +110,12 @@ export const sqliteDialect: SqlDialect = {
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
   insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
-  sequelizeOptions(settings: ConnectionSettings): Options {
+  quote: (name) => `"${name}"`,
+
+  sequelizeOptions(settings: ConnectionSettings, driver: object): Options {
     return {
       dialect: 'sqlite',
+      dialectModule: driver,
       storage: settings.storage ?? ':memory:',
       logging: settings.logging ? (sql: string) => console.debug(sql) : false,
       transactionType: Transaction.TYPES.IMMEDIATE,

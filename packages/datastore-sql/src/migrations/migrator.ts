@@ -1,6 +1,6 @@
 import { SchemaBehindError, SchemaTooNewError } from '@rookery/core';
 import { num } from '../store/row-mapping.js';
-import { sequelizeTransaction, type SqlContext, type Tx } from '../store/sql-context.js';
+import type { SqlContext, Tx } from '../store/sql-context.js';
 import { initialMigration } from './0001-initial.js';
 import { rateLimitsMigration } from './0002-rate-limits.js';
 import { retentionIndexMigration } from './0003-retention-index.js';
@@ -64,7 +64,10 @@ export interface PlannedMigration {
 export interface MigrationPlan {
   /** Where the schema stands now. */
   status: MigrationStatus;
-  /** The statement that creates the migrations table where it is missing (a no-op where it exists). */
+  /**
+   * The statements that create the schema (when one is set) and the migrations table where
+   * they are missing (no-ops where they exist), joined by `;` and a line break.
+   */
   setup: string;
   /** The pending migrations, oldest first. */
   migrations: PlannedMigration[];
@@ -76,7 +79,9 @@ const TABLE = 'rookery_migrations';
  * Applies numbered migrations under the dialect's migration lock (PostgreSQL
  * `pg_advisory_xact_lock`, MariaDB/MySQL `GET_LOCK`, SQLite `BEGIN IMMEDIATE`, MSSQL
  * `sp_getapplock`), recording each in `rookery_migrations(version, name, applied_at)`.
- * Idempotent; refuses a database whose schema is newer than the code.
+ * Idempotent; refuses a database whose schema is newer than the code. Every statement goes
+ * through the context's table names, so a datastore with a schema or table prefix creates
+ * the schema if missing and keeps its own migration records there.
  */
 export class Migrator {
   /**
@@ -109,17 +114,25 @@ export class Migrator {
 
   private async apply(tx: Tx): Promise<MigrationStatus> {
     const { ctx } = this;
-    await ctx.sequelize.query(this.tableSql(), { transaction: sequelizeTransaction(tx) });
+    for (const statement of this.setupStatements()) await ctx.run(statement, tx);
     const applied = await this.readApplied(tx);
     this.refuseNewer(applied);
     const done = new Set(applied.map((m) => m.version));
     for (const migration of this.migrations) {
       if (done.has(migration.version)) continue;
       for (const statement of this.statementsOf(migration)) {
-        await ctx.sequelize.query(statement, { transaction: sequelizeTransaction(tx) });
+        await ctx.run(statement, tx);
       }
     }
     return this.statusOf(await this.readApplied(tx));
+  }
+
+  /** Creates the schema (when one is set) and the migrations table, where missing; as written, before placing. */
+  private setupStatements(): string[] {
+    const { dialect, names } = this.ctx;
+    const schema = names.quotedSchema;
+    const createSchema = schema !== undefined && dialect.createSchemaSql ? [dialect.createSchemaSql(schema)] : [];
+    return [...createSchema, this.tableSql()];
   }
 
   private tableSql(): string {
@@ -145,15 +158,19 @@ export class Migrator {
     const pending = new Set(status.pending.map((m) => m.version));
     const migrations = this.migrations
       .filter((m) => pending.has(m.version))
-      .map((m) => ({ version: m.version, name: m.name, statements: this.statementsOf(m) }));
-    return { status, setup: this.tableSql(), migrations };
+      .map((m) => ({ version: m.version, name: m.name, statements: this.statementsOf(m).map((sql) => this.ctx.names.sql(sql)) }));
+    return { status, setup: this.setupStatements().map((sql) => this.ctx.names.sql(sql)).join(';\n'), migrations };
   }
 
   /** Reads where the schema stands, without changing anything. */
   async status(): Promise<MigrationStatus> {
     const { ctx } = this;
     return ctx.single('read migration status', async () => {
-      const exists = await ctx.sequelize.getQueryInterface().tableExists(TABLE);
+      const { names } = ctx;
+      const table = names.bare(TABLE);
+      const exists = await ctx.sequelize
+        .getQueryInterface()
+        .tableExists(names.placement.schema !== undefined ? { tableName: table, schema: names.placement.schema } : table);
       return this.statusOf(exists ? await this.readApplied() : []);
     });
   }

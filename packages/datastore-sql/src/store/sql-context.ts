@@ -5,6 +5,7 @@ import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
 import { toPositional, type PositionalSql } from './positional-sql.js';
+import { DEFAULT_TABLE_PREFIX, TableNames } from './table-names.js';
 
 /** Named replacement values of one statement (`:name` in the SQL). */
 export type Replacements = Record<string, unknown>;
@@ -101,15 +102,26 @@ export class SqlContext {
    * @param sequelize - the connection layer
    * @param dialect - the dialect adapter
    * @param testHooks - where tests pin an interleaving (none in production)
+   * @param names - where the tables live; every statement passes through it
    */
   constructor(
     readonly sequelize: Sequelize,
     readonly dialect: SqlDialect,
     readonly testHooks: DatastoreTestHooks = {},
+    readonly names: TableNames = new TableNames(dialect, { tablePrefix: DEFAULT_TABLE_PREFIX }),
   ) {}
 
+  /**
+   * Runs a statement through Sequelize as it is (DDL, the migrations), its Rookery
+   * identifiers placed by {@link SqlContext.names}.
+   */
+  async run(sql: string, tx?: Tx): Promise<void> {
+    await this.sequelize.query(this.names.sql(sql), { transaction: sequelizeTransaction(tx) });
+  }
+
   /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
-  async select<T extends Row = Row>(sql: string, replacements: Replacements = {}, tx?: Tx): Promise<T[]> {
+  async select<T extends Row = Row>(written: string, replacements: Replacements = {}, tx?: Tx): Promise<T[]> {
+    const sql = this.names.sql(written);
     const direct = this.dialect.direct;
     if (direct) return (await this.onDriver(tx, sql, replacements, direct.rows)) as T[];
     return this.sequelize.query<T>(sql, {
@@ -121,7 +133,8 @@ export class SqlContext {
   }
 
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
-  async write(sql: string, replacements: Replacements = {}, tx?: Tx): Promise<number> {
+  async write(written: string, replacements: Replacements = {}, tx?: Tx): Promise<number> {
+    const sql = this.names.sql(written);
     const direct = this.dialect.direct;
     if (direct) return this.onDriver(tx, sql, replacements, direct.count);
     const count: unknown = await this.sequelize.query(sql, {
@@ -139,7 +152,7 @@ export class SqlContext {
    * raises then surfaces there, and fails the transaction all the same. Elsewhere it runs at once.
    */
   async writeLater(sql: string, replacements: Replacements, tx: Tx): Promise<void> {
-    if (tx instanceof OpenTransaction && this.dialect.direct?.joins) tx.waiting.push(toPositional(sql, replacements, '?'));
+    if (tx instanceof OpenTransaction && this.dialect.direct?.joins) tx.waiting.push(toPositional(this.names.sql(sql), replacements, '?'));
     else await this.write(sql, replacements, tx);
   }
 
@@ -185,7 +198,8 @@ export class SqlContext {
    * connection is destroyed and the statement runs again on another, which prepares it afresh.
    */
   async statement(what: string, name: string, sql: string, values: unknown[]): Promise<Row[]> {
-    return this.single(what, () => this.preparedStatement(name, sql, values));
+    const placed = this.names.sql(sql);
+    return this.single(what, () => this.preparedStatement(name, placed, values));
   }
 
   /** {@link SqlContext.statement} without retry and mapping: a stale statement is prepared afresh. */

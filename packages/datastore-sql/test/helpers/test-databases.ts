@@ -97,7 +97,8 @@ export async function postgresDialect(): Promise<TestDialect> {
   };
 }
 
-async function mariadb(): Promise<TestDialect> {
+/** MariaDB alone, with availability probed (whatever ROOKERY_TEST_DIALECTS says). Call once per test file, at top level. */
+export async function mariadbDialect(): Promise<TestDialect> {
   return {
     label: 'mariadb',
     available: await reachable('mariadb', MARIADB_URL, () => admin(MARIADB_URL, (sql) => sql('SELECT 1'))),
@@ -117,7 +118,7 @@ export async function testDialects(): Promise<TestDialect[]> {
   const all: TestDialect[] = [];
   if (WANTED.includes('sqlite')) all.push(sqlite);
   if (WANTED.includes('postgres')) all.push(await postgresDialect());
-  if (WANTED.includes('mariadb')) all.push(await mariadb());
+  if (WANTED.includes('mariadb')) all.push(await mariadbDialect());
   return all;
 }
 
