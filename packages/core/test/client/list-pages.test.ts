@@ -40,3 +40,19 @@ describe('RookeryClient pages', () => {
     expect([overview.backlog, overview.latenessMs, overview.startedPerSecond, overview.nodes]).toEqual([3, null, 0, []]);
   });
 });
+
+describe('RookeryClient overview', () => {
+  it('reports running tasks per node, starts per second and nearest-rank lateness percentiles', async () => {
+    const store = new MemoryDatastore();
+    const client = new RookeryClient({ datastore: store, builtInExecutors: ['noop'] });
+    const now = await store.clockNow();
+    await client.enqueueMany([5000, 3000, 1000].map((ago) => ({ executor: 'noop', runAt: now - ago })));
+    await store.nodeRegister({ id: 'node-1', host: 'h', pid: 1, executors: ['noop'], clockOffsetMs: 0 });
+    await store.taskClaimDue({ owner: 'o', nodeId: 'node-1', limit: 10, leaseMs: 60_000, executors: ['noop'], now });
+    const overview = await client.overview();
+    expect(overview.latenessMs).toEqual({ p50: 3000, p99: 5000 });
+    expect(overview.startedPerSecond).toBeCloseTo(3 / 60);
+    expect(overview.nodes.map((n) => [n.id, n.alive, n.running])).toEqual([['node-1', true, 3]]);
+    expect(overview.tasks).toEqual({ pending: 0, running: 3, completedLastHour: 0, failedLastHour: 0 });
+  });
+});

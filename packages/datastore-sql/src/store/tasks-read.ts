@@ -19,7 +19,8 @@ export async function taskList(ctx: SqlContext, p: TaskListParams = {}): Promise
     ...(p.scheduleId !== undefined ? ['schedule_id = :scheduleId'] : []),
     ...(p.states ? ['state IN (:states)'] : []),
     ...(p.executor !== undefined ? ['executor = :executor'] : []),
-    ...(p.before !== undefined ? ['(fire_at < :beforeFireAt OR (fire_at = :beforeFireAt AND id < :beforeId))'] : []),
+    // `fire_at <= f` bounds the index range; the OR alone would be a filter over every row above it
+    ...(p.before !== undefined ? ['fire_at <= :beforeFireAt AND (fire_at < :beforeFireAt OR id < :beforeId)'] : []),
   ];
   const sql =
     `SELECT * FROM rookery_tasks${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +

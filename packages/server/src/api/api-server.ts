@@ -1,9 +1,10 @@
 import { isIP } from 'node:net';
 import { ValidationError } from '@rookery/core';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import type { Registry } from 'prom-client';
 import { dashboardPlugin } from '../dashboard/index.js';
 import type { Health, HealthReport } from '../health/health.js';
+import { observeRequests } from './http/request-metrics.js';
 import { rookeryApi, type RookeryApiOptions } from './plugin.js';
 
 /** Options of {@link createApiServer}. */
@@ -13,7 +14,7 @@ export interface ApiServerOptions extends RookeryApiOptions {
    * always redacted, whatever is given. @defaultValue false
    */
   logger?: boolean | Exclude<FastifyServerOptions['logger'], boolean | undefined>;
-  /** Served at `GET /metrics` (Prometheus text) when given. */
+  /** Served at `GET /metrics` (Prometheus text) when given, with `rookery_api_request_seconds` registered in it. */
   registry?: Registry;
   /** Served at `GET /healthz` and `GET /readyz` when given. */
   health?: Health;
@@ -44,8 +45,12 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
     throw new ValidationError('tokens', 'give at least one ROLE:TOKEN, or insecureNoAuth on a loopback address');
   }
   const { logger, registry, health, ...api } = options;
+  // loaded here, not at import: every `rookery` command imports this package (for the node
+  // probes), and only `rookery serve` needs fastify
+  const { default: Fastify } = await import('fastify');
   // a path parameter longer than the schemas allow must reach them (a 400 naming it), not stop at the router (414)
   const app = Fastify({ logger: loggerOption(logger), return503OnClosing: true, routerOptions: { maxParamLength: 2_000 } });
+  if (registry) observeRequests(app, registry);
   await app.register(rookeryApi, { ...api, prefix: '/api/v1' });
   if (registry) {
     app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));

@@ -129,7 +129,7 @@ export const rookeryApi: FastifyPluginAsync<RookeryApiOptions> = async (app, opt
   const check = createTokenCheck(tokens);
   const onError = options.onError ?? (() => undefined);
   const deps: RouteDeps = { client: options.client, logPollMs: options.logPollMs ?? 1000, timers: options.timers ?? systemTimers };
-  app.setValidatorCompiler(createRequestValidatorCompiler());
+  app.setValidatorCompiler(await createRequestValidatorCompiler());
   // A POST with `content-type: application/json` and no body (a button's fetch) is a request
   // without a body, not a 400.
   const json = app.getDefaultJsonParser('error', 'error');

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { MemoryDatastore, RookeryClient, ValidationError } from '@rookery/core';
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { createApiServer, rookeryApi, startApiServer } from '../../src/index.js';
+import { createApiServer, Registry, rookeryApi, startApiServer } from '../../src/index.js';
 import { apiServer, bearer, call, TOKENS } from './api-harness.js';
 
 // Malformed requests on the in-memory store (the route suites cover each route on SQLite and
@@ -134,5 +134,28 @@ describe('requests without a body', () => {
     const cancelled = await call(app, { method: 'POST', url: `/api/v1/tasks/${task.id}/cancel`, role: 'operate' });
     expect([cancelled.status, (cancelled.body as { state: string; reason: string }).reason]).toEqual([200, 'cancelled through the HTTP API']);
     await app.close();
+  });
+});
+
+describe('request metrics', () => {
+  it('observe each answered request by method, route pattern and status in the registry served at /metrics', async () => {
+    const registry = new Registry();
+    const store = new MemoryDatastore();
+    const { app, client } = await apiServer(store, { registry });
+    const { task } = await client.enqueue({ executor: 'noop' });
+    await client.cancelTask(task.id);
+    await call(app, { method: 'GET', url: '/api/v1/whoami', role: 'read' });
+    await call(app, { method: 'GET', url: `/api/v1/tasks/${task.id}`, role: 'read' });
+    await call(app, { method: 'GET', url: '/api/v1/whoami' });
+    await call(app, { method: 'GET', url: '/api/v1/no-such-route', role: 'read' });
+    await call(app, { method: 'GET', url: `/api/v1/tasks/${task.id}/logs/stream`, role: 'read' });
+    const text = (await call(app, { method: 'GET', url: '/metrics' })).text;
+    await app.close();
+    const count = (labels: string): string | undefined => new RegExp(`^rookery_api_request_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1];
+    expect(count('method="GET",route="/api/v1/whoami",status="200"')).toBe('1');
+    expect(count('method="GET",route="/api/v1/whoami",status="401"')).toBe('1');
+    expect(count('method="GET",route="/api/v1/tasks/:id",status="200"')).toBe('1');
+    expect(count('method="GET",route="unmatched",status="404"')).toBe('1');
+    expect(count('method="GET",route="/api/v1/tasks/:id/logs/stream",status="200"')).toBe('1');
   });
 });

@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv';
+import type { ErrorObject, Options } from 'ajv';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { JsonSchema } from '../schemas/json-schema.js';
 import { validationError, type ApiError } from './api-error.js';
@@ -8,7 +8,10 @@ import { validationError, type ApiError } from './api-error.js';
  * unknown field removed: an unknown field is a 400), while query strings and path parameters,
  * which arrive as text, have their numbers and booleans coerced and their defaults filled in.
  */
-export function createRequestValidatorCompiler(): FastifySchemaCompiler<JsonSchema> {
+export async function createRequestValidatorCompiler(): Promise<FastifySchemaCompiler<JsonSchema>> {
+  // loaded here, not at import: a process that only imports this package (every `rookery`
+  // command does, for the node probes) does not pay for loading ajv
+  const { Ajv } = await import('ajv');
   const common: Options = { allErrors: false, verbose: true, strict: true, strictTypes: false, strictTuples: false, formats: { 'date-time': true } };
   const body = new Ajv({ ...common, coerceTypes: false, useDefaults: false, removeAdditional: false });
   const text = new Ajv({ ...common, coerceTypes: true, useDefaults: true, removeAdditional: false });
