@@ -124,3 +124,15 @@ export async function sqliteWriteLockHolder(dbFile: string, pids: readonly numbe
   }
   return undefined;
 }
+
+/**
+ * How many tasks each node holds running (`state = 'running'`, by lease owner), read through an
+ * admin connection that no fault touches.
+ */
+export async function runningTasksByNode(admin: Sequelize): Promise<Map<string, number>> {
+  const rows = await admin.query<{ owner: string | null; held: number | string }>(
+    "SELECT lease_owner AS owner, COUNT(*) AS held FROM rookery_tasks WHERE state = 'running' GROUP BY lease_owner",
+    { type: QueryTypes.SELECT },
+  );
+  return new Map(rows.flatMap((r) => (r.owner === null ? [] : [[r.owner, Number(r.held)]])));
+}

@@ -1,7 +1,7 @@
 import type { FaultRecord } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { FaultProxy } from '../fault-proxy.js';
-import { killSessionsOf, restartServer, sqliteWriteLockHolder } from './database-faults.js';
+import { killSessionsOf, restartServer, runningTasksByNode, sqliteWriteLockHolder } from './database-faults.js';
 import type { LiveCluster } from './live-cluster.js';
 
 /** What a nemesis acts on. */
@@ -185,18 +185,40 @@ function proxyOf(ctx: NemesisContext, slot: number): FaultProxy {
 }
 
 /**
- * A random node's connections to the database stop carrying bytes for two leases, every 1-2 s:
- * its queries and renewals hang instead of failing, while it runs tasks. Its trust window must
- * abort them before another node may take them over.
+ * A random one of the slots whose node holds running tasks (read from the database), waiting up
+ * to two leases for one to hold any (the first tasks of a run may not have started yet); a
+ * random slot if none does by then (noted). A fault meant to make other nodes take work over
+ * needs a node that holds work.
+ */
+async function pickHolding(ctx: NemesisContext): Promise<number> {
+  const deadline = Math.min(Date.now() + 2 * ctx.leaseMs, ctx.until);
+  for (;;) {
+    const held = await runningTasksByNode(ctx.admin);
+    const holding = ctx.cluster.slots.flatMap((node, slot) => ((held.get(node.id) ?? 0) > 0 && ctx.cluster.alive(slot) ? [slot] : []));
+    const slot = holding[Math.floor(ctx.random() * holding.length)];
+    if (slot !== undefined) return slot;
+    if (Date.now() >= deadline) {
+      ctx.note('no node held a running task: a random one was faulted');
+      return pick(ctx);
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * A node's connections to the database stop carrying bytes for two leases, every 1-2 s: its
+ * queries and renewals hang instead of failing, while it runs tasks (the node is chosen among
+ * those holding running tasks). Its trust window must abort them before another node may take
+ * them over.
  */
 export const blackhole: Nemesis = {
   name: 'blackhole',
-  description: "a random node's database connections stop carrying bytes (sockets stay open) for 2 x lease, then heal",
+  description: "the database connections of a random node that holds running tasks stop carrying bytes (sockets stay open) for 2 x lease, then heal",
   dialects: SERVERS,
   proxied: true,
   async run(ctx) {
     while (await pause(ctx, 1_000, 2_000)) {
-      const slot = pick(ctx);
+      const slot = await pickHolding(ctx);
       const proxy = proxyOf(ctx, slot);
       const at = Date.now();
       proxy.blackhole();
