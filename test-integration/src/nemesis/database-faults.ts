@@ -126,13 +126,13 @@ export async function sqliteWriteLockHolder(dbFile: string, pids: readonly numbe
 }
 
 /**
- * How many tasks each node holds running (`state = 'running'`, by lease owner), read through an
- * admin connection that no fault touches.
+ * How many tasks each node (by node id) holds running, read through an admin connection that
+ * no fault touches.
  */
 export async function runningTasksByNode(admin: Sequelize): Promise<Map<string, number>> {
-  const rows = await admin.query<{ owner: string | null; held: number | string }>(
-    "SELECT lease_owner AS owner, COUNT(*) AS held FROM rookery_tasks WHERE state = 'running' GROUP BY lease_owner",
+  const rows = await admin.query<{ node: string | null; held: number | string }>(
+    "SELECT node_id AS node, COUNT(*) AS held FROM rookery_tasks WHERE state = 'running' GROUP BY node_id",
     { type: QueryTypes.SELECT },
   );
-  return new Map(rows.flatMap((r) => (r.owner === null ? [] : [[r.owner, Number(r.held)]])));
+  return new Map(rows.flatMap((r) => (r.node === null ? [] : [[r.node, Number(r.held)]])));
 }

@@ -118,8 +118,10 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
       const ledger = events.filter((e) => e.taskId === f.taskId).map((e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`);
       console.log(`  ledger of task ${f.taskId}:\n    ${ledger.join('\n    ')}`);
       // and what the nodes said of it (started, lease lost, released...)
-      const said = cluster.all.flatMap((n) => n.output.join('').split('\n').filter((line) => line.includes(f.taskId)).map((line) => `${n.id}: ${line}`));
-      console.log(`  node log lines of task ${f.taskId}:\n    ${said.slice(-12).join('\n    ')}`);
+      const taskId = f.taskId;
+      if (taskId === null) continue;
+      const said = cluster.all.flatMap((n) => n.output.join('').split('\n').filter((line) => line.includes(taskId)).map((line) => `${n.id}: ${line}`));
+      console.log(`  node log lines of task ${taskId}:\n    ${said.slice(-12).join('\n    ')}`);
     }
     printNodeErrors(cluster.all);
     return { report, faults, exitCodes, notes, externals };

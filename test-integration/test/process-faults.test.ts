@@ -10,7 +10,7 @@ import type { WorkloadSize } from '../src/nemesis/workload.js';
 // Each execution's records come from the child itself (fixtures/recording-command.sh: start,
 // a sign of life every 100 ms, end); half the commands ignore SIGTERM. The checker must find no
 // execution of a task overlapping another. Run with
-//   CI=true npx vitest run --project pending test-integration/pending/process-faults.test.ts
+//   CI=true npx vitest run --project integration test-integration/test/process-faults.test.ts
 const PROCESSES: WorkloadSize = { intervals: 0, crons: 0, longSkips: 0, failing: 0, oneShots: 0, externals: 0, longRuns: 0, processes: 6 };
 const DURATION_MS = 12_000;
 // A lease that leaves the trust window room for the kill grace (a quarter of the lease) and the
