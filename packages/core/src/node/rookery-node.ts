@@ -470,7 +470,7 @@ export class RookeryNode {
   private enforceTrust(): void {
     const now = this.clock.monotonic();
     for (const a of this.attempts.running.values()) {
-      if (!a.leaseLost && now > a.trustUntil) this.attempts.lose(a);
+      if (!a.leaseLost && now > a.trustUntil) this.attempts.loseTrust(a);
     }
     const timeout = this.timings.heartbeatTimeoutMs;
     if (timeout !== null) for (const a of silentAttempts(this.attempts.running.values(), now, timeout)) this.attempts.abort(a, 'heartbeat-timeout');
