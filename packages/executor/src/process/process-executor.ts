@@ -235,6 +235,8 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, program: string, s:
     const fail = (what: string) => (error: unknown) =>
       s.report(new Error(`process executor: ${what} of task ${task.id}: ${String(error)}`, { cause: error }), task.id);
     const hold = child.stdio[3] as Duplex;
+    // nothing comes back on it but its end, read so that the pipe closes
+    hold.resume();
     hold.on('error', (error: NodeJS.ErrnoException) => {
       // the held shell is gone already (killed, or aborted meanwhile): its exit settles the attempt
       if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') fail('hold pipe')(error);
