@@ -347,7 +347,13 @@ export class AttemptRunner {
     const abandon = started && this.ctx.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon';
     const outcome: TaskOutcome = abandon
       ? { state: 'abandoned', reason: `abandoned by node ${nodeId}: lease not renewed in time (at-most-once: never started again)` }
-      : { state: 'pending', dueAt: this.ctx.dbNow(), error: null, countFailure: false, reason: `handed back by node ${nodeId}: lease not renewed in time` };
+      : {
+          state: 'pending',
+          dueAt: this.ctx.dbNow(),
+          error: null,
+          countFailure: false,
+          reason: `handed back by node ${nodeId}: ${started ? 'lease not renewed in time' : 'claim answered after its trust window'}`,
+        };
     try {
       const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes: 0, alone: true });
       if (committed) this.announce(committed, outcome);
