@@ -95,6 +95,9 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     }
     const healedAt = Date.now();
     await new Promise((r) => setTimeout(r, leaseMs + 1_000 + 350 + 4_000));
+    // A node restarted late may still be loading on a busy machine: a stop signal then ends it
+    // as the signal would (not 0). Each is stopped once it has joined.
+    await waitUntil(() => cluster.slots.every((n, i) => !cluster.alive(i) || n.output.join('').includes('"event":"nodeJoined"')), 30_000, 'every node to have joined');
     const stopAt = Date.now();
     const exitCodes = await cluster.stopAll();
     const tasks = await store.taskList({ limit: 1_000_000 });
