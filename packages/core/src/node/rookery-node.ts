@@ -244,7 +244,8 @@ export class RookeryNode {
    * Stops gracefully: claims nothing more, lets running attempts finish for up to `graceMs`,
    * then aborts the rest and hands them back to the cluster (pending, due now; at-most-once
    * attempts are abandoned; recorded external executions are handed over, still running, for
-   * another node to adopt), waits for the duties under way, and marks the node stopped.
+   * another node to adopt), takes back the tasks whose lease expired (a last repair pass),
+   * waits for the duties under way, and marks the node stopped.
    * Idempotent: concurrent and repeated calls share one stop; safe before start.
    */
   stop(options: { graceMs?: number } = {}): Promise<void> {
@@ -271,6 +272,9 @@ export class RookeryNode {
     grace?.cancel();
     for (const a of this.attempts.running.values()) this.attempts.abort(a, 'stop');
     await running();
+    // A hand-back of this node's that reached the database after its lease expired left the
+    // task leased: a last repair pass takes it back, so that the last node to stop leaves none.
+    await this.guard('repair', () => this.repairExpired());
     await Promise.all(this.repeaters.map((r) => r.stop()));
     this.dueAlarm.clear();
     this.renewSoon?.cancel();
@@ -470,7 +474,7 @@ export class RookeryNode {
   private enforceTrust(): void {
     const now = this.clock.monotonic();
     for (const a of this.attempts.running.values()) {
-      if (!a.leaseLost && now > a.trustUntil) this.attempts.lose(a);
+      if (!a.leaseLost && now > a.trustUntil) this.attempts.loseTrust(a);
     }
     const timeout = this.timings.heartbeatTimeoutMs;
     if (timeout !== null) for (const a of silentAttempts(this.attempts.running.values(), now, timeout)) this.attempts.abort(a, 'heartbeat-timeout');
@@ -488,6 +492,11 @@ export class RookeryNode {
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
     await this.guard('repair', () => this.adopt());
+    await this.repairExpired();
+  }
+
+  /** Takes back the running tasks whose lease expired (see `Datastore.taskRepairExpired`), in passes while each finds some. */
+  private async repairExpired(): Promise<void> {
     this.events.emit('repairStarted', this.id);
     const repaired: RepairedTask[] = [];
     // A pass that repaired something is followed by another at once: its claim skips rows
@@ -498,7 +507,7 @@ export class RookeryNode {
       const found = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: REPAIR_BATCH, maxRepairs: this.timings.maxRepairs });
       repaired.push(...found);
       if (found.length > 0) this.wakeup.wake();
-      if (found.length === 0 || this.state !== 'running') break;
+      if (found.length === 0) break;
     }
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
   }
