@@ -33,6 +33,8 @@ export * from './model/task.js';
 export type * from './model/node-record.js';
 export type * from './datastore/datastore.js';
 export type * from './datastore/external-execution.js';
+export { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './datastore/operator-actions.js';
+export { manualTask, MANUAL_RUN_REASON, OPERATOR_RETRY_REASON } from './model/manual-task.js';
 export type * from './datastore/test-hooks.js';
 export type * from './executor/executor.js';
 export type * from './executor/worker-pool.js';
@@ -60,6 +62,7 @@ export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions }
 export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
 export type { EnqueueOptions } from './client/enqueue.js';
+export type { RunScheduleOptions } from './client/schedule-lifecycle.js';
 export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';

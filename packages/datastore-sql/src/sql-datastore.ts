@@ -14,6 +14,10 @@ import type {
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
+  ScheduleRunNowParams,
+  SchedulePruneDoneParams,
+  TaskRetryParams,
+  TaskRetryResult,
   ScheduleValidateParams,
   Task,
   TaskCancelRequest,
@@ -53,6 +57,7 @@ import type { SqlDialectName } from './dialect/dialect.js';
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
+import { schedulePruneDone, scheduleRunNow, taskRetry } from './store/operator-actions.js';
 import { scheduleUpdate } from './store/schedules-update.js';
 import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
 import {
@@ -209,6 +214,21 @@ export class SqlDatastore implements Datastore {
   /** @inheritDoc */
   scheduleDelete(id: string): Promise<boolean> {
     return scheduleDelete(this.ctx, id);
+  }
+
+  /** @inheritDoc */
+  scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined> {
+    return scheduleRunNow(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  schedulePruneDone(params: SchedulePruneDoneParams): Promise<number> {
+    return schedulePruneDone(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined> {
+    return taskRetry(this.ctx, params);
   }
 
   /** @inheritDoc */
