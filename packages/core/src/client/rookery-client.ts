@@ -219,9 +219,9 @@ export class RookeryClient {
    * with `prune`, deletes every stored schedule whose name is not among them. Every input is
    * checked first (a ValidationError whose field starts with its index, `[2].trigger.tz`;
    * `[4].name` for a name given twice; `[1].executor` for an executor no node offers, unless
-   * `force`), and nothing is written when one is bad. Returns what became of each schedule by
-   * name: `created`, `updated`, `unchanged`, then `deleted` ones. With `dryRun`, writes
-   * nothing and answers what it would do, after the same checks.
+   * `force`; `[3].state` for a changed schedule that is not active or paused), and nothing is
+   * written when one is bad. Returns what became of each schedule by name: `created`,
+   * `updated`, `unchanged`, then `deleted` ones. `dryRun` writes nothing and answers the same.
    */
   async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
     return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options, (input, now) => planSchedule(this.planning(), input, now));

@@ -168,22 +168,22 @@ export async function syncSchedules(
     if (unknown >= 0) throw atIndex(unknown, new UnknownExecutorError(plains[unknown]?.executor ?? '', known));
   }
   const synced: SyncedSchedule[] = [];
-  if (options.dryRun) {
-    // Every input is planned before any answer, so a bad one refuses the whole dry run too.
-    for (const [i, plain] of plains.entries()) {
-      try {
-        plan(plain, now);
-      } catch (error) {
-        throw atIndex(i, error);
-      }
+  // A dry pass first: every input is planned and compared with its stored schedule (a changed
+  // one that is not active or paused is refused) before anything is written.
+  const dry: UpsertResult[] = [];
+  for (const [i, plain] of plains.entries()) {
+    try {
+      plan(plain, now);
+      dry.push(await dryUpsert(datastore, plain, plan));
+    } catch (error) {
+      throw atIndex(i, error);
     }
   }
   for (const [i, plain] of plains.entries()) {
     try {
-      const { outcome, schedule } = options.dryRun ? await dryUpsert(datastore, plain, plan) : await upsertSchedule(client, datastore, plain, options);
+      const { outcome, schedule } = options.dryRun ? (dry[i] ?? (await dryUpsert(datastore, plain, plan))) : await upsertSchedule(client, datastore, plain, options);
       synced.push({ name: schedule.name, outcome, schedule });
     } catch (error) {
-      if (!options.dryRun) throw error;
       throw atIndex(i, error);
     }
   }
