@@ -1,4 +1,4 @@
-import { MIN_PERIOD_MS, ValidationError } from '@rookery/core';
+import { ValidationError } from '@rookery/core';
 import type { DuplicatePolicyName, Json, MisfirePolicyName, RookeryClient, ScheduleInput as CoreScheduleInput } from '@rookery/core';
 import { parseDuration, parseInteger } from './duration.js';
 
@@ -59,23 +59,17 @@ function parseTrigger(o: TriggerOptions, optional = false): ScheduleInput['trigg
   }
   if (o.tz !== undefined && o.cron === undefined) throw new ValidationError('tz', '--tz applies only to --cron');
   if (o.cron !== undefined) return { kind: 'cron', expr: o.cron, ...(o.tz !== undefined ? { tz: o.tz } : {}) };
-  if (o.every !== undefined) return { kind: 'interval', everyMs: parsePeriod('every', o.every) };
-  if (o.afterRun !== undefined) return { kind: 'after-run', delayMs: parsePeriod('after-run', o.afterRun) };
+  if (o.every !== undefined) return { kind: 'interval', everyMs: parseDuration('every', o.every) };
+  if (o.afterRun !== undefined) return { kind: 'after-run', delayMs: parseDuration('after-run', o.afterRun) };
   return { kind: 'once', at: o.at ?? '' };
 }
 
 /**
  * The examples the help of `--every` and `--after-run` shows: each is accepted, and so is any
- * duration from {@link MIN_PERIOD_MS} (1s) to 100 years.
+ * duration from the trigger's shortest period (`MIN_PERIOD_MS`, 1s) to 100 years; a shorter
+ * one is refused by the trigger's validation, named by the option.
  */
 export const PERIOD_EXAMPLES = ['30s', '5m', '1.5h', '1d'] as const;
-
-/** A period of `--every` or `--after-run`: a duration of at least one second (the trigger's shortest). */
-function parsePeriod(field: string, text: string): number {
-  const ms = parseDuration(field, text);
-  if (ms < MIN_PERIOD_MS) throw new ValidationError(field, `'${text}' is shorter than the shortest period, 1s`);
-  return ms;
-}
 
 function flag(key: 'cron' | 'every' | 'at' | 'afterRun'): string {
   return key === 'afterRun' ? '--after-run' : `--${key}`;
