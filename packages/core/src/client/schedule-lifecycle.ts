@@ -36,7 +36,7 @@ export interface RunScheduleOptions {
 function stateRefusal(s: Schedule, verb: string): InvalidStateError {
   const why =
     s.state === 'done'
-      ? `schedule '${s.name}' is done (its only run is over) and cannot be ${verb}; create a new one, or run it again with runSchedule before it ends`
+      ? `schedule '${s.name}' is done (its only run is over) and cannot be ${verb}; create a new schedule for another run`
       : `schedule '${s.name}' is ${s.state} and cannot be ${verb} (only active and paused schedules can)`;
   return new InvalidStateError('schedule', s.id, s.state, why);
 }

@@ -92,8 +92,7 @@ function sameDefinition(current: Schedule, wanted: Definition): boolean {
  * would be stored. Refuses what the upsert would refuse (a changed schedule that is not active
  * or paused).
  */
-async function dryUpsert(datastore: Datastore, plain: ScheduleInput, plan: PlanSchedule): Promise<UpsertResult> {
-  const now = await datastore.clockNow();
+async function dryUpsert(datastore: Datastore, plain: ScheduleInput, plan: PlanSchedule, now: number): Promise<UpsertResult> {
   const planned = plan(plain, now);
   const wanted = definitionOf(plain, now);
   const current = await datastore.scheduleGetByName(wanted.name);
@@ -173,18 +172,21 @@ export async function syncSchedules(
   const dry: UpsertResult[] = [];
   for (const [i, plain] of plains.entries()) {
     try {
-      plan(plain, now);
-      dry.push(await dryUpsert(datastore, plain, plan));
+      dry.push(await dryUpsert(datastore, plain, plan, now));
     } catch (error) {
       throw atIndex(i, error);
     }
   }
-  for (const [i, plain] of plains.entries()) {
-    try {
-      const { outcome, schedule } = options.dryRun ? (dry[i] ?? (await dryUpsert(datastore, plain, plan))) : await upsertSchedule(client, datastore, plain, options);
-      synced.push({ name: schedule.name, outcome, schedule });
-    } catch (error) {
-      throw atIndex(i, error);
+  if (options.dryRun) {
+    synced.push(...dry.map(({ outcome, schedule }) => ({ name: schedule.name, outcome, schedule })));
+  } else {
+    for (const [i, plain] of plains.entries()) {
+      try {
+        const { outcome, schedule } = await upsertSchedule(client, datastore, plain, options);
+        synced.push({ name: schedule.name, outcome, schedule });
+      } catch (error) {
+        throw atIndex(i, error);
+      }
     }
   }
   if (options.prune) {
