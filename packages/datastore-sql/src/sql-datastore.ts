@@ -14,10 +14,6 @@ import type {
   SchedulePeelParams,
   SchedulePeelResult,
   ScheduleState,
-  ScheduleRunNowParams,
-  SchedulePruneDoneParams,
-  TaskRetryParams,
-  TaskRetryResult,
   ScheduleValidateParams,
   Task,
   TaskCancelRequest,
@@ -44,6 +40,7 @@ import type {
   TaskSettleUnresolvedParams,
   UnofferedBacklog,
 } from '@rookery/core';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from '@rookery/core';
 import {
   checkIdArgument,
   checkListByClientParams,
@@ -202,12 +199,7 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleSetState(params: {
-    id: string;
-    state: ScheduleState;
-    nextFireAt?: number | null;
-    now?: number;
-  }): Promise<Schedule | undefined> {
+  scheduleSetState(params: Parameters<Datastore['scheduleSetState']>[0]): Promise<Schedule | undefined> {
     return scheduleSetState(this.ctx, params);
   }
 
@@ -232,13 +224,7 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleClaimDue(params: {
-    owner: string;
-    limit: number;
-    lookaheadMs: number;
-    leaseMs: number;
-    now?: number;
-  }): Promise<Schedule[]> {
+  scheduleClaimDue(params: Parameters<Datastore['scheduleClaimDue']>[0]): Promise<Schedule[]> {
     return scheduleClaimDue(this.ctx, params);
   }
 
