@@ -7,6 +7,7 @@ import { cli, cliJson, freshDb } from './helpers.js';
 
 interface TaskOut {
   id: string;
+  origin: string;
   scheduleId: string | null;
   state: string;
   attempt: number;
@@ -22,8 +23,11 @@ describe('rookery job run', () => {
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
     const job = await cliJson<{ id: string; nextFireAt: string }>(['job', 'add', '--name', 'hourly', ...TRUE, '--every', '1h', '--json', '--db', db]);
     const run = await cliJson<TaskOut>(['job', 'run', 'hourly', '--json', '--db', db]);
-    expect(run).toMatchObject({ scheduleId: job.id, state: 'pending', attempt: 0, reason: 'manual: run now by an operator', payload: { command: 'true' } });
+    expect(run).toMatchObject({ scheduleId: job.id, origin: 'manual', state: 'pending', attempt: 0, reason: 'manual: run now by an operator', payload: { command: 'true' } });
     expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(/pending\s+0\s+-\s+manual: run now by an operator/);
+    // The ledger keeps saying it was a manual run once the task's own reason has changed.
+    expect((await cli(['task', 'cancel', run.id, '--db', db])).code).toBe(0);
+    expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(/cancelled\s+0\s+-\s+manual run, cancelled from the command line/);
     expect((await cliJson<{ nextFireAt: string }>(['job', 'show', 'hourly', '--json', '--db', db])).nextFireAt).toBe(job.nextFireAt);
 
     expect((await cli(['job', 'pause', 'hourly', '--db', db])).code).toBe(0);
@@ -48,7 +52,7 @@ describe('rookery task retry', () => {
     const added = await cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--in', '1h', '--json', '--db', db]);
     expect((await cli(['task', 'cancel', added.id, '--db', db])).code).toBe(0);
     const retried = await cliJson<TaskOut>(['task', 'retry', added.id, '--json', '--db', db]);
-    expect(retried).toMatchObject({ id: added.id, state: 'pending', attempt: 0, reason: 'retried by an operator' });
+    expect(retried).toMatchObject({ id: added.id, origin: 'job', state: 'pending', attempt: 0, reason: 'retried by an operator' });
     const shown = await cliJson<{ events: { from: string | null; to: string; reason: string | null }[] }>(['task', 'show', added.id, '--json', '--db', db]);
     expect(shown.events.map((e) => [e.from, e.to])).toEqual([[null, 'pending'], ['pending', 'cancelled'], ['cancelled', 'pending']]);
     expect(shown.events.at(-1)?.reason).toBe('retried by an operator');

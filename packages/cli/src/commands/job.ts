@@ -94,9 +94,17 @@ const PREVIEW_COLUMNS: Column<PreviewEntry>[] = [
 /**
  * Why a task of the ledger is in its state: its `reason` (`completed on node X`, `skipped:
  * task … of the schedule is still running`, `misfire policy …`, `repaired: …`), with the error
- * of a failed task; for a task without a reason, a few words from its state.
+ * of a failed task; for a task without a reason, a few words from its state. An operator's
+ * extra run (origin `manual`) is marked `manual run, …`.
  */
 export function taskWhy(t: Task): string {
+  const why = ownWhy(t);
+  // An operator's extra run says so for the life of its row, whatever became of it.
+  return t.origin === 'manual' && !why.startsWith('manual') ? `manual run, ${why}` : why;
+}
+
+/** Why a task is in its state, from its reason or else its state. */
+function ownWhy(t: Task): string {
   if (t.reason !== null) return t.state === 'failed' && t.error !== null ? `${t.reason}: ${t.error}` : t.reason;
   switch (t.state) {
     case 'pending':
@@ -124,6 +132,7 @@ const HISTORY_COLUMNS: Column<Task>[] = [
 function historyJson(t: Task): Record<string, unknown> {
   return {
     taskId: t.id,
+    origin: t.origin,
     fireAt: iso(t.fireAt),
     spanEndAt: iso(t.spanEndAt),
     spanCount: t.spanCount,

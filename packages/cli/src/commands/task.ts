@@ -87,6 +87,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
           ['id', t.id],
           ['schedule', t.scheduleId ?? UNSCHEDULED],
           ['key', t.key],
+          ['origin', t.origin],
           ['executor', t.executor],
           ['fire at', showInstant(t.fireAt)],
           ['due at', showInstant(t.dueAt)],

@@ -409,6 +409,7 @@ export class MemoryDatastore implements Datastore {
         ...n,
         scheduleId: s.id,
         key: null,
+        origin: 'trigger',
         attempt: 0,
         failures: 0,
         repairs: 0,

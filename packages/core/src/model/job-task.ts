@@ -16,6 +16,7 @@ export function jobTask(job: NewJob, now: number): Task {
     scheduleId: null,
     fireAt: dueAt,
     key: job.key,
+    origin: 'job',
     spanEndAt: null,
     spanCount: 1,
     dueAt,

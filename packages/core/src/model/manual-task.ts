@@ -21,6 +21,7 @@ export function manualTask(schedule: Schedule, id: string, fireAt: number, reaso
     scheduleId: schedule.id,
     fireAt,
     key: null,
+    origin: 'manual',
     spanEndAt: null,
     spanCount: 1,
     dueAt: now,

@@ -7,7 +7,7 @@ import { insertEvents, readTasks } from './task-effects.js';
 const RUN_COLUMNS = [
   'id', 'schedule_id', 'fire_at', 'span_end_at', 'span_count', 'due_at', 'deadline_at', 'state',
   'attempt', 'failures', 'repairs', 'fence', 'version', 'executor', 'payload', 'policies', 'duplicate_policy',
-  'delivery', 'priority', 'ended_at', 'reason', 'cancel_requested', 'created_at', 'updated_at',
+  'delivery', 'priority', 'ended_at', 'reason', 'cancel_requested', 'created_at', 'updated_at', 'origin',
 ] as const;
 
 /** A new task's row values, in {@link RUN_COLUMNS} order. */
@@ -16,7 +16,7 @@ function runValues(t: Task): unknown[] {
   return [
     t.id, t.scheduleId, t.fireAt, t.spanEndAt, t.spanCount, t.dueAt, t.deadlineAt, t.state,
     0, 0, 0, 0, 0, t.executor, toJsonText(t.payload), toJsonText(p), p.duplicate,
-    p.delivery, p.priority, null, t.reason, 0, t.createdAt, t.updatedAt,
+    p.delivery, p.priority, null, t.reason, 0, t.createdAt, t.updatedAt, t.origin,
   ];
 }
 

@@ -15,11 +15,16 @@ export function describeOperatorActions(ctx: ConformanceContext): void {
       const { t0, store, seed, claim } = ctx;
       const { schedule } = await seed({ schedule: { policies: makePolicies({ priority: 7 }) }, tasks: [], nextFireAt: t0 + 60_000 });
       const task = await store.scheduleRunNow({ scheduleId: schedule.id, taskId: randomUUID(), reason: MANUAL_RUN_REASON, now: t0 + 5 });
-      expect(task).toMatchObject({ scheduleId: schedule.id, fireAt: t0 + 5, dueAt: t0 + 5, state: 'pending', attempt: 0, reason: MANUAL_RUN_REASON, payload: schedule.payload });
+      expect(task).toMatchObject({ scheduleId: schedule.id, origin: 'manual', fireAt: t0 + 5, dueAt: t0 + 5, state: 'pending', attempt: 0, reason: MANUAL_RUN_REASON, payload: schedule.payload });
       expect(task?.policies.priority).toBe(7);
       expect(await store.taskEvents(task?.id ?? '')).toMatchObject([{ from: null, to: 'pending', reason: MANUAL_RUN_REASON, at: t0 + 5 }]);
       expect((await store.scheduleGet(schedule.id))?.nextFireAt).toBe(t0 + 60_000);
-      expect((await claim({ now: t0 + 5 })).started.map((t) => t.id)).toEqual([task?.id]);
+      const [started] = (await claim({ now: t0 + 5 })).started;
+      expect(started?.id).toBe(task?.id);
+      // Its origin outlives the reason its attempts write.
+      const done = await ctx.finishAsA({ id: started?.id ?? '', fence: started?.fence ?? 0 }, { state: 'completed', result: null, reason: 'completed on node-a' }, t0 + 6);
+      expect(done).toMatchObject({ origin: 'manual', reason: 'completed on node-a' });
+      expect(await store.taskList({ scheduleId: schedule.id, limit: 10 })).toMatchObject([{ id: task?.id, origin: 'manual' }]);
     });
 
     it('runs a paused schedule now with a payload of its own, takes the next free millisecond, and refuses a retired one', async () => {
@@ -76,6 +81,7 @@ export function describeOperatorActions(ctx: ConformanceContext): void {
       const { t0, store, exec, claim } = ctx;
       const job = (key: string): NewJob => ({ id: randomUUID(), executor: exec, payload: null, policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' }, runAt: t0, key });
       const [first] = await store.taskEnqueue({ jobs: [job('k-1')], now: t0 });
+      expect(first?.task.origin).toBe('job');
       await store.taskRequestCancel({ taskId: first?.task.id ?? '', reason: 'operator', now: t0 + 1 });
       const [holder] = await store.taskEnqueue({ jobs: [job('k-1')], now: t0 + 2 });
       expect(holder?.created).toBe(true);
