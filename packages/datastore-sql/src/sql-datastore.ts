@@ -15,7 +15,6 @@ import type {
   SchedulePeelManyParams,
   SchedulePeelParams,
   SchedulePeelResult,
-  ScheduleState,
   ScheduleValidateParams,
   Task,
   TaskCancelRequest,
@@ -45,6 +44,7 @@ import type {
   TaskSettleUnresolvedParams,
   UnofferedBacklog,
 } from '@rookery/core';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from '@rookery/core';
 import {
   checkIdArgument,
   checkListByClientParams,
@@ -61,6 +61,7 @@ import type { SqlTransactionHandle, TransactionHandleFor } from './transaction/h
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
+import { schedulePruneDone, scheduleRunNow, taskRetry } from './store/operator-actions.js';
 import { scheduleUpdate } from './store/schedules-update.js';
 import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
 import {
@@ -211,12 +212,7 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  scheduleSetState(params: {
-    id: string;
-    state: ScheduleState;
-    nextFireAt?: number | null;
-    now?: number;
-  }): Promise<Schedule | undefined> {
+  scheduleSetState(params: Parameters<Datastore['scheduleSetState']>[0]): Promise<Schedule | undefined> {
     return scheduleSetState(this.ctx, params);
   }
 
@@ -226,13 +222,22 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  scheduleClaimDue(params: {
-    owner: string;
-    limit: number;
-    lookaheadMs: number;
-    leaseMs: number;
-    now?: number;
-  }): Promise<Schedule[]> {
+  scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined> {
+    return scheduleRunNow(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  schedulePruneDone(params: SchedulePruneDoneParams): Promise<number> {
+    return schedulePruneDone(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined> {
+    return taskRetry(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleClaimDue(params: Parameters<Datastore['scheduleClaimDue']>[0]): Promise<Schedule[]> {
     return scheduleClaimDue(this.ctx, params);
   }
 

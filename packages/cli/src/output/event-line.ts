@@ -39,6 +39,8 @@ export interface EventLine {
   tasks?: number;
   /** `historyPruned`: node records deleted. */
   nodes?: number;
+  /** `historyPruned`: done schedules deleted. */
+  schedules?: number;
 }
 
 /** A node clock further than this from the database clock is reported as a warning. */
@@ -91,7 +93,7 @@ export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' |
   events.on('scheduleValidated', (sch) => write({ ...base('scheduleValidated'), scheduleId: sch.id, state: sch.state }));
   events.on('scheduleRejected', (sch) => write({ ...base('scheduleRejected'), scheduleId: sch.id, state: sch.state, reason: sch.validation?.reason ?? null }));
   events.on('poolResized', (workers, running) => write({ ...base('poolResized'), workers, running }));
-  events.on('historyPruned', (tasks, nodes) => write({ ...base('historyPruned'), tasks, nodes }));
+  events.on('historyPruned', (tasks, nodes, schedules) => write({ ...base('historyPruned'), tasks, nodes, schedules }));
   events.on('nodeJoined', () => write(base('nodeJoined')));
   events.on('nodeLeft', () => write(base('nodeLeft')));
   events.on('generalError', (error, ctx) => {

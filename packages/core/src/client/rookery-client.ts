@@ -1,6 +1,7 @@
+// Over 400 lines: the client's whole public surface, one documented method per operation, each
+// delegating to the file of its idea in this folder.
 import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
 import type { CallerTransactions, DatastoreInTransaction } from '../datastore/caller-transaction.js';
-import { nameKey } from '../datastore/name-key.js';
 import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
@@ -9,20 +10,23 @@ import type { EventBus } from '../events/event-bus.js';
 import { firstFireTime } from '../model/first-fire.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
-import { validateScheduleInput, type ScheduleInput, type ValidatedSchedule } from '../model/schedule-input.js';
+import type { ScheduleInput } from '../model/schedule-input.js';
 import { submissionOf, type ScheduleSubmission } from '../model/submission.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
-import { nextFireTime } from '../trigger/next-fire.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
-import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
+import type { TriggerPreview } from '../trigger/preview.js';
+import { previewSchedule, wakeNodesFor } from './schedule-wake-preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
 import { enqueueJobs, type EnqueueDeps, type EnqueueOptions } from './enqueue.js';
 import type { JobInput } from '../model/job-input.js';
 import { pageSchedules, pageTasks, type Page, type SchedulePageParams, type TaskPageParams } from './list-pages.js';
 import { clusterOverview, type ClusterOverview } from './overview.js';
 import { datastoreFor, type TransactionOption } from './transaction-option.js';
+import { resumeSchedule, runSchedule, setScheduleState, type LifecycleDeps, type RunScheduleOptions } from './schedule-lifecycle.js';
+import { cancelTask, retryTask } from './task-operations.js';
+import { checkScheduleExecutors, mergeChanges, planSchedule, planSchedules, validateSchedule, type CreateScheduleOptions, type CreateSchedulesOptions, type PlanningDeps, type ScheduleChanges } from './schedule-planning.js';
 import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
 /**
@@ -51,31 +55,7 @@ export interface ClientOptions<Handle = never> {
   wakeSignals?: WakeSignals;
 }
 
-/** How far ahead a schedule's first fire time must be for its creation to wake the nodes. */
-const WAKE_HORIZON_MS = 60_000;
-
-/**
- * What {@link RookeryClient.updateSchedule} may change: any part of a schedule's definition.
- * A `startAt` or `endAt` of null removes that end of the window.
- */
-export type ScheduleChanges = Partial<Pick<ScheduleInput, 'name' | 'executor' | 'payload' | 'trigger' | 'policies'>> & {
-  /** New start of the window, or null for none. */
-  startAt?: ScheduleInput['startAt'] | null;
-  /** New end of the window, or null for none. */
-  endAt?: ScheduleInput['endAt'] | null;
-};
-
-/** Options of {@link RookeryClient.createSchedule}. */
-export interface CreateScheduleOptions {
-  /** Accept an executor name no registered node offers yet (a schedule created ahead of its nodes). */
-  force?: boolean;
-}
-
-/** Options of {@link RookeryClient.createSchedules}. */
-export interface CreateSchedulesOptions extends CreateScheduleOptions {
-  /** Schedules written per transaction, 1 to 10 000. @defaultValue 500 */
-  batchSize?: number;
-}
+export type { CreateScheduleOptions, CreateSchedulesOptions, ScheduleChanges } from './schedule-planning.js';
 
 /**
  * Manages schedules and reads tasks and nodes. Every method validates its input first and
@@ -105,17 +85,12 @@ export class RookeryClient<Handle = never> {
   }
 
   /**
-   * Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon:
-   * announces its next fire time (now, if that has passed), so that a node sleeping through a
-   * long poll wait wakes when the schedule falls due and peels it then. (Announcing `now` would
-   * wake them before the schedule is within their lookahead, to find nothing and sleep again.)
+   * Wakes idle nodes for the earliest of `schedules` due within the wake horizon (see
+   * {@link wakeNodesFor}); inside the caller's transaction, on its commit where the wake
+   * signals can, else not at all.
    */
   private async wakeNodesFor(schedules: readonly Schedule[], now: number, transaction?: Handle): Promise<void> {
-    let earliest = Infinity;
-    for (const s of schedules) {
-      if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS) earliest = Math.min(earliest, s.nextFireAt);
-    }
-    if (earliest < Infinity) await this.announce(Math.max(now, earliest), transaction);
+    await wakeNodesFor((dueAt) => this.announce(dueAt, transaction), schedules, now);
   }
 
   /**
@@ -162,7 +137,7 @@ export class RookeryClient<Handle = never> {
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
     const now = await store.clockNow();
-    const schedule = this.plan(input, now);
+    const schedule = planSchedule(this.planning(), input, now);
     if (!options.force && schedule.clientId === null) {
       const known = await this.knownIn(store);
       if (!known.includes(schedule.executor)) throw new UnknownExecutorError(schedule.executor, known);
@@ -226,30 +201,8 @@ export class RookeryClient<Handle = never> {
     const batchSize = options.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
     const now = await this.datastore.clockNow();
-    const names = new Map<string, number>();
-    const schedules = inputs.map((input, i) => {
-      let schedule: Schedule;
-      try {
-        schedule = this.plan(input, now);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        throw new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
-      }
-      const key = nameKey(schedule.name);
-      const first = names.get(key);
-      if (first !== undefined) throw new ValidationError(`[${i}].name`, `'${schedule.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`);
-      names.set(key, i);
-      return schedule;
-    });
-    if (!options.force && schedules.some((s) => s.clientId === null)) {
-      const known = await this.knownExecutors();
-      const unknown = schedules.findIndex((s) => s.clientId === null && !known.includes(s.executor));
-      const schedule = schedules[unknown];
-      if (schedule) {
-        const error = new UnknownExecutorError(schedule.executor, known);
-        throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
-      }
-    }
+    const schedules = planSchedules(this.planning(), inputs, now);
+    if (!options.force && schedules.some((s) => s.clientId === null)) checkScheduleExecutors(schedules, await this.knownExecutors());
     for (let from = 0; from < schedules.length; from += batchSize) {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
@@ -260,58 +213,13 @@ export class RookeryClient<Handle = never> {
   }
 
   /**
-   * Validates a schedule input as of `now` (the database clock) and checks that every strategy
-   * its policies name is registered: a ValidationError naming the field otherwise.
-   */
-  private validate(input: ScheduleInput, now: number): ValidatedSchedule {
-    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
-    const p = valid.policies;
-    this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
-    this.strategies.get('misfire', p.misfire, 'policies.misfire');
-    this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
-    this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
-    this.strategies.get('delivery', p.delivery, 'policies.delivery');
-    return valid;
-  }
-
-  /**
-   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
-   */
-  private plan(input: ScheduleInput, now: number): Schedule {
-    const valid = this.validate(input, now);
-    const p = valid.policies;
-    const submitted = valid.clientId !== null;
-    const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
-    return {
-      id: this.ids(now),
-      name: valid.name,
-      executor: valid.executor,
-      payload: valid.payload,
-      trigger: valid.trigger,
-      startAt: valid.startAt,
-      endAt: valid.endAt,
-      policies: p,
-      state: submitted ? 'pending-validation' : valid.paused ? 'paused' : 'active',
-      clientId: valid.clientId,
-      validation: null,
-      nextFireAt: first,
-      gateTaskId: null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      fence: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
-  }
-
-  /**
    * Changes what an active or paused schedule runs and when: any of its name, executor,
    * payload, trigger, window and policies (policies are merged into the current ones; a
    * `retry` or `dst` given replaces that part). The result is validated exactly like a new
    * schedule (a ValidationError naming the field, nothing written) and its next fire time is
    * planned afresh from now (database clock). Tasks peeled ahead under the old definition that
    * have not fallen due are withdrawn; tasks already due or running finish under the old one.
-   * A retired, rejected or pending schedule cannot change (ValidationError on `state`).
+   * A retired, rejected, pending or done schedule cannot change (ValidationError on `state`).
    */
   async updateSchedule(idOrName: string, changes: ScheduleChanges, options: CreateScheduleOptions = {}): Promise<Schedule> {
     const current = await this.getSchedule(idOrName);
@@ -319,18 +227,7 @@ export class RookeryClient<Handle = never> {
       throw new ValidationError('state', `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
     }
     const now = await this.datastore.clockNow();
-    const startAt = changes.startAt === undefined ? current.startAt : changes.startAt;
-    const endAt = changes.endAt === undefined ? current.endAt : changes.endAt;
-    const input: ScheduleInput = {
-      ...(startAt !== null ? { startAt } : {}),
-      ...(endAt !== null ? { endAt } : {}),
-      name: changes.name ?? current.name,
-      executor: changes.executor ?? current.executor,
-      payload: changes.payload === undefined ? current.payload : changes.payload,
-      trigger: changes.trigger ?? current.trigger,
-      policies: { ...current.policies, ...changes.policies, retry: { ...current.policies.retry, ...changes.policies?.retry }, dst: { ...current.policies.dst, ...changes.policies?.dst } },
-    };
-    const valid = this.validate(input, now);
+    const valid = validateSchedule(this.planning(), mergeChanges(current, changes), now);
     const p = valid.policies;
     if (!options.force && valid.executor !== current.executor) {
       const known = await this.knownExecutors();
@@ -365,11 +262,12 @@ export class RookeryClient<Handle = never> {
    * with `prune`, deletes every stored schedule whose name is not among them. Every input is
    * checked first (a ValidationError whose field starts with its index, `[2].trigger.tz`;
    * `[4].name` for a name given twice; `[1].executor` for an executor no node offers, unless
-   * `force`), and nothing is written when one is bad. Returns what became of each schedule by
-   * name: `created`, `updated`, `unchanged`, then `deleted` ones.
+   * `force`; `[3].state` for a changed schedule that is not active or paused), and nothing is
+   * written when one is bad. Returns what became of each schedule by name: `created`,
+   * `updated`, `unchanged`, then `deleted` ones. `dryRun` writes nothing and answers the same.
    */
   async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
-    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options);
+    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options, (input, now) => planSchedule(this.planning(), input, now));
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}, or a {@link ValidationError} on `idOrName` when it is not a string. */
@@ -388,13 +286,7 @@ export class RookeryClient<Handle = never> {
    * Throws {@link NotFoundError}, or a {@link ValidationError} on `count` (1..1000).
    */
   async previewSchedule(idOrName: string, count = 10): Promise<TriggerPreview> {
-    const s = await this.getSchedule(idOrName);
-    const now = await this.datastore.clockNow();
-    const preview = previewTrigger(s.trigger, { count, from: now, dst: s.policies.dst, startAt: s.startAt, endAt: s.endAt, createdAt: s.createdAt });
-    if (s.state === 'retired' || s.state === 'rejected') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is ${s.state}`] };
-    if (s.state === 'pending-validation') preview.warnings.unshift(`schedule '${s.name}' is pending validation: it fires only once a node has validated it`);
-    if (s.state === 'paused') preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
-    return preview;
+    return previewSchedule(await this.getSchedule(idOrName), await this.datastore.clockNow(), count);
   }
 
   /**
@@ -424,44 +316,62 @@ export class RookeryClient<Handle = never> {
   }
 
   /**
-   * Pauses a schedule: no new tasks are peeled until it is resumed, and the tasks peeled
-   * ahead that have not fallen due are withdrawn (deleted with their events; one a node
-   * claimed at that moment runs to its end).
+   * Pauses a schedule: no new tasks are peeled until it is resumed, and every planned task
+   * that has not started, due or not, is withdrawn (deleted with its events), so that no run
+   * of it starts after this returns; one a node claimed before that runs to its end, and so do
+   * the retries of a run that had started. An {@link InvalidStateError} for a schedule that is
+   * not active or paused.
    */
   async pauseSchedule(idOrName: string): Promise<Schedule> {
-    const s = await this.setState(idOrName, 'paused');
+    const s = await setScheduleState(this.lifecycleDeps(), idOrName, 'paused', 'paused');
     this.events?.emit('schedulePaused', s);
     return s;
   }
 
   /**
    * Resumes a paused schedule. Fire times that fell while it was paused are not run: the next
-   * fire time is planned from now.
+   * fire time is planned from now (a `once` schedule whose instant passed meanwhile, with no
+   * task left, is `done`). An {@link InvalidStateError} for a retired, rejected, pending or
+   * `done` schedule: a done schedule has run its only time and cannot be resumed.
    */
   async resumeSchedule(idOrName: string): Promise<Schedule> {
-    const current = await this.getSchedule(idOrName);
-    const now = await this.datastore.clockNow();
-    const next =
-      current.trigger.kind === 'after-run'
-        ? current.gateTaskId === null ? now : null
-        : nextFireTime(current.trigger, Math.max(now - 1, current.nextFireAt === null ? now - 1 : Math.min(current.nextFireAt, now) - 1), {
-            dst: current.policies.dst,
-            createdAt: current.createdAt,
-          });
-    const s = await this.setState(idOrName, 'active', next);
+    const s = await resumeSchedule(this.lifecycleDeps(), idOrName);
     this.events?.emit('scheduleResumed', s);
-    await this.wakeNodesFor([s], now);
+    await this.wakeNodesFor([s], await this.datastore.clockNow());
     return s;
   }
 
   /**
-   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. The
-   * tasks peeled ahead that have not fallen due are withdrawn, as by {@link RookeryClient.pauseSchedule}.
+   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. Its
+   * planned tasks that have not started are withdrawn, as by {@link RookeryClient.pauseSchedule}.
    */
   async retireSchedule(idOrName: string): Promise<Schedule> {
-    const s = await this.setState(idOrName, 'retired', null);
+    const s = await setScheduleState(this.lifecycleDeps(), idOrName, 'retired', 'retired', null);
     this.events?.emit('scheduleRetired', s);
     return s;
+  }
+
+  /**
+   * Starts an extra occurrence of a schedule now, beside its trigger: a task of the schedule
+   * due now (fire time now, database clock), with its executor, task policies (retries,
+   * timeout, priority, duplicate, delivery) and payload (or `options.payload` for this run
+   * only), recorded in its ledger with reason `manual: run now by an operator`
+   * (`MANUAL_RUN_REASON`). The schedule's next fire time does not move. Works on a paused
+   * schedule too (the run is an operator's explicit act; the schedule stays paused). An
+   * {@link InvalidStateError} for a retired, rejected, pending or done schedule, a
+   * {@link ValidationError} on `payload` for a bad payload. Wakes idle nodes.
+   */
+  async runSchedule(idOrName: string, options: RunScheduleOptions = {}): Promise<Task> {
+    return runSchedule(this.lifecycleDeps(), idOrName, options);
+  }
+
+  private planning(): PlanningDeps {
+    return { strategies: this.strategies, ids: this.ids, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron };
+  }
+
+  private lifecycleDeps(): LifecycleDeps {
+    const { datastore, events, ids, wakeSignals, maxPayloadBytes } = this;
+    return { datastore, events, ids, wakeSignals, maxPayloadBytes, getSchedule: (idOrName) => this.getSchedule(idOrName) };
   }
 
   /** Deletes a schedule and its whole ledger. */
@@ -469,13 +379,6 @@ export class RookeryClient<Handle = never> {
     const s = await this.getSchedule(idOrName);
     await this.datastore.scheduleDelete(s.id);
     this.events?.emit('scheduleDeleted', s.id);
-  }
-
-  private async setState(idOrName: string, state: ScheduleState, nextFireAt?: number | null): Promise<Schedule> {
-    const s = await this.getSchedule(idOrName);
-    const updated = await this.datastore.scheduleSetState({ id: s.id, state, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
-    if (!updated) throw new ValidationError('state', `schedule '${s.name}' is ${s.state} and cannot change (only active and paused schedules can)`);
-    return updated;
   }
 
   /**
@@ -543,13 +446,21 @@ export class RookeryClient<Handle = never> {
    * {@link NotFoundError}.
    */
   async cancelTask(id: string, reason = 'cancelled by a client'): Promise<Task> {
-    checkIdArgument('id', id);
-    checkIdArgument('reason', reason);
-    const t = await this.datastore.taskRequestCancel({ taskId: id, reason });
-    if (!t) throw new NotFoundError('task', id);
-    if (t.state === 'cancelled') this.events?.emit('taskCancelled', t);
-    else if (t.state === 'running') this.events?.emit('taskCancelRequested', t);
-    return t;
+    return cancelTask({ datastore: this.datastore, events: this.events, wakeSignals: this.wakeSignals }, id, reason);
+  }
+
+  /**
+   * Gives a task that ended without completing (`failed`, `cancelled`, `missed` or
+   * `abandoned`: `RETRYABLE_TASK_STATES`) a new attempt: it is `pending` again, due now, with
+   * no deadline, and its history records `retried by an operator`; the claim of the new
+   * attempt takes attempt + 1 and a new fence. Its retry policy still counts the failures
+   * before (one more failure past the policy's attempts fails it for good). A job with a
+   * dedupe key takes its key again. Throws {@link NotFoundError}, an {@link InvalidStateError}
+   * for a task in any other state, or a DuplicateKeyError on `key` while another live task
+   * holds the key (nothing written). Wakes idle nodes.
+   */
+  async retryTask(id: string): Promise<Task> {
+    return retryTask({ datastore: this.datastore, events: this.events, wakeSignals: this.wakeSignals }, id);
   }
 
   /** A task's state transitions, oldest first. */

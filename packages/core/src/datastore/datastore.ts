@@ -11,6 +11,7 @@ import type {
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 
 /**
  * What a datastore can do beyond the interface. Shared code branches on these flags, never on
@@ -499,8 +500,11 @@ export interface Datastore {
    * One transaction: the conditional update of the row changes only an active or paused
    * schedule (never a retired one, nor one pending validation or rejected, which only
    * validation moves), and takes the schedule's lease away (fence + 1) so that a peel under
-   * way writes nothing. Pausing or retiring then withdraws the tasks planned ahead, as
-   * {@link Datastore.scheduleUpdate} does. Returns the updated row.
+   * way writes nothing. Pausing or retiring then withdraws every planned task that has not
+   * started, due or not (chosen, then each deleted only if still pending and never started,
+   * with its events and logs), so that none starts after the call returns; a task a node
+   * claimed before the deletion runs on. Resuming a `once` schedule whose run is over (no
+   * next fire time, no live task) makes it `done`. Returns the updated row.
    */
   scheduleSetState(
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
@@ -526,6 +530,24 @@ export interface Datastore {
    * when there was none.
    */
   scheduleDelete(id: string): Promise<boolean>;
+
+  /**
+   * Starts an extra occurrence of an active or paused schedule now: one transaction inserts a
+   * pending task of the schedule due now (fire time now by the database clock, or the first
+   * millisecond after it that has no task of the schedule), with the schedule's executor and
+   * task policies, its payload (or `payload`), and `reason` as its reason, and records its creation with that
+   * reason. Neither the schedule's next fire time nor its gate changes. Returns the task, or
+   * undefined when the schedule is missing or in another state (nothing written).
+   */
+  scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined>;
+
+  /**
+   * Retention of done schedules: deletes up to `limit` schedules in state `done` that became
+   * done before `doneBefore` and have no task that is live or ended at or after `doneBefore`,
+   * each with its tasks, their events and logs, in one transaction. Returns how many schedules
+   * were deleted.
+   */
+  schedulePruneDone(params: SchedulePruneDoneParams): Promise<number>;
 
   /**
    * Claims up to `limit` active, ungated schedules whose next fire time is at or before
@@ -693,6 +715,18 @@ export interface Datastore {
    * on its next renewal or cancel check. Returns the task after the change, or undefined if there is none.
    */
   taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+
+  /**
+   * An operator's retry of a task that ended without completing (state in
+   * `RETRYABLE_TASK_STATES`). One transaction, conditional on the state: the task becomes
+   * `pending`, due now, with no deadline, lease, execution, result or cancel request, `reason`
+   * as its reason, and its attempt, failures and fence unchanged (the claim of the new attempt
+   * takes attempt + 1 and fence + 1, so a late commit of an old attempt still writes nothing);
+   * the transition is recorded with `reason`. A task with a dedupe key takes the key again,
+   * and is refused (nothing written) while another live task holds it. Returns undefined when
+   * there is no such task.
+   */
+  taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined>;
 
   /**
    * Which of `taskIds`, running under `owner`'s lease, carry a cancel request: the node's

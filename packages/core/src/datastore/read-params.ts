@@ -4,7 +4,7 @@ import { TERMINAL_TASK_STATES, type TaskState } from '../model/task.js';
 import { nameKey } from './name-key.js';
 
 /** Every schedule state, for checking a `states` filter. */
-export const SCHEDULE_STATES: readonly ScheduleState[] = ['active', 'paused', 'retired', 'pending-validation', 'rejected'];
+export const SCHEDULE_STATES: readonly ScheduleState[] = ['active', 'paused', 'retired', 'pending-validation', 'rejected', 'done'];
 
 /** Every task state, for checking a `states` filter. */
 export const TASK_STATES: readonly TaskState[] = ['pending', 'running', ...TERMINAL_TASK_STATES];

@@ -20,6 +20,7 @@ export function jobTask(job: NewJob, now: number, copy = true): Task {
     scheduleId: null,
     fireAt: dueAt,
     key: job.key,
+    origin: 'job',
     spanEndAt: null,
     spanCount: 1,
     dueAt,

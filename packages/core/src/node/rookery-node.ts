@@ -482,11 +482,11 @@ export class RookeryNode {
   }
 
   // Duty 5: repair.
-  /** Retention: fails tasks nobody can run, deletes old finished tasks and long-gone node records (see {@link pruneOnce}). */
+  /** Retention: fails tasks nobody can run, deletes old finished tasks, done schedules and long-gone node records (see {@link pruneOnce}). */
   private async prune(): Promise<void> {
     const pruned = await pruneOnce(this.datastore, this.retention, this.id);
     for (const task of pruned.unresolved) this.events.emit('taskFailed', task, task.error ?? task.reason ?? '');
-    if (pruned.tasks > 0 || pruned.nodes > 0) this.events.emit('historyPruned', pruned.tasks, pruned.nodes);
+    if (pruned.tasks > 0 || pruned.nodes > 0 || pruned.schedules > 0) this.events.emit('historyPruned', pruned.tasks, pruned.nodes, pruned.schedules);
   }
 
   private async repair(): Promise<void> {

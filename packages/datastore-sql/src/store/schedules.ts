@@ -2,6 +2,7 @@ import { DuplicateKeyError, type Schedule, type ScheduleListParams, type Schedul
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { withdrawPlannedTasks } from './schedules-withdraw.js';
 
 const COLUMNS = [
@@ -176,8 +177,9 @@ export function containsPattern(text: string): string {
  * Sets a schedule's state (and next fire time), changing only an active or paused one (never
  * a retired, pending-validation or rejected one). Takes the
  * schedule's lease away (fence + 1), so a peel under way writes nothing after the change.
- * Pausing or retiring withdraws the tasks planned ahead that have not started
- * ({@link withdrawPlannedTasks}), in the same transaction.
+ * Pausing or retiring withdraws every planned task that has not started, due or not
+ * ({@link withdrawPlannedTasks}), in the same transaction; resuming a `once` schedule whose
+ * run is over makes it `done`.
  */
 export async function scheduleSetState(
   ctx: SqlContext,
@@ -194,7 +196,8 @@ export async function scheduleSetState(
       tx,
     );
     if (changed === 0) return undefined;
-    if (params.state === 'paused' || params.state === 'retired') await withdrawPlannedTasks(ctx, tx, params.id, now);
+    if (params.state === 'paused' || params.state === 'retired') await withdrawPlannedTasks(ctx, tx, params.id, now, 'all');
+    else await markOnceSchedulesDone(ctx, tx, [params.id], now);
     const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: params.id }, tx);
     return rows[0] ? scheduleFromRow(rows[0]) : undefined;
   });
