@@ -47,7 +47,11 @@ describe('rookery serve', () => {
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect([ready.status, ((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)]).toEqual([200, ['database', 'schema']]);
-      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^rookery_db_operation_seconds_count\{operation="scheduleCreate",outcome="ok"\} 1$/m);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/^rookery_db_operation_seconds_count\{operation="scheduleCreate",outcome="ok"\} 1$/m);
+      // the cluster gauges, read from the ledger at the scrape
+      expect(metrics).toMatch(/^rookery_cluster_nodes\{status="alive"\} 0$/m);
+      expect(metrics).toMatch(/^rookery_cluster_backlog_tasks \d+$/m);
     } finally {
       child.kill('SIGTERM');
     }

@@ -14,6 +14,8 @@
 export { createNodeMetrics, LATENESS_BUCKETS_SECONDS, DURATION_BUCKETS_SECONDS } from './metrics/node-metrics.js';
 export type { MetricsNode, NodeMetricsOptions } from './metrics/node-metrics.js';
 export { createBacklogReader } from './metrics/backlog.js';
+export { createClusterMetrics } from './metrics/cluster-metrics.js';
+export type { ClusterMetricsOptions } from './metrics/cluster-metrics.js';
 export type { BacklogOptions } from './metrics/backlog.js';
 export { timedDatastore, DB_BUCKETS_SECONDS } from './metrics/timed-datastore.js';
 export { createHealth } from './health/health.js';

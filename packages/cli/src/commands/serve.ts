@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { RookeryClient, ValidationError } from '@rookery/core';
-import { createServerHealth, isLoopbackHost, parseApiToken, parseApiTokenList, Registry, startApiServer, timedDatastore, type ApiToken } from '@rookery/server';
+import { createClusterMetrics, createServerHealth, isLoopbackHost, parseApiToken, parseApiTokenList, Registry, startApiServer, timedDatastore, type ApiToken } from '@rookery/server';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
@@ -76,6 +76,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     await withDatastore(dbUrlOf(cmd, io.env), async (store) => {
       const registry = new Registry();
       const client = new RookeryClient({ datastore: timedDatastore(store, registry), builtInExecutors: [...BUILT_IN_EXECUTORS] });
+      createClusterMetrics({ registry, overview: () => client.overview() });
       const signals = untilSignal(() => {
         writeLine(io.stderr, 'rookery serve: second signal, exiting now');
         process.exit(1);
