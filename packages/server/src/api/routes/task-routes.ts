@@ -10,7 +10,7 @@ function taskId(params: unknown): string {
   return (params as { id: string }).id;
 }
 
-/** Jobs (enqueue) and tasks: list, show with events, cancel, logs. */
+/** Jobs (enqueue) and tasks: list, show with events, cancel, retry, logs. */
 export const TASK_ROUTES: ApiRoute[] = [
   {
     method: 'POST',
@@ -71,6 +71,15 @@ export const TASK_ROUTES: ApiRoute[] = [
       const body = request.body as { reason?: string };
       return taskJson(await client.cancelTask(taskId(request.params), body.reason ?? 'cancelled through the HTTP API'));
     },
+  },
+  {
+    method: 'POST',
+    url: '/tasks/:id/retry',
+    role: 'operate',
+    summary: 'Gives a failed, cancelled, missed or abandoned task a new attempt, due now',
+    tag: 'tasks',
+    schemas: { params: ID_PARAMS, response: TASK },
+    handle: async (request, _reply, { client }) => taskJson(await client.retryTask(taskId(request.params))),
   },
   {
     method: 'GET',
