@@ -232,6 +232,16 @@ export const ROUTE_CASES: RouteCase[] = [
     route: 'GET /tasks',
     happy: (f) => ({ method: 'GET', url: `${V}/tasks?executor=noop&state=pending&limit=10`, role: 'read', status: 200, check: (b) => expect(items(b)[0]?.['id']).toBe(f.job.id) }),
     bad: () => ({ method: 'GET', url: `${V}/tasks?cursor=not-a-cursor`, field: 'cursor' }),
+    also: [
+      {
+        title: 'kind=job lists only the tasks with no schedule',
+        request: async (f) => ({ method: 'GET', url: `${V}/tasks?kind=job`, role: 'read', status: 200, check: (b) => expect(items(b).map((t) => t['id'])).toEqual([f.job.id]) }),
+      },
+      {
+        title: 'kind=job with a schedule is a 400 naming kind',
+        request: async () => ({ method: 'GET', url: `${V}/tasks?kind=job&schedule=nightly`, role: 'read', status: 400, check: (b) => expect(b).toMatchObject({ error: { code: 'validation', field: 'kind' } }) }),
+      },
+    ],
   },
   {
     route: 'GET /tasks/:id',

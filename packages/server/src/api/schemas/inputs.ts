@@ -166,6 +166,7 @@ export const TASK_LIST_QUERY: JsonSchema = {
     schedule: { type: 'string', minLength: 1, maxLength: 200, description: 'schedule id or name' },
     state: statesParam(TASK_STATES),
     executor: { type: 'string', minLength: 1, maxLength: 200 },
+    kind: { type: 'string', enum: ['job'], description: '`job`: only jobs, the tasks enqueued with no schedule (not with `schedule`)' },
     limit: LIMIT_PARAM,
     cursor: CURSOR_PARAM,
   },
