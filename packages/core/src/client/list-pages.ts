@@ -33,6 +33,8 @@ export interface TaskPageParams {
   states?: TaskState[];
   /** Only tasks of this executor. */
   executor?: string;
+  /** Only jobs: tasks enqueued with no schedule (not with `schedule`). @defaultValue false */
+  jobsOnly?: boolean;
   /** Tasks per page. @defaultValue 50 */
   limit?: number;
   /** The `nextCursor` of the previous page; left out for the first. */
@@ -108,6 +110,7 @@ export async function pageTasks(datastore: Datastore, params: Omit<TaskPageParam
     ...(params.scheduleId !== undefined ? { scheduleId: params.scheduleId } : {}),
     ...(params.states ? { states: params.states } : {}),
     ...(params.executor !== undefined ? { executor: params.executor } : {}),
+    ...(params.jobsOnly !== undefined ? { jobsOnly: params.jobsOnly } : {}),
     ...(before ? { before } : {}),
     limit: limit + 1,
   };

@@ -398,7 +398,7 @@ export class RookeryClient<Handle = never> {
 
   /**
    * One page of tasks, newest fire time first, optionally of one schedule (its occurrence
-   * ledger; id or name), in some states, of one executor; pass the page's `nextCursor` back as
+   * ledger; id or name) or jobs only, in some states, of one executor; pass the page's `nextCursor` back as
    * `cursor` for the next. Each page is one index-served read, however deep. Throws
    * {@link NotFoundError} for an unknown schedule, a {@link ValidationError} naming a bad filter,
    * `limit` or `cursor`.

@@ -384,6 +384,8 @@ export interface TaskListParams {
   states?: TaskState[];
   /** Only tasks of this executor. */
   executor?: string;
+  /** Only jobs: tasks enqueued with no schedule (not with `scheduleId`). @defaultValue false */
+  jobsOnly?: boolean;
   /**
    * Only tasks after this position in the list's order (older fire time, or the same fire time
    * and a smaller id): keyset paging, from the last task of the previous page.

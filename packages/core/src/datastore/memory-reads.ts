@@ -31,6 +31,7 @@ export function listTasks(tasks: Map<string, Task>, p: TaskListParams): Task[] {
         (!p.scheduleId || t.scheduleId === p.scheduleId) &&
         (!p.states || p.states.includes(t.state)) &&
         (p.executor === undefined || t.executor === p.executor) &&
+        (p.jobsOnly !== true || t.scheduleId === null) &&
         (before === undefined || sortsAfter(t, before)),
     )
     .sort((a, b) => b.fireAt - a.fireAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))

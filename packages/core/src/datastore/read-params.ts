@@ -73,9 +73,12 @@ export function checkListByClientParams(params: { clientId?: unknown; limit?: un
   checkLimitArgument('limit', params.limit);
 }
 
-/** Checks the input of `Datastore.taskList`: `scheduleId`, `states`, `executor`, `before` and `limit`. */
-export function checkTaskListParams(params: { scheduleId?: unknown; states?: unknown; executor?: unknown; before?: unknown; limit?: unknown } | undefined): void {
+/** Checks the input of `Datastore.taskList`: `scheduleId`, `states`, `executor`, `jobsOnly`, `before` and `limit`. */
+export function checkTaskListParams(params: { scheduleId?: unknown; states?: unknown; executor?: unknown; jobsOnly?: unknown; before?: unknown; limit?: unknown } | undefined): void {
   if (params?.scheduleId !== undefined) checkIdArgument('scheduleId', params.scheduleId);
+  const jobsOnly = params?.jobsOnly;
+  if (jobsOnly !== undefined && typeof jobsOnly !== 'boolean') throw new ValidationError('jobsOnly', `must be a boolean, got ${typeof jobsOnly}`);
+  if (jobsOnly === true && params?.scheduleId !== undefined) throw new ValidationError('jobsOnly', "lists the tasks with no schedule; it cannot be combined with a schedule's id");
   checkStatesArgument('states', params?.states, TASK_STATES);
   checkTextArgument('executor', params?.executor, MAX_NAME_KEY_CHARS);
   const before = params?.before;

@@ -9,8 +9,8 @@ export async function taskGet(ctx: SqlContext, id: string): Promise<Task | undef
 }
 
 /**
- * Lists tasks, newest fire time first (then id), by schedule (the ledger index), states and
- * executor, after a position (keyset paging: the indexes of migration 10 keep a page's cost
+ * Lists tasks, newest fire time first (then id), by schedule (the ledger index), states,
+ * executor and jobs only, after a position (keyset paging: the indexes of migration 10 keep a page's cost
  * flat however deep it lies).
  */
 export async function taskList(ctx: SqlContext, p: TaskListParams = {}): Promise<Task[]> {
@@ -19,6 +19,8 @@ export async function taskList(ctx: SqlContext, p: TaskListParams = {}): Promise
     ...(p.scheduleId !== undefined ? ['schedule_id = :scheduleId'] : []),
     ...(p.states ? ['state IN (:states)'] : []),
     ...(p.executor !== undefined ? ['executor = :executor'] : []),
+    // a job's row carries its own id as its schedule_id (migration 9)
+    ...(p.jobsOnly === true ? ['schedule_id = id'] : []),
     // `fire_at <= f` bounds the index range; the OR alone would be a filter over every row above it
     ...(p.before !== undefined ? ['fire_at <= :beforeFireAt AND (fire_at < :beforeFireAt OR id < :beforeId)'] : []),
   ];

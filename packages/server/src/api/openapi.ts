@@ -70,7 +70,7 @@ function responses(route: ApiRoute): Record<string, unknown> {
     out['403'] = errorAnswer('the token\'s role may not: error.required names the role needed');
   }
   if (route.schemas.params) out['404'] = errorAnswer('no such schedule or task');
-  if (route.method !== 'GET' && route.schemas.params) out['409'] = errorAnswer("conflict: the schedule's state forbids it, or a name is taken");
+  if (route.method !== 'GET' && route.schemas.params) out['409'] = errorAnswer("conflict: the schedule's or task's state forbids it (error.field `state`), or a name or key is taken");
   if (route.method === 'POST' && route.url === '/schedules') out['409'] = errorAnswer('the name is taken');
   return out;
 }

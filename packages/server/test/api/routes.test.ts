@@ -6,7 +6,7 @@ import { apiServer, call, DialectStore, expectMatches, routeDialects } from './a
 import { ROUTE_CASES } from './route-cases.js';
 
 // Every route of the API, on SQLite and PostgreSQL: its happy path (the answer checked against
-// the route's response schema), a 400 naming the field, 401 without or with an unknown token,
+// the route's response schema), its further cases (conflicts, options), a 400 naming the field, 401 without or with an unknown token,
 // and 403 for each role below the one it needs.
 
 const routeKey = (r: { method: string; url: string }): string => `${r.method} ${r.url}`;
@@ -50,6 +50,17 @@ for (const dialect of await routeDialects()) {
         if (route.schemas.response) expectMatches(route.schemas.response, answer.body, c.route);
         await check?.(answer.body, fixture, { client: server.client, store });
       });
+
+      for (const also of c.also ?? []) {
+        it(`${c.route}: ${also.title}`, async () => {
+          const deps = { client: server.client, store };
+          const { role, status, check, ...request } = await also.request(fixture, deps);
+          const answer = await call(server.app, { ...request, role });
+          expect(answer.status, answer.text).toBe(status);
+          if (status < 300 && route.schemas.response) expectMatches(route.schemas.response, answer.body, c.route);
+          await check(answer.body, deps);
+        });
+      }
 
       it(`${c.route}: 400 naming the field`, async () => {
         const { field, ...request } = c.bad(fixture);

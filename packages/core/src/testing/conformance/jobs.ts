@@ -22,6 +22,22 @@ export function describeJobs(ctx: ConformanceContext): void {
   });
 
   describe('jobs', () => {
+    it('lists jobs only: the tasks with no schedule, newest first, paged, with the other filters', async () => {
+      const { store, t0, seed } = ctx;
+      const ledger = await seed({ tasks: [{ fireAt: t0 - 1500 }] });
+      const answers = await store.taskEnqueue({ jobs: [job({ runAt: t0 - 3000 }), job({ runAt: t0 - 2000 }), job({ runAt: t0 - 1000 })], now: t0 });
+      const [j0, j1, j2] = answers.map((a) => a.task.id);
+      const ids = (tasks: { id: string }[]) => tasks.map((t) => t.id);
+      expect(ids(await store.taskList({ jobsOnly: true }))).toEqual([j2, j1, j0]);
+      expect(ids(await store.taskList({ jobsOnly: true, limit: 2 }))).toEqual([j2, j1]);
+      expect(ids(await store.taskList({ jobsOnly: true, before: { fireAt: t0 - 2000, id: j1 ?? '' } }))).toEqual([j0]);
+      expect(ids(await store.taskList({ jobsOnly: true, states: ['running'] }))).toEqual([]);
+      expect(ids(await store.taskList({ jobsOnly: false }))).toContain(ledger.tasks[0]?.id);
+      const both = await store.taskList({ jobsOnly: true, scheduleId: ledger.schedule.id }).catch((e: unknown) => e);
+      expect(both).toBeInstanceOf(ValidationError);
+      expect((both as ValidationError).field).toBe('jobsOnly');
+    });
+
     it('enqueues a job with no schedule; it is claimed, run and recorded like any task', async () => {
       const { store, t0, claim, finishAsA } = ctx;
       const [answer] = await store.taskEnqueue({ jobs: [job({ payload: { to: 'ops@example.com' } })], now: t0 });

@@ -3,10 +3,10 @@ import type { Task } from '../api/types.js';
 import { h } from '../dom/h.js';
 import { actionButton, type ActionAccess } from './action-button.js';
 
-/** The operator actions of a task: cancel a live one (behind a confirmation), retry a failed or cancelled one; both need `operate`. */
+/** The operator actions of a task: cancel a live one (behind a confirmation), retry a failed, cancelled, missed or abandoned one; both need `operate`. */
 export function taskActions(api: ApiClient, access: ActionAccess, task: Task, reload: () => void): HTMLElement {
   const live = task.state === 'pending' || task.state === 'running';
-  const retriable = task.state === 'failed' || task.state === 'cancelled' || task.state === 'abandoned';
+  const retriable = task.state === 'failed' || task.state === 'cancelled' || task.state === 'missed' || task.state === 'abandoned';
   return h(
     'div',
     { class: 'actions' },

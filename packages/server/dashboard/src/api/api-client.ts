@@ -95,7 +95,7 @@ export class ApiClient {
   }
 
   /** `GET /tasks`: one page, newest first. */
-  tasks(query: { schedule?: string; state?: string; executor?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<Page<Task>> {
+  tasks(query: { schedule?: string; state?: string; executor?: string; kind?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<Page<Task>> {
     return this.request('GET', withQuery('/tasks', query), { signal });
   }
 

@@ -10,7 +10,7 @@ export type Instant = string | number;
 export type Role = 'read' | 'operate' | 'admin';
 
 /** Lifecycle state of a schedule. */
-export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected';
+export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected' | 'done';
 
 /** State of a task: `pending` and `running` are live, the rest terminal. */
 export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'missed' | 'coalesced' | 'cancelled' | 'abandoned';
@@ -37,6 +37,8 @@ export interface Task {
   scheduleId: string | null;
   fireAt: Instant;
   key: string | null;
+  /** Where it comes from: its schedule's trigger, an operator's run now, or an enqueue. */
+  origin: 'trigger' | 'manual' | 'job';
   spanEndAt: Instant | null;
   spanCount: number;
   dueAt: Instant;

@@ -17,6 +17,7 @@ const SYMBOL: Record<TaskState | ScheduleState, string> = {
   retired: '■',
   'pending-validation': '◷',
   rejected: '✗',
+  done: '✓',
 };
 
 /** The symbol shown with a state. */

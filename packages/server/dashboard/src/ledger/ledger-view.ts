@@ -63,7 +63,7 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
     h(
       'tr',
       { 'data-occurrence-row': task.id, class: task.id === selected ? 'selected' : '', onclick: () => void openTask(task.id) },
-      h('td', {}, h('a', { href: href('schedules', options.scheduleName, { task: task.id }), onclick: (event) => event.preventDefault() }, formatTime(task.fireAt))),
+      h('td', {}, h('a', { href: href('schedules', options.scheduleName, { task: task.id }), onclick: (event) => event.preventDefault() }, formatTime(task.fireAt)), task.origin === 'manual' && h('span', { class: 'origin-manual', title: 'run now by an operator' }, ' manual')),
       h('td', {}, stateBadge(task.state)),
       h('td', {}, task.attempt),
       h('td', {}, task.nodeId ?? '–'),

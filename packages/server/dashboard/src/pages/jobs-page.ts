@@ -57,19 +57,20 @@ function row(task: Task): HTMLElement {
 }
 
 /**
- * Jobs and tasks, newest first, filtered on the server by state and executor, with the enqueue
+ * Jobs and tasks, newest first, filtered on the server by state and executor (and to jobs only), with the enqueue
  * form for operators. A job (a task with no schedule) is marked as such; a schedule's task
  * links to its place in the ledger.
  */
 export function renderJobsPage({ root, api, role, offers, route, signal }: PageContext): void {
   let state = route.query.get('state') ?? '';
   let executor = route.query.get('executor') ?? '';
+  let kind = route.query.get('kind') === 'job' ? 'job' : '';
   const pager = new CursorPager();
   const listArea = h('section', { 'aria-label': 'tasks' });
   const load = async (): Promise<void> => {
-    history.replaceState(null, '', href('jobs', { state, executor }));
+    history.replaceState(null, '', href('jobs', { state, executor, kind }));
     try {
-      const page = await api.tasks({ state, executor, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
+      const page = await api.tasks({ state, executor, kind, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
       pager.loaded(page.nextCursor);
       replace(
         listArea,
@@ -84,6 +85,7 @@ export function renderJobsPage({ root, api, role, offers, route, signal }: PageC
   };
   const filter = h('select', { 'aria-label': 'state filter', onchange: (event) => { state = (event.target as HTMLSelectElement).value; pager.reset(); void load(); } }, h('option', { value: '' }, 'every state'), STATES.map((s) => h('option', { value: s, selected: s === state }, s)));
   const executorFilter = h('input', { type: 'search', placeholder: 'executor', 'aria-label': 'executor filter', value: executor, onchange: (event) => { executor = (event.target as HTMLInputElement).value.trim(); pager.reset(); void load(); } });
-  replace(root, h('h1', {}, 'Jobs and tasks'), enqueueForm(api, { role, offers }, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter, executorFilter), listArea);
+  const jobsOnly = h('label', {}, h('input', { type: 'checkbox', name: 'jobs-only', checked: kind === 'job', onchange: (event) => { kind = (event.target as HTMLInputElement).checked ? 'job' : ''; pager.reset(); void load(); } }), ' jobs only');
+  replace(root, h('h1', {}, 'Jobs and tasks'), enqueueForm(api, { role, offers }, (task) => { location.hash = href('tasks', task.id); }), h('div', { class: 'toolbar' }, filter, executorFilter, jobsOnly), listArea);
   void load();
 }

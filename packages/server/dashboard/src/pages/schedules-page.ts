@@ -7,7 +7,7 @@ import { href } from '../router.js';
 import type { PageContext } from './page-context.js';
 import { CursorPager } from './pager.js';
 
-const STATES: ScheduleState[] = ['active', 'paused', 'retired', 'pending-validation', 'rejected'];
+const STATES: ScheduleState[] = ['active', 'paused', 'retired', 'done', 'pending-validation', 'rejected'];
 const PAGE_SIZE = 50;
 
 function row(schedule: Schedule): HTMLElement {

@@ -13,6 +13,13 @@ function field(label: string, value: Node | string): HTMLElement[] {
   return [h('dt', {}, label), h('dd', {}, value)];
 }
 
+/** Where a task comes from, in words. */
+const ORIGIN: Record<Task['origin'], string> = {
+  trigger: "its schedule's trigger",
+  manual: 'run now by an operator',
+  job: 'enqueued as a job',
+};
+
 function summary(task: Task): HTMLElement {
   const fireAt = task.spanCount > 1 ? `${formatTime(task.fireAt)} … ${formatTime(task.spanEndAt)} (${task.spanCount} fire times)` : formatTime(task.fireAt);
   return h(
@@ -21,6 +28,7 @@ function summary(task: Task): HTMLElement {
     field('state', h('span', {}, stateBadge(task.state), task.cancelRequested && task.state === 'running' ? ' (cancel requested)' : '')),
     field(task.scheduleId ? 'fire time' : 'enqueued for', fireAt),
     field('schedule', task.scheduleId ? h('a', { href: href('schedules', task.scheduleId) }, task.scheduleId) : 'none (a job)'),
+    field('origin', ORIGIN[task.origin]),
     field('executor', task.executor),
     field('attempt', `${task.attempt} (failures ${task.failures}, repairs ${task.repairs})`),
     field('fence', String(task.fence)),

@@ -1,6 +1,6 @@
-import type { ScheduleChanges, ScheduleInput, ScheduleState, TaskState } from '@rookery/core';
+import type { Json, ScheduleChanges, ScheduleInput, ScheduleState, TaskState } from '@rookery/core';
 import { scheduleJson, taskJson } from '../http/to-json.js';
-import { APPLY_INPUT, ID_OR_NAME_PARAMS, OCCURRENCE_QUERY, PREVIEW_QUERY, SCHEDULE_CHANGES, SCHEDULE_INPUT, SCHEDULE_LIST_QUERY } from '../schemas/inputs.js';
+import { APPLY_INPUT, ID_OR_NAME_PARAMS, OCCURRENCE_QUERY, PREVIEW_QUERY, RUN_INPUT, SCHEDULE_CHANGES, SCHEDULE_INPUT, SCHEDULE_LIST_QUERY } from '../schemas/inputs.js';
 import { strictObject } from '../schemas/json-schema.js';
 import { pageOf, SCHEDULE, TASK } from '../schemas/model.js';
 import type { ApiRoute } from './api-route.js';
@@ -31,7 +31,7 @@ function stateRoute(action: 'pause' | 'resume' | 'retire', summary: string): Api
   };
 }
 
-/** Schedules: list, create, apply, show, update, delete, pause, resume, retire, preview, occurrences. */
+/** Schedules: list, create, apply, show, update, delete, pause, resume, retire, run now, preview, occurrences. */
 export const SCHEDULE_ROUTES: ApiRoute[] = [
   {
     method: 'GET',
@@ -61,7 +61,7 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     method: 'POST',
     url: '/schedules/apply',
     role: 'admin',
-    summary: 'Creates or updates each schedule of a list (and with prune, deletes the others)',
+    summary: 'Creates or updates each schedule of a list (and with prune, deletes the others); with dryRun, only says what it would do',
     tag: 'schedules',
     schemas: {
       body: APPLY_INPUT,
@@ -70,8 +70,8 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
       }),
     },
     handle: async (request, _reply, { client }) => {
-      const body = request.body as { schedules: ScheduleInput[]; prune?: boolean };
-      const synced = await client.syncSchedules(body.schedules, { prune: body.prune ?? false });
+      const body = request.body as { schedules: ScheduleInput[]; prune?: boolean; dryRun?: boolean };
+      const synced = await client.syncSchedules(body.schedules, { prune: body.prune ?? false, dryRun: body.dryRun ?? false });
       return { items: synced.map((s) => ({ name: s.name, action: s.outcome })) };
     },
   },
@@ -109,6 +109,20 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
   stateRoute('pause', 'Pauses a schedule: no new tasks until resumed'),
   stateRoute('resume', 'Resumes a paused schedule from now'),
   stateRoute('retire', 'Retires a schedule: it never fires again, its ledger stays'),
+  {
+    method: 'POST',
+    url: '/schedules/:idOrName/run',
+    role: 'operate',
+    summary: "Runs a schedule once now, beside its trigger (a manual task in its ledger; a paused schedule too)",
+    tag: 'schedules',
+    status: 201,
+    optionalBody: true,
+    schemas: { params: ID_OR_NAME_PARAMS, body: RUN_INPUT, response: TASK },
+    handle: async (request, _reply, { client }) => {
+      const body = request.body as { payload?: Json };
+      return taskJson(await client.runSchedule(idOrName(request.params), body.payload !== undefined ? { payload: body.payload } : {}));
+    },
+  },
   {
     method: 'GET',
     url: '/schedules/:idOrName/preview',

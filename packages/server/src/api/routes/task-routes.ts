@@ -1,4 +1,5 @@
 import type { JobInput, TaskState } from '@rookery/core';
+import { validationError } from '../http/api-error.js';
 import { logLineJson, taskEventJson, taskJson } from '../http/to-json.js';
 import { CANCEL_INPUT, ID_PARAMS, JOB_INPUT, LOG_QUERY, TASK_LIST_QUERY } from '../schemas/inputs.js';
 import { strictObject } from '../schemas/json-schema.js';
@@ -10,7 +11,7 @@ function taskId(params: unknown): string {
   return (params as { id: string }).id;
 }
 
-/** Jobs (enqueue) and tasks: list, show with events, cancel, logs. */
+/** Jobs (enqueue) and tasks: list, show with events, cancel, retry, logs. */
 export const TASK_ROUTES: ApiRoute[] = [
   {
     method: 'POST',
@@ -30,17 +31,19 @@ export const TASK_ROUTES: ApiRoute[] = [
     method: 'GET',
     url: '/tasks',
     role: 'read',
-    summary: 'Tasks, newest fire time first, a page at a time, filtered by schedule, state and executor',
+    summary: 'Tasks, newest fire time first, a page at a time, filtered by schedule, state and executor, or jobs only',
     tag: 'tasks',
     schemas: { querystring: TASK_LIST_QUERY, response: pageOf(TASK) },
     handle: async (request, _reply, { client }) => {
-      const q = request.query as { schedule?: string; state?: string; executor?: string; limit: number; cursor?: string };
+      const q = request.query as { schedule?: string; state?: string; executor?: string; kind?: 'job'; limit: number; cursor?: string };
+      if (q.kind !== undefined && q.schedule !== undefined) throw validationError('kind', 'lists the tasks with no schedule; leave out `schedule`');
       const states = statesOf<TaskState>(q.state);
       const page = await client.pageTasks({
         limit: q.limit,
         ...(q.schedule !== undefined ? { schedule: q.schedule } : {}),
         ...(states ? { states } : {}),
         ...(q.executor !== undefined ? { executor: q.executor } : {}),
+        ...(q.kind === 'job' ? { jobsOnly: true } : {}),
         ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
       });
       return { items: page.items.map(taskJson), nextCursor: page.nextCursor };
@@ -71,6 +74,15 @@ export const TASK_ROUTES: ApiRoute[] = [
       const body = request.body as { reason?: string };
       return taskJson(await client.cancelTask(taskId(request.params), body.reason ?? 'cancelled through the HTTP API'));
     },
+  },
+  {
+    method: 'POST',
+    url: '/tasks/:id/retry',
+    role: 'operate',
+    summary: 'Gives a failed, cancelled, missed or abandoned task a new attempt, due now',
+    tag: 'tasks',
+    schemas: { params: ID_PARAMS, response: TASK },
+    handle: async (request, _reply, { client }) => taskJson(await client.retryTask(taskId(request.params))),
   },
   {
     method: 'GET',

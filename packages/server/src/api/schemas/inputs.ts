@@ -93,6 +93,7 @@ export const APPLY_INPUT: JsonSchema = {
   properties: {
     schedules: { type: 'array', items: { ...SCHEDULE_INPUT, properties: { ...SCHEDULE_FIELDS, paused: { type: 'boolean' } } }, maxItems: 10_000 },
     prune: { type: 'boolean', description: 'delete every stored schedule not among them' },
+    dryRun: { type: 'boolean', description: 'answer what would be done, and write nothing' },
   },
   required: ['schedules'],
   additionalProperties: false,
@@ -115,6 +116,13 @@ export const JOB_INPUT: JsonSchema = {
     },
   },
   required: ['executor'],
+  additionalProperties: false,
+};
+
+/** The body of `POST /schedules/:idOrName/run`. */
+export const RUN_INPUT: JsonSchema = {
+  type: 'object',
+  properties: { payload: { ...ANY_JSON, description: "the payload of this run only; the schedule's when left out" } },
   additionalProperties: false,
 };
 
@@ -158,6 +166,7 @@ export const TASK_LIST_QUERY: JsonSchema = {
     schedule: { type: 'string', minLength: 1, maxLength: 200, description: 'schedule id or name' },
     state: statesParam(TASK_STATES),
     executor: { type: 'string', minLength: 1, maxLength: 200 },
+    kind: { type: 'string', enum: ['job'], description: '`job`: only jobs, the tasks enqueued with no schedule (not with `schedule`)' },
     limit: LIMIT_PARAM,
     cursor: CURSOR_PARAM,
   },

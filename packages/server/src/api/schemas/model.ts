@@ -94,6 +94,7 @@ export const TASK: JsonSchema = strictObject(
     scheduleId: nullableString,
     fireAt: INSTANT,
     key: nullableString,
+    origin: { type: 'string', enum: ['trigger', 'manual', 'job'], description: "its schedule's trigger, an operator's extra run (`manual`), or an enqueued job" },
     spanEndAt: INSTANT_OR_NULL,
     spanCount: { type: 'integer' },
     dueAt: INSTANT,
