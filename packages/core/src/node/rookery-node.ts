@@ -23,6 +23,7 @@ import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.
 import { ValidationDuty } from './validation-duty.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { TrustAlarm } from './trust-alarm.js';
+import { logNodeLife } from '../logging/node-logging.js';
 import { Wakeup } from './wakeup.js';
 
 /** Most expired tasks one repair pass takes back. */
@@ -81,6 +82,7 @@ export class RookeryNode {
   private readonly trustAlarm: TrustAlarm;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly stopLogging: () => void;
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
@@ -144,6 +146,9 @@ export class RookeryNode {
       reportError: (error, source) => this.reportError(error, source),
       wake: () => this.wakeup.wake(),
     });
+    this.stopLogging = options.logger
+      ? logNodeLife(this.events, { logger: options.logger, nodeId: this.id, taskEvents: options.logTaskEvents ?? true, runningTask: (id) => this.attempts.running.get(id)?.task })
+      : () => undefined;
   }
 
   /** A client on this node's bus asked to cancel a running task: check at once rather than on the next poll. */
@@ -206,6 +211,7 @@ export class RookeryNode {
       for (const [executor, perSecond] of this.clusterRateLimits) await this.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
       this.state = 'stopped';
+      this.stopLogging();
       throw error;
     }
     if (this.state !== 'new') return; // stopped while registering
@@ -255,6 +261,7 @@ export class RookeryNode {
   private async stopOnce(graceMs: number): Promise<void> {
     if (this.state === 'new') {
       this.state = 'stopped';
+      this.stopLogging();
       return;
     }
     // A start under way finishes first; if it failed, its caller was told and the node is stopped.
@@ -278,6 +285,7 @@ export class RookeryNode {
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
     this.state = 'stopped';
     this.events.emit('nodeLeft', this.id);
+    this.stopLogging();
   }
 
   /** `await using node = ...` stops the node at the end of the scope. */
