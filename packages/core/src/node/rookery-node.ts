@@ -147,7 +147,7 @@ export class RookeryNode {
       wake: () => this.wakeup.wake(),
     });
     this.stopLogging = options.logger
-      ? logNodeLife(this.events, { logger: options.logger, nodeId: this.id, taskEvents: options.logTaskEvents ?? true, runningTask: (id) => this.attempts.running.get(id)?.task })
+      ? logNodeLife(this.events, { logger: options.logger, nodeId: this.id, taskEvents: options.logTaskEvents ?? true, runningTask: (id) => this.runningTask(id) })
       : () => undefined;
   }
 
@@ -159,6 +159,11 @@ export class RookeryNode {
   /** Attempts running on this node now. */
   get runningCount(): number {
     return this.attempts.running.size;
+  }
+
+  /** The task of an attempt running on this node now, by task id (as claimed: its attempt and fence). */
+  runningTask(taskId: string): Task | undefined {
+    return this.attempts.running.get(taskId)?.task;
   }
 
   /** True between a successful {@link RookeryNode.start} and the end of {@link RookeryNode.stop}. */
