@@ -80,3 +80,4 @@ export * from './connection/index.js';
 export { untakenFireTime } from './model/untaken-fire-time.js';
 export { submissionOf, type ScheduleSubmission, type SubmissionState } from './model/submission.js';
 export * from './logging/index.js';
+export * from './tracing/index.js';

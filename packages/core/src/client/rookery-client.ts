@@ -1,4 +1,6 @@
 import type { Datastore, UnofferedBacklog } from '../datastore/datastore.js';
+import { SpanKind } from '@opentelemetry/api';
+import { SPAN_ATTRIBUTES, inSpan } from '../tracing/spans.js';
 import { nameKey } from '../datastore/name-key.js';
 import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
@@ -130,8 +132,17 @@ export class RookeryClient {
    * The executor may be given as a typed executor (`defineExecutor` of `@rookery/executor`)
    * instead of its name: the payload then has its type, and its `validate` refuses a bad
    * payload with a ValidationError naming the field (`payload.to`) before anything is written.
+   * Traced as a `rookery.enqueue` span carrying the schedule id.
    */
-  async createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<Schedule> {
+  createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<Schedule> {
+    return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER }, async (span) => {
+      const created = await this.createScheduleTraced(typedInput, options);
+      span.setAttribute(SPAN_ATTRIBUTES.scheduleId, created.id);
+      return created;
+    });
+  }
+
+  private async createScheduleTraced<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions): Promise<Schedule> {
     const input = await plainScheduleInput(typedInput);
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.

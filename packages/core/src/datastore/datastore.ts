@@ -68,6 +68,8 @@ export interface NewJob {
   runAt: number | null;
   /** Dedupe key, or null. */
   key: string | null;
+  /** Trace context of the enqueuing code (see `Task.traceContext`). @defaultValue null */
+  traceContext?: string | null;
 }
 
 /** Input of {@link Datastore.taskEnqueue}. */

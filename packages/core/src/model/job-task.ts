@@ -38,6 +38,7 @@ export function jobTask(job: NewJob, now: number): Task {
     reason: ENQUEUED_REASON,
     executionId: null,
     cancelRequested: false,
+    traceContext: job.traceContext ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -24,6 +24,7 @@ import { ValidationDuty } from './validation-duty.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { TrustAlarm } from './trust-alarm.js';
 import { logNodeLife } from '../logging/node-logging.js';
+import { SPAN_ATTRIBUTES, recordSpan, taskAttributes } from '../tracing/spans.js';
 import { Wakeup } from './wakeup.js';
 
 /** Most expired tasks one repair pass takes back. */
@@ -357,6 +358,7 @@ export class RookeryNode {
   // Duty 1: peel.
   private async peel(): Promise<boolean> {
     const t = this.timings;
+    const startedAt = this.clock.now();
     // A schedule is claimed once its next fire time is within half the lookahead, and peeled
     // up to the whole lookahead: each peel writes several fire times of a frequent schedule.
     const claimed = await this.datastore.scheduleClaimDue({
@@ -396,6 +398,7 @@ export class RookeryNode {
         }
       }
     }
+    recordSpan('rookery.peel', startedAt, { [SPAN_ATTRIBUTES.nodeId]: this.id, [SPAN_ATTRIBUTES.count]: claimed.length });
     // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
     if (earliestDue < Infinity) this.wakeSignals.announce(earliestDue);
     return behind || claimed.length >= t.peelBatch;
@@ -416,6 +419,7 @@ export class RookeryNode {
       const limit = Math.min(this.pool.freeTotal(), ...group.map((name) => this.pool.free(name)));
       if (group.length === 0 || limit <= 0) continue;
       const claimedAt = this.clock.monotonic();
+      const claimStartedAt = this.clock.now();
       const { started, settled } = await this.datastore.taskClaimDue({
         owner: this.leaseOwner,
         nodeId: this.id,
@@ -423,6 +427,8 @@ export class RookeryNode {
         leaseMs: this.timings.leaseMs,
         executors: group,
       });
+      const [only, ...more] = [...started, ...settled];
+      if (only) recordSpan('rookery.claim', claimStartedAt, { [SPAN_ATTRIBUTES.nodeId]: this.id, [SPAN_ATTRIBUTES.count]: more.length + 1, ...(more.length === 0 ? taskAttributes(only) : {}) });
       // Settled instead of started: skipped or missed.
       for (const task of settled) this.events.emit('taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);

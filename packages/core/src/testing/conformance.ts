@@ -12,6 +12,7 @@ import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
 import { describeJobs } from './conformance/jobs.js';
+import { describeTraceContext } from './conformance/trace-context.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeRetention } from './conformance/retention.js';
 import { describeScheduleSync } from './conformance/schedule-sync.js';
@@ -137,5 +138,6 @@ export function describeDatastoreConformance(
     describeScheduleSync(ctx);
     describeUnresolved(ctx);
     describeJobs(ctx);
+    describeTraceContext(ctx);
   });
 }

@@ -10,6 +10,7 @@ import { dueSchedulesIndexMigration } from './0006-due-schedules-index.js';
 import { leanScheduleWritesMigration } from './0007-lean-schedule-writes.js';
 import { executorClaimIndexMigration } from './0008-executor-claim-index.js';
 import { jobsMigration } from './0009-jobs.js';
+import { traceContextMigration } from './0013-trace-context.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -24,6 +25,7 @@ export const MIGRATIONS: readonly Migration[] = [
   leanScheduleWritesMigration,
   executorClaimIndexMigration,
   jobsMigration,
+  traceContextMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */

@@ -10,11 +10,11 @@ const JOB_COLUMNS = [
   'attempt', 'failures', 'repairs', 'fence', 'version',
   'executor', 'payload', 'policies', 'duplicate_policy', 'delivery', 'priority',
   'lease_owner', 'lease_expires_at', 'node_id', 'started_at', 'ended_at',
-  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key',
+  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key', 'trace_context',
 ] as const;
 
 /**
- * Job rows per INSERT: 500 rows of 32 values stay under every dialect's limit on bound
+ * Job rows per INSERT: 500 rows of 33 values stay under every dialect's limit on bound
  * parameters (SQLite's 32 766 the lowest) while a bulk enqueue pays few round trips.
  */
 const ROWS_PER_INSERT = 500;
@@ -30,7 +30,7 @@ function jobValues(j: NewJob, now: number): unknown[] {
     0, 0, 0, 0, 0,
     j.executor, JSON.stringify(j.payload), JSON.stringify(j.policies), j.policies.duplicate, j.policies.delivery, j.policies.priority,
     null, null, null, null, null,
-    null, null, ENQUEUED_REASON, null, 0, now, now, j.key,
+    null, null, ENQUEUED_REASON, null, 0, now, now, j.key, j.traceContext ?? null,
   ];
 }
 
