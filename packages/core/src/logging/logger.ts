@@ -19,7 +19,7 @@ export type LogMethod = (fields: LogFields, message?: string) => void;
  * ```
  */
 export interface Logger {
-  /** Detail for diagnosis: one record per schedule validation, pool resize, ... */
+  /** Detail for diagnosis (Rookery itself logs nothing at this level). */
   debug: LogMethod;
   /** The life of a node and its tasks. */
   info: LogMethod;

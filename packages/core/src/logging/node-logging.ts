@@ -22,7 +22,7 @@ export interface NodeLoggingOptions {
 
 /** Level of each task event's record. */
 const TASK_EVENT_LEVELS = {
-  taskCreated: 'debug',
+  taskCreated: 'info',
   taskStarted: 'info',
   taskAdopted: 'info',
   taskCompleted: 'info',
@@ -95,7 +95,7 @@ export function logNodeLife(events: EventBus, options: NodeLoggingOptions): () =
   });
   on('scheduleValidated', (s) => log.info({ event: 'scheduleValidated', scheduleId: s.id, state: s.state }, 'scheduleValidated'));
   on('scheduleRejected', (s) => log.warn({ event: 'scheduleRejected', scheduleId: s.id, state: s.state, reason: s.validation?.reason ?? null }, 'scheduleRejected'));
-  on('poolResized', (workers, running) => log.debug({ event: 'poolResized', workers, running }, 'poolResized'));
+  on('poolResized', (workers, running) => log.info({ event: 'poolResized', workers, running }, 'poolResized'));
   on('historyPruned', (tasks, nodes) => log.info({ event: 'historyPruned', tasks, nodes }, 'historyPruned'));
   on('nodeJoined', (node) => log.info({ event: 'nodeJoined', host: node.host, pid: node.pid, executors: node.executors }, 'nodeJoined'));
   on('nodeLeft', () => log.info({ event: 'nodeLeft' }, 'nodeLeft'));
