@@ -3,8 +3,7 @@ import { defineConfig } from 'vitest/config';
 // Projects: `unit` (every package's tests and the bench's, files in parallel) and `integration` (real
 // multi-process clusters; one file at a time, so the clusters have the machine's cores to
 // themselves), which `npm test` runs one after the other; and `chaos`, the fault suite's long
-// profile, run only by `npm run chaos`; `pending`, multi-process tests of behaviour that does not
-// hold yet, run only by name.
+// profile, run only by `npm run chaos`.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -17,10 +16,7 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
       // The fault suite's long profile: only through `npm run chaos -- --minutes N`.
-      { extends: true, test: { name: 'pending', include: ['test-integration/pending/**/*.test.ts'], fileParallelism: false } },
       { extends: true, test: { name: 'chaos', include: ['test-integration/chaos/**/*.test.ts'], fileParallelism: false } },
-      // Multi-process tests of behaviour still being built (`process` tasks under faults): run by
-      // name, moved into test-integration/test/ once they pass.
     ],
   },
 });

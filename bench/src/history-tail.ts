@@ -2,6 +2,11 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { RunRecord } from '@rookery/core';
 
+/** What a run record stands for: its schedule's fire time, or the job (a task with no schedule) itself. */
+export function occurrenceOf(record: Pick<RunRecord, 'scheduleId' | 'fireAt' | 'taskId'>): string {
+  return record.scheduleId === null ? `job/${record.taskId}` : `${record.scheduleId}/${record.fireAt}`;
+}
+
 /**
  * Reads the history file the nodes append to, a little at a time: each {@link HistoryTail.poll}
  * parses only the whole lines added since the last, so waiting for a run to finish costs
@@ -18,7 +23,7 @@ export class HistoryTail {
   /** @param file - the history file (it may not exist yet) */
   constructor(private readonly file: string) {}
 
-  /** (schedule, fire time) pairs with a successful end so far. */
+  /** (schedule, fire time) pairs, and jobs, with a successful end so far. */
   get completed(): number {
     return this.done.size;
   }
@@ -49,6 +54,6 @@ export class HistoryTail {
 
   private add(record: RunRecord): void {
     this.records.push(record);
-    if (record.kind === 'end' && record.ok) this.done.add(`${record.scheduleId}/${record.fireAt}`);
+    if (record.kind === 'end' && record.ok) this.done.add(occurrenceOf(record));
   }
 }

@@ -13,8 +13,8 @@ export interface BenchResult {
   concurrency: number;
   /** The workload's size settings (tasks, seconds, schedules, due, leaseMs). */
   parameters: Record<string, number | null>;
-  /** Schedules created through `RookeryClient.createSchedules`, and how long that took. */
-  created: { schedules: number; ms: number };
+  /** Schedules created through `RookeryClient.createSchedules`, jobs through `enqueueMany`, and how long that took. */
+  created: { schedules: number; jobs: number; ms: number };
   /** (schedule, fire time) pairs that fell due. */
   expected: number;
   /** Of those, how many ended successfully (recorded by the executor). */

@@ -8,12 +8,12 @@ import { pgWakeSignals, type PgWakeSignals } from '@rookery/messaging';
 import { isRunning, startBenchNode, stopBenchNode, type BenchNode } from './cluster.js';
 import { createBenchDatabase } from './databases.js';
 import { counterDelta, serverProcessNames, transactionCounter, type CounterReading } from './db-counters.js';
-import { HistoryTail } from './history-tail.js';
+import { HistoryTail, occurrenceOf } from './history-tail.js';
 import type { BenchOptions } from './options.js';
 import { cpuBetween, cpuMs, cpuSnapshot, peakRssBytes, pidsNamed, type CpuSnapshot } from './procfs.js';
 import type { BenchResult } from './result.js';
 import { distribution } from './stats.js';
-import { dueInputs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
+import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
 
 /**
  * Brings the server's planner statistics up to date after the bulk creation, as autovacuum
@@ -29,6 +29,9 @@ async function analyzeTables(store: SqlDatastore, dialect: string): Promise<void
 
 /** Schedules per `createSchedules` call of the `stored` workload (each call validates its own inputs first). */
 const STORED_CHUNK = 10_000;
+
+/** Jobs per `enqueueMany` call of the `burst` and `spread` workloads. */
+const JOB_CHUNK = 5_000;
 
 /** Tells the user what the bench is doing (stderr, so `--json` output stays clean). */
 export type Progress = (line: string) => void;
@@ -86,7 +89,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     }
     progress(`${options.nodes} node(s) running on ${db.dialect}`);
 
-    const created = { schedules: 0, ms: 0 };
+    const created = { schedules: 0, jobs: 0, ms: 0 };
     if (options.workload === 'stored') {
       const began = performance.now();
       const now = await store.clockNow();
@@ -102,6 +105,12 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const inputs = dueInputs(options, t0);
     const schedules: Schedule[] = await client.createSchedules(inputs);
     created.schedules += inputs.length;
+    const jobs = dueJobs(options, t0);
+    const jobIds: string[] = [];
+    for (let from = 0; from < jobs.length; from += JOB_CHUNK) {
+      for (const { task } of await client.enqueueMany(jobs.slice(from, from + JOB_CHUNK))) jobIds.push(task.id);
+    }
+    created.jobs += jobs.length;
     created.ms += performance.now() - began;
     await analyzeTables(store, db.dialect);
     const expected = expectedWork(options, t0);
@@ -112,7 +121,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     }
     const overran = Date.now() - t0;
     if (overran > 0) warnings.push(`creating the schedules ended ${overran} ms after the first due time, and the lateness includes it; raise --lead-ms`);
-    progress(`${inputs.length} schedule(s) created; ${expected.count} fire times due from ${new Date(t0).toISOString()} to ${new Date(expected.lastDueAt).toISOString()}`);
+    progress(`${inputs.length} schedule(s) and ${jobs.length} job(s) created; ${expected.count} fire times due from ${new Date(t0).toISOString()} to ${new Date(expected.lastDueAt).toISOString()}`);
 
     const counter = transactionCounter(db);
     const serverNames = serverProcessNames(db);
@@ -183,11 +192,12 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     if (options.historyOut !== undefined) {
       await writeFile(options.historyOut, JSON.stringify({ records: tail.records, events, faults, report }));
     }
+    const completedIds = new Set(tasks.flatMap((t) => (t.state === 'completed' ? [t.id] : [])));
     const firstStart = new Map<string, number>();
     const startCount = new Map<string, number>();
     let lastEnd = t0;
     for (const r of tail.records) {
-      const key = `${r.scheduleId}/${r.fireAt}`;
+      const key = occurrenceOf(r);
       if (r.kind === 'start') {
         startCount.set(key, (startCount.get(key) ?? 0) + 1);
         const lateness = r.at - r.fireAt;
@@ -220,7 +230,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
       },
-      created: { schedules: created.schedules, ms: Math.round(created.ms) },
+      created: { schedules: created.schedules, jobs: created.jobs, ms: Math.round(created.ms) },
       expected: expected.count,
       completed,
       durationMs,
@@ -230,7 +240,8 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       nodeCpu: { perTaskMs: perTask(nodeCpu), perSecondMs: perSecond(nodeCpu) },
       dbCpu: dbCpuMs === undefined || !serverAfter ? null : { perTaskMs: perTask(dbCpuMs), perSecondMs: perSecond(dbCpuMs), processes: serverAfter.size },
       nodePeakRssMiB: Object.fromEntries(nodes.map((n) => [n.id, (final.get(n.id)?.peakRss ?? Number.NaN) / 1_048_576])),
-      lost: report.lost.length,
+      // A job is lost when its task did not complete (the history check finds the lost fire times of schedules).
+      lost: report.lost.length + jobIds.filter((id) => !completedIds.has(id)).length,
       duplicated: report.duplicateCompletions.length,
       reruns: [...startCount.values()].filter((c) => c > 1).length,
       recoveryMs: options.workload === 'failover' ? distribution(report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms]))) : null,

@@ -20,7 +20,7 @@ export function resultRows(r: BenchResult): [string, string][] {
     .join(', ');
   const rows: [string, string][] = [
     ['workload', `${r.workload} on ${r.db}, ${r.nodes} node(s) × ${r.concurrency} slots${params ? `; ${params}` : ''}`],
-    ['schedules created (bulk)', `${formatNumber(r.created.schedules)} in ${formatNumber(r.created.ms)} ms`],
+    ['created (bulk)', `${formatNumber(r.created.schedules)} schedules and ${formatNumber(r.created.jobs)} jobs in ${formatNumber(r.created.ms)} ms`],
     ['tasks completed / due', `${formatNumber(r.completed)} / ${formatNumber(r.expected)}`],
     ['tasks/s', `${formatNumber(r.tasksPerSecond, 1)} (over ${formatNumber(r.durationMs)} ms from the first due time to the last end)`],
     ['start lateness p50 / p95 / p99 / max', `${formatDistribution(r.latenessMs)} ms`],

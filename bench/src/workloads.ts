@@ -1,4 +1,4 @@
-import type { ScheduleInput } from '@rookery/core';
+import type { JobInput, ScheduleInput } from '@rookery/core';
 import type { BenchOptions } from './options.js';
 
 /** The executor every bench schedule runs (bench/fixtures/bench-functions.mjs). */
@@ -40,16 +40,35 @@ function everySecond(prefix: string, count: number, seconds: number, t0: number,
 }
 
 /**
- * The schedules of a workload that fall due, the first at `t0`: `burst`, M one-shots all at
- * `t0`; `spread` and `failover`, M one-shots evenly over W seconds; `recurring`, K every-second
- * schedules for W seconds; `stored`, `due` every-second schedules for W seconds (its stored
- * ones come from {@link storedInputs}).
+ * The jobs of a workload, enqueued with `enqueueMany` (the fastest way in): `burst`, M jobs all
+ * due at `t0`; `spread`, M jobs due evenly over W seconds. None for the other workloads.
+ */
+export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
+  switch (options.workload) {
+    case 'burst':
+      return Array.from({ length: options.tasks }, () => ({ executor: BENCH_EXECUTOR, payload: { ms: options.taskMs }, runAt: t0 }));
+    case 'spread':
+      return Array.from({ length: options.tasks }, (_, i) => ({
+        executor: BENCH_EXECUTOR,
+        payload: { ms: options.taskMs },
+        runAt: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks),
+      }));
+    default:
+      return [];
+  }
+}
+
+/**
+ * The schedules of a workload that fall due, the first at `t0`: `failover`, M one-shots evenly
+ * over W seconds; `recurring`, K every-second schedules for W seconds; `stored`, `due`
+ * every-second schedules for W seconds (its stored ones come from {@link storedInputs}). None
+ * for `burst` and `spread`, whose work is jobs ({@link dueJobs}).
  */
 export function dueInputs(options: BenchOptions, t0: number): ScheduleInput[] {
   switch (options.workload) {
     case 'burst':
-      return Array.from({ length: options.tasks }, (_, i) => ({ name: `burst-${i}`, executor: BENCH_EXECUTOR, payload: { ms: options.taskMs }, trigger: { kind: 'once', at: t0 } }));
     case 'spread':
+      return [];
     case 'failover':
       return Array.from({ length: options.tasks }, (_, i) => ({
         name: `${options.workload}-${i}`,
@@ -79,7 +98,7 @@ export function expectedWork(options: BenchOptions, t0: number): ExpectedWork {
   }
 }
 
-/** How many schedules {@link dueInputs} creates. */
+/** How many schedules {@link dueInputs} or jobs {@link dueJobs} create. */
 export function dueScheduleCount(options: BenchOptions): number {
   switch (options.workload) {
     case 'burst':

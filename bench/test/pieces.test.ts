@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dialectOf } from '../src/databases.js';
 import { counterDelta, serverProcessNames } from '../src/db-counters.js';
-import { HistoryTail } from '../src/history-tail.js';
+import { HistoryTail, occurrenceOf } from '../src/history-tail.js';
 import { parseBenchOptions, type BenchOptions } from '../src/options.js';
 import { cpuBetween, cpuMs, peakRssBytes } from '../src/procfs.js';
-import { dueInputs, dueScheduleCount, expectedWork, storedInputs } from '../src/workloads.js';
+import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from '../src/workloads.js';
 
 function options(args: string[]): BenchOptions {
   const parsed = parseBenchOptions(args);
@@ -81,27 +81,41 @@ describe('HistoryTail', () => {
     expect(tail.records).toHaveLength(3);
     expect(tail.completed).toBe(1);
   });
+
+  it('counts a job (no schedule) by its task, and a schedule occurrence by its fire time', () => {
+    expect(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'a' })).not.toBe(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'b' }));
+    expect(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'a' })).toBe(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'b' }));
+  });
 });
 
 describe('workloads', () => {
   const t0 = Date.UTC(2030, 0, 1);
 
-  it('burst: M one-shots all due at t0', () => {
+  it('burst: M jobs all due at t0, and no schedules', () => {
     const o = options(['--tasks', '50']);
-    const inputs = dueInputs(o, t0);
-    expect(inputs).toHaveLength(50);
+    const jobs = dueJobs(o, t0);
+    expect(jobs).toHaveLength(50);
+    expect(dueInputs(o, t0)).toEqual([]);
     expect(dueScheduleCount(o)).toBe(50);
-    expect(new Set(inputs.map((i) => JSON.stringify(i.trigger)))).toEqual(new Set([JSON.stringify({ kind: 'once', at: t0 })]));
+    expect(new Set(jobs.map((j) => j.runAt))).toEqual(new Set([t0]));
     expect(expectedWork(o, t0)).toEqual({ count: 50, lastDueAt: t0 });
   });
 
-  it('spread: M one-shots from t0 evenly over W seconds, the last one named by expectedWork', () => {
+  it('spread: M jobs from t0 evenly over W seconds, the last one named by expectedWork', () => {
     const o = options(['--workload', 'spread', '--tasks', '40', '--seconds', '4']);
-    const ats = dueInputs(o, t0).map((i) => (i.trigger.kind === 'once' ? Number(i.trigger.at) : Number.NaN));
+    expect(dueInputs(o, t0)).toEqual([]);
+    const ats = dueJobs(o, t0).map((j) => Number(j.runAt));
     expect(ats[0]).toBe(t0);
     expect(ats[1]).toBe(t0 + 100);
     expect(Math.max(...ats)).toBe(expectedWork(o, t0).lastDueAt);
     expect(expectedWork(o, t0).lastDueAt).toBeLessThan(t0 + 4_000);
+  });
+
+  it('failover: M one-shot schedules from t0 evenly over W seconds, and no jobs', () => {
+    const o = options(['--workload', 'failover', '--tasks', '40', '--seconds', '4']);
+    expect(dueJobs(o, t0)).toEqual([]);
+    const ats = dueInputs(o, t0).map((i) => (i.trigger.kind === 'once' ? Number(i.trigger.at) : Number.NaN));
+    expect([ats[0], ats[1], Math.max(...ats)]).toEqual([t0, t0 + 100, expectedWork(o, t0).lastDueAt]);
   });
 
   it('recurring: K every-second schedules with W fire times each', () => {

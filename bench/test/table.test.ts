@@ -9,7 +9,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     nodes: 3,
     concurrency: 20,
     parameters: { tasks: 20_000, seconds: null, taskMs: 0, leaseMs: null },
-    created: { schedules: 20_000, ms: 1_234 },
+    created: { schedules: 20_000, jobs: 0, ms: 1_234 },
     expected: 20_000,
     completed: 20_000,
     durationMs: 10_000,
@@ -42,7 +42,7 @@ describe('the bench table', () => {
     const rows = new Map(resultRows(result()));
     expect([...rows.keys()]).toEqual([
       'workload',
-      'schedules created (bulk)',
+      'created (bulk)',
       'tasks completed / due',
       'tasks/s',
       'start lateness p50 / p95 / p99 / max',

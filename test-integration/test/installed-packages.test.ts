@@ -87,6 +87,18 @@ for (const [pkg, name] of names) found.push([pkg, typeof (await import(pkg))[nam
 console.log(JSON.stringify(found));
 `;
 
+// Registers the installed dashboard plugin on a fastify app (fastify comes with @rookery/server) and asks for the page and its entry module.
+const SERVE_DASHBOARD = `
+import Fastify from 'fastify';
+import { dashboardPlugin } from '@rookery/server';
+const app = Fastify();
+await app.register(dashboardPlugin);
+const page = await app.inject({ method: 'GET', url: '/' });
+const main = await app.inject({ method: 'GET', url: '/ui/main.js' });
+console.log(JSON.stringify({ page: page.statusCode, main: main.statusCode, hasScript: main.body.includes('import ') }));
+await app.close();
+`;
+
 const RUN_ONCE = `
 import { createRookery } from 'rookery';
 const rookery = await createRookery({ db: 'sqlite:./run.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) }, concurrency: 1 });
@@ -94,6 +106,17 @@ const completed = new Promise((resolve) => rookery.events.on('taskCompleted', re
 await rookery.client.createSchedule({ name: 'greet-once', executor: 'greet', payload: { name: 'consumer' }, trigger: { kind: 'once', at: Date.now() } });
 const task = await completed;
 console.log(JSON.stringify({ state: task.state, result: task.result }));
+await rookery.close();
+`;
+
+// The README's ten lines: a job enqueued, seen complete, and the process left to exit by itself.
+const RUN_JOB = `
+import { createRookery } from 'rookery';
+const rookery = await createRookery({ db: 'sqlite:./jobs.db', executors: { greet: async (ctx) => ({ greeted: ctx.payload.name }) } });
+const done = new Promise((resolve) => rookery.events.on('taskCompleted', resolve));
+const { task } = await rookery.client.enqueue({ executor: 'greet', payload: { name: 'job' } });
+const completed = await done;
+console.log(JSON.stringify({ same: completed.id === task.id, state: completed.state, result: completed.result }));
 await rookery.close();
 `;
 
@@ -193,6 +216,30 @@ describe('the published packages, installed into a new project', () => {
     const version = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
     expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(version.version);
   });
+
+  it('serves the dashboard from the installed @rookery/server: its built modules ship in the package', async () => {
+    await writeFile(join(project, 'serve-dashboard.mjs'), SERVE_DASHBOARD);
+    expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({ page: 200, main: 200, hasScript: true });
+  });
+
+  it('runs a ten-line createRookery script that enqueues a job, sees it complete, and exits by itself', async () => {
+    await writeFile(join(project, 'run-job.mjs'), RUN_JOB);
+    // Killed (and so failed) after a minute: the script must finish and its process exit on its own.
+    const out = await sh(process.execPath, ['run-job.mjs'], project, 60_000);
+    expect(RUN_JOB.trim().split('\n').length).toBeLessThanOrEqual(10);
+    expect(JSON.parse(out)).toEqual({ same: true, state: 'completed', result: { greeted: 'job' } });
+  }, 90_000);
+
+  it('adds a task with node_modules/.bin/rookery task add and lists it with task ls', async () => {
+    const rookery = join(project, 'node_modules', '.bin', 'rookery');
+    const db = ['--db', 'sqlite:./cli.db'];
+    const added = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--payload', '{"name":"cli"}', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean; state: string };
+    expect(added).toMatchObject({ created: true, state: 'pending' });
+    const again = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean };
+    expect(again).toMatchObject({ id: added.id, created: false });
+    const listed = JSON.parse(await sh(rookery, ['task', 'ls', '--json', ...db], project)) as { id: string; executor: string; key: string | null }[];
+    expect(listed.map((t) => [t.id, t.executor, t.key])).toEqual([[added.id, 'greet', 'greet-cli']]);
+  }, 90_000);
 
   it('runs a createRookery script that completes a once-schedule on a SQLite file and exits by itself', async () => {
     await writeFile(join(project, 'run-once.mjs'), RUN_ONCE);

@@ -8,6 +8,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerNodeCommand } from './commands/node.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerPruneCommand } from './commands/prune.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerTaskCommands } from './commands/task.js';
 import { addDbOption } from './options/db.js';
 import { terminalSafe } from './output/terminal-text.js';
@@ -53,6 +54,7 @@ export function createProgram(io: CliIo): Command {
   registerTaskCommands(program, io);
   registerNodesCommand(program, io);
   registerPruneCommand(program, io);
+  registerServeCommand(program, io);
   registerDemoCommand(program, io);
   const inherit = (cmd: Command): void => {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(false);

@@ -24,12 +24,12 @@ async function rookery(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 /** Where the database's schema stands, read without changing it. */
-async function schemaOf(url: string): Promise<{ tableExists: boolean; databaseVersion: number; codeVersion: number }> {
+async function schemaOf(url: string): Promise<{ tableExists: boolean; databaseVersion: number; codeVersion: number; pending: number[] }> {
   const store = await createSqlDatastore({ url, migrate: 'manual' });
   try {
     const status = await store.migrationStatus();
     const tableExists = await store.sequelize.getQueryInterface().tableExists('rookery_migrations');
-    return { tableExists, databaseVersion: status.databaseVersion, codeVersion: status.codeVersion };
+    return { tableExists, databaseVersion: status.databaseVersion, codeVersion: status.codeVersion, pending: status.pending.map((m) => m.version) };
   } finally {
     await store.close();
   }
@@ -74,10 +74,12 @@ for (const dialect of await testDialects()) {
   describe.skipIf(!dialect.available)(`rookery migrate for a DBA: ${dialect.label}`, () => {
     let db: TestDatabase;
     let latest = 0;
+    /** The code's migration versions (numbered in order, not necessarily without gaps). */
+    let versions: number[] = [];
 
     beforeAll(async () => {
       db = await dialect.create();
-      latest = (await schemaOf(db.url)).codeVersion;
+      ({ codeVersion: latest, pending: versions } = await schemaOf(db.url));
     });
 
     afterAll(async () => {
@@ -89,7 +91,7 @@ for (const dialect of await testDialects()) {
       expect(status.stderr).toBe('');
       expect(status.code).toBe(0);
       expect(status.stdout).toContain(`schema at version 0 of ${latest}`);
-      expect(status.stdout).toContain(`pending migrations (${latest}):\n  1 initial\n`);
+      expect(status.stdout).toContain(`pending migrations (${versions.length}):\n  1 initial\n`);
 
       const json = await cli(['migrate', '--db', db.url, '--status', '--json']);
       expect(JSON.parse(json.stdout)).toMatchObject({ databaseVersion: 0, codeVersion: latest, applied: [] });
@@ -124,7 +126,7 @@ for (const dialect of await testDialects()) {
       const store = await createSqlDatastore({ url: db.url, migrate: false });
       try {
         const [rows] = await store.sequelize.query('SELECT version FROM rookery_migrations ORDER BY version');
-        expect(rows.map((r) => Number((r as { version: unknown }).version))).toEqual(Array.from({ length: latest }, (_, i) => i + 1));
+        expect(rows.map((r) => Number((r as { version: unknown }).version))).toEqual(versions);
       } finally {
         await store.close();
       }

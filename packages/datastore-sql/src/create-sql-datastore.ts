@@ -17,17 +17,20 @@ import { parseDatastoreUrl, type ParsedUrl } from './parse-url.js';
 import { SqlDatastore } from './sql-datastore.js';
 import { SqlContext } from './store/sql-context.js';
 import { DEFAULT_TABLE_PREFIX, TableNames, type TablePlacement } from './store/table-names.js';
+import type { TransactionHandleFor } from './transaction/handles.js';
 
-/** Options of {@link createSqlDatastore}. */
-export interface SqlDatastoreOptions {
+/** Options of {@link createSqlDatastore}; `Url` is the type of `url`, which types the transaction handles the store accepts. */
+export interface SqlDatastoreOptions<Url extends string = string> {
   /**
    * Where the database is: `sqlite:./path.db`, `sqlite:/abs/path.db`, `sqlite::memory:`,
    * `postgres://user:pass@host:5432/db`, `mysql://…` or `mariadb://…` (both through `mysql2`),
    * `mssql://user:pass@host:1433/db` (untested), with the query parameters of each dialect
    * (TLS: `sslmode`, `ssl`, `encrypt`...; `schema`, `tablePrefix`; see the datastores page).
-   * A bad URL, or an unknown parameter, is a ValidationError on field `db`.
+   * A bad URL, or an unknown parameter, is a ValidationError on field `db`. Where its scheme
+   * is known at compile time, the store's transaction handle has its database's type
+   * ({@link TransactionHandleFor}).
    */
-  url: string;
+  url: Url;
   /**
    * TLS settings the URL cannot carry (certificates in memory, a key passphrase, the host name
    * to verify), over the URL's TLS parameters. Giving it asks for TLS (`verify-full` unless
@@ -163,7 +166,7 @@ const POOL_MIN = 2;
  * const datastore = await createSqlDatastore({ url: 'postgres://rookery@db:5432/rookery', poolMax: 20 });
  * ```
  */
-export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<SqlDatastore> {
+export async function createSqlDatastore<Url extends string>(options: SqlDatastoreOptions<Url>): Promise<SqlDatastore<TransactionHandleFor<Url>>> {
   const parsed = parseDatastoreUrl(options.url);
   const dialect = dialectFor(parsed.dialect);
   const poolMax = positiveInteger('poolMax', options.poolMax, 10);
@@ -187,7 +190,7 @@ export async function createSqlDatastore(options: SqlDatastoreOptions): Promise<
   const sequelize = new Sequelize(dialect.sequelizeOptions(settings, driver));
   dialect.install?.(sequelize);
   const ctx = new SqlContext(sequelize, dialect, options.testHooks, new TableNames(dialect, placement));
-  const store = new SqlDatastore(ctx, dialect.shared && parsed.storage !== ':memory:');
+  const store = new SqlDatastore<TransactionHandleFor<Url>>(ctx, dialect.shared && parsed.storage !== ':memory:');
   try {
     await ctx.single('connect', async () => {
       try {

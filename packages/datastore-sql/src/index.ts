@@ -15,6 +15,15 @@
  */
 export { createSqlDatastore, type SqlDatastoreOptions } from './create-sql-datastore.js';
 export { SqlDatastore } from './sql-datastore.js';
+export type {
+  MysqlCallbackConnection,
+  MysqlPromiseConnection,
+  MysqlTransactionHandle,
+  PgTransactionHandle,
+  SqliteTransactionHandle,
+  SqlTransactionHandle,
+  TransactionHandleFor,
+} from './transaction/handles.js';
 export { idleTransactionTimeoutForLease } from './lease-timeouts.js';
 export { parseDatastoreUrl, type ParsedUrl } from './parse-url.js';
 export type { SqlDialectName } from './dialect/dialect.js';

@@ -1,4 +1,6 @@
 import type {
+  CallerTransactions,
+  DatastoreInTransaction,
   AdoptedTask,
   Datastore,
   DatastoreCapabilities,
@@ -13,7 +15,6 @@ import type {
   SchedulePeelManyParams,
   SchedulePeelParams,
   SchedulePeelResult,
-  ScheduleState,
   ScheduleValidateParams,
   Task,
   TaskCancelRequest,
@@ -26,6 +27,9 @@ import type {
   TaskFinishManyParams,
   TaskFinishParams,
   TaskListParams,
+  ScheduleListParams,
+  TaskStats,
+  TaskStatsParams,
   TaskLogAppendParams,
   TaskLogLine,
   TaskLogReadParams,
@@ -40,19 +44,24 @@ import type {
   TaskSettleUnresolvedParams,
   UnofferedBacklog,
 } from '@rookery/core';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from '@rookery/core';
 import {
   checkIdArgument,
   checkListByClientParams,
   checkNameKey,
   checkScheduleListParams,
   checkTaskListParams,
+  checkTaskStatsParams,
   checkTaskLogReadParams,
 } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
+import { datastoreInTransaction } from './store/in-caller-transaction.js';
+import type { SqlTransactionHandle, TransactionHandleFor } from './transaction/handles.js';
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
+import { schedulePruneDone, scheduleRunNow, taskRetry } from './store/operator-actions.js';
 import { scheduleUpdate } from './store/schedules-update.js';
 import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
 import {
@@ -74,6 +83,7 @@ import { taskEnqueue } from './store/tasks-enqueue.js';
 import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
+import { taskStats } from './store/task-stats.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
 import { taskBacklogUnoffered, taskSettleUnresolved } from './store/tasks-unresolved.js';
@@ -86,7 +96,7 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
  * test passes one.
  */
-export class SqlDatastore implements Datastore {
+export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
   /** What this store can do. */
   readonly capabilities: DatastoreCapabilities;
   private readonly migrator: Migrator;
@@ -148,6 +158,11 @@ export class SqlDatastore implements Datastore {
     return this.migrator.assertCurrent();
   }
 
+  /** `enqueue`, `enqueueMany` and `createSchedule` in your open transaction on `handle` ({@link TransactionHandleFor}); a wrong handle is a ValidationError on `transaction`. */
+  inTransaction(handle: Handle): Promise<DatastoreInTransaction> {
+    return datastoreInTransaction(this.ctx, handle);
+  }
+
   /** @inheritDoc */
   clockNow(): Promise<number> {
     return this.ctx.single('read the database clock', () => this.ctx.clock());
@@ -184,7 +199,7 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  async scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]> {
+  async scheduleList(params?: ScheduleListParams): Promise<Schedule[]> {
     checkScheduleListParams(params);
     return scheduleList(this.ctx, params);
   }
@@ -197,12 +212,7 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleSetState(params: {
-    id: string;
-    state: ScheduleState;
-    nextFireAt?: number | null;
-    now?: number;
-  }): Promise<Schedule | undefined> {
+  scheduleSetState(params: Parameters<Datastore['scheduleSetState']>[0]): Promise<Schedule | undefined> {
     return scheduleSetState(this.ctx, params);
   }
 
@@ -212,13 +222,22 @@ export class SqlDatastore implements Datastore {
   }
 
   /** @inheritDoc */
-  scheduleClaimDue(params: {
-    owner: string;
-    limit: number;
-    lookaheadMs: number;
-    leaseMs: number;
-    now?: number;
-  }): Promise<Schedule[]> {
+  scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined> {
+    return scheduleRunNow(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  schedulePruneDone(params: SchedulePruneDoneParams): Promise<number> {
+    return schedulePruneDone(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined> {
+    return taskRetry(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  scheduleClaimDue(params: Parameters<Datastore['scheduleClaimDue']>[0]): Promise<Schedule[]> {
     return scheduleClaimDue(this.ctx, params);
   }
 
@@ -338,6 +357,12 @@ export class SqlDatastore implements Datastore {
   async taskList(params?: TaskListParams): Promise<Task[]> {
     checkTaskListParams(params);
     return taskList(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  async taskStats(params: TaskStatsParams): Promise<TaskStats> {
+    checkTaskStatsParams(params);
+    return taskStats(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -254,6 +254,16 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     });
   }
 
+  /**
+   * Sends the NOTIFY on the caller's `pg` client, inside their open transaction: PostgreSQL
+   * delivers it when that transaction commits, and drops it when it rolls back.
+   */
+  async announceInTransaction(dueAt: number, transaction: unknown): Promise<void> {
+    if (this.closed || !Number.isFinite(dueAt)) return;
+    const at = Math.max(0, Math.round(dueAt));
+    await (transaction as Pick<pg.ClientBase, 'query'>).query('SELECT pg_notify($1, $2)', [this.channel, `${this.senderId}:${at}`]);
+  }
+
   /** Sends the earliest pending due time until none is pending; announces made meanwhile coalesce. */
   private async flush(): Promise<void> {
     // Not stopped by close(): what was announced before it is still sent, then close() ends the session.

@@ -1,5 +1,5 @@
 import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type Logger, type NodeOptions, type TlsOptions } from '@rookery/core';
-import { createSqlDatastore, idleTransactionTimeoutForLease, parseDatastoreUrl, type SqlDatastore } from '@rookery/datastore-sql';
+import { createSqlDatastore, idleTransactionTimeoutForLease, parseDatastoreUrl, type SqlDatastore, type SqlTransactionHandle, type TransactionHandleFor } from '@rookery/datastore-sql';
 import { WorkerPool } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
 import { executorsOf, type ExecutorsInput } from './executors-input.js';
@@ -11,15 +11,18 @@ export const DEFAULT_DB_URL = 'sqlite:./rookery.db';
 /** Node options that `createRookery` sets itself. */
 type WiredNodeOptions = 'datastore' | 'events' | 'executors' | 'pool' | 'wakeSignals' | 'id' | 'leaseMs' | 'logger';
 
-/** Options of {@link createRookery}. */
-export interface RookeryOptions {
+/** Options of {@link createRookery}; `Db` is the type of `db`, which types the client's `transaction` option. */
+export interface RookeryOptions<Db extends string = string> {
   /**
    * The database: `sqlite:./path.db`, `postgres://user:pass@host:5432/db`,
    * `mysql://…` or `mariadb://…` (see `createSqlDatastore`). Migrated on start, safely from
    * many processes at once. `sqlite::memory:` keeps nothing and serves this process alone.
+   * The client's `transaction` option takes this database's driver handle (a `pg` client, a
+   * `mysql2` connection, a `sqlite3` database), typed so where the URL's scheme is known at
+   * compile time.
    * @defaultValue {@link DEFAULT_DB_URL}, a file in the working directory
    */
-  db?: string;
+  db?: Db;
   /**
    * TLS settings the `db` URL cannot carry (certificates in memory, a key passphrase), over the
    * URL's TLS parameters, for every connection (the datastore's and the wake signals').
@@ -74,14 +77,20 @@ export interface RookeryOptions {
   node?: Omit<NodeOptions, WiredNodeOptions>;
 }
 
-/** A started Rookery: a node running, a client, and what they share; {@link Rookery.close} ends it all. */
-export interface Rookery extends AsyncDisposable {
+/**
+ * A started Rookery: a node running, a client, and what they share; {@link Rookery.close} ends
+ * it all. `Handle` is the driver handle the client's `transaction` option takes.
+ */
+export interface Rookery<Handle extends SqlTransactionHandle = SqlTransactionHandle> extends AsyncDisposable {
   /** The running node. */
   readonly node: RookeryNode;
-  /** A client on the same database and event bus: schedules, tasks, nodes. */
-  readonly client: RookeryClient;
+  /**
+   * A client on the same database and event bus: jobs, schedules, tasks, nodes. Its
+   * `enqueue`, `enqueueMany` and `createSchedule` take `{ transaction }`, your open transaction.
+   */
+  readonly client: RookeryClient<Handle>;
   /** The datastore both use. */
-  readonly datastore: SqlDatastore;
+  readonly datastore: SqlDatastore<Handle>;
   /** The event bus of the node and client. */
   readonly events: EventBus;
   /**
@@ -112,8 +121,8 @@ export interface Rookery extends AsyncDisposable {
  * process.once('SIGTERM', () => void rookery.close());
  * ```
  */
-export async function createRookery(options: RookeryOptions = {}): Promise<Rookery> {
-  const url = options.db ?? DEFAULT_DB_URL;
+export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(options: RookeryOptions<Db> = {}): Promise<Rookery<TransactionHandleFor<Db>>> {
+  const url: string = options.db ?? DEFAULT_DB_URL;
   if (typeof url !== 'string') throw new ValidationError('db', 'must be a database URL string');
   parseDatastoreUrl(url);
   const timings = resolveTimings({ ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }) });
@@ -123,8 +132,8 @@ export async function createRookery(options: RookeryOptions = {}): Promise<Rooke
   const wakeMode = options.wakeSignals ?? 'auto';
   if (wakeMode !== 'auto' && wakeMode !== 'none') throw new ValidationError('wakeSignals', `must be auto or none, got '${String(wakeMode)}'`);
 
-  const datastore = await createSqlDatastore({
-    url,
+  const datastore: SqlDatastore<TransactionHandleFor<Db>> = await createSqlDatastore({
+    url: url as Db,
     idleTransactionTimeoutMs: idleTransactionTimeoutForLease(timings.leaseMs),
     ...(options.poolMax === undefined ? {} : { poolMax: options.poolMax }),
     ...(options.ssl === undefined ? {} : { ssl: options.ssl }),
@@ -154,14 +163,14 @@ export async function createRookery(options: RookeryOptions = {}): Promise<Rooke
     throw error;
   }
   const started = node;
-  const client = new RookeryClient({ datastore, events, ...(wake ? { wakeSignals: wake.client } : {}) });
+  const client = new RookeryClient<TransactionHandleFor<Db>>({ datastore, events, ...(wake ? { wakeSignals: wake.client } : {}) });
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { graceMs?: number } = {}): Promise<void> => (closing ??= closeAll(started, wake, datastore, closeOptions));
   return { node: started, client, datastore, events, close, [Symbol.asyncDispose]: () => close() };
 }
 
 /** Stops the node, then closes the wake signals and the datastore; every step runs even if one before it failed. */
-async function closeAll(node: RookeryNode | undefined, wake: RookeryWakeSignals | null, datastore: SqlDatastore, options: { graceMs?: number }): Promise<void> {
+async function closeAll(node: RookeryNode | undefined, wake: RookeryWakeSignals | null, datastore: Pick<SqlDatastore, 'close'>, options: { graceMs?: number }): Promise<void> {
   const errors: unknown[] = [];
   await node?.stop(options).catch((error: unknown) => errors.push(error));
   await wake?.close();

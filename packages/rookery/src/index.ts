@@ -41,6 +41,13 @@ export {
   type ParsedUrl,
   type SqlDatastoreOptions,
   type SqlDialectName,
+  type MysqlCallbackConnection,
+  type MysqlPromiseConnection,
+  type MysqlTransactionHandle,
+  type PgTransactionHandle,
+  type SqliteTransactionHandle,
+  type SqlTransactionHandle,
+  type TransactionHandleFor,
 } from '@rookery/datastore-sql';
 export * from '@rookery/executor';
 // The pool class of `@rookery/executor` (it implements the interface of the same name in `@rookery/core`).

@@ -124,3 +124,15 @@ export async function sqliteWriteLockHolder(dbFile: string, pids: readonly numbe
   }
   return undefined;
 }
+
+/**
+ * How many tasks each node (by node id) holds running, read through an admin connection that
+ * no fault touches.
+ */
+export async function runningTasksByNode(admin: Sequelize): Promise<Map<string, number>> {
+  const rows = await admin.query<{ node: string | null; held: number | string }>(
+    "SELECT node_id AS node, COUNT(*) AS held FROM rookery_tasks WHERE state = 'running' GROUP BY node_id",
+    { type: QueryTypes.SELECT },
+  );
+  return new Map(rows.flatMap((r) => (r.node === null ? [] : [[r.node, Number(r.held)]])));
+}

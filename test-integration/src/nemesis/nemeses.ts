@@ -1,7 +1,7 @@
 import type { FaultRecord } from '@rookery/core';
 import type { Sequelize } from 'sequelize';
 import type { FaultProxy } from '../fault-proxy.js';
-import { killSessionsOf, restartServer, sqliteWriteLockHolder } from './database-faults.js';
+import { killSessionsOf, restartServer, runningTasksByNode, sqliteWriteLockHolder } from './database-faults.js';
 import type { LiveCluster } from './live-cluster.js';
 
 /** What a nemesis acts on. */
@@ -74,13 +74,41 @@ async function killAndRestart(ctx: NemesisContext, slot: number, downMs: number)
   ctx.cluster.restart(slot);
 }
 
-/** SIGKILL of a random node every 2–4 s, restarted after 0.5–1.5 s. */
+/**
+ * A random one of the slots whose node holds running tasks (read from the database), waiting up
+ * to two leases for one to hold any (the first tasks of a run may not have started yet); a
+ * random slot if none does by then (noted). A fault meant to make other nodes take work over
+ * needs a node that holds work.
+ */
+async function pickHolding(ctx: NemesisContext): Promise<number> {
+  const deadline = Math.min(Date.now() + 2 * ctx.leaseMs, ctx.until);
+  for (;;) {
+    let held: Map<string, number>;
+    try {
+      held = await runningTasksByNode(ctx.admin);
+    } catch (error) {
+      // the database itself may be down a moment (server-restart in mixed): fault any node
+      ctx.note(`could not read which nodes hold tasks (${String(error)}): a random one was faulted`);
+      return pick(ctx);
+    }
+    const holding = ctx.cluster.slots.flatMap((node, slot) => ((held.get(node.id) ?? 0) > 0 && ctx.cluster.alive(slot) ? [slot] : []));
+    const slot = holding[Math.floor(ctx.random() * holding.length)];
+    if (slot !== undefined) return slot;
+    if (Date.now() >= deadline) {
+      ctx.note('no node held a running task: a random one was faulted');
+      return pick(ctx);
+    }
+    await sleep(100);
+  }
+}
+
+/** SIGKILL of a random node that holds running tasks every 2–4 s, restarted after 0.5–1.5 s. */
 export const killRestart: Nemesis = {
   name: 'kill-restart',
-  description: 'SIGKILL a random node every 2-4 s, restart it 0.5-1.5 s later',
+  description: 'SIGKILL a random node that holds running tasks every 2-4 s, restart it 0.5-1.5 s later',
   dialects: ALL,
   async run(ctx) {
-    while (await pause(ctx, 2_000, 4_000)) await killAndRestart(ctx, pick(ctx), 500 + ctx.random() * 1_000);
+    while (await pause(ctx, 2_000, 4_000)) await killAndRestart(ctx, await pickHolding(ctx), 500 + ctx.random() * 1_000);
   },
 };
 
@@ -185,18 +213,19 @@ function proxyOf(ctx: NemesisContext, slot: number): FaultProxy {
 }
 
 /**
- * A random node's connections to the database stop carrying bytes for two leases, every 1-2 s:
- * its queries and renewals hang instead of failing, while it runs tasks. Its trust window must
- * abort them before another node may take them over.
+ * A node's connections to the database stop carrying bytes for two leases, every 1-2 s: its
+ * queries and renewals hang instead of failing, while it runs tasks (the node is chosen among
+ * those holding running tasks). Its trust window must abort them before another node may take
+ * them over.
  */
 export const blackhole: Nemesis = {
   name: 'blackhole',
-  description: "a random node's database connections stop carrying bytes (sockets stay open) for 2 x lease, then heal",
+  description: "the database connections of a random node that holds running tasks stop carrying bytes (sockets stay open) for 2 x lease, then heal",
   dialects: SERVERS,
   proxied: true,
   async run(ctx) {
     while (await pause(ctx, 1_000, 2_000)) {
-      const slot = pick(ctx);
+      const slot = await pickHolding(ctx);
       const proxy = proxyOf(ctx, slot);
       const at = Date.now();
       proxy.blackhole();

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkHistory, RookeryClient, seededRandom, type FaultRecord, type HistoryReport, type TaskEvent } from '@rookery/core';
@@ -95,6 +95,9 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     }
     const healedAt = Date.now();
     await new Promise((r) => setTimeout(r, leaseMs + 1_000 + 350 + 4_000));
+    // A node restarted late may still be loading on a busy machine: a stop signal then ends it
+    // as the signal would (not 0). Each is stopped once it has joined.
+    await waitUntil(() => cluster.slots.every((n, i) => !cluster.alive(i) || n.output.join('').includes('"event":"nodeJoined"')), 30_000, 'every node to have joined');
     const stopAt = Date.now();
     const exitCodes = await cluster.stopAll();
     const tasks = await store.taskList({ limit: 1_000_000 });
@@ -116,9 +119,21 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     // The ledger of the first few tasks with a stale commit, two executions at once or a lease left behind, to say what happened.
     for (const f of [...report.staleCommits, ...report.executionOverlaps, ...report.leftLeased].slice(0, 2)) {
       const ledger = events.filter((e) => e.taskId === f.taskId).map((e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`);
-      console.log(`  ledger of task ${f.taskId}:\n    ${ledger.join('\n    ')}`);
+      const row = tasks.find((t) => t.id === f.taskId);
+      console.log(`  ledger of task ${f.taskId} (lease expires ${row?.leaseExpiresAt ?? '-'}, nodes stopped from ${stopAt}):\n    ${ledger.join('\n    ')}`);
+      // and what the nodes said of it (started, lease lost, released...)
+      const taskId = f.taskId;
+      if (taskId === null) continue;
+      const said = cluster.all.flatMap((n) => n.output.join('').split('\n').filter((line) => line.includes(taskId)).map((line) => `${n.id}: ${line}`));
+      console.log(`  node log lines of task ${taskId}:\n    ${said.slice(-12).join('\n    ')}`);
     }
     printNodeErrors(cluster.all);
+    // ROOKERY_SCENARIO_LOGS=<dir> keeps every node process's log (JSON lines), to study a run
+    const logs = process.env['ROOKERY_SCENARIO_LOGS'];
+    if (logs) {
+      await mkdir(logs, { recursive: true });
+      for (const n of cluster.all) await writeFile(join(logs, `${dialect.label}-${nemesis.name}-${n.id}.log`), n.output.join(''));
+    }
     return { report, faults, exitCodes, notes, externals };
   } finally {
     await cluster.dispose();

@@ -4,10 +4,12 @@ import {
   parseInstant,
   previewTrigger,
   RookeryClient,
+  SCHEDULE_STATES,
   validateTrigger,
   ValidationError,
   type PreviewEntry,
   type Schedule,
+  type ScheduleState,
   type ScheduleSubmission,
   type Task,
   type Trigger,
@@ -18,10 +20,12 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
 import { formatDuration, parseInteger } from '../options/duration.js';
-import { parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
+import { PERIOD_EXAMPLES, parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { BUILT_IN_EXECUTORS, checkBuiltInPayload } from './built-in-executors.js';
+import { registerJobApplyCommand } from './job-apply.js';
+import { registerJobRunCommand } from './job-run.js';
 import { SILENT_AFTER_MS } from './nodes.js';
 
 /** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
@@ -90,9 +94,17 @@ const PREVIEW_COLUMNS: Column<PreviewEntry>[] = [
 /**
  * Why a task of the ledger is in its state: its `reason` (`completed on node X`, `skipped:
  * task … of the schedule is still running`, `misfire policy …`, `repaired: …`), with the error
- * of a failed task; for a task without a reason, a few words from its state.
+ * of a failed task; for a task without a reason, a few words from its state. An operator's
+ * extra run (origin `manual`) is marked `manual run, …`.
  */
 export function taskWhy(t: Task): string {
+  const why = ownWhy(t);
+  // An operator's extra run says so for the life of its row, whatever became of it.
+  return t.origin === 'manual' && !why.startsWith('manual') ? `manual run, ${why}` : why;
+}
+
+/** Why a task is in its state, from its reason or else its state. */
+function ownWhy(t: Task): string {
   if (t.reason !== null) return t.state === 'failed' && t.error !== null ? `${t.reason}: ${t.error}` : t.reason;
   switch (t.state) {
     case 'pending':
@@ -120,6 +132,7 @@ const HISTORY_COLUMNS: Column<Task>[] = [
 function historyJson(t: Task): Record<string, unknown> {
   return {
     taskId: t.id,
+    origin: t.origin,
     fireAt: iso(t.fireAt),
     spanEndAt: iso(t.spanEndAt),
     spanCount: t.spanCount,
@@ -164,9 +177,9 @@ function withDefinitionOptions(cmd: Command): Command {
   return cmd
     .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
     .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
-    .option('--every <duration>', 'fixed rate: 500ms, 10s, 5m, 1h, 1d')
+    .option('--every <duration>', `fixed rate, from 1s to 100 years: ${PERIOD_EXAMPLES.join(', ')} (units ms, s, m, h, d)`)
     .option('--at <instant>', 'once, at an ISO-8601 instant')
-    .option('--after-run <duration>', 'next run this long after the previous one ends')
+    .option('--after-run <duration>', `next run this long after the previous one ends, from 1s: ${PERIOD_EXAMPLES.join(', ')}`)
     .option('--payload <json>', 'JSON payload handed to the executor')
     .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
     .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
@@ -176,7 +189,7 @@ function withDefinitionOptions(cmd: Command): Command {
     .option('--priority <n>', 'higher runs first among tasks due at once');
 }
 
-/** Registers `rookery job add|update|ls|show|preview|history|validations|pause|resume|retire|rm`. */
+/** Registers `rookery job add|update|apply|run|ls|show|preview|history|validations|pause|resume|retire|rm`. */
 export function registerJobCommands(program: Command, io: CliIo): void {
   const job = program.command('job').description('manage scheduled jobs (schedules)');
   // On PostgreSQL the client wakes idle nodes when a job it stores, updates or resumes falls due
@@ -237,10 +250,17 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     });
   });
 
-  addDbOption(job.command('ls').description('list scheduled jobs').option('--json', 'print a JSON array')).action(
-    async (opts: { json?: boolean }, cmd: Command) =>
+  addDbOption(
+    job
+      .command('ls')
+      .description('list scheduled jobs')
+      .option('--state <states>', `only these states, comma separated (${SCHEDULE_STATES.join(', ')})`, (v: string, prev: string[] = []) => [...prev, v])
+      .option('--json', 'print a JSON array'),
+  ).action(
+    async (opts: { state?: string[]; json?: boolean }, cmd: Command) =>
       run(cmd, async (client) => {
-        const list = await client.listSchedules({ limit: 10_000 });
+        const states = opts.state?.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean) as ScheduleState[] | undefined;
+        const list = await client.listSchedules({ limit: 10_000, ...(states ? { states } : {}) });
         if (opts.json) writeJson(io.stdout, list.map(scheduleJson));
         else writeTable(io.stdout, COLUMNS, list);
       }),
@@ -331,9 +351,12 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     });
   });
 
-  change('pause', 'paused', 'stop peeling new tasks until resumed', (c, n) => c.pauseSchedule(n));
-  change('resume', 'resumed', 'resume a paused job (fire times missed meanwhile are not run)', (c, n) => c.resumeSchedule(n));
-  change('retire', 'retired', 'put a job out to pasture: it never fires again, its ledger stays', (c, n) => c.retireSchedule(n));
+  change('pause', 'paused', 'stop the job until resumed: no planned run that has not started starts after this returns', (c, n) => c.pauseSchedule(n));
+  change('resume', 'resumed', 'resume a paused job (fire times missed meanwhile are not run; a done job cannot be resumed)', (c, n) => c.resumeSchedule(n));
+  change('retire', 'retired', 'put a job out to pasture: it never fires again (no planned run starts after this returns), its ledger stays', (c, n) => c.retireSchedule(n));
+
+  registerJobApplyCommand(job, io);
+  registerJobRunCommand(job, io);
 
   addDbOption(job.command('rm').argument('<name>', 'name or id').description('delete a job and its whole task ledger')).action(
     async (name: string, _opts: unknown, cmd: Command) =>

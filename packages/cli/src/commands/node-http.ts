@@ -21,6 +21,13 @@ export interface NodeHttpSettings {
   maxClockOffsetMs: number;
 }
 
+/** What is wrong with the database's schema for this code (for `/readyz`), or null when it is current. */
+export async function schemaProblem(datastore: Pick<SqlDatastore, 'migrationStatus'>): Promise<string | null> {
+  const status = await datastore.migrationStatus();
+  if (status.databaseVersion > status.codeVersion) return `the schema (${status.databaseVersion}) is newer than this code (${status.codeVersion})`;
+  return status.pending.length > 0 ? `${status.pending.length} migration(s) pending` : null;
+}
+
 /** Adds `--http`, `--http-host` and `--ready-max-offset` to `rookery node`. */
 export function addNodeHttpOptions(command: Command): Command {
   return command
@@ -66,11 +73,7 @@ export async function startNodeHttp(
     node,
     datastore,
     maxClockOffsetMs: settings.maxClockOffsetMs,
-    schemaProblem: async () => {
-      const status = await datastore.migrationStatus();
-      if (status.databaseVersion > status.codeVersion) return `the schema (${status.databaseVersion}) is newer than this code (${status.codeVersion})`;
-      return status.pending.length > 0 ? `${status.pending.length} migration(s) pending` : null;
-    },
+    schemaProblem: () => schemaProblem(datastore),
   });
   return startProbeServer({
     port: settings.port,

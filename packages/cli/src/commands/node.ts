@@ -138,7 +138,7 @@ export async function loadExecutorPackages(
  * Waits for SIGTERM or SIGINT. The first one resolves; a second one while stopping forces
  * the process out with exit code 1.
  */
-function untilSignal(onForce: () => void): { stopped: Promise<string>; dispose(): void } {
+export function untilSignal(onForce: () => void): { stopped: Promise<string>; dispose(): void } {
   let count = 0;
   let resolve: (signal: string) => void = () => undefined;
   const stopped = new Promise<string>((r) => (resolve = r));

@@ -8,6 +8,7 @@ import { showInstant, writeFields, writeTable, type Column } from '../output/tab
 import { registerTaskAddCommand } from './task-add.js';
 import { registerTaskLogsCommand } from './task-logs.js';
 import { registerTaskReportCommand } from './task-report.js';
+import { registerTaskRetryCommand } from './task-retry.js';
 
 const STATES: readonly TaskState[] = ['pending', 'running', 'completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned'];
 
@@ -47,7 +48,7 @@ export function parseStates(values: readonly string[]): TaskState[] {
   return states as TaskState[];
 }
 
-/** Registers `rookery task add|ls|show|cancel|logs|report`. */
+/** Registers `rookery task add|ls|show|cancel|retry|logs|report`. */
 export function registerTaskCommands(program: Command, io: CliIo): void {
   const task = program.command('task').description('enqueue and inspect tasks: the occurrence ledger of every job, and jobs run once');
   const run = async (cmd: Command, fn: (client: RookeryClient) => Promise<void>): Promise<void> =>
@@ -86,6 +87,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
           ['id', t.id],
           ['schedule', t.scheduleId ?? UNSCHEDULED],
           ['key', t.key],
+          ['origin', t.origin],
           ['executor', t.executor],
           ['fire at', showInstant(t.fireAt)],
           ['due at', showInstant(t.dueAt)],
@@ -124,6 +126,7 @@ export function registerTaskCommands(program: Command, io: CliIo): void {
   );
 
   registerTaskAddCommand(task, io);
+  registerTaskRetryCommand(task, io);
   registerTaskLogsCommand(task, io);
   registerTaskReportCommand(task, io);
 }

@@ -8,6 +8,7 @@ import { writeLine, type CliIo } from '../context.js';
 import type { ScheduleInput } from '../options/parse-job-options.js';
 import type { EventLine } from '../output/event-line.js';
 import { DemoNode, delay, until } from './cluster.js';
+import { startDemoDashboard, type DemoDashboard } from './demo-dashboard.js';
 import { summarize } from './summary.js';
 
 /** Options of {@link runDemo}. */
@@ -18,6 +19,8 @@ export interface DemoOptions {
   durationMs?: number;
   /** When a node is killed, ms after the schedules are created. @defaultValue 8 000 */
   killAtMs?: number;
+  /** TCP port of the dashboard and the HTTP API, on 127.0.0.1; 0 for any free port. @defaultValue 0 */
+  dashboardPort?: number;
 }
 
 const LEASE_MS = 3_000;
@@ -41,7 +44,8 @@ function sampleSchedules(now: number): ScheduleInput[] {
 /**
  * Runs the demo: three `rookery node` processes on one fresh SQLite database, five sample
  * jobs, one node SIGKILLed part-way, the rest stopped gracefully, and a check of the recorded
- * history. Returns the exit code: 0 when the checker finds no violation, 1 otherwise.
+ * history. The HTTP API and the dashboard serve on loopback while it runs, with an admin token
+ * made for the run; their URL is printed. Returns the exit code: 0 when the checker finds no violation, 1 otherwise.
  *
  * @param io - where to write
  * @param options - see {@link DemoOptions}
@@ -59,6 +63,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
   const out = (line: string): void => writeLine(io.stdout, line);
 
   const datastore = await createSqlDatastore({ url: dbUrl });
+  let dashboard: DemoDashboard | undefined;
   try {
     out(`rookery demo: database ${dbUrl}`);
     out(`starting ${NODE_IDS.join(', ')} (lease ${LEASE_MS} ms)`);
@@ -105,6 +110,8 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     }
 
     const client = new RookeryClient({ datastore });
+    dashboard = await startDemoDashboard(client, options.dashboardPort ?? 0);
+    out(`dashboard (while the demo runs): ${dashboard.url}`);
     const from = Date.now();
     const created: Schedule[] = [];
     for (const input of sampleSchedules(from)) {
@@ -150,6 +157,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     out(`inspect it: npx rookery task ls --db ${dbUrl}`);
     return ok && unclean.length === 0 ? 0 : 1;
   } finally {
+    await dashboard?.close();
     await datastore.close();
   }
 }

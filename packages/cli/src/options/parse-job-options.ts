@@ -64,6 +64,13 @@ function parseTrigger(o: TriggerOptions, optional = false): ScheduleInput['trigg
   return { kind: 'once', at: o.at ?? '' };
 }
 
+/**
+ * The examples the help of `--every` and `--after-run` shows: each is accepted, and so is any
+ * duration from the trigger's shortest period (`MIN_PERIOD_MS`, 1s) to 100 years; a shorter
+ * one is refused by the trigger's validation, named by the option.
+ */
+export const PERIOD_EXAMPLES = ['30s', '5m', '1.5h', '1d'] as const;
+
 function flag(key: 'cron' | 'every' | 'at' | 'afterRun'): string {
   return key === 'afterRun' ? '--after-run' : `--${key}`;
 }

@@ -47,6 +47,8 @@ export interface EventLine {
   tasks?: number;
   /** `historyPruned`: node records deleted. */
   nodes?: number;
+  /** `historyPruned`: done schedules deleted. */
+  schedules?: number;
   /** `clockOffset`: node clock minus database clock, ms. */
   offsetMs?: number;
 }

@@ -47,6 +47,7 @@ export function taskJson(t: Task): Record<string, unknown> {
     id: t.id,
     scheduleId: t.scheduleId,
     key: t.key,
+    origin: t.origin,
     fireAt: iso(t.fireAt),
     spanEndAt: iso(t.spanEndAt),
     spanCount: t.spanCount,

@@ -1,8 +1,10 @@
-import type { Datastore, UnofferedBacklog } from '../datastore/datastore.js';
+// Over 400 lines: the client's whole public surface, one documented method per operation, each
+// delegating to the file of its idea in this folder.
 import { SpanKind } from '@opentelemetry/api';
 import { SPAN_ATTRIBUTES, inSpan } from '../tracing/spans.js';
-import { nameKey } from '../datastore/name-key.js';
-import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams } from '../datastore/read-params.js';
+import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
+import type { CallerTransactions, DatastoreInTransaction } from '../datastore/caller-transaction.js';
+import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -10,23 +12,32 @@ import type { EventBus } from '../events/event-bus.js';
 import { firstFireTime } from '../model/first-fire.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
-import { validateScheduleInput, type ScheduleInput, type ValidatedSchedule } from '../model/schedule-input.js';
+import type { ScheduleInput } from '../model/schedule-input.js';
 import { submissionOf, type ScheduleSubmission } from '../model/submission.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
-import { nextFireTime } from '../trigger/next-fire.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
-import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
+import type { TriggerPreview } from '../trigger/preview.js';
+import { previewSchedule, wakeNodesFor } from './schedule-wake-preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
-import { enqueueJobs, type EnqueueOptions } from './enqueue.js';
+import { enqueueJobs, type EnqueueDeps, type EnqueueOptions } from './enqueue.js';
 import type { JobInput } from '../model/job-input.js';
+import { pageSchedules, pageTasks, type Page, type SchedulePageParams, type TaskPageParams } from './list-pages.js';
+import { clusterOverview, type ClusterOverview } from './overview.js';
+import { datastoreFor, type TransactionOption } from './transaction-option.js';
+import { resumeSchedule, runSchedule, setScheduleState, type LifecycleDeps, type RunScheduleOptions } from './schedule-lifecycle.js';
+import { cancelTask, retryTask } from './task-operations.js';
+import { checkScheduleExecutors, mergeChanges, planSchedule, planSchedules, validateSchedule, type CreateScheduleOptions, type CreateSchedulesOptions, type PlanningDeps, type ScheduleChanges } from './schedule-planning.js';
 import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
 
-/** How a client is wired. */
-export interface ClientOptions {
+/**
+ * How a client is wired. `Handle` is the kind of transaction handle its datastore accepts
+ * (inferred from the datastore; `never` for one that accepts none).
+ */
+export interface ClientOptions<Handle = never> {
   /** The shared datastore. */
-  datastore: Datastore;
+  datastore: Datastore & Partial<CallerTransactions<Handle>>;
   /** Where schedule events go. Optional: a client need not emit. */
   events?: EventBus;
   /** Executor names that exist without any node offering them (built-in executors). @defaultValue [] */
@@ -46,38 +57,15 @@ export interface ClientOptions {
   wakeSignals?: WakeSignals;
 }
 
-/** How far ahead a schedule's first fire time must be for its creation to wake the nodes. */
-const WAKE_HORIZON_MS = 60_000;
-
-/**
- * What {@link RookeryClient.updateSchedule} may change: any part of a schedule's definition.
- * A `startAt` or `endAt` of null removes that end of the window.
- */
-export type ScheduleChanges = Partial<Pick<ScheduleInput, 'name' | 'executor' | 'payload' | 'trigger' | 'policies'>> & {
-  /** New start of the window, or null for none. */
-  startAt?: ScheduleInput['startAt'] | null;
-  /** New end of the window, or null for none. */
-  endAt?: ScheduleInput['endAt'] | null;
-};
-
-/** Options of {@link RookeryClient.createSchedule}. */
-export interface CreateScheduleOptions {
-  /** Accept an executor name no registered node offers yet (a schedule created ahead of its nodes). */
-  force?: boolean;
-}
-
-/** Options of {@link RookeryClient.createSchedules}. */
-export interface CreateSchedulesOptions extends CreateScheduleOptions {
-  /** Schedules written per transaction, 1 to 10 000. @defaultValue 500 */
-  batchSize?: number;
-}
+export type { CreateScheduleOptions, CreateSchedulesOptions, ScheduleChanges } from './schedule-planning.js';
 
 /**
  * Manages schedules and reads tasks and nodes. Every method validates its input first and
- * writes nothing when it throws.
+ * writes nothing when it throws. `Handle` is the kind of transaction handle the datastore
+ * accepts as the `transaction` option of `enqueue`, `enqueueMany` and `createSchedule`.
  */
-export class RookeryClient {
-  private readonly datastore: Datastore;
+export class RookeryClient<Handle = never> {
+  private readonly datastore: Datastore & Partial<CallerTransactions<Handle>>;
   private readonly events: EventBus | undefined;
   private readonly builtIns: string[];
   private readonly strategies: StrategyRegistry;
@@ -87,7 +75,7 @@ export class RookeryClient {
   private readonly wakeSignals: WakeSignals;
 
   /** @param options - how the client is wired */
-  constructor(options: ClientOptions) {
+  constructor(options: ClientOptions<Handle>) {
     this.datastore = options.datastore;
     this.events = options.events;
     this.builtIns = options.builtInExecutors ?? [];
@@ -99,22 +87,31 @@ export class RookeryClient {
   }
 
   /**
-   * Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon:
-   * announces its next fire time (now, if that has passed), so that a node sleeping through a
-   * long poll wait wakes when the schedule falls due and peels it then. (Announcing `now` would
-   * wake them before the schedule is within their lookahead, to find nothing and sleep again.)
+   * Wakes idle nodes for the earliest of `schedules` due within the wake horizon (see
+   * {@link wakeNodesFor}); inside the caller's transaction, on its commit where the wake
+   * signals can, else not at all.
    */
-  private wakeNodesFor(schedules: readonly Schedule[], now: number): void {
-    let earliest = Infinity;
-    for (const s of schedules) {
-      if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS) earliest = Math.min(earliest, s.nextFireAt);
-    }
-    if (earliest < Infinity) this.wakeSignals.announce(Math.max(now, earliest));
+  private async wakeNodesFor(schedules: readonly Schedule[], now: number, transaction?: Handle): Promise<void> {
+    await wakeNodesFor((dueAt) => this.announce(dueAt, transaction), schedules, now);
+  }
+
+  /**
+   * Announces `dueAt`: at once, or inside the caller's transaction where the wake signals can
+   * (delivered on commit); otherwise not at all, so that no uncommitted work is announced.
+   */
+  private async announce(dueAt: number, transaction: Handle | undefined): Promise<void> {
+    if (transaction === undefined) this.wakeSignals.announce(dueAt);
+    else await this.wakeSignals.announceInTransaction?.(dueAt, transaction);
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
   async knownExecutors(): Promise<string[]> {
-    const nodes = await this.datastore.nodeList();
+    return this.knownIn(this.datastore);
+  }
+
+  /** {@link RookeryClient.knownExecutors}, reading the nodes through `store`. */
+  private async knownIn(store: Pick<DatastoreInTransaction, 'nodeList'>): Promise<string[]> {
+    const nodes = await store.nodeList();
     return [...new Set([...this.builtIns, ...nodes.flatMap((n) => n.executors)])].sort();
   }
 
@@ -132,9 +129,12 @@ export class RookeryClient {
    * The executor may be given as a typed executor (`defineExecutor` of `@rookery/executor`)
    * instead of its name: the payload then has its type, and its `validate` refuses a bad
    * payload with a ValidationError naming the field (`payload.to`) before anything is written.
-   * Traced as a `rookery.enqueue` span carrying the schedule id.
+   *
+   * With `transaction`, the schedule is written in your open transaction and exists if and
+   * only if it commits (see {@link TransactionOption.transaction}). Traced as a
+   * `rookery.enqueue` span carrying the schedule id.
    */
-  createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<Schedule> {
+  createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle> = {}): Promise<Schedule> {
     return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER }, async (span) => {
       const created = await this.createScheduleTraced(typedInput, options);
       span.setAttribute(SPAN_ATTRIBUTES.scheduleId, created.id);
@@ -142,19 +142,20 @@ export class RookeryClient {
     });
   }
 
-  private async createScheduleTraced<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions): Promise<Schedule> {
+  private async createScheduleTraced<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle>): Promise<Schedule> {
     const input = await plainScheduleInput(typedInput);
+    const store = await datastoreFor(this.datastore, options.transaction);
     // The database clock is the cluster clock: a client whose own clock is off still plans the
     // first fire time, and judges a one-shot "in the past", as the nodes will.
-    const now = await this.datastore.clockNow();
-    const schedule = this.plan(input, now);
+    const now = await store.clockNow();
+    const schedule = planSchedule(this.planning(), input, now);
     if (!options.force && schedule.clientId === null) {
-      const known = await this.knownExecutors();
+      const known = await this.knownIn(store);
       if (!known.includes(schedule.executor)) throw new UnknownExecutorError(schedule.executor, known);
     }
-    const stored = await this.datastore.scheduleCreate(schedule);
-    this.events?.emit('scheduleCreated', stored);
-    this.wakeNodesFor([stored], now);
+    const stored = await store.scheduleCreate(schedule);
+    if (options.transaction === undefined) this.events?.emit('scheduleCreated', stored);
+    await this.wakeNodesFor([stored], now, options.transaction);
     return stored;
   }
 
@@ -165,10 +166,12 @@ export class RookeryClient {
    * pending or running task: that task is returned and nothing is written. Throws a
    * {@link ValidationError} naming the field (nothing written), or an
    * {@link UnknownExecutorError} for an executor nobody offers (unless `force`; built-in
-   * executors are always known). Wakes idle nodes for a job due within a minute.
+   * executors are always known). Wakes idle nodes for a job due within a minute. With
+   * `transaction`, the job is written in your open transaction and exists if and only if it
+   * commits (see {@link TransactionOption.transaction}).
    */
-  async enqueue(input: JobInput, options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }> {
-    const [result] = await enqueueJobs(this.enqueueDeps(), [input], options, false);
+  async enqueue(input: JobInput, options: EnqueueOptions<Handle> = {}): Promise<{ task: Task; created: boolean }> {
+    const [result] = await enqueueJobs(await this.enqueueDeps(options.transaction), [input], options, false);
     if (!result) throw new Error('taskEnqueue answered no task for one job');
     return result;
   }
@@ -179,18 +182,20 @@ export class RookeryClient {
    * and nothing written). A key given twice in one call yields one task: the later input's
    * answer is the earlier one's task, with `created` false. Answers in input order.
    */
-  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions = {}): Promise<{ task: Task; created: boolean }[]> {
-    return enqueueJobs(this.enqueueDeps(), inputs, options, true);
+  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions<Handle> = {}): Promise<{ task: Task; created: boolean }[]> {
+    return enqueueJobs(await this.enqueueDeps(options.transaction), inputs, options, true);
   }
 
-  private enqueueDeps(): Parameters<typeof enqueueJobs>[0] {
+  /** What enqueuing goes through: the datastore, or the caller's transaction (no events then). */
+  private async enqueueDeps(transaction: Handle | undefined): Promise<EnqueueDeps> {
+    const store = await datastoreFor(this.datastore, transaction);
     return {
-      datastore: this.datastore,
-      events: this.events,
+      datastore: store,
+      events: transaction === undefined ? this.events : undefined,
       ids: this.ids,
       maxPayloadBytes: this.maxPayloadBytes,
-      wakeSignals: this.wakeSignals,
-      knownExecutors: () => this.knownExecutors(),
+      announce: (dueAt) => this.announce(dueAt, transaction),
+      knownExecutors: () => this.knownIn(store),
     };
   }
 
@@ -207,82 +212,15 @@ export class RookeryClient {
     const batchSize = options.batchSize ?? 500;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
     const now = await this.datastore.clockNow();
-    const names = new Map<string, number>();
-    const schedules = inputs.map((input, i) => {
-      let schedule: Schedule;
-      try {
-        schedule = this.plan(input, now);
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error;
-        throw new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
-      }
-      const key = nameKey(schedule.name);
-      const first = names.get(key);
-      if (first !== undefined) throw new ValidationError(`[${i}].name`, `'${schedule.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`);
-      names.set(key, i);
-      return schedule;
-    });
-    if (!options.force && schedules.some((s) => s.clientId === null)) {
-      const known = await this.knownExecutors();
-      const unknown = schedules.findIndex((s) => s.clientId === null && !known.includes(s.executor));
-      const schedule = schedules[unknown];
-      if (schedule) {
-        const error = new UnknownExecutorError(schedule.executor, known);
-        throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
-      }
-    }
+    const schedules = planSchedules(this.planning(), inputs, now);
+    if (!options.force && schedules.some((s) => s.clientId === null)) checkScheduleExecutors(schedules, await this.knownExecutors());
     for (let from = 0; from < schedules.length; from += batchSize) {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
       for (const s of batch) this.events?.emit('scheduleCreated', s);
-      this.wakeNodesFor(batch, now);
+      await this.wakeNodesFor(batch, now);
     }
     return schedules;
-  }
-
-  /**
-   * Validates a schedule input as of `now` (the database clock) and checks that every strategy
-   * its policies name is registered: a ValidationError naming the field otherwise.
-   */
-  private validate(input: ScheduleInput, now: number): ValidatedSchedule {
-    const valid = validateScheduleInput(input, { now, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron });
-    const p = valid.policies;
-    this.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
-    this.strategies.get('misfire', p.misfire, 'policies.misfire');
-    this.strategies.get('retry', p.retry.kind, 'policies.retry.kind');
-    this.strategies.get('taskCreation', p.taskCreation, 'policies.taskCreation');
-    this.strategies.get('delivery', p.delivery, 'policies.delivery');
-    return valid;
-  }
-
-  /**
-   * Checks one input (not whether its executor exists) and builds its schedule row as of `now`.
-   */
-  private plan(input: ScheduleInput, now: number): Schedule {
-    const valid = this.validate(input, now);
-    const p = valid.policies;
-    const submitted = valid.clientId !== null;
-    const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
-    return {
-      id: this.ids(now),
-      name: valid.name,
-      executor: valid.executor,
-      payload: valid.payload,
-      trigger: valid.trigger,
-      startAt: valid.startAt,
-      endAt: valid.endAt,
-      policies: p,
-      state: submitted ? 'pending-validation' : valid.paused ? 'paused' : 'active',
-      clientId: valid.clientId,
-      validation: null,
-      nextFireAt: first,
-      gateTaskId: null,
-      leaseOwner: null,
-      leaseExpiresAt: null,
-      fence: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
   }
 
   /**
@@ -292,7 +230,7 @@ export class RookeryClient {
    * schedule (a ValidationError naming the field, nothing written) and its next fire time is
    * planned afresh from now (database clock). Tasks peeled ahead under the old definition that
    * have not fallen due are withdrawn; tasks already due or running finish under the old one.
-   * A retired, rejected or pending schedule cannot change (ValidationError on `state`).
+   * A retired, rejected, pending or done schedule cannot change (ValidationError on `state`).
    */
   async updateSchedule(idOrName: string, changes: ScheduleChanges, options: CreateScheduleOptions = {}): Promise<Schedule> {
     const current = await this.getSchedule(idOrName);
@@ -300,18 +238,7 @@ export class RookeryClient {
       throw new ValidationError('state', `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
     }
     const now = await this.datastore.clockNow();
-    const startAt = changes.startAt === undefined ? current.startAt : changes.startAt;
-    const endAt = changes.endAt === undefined ? current.endAt : changes.endAt;
-    const input: ScheduleInput = {
-      ...(startAt !== null ? { startAt } : {}),
-      ...(endAt !== null ? { endAt } : {}),
-      name: changes.name ?? current.name,
-      executor: changes.executor ?? current.executor,
-      payload: changes.payload === undefined ? current.payload : changes.payload,
-      trigger: changes.trigger ?? current.trigger,
-      policies: { ...current.policies, ...changes.policies, retry: { ...current.policies.retry, ...changes.policies?.retry }, dst: { ...current.policies.dst, ...changes.policies?.dst } },
-    };
-    const valid = this.validate(input, now);
+    const valid = validateSchedule(this.planning(), mergeChanges(current, changes), now);
     const p = valid.policies;
     if (!options.force && valid.executor !== current.executor) {
       const known = await this.knownExecutors();
@@ -322,7 +249,7 @@ export class RookeryClient {
     const updated = await this.datastore.scheduleUpdate({ id: current.id, definition, nextFireAt });
     if (!updated) throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
     this.events?.emit('scheduleUpdated', updated);
-    this.wakeNodesFor([updated], now);
+    await this.wakeNodesFor([updated], now);
     return updated;
   }
 
@@ -346,11 +273,12 @@ export class RookeryClient {
    * with `prune`, deletes every stored schedule whose name is not among them. Every input is
    * checked first (a ValidationError whose field starts with its index, `[2].trigger.tz`;
    * `[4].name` for a name given twice; `[1].executor` for an executor no node offers, unless
-   * `force`), and nothing is written when one is bad. Returns what became of each schedule by
-   * name: `created`, `updated`, `unchanged`, then `deleted` ones.
+   * `force`; `[3].state` for a changed schedule that is not active or paused), and nothing is
+   * written when one is bad. Returns what became of each schedule by name: `created`,
+   * `updated`, `unchanged`, then `deleted` ones. `dryRun` writes nothing and answers the same.
    */
   async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
-    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options);
+    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options, (input, now) => planSchedule(this.planning(), input, now));
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}, or a {@link ValidationError} on `idOrName` when it is not a string. */
@@ -369,13 +297,7 @@ export class RookeryClient {
    * Throws {@link NotFoundError}, or a {@link ValidationError} on `count` (1..1000).
    */
   async previewSchedule(idOrName: string, count = 10): Promise<TriggerPreview> {
-    const s = await this.getSchedule(idOrName);
-    const now = await this.datastore.clockNow();
-    const preview = previewTrigger(s.trigger, { count, from: now, dst: s.policies.dst, startAt: s.startAt, endAt: s.endAt, createdAt: s.createdAt });
-    if (s.state === 'retired' || s.state === 'rejected') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is ${s.state}`] };
-    if (s.state === 'pending-validation') preview.warnings.unshift(`schedule '${s.name}' is pending validation: it fires only once a node has validated it`);
-    if (s.state === 'paused') preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
-    return preview;
+    return previewSchedule(await this.getSchedule(idOrName), await this.datastore.clockNow(), count);
   }
 
   /**
@@ -395,44 +317,72 @@ export class RookeryClient {
   }
 
   /**
-   * Pauses a schedule: no new tasks are peeled until it is resumed, and the tasks peeled
-   * ahead that have not fallen due are withdrawn (deleted with their events; one a node
-   * claimed at that moment runs to its end).
+   * One page of schedules by name (NFC, case-insensitive order), optionally in some states and
+   * with names containing `q` (ignoring case); pass the page's `nextCursor` back as `cursor` for
+   * the next. Each page is one index-served read, however deep. A bad filter, `limit` or
+   * `cursor` is a {@link ValidationError} naming it.
+   */
+  async pageSchedules(params: SchedulePageParams = {}): Promise<Page<Schedule>> {
+    return pageSchedules(this.datastore, params);
+  }
+
+  /**
+   * Pauses a schedule: no new tasks are peeled until it is resumed, and every planned task
+   * that has not started, due or not, is withdrawn (deleted with its events), so that no run
+   * of it starts after this returns; one a node claimed before that runs to its end, and so do
+   * the retries of a run that had started. An {@link InvalidStateError} for a schedule that is
+   * not active or paused.
    */
   async pauseSchedule(idOrName: string): Promise<Schedule> {
-    const s = await this.setState(idOrName, 'paused');
+    const s = await setScheduleState(this.lifecycleDeps(), idOrName, 'paused', 'paused');
     this.events?.emit('schedulePaused', s);
     return s;
   }
 
   /**
    * Resumes a paused schedule. Fire times that fell while it was paused are not run: the next
-   * fire time is planned from now.
+   * fire time is planned from now (a `once` schedule whose instant passed meanwhile, with no
+   * task left, is `done`). An {@link InvalidStateError} for a retired, rejected, pending or
+   * `done` schedule: a done schedule has run its only time and cannot be resumed.
    */
   async resumeSchedule(idOrName: string): Promise<Schedule> {
-    const current = await this.getSchedule(idOrName);
-    const now = await this.datastore.clockNow();
-    const next =
-      current.trigger.kind === 'after-run'
-        ? current.gateTaskId === null ? now : null
-        : nextFireTime(current.trigger, Math.max(now - 1, current.nextFireAt === null ? now - 1 : Math.min(current.nextFireAt, now) - 1), {
-            dst: current.policies.dst,
-            createdAt: current.createdAt,
-          });
-    const s = await this.setState(idOrName, 'active', next);
+    const s = await resumeSchedule(this.lifecycleDeps(), idOrName);
     this.events?.emit('scheduleResumed', s);
-    this.wakeNodesFor([s], now);
+    await this.wakeNodesFor([s], await this.datastore.clockNow());
     return s;
   }
 
   /**
-   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. The
-   * tasks peeled ahead that have not fallen due are withdrawn, as by {@link RookeryClient.pauseSchedule}.
+   * Retires a schedule ("puts it out to pasture"): it never fires again; its ledger stays. Its
+   * planned tasks that have not started are withdrawn, as by {@link RookeryClient.pauseSchedule}.
    */
   async retireSchedule(idOrName: string): Promise<Schedule> {
-    const s = await this.setState(idOrName, 'retired', null);
+    const s = await setScheduleState(this.lifecycleDeps(), idOrName, 'retired', 'retired', null);
     this.events?.emit('scheduleRetired', s);
     return s;
+  }
+
+  /**
+   * Starts an extra occurrence of a schedule now, beside its trigger: a task of the schedule
+   * due now (fire time now, database clock), with its executor, task policies (retries,
+   * timeout, priority, duplicate, delivery) and payload (or `options.payload` for this run
+   * only), recorded in its ledger with reason `manual: run now by an operator`
+   * (`MANUAL_RUN_REASON`). The schedule's next fire time does not move. Works on a paused
+   * schedule too (the run is an operator's explicit act; the schedule stays paused). An
+   * {@link InvalidStateError} for a retired, rejected, pending or done schedule, a
+   * {@link ValidationError} on `payload` for a bad payload. Wakes idle nodes.
+   */
+  async runSchedule(idOrName: string, options: RunScheduleOptions = {}): Promise<Task> {
+    return runSchedule(this.lifecycleDeps(), idOrName, options);
+  }
+
+  private planning(): PlanningDeps {
+    return { strategies: this.strategies, ids: this.ids, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron };
+  }
+
+  private lifecycleDeps(): LifecycleDeps {
+    const { datastore, events, ids, wakeSignals, maxPayloadBytes } = this;
+    return { datastore, events, ids, wakeSignals, maxPayloadBytes, getSchedule: (idOrName) => this.getSchedule(idOrName) };
   }
 
   /** Deletes a schedule and its whole ledger. */
@@ -440,13 +390,6 @@ export class RookeryClient {
     const s = await this.getSchedule(idOrName);
     await this.datastore.scheduleDelete(s.id);
     this.events?.emit('scheduleDeleted', s.id);
-  }
-
-  private async setState(idOrName: string, state: ScheduleState, nextFireAt?: number | null): Promise<Schedule> {
-    const s = await this.getSchedule(idOrName);
-    const updated = await this.datastore.scheduleSetState({ id: s.id, state, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
-    if (!updated) throw new ValidationError('state', `schedule '${s.name}' is ${s.state} and cannot change (only active and paused schedules can)`);
-    return updated;
   }
 
   /**
@@ -462,6 +405,40 @@ export class RookeryClient {
       ...(params.states ? { states: params.states } : {}),
       ...(params.limit ? { limit: params.limit } : {}),
     });
+  }
+
+  /**
+   * One page of tasks, newest fire time first, optionally of one schedule (its occurrence
+   * ledger; id or name), in some states, of one executor; pass the page's `nextCursor` back as
+   * `cursor` for the next. Each page is one index-served read, however deep. Throws
+   * {@link NotFoundError} for an unknown schedule, a {@link ValidationError} naming a bad filter,
+   * `limit` or `cursor`.
+   */
+  async pageTasks(params: TaskPageParams = {}): Promise<Page<Task>> {
+    if (params.schedule !== undefined) checkIdArgument('schedule', params.schedule);
+    const { schedule, ...rest } = params;
+    const scheduleId = schedule === undefined ? undefined : (await this.getSchedule(schedule)).id;
+    return pageTasks(this.datastore, { ...rest, ...(scheduleId !== undefined ? { scheduleId } : {}) });
+  }
+
+  /**
+   * A task's stored log lines after `afterSeq` (0: from the start), oldest first, at most
+   * `limit` (default 1000). Throws {@link NotFoundError} for an unknown task.
+   */
+  async taskLogs(params: { id: string; afterSeq?: number; limit?: number }): Promise<TaskLogLine[]> {
+    const read = { taskId: params.id, ...(params.afterSeq !== undefined ? { afterSeq: params.afterSeq } : {}), ...(params.limit !== undefined ? { limit: params.limit } : {}) };
+    checkTaskLogReadParams(read);
+    await this.getTask(params.id);
+    return this.datastore.taskLogRead(read);
+  }
+
+  /**
+   * The cluster at a glance, by the database clock: the nodes (alive, tasks running on each),
+   * pending and running tasks, completions and failures of the last hour, the due backlog,
+   * start lateness percentiles and starts per second over the last minute.
+   */
+  async overview(): Promise<ClusterOverview> {
+    return clusterOverview(this.datastore);
   }
 
   /** One task; throws {@link NotFoundError}. */
@@ -480,13 +457,21 @@ export class RookeryClient {
    * {@link NotFoundError}.
    */
   async cancelTask(id: string, reason = 'cancelled by a client'): Promise<Task> {
-    checkIdArgument('id', id);
-    checkIdArgument('reason', reason);
-    const t = await this.datastore.taskRequestCancel({ taskId: id, reason });
-    if (!t) throw new NotFoundError('task', id);
-    if (t.state === 'cancelled') this.events?.emit('taskCancelled', t);
-    else if (t.state === 'running') this.events?.emit('taskCancelRequested', t);
-    return t;
+    return cancelTask({ datastore: this.datastore, events: this.events, wakeSignals: this.wakeSignals }, id, reason);
+  }
+
+  /**
+   * Gives a task that ended without completing (`failed`, `cancelled`, `missed` or
+   * `abandoned`: `RETRYABLE_TASK_STATES`) a new attempt: it is `pending` again, due now, with
+   * no deadline, and its history records `retried by an operator`; the claim of the new
+   * attempt takes attempt + 1 and a new fence. Its retry policy still counts the failures
+   * before (one more failure past the policy's attempts fails it for good). A job with a
+   * dedupe key takes its key again. Throws {@link NotFoundError}, an {@link InvalidStateError}
+   * for a task in any other state, or a DuplicateKeyError on `key` while another live task
+   * holds the key (nothing written). Wakes idle nodes.
+   */
+  async retryTask(id: string): Promise<Task> {
+    return retryTask({ datastore: this.datastore, events: this.events, wakeSignals: this.wakeSignals }, id);
   }
 
   /** A task's state transitions, oldest first. */

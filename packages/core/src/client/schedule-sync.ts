@@ -1,6 +1,7 @@
 import type { Datastore } from '../datastore/datastore.js';
 import { nameKey } from '../datastore/name-key.js';
 import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
+import { InvalidStateError } from '../errors/invalid-state-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
@@ -39,7 +40,16 @@ export interface SyncSchedulesOptions extends CreateScheduleOptions {
    * state. Only for a list that declares all of a cluster's schedules. @defaultValue false
    */
   prune?: boolean;
+  /**
+   * Write nothing: check every input as a real sync would (the same errors), and answer what
+   * it would do to each schedule. The `schedule` of a line is then the schedule as it would be
+   * stored (a created one with an id that is not stored). @defaultValue false
+   */
+  dryRun?: boolean;
 }
+
+/** Builds the schedule row an input would be stored as, checked as the client checks it. */
+export type PlanSchedule = (input: ScheduleInput, now: number) => Schedule;
 
 /** Most stored schedules that `prune` looks through. */
 const PRUNE_SCAN_LIMIT = 1_000_000;
@@ -75,6 +85,23 @@ function sameJson(a: unknown, b: unknown): boolean {
 function sameDefinition(current: Schedule, wanted: Definition): boolean {
   const { name, executor, payload, trigger, startAt, endAt, policies } = current;
   return sameJson({ name, executor, payload, trigger, startAt, endAt, policies }, wanted);
+}
+
+/**
+ * What an upsert of `plain` would do, writing nothing: the outcome and the schedule as it
+ * would be stored. Refuses what the upsert would refuse (a changed schedule that is not active
+ * or paused).
+ */
+async function dryUpsert(datastore: Datastore, plain: ScheduleInput, plan: PlanSchedule, now: number): Promise<UpsertResult> {
+  const planned = plan(plain, now);
+  const wanted = definitionOf(plain, now);
+  const current = await datastore.scheduleGetByName(wanted.name);
+  if (!current) return { outcome: 'created', schedule: planned };
+  if (sameDefinition(current, wanted)) return { outcome: 'unchanged', schedule: current };
+  if (current.state !== 'active' && current.state !== 'paused') {
+    throw new InvalidStateError('schedule', current.id, current.state, `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
+  }
+  return { outcome: 'updated', schedule: { ...current, ...wanted, nextFireAt: planned.nextFireAt } };
 }
 
 /**
@@ -116,7 +143,8 @@ export async function syncSchedules(
   client: RookeryClient,
   datastore: Datastore,
   inputs: readonly AnyScheduleInput[],
-  options: SyncSchedulesOptions = {},
+  options: SyncSchedulesOptions,
+  plan: PlanSchedule,
 ): Promise<SyncedSchedule[]> {
   const now = await datastore.clockNow();
   const plains: ScheduleInput[] = [];
@@ -139,14 +167,32 @@ export async function syncSchedules(
     if (unknown >= 0) throw atIndex(unknown, new UnknownExecutorError(plains[unknown]?.executor ?? '', known));
   }
   const synced: SyncedSchedule[] = [];
-  for (const plain of plains) {
-    const { outcome, schedule } = await upsertSchedule(client, datastore, plain, options);
-    synced.push({ name: schedule.name, outcome, schedule });
+  // A dry pass first: every input is planned and compared with its stored schedule (a changed
+  // one that is not active or paused is refused) before anything is written.
+  const dry: UpsertResult[] = [];
+  for (const [i, plain] of plains.entries()) {
+    try {
+      dry.push(await dryUpsert(datastore, plain, plan, now));
+    } catch (error) {
+      throw atIndex(i, error);
+    }
+  }
+  if (options.dryRun) {
+    synced.push(...dry.map(({ outcome, schedule }) => ({ name: schedule.name, outcome, schedule })));
+  } else {
+    for (const [i, plain] of plains.entries()) {
+      try {
+        const { outcome, schedule } = await upsertSchedule(client, datastore, plain, options);
+        synced.push({ name: schedule.name, outcome, schedule });
+      } catch (error) {
+        throw atIndex(i, error);
+      }
+    }
   }
   if (options.prune) {
     for (const schedule of await datastore.scheduleList({ limit: PRUNE_SCAN_LIMIT })) {
       if (names.has(nameKey(schedule.name))) continue;
-      await client.deleteSchedule(schedule.id);
+      if (!options.dryRun) await client.deleteSchedule(schedule.id);
       synced.push({ name: schedule.name, outcome: 'deleted', schedule });
     }
   }

@@ -11,6 +11,7 @@ import type {
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 
 /**
  * What a datastore can do beyond the interface. Shared code branches on these flags, never on
@@ -68,6 +69,12 @@ export interface NewJob {
   runAt: number | null;
   /** Dedupe key, or null. */
   key: string | null;
+  /**
+   * The lock of a key whose scope outlives its task (`ever`, a period; see `keyLock`), or
+   * null: while a stored task holds it, whatever its state, the job is not written and its
+   * answer is that task.
+   */
+  keyLock: string | null;
   /** Trace context of the enqueuing code (see `Task.traceContext`). @defaultValue null */
   traceContext?: string | null;
 }
@@ -345,14 +352,80 @@ export interface ScheduleListByClientParams {
   limit?: number;
 }
 
-/** Filters of {@link Datastore.taskList}. */
+/** Filters and position of {@link Datastore.scheduleList}. */
+export interface ScheduleListParams {
+  /** Only schedules in these states. */
+  states?: ScheduleState[];
+  /**
+   * Only schedules whose name contains this text, compared as name keys (NFC, lower case), so
+   * the search ignores case. `%`, `_` and the like are plain characters.
+   */
+  nameContains?: string;
+  /**
+   * Only schedules whose name key (`nameKey(name)`) sorts after this one: keyset paging, from
+   * the key of the last schedule of the previous page. Served by the unique name key index.
+   */
+  afterNameKey?: string;
+  /** At most this many, by name key. @defaultValue 100 */
+  limit?: number;
+}
+
+/** A task's place in the order of {@link Datastore.taskList}: fire time, then id, both descending. */
+export interface TaskListPosition {
+  /** The task's fire time. */
+  fireAt: number;
+  /** The task's id. */
+  id: string;
+}
+
+/** Filters and position of {@link Datastore.taskList}. */
 export interface TaskListParams {
   /** Only this schedule's tasks. */
   scheduleId?: string;
   /** Only tasks in these states. */
   states?: TaskState[];
+  /** Only tasks of this executor. */
+  executor?: string;
+  /**
+   * Only tasks after this position in the list's order (older fire time, or the same fire time
+   * and a smaller id): keyset paging, from the last task of the previous page.
+   */
+  before?: TaskListPosition;
   /** At most this many, newest fire time first. @defaultValue 100 */
   limit?: number;
+}
+
+/** Input of {@link Datastore.taskStats}. */
+export interface TaskStatsParams extends ClockParams {
+  /** Tasks completed or failed at or after this instant are counted (epoch ms). */
+  endedSince: number;
+  /** Tasks whose latest attempt started at or after this instant are counted (epoch ms). */
+  startedSince: number;
+  /** Start lateness of at most this many of the latest started tasks is returned, 0 to 10 000. */
+  latenessSamples: number;
+}
+
+/** Figures of the task table, for an overview of the cluster. */
+export interface TaskStats {
+  /** Tasks pending (due or not). */
+  pending: number;
+  /** Tasks pending and due (due time at or before now, database clock). */
+  due: number;
+  /** Tasks running. */
+  running: number;
+  /** Tasks running, by the node that runs them (nodes running none left out), by node id. */
+  runningByNode: { nodeId: string; running: number }[];
+  /** Tasks completed at or after `endedSince`. */
+  completedSince: number;
+  /** Tasks failed at or after `endedSince`. */
+  failedSince: number;
+  /** Tasks whose latest attempt started at or after `startedSince`. */
+  startedSince: number;
+  /**
+   * Start lateness (start minus due time, ms) of the latest started tasks, started at or after
+   * `endedSince`, newest start first, at most `latenessSamples` of them.
+   */
+  latenessMs: number[];
 }
 
 /** One stored line of a task's log. */
@@ -421,16 +494,19 @@ export interface Datastore {
   /** Reads one schedule by name (NFC, case-insensitive). One statement. */
   scheduleGetByName(name: string): Promise<Schedule | undefined>;
 
-  /** Lists schedules by name. One statement. */
-  scheduleList(params?: { states?: ScheduleState[]; limit?: number }): Promise<Schedule[]>;
+  /** Lists schedules by name key (NFC, lower case), from `afterNameKey` on. One statement. */
+  scheduleList(params?: ScheduleListParams): Promise<Schedule[]>;
 
   /**
    * Sets a schedule's state (pause, resume, retire) and, when given, its next fire time.
    * One transaction: the conditional update of the row changes only an active or paused
    * schedule (never a retired one, nor one pending validation or rejected, which only
    * validation moves), and takes the schedule's lease away (fence + 1) so that a peel under
-   * way writes nothing. Pausing or retiring then withdraws the tasks planned ahead, as
-   * {@link Datastore.scheduleUpdate} does. Returns the updated row.
+   * way writes nothing. Pausing or retiring then withdraws every planned task that has not
+   * started, due or not (chosen, then each deleted only if still pending and never started,
+   * with its events and logs), so that none starts after the call returns; a task a node
+   * claimed before the deletion runs on. Resuming a `once` schedule whose run is over (no
+   * next fire time, no live task) makes it `done`. Returns the updated row.
    */
   scheduleSetState(
     params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
@@ -456,6 +532,24 @@ export interface Datastore {
    * when there was none.
    */
   scheduleDelete(id: string): Promise<boolean>;
+
+  /**
+   * Starts an extra occurrence of an active or paused schedule now: one transaction inserts a
+   * pending task of the schedule due now (fire time now by the database clock, or the first
+   * millisecond after it that has no task of the schedule), with the schedule's executor and
+   * task policies, its payload (or `payload`), and `reason` as its reason, and records its creation with that
+   * reason. Neither the schedule's next fire time nor its gate changes. Returns the task, or
+   * undefined when the schedule is missing or in another state (nothing written).
+   */
+  scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined>;
+
+  /**
+   * Retention of done schedules: deletes up to `limit` schedules in state `done` that became
+   * done before `doneBefore` and have no task that is live or ended at or after `doneBefore`,
+   * each with its tasks, their events and logs, in one transaction. Returns how many schedules
+   * were deleted.
+   */
+  schedulePruneDone(params: SchedulePruneDoneParams): Promise<number>;
 
   /**
    * Claims up to `limit` active, ungated schedules whose next fire time is at or before
@@ -537,8 +631,9 @@ export interface Datastore {
    * Inserts jobs (tasks with no schedule), pending and due at their `runAt` (now when null), in
    * one transaction. A job whose key is held by a live (pending or running) task is not
    * written: its answer is that task, with `created` false; so is a job whose key an earlier
-   * job of the same call took. A key is free again once its task reaches a terminal state.
-   * Answers in input order.
+   * job of the same call took, and a job whose `keyLock` a stored task holds (whatever its
+   * state). A key is free again once its task reaches a terminal state; a key lock, once its
+   * task is deleted. Answers in input order.
    */
   taskEnqueue(params: TaskEnqueueParams): Promise<EnqueuedTask[]>;
 
@@ -624,6 +719,18 @@ export interface Datastore {
   taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
 
   /**
+   * An operator's retry of a task that ended without completing (state in
+   * `RETRYABLE_TASK_STATES`). One transaction, conditional on the state: the task becomes
+   * `pending`, due now, with no deadline, lease, execution, result or cancel request, `reason`
+   * as its reason, and its attempt, failures and fence unchanged (the claim of the new attempt
+   * takes attempt + 1 and fence + 1, so a late commit of an old attempt still writes nothing);
+   * the transition is recorded with `reason`. A task with a dedupe key takes the key again,
+   * and is refused (nothing written) while another live task holds it. Returns undefined when
+   * there is no such task.
+   */
+  taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined>;
+
+  /**
    * Which of `taskIds`, running under `owner`'s lease, carry a cancel request: the node's
    * quick cancel check between renewals. One read by primary key; writes nothing.
    */
@@ -660,8 +767,20 @@ export interface Datastore {
   /** Reads one task. One statement. */
   taskGet(id: string): Promise<Task | undefined>;
 
-  /** Lists tasks, newest fire time first. One statement. */
+  /**
+   * Lists tasks, newest fire time first (then id, descending), from `before` on. One statement,
+   * served by an index for each filter: a schedule's ledger by (schedule, fire time), the
+   * others by fire time (and state).
+   */
   taskList(params?: TaskListParams): Promise<Task[]>;
+
+  /**
+   * Counts of the task table for a cluster overview: pending, due and running tasks, tasks
+   * completed and failed since `endedSince`, started since `startedSince`, and the start
+   * lateness of the latest started ones. A few index-served reads,
+   * one after another, none holding a lock; writes nothing.
+   */
+  taskStats(params: TaskStatsParams): Promise<TaskStats>;
 
   /** The state transitions of one task, oldest first. One statement. */
   taskEvents(taskId: string): Promise<TaskEvent[]>;

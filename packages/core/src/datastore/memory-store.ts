@@ -29,7 +29,10 @@ import type {
   TaskClaimDueResult,
   TaskFinishManyParams,
   TaskFinishParams,
+  ScheduleListParams,
   TaskListParams,
+  TaskStats,
+  TaskStatsParams,
   TaskLogAppendParams,
   TaskLogLine,
   TaskLogReadParams,
@@ -49,6 +52,9 @@ import type {
   TaskSetExecutionParams,
 } from './external-execution.js';
 import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
+import { listSchedules, listTasks, taskStats } from './memory-reads.js';
+import { pruneDoneSchedules, retryTask, runScheduleNow, type MemoryLedger } from './memory-operator-actions.js';
+import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 import { nameKey } from './name-key.js';
 import {
   checkIdArgument,
@@ -57,6 +63,7 @@ import {
   checkScheduleListParams,
   checkTaskListParams,
   checkTaskLogReadParams,
+  checkTaskStatsParams,
 } from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
 import { adoptReason, repairReason } from './repair-reason.js';
@@ -84,6 +91,8 @@ export class MemoryDatastore implements Datastore {
   private readonly taskKeys = new Set<string>();
   /** Task id by dedupe key; a key whose task has ended is free (checked on lookup). */
   private readonly jobKeys = new Map<string, string>();
+  /** Task id by key lock (`ever`, period scopes); a lock whose task was deleted is free (checked on lookup). */
+  private readonly keyLocks = new Map<string, string>();
   private readonly events: TaskEvent[] = [];
   private readonly logs: TaskLogLine[] = [];
   private logSeq = 0;
@@ -125,14 +134,25 @@ export class MemoryDatastore implements Datastore {
     }
   }
 
+  /** Releases a gate on `task` at its start or end; at its end, a `once` schedule whose run is over is done. */
   private ungate(task: Task, now: number, on: 'start' | 'end'): void {
     const schedule = task.scheduleId === null ? undefined : this.schedules.get(task.scheduleId);
-    if (!schedule || schedule.gateTaskId !== task.id) return;
+    if (!schedule) return;
     const release = schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
-    if (on === 'start' && release !== 'start') return;
-    schedule.gateTaskId = null;
-    if (schedule.trigger.kind === 'after-run' && on === 'end') schedule.nextFireAt = now + schedule.trigger.delayMs;
-    schedule.updatedAt = now;
+    if (schedule.gateTaskId === task.id && (on === 'end' || release === 'start')) {
+      schedule.gateTaskId = null;
+      if (schedule.trigger.kind === 'after-run' && on === 'end') schedule.nextFireAt = now + schedule.trigger.delayMs;
+      schedule.updatedAt = now;
+    }
+    if (on === 'end') this.markOnceDone(schedule, now);
+  }
+
+  /** Marks `done` an active, ungated `once` schedule with no next fire time and no live task. */
+  private markOnceDone(s: Schedule, now: number): void {
+    if (s.state !== 'active' || s.trigger.kind !== 'once' || s.nextFireAt !== null || s.gateTaskId !== null) return;
+    for (const t of this.tasks.values()) if (t.scheduleId === s.id && !isTerminalTaskState(t.state)) return;
+    s.state = 'done';
+    s.updatedAt = now;
   }
 
   /** {@inheritDoc Datastore.clockNow} */
@@ -188,13 +208,9 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.scheduleList} */
-  async scheduleList(params: { states?: ScheduleState[]; limit?: number } = {}): Promise<Schedule[]> {
+  async scheduleList(params: ScheduleListParams = {}): Promise<Schedule[]> {
     checkScheduleListParams(params);
-    return [...this.schedules.values()]
-      .filter((s) => !params.states || params.states.includes(s.state))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-      .slice(0, params.limit ?? 1000)
-      .map(clone);
+    return listSchedules(this.schedules, params);
   }
 
   /** {@inheritDoc Datastore.scheduleSetState} */
@@ -210,7 +226,8 @@ export class MemoryDatastore implements Datastore {
     s.leaseExpiresAt = null;
     if (params.nextFireAt !== undefined) s.nextFireAt = params.nextFireAt;
     s.updatedAt = now;
-    if (params.state === 'paused' || params.state === 'retired') await this.withdrawPlanned(s, now);
+    if (params.state === 'paused' || params.state === 'retired') await this.withdrawPlanned(s, now, 'all');
+    else this.markOnceDone(s, now);
     return clone(s);
   }
 
@@ -228,20 +245,20 @@ export class MemoryDatastore implements Datastore {
     const now = this.now(params);
     Object.assign(s, params.definition, { name, nextFireAt: params.nextFireAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now });
     s.fence += 1;
-    await this.withdrawPlanned(s, now);
+    await this.withdrawPlanned(s, now, 'ahead');
     const taken = [...this.tasks.values()].filter((t) => t.scheduleId === s.id).map((t) => t.fireAt);
     s.nextFireAt = untakenFireTime(s, s.nextFireAt, taken);
     return clone(s);
   }
 
   /**
-   * Withdraws the tasks of `s` planned ahead that have not started (pending, never started,
-   * due after `now`), as the SQL store does: chosen, then deleted only if still not started,
-   * with their events and logs; a gate on a deleted one is cleared.
+   * Withdraws the planned tasks of `s` that have not started (pending, never started; with
+   * `ahead`, only those due after `now`), as the SQL store does: chosen, then deleted only if
+   * still not started, with their events and logs; a gate on a deleted one is cleared.
    */
-  private async withdrawPlanned(s: Schedule, now: number): Promise<void> {
+  private async withdrawPlanned(s: Schedule, now: number, scope: 'ahead' | 'all'): Promise<void> {
     const notStarted = (t: Task | undefined): t is Task => t !== undefined && t.state === 'pending' && t.attempt === 0;
-    const chosen = [...this.tasks.values()].filter((t) => t.scheduleId === s.id && notStarted(t) && t.fireAt > now).map((t) => t.id);
+    const chosen = [...this.tasks.values()].filter((t) => t.scheduleId === s.id && notStarted(t) && (scope === 'all' || t.fireAt > now)).map((t) => t.id);
     if (chosen.length === 0) return;
     await this.testHooks.withdrawalChosen?.({ scheduleId: s.id, taskIds: chosen, othersWriteMeanwhile: true });
     const deleted = new Set<string>();
@@ -274,6 +291,27 @@ export class MemoryDatastore implements Datastore {
     this.logs.splice(0, this.logs.length, ...keptLogs);
     this.slots.delete(id);
     return true;
+  }
+
+  /** The maps the operator actions work on. */
+  private ledger(): MemoryLedger {
+    const { schedules, tasks, taskKeys, jobKeys, events, logs, reports } = this;
+    return { schedules, tasks, taskKeys, jobKeys, events, logs, reports };
+  }
+
+  /** {@inheritDoc Datastore.scheduleRunNow} */
+  async scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined> {
+    return runScheduleNow(this.ledger(), params, this.now(params));
+  }
+
+  /** {@inheritDoc Datastore.taskRetry} */
+  async taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined> {
+    return retryTask(this.ledger(), params, this.now(params));
+  }
+
+  /** {@inheritDoc Datastore.schedulePruneDone} */
+  async schedulePruneDone(params: SchedulePruneDoneParams): Promise<number> {
+    return pruneDoneSchedules(this.ledger(), params);
   }
 
   /** {@inheritDoc Datastore.historyPrune} */
@@ -374,6 +412,7 @@ export class MemoryDatastore implements Datastore {
         ...n,
         scheduleId: s.id,
         key: null,
+        origin: 'trigger',
         attempt: 0,
         failures: 0,
         repairs: 0,
@@ -411,6 +450,8 @@ export class MemoryDatastore implements Datastore {
     s.leaseOwner = null;
     s.leaseExpiresAt = null;
     s.updatedAt = now;
+    // A once schedule whose fire time went in as a terminal ledger row (a misfire) is over.
+    if (params.gateTaskId === null && params.tasks.some((n) => isTerminalTaskState(n.state))) this.markOnceDone(s, now);
     return { ok: true, created };
   }
 
@@ -420,9 +461,13 @@ export class MemoryDatastore implements Datastore {
     return params.jobs.map((job) => {
       const holder = job.key === null ? undefined : this.tasks.get(this.jobKeys.get(job.key) ?? '');
       if (holder && !isTerminalTaskState(holder.state)) return { task: clone(holder), created: false };
+      // A lock holder answers until it is deleted: a lock whose task is gone is free.
+      const lockHolder = job.keyLock === null ? undefined : this.tasks.get(this.keyLocks.get(job.keyLock) ?? '');
+      if (lockHolder) return { task: clone(lockHolder), created: false };
       const task = jobTask(job, now);
       this.tasks.set(task.id, task);
       if (job.key !== null) this.jobKeys.set(job.key, task.id);
+      if (job.keyLock !== null) this.keyLocks.set(job.keyLock, task.id);
       this.record(task, null, now, null);
       return { task: clone(task), created: true };
     });
@@ -799,11 +844,13 @@ export class MemoryDatastore implements Datastore {
   /** {@inheritDoc Datastore.taskList} */
   async taskList(params: TaskListParams = {}): Promise<Task[]> {
     checkTaskListParams(params);
-    return [...this.tasks.values()]
-      .filter((t) => (!params.scheduleId || t.scheduleId === params.scheduleId) && (!params.states || params.states.includes(t.state)))
-      .sort((a, b) => b.fireAt - a.fireAt)
-      .slice(0, params.limit ?? 100)
-      .map(clone);
+    return listTasks(this.tasks, params);
+  }
+
+  /** {@inheritDoc Datastore.taskStats} */
+  async taskStats(params: TaskStatsParams): Promise<TaskStats> {
+    checkTaskStatsParams(params);
+    return taskStats(this.tasks, params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.taskEvents} */

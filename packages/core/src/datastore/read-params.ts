@@ -4,7 +4,7 @@ import { TERMINAL_TASK_STATES, type TaskState } from '../model/task.js';
 import { nameKey } from './name-key.js';
 
 /** Every schedule state, for checking a `states` filter. */
-export const SCHEDULE_STATES: readonly ScheduleState[] = ['active', 'paused', 'retired', 'pending-validation', 'rejected'];
+export const SCHEDULE_STATES: readonly ScheduleState[] = ['active', 'paused', 'retired', 'pending-validation', 'rejected', 'done'];
 
 /** Every task state, for checking a `states` filter. */
 export const TASK_STATES: readonly TaskState[] = ['pending', 'running', ...TERMINAL_TASK_STATES];
@@ -52,9 +52,18 @@ export function checkNameKey(field: string, name: string): void {
   }
 }
 
-/** Checks the input of `Datastore.scheduleList`: `states` and `limit`. */
-export function checkScheduleListParams(params: { states?: unknown; limit?: unknown } | undefined): void {
+/** Refuses a text filter that is given but is not a string of at most `max` characters, or holds NUL. */
+export function checkTextArgument(field: string, value: unknown, max: number): void {
+  if (value === undefined) return;
+  checkIdArgument(field, value);
+  if (value.length > max) throw new ValidationError(field, `must be at most ${max} characters, got ${value.length}`);
+}
+
+/** Checks the input of `Datastore.scheduleList`: `states`, `nameContains`, `afterNameKey` and `limit`. */
+export function checkScheduleListParams(params: { states?: unknown; nameContains?: unknown; afterNameKey?: unknown; limit?: unknown } | undefined): void {
   checkStatesArgument('states', params?.states, SCHEDULE_STATES);
+  checkTextArgument('nameContains', params?.nameContains, MAX_NAME_KEY_CHARS);
+  checkTextArgument('afterNameKey', params?.afterNameKey, MAX_NAME_KEY_CHARS);
   checkLimitArgument('limit', params?.limit);
 }
 
@@ -64,11 +73,31 @@ export function checkListByClientParams(params: { clientId?: unknown; limit?: un
   checkLimitArgument('limit', params.limit);
 }
 
-/** Checks the input of `Datastore.taskList`: `scheduleId`, `states` and `limit`. */
-export function checkTaskListParams(params: { scheduleId?: unknown; states?: unknown; limit?: unknown } | undefined): void {
+/** Checks the input of `Datastore.taskList`: `scheduleId`, `states`, `executor`, `before` and `limit`. */
+export function checkTaskListParams(params: { scheduleId?: unknown; states?: unknown; executor?: unknown; before?: unknown; limit?: unknown } | undefined): void {
   if (params?.scheduleId !== undefined) checkIdArgument('scheduleId', params.scheduleId);
   checkStatesArgument('states', params?.states, TASK_STATES);
+  checkTextArgument('executor', params?.executor, MAX_NAME_KEY_CHARS);
+  const before = params?.before;
+  if (before !== undefined) {
+    if (typeof before !== 'object' || before === null) throw new ValidationError('before', 'must be { fireAt, id }');
+    const { fireAt, id } = before as { fireAt?: unknown; id?: unknown };
+    if (typeof fireAt !== 'number' || !Number.isSafeInteger(fireAt)) throw new ValidationError('before.fireAt', `must be a whole number (epoch ms), got ${typeof fireAt === 'number' ? fireAt : typeof fireAt}`);
+    checkIdArgument('before.id', id);
+  }
   checkLimitArgument('limit', params?.limit);
+}
+
+/** Checks the input of `Datastore.taskStats`: two instants and a sample count from 0 to 10 000. */
+export function checkTaskStatsParams(params: { endedSince?: unknown; startedSince?: unknown; latenessSamples?: unknown }): void {
+  for (const field of ['endedSince', 'startedSince'] as const) {
+    const v = params[field];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new ValidationError(field, `must be a whole number (epoch ms), got ${typeof v === 'number' ? v : typeof v}`);
+  }
+  const n = params.latenessSamples;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > 10_000) {
+    throw new ValidationError('latenessSamples', `must be a whole number from 0 to 10 000, got ${typeof n === 'number' ? n : typeof n}`);
+  }
 }
 
 /** Checks the input of `Datastore.taskLogRead`: `taskId`, `afterSeq` (a whole number, 0 or more) and `limit`. */

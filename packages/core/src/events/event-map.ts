@@ -72,8 +72,11 @@ export interface RookeryEventMap {
   repairStarted: [nodeId: string];
   /** A repair pass finished; `tasks` were moved on. */
   repairFinished: [nodeId: string, tasks: Task[]];
-  /** A retention pass deleted `tasks` finished tasks (with their events and logs) and `nodes` node records. */
-  historyPruned: [tasks: number, nodes: number];
+  /**
+   * A retention pass deleted `tasks` finished tasks (with their events and logs), `nodes` node
+   * records and `schedules` done schedules (with their ledgers).
+   */
+  historyPruned: [tasks: number, nodes: number, schedules: number];
   /** A node registered. */
   nodeJoined: [node: NodeRecord];
   /** A node stopped. */

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors/validation-error.js';
 import type { Json } from '../json.js';
 import { parseInstant, type InstantInput } from '../trigger/instant-input.js';
 import { checkString } from './json-check.js';
+import { validateKeyScope, type KeyScope } from './key-scope.js';
 import type { RetryPolicy, TaskPolicies } from './policies.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, validateExecutor, validatePayload, validatePolicies } from './schedule-input.js';
 
@@ -28,9 +29,12 @@ export interface JobInput {
   /**
    * Dedupe key (1 to 200 characters): while a task with this key is pending or running,
    * enqueuing the key again returns that task and writes nothing. Once it has ended
-   * (completed, failed, cancelled, …) the key is free and the next enqueue creates a new task.
+   * (completed, failed, cancelled, …) the key is free and the next enqueue creates a new task,
+   * unless {@link JobInput.keyScope} keeps it longer.
    */
   key?: string;
+  /** How long the key answers for its task: see {@link KeyScope}. Needs `key`. @defaultValue 'live' */
+  keyScope?: KeyScope;
   /** Retry, timeout and delivery. */
   policies?: JobPolicyInput;
 }
@@ -45,11 +49,13 @@ export interface ValidatedJob {
   runAt: number | null;
   /** Dedupe key, or null. */
   key: string | null;
+  /** How long the key answers for its task. */
+  keyScope: KeyScope;
   /** The task's policies: duplicate `run`, creation `ahead` (a job has no schedule). */
   policies: TaskPolicies;
 }
 
-const JOB_KEYS = new Set(['executor', 'payload', 'runAt', 'priority', 'key', 'policies']);
+const JOB_KEYS = new Set(['executor', 'payload', 'runAt', 'priority', 'key', 'keyScope', 'policies']);
 const JOB_POLICY_KEYS = new Set(['retry', 'timeoutMs', 'delivery']);
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
@@ -94,11 +100,14 @@ export function validateJobInput(input: unknown, opts: { maxPayloadBytes?: numbe
   const payload = validatePayload(raw['payload'], opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   const runAt = raw['runAt'] === undefined || raw['runAt'] === null ? null : parseInstant(raw['runAt'], 'runAt');
   const key = validateKey(raw['key']);
+  const keyScope = validateKeyScope(raw['keyScope']);
+  if (key === null && raw['keyScope'] !== undefined) throw new ValidationError('keyScope', 'needs a key');
   return {
     executor,
     payload,
     runAt,
     key,
+    keyScope,
     policies: {
       duplicate: 'run',
       retry: checked.retry,

@@ -8,14 +8,19 @@ export const ENQUEUED_REASON = 'enqueued';
  * The task a datastore writes for `job` at `now`: pending, due at its `runAt` (or `now`), with
  * no schedule and no attempt yet. Every store builds the row it inserts, and the task it
  * answers with, from this.
+ *
+ * @param copy - copy the payload and policies (a store that keeps the task in memory); false
+ *   shares them with `job`, whose objects the client made for this call alone (a bulk enqueue
+ *   spent a third of its client time copying them). @defaultValue true
  */
-export function jobTask(job: NewJob, now: number): Task {
+export function jobTask(job: NewJob, now: number, copy = true): Task {
   const dueAt = job.runAt ?? now;
   return {
     id: job.id,
     scheduleId: null,
     fireAt: dueAt,
     key: job.key,
+    origin: 'job',
     spanEndAt: null,
     spanCount: 1,
     dueAt,
@@ -26,8 +31,8 @@ export function jobTask(job: NewJob, now: number): Task {
     repairs: 0,
     fence: 0,
     executor: job.executor,
-    payload: structuredClone(job.payload),
-    policies: structuredClone(job.policies),
+    payload: copy ? structuredClone(job.payload) : job.payload,
+    policies: copy ? structuredClone(job.policies) : job.policies,
     leaseOwner: null,
     leaseExpiresAt: null,
     nodeId: null,

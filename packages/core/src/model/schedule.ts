@@ -5,9 +5,12 @@ import type { SchedulePolicies } from './policies.js';
 /**
  * Lifecycle state of a schedule. A schedule submitted with a client id starts in
  * `pending-validation` (never peeled) until a node that has its executor validates it: it then
- * becomes `active`, or `rejected` (terminal, never peeled; delete it to reuse its name).
+ * becomes `active`, or `rejected` (terminal, never peeled; delete it to reuse its name). An
+ * active `once` schedule becomes `done` (terminal) when its only task has reached a terminal
+ * state: it never fires again, and retention deletes it with its ledger once the retention
+ * window has passed.
  */
-export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected';
+export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected' | 'done';
 
 /** How the cluster judged a schedule submitted with a client id. */
 export interface ScheduleValidation {

@@ -30,6 +30,13 @@ export function isTerminalTaskState(state: TaskState): boolean {
 }
 
 /**
+ * Where a task comes from: `trigger`, peeled from its schedule's trigger (a fire time, or a
+ * ledger row standing for fire times); `manual`, an extra run of its schedule an operator
+ * started (`runSchedule`, `rookery job run`); `job`, enqueued on its own with no schedule.
+ */
+export type TaskOrigin = 'trigger' | 'manual' | 'job';
+
+/**
  * One planned run: a row of a schedule's occurrence ledger, unique per (scheduleId, fireAt),
  * or a job, enqueued on its own with no schedule (`scheduleId` null). Retries are further
  * attempts of the same task.
@@ -47,6 +54,8 @@ export interface Task {
    * task of a schedule.
    */
   key: string | null;
+  /** Where it comes from: its schedule's trigger, an operator's extra run, or an enqueue. */
+  origin: TaskOrigin;
   /** When this row stands for a run of fire times (a collapsed catch-up), the last of them; else null. */
   spanEndAt: number | null;
   /** How many fire times the row stands for (1 for an ordinary task). */

@@ -121,6 +121,7 @@ export class AttemptRunner {
       abortDetail: null,
       lastHeartbeatAt: null,
       leaseLost: false,
+      trustRanOut: false,
       timeoutTimer: null,
       done: Promise.resolve(),
     };
@@ -151,6 +152,13 @@ export class AttemptRunner {
     this.ctx.events.emit('leaseLost', attempt.task.id, attempt.task.fence);
   }
 
+  /** The attempt's trust window ran out before a renewal came back: give its lease up (see {@link Attempt.trustRanOut}). */
+  loseTrust(attempt: Attempt): void {
+    if (attempt.leaseLost) return;
+    attempt.trustRanOut = true;
+    this.lose(attempt);
+  }
+
   /** Delivers an external execution's reported outcome; true when an attempt was waiting for it. */
   report(executionId: string, status: ExternalStatus): boolean {
     return this.externalWaits.report(executionId, status);
@@ -168,7 +176,10 @@ export class AttemptRunner {
     // A claim whose answer came after its trust window ran out (the node stalled between
     // sending the claim and reading the answer) is never started: repair may already have
     // given the task to another node.
-    if (this.ctx.clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
+    if (this.ctx.clock.monotonic() > attempt.trustUntil) {
+      this.loseTrust(attempt);
+      return this.handBack(attempt, false);
+    }
     // An adopted execution runs whether or not this node has a free slot: it is watched anyway.
     const slot = executor !== undefined && pool.acquire(task.executor);
     if (!executor || (!slot && !adoption)) {
@@ -201,7 +212,11 @@ export class AttemptRunner {
     }
     // the log is stored before the outcome, so whoever sees the outcome sees the whole log
     await log.close();
-    if (attempt.leaseLost) return;
+    if (attempt.leaseLost) {
+      // Work that is known to have stopped (an executor that settles after abort, nothing external) is handed back.
+      if (attempt.trustRanOut && executor.settlesAfterAbort && !adoption && attempt.task.executionId === null) await this.handBack(attempt, true);
+      return;
+    }
     if (handsOver(attempt)) return handOver(this.external, attempt);
     const { outcome, resultBytes } = this.decide(attempt, result);
     await this.settle(attempt, outcome, resultBytes);
@@ -321,6 +336,35 @@ export class AttemptRunner {
         if (tries >= MAX_FINISH_TRIES) return this.lose(attempt);
         await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, commitBackoffMs(tries, this.ctx.random)));
       }
+    }
+  }
+
+  /**
+   * Hands back the task of an attempt given up on its trust window, whose work never started or
+   * is known to have stopped: one commit on the lease (owner, fence, unexpired by the database
+   * clock), so it only takes effect if no other node can have the task, and then makes it
+   * pending at once (or abandoned, for an at-most-once attempt that started) instead of leaving
+   * it leased until its expiry and a repair. A node stopping right after still leaves nothing
+   * leased. Refused (the lease expired or moved on) or failed, repair decides, as before.
+   */
+  private async handBack(attempt: Attempt, started: boolean): Promise<void> {
+    const { task } = attempt;
+    const { nodeId, leaseOwner } = this.ctx;
+    const abandon = started && this.ctx.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon';
+    const outcome: TaskOutcome = abandon
+      ? { state: 'abandoned', reason: `abandoned by node ${nodeId}: lease not renewed in time (at-most-once: never started again)` }
+      : {
+          state: 'pending',
+          dueAt: this.ctx.dbNow(),
+          error: null,
+          countFailure: false,
+          reason: `handed back by node ${nodeId}: ${started ? 'lease not renewed in time' : 'claim answered after its trust window'}`,
+        };
+    try {
+      const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes: 0, alone: true });
+      if (committed) this.announce(committed, outcome);
+    } catch (error) {
+      this.ctx.reportError(error, 'finish', task.id);
     }
   }
 

@@ -27,8 +27,14 @@ export interface Attempt {
   abortDetail: string | null;
   /** Monotonic instant of the executor's last `heartbeat()`, or null before the first. */
   lastHeartbeatAt: number | null;
-  /** Set once the lease is lost (or given up): nothing of the attempt is ever committed. */
+  /** Set once the lease is lost (or given up): nothing of the attempt's outcome is ever committed. */
   leaseLost: boolean;
+  /**
+   * Set when the lease was given up because the local trust window ran out, not because the
+   * database said it is gone: it may still be this node's there, and once the attempt's work
+   * is known to have stopped the task is handed back under it (see `AttemptRunner`).
+   */
+  trustRanOut: boolean;
   /** Timeout timer, if the schedule has a timeout. */
   timeoutTimer: LongTimer | null;
   /** Settles when the attempt is over (committed, handed back, or given up); never rejects. */

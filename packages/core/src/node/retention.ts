@@ -4,7 +4,11 @@ import type { Task } from '../model/task.js';
 
 /** How long the cluster keeps history, and how often a node prunes it. */
 export interface RetentionOptions {
-  /** Finished tasks (any terminal state) are deleted, with their events and logs, this long after they ended; null keeps them forever. */
+  /**
+   * Finished tasks (any terminal state) are deleted, with their events and logs, this long
+   * after they ended, and done schedules (`once` schedules whose run is over) with their
+   * ledgers this long after they became done; null keeps them forever.
+   */
   historyMs: number | null;
   /** Records of nodes that stopped (or stopped heart-beating) are deleted this long after; null keeps them. */
   nodesMs: number | null;
@@ -60,15 +64,16 @@ export function resolveRetention(options: Partial<RetentionOptions> = {}): Reten
 /**
  * One retention pass, judged by the database clock: fails the pending tasks nobody has been
  * able to run for `unresolvedAfterMs` (see `Datastore.taskSettleUnresolved`), deletes finished
- * tasks older than `historyMs` (each in bounded transactions, at most 20 000 per pass; the next
- * pass goes on) and node records older than `nodesMs`. Several nodes at once is harmless: each
- * write is conditional and idempotent. Returns what was deleted, and the tasks failed.
+ * tasks older than `historyMs` and the schedules done for longer than `historyMs` with their
+ * ledgers (each in bounded transactions, at most 20 000 per pass; the next pass goes on) and
+ * node records older than `nodesMs`. Several nodes at once is harmless: each write is
+ * conditional and idempotent. Returns what was deleted, and the tasks failed.
  */
 export async function pruneOnce(
   datastore: Datastore,
   retention: RetentionOptions,
   nodeId: string,
-): Promise<{ tasks: number; nodes: number; unresolved: Task[] }> {
+): Promise<{ tasks: number; nodes: number; schedules: number; unresolved: Task[] }> {
   const unresolved: Task[] = [];
   if (retention.unresolvedAfterMs !== null) {
     for (let i = 0; i < BATCHES_PER_PASS; i += 1) {
@@ -79,8 +84,14 @@ export async function pruneOnce(
   }
   const now = await datastore.clockNow();
   let tasks = 0;
+  let schedules = 0;
   if (retention.historyMs !== null) {
     const endedBefore = now - retention.historyMs;
+    for (let i = 0; i < BATCHES_PER_PASS; i += 1) {
+      const deleted = await datastore.schedulePruneDone({ doneBefore: endedBefore, limit: BATCH });
+      schedules += deleted;
+      if (deleted < BATCH) break;
+    }
     for (let i = 0; i < BATCHES_PER_PASS; i += 1) {
       const deleted = await datastore.historyPrune({ endedBefore, limit: BATCH });
       tasks += deleted;
@@ -88,5 +99,5 @@ export async function pruneOnce(
     }
   }
   const nodes = retention.nodesMs === null ? 0 : await datastore.nodePrune({ seenBefore: now - retention.nodesMs });
-  return { tasks, nodes, unresolved };
+  return { tasks, nodes, schedules, unresolved };
 }

@@ -256,7 +256,8 @@ export class RookeryNode {
    * Stops gracefully: claims nothing more, lets running attempts finish for up to `graceMs`,
    * then aborts the rest and hands them back to the cluster (pending, due now; at-most-once
    * attempts are abandoned; recorded external executions are handed over, still running, for
-   * another node to adopt), waits for the duties under way, and marks the node stopped.
+   * another node to adopt), takes back the tasks whose lease expired (a last repair pass),
+   * waits for the duties under way, and marks the node stopped.
    * Idempotent: concurrent and repeated calls share one stop; safe before start.
    */
   stop(options: { graceMs?: number } = {}): Promise<void> {
@@ -284,6 +285,9 @@ export class RookeryNode {
     grace?.cancel();
     for (const a of this.attempts.running.values()) this.attempts.abort(a, 'stop');
     await running();
+    // A hand-back of this node's that reached the database after its lease expired left the
+    // task leased: a last repair pass takes it back, so that the last node to stop leaves none.
+    await this.guard('repair', () => this.repairExpired());
     await Promise.all(this.repeaters.map((r) => r.stop()));
     this.dueAlarm.clear();
     this.renewSoon?.cancel();
@@ -489,7 +493,7 @@ export class RookeryNode {
   private enforceTrust(): void {
     const now = this.clock.monotonic();
     for (const a of this.attempts.running.values()) {
-      if (!a.leaseLost && now > a.trustUntil) this.attempts.lose(a);
+      if (!a.leaseLost && now > a.trustUntil) this.attempts.loseTrust(a);
     }
     const timeout = this.timings.heartbeatTimeoutMs;
     if (timeout !== null) for (const a of silentAttempts(this.attempts.running.values(), now, timeout)) this.attempts.abort(a, 'heartbeat-timeout');
@@ -497,16 +501,21 @@ export class RookeryNode {
   }
 
   // Duty 5: repair.
-  /** Retention: fails tasks nobody can run, deletes old finished tasks and long-gone node records (see {@link pruneOnce}). */
+  /** Retention: fails tasks nobody can run, deletes old finished tasks, done schedules and long-gone node records (see {@link pruneOnce}). */
   private async prune(): Promise<void> {
     const pruned = await pruneOnce(this.datastore, this.retention, this.id);
     for (const task of pruned.unresolved) this.events.emit('taskFailed', task, task.error ?? task.reason ?? '');
-    if (pruned.tasks > 0 || pruned.nodes > 0) this.events.emit('historyPruned', pruned.tasks, pruned.nodes);
+    if (pruned.tasks > 0 || pruned.nodes > 0 || pruned.schedules > 0) this.events.emit('historyPruned', pruned.tasks, pruned.nodes, pruned.schedules);
   }
 
   private async repair(): Promise<void> {
     if (this.state !== 'running') return;
     await this.guard('repair', () => this.adopt());
+    await this.repairExpired();
+  }
+
+  /** Takes back the running tasks whose lease expired (see `Datastore.taskRepairExpired`), in passes while each finds some. */
+  private async repairExpired(): Promise<void> {
     this.events.emit('repairStarted', this.id);
     const repaired: RepairedTask[] = [];
     // A pass that repaired something is followed by another at once: its claim skips rows
@@ -517,7 +526,7 @@ export class RookeryNode {
       const found = await this.datastore.taskRepairExpired({ nodeId: this.id, limit: REPAIR_BATCH, maxRepairs: this.timings.maxRepairs });
       repaired.push(...found);
       if (found.length > 0) this.wakeup.wake();
-      if (found.length === 0 || this.state !== 'running') break;
+      if (found.length === 0) break;
     }
     this.events.emit('repairFinished', this.id, repaired.map((r) => r.task));
   }

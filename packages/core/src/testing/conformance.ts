@@ -11,9 +11,13 @@ import { describeExternalExecutions } from './conformance/external-executions.js
 import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
 import { describeGates } from './conformance/gates.js';
+import { describeJobKeyLocks } from './conformance/job-key-locks.js';
 import { describeJobs } from './conformance/jobs.js';
+import { describeListPaging } from './conformance/list-paging.js';
 import { describeTraceContext } from './conformance/trace-context.js';
 import { describeNodes } from './conformance/nodes.js';
+import { describeOnceDone } from './conformance/once-done.js';
+import { describeOperatorActions } from './conformance/operator-actions.js';
 import { describeRetention } from './conformance/retention.js';
 import { describeScheduleSync } from './conformance/schedule-sync.js';
 import { describeScheduleUpdate } from './conformance/schedule-update.js';
@@ -57,7 +61,7 @@ export interface ConformanceOptions {
  * store that calls `hooks` (the test sets them; a store that ignores them fails the tests that
  * pin an interleaving with them); `cleanup` runs after it. Tests pin `now` except where they check the store's own
  * clock. Grouped by noun: clock, schedules, schedule bulk create, schedule claims, schedule validation, peel, task claims, duplicate
- * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client, unresolved tasks, jobs (one file each under
+ * `skip`, `replace` and `queue`, renew, finish, repair, external executions, gates, cancel, task reads, read arguments, task logs, nodes, retention, schedule update, schedule withdrawal, schedule sync through the client, unresolved tasks, jobs, list paging, once schedules ending, operator actions (one file each under
  * `conformance/`).
  *
  * @example
@@ -132,12 +136,16 @@ export function describeDatastoreConformance(
     describeReadArguments(ctx);
     describeTaskLogs(ctx);
     describeNodes(ctx);
+    describeOnceDone(ctx);
+    describeOperatorActions(ctx);
     describeRetention(ctx);
     describeScheduleUpdate(ctx);
     describeScheduleWithdrawal(ctx);
     describeScheduleSync(ctx);
     describeUnresolved(ctx);
     describeJobs(ctx);
+    describeListPaging(ctx);
+    describeJobKeyLocks(ctx);
     describeTraceContext(ctx);
   });
 }

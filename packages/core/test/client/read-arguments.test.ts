@@ -20,6 +20,12 @@ const BAD_CALLS: BadCall[] = [
   ['cancelTask reason 5', 'reason', (c) => c.cancelTask('t', 5 as never)],
   ['taskHistory([])', 'id', (c) => c.taskHistory([] as never)],
   ['validations clientId 9', 'clientId', (c) => c.validations({ clientId: 9 as never })],
+  ['pageSchedules cursor garbage', 'cursor', (c) => c.pageSchedules({ cursor: '!!not-base64!!' })],
+  ['pageSchedules task cursor', 'cursor', (c) => c.pageSchedules({ cursor: Buffer.from('{"f":1,"i":"x"}').toString('base64url') })],
+  ['pageSchedules q with NUL', 'q', (c) => c.pageSchedules({ q: 'a\u0000' })],
+  ['pageTasks schedule cursor', 'cursor', (c) => c.pageTasks({ cursor: Buffer.from('{"n":"x"}').toString('base64url') })],
+  ['pageTasks limit 0', 'limit', (c) => c.pageTasks({ limit: 0 })],
+  ['taskLogs afterSeq -1', 'afterSeq', (c) => c.taskLogs({ id: 't', afterSeq: -1 })],
 ];
 
 describe('RookeryClient read arguments', () => {

@@ -43,6 +43,7 @@ export function task(s: Schedule, k: number, patch: Partial<Task> = {}): Task {
     scheduleId: s.id,
     fireAt,
     key: null,
+    origin: 'trigger',
     spanEndAt: null,
     spanCount: 1,
     dueAt: fireAt,

@@ -146,6 +146,39 @@ describe('an executor that settles after abort', () => {
     expect(new Set(errors)).toEqual(new Set(['network unreachable']));
   });
 
+  it('an attempt given up on its trust window is handed back once its work has stopped: a node that stops then leaves nothing leased', async () => {
+    const { datastore, client } = memoryCluster();
+    // Renewals that do not come back (a loaded machine): everything else reaches the store.
+    let renewalsFail = false;
+    const slowRenewals = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (prop !== 'taskRenewLeases' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => (renewalsFail ? Promise.reject(new Error('renewal too late')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      },
+    });
+    const log: string[] = [];
+    // lease 3 s, trust margin 600 ms, abort grace 1 s: trust ends 1.4 s after the last renewal was sent
+    const { node, events } = nodeWith(slowToStop(500, 1_000, log), slowRenewals);
+    const lost: string[] = [];
+    events.on('leaseLost', (taskId) => lost.push(taskId));
+    await node.start();
+    await client.createSchedule({ name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await vi.advanceTimersByTimeAsync(300);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'running', fence: 1 });
+    renewalsFail = true;
+    // the trust window runs out, the work stops 500 ms later; the lease in the store has not expired yet
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(lost).toEqual([task!.id]);
+    expect(log.some((l) => l.startsWith('stopped 1'))).toBe(true);
+    await stopUnderFakeTime(node);
+    const after = await datastore.taskGet(task!.id);
+    expect(after?.state).not.toBe('running');
+    const ledger = await datastore.taskEvents(task!.id);
+    expect(ledger.find((e) => e.from === 'running' && e.fence === 1)).toMatchObject({ to: 'pending', reason: `handed back by node ${node.id}: lease not renewed in time` });
+  });
+
   it('a node refuses an abort grace that leaves less than 100 ms of the trust window, naming it', () => {
     const { datastore } = memoryCluster();
     // lease 3 s − margin 600 ms − 100 ms: 2 300 ms at most

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createEventBus } from '@rookery/messaging';
 import { WorkerPool } from '@rookery/executor';
 import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor, type TaskClaimDueResult } from '../../src/index.js';
-import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -134,7 +134,7 @@ describe('start and stop are idempotent and safe together', () => {
 });
 
 describe('a claim answered after its trust window', () => {
-  it('is never started: the node gives the lease up to repair, and the task runs once repaired', async () => {
+  it('is never started: the node hands the task back on the lease it still holds, and the task runs once', async () => {
     const { datastore, client } = memoryCluster();
     let held = false;
     // The first claim that starts a task is answered 2.9 s late (lease 3 s, trust window 2.4 s):
@@ -162,11 +162,38 @@ describe('a claim answered after its trust window', () => {
     await stopUnderFakeTime(node);
     expect(lost).toEqual([1]);
     expect(attempts).toEqual([2]);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2 });
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'completed', attempt: 2 });
+    // answered 2.9 s late, inside the 3 s lease: handed back at once, not left to expire and be repaired
+    expect((await datastore.taskEvents(task!.id)).find((e) => e.from === 'running' && e.fence === 1)).toMatchObject({
+      to: 'pending',
+      reason: `handed back by node ${node.id}: claim answered after its trust window`,
+    });
   });
 });
 
 describe('repair', () => {
+  it('a node stopping gracefully takes back the tasks whose lease expired: the last node to stop leaves none leased', async () => {
+    const { datastore, client } = memoryCluster();
+    // A node that took a task, then went silent (cut off for good) without handing it back.
+    let cut = false;
+    const silent = partition(datastore, () => cut);
+    const { node: gone } = await startTestNode(silent, { hang: () => new Promise<void>(() => undefined) });
+    await client.createSchedule({ name: 'x', executor: 'hang', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await vi.advanceTimersByTimeAsync(500);
+    const [task] = await datastore.taskList();
+    expect(task).toMatchObject({ state: 'running' });
+    cut = true;
+    // Another node, whose periodic repair would come too late, stops after the lease expired.
+    const { node } = await startTestNode(datastore, { other: async () => undefined }, { repairEveryMs: 600_000 });
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect((await datastore.taskGet(task!.id))?.state).toBe('running');
+    await stopUnderFakeTime(node);
+    expect(await datastore.taskGet(task!.id)).toMatchObject({ state: 'pending', fence: 2 });
+    cut = false;
+    await stopUnderFakeTime(gone);
+  });
+
   it('follows a pass that repaired something with another at once, so a task the first skipped is not left a whole interval', async () => {
     const { datastore } = memoryCluster();
     // Each pass hands back one task (as if the claim of the pass had skipped a row another

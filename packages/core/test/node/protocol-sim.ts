@@ -390,7 +390,7 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
   // so that the final stop finds nothing to claim and an attempt a node gave up shortly before
   // (its trust window ran out) has had its lease expire and repaired. What is still running
   // after DRAIN_MS the protocol left leased.
-  for (const s of await world.store.scheduleList({ limit: 1_000 })) await client.pauseSchedule(s.id);
+  for (const s of await world.store.scheduleList({ states: ['active'], limit: 1_000 })) await client.pauseSchedule(s.id);
   const drainBy = world.now + DRAIN_MS;
   while (world.now < drainBy && (await world.store.taskList({ states: ['running', 'pending'], limit: 1 })).length > 0) await world.step(drainBy);
 

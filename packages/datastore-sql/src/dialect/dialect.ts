@@ -153,6 +153,12 @@ export interface SqlDialect {
   widenColumnSql(table: string, column: string, type: string): string | null;
   /** `CREATE [UNIQUE] INDEX` that does nothing when the index exists. */
   createIndexSql(name: string, table: string, columns: string[], unique: boolean): string;
+  /**
+   * `CREATE UNIQUE INDEX` on one nullable column, doing nothing when the index exists, under
+   * which any number of rows may hold NULL (SQL Server counts NULLs as equal, so its index is
+   * filtered to the rows that hold a value).
+   */
+  uniqueWhenSetIndexSql(name: string, table: string, column: string): string;
   /** `DROP INDEX` that does nothing when the index is gone. */
   dropIndexSql(name: string, table: string): string;
   /**

@@ -132,6 +132,8 @@ export const mysqlDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
+  uniqueWhenSetIndexSql: (name, table, column) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
+
   dropIndexSql: (name, table) => `DROP INDEX IF EXISTS ${name} ON ${table}`,
 
   // InnoDB updates rows in place; secondary indexes change only with their columns.

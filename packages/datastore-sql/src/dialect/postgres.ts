@@ -49,6 +49,8 @@ export const postgresDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
+  uniqueWhenSetIndexSql: (name, table, column) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
+
   dropIndexSql: (name) => `DROP INDEX IF EXISTS ${name}`,
 
   liveKeyIndexSql: () => [

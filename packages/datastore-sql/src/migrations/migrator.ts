@@ -10,6 +10,9 @@ import { dueSchedulesIndexMigration } from './0006-due-schedules-index.js';
 import { leanScheduleWritesMigration } from './0007-lean-schedule-writes.js';
 import { executorClaimIndexMigration } from './0008-executor-claim-index.js';
 import { jobsMigration } from './0009-jobs.js';
+import { listIndexesMigration } from './0010-list-indexes.js';
+import { taskOriginMigration } from './0011-task-origin.js';
+import { keyLocksMigration } from './0012-key-locks.js';
 import { traceContextMigration } from './0013-trace-context.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
@@ -25,6 +28,9 @@ export const MIGRATIONS: readonly Migration[] = [
   leanScheduleWritesMigration,
   executorClaimIndexMigration,
   jobsMigration,
+  listIndexesMigration,
+  taskOriginMigration,
+  keyLocksMigration,
   traceContextMigration,
 ];
 

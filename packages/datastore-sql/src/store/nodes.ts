@@ -1,5 +1,6 @@
 import type { NodeRecord } from '@rookery/core';
 import { nodeFromRow } from './row-mapping.js';
+import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
 
 /** Registers (or re-registers) a node; start and heartbeat instants are the database clock. */
@@ -61,11 +62,14 @@ export async function nodeStop(ctx: SqlContext, p: { id: string; now?: number })
 }
 
 /** Lists nodes: running ones first, then by latest heartbeat. */
-export async function nodeList(ctx: SqlContext): Promise<NodeRecord[]> {
-  return ctx.single('list nodes', async () => {
+export async function nodeList(ctx: SqlContext, caller?: CallerTransaction): Promise<NodeRecord[]> {
+  const list = async (): Promise<NodeRecord[]> => {
     const rows = await ctx.select(
       'SELECT * FROM rookery_nodes ORDER BY CASE WHEN stopped_at IS NULL THEN 0 ELSE 1 END, heartbeat_at DESC, id',
+      {},
+      caller,
     );
     return rows.map(nodeFromRow);
-  });
+  };
+  return caller ? ctx.inCaller('list nodes', list) : ctx.single('list nodes', list);
 }

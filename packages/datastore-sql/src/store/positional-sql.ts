@@ -72,16 +72,17 @@ function parsedOf(sql: string): ParsedSql {
  * of arrays a list of tuples (`VALUES :rows`, `(a, b) IN (:pairs)`), an empty array `NULL`
  * (so `IN (NULL)` matches nothing). `undefined` binds as NULL.
  *
- * @param placeholder - the parameter marker of the driver (`?`)
+ * @param placeholder - the parameter marker of the driver (`?`), or a function of the
+ *   parameter's 1-based position (`(n) => '$' + n` for `pg`)
  * @throws Error when the statement names a replacement that `replacements` lacks
  */
-export function toPositional(sql: string, replacements: Replacements, placeholder: string): PositionalSql {
+export function toPositional(sql: string, replacements: Replacements, placeholder: string | ((n: number) => string)): PositionalSql {
   const { text, names } = parsedOf(sql);
   if (names.length === 0) return { sql, values: [] };
   const values: unknown[] = [];
   const bind = (v: unknown): string => {
     values.push(v === undefined ? null : v);
-    return placeholder;
+    return typeof placeholder === 'string' ? placeholder : placeholder(values.length);
   };
   let out = text[0] ?? '';
   for (const [i, name] of names.entries()) {

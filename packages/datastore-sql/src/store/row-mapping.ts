@@ -7,6 +7,7 @@ import type {
   Task,
   TaskEvent,
   TaskPolicies,
+  TaskOrigin,
   TaskState,
   Trigger,
 } from '@rookery/core';
@@ -100,7 +101,8 @@ export function scheduleFromRow(r: Row): Schedule {
 
 /**
  * Maps a `rookery_tasks` row to a {@link Task}. A job's row carries its own id as its
- * `schedule_id` (see migration 9), which maps to a `scheduleId` of null.
+ * `schedule_id` (see migration 9), which maps to a `scheduleId` of null. Only an operator's
+ * extra run stores its `origin` (migration 11); a row without one is a job's or a trigger's.
  */
 export function taskFromRow(r: Row): Task {
   const id = str(r['id']);
@@ -110,6 +112,7 @@ export function taskFromRow(r: Row): Task {
     scheduleId: scheduleId === id ? null : scheduleId,
     fireAt: num(r['fire_at']),
     key: strOrNull(r['dedupe_key']),
+    origin: (strOrNull(r['origin']) as TaskOrigin | null) ?? (scheduleId === id ? 'job' : 'trigger'),
     spanEndAt: numOrNull(r['span_end_at']),
     spanCount: num(r['span_count']),
     dueAt: num(r['due_at']),

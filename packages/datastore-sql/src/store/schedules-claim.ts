@@ -9,6 +9,7 @@ import {
 } from '@rookery/core';
 import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
 import { peelStatement, scheduleClaimStatement } from './schedules-claim-statement.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
@@ -107,6 +108,15 @@ const TASK_COLUMNS = [
 /** Task rows per INSERT statement of a peel. */
 const ROWS_PER_INSERT = 100;
 
+/**
+ * True for a peel that may end a `once` schedule by itself: it leaves no next fire time and no
+ * gate, and writes its fire time as a terminal ledger row (a misfire recorded `missed`). Any
+ * other once schedule ends with its task.
+ */
+function peelEndsOnce(peel: SchedulePeelManyParams['peels'][number] | undefined): boolean {
+  return peel !== undefined && peel.nextFireAt === null && peel.gateTaskId === null && peel.tasks.some((t) => isTerminalTaskState(t.state));
+}
+
 /** Writes the result of peeling one claimed schedule: {@link schedulePeelMany} of one. */
 export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Promise<SchedulePeelResult> {
   const { now, ...peel } = p;
@@ -121,11 +131,18 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
  * their next fire time and gate and release their lease (one UPDATE per distinct outcome); all
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
- * transition is recorded. One statement where the dialect has writable CTEs ({@link peelStatement}).
+ * transition is recorded; a `once` schedule whose fire time went in as a terminal ledger row is
+ * `done`. One statement where the dialect has writable CTEs ({@link peelStatement}), then, for
+ * such a once schedule, a second.
  */
 export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
   if (p.peels.length === 0) return [];
-  if (ctx.dialect.writableCtes) return peelStatement(ctx, p);
+  if (ctx.dialect.writableCtes) {
+    const results = await peelStatement(ctx, p);
+    const over = p.peels.filter((peel, i) => results[i]?.ok === true && peelEndsOnce(peel)).map((peel) => peel.scheduleId);
+    if (over.length > 0) await ctx.transaction('end once schedules', async (tx) => markOnceSchedulesDone(ctx, tx, over, await ctx.now(p.now, tx)));
+    return results;
+  }
   const d = ctx.dialect;
   return ctx.transaction(p.peels.length === 1 ? 'peel schedule' : `peel ${p.peels.length} schedules`, async (tx) => {
     const now = await ctx.now(p.now, tx);
@@ -186,6 +203,8 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
         tx,
       );
     }
+    const over = [...held.entries()].filter(([i]) => peelEndsOnce(p.peels[i])).map(([, s]) => s.id);
+    await markOnceSchedulesDone(ctx, tx, over, now);
     const nodeOf = new Map([...held.entries()].map(([i, s]) => [s.id, p.peels[i]?.nodeId ?? null]));
     await insertEvents(
       ctx,

@@ -41,7 +41,7 @@ export async function scheduleUpdate(ctx: SqlContext, p: ScheduleUpdateParams): 
         tx,
       );
       if (changed === 0) return undefined;
-      await withdrawPlannedTasks(ctx, tx, p.id, now);
+      await withdrawPlannedTasks(ctx, tx, p.id, now, 'ahead');
       const updated = await planUntakenFireTime(ctx, tx, p.id);
       // The gate's release event follows the (possibly new) task creation policy.
       if (updated && updated.gateTaskId !== null) {

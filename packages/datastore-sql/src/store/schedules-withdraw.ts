@@ -6,14 +6,22 @@ import type { SqlContext, Tx } from './sql-context.js';
 const NOT_STARTED = "state = 'pending' AND attempt = 0";
 
 /**
- * Withdraws the tasks of a schedule planned ahead that have not started, inside the caller's
- * transaction: those pending, never started, and due after `now`. They are chosen, then each is
- * deleted only if it is still pending and never started, so a task a node claims in between
- * keeps running. The events and logs of the tasks deleted go with them (no one else's), and a
- * gate on one of them is cleared.
+ * Which planned tasks a withdrawal takes: `ahead`, those whose fire time is after now (an
+ * update: the tasks already due run under the old definition); `all`, every one not started,
+ * due or not (pause and retire: no planned run starts after the command returns).
  */
-export async function withdrawPlannedTasks(ctx: SqlContext, tx: Tx, scheduleId: string, now: number): Promise<void> {
-  const chosen = await ctx.select(`SELECT id FROM rookery_tasks WHERE schedule_id = :id AND ${NOT_STARTED} AND fire_at > :now`, { id: scheduleId, now }, tx);
+export type WithdrawalScope = 'ahead' | 'all';
+
+/**
+ * Withdraws the tasks of a schedule planned that have not started, inside the caller's
+ * transaction: those pending and never started (with `ahead`, only those due after `now`).
+ * They are chosen, then each is deleted only if it is still pending and never started, so a
+ * task a node claims in between keeps running. The events and logs of the tasks deleted go
+ * with them (no one else's), and a gate on one of them is cleared.
+ */
+export async function withdrawPlannedTasks(ctx: SqlContext, tx: Tx, scheduleId: string, now: number, scope: WithdrawalScope): Promise<void> {
+  const notDue = scope === 'ahead' ? ' AND fire_at > :now' : '';
+  const chosen = await ctx.select(`SELECT id FROM rookery_tasks WHERE schedule_id = :id AND ${NOT_STARTED}${notDue}`, { id: scheduleId, now }, tx);
   const ids = chosen.map((r) => String(r['id']));
   if (ids.length === 0) return;
   await ctx.testHooks.withdrawalChosen?.({ scheduleId, taskIds: ids, othersWriteMeanwhile: !ctx.dialect.singleWriter });

@@ -1,6 +1,8 @@
-import { DuplicateKeyError, type Schedule, type ScheduleState } from '@rookery/core';
+import { DuplicateKeyError, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
+import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { withdrawPlannedTasks } from './schedules-withdraw.js';
 
 const COLUMNS = [
@@ -81,18 +83,19 @@ function nameTaken(error: unknown, what: string): unknown {
   return new DuplicateKeyError('name', `${what} already exists (names compare after NFC normalisation and case folding)`, { cause: error.cause });
 }
 
-/** Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. */
-export async function scheduleCreate(ctx: SqlContext, schedule: Schedule): Promise<Schedule> {
+/**
+ * Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. In a
+ * caller's transaction (`caller`), on the caller's connection.
+ */
+export async function scheduleCreate(ctx: SqlContext, schedule: Schedule, caller?: CallerTransaction): Promise<Schedule> {
   const values = rowValues(schedule);
+  const insert = async (): Promise<Schedule> => {
+    await ctx.write(`INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`, values, caller);
+    const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id }, caller);
+    return scheduleFromRow(rows[0] ?? {});
+  };
   try {
-    return await ctx.single('create schedule', async () => {
-      await ctx.write(
-        `INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`,
-        values,
-      );
-      const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id });
-      return scheduleFromRow(rows[0] ?? {});
-    });
+    return await (caller ? ctx.inCaller('create schedule', insert) : ctx.single('create schedule', insert));
   } catch (error) {
     throw nameTaken(error, `a schedule named '${values.name as string}'`);
   }
@@ -143,27 +146,40 @@ export async function scheduleGetByName(ctx: SqlContext, name: string): Promise<
 }
 
 /** Lists schedules ordered by name key (byte order of the folded name, identical on every dialect). */
-export async function scheduleList(
-  ctx: SqlContext,
-  params: { states?: ScheduleState[]; limit?: number } = {},
-): Promise<Schedule[]> {
+export async function scheduleList(ctx: SqlContext, params: ScheduleListParams = {}): Promise<Schedule[]> {
   if (params.states?.length === 0) return [];
-  const where = params.states ? ' WHERE state IN (:states)' : '';
+  const where = [
+    ...(params.states ? ['state IN (:states)'] : []),
+    ...(params.afterNameKey !== undefined ? ['name_key > :after'] : []),
+    ...(params.nameContains !== undefined ? ["name_key LIKE :pattern ESCAPE '!'"] : []),
+  ];
+  const sql = `SELECT * FROM rookery_schedules${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY name_key${ctx.dialect.limitClause()}`;
   return ctx.single('list schedules', async () => {
-    const rows = await ctx.select(
-      `SELECT * FROM rookery_schedules${where} ORDER BY name_key${ctx.dialect.limitClause()}`,
-      { states: params.states ?? [], limit: params.limit ?? 100 },
-    );
+    const rows = await ctx.select(sql, {
+      states: params.states ?? [],
+      after: params.afterNameKey ?? null,
+      pattern: params.nameContains === undefined ? null : containsPattern(nameKey(params.nameContains)),
+      limit: params.limit ?? 100,
+    });
     return rows.map(scheduleFromRow);
   });
+}
+
+/**
+ * A LIKE pattern (escape character `!`) matching text that contains `text`: the wildcards of
+ * every dialect (`%`, `_`, and SQL Server's `[`) and the escape character itself are escaped.
+ */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[!%_[]/g, (c) => `!${c}`)}%`;
 }
 
 /**
  * Sets a schedule's state (and next fire time), changing only an active or paused one (never
  * a retired, pending-validation or rejected one). Takes the
  * schedule's lease away (fence + 1), so a peel under way writes nothing after the change.
- * Pausing or retiring withdraws the tasks planned ahead that have not started
- * ({@link withdrawPlannedTasks}), in the same transaction.
+ * Pausing or retiring withdraws every planned task that has not started, due or not
+ * ({@link withdrawPlannedTasks}), in the same transaction; resuming a `once` schedule whose
+ * run is over makes it `done`.
  */
 export async function scheduleSetState(
   ctx: SqlContext,
@@ -180,7 +196,8 @@ export async function scheduleSetState(
       tx,
     );
     if (changed === 0) return undefined;
-    if (params.state === 'paused' || params.state === 'retired') await withdrawPlannedTasks(ctx, tx, params.id, now);
+    if (params.state === 'paused' || params.state === 'retired') await withdrawPlannedTasks(ctx, tx, params.id, now, 'all');
+    else await markOnceSchedulesDone(ctx, tx, [params.id], now);
     const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: params.id }, tx);
     return rows[0] ? scheduleFromRow(rows[0]) : undefined;
   });

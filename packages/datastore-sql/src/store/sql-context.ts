@@ -4,6 +4,7 @@ import { DatastoreError, DuplicateKeyError, RookeryError, type DatastoreTestHook
 import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
 import { driverError, errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
+import { CallerTransaction } from './caller-transaction.js';
 import { toPositional, type PositionalSql } from './positional-sql.js';
 import { DEFAULT_TABLE_PREFIX, TableNames } from './table-names.js';
 
@@ -34,11 +35,11 @@ class OpenTransaction implements DriverTransaction {
 
 /**
  * The transaction a statement runs in: one the store began on a driver connection, a Sequelize
- * transaction (dialects without {@link SqlDialect.direct}, and the migration lock), or
- * `undefined` on a single-writer database, where the store runs its transactions itself on its
- * one connection.
+ * transaction (dialects without {@link SqlDialect.direct}, and the migration lock), one the
+ * caller opened on a connection of their own ({@link CallerTransaction}), or `undefined` on a
+ * single-writer database, where the store runs its transactions itself on its one connection.
  */
-export type Tx = DriverTransaction | Transaction | undefined;
+export type Tx = DriverTransaction | Transaction | CallerTransaction | undefined;
 
 /** The Sequelize transaction of `tx`, for a statement that goes through Sequelize. */
 export function sequelizeTransaction(tx: Tx): Transaction | null {
@@ -122,6 +123,7 @@ export class SqlContext {
   /** Runs a SELECT (or `… RETURNING`) and returns its rows. */
   async select<T extends Row = Row>(written: string, replacements: Replacements = {}, tx?: Tx): Promise<T[]> {
     const sql = this.names.sql(written);
+    if (tx instanceof CallerTransaction) return (await tx.statements.rows(sql, replacements)) as T[];
     const direct = this.dialect.direct;
     if (direct) return (await this.onDriver(tx, sql, replacements, direct.rows)) as T[];
     return this.sequelize.query<T>(sql, {
@@ -135,6 +137,7 @@ export class SqlContext {
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
   async write(written: string, replacements: Replacements = {}, tx?: Tx): Promise<number> {
     const sql = this.names.sql(written);
+    if (tx instanceof CallerTransaction) return tx.statements.count(sql, replacements);
     const direct = this.dialect.direct;
     if (direct) return this.onDriver(tx, sql, replacements, direct.count);
     const count: unknown = await this.sequelize.query(sql, {
@@ -347,6 +350,20 @@ export class SqlContext {
       }
     };
     return this.dialect.singleWriter ? this.mutex.run(guarded) : guarded();
+  }
+
+  /**
+   * Runs `fn` in a transaction of the caller's ({@link CallerTransaction}): errors mapped and
+   * named by `what`, with no retry (a deadlock or serialization failure fails the caller's whole
+   * transaction, which only they can run again) and outside the single-writer queue (the
+   * caller's connection is not the store's).
+   */
+  async inCaller<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.mapError(what, error);
+    }
   }
 
   /** Maps a driver error to core's errors: duplicate keys to DuplicateKeyError, the rest to DatastoreError. */

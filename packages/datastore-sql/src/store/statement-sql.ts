@@ -1,3 +1,5 @@
+import { onceRunOverSql } from './schedules-done.js';
+
 /**
  * SQL shared by the one-statement hot paths (dialects with writable CTEs).
  */
@@ -8,15 +10,24 @@ export function clockCte(clockSql: string): string {
 }
 
 /**
- * A CTE named `name` that ungates the schedules gated on a task of `endedTasks` (a CTE of
- * tasks that reached a terminal state): the gate is cleared and an `after-run` schedule's
- * next fire time becomes now + its delay.
+ * CTEs that follow the end of the tasks of `endedTasks` (a CTE of tasks that reached a terminal
+ * state, with `id` and `schedule_id`): `name` ungates the schedules gated on one of them (the
+ * gate is cleared and an `after-run` schedule's next fire time becomes now + its delay), and
+ * `name`_done marks `done` the active `once` schedules, gated or not, whose only task was one of
+ * them. The two touch disjoint rows (gated, ungated), as one statement must.
  */
 export function ungateAtEndCte(name: string, endedTasks: string): string {
+  const endedIds = `ARRAY(SELECT id FROM ${endedTasks})`;
+  const others = ` AND NOT (t.id = ANY(${endedIds}))`;
   return `${name} AS (
   UPDATE rookery_schedules s SET gate_task_id = NULL, gate_release = NULL,
     next_fire_at = CASE WHEN s.after_run_delay_ms IS NOT NULL THEN c.now + s.after_run_delay_ms ELSE s.next_fire_at END,
+    state = CASE WHEN ${onceRunOverSql('s', others)} THEN 'done' ELSE s.state END,
     version = s.version + 1, updated_at = c.now
   FROM clock c
-  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM ${endedTasks})) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM ${endedTasks})))`;
+  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM ${endedTasks})) AND s.gate_task_id = ANY(${endedIds})),
+${name}_done AS (
+  UPDATE rookery_schedules s SET state = 'done', version = s.version + 1, updated_at = c.now
+  FROM clock c
+  WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM ${endedTasks})) AND s.gate_task_id IS NULL AND ${onceRunOverSql('s', others)})`;
 }

@@ -1,10 +1,11 @@
 import type { Task, TaskCancelRequest, TaskCancelRequestsParams } from '@rookery/core';
 import type { SqlContext } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
 
 /**
  * Asks for a task to be cancelled, in one transaction: a pending task becomes `cancelled` at
- * once (conditional on state pending; its schedule is ungated); a running one gets
+ * once (conditional on state pending; its schedule is ungated, and a `once` one is done); a running one gets
  * `cancelRequested` and the reason, which its node sees on its next renewal or cancel check. Terminal tasks are left alone.
  */
 export async function taskRequestCancel(
@@ -30,6 +31,7 @@ export async function taskRequestCancel(
     const [task] = await readTasks(ctx, [p.taskId], tx);
     if (task && cancelled > 0) {
       await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+      await markOnceSchedulesDone(ctx, tx, [task.scheduleId], now);
       await insertEvents(ctx, tx, [
         { taskId: task.id, at: now, from: 'pending', to: 'cancelled', nodeId: null, reason: p.reason, fence: task.fence },
       ]);

@@ -1,6 +1,7 @@
 import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
 import { selectCandidates } from './claim-candidates.js';
 import type { SqlContext } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
 import { claimStatement, MISSED_REASON } from './tasks-claim-statement.js';
 import { queueBehind } from './tasks-queue.js';
@@ -122,6 +123,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
     );
     await ungateAtStart(ctx, tx, started, now);
     for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+    await markOnceSchedulesDone(ctx, tx, [...missed, ...skipped].map((t) => t.scheduleId), now);
     events.push(
       ...started.map((t) => event(t, 'pending', null)),
       ...missed.map((t) => event(t, 'pending', MISSED_REASON)),

@@ -2,6 +2,7 @@ import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFin
 import { outcomeValues } from './outcome-values.js';
 import { num, numOrNull, taskFromRow } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
 import { finishStatement } from './tasks-finish-statement.js';
 
@@ -85,7 +86,8 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
  * owner that share an outcome (a batch of successes with no result is one statement); one that
  * no longer holds writes nothing and is answered undefined. A task handed back to `pending`
  * forgets its external execution. Then the run slot of a `skip`, `replace` or `queue` task is
- * released, a terminal state ungates a schedule that waits for the task, and every transition
+ * released, a terminal state ungates a schedule that waits for the task (and ends a `once`
+ * schedule whose only task this was: `done`), and every transition
  * is recorded in one INSERT. A task listed twice is committed for its first listing only. On
  * dialects with writable CTEs the commits of `run` tasks are one statement
  * ({@link finishStatement}); the rest, and every commit elsewhere, one transaction.
@@ -119,6 +121,7 @@ async function finishInTransaction(ctx: SqlContext, finishes: Finishes, at: numb
       if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id, now);
       if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead') await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
     }
+    await markOnceSchedulesDone(ctx, tx, tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => t.scheduleId), now);
     await insertEvents(
       ctx,
       tx,

@@ -8,18 +8,32 @@ export async function taskGet(ctx: SqlContext, id: string): Promise<Task | undef
   return ctx.single('read task', async () => (await readTasks(ctx, [id]))[0]);
 }
 
-/** Lists tasks, newest fire time first, by schedule (the ledger index) and states. */
+/**
+ * Lists tasks, newest fire time first (then id), by schedule (the ledger index), states and
+ * executor, after a position (keyset paging: the indexes of migration 10 keep a page's cost
+ * flat however deep it lies).
+ */
 export async function taskList(ctx: SqlContext, p: TaskListParams = {}): Promise<Task[]> {
   if (p.states?.length === 0) return [];
   const where = [
     ...(p.scheduleId !== undefined ? ['schedule_id = :scheduleId'] : []),
     ...(p.states ? ['state IN (:states)'] : []),
+    ...(p.executor !== undefined ? ['executor = :executor'] : []),
+    // `fire_at <= f` bounds the index range; the OR alone would be a filter over every row above it
+    ...(p.before !== undefined ? ['fire_at <= :beforeFireAt AND (fire_at < :beforeFireAt OR id < :beforeId)'] : []),
   ];
   const sql =
     `SELECT * FROM rookery_tasks${where.length ? ` WHERE ${where.join(' AND ')}` : ''}` +
     ` ORDER BY fire_at DESC, id DESC${ctx.dialect.limitClause()}`;
   return ctx.single('list tasks', async () => {
-    const rows = await ctx.select(sql, { scheduleId: p.scheduleId ?? null, states: p.states ?? [], limit: p.limit ?? 100 });
+    const rows = await ctx.select(sql, {
+      scheduleId: p.scheduleId ?? null,
+      states: p.states ?? [],
+      executor: p.executor ?? null,
+      beforeFireAt: p.before?.fireAt ?? null,
+      beforeId: p.before?.id ?? null,
+      limit: p.limit ?? 100,
+    });
     return rows.map(taskFromRow);
   });
 }

@@ -1,6 +1,7 @@
 import { repairReason, type RepairedTask, type TaskRepairExpiredParams, type TaskState } from '@rookery/core';
 import { num } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, releaseSlot, ungateAtEnd, type EventRow } from './task-effects.js';
 
 /**
@@ -8,7 +9,7 @@ import { insertEvents, readTasks, releaseSlot, ungateAtEnd, type EventRow } from
  * expired: a lease that was never set must not keep a task forever). One conditional UPDATE
  * per task on (state running, fence, expired), fence + 1 so the old holder can never write
  * again: `at-least-once` tasks return to `pending` due now, `at-most-once` tasks become
- * `abandoned`. Run slots are released and terminal tasks ungate their schedule. Tasks with an
+ * `abandoned`. Run slots are released and terminal tasks ungate their schedule (and end a `once` one). Tasks with an
  * external execution are left to `taskAdoptExpired`.
  */
 export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredParams): Promise<RepairedTask[]> {
@@ -50,6 +51,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       await releaseSlot(ctx, tx, t.scheduleId, t.id, now);
       if (t.state !== 'pending') await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     }
+    await markOnceSchedulesDone(ctx, tx, tasks.filter((t) => t.state !== 'pending').map((t) => t.scheduleId), now);
     await insertEvents(ctx, tx, events);
     return tasks.map((task) => ({ task, previousOwner: owners.get(task.id) ?? null }));
   });

@@ -1,6 +1,7 @@
 import { executorsOfferedSince, unresolvedReason, type Task, type TaskBacklogUnofferedParams, type TaskSettleUnresolvedParams, type UnofferedBacklog } from '@rookery/core';
 import { nodeFromRow, num } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
+import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
 
 /**
@@ -60,6 +61,7 @@ export async function taskSettleUnresolved(ctx: SqlContext, p: TaskSettleUnresol
       settled.push(...(await readTasks(ctx, ids, tx)).filter((t) => t.state === 'failed' && t.endedAt === now && t.reason === reason));
     }
     for (const t of settled) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+    await markOnceSchedulesDone(ctx, tx, settled.map((t) => t.scheduleId), now);
     await insertEvents(
       ctx,
       tx,

@@ -47,8 +47,8 @@ export class CommandPolicy {
   }
 
   /**
-   * The program to start for an attempt: under an allow-list its absolute path as looked up
-   * (so the program checked is the program run), else the payload's `command`.
+   * The program to start for an attempt: its absolute path as looked up on this node (so the
+   * program checked is the program run), or with `shell` the payload's command line.
    *
    * @throws ValidationError on `payload.shell` or `payload.command` when the policy refuses it;
    * a plain Error (the attempt may be retried, on this node or another) when the command or
@@ -56,7 +56,7 @@ export class CommandPolicy {
    */
   async command(payload: ProcessPayload, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string> {
     this.#checkShell(payload);
-    if (this.#allowed === null || payload.shell) return payload.command;
+    if (payload.shell) return payload.command;
     let path: string | null;
     try {
       path = await checkProcessPayload(payload, baseEnv);

@@ -35,45 +35,91 @@ type Supervisor = ChildProcessByStdio<Writable, null, null>;
 
 let supervisor: Supervisor | null = null;
 const supervised = new Set<number>();
+/** Why the last supervisor could not start or its pipe failed, for the announcements that fail. */
+let failure: Error | null = null;
 
-function send(line: string, report: (error: Error) => void): void {
-  if (!supervisor) {
-    const child = spawn(process.execPath, ['-e', SUPERVISOR_SCRIPT, SUPERVISOR_NAME], { detached: true, env: {}, stdio: ['pipe', 'ignore', 'ignore'] });
-    child.on('error', (error) => report(new Error(`process executor: group supervisor: ${error.message}`, { cause: error })));
-    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
-      // EPIPE: the supervisor is gone (someone ended it); the next group starts another
-      if (error.code !== 'EPIPE') report(new Error(`process executor: pipe to the group supervisor: ${error.message}`, { cause: error }));
-    });
-    child.once('exit', () => {
-      if (supervisor === child) supervisor = null;
-    });
-    // neither keeps the node process alive: the groups it supervises do that
-    child.unref();
-    (child.stdin as Writable & { unref?: () => void }).unref?.();
-    supervisor = child;
-    // a new supervisor learns every group still running (its predecessor may have died)
-    for (const pgid of supervised) if (`add ${pgid}\n` !== line) child.stdin.write(`add ${pgid}\n`);
-  }
-  supervisor.stdin.write(line);
+/**
+ * The node process's group supervisor, started if there is none (the first `process` executor
+ * created, or a supervisor that died): a new one is told every group still supervised. Its
+ * errors reach the writes on its pipe, so each announcement or withdrawal that fails says why.
+ */
+function running(): Supervisor {
+  if (supervisor) return supervisor;
+  const child = spawn(process.execPath, ['-e', SUPERVISOR_SCRIPT, SUPERVISOR_NAME], { detached: true, env: {}, stdio: ['pipe', 'ignore', 'ignore'] });
+  const broken = (error: Error): void => {
+    // the next group starts another supervisor
+    if (supervisor === child) supervisor = null;
+    failure = error;
+  };
+  child.on('error', broken);
+  child.stdin.on('error', broken);
+  child.once('exit', () => {
+    if (supervisor === child) supervisor = null;
+  });
+  // neither keeps the node process alive: the groups it supervises do that
+  child.unref();
+  (child.stdin as Writable & { unref?: () => void }).unref?.();
+  supervisor = child;
+  failure = null;
+  for (const pgid of supervised) child.stdin.write(`add ${pgid}\n`);
+  return child;
 }
 
 /**
- * Puts the process group `pgid` under this node process's group supervisor, started on first
- * use: one small `node` process in its own session, with an empty environment (it holds none of
- * the node's secrets), whose stdin is a pipe from the node. When the node process dies, however
- * it dies (SIGKILL, the OOM killer, a crash), the kernel closes the pipe and the supervisor
- * SIGKILLs the groups still under it. Call the returned function once the group is gone, and
- * only then: a group taken off is never signalled, so a later group that reuses the id is safe.
+ * Starts this node process's group supervisor now, if it is not running: one small `node`
+ * process in its own session, with an empty environment (it holds none of the node's
+ * secrets), whose stdin is a pipe from the node. The `process` executor starts it when it is
+ * created, so that announcing a group is a write on a pipe that is already there.
+ */
+export function startGroupSupervisor(): void {
+  running();
+}
+
+/** A process group under the node process's group supervisor. */
+export interface SupervisedGroup {
+  /**
+   * Resolves once the supervisor's pipe holds the announcement (the kernel has it: a node
+   * process that dies from then on still has its group SIGKILLed); rejects if it cannot be
+   * written (the supervisor could not start or is gone), and then the group is not supervised.
+   */
+  announced: Promise<void>;
+  /** Takes the group off the supervisor: call it once the group is gone, and only then. */
+  release(): void;
+}
+
+function cause(error: Error): Error {
+  return failure && failure !== error ? new Error(`${error.message} (${failure.message})`, { cause: failure }) : error;
+}
+
+/**
+ * Puts the process group `pgid` under this node process's group supervisor (started if need
+ * be, see {@link startGroupSupervisor}). When the node process dies, however it dies (SIGKILL,
+ * the OOM killer, a crash), the kernel closes the pipe and the supervisor SIGKILLs the groups
+ * still under it. Nothing of the group should run a task's command before `announced`
+ * resolves. `release` once the group is gone, and only then: a group taken off is never
+ * signalled, so a later group that reuses the id is safe.
  *
  * @param pgid - the group, the id of its leader
- * @param report - told of an unexpected error (the supervisor cannot start, the pipe fails)
- * @returns takes the group off the supervisor
+ * @param report - told if the group cannot be taken off (the pipe fails otherwise than by the supervisor being gone)
  */
-export function superviseGroup(pgid: number, report: (error: Error) => void): () => void {
+export function superviseGroup(pgid: number, report: (error: Error) => void): SupervisedGroup {
+  // a supervisor started here is told every group supervised before this one, then this one
+  const to = running();
   supervised.add(pgid);
-  send(`add ${pgid}\n`, report);
-  return () => {
-    if (!supervised.delete(pgid)) return;
-    if (supervisor) send(`del ${pgid}\n`, report);
+  const announced = new Promise<void>((resolve, reject) => {
+    to.stdin.write(`add ${pgid}\n`, (error?: Error | null) => {
+      if (error) reject(new Error(`cannot announce process group ${pgid} to the group supervisor: ${cause(error).message}`, { cause: cause(error) }));
+      else resolve();
+    });
+  });
+  return {
+    announced,
+    release: () => {
+      if (!supervised.delete(pgid)) return;
+      supervisor?.stdin.write(`del ${pgid}\n`, (error?: Error | null) => {
+        // EPIPE: the supervisor is gone, and with it what it knew of the group
+        if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') report(new Error(`cannot take process group ${pgid} off the group supervisor: ${error.message}`, { cause: error }));
+      });
+    },
   };
 }

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { PermanentError, ValidationError, type ExecutionContext, type ExecutionStart, type Executor } from '@rookery/core';
 import { DEFAULT_OUTPUT_LOG_LIMITS, LineSplitter, OutputLog, TextTail, type OutputLogLimits } from './output-log.js';
 import { CommandPolicy } from './command-policy.js';
 import { defaultRuntimeDir, GROUP_MARK_VARIABLE, GroupRegistry, type RecordedRun } from './group-registry.js';
-import { superviseGroup } from './group-supervisor.js';
+import { startGroupSupervisor, superviseGroup } from './group-supervisor.js';
+import { cancelHeld, heldCommand, releaseHeld } from './held-start.js';
 import { parseProcessPayload, type ProcessPayload } from './process-payload.js';
 import { endGroup, trackGroup } from './process-group.js';
 
@@ -116,8 +118,12 @@ function limit(field: string, value: number, min: number): number {
  * into its trust window). When the command exits, whatever it left running in its group
  * (background children) is ended the same way: no process outlives its attempt. If the node
  * process dies first, however it dies, its group supervisor (one small process on a pipe from
- * the node) SIGKILLs the group, and on Linux the registry in `runtimeDir` lets the next run of
- * the task on this host end a run left behind. `allowCommands` limits the programs run, and
+ * the node, started with the executor) SIGKILLs the group, and on Linux the registry in
+ * `runtimeDir` lets the next run of the task on this host end a run left behind. The command
+ * starts held (a `/bin/sh` waiting on a pipe from the node, which then `exec`s it): it runs only
+ * once its group is announced to the supervisor and recorded, so a node that dies in between
+ * leaves nothing running; the program is looked up on `PATH` first, so a missing one fails the
+ * attempt with `cannot start command`. `allowCommands` limits the programs run, and
  * `shell: true` is refused unless `allowShell`: commands run as the node's user and can read
  * whatever it can, its environment included. POSIX only (process groups).
  *
@@ -146,6 +152,8 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
   const runtimeDir = options.runtimeDir === undefined ? defaultRuntimeDir() : options.runtimeDir;
   const registry = runtimeDir === null ? null : new GroupRegistry(runtimeDir);
   const env = options.env ?? process.env;
+  // running before the first command, so that announcing a group is one write on its pipe
+  startGroupSupervisor();
   return {
     name: options.name ?? 'process',
     settlesAfterAbort: true,
@@ -171,7 +179,7 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
         );
         ctx.signal.throwIfAborted();
       }
-      return run(ctx, { ...payload, command }, { graceMs, tailChars, limits, env, report, recorded: registry?.run(ctx.task.id) ?? null });
+      return run(ctx, payload, command, { graceMs, tailChars, limits, env, report, recorded: registry?.run(ctx.task.id) ?? null });
     },
   };
 }
@@ -191,10 +199,11 @@ interface RunSettings {
   recorded: RecordedRun | null;
 }
 
-function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Promise<ExecutionStart> {
+function run(ctx: ExecutionContext, payload: ProcessPayload, program: string, s: RunSettings): Promise<ExecutionStart> {
   const { task, signal } = ctx;
   return new Promise<ExecutionStart>((resolve, reject) => {
-    const child = spawn(payload.command, payload.args, {
+    const held = heldCommand(program, payload.args, payload.shell);
+    const child = spawn(held.file, held.args, {
       cwd: payload.cwd,
       env: {
         ...s.env,
@@ -206,9 +215,9 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
         ROOKERY_FENCE: String(task.fence),
         ...(s.recorded ? { [GROUP_MARK_VARIABLE]: s.recorded.mark } : {}),
       },
-      shell: payload.shell,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // fd 3 holds the command until its group is supervised (held-start.ts)
+      stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
     const pgid = child.pid;
@@ -225,18 +234,35 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
     const untrack = trackGroup(pgid, () => s.recorded?.forgetNow());
     const fail = (what: string) => (error: unknown) =>
       s.report(new Error(`process executor: ${what} of task ${task.id}: ${String(error)}`, { cause: error }), task.id);
-    const unsupervise = superviseGroup(pgid, fail('group supervisor'));
+    const hold = child.stdio[3] as Duplex;
+    // nothing comes back on it but its end, read so that the pipe closes
+    hold.resume();
+    hold.on('error', (error: NodeJS.ErrnoException) => {
+      // the held shell is gone already (killed, or aborted meanwhile): its exit settles the attempt
+      if (error.code !== 'EPIPE' && error.code !== 'ECONNRESET') fail('hold pipe')(error);
+    });
+    const supervised = superviseGroup(pgid, fail('group supervisor'));
     const recording = s.recorded?.started(pgid).catch(fail('cannot record process group'));
+    // The command runs only once a node process that dies from now on leaves nothing of it
+    // running: its group is announced to the supervisor and recorded in this host's registry.
+    let refused: Error | null = null;
+    void Promise.all([supervised.announced, recording]).then(
+      () => (signal.aborted ? cancelHeld(hold) : releaseHeld(hold)),
+      (error: unknown) => {
+        refused = error instanceof Error ? error : new Error(String(error));
+        cancelHeld(hold);
+      },
+    );
     const log = new OutputLog((line) => ctx.log(line), s.limits);
     const outLines = new LineSplitter(log, '');
     const errLines = new LineSplitter(log, '[stderr] ');
     const stdout = new TextTail(s.tailChars);
     const stderr = new TextTail(STDERR_TAIL_CHARS);
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       outLines.write(chunk);
       stdout.write(chunk);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       errLines.write(chunk);
       stderr.write(chunk);
     });
@@ -266,13 +292,14 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, s: RunSettings): Pr
       // settles even if onError throws (that rejection then surfaces as unhandled, a bug to see)
       void end()
         .then(async () => {
-          unsupervise();
+          supervised.release();
           await recording;
           await s.recorded?.forget().catch(fail('cannot forget process group'));
         })
         .finally(() => {
           untrack();
           if (signal.aborted) reject(signal.reason);
+          else if (refused) reject(refused);
           else if (exitCode === 0) {
             const out = stdout.read();
             const result: ProcessResult = { exitCode, stdout: out.text, stdoutCutChars: out.cutChars };

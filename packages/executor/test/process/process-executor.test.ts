@@ -81,7 +81,7 @@ describe('processExecutor', () => {
 
   it('fails when the command cannot be started', async () => {
     const { started } = run({ command: 'rookery-no-such-command-here' });
-    await expect(started).rejects.toThrow(/cannot start command 'rookery-no-such-command-here': .*ENOENT/);
+    await expect(started).rejects.toThrow(/cannot start command 'rookery-no-such-command-here': .*not found on this node's PATH/);
   });
 
   it('runs no shell unless asked: metacharacters are literal arguments', async () => {

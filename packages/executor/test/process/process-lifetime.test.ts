@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,7 +69,66 @@ function processesWith(text: string): number[] {
     .map(Number);
 }
 
+/** SIGKILLs what a failed test left of group `pgid`, if anything. */
+function endGroupLeftBehind(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch (error) {
+    expect((error as { code?: unknown }).code).toBe('ESRCH');
+  }
+}
+
+/** True when `pid` is gone or a zombie (it runs nothing; its new parent reaps it). */
+function ended(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'latin1').split(') ')[1]?.startsWith('Z') ?? true;
+  } catch {
+    return true;
+  }
+}
+
 describe.runIf(process.platform === 'linux')('a process task and its node process', () => {
+  it('when the node process dies right after spawning a command, before it announced the group, the command never runs', async () => {
+    // The node process SIGKILLs itself the moment `spawn` returns the task's child: its group is
+    // known to no supervisor and no registry yet. The command would write a file at once.
+    const dir = mkdtempSync(join(tmpdir(), 'rookery-lifetime-'));
+    const marker = join(dir, 'ran');
+    const script = `
+      import { writeSync } from 'node:fs';
+      import { createRequire, syncBuiltinESMExports } from 'node:module';
+      const childProcess = createRequire(import.meta.url)('node:child_process');
+      const spawn = childProcess.spawn;
+      childProcess.spawn = (file, args, options) => {
+        const child = spawn(file, args, options);
+        if (!args.includes(${JSON.stringify(SUPERVISOR_NAME)})) {
+          writeSync(1, 'pid ' + child.pid + '\\n');
+          process.kill(process.pid, 'SIGKILL');
+        }
+        return child;
+      };
+      syncBuiltinESMExports();
+      const { processExecutor } = await import('@rookery/executor');
+      const payload = { command: process.execPath, args: ['-e', "require('fs').writeFileSync(${JSON.stringify(marker).replaceAll('"', '\\"')}, 'ran'); setInterval(() => {}, 1000)"] };
+      const task = { id: 'task-window', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 };
+      processExecutor({ runtimeDir: ${JSON.stringify(dir)} }).start({ task, payload, signal: new AbortController().signal, log() {}, heartbeat() {} });
+      setInterval(() => {}, 1000);`;
+    const node = spawn(NODE, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(node);
+    let out = '';
+    node.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    const signal = await new Promise<NodeJS.Signals | null>((resolve) => node.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGKILL');
+    const pid = Number(/pid (\d+)/.exec(out)?.[1]);
+    expect(pid).toBeGreaterThan(0);
+    // the held child reads end of file on its hold pipe and exits without running the command
+    try {
+      await until(() => ended(pid), 5_000, `held process ${pid} outlives its SIGKILLed node`);
+    } finally {
+      endGroupLeftBehind(pid);
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('when the node process is SIGKILLed, its task’s group (which ignores SIGTERM) is gone within two seconds', async () => {
     const { node, pid } = await nodeRunningTask('task-sigkill', mkdtempSync(join(tmpdir(), 'rookery-lifetime-')));
     expect(alive(pid)).toBe(true);

@@ -69,7 +69,7 @@ function message(error: unknown): string {
 }
 
 /** Resolves with `work`'s outcome, or rejects when it takes longer than `ms`. */
-async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+export async function within<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { RookeryClient } from '../../client/rookery-client.js';
 import type { NewJob } from '../../datastore/datastore.js';
+import type { Json } from '../../json.js';
 import { UnknownExecutorError } from '../../errors/unknown-executor-error.js';
 import { ValidationError } from '../../errors/validation-error.js';
 import { OWNER_A, type ConformanceContext } from '../fixtures.js';
@@ -16,6 +17,7 @@ export function describeJobs(ctx: ConformanceContext): void {
     policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' },
     runAt: null,
     key: null,
+    keyLock: null,
     ...overrides,
   });
 
@@ -34,6 +36,18 @@ export function describeJobs(ctx: ConformanceContext): void {
       const done = await finishAsA(task, { state: 'completed', result: { ok: true }, reason: null }, t0 + 2);
       expect(done).toMatchObject({ state: 'completed', result: { ok: true }, scheduleId: null });
       expect((await store.taskEvents(id)).map((e) => [e.from, e.to])).toEqual([[null, 'pending'], ['pending', 'running'], ['running', 'completed']]);
+    });
+
+    it('stores every payload shape as given: null, scalars, nested objects, unicode, key order', async () => {
+      const { store, t0 } = ctx;
+      const payloads: Json[] = [null, 'text with "quotes" and \\ backslash', 42.5, true, [1, [2, { b: null }]], { z: 1, a: { y: 'é😀', x: [] } }, { '': 'empty key' }];
+      const answers = await store.taskEnqueue({ jobs: payloads.map((payload) => job({ payload })), now: t0 });
+      expect(answers.map((a) => a.task.payload)).toEqual(payloads);
+      for (const [i, answer] of answers.entries()) {
+        const stored = await store.taskGet(answer.task.id);
+        expect(stored?.payload).toEqual(payloads[i]);
+        expect(JSON.stringify(stored?.payload)).toBe(JSON.stringify(payloads[i]));
+      }
     });
 
     it('a job with runAt waits for it; a retry hands it back as pending', async () => {

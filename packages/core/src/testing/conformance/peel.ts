@@ -45,6 +45,7 @@ export function describePeel(ctx: ConformanceContext): void {
       expect(task).toMatchObject({
         id: newTask.id,
         scheduleId: schedule.id,
+        origin: 'trigger',
         fireAt: t0,
         spanEndAt: null,
         spanCount: 1,

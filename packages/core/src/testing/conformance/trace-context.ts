@@ -15,6 +15,7 @@ export function describeTraceContext(ctx: ConformanceContext): void {
     policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' },
     runAt: null,
     key: null,
+    keyLock: null,
     ...(traceContext === undefined ? {} : { traceContext }),
   });
 

@@ -10,9 +10,10 @@ import type { WorkloadSize } from '../src/nemesis/workload.js';
 // Each execution's records come from the child itself (fixtures/recording-command.sh: start,
 // a sign of life every 100 ms, end); half the commands ignore SIGTERM. The checker must find no
 // execution of a task overlapping another. Run with
-//   CI=true npx vitest run --project pending test-integration/pending/process-faults.test.ts
+//   CI=true npx vitest run --project integration test-integration/test/process-faults.test.ts
 const PROCESSES: WorkloadSize = { intervals: 0, crons: 0, longSkips: 0, failing: 0, oneShots: 0, externals: 0, longRuns: 0, processes: 6 };
-const DURATION_MS = 12_000;
+// Long enough for two or three kills, or one blackhole (2 leases) of a node that holds tasks.
+const DURATION_MS = 10_000;
 // A lease that leaves the trust window room for the kill grace (a quarter of the lease) and the
 // renewals of a loaded machine.
 const LEASE_MS = 4_000;

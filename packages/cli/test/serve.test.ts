@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../src/index.js';
+import { parseServeOptions } from '../src/commands/serve.js';
+import { cli, freshDb } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+const ADMIN = 'admin-0123456789abcdef';
+const READ = 'read-0123456789abcdef';
+
+const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll: '1s' };
+
+describe('rookery serve', () => {
+  it('serves the API with role tokens, the OpenAPI document, /metrics and the probes on the URL it prints, and stops on SIGTERM', async () => {
+    const db = freshDb();
+    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--token', `admin:${ADMIN}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ROOKERY_API_TOKENS: `read:${READ}` },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^(http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(stdout);
+        if (m) resolve(m[1]!);
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const base = await Promise.race([url, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+      const whoami = await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } });
+      expect([whoami.status, await whoami.json()]).toEqual([200, { role: 'admin' }]);
+      // --token given: ROOKERY_API_TOKENS is not read
+      expect((await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${READ}` } })).status).toBe(401);
+      expect((await fetch(`${base}/api/v1/schedules`)).status).toBe(401);
+      const created = await fetch(`${base}/api/v1/schedules`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'hourly', executor: 'http', trigger: { kind: 'cron', expr: '0 * * * *' } }),
+      });
+      expect(created.status).toBe(201);
+      const openapi = (await (await fetch(`${base}/api/v1/openapi.json`)).json()) as { openapi: string };
+      expect(openapi.openapi).toBe('3.0.3');
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${base}/readyz`);
+      expect([ready.status, ((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)]).toEqual([200, ['database', 'schema']]);
+      expect(await (await fetch(`${base}/metrics`)).text()).toMatch(/^rookery_db_operation_seconds_count\{operation="scheduleCreate",outcome="ok"\} 1$/m);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).not.toContain(ADMIN);
+  }, 30_000);
+
+  it('refuses to start without a token unless --insecure-no-auth, and that only on loopback', async () => {
+    const none = await cli(['serve', '--db', freshDb(), '--port', '0']);
+    expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/--token\b.*--insecure-no-auth/)]);
+    const open = await cli(['serve', '--db', freshDb(), '--port', '0', '--insecure-no-auth', '--host', '0.0.0.0']);
+    expect([open.code, open.stderr]).toEqual([2, expect.stringMatching(/--host\b.*0\.0\.0\.0 is not a loopback address/)]);
+    expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true, host: '::1' }, {})).not.toThrow();
+    expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/insecure-no-auth/);
+  });
+
+  it('refuses a bad token naming the option, without printing the token', async () => {
+    const secret = 'short-secret';
+    let captured = '';
+    const run = await runCli(['serve', '--db', freshDb(), '--port', '0', '--token', `read:${secret}`], {
+      stdout: { write: () => undefined },
+      stderr: { write: (s: string) => void (captured += s) },
+      env: {},
+    });
+    expect(run).toBe(2);
+    expect(captured).toMatch(/--token\b.*at least 16/);
+    expect(captured).not.toContain(secret);
+    expect(() => parseServeOptions({ ...defaults, token: [`root:${ADMIN}`] }, {})).toThrow(/ROLE one of read, operate, admin/);
+    expect(parseServeOptions(defaults, { ROOKERY_API_TOKENS: ` read:${READ}, admin:${ADMIN} ` }).tokens).toEqual([
+      { role: 'read', token: READ },
+      { role: 'admin', token: ADMIN },
+    ]);
+  });
+});

@@ -1,0 +1,51 @@
+import type { Json } from '../json.js';
+import type { Schedule } from './schedule.js';
+import type { Task } from './task.js';
+
+/** What the task of an operator's extra run of a schedule (`runSchedule`, `job run`) starts with as its reason. */
+export const MANUAL_RUN_REASON = 'manual: run now by an operator';
+
+/** What a task retried by an operator (`retryTask`, `task retry`) has as its reason and in its history. */
+export const OPERATOR_RETRY_REASON = 'retried by an operator';
+
+/**
+ * The task a datastore writes for an extra run of `schedule` at `fireAt` (`now`, or the first
+ * millisecond after it free in the schedule's ledger): pending, due at once, with the
+ * schedule's executor and task policies, its payload (or `payload`), no deadline, no trace context, and `reason`. Every store builds
+ * the row it inserts from this.
+ */
+export function manualTask(schedule: Schedule, id: string, fireAt: number, reason: string, now: number, payload: Json = schedule.payload): Task {
+  const p = schedule.policies;
+  return {
+    id,
+    scheduleId: schedule.id,
+    fireAt,
+    key: null,
+    origin: 'manual',
+    spanEndAt: null,
+    spanCount: 1,
+    dueAt: now,
+    deadlineAt: null,
+    state: 'pending',
+    attempt: 0,
+    failures: 0,
+    repairs: 0,
+    fence: 0,
+    executor: schedule.executor,
+    payload: structuredClone(payload),
+    policies: { duplicate: p.duplicate, retry: structuredClone(p.retry), timeoutMs: p.timeoutMs, priority: p.priority, delivery: p.delivery, taskCreation: p.taskCreation },
+    leaseOwner: null,
+    leaseExpiresAt: null,
+    nodeId: null,
+    startedAt: null,
+    endedAt: null,
+    result: null,
+    error: null,
+    reason,
+    executionId: null,
+    cancelRequested: false,
+    traceContext: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
