@@ -29,5 +29,16 @@ export function describeTraceContext(ctx: ConformanceContext): void {
       const { started } = await claim({ now: t0 + 1 });
       expect(new Map(started.map((t) => [t.id, t.traceContext]))).toEqual(new Map(answers.map((a) => [a.task.id, a.task.traceContext])));
     });
+
+    it('a bulk enqueue past one insert’s 2 000 rows stores each job’s own trace context', async () => {
+      const { store, t0 } = ctx;
+      // 2 001 jobs: past the 2 000 rows of one multi-row insert, traced and untraced alternating.
+      const jobs = Array.from({ length: 2_001 }, (_, i) => job(i % 2 === 0 ? TRACE_CONTEXT : null));
+      const answers = await store.taskEnqueue({ jobs, now: t0 });
+      expect(answers.map((a) => a.task.traceContext)).toEqual(jobs.map((j) => j.traceContext));
+      // Read back from the store: the first job, the last of the first insert and the one after it.
+      const stored = await Promise.all([0, 1_999, 2_000].map(async (i) => (await store.taskGet(answers[i]?.task.id ?? ''))?.traceContext));
+      expect(stored).toEqual([TRACE_CONTEXT, null, TRACE_CONTEXT]);
+    });
   });
 }
