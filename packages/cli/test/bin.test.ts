@@ -50,7 +50,7 @@ describe('the rookery executable', () => {
     expect(add.stderr).toBe('');
     const done = await seen('taskCompleted');
     expect(done).toMatchObject({ nodeId: 'bin-node', attempt: 1, state: 'completed' });
-    expect(Object.keys(done)).toEqual(expect.arrayContaining(['event', 'nodeId', 'taskId', 'scheduleId', 'fireAt', 'attempt', 'fence', 'state', 'at']));
+    expect(Object.keys(done)).toEqual(expect.arrayContaining(['event', 'nodeId', 'taskId', 'scheduleId', 'fireAt', 'attempt', 'fence', 'state', 'executor', 'level', 'time', 'msg']));
     const tasks = JSON.parse(rookery(['task', 'ls', '--json', '--state', 'completed', '--db', db]).stdout) as { result: unknown }[];
     expect(tasks[0]?.result).toEqual({ nodeId: 'bin-node', attempt: 1 });
     child.kill('SIGTERM');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Task } from '@rookery/core';
+import { logNodeLife, type Task } from '@rookery/core';
 import { createEventBus } from '@rookery/messaging';
-import { logNodeEvents } from '../src/output/event-line.js';
+import { textLogger } from '../src/output/event-line.js';
+import { jsonLogger } from '../src/output/json-logger.js';
 import { formatTable, writeFields } from '../src/output/table.js';
 import { terminalSafe } from '../src/output/terminal-text.js';
 import { cli, cliJson, freshDb, runJobOnNode } from './helpers.js';
@@ -49,13 +50,15 @@ describe('text output of task data', () => {
     expect(json.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { line: string }).line)).toEqual([CLIPBOARD, CURSOR]);
   });
 
-  it('a node’s text event lines and error lines are inert; its JSON lines keep the text exact', () => {
+  it('a node’s text event lines and error lines are inert; its JSON (pino) lines keep the text exact', () => {
     const task = { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 1, state: 'failed', reason: CURSOR, dueAt: null } as unknown as Task;
     const run = (format: 'json' | 'text') => {
       let out = '';
       let err = '';
       const events = createEventBus();
-      logNodeEvents(events, 'n1', format, { write: (s: string) => (out += s) }, { write: (s: string) => (err += s) });
+      const outSink = { write: (s: string) => (out += s) };
+      const logger = format === 'json' ? jsonLogger(outSink) : textLogger(outSink, { write: (s: string) => (err += s) });
+      logNodeLife(events, { logger, nodeId: 'n1', taskEvents: true, runningTask: () => undefined });
       events.emit('taskLog', 't1', CLIPBOARD);
       events.emit('taskFailed', task, `boom ${CURSOR}`);
       events.emit('generalError', new Error(`bad ${BIDI} \x1b[31m`), { nodeId: 'n1', source: 'executor', taskId: 't1' });
@@ -69,7 +72,8 @@ describe('text output of task data', () => {
     const lines = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { line?: string; error?: string; reason?: string });
     expect(lines[0]?.line).toBe(CLIPBOARD);
     expect(lines[1]).toMatchObject({ error: `boom ${CURSOR}`, reason: CURSOR });
-    expect((JSON.parse(json.err) as { error: string }).error).toBe(`bad ${BIDI} \x1b[31m`);
+    expect(lines[2]?.error).toBe(`bad ${BIDI} \x1b[31m`);
+    expect(json.err).toBe('');
   });
 
   it('tables and field lists show a malicious cell inert', () => {

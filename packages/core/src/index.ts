@@ -87,3 +87,5 @@ export { redactUrl, REDACTED } from './text/redact-url.js';
 export * from './connection/index.js';
 export { untakenFireTime } from './model/untaken-fire-time.js';
 export { submissionOf, type ScheduleSubmission, type SubmissionState } from './model/submission.js';
+export * from './logging/index.js';
+export * from './tracing/index.js';

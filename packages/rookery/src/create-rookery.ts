@@ -1,4 +1,4 @@
-import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type NodeOptions, type TlsOptions } from '@rookery/core';
+import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type Logger, type NodeOptions, type TlsOptions } from '@rookery/core';
 import { createSqlDatastore, idleTransactionTimeoutForLease, parseDatastoreUrl, type SqlDatastore, type SqlTransactionHandle, type TransactionHandleFor } from '@rookery/datastore-sql';
 import { WorkerPool } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
@@ -9,7 +9,7 @@ import { wakeSignalsFor, type RookeryWakeSignals, type WakeSignalsMode } from '.
 export const DEFAULT_DB_URL = 'sqlite:./rookery.db';
 
 /** Node options that `createRookery` sets itself. */
-type WiredNodeOptions = 'datastore' | 'events' | 'executors' | 'pool' | 'wakeSignals' | 'id' | 'leaseMs';
+type WiredNodeOptions = 'datastore' | 'events' | 'executors' | 'pool' | 'wakeSignals' | 'id' | 'leaseMs' | 'logger';
 
 /** Options of {@link createRookery}; `Db` is the type of `db`, which types the client's `transaction` option. */
 export interface RookeryOptions<Db extends string = string> {
@@ -65,6 +65,14 @@ export interface RookeryOptions<Db extends string = string> {
    * with no listener, they are written to stderr. @defaultValue a new bus
    */
   events?: EventBus;
+  /**
+   * Where the node logs: its join and stop, clock offset warnings, lost leases, repairs,
+   * errors, and each task event and `ctx.log` line with the task's id, schedule, attempt, fence
+   * and executor. A pino logger fits as is (`logger: pino()`); payloads are never logged and
+   * secrets in URLs and Authorization headers are hidden. With a logger, unexpected errors go
+   * to it rather than to stderr. @defaultValue none: nothing is logged
+   */
+  logger?: Logger;
   /** Further node tuning (poll waits, lookahead, retention, strategies, clock...). @defaultValue the node's defaults */
   node?: Omit<NodeOptions, WiredNodeOptions>;
 }
@@ -144,6 +152,7 @@ export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(o
       pool,
       leaseMs: timings.leaseMs,
       ...(options.id === undefined ? {} : { id: options.id }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
       ...(wake ? { wakeSignals: wake.node } : {}),
     });
     await node.start();

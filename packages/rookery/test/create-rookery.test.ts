@@ -64,7 +64,15 @@ for (const dialect of await testDialects()) {
     });
 
     it('starts a node that runs the executors, with a client, and close() ends it all', async () => {
-      rookery = await createRookery({ db: db?.url ?? '', executors: [report], concurrency: 2, leaseMs: 4_000 });
+      const records: Record<string, unknown>[] = [];
+      const logger = {
+        debug: () => undefined,
+        info: (fields: Record<string, unknown>) => void records.push(fields),
+        warn: (fields: Record<string, unknown>) => void records.push(fields),
+        error: (fields: Record<string, unknown>) => void records.push(fields),
+        child: () => logger,
+      };
+      rookery = await createRookery({ db: db?.url ?? '', executors: [report], concurrency: 2, leaseMs: 4_000, logger });
       const errors: Error[] = [];
       rookery.events.on('generalError', (error) => errors.push(error));
       const completed = waitFor(rookery.events, 'taskCompleted', undefined, 20_000);
@@ -73,6 +81,9 @@ for (const dialect of await testDialects()) {
       const [task] = await completed;
       expect(task).toMatchObject({ scheduleId: schedule.id, state: 'completed', result: { sentTo: 'ops@example.com' } });
       expect((await rookery.client.listNodes()).map((n) => n.id)).toContain(rookery.node.id);
+      // The logger took the node's life and the task's events, never the payload.
+      expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['nodeJoined', 'taskStarted', 'taskCompleted']));
+      expect(JSON.stringify(records)).not.toContain('ops@example.com');
 
       if (dialect.label === 'postgres') {
         // Wake signals are on, and the idle-in-transaction timeout is half the lease.

@@ -1,8 +1,10 @@
 import { createConnection as createMysqlCallbackConnection } from 'mysql2';
 import { createConnection as createMysqlConnection } from 'mysql2/promise';
+import { trace } from '@opentelemetry/api';
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { captureSpans, parentOf } from '../../core/test/tracing/span-capture.js';
 import { testDialects, type TestDatabase } from '../../datastore-sql/test/helpers/test-databases.js';
 import { createRookery, MemoryDatastore, RookeryClient, ValidationError, waitFor, type Rookery, type SqlTransactionHandle, type Task } from '../src/index.js';
 
@@ -136,6 +138,41 @@ for (const dialect of await testDialects()) {
       expect(keyed.map((t) => t.id)).toEqual([answers[0]?.task.id]);
       await r.client.cancelTask(held.task.id);
       await r.client.cancelTask(answers[0]?.task.id ?? '');
+    });
+
+    it('traces an enqueue in the user transaction: each job stores the enqueue span, a child of the caller’s span', async () => {
+      const r = started();
+      const capture = captureSpans();
+      try {
+        user = await userConnection(dialect.label, db?.url ?? '');
+        const connection = user;
+        const later = Date.now() + 3_600_000;
+        const answers = await trace.getTracer('app').startActiveSpan('request', async (span) => {
+          try {
+            await connection.begin();
+            const enqueued = await r.client.enqueueMany(
+              [{ executor: 'record-order', payload: 'traced-1', runAt: later }, { executor: 'record-order', payload: 'traced-2', runAt: later }],
+              { transaction: connection.handle },
+            );
+            await connection.commit();
+            return enqueued;
+          } finally {
+            span.end();
+          }
+        });
+        const request = capture.spans().find((s) => s.name === 'request');
+        const enqueue = capture.spans().find((s) => s.name === 'rookery.enqueue' && s.attributes['rookery.task.count'] === 2);
+        if (!request || !enqueue) throw new Error(`spans: ${capture.spans().map((s) => s.name).join(', ')}`);
+        expect(parentOf(enqueue)).toBe(request.spanContext().spanId);
+        const traceparent = `00-${enqueue.spanContext().traceId}-${enqueue.spanContext().spanId}-01`;
+        for (const answer of answers) {
+          const stored = await r.client.getTask(answer.task.id);
+          expect(JSON.parse(stored.traceContext ?? 'null')).toEqual({ traceparent });
+          await r.client.cancelTask(answer.task.id);
+        }
+      } finally {
+        await capture.close();
+      }
     });
 
     it('refuses a bad handle with a ValidationError on `transaction`, writing nothing', async () => {

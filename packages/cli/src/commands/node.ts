@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor } from '@rookery/core';
+import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, logNodeLife, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor } from '@rookery/core';
 import { createSqlDatastore, idleTransactionTimeoutForLease } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
@@ -23,7 +23,8 @@ import { parseRetention, parseUnresolvedAfter } from '../options/retention.js';
 import { parseRateLimits } from '../options/rate-limits.js';
 import { parsePollWaits } from '../options/poll-waits.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
-import { logNodeEvents } from '../output/event-line.js';
+import { textLogger } from '../output/event-line.js';
+import { jsonLogger } from '../output/json-logger.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
 import { addNodeHttpOptions, observedDatastore, parseNodeHttp, startNodeHttp, type NodeHttpCommandOptions } from './node-http.js';
 
@@ -296,7 +297,13 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // The bus exists before anything can fail, so that every failure from here on is a
       // `generalError` in the node's log format. A module that cannot be loaded is one: the node
       // starts with the modules that did load (with none, it still peels and repairs).
-      logNodeEvents(events, id, format, io.stdout, io.stderr, opts.taskLines);
+      let node: RookeryNode | undefined;
+      logNodeLife(events, {
+        logger: format === 'json' ? jsonLogger(io.stdout) : textLogger(io.stdout, io.stderr),
+        nodeId: id,
+        taskEvents: opts.taskLines,
+        runningTask: (taskId) => node?.runningTask(taskId),
+      });
       let failedModules = 0;
       const fromModules = [
         ...builtIn,
@@ -356,7 +363,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           rateLimits: Object.fromEntries(Object.entries(rateLimits).flatMap(([e, n]) => (n === null ? [] : [[e, n]]))),
           onResize: (workers, running) => events.emit('poolResized', workers, running),
         });
-        const node = new RookeryNode({
+        node = new RookeryNode({
           datastore,
           events,
           executors,

@@ -77,7 +77,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     let victim: DemoNode | undefined;
     let victimTasks = new Map<string, string>();
     const onEvent = (l: EventLine): void => {
-      const what = `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt)}  attempt ${l.attempt ?? '-'}`;
+      const what = `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt ?? null)}  attempt ${l.attempt ?? '-'}`;
       const show = (mark: string, text: string): void => out(`${clock()} ${l.nodeId}  ${mark} ${text}`);
       switch (l.event) {
         case 'taskCompleted':
@@ -87,7 +87,7 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
         case 'taskFailed':
           return show('✗', `${what}  failed for good (${l.error ?? ''})`);
         case 'taskSkipped':
-          return show('·', `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt)}  ${l.reason ?? l.state ?? 'skipped'}`);
+          return show('·', `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt ?? null)}  ${l.reason ?? l.state ?? 'skipped'}`);
         case 'taskRepaired':
           repairs.push(l);
           return show('↻', `${what}  repaired: lease of a dead node expired, back to ${l.state ?? '?'}`);

@@ -1,30 +1,38 @@
-import type { EventBus, RookeryEventMap, Task } from '@rookery/core';
+import type { LogFields, Logger } from '@rookery/core';
 import type { TextSink } from '../context.js';
-import { iso } from './json.js';
 import { terminalSafe } from './terminal-text.js';
 
-/** One line of `rookery node --log json`: a node event, flattened. Instants are ISO strings. */
+/**
+ * One record of `rookery node --log json` (a pino JSON line), as far as Rookery fills it in:
+ * pino's own fields (`level`, `time`, `pid`, `hostname`, `msg`) besides. Instants are ISO strings.
+ */
 export interface EventLine {
-  /** Event name (`taskStarted`, `taskCompleted`, `taskRepaired`, `scheduleRejected`, `nodeJoined`, ...). */
+  /** Event name (`taskStarted`, `taskCompleted`, `taskRepaired`, `scheduleRejected`, `nodeJoined`, `generalError`, ...). */
   event: string;
-  /** The node that emitted it. */
+  /** The node that logged it. */
   nodeId: string;
-  /** Task concerned, else null. */
-  taskId: string | null;
-  /** Its schedule, else null. */
-  scheduleId: string | null;
-  /** Its fire time, else null. */
-  fireAt: string | null;
-  /** Attempt number, else null. */
-  attempt: number | null;
-  /** Fence of the attempt, else null. */
-  fence: number | null;
-  /** Task state after the event, else null. */
-  state: string | null;
-  /** When the node emitted it. */
-  at: string;
-  /** Error of a failed or retried attempt. */
+  /** When it was logged (pino's `time`, ISO). */
+  time?: string;
+  /** The record's message. */
+  msg?: string;
+  /** Task concerned. */
+  taskId?: string | null;
+  /** Its schedule. */
+  scheduleId?: string | null;
+  /** Its executor. */
+  executor?: string;
+  /** Its fire time. */
+  fireAt?: string | null;
+  /** Attempt number. */
+  attempt?: number | null;
+  /** Fence of the attempt. */
+  fence?: number | null;
+  /** Task state after the event. */
+  state?: string | null;
+  /** Error of a failed or retried attempt, or of a `generalError`. */
   error?: string;
+  /** `generalError`: the duty or operation that failed. */
+  source?: string;
   /** When a retried task is due again. */
   dueAt?: string | null;
   /** Why the task is in its state. */
@@ -41,85 +49,60 @@ export interface EventLine {
   nodes?: number;
   /** `historyPruned`: done schedules deleted. */
   schedules?: number;
+  /** `clockOffset`: node clock minus database clock, ms. */
+  offsetMs?: number;
 }
 
-/** A node clock further than this from the database clock is reported as a warning. */
-export const CLOCK_OFFSET_WARN_MS = 1_000;
-
-/** The task events a node logs, one line each. */
-const TASK_EVENTS = ['taskCreated', 'taskStarted', 'taskAdopted', 'taskCompleted', 'taskSkipped', 'taskTimedOut', 'taskCancelled', 'taskAbandoned', 'taskReleased'] as const;
+/** A value of a record as text, or null when absent. */
+function field(record: LogFields, name: string): string | null {
+  const v = record[name];
+  return v === undefined || v === null || v === '' ? null : String(v);
+}
 
 /**
- * Subscribes to a node's events and writes one line per event: a JSON object with `format`
- * `json` (see {@link EventLine}), else a readable line. `generalError` goes to `stderr`; the
- * node keeps running.
- *
- * @param events - the node's bus
- * @param nodeId - the node's id
- * @param format - `json` or `text`
- * @param out - where event lines go
- * @param err - where errors go
- * @param taskLines - whether each task event gets a line (false: node events, repairs, lost leases and errors only)
+ * A readable line of a log record (`rookery node --log text`): time, node, event, then the
+ * task's fields; a task-log line after `|`; an error after its source. Control characters are
+ * made visible ({@link terminalSafe}).
  */
-export function logNodeEvents(events: EventBus, nodeId: string, format: 'json' | 'text', out: TextSink, err: TextSink, taskLines = true): void {
-  const base = (event: string): EventLine => ({ event, nodeId, taskId: null, scheduleId: null, fireAt: null, attempt: null, fence: null, state: null, at: new Date().toISOString() });
-  const ofTask = (event: string, t: Task): EventLine => ({ ...base(event), taskId: t.id, scheduleId: t.scheduleId, fireAt: iso(t.fireAt), attempt: t.attempt, fence: t.fence, state: t.state, reason: t.reason });
-  const write = (line: EventLine): void => {
-    out.write(`${format === 'json' ? JSON.stringify(line) : textLine(line)}\n`);
-  };
-  if (taskLines) {
-    for (const name of TASK_EVENTS) {
-      events.on(name, ((t: Task) => write(ofTask(name, t))) as (...args: RookeryEventMap[typeof name]) => void);
-    }
-    events.on('taskFailed', (t, error) => write({ ...ofTask('taskFailed', t), error }));
-    events.on('taskRetried', (t, error) => write({ ...ofTask('taskRetried', t), error, dueAt: iso(t.dueAt) }));
-    events.on('taskLog', (taskId, line) => write({ ...base('taskLog'), taskId, line }));
+export function textLine(record: LogFields): string {
+  const event = field(record, 'event') ?? '';
+  const parts = [field(record, 'time') ?? new Date().toISOString(), field(record, 'nodeId') ?? '-'];
+  if (event === 'generalError') {
+    const task = field(record, 'taskId');
+    return terminalSafe(`${parts.join(' ')} generalError [${field(record, 'source') ?? '?'}]${task ? ` task=${task}` : ''}: ${(field(record, 'error') ?? '').replace(/\s*\n\s*/g, ' ')}`);
   }
-  events.on('leaseLost', (taskId, fence) => write({ ...base('leaseLost'), taskId, fence }));
-  events.on('repairFinished', (_node, tasks) => tasks.forEach((t) => write(ofTask('taskRepaired', t))));
-  let skewed = false;
-  events.on('clockOffset', (offsetMs) => {
-    // A large offset is a warning, never a fault: the database clock decides leases and due-ness.
-    const large = Math.abs(offsetMs) >= CLOCK_OFFSET_WARN_MS;
-    if (large !== skewed) {
-      err.write(
-        large
-          ? `${new Date().toISOString()} ${nodeId} warning: this node's clock is ${offsetMs} ms off the database clock (leases and due times still follow the database clock; fire times are planned with the offset corrected)\n`
-          : `${new Date().toISOString()} ${nodeId} clock offset back to ${offsetMs} ms\n`,
-      );
-    }
-    skewed = large;
-  });
-  events.on('scheduleValidated', (sch) => write({ ...base('scheduleValidated'), scheduleId: sch.id, state: sch.state }));
-  events.on('scheduleRejected', (sch) => write({ ...base('scheduleRejected'), scheduleId: sch.id, state: sch.state, reason: sch.validation?.reason ?? null }));
-  events.on('poolResized', (workers, running) => write({ ...base('poolResized'), workers, running }));
-  events.on('historyPruned', (tasks, nodes, schedules) => write({ ...base('historyPruned'), tasks, nodes, schedules }));
-  events.on('nodeJoined', () => write(base('nodeJoined')));
-  events.on('nodeLeft', () => write(base('nodeLeft')));
-  events.on('generalError', (error, ctx) => {
-    const message = error.message.replace(/\s*\n\s*/g, ' ');
-    if (format === 'json') {
-      err.write(`${JSON.stringify({ event: 'generalError', nodeId, source: ctx.source, taskId: ctx.taskId ?? null, error: message, at: new Date().toISOString() })}\n`);
-    } else {
-      err.write(`${terminalSafe(`${new Date().toISOString()} ${nodeId} generalError [${ctx.source}]${ctx.taskId ? ` task=${ctx.taskId}` : ''}: ${message}`)}\n`);
-    }
-  });
+  if (event === 'clockOffset') return terminalSafe(`${parts.join(' ')} ${field(record, 'msg') ?? ''}`);
+  parts.push(event.padEnd(13));
+  const named: [string, string][] = [['taskId', 'task'], ['scheduleId', 'schedule'], ['fireAt', 'fire'], ['attempt', 'attempt'], ['fence', 'fence'], ['state', 'state'], ['dueAt', 'due']];
+  for (const [name, label] of named) {
+    const v = field(record, name);
+    if (v !== null) parts.push(`${label}=${v}`);
+  }
+  const error = field(record, 'error');
+  if (error !== null) parts.push(`error=${JSON.stringify(error)}`);
+  // A task's reason is shown by `task show`; a rejected schedule's is the point of the line.
+  const reason = field(record, 'reason');
+  if (event === 'scheduleRejected' && reason !== null) parts.push(`reason=${JSON.stringify(reason)}`);
+  if (record.workers !== undefined) parts.push(`workers=${String(record.workers)} running=${String(record.running ?? 0)}`);
+  if (record.line !== undefined) parts.push(`| ${String(record.line)}`);
+  return terminalSafe(parts.join(' ').trimEnd());
 }
 
-/** A readable form of an event line, its control characters made visible ({@link terminalSafe}). */
-export function textLine(l: EventLine): string {
-  const parts = [l.at, l.nodeId, l.event.padEnd(13)];
-  if (l.taskId) parts.push(`task=${l.taskId}`);
-  if (l.scheduleId) parts.push(`schedule=${l.scheduleId}`);
-  if (l.fireAt) parts.push(`fire=${l.fireAt}`);
-  if (l.attempt !== null) parts.push(`attempt=${l.attempt}`);
-  if (l.fence !== null) parts.push(`fence=${l.fence}`);
-  if (l.state) parts.push(`state=${l.state}`);
-  if (l.dueAt) parts.push(`due=${l.dueAt}`);
-  if (l.error) parts.push(`error=${JSON.stringify(l.error)}`);
-  // A task's reason is shown by `task show`; a rejected schedule's is the point of the line.
-  if (l.event === 'scheduleRejected' && l.reason) parts.push(`reason=${JSON.stringify(l.reason)}`);
-  if (l.workers !== undefined) parts.push(`workers=${l.workers} running=${l.running ?? 0}`);
-  if (l.line !== undefined) parts.push(`| ${l.line}`);
-  return terminalSafe(parts.join(' ').trimEnd());
+/**
+ * A logger writing {@link textLine}s: errors and clock warnings to `err`, the rest to `out`;
+ * debug records are left out. A formatter of its own rather than pino-pretty: it keeps the
+ * node's line format and its terminal safety, with no dependency.
+ *
+ * @param out - where event lines go
+ * @param err - where errors and clock warnings go
+ */
+export function textLogger(out: TextSink, err: TextSink, bindings: LogFields = {}): Logger {
+  const write =
+    (level: 'info' | 'warn' | 'error') =>
+    (fields: LogFields, msg?: string): void => {
+      const record: LogFields = { ...bindings, ...fields, time: new Date().toISOString(), ...(msg === undefined ? {} : { msg }) };
+      const sink = level === 'error' || record.event === 'clockOffset' ? err : out;
+      sink.write(`${textLine(record)}\n`);
+    };
+  return { debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error'), child: (more) => textLogger(out, err, { ...bindings, ...more }) };
 }

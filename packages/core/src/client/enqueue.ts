@@ -6,6 +6,9 @@ import type { EventBus } from '../events/event-bus.js';
 import { validateJobInput, type JobInput } from '../model/job-input.js';
 import { keyLock } from '../model/key-scope.js';
 import type { IdStrategy } from '../strategies/ids.js';
+import { SpanKind } from '@opentelemetry/api';
+import { SPAN_ATTRIBUTES, inSpan, taskAttributes } from '../tracing/spans.js';
+import { currentTraceContext } from '../tracing/trace-context.js';
 import type { TransactionOption } from './transaction-option.js';
 
 /**
@@ -40,8 +43,20 @@ const WAKE_HORIZON_MS = 60_000;
  * Validates every input (a ValidationError whose field starts with its index when `indexed`),
  * checks the executors unless `force`, writes the jobs in one datastore call, emits
  * `taskCreated` for each task written and wakes the nodes for the earliest one due soon.
+ * All inside a `rookery.enqueue` span, whose trace context each job stores (when a tracer is
+ * registered), so that the job's run span is its child.
  */
-export async function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[], options: { force?: boolean }, indexed: boolean): Promise<EnqueuedTask[]> {
+export function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[], options: { force?: boolean }, indexed: boolean): Promise<EnqueuedTask[]> {
+  return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER, attributes: { [SPAN_ATTRIBUTES.count]: inputs.length } }, async (span) => {
+    const results = await enqueueTraced(deps, inputs, options, indexed, currentTraceContext());
+    const only = results.length === 1 ? results[0] : undefined;
+    if (only) span.setAttributes(taskAttributes(only.task));
+    return results;
+  });
+}
+
+/** {@link enqueueJobs} inside its span: `traceContext` is the span's, stored with every job. */
+async function enqueueTraced(deps: EnqueueDeps, inputs: readonly JobInput[], options: { force?: boolean }, indexed: boolean, traceContext: string | null): Promise<EnqueuedTask[]> {
   const at = (i: number, field: string): string => (indexed ? `[${i}].${field}` : field);
   const valid = inputs.map((input, i) => {
     try {
@@ -63,7 +78,7 @@ export async function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[]
     }
   }
   const now = await deps.datastore.clockNow();
-  const jobs: NewJob[] = valid.map(({ keyScope, ...j }) => ({ id: deps.ids(now), ...j, keyLock: keyLock(j.key, keyScope, now) }));
+  const jobs: NewJob[] = valid.map(({ keyScope, ...j }) => ({ id: deps.ids(now), ...j, keyLock: keyLock(j.key, keyScope, now), traceContext }));
   const results = await deps.datastore.taskEnqueue({ jobs });
   let earliest = Infinity;
   for (const r of results) {

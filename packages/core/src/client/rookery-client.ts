@@ -1,5 +1,7 @@
 // Over 400 lines: the client's whole public surface, one documented method per operation, each
 // delegating to the file of its idea in this folder.
+import { SpanKind } from '@opentelemetry/api';
+import { SPAN_ATTRIBUTES, inSpan } from '../tracing/spans.js';
 import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
 import type { CallerTransactions, DatastoreInTransaction } from '../datastore/caller-transaction.js';
 import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
@@ -129,9 +131,18 @@ export class RookeryClient<Handle = never> {
    * payload with a ValidationError naming the field (`payload.to`) before anything is written.
    *
    * With `transaction`, the schedule is written in your open transaction and exists if and
-   * only if it commits (see {@link TransactionOption.transaction}).
+   * only if it commits (see {@link TransactionOption.transaction}). Traced as a
+   * `rookery.enqueue` span carrying the schedule id.
    */
-  async createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle> = {}): Promise<Schedule> {
+  createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle> = {}): Promise<Schedule> {
+    return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER }, async (span) => {
+      const created = await this.createScheduleTraced(typedInput, options);
+      span.setAttribute(SPAN_ATTRIBUTES.scheduleId, created.id);
+      return created;
+    });
+  }
+
+  private async createScheduleTraced<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle>): Promise<Schedule> {
     const input = await plainScheduleInput(typedInput);
     const store = await datastoreFor(this.datastore, options.transaction);
     // The database clock is the cluster clock: a client whose own clock is off still plans the

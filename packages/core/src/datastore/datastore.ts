@@ -75,6 +75,8 @@ export interface NewJob {
    * answer is that task.
    */
   keyLock: string | null;
+  /** Trace context of the enqueuing code (see `Task.traceContext`). @defaultValue null */
+  traceContext?: string | null;
 }
 
 /** Input of {@link Datastore.taskEnqueue}. */

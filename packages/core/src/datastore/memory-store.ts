@@ -436,6 +436,7 @@ export class MemoryDatastore implements Datastore {
         error: null,
         executionId: null,
         cancelRequested: false,
+        traceContext: null,
         createdAt: now,
         updatedAt: now,
       };

@@ -43,6 +43,7 @@ export function jobTask(job: NewJob, now: number, copy = true): Task {
     reason: ENQUEUED_REASON,
     executionId: null,
     cancelRequested: false,
+    traceContext: job.traceContext ?? null,
     createdAt: now,
     updatedAt: now,
   };

@@ -11,7 +11,7 @@ export const OPERATOR_RETRY_REASON = 'retried by an operator';
 /**
  * The task a datastore writes for an extra run of `schedule` at `fireAt` (`now`, or the first
  * millisecond after it free in the schedule's ledger): pending, due at once, with the
- * schedule's executor and task policies, its payload (or `payload`), no deadline, and `reason`. Every store builds
+ * schedule's executor and task policies, its payload (or `payload`), no deadline, no trace context, and `reason`. Every store builds
  * the row it inserts from this.
  */
 export function manualTask(schedule: Schedule, id: string, fireAt: number, reason: string, now: number, payload: Json = schedule.payload): Task {
@@ -44,6 +44,7 @@ export function manualTask(schedule: Schedule, id: string, fireAt: number, reaso
     reason,
     executionId: null,
     cancelRequested: false,
+    traceContext: null,
     createdAt: now,
     updatedAt: now,
   };

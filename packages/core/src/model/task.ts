@@ -100,6 +100,11 @@ export interface Task {
   executionId: string | null;
   /** Set when a cancel was asked for. */
   cancelRequested: boolean;
+  /**
+   * The W3C trace context (JSON of `traceparent` and `tracestate`) of the code that enqueued
+   * the task, so that its run spans continue that trace; null when none was active.
+   */
+  traceContext: string | null;
   /** Creation instant. */
   createdAt: number;
   /** Last change. */

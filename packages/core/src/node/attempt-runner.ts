@@ -20,6 +20,9 @@ import { FinishBatcher } from './finish-batcher.js';
 import { storableOutcome, type StorableOutcome } from './storable-result.js';
 import { TaskLogBuffer } from './task-log-buffer.js';
 import { abortGraceOf, type NodeTimings } from './node-options.js';
+import { SpanKind } from '@opentelemetry/api';
+import { inSpan, markRunSpan, taskAttributes } from '../tracing/spans.js';
+import { storedParentContext } from '../tracing/trace-context.js';
 
 /** The reason an aborted attempt's signal carries: a LeaseLostError, or a RookeryError whose code says why. */
 function abortReason(attempt: Attempt, cause: AbortCause, detail: string | null, heartbeatTimeoutMs: number | null): Error {
@@ -123,7 +126,9 @@ export class AttemptRunner {
       done: Promise.resolve(),
     };
     this.running.set(task.id, attempt);
-    attempt.done = this.run(attempt, executor, adoption)
+    // One span per attempt, a child of the enqueuing code's span when the task stored its context.
+    const spec = { name: 'rookery.run', kind: SpanKind.CONSUMER, parent: storedParentContext(task.traceContext), attributes: taskAttributes(task) };
+    attempt.done = inSpan(spec, () => this.run(attempt, executor, adoption))
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
         if (this.running.get(task.id) === attempt) this.running.delete(task.id);
@@ -316,7 +321,8 @@ export class AttemptRunner {
     for (let tries = 1; ; tries += 1) {
       if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return this.lose(attempt);
       try {
-        const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes, alone: tries > 1 });
+        const commit = { taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome };
+        const committed = await inSpan({ name: 'rookery.finish', attributes: taskAttributes(task) }, () => this.finishes.finish(commit, { resultBytes, alone: tries > 1 }));
         if (!committed) return this.lose(attempt);
         return this.announce(committed, outcome);
       } catch (error) {
@@ -364,6 +370,7 @@ export class AttemptRunner {
 
   private announce(task: Task, outcome: TaskOutcome): void {
     const { events } = this.ctx;
+    markRunSpan(task, task.state === 'failed' || (outcome.state === 'pending' && outcome.countFailure));
     switch (task.state) {
       case 'completed':
         events.emit('taskCompleted', task);

@@ -1,6 +1,7 @@
 import type { Datastore } from '../datastore/datastore.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { Logger } from '../logging/logger.js';
 import type { Executor } from '../executor/executor.js';
 import type { WorkerPool } from '../executor/worker-pool.js';
 import type { Clock } from '../strategies/clock.js';
@@ -18,6 +19,15 @@ export interface NodeOptions {
   datastore: Datastore;
   /** The node's event bus. */
   events: EventBus;
+  /**
+   * Where the node logs its life (join, stop, clock offset warnings, lost leases, repairs,
+   * errors) and each task event, with task id, schedule, attempt, fence and executor on every
+   * task record; an executor's `ctx.log` lines go there too. A pino logger fits.
+   * @defaultValue none: nothing is logged
+   */
+  logger?: Logger;
+  /** Whether the logger gets a record per task event and task-log line (false: node events, repairs, lost leases and errors only). @defaultValue true */
+  logTaskEvents?: boolean;
   /** Executors this node offers; it claims only tasks of these names. */
   executors: Executor[];
   /** Worker slots: global and per-executor concurrency. */

@@ -23,6 +23,8 @@ import { pruneOnce, resolveRetention, type RetentionOptions } from './retention.
 import { ValidationDuty } from './validation-duty.js';
 import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
 import { TrustAlarm } from './trust-alarm.js';
+import { logNodeLife } from '../logging/node-logging.js';
+import { SPAN_ATTRIBUTES, recordSpan, taskAttributes } from '../tracing/spans.js';
 import { Wakeup } from './wakeup.js';
 
 /** Most expired tasks one repair pass takes back. */
@@ -81,6 +83,7 @@ export class RookeryNode {
   private readonly trustAlarm: TrustAlarm;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private readonly stopLogging: () => void;
 
   /** @param options - how the node is wired and tuned */
   constructor(options: NodeOptions) {
@@ -144,6 +147,9 @@ export class RookeryNode {
       reportError: (error, source) => this.reportError(error, source),
       wake: () => this.wakeup.wake(),
     });
+    this.stopLogging = options.logger
+      ? logNodeLife(this.events, { logger: options.logger, nodeId: this.id, taskEvents: options.logTaskEvents ?? true, runningTask: (id) => this.runningTask(id) })
+      : () => undefined;
   }
 
   /** A client on this node's bus asked to cancel a running task: check at once rather than on the next poll. */
@@ -154,6 +160,11 @@ export class RookeryNode {
   /** Attempts running on this node now. */
   get runningCount(): number {
     return this.attempts.running.size;
+  }
+
+  /** The task of an attempt running on this node now, by task id (as claimed: its attempt and fence). */
+  runningTask(taskId: string): Task | undefined {
+    return this.attempts.running.get(taskId)?.task;
   }
 
   /** True between a successful {@link RookeryNode.start} and the end of {@link RookeryNode.stop}. */
@@ -206,6 +217,7 @@ export class RookeryNode {
       for (const [executor, perSecond] of this.clusterRateLimits) await this.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
       this.state = 'stopped';
+      this.stopLogging();
       throw error;
     }
     if (this.state !== 'new') return; // stopped while registering
@@ -256,6 +268,7 @@ export class RookeryNode {
   private async stopOnce(graceMs: number): Promise<void> {
     if (this.state === 'new') {
       this.state = 'stopped';
+      this.stopLogging();
       return;
     }
     // A start under way finishes first; if it failed, its caller was told and the node is stopped.
@@ -282,6 +295,7 @@ export class RookeryNode {
     await this.guard('stop', () => this.datastore.nodeStop({ id: this.id }));
     this.state = 'stopped';
     this.events.emit('nodeLeft', this.id);
+    this.stopLogging();
   }
 
   /** `await using node = ...` stops the node at the end of the scope. */
@@ -348,6 +362,7 @@ export class RookeryNode {
   // Duty 1: peel.
   private async peel(): Promise<boolean> {
     const t = this.timings;
+    const startedAt = this.clock.now();
     // A schedule is claimed once its next fire time is within half the lookahead, and peeled
     // up to the whole lookahead: each peel writes several fire times of a frequent schedule.
     const claimed = await this.datastore.scheduleClaimDue({
@@ -387,6 +402,7 @@ export class RookeryNode {
         }
       }
     }
+    recordSpan('rookery.peel', startedAt, { [SPAN_ATTRIBUTES.nodeId]: this.id, [SPAN_ATTRIBUTES.count]: claimed.length });
     // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
     if (earliestDue < Infinity) this.wakeSignals.announce(earliestDue);
     return behind || claimed.length >= t.peelBatch;
@@ -407,6 +423,7 @@ export class RookeryNode {
       const limit = Math.min(this.pool.freeTotal(), ...group.map((name) => this.pool.free(name)));
       if (group.length === 0 || limit <= 0) continue;
       const claimedAt = this.clock.monotonic();
+      const claimStartedAt = this.clock.now();
       const { started, settled } = await this.datastore.taskClaimDue({
         owner: this.leaseOwner,
         nodeId: this.id,
@@ -414,6 +431,8 @@ export class RookeryNode {
         leaseMs: this.timings.leaseMs,
         executors: group,
       });
+      const [only, ...more] = [...started, ...settled];
+      if (only) recordSpan('rookery.claim', claimStartedAt, { [SPAN_ATTRIBUTES.nodeId]: this.id, [SPAN_ATTRIBUTES.count]: more.length + 1, ...(more.length === 0 ? taskAttributes(only) : {}) });
       // Settled instead of started: skipped or missed.
       for (const task of settled) this.events.emit('taskSkipped', task);
       for (const task of started) this.attempts.start(task, this.executors.get(task.executor), claimedAt);

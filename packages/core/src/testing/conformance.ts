@@ -14,6 +14,7 @@ import { describeGates } from './conformance/gates.js';
 import { describeJobKeyLocks } from './conformance/job-key-locks.js';
 import { describeJobs } from './conformance/jobs.js';
 import { describeListPaging } from './conformance/list-paging.js';
+import { describeTraceContext } from './conformance/trace-context.js';
 import { describeNodes } from './conformance/nodes.js';
 import { describeOnceDone } from './conformance/once-done.js';
 import { describeOperatorActions } from './conformance/operator-actions.js';
@@ -145,5 +146,6 @@ export function describeDatastoreConformance(
     describeJobs(ctx);
     describeListPaging(ctx);
     describeJobKeyLocks(ctx);
+    describeTraceContext(ctx);
   });
 }

@@ -66,6 +66,7 @@ export function task(s: Schedule, k: number, patch: Partial<Task> = {}): Task {
     reason: null,
     executionId: null,
     cancelRequested: false,
+    traceContext: null,
     createdAt: fireAt - 1000,
     updatedAt: fireAt,
     ...patch,

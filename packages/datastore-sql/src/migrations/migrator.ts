@@ -13,6 +13,7 @@ import { jobsMigration } from './0009-jobs.js';
 import { listIndexesMigration } from './0010-list-indexes.js';
 import { taskOriginMigration } from './0011-task-origin.js';
 import { keyLocksMigration } from './0012-key-locks.js';
+import { traceContextMigration } from './0013-trace-context.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   listIndexesMigration,
   taskOriginMigration,
   keyLocksMigration,
+  traceContextMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */

@@ -135,6 +135,7 @@ export function taskFromRow(r: Row): Task {
     reason: strOrNull(r['reason']),
     executionId: strOrNull(r['execution_id']),
     cancelRequested: num(r['cancel_requested']) !== 0,
+    traceContext: strOrNull(r['trace_context']),
     createdAt: num(r['created_at']),
     updatedAt: num(r['updated_at']),
   };

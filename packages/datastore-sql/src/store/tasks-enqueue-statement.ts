@@ -17,15 +17,15 @@ const enqueueSql = (clock: string): string => `
 WITH t AS (SELECT COALESCE($1::bigint, ${clock}) AS now),
 input AS (
   SELECT * FROM json_to_recordset($2::json)
-    AS i(id text, executor text, payload json, policies json, delivery text, priority integer, run_at bigint, dedupe_key text, dedupe_lock text)),
+    AS i(id text, executor text, payload json, policies json, delivery text, priority integer, run_at bigint, dedupe_key text, dedupe_lock text, trace_context text)),
 inserted AS (
   INSERT INTO rookery_tasks (id, schedule_id, fire_at, span_end_at, span_count, due_at, deadline_at, state,
     attempt, failures, repairs, fence, version, executor, payload, policies, duplicate_policy, delivery, priority,
     lease_owner, lease_expires_at, node_id, started_at, ended_at, result, error, reason, execution_id, cancel_requested,
-    created_at, updated_at, dedupe_key, dedupe_lock)
+    created_at, updated_at, dedupe_key, dedupe_lock, trace_context)
   SELECT i.id, i.id, COALESCE(i.run_at, t.now), NULL, 1, COALESCE(i.run_at, t.now), NULL, 'pending',
     0, 0, 0, 0, 0, i.executor, COALESCE(i.payload::text, 'null'), i.policies::text, 'run', i.delivery, i.priority,
-    NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3::text, NULL, 0, t.now, t.now, i.dedupe_key, i.dedupe_lock
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, $3::text, NULL, 0, t.now, t.now, i.dedupe_key, i.dedupe_lock, i.trace_context
   FROM input i CROSS JOIN t
   ON CONFLICT DO NOTHING
   RETURNING id, created_at, reason),
@@ -46,6 +46,7 @@ function jobRecord(j: NewJob): Record<string, unknown> {
     run_at: j.runAt,
     dedupe_key: j.key,
     dedupe_lock: j.keyLock,
+    trace_context: j.traceContext ?? null,
   };
 }
 

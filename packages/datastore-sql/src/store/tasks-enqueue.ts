@@ -10,11 +10,11 @@ const JOB_COLUMNS = [
   'attempt', 'failures', 'repairs', 'fence', 'version',
   'executor', 'payload', 'policies', 'duplicate_policy', 'delivery', 'priority',
   'lease_owner', 'lease_expires_at', 'node_id', 'started_at', 'ended_at',
-  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key', 'dedupe_lock',
+  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key', 'dedupe_lock', 'trace_context',
 ] as const;
 
 /**
- * Job rows per INSERT: 2 000 rows of 13 bound values stay under every dialect's limit on bound
+ * Job rows per INSERT: 2 000 rows of 14 bound values stay under every dialect's limit on bound
  * parameters (SQLite's 32 766 the lowest) while a bulk enqueue pays few round trips.
  */
 const ROWS_PER_INSERT = 2_000;
@@ -24,13 +24,13 @@ const KEY_RETRIES = 3;
 
 /**
  * A job's row as SQL, named replacements of job `i` and the shared `:now`: what every job's row
- * has alike is written as a constant, so a row binds 13 values rather than 33. Its own id
+ * has alike is written as a constant, so a row binds 14 values rather than 34. Its own id
  * stands in its `schedule_id` (see migration 9).
  */
 function jobTuple(i: number): string {
   return (
     `(:i${i}, :i${i}, :d${i}, NULL, 1, :d${i}, NULL, 'pending', 0, 0, 0, 0, 0, :e${i}, :p${i}, :o${i}, 'run', :m${i}, :r${i},` +
-    ` NULL, NULL, NULL, NULL, NULL, NULL, NULL, '${ENQUEUED_REASON}', NULL, 0, :now, :now, :k${i}, :l${i})`
+    ` NULL, NULL, NULL, NULL, NULL, NULL, NULL, '${ENQUEUED_REASON}', NULL, 0, :now, :now, :k${i}, :l${i}, :t${i})`
   );
 }
 
@@ -45,6 +45,7 @@ function addJobValues(into: Record<string, unknown>, i: number, j: NewJob, now: 
   into[`r${i}`] = j.policies.priority;
   into[`k${i}`] = j.key;
   into[`l${i}`] = j.keyLock;
+  into[`t${i}`] = j.traceContext ?? null;
 }
 
 /** A job's whole row, a replacement per column, for dialects that insert row by row. */
@@ -56,6 +57,7 @@ function jobRow(j: NewJob, now: number): Record<(typeof JOB_COLUMNS)[number], un
     executor: j.executor, payload: JSON.stringify(j.payload), policies: JSON.stringify(j.policies), duplicate_policy: 'run', delivery: j.policies.delivery, priority: j.policies.priority,
     lease_owner: null, lease_expires_at: null, node_id: null, started_at: null, ended_at: null,
     result: null, error: null, reason: ENQUEUED_REASON, execution_id: null, cancel_requested: 0, created_at: now, updated_at: now, dedupe_key: j.key, dedupe_lock: j.keyLock,
+    trace_context: j.traceContext ?? null,
   };
 }
 

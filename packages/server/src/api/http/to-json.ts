@@ -41,10 +41,14 @@ export function scheduleJson(s: Schedule): Record<string, unknown> {
   };
 }
 
-/** A task as JSON. */
+/**
+ * A task as JSON. Its `traceContext` stays out: it is the enqueuing code's tracing detail,
+ * for the nodes that continue its trace, not part of the API's task.
+ */
 export function taskJson(t: Task): Record<string, unknown> {
+  const { traceContext: _traceContext, ...shown } = t;
   return {
-    ...t,
+    ...shown,
     fireAt: iso(t.fireAt),
     spanEndAt: isoOrNull(t.spanEndAt),
     dueAt: iso(t.dueAt),
