@@ -9,7 +9,7 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const ADMIN = 'admin-0123456789abcdef';
 const READ = 'read-0123456789abcdef';
 
-const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll: '1s' };
+const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll: '1s', log: 'text' };
 
 describe('rookery serve', () => {
   it('serves the API with role tokens, the OpenAPI document, /metrics and the probes on the URL it prints, and stops on SIGTERM', async () => {
@@ -67,6 +67,38 @@ describe('rookery serve', () => {
     expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true, host: '::1' }, {})).not.toThrow();
     expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/insecure-no-auth/);
   });
+
+  it('--log json writes a pino JSON line per request on stdout, never the token; --log refuses other formats by name', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', '--token', `admin:${ADMIN}`, '--log', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const url = new Promise<string>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        const m = /^(http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(stdout);
+        if (m) resolve(m[1]!);
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const base = await Promise.race([url, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+      expect((await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+      const deadline = Date.now() + 10_000;
+      while (!stdout.includes('"responseTime"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, stderr).toBe(0);
+    const records = stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; time: string; req?: { method: string; url: string }; res?: { statusCode: number }; responseTime?: number });
+    expect(records.find((r) => r.req?.url === '/api/v1/whoami')).toMatchObject({ level: 30, req: { method: 'GET' } });
+    expect(records.find((r) => r.res?.statusCode === 200 && typeof r.responseTime === 'number')?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(stdout + stderr).not.toContain(ADMIN);
+    expect(() => parseServeOptions({ ...defaults, log: 'yaml' }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/log.*json or text/);
+  }, 30_000);
 
   it('refuses a bad token naming the option, without printing the token', async () => {
     const secret = 'short-secret';

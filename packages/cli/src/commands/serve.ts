@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { pino } from 'pino';
 import { RookeryClient, ValidationError } from '@rookery/core';
 import { createClusterMetrics, createServerHealth, isLoopbackHost, parseApiToken, parseApiTokenList, Registry, startApiServer, timedDatastore, type ApiToken } from '@rookery/server';
 import { writeLine, type CliIo } from '../context.js';
@@ -15,6 +16,7 @@ interface ServeOptions {
   token: string[];
   insecureNoAuth?: boolean;
   logPoll: string;
+  log: string;
 }
 
 /** What `rookery serve` runs with, checked. */
@@ -29,6 +31,8 @@ export interface ServeSettings {
   insecureNoAuth: boolean;
   /** Log follow poll interval, ms. */
   logPollMs: number;
+  /** `json`: one pino JSON line per request on stdout; `text`: the server's own lines only. */
+  log: 'json' | 'text';
 }
 
 /**
@@ -47,7 +51,8 @@ export function parseServeOptions(opts: ServeOptions, env: Record<string, string
     throw new ValidationError('token', 'give --token ROLE:TOKEN (repeatable) or ROOKERY_API_TOKENS=ROLE:TOKEN,…; or --insecure-no-auth to serve without tokens on a loopback address');
   }
   if (insecureNoAuth && !isLoopbackHost(host)) throw new ValidationError('host', `${host} is not a loopback address; --insecure-no-auth serves on loopback only (127.0.0.1, ::1, localhost)`);
-  return { port, host, tokens, insecureNoAuth, logPollMs: parseDuration('log-poll', opts.logPoll) };
+  if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
+  return { port, host, tokens, insecureNoAuth, logPollMs: parseDuration('log-poll', opts.logPoll), log: opts.log };
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -70,7 +75,8 @@ export function registerServeCommand(program: Command, io: CliIo): void {
       .option('--host <address>', 'address to listen on (0.0.0.0 to be reached from other machines)', '127.0.0.1')
       .option('--token <role:token>', 'a bearer token and its role (read, operate or admin); repeatable (default: $ROOKERY_API_TOKENS, comma-separated)', collect, [])
       .option('--insecure-no-auth', 'serve without tokens, every request as admin; loopback addresses only')
-      .option('--log-poll <duration>', 'how often a live log follow looks for new lines', '1s'),
+      .option('--log-poll <duration>', 'how often a live log follow looks for new lines', '1s')
+      .option('--log <format>', 'json: a pino JSON line per request on stdout (Authorization redacted); text: the server\'s own lines only', 'text'),
   ).action(async (opts: ServeOptions, cmd: Command) => {
     const settings = parseServeOptions(opts, io.env ?? process.env);
     await withDatastore(dbUrlOf(cmd, io.env), async (store) => {
@@ -89,6 +95,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           tokens: settings.tokens,
           insecureNoAuth: settings.insecureNoAuth,
           logPollMs: settings.logPollMs,
+          logger: settings.log === 'json' ? { level: 'info', timestamp: pino.stdTimeFunctions.isoTime, stream: { write: (line: string) => void io.stdout.write(line) } } : false,
           registry,
           health: createServerHealth({
             datastore: store,
