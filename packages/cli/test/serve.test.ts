@@ -11,26 +11,30 @@ const READ = 'read-0123456789abcdef';
 
 const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll: '1s', log: 'text' };
 
+/** `rookery serve` on a fresh database and a free port, as a process: its URL once printed, its output so far, its exit. */
+function startServe(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = new Promise<string>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const m = /^(http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(stdout);
+      if (m) resolve(m[1]!);
+    }),
+  );
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const base = Promise.race([url, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+  return { child, exited, base, stdout: () => stdout, stderr: () => stderr };
+}
+
 describe('rookery serve', () => {
   it('serves the API with role tokens, the OpenAPI document, /metrics and the probes on the URL it prints, and stops on SIGTERM', async () => {
-    const db = freshDb();
-    const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', '--token', `admin:${ADMIN}`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ROOKERY_API_TOKENS: `read:${READ}` },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = new Promise<string>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const m = /^(http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(stdout);
-        if (m) resolve(m[1]!);
-      }),
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const serve = startServe(['--token', `admin:${ADMIN}`], { ROOKERY_API_TOKENS: `read:${READ}` });
+    const { child, exited } = serve;
     try {
-      const base = await Promise.race([url, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+      const base = await serve.base;
       const whoami = await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } });
       expect([whoami.status, await whoami.json()]).toEqual([200, { role: 'admin' }]);
       // --token given: ROOKERY_API_TOKENS is not read
@@ -55,8 +59,8 @@ describe('rookery serve', () => {
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited, stderr).toBe(0);
-    expect(stderr).not.toContain(ADMIN);
+    expect(await exited, serve.stderr()).toBe(0);
+    expect(serve.stderr()).not.toContain(ADMIN);
   }, 30_000);
 
   it('refuses to start without a token unless --insecure-no-auth, and that only on loopback', async () => {
@@ -69,34 +73,24 @@ describe('rookery serve', () => {
   });
 
   it('--log json writes a pino JSON line per request on stdout, never the token; --log refuses other formats by name', async () => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', '--token', `admin:${ADMIN}`, '--log', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const url = new Promise<string>((resolve) =>
-      child.stdout.on('data', (d: Buffer) => {
-        stdout += d.toString();
-        const m = /^(http:\/\/127\.0\.0\.1:\d+)\/$/m.exec(stdout);
-        if (m) resolve(m[1]!);
-      }),
-    );
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const serve = startServe(['--token', `admin:${ADMIN}`, '--log', 'json'], {});
     try {
-      const base = await Promise.race([url, exited.then((code) => Promise.reject(new Error(`serve exited ${code}: ${stderr}`)))]);
+      const base = await serve.base;
       expect((await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
       const deadline = Date.now() + 10_000;
-      while (!stdout.includes('"responseTime"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!serve.stdout().includes('"responseTime"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     } finally {
-      child.kill('SIGTERM');
+      serve.child.kill('SIGTERM');
     }
-    expect(await exited, stderr).toBe(0);
-    const records = stdout
+    expect(await serve.exited, serve.stderr()).toBe(0);
+    const records = serve
+      .stdout()
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as { level: number; time: string; req?: { method: string; url: string }; res?: { statusCode: number }; responseTime?: number });
     expect(records.find((r) => r.req?.url === '/api/v1/whoami')).toMatchObject({ level: 30, req: { method: 'GET' } });
     expect(records.find((r) => r.res?.statusCode === 200 && typeof r.responseTime === 'number')?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
-    expect(stdout + stderr).not.toContain(ADMIN);
+    expect(serve.stdout() + serve.stderr()).not.toContain(ADMIN);
     expect(() => parseServeOptions({ ...defaults, log: 'yaml' }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/log.*json or text/);
   }, 30_000);
 

@@ -82,6 +82,29 @@ export async function within<T>(work: Promise<T>, ms: number, what: string): Pro
 }
 
 /**
+ * The readiness checks of the database behind a node or a server: `database` (it answers
+ * within `timeoutMs`) and, with `schemaProblem`, `schema` (current). Never throws.
+ */
+export async function databaseChecks(datastore: Pick<Datastore, 'clockNow'>, schemaProblem: (() => Promise<string | null>) | undefined, timeoutMs: number): Promise<HealthCheck[]> {
+  const checks: HealthCheck[] = [];
+  try {
+    await within(datastore.clockNow(), timeoutMs, 'the database');
+    checks.push({ name: 'database', ok: true, detail: 'the database answers' });
+  } catch (error) {
+    checks.push({ name: 'database', ok: false, detail: message(error) });
+  }
+  if (schemaProblem) {
+    try {
+      const problem = await within(schemaProblem(), timeoutMs, 'the schema check');
+      checks.push({ name: 'schema', ok: problem === null, detail: problem ?? 'the schema is current' });
+    } catch (error) {
+      checks.push({ name: 'schema', ok: false, detail: message(error) });
+    }
+  }
+  return checks;
+}
+
+/**
  * Creates the probes of a node: liveness (is the process's loop turning?) and readiness (can it
  * do its work now?). A database outage fails readiness, never liveness, so an orchestrator
  * does not restart nodes that would only wait for the database again.
@@ -102,20 +125,7 @@ export function createHealth(options: HealthOptions): Health {
     },
     async readiness() {
       const checks: HealthCheck[] = [{ name: 'running', ok: node.isRunning, detail: node.isRunning ? 'the node runs' : 'the node is not running (starting or stopping)' }];
-      try {
-        await within(options.datastore.clockNow(), timeoutMs, 'the database');
-        checks.push({ name: 'database', ok: true, detail: 'the database answers' });
-      } catch (error) {
-        checks.push({ name: 'database', ok: false, detail: message(error) });
-      }
-      if (options.schemaProblem) {
-        try {
-          const problem = await within(options.schemaProblem(), timeoutMs, 'the schema check');
-          checks.push({ name: 'schema', ok: problem === null, detail: problem ?? 'the schema is current' });
-        } catch (error) {
-          checks.push({ name: 'schema', ok: false, detail: message(error) });
-        }
-      }
+      checks.push(...(await databaseChecks(options.datastore, options.schemaProblem, timeoutMs)));
       const offset = node.clockOffset;
       checks.push({ name: 'clock', ok: Math.abs(offset) <= maxOffsetMs, detail: `offset ${offset} ms from the database clock (limit ±${maxOffsetMs} ms)` });
       return report(checks);
