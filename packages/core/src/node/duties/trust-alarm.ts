@@ -1,6 +1,6 @@
-import type { Clock } from '../strategies/clock.js';
-import type { Timer, Timers } from '../strategies/timers.js';
-import type { Attempt } from './attempt.js';
+import type { Clock } from '../../strategies/clock.js';
+import type { Timer, Timers } from '../../strategies/timers.js';
+import type { Attempt } from '../attempt.js';
 
 /**
  * One timer at the earliest end of the running attempts' trust windows, so that an attempt
