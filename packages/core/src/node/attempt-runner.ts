@@ -90,11 +90,7 @@ export class AttemptRunner {
       return;
     }
     this.ctx.events.emit(adoption ? 'taskAdopted' : 'taskStarted', task);
-    const log = new TaskLogBuffer(task.id, {
-      datastore: this.ctx.datastore,
-      now: () => this.ctx.dbNow(),
-      reportError: (error) => this.ctx.reportError(error, 'log', task.id),
-    });
+    const log = new TaskLogBuffer(task.id, this.ctx);
     if (task.policies.timeoutMs !== null) {
       // An adopted attempt's timeout runs from the attempt's start, not from the adoption.
       const spent = adoption && task.startedAt !== null ? Math.max(0, this.ctx.dbNow() - task.startedAt) : 0;
