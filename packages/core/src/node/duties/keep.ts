@@ -24,7 +24,7 @@ export class KeepDuty {
     private readonly ctx: NodeContext,
     private readonly cancels: CancelWatch,
   ) {
-    this.trustAlarm = new TrustAlarm(ctx.timers, ctx.clock, () => ctx.attempts.values(), () => void ctx.guard('keep', async () => this.enforceTrust()));
+    this.trustAlarm = new TrustAlarm(ctx, () => void ctx.guard('keep', async () => this.enforceTrust()));
   }
 
   /** Renews the node's leases soon (an attempt's `heartbeat()`); requests before it runs share one renewal. */
