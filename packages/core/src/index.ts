@@ -60,7 +60,7 @@ export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
 export { fitAbortGraces, maxAbortGraceMs, MIN_TRUST_WINDOW_MS, resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
 export { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './node/storable-result.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
-export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/peel-plan.js';
+export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/duties/peel-plan.js';
 export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
 export type { EnqueueOptions } from './client/enqueue.js';
 export type { Page, SchedulePageParams, TaskPageParams } from './client/list-pages.js';

@@ -555,7 +555,9 @@ export interface Datastore {
 
   /**
    * Claims up to `limit` active, ungated schedules whose next fire time is at or before
-   * now + `lookaheadMs` and whose lease is free or expired: sets owner, expiry and fence + 1.
+   * now + `lookaheadMs` and whose lease is free or expired: sets owner, expiry and fence + 1,
+   * and `updatedAt` to now, so that every claimed schedule carries the instant of the claim
+   * (the peeler judges misfires by it, with no second read of the clock).
    * One statement (or one short transaction with SKIP LOCKED where supported); two concurrent
    * claims never return the same schedule.
    */

@@ -32,7 +32,7 @@ export interface Attempt {
   /**
    * Set when the lease was given up because the local trust window ran out, not because the
    * database said it is gone: it may still be this node's there, and once the attempt's work
-   * is known to have stopped the task is handed back under it (see `AttemptRunner`).
+   * is known to have stopped the task is handed back under it (see `FinishDuty.handBack`).
    */
   trustRanOut: boolean;
   /** Timeout timer, if the schedule has a timeout. */

@@ -1,12 +1,9 @@
-import type { Datastore } from '../datastore/datastore.js';
 import type { ReportedStatus } from '../datastore/external-execution.js';
 import { RookeryError } from '../errors/rookery-error.js';
-import type { EventBus } from '../events/event-bus.js';
 import type { Executor } from '../executor/executor.js';
-import type { RandomStrategy } from '../strategies/random.js';
-import type { Timers } from '../strategies/timers.js';
 import type { Attempt } from './attempt.js';
 import { commitBackoffMs } from './commit-backoff.js';
+import type { NodeContext } from './node-context.js';
 
 /** Writes of an execution id tried before the attempt is given up and its execution cancelled. */
 const MAX_RECORD_TRIES = 3;
@@ -20,24 +17,6 @@ export interface Adoption {
   report: ReportedStatus | null;
 }
 
-/** What the external-execution steps of an attempt need from the attempt runner. */
-export interface ExternalAttemptContext {
-  /** Lease owner id of the node. */
-  leaseOwner: string;
-  /** The shared datastore. */
-  datastore: Datastore;
-  /** The node's events. */
-  events: EventBus;
-  /** Where the waits between tries of a write are timed. */
-  timers: Timers;
-  /** Jitter of those waits. */
-  random: RandomStrategy;
-  /** Reports an unexpected error as `generalError`. */
-  reportError(error: unknown, source: string, taskId?: string): void;
-  /** Gives the attempt up: its lease is lost, nothing of it is committed. */
-  lose(attempt: Attempt): void;
-}
-
 /**
  * Stores an attempt's execution id under its lease, so that the execution outlives the node:
  * whoever takes the task over asks the executor about it instead of starting another. Returns
@@ -47,14 +26,14 @@ export interface ExternalAttemptContext {
  * execution, so the caller must end it ({@link endUnknownExecution}). A write that failed
  * has an unknown outcome: the task is re-read before the write is tried again.
  */
-export async function recordExecution(ctx: ExternalAttemptContext, attempt: Attempt, executionId: string): Promise<boolean> {
+export async function recordExecution(ctx: NodeContext, attempt: Attempt, executionId: string): Promise<boolean> {
   const { task } = attempt;
   for (let tries = 1; ; tries += 1) {
     if (attempt.leaseLost) return false;
     try {
       const recorded = await ctx.datastore.taskSetExecution({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence, executionId });
       if (!recorded) {
-        ctx.lose(attempt);
+        ctx.attempts.lose(attempt);
         return false;
       }
       task.executionId = executionId;
@@ -71,7 +50,7 @@ export async function recordExecution(ctx: ExternalAttemptContext, attempt: Atte
         return true;
       }
       if ((current !== undefined && !held) || tries >= MAX_RECORD_TRIES) {
-        ctx.lose(attempt);
+        ctx.attempts.lose(attempt);
         return false;
       }
       await new Promise<void>((resolve) => ctx.timers.setTimeout(resolve, commitBackoffMs(tries, ctx.random)));
@@ -84,7 +63,7 @@ export async function recordExecution(ctx: ExternalAttemptContext, attempt: Atte
  * cancels it where the executor can; otherwise reports it as a `generalError` with code
  * `EXECUTION_ORPHANED`, since it runs on unwatched and the task will be run again.
  */
-export async function endUnknownExecution(ctx: ExternalAttemptContext, executor: Executor, attempt: Attempt, executionId: string): Promise<void> {
+export async function endUnknownExecution(ctx: NodeContext, executor: Executor, attempt: Attempt, executionId: string): Promise<void> {
   const { task } = attempt;
   if (!executor.cancel) {
     const message = `execution ${executionId} of task ${task.id} (fence ${task.fence}) could not be recorded and executor ${executor.name} has no cancel(): it runs unwatched`;
@@ -108,12 +87,12 @@ export function handsOver(attempt: Attempt): boolean {
  * another node adopts the task at once and watches the execution to its end. If the write
  * fails, the lease simply expires and the task is adopted then.
  */
-export async function handOver(ctx: ExternalAttemptContext, attempt: Attempt): Promise<void> {
+export async function handOver(ctx: NodeContext, attempt: Attempt): Promise<void> {
   const { task } = attempt;
   try {
     const handed = await ctx.datastore.taskHandOver({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence });
     if (handed) ctx.events.emit('taskReleased', task);
-    else ctx.lose(attempt);
+    else ctx.attempts.lose(attempt);
   } catch (error) {
     ctx.reportError(error, 'finish', task.id);
   }

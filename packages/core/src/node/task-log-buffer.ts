@@ -1,5 +1,5 @@
-import type { Datastore } from '../datastore/datastore.js';
 import { storableText } from './attempt.js';
+import type { NodeContext } from './node-context.js';
 
 /** Lines of one attempt stored at most; further lines are counted, and a last line says how many. */
 export const MAX_LOG_LINES_PER_ATTEMPT = 2_000;
@@ -9,16 +9,6 @@ export const LOG_BATCH_LINES = 100;
 
 /** Longest a buffered line waits before its batch is flushed, in ms. */
 export const LOG_FLUSH_MS = 1_000;
-
-/** What a {@link TaskLogBuffer} needs from its node. */
-export interface TaskLogBufferContext {
-  /** Where the lines go. */
-  datastore: Datastore;
-  /** The node's estimate of the database clock, for each line's `at`. */
-  now(): number;
-  /** Reports a batch that could not be stored (its lines are lost; the attempt goes on). */
-  reportError(error: unknown): void;
-}
 
 /**
  * The stored log of one attempt: `ctx.log` lines are buffered and appended in batches, when
@@ -38,11 +28,13 @@ export class TaskLogBuffer {
 
   /**
    * @param taskId - the task whose attempt logs
-   * @param ctx - the datastore, the clock and the error channel
+   * @param ctx - the node: its datastore, its estimate of the database clock (each line's
+   *   `at`), and `generalError` for a batch that could not be stored (its lines are lost; the
+   *   attempt goes on)
    */
   constructor(
     private readonly taskId: string,
-    private readonly ctx: TaskLogBufferContext,
+    private readonly ctx: NodeContext,
   ) {}
 
   /** Takes one line. */
@@ -53,7 +45,7 @@ export class TaskLogBuffer {
       return;
     }
     this.#accepted += 1;
-    this.#pending.push({ at: this.ctx.now(), line: storableText(line) });
+    this.#pending.push({ at: this.ctx.dbNow(), line: storableText(line) });
     if (this.#pending.length >= LOG_BATCH_LINES) this.#flush();
     else this.#timer ??= setTimeout(() => this.#flush(), LOG_FLUSH_MS);
   }
@@ -64,7 +56,7 @@ export class TaskLogBuffer {
       this.#closed = true;
       if (this.#dropped > 0) {
         const note = `[rookery: ${this.#dropped} more line(s) of this attempt not stored: at most ${MAX_LOG_LINES_PER_ATTEMPT} are]`;
-        this.#pending.push({ at: this.ctx.now(), line: note });
+        this.#pending.push({ at: this.ctx.dbNow(), line: note });
       }
       this.#flush();
     }
@@ -79,6 +71,6 @@ export class TaskLogBuffer {
     this.#pending = [];
     this.#appending = this.#appending
       .then(() => this.ctx.datastore.taskLogAppend({ taskId: this.taskId, lines }))
-      .catch((error: unknown) => this.ctx.reportError(error));
+      .catch((error: unknown) => this.ctx.reportError(error, 'log', this.taskId));
   }
 }

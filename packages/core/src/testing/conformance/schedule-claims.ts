@@ -41,6 +41,24 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       expect(late[0]).toMatchObject({ id: s.id, leaseOwner: OWNER_B, fence: 2, leaseExpiresAt: t0 + LEASE + 1 + LEASE });
     });
 
+    it('stamps the claimed schedules with the instant of the claim as updatedAt, by the store clock unless now is given', async () => {
+      const { store, t0 } = ctx;
+      const schedules = [1, 2, 3].map((k) => makeSchedule({ nextFireAt: t0 - 1000 * k }));
+      for (const s of schedules) await store.scheduleCreate(s);
+      const claimed = await store.scheduleClaimDue({ owner: OWNER_A, limit: 10, lookaheadMs: 0, leaseMs: LEASE });
+      const after = await store.clockNow();
+      expect(claimed).toHaveLength(3);
+      const [instant, ...others] = new Set(claimed.map((s) => s.updatedAt));
+      expect(others).toEqual([]);
+      expect(instant).toBeGreaterThanOrEqual(t0);
+      expect(instant).toBeLessThanOrEqual(after);
+      for (const s of claimed) expect(s.leaseExpiresAt).toBe(s.updatedAt + LEASE);
+      const pinned = makeSchedule({ nextFireAt: t0 });
+      await store.scheduleCreate(pinned);
+      const [again] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + 5 });
+      expect(again).toMatchObject({ id: pinned.id, updatedAt: t0 + 5 });
+    });
+
     it('four concurrent claims never return the same schedule and together take all due ones', async () => {
       const { store, t0 } = ctx;
       const schedules = Array.from({ length: 10 }, () => makeSchedule({ nextFireAt: t0 - 1 }));

@@ -1,10 +1,10 @@
-import type { NewTask } from '../datastore/datastore.js';
-import type { Schedule } from '../model/schedule.js';
-import type { IdStrategy } from '../strategies/ids.js';
-import type { OccurrencePlan } from '../strategies/misfire.js';
-import type { RandomStrategy } from '../strategies/random.js';
-import type { StrategyRegistry } from '../strategies/registry.js';
-import { fireTimesBetween, nextFireTime } from '../trigger/next-fire.js';
+import type { NewTask } from '../../datastore/datastore.js';
+import type { Schedule } from '../../model/schedule.js';
+import type { IdStrategy } from '../../strategies/ids.js';
+import type { OccurrencePlan } from '../../strategies/misfire.js';
+import type { RandomStrategy } from '../../strategies/random.js';
+import type { StrategyRegistry } from '../../strategies/registry.js';
+import { fireTimesBetween, nextFireTime } from '../../trigger/next-fire.js';
 
 /** Most fire times one peel of one schedule looks at; a longer backlog is peeled over several passes. */
 export const MAX_PEEL_BACKLOG = 10_000;

@@ -1,6 +1,5 @@
-import type { Clock } from '../strategies/clock.js';
-import type { Timer, Timers } from '../strategies/timers.js';
-import type { Attempt } from './attempt.js';
+import type { Timer } from '../../strategies/timers.js';
+import type { NodeContext } from '../node-context.js';
 
 /**
  * One timer at the earliest end of the running attempts' trust windows, so that an attempt
@@ -13,32 +12,28 @@ export class TrustAlarm {
   private armedAt = Infinity;
 
   /**
-   * @param timers - where the timer is set
-   * @param clock - the monotonic clock trust windows are measured on
-   * @param attempts - the running attempts
+   * @param ctx - the node: its running attempts, the monotonic clock their windows are measured on, its timers
    * @param check - aborts the attempts whose window has ended (and re-arms through {@link TrustAlarm.arm})
    */
   constructor(
-    private readonly timers: Timers,
-    private readonly clock: Clock,
-    private readonly attempts: () => Iterable<Attempt>,
+    private readonly ctx: NodeContext,
     private readonly check: () => void,
   ) {}
 
   /** Sets the timer at the earliest trust window end of the attempts still holding their lease. */
   arm(): void {
     let earliest = Infinity;
-    for (const a of this.attempts()) if (!a.leaseLost) earliest = Math.min(earliest, a.trustUntil);
+    for (const a of this.ctx.attempts.values()) if (!a.leaseLost) earliest = Math.min(earliest, a.trustUntil);
     if (earliest === this.armedAt) return;
     this.clear();
     if (earliest === Infinity) return;
     this.armedAt = earliest;
     // One millisecond past the end: the window has ended when the check reads the clock.
-    this.timer = this.timers.setTimeout(() => {
+    this.timer = this.ctx.timers.setTimeout(() => {
       this.timer = null;
       this.armedAt = Infinity;
       this.check();
-    }, Math.max(0, earliest - this.clock.monotonic() + 1));
+    }, Math.max(0, earliest - this.ctx.clock.monotonic() + 1));
   }
 
   /** Cancels the timer. */

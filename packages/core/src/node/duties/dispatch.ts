@@ -1,0 +1,59 @@
+import { SPAN_ATTRIBUTES, recordSpan, taskAttributes } from '../../tracing/spans.js';
+import type { AttemptRunner } from '../attempt-runner.js';
+import type { NodeContext } from '../node-context.js';
+import type { KeepDuty } from './keep.js';
+
+/**
+ * Duty 2 of the protocol, dispatch: claims due pending tasks, no more than the free worker
+ * slots, each with a lease (owner, expiry, fence + 1, attempt + 1), and hands them to their
+ * executors. A task the claim settled instead (skipped by duplicate policy `skip`, or missed)
+ * is announced as `taskSkipped`.
+ */
+export class DispatchDuty {
+  /**
+   * @param ctx - the node
+   * @param runner - runs the claimed attempts
+   * @param keep - watches the trust windows of the attempts started
+   */
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly runner: AttemptRunner,
+    private readonly keep: KeepDuty,
+  ) {}
+
+  /**
+   * Claims no more tasks than there are free slots, per executor too: executors without a
+   * limit of their own share one claim; each limited executor is claimed on its own, up to its
+   * free slots. Returns true when a claim came back full (more may be due).
+   */
+  async run(): Promise<boolean> {
+    const { ctx } = this;
+    const { pool } = ctx;
+    const names = [...ctx.executors.keys()];
+    const shared = names.filter((name) => pool.free(name) >= pool.freeTotal());
+    const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
+    let full = false;
+    for (const group of groups) {
+      const limit = Math.min(pool.freeTotal(), ...group.map((name) => pool.free(name)));
+      if (group.length === 0 || limit <= 0) continue;
+      const claimedAt = ctx.clock.monotonic();
+      const claimStartedAt = ctx.clock.now();
+      const { started, settled } = await ctx.datastore.taskClaimDue({
+        owner: ctx.leaseOwner,
+        nodeId: ctx.id,
+        limit,
+        leaseMs: ctx.timings.leaseMs,
+        executors: group,
+      });
+      const [only, ...more] = [...started, ...settled];
+      if (only) recordSpan('rookery.claim', claimStartedAt, { [SPAN_ATTRIBUTES.nodeId]: ctx.id, [SPAN_ATTRIBUTES.count]: more.length + 1, ...(more.length === 0 ? taskAttributes(only) : {}) });
+      // Settled instead of started: skipped or missed.
+      for (const task of settled) ctx.events.emit('taskSkipped', task);
+      for (const task of started) this.runner.start(task, ctx.executors.get(task.executor), claimedAt);
+      if (started.length > 0) this.keep.watchTrust();
+      pool.claimed?.(limit, started.length);
+      full ||= started.length >= limit;
+    }
+    return full;
+  }
+}

@@ -1,0 +1,68 @@
+import { SPAN_ATTRIBUTES, recordSpan } from '../../tracing/spans.js';
+import type { NodeContext } from '../node-context.js';
+import { planPeel } from './peel-plan.js';
+
+/**
+ * Duty 1 of the protocol, peel: claims a batch of active, ungated schedules whose next fire
+ * time falls within the lookahead window (a lease with fence + 1); for each, plans the task
+ * rows of the fire times due (per misfire policy) and its next fire time; then one
+ * transaction writes the whole round, each schedule only while its lease holds, and releases
+ * the leases. A unique key on (schedule, fire time) makes peeling idempotent. Each peeled
+ * task's due time wakes the loop (the due alarm), here and, announced, on the other nodes.
+ */
+export class PeelDuty {
+  /** @param ctx - the node */
+  constructor(private readonly ctx: NodeContext) {}
+
+  /** One peel round. Returns true when work was left behind (a full claim, or a schedule still behind): peel again at once. */
+  async run(): Promise<boolean> {
+    const { ctx } = this;
+    const t = ctx.timings;
+    const startedAt = ctx.clock.now();
+    // A schedule is claimed once its next fire time is within half the lookahead, and peeled
+    // up to the whole lookahead: each peel writes several fire times of a frequent schedule.
+    const claimed = await ctx.datastore.scheduleClaimDue({
+      owner: ctx.leaseOwner,
+      limit: t.peelBatch,
+      lookaheadMs: Math.floor(t.lookaheadMs / 2),
+      leaseMs: t.leaseMs,
+    });
+    const [first] = claimed;
+    if (first === undefined) return false;
+    // Which fire times are misfired is judged by the database clock at the claim, which every
+    // claimed schedule carries as its `updatedAt`.
+    const now = first.updatedAt;
+    const peels = [];
+    for (const schedule of claimed) {
+      try {
+        const plan = planPeel(schedule, { now, lookaheadMs: t.lookaheadMs, strategies: ctx.strategies, ids: ctx.ids, random: ctx.random });
+        peels.push({ scheduleId: schedule.id, owner: ctx.leaseOwner, fence: schedule.fence, nodeId: ctx.id, ...plan });
+      } catch (error) {
+        // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry; the others go on.
+        ctx.reportError(error, 'peel');
+      }
+    }
+    // One transaction writes the whole round.
+    const results = await ctx.datastore.schedulePeelMany({ peels });
+    // A schedule still behind after its peel (a backlog cut at MAX_PEEL_BACKLOG) is peeled
+    // again at once rather than one poll wait later.
+    let behind = false;
+    let earliestDue = Infinity;
+    for (const [i, result] of results.entries()) {
+      const plan = peels[i];
+      if (!result.ok || !plan) continue;
+      if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
+      for (const task of result.created) {
+        ctx.events.emit('taskCreated', task);
+        if (task.state === 'pending') {
+          ctx.wakeAt(task.dueAt);
+          earliestDue = Math.min(earliestDue, task.dueAt);
+        }
+      }
+    }
+    recordSpan('rookery.peel', startedAt, { [SPAN_ATTRIBUTES.nodeId]: ctx.id, [SPAN_ATTRIBUTES.count]: claimed.length });
+    // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
+    if (earliestDue < Infinity) ctx.wakeSignals.announce(earliestDue);
+    return behind || claimed.length >= t.peelBatch;
+  }
+}

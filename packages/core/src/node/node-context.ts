@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Datastore } from '../datastore/datastore.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { Executor } from '../executor/executor.js';
+import type { WorkerPool } from '../executor/worker-pool.js';
+import { systemClock, type Clock } from '../strategies/clock.js';
+import { hostLeaseId, uuidV7, type IdStrategy } from '../strategies/ids.js';
+import { mathRandom, type RandomStrategy } from '../strategies/random.js';
+import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
+import { systemTimers, type Timers } from '../strategies/timers.js';
+import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
+import { asError } from './attempt.js';
+import { DueAlarm } from './due-alarm.js';
+import { ExternalWaits } from './external-waits.js';
+import type { NodeOptions, NodeTimings } from './node-options.js';
+import { RunningAttempts } from './running-attempts.js';
+import { Wakeup } from './wakeup.js';
+
+/**
+ * What every duty of a node shares: who the node is, the parts it was wired with (datastore,
+ * bus, worker pool, executors, strategies, clock, timers, ids, randomness), the attempts it
+ * runs, and the node-wide services: the guard that runs a duty and reports its errors, the
+ * loop's wake-ups, the database time as the node estimates it, and the poll waits.
+ */
+export class NodeContext {
+  /** Node id. */
+  readonly id: string;
+  /** Lease owner id of this run of the node. */
+  readonly leaseOwner: string;
+  /** Timing options in force. */
+  readonly timings: NodeTimings;
+  /** The shared datastore. */
+  readonly datastore: Datastore;
+  /** The node's events. */
+  readonly events: EventBus;
+  /** Worker slots. */
+  readonly pool: WorkerPool;
+  /** The node's executors, by name. */
+  readonly executors: ReadonlyMap<string, Executor>;
+  /** Retry, misfire and delivery strategies. */
+  readonly strategies: StrategyRegistry;
+  /** Wall and monotonic time (trust windows are monotonic). */
+  readonly clock: Clock;
+  /** Where every wait of the node is timed. */
+  readonly timers: Timers;
+  /** Row ids. */
+  readonly ids: IdStrategy;
+  /** Jitter of retries and backoffs. */
+  readonly random: RandomStrategy;
+  /** Announcements of work between the processes of the cluster. */
+  readonly wakeSignals: WakeSignals;
+  /** Attempts running on this node, by task id. */
+  readonly attempts: RunningAttempts;
+  /** The external executions the node's attempts wait for. */
+  readonly externalWaits: ExternalWaits;
+  private readonly wakeup: Wakeup;
+  private readonly dueAlarm: DueAlarm;
+  private clockOffsetMs = 0;
+  private pollIndex = 0;
+
+  /**
+   * @param options - how the node is wired
+   * @param timings - the timings resolved from `options` (see `resolveTimings`, `fitAbortGraces`)
+   */
+  constructor(options: NodeOptions, timings: NodeTimings) {
+    this.timings = timings;
+    this.datastore = options.datastore;
+    this.events = options.events;
+    this.pool = options.pool;
+    this.executors = new Map(options.executors.map((e) => [e.name, e]));
+    this.strategies = options.strategies ?? createStrategyRegistry();
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.wakeup = new Wakeup(this.timers);
+    this.wakeSignals = options.wakeSignals ?? noWakeSignals;
+    this.dueAlarm = new DueAlarm(this.timers, () => this.dbNow(), () => this.wake());
+    this.ids = options.ids ?? uuidV7;
+    this.random = options.random ?? mathRandom;
+    this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    this.leaseOwner = (options.leaseId ?? hostLeaseId)(this.id);
+    this.attempts = new RunningAttempts(this.events, timings.heartbeatTimeoutMs);
+    this.externalWaits = new ExternalWaits(this.timers);
+  }
+
+  /** This node's clock offset from the database clock (node − database, ms), as last measured. */
+  get clockOffset(): number {
+    return this.clockOffsetMs;
+  }
+
+  /** Records a new measure of the offset from the database clock (see {@link NodeContext.clockOffset}). */
+  set clockOffset(offsetMs: number) {
+    this.clockOffsetMs = offsetMs;
+  }
+
+  /** The database clock as this node estimates it. */
+  dbNow(): number {
+    return this.clock.now() - this.clockOffsetMs;
+  }
+
+  /** Runs `work`; an error it throws goes to `generalError` with `source` (and `taskId`), never further. */
+  async guard(source: string, work: () => Promise<unknown>, taskId?: string): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      this.reportError(error, source, taskId);
+    }
+  }
+
+  /** Reports an unexpected error as `generalError`, saying which duty (`source`) and task it concerns. */
+  reportError(error: unknown, source: string, taskId?: string): void {
+    this.events.emit('generalError', asError(error), { nodeId: this.id, source, ...(taskId ? { taskId } : {}) });
+  }
+
+  /** Wakes the node's loop now (work came in, or a worker slot is free). */
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  /** Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time. */
+  wakeAt(dueAt: number): void {
+    this.dueAlarm.add(dueAt);
+  }
+
+  /** Sleeps `ms`, or less if the loop is woken meanwhile. */
+  sleep(ms: number): Promise<void> {
+    return this.wakeup.sleep(ms);
+  }
+
+  /** Forgets the due times the loop was to wake at (the node is stopping). */
+  clearDueAlarm(): void {
+    this.dueAlarm.clear();
+  }
+
+  /** The next poll wait: the configured waits in turn (external executions are polled on them too). */
+  nextPollWait(): number {
+    const waits = this.timings.pollWaitsMs;
+    const wait = waits[this.pollIndex % waits.length] ?? 250;
+    this.pollIndex += 1;
+    return wait;
+  }
+}
