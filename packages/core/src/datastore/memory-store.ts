@@ -66,9 +66,19 @@ import {
   checkTaskStatsParams,
 } from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
-import { adoptReason, repairReason } from './repair-reason.js';
-import { executorsOfferedSince, unresolvedReason } from './unresolved.js';
-import { replaceCancelReason, replaceWaitReason } from './replace-reason.js';
+import { executorsOfferedSince } from './unresolved.js';
+import {
+  adoptReason,
+  MISSED_DEADLINE_REASON,
+  queueWaitReason,
+  repairReason,
+  replaceCancelReason,
+  replaceWaitReason,
+  skipBusyReason,
+  skipQueueFullReason,
+  skipSupersededReason,
+  unresolvedReason,
+} from './ledger-reasons.js';
 
 interface SlotHolder {
   taskId: string;
@@ -504,7 +514,7 @@ export class MemoryDatastore implements Datastore {
     const pending = [...this.tasks.values()].filter((t) => t.state === 'pending' && t.dueAt <= now);
     for (const t of pending) {
       if (t.deadlineAt !== null && t.deadlineAt < now) {
-        settled.push(this.settlePending(t, 'missed', `not started before its starting deadline ${new Date(t.deadlineAt).toISOString()}`, now, params.nodeId));
+        settled.push(this.settlePending(t, 'missed', MISSED_DEADLINE_REASON, now, params.nodeId));
       }
     }
     const ordered = pending
@@ -522,7 +532,7 @@ export class MemoryDatastore implements Datastore {
       if (duplicate === 'replace') {
         const newer = newestReplace.get(t.scheduleId)?.id;
         if (newer !== t.id) {
-          settled.push(this.settlePending(t, 'skipped', `skipped: replaced by newer task ${newer ?? '?'}`, now, params.nodeId));
+          settled.push(this.settlePending(t, 'skipped', skipSupersededReason(newer ?? '?'), now, params.nodeId));
           continue;
         }
         const holder = this.slotHolder(t, now);
@@ -547,7 +557,7 @@ export class MemoryDatastore implements Datastore {
         // An expired holder still running waits for repair to supersede its fence.
         if (holder === 'awaiting-repair') continue;
         if (holder !== 'free' && duplicate === 'skip') {
-          settled.push(this.settlePending(t, 'skipped', `skipped: task ${holder.taskId} of the schedule is still running`, now, params.nodeId));
+          settled.push(this.settlePending(t, 'skipped', skipBusyReason(holder.taskId), now, params.nodeId));
           continue;
         }
         if (holder !== 'free') {
@@ -556,10 +566,10 @@ export class MemoryDatastore implements Datastore {
             (w) => w.scheduleId === t.scheduleId && w.id !== t.id && w.state === 'pending' && w.attempt === 0 && w.fireAt < t.fireAt,
           );
           if (waiting) {
-            settled.push(this.settlePending(t, 'skipped', `skipped: task ${waiting.id} is already queued behind task ${holder.taskId}`, now, params.nodeId));
+            settled.push(this.settlePending(t, 'skipped', skipQueueFullReason(waiting.id, holder.taskId), now, params.nodeId));
           } else {
             t.dueAt = Math.max(holder.expiresAt, now + 1);
-            t.reason = `queued: waiting for task ${holder.taskId}`;
+            t.reason = queueWaitReason(holder.taskId);
             t.updatedAt = now;
           }
           continue;

@@ -2,12 +2,6 @@ import type { Json } from '../json.js';
 import type { Schedule } from './schedule.js';
 import type { Task } from './task.js';
 
-/** What the task of an operator's extra run of a schedule (`runSchedule`, `job run`) starts with as its reason. */
-export const MANUAL_RUN_REASON = 'manual: run now by an operator';
-
-/** What a task retried by an operator (`retryTask`, `task retry`) has as its reason and in its history. */
-export const OPERATOR_RETRY_REASON = 'retried by an operator';
-
 /**
  * The task a datastore writes for an extra run of `schedule` at `fireAt` (`now`, or the first
  * millisecond after it free in the schedule's ledger): pending, due at once, with the

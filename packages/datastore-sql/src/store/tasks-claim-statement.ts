@@ -1,10 +1,7 @@
-import type { Task, TaskClaimDueParams } from '@rookery/core';
+import { MISSED_DEADLINE_REASON, type Task, type TaskClaimDueParams } from '@rookery/core';
 import { num, taskFromRow } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { clockCte, ungateAtEndCte } from './statement-sql.js';
-
-/** The reason a task past its starting deadline is recorded `missed` with. */
-export const MISSED_REASON = 'missed: not started before its starting deadline';
 
 /** What the one-statement claim did, and what it left for the general claim. */
 export interface ClaimStatementResult {
@@ -79,7 +76,7 @@ export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Pr
     p.owner,
     p.leaseMs,
     p.nodeId,
-    MISSED_REASON,
+    MISSED_DEADLINE_REASON,
   ]);
   const started: Task[] = [];
   const missed: Task[] = [];
