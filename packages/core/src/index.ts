@@ -35,6 +35,7 @@ export type * from './datastore/datastore.js';
 export type * from './datastore/external-execution.js';
 export { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './datastore/operator-actions.js';
 export { manualTask } from './model/manual-task.js';
+export { gateReleaseOf, taskPoliciesOf, TASK_POLICY_KEYS } from './model/task-policies.js';
 export type * from './datastore/test-hooks.js';
 export type * from './datastore/caller-transaction.js';
 export type * from './executor/executor.js';

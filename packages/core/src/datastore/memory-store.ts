@@ -2,6 +2,7 @@ import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { jobTask } from '../model/job-task.js';
+import { gateReleaseOf, taskPoliciesOf } from '../model/task-policies.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { DatastoreTestHooks } from './test-hooks.js';
@@ -148,7 +149,7 @@ export class MemoryDatastore implements Datastore {
   private ungate(task: Task, now: number, on: 'start' | 'end'): void {
     const schedule = task.scheduleId === null ? undefined : this.schedules.get(task.scheduleId);
     if (!schedule) return;
-    const release = schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
+    const release = gateReleaseOf(schedule.policies.taskCreation);
     if (schedule.gateTaskId === task.id && (on === 'end' || release === 'start')) {
       schedule.gateTaskId = null;
       if (schedule.trigger.kind === 'after-run' && on === 'end') schedule.nextFireAt = now + schedule.trigger.delayMs;
@@ -429,14 +430,7 @@ export class MemoryDatastore implements Datastore {
         fence: 0,
         executor: s.executor,
         payload: clone(s.payload),
-        policies: {
-          duplicate: s.policies.duplicate,
-          retry: clone(s.policies.retry),
-          timeoutMs: s.policies.timeoutMs,
-          priority: s.policies.priority,
-          delivery: s.policies.delivery,
-          taskCreation: s.policies.taskCreation,
-        },
+        policies: taskPoliciesOf(s.policies),
         leaseOwner: null,
         leaseExpiresAt: null,
         nodeId: null,

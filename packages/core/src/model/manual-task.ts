@@ -1,6 +1,7 @@
 import type { Json } from '../json.js';
 import type { Schedule } from './schedule.js';
 import type { Task } from './task.js';
+import { taskPoliciesOf } from './task-policies.js';
 
 /**
  * The task a datastore writes for an extra run of `schedule` at `fireAt` (`now`, or the first
@@ -9,7 +10,6 @@ import type { Task } from './task.js';
  * the row it inserts from this.
  */
 export function manualTask(schedule: Schedule, id: string, fireAt: number, reason: string, now: number, payload: Json = schedule.payload): Task {
-  const p = schedule.policies;
   return {
     id,
     scheduleId: schedule.id,
@@ -27,7 +27,7 @@ export function manualTask(schedule: Schedule, id: string, fireAt: number, reaso
     fence: 0,
     executor: schedule.executor,
     payload: structuredClone(payload),
-    policies: { duplicate: p.duplicate, retry: structuredClone(p.retry), timeoutMs: p.timeoutMs, priority: p.priority, delivery: p.delivery, taskCreation: p.taskCreation },
+    policies: taskPoliciesOf(schedule.policies),
     leaseOwner: null,
     leaseExpiresAt: null,
     nodeId: null,

@@ -1,8 +1,9 @@
-import type { Schedule, SchedulePeelManyParams, SchedulePeelResult, Task } from '@rookery/core';
+import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task } from '@rookery/core';
 import { scheduleFromRow, taskFromRow } from './row-mapping.js';
 import type { ScheduleClaimDueParams } from './schedules-claim.js';
 import type { SqlContext } from './sql-context.js';
 import { clockCte } from './statement-sql.js';
+import { leaseFree, leaseHeld } from './lease-sql.js';
 
 /**
  * Claiming due schedules as one statement (writable CTEs): due, active, ungated schedules
@@ -15,7 +16,7 @@ picked AS (
   SELECT id FROM rookery_schedules
   WHERE state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL
     AND next_fire_at <= (SELECT now FROM clock) + $2::bigint
-    AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= (SELECT now FROM clock))
+    AND ${leaseFree('(SELECT now FROM clock)')}
   ORDER BY next_fire_at LIMIT $3::int FOR UPDATE SKIP LOCKED)
 UPDATE rookery_schedules s SET lease_owner = $4::text, lease_expires_at = c.now + $5::bigint, fence = s.fence + 1,
   version = s.version + 1, updated_at = c.now
@@ -56,8 +57,8 @@ peels AS (
 held AS (
   SELECT s.id, s.executor, s.payload, s.policies::jsonb AS sp, p.next_fire_at, p.gate_task_id, p.node_id
   FROM rookery_schedules s JOIN peels p ON p.schedule_id = s.id
-  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active' AND s.lease_owner = p.owner AND s.fence = p.fence
-    AND s.lease_expires_at > (SELECT now FROM clock)
+  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active'
+    AND ${leaseHeld({ owner: 'p.owner', fence: 'p.fence', now: '(SELECT now FROM clock)', table: 's' })}
   ORDER BY s.id FOR UPDATE OF s),
 new_tasks AS (
   SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[], $16::text[])
@@ -68,8 +69,7 @@ inserted AS (
     cancel_requested, created_at, updated_at)
   SELECT n.id, n.schedule_id, n.fire_at, n.span_end_at, n.span_count, n.due_at, n.deadline_at, n.state, 0, 0, 0, 0, 0,
     h.executor, h.payload,
-    jsonb_build_object('duplicate', h.sp->'duplicate', 'retry', h.sp->'retry', 'timeoutMs', h.sp->'timeoutMs',
-      'priority', h.sp->'priority', 'delivery', h.sp->'delivery', 'taskCreation', h.sp->'taskCreation')::text,
+    jsonb_build_object(${TASK_POLICY_KEYS.map((k) => `'${k}', h.sp->'${k}'`).join(', ')})::text,
     h.sp->>'duplicate', h.sp->>'delivery', (h.sp->>'priority')::int,
     CASE WHEN n.state = 'pending' THEN NULL ELSE c.now END, n.reason, 0, c.now, c.now
   FROM new_tasks n JOIN held h ON h.id = n.schedule_id CROSS JOIN clock c

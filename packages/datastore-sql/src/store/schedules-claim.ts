@@ -1,5 +1,6 @@
 import {
   isTerminalTaskState,
+  taskPoliciesOf,
   type NewTask,
   type Schedule,
   type SchedulePeelManyParams,
@@ -7,16 +8,16 @@ import {
   type SchedulePeelResult,
   type Task,
 } from '@rookery/core';
-import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
+import { scheduleFromRow, taskFromRow } from './row-mapping.js';
+import { taskPolicyColumns, type TaskPolicyColumns } from './task-policy-columns.js';
 import { peelStatement, scheduleClaimStatement } from './schedules-claim-statement.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
+import { leaseFree, leaseWritten } from './lease-sql.js';
 
 /** A schedule's lease is free: never taken, released, or expired by `:now`. */
-const LEASE_FREE = '(lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= :now)';
-
 /** Input of {@link scheduleClaimDue}. */
 export interface ScheduleClaimDueParams {
   /** Lease owner. */
@@ -46,7 +47,7 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     const r = { now, horizon: now + p.lookaheadMs, limit: p.limit, owner: p.owner, expires: now + p.leaseMs };
     const due = "state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL AND next_fire_at <= :horizon";
     const candidates = await ctx.select(
-      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_due')} WHERE ${due} AND ${LEASE_FREE}` +
+      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_due')} WHERE ${due} AND ${leaseFree()}` +
         ` ORDER BY next_fire_at${d.limitClause()}${d.claimLockSuffix}`,
       r,
       tx,
@@ -57,12 +58,12 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     // due and free: the UPDATE finds them by primary key alone.
     await ctx.writeLater(
       'UPDATE rookery_schedules SET lease_owner = :owner, lease_expires_at = :expires, fence = fence + 1,' +
-        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${LEASE_FREE}`,
+        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${leaseFree()}`,
       { ...r, ids },
       tx,
     );
     const rows = await ctx.select(
-      'SELECT * FROM rookery_schedules WHERE id IN (:ids) AND lease_owner = :owner AND lease_expires_at = :expires' +
+      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` +
         ' ORDER BY next_fire_at',
       { ...r, ids },
       tx,
@@ -177,15 +178,11 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     }
 
     const taskRows = [...held.entries()].flatMap(([i, s]) => {
-      const policies = taskPolicies(s.policies);
       const from: FromSchedule = {
         scheduleId: s.id,
         executor: s.executor,
         payload: JSON.stringify(s.payload),
-        policies: JSON.stringify(policies),
-        duplicate: policies.duplicate,
-        delivery: policies.delivery,
-        priority: policies.priority,
+        ...taskPolicyColumns(taskPoliciesOf(s.policies)),
       };
       return (p.peels[i]?.tasks ?? []).map((t) => taskValues(t, from, now));
     });
@@ -218,16 +215,11 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
 }
 
 /** What a new task's row takes from its schedule. */
-interface FromSchedule {
+interface FromSchedule extends TaskPolicyColumns {
   scheduleId: string;
   executor: string;
   /** JSON. */
   payload: string;
-  /** The task policies, JSON. */
-  policies: string;
-  duplicate: string;
-  delivery: string;
-  priority: number;
 }
 
 /**

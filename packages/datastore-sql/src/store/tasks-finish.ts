@@ -5,6 +5,7 @@ import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
 import { finishStatement } from './tasks-finish-statement.js';
+import { leaseHeld } from './lease-sql.js';
 
 /** Commits one attempt's outcome: {@link taskFinishMany} of one. */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
@@ -55,7 +56,7 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
   if (d.supportsReturning) {
     for (const g of groups) {
       const rows = await ctx.select(
-        `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND lease_owner = :owner AND state = 'running' AND lease_expires_at > :now RETURNING *`,
+        `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND ${leaseHeld()} AND state = 'running' RETURNING *`,
         { ...g.values, ids: g.finishes.map((f) => f.taskId), pairs: g.finishes.map((f) => [f.taskId, f.fence]), owner: g.owner, now },
         tx,
       );
