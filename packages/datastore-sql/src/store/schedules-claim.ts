@@ -10,7 +10,6 @@ import {
 } from '@rookery/core';
 import { scheduleFromRow, taskFromRow } from './row-mapping.js';
 import { taskPolicyColumns, type TaskPolicyColumns } from './task-policy-columns.js';
-import { peelStatement, scheduleClaimStatement } from './schedules-claim-statement.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
@@ -35,12 +34,13 @@ export interface ScheduleClaimDueParams {
 /**
  * Claims due, active, ungated schedules whose lease is free: one short transaction that picks
  * candidates (skipping rows locked by a concurrent claim where supported), takes their lease
- * with a conditional UPDATE (fence + 1), and reads them back. One statement where the dialect
- * has writable CTEs ({@link scheduleClaimStatement}).
+ * with a conditional UPDATE (fence + 1), and reads them back. The dialect's fast path
+ * (`FastPaths.claimSchedules`) where it has one.
  */
 export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
   if (p.limit <= 0) return [];
-  if (ctx.dialect.writableCtes) return scheduleClaimStatement(ctx, p);
+  const fast = ctx.dialect.fastPaths;
+  if (fast) return fast.claimSchedules(ctx, p);
   const d = ctx.dialect;
   return ctx.transaction('claim due schedules', async (tx) => {
     const now = await ctx.now(p.now, tx);
@@ -133,13 +133,14 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
  * transition is recorded; a `once` schedule whose fire time went in as a terminal ledger row is
- * `done`. One statement where the dialect has writable CTEs ({@link peelStatement}), then, for
- * such a once schedule, a second.
+ * `done`. The dialect's fast path (`FastPaths.peelSchedules`) where it has one, then, for such a
+ * once schedule, a transaction that ends it.
  */
 export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
   if (p.peels.length === 0) return [];
-  if (ctx.dialect.writableCtes) {
-    const results = await peelStatement(ctx, p);
+  const fast = ctx.dialect.fastPaths;
+  if (fast) {
+    const results = await fast.peelSchedules(ctx, p);
     const over = p.peels.filter((peel, i) => results[i]?.ok === true && peelEndsOnce(peel)).map((peel) => peel.scheduleId);
     if (over.length > 0) await ctx.transaction('end once schedules', async (tx) => markOnceSchedulesDone(ctx, tx, over, await ctx.now(p.now, tx)));
     return results;

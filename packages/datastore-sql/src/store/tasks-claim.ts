@@ -3,7 +3,6 @@ import { selectCandidates } from './claim-candidates.js';
 import type { SqlContext } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
-import { claimStatement } from './tasks-claim-statement.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 import { takeSlot, type SlotAnswer } from './run-slot.js';
@@ -15,15 +14,16 @@ import { takeSlot, type SlotAnswer } from './run-slot.js';
  * executors' cluster-wide rate limits); takes the run slot for `skip` tasks or records them
  * `skipped`; for `replace` tasks asks a running holder to cancel and takes the slot once it is
  * free; starts the rest (fence + 1, attempt + 1, lease); ungates schedules gated on a start
- * or on a now-terminal task; records every transition. On dialects with writable CTEs the
- * common case (duplicate policy `run`, executor without a rate limit) is claimed by one
- * statement ({@link claimStatement}), and only what it leaves over takes the transaction.
+ * or on a now-terminal task; records every transition. Where the dialect has a fast path
+ * (`FastPaths.claimTasks`), it claims the common case (duplicate policy `run`, executor
+ * without a rate limit), and only what it leaves over takes the transaction.
  */
 export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
-  if (p.limit <= 0 || !ctx.dialect.writableCtes) return claimInTransaction(ctx, p);
-  // One statement claims the common case; the general claim takes what needs a run slot or a
+  const fast = ctx.dialect.fastPaths;
+  if (p.limit <= 0 || !fast) return claimInTransaction(ctx, p);
+  // The fast path claims the common case; the general claim takes what needs a run slot or a
   // rate limit, in a transaction of its own.
-  const first = await claimStatement(ctx, p);
+  const first = await fast.claimTasks(ctx, p);
   if (first.leftOver <= 0 || first.started.length >= p.limit) return { started: first.started, settled: first.missed };
   const rest = await claimInTransaction(ctx, { ...p, limit: p.limit - first.started.length });
   return { started: [...first.started, ...rest.started], settled: [...first.missed, ...rest.settled] };

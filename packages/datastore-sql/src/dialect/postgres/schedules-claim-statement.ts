@@ -1,9 +1,10 @@
 import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task } from '@rookery/core';
-import { scheduleFromRow, taskFromRow } from './row-mapping.js';
-import type { ScheduleClaimDueParams } from './schedules-claim.js';
-import type { SqlContext } from './sql-context.js';
+import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
+import type { ScheduleClaimDueParams } from '../../store/schedules-claim.js';
+import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
-import { leaseFree, leaseHeld } from './lease-sql.js';
+import { leaseFree, leaseHeld } from '../../store/lease-sql.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * Claiming due schedules as one statement (writable CTEs): due, active, ungated schedules
@@ -26,7 +27,7 @@ RETURNING s.*`;
 
 /** Runs the one-statement schedule claim; the schedules come back by next fire time. */
 export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
-  const rows = await ctx.statement('claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
+  const rows = await preparedStatement(ctx, 'claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
     p.now ?? null,
     p.lookaheadMs,
     p.limit,
@@ -90,7 +91,7 @@ events AS (
 SELECT r.id AS peel_held_id, i.* FROM released r LEFT JOIN inserted i ON i.schedule_id = r.id`;
 
 /**
- * Runs the one-statement peel (dialects with writable CTEs): the same outcome as the general
+ * Runs the one-statement peel: the same outcome as the general
  * peel (see `schedulePeelMany`), in one round trip.
  */
 export async function peelStatement(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
@@ -117,7 +118,7 @@ export async function peelStatement(ctx: SqlContext, p: SchedulePeelManyParams):
     tasks.map((t) => t.reason),
   ];
   const what = peels.length === 1 ? 'peel schedule' : `peel ${peels.length} schedules`;
-  const rows = await ctx.statement(what, 'rookery_peel', peelSql(ctx.dialect.clockSql), values);
+  const rows = await preparedStatement(ctx, what, 'rookery_peel', peelSql(ctx.dialect.clockSql), values);
   const held = new Set<string>();
   const created = new Map<string, Task>();
   for (const r of rows) {

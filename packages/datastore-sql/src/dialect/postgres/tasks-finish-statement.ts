@@ -1,9 +1,10 @@
 import type { TaskFinishManyParams, Task } from '@rookery/core';
-import { taskFromRow } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import { taskFromRow } from '../../store/row-mapping.js';
+import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte, ungateAtEndCte } from './statement-sql.js';
-import { outcomeValues } from './outcome-values.js';
-import { leaseHeld } from './lease-sql.js';
+import { outcomeValues } from '../../store/outcome-values.js';
+import { leaseHeld } from '../../store/lease-sql.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * Finishing as one statement (writable CTEs): each listed commit of a task with duplicate
@@ -48,6 +49,6 @@ export async function finishStatement(ctx: SqlContext, finishes: TaskFinishManyP
     for (const [i, value] of row.entries()) columns[i]?.push(value);
   }
   const what = finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`;
-  const rows = await ctx.statement(what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
+  const rows = await preparedStatement(ctx, what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
   return new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
 }
