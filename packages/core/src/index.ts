@@ -34,7 +34,8 @@ export type * from './model/node-record.js';
 export type * from './datastore/datastore.js';
 export type * from './datastore/external-execution.js';
 export { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './datastore/operator-actions.js';
-export { manualTask, MANUAL_RUN_REASON, OPERATOR_RETRY_REASON } from './model/manual-task.js';
+export { manualTask } from './model/manual-task.js';
+export { gateReleaseOf, taskPoliciesOf, TASK_POLICY_KEYS } from './model/task-policies.js';
 export type * from './datastore/test-hooks.js';
 export type * from './datastore/caller-transaction.js';
 export type * from './executor/executor.js';
@@ -50,11 +51,24 @@ export * from './strategies/misfire.js';
 export * from './strategies/registry.js';
 export { nameKey } from './datastore/name-key.js';
 export * from './datastore/read-params.js';
-export { adoptReason, repairReason } from './datastore/repair-reason.js';
-export { replaceCancelReason, replaceWaitReason } from './datastore/replace-reason.js';
+export {
+  ENQUEUED_REASON,
+  MANUAL_RUN_REASON,
+  OPERATOR_RETRY_REASON,
+  MISSED_DEADLINE_REASON,
+  skipBusyReason,
+  skipQueueFullReason,
+  skipSupersededReason,
+  queueWaitReason,
+  replaceCancelReason,
+  replaceWaitReason,
+  repairReason,
+  adoptReason,
+  unresolvedReason,
+} from './datastore/ledger-reasons.js';
 export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory-store.js';
-export { executorsOfferedSince, nodeLastSeen, unresolvedReason } from './datastore/unresolved.js';
+export { executorsOfferedSince, nodeLastSeen } from './datastore/unresolved.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
 export { fitAbortGraces, maxAbortGraceMs, MIN_TRUST_WINDOW_MS, resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
@@ -67,7 +81,7 @@ export type { Page, SchedulePageParams, TaskPageParams } from './client/list-pag
 export { NODE_SILENT_AFTER_MS, type ClusterOverview, type NodeSummary } from './client/overview.js';
 export type { TransactionOption } from './client/transaction-option.js';
 export type { RunScheduleOptions } from './client/schedule-lifecycle.js';
-export { jobTask, ENQUEUED_REASON } from './model/job-task.js';
+export { jobTask } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export { keyLock, validateKeyScope, type KeyScope } from './model/key-scope.js';
 export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';

@@ -1,12 +1,12 @@
 import { makeNewTask, makeSchedule } from '@rookery/core/testing';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postgresDialect as postgresSql } from '../src/dialect/postgres.js';
+import { postgresDialect as postgresSql } from '../src/dialect/postgres/postgres-dialect.js';
 import { mysqlDialect } from '../src/dialect/mysql.js';
 import { sqliteDialect } from '../src/dialect/sqlite.js';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
 import { dueRowsSql } from '../src/store/claim-candidates.js';
-import { claimSql } from '../src/store/tasks-claim-statement.js';
+import { claimSql } from '../src/dialect/postgres/tasks-claim-statement.js';
 import { testDialects, type TestDatabase, type TestDialect } from './helpers/test-databases.js';
 
 /** Pending tasks of an executor no node offers, all due before the runnable ones. */

@@ -93,7 +93,7 @@ const PREVIEW_COLUMNS: Column<PreviewEntry>[] = [
 
 /**
  * Why a task of the ledger is in its state: its `reason` (`completed on node X`, `skipped:
- * task … of the schedule is still running`, `misfire policy …`, `repaired: …`), with the error
+ * schedule busy with task …`, `misfire policy …`, `repaired: …`), with the error
  * of a failed task; for a task without a reason, a few words from its state. An operator's
  * extra run (origin `manual`) is marked `manual run, …`.
  */

@@ -2,7 +2,7 @@ import type { Datastore } from '../datastore/datastore.js';
 import { InvalidStateError } from '../errors/invalid-state-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { Json } from '../json.js';
-import { MANUAL_RUN_REASON } from '../model/manual-task.js';
+import { MANUAL_RUN_REASON } from '../datastore/ledger-reasons.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import type { Task } from '../model/task.js';
 import { validatePayload } from '../model/schedule-input.js';

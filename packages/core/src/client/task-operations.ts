@@ -5,7 +5,7 @@ import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import { InvalidStateError } from '../errors/invalid-state-error.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import type { EventBus } from '../events/event-bus.js';
-import { OPERATOR_RETRY_REASON } from '../model/manual-task.js';
+import { OPERATOR_RETRY_REASON } from '../datastore/ledger-reasons.js';
 import type { Task } from '../model/task.js';
 import type { WakeSignals } from '../wake/wake-signals.js';
 

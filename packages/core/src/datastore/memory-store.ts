@@ -2,6 +2,7 @@ import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import { jobTask } from '../model/job-task.js';
+import { gateReleaseOf, taskPoliciesOf } from '../model/task-policies.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
 import type { Clock } from '../strategies/clock.js';
 import type { DatastoreTestHooks } from './test-hooks.js';
@@ -66,9 +67,19 @@ import {
   checkTaskStatsParams,
 } from './read-params.js';
 import { advanceRateWindow, pickWithinRates, rateAllowance, type RateWindow } from './rate-window.js';
-import { adoptReason, repairReason } from './repair-reason.js';
-import { executorsOfferedSince, unresolvedReason } from './unresolved.js';
-import { replaceCancelReason, replaceWaitReason } from './replace-reason.js';
+import { executorsOfferedSince } from './unresolved.js';
+import {
+  adoptReason,
+  MISSED_DEADLINE_REASON,
+  queueWaitReason,
+  repairReason,
+  replaceCancelReason,
+  replaceWaitReason,
+  skipBusyReason,
+  skipQueueFullReason,
+  skipSupersededReason,
+  unresolvedReason,
+} from './ledger-reasons.js';
 
 interface SlotHolder {
   taskId: string;
@@ -138,7 +149,7 @@ export class MemoryDatastore implements Datastore {
   private ungate(task: Task, now: number, on: 'start' | 'end'): void {
     const schedule = task.scheduleId === null ? undefined : this.schedules.get(task.scheduleId);
     if (!schedule) return;
-    const release = schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
+    const release = gateReleaseOf(schedule.policies.taskCreation);
     if (schedule.gateTaskId === task.id && (on === 'end' || release === 'start')) {
       schedule.gateTaskId = null;
       if (schedule.trigger.kind === 'after-run' && on === 'end') schedule.nextFireAt = now + schedule.trigger.delayMs;
@@ -419,14 +430,7 @@ export class MemoryDatastore implements Datastore {
         fence: 0,
         executor: s.executor,
         payload: clone(s.payload),
-        policies: {
-          duplicate: s.policies.duplicate,
-          retry: clone(s.policies.retry),
-          timeoutMs: s.policies.timeoutMs,
-          priority: s.policies.priority,
-          delivery: s.policies.delivery,
-          taskCreation: s.policies.taskCreation,
-        },
+        policies: taskPoliciesOf(s.policies),
         leaseOwner: null,
         leaseExpiresAt: null,
         nodeId: null,
@@ -504,7 +508,7 @@ export class MemoryDatastore implements Datastore {
     const pending = [...this.tasks.values()].filter((t) => t.state === 'pending' && t.dueAt <= now);
     for (const t of pending) {
       if (t.deadlineAt !== null && t.deadlineAt < now) {
-        settled.push(this.settlePending(t, 'missed', `not started before its starting deadline ${new Date(t.deadlineAt).toISOString()}`, now, params.nodeId));
+        settled.push(this.settlePending(t, 'missed', MISSED_DEADLINE_REASON, now, params.nodeId));
       }
     }
     const ordered = pending
@@ -522,7 +526,7 @@ export class MemoryDatastore implements Datastore {
       if (duplicate === 'replace') {
         const newer = newestReplace.get(t.scheduleId)?.id;
         if (newer !== t.id) {
-          settled.push(this.settlePending(t, 'skipped', `skipped: replaced by newer task ${newer ?? '?'}`, now, params.nodeId));
+          settled.push(this.settlePending(t, 'skipped', skipSupersededReason(newer ?? '?'), now, params.nodeId));
           continue;
         }
         const holder = this.slotHolder(t, now);
@@ -547,7 +551,7 @@ export class MemoryDatastore implements Datastore {
         // An expired holder still running waits for repair to supersede its fence.
         if (holder === 'awaiting-repair') continue;
         if (holder !== 'free' && duplicate === 'skip') {
-          settled.push(this.settlePending(t, 'skipped', `skipped: task ${holder.taskId} of the schedule is still running`, now, params.nodeId));
+          settled.push(this.settlePending(t, 'skipped', skipBusyReason(holder.taskId), now, params.nodeId));
           continue;
         }
         if (holder !== 'free') {
@@ -556,10 +560,10 @@ export class MemoryDatastore implements Datastore {
             (w) => w.scheduleId === t.scheduleId && w.id !== t.id && w.state === 'pending' && w.attempt === 0 && w.fireAt < t.fireAt,
           );
           if (waiting) {
-            settled.push(this.settlePending(t, 'skipped', `skipped: task ${waiting.id} is already queued behind task ${holder.taskId}`, now, params.nodeId));
+            settled.push(this.settlePending(t, 'skipped', skipQueueFullReason(waiting.id, holder.taskId), now, params.nodeId));
           } else {
             t.dueAt = Math.max(holder.expiresAt, now + 1);
-            t.reason = `queued: waiting for task ${holder.taskId}`;
+            t.reason = queueWaitReason(holder.taskId);
             t.updatedAt = now;
           }
           continue;

@@ -1,13 +1,5 @@
 import type { NodeRecord } from '../model/node-record.js';
 
-/**
- * The reason (and error) a pending task is failed with when no node has offered its executor
- * for the unresolved bound: `unresolved: no node offers executor <name>`.
- */
-export function unresolvedReason(executor: string): string {
-  return `unresolved: no node offers executor ${executor}`;
-}
-
 /** The last instant a node was known to run: when it stopped, else its latest heartbeat (database clock). */
 export function nodeLastSeen(node: Pick<NodeRecord, 'heartbeatAt' | 'stoppedAt'>): number {
   return node.stoppedAt ?? node.heartbeatAt;

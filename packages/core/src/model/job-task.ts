@@ -1,8 +1,6 @@
 import type { NewJob } from '../datastore/datastore.js';
 import type { Task } from './task.js';
-
-/** What a job's task starts with as its reason. */
-export const ENQUEUED_REASON = 'enqueued';
+import { ENQUEUED_REASON } from '../datastore/ledger-reasons.js';
 
 /**
  * The task a datastore writes for `job` at `now`: pending, due at its `runAt` (or `now`), with

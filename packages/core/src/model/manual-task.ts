@@ -1,12 +1,7 @@
 import type { Json } from '../json.js';
 import type { Schedule } from './schedule.js';
 import type { Task } from './task.js';
-
-/** What the task of an operator's extra run of a schedule (`runSchedule`, `job run`) starts with as its reason. */
-export const MANUAL_RUN_REASON = 'manual: run now by an operator';
-
-/** What a task retried by an operator (`retryTask`, `task retry`) has as its reason and in its history. */
-export const OPERATOR_RETRY_REASON = 'retried by an operator';
+import { taskPoliciesOf } from './task-policies.js';
 
 /**
  * The task a datastore writes for an extra run of `schedule` at `fireAt` (`now`, or the first
@@ -15,7 +10,6 @@ export const OPERATOR_RETRY_REASON = 'retried by an operator';
  * the row it inserts from this.
  */
 export function manualTask(schedule: Schedule, id: string, fireAt: number, reason: string, now: number, payload: Json = schedule.payload): Task {
-  const p = schedule.policies;
   return {
     id,
     scheduleId: schedule.id,
@@ -33,7 +27,7 @@ export function manualTask(schedule: Schedule, id: string, fireAt: number, reaso
     fence: 0,
     executor: schedule.executor,
     payload: structuredClone(payload),
-    policies: { duplicate: p.duplicate, retry: structuredClone(p.retry), timeoutMs: p.timeoutMs, priority: p.priority, delivery: p.delivery, taskCreation: p.taskCreation },
+    policies: taskPoliciesOf(schedule.policies),
     leaseOwner: null,
     leaseExpiresAt: null,
     nodeId: null,

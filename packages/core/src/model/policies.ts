@@ -1,3 +1,5 @@
+import type { TASK_POLICY_KEYS } from './task-policies.js';
+
 /** What to do when a task of a schedule falls due while an earlier one still runs. */
 export type DuplicatePolicyName = 'run' | 'skip' | 'replace' | 'queue';
 
@@ -74,8 +76,5 @@ export interface SchedulePolicies {
   jitterMs: number;
 }
 
-/** The policies a task carries with it, copied from its schedule when it was peeled. */
-export type TaskPolicies = Pick<
-  SchedulePolicies,
-  'duplicate' | 'retry' | 'timeoutMs' | 'priority' | 'delivery' | 'taskCreation'
->;
+/** The policies a task carries with it, copied from its schedule when it was peeled (see `TASK_POLICY_KEYS`). */
+export type TaskPolicies = Pick<SchedulePolicies, (typeof TASK_POLICY_KEYS)[number]>;

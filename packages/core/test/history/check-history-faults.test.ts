@@ -54,7 +54,7 @@ describe('checkHistory: zombie overlap (allowed)', () => {
    */
   const zombie = (repairFence: number | null): History => {
     const s = schedule('s', 'skip');
-    const a = task(s, 0, { state: 'skipped', repairs: 1, fence: 2, reason: 'skipped: task s@1 of the schedule is still running' });
+    const a = task(s, 0, { state: 'skipped', repairs: 1, fence: 2, reason: 'skipped: schedule busy with task s@1' });
     const b = task(s, 1);
     const repair = repairFence === null ? [] : [event(a, at(0, 900), 'running', 'pending', repairFence, REPAIRED)];
     return add(

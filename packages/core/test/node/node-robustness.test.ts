@@ -17,9 +17,7 @@ describe('a node survives what it cannot decide or commit', () => {
   it('fails the task (and reports it) when the node lacks the retry strategy the schedule names', async () => {
     const { datastore, client } = memoryCluster();
     const lacking = new StrategyRegistry();
-    for (const name of ['ahead', 'on-start', 'on-end'] as const) lacking.register('taskCreation', name, createStrategyRegistry().get('taskCreation', name));
     lacking.register('misfire', 'run-once', createStrategyRegistry().get('misfire', 'run-once'));
-    lacking.register('delivery', 'at-least-once', createStrategyRegistry().get('delivery', 'at-least-once'));
     const { node, errors } = await startTestNode(datastore, { fail: async () => { throw new Error('boom'); } }, { strategies: lacking });
     await client.createSchedule({ name: 'x', executor: 'fail', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { retry: { kind: 'fixed', maxAttempts: 3 } } });
     await vi.advanceTimersByTimeAsync(1_000);

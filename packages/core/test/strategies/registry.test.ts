@@ -15,6 +15,7 @@ import {
   skipMisfire,
   type MisfireStrategy,
   type Schedule,
+  type ScheduleInput,
   type SchedulePolicies,
 } from '../../src/index.js';
 import { startTestNode, stopUnderFakeTime, useFakeTime } from '../node/harness.js';
@@ -69,10 +70,31 @@ describe('the built-in strategy registry', () => {
     expect(registry.get('delivery', 'at-least-once').onLeaseLost).toBe('rerun');
   });
 
-  it('an empty registry knows nothing, and names the field it was asked for', () => {
+  it('an empty registry knows no retry or misfire strategy, and names the field it was asked for', () => {
     const empty = new StrategyRegistry();
     expect(empty.names('retry')).toEqual([]);
+    expect(empty.names('misfire')).toEqual([]);
     expect(() => empty.get('retry', 'fixed', 'policies.retry.kind')).toThrow(expect.objectContaining({ field: 'policies.retry.kind' }));
+  });
+
+  it('every registry holds the closed kinds, built-ins only: duplicate, task creation and delivery', () => {
+    const empty = new StrategyRegistry();
+    expect(empty.names('duplicate').sort()).toEqual(['queue', 'replace', 'run', 'skip']);
+    expect(empty.names('taskCreation').sort()).toEqual(['ahead', 'on-end', 'on-start']);
+    expect(empty.names('delivery').sort()).toEqual(['at-least-once', 'at-most-once']);
+    expect(() => empty.get('duplicate', 'latest-wins', 'policies.duplicate')).toThrow(expect.objectContaining({ code: 'VALIDATION', field: 'policies.duplicate' }));
+  });
+
+  it.each(['duplicate', 'taskCreation', 'delivery'] as const)('refuses to register a %s strategy, a custom name or a built-in one, with a ValidationError on kind', (kind) => {
+    const registry = createStrategyRegistry();
+    // The datastore carries these out in its own statements: a JavaScript strategy would never run.
+    const register = registry.register.bind(registry) as (kind: string, name: string, strategy: unknown) => StrategyRegistry;
+    for (const name of ['custom', registry.names(kind)[0] ?? '']) {
+      expect(() => register(kind, name, {})).toThrow(ValidationError);
+      expect(() => register(kind, name, {})).toThrow(expect.objectContaining({ field: 'kind' }));
+      expect(registry.has(kind, 'custom')).toBe(false);
+    }
+    expect(registry.get('delivery', 'at-most-once').onLeaseLost).toBe('abandon');
   });
 
   it('registries are independent: registering in one leaves another untouched', () => {
@@ -86,10 +108,14 @@ describe('the client refuses unregistered strategies, writing nothing', () => {
   it.each([
     [{ misfire: 'all' }, 'policies.misfire'],
     [{ retry: { kind: 'linear' } }, 'policies.retry.kind'],
+    [{ duplicate: 'latest-wins' }, 'policies.duplicate'],
+    [{ taskCreation: 'on-commit' }, 'policies.taskCreation'],
+    [{ delivery: 'exactly-once' }, 'policies.delivery'],
   ] as const)('a well-formed but unregistered strategy name %j is refused on %s', async (policies, field) => {
     const datastore = new MemoryDatastore();
     const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
-    const create = client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN }, policies });
+    // As from JSON: the closed kinds' names are typed unions, so only an untyped caller can send another.
+    const create = client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN }, policies: policies as ScheduleInput['policies'] });
     await expect(create).rejects.toMatchObject({ code: 'VALIDATION', field });
     expect(await datastore.scheduleList()).toEqual([]);
   });
@@ -107,7 +133,7 @@ describe('the client refuses unregistered strategies, writing nothing', () => {
     const strategies = new StrategyRegistry().register('misfire', 'skip', skipMisfire);
     const client = new RookeryClient({ datastore, builtInExecutors: ['noop'], strategies });
     await expect(client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'interval', everyMs: MIN } })).rejects.toMatchObject({
-      field: 'policies.duplicate',
+      field: 'policies.misfire',
     });
     expect(await datastore.scheduleList()).toEqual([]);
   });

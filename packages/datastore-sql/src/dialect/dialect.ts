@@ -1,5 +1,6 @@
 import type { DatabaseDialect, ResolvedTls } from '@rookery/core';
 import type { Options, Sequelize, Transaction, TransactionOptions } from 'sequelize';
+import type { FastPaths } from './fast-paths.js';
 
 /** The SQL dialects this package speaks. MariaDB and MySQL share `mysql`. */
 export type SqlDialectName = DatabaseDialect;
@@ -93,11 +94,10 @@ export interface SqlDialect {
    */
   readonly insertReturning: boolean;
   /**
-   * Data-modifying statements may sit in `WITH` clauses and feed each other through
-   * `RETURNING` (PostgreSQL), and the driver takes positional parameters (`$1`): the claim and
-   * finish hot paths then run as one statement each, straight on a pooled connection.
+   * The dialect's own one-round-trip forms of the store's hottest operations (PostgreSQL's
+   * writable CTEs on prepared statements); absent where the store runs its generic SQL.
    */
-  readonly writableCtes: boolean;
+  readonly fastPaths?: FastPaths;
   /**
    * The database clock is this host's clock (SQLite: every process on the file shares the
    * host), so the store reads it in-process rather than with a statement.

@@ -1,7 +1,7 @@
 import type { SqlDialect, SqlDialectName } from './dialect.js';
 import { mssqlDialect } from './mssql.js';
 import { mysqlDialect } from './mysql.js';
-import { postgresDialect } from './postgres.js';
+import { postgresDialect } from './postgres/postgres-dialect.js';
 import { sqliteDialect } from './sqlite.js';
 
 const DIALECTS: Record<SqlDialectName, SqlDialect> = {

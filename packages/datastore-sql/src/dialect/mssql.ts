@@ -50,7 +50,6 @@ export const mssqlDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
-  writableCtes: false,
   hostClock: false,
   singleWriter: false,
   shared: true,

@@ -95,7 +95,6 @@ export const mysqlDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
-  writableCtes: false,
   hostClock: false,
   direct: mysqlStatements,
   singleWriter: false,

@@ -64,7 +64,6 @@ export const sqliteDialect: SqlDialect = {
   supportsSkipLocked: false,
   supportsReturning: true,
   insertReturning: true,
-  writableCtes: false,
   hostClock: true,
   direct: sqliteStatements,
   singleWriter: true,

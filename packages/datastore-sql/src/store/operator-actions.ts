@@ -1,6 +1,7 @@
 import { manualTask, RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type Task, type TaskRetryParams, type TaskRetryResult } from '@rookery/core';
 import { scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
+import { taskPolicyColumns } from './task-policy-columns.js';
 import { insertEvents, readTasks } from './task-effects.js';
 
 /** The columns of a task row an extra run writes (the rest keep their defaults). */
@@ -12,10 +13,10 @@ const RUN_COLUMNS = [
 
 /** A new task's row values, in {@link RUN_COLUMNS} order. */
 function runValues(t: Task): unknown[] {
-  const p = t.policies;
+  const p = taskPolicyColumns(t.policies);
   return [
     t.id, t.scheduleId, t.fireAt, t.spanEndAt, t.spanCount, t.dueAt, t.deadlineAt, t.state,
-    0, 0, 0, 0, 0, t.executor, toJsonText(t.payload), toJsonText(p), p.duplicate,
+    0, 0, 0, 0, 0, t.executor, toJsonText(t.payload), p.policies, p.duplicate,
     p.delivery, p.priority, null, t.reason, 0, t.createdAt, t.updatedAt, t.origin,
   ];
 }

@@ -55,18 +55,6 @@ export function nameKey(name: string): string {
   return name.normalize('NFC').toLowerCase();
 }
 
-/** The task policies carried from a schedule's policies. */
-export function taskPolicies(p: SchedulePolicies): TaskPolicies {
-  return {
-    duplicate: p.duplicate,
-    retry: p.retry,
-    timeoutMs: p.timeoutMs,
-    priority: p.priority,
-    delivery: p.delivery,
-    taskCreation: p.taskCreation,
-  };
-}
-
 /** Maps a `rookery_schedules` row to a {@link Schedule}. */
 export function scheduleFromRow(r: Row): Schedule {
   return {

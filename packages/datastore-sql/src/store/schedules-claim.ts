@@ -1,5 +1,6 @@
 import {
   isTerminalTaskState,
+  taskPoliciesOf,
   type NewTask,
   type Schedule,
   type SchedulePeelManyParams,
@@ -7,16 +8,15 @@ import {
   type SchedulePeelResult,
   type Task,
 } from '@rookery/core';
-import { scheduleFromRow, taskFromRow, taskPolicies } from './row-mapping.js';
-import { peelStatement, scheduleClaimStatement } from './schedules-claim-statement.js';
+import { scheduleFromRow, taskFromRow } from './row-mapping.js';
+import { taskPolicyColumns, type TaskPolicyColumns } from './task-policy-columns.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
+import { leaseFree, leaseWritten } from './lease-sql.js';
 
 /** A schedule's lease is free: never taken, released, or expired by `:now`. */
-const LEASE_FREE = '(lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= :now)';
-
 /** Input of {@link scheduleClaimDue}. */
 export interface ScheduleClaimDueParams {
   /** Lease owner. */
@@ -34,19 +34,20 @@ export interface ScheduleClaimDueParams {
 /**
  * Claims due, active, ungated schedules whose lease is free: one short transaction that picks
  * candidates (skipping rows locked by a concurrent claim where supported), takes their lease
- * with a conditional UPDATE (fence + 1), and reads them back. One statement where the dialect
- * has writable CTEs ({@link scheduleClaimStatement}).
+ * with a conditional UPDATE (fence + 1), and reads them back. The dialect's fast path
+ * (`FastPaths.claimSchedules`) where it has one.
  */
 export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
   if (p.limit <= 0) return [];
-  if (ctx.dialect.writableCtes) return scheduleClaimStatement(ctx, p);
+  const fast = ctx.dialect.fastPaths;
+  if (fast) return fast.claimSchedules(ctx, p);
   const d = ctx.dialect;
   return ctx.transaction('claim due schedules', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const r = { now, horizon: now + p.lookaheadMs, limit: p.limit, owner: p.owner, expires: now + p.leaseMs };
     const due = "state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL AND next_fire_at <= :horizon";
     const candidates = await ctx.select(
-      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_due')} WHERE ${due} AND ${LEASE_FREE}` +
+      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_due')} WHERE ${due} AND ${leaseFree()}` +
         ` ORDER BY next_fire_at${d.limitClause()}${d.claimLockSuffix}`,
       r,
       tx,
@@ -57,12 +58,12 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     // due and free: the UPDATE finds them by primary key alone.
     await ctx.writeLater(
       'UPDATE rookery_schedules SET lease_owner = :owner, lease_expires_at = :expires, fence = fence + 1,' +
-        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${LEASE_FREE}`,
+        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${leaseFree()}`,
       { ...r, ids },
       tx,
     );
     const rows = await ctx.select(
-      'SELECT * FROM rookery_schedules WHERE id IN (:ids) AND lease_owner = :owner AND lease_expires_at = :expires' +
+      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` +
         ' ORDER BY next_fire_at',
       { ...r, ids },
       tx,
@@ -132,13 +133,14 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
  * transition is recorded; a `once` schedule whose fire time went in as a terminal ledger row is
- * `done`. One statement where the dialect has writable CTEs ({@link peelStatement}), then, for
- * such a once schedule, a second.
+ * `done`. The dialect's fast path (`FastPaths.peelSchedules`) where it has one, then, for such a
+ * once schedule, a transaction that ends it.
  */
 export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
   if (p.peels.length === 0) return [];
-  if (ctx.dialect.writableCtes) {
-    const results = await peelStatement(ctx, p);
+  const fast = ctx.dialect.fastPaths;
+  if (fast) {
+    const results = await fast.peelSchedules(ctx, p);
     const over = p.peels.filter((peel, i) => results[i]?.ok === true && peelEndsOnce(peel)).map((peel) => peel.scheduleId);
     if (over.length > 0) await ctx.transaction('end once schedules', async (tx) => markOnceSchedulesDone(ctx, tx, over, await ctx.now(p.now, tx)));
     return results;
@@ -177,15 +179,11 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     }
 
     const taskRows = [...held.entries()].flatMap(([i, s]) => {
-      const policies = taskPolicies(s.policies);
       const from: FromSchedule = {
         scheduleId: s.id,
         executor: s.executor,
         payload: JSON.stringify(s.payload),
-        policies: JSON.stringify(policies),
-        duplicate: policies.duplicate,
-        delivery: policies.delivery,
-        priority: policies.priority,
+        ...taskPolicyColumns(taskPoliciesOf(s.policies)),
       };
       return (p.peels[i]?.tasks ?? []).map((t) => taskValues(t, from, now));
     });
@@ -218,16 +216,11 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
 }
 
 /** What a new task's row takes from its schedule. */
-interface FromSchedule {
+interface FromSchedule extends TaskPolicyColumns {
   scheduleId: string;
   executor: string;
   /** JSON. */
   payload: string;
-  /** The task policies, JSON. */
-  policies: string;
-  duplicate: string;
-  delivery: string;
-  priority: number;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Schedule, ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from '@rookery/core';
 import { scheduleFromRow } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
+import { leaseFree, leaseHeld, leaseWritten } from './lease-sql.js';
 
 /** A schedule's lease is free: never taken, released, or expired by `:now`. */
-const LEASE_FREE = '(lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= :now)';
 const PENDING = "state = 'pending-validation' AND executor IN (:executors)";
 
 /**
@@ -19,7 +19,7 @@ export async function scheduleClaimValidation(ctx: SqlContext, p: ScheduleClaimV
     const now = await ctx.now(p.now, tx);
     const r = { now, limit: p.limit, owner: p.owner, expires: now + p.leaseMs, executors: p.executors };
     const candidates = await ctx.select(
-      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_validation')} WHERE ${PENDING} AND ${LEASE_FREE}` +
+      `SELECT id FROM rookery_schedules${d.claimTableHint('rookery_schedules_validation')} WHERE ${PENDING} AND ${leaseFree()}` +
         ` ORDER BY created_at, id${d.limitClause()}${d.claimLockSuffix}`,
       r,
       tx,
@@ -28,12 +28,12 @@ export async function scheduleClaimValidation(ctx: SqlContext, p: ScheduleClaimV
     if (ids.length === 0) return [];
     await ctx.write(
       'UPDATE rookery_schedules SET lease_owner = :owner, lease_expires_at = :expires, fence = fence + 1,' +
-        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${PENDING} AND ${LEASE_FREE}`,
+        ` version = version + 1, updated_at = :now WHERE id IN (:ids) AND ${PENDING} AND ${leaseFree()}`,
       { ...r, ids },
       tx,
     );
     const rows = await ctx.select(
-      'SELECT * FROM rookery_schedules WHERE id IN (:ids) AND lease_owner = :owner AND lease_expires_at = :expires' +
+      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` +
         ' ORDER BY created_at, id',
       { ...r, ids },
       tx,
@@ -55,7 +55,7 @@ export async function scheduleValidate(ctx: SqlContext, p: ScheduleValidateParam
       'UPDATE rookery_schedules SET state = :state, next_fire_at = :nextFireAt, validated_by = :nodeId, validated_at = :now,' +
         ' rejected_field = :field, rejected_reason = :reason, lease_owner = NULL, lease_expires_at = NULL,' +
         ' version = version + 1, updated_at = :now' +
-        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND lease_expires_at > :now AND state = 'pending-validation'",
+        ` WHERE id = :id AND ${leaseHeld({ fence: ':fence' })} AND state = 'pending-validation'`,
       {
         id: p.scheduleId,
         owner: p.owner,

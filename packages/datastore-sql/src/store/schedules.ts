@@ -1,4 +1,4 @@
-import { DuplicateKeyError, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
+import { DuplicateKeyError, gateReleaseOf, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
@@ -39,7 +39,7 @@ const COLUMNS = [
 /** Which event releases a gate, from the schedule's task creation policy. */
 export function gateRelease(schedule: Pick<Schedule, 'policies'>, gateTaskId: string | null): 'start' | 'end' | null {
   if (gateTaskId === null) return null;
-  return schedule.policies.taskCreation === 'on-start' ? 'start' : 'end';
+  return gateReleaseOf(schedule.policies.taskCreation);
 }
 
 /** The column values of a new schedule's row. */

@@ -1,9 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DatastoreError, DuplicateKeyError, RookeryError, type DatastoreTestHooks } from '@rookery/core';
-import type pg from 'pg';
 import { QueryTypes, Transaction, type Sequelize } from 'sequelize';
-import { driverError, errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
+import { errorMessage, type DirectStatements, type SqlDialect } from '../dialect/dialect.js';
 import { CallerTransaction } from './caller-transaction.js';
 import { toPositional, type PositionalSql } from './positional-sql.js';
 import { DEFAULT_TABLE_PREFIX, TableNames } from './table-names.js';
@@ -58,19 +57,6 @@ const RETRY_FOR_MS = 15_000;
  */
 function retryPause(attempt: number): number {
   return 1 + randomInt(Math.min(2 ** attempt, 32));
-}
-
-/** PostgreSQL's answer to a prepared statement whose result columns changed since it was prepared. */
-function isStalePlan(error: unknown): boolean {
-  const e = driverError(error);
-  return e['code'] === '0A000' && /cached plan must not change result type/i.test(String(e['message']));
-}
-
-/** A prepared statement failed as {@link isStalePlan}, on a connection now destroyed. */
-class StalePlanError extends Error {
-  constructor(override readonly cause: unknown) {
-    super('a prepared statement went stale', { cause });
-  }
 }
 
 /** A promise-chain mutex: runs one task at a time, in call order. */
@@ -186,57 +172,6 @@ export class SqlContext {
     } finally {
       manager.releaseConnection(connection);
     }
-  }
-
-  /**
-   * Runs one statement with positional parameters (`$1`, `$2`, …) straight on a pooled
-   * connection, as a named prepared statement: the server parses and plans it once per
-   * connection, and Sequelize's replacement and escaping are left out. For the hot paths of
-   * dialects with {@link SqlDialect.writableCtes} (PostgreSQL), where one statement is a whole
-   * transaction. It runs through {@link SqlContext.single}: retried on deadlock, errors mapped
-   * and named by `what`.
-   *
-   * A prepared statement whose result columns changed under it (a newer node's migration added
-   * a column) fails with "cached plan must not change result type" and nothing is applied: its
-   * connection is destroyed and the statement runs again on another, which prepares it afresh.
-   */
-  async statement(what: string, name: string, sql: string, values: unknown[]): Promise<Row[]> {
-    const placed = this.names.sql(sql);
-    return this.single(what, () => this.preparedStatement(name, placed, values));
-  }
-
-  /** {@link SqlContext.statement} without retry and mapping: a stale statement is prepared afresh. */
-  private async preparedStatement(name: string, sql: string, values: unknown[]): Promise<Row[]> {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await this.onPooledConnection(name, sql, values);
-      } catch (error) {
-        if (!(error instanceof StalePlanError) || attempt >= this.poolMax() + 1) throw error instanceof StalePlanError ? error.cause : error;
-      }
-    }
-  }
-
-  private async onPooledConnection(name: string, sql: string, values: unknown[]): Promise<Row[]> {
-    const manager = this.sequelize.connectionManager;
-    const connection = (await manager.getConnection({ type: 'write' })) as pg.Client;
-    let result;
-    try {
-      result = await connection.query<Row>({ name, text: sql, values });
-    } catch (error) {
-      if (!isStalePlan(error)) {
-        manager.releaseConnection(connection);
-        throw error;
-      }
-      await manager.destroyConnection(connection);
-      throw new StalePlanError(error);
-    }
-    manager.releaseConnection(connection);
-    return result.rows;
-  }
-
-  /** The pool's connection limit: how many connections can hold a stale prepared statement. */
-  private poolMax(): number {
-    return this.sequelize.config.pool?.max ?? 10;
   }
 
   /** Reads the database clock (epoch ms): in-process where it is this host's ({@link SqlDialect.hostClock}). */

@@ -3,6 +3,7 @@ import { num } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { insertEvents, readTasks, type EventRow } from './task-effects.js';
 import { readExecutionReports } from './tasks-execution.js';
+import { leaseExpired } from './lease-sql.js';
 
 /**
  * Adopts running tasks of the caller's executors whose external execution outlived their
@@ -15,10 +16,9 @@ import { readExecutionReports } from './tasks-execution.js';
 export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParams): Promise<AdoptedTask[]> {
   if (p.limit <= 0 || p.executors.length === 0) return [];
   const d = ctx.dialect;
-  const expired = (now: string): string => `(lease_expires_at IS NULL OR lease_expires_at <= ${now})`;
   const candidates = (now: string, lock: string): string =>
     `SELECT id, lease_owner, fence, execution_id FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
-    ` WHERE state = 'running' AND ${expired(now)} AND execution_id IS NOT NULL AND executor IN (:executors)` +
+    ` WHERE state = 'running' AND ${leaseExpired(now)} AND execution_id IS NOT NULL AND executor IN (:executors)` +
     ` ORDER BY lease_expires_at${d.limitClause()}${lock}`;
   // Almost always there is nothing to adopt: one plain read, on the database clock, says so
   // without a write transaction (on SQLite, without taking its one write lock every interval).
@@ -40,7 +40,7 @@ export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParam
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET fence = fence + 1, version = version + 1, lease_owner = :owner, lease_expires_at = :expires,' +
           ' node_id = :nodeId, reason = :reason, updated_at = :now' +
-          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired(':now')} AND execution_id IS NOT NULL`,
+          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${leaseExpired()} AND execution_id IS NOT NULL`,
         { id, fence, now, expires, reason, owner: p.owner, nodeId: p.nodeId },
         tx,
       );

@@ -1,9 +1,8 @@
-import type { Task, TaskClaimDueParams, TaskClaimDueResult } from '@rookery/core';
+import { MISSED_DEADLINE_REASON, skipBusyReason, skipSupersededReason, type Task, type TaskClaimDueParams, type TaskClaimDueResult } from '@rookery/core';
 import { selectCandidates } from './claim-candidates.js';
 import type { SqlContext } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
-import { claimStatement, MISSED_REASON } from './tasks-claim-statement.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 import { takeSlot, type SlotAnswer } from './run-slot.js';
@@ -15,15 +14,16 @@ import { takeSlot, type SlotAnswer } from './run-slot.js';
  * executors' cluster-wide rate limits); takes the run slot for `skip` tasks or records them
  * `skipped`; for `replace` tasks asks a running holder to cancel and takes the slot once it is
  * free; starts the rest (fence + 1, attempt + 1, lease); ungates schedules gated on a start
- * or on a now-terminal task; records every transition. On dialects with writable CTEs the
- * common case (duplicate policy `run`, executor without a rate limit) is claimed by one
- * statement ({@link claimStatement}), and only what it leaves over takes the transaction.
+ * or on a now-terminal task; records every transition. Where the dialect has a fast path
+ * (`FastPaths.claimTasks`), it claims the common case (duplicate policy `run`, executor
+ * without a rate limit), and only what it leaves over takes the transaction.
  */
 export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
-  if (p.limit <= 0 || !ctx.dialect.writableCtes) return claimInTransaction(ctx, p);
-  // One statement claims the common case; the general claim takes what needs a run slot or a
+  const fast = ctx.dialect.fastPaths;
+  if (p.limit <= 0 || !fast) return claimInTransaction(ctx, p);
+  // The fast path claims the common case; the general claim takes what needs a run slot or a
   // rate limit, in a transaction of its own.
-  const first = await claimStatement(ctx, p);
+  const first = await fast.claimTasks(ctx, p);
   if (first.leftOver <= 0 || first.started.length >= p.limit) return { started: first.started, settled: first.missed };
   const rest = await claimInTransaction(ctx, { ...p, limit: p.limit - first.started.length });
   return { started: [...first.started, ...rest.started], settled: [...first.missed, ...rest.settled] };
@@ -61,7 +61,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
       await ctx.writeLater(
         "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
           " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
-        { ids: lateIds, now, reason: MISSED_REASON },
+        { ids: lateIds, now, reason: MISSED_DEADLINE_REASON },
         tx,
       );
     }
@@ -77,7 +77,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
     const startIds: string[] = [];
     const skipReasons = new Map<string, string>();
     const { newest, superseded } = newestPerSchedule(candidates.filter((c) => c.duplicate === 'replace'));
-    for (const [id, by] of superseded) skipReasons.set(id, `skipped: replaced by newer task ${by}`);
+    for (const [id, by] of superseded) skipReasons.set(id, skipSupersededReason(by));
     for (const c of candidates) {
       if (c.duplicate === 'replace') {
         if (!newest.has(c.id)) continue;
@@ -87,7 +87,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
       const slot: SlotAnswer = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
       if (slot.taken) startIds.push(c.id);
       else if (slot.expired) continue; // the holder awaits repair: this task stays pending until then
-      else if (c.duplicate === 'skip') skipReasons.set(c.id, `skipped: schedule busy with task ${slot.holder}`);
+      else if (c.duplicate === 'skip') skipReasons.set(c.id, skipBusyReason(slot.holder));
       else {
         const decision = await queueBehind(ctx, tx, c, { taskId: slot.holder, expiresAt: slot.expiresAt }, startIds, now);
         if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
@@ -126,7 +126,7 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
     await markOnceSchedulesDone(ctx, tx, [...missed, ...skipped].map((t) => t.scheduleId), now);
     events.push(
       ...started.map((t) => event(t, 'pending', null)),
-      ...missed.map((t) => event(t, 'pending', MISSED_REASON)),
+      ...missed.map((t) => event(t, 'pending', MISSED_DEADLINE_REASON)),
       ...skipped.map((t) => event(t, 'pending', t.reason)),
     );
     await insertEvents(ctx, tx, events);

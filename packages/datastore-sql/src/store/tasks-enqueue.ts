@@ -2,7 +2,6 @@ import { ENQUEUED_REASON, jobTask, type EnqueuedTask, type NewJob, type Task, ty
 import { str, taskFromRow } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext, Tx } from './sql-context.js';
-import { enqueueStatement } from './tasks-enqueue-statement.js';
 
 /** The columns of a job's row, in the order of {@link jobTuple}. */
 const JOB_COLUMNS = [
@@ -74,8 +73,8 @@ function jobTuples(n: number): string {
 }
 
 /**
- * Inserts jobs ({@link Datastore.taskEnqueue}): where the dialect has writable CTEs, all of them
- * in one statement ({@link enqueueStatement}); elsewhere in one transaction, many rows per
+ * Inserts jobs ({@link Datastore.taskEnqueue}): where the dialect has a fast path, all of them
+ * by it (`FastPaths.enqueueJobs`); elsewhere in one transaction, many rows per
  * INSERT. A row whose key a live task holds is skipped (the live-key index refuses it and the
  * insert ignores the conflict); the holders of the skipped keys are read next. A holder that
  * ended between the two (its key free again) sends its job round once more.
@@ -87,8 +86,9 @@ function jobTuples(n: number): string {
 export async function taskEnqueue(ctx: SqlContext, p: TaskEnqueueParams, caller?: CallerTransaction): Promise<EnqueuedTask[]> {
   if (p.jobs.length === 0) return [];
   if (caller) return ctx.inCaller('enqueue jobs', () => enqueueIn(ctx, caller, p));
-  if (ctx.dialect.writableCtes) {
-    return settleJobs(p.jobs, (todo) => enqueueStatement(ctx, todo, p.now), (keys, locks) => readHolders(ctx, keys, locks));
+  const fast = ctx.dialect.fastPaths;
+  if (fast) {
+    return settleJobs(p.jobs, (todo) => fast.enqueueJobs(ctx, todo, p.now), (keys, locks) => readHolders(ctx, keys, locks));
   }
   return ctx.transaction('enqueue jobs', (tx) => enqueueIn(ctx, tx, p));
 }

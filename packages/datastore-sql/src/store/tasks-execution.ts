@@ -10,6 +10,7 @@ import {
 import { str, toJsonText } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { readTasks } from './task-effects.js';
+import { leaseHeld } from './lease-sql.js';
 
 /**
  * Records a running attempt's external execution: one conditional UPDATE on (owner, fence,
@@ -21,7 +22,7 @@ export async function taskSetExecution(ctx: SqlContext, p: TaskSetExecutionParam
     const now = await ctx.now(p.now, tx);
     const changed = await ctx.write(
       'UPDATE rookery_tasks SET execution_id = :executionId, version = version + 1, updated_at = :now' +
-        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND state = 'running' AND lease_expires_at > :now",
+        ` WHERE id = :id AND ${leaseHeld({ fence: ':fence' })} AND state = 'running'`,
       { id: p.taskId, owner: p.owner, fence: p.fence, executionId: p.executionId, now },
       tx,
     );
@@ -41,7 +42,7 @@ export async function taskHandOver(ctx: SqlContext, p: TaskHandOverParams): Prom
     const now = await ctx.now(p.now, tx);
     const changed = await ctx.write(
       'UPDATE rookery_tasks SET lease_expires_at = :now, version = version + 1, updated_at = :now' +
-        " WHERE id = :id AND lease_owner = :owner AND fence = :fence AND state = 'running' AND lease_expires_at > :now" +
+        ` WHERE id = :id AND ${leaseHeld({ fence: ':fence' })} AND state = 'running'` +
         ' AND execution_id IS NOT NULL',
       { id: p.taskId, owner: p.owner, fence: p.fence, now },
       tx,

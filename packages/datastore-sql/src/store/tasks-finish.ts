@@ -4,7 +4,7 @@ import { num, numOrNull, taskFromRow } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
-import { finishStatement } from './tasks-finish-statement.js';
+import { leaseHeld } from './lease-sql.js';
 
 /** Commits one attempt's outcome: {@link taskFinishMany} of one. */
 export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
@@ -55,7 +55,7 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
   if (d.supportsReturning) {
     for (const g of groups) {
       const rows = await ctx.select(
-        `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND lease_owner = :owner AND state = 'running' AND lease_expires_at > :now RETURNING *`,
+        `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND ${leaseHeld()} AND state = 'running' RETURNING *`,
         { ...g.values, ids: g.finishes.map((f) => f.taskId), pairs: g.finishes.map((f) => [f.taskId, f.fence]), owner: g.owner, now },
         tx,
       );
@@ -88,9 +88,9 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
  * forgets its external execution. Then the run slot of a `skip`, `replace` or `queue` task is
  * released, a terminal state ungates a schedule that waits for the task (and ends a `once`
  * schedule whose only task this was: `done`), and every transition
- * is recorded in one INSERT. A task listed twice is committed for its first listing only. On
- * dialects with writable CTEs the commits of `run` tasks are one statement
- * ({@link finishStatement}); the rest, and every commit elsewhere, one transaction.
+ * is recorded in one INSERT. A task listed twice is committed for its first listing only.
+ * Where the dialect has a fast path (`FastPaths.finishTasks`), it commits the `run` tasks;
+ * the rest, and every commit elsewhere, take one transaction.
  */
 export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): Promise<(Task | undefined)[]> {
   const firstAt = new Map<string, number>();
@@ -99,10 +99,11 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
   if (firsts.length === 0) return [];
   let written = new Map<string, Task>();
   let rest = firsts;
-  if (ctx.dialect.writableCtes) {
-    // One statement writes the common case; what it left (a run slot to release, or a commit
+  const fast = ctx.dialect.fastPaths;
+  if (fast) {
+    // The fast path writes the common case; what it left (a run slot to release, or a commit
     // that no longer holds) takes the general transaction.
-    written = await finishStatement(ctx, firsts, p.now);
+    written = await fast.finishTasks(ctx, firsts, p.now);
     rest = firsts.filter((f) => !written.has(f.taskId));
   }
   if (rest.length > 0) for (const t of await finishInTransaction(ctx, rest, p.now)) written.set(t.id, t);

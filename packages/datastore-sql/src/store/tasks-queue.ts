@@ -1,3 +1,4 @@
+import { queueWaitReason, skipQueueFullReason } from '@rookery/core';
 import type { SqlContext, Tx } from './sql-context.js';
 import type { Candidate } from './claim-candidates.js';
 
@@ -28,10 +29,10 @@ export async function queueBehind(
     tx,
   );
   const waiting = older[0]?.['id'];
-  if (waiting != null) return { kind: 'skipped', reason: `skipped: task ${String(waiting)} is already queued behind task ${holder.taskId}` };
+  if (waiting != null) return { kind: 'skipped', reason: skipQueueFullReason(String(waiting), holder.taskId) };
   await ctx.write(
     "UPDATE rookery_tasks SET due_at = :dueAt, reason = :reason, version = version + 1, updated_at = :now WHERE id = :id AND state = 'pending'",
-    { id: c.id, dueAt: Math.max(holder.expiresAt, now + 1), reason: `queued: waiting for task ${holder.taskId}`, now },
+    { id: c.id, dueAt: Math.max(holder.expiresAt, now + 1), reason: queueWaitReason(holder.taskId), now },
     tx,
   );
   return { kind: 'waiting' };

@@ -2,6 +2,7 @@ import type { TaskRenewLeasesParams, TaskRenewLeasesResult } from '@rookery/core
 import { num } from './row-mapping.js';
 import type { Replacements, SqlContext } from './sql-context.js';
 import { readExecutionReports } from './tasks-execution.js';
+import { leaseHeld, leaseWritten } from './lease-sql.js';
 
 /**
  * Renews an owner's leases in one conditional UPDATE on (owner, fence, unexpired lease, state
@@ -25,7 +26,7 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
       .join(' OR ');
     const update =
       'UPDATE rookery_tasks SET lease_expires_at = :expires, version = version + 1, updated_at = :now' +
-      ` WHERE lease_owner = :owner AND state = 'running' AND lease_expires_at > :now AND (${pairs})`;
+      ` WHERE ${leaseHeld()} AND state = 'running' AND (${pairs})`;
     let rows;
     if (ctx.dialect.supportsReturning) {
       rows = await ctx.select(`${update} RETURNING id, schedule_id, cancel_requested, execution_id`, r, tx);
@@ -33,7 +34,7 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
       await ctx.write(update, r, tx);
       rows = await ctx.select(
         'SELECT id, schedule_id, cancel_requested, execution_id FROM rookery_tasks' +
-          ` WHERE lease_owner = :owner AND state = 'running' AND lease_expires_at = :expires AND (${pairs})`,
+          ` WHERE ${leaseWritten()} AND state = 'running' AND (${pairs})`,
         r,
         tx,
       );

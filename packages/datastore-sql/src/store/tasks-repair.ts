@@ -3,6 +3,7 @@ import { num } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, releaseSlot, ungateAtEnd, type EventRow } from './task-effects.js';
+import { leaseExpired } from './lease-sql.js';
 
 /**
  * Repairs running tasks whose lease expired by the database clock (a NULL expiry counts as
@@ -17,10 +18,9 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
   const d = ctx.dialect;
   return ctx.transaction('repair expired tasks', async (tx) => {
     const now = await ctx.now(p.now, tx);
-    const expired = '(lease_expires_at IS NULL OR lease_expires_at <= :now)';
     const rows = await ctx.select(
       `SELECT id, delivery, lease_owner, fence, repairs, cancel_requested, reason FROM rookery_tasks${d.claimTableHint('rookery_tasks_repair')}` +
-        ` WHERE state = 'running' AND ${expired} AND execution_id IS NULL ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
+        ` WHERE state = 'running' AND ${leaseExpired()} AND execution_id IS NULL ORDER BY lease_expires_at${d.limitClause()}${d.claimLockSuffix}`,
       { now, limit: p.limit },
       tx,
     );
@@ -38,7 +38,7 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +
           ' ended_at = :now, reason = :reason, updated_at = :now' +
-          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${expired} AND execution_id IS NULL`,
+          ` WHERE id = :id AND state = 'running' AND fence = :fence AND ${leaseExpired()} AND execution_id IS NULL`,
         { id, to, fence, now, reason, dueAt: to === 'pending' ? now : null },
         tx,
       );

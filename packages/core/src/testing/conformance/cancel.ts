@@ -11,7 +11,7 @@ export function describeCancel(ctx: ConformanceContext): void {
       const id = tasks[0]?.id ?? '';
       const cancelled = await store.taskRequestCancel({ taskId: id, reason: 'operator', now: t0 + 1 });
       expect(cancelled).toMatchObject({ id, state: 'cancelled', cancelRequested: true, reason: 'operator', endedAt: t0 + 1 });
-      expect((await store.taskEvents(id)).at(-1)).toMatchObject({ from: 'pending', to: 'cancelled', at: t0 + 1 });
+      expect((await store.taskEvents(id)).at(-1)).toMatchObject({ from: 'pending', to: 'cancelled', at: t0 + 1, reason: 'operator' });
       expect((await claim({ now: t0 + 2000 })).started).toEqual([]);
     });
 

@@ -16,7 +16,7 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
       expect(later.settled).toEqual([]);
       const waiting = await store.taskGet(tasks[1]?.id ?? '');
       expect(waiting).toMatchObject({ state: 'pending', attempt: 0, dueAt: t0 + LEASE });
-      expect(waiting?.reason).toContain(first?.id ?? '?');
+      expect(waiting?.reason).toBe(`queued: waiting for task ${first?.id}`);
       // Not picked again before then.
       expect((await claim({ owner: OWNER_B, now: t0 + 2000 })).started).toEqual([]);
     });
@@ -32,14 +32,20 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
     });
 
     it('holds at most one waiting task: a third one is skipped, naming the waiting one', async () => {
-      const { t0, seed, claim } = ctx;
+      const { store, t0, seed, claim } = ctx;
       const { tasks } = await seed({ schedule: queue, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }, { dueAt: t0 + 2000 }] });
       await claim();
       await claim({ owner: OWNER_B, now: t0 + 1000 });
       const third = await claim({ owner: OWNER_B, now: t0 + 2000 });
       expect(third.started).toEqual([]);
-      expect(third.settled.map((t) => [t.id, t.state])).toEqual([[tasks[2]?.id, 'skipped']]);
-      expect(third.settled[0]?.reason).toContain(tasks[1]?.id ?? '?');
+      expect(third.settled.map((t) => [t.id, t.state, t.reason])).toEqual([
+        [tasks[2]?.id, 'skipped', `skipped: task ${tasks[1]?.id} is already queued behind task ${tasks[0]?.id}`],
+      ]);
+      expect((await store.taskEvents(tasks[2]?.id ?? '')).at(-1)).toMatchObject({
+        from: 'pending',
+        to: 'skipped',
+        reason: `skipped: task ${tasks[1]?.id} is already queued behind task ${tasks[0]?.id}`,
+      });
     });
 
     it('of three due tasks claimed together, starts the oldest, queues the next and skips the last', async () => {

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { repairReason } from '../../datastore/repair-reason.js';
-import { replaceCancelReason, replaceWaitReason } from '../../datastore/replace-reason.js';
 import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '../fixtures.js';
 
 /**
@@ -18,18 +16,19 @@ export function describeDuplicateReplace(ctx: ConformanceContext): void {
       expect(first?.id).toBe(tasks[0]?.id);
       const ref = { id: first?.id ?? '', fence: first?.fence ?? 0 };
       const newer = tasks[1]?.id ?? '';
+      const cancelReason = `replaced by task ${newer}`;
 
       const later = await claim({ owner: OWNER_B, now: t0 + 1000 });
       expect(later).toEqual({ started: [], settled: [] });
-      expect(await store.taskGet(ref.id)).toMatchObject({ state: 'running', fence: ref.fence, leaseOwner: OWNER_A, cancelRequested: true, reason: replaceCancelReason(newer) });
-      expect(await store.taskGet(newer)).toMatchObject({ state: 'pending', attempt: 0, dueAt: t0 + LEASE, reason: replaceWaitReason(ref.id) });
-      expect(await store.taskCancelRequests({ owner: OWNER_A, taskIds: [ref.id] })).toEqual([{ taskId: ref.id, reason: replaceCancelReason(newer) }]);
+      expect(await store.taskGet(ref.id)).toMatchObject({ state: 'running', fence: ref.fence, leaseOwner: OWNER_A, cancelRequested: true, reason: cancelReason });
+      expect(await store.taskGet(newer)).toMatchObject({ state: 'pending', attempt: 0, dueAt: t0 + LEASE, reason: `replacing: waiting for task ${ref.id} to end` });
+      expect(await store.taskCancelRequests({ owner: OWNER_A, taskIds: [ref.id] })).toEqual([{ taskId: ref.id, reason: cancelReason }]);
       // The holder keeps its lease while its attempt ends: renewals report the request.
       const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: ref.id, fence: ref.fence }], leaseMs: LEASE, now: t0 + 1500 });
       expect(renewal).toMatchObject({ renewed: [ref.id], lost: [], cancelRequested: [ref.id] });
       expect((await claim({ owner: OWNER_B, now: t0 + 1600 })).started).toEqual([]);
 
-      const reason = `cancelled on request: ${replaceCancelReason(newer)}`;
+      const reason = `cancelled on request: ${cancelReason}`;
       expect(await finishAsA(ref, { state: 'cancelled', error: null, reason }, t0 + 2000)).toMatchObject({ state: 'cancelled', reason });
       // The finish released the slot and made the waiting task due at once.
       expect((await store.taskGet(newer))?.dueAt).toBe(t0 + 2000);
@@ -51,7 +50,7 @@ export function describeDuplicateReplace(ctx: ConformanceContext): void {
       expect(await claim({ owner: OWNER_B, now: expiredAt })).toEqual({ started: [], settled: [] });
       const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: expiredAt });
       expect(repaired.map((r) => [r.task.id, r.task.state, r.task.reason])).toEqual([
-        [ref.id, 'cancelled', repairReason('cancelled', OWNER_A, 1, replaceCancelReason(newer))],
+        [ref.id, 'cancelled', `repaired: lease of ${OWNER_A} expired; cancelled (a cancel was requested: replaced by task ${newer})`],
       ]);
       expect((await claim({ owner: OWNER_B, now: expiredAt })).started.map((t) => t.id)).toEqual([newer]);
       // The old attempt can neither renew nor commit, and no claim starts it again.
@@ -69,7 +68,7 @@ export function describeDuplicateReplace(ctx: ConformanceContext): void {
       const newer = tasks[1]?.id ?? '';
       const at = t0 + LEASE + 10;
       expect(await claim({ owner: OWNER_B, now: at })).toEqual({ started: [], settled: [] });
-      expect(await store.taskGet(first?.id ?? '')).toMatchObject({ state: 'running', cancelRequested: true, reason: replaceCancelReason(newer) });
+      expect(await store.taskGet(first?.id ?? '')).toMatchObject({ state: 'running', cancelRequested: true, reason: `replaced by task ${newer}` });
       const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: at + 1 });
       expect(repaired.map((r) => r.task.state)).toEqual(['cancelled']);
       expect((await claim({ owner: OWNER_B, now: at + 1 })).started.map((t) => t.id)).toEqual([newer]);
@@ -107,7 +106,7 @@ export function describeDuplicateReplace(ctx: ConformanceContext): void {
       await claim({ owner: OWNER_B, now: t0 + 1000 });
       expect(await claim({ owner: OWNER_B, now: t0 + 2000 })).toEqual({ started: [], settled: [] });
       // The first request stands.
-      expect((await store.taskGet(first?.id ?? ''))?.reason).toBe(replaceCancelReason(tasks[1]?.id ?? ''));
+      expect((await store.taskGet(first?.id ?? ''))?.reason).toBe(`replaced by task ${tasks[1]?.id}`);
       await finishAsA({ id: first?.id ?? '', fence: first?.fence ?? 0 }, { state: 'cancelled', error: null, reason: null }, t0 + 2500);
       const next = await claim({ owner: OWNER_A, now: t0 + 2500 });
       expect(next.started.map((t) => t.id)).toEqual([tasks[2]?.id]);

@@ -13,11 +13,13 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect(started.map((t) => t.id)).toEqual([tasks[0]?.id]);
       expect(settled).toHaveLength(1);
       expect(settled[0]).toMatchObject({ id: tasks[1]?.id, state: 'skipped', endedAt: t0, attempt: 0 });
-      expect(settled[0]?.reason).toContain(tasks[0]?.id ?? '?');
+      const reason = `skipped: schedule busy with task ${tasks[0]?.id}`;
+      expect(settled[0]?.reason).toBe(reason);
       expect((await store.taskEvents(tasks[1]?.id ?? '')).at(-1)).toMatchObject({
         from: 'pending',
         to: 'skipped',
         nodeId: 'node-a',
+        reason,
       });
     });
 
@@ -33,7 +35,7 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect((await claim()).started.map((t) => t.id)).toEqual([tasks[0]?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 1000 });
       expect(later.started).toEqual([]);
-      expect(later.settled.map((t) => [t.id, t.state])).toEqual([[tasks[1]?.id, 'skipped']]);
+      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([[tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`]]);
     });
 
     it('frees the slot when the run finishes', async () => {
@@ -73,7 +75,7 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect(renewal.renewed).toEqual([first?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 40_000 });
       expect(later.started).toEqual([]);
-      expect(later.settled.map((t) => [t.id, t.state])).toEqual([[tasks[1]?.id, 'skipped']]);
+      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([[tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`]]);
     });
 
     it('frees the slot when repair takes the holder back', async () => {

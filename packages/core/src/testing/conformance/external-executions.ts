@@ -44,7 +44,7 @@ export function describeExternalExecutions(ctx: ConformanceContext): void {
         leaseExpiresAt: after + LEASE,
         nodeId: 'node-b',
       });
-      expect(adopted[0]?.task.reason).toMatch(/^adopted: lease of owner-a expired/);
+      expect(adopted[0]?.task.reason).toBe(`adopted: lease of ${OWNER_A} expired; node node-b watches external execution exec-1`);
       expect(await store.taskGet(task.id)).toEqual(adopted[0]?.task);
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'running', nodeId: 'node-b', at: after, fence: task.fence + 1 });
       expect(await store.taskAdoptExpired({ ...adopt, executors: [exec], now: after + 1 })).toEqual([]);

@@ -41,7 +41,7 @@ export function describeJobs(ctx: ConformanceContext): void {
     it('enqueues a job with no schedule; it is claimed, run and recorded like any task', async () => {
       const { store, t0, claim, finishAsA } = ctx;
       const [answer] = await store.taskEnqueue({ jobs: [job({ payload: { to: 'ops@example.com' } })], now: t0 });
-      expect(answer).toMatchObject({ created: true, task: { scheduleId: null, key: null, state: 'pending', dueAt: t0, fireAt: t0, attempt: 0, payload: { to: 'ops@example.com' } } });
+      expect(answer).toMatchObject({ created: true, task: { scheduleId: null, key: null, state: 'pending', dueAt: t0, fireAt: t0, attempt: 0, payload: { to: 'ops@example.com' }, reason: 'enqueued' } });
       const id = answer?.task.id ?? '';
       expect(await store.taskGet(id)).toEqual(answer?.task);
       const { started } = await claim({ now: t0 + 1 });
@@ -51,7 +51,11 @@ export function describeJobs(ctx: ConformanceContext): void {
       expect(task).toMatchObject({ scheduleId: null, state: 'running', attempt: 1, fence: 1, leaseOwner: OWNER_A });
       const done = await finishAsA(task, { state: 'completed', result: { ok: true }, reason: null }, t0 + 2);
       expect(done).toMatchObject({ state: 'completed', result: { ok: true }, scheduleId: null });
-      expect((await store.taskEvents(id)).map((e) => [e.from, e.to])).toEqual([[null, 'pending'], ['pending', 'running'], ['running', 'completed']]);
+      expect((await store.taskEvents(id)).map((e) => [e.from, e.to, e.reason])).toEqual([
+        [null, 'pending', 'enqueued'],
+        ['pending', 'running', null],
+        ['running', 'completed', null],
+      ]);
     });
 
     it('stores every payload shape as given: null, scalars, nested objects, unicode, key order', async () => {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { MANUAL_RUN_REASON, OPERATOR_RETRY_REASON } from '../../datastore/ledger-reasons.js';
 import { describe, expect, it } from 'vitest';
 import type { NewJob } from '../../datastore/datastore.js';
-import { MANUAL_RUN_REASON, OPERATOR_RETRY_REASON } from '../../model/manual-task.js';
 import { makePolicies, type ConformanceContext } from '../fixtures.js';
 
 /**

@@ -21,12 +21,14 @@ export function describeRepair(ctx: ConformanceContext): void {
         fence: task.fence + 1,
         leaseOwner: null,
         leaseExpiresAt: null,
+        reason: `repaired: lease of ${OWNER_A} expired; due again (at-least-once)`,
       });
       expect(await store.taskGet(task.id)).toEqual(repaired[0]?.task);
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({
         from: 'running',
         to: 'pending',
         nodeId: 'repairer',
+        reason: `repaired: lease of ${OWNER_A} expired; due again (at-least-once)`,
         at: t0 + LEASE + 1,
         fence: task.fence,
       });
@@ -40,9 +42,10 @@ export function describeRepair(ctx: ConformanceContext): void {
       const { store, t0, claim, running } = ctx;
       const { task } = await running({ schedule: { policies: makePolicies({ delivery: 'at-most-once' }) } });
       const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
-      expect(r?.task).toMatchObject({ id: task.id, state: 'abandoned', leaseOwner: null, fence: task.fence + 1 });
+      const reason = `repaired: lease of ${OWNER_A} expired; abandoned (at-most-once)`;
+      expect(r?.task).toMatchObject({ id: task.id, state: 'abandoned', leaseOwner: null, fence: task.fence + 1, reason });
       expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 10_000 })).started).toEqual([]);
-      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned', nodeId: 'repairer' });
+      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned', nodeId: 'repairer', reason });
     });
 
     it('fails a task whose attempts were lost with their node maxRepairs times, instead of running it again', async () => {
@@ -54,7 +57,7 @@ export function describeRepair(ctx: ConformanceContext): void {
       expect(started.map((t) => t.id)).toEqual([task.id]);
       const second = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 2, now: t0 + 2 * LEASE + 3 });
       expect(second[0]?.task).toMatchObject({ id: task.id, state: 'failed', repairs: 2, leaseOwner: null });
-      expect(second[0]?.task.reason).toMatch(/^repaired: .*lost with their node 2 times/);
+      expect(second[0]?.task.reason).toBe(`repaired: lease of ${OWNER_B} expired; failed: its attempts were lost with their node 2 times`);
       expect((await claim({ owner: OWNER_A, now: t0 + 10 * LEASE })).started).toEqual([]);
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'failed', nodeId: 'repairer' });
     });
@@ -64,7 +67,7 @@ export function describeRepair(ctx: ConformanceContext): void {
       const { task } = await running();
       await store.taskRequestCancel({ taskId: task.id, reason: 'operator', now: t0 + 1 });
       const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
-      expect(r?.task).toMatchObject({ id: task.id, state: 'cancelled', leaseOwner: null });
+      expect(r?.task).toMatchObject({ id: task.id, state: 'cancelled', leaseOwner: null, reason: `repaired: lease of ${OWNER_A} expired; cancelled (a cancel was requested: operator)` });
       expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 2 })).started).toEqual([]);
     });
 

@@ -88,9 +88,10 @@ export function describeTaskClaims(ctx: ConformanceContext): void {
       const { started, settled } = await claim();
       expect(started.map((t) => t.id)).toEqual([tasks[1]?.id]);
       expect(settled).toHaveLength(1);
-      expect(settled[0]).toMatchObject({ id: tasks[0]?.id, state: 'missed', endedAt: t0, leaseOwner: null });
-      expect(await taskOf(tasks[0]?.id ?? '')).toMatchObject({ state: 'missed' });
-      expect((await store.taskEvents(tasks[0]?.id ?? '')).at(-1)).toMatchObject({ from: 'pending', to: 'missed', at: t0 });
+      const reason = 'missed: not started before its starting deadline';
+      expect(settled[0]).toMatchObject({ id: tasks[0]?.id, state: 'missed', endedAt: t0, leaseOwner: null, reason });
+      expect(await taskOf(tasks[0]?.id ?? '')).toMatchObject({ state: 'missed', reason });
+      expect((await store.taskEvents(tasks[0]?.id ?? '')).at(-1)).toMatchObject({ from: 'pending', to: 'missed', at: t0, reason });
     });
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unresolvedReason } from '../../datastore/unresolved.js';
+import { unresolvedReason } from '../../datastore/ledger-reasons.js';
 import type { ConformanceContext } from '../fixtures.js';
 
 /** One hour, the unresolved bound of these tests. */

@@ -1,7 +1,7 @@
-import { onceRunOverSql } from './schedules-done.js';
+import { onceRunOverSql } from '../../store/schedules-done.js';
 
 /**
- * SQL shared by the one-statement hot paths (dialects with writable CTEs).
+ * SQL shared by PostgreSQL's one-statement fast paths (writable CTEs).
  */
 
 /** The `clock` CTE: `$1` when a test gives the time, else the database clock, read once for the whole statement. */

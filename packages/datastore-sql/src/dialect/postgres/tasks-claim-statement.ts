@@ -1,24 +1,9 @@
-import type { Task, TaskClaimDueParams } from '@rookery/core';
-import { num, taskFromRow } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import { MISSED_DEADLINE_REASON, type Task, type TaskClaimDueParams } from '@rookery/core';
+import { num, taskFromRow } from '../../store/row-mapping.js';
+import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte, ungateAtEndCte } from './statement-sql.js';
-
-/** The reason a task past its starting deadline is recorded `missed` with. */
-export const MISSED_REASON = 'missed: not started before its starting deadline';
-
-/** What the one-statement claim did, and what it left for the general claim. */
-export interface ClaimStatementResult {
-  /** Tasks started under the caller's lease. */
-  started: Task[];
-  /** Tasks past their starting deadline, now `missed`. */
-  missed: Task[];
-  /**
-   * Due candidates it picked but did not start: their duplicate policy needs the run slot
-   * (`skip`, `queue`, `replace`) or their executor has a cluster-wide rate limit. The general
-   * claim takes these.
-   */
-  leftOver: number;
-}
+import type { FastClaimResult } from '../fast-paths.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * The claim as one statement (writable CTEs): the database clock is read once; pending tasks
@@ -68,18 +53,18 @@ SELECT n.candidates AS claim_candidates, r.* FROM (SELECT count(*) AS candidates
 LEFT JOIN (SELECT 'started' AS claim_kind, started.* FROM started UNION ALL SELECT 'missed', late.* FROM late) r ON true`;
 
 /**
- * Runs the one-statement claim (dialects with writable CTEs). What it leaves over, the
+ * Runs the one-statement claim. What it leaves over, the
  * general claim takes in a transaction of its own.
  */
-export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Promise<ClaimStatementResult> {
-  const rows = await ctx.statement('claim due tasks', 'rookery_claim', claimSql(ctx.dialect.clockSql), [
+export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Promise<FastClaimResult> {
+  const rows = await preparedStatement(ctx, 'claim due tasks', 'rookery_claim', claimSql(ctx.dialect.clockSql), [
     p.now ?? null,
     p.executors,
     p.limit,
     p.owner,
     p.leaseMs,
     p.nodeId,
-    MISSED_REASON,
+    MISSED_DEADLINE_REASON,
   ]);
   const started: Task[] = [];
   const missed: Task[] = [];

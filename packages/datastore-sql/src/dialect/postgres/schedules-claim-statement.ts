@@ -1,8 +1,10 @@
-import type { Schedule, SchedulePeelManyParams, SchedulePeelResult, Task } from '@rookery/core';
-import { scheduleFromRow, taskFromRow } from './row-mapping.js';
-import type { ScheduleClaimDueParams } from './schedules-claim.js';
-import type { SqlContext } from './sql-context.js';
+import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task } from '@rookery/core';
+import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
+import type { ScheduleClaimDueParams } from '../../store/schedules-claim.js';
+import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
+import { leaseFree, leaseHeld } from '../../store/lease-sql.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * Claiming due schedules as one statement (writable CTEs): due, active, ungated schedules
@@ -15,7 +17,7 @@ picked AS (
   SELECT id FROM rookery_schedules
   WHERE state = 'active' AND gate_task_id IS NULL AND next_fire_at IS NOT NULL
     AND next_fire_at <= (SELECT now FROM clock) + $2::bigint
-    AND (lease_owner IS NULL OR lease_expires_at IS NULL OR lease_expires_at <= (SELECT now FROM clock))
+    AND ${leaseFree('(SELECT now FROM clock)')}
   ORDER BY next_fire_at LIMIT $3::int FOR UPDATE SKIP LOCKED)
 UPDATE rookery_schedules s SET lease_owner = $4::text, lease_expires_at = c.now + $5::bigint, fence = s.fence + 1,
   version = s.version + 1, updated_at = c.now
@@ -25,7 +27,7 @@ RETURNING s.*`;
 
 /** Runs the one-statement schedule claim; the schedules come back by next fire time. */
 export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
-  const rows = await ctx.statement('claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
+  const rows = await preparedStatement(ctx, 'claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
     p.now ?? null,
     p.lookaheadMs,
     p.limit,
@@ -56,8 +58,8 @@ peels AS (
 held AS (
   SELECT s.id, s.executor, s.payload, s.policies::jsonb AS sp, p.next_fire_at, p.gate_task_id, p.node_id
   FROM rookery_schedules s JOIN peels p ON p.schedule_id = s.id
-  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active' AND s.lease_owner = p.owner AND s.fence = p.fence
-    AND s.lease_expires_at > (SELECT now FROM clock)
+  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active'
+    AND ${leaseHeld({ owner: 'p.owner', fence: 'p.fence', now: '(SELECT now FROM clock)', table: 's' })}
   ORDER BY s.id FOR UPDATE OF s),
 new_tasks AS (
   SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[], $16::text[])
@@ -68,8 +70,7 @@ inserted AS (
     cancel_requested, created_at, updated_at)
   SELECT n.id, n.schedule_id, n.fire_at, n.span_end_at, n.span_count, n.due_at, n.deadline_at, n.state, 0, 0, 0, 0, 0,
     h.executor, h.payload,
-    jsonb_build_object('duplicate', h.sp->'duplicate', 'retry', h.sp->'retry', 'timeoutMs', h.sp->'timeoutMs',
-      'priority', h.sp->'priority', 'delivery', h.sp->'delivery', 'taskCreation', h.sp->'taskCreation')::text,
+    jsonb_build_object(${TASK_POLICY_KEYS.map((k) => `'${k}', h.sp->'${k}'`).join(', ')})::text,
     h.sp->>'duplicate', h.sp->>'delivery', (h.sp->>'priority')::int,
     CASE WHEN n.state = 'pending' THEN NULL ELSE c.now END, n.reason, 0, c.now, c.now
   FROM new_tasks n JOIN held h ON h.id = n.schedule_id CROSS JOIN clock c
@@ -90,7 +91,7 @@ events AS (
 SELECT r.id AS peel_held_id, i.* FROM released r LEFT JOIN inserted i ON i.schedule_id = r.id`;
 
 /**
- * Runs the one-statement peel (dialects with writable CTEs): the same outcome as the general
+ * Runs the one-statement peel: the same outcome as the general
  * peel (see `schedulePeelMany`), in one round trip.
  */
 export async function peelStatement(ctx: SqlContext, p: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
@@ -117,7 +118,7 @@ export async function peelStatement(ctx: SqlContext, p: SchedulePeelManyParams):
     tasks.map((t) => t.reason),
   ];
   const what = peels.length === 1 ? 'peel schedule' : `peel ${peels.length} schedules`;
-  const rows = await ctx.statement(what, 'rookery_peel', peelSql(ctx.dialect.clockSql), values);
+  const rows = await preparedStatement(ctx, what, 'rookery_peel', peelSql(ctx.dialect.clockSql), values);
   const held = new Set<string>();
   const created = new Map<string, Task>();
   for (const r of rows) {

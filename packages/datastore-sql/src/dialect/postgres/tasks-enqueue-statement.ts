@@ -1,6 +1,7 @@
 import { ENQUEUED_REASON, jobTask, type NewJob, type Task } from '@rookery/core';
-import { num } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import { num } from '../../store/row-mapping.js';
+import type { SqlContext } from '../../store/sql-context.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * One statement that inserts jobs and their creation events, for dialects with writable CTEs
@@ -52,7 +53,7 @@ function jobRecord(j: NewJob): Record<string, unknown> {
 
 /** Inserts `jobs` (keys distinct) in one statement; returns the tasks inserted. */
 export async function enqueueStatement(ctx: SqlContext, jobs: readonly NewJob[], now: number | undefined): Promise<Task[]> {
-  const rows = await ctx.statement('enqueue jobs', 'rookery_enqueue_jobs', enqueueSql(ctx.dialect.clockSql), [
+  const rows = await preparedStatement(ctx, 'enqueue jobs', 'rookery_enqueue_jobs', enqueueSql(ctx.dialect.clockSql), [
     now ?? null,
     JSON.stringify(jobs.map(jobRecord)),
     ENQUEUED_REASON,

@@ -1,8 +1,10 @@
 import type { TaskFinishManyParams, Task } from '@rookery/core';
-import { taskFromRow } from './row-mapping.js';
-import type { SqlContext } from './sql-context.js';
+import { taskFromRow } from '../../store/row-mapping.js';
+import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte, ungateAtEndCte } from './statement-sql.js';
-import { outcomeValues } from './outcome-values.js';
+import { outcomeValues } from '../../store/outcome-values.js';
+import { leaseHeld } from '../../store/lease-sql.js';
+import { preparedStatement } from './prepared-statement.js';
 
 /**
  * Finishing as one statement (writable CTEs): each listed commit of a task with duplicate
@@ -24,9 +26,8 @@ done AS (
     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1, updated_at = c.now,
     execution_id = CASE WHEN v.state = 'pending' THEN NULL ELSE t.execution_id END
   FROM commits v, clock c
-  WHERE t.id = ANY($2::text[]) AND t.id = v.id AND t.fence = v.fence AND t.lease_owner = v.owner
-    AND t.state IS NOT DISTINCT FROM 'running'
-    AND t.lease_expires_at > c.now AND t.duplicate_policy = 'run'
+  WHERE t.id = ANY($2::text[]) AND t.id = v.id AND ${leaseHeld({ owner: 'v.owner', fence: 'v.fence', now: 'c.now', table: 't' })}
+    AND t.state IS NOT DISTINCT FROM 'running' AND t.duplicate_policy = 'run'
   RETURNING t.*, v.node_id AS commit_node_id),
 ended AS (SELECT id, schedule_id FROM done WHERE state <> 'pending'),
 ${ungateAtEndCte('ungated', 'ended')},
@@ -48,6 +49,6 @@ export async function finishStatement(ctx: SqlContext, finishes: TaskFinishManyP
     for (const [i, value] of row.entries()) columns[i]?.push(value);
   }
   const what = finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`;
-  const rows = await ctx.statement(what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
+  const rows = await preparedStatement(ctx, what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
   return new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
 }

@@ -1,6 +1,7 @@
 import { tlsConnectionOptions } from '@rookery/core';
 import { Transaction, type Options, type Sequelize } from 'sequelize';
-import { driverError, type ConnectionSettings, type SqlDialect } from './dialect.js';
+import { driverError, type ConnectionSettings, type SqlDialect } from '../dialect.js';
+import { postgresFastPaths } from './fast-paths.js';
 
 /** Key of the transaction-scoped advisory lock that serialises migrations ("rookery" in ASCII). */
 const MIGRATION_LOCK_KEY = 0x726f6f6b657279;
@@ -16,7 +17,7 @@ export const postgresDialect: SqlDialect = {
   supportsSkipLocked: true,
   supportsReturning: true,
   insertReturning: true,
-  writableCtes: true,
+  fastPaths: postgresFastPaths,
   hostClock: false,
   singleWriter: false,
   shared: true,

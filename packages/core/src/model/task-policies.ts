@@ -1,0 +1,28 @@
+import type { SchedulePolicies, TaskCreationName, TaskPolicies } from './policies.js';
+
+/**
+ * The policies of a schedule that each of its tasks carries, copied when the task is created.
+ * Every store builds a task's policies from these keys (PostgreSQL's one-statement peel builds
+ * its JSON from them too).
+ */
+export const TASK_POLICY_KEYS = ['duplicate', 'retry', 'timeoutMs', 'priority', 'delivery', 'taskCreation'] as const;
+
+/** A task's policies, from its schedule's: the {@link TASK_POLICY_KEYS}, copied. */
+export function taskPoliciesOf(p: SchedulePolicies): TaskPolicies {
+  return {
+    duplicate: p.duplicate,
+    retry: { ...p.retry },
+    timeoutMs: p.timeoutMs,
+    priority: p.priority,
+    delivery: p.delivery,
+    taskCreation: p.taskCreation,
+  };
+}
+
+/**
+ * Which event of a schedule's gate task releases the gate, by its task creation policy:
+ * `on-start` waits for the task to start; `on-end` (and `ahead`, which sets no gate) for it to end.
+ */
+export function gateReleaseOf(taskCreation: TaskCreationName): 'start' | 'end' {
+  return taskCreation === 'on-start' ? 'start' : 'end';
+}
