@@ -19,7 +19,10 @@ function specifiersOf(name) {
 }
 
 /** Packages import each other only through their `exports` map, never a file of `dist/`. */
-const NO_DIST = { group: ['@rookery/*/dist', '@rookery/*/dist/*', 'rookery/dist', 'rookery/dist/*'], message: 'Import a Rookery package through its exports map, never from its dist/.' };
+const NO_DIST = {
+  group: ['@rookery/*/dist', '@rookery/*/dist/*', 'rookery/dist', 'rookery/dist/*'],
+  message: 'Import a Rookery package through its exports map, never from its dist/.',
+};
 
 /**
  * The layering of DESIGN.md and STYLE.md as one `no-restricted-imports` block per folder.
@@ -32,7 +35,10 @@ function layering(name, folders, allowed, why) {
     name: `rookery/layering/${name}`,
     files: folders.map((folder) => `packages/${name}/${folder}/**/*.{ts,js,mjs}`),
     rules: {
-      'no-restricted-imports': ['error', { patterns: [NO_DIST, { group: refused.flatMap(specifiersOf), message: why }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [NO_DIST, { group: refused.flatMap(specifiersOf), message: why }] },
+      ],
     },
   };
 }
@@ -42,7 +48,10 @@ const NODE_GLOBALS = Object.fromEntries(Object.getOwnPropertyNames(globalThis).m
 
 export default defineConfig(
   // Build output, installed packages, coverage reports and the files tests leave behind.
-  globalIgnores(['**/dist/', '**/node_modules/', '**/coverage/', '**/.rookery/', 'packages/rookery/test/.examples-*/'], 'rookery/ignores'),
+  globalIgnores(
+    ['**/dist/', '**/node_modules/', '**/coverage/', '**/.rookery/', 'packages/rookery/test/.examples-*/'],
+    'rookery/ignores',
+  ),
   js.configs.recommended,
   tseslint.configs.recommended,
   importX.flatConfigs.recommended,
@@ -57,7 +66,10 @@ export default defineConfig(
       // No import cycles inside a package (tsc's project references already refuse them between packages).
       'import-x/no-cycle': ['error', { ignoreExternal: true }],
       // Unused names are errors, as under tsc's noUnusedLocals; a leading underscore marks one kept on purpose.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       // tsc with verbatimModuleSyntax already refuses a type imported as a value; this keeps the two kinds apart.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-restricted-imports': ['error', { patterns: [NO_DIST] }],
@@ -80,15 +92,50 @@ export default defineConfig(
     rules: { '@typescript-eslint/no-namespace': 'off' },
   },
   // core depends on no other Rookery package, in its sources, scripts and tests alike: the others implement its interfaces.
-  layering('core', ['src', 'test', 'scripts'], [], '@rookery/core depends on no other Rookery package; its tests use @rookery/core/testing.'),
+  layering(
+    'core',
+    ['src', 'test', 'scripts'],
+    [],
+    '@rookery/core depends on no other Rookery package; its tests use @rookery/core/testing.',
+  ),
   // datastore-sql, executor and messaging build on core alone (the other sides are wired by the user).
-  layering('datastore-sql', ['src'], ['core'], '@rookery/datastore-sql builds on @rookery/core alone (never on executor, messaging, server or cli).'),
-  layering('executor', ['src'], ['core'], '@rookery/executor builds on @rookery/core alone (never on datastore-sql, messaging, server or cli).'),
-  layering('messaging', ['src'], ['core'], '@rookery/messaging builds on @rookery/core alone (never on datastore-sql, executor, server or cli).'),
+  layering(
+    'datastore-sql',
+    ['src'],
+    ['core'],
+    '@rookery/datastore-sql builds on @rookery/core alone (never on executor, messaging, server or cli).',
+  ),
+  layering(
+    'executor',
+    ['src'],
+    ['core'],
+    '@rookery/executor builds on @rookery/core alone (never on datastore-sql, messaging, server or cli).',
+  ),
+  layering(
+    'messaging',
+    ['src'],
+    ['core'],
+    '@rookery/messaging builds on @rookery/core alone (never on datastore-sql, executor, server or cli).',
+  ),
   // The server is a client of core's interfaces; the cli and the umbrella package are built on it, not under it.
-  layering('server', ['src'], ['core'], '@rookery/server builds on @rookery/core alone; the cli and rookery wire it to the other parts.'),
+  layering(
+    'server',
+    ['src'],
+    ['core'],
+    '@rookery/server builds on @rookery/core alone; the cli and rookery wire it to the other parts.',
+  ),
   // The umbrella package wires the parts; the cli is a separate program on top of them.
-  layering('rookery', ['src'], ['core', 'messaging', 'executor', 'datastore-sql'], 'rookery re-exports the parts; it never imports the server or the cli.'),
-  layering('cli', ['src'], ['core', 'messaging', 'executor', 'datastore-sql', 'server'], '@rookery/cli never imports the umbrella rookery package.'),
+  layering(
+    'rookery',
+    ['src'],
+    ['core', 'messaging', 'executor', 'datastore-sql'],
+    'rookery re-exports the parts; it never imports the server or the cli.',
+  ),
+  layering(
+    'cli',
+    ['src'],
+    ['core', 'messaging', 'executor', 'datastore-sql', 'server'],
+    '@rookery/cli never imports the umbrella rookery package.',
+  ),
   prettier,
 );
