@@ -43,8 +43,11 @@ import type {
   TaskBacklogUnofferedParams,
   TaskSettleUnresolvedParams,
   UnofferedBacklog,
+  ScheduleRunNowParams,
+  SchedulePruneDoneParams,
+  TaskRetryParams,
+  TaskRetryResult,
 } from '@rookery/core';
-import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from '@rookery/core';
 import {
   checkIdArgument,
   checkListByClientParams,
@@ -57,7 +60,7 @@ import {
 import type { Sequelize } from 'sequelize';
 import type { SqlDialectName } from './dialect/dialect.js';
 import { datastoreInTransaction } from './store/in-caller-transaction.js';
-import type { SqlTransactionHandle, TransactionHandleFor } from './transaction/handles.js';
+import type { SqlTransactionHandle } from './transaction/handles.js';
 import { Migrator, type MigrationPlan, type MigrationStatus } from './migrations/migrator.js';
 import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.js';
 import { historyPrune, nodePrune } from './store/prune.js';
@@ -158,7 +161,7 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
     return this.migrator.assertCurrent();
   }
 
-  /** `enqueue`, `enqueueMany` and `createSchedule` in your open transaction on `handle` ({@link TransactionHandleFor}); a wrong handle is a ValidationError on `transaction`. */
+  /** `enqueue`, `enqueueMany` and `createSchedule` in your open transaction on `handle` (a `TransactionHandleFor`); a wrong handle is a ValidationError on `transaction`. */
   inTransaction(handle: Handle): Promise<DatastoreInTransaction> {
     return datastoreInTransaction(this.ctx, handle);
   }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { EventBus, GeneralErrorContext } from '@rookery/core';
 import {
   createEventBus,
-  TypedEventBus,
+  type TypedEventBus,
   waitFor,
   WaitForTimeoutError,
   type UndeliveredErrorInfo,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
+import { createTestEventBus as createEventBus } from '../../src/testing/index.js';
 import { MemoryDatastore, RookeryClient, type Task, type WakeSignals } from '../../src/index.js';
 
 /** Wake signals that record what the client announces. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
+import { createTestEventBus as createEventBus } from '../../src/testing/index.js';
 import { logNodeLife, redactSecrets, type Task } from '../../src/index.js';
 import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from '../node/harness.js';
 import { captureLogger } from './capture-logger.js';

@@ -126,6 +126,7 @@ describe('validateScheduleInput: payload', () => {
     ['a BigInt', { n: 10n }, 'payload.n', /bigint/],
     ['a function', { f: () => 1 }, 'payload.f', /function/],
     ['an undefined value', { u: undefined }, 'payload.u', /undefined/],
+    // eslint-disable-next-line no-sparse-arrays -- the case is an array with a hole
     ['a sparse array', [1, , 3], 'payload[1]', /undefined/],
     ['NaN', { n: Number.NaN }, 'payload.n', /NaN/],
     ['Infinity', [Infinity], 'payload[0]', /Infinity/],

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import { RookeryNode, ValidationError, type Executor } from '../../src/index.js';
 import { memoryCluster, partition, stopUnderFakeTime, useFakeTime } from './harness.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { waitFor } from '@rookery/messaging';
+import { waitForEvent as waitFor } from '../../src/testing/index.js';
 import { RookeryClient, type ExecutionContext } from '../../src/index.js';
 import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 

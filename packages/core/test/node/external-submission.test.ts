@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type ExecutionStart, type Executor, type RookeryError } from '../../src/index.js';
 import { stopUnderFakeTime, useFakeTime } from './harness.js';
 

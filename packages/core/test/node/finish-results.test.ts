@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TaskFunctionModule } from '@rookery/executor';
+import type { TestExecutorModule as TaskFunctionModule } from '../../src/testing/index.js';
 import { MemoryDatastore, RookeryClient, type Datastore, type ExecutionContext, type Json, type RandomStrategy } from '../../src/index.js';
 import { startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 

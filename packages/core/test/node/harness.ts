@@ -1,6 +1,5 @@
 import { vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool, functionExecutors, type TaskFunctionModule } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool, testExecutors as functionExecutors, type TestExecutorModule as TaskFunctionModule } from '../../src/testing/index.js';
 import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type NodeOptions, type WakeSignals } from '../../src/index.js';
 
 /** Fake timers for Date, performance and timers: the node's clock is injected through them. */

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import { RookeryNode, type Datastore } from '../../src/index.js';
 import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 

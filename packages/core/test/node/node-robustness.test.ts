@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor, type TaskClaimDueResult } from '../../src/index.js';
 import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 

@@ -1,5 +1,4 @@
-import { createEventBus } from '@rookery/messaging';
-import { WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import {
   checkHistory,
   MemoryDatastore,

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createEventBus } from '@rookery/messaging';
-import { functionExecutors, WorkerPool } from '@rookery/executor';
+import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
 import { RATE_WINDOW_MS, RookeryNode, rateWindowStart } from '../../src/index.js';
 import { memoryCluster, memoryWakeBus, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
@@ -35,32 +34,5 @@ describe('cluster-wide rate limits', () => {
     expect(() => new RookeryNode({ datastore, events: createEventBus(), executors: [], pool: new WorkerPool(), clusterRateLimits: { x: 0.5 } })).toThrow(
       expect.objectContaining({ field: 'clusterRateLimits.x' }),
     );
-  });
-});
-
-describe('an autoscaling worker pool on a node', () => {
-  it('grows under a backlog of due tasks and shrinks back when idle', async () => {
-    const { datastore, client } = memoryCluster();
-    const events = createEventBus();
-    const sizes: number[] = [];
-    events.on('poolResized', (workers) => sizes.push(workers));
-    const pool = new WorkerPool({ minWorkers: 1, maxWorkers: 8, scaleDownAfterMs: 2_000, onResize: (w, r) => events.emit('poolResized', w, r) });
-    const slow = () => new Promise<null>((resolve) => setTimeout(() => resolve(null), 1_000));
-    const node = new RookeryNode({ datastore, events, pool, executors: functionExecutors({ slow }), leaseMs: 5_000, pollWaitsMs: [100] });
-    await node.start();
-    for (let i = 0; i < 40; i += 1) await client.createSchedule({ name: `s${i}`, executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
-    let peak = 0;
-    for (let t = 0; t < 6_000; t += 100) {
-      await vi.advanceTimersByTimeAsync(100);
-      peak = Math.max(peak, node.runningCount);
-    }
-    expect(peak).toBe(8);
-    expect(pool.concurrency).toBe(8);
-    expect(sizes.slice(0, 4)).toEqual([2, 3, 5, 8]);
-    await vi.advanceTimersByTimeAsync(30_000);
-    expect((await datastore.taskList({ limit: 100 })).every((t) => t.state === 'completed')).toBe(true);
-    expect(pool.concurrency).toBe(1);
-    expect(sizes.at(-1)).toBe(1);
-    await stopUnderFakeTime(node);
   });
 });

@@ -1,7 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEventBus, waitFor } from '@rookery/messaging';
-import { WorkerPool, functionExecutors } from '@rookery/executor';
+import { createTestEventBus as createEventBus, waitForEvent as waitFor, TestWorkerPool as WorkerPool, testExecutors as functionExecutors } from '../../src/testing/index.js';
 import { MemoryDatastore, RookeryClient, RookeryNode, currentTraceContext, storedParentContext } from '../../src/index.js';
 import { captureSpans, parentOf } from './span-capture.js';
 

@@ -231,6 +231,7 @@ export class SqlContext {
         throw new AggregateError(
           [error, rollbackError],
           `${errorMessage(error)}; the rollback failed too (${errorMessage(rollbackError)}), and the connection was dropped`,
+          { cause: rollbackError },
         );
       }
       throw error;
@@ -259,7 +260,7 @@ export class SqlContext {
       } catch (rollbackError) {
         // SQLite rolls some failed transactions back by itself; then there is nothing to undo.
         if (!/no transaction is active/i.test(String(rollbackError))) {
-          throw new AggregateError([error, rollbackError], 'the transaction failed and so did its rollback');
+          throw new AggregateError([error, rollbackError], 'the transaction failed and so did its rollback', { cause: rollbackError });
         }
       }
       throw error;

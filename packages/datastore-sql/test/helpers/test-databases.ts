@@ -63,7 +63,7 @@ async function reachable(label: string, url: string, probe: () => Promise<unknow
     return true;
   } catch (error) {
     const message = `${label} not reachable at ${url}: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true: every dialect must be tested)`);
+    if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true: every dialect must be tested)`, { cause: error });
     console.warn(`\n*** SKIPPED: ${message}. Its tests are skipped; CI=true makes this a failure. ***\n`);
     return false;
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError, ValidationError, type ExecutionContext, type Json } from '@rookery/core';
+import { PermanentError, type ValidationError, type ExecutionContext, type Json } from '@rookery/core';
 import { httpExecutor, HttpClientError, HttpStatusError, verifyRookerySignature, type HttpExecutorOptions } from '../../src/index.js';
 import { startServer, type Answer } from './test-server.js';
 

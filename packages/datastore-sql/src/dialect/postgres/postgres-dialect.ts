@@ -3,8 +3,11 @@ import { Transaction, type Options, type Sequelize } from 'sequelize';
 import { driverError, type ConnectionSettings, type SqlDialect } from '../dialect.js';
 import { postgresFastPaths } from './fast-paths.js';
 
-/** Key of the transaction-scoped advisory lock that serialises migrations ("rookery" in ASCII). */
-const MIGRATION_LOCK_KEY = 0x726f6f6b657279;
+/**
+ * Key of the transaction-scoped advisory lock that serialises migrations: "rookery" in ASCII
+ * (0x726f6f6b657279) as the nearest double, the key every Rookery version takes.
+ */
+const MIGRATION_LOCK_KEY = '32210671678878330';
 
 /**
  * PostgreSQL (11 or later). Claims use `FOR UPDATE SKIP LOCKED`. The clock is
