@@ -1,5 +1,5 @@
 import { tlsConnectionOptions } from '@rookery/core';
-import { Transaction, type Options, type Sequelize } from 'sequelize';
+import type { Options, Sequelize, Transaction } from 'sequelize';
 import { driverError, type ConnectionSettings, type SqlDialect } from '../dialect.js';
 import { postgresFastPaths } from './fast-paths.js';
 
