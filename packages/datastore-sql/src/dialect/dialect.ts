@@ -159,6 +159,14 @@ export interface SqlDialect {
    * filtered to the rows that hold a value).
    */
   uniqueWhenSetIndexSql(name: string, table: string, column: string): string;
+  /**
+   * `CREATE [UNIQUE] INDEX` over only the rows matching `where`, doing nothing when the index
+   * exists (PostgreSQL and SQLite partial indexes, SQL Server filtered indexes): a row outside
+   * `where` writes no entry. A query uses the index only when its own WHERE implies `where`
+   * (`x < :v` implies `x IS NOT NULL`; `state = 'pending'` must appear as written). Absent
+   * where the database has none (MariaDB/MySQL).
+   */
+  createPartialIndexSql?(name: string, table: string, columns: string[], where: string, unique: boolean): string;
   /** `DROP INDEX` that does nothing when the index is gone. */
   dropIndexSql(name: string, table: string): string;
   /**

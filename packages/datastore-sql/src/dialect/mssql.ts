@@ -83,6 +83,10 @@ export const mssqlDialect: SqlDialect = {
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')})`,
 
+  createPartialIndexSql: (name, table, columns, where, unique) =>
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
+    ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')}) WHERE ${where}`,
+
   uniqueWhenSetIndexSql: (name, table, column) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE UNIQUE INDEX ${name} ON ${table} (${column}) WHERE ${column} IS NOT NULL`,

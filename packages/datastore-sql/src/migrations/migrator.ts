@@ -14,6 +14,7 @@ import { listIndexesMigration } from './0010-list-indexes.js';
 import { taskOriginMigration } from './0011-task-origin.js';
 import { keyLocksMigration } from './0012-key-locks.js';
 import { traceContextMigration } from './0013-trace-context.js';
+import { partialTaskIndexesMigration } from './0014-partial-task-indexes.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -32,6 +33,7 @@ export const MIGRATIONS: readonly Migration[] = [
   taskOriginMigration,
   keyLocksMigration,
   traceContextMigration,
+  partialTaskIndexesMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */
