@@ -182,6 +182,14 @@ export interface SqlDialect {
    * stored generated column `live_key` (the key while live, else NULL) with a unique index.
    */
   liveKeyIndexSql(): string[];
+  /**
+   * Statements (re-runnable) indexing the jobs (tasks whose `schedule_id` is their own id) by
+   * `(fire_at, id)`, so that the list of jobs only reads jobs: a partial index where its
+   * predicate may compare two columns (PostgreSQL, SQLite). None on MariaDB/MySQL, which have
+   * no partial indexes, nor on SQL Server, whose filtered indexes compare a column with
+   * constants only: there the list walks `rookery_tasks_fire` and skips the schedules' tasks.
+   */
+  jobsListIndexSql(): string[];
   /** A condition matching the live tasks whose dedupe key is one of the replacement `:keys`, served by that index. */
   readonly liveKeyMatch: string;
   /**

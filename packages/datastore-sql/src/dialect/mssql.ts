@@ -100,6 +100,8 @@ export const mssqlDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
+  jobsListIndexSql: () => [],
+
   fillFactorSql: () => null,
 
   insertIgnoreSql(table, columns, uniqueKeys) {

@@ -143,6 +143,8 @@ export const mysqlDialect: SqlDialect = {
   ],
   liveKeyMatch: 'live_key IN (:keys)',
 
+  jobsListIndexSql: () => [],
+
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>

@@ -61,6 +61,8 @@ export const postgresDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
+  jobsListIndexSql: () => ['CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id'],
+
   fillFactorSql: (table, percent) => `ALTER TABLE ${table} SET (fillfactor = ${percent})`,
 
   insertIgnoreSql: (table, columns) =>

@@ -109,6 +109,8 @@ export const sqliteDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
+  jobsListIndexSql: () => ['CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id'],
+
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>

@@ -15,6 +15,7 @@ import { taskOriginMigration } from './0011-task-origin.js';
 import { keyLocksMigration } from './0012-key-locks.js';
 import { traceContextMigration } from './0013-trace-context.js';
 import { partialTaskIndexesMigration } from './0014-partial-task-indexes.js';
+import { jobsListIndexMigration } from './0015-jobs-list-index.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -34,6 +35,7 @@ export const MIGRATIONS: readonly Migration[] = [
   keyLocksMigration,
   traceContextMigration,
   partialTaskIndexesMigration,
+  jobsListIndexMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */
