@@ -32,6 +32,10 @@ describe('rookery task add', () => {
       [['--exec', 'x', '--force', '--priority', '5000'], /^error: --priority: /],
       [['--exec', 'x', '--force', '--key', ''], /^error: --key: /],
       [['--exec', 'x', '--force', '--backoff', 'fixed:1s'], /^error: --retries: --backoff needs --retries N/],
+      [['--exec', 'x', '--force', '--key', 'k', '--key-scope', 'forever'], /^error: --key-scope: 'forever' is not a key scope/],
+      [['--exec', 'x', '--force', '--key', 'k', '--key-scope', '-1h'], /^error: --key-scope: '-1h' is not a key scope/],
+      [['--exec', 'x', '--force', '--key-scope', 'ever'], /^error: --key-scope: needs --key/],
+      [['--exec', 'x', '--force', '--key', 'k', '--key-scope', '500ms'], /^error: --key-scope \(keyScope\.periodMs\): /],
     ];
     for (const [args, message] of cases) {
       const r = await cli(['task', 'add', ...args, '--db', db]);
@@ -43,6 +47,29 @@ describe('rookery task add', () => {
     expect(forced).toMatchObject({ executor: 'later', state: 'pending', scheduleId: null, created: true });
     expect(Date.parse(forced.dueAt) - Date.now()).toBeGreaterThan(3_500_000);
   });
+
+  it('--key-scope ever keeps the key after its task ends; a period scope answers within its period; live frees it', async () => {
+    const db = freshDb();
+    expect((await cli(['migrate', '--db', db])).code).toBe(0);
+    const add = (key: string, scope?: string): Promise<TaskOut> =>
+      cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--in', '1h', '--key', key, ...(scope ? ['--key-scope', scope] : []), '--json', '--db', db]);
+    const cancel = async (id: string): Promise<void> => expect((await cli(['task', 'cancel', id, '--db', db])).code).toBe(0);
+
+    const ever = await add('report', 'ever');
+    expect(ever).toMatchObject({ key: 'report', state: 'pending', created: true });
+    await cancel(ever.id);
+    expect(await add('report', 'ever')).toMatchObject({ id: ever.id, state: 'cancelled', created: false });
+
+    const yearly = await add('digest', '366d'); // a period boundary between the two adds is a year apart
+    await cancel(yearly.id);
+    expect(await add('digest', '366d')).toMatchObject({ id: yearly.id, state: 'cancelled', created: false });
+
+    const live = await add('sync', 'live');
+    await cancel(live.id);
+    const again = await add('sync');
+    expect(again.created).toBe(true);
+    expect(again.id).not.toBe(live.id);
+  }, 60_000);
 
   it('with no node running, then a node: the task runs once; the same --key twice gives one task', async () => {
     const db = freshDb();

@@ -4,6 +4,7 @@ import { pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
+import { parseKeyScope } from '../options/key-scope.js';
 import { parsePayload, parseRetry } from '../options/parse-job-options.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
 import { taskJson, writeJson } from '../output/json.js';
@@ -22,6 +23,8 @@ export interface TaskAddOptions {
   in?: string;
   /** Dedupe key. */
   key?: string;
+  /** How long the key answers for its task: `live`, `ever` or a period (duration). */
+  keyScope?: string;
   /** Priority among tasks due at once. */
   priority?: string;
   /** Retries after the first attempt. */
@@ -39,12 +42,14 @@ export interface TaskAddOptions {
 /**
  * Turns the options of `rookery task add` into a job input, with `now` (the database clock) as
  * the base of `--in`. Checks what the command line owns (one of `--at`/`--in`, durations, JSON,
- * numbers); the rest is validated by `RookeryClient.enqueue`, before anything is written.
+ * numbers, `--key-scope` and its `--key`); the rest is validated by `RookeryClient.enqueue`, before anything is written.
  *
  * @throws ValidationError naming the option
  */
 export function parseTaskAddOptions(o: TaskAddOptions, now: number): JobInput {
   if (o.at !== undefined && o.in !== undefined) throw new ValidationError('in', 'give --at or --in, not both');
+  const keyScope = o.keyScope === undefined ? undefined : parseKeyScope(o.keyScope);
+  if (keyScope !== undefined && o.key === undefined) throw new ValidationError('key-scope', 'needs --key');
   const payload = parsePayload(o.payload);
   const policies: NonNullable<JobInput['policies']> = {};
   const retry = parseRetry(o);
@@ -56,6 +61,7 @@ export function parseTaskAddOptions(o: TaskAddOptions, now: number): JobInput {
     ...(o.at !== undefined ? { runAt: o.at } : {}),
     ...(o.in !== undefined ? { runAt: now + parseDuration('in', o.in) } : {}),
     ...(o.key !== undefined ? { key: o.key } : {}),
+    ...(keyScope !== undefined ? { keyScope } : {}),
     ...(o.priority !== undefined ? { priority: parseInteger('priority', o.priority, -1000, 1000) } : {}),
     ...(Object.keys(policies).length ? { policies } : {}),
   };
@@ -71,7 +77,8 @@ export function registerTaskAddCommand(task: Command, io: CliIo): void {
       .option('--payload <json>', 'JSON payload handed to the executor')
       .option('--at <instant>', 'run at an ISO-8601 instant (default now)')
       .option('--in <duration>', 'run this long from now: 500ms, 10s, 5m, 1h, 1d')
-      .option('--key <key>', 'dedupe key: while a task with this key is pending or running, print it and add nothing')
+      .option('--key <key>', 'dedupe key: while a task with this key is pending or running (or as --key-scope says), print it and add nothing')
+      .option('--key-scope <scope>', 'how long --key answers for its task: live (while pending or running, the default), ever (while stored), or a period such as 1h or 1d (once per period)')
       .option('--priority <n>', 'higher runs first among tasks due at once (-1000 to 1000)')
       .option('--retries <n>', 'retries after the first attempt')
       .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')

@@ -22,6 +22,7 @@ const OPTION_OF_FIELD: readonly (readonly [field: string, option: string])[] = [
   ['trigger.everyMs', '--every'],
   ['trigger.at', '--at'],
   ['runAt', '--at'],
+  ['keyScope', '--key-scope'],
   ['trigger.delayMs', '--after-run'],
   ['policies.duplicate', '--duplicate'],
   ['policies.misfire', '--misfire'],

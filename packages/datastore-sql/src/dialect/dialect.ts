@@ -159,6 +159,14 @@ export interface SqlDialect {
    * filtered to the rows that hold a value).
    */
   uniqueWhenSetIndexSql(name: string, table: string, column: string): string;
+  /**
+   * `CREATE [UNIQUE] INDEX` over only the rows matching `where`, doing nothing when the index
+   * exists (PostgreSQL and SQLite partial indexes, SQL Server filtered indexes): a row outside
+   * `where` writes no entry. A query uses the index only when its own WHERE implies `where`
+   * (`x < :v` implies `x IS NOT NULL`; `state = 'pending'` must appear as written). Absent
+   * where the database has none (MariaDB/MySQL).
+   */
+  createPartialIndexSql?(name: string, table: string, columns: string[], where: string, unique: boolean): string;
   /** `DROP INDEX` that does nothing when the index is gone. */
   dropIndexSql(name: string, table: string): string;
   /**
@@ -174,6 +182,14 @@ export interface SqlDialect {
    * stored generated column `live_key` (the key while live, else NULL) with a unique index.
    */
   liveKeyIndexSql(): string[];
+  /**
+   * Statements (re-runnable) indexing the jobs (tasks whose `schedule_id` is their own id) by
+   * `(fire_at, id)`, so that the list of jobs only reads jobs: a partial index where its
+   * predicate may compare two columns (PostgreSQL, SQLite). None on MariaDB/MySQL, which have
+   * no partial indexes, nor on SQL Server, whose filtered indexes compare a column with
+   * constants only: there the list walks `rookery_tasks_fire` and skips the schedules' tasks.
+   */
+  jobsListIndexSql(): string[];
   /** A condition matching the live tasks whose dedupe key is one of the replacement `:keys`, served by that index. */
   readonly liveKeyMatch: string;
   /**

@@ -82,6 +82,10 @@ export const mssqlDialect: SqlDialect = {
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')})`,
 
+  createPartialIndexSql: (name, table, columns, where, unique) =>
+    `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
+    ` CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${name} ON ${table} (${columns.join(', ')}) WHERE ${where}`,
+
   uniqueWhenSetIndexSql: (name, table, column) =>
     `IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'${name}' AND object_id = OBJECT_ID(N'${table}'))` +
     ` CREATE UNIQUE INDEX ${name} ON ${table} (${column}) WHERE ${column} IS NOT NULL`,
@@ -94,6 +98,8 @@ export const mssqlDialect: SqlDialect = {
       " CREATE UNIQUE INDEX rookery_tasks_live_key ON rookery_tasks (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+
+  jobsListIndexSql: () => [],
 
   fillFactorSql: () => null,
 

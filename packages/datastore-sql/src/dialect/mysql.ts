@@ -142,6 +142,8 @@ export const mysqlDialect: SqlDialect = {
   ],
   liveKeyMatch: 'live_key IN (:keys)',
 
+  jobsListIndexSql: () => [],
+
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>

@@ -96,6 +96,9 @@ export const sqliteDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
+  createPartialIndexSql: (name, table, columns, where, unique) =>
+    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')}) WHERE ${where}`,
+
   uniqueWhenSetIndexSql: (name, table, column) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
 
   dropIndexSql: (name) => `DROP INDEX IF EXISTS ${name}`,
@@ -104,6 +107,8 @@ export const sqliteDialect: SqlDialect = {
     "CREATE UNIQUE INDEX IF NOT EXISTS rookery_tasks_live_key ON rookery_tasks (dedupe_key) WHERE dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
+
+  jobsListIndexSql: () => ['CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id'],
 
   fillFactorSql: () => null,
 

@@ -14,6 +14,8 @@ import { listIndexesMigration } from './0010-list-indexes.js';
 import { taskOriginMigration } from './0011-task-origin.js';
 import { keyLocksMigration } from './0012-key-locks.js';
 import { traceContextMigration } from './0013-trace-context.js';
+import { partialTaskIndexesMigration } from './0014-partial-task-indexes.js';
+import { jobsListIndexMigration } from './0015-jobs-list-index.js';
 import type { SqlDialect } from '../dialect/dialect.js';
 import type { Migration } from './migration.js';
 
@@ -32,6 +34,8 @@ export const MIGRATIONS: readonly Migration[] = [
   taskOriginMigration,
   keyLocksMigration,
   traceContextMigration,
+  partialTaskIndexesMigration,
+  jobsListIndexMigration,
 ];
 
 /** A migration recorded in `rookery_migrations`. */

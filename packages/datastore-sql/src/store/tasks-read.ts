@@ -10,7 +10,7 @@ export async function taskGet(ctx: SqlContext, id: string): Promise<Task | undef
 
 /**
  * Lists tasks, newest fire time first (then id), by schedule (the ledger index), states,
- * executor and jobs only, after a position (keyset paging: the indexes of migration 10 keep a page's cost
+ * executor and jobs only, after a position (keyset paging: the indexes of migrations 10 and 15 keep a page's cost
  * flat however deep it lies).
  */
 export async function taskList(ctx: SqlContext, p: TaskListParams = {}): Promise<Task[]> {
