@@ -38,7 +38,21 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** A file to write the checked history into (records, ledger events, faults, the checker's report), or undefined. */
   historyOut: string | undefined;
+  /** Run the workload on the peers too (pg-boss, graphile-worker, BullMQ). */
+  compare: boolean;
+  /** PostgreSQL admin URL the PostgreSQL peers run on (`--db` when that is PostgreSQL). */
+  peerPostgres: string;
+  /** Redis URL BullMQ runs on. */
+  peerRedis: string;
+  /** Busy loops (processes spinning a core each) beside the run. */
+  busy: number;
 }
+
+/** Where the PostgreSQL peers run when `--db` is not PostgreSQL and `--peer-postgres` is not given. */
+export const DEFAULT_PEER_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Where BullMQ runs when `--peer-redis` is not given. */
+export const DEFAULT_PEER_REDIS = 'redis://127.0.0.1:6379';
 
 /** The usage text of `npm run bench -- --help`. */
 export const USAGE = `npm run bench -- [options]
@@ -68,6 +82,12 @@ export const USAGE = `npm run bench -- [options]
   --history-out <file>  write what was checked as JSON: the executors' start and end records,
                         the ledger's transitions, the faults and the checker's report (to look
                         into one task: a late recovery, a rerun)
+  --compare             run the same workload on pg-boss, graphile-worker and BullMQ too (each
+                        where installed and its server reachable), a column each in the table
+  --peer-postgres <url> admin database URL of the PostgreSQL server of pg-boss and graphile-worker
+                        (default: --db when it is PostgreSQL, else ${DEFAULT_PEER_POSTGRES})
+  --peer-redis <url>    Redis of BullMQ (default ${DEFAULT_PEER_REDIS}); a fresh key prefix per run
+  --busy <n>            n busy loops (processes spinning a core each) beside the whole run
   --help                this text`;
 
 /**
@@ -114,6 +134,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       json: { type: 'boolean' },
       'cpu-prof': { type: 'string' },
       'history-out': { type: 'string' },
+      compare: { type: 'boolean' },
+      'peer-postgres': { type: 'string' },
+      'peer-redis': { type: 'string' },
+      busy: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -122,10 +146,15 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${workload}'`);
   const w = workload as Workload;
   const leaseMs = values['lease-ms'];
+  const db = values.db ?? 'sqlite';
+  const peerPostgres = values['peer-postgres'] ?? (/^postgres(ql)?:/i.test(db) ? db : DEFAULT_PEER_POSTGRES);
+  if (!/^postgres(ql)?:\/\//i.test(peerPostgres)) throw new Error(`--peer-postgres must be a postgres:// URL, got '${peerPostgres}'`);
+  const peerRedis = values['peer-redis'] ?? DEFAULT_PEER_REDIS;
+  if (!/^rediss?:\/\//i.test(peerRedis)) throw new Error(`--peer-redis must be a redis:// URL, got '${peerRedis}'`);
   const leadMs = values['lead-ms'];
   const options: BenchOptions = {
     workload: w,
-    db: values.db ?? 'sqlite',
+    db,
     nodes: integer('nodes', values.nodes, 3, 1, 64),
     concurrency: integer('concurrency', values.concurrency, 20, 1, 10_000),
     tasks: integer('tasks', values.tasks, 5_000, 1, 10_000_000),
@@ -139,6 +168,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     json: values.json ?? false,
     cpuProfDir: values['cpu-prof'],
     historyOut: values['history-out'],
+    compare: values.compare ?? false,
+    peerPostgres,
+    peerRedis,
+    busy: integer('busy', values.busy, 0, 0, 256),
   };
   if (w === 'failover' && options.nodes < 2) throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;

@@ -12,6 +12,7 @@ import { HistoryTail, occurrenceOf } from './history-tail.js';
 import type { BenchOptions } from './options.js';
 import { cpuBetween, cpuMs, cpuSnapshot, peakRssBytes, pidsNamed, type CpuSnapshot } from './procfs.js';
 import type { BenchResult } from './result.js';
+import { failoverFigures } from './failover.js';
 import { distribution } from './stats.js';
 import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
 
@@ -229,6 +230,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         due: options.workload === 'stored' ? options.due : null,
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
+        busyLoops: options.busy > 0 ? options.busy : null,
       },
       created: { schedules: created.schedules, jobs: created.jobs, ms: Math.round(created.ms) },
       expected: expected.count,
@@ -245,6 +247,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       duplicated: report.duplicateCompletions.length,
       reruns: [...startCount.values()].filter((c) => c > 1).length,
       recoveryMs: options.workload === 'failover' ? distribution(report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms]))) : null,
+      failover: faults[0] ? failoverFigures(tail.records, faults[0].nodeId, faults[0].at) : null,
       generalErrors: nodes.reduce((sum, n) => sum + n.errors, 0),
       warnings,
     };

@@ -39,6 +39,11 @@ function everySecond(prefix: string, count: number, seconds: number, t0: number,
   }));
 }
 
+/** Due time of the `i`-th of `tasks` one-shots spread evenly over `seconds` from `t0` (`spread`, `failover`). */
+export function spreadDueAt(i: number, tasks: number, seconds: number, t0: number): number {
+  return t0 + Math.floor((i * seconds * 1_000) / tasks);
+}
+
 /**
  * The jobs of a workload, enqueued with `enqueueMany` (the fastest way in): `burst`, M jobs all
  * due at `t0`; `spread`, M jobs due evenly over W seconds. None for the other workloads.
@@ -51,7 +56,7 @@ export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
       return Array.from({ length: options.tasks }, (_, i) => ({
         executor: BENCH_EXECUTOR,
         payload: { ms: options.taskMs },
-        runAt: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks),
+        runAt: spreadDueAt(i, options.tasks, options.seconds, t0),
       }));
     default:
       return [];
@@ -74,7 +79,7 @@ export function dueInputs(options: BenchOptions, t0: number): ScheduleInput[] {
         name: `${options.workload}-${i}`,
         executor: BENCH_EXECUTOR,
         payload: { ms: options.taskMs },
-        trigger: { kind: 'once', at: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks) },
+        trigger: { kind: 'once', at: spreadDueAt(i, options.tasks, options.seconds, t0) },
       }));
     case 'recurring':
       return everySecond('recurring', options.schedules, options.seconds, t0, options.taskMs);
@@ -90,7 +95,7 @@ export function expectedWork(options: BenchOptions, t0: number): ExpectedWork {
       return { count: options.tasks, lastDueAt: t0 };
     case 'spread':
     case 'failover':
-      return { count: options.tasks, lastDueAt: t0 + Math.floor(((options.tasks - 1) * options.seconds * 1_000) / options.tasks) };
+      return { count: options.tasks, lastDueAt: spreadDueAt(options.tasks - 1, options.tasks, options.seconds, t0) };
     case 'recurring':
       return { count: options.schedules * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
     case 'stored':

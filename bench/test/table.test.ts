@@ -23,6 +23,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     duplicated: 0,
     reruns: 0,
     recoveryMs: null,
+    failover: null,
     generalErrors: 0,
     warnings: [],
     ...overrides,
