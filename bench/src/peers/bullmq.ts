@@ -95,7 +95,8 @@ export async function startBullmqWorker(config: PeerWorkerConfig, handle: (run: 
     QUEUE,
     async (job) => {
       const data = job.data;
-      const attempt = job.attemptsMade + 1;
+      // attemptsStarted counts the starts after a stall too (attemptsMade counts failures only).
+      const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
       if ('scheduleId' in data) await handle({ taskId: job.id ?? 'unknown', scheduleId: data.scheduleId, fireAt: schedulerFireAt(job), attempt }, data.ms);
       else await handle({ taskId: data.id, scheduleId: null, fireAt: data.fireAt, attempt }, data.ms);
     },

@@ -28,7 +28,7 @@ export const pgBoss: PeerSystem = {
   version: async () => installedVersion('pg-boss'),
   settings: (concurrency, leaseMs) => ({
     'bulk create': `insert() of ${CHUNK} jobs a call, startAfter = due time`,
-    'per process': `one work() with batchSize ${concurrency}, pollingIntervalSeconds ${POLLING_SECONDS} (the minimum); the batch's jobs run at once`,
+    'per process': `one work() with batchSize ${concurrency}, pollingIntervalSeconds ${POLLING_SECONDS} (the minimum), includeMetadata (for the attempt number); the batch's jobs run at once`,
     expiry: `queue expireInSeconds ${Math.ceil(leaseMs / 1_000)}, retryLimit ${RETRY_LIMIT}, maintenanceIntervalSeconds ${MAINTENANCE_SECONDS} (supervise on each process)`,
   }),
   schedulesEveryMs: 60_000,
@@ -70,8 +70,8 @@ export async function startPgBossWorker(config: PeerWorkerConfig, handle: (run: 
   const boss = new PgBoss({ connectionString: config.url, supervise: true, maintenanceIntervalSeconds: MAINTENANCE_SECONDS, schedule: false, migrate: false, max: 4 });
   boss.on('error', onError);
   await boss.start();
-  await boss.work<PeerJob>(QUEUE, { batchSize: config.concurrency, pollingIntervalSeconds: POLLING_SECONDS }, async (jobs) => {
-    await Promise.all(jobs.map((job) => handle({ taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: 1 }, job.data.ms)));
+  await boss.work<PeerJob>(QUEUE, { batchSize: config.concurrency, pollingIntervalSeconds: POLLING_SECONDS, includeMetadata: true }, async (jobs) => {
+    await Promise.all(jobs.map((job) => handle({ taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: job.retryCount + 1 }, job.data.ms)));
   });
   return () => boss.stop({ graceful: true, wait: true, timeout: 10_000 });
 }
