@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The workloads of the bench. */
-export const WORKLOADS = ['burst', 'spread', 'failover', 'recurring', 'stored'] as const;
+export const WORKLOADS = ['burst', 'spread', 'failover', 'recurring', 'cron', 'stored'] as const;
 
 /** One of {@link WORKLOADS}. */
 export type Workload = (typeof WORKLOADS)[number];
@@ -18,9 +18,9 @@ export interface BenchOptions {
   concurrency: number;
   /** One-shot tasks (`burst`, `spread`, `failover`). */
   tasks: number;
-  /** Seconds the due times are spread over (`spread`, `failover`), the schedules run (`recurring`), or the cluster is watched (`stored`). */
+  /** Seconds the due times are spread over (`spread`, `failover`), the schedules run (`recurring`, `cron`: whole minutes, rounded up), or the cluster is watched (`stored`). */
   seconds: number;
-  /** Interval schedules (`recurring`) or schedules stored far in the future (`stored`). */
+  /** Every-second schedules (`recurring`), every-minute cron schedules (`cron`) or schedules stored far in the future (`stored`). */
   schedules: number;
   /** `stored`: every-second schedules due among the stored ones. */
   due: number;
@@ -57,7 +57,7 @@ export const DEFAULT_PEER_REDIS = 'redis://127.0.0.1:6379';
 /** The usage text of `npm run bench -- --help`. */
 export const USAGE = `npm run bench -- [options]
 
-  --workload <name>     burst | spread | failover | recurring | stored (default burst)
+  --workload <name>     burst | spread | failover | recurring | cron | stored (default burst)
   --db <spec>           sqlite (default: a file in a temp dir), or a server's admin database URL:
                         postgres://postgres@127.0.0.1:5432/postgres, mysql://root@127.0.0.1:3306/mysql;
                         a fresh database is created for the run and dropped after it
@@ -66,8 +66,10 @@ export const USAGE = `npm run bench -- [options]
   --tasks <M>           burst, spread, failover: one-shot tasks (default 5000; the issue's size: 20000)
   --seconds <W>         spread, failover: due times spread over W s (default 20);
                         recurring: how long the schedules fire (default 60; the issue's: 120);
+                        cron: minutes they fire, W / 60 rounded up (default 60: one minute);
                         stored: how long the cluster is watched (default 20)
   --schedules <K|S>     recurring: every-second schedules (default 200; the issue's: 1000);
+                        cron: '* * * * *' schedules, first due at a minute's start (default 1000);
                         stored: schedules stored far in the future (default 100000; the issue's: 1000000)
   --due <n>             stored: every-second schedules among them that do fire (default 10)
   --task-ms <ms>        how long each task runs (default 0, a no-op; failover: 100, so that the
@@ -158,8 +160,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     nodes: integer('nodes', values.nodes, 3, 1, 64),
     concurrency: integer('concurrency', values.concurrency, 20, 1, 10_000),
     tasks: integer('tasks', values.tasks, 5_000, 1, 10_000_000),
-    seconds: integer('seconds', values.seconds, w === 'recurring' ? 60 : 20, 1, 86_400),
-    schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : 200, 1, 100_000_000),
+    seconds: integer('seconds', values.seconds, w === 'recurring' || w === 'cron' ? 60 : 20, 1, 86_400),
+    schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : w === 'cron' ? 1_000 : 200, 1, 100_000_000),
     due: integer('due', values.due, 10, 0, 100_000),
     taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),

@@ -14,7 +14,7 @@ import { cpuBetween, cpuMs, cpuSnapshot, peakRssBytes, pidsNamed, type CpuSnapsh
 import type { BenchResult } from './result.js';
 import { failoverFigures } from './failover.js';
 import { distribution } from './stats.js';
-import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
+import { dueInputs, dueJobs, dueScheduleCount, expectedWork, firstDueAt, storedInputs } from './workloads.js';
 
 /**
  * Brings the server's planner statistics up to date after the bulk creation, as autovacuum
@@ -102,7 +102,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       created.ms += performance.now() - began;
     }
     const began = performance.now();
-    const t0 = (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options)));
+    const t0 = firstDueAt(options, (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options))));
     const inputs = dueInputs(options, t0);
     const schedules: Schedule[] = await client.createSchedules(inputs);
     created.schedules += inputs.length;
@@ -226,7 +226,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       parameters: {
         tasks: ['burst', 'spread', 'failover'].includes(options.workload) ? options.tasks : null,
         seconds: options.workload === 'burst' ? null : options.seconds,
-        schedules: ['recurring', 'stored'].includes(options.workload) ? options.schedules : null,
+        schedules: ['recurring', 'cron', 'stored'].includes(options.workload) ? options.schedules : null,
         due: options.workload === 'stored' ? options.due : null,
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,

@@ -146,16 +146,21 @@ describe('the peers workloads', () => {
     expect(jobs[1]).toEqual({ id: 'j1', fireAt: 1_100, ms: 100 });
     expect(peerJobs(options(['--tasks', '3']), 7)).toEqual([0, 1, 2].map((i) => ({ id: `j${i}`, fireAt: 7, ms: 0 })));
     expect(peerSchedules(options(['--workload', 'recurring', '--schedules', '2', '--seconds', '5']), 9)).toEqual([
-      { id: 's0', startAt: 9, everyMs: 1_000, count: 5, ms: 0 },
-      { id: 's1', startAt: 9, everyMs: 1_000, count: 5, ms: 0 },
+      { id: 's0', startAt: 9, everyMs: 1_000, cron: null, count: 5, ms: 0 },
+      { id: 's1', startAt: 9, everyMs: 1_000, cron: null, count: 5, ms: 0 },
     ]);
+    expect(peerSchedules(options(['--workload', 'cron', '--schedules', '1', '--seconds', '90']), 120_000)).toEqual([{ id: 'c0', startAt: 120_000, everyMs: 60_000, cron: '* * * * *', count: 2, ms: 0 }]);
   });
 
   it('skip the workloads a peer cannot run', () => {
-    expect(unsupported({ name: 'pg-boss', schedulesEveryMs: 60_000 }, 'recurring')).toMatch(/minute cron/);
-    expect(unsupported({ name: 'bullmq', schedulesEveryMs: 1 }, 'recurring')).toBeUndefined();
-    expect(unsupported({ name: 'bullmq', schedulesEveryMs: 1 }, 'stored')).toMatch(/not compared/);
-    expect(unsupported({ name: 'pg-boss', schedulesEveryMs: 60_000 }, 'spread')).toBeUndefined();
+    const pgBoss = { name: 'pg-boss', schedulesEveryMs: 60_000, cronSchedules: 'one schedule per queue' } as const;
+    const bullmq = { name: 'bullmq', schedulesEveryMs: 1, cronSchedules: true } as const;
+    expect(unsupported(pgBoss, 'recurring')).toMatch(/at most once every 60 s \(cron\), not every second/);
+    expect(unsupported(pgBoss, 'cron')).toBe('one schedule per queue');
+    expect(unsupported(pgBoss, 'spread')).toBeUndefined();
+    expect(unsupported(bullmq, 'recurring')).toBeUndefined();
+    expect(unsupported(bullmq, 'cron')).toBeUndefined();
+    expect(unsupported(bullmq, 'stored')).toMatch(/not compared/);
   });
 });
 

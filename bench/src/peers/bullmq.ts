@@ -35,11 +35,12 @@ export const bullmq: PeerSystem = {
   name: 'bullmq',
   version: async () => `${installedVersion('bullmq')} (ioredis ${installedVersion('ioredis')})`,
   settings: (concurrency, leaseMs) => ({
-    'bulk create': `Queue.addBulk() of ${CHUNK} jobs a call, delay = due time - now, removeOnComplete, attempts ${ATTEMPTS}; every-second schedules: upsertJobScheduler({ every: 1000 })`,
+    'bulk create': `Queue.addBulk() of ${CHUNK} jobs a call, delay = due time - now, removeOnComplete, attempts ${ATTEMPTS}; every-second schedules: upsertJobScheduler({ every: 1000, startDate, limit }); cron: upsertJobScheduler({ pattern: '* * * * *', tz: 'UTC', startDate, limit })`,
     'per process': `one Worker with concurrency ${concurrency} on its own ioredis connection (maxRetriesPerRequest null)`,
     expiry: `lockDuration ${leaseMs} ms, stalledInterval ${STALLED_INTERVAL_MS} ms, maxStalledCount 2`,
   }),
   schedulesEveryMs: 1,
+  cronSchedules: true,
   recoversKilledJobs: true,
   async deploy(servers): Promise<PeerDeployment> {
     const { bullmq: lib, Redis } = await load();
@@ -67,7 +68,8 @@ export const bullmq: PeerSystem = {
       },
       async createSchedules(schedules: readonly PeerSchedule[]) {
         for (const s of schedules) {
-          await queue.upsertJobScheduler(s.id, { every: s.everyMs, startDate: s.startAt, limit: s.count }, { name: 'noop', data: { scheduleId: s.id, ms: s.ms }, opts: { removeOnComplete: true, attempts: ATTEMPTS } });
+          const repeat = s.cron === null ? { every: s.everyMs } : { pattern: s.cron, tz: 'UTC' };
+          await queue.upsertJobScheduler(s.id, { ...repeat, startDate: s.startAt, limit: s.count }, { name: 'noop', data: { scheduleId: s.id, ms: s.ms }, opts: { removeOnComplete: true, attempts: ATTEMPTS } });
         }
       },
       async drop() {

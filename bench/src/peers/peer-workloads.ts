@@ -1,5 +1,5 @@
 import type { BenchOptions } from '../options.js';
-import { spreadDueAt } from '../workloads.js';
+import { cronMinutes, spreadDueAt } from '../workloads.js';
 import type { PeerJob, PeerSchedule } from './peer.js';
 
 /**
@@ -18,8 +18,17 @@ export function peerJobs(options: BenchOptions, t0: number): PeerJob[] {
   }
 }
 
-/** The schedules of a workload for a peer: `recurring`, K every-second schedules firing W times from `t0`. None for the others. */
+/**
+ * The schedules of a workload for a peer: `recurring`, K every-second schedules firing W times
+ * from `t0`; `cron`, K `* * * * *` schedules firing once a minute for W / 60 minutes from `t0`
+ * (a minute's start). None for the others.
+ */
 export function peerSchedules(options: BenchOptions, t0: number): PeerSchedule[] {
-  if (options.workload !== 'recurring') return [];
-  return Array.from({ length: options.schedules }, (_, i) => ({ id: `s${i}`, startAt: t0, everyMs: 1_000, count: options.seconds, ms: options.taskMs }));
+  if (options.workload === 'recurring') {
+    return Array.from({ length: options.schedules }, (_, i) => ({ id: `s${i}`, startAt: t0, everyMs: 1_000, cron: null, count: options.seconds, ms: options.taskMs }));
+  }
+  if (options.workload === 'cron') {
+    return Array.from({ length: options.schedules }, (_, i) => ({ id: `c${i}`, startAt: t0, everyMs: 60_000, cron: '* * * * *', count: cronMinutes(options), ms: options.taskMs }));
+  }
+  return [];
 }

@@ -16,14 +16,16 @@ export interface PeerJob {
   ms: number;
 }
 
-/** An every-`everyMs` schedule of a peer's workload, firing `count` times from `startAt`. */
+/** A schedule of a peer's workload, every `everyMs` or on `cron`, firing `count` times from `startAt`. */
 export interface PeerSchedule {
   /** Bench id, recorded as the schedule id. */
   id: string;
   /** First fire time, epoch ms. */
   startAt: number;
-  /** Interval, ms. */
+  /** Interval, ms (60 000 for the cron schedules). */
   everyMs: number;
+  /** A cron expression (UTC) the schedule fires on, or null for an interval schedule. */
+  cron: string | null;
   /** How many times it fires. */
   count: number;
   /** How long the handler sleeps, ms. */
@@ -44,6 +46,10 @@ export interface PeerWorkerConfig {
   leaseMs: number;
   /** The history file the handler records into. */
   history: string;
+  /** `* * * * *` schedules the process holds itself (graphile-worker's crontab lives in its workers); 0 for none. */
+  cronSchedules: number;
+  /** How long the jobs of those schedules run, ms. */
+  taskMs: number;
 }
 
 /** The server a peer's run uses, for the cost figures. */
@@ -58,13 +64,13 @@ export interface PeerServer {
 
 /** A peer's fresh place for one run (a database, a key prefix), ready for jobs. */
 export interface PeerDeployment {
-  /** Settings for the worker processes, without `concurrency`, `leaseMs` and `history`. */
+  /** Settings for the worker processes, without `concurrency`, `leaseMs`, `history`, `cronSchedules` and `taskMs`. */
   target: Pick<PeerWorkerConfig, 'url' | 'prefix'>;
   /** The server, for the cost figures. */
   server: PeerServer;
   /** Creates the jobs with the peer's bulk API. */
   createJobs(jobs: readonly PeerJob[]): Promise<void>;
-  /** Creates the schedules (only where {@link PeerSystem.schedulesEveryMs} allows them). */
+  /** Creates the schedules (only where {@link PeerSystem.schedulesEveryMs} and {@link PeerSystem.cronSchedules} allow them). */
   createSchedules(schedules: readonly PeerSchedule[]): Promise<void>;
   /** Drops the database or deletes the prefix's keys, and closes connections. */
   drop(): Promise<void>;
@@ -88,6 +94,8 @@ export interface PeerSystem {
   settings(concurrency: number, leaseMs: number): Record<string, string>;
   /** The shortest interval its schedules fire at, ms (60 000 for minute cron). */
   schedulesEveryMs: number;
+  /** Whether it runs K `* * * * *` schedules side by side (the `cron` workload); when not, the reason. */
+  cronSchedules: true | string;
   /**
    * Whether a SIGKILLed process's jobs are handed out again within the run (after `leaseMs`);
    * when false, the reason.
@@ -98,8 +106,9 @@ export interface PeerSystem {
 }
 
 /** Why `peer` does not run `workload`, or undefined when it does. */
-export function unsupported(peer: Pick<PeerSystem, 'name' | 'schedulesEveryMs'>, workload: Workload): string | undefined {
+export function unsupported(peer: Pick<PeerSystem, 'name' | 'schedulesEveryMs' | 'cronSchedules'>, workload: Workload): string | undefined {
   if (workload === 'stored') return 'the stored workload is not compared';
-  if (workload === 'recurring' && peer.schedulesEveryMs > 1_000) return `no schedules under ${peer.schedulesEveryMs / 1_000} s (minute cron): —`;
+  if (workload === 'recurring' && peer.schedulesEveryMs > 1_000) return `its schedules fire at most once every ${peer.schedulesEveryMs / 1_000} s (cron), not every second`;
+  if (workload === 'cron' && peer.cronSchedules !== true) return peer.cronSchedules;
   return undefined;
 }

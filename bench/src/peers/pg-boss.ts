@@ -32,6 +32,7 @@ export const pgBoss: PeerSystem = {
     expiry: `queue expireInSeconds ${Math.ceil(leaseMs / 1_000)}, retryLimit ${RETRY_LIMIT}, maintenanceIntervalSeconds ${MAINTENANCE_SECONDS} (supervise on each process)`,
   }),
   schedulesEveryMs: 60_000,
+  cronSchedules: 'pg-boss 10 keeps one schedule per queue: K cron schedules would be K queues, each polled by every process',
   recoversKilledJobs: true,
   async deploy(servers, leaseMs): Promise<PeerDeployment> {
     const PgBoss = await load();
@@ -54,7 +55,7 @@ export const pgBoss: PeerSystem = {
         }
       },
       createSchedules() {
-        return Promise.reject(new Error('pg-boss schedules are per minute: the recurring workload is not run on it'));
+        return Promise.reject(new Error('pg-boss runs neither the recurring nor the cron workload'));
       },
       async drop() {
         await boss.stop({ graceful: false, wait: true });

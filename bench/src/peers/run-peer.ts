@@ -8,7 +8,7 @@ import type { BenchOptions } from '../options.js';
 import { cpuBetween, cpuMs, cpuSnapshot, pidsNamed } from '../procfs.js';
 import type { Progress } from '../run.js';
 import { distribution } from '../stats.js';
-import { expectedWork } from '../workloads.js';
+import { expectedWork, firstDueAt } from '../workloads.js';
 import { unsupported, type PeerDeployment, type PeerServers, type PeerSystem } from './peer.js';
 import type { PeerResult } from './peer-result.js';
 import { peerJobs, peerSchedules } from './peer-workloads.js';
@@ -79,7 +79,7 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
   const procs: PeerProcess[] = [];
   const warnings: string[] = [];
   try {
-    for (let i = 1; i <= options.nodes; i += 1) procs.push(startPeerProcess({ peer: peer.name, ...deployment.target, concurrency: options.concurrency, leaseMs, history }, `p${i}`));
+    for (let i = 1; i <= options.nodes; i += 1) procs.push(startPeerProcess({ peer: peer.name, ...deployment.target, concurrency: options.concurrency, leaseMs, history, cronSchedules: options.workload === 'cron' ? options.schedules : 0, taskMs: options.taskMs }, `p${i}`));
     const waiting = new AbortController();
     try {
       await Promise.race([Promise.all(procs.map((p) => p.ready)), sleep(60_000, undefined, { signal: waiting.signal }).then(() => Promise.reject(new Error(`the ${peer.name} workers were not ready within 60 s`)))]);
@@ -88,9 +88,9 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
     }
     progress(`${peer.name} ${version}: ${options.nodes} worker process(es) running`);
 
-    const jobsCount = options.workload === 'recurring' ? options.schedules : options.tasks;
+    const jobsCount = options.workload === 'recurring' || options.workload === 'cron' ? options.schedules : options.tasks;
     const began = performance.now();
-    const t0 = Date.now() + (options.leadMs ?? Math.round(2_000 + 0.25 * jobsCount));
+    const t0 = firstDueAt(options, Date.now() + (options.leadMs ?? Math.round(2_000 + 0.25 * jobsCount)));
     const jobs = peerJobs(options, t0);
     const schedules = peerSchedules(options, t0);
     await deployment.createJobs(jobs);
@@ -110,7 +110,8 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
     let victim = options.workload === 'failover' ? procs[0] : undefined;
     const killAt = t0 + Math.round((options.seconds * 1_000) / 3);
     let killedAt: number | undefined;
-    const tail = new HistoryTail(history);
+    // Only the run's fire times count (a crontab held by the workers also fires before t0 and after the last due time).
+    const tail = new HistoryTail(history, (r) => r.fireAt >= t0 && r.fireAt <= expected.lastDueAt);
     const deadline = Math.max(expected.lastDueAt, t0 + options.seconds * 1_000) + options.timeoutSeconds * 1_000;
     let reported = Date.now();
     for (;;) {
