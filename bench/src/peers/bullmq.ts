@@ -68,8 +68,9 @@ export const bullmq: PeerSystem = {
       },
       async createSchedules(schedules: readonly PeerSchedule[]) {
         for (const s of schedules) {
-          const repeat = s.cron === null ? { every: s.everyMs } : { pattern: s.cron, tz: 'UTC' };
-          await queue.upsertJobScheduler(s.id, { ...repeat, startDate: s.startAt, limit: s.count }, { name: 'noop', data: { scheduleId: s.id, ms: s.ms }, opts: { removeOnComplete: true, attempts: ATTEMPTS } });
+          // A cron pattern's first fire is the first match after startDate, exclusive: start a millisecond before.
+          const repeat = s.cron === null ? { every: s.everyMs, startDate: s.startAt } : { pattern: s.cron, tz: 'UTC', startDate: s.startAt - 1 };
+          await queue.upsertJobScheduler(s.id, { ...repeat, limit: s.count }, { name: 'noop', data: { scheduleId: s.id, ms: s.ms }, opts: { removeOnComplete: true, attempts: ATTEMPTS } });
         }
       },
       async drop() {

@@ -55,7 +55,7 @@ function skippedResult(peer: PeerSystem, servers: PeerServers, version: string |
  * running the recording handler, the work created with the peer's bulk API due from `t0`, the
  * same measurement window, and for `failover` the first process SIGKILLed at W/3. A peer that
  * is not installed, whose server is unreachable, or that cannot run the workload is skipped,
- * with the reason.
+ * with the reason; so is one whose run fails (a worker that exits, say), with the error.
  */
 export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: PeerServers, progress: Progress): Promise<PeerResult> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -187,6 +187,9 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
       generalErrors: procs.reduce((sum, p) => sum + p.errors, 0),
       warnings,
     };
+  } catch (error) {
+    // The other peers still run, and Rookery's figures are still printed.
+    return skippedResult(peer, servers, version, `the run failed: ${error instanceof Error ? error.message : String(error)}`, settings);
   } finally {
     for (const p of procs) if (peerRunning(p)) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
