@@ -20,8 +20,14 @@ export class HistoryTail {
   private readonly decoder = new StringDecoder('utf8');
   private readonly done = new Set<string>();
 
-  /** @param file - the history file (it may not exist yet) */
-  constructor(private readonly file: string) {}
+  /**
+   * @param file - the history file (it may not exist yet)
+   * @param accept - which records count; the others are skipped (default: all)
+   */
+  constructor(
+    private readonly file: string,
+    private readonly accept: (record: RunRecord) => boolean = () => true,
+  ) {}
 
   /** (schedule, fire time) pairs, and jobs, with a successful end so far. */
   get completed(): number {
@@ -53,6 +59,7 @@ export class HistoryTail {
   }
 
   private add(record: RunRecord): void {
+    if (!this.accept(record)) return;
     this.records.push(record);
     if (record.kind === 'end' && record.ok) this.done.add(occurrenceOf(record));
   }

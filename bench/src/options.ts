@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 
 /** The workloads of the bench. */
-export const WORKLOADS = ['burst', 'spread', 'failover', 'recurring', 'stored'] as const;
+export const WORKLOADS = ['burst', 'spread', 'failover', 'recurring', 'cron', 'stored'] as const;
 
 /** One of {@link WORKLOADS}. */
 export type Workload = (typeof WORKLOADS)[number];
@@ -18,9 +18,9 @@ export interface BenchOptions {
   concurrency: number;
   /** One-shot tasks (`burst`, `spread`, `failover`). */
   tasks: number;
-  /** Seconds the due times are spread over (`spread`, `failover`), the schedules run (`recurring`), or the cluster is watched (`stored`). */
+  /** Seconds the due times are spread over (`spread`, `failover`), the schedules run (`recurring`, `cron`: whole minutes, rounded up), or the cluster is watched (`stored`). */
   seconds: number;
-  /** Interval schedules (`recurring`) or schedules stored far in the future (`stored`). */
+  /** Every-second schedules (`recurring`), every-minute cron schedules (`cron`) or schedules stored far in the future (`stored`). */
   schedules: number;
   /** `stored`: every-second schedules due among the stored ones. */
   due: number;
@@ -38,12 +38,26 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** A file to write the checked history into (records, ledger events, faults, the checker's report), or undefined. */
   historyOut: string | undefined;
+  /** Run the workload on the peers too (pg-boss, graphile-worker, BullMQ). */
+  compare: boolean;
+  /** PostgreSQL admin URL the PostgreSQL peers run on (`--db` when that is PostgreSQL). */
+  peerPostgres: string;
+  /** Redis URL BullMQ runs on. */
+  peerRedis: string;
+  /** Busy loops (processes spinning a core each) beside the run. */
+  busy: number;
 }
+
+/** Where the PostgreSQL peers run when `--db` is not PostgreSQL and `--peer-postgres` is not given. */
+export const DEFAULT_PEER_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** Where BullMQ runs when `--peer-redis` is not given. */
+export const DEFAULT_PEER_REDIS = 'redis://127.0.0.1:6379';
 
 /** The usage text of `npm run bench -- --help`. */
 export const USAGE = `npm run bench -- [options]
 
-  --workload <name>     burst | spread | failover | recurring | stored (default burst)
+  --workload <name>     burst | spread | failover | recurring | cron | stored (default burst)
   --db <spec>           sqlite (default: a file in a temp dir), or a server's admin database URL:
                         postgres://postgres@127.0.0.1:5432/postgres, mysql://root@127.0.0.1:3306/mysql;
                         a fresh database is created for the run and dropped after it
@@ -52,8 +66,10 @@ export const USAGE = `npm run bench -- [options]
   --tasks <M>           burst, spread, failover: one-shot tasks (default 5000; the issue's size: 20000)
   --seconds <W>         spread, failover: due times spread over W s (default 20);
                         recurring: how long the schedules fire (default 60; the issue's: 120);
+                        cron: minutes they fire, W / 60 rounded up (default 60: one minute);
                         stored: how long the cluster is watched (default 20)
   --schedules <K|S>     recurring: every-second schedules (default 200; the issue's: 1000);
+                        cron: '* * * * *' schedules, first due at a minute's start (default 1000);
                         stored: schedules stored far in the future (default 100000; the issue's: 1000000)
   --due <n>             stored: every-second schedules among them that do fire (default 10)
   --task-ms <ms>        how long each task runs (default 0, a no-op; failover: 100, so that the
@@ -68,6 +84,12 @@ export const USAGE = `npm run bench -- [options]
   --history-out <file>  write what was checked as JSON: the executors' start and end records,
                         the ledger's transitions, the faults and the checker's report (to look
                         into one task: a late recovery, a rerun)
+  --compare             run the same workload on pg-boss, graphile-worker and BullMQ too (each
+                        where installed and its server reachable), a column each in the table
+  --peer-postgres <url> admin database URL of the PostgreSQL server of pg-boss and graphile-worker
+                        (default: --db when it is PostgreSQL, else ${DEFAULT_PEER_POSTGRES})
+  --peer-redis <url>    Redis of BullMQ (default ${DEFAULT_PEER_REDIS}); a fresh key prefix per run
+  --busy <n>            n busy loops (processes spinning a core each) beside the whole run
   --help                this text`;
 
 /**
@@ -114,6 +136,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       json: { type: 'boolean' },
       'cpu-prof': { type: 'string' },
       'history-out': { type: 'string' },
+      compare: { type: 'boolean' },
+      'peer-postgres': { type: 'string' },
+      'peer-redis': { type: 'string' },
+      busy: { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -122,15 +148,20 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${workload}'`);
   const w = workload as Workload;
   const leaseMs = values['lease-ms'];
+  const db = values.db ?? 'sqlite';
+  const peerPostgres = values['peer-postgres'] ?? (/^postgres(ql)?:/i.test(db) ? db : DEFAULT_PEER_POSTGRES);
+  if (!/^postgres(ql)?:\/\//i.test(peerPostgres)) throw new Error(`--peer-postgres must be a postgres:// URL, got '${peerPostgres}'`);
+  const peerRedis = values['peer-redis'] ?? DEFAULT_PEER_REDIS;
+  if (!/^rediss?:\/\//i.test(peerRedis)) throw new Error(`--peer-redis must be a redis:// URL, got '${peerRedis}'`);
   const leadMs = values['lead-ms'];
   const options: BenchOptions = {
     workload: w,
-    db: values.db ?? 'sqlite',
+    db,
     nodes: integer('nodes', values.nodes, 3, 1, 64),
     concurrency: integer('concurrency', values.concurrency, 20, 1, 10_000),
     tasks: integer('tasks', values.tasks, 5_000, 1, 10_000_000),
-    seconds: integer('seconds', values.seconds, w === 'recurring' ? 60 : 20, 1, 86_400),
-    schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : 200, 1, 100_000_000),
+    seconds: integer('seconds', values.seconds, w === 'recurring' || w === 'cron' ? 60 : 20, 1, 86_400),
+    schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : w === 'cron' ? 1_000 : 200, 1, 100_000_000),
     due: integer('due', values.due, 10, 0, 100_000),
     taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),
@@ -139,6 +170,10 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     json: values.json ?? false,
     cpuProfDir: values['cpu-prof'],
     historyOut: values['history-out'],
+    compare: values.compare ?? false,
+    peerPostgres,
+    peerRedis,
+    busy: integer('busy', values.busy, 0, 0, 256),
   };
   if (w === 'failover' && options.nodes < 2) throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;

@@ -1,4 +1,5 @@
 import type { CounterReading } from './db-counters.js';
+import type { FailoverFigures } from './failover.js';
 import type { Distribution } from './stats.js';
 
 /** The figures of one bench run, as printed and as `--json` writes them. */
@@ -11,7 +12,7 @@ export interface BenchResult {
   nodes: number;
   /** Worker slots per node. */
   concurrency: number;
-  /** The workload's size settings (tasks, seconds, schedules, due, leaseMs). */
+  /** The workload's size settings (tasks, seconds, schedules, due, leaseMs) and the busy loops beside the run. */
   parameters: Record<string, number | null>;
   /** Schedules created through `RookeryClient.createSchedules`, jobs through `enqueueMany`, and how long that took. */
   created: { schedules: number; jobs: number; ms: number };
@@ -41,6 +42,8 @@ export interface BenchResult {
   reruns: number;
   /** `failover`: ms from the kill to each of the killed node's tasks starting elsewhere. */
   recoveryMs: Distribution | null;
+  /** `failover`: the killed node's held tasks, the latest start of the others' and the held ones' restarts, from the executor's records; null otherwise. */
+  failover: FailoverFigures | null;
   /** `generalError` lines the nodes printed. */
   generalErrors: number;
   /** What makes the figures doubtful. */

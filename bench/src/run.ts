@@ -12,8 +12,9 @@ import { HistoryTail, occurrenceOf } from './history-tail.js';
 import type { BenchOptions } from './options.js';
 import { cpuBetween, cpuMs, cpuSnapshot, peakRssBytes, pidsNamed, type CpuSnapshot } from './procfs.js';
 import type { BenchResult } from './result.js';
+import { failoverFigures } from './failover.js';
 import { distribution } from './stats.js';
-import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from './workloads.js';
+import { dueInputs, dueJobs, dueScheduleCount, expectedWork, firstDueAt, storedInputs } from './workloads.js';
 
 /**
  * Brings the server's planner statistics up to date after the bulk creation, as autovacuum
@@ -101,7 +102,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       created.ms += performance.now() - began;
     }
     const began = performance.now();
-    const t0 = (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options)));
+    const t0 = firstDueAt(options, (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options))));
     const inputs = dueInputs(options, t0);
     const schedules: Schedule[] = await client.createSchedules(inputs);
     created.schedules += inputs.length;
@@ -225,10 +226,11 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       parameters: {
         tasks: ['burst', 'spread', 'failover'].includes(options.workload) ? options.tasks : null,
         seconds: options.workload === 'burst' ? null : options.seconds,
-        schedules: ['recurring', 'stored'].includes(options.workload) ? options.schedules : null,
+        schedules: ['recurring', 'cron', 'stored'].includes(options.workload) ? options.schedules : null,
         due: options.workload === 'stored' ? options.due : null,
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
+        busyLoops: options.busy > 0 ? options.busy : null,
       },
       created: { schedules: created.schedules, jobs: created.jobs, ms: Math.round(created.ms) },
       expected: expected.count,
@@ -245,6 +247,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       duplicated: report.duplicateCompletions.length,
       reruns: [...startCount.values()].filter((c) => c > 1).length,
       recoveryMs: options.workload === 'failover' ? distribution(report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms]))) : null,
+      failover: faults[0] ? failoverFigures(tail.records, faults[0].nodeId, faults[0].at) : null,
       generalErrors: nodes.reduce((sum, n) => sum + n.errors, 0),
       warnings,
     };

@@ -7,7 +7,8 @@ export function formatNumber(value: number, digits = 0): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function formatDistribution(d: Distribution): string {
+/** p50 / p95 / p99 / max of `d`, or `n/a (no samples)`. */
+export function formatDistribution(d: Distribution): string {
   if (d.count === 0) return 'n/a (no samples)';
   return [d.p50, d.p95, d.p99, d.max].map((v) => formatNumber(v)).join(' / ');
 }
@@ -44,6 +45,7 @@ export function resultRows(r: BenchResult): [string, string][] {
     ['reruns (at-least-once)', String(r.reruns)],
   ];
   if (r.recoveryMs) rows.push(["killed node's tasks restarted p50 / p95 / p99 / max", `${formatDistribution(r.recoveryMs)} ms after the kill`]);
+  if (r.failover) rows.push(['latest start lateness of a task not held by the killed node', `${formatNumber(r.failover.latestUnheldLatenessMs)} ms (the killed node held ${r.failover.held})`]);
   rows.push(['generalErrors', String(r.generalErrors)]);
   for (const w of r.warnings) rows.push(['warning', w]);
   return rows;

@@ -39,6 +39,27 @@ function everySecond(prefix: string, count: number, seconds: number, t0: number,
   }));
 }
 
+/** Due time of the `i`-th of `tasks` one-shots spread evenly over `seconds` from `t0` (`spread`, `failover`). */
+export function spreadDueAt(i: number, tasks: number, seconds: number, t0: number): number {
+  return t0 + Math.floor((i * seconds * 1_000) / tasks);
+}
+
+/** A minute, ms: the period of the `cron` workload's schedules. */
+const MINUTE_MS = 60_000;
+
+/** How many times each `cron` schedule fires: W seconds in whole minutes, rounded up. */
+export function cronMinutes(options: Pick<BenchOptions, 'seconds'>): number {
+  return Math.ceil(options.seconds / 60);
+}
+
+/**
+ * The first due time of a workload whose work is created by `earliest`: `earliest` itself, or
+ * for `cron` the start of the next minute from it (when `* * * * *` fires).
+ */
+export function firstDueAt(options: Pick<BenchOptions, 'workload'>, earliest: number): number {
+  return options.workload === 'cron' ? Math.ceil(earliest / MINUTE_MS) * MINUTE_MS : earliest;
+}
+
 /**
  * The jobs of a workload, enqueued with `enqueueMany` (the fastest way in): `burst`, M jobs all
  * due at `t0`; `spread`, M jobs due evenly over W seconds. None for the other workloads.
@@ -51,7 +72,7 @@ export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
       return Array.from({ length: options.tasks }, (_, i) => ({
         executor: BENCH_EXECUTOR,
         payload: { ms: options.taskMs },
-        runAt: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks),
+        runAt: spreadDueAt(i, options.tasks, options.seconds, t0),
       }));
     default:
       return [];
@@ -60,7 +81,8 @@ export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
 
 /**
  * The schedules of a workload that fall due, the first at `t0`: `failover`, M one-shots evenly
- * over W seconds; `recurring`, K every-second schedules for W seconds; `stored`, `due`
+ * over W seconds; `recurring`, K every-second schedules for W seconds; `cron`, K `* * * * *`
+ * schedules for W seconds in whole minutes (`t0` the start of a minute); `stored`, `due`
  * every-second schedules for W seconds (its stored ones come from {@link storedInputs}). None
  * for `burst` and `spread`, whose work is jobs ({@link dueJobs}).
  */
@@ -74,10 +96,19 @@ export function dueInputs(options: BenchOptions, t0: number): ScheduleInput[] {
         name: `${options.workload}-${i}`,
         executor: BENCH_EXECUTOR,
         payload: { ms: options.taskMs },
-        trigger: { kind: 'once', at: t0 + Math.floor((i * options.seconds * 1_000) / options.tasks) },
+        trigger: { kind: 'once', at: spreadDueAt(i, options.tasks, options.seconds, t0) },
       }));
     case 'recurring':
       return everySecond('recurring', options.schedules, options.seconds, t0, options.taskMs);
+    case 'cron':
+      return Array.from({ length: options.schedules }, (_, i) => ({
+        name: `cron-${i}`,
+        executor: BENCH_EXECUTOR,
+        payload: { ms: options.taskMs },
+        trigger: { kind: 'cron', expr: '* * * * *', tz: 'UTC' },
+        startAt: t0,
+        endAt: t0 + (cronMinutes(options) - 1) * MINUTE_MS,
+      }));
     case 'stored':
       return everySecond('due', options.due, options.seconds, t0, options.taskMs);
   }
@@ -90,9 +121,11 @@ export function expectedWork(options: BenchOptions, t0: number): ExpectedWork {
       return { count: options.tasks, lastDueAt: t0 };
     case 'spread':
     case 'failover':
-      return { count: options.tasks, lastDueAt: t0 + Math.floor(((options.tasks - 1) * options.seconds * 1_000) / options.tasks) };
+      return { count: options.tasks, lastDueAt: spreadDueAt(options.tasks - 1, options.tasks, options.seconds, t0) };
     case 'recurring':
       return { count: options.schedules * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
+    case 'cron':
+      return { count: options.schedules * cronMinutes(options), lastDueAt: t0 + (cronMinutes(options) - 1) * MINUTE_MS };
     case 'stored':
       return { count: options.due * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
   }
@@ -106,6 +139,7 @@ export function dueScheduleCount(options: BenchOptions): number {
     case 'failover':
       return options.tasks;
     case 'recurring':
+    case 'cron':
       return options.schedules;
     case 'stored':
       return options.due;

@@ -12,6 +12,12 @@ describe('parseBenchOptions', () => {
     expect(parseBenchOptions(['--workload', 'failover'])).toMatchObject({ taskMs: 100 });
   });
 
+  it('runs the peers on --db when it is PostgreSQL, else on the local servers, and takes --busy', () => {
+    expect(parseBenchOptions(['--compare'])).toMatchObject({ compare: true, peerPostgres: 'postgres://postgres@127.0.0.1:5432/postgres', peerRedis: 'redis://127.0.0.1:6379', busy: 0 });
+    expect(parseBenchOptions(['--db', 'postgres://u@h:5433/admin'])).toMatchObject({ compare: false, peerPostgres: 'postgres://u@h:5433/admin' });
+    expect(parseBenchOptions(['--peer-postgres', 'postgresql://x@y/z', '--peer-redis', 'redis://r:6380', '--busy', '2'])).toMatchObject({ peerPostgres: 'postgresql://x@y/z', peerRedis: 'redis://r:6380', busy: 2 });
+  });
+
   it('is undefined for --help', () => {
     expect(parseBenchOptions(['--help'])).toBeUndefined();
   });
@@ -22,6 +28,9 @@ describe('parseBenchOptions', () => {
     [['--tasks', '1e3'], /--tasks must be a whole number/],
     [['--workload', 'failover', '--nodes', '1'], /needs --nodes 2/],
     [['--bogus'], /bogus/],
+    [['--peer-postgres', 'mysql://root@h/mysql'], /--peer-postgres must be a postgres:\/\/ URL/],
+    [['--peer-redis', 'http://h'], /--peer-redis must be a redis:\/\/ URL/],
+    [['--busy', 'two'], /--busy must be a whole number/],
   ])('refuses %j naming the option', (args, message) => {
     expect(() => parseBenchOptions(args)).toThrow(message);
   });

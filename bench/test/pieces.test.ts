@@ -7,7 +7,7 @@ import { counterDelta, serverProcessNames } from '../src/db-counters.js';
 import { HistoryTail, occurrenceOf } from '../src/history-tail.js';
 import { parseBenchOptions, type BenchOptions } from '../src/options.js';
 import { cpuBetween, cpuMs, peakRssBytes } from '../src/procfs.js';
-import { dueInputs, dueJobs, dueScheduleCount, expectedWork, storedInputs } from '../src/workloads.js';
+import { dueInputs, dueJobs, dueScheduleCount, expectedWork, firstDueAt, storedInputs } from '../src/workloads.js';
 
 function options(args: string[]): BenchOptions {
   const parsed = parseBenchOptions(args);
@@ -82,6 +82,17 @@ describe('HistoryTail', () => {
     expect(tail.completed).toBe(1);
   });
 
+  it('skips the records its filter does not accept', () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-tail-'));
+    const file = join(dir, 'history.jsonl');
+    const tail = new HistoryTail(file, (r) => r.fireAt >= 10);
+    const line = (fireAt: number) => JSON.stringify({ kind: 'end', ok: true, nodeId: 'p1', taskId: `t${fireAt}`, scheduleId: 'c0', fireAt, attempt: 1, fence: 0, at: fireAt });
+    appendFileSync(file, `${line(5)}\n${line(10)}\n`);
+    tail.poll();
+    expect(tail.records.map((r) => r.fireAt)).toEqual([10]);
+    expect(tail.completed).toBe(1);
+  });
+
   it('counts a job (no schedule) by its task, and a schedule occurrence by its fire time', () => {
     expect(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'a' })).not.toBe(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'b' }));
     expect(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'a' })).toBe(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'b' }));
@@ -124,6 +135,19 @@ describe('workloads', () => {
     expect(inputs).toHaveLength(3);
     expect(inputs[0]).toMatchObject({ trigger: { kind: 'interval', everyMs: 1_000, anchor: t0 }, startAt: t0, endAt: t0 + 4_000 });
     expect(expectedWork(o, t0)).toEqual({ count: 15, lastDueAt: t0 + 4_000 });
+  });
+
+  it("cron: K '* * * * *' schedules from the start of a minute, firing once a minute for W / 60 minutes rounded up", () => {
+    const o = options(['--workload', 'cron', '--schedules', '4', '--seconds', '90']);
+    expect(parseBenchOptions(['--workload', 'cron'])).toMatchObject({ schedules: 1_000, seconds: 60 });
+    expect(firstDueAt(o, 120_001)).toBe(180_000);
+    expect(firstDueAt(o, 180_000)).toBe(180_000);
+    expect(firstDueAt(options([]), 120_001)).toBe(120_001);
+    const inputs = dueInputs(o, 180_000);
+    expect(inputs).toHaveLength(4);
+    expect(inputs[0]).toMatchObject({ name: 'cron-0', trigger: { kind: 'cron', expr: '* * * * *', tz: 'UTC' }, startAt: 180_000, endAt: 240_000 });
+    expect(expectedWork(o, 180_000)).toEqual({ count: 8, lastDueAt: 240_000 });
+    expect(dueScheduleCount(o)).toBe(4);
   });
 
   it('stored: schedules that start years ahead, and a few due every second', () => {

@@ -23,6 +23,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     duplicated: 0,
     reruns: 0,
     recoveryMs: null,
+    failover: null,
     generalErrors: 0,
     warnings: [],
     ...overrides,
@@ -70,6 +71,7 @@ describe('the bench table', () => {
         dbCpu: null,
         latenessMs: { count: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN },
         recoveryMs: { count: 4, p50: 2_100, p95: 2_400, p99: 2_400, max: 2_400 },
+        failover: { held: 4, latestUnheldLatenessMs: 320, restartMs: { count: 4, p50: 2_100, p95: 2_400, p99: 2_400, max: 2_400 }, notRestarted: 0 },
         warnings: ['timed out'],
       }),
     );
@@ -78,6 +80,7 @@ describe('the bench table', () => {
     expect(byName.get('db server CPU ms per task')).toMatch(/^n\/a/);
     expect(byName.get('start lateness p50 / p95 / p99 / max')).toBe('n/a (no samples) ms');
     expect(byName.get("killed node's tasks restarted p50 / p95 / p99 / max")).toBe('2,100 / 2,400 / 2,400 / 2,400 ms after the kill');
+    expect(byName.get('latest start lateness of a task not held by the killed node')).toBe('320 ms (the killed node held 4)');
     expect(rows.at(-1)).toEqual(['warning', 'timed out']);
   });
 
