@@ -97,7 +97,8 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * MariaDB/MySQL, and (untested) MS SQL Server. Build one with `createSqlDatastore`. Every
  * method is one statement or one short transaction; every write to a leased row is
  * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
- * test passes one.
+ * test passes one, except a peel's, which is conditional on (owner, fence) (see
+ * `Datastore.schedulePeel`).
  */
 export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
   /** What this store can do. */

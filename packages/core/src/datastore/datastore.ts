@@ -587,9 +587,19 @@ export interface Datastore {
 
   /**
    * Writes the result of peeling one claimed schedule and releases its lease. One
-   * transaction, conditional on (owner, fence, unexpired lease, state active): inserts the tasks (skipping
-   * any whose (schedule, fire time) exists), records a `created` event for each, and sets
-   * `nextFireAt` and `gateTaskId`. If the lease is lost nothing is written.
+   * transaction, conditional on (owner, fence, state active): inserts the tasks (skipping any
+   * whose (schedule, fire time) exists), records a `created` event for each, and sets
+   * `nextFireAt` and `gateTaskId`. If the lease is lost (another claim, a pause, an edit, a
+   * retirement, or the peel already written) nothing is written.
+   *
+   * The lease's expiry is not part of the condition: it lets other nodes claim the schedule,
+   * and a claim is what takes the lease away. This is safe because every write that may change
+   * what a peel plans from (a claim, `scheduleUpdate`, `scheduleSetState`) sets fence + 1, and
+   * a peel's own write clears the owner, so a matching (owner, fence) means no one has claimed,
+   * edited or peeled the schedule since this claim: the write is exactly the one a fast peel
+   * would have made. A peel that lost the race to a later claim is refused, and if both ever
+   * wrote the same fire time the (schedule, fire time) key keeps one task. So a peeler's lease
+   * can be as short as claim → plan → write takes, and a slow peel still lands.
    */
   schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult>;
 

@@ -59,6 +59,18 @@ export interface NodeOptions {
   /** Schedules claimed per peel. @defaultValue 50 */
   peelBatch?: number;
   /**
+   * Lease a peel takes on the schedules it claims. It only has to cover claim, planning and
+   * the peel write (milliseconds), so it is short and independent of `leaseMs`: the schedules
+   * of a node that dies between its claim and its peel write are free again this long after the
+   * claim, and their fire times start on another node within about this plus one poll wait.
+   * A peel that outlasts it (a loaded machine) still commits unless another node claimed the
+   * schedule meanwhile: the peel write is conditioned on the claim's owner and fence, not on
+   * the lease's expiry. Shorter frees a dead node's schedules sooner; too short makes nodes
+   * claim schedules whose peel is still under way, which wastes that peel (never a fire time).
+   * From 50 to `leaseMs`. @defaultValue 500
+   */
+  peelLeaseMs?: number;
+  /**
    * Hints between processes that work falls due: the node announces the due times of the
    * tasks it peels and wakes at the due times others announce. Polling goes on regardless.
    * @defaultValue none (polling only)
@@ -143,6 +155,8 @@ export interface NodeTimings {
   lookaheadMs: number;
   /** See {@link NodeOptions.peelBatch}. */
   peelBatch: number;
+  /** See {@link NodeOptions.peelLeaseMs}. */
+  peelLeaseMs: number;
   /** See {@link NodeOptions.repairEveryMs}. */
   repairEveryMs: number;
   /** See {@link NodeOptions.heartbeatEveryMs}. */
@@ -156,6 +170,12 @@ export interface NodeTimings {
   /** See {@link NodeOptions.maxResultBytes}. */
   maxResultBytes: number;
 }
+
+/** Default {@link NodeOptions.peelLeaseMs}: a dead node's claimed schedules are free again half a second after its claim. */
+const DEFAULT_PEEL_LEASE_MS = 500;
+
+/** Shortest {@link NodeOptions.peelLeaseMs}: shorter, nodes would keep claiming schedules whose peel is still under way. */
+const MIN_PEEL_LEASE_MS = 50;
 
 function positiveInt(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -179,6 +199,7 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     pollWaitsMs,
     lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 5_000, 0, 3_600_000),
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
+    peelLeaseMs: positiveInt('peelLeaseMs', options.peelLeaseMs ?? DEFAULT_PEEL_LEASE_MS, MIN_PEEL_LEASE_MS, leaseMs),
     repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     validateEveryMs: positiveInt('validateEveryMs', options.validateEveryMs ?? 1_000, 10, 3_600_000),

@@ -127,8 +127,9 @@ export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Prom
 
 /**
  * Writes the results of peeling claimed schedules, in one transaction. The schedules' rows are
- * read and locked first (in id order); a peel whose (owner, fence, unexpired lease, state
- * active) no longer holds writes nothing and is answered `ok: false`. The held schedules get
+ * read and locked first (in id order); a peel whose (owner, fence, state active) no longer
+ * holds writes nothing and is answered `ok: false` (an expired lease nobody claimed since still
+ * peels: see `Datastore.schedulePeel`). The held schedules get
  * their next fire time and gate and release their lease (one UPDATE per distinct outcome); all
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
@@ -159,7 +160,8 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     const updates = new Map<string, { ids: string[]; values: Record<string, unknown> }>();
     for (const [i, peel] of p.peels.entries()) {
       const s = schedules.get(peel.scheduleId);
-      if (!s || s.state !== 'active' || s.leaseOwner !== peel.owner || s.fence !== peel.fence || (s.leaseExpiresAt ?? 0) <= now) continue;
+      // Owner and fence, not expiry: see Datastore.schedulePeel for why an expired, unclaimed lease may still peel.
+      if (!s || s.state !== 'active' || s.leaseOwner !== peel.owner || s.fence !== peel.fence) continue;
       if (peeled.has(s.id)) continue; // listed twice: peeled once
       peeled.add(s.id);
       held.set(i, s);

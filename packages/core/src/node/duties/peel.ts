@@ -4,11 +4,18 @@ import { planPeel } from './peel-plan.js';
 
 /**
  * Duty 1 of the protocol, peel: claims a batch of active, ungated schedules whose next fire
- * time falls within the lookahead window (a lease with fence + 1); for each, plans the task
- * rows of the fire times due (per misfire policy) and its next fire time; then one
- * transaction writes the whole round, each schedule only while its lease holds, and releases
- * the leases. A unique key on (schedule, fire time) makes peeling idempotent. Each peeled
- * task's due time wakes the loop (the due alarm), here and, announced, on the other nodes.
+ * time falls within the lookahead window (a lease of `peelLeaseMs` with fence + 1); for each,
+ * plans the task rows of the fire times due (per misfire policy) and its next fire time; then
+ * one transaction writes the whole round, each schedule only while no one else has claimed it
+ * since (owner and fence unchanged), and releases the leases. A unique key on (schedule, fire
+ * time) makes peeling idempotent. Each peeled task's due time wakes the loop (the due alarm),
+ * here and, announced, on the other nodes.
+ *
+ * The peel lease is short because it only has to cover claim → plan → write: a node that dies
+ * in between holds its schedules' fire times back for `peelLeaseMs`, not for the task lease.
+ * Its expiry only lets another node claim; the write does not require it, so a peel slowed
+ * past it still lands when nobody claimed meanwhile, and a loaded node does not lose every
+ * round to its own lease (see `Datastore.schedulePeel` for why the fence alone is safe).
  */
 export class PeelDuty {
   /** @param ctx - the node */
@@ -25,7 +32,7 @@ export class PeelDuty {
       owner: ctx.leaseOwner,
       limit: t.peelBatch,
       lookaheadMs: Math.floor(t.lookaheadMs / 2),
-      leaseMs: t.leaseMs,
+      leaseMs: t.peelLeaseMs,
     });
     const [first] = claimed;
     if (first === undefined) return false;
@@ -38,7 +45,8 @@ export class PeelDuty {
         const plan = planPeel(schedule, { now, lookaheadMs: t.lookaheadMs, strategies: ctx.strategies, ids: ctx.ids, random: ctx.random });
         peels.push({ scheduleId: schedule.id, owner: ctx.leaseOwner, fence: schedule.fence, nodeId: ctx.id, ...plan });
       } catch (error) {
-        // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry; the others go on.
+        // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry, then
+        // any node may claim it; the others go on.
         ctx.reportError(error, 'peel');
       }
     }

@@ -108,7 +108,7 @@ export function describePeel(ctx: ConformanceContext): void {
       expect((await store.taskList({ scheduleId: schedule.id })).map((t) => t.id)).toEqual([fresh.id, before.id]);
     });
 
-    it('writes nothing when the lease is lost: wrong fence, other owner, or expired', async () => {
+    it('writes nothing when the lease is lost: wrong fence or other owner', async () => {
       const { store, t0, exec } = ctx;
       const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
       await store.scheduleCreate(schedule);
@@ -127,9 +127,76 @@ export function describePeel(ctx: ConformanceContext): void {
         });
       expect(await attempt(OWNER_A, fence - 1, t0)).toEqual({ ok: false, created: [] });
       expect(await attempt(OWNER_B, fence, t0)).toEqual({ ok: false, created: [] });
-      expect(await attempt(OWNER_A, fence, t0 + LEASE + 1)).toEqual({ ok: false, created: [] });
       expect(await store.taskList({ scheduleId: schedule.id })).toEqual([]);
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ nextFireAt: t0, leaseOwner: OWNER_A, fence });
+    });
+
+    it('writes a slow peel whose lease expired while no one claimed the schedule, and refuses it once another node has', async () => {
+      const { store, t0, exec } = ctx;
+      const slow = makeSchedule({ executor: exec, nextFireAt: t0 });
+      const overtaken = makeSchedule({ executor: exec, nextFireAt: t0 });
+      await store.scheduleCreateMany([slow, overtaken]);
+      const claimed = await store.scheduleClaimDue({ owner: OWNER_A, limit: 2, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const fenceOf = (id: string): number => claimed.find((s) => s.id === id)?.fence ?? -1;
+      expect(claimed).toHaveLength(2);
+      // Past A's lease, B claims one of the two (fence + 1) and peels it.
+      const [taken] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 + LEASE + 1 });
+      expect(taken?.fence).toBe(fenceOf(taken?.id ?? '') + 1);
+      const other = taken?.id === slow.id ? overtaken : slow;
+      const bTask = makeNewTask({ fireAt: t0, dueAt: t0 });
+      const [bPeel] = await store.schedulePeelMany({
+        peels: [{ scheduleId: taken?.id ?? '', owner: OWNER_B, fence: taken?.fence ?? -1, tasks: [bTask], nextFireAt: t0 + 60_000, gateTaskId: null, nodeId: 'node-b' }],
+        now: t0 + LEASE + 2,
+      });
+      expect(bPeel?.ok).toBe(true);
+      // A's peel of both lands only on the one nobody claimed since, lease expired or not.
+      const aTasks = [makeNewTask({ fireAt: t0, dueAt: t0 }), makeNewTask({ fireAt: t0, dueAt: t0 })];
+      const results = await store.schedulePeelMany({
+        peels: [taken?.id ?? '', other.id].map((id, i) => ({
+          scheduleId: id,
+          owner: OWNER_A,
+          fence: fenceOf(id),
+          tasks: [aTasks[i] ?? makeNewTask()],
+          nextFireAt: t0 + 60_000,
+          gateTaskId: null,
+          nodeId: 'node-a',
+        })),
+        now: t0 + LEASE + 3,
+      });
+      expect(results.map((r) => r.ok)).toEqual([false, true]);
+      expect(results[1]?.created.map((t) => t.id)).toEqual([aTasks[1]?.id]);
+      expect((await store.taskList({ scheduleId: taken?.id ?? '' })).map((t) => t.id)).toEqual([bTask.id]);
+      expect(await store.scheduleGet(other.id)).toMatchObject({ nextFireAt: t0 + 60_000, leaseOwner: null, leaseExpiresAt: null });
+      // The peel released the lease: the same peel again, on the same fence, writes nothing.
+      const [again] = await store.schedulePeelMany({
+        peels: [{ scheduleId: other.id, owner: OWNER_A, fence: fenceOf(other.id), tasks: [makeNewTask({ fireAt: t0 + 60_000 })], nextFireAt: null, gateTaskId: null, nodeId: 'node-a' }],
+        now: t0 + LEASE + 4,
+      });
+      expect(again).toEqual({ ok: false, created: [] });
+      expect(await store.scheduleGet(other.id)).toMatchObject({ nextFireAt: t0 + 60_000 });
+    });
+
+    it('refuses a peel whose expired lease was taken by an edit of the schedule meanwhile', async () => {
+      const { store, t0, exec } = ctx;
+      const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
+      await store.scheduleCreate(schedule);
+      const [claimed] = await store.scheduleClaimDue({ owner: OWNER_A, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const { name, executor, payload, trigger, startAt, endAt, policies } = schedule;
+      const edited = await store.scheduleUpdate({ id: schedule.id, definition: { name, executor, payload, trigger, startAt, endAt, policies }, nextFireAt: t0 + 5_000, now: t0 + LEASE + 1 });
+      expect(edited?.fence).toBe((claimed?.fence ?? -1) + 1);
+      const result = await store.schedulePeel({
+        scheduleId: schedule.id,
+        owner: OWNER_A,
+        fence: claimed?.fence ?? -1,
+        tasks: [makeNewTask({ fireAt: t0 })],
+        nextFireAt: t0 + 60_000,
+        gateTaskId: null,
+        nodeId: 'node-a',
+        now: t0 + LEASE + 2,
+      });
+      expect(result).toEqual({ ok: false, created: [] });
+      expect(await store.taskList({ scheduleId: schedule.id })).toEqual([]);
+      expect(await store.scheduleGet(schedule.id)).toMatchObject({ nextFireAt: t0 + 5_000 });
     });
 
     it('inserts ledger rows in terminal states with their reason and span', async () => {

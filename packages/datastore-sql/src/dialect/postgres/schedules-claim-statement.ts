@@ -3,7 +3,7 @@ import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
 import type { ScheduleClaimDueParams } from '../../store/schedules-claim.js';
 import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
-import { leaseFree, leaseHeld } from '../../store/lease-sql.js';
+import { leaseFree } from '../../store/lease-sql.js';
 import { preparedStatement } from './prepared-statement.js';
 
 /**
@@ -38,8 +38,9 @@ export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDu
 }
 
 /**
- * Peeling as one statement (writable CTEs). The peels whose schedule's (owner, fence,
- * unexpired lease, state active) still holds are locked in id order; their tasks go in, each
+ * Peeling as one statement (writable CTEs). The peels whose schedule's (owner, fence, state
+ * active) still holds are locked in id order (the lease's expiry is not tested: see
+ * `Datastore.schedulePeel`); their tasks go in, each
  * carrying its schedule's executor, payload and task policies, and skipping one whose id or
  * (schedule, fire time) is taken; each held schedule gets its next fire time and its gate (a
  * gate on a task that was not inserted is dropped) and releases its lease; every created task's
@@ -58,8 +59,7 @@ peels AS (
 held AS (
   SELECT s.id, s.executor, s.payload, s.policies::jsonb AS sp, p.next_fire_at, p.gate_task_id, p.node_id
   FROM rookery_schedules s JOIN peels p ON p.schedule_id = s.id
-  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active'
-    AND ${leaseHeld({ owner: 'p.owner', fence: 'p.fence', now: '(SELECT now FROM clock)', table: 's' })}
+  WHERE s.id = ANY($2::text[]) AND s.state IS NOT DISTINCT FROM 'active' AND s.lease_owner = p.owner AND s.fence = p.fence
   ORDER BY s.id FOR UPDATE OF s),
 new_tasks AS (
   SELECT * FROM unnest($8::text[], $9::text[], $10::bigint[], $11::bigint[], $12::int[], $13::bigint[], $14::bigint[], $15::text[], $16::text[])

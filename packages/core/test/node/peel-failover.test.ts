@@ -1,0 +1,121 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { resolveTimings, ValidationError, type Datastore, type SchedulePeelResult, type Task } from '../../src/index.js';
+import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+
+beforeEach(() => useFakeTime());
+afterEach(() => vi.useRealTimers());
+
+/** A view of `datastore` that answers `scheduleClaimDue` with `onClaim` called after each claim that took schedules. */
+function watchClaims(datastore: Datastore, onClaim: () => void): Datastore {
+  return new Proxy(datastore, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop !== 'scheduleClaimDue' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        const claimed = (await (value as (...a: unknown[]) => Promise<unknown[]>).apply(target, args)) as unknown[];
+        if (claimed.length > 0) onClaim();
+        return claimed;
+      };
+    },
+  }) as Datastore;
+}
+
+/** A view of `datastore` whose `schedulePeelMany` waits `delayMs` (a loaded machine) before it writes, and keeps what each write answered. */
+function slowPeels(datastore: Datastore, delayMs: number, answers: SchedulePeelResult[][]): Datastore {
+  return new Proxy(datastore, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop !== 'schedulePeelMany' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        const results = (await (value as (...a: unknown[]) => Promise<SchedulePeelResult[]>).apply(target, args)) as SchedulePeelResult[];
+        answers.push(results);
+        return results;
+      };
+    },
+  }) as Datastore;
+}
+
+const noop = { noop: async () => null };
+
+describe('a node that dies between its peel claim and its peel write', () => {
+  for (const leaseMs of [3_000, 60_000]) {
+    it(`holds the fire time back for the peel lease only: another node starts it within 1 s of its time (lease ${leaseMs} ms)`, async () => {
+      const { datastore, client } = memoryCluster();
+      let dead = false;
+      // A claims, then every call of its fails: its peel is never written and its schedules stay leased to it.
+      const aStore = partition(watchClaims(datastore, () => (dead = true)), () => dead, 'node a is dead');
+      const a = await startTestNode(aStore, noop, { leaseMs });
+      const fireAt = Date.now() + 10;
+      await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
+      await vi.advanceTimersByTimeAsync(150);
+      expect(dead).toBe(true);
+      const [held] = await datastore.scheduleList();
+      expect(held).toMatchObject({ leaseOwner: a.node.leaseOwner, nextFireAt: fireAt });
+      expect((held?.leaseExpiresAt ?? 0) - (held?.updatedAt ?? 0)).toBe(a.node.timings.peelLeaseMs);
+      expect(await datastore.taskList()).toEqual([]);
+
+      const b = await startTestNode(datastore, noop, { leaseMs });
+      const started: { task: Task; at: number }[] = [];
+      b.events.on('taskStarted', (task) => started.push({ task, at: Date.now() }));
+      await vi.advanceTimersByTimeAsync(1_500);
+      expect(started).toHaveLength(1);
+      expect(started[0]?.task.fireAt).toBe(fireAt);
+      expect((started[0]?.at ?? Infinity) - fireAt).toBeLessThan(1_000);
+      expect(b.errors).toEqual([]);
+      await stopUnderFakeTime(b.node);
+      expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', nodeId: b.node.id });
+    });
+  }
+});
+
+describe('a peel slower than its lease', () => {
+  it('still commits when no other node claimed the schedule meanwhile', async () => {
+    const { datastore, client } = memoryCluster();
+    const answers: SchedulePeelResult[][] = [];
+    const a = await startTestNode(slowPeels(datastore, 2_000, answers), noop, { peelLeaseMs: 500 });
+    const fireAt = Date.now() + 3_000;
+    await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
+    await vi.advanceTimersByTimeAsync(2_900);
+    // The write came 2 s after a claim of 0.5 s, and nobody claimed in between: it held.
+    expect(answers).toEqual([[{ ok: true, created: [expect.objectContaining({ fireAt })] }]]);
+    await vi.advanceTimersByTimeAsync(600);
+    expect(await datastore.taskList()).toEqual([expect.objectContaining({ fireAt, state: 'completed', nodeId: a.node.id })]);
+    expect(a.errors).toEqual([]);
+    await stopUnderFakeTime(a.node);
+  });
+
+  it('is refused once another node claimed the schedule after the lease expired; the fire time runs once, peeled by that node', async () => {
+    const { datastore, client } = memoryCluster();
+    const answers: SchedulePeelResult[][] = [];
+    let claimedByA = false;
+    const a = await startTestNode(slowPeels(watchClaims(datastore, () => (claimedByA = true)), 2_000, answers), noop, { peelLeaseMs: 500 });
+    const fireAt = Date.now() + 10;
+    await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(claimedByA).toBe(true);
+    const b = await startTestNode(datastore, noop, { peelLeaseMs: 500 });
+    const started: Task[] = [];
+    for (const n of [a, b]) n.events.on('taskStarted', (task) => started.push(task));
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(answers[0]).toEqual([{ ok: false, created: [] }]);
+    const tasks = await datastore.taskList();
+    expect(tasks).toEqual([expect.objectContaining({ fireAt, state: 'completed', nodeId: b.node.id })]);
+    expect(started.map((t) => t.id)).toEqual([tasks[0]?.id]);
+    expect([...a.errors, ...b.errors]).toEqual([]);
+    await stopUnderFakeTime(a.node);
+    await stopUnderFakeTime(b.node);
+  });
+});
+
+describe('the peel lease option', () => {
+  it('defaults to half a second whatever the lease, and is refused with a ValidationError naming peelLeaseMs outside 50 to leaseMs', () => {
+    expect(resolveTimings({}).peelLeaseMs).toBe(500);
+    expect(resolveTimings({ leaseMs: 3_600_000 }).peelLeaseMs).toBe(500);
+    expect(resolveTimings({ leaseMs: 2_000, peelLeaseMs: 2_000 }).peelLeaseMs).toBe(2_000);
+    for (const peelLeaseMs of [49, 2_001, 100.5, Number.NaN]) {
+      expect(() => resolveTimings({ leaseMs: 2_000, peelLeaseMs })).toThrow(ValidationError);
+      expect(() => resolveTimings({ leaseMs: 2_000, peelLeaseMs })).toThrow(expect.objectContaining({ field: 'peelLeaseMs' }));
+    }
+  });
+});
