@@ -1,8 +1,12 @@
 import { ValidationError } from '../errors/index.js';
-import { TLS_MODES, type TlsMode, type UrlTls } from './tls-settings.js';
+import type { UrlTls } from './tls-settings.js';
+import { mssqlUrl } from './urls/mssql-url.js';
+import { mysqlUrl } from './urls/mysql-url.js';
+import { postgresUrl } from './urls/postgres-url.js';
+import { sqliteUrl } from './urls/sqlite-url.js';
+import type { DatabaseDialect, UrlGrammar } from './urls/url-grammar.js';
 
-/** The SQL dialects a database URL can name. MariaDB and MySQL share `mysql`. */
-export type DatabaseDialect = 'sqlite' | 'postgres' | 'mysql' | 'mssql';
+export type { DatabaseDialect } from './urls/url-grammar.js';
 
 /** What a database URL says. */
 export interface DatabaseUrl {
@@ -30,22 +34,16 @@ export interface DatabaseUrl {
   applicationName?: string;
 }
 
-const NETWORK_SCHEMES: Record<string, DatabaseDialect> = {
-  'postgres:': 'postgres',
-  'postgresql:': 'postgres',
-  'mysql:': 'mysql',
-  'mariadb:': 'mysql',
-  'mssql:': 'mssql',
-  'sqlserver:': 'mssql',
-};
+/** Each dialect's URL grammar: its schemes, query parameters and TLS, in a file of its own. */
+const GRAMMARS: readonly UrlGrammar[] = [sqliteUrl, postgresUrl, mysqlUrl, mssqlUrl];
+
+/** The dialect of each scheme (`postgres:` → postgres). */
+const DIALECT_OF_SCHEME: ReadonlyMap<string, UrlGrammar> = new Map(GRAMMARS.flatMap((g) => g.schemes.map((scheme) => [scheme, g] as const)));
 
 /** The query parameters each dialect accepts. */
-export const URL_PARAMETERS: Readonly<Record<DatabaseDialect, readonly string[]>> = {
-  sqlite: ['tablePrefix'],
-  postgres: ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'application_name', 'schema', 'tablePrefix'],
-  mysql: ['ssl', 'sslca', 'sslcert', 'sslkey', 'sslverify', 'tablePrefix'],
-  mssql: ['encrypt', 'trustServerCertificate', 'schema', 'tablePrefix'],
-};
+export const URL_PARAMETERS: Readonly<Record<DatabaseDialect, readonly string[]>> = Object.fromEntries(
+  GRAMMARS.map((g) => [g.dialect, g.parameters]),
+) as Record<DatabaseDialect, readonly string[]>;
 
 const FORMS = 'sqlite:./file.db, sqlite::memory:, postgres://user@host:5432/db, mysql://… or mariadb://…, mssql://…';
 
@@ -67,12 +65,6 @@ export function checkSqlName(field: string, value: string, max: number): string 
   return value;
 }
 
-function flag(dialect: DatabaseDialect, name: string, value: string): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  throw new ValidationError('db', `the ${dialect} URL parameter ${name} must be true or false, got '${value}'`);
-}
-
 /** Reads the query parameters: each one known to the dialect, given once. */
 function readParams(dialect: DatabaseDialect, search: URLSearchParams): Map<string, string> {
   const known = URL_PARAMETERS[dialect];
@@ -85,61 +77,6 @@ function readParams(dialect: DatabaseDialect, search: URLSearchParams): Map<stri
     params.set(name, value);
   }
   return params;
-}
-
-function postgresTls(params: Map<string, string>): UrlTls | undefined {
-  const sslmode = params.get('sslmode');
-  // `sslpassword` alone is accepted (as libpq does): it only unlocks an `sslkey`.
-  const files = ['sslrootcert', 'sslcert', 'sslkey'].filter((p) => params.has(p));
-  if (sslmode === undefined) {
-    if (files.length > 0) throw new ValidationError('db', `${files[0]} needs sslmode (require, verify-ca or verify-full) in the postgres URL`);
-    return undefined;
-  }
-  if (!TLS_MODES.includes(sslmode as TlsMode)) {
-    throw new ValidationError('db', `sslmode must be one of ${TLS_MODES.join(', ')} in the postgres URL, got '${sslmode}'`);
-  }
-  if (sslmode === 'disable') {
-    if (files.length > 0) throw new ValidationError('db', `${files[0]} has no use with sslmode=disable`);
-    return undefined;
-  }
-  const caFile = params.get('sslrootcert');
-  // As libpq: `require` with a root certificate checks the chain (verify-ca).
-  const mode: TlsMode = sslmode === 'require' && caFile !== undefined ? 'verify-ca' : (sslmode as TlsMode);
-  return tlsOf(mode, `sslmode=${sslmode}`, caFile, params.get('sslcert'), params.get('sslkey'), params.get('sslpassword'));
-}
-
-function mysqlTls(params: Map<string, string>): UrlTls | undefined {
-  const ssl = params.get('ssl');
-  const others = ['sslca', 'sslcert', 'sslkey', 'sslverify'].filter((p) => params.has(p));
-  if (ssl === undefined || !flag('mysql', 'ssl', ssl)) {
-    if (others.length > 0) throw new ValidationError('db', `${others[0]} needs ssl=true in the mysql URL`);
-    return undefined;
-  }
-  const verify = params.has('sslverify') ? flag('mysql', 'sslverify', params.get('sslverify') ?? '') : true;
-  return tlsOf(verify ? 'verify-full' : 'require', verify ? 'ssl=true' : 'ssl=true&sslverify=false', params.get('sslca'), params.get('sslcert'), params.get('sslkey'), undefined);
-}
-
-function mssqlTls(params: Map<string, string>): UrlTls | undefined {
-  const encrypt = params.has('encrypt') ? flag('mssql', 'encrypt', params.get('encrypt') ?? '') : undefined;
-  const trust = params.has('trustServerCertificate') ? flag('mssql', 'trustServerCertificate', params.get('trustServerCertificate') ?? '') : undefined;
-  if (encrypt === false) {
-    if (trust !== undefined) throw new ValidationError('db', 'trustServerCertificate has no use with encrypt=false');
-    return { mode: 'disable', asked: 'encrypt=false' };
-  }
-  // Unsaid, the connection is encrypted and verified, as the driver's own default.
-  if (encrypt === undefined && trust === undefined) return { mode: 'verify-full', asked: 'encrypt=true (the default)' };
-  return trust === true ? { mode: 'require', asked: 'trustServerCertificate=true' } : { mode: 'verify-full', asked: 'encrypt=true' };
-}
-
-function tlsOf(mode: TlsMode, asked: string, caFile?: string, certFile?: string, keyFile?: string, passphrase?: string): UrlTls {
-  return {
-    mode,
-    asked,
-    ...(caFile !== undefined ? { caFile } : {}),
-    ...(certFile !== undefined ? { certFile } : {}),
-    ...(keyFile !== undefined ? { keyFile } : {}),
-    ...(passphrase !== undefined ? { passphrase } : {}),
-  };
 }
 
 /** The schema, prefix and session name parameters shared by the dialects. */
@@ -184,10 +121,10 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
     throw new ValidationError('db', `a datastore URL is required, such as ${FORMS}`);
   }
   const lower = url.toLowerCase();
-  if (lower.startsWith('sqlite:')) return parseSqlite(url);
   const scheme = lower.slice(0, lower.indexOf(':') + 1);
-  const dialect = NETWORK_SCHEMES[scheme];
-  if (!dialect) {
+  const grammar = DIALECT_OF_SCHEME.get(scheme);
+  if (grammar === sqliteUrl) return parseSqlite(url);
+  if (!grammar) {
     throw new ValidationError('db', `unsupported datastore URL scheme '${scheme || 'none'}'; expected one of ${FORMS}`);
   }
   let parsed: URL;
@@ -196,6 +133,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   } catch (cause) {
     throw new ValidationError('db', `'${scheme}//…' is not a valid URL; expected ${FORMS}`, { cause });
   }
+  const { dialect } = grammar;
   if (!parsed.hostname) throw new ValidationError('db', `the ${dialect} URL names no host`);
   const port = parsed.port ? Number(parsed.port) : undefined;
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
@@ -204,7 +142,7 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   }
   if (database.includes('/')) throw new ValidationError('db', `'${database}' is not a database name`);
   const params = readParams(dialect, parsed.searchParams);
-  const tls = dialect === 'postgres' ? postgresTls(params) : dialect === 'mysql' ? mysqlTls(params) : mssqlTls(params);
+  const tls = grammar.tls(params);
   return {
     dialect,
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
