@@ -3,7 +3,6 @@ import type {
   DatastoreInTransaction,
   AdoptedTask,
   Datastore,
-  DatastoreCapabilities,
   NodeRecord,
   RateLimit,
   RateLimitSetParams,
@@ -13,7 +12,6 @@ import type {
   ScheduleClaimValidationParams,
   ScheduleListByClientParams,
   SchedulePeelManyParams,
-  SchedulePeelParams,
   SchedulePeelResult,
   ScheduleValidateParams,
   Task,
@@ -25,7 +23,6 @@ import type {
   TaskClaimDueResult,
   TaskEvent,
   TaskFinishManyParams,
-  TaskFinishParams,
   TaskListParams,
   ScheduleListParams,
   TaskStats,
@@ -63,7 +60,7 @@ import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.j
 import { historyPrune, nodePrune } from './store/prune.js';
 import { schedulePruneDone, scheduleRunNow, taskRetry } from './store/operator-actions.js';
 import { scheduleUpdate } from './store/schedules-update.js';
-import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
+import { scheduleClaimDue, schedulePeelMany } from './store/schedules-claim.js';
 import {
   scheduleCreate,
   scheduleCreateMany,
@@ -80,7 +77,7 @@ import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskEnqueue } from './store/tasks-enqueue.js';
-import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
+import { taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskStats } from './store/task-stats.js';
@@ -97,20 +94,11 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * test passes one.
  */
 export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
-  /** What this store can do. */
-  readonly capabilities: DatastoreCapabilities;
   private readonly migrator: Migrator;
   private closing: Promise<void> | undefined;
 
-  /**
-   * @param ctx - the SQL context (connection layer and dialect)
-   * @param shared - whether several processes can share the database (false for in-memory SQLite)
-   */
-  constructor(
-    private readonly ctx: SqlContext,
-    shared: boolean,
-  ) {
-    this.capabilities = { shared, skipLocked: ctx.dialect.supportsSkipLocked };
+  /** @param ctx - the SQL context (connection layer and dialect) */
+  constructor(private readonly ctx: SqlContext) {
     this.migrator = new Migrator(ctx);
   }
 
@@ -258,11 +246,6 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
-    return schedulePeel(this.ctx, params);
-  }
-
-  /** @inheritDoc */
   schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
     return schedulePeelMany(this.ctx, params);
   }
@@ -280,11 +263,6 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   /** @inheritDoc */
   taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
     return taskRenewLeases(this.ctx, params);
-  }
-
-  /** @inheritDoc */
-  taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
-    return taskFinish(this.ctx, params);
   }
 
   /** @inheritDoc */

@@ -14,17 +14,6 @@ import type {
 import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 
 /**
- * What a datastore can do beyond the interface. Shared code branches on these flags, never on
- * a dialect's name.
- */
-export interface DatastoreCapabilities {
-  /** Several processes can share it (false for the in-memory store). */
-  shared: boolean;
-  /** Claims skip rows locked by a concurrent claim instead of waiting. */
-  skipLocked: boolean;
-}
-
-/**
  * Every datastore method takes an optional `now`: an instant (epoch ms) that replaces the
  * database clock inside the statement, as River's `coalesce(@now, now())` does. Production
  * code leaves it out, so that lease expiry and due-ness are judged by the database's own clock;
@@ -103,8 +92,8 @@ export interface ScheduleUpdateParams extends ClockParams {
   nextFireAt: number | null;
 }
 
-/** Input of {@link Datastore.schedulePeel}. */
-export interface SchedulePeelParams extends ClockParams {
+/** One peel of {@link Datastore.schedulePeelMany}: the result of peeling one claimed schedule. */
+export interface SchedulePeelParams {
   /** The schedule being peeled. */
   scheduleId: string;
   /** Lease owner that claimed it. */
@@ -123,11 +112,11 @@ export interface SchedulePeelParams extends ClockParams {
 
 /** Input of {@link Datastore.schedulePeelMany}: several peels written together. */
 export interface SchedulePeelManyParams extends ClockParams {
-  /** The peels, each as {@link SchedulePeelParams} without its own clock; at most one per schedule. */
-  peels: Omit<SchedulePeelParams, 'now'>[];
+  /** The peels, at most one per schedule. */
+  peels: SchedulePeelParams[];
 }
 
-/** Result of {@link Datastore.schedulePeel}. */
+/** The result of one peel of {@link Datastore.schedulePeelMany}. */
 export interface SchedulePeelResult {
   /** False when the lease was lost: nothing was written. */
   ok: boolean;
@@ -201,8 +190,8 @@ export type TaskOutcome =
   | { state: 'abandoned'; reason: string | null }
   | { state: 'pending'; dueAt: number; error: string | null; countFailure: boolean; reason: string | null };
 
-/** Input of {@link Datastore.taskFinish}. */
-export interface TaskFinishParams extends ClockParams {
+/** One commit of {@link Datastore.taskFinishMany}: an attempt's outcome. */
+export interface TaskFinishParams {
   /** Task id. */
   taskId: string;
   /** Lease owner. */
@@ -217,8 +206,8 @@ export interface TaskFinishParams extends ClockParams {
 
 /** Input of {@link Datastore.taskFinishMany}: several attempts' outcomes committed together. */
 export interface TaskFinishManyParams extends ClockParams {
-  /** The commits, each as {@link TaskFinishParams} without its own clock; at most one per task. */
-  finishes: Omit<TaskFinishParams, 'now'>[];
+  /** The commits, at most one per task. */
+  finishes: TaskFinishParams[];
 }
 
 /** Input of {@link Datastore.taskRepairExpired}. */
@@ -467,9 +456,6 @@ export interface TaskLogReadParams {
  * the database clock); a write that matches nothing changes nothing and says so.
  */
 export interface Datastore {
-  /** What this store can do. */
-  readonly capabilities: DatastoreCapabilities;
-
   /** The database clock, epoch ms. One statement. */
   clockNow(): Promise<number>;
 
@@ -586,18 +572,13 @@ export interface Datastore {
   scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]>;
 
   /**
-   * Writes the result of peeling one claimed schedule and releases its lease. One
-   * transaction, conditional on (owner, fence, unexpired lease, state active): inserts the tasks (skipping
-   * any whose (schedule, fire time) exists), records a `created` event for each, and sets
-   * `nextFireAt` and `gateTaskId`. If the lease is lost nothing is written.
-   */
-  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult>;
-
-  /**
-   * Writes several peels, each exactly as {@link Datastore.schedulePeel} would (each conditional
-   * on its own lease: one lost lease writes nothing of its peel and leaves the others alone), in
-   * one transaction where the store has transactions: the node's peel round costs one commit
-   * however many schedules it claimed. Returns the results in the order of `peels`.
+   * Writes the results of peeling claimed schedules and releases their leases, in one
+   * transaction where the store has transactions: the node's peel round costs one commit however
+   * many schedules it claimed. Each peel is conditional on its own lease (owner, fence, unexpired
+   * lease, state active): it inserts its tasks (skipping any whose (schedule, fire time) exists),
+   * records a `created` event for each, and sets `nextFireAt` and `gateTaskId`; a peel whose
+   * lease is lost writes nothing and leaves the others alone. Returns the results in the order
+   * of `peels`.
    */
   schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]>;
 
@@ -649,20 +630,14 @@ export interface Datastore {
   taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult>;
 
   /**
-   * Commits an attempt's outcome. One transaction, conditional on (owner, fence, unexpired
-   * lease, state running): sets the state, result or error, endedAt, clears the lease (and,
-   * when the task goes back to `pending`, its external execution and report), releases
-   * the schedule's run slot, records the event, and when the state is terminal ungates a
-   * schedule gated on this task (an `after-run` schedule's next fire time becomes now + its
-   * delay). Returns the task, or undefined when the lease was lost (nothing written).
-   */
-  taskFinish(params: TaskFinishParams): Promise<Task | undefined>;
-
-  /**
-   * Commits several attempts' outcomes, each exactly as {@link Datastore.taskFinish} would (each
-   * conditional on its own lease and fence: a lost one writes nothing and is answered
-   * undefined), in one transaction where the store has transactions, with one statement for
-   * all the tasks that share an outcome. Returns the tasks in the order of `finishes`.
+   * Commits attempts' outcomes, in one transaction where the store has transactions, with one
+   * statement for all the tasks that share an outcome. Each commit is conditional on its own
+   * lease (owner, fence, unexpired lease, state running): it sets the state, result or error,
+   * endedAt, clears the lease (and, when the task goes back to `pending`, its external execution
+   * and report), releases the schedule's run slot, records the event, and when the state is
+   * terminal ungates a schedule gated on this task (an `after-run` schedule's next fire time
+   * becomes now + its delay); a commit whose lease is lost writes nothing and is answered
+   * undefined. Returns the tasks in the order of `finishes`.
    */
   taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]>;
 

@@ -12,7 +12,6 @@ import type {
   ScheduleUpdateParams,
   ClockParams,
   Datastore,
-  DatastoreCapabilities,
   RateLimit,
   RateLimitSetParams,
   RepairedTask,
@@ -96,7 +95,6 @@ const clone = <T>(value: T): T => structuredClone(value);
  */
 export class MemoryDatastore implements Datastore {
   /** Not shared between processes; no row locks to skip. */
-  readonly capabilities: DatastoreCapabilities = { shared: false, skipLocked: false };
   private readonly schedules = new Map<string, Schedule>();
   private readonly tasks = new Map<string, Task>();
   private readonly taskKeys = new Set<string>();
@@ -397,16 +395,16 @@ export class MemoryDatastore implements Datastore {
     return listByClient(this.schedules, params);
   }
 
-  /** {@inheritDoc Datastore.schedulePeel} */
+  /** {@inheritDoc Datastore.schedulePeelMany} */
   async schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
     const now = this.now(params);
     const results: SchedulePeelResult[] = [];
-    for (const peel of params.peels) results.push(await this.schedulePeel({ ...peel, now }));
+    for (const peel of params.peels) results.push(this.schedulePeelOne(peel, now));
     return results;
   }
 
-  async schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
-    const now = this.now(params);
+  /** One peel of {@link MemoryDatastore.schedulePeelMany}, judged at `now`. */
+  private schedulePeelOne(params: SchedulePeelParams, now: number): SchedulePeelResult {
     const s = this.schedules.get(params.scheduleId);
     if (!s || s.state !== 'active' || s.leaseOwner !== params.owner || s.fence !== params.fence || (s.leaseExpiresAt ?? 0) <= now) {
       return { ok: false, created: [] };
@@ -653,16 +651,16 @@ export class MemoryDatastore implements Datastore {
     return result;
   }
 
-  /** {@inheritDoc Datastore.taskFinish} */
+  /** {@inheritDoc Datastore.taskFinishMany} */
   async taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]> {
     const now = this.now(params);
     const tasks: (Task | undefined)[] = [];
-    for (const finish of params.finishes) tasks.push(await this.taskFinish({ ...finish, now }));
+    for (const finish of params.finishes) tasks.push(this.taskFinishOne(finish, now));
     return tasks;
   }
 
-  async taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
-    const now = this.now(params);
+  /** One commit of {@link MemoryDatastore.taskFinishMany}, judged at `now`. */
+  private taskFinishOne(params: TaskFinishParams, now: number): Task | undefined {
     const t = this.tasks.get(params.taskId);
     if (!this.holds(t, params.owner, params.fence, now)) return undefined;
     const o = params.outcome;

@@ -17,3 +17,4 @@
  */
 export { describeDatastoreConformance, type ConformanceOptions, type ConformanceStore } from './conformance.js';
 export { FIXTURE_EPOCH, makeNewTask, makePolicies, makeSchedule, TRICKY_PAYLOAD } from './fixtures.js';
+export { schedulePeelOne, taskFinishOne, type SchedulePeelOneParams, type TaskFinishOneParams } from './one-of-many.js';

@@ -114,15 +114,8 @@ const ROWS_PER_INSERT = 100;
  * gate, and writes its fire time as a terminal ledger row (a misfire recorded `missed`). Any
  * other once schedule ends with its task.
  */
-function peelEndsOnce(peel: SchedulePeelManyParams['peels'][number] | undefined): boolean {
+function peelEndsOnce(peel: SchedulePeelParams | undefined): boolean {
   return peel !== undefined && peel.nextFireAt === null && peel.gateTaskId === null && peel.tasks.some((t) => isTerminalTaskState(t.state));
-}
-
-/** Writes the result of peeling one claimed schedule: {@link schedulePeelMany} of one. */
-export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Promise<SchedulePeelResult> {
-  const { now, ...peel } = p;
-  const [result] = await schedulePeelMany(ctx, { peels: [peel], ...(now !== undefined ? { now } : {}) });
-  return result ?? { ok: false, created: [] };
 }
 
 /**

@@ -14,13 +14,11 @@ const MIGRATION_LOCK_KEY = 0x726f6f6b657279;
  */
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
-  supportsSkipLocked: true,
   supportsReturning: true,
   insertReturning: true,
   fastPaths: postgresFastPaths,
   hostClock: false,
   singleWriter: false,
-  shared: true,
   clockSql: 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)',
   types: {
     id: 'VARCHAR(36)',
