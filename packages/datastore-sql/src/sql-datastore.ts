@@ -3,6 +3,12 @@ import type {
   DatastoreInTransaction,
   AdoptedTask,
   Datastore,
+  HistoryPruneParams,
+  NodeHeartbeatParams,
+  NodePruneParams,
+  NodeRegisterParams,
+  NodeStopParams,
+  TaskRequestCancelParams,
   NodeRecord,
   RateLimit,
   RateLimitSetParams,
@@ -296,7 +302,7 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
+  taskRequestCancel(params: TaskRequestCancelParams): Promise<Task | undefined> {
     return taskRequestCancel(this.ctx, params);
   }
 
@@ -361,17 +367,17 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord> {
+  nodeRegister(node: NodeRegisterParams): Promise<NodeRecord> {
     return nodeRegister(this.ctx, node);
   }
 
   /** @inheritDoc */
-  nodeHeartbeat(params: { id: string; clockOffsetMs: number; now?: number }): Promise<number> {
+  nodeHeartbeat(params: NodeHeartbeatParams): Promise<number> {
     return nodeHeartbeat(this.ctx, params);
   }
 
   /** @inheritDoc */
-  nodeStop(params: { id: string; now?: number }): Promise<void> {
+  nodeStop(params: NodeStopParams): Promise<void> {
     return nodeStop(this.ctx, params);
   }
 
@@ -381,12 +387,12 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  historyPrune(params: { endedBefore: number; limit: number }): Promise<number> {
+  historyPrune(params: HistoryPruneParams): Promise<number> {
     return historyPrune(this.ctx, params);
   }
 
   /** @inheritDoc */
-  nodePrune(params: { seenBefore: number }): Promise<number> {
+  nodePrune(params: NodePruneParams): Promise<number> {
     return nodePrune(this.ctx, params);
   }
 }

@@ -449,6 +449,67 @@ export interface TaskLogReadParams {
   limit?: number;
 }
 
+/** Input of {@link Datastore.scheduleSetState}. */
+export interface ScheduleSetStateParams extends ClockParams {
+  /** The schedule. */
+  id: string;
+  /** Its new state: `active` (resume), `paused` or `retired`. */
+  state: ScheduleState;
+  /** Its next fire time, when it changes (null: none); left alone when absent. */
+  nextFireAt?: number | null;
+}
+
+/** Input of {@link Datastore.scheduleClaimDue}. */
+export interface ScheduleClaimDueParams extends ClockParams {
+  /** Lease owner. */
+  owner: string;
+  /** At most this many schedules. */
+  limit: number;
+  /** Claim schedules whose next fire time is at or before now + this. */
+  lookaheadMs: number;
+  /** Lease length. */
+  leaseMs: number;
+}
+
+/** Input of {@link Datastore.taskRequestCancel}. */
+export interface TaskRequestCancelParams extends ClockParams {
+  /** The task. */
+  taskId: string;
+  /** Why, recorded on the task and its event. */
+  reason: string;
+}
+
+/** Input of {@link Datastore.nodeRegister}: the node's record, without the instants the store sets. */
+export type NodeRegisterParams = Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>;
+
+/** Input of {@link Datastore.nodeHeartbeat}. */
+export interface NodeHeartbeatParams extends ClockParams {
+  /** The node. */
+  id: string;
+  /** The node's clock minus the database clock, ms. */
+  clockOffsetMs: number;
+}
+
+/** Input of {@link Datastore.nodeStop}. */
+export interface NodeStopParams extends ClockParams {
+  /** The node. */
+  id: string;
+}
+
+/** Input of {@link Datastore.historyPrune}. */
+export interface HistoryPruneParams {
+  /** Tasks whose attempt ended before this instant (database clock, epoch ms) are deleted. */
+  endedBefore: number;
+  /** At most this many tasks. */
+  limit: number;
+}
+
+/** Input of {@link Datastore.nodePrune}. */
+export interface NodePruneParams {
+  /** Nodes that stopped, or last heart-beat, before this instant (epoch ms) are deleted. */
+  seenBefore: number;
+}
+
 /**
  * The shared persistence of a cluster. Every method is atomic as its TSDoc states: one
  * statement, or one short transaction that holds no lock across executor work or the network.
@@ -496,9 +557,7 @@ export interface Datastore {
    * claimed before the deletion runs on. Resuming a `once` schedule whose run is over (no
    * next fire time, no live task) makes it `done`. Returns the updated row.
    */
-  scheduleSetState(
-    params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
-  ): Promise<Schedule | undefined>;
+  scheduleSetState(params: ScheduleSetStateParams): Promise<Schedule | undefined>;
 
   /**
    * Replaces what an active or paused schedule runs and when (name, executor, payload, trigger,
@@ -547,9 +606,7 @@ export interface Datastore {
    * One statement (or one short transaction with SKIP LOCKED where supported); two concurrent
    * claims never return the same schedule.
    */
-  scheduleClaimDue(
-    params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,
-  ): Promise<Schedule[]>;
+  scheduleClaimDue(params: ScheduleClaimDueParams): Promise<Schedule[]>;
 
   /**
    * Claims up to `limit` schedules in state `pending-validation` of `executors` whose lease is
@@ -695,7 +752,7 @@ export interface Datastore {
    * `cancelled` at once; a running one gets a cancel request (and `reason`) that its node sees
    * on its next renewal or cancel check. Returns the task after the change, or undefined if there is none.
    */
-  taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+  taskRequestCancel(params: TaskRequestCancelParams): Promise<Task | undefined>;
 
   /**
    * An operator's retry of a task that ended without completing (state in
@@ -779,15 +836,15 @@ export interface Datastore {
    * Registers a node (or re-registers one restarting with the same id). One statement. The
    * stored `startedAt` and `heartbeatAt` are the database clock.
    */
-  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord>;
+  nodeRegister(node: NodeRegisterParams): Promise<NodeRecord>;
 
   /**
    * Records a node's heartbeat and its clock offset; returns the database clock. One statement.
    */
-  nodeHeartbeat(params: { id: string; clockOffsetMs: number } & ClockParams): Promise<number>;
+  nodeHeartbeat(params: NodeHeartbeatParams): Promise<number>;
 
   /** Marks a node stopped. One statement. */
-  nodeStop(params: { id: string } & ClockParams): Promise<void>;
+  nodeStop(params: NodeStopParams): Promise<void>;
 
   /**
    * Retention: deletes up to `limit` tasks in a terminal state whose attempt ended before
@@ -795,13 +852,13 @@ export interface Datastore {
    * that is pending, running, or terminal but ended later is never touched. Returns how many
    * tasks were deleted (fewer than `limit` when nothing older is left).
    */
-  historyPrune(params: { endedBefore: number; limit: number }): Promise<number>;
+  historyPrune(params: HistoryPruneParams): Promise<number>;
 
   /**
    * Retention: deletes the records of nodes that stopped, or stopped heart-beating, before
    * `seenBefore`. One statement. Returns how many were deleted.
    */
-  nodePrune(params: { seenBefore: number }): Promise<number>;
+  nodePrune(params: NodePruneParams): Promise<number>;
 
   /** Lists nodes, running ones first. One statement. */
   nodeList(): Promise<NodeRecord[]>;

@@ -28,7 +28,7 @@ export interface MemoryLedger {
 }
 
 /** See `Datastore.scheduleRunNow`. */
-export function runScheduleNow(ledger: MemoryLedger, p: ScheduleRunNowParams, now: number): Task | undefined {
+export function scheduleRunNow(ledger: MemoryLedger, p: ScheduleRunNowParams, now: number): Task | undefined {
   const s = ledger.schedules.get(p.scheduleId);
   if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
   let fireAt = now;
@@ -41,7 +41,7 @@ export function runScheduleNow(ledger: MemoryLedger, p: ScheduleRunNowParams, no
 }
 
 /** See `Datastore.taskRetry`. */
-export function retryTask(ledger: MemoryLedger, p: TaskRetryParams, now: number): TaskRetryResult | undefined {
+export function taskRetry(ledger: MemoryLedger, p: TaskRetryParams, now: number): TaskRetryResult | undefined {
   const t = ledger.tasks.get(p.taskId);
   if (!t) return undefined;
   if (!RETRYABLE_TASK_STATES.includes(t.state)) return { outcome: 'refused-state', task: structuredClone(t) };
@@ -69,7 +69,7 @@ export function retryTask(ledger: MemoryLedger, p: TaskRetryParams, now: number)
 }
 
 /** See `Datastore.schedulePruneDone`. */
-export function pruneDoneSchedules(ledger: MemoryLedger, p: SchedulePruneDoneParams): number {
+export function schedulePruneDone(ledger: MemoryLedger, p: SchedulePruneDoneParams): number {
   const recent = (t: Task): boolean => !isTerminalTaskState(t.state) || (t.endedAt ?? 0) >= p.doneBefore;
   const busy = new Set([...ledger.tasks.values()].filter(recent).map((t) => t.scheduleId));
   const old = [...ledger.schedules.values()]

@@ -1,6 +1,6 @@
 import { DuplicateKeyError } from '../errors/duplicate-key-error.js';
 import type { NodeRecord } from '../model/node-record.js';
-import type { Schedule, ScheduleState } from '../model/schedule.js';
+import type { Schedule } from '../model/schedule.js';
 import { jobTask } from '../model/job-task.js';
 import { gateReleaseOf, taskPoliciesOf } from '../model/task-policies.js';
 import { isTerminalTaskState, type Task, type TaskEvent, type TaskState } from '../model/task.js';
@@ -12,6 +12,14 @@ import type {
   ScheduleUpdateParams,
   ClockParams,
   Datastore,
+  HistoryPruneParams,
+  NodeHeartbeatParams,
+  NodePruneParams,
+  NodeRegisterParams,
+  NodeStopParams,
+  ScheduleClaimDueParams,
+  ScheduleSetStateParams,
+  TaskRequestCancelParams,
   RateLimit,
   RateLimitSetParams,
   RepairedTask,
@@ -51,9 +59,9 @@ import type {
   TaskReportExecutionParams,
   TaskSetExecutionParams,
 } from './external-execution.js';
-import { claimValidation, listByClient, recordValidation } from './memory-validation.js';
-import { listSchedules, listTasks, taskStats } from './memory-reads.js';
-import { pruneDoneSchedules, retryTask, runScheduleNow, type MemoryLedger } from './memory-operator-actions.js';
+import { scheduleClaimValidation, scheduleListByClient, scheduleValidate } from './memory-validation.js';
+import { scheduleList, taskList, taskStats } from './memory-reads.js';
+import { schedulePruneDone, taskRetry, scheduleRunNow, type MemoryLedger } from './memory-operator-actions.js';
 import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 import { nameKey } from './name-key.js';
 import {
@@ -219,12 +227,12 @@ export class MemoryDatastore implements Datastore {
   /** {@inheritDoc Datastore.scheduleList} */
   async scheduleList(params: ScheduleListParams = {}): Promise<Schedule[]> {
     checkScheduleListParams(params);
-    return listSchedules(this.schedules, params);
+    return scheduleList(this.schedules, params);
   }
 
   /** {@inheritDoc Datastore.scheduleSetState} */
   async scheduleSetState(
-    params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
+    params: ScheduleSetStateParams,
   ): Promise<Schedule | undefined> {
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
@@ -310,21 +318,21 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleRunNow} */
   async scheduleRunNow(params: ScheduleRunNowParams): Promise<Task | undefined> {
-    return runScheduleNow(this.ledger(), params, this.now(params));
+    return scheduleRunNow(this.ledger(), params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.taskRetry} */
   async taskRetry(params: TaskRetryParams): Promise<TaskRetryResult | undefined> {
-    return retryTask(this.ledger(), params, this.now(params));
+    return taskRetry(this.ledger(), params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.schedulePruneDone} */
   async schedulePruneDone(params: SchedulePruneDoneParams): Promise<number> {
-    return pruneDoneSchedules(this.ledger(), params);
+    return schedulePruneDone(this.ledger(), params);
   }
 
   /** {@inheritDoc Datastore.historyPrune} */
-  async historyPrune(params: { endedBefore: number; limit: number }): Promise<number> {
+  async historyPrune(params: HistoryPruneParams): Promise<number> {
     const old = [...this.tasks.values()]
       .filter((t) => isTerminalTaskState(t.state) && t.endedAt !== null && t.endedAt < params.endedBefore)
       .sort((a, b) => (a.endedAt ?? 0) - (b.endedAt ?? 0))
@@ -343,7 +351,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.nodePrune} */
-  async nodePrune(params: { seenBefore: number }): Promise<number> {
+  async nodePrune(params: NodePruneParams): Promise<number> {
     let pruned = 0;
     for (const [id, n] of this.nodes) {
       if ((n.stoppedAt ?? n.heartbeatAt) < params.seenBefore) {
@@ -356,7 +364,7 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleClaimDue} */
   async scheduleClaimDue(
-    params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,
+    params: ScheduleClaimDueParams,
   ): Promise<Schedule[]> {
     const now = this.now(params);
     const due = [...this.schedules.values()]
@@ -381,18 +389,18 @@ export class MemoryDatastore implements Datastore {
 
   /** {@inheritDoc Datastore.scheduleClaimValidation} */
   async scheduleClaimValidation(params: ScheduleClaimValidationParams): Promise<Schedule[]> {
-    return claimValidation(this.schedules, params, this.now(params));
+    return scheduleClaimValidation(this.schedules, params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.scheduleValidate} */
   async scheduleValidate(params: ScheduleValidateParams): Promise<Schedule | undefined> {
-    return recordValidation(this.schedules, params, this.now(params));
+    return scheduleValidate(this.schedules, params, this.now(params));
   }
 
   /** {@inheritDoc Datastore.scheduleListByClient} */
   async scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]> {
     checkListByClientParams(params);
-    return listByClient(this.schedules, params);
+    return scheduleListByClient(this.schedules, params);
   }
 
   /** {@inheritDoc Datastore.schedulePeelMany} */
@@ -779,7 +787,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.taskRequestCancel} */
-  async taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined> {
+  async taskRequestCancel(params: TaskRequestCancelParams): Promise<Task | undefined> {
     const now = this.now(params);
     const t = this.tasks.get(params.taskId);
     if (!t) return undefined;
@@ -846,7 +854,7 @@ export class MemoryDatastore implements Datastore {
   /** {@inheritDoc Datastore.taskList} */
   async taskList(params: TaskListParams = {}): Promise<Task[]> {
     checkTaskListParams(params);
-    return listTasks(this.tasks, params);
+    return taskList(this.tasks, params);
   }
 
   /** {@inheritDoc Datastore.taskStats} */
@@ -874,7 +882,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.nodeRegister} */
-  async nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord> {
+  async nodeRegister(node: NodeRegisterParams): Promise<NodeRecord> {
     const now = this.now();
     const record: NodeRecord = { ...clone(node), startedAt: now, heartbeatAt: now, stoppedAt: null };
     this.nodes.set(node.id, record);
@@ -882,7 +890,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.nodeHeartbeat} */
-  async nodeHeartbeat(params: { id: string; clockOffsetMs: number } & ClockParams): Promise<number> {
+  async nodeHeartbeat(params: NodeHeartbeatParams): Promise<number> {
     const now = this.now(params);
     const n = this.nodes.get(params.id);
     if (n) {
@@ -893,7 +901,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** {@inheritDoc Datastore.nodeStop} */
-  async nodeStop(params: { id: string } & ClockParams): Promise<void> {
+  async nodeStop(params: NodeStopParams): Promise<void> {
     const n = this.nodes.get(params.id);
     if (n) n.stoppedAt = this.now(params);
   }

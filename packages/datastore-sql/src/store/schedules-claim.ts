@@ -3,6 +3,7 @@ import {
   taskPoliciesOf,
   type NewTask,
   type Schedule,
+  type ScheduleClaimDueParams,
   type SchedulePeelManyParams,
   type SchedulePeelParams,
   type SchedulePeelResult,
@@ -15,21 +16,6 @@ import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
 import { leaseFree, leaseWritten } from './lease-sql.js';
-
-/** A schedule's lease is free: never taken, released, or expired by `:now`. */
-/** Input of {@link scheduleClaimDue}. */
-export interface ScheduleClaimDueParams {
-  /** Lease owner. */
-  owner: string;
-  /** At most this many schedules. */
-  limit: number;
-  /** Claim schedules whose next fire time is at or before now + this. */
-  lookaheadMs: number;
-  /** Lease length. */
-  leaseMs: number;
-  /** Replaces the database clock; tests only. */
-  now?: number;
-}
 
 /**
  * Claims due, active, ungated schedules whose lease is free: one short transaction that picks
