@@ -102,25 +102,24 @@ const clone = <T>(value: T): T => structuredClone(value);
  * awaited where it is named).
  */
 export class MemoryDatastore implements Datastore {
-  /** Not shared between processes; no row locks to skip. */
-  private readonly schedules = new Map<string, Schedule>();
-  private readonly tasks = new Map<string, Task>();
-  private readonly taskKeys = new Set<string>();
+  protected readonly schedules = new Map<string, Schedule>();
+  protected readonly tasks = new Map<string, Task>();
+  protected readonly taskKeys = new Set<string>();
   /** Task id by dedupe key; a key whose task has ended is free (checked on lookup). */
-  private readonly jobKeys = new Map<string, string>();
+  protected readonly jobKeys = new Map<string, string>();
   /** Task id by key lock (`ever`, period scopes); a lock whose task was deleted is free (checked on lookup). */
-  private readonly keyLocks = new Map<string, string>();
-  private readonly events: TaskEvent[] = [];
-  private readonly logs: TaskLogLine[] = [];
-  private logSeq = 0;
-  private readonly nodes = new Map<string, NodeRecord>();
+  protected readonly keyLocks = new Map<string, string>();
+  protected readonly events: TaskEvent[] = [];
+  protected readonly logs: TaskLogLine[] = [];
+  protected logSeq = 0;
+  protected readonly nodes = new Map<string, NodeRecord>();
   /** Run slots by schedule id; a job (schedule id null) runs with duplicate policy `run` and never takes one. */
-  private readonly slots = new Map<string | null, SlotHolder>();
-  private readonly rateLimits = new Map<string, RateWindow & { setBy: string | null; updatedAt: number }>();
+  protected readonly slots = new Map<string | null, SlotHolder>();
+  protected readonly rateLimits = new Map<string, RateWindow & { setBy: string | null; updatedAt: number }>();
   /** Outcomes reported for the current external execution of running tasks, by task id. */
-  private readonly reports = new Map<string, ExecutionReport>();
+  protected readonly reports = new Map<string, ExecutionReport>();
   private readonly clock: Clock;
-  private readonly testHooks: DatastoreTestHooks;
+  protected readonly testHooks: DatastoreTestHooks;
 
   /**
    * @param options - `clock` stands in for the database clock (@defaultValue the system
@@ -131,16 +130,16 @@ export class MemoryDatastore implements Datastore {
     this.testHooks = options.testHooks ?? {};
   }
 
-  private now(p?: ClockParams): number {
+  protected now(p?: ClockParams): number {
     return p?.now ?? this.clock.now();
   }
 
-  private record(task: Task, from: TaskState | null, at: number, nodeId: string | null, fence = task.fence): void {
+  protected record(task: Task, from: TaskState | null, at: number, nodeId: string | null, fence = task.fence): void {
     this.events.push({ taskId: task.id, at, from, to: task.state, nodeId, reason: task.reason, fence });
   }
 
   /** Releases `task`'s run slot, and makes the tasks waiting for it (duplicate `queue` or `replace`) due now. */
-  private releaseSlot(task: Task, now: number): void {
+  protected releaseSlot(task: Task, now: number): void {
     if (this.slots.get(task.scheduleId)?.taskId !== task.id) return;
     this.slots.delete(task.scheduleId);
     for (const w of this.tasks.values()) {
@@ -152,7 +151,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** Releases a gate on `task` at its start or end; at its end, a `once` schedule whose run is over is done. */
-  private ungate(task: Task, now: number, on: 'start' | 'end'): void {
+  protected ungate(task: Task, now: number, on: 'start' | 'end'): void {
     const schedule = task.scheduleId === null ? undefined : this.schedules.get(task.scheduleId);
     if (!schedule) return;
     const release = gateReleaseOf(schedule.policies.taskCreation);
@@ -165,7 +164,7 @@ export class MemoryDatastore implements Datastore {
   }
 
   /** Marks `done` an active, ungated `once` schedule with no next fire time and no live task. */
-  private markOnceDone(s: Schedule, now: number): void {
+  protected markOnceDone(s: Schedule, now: number): void {
     if (s.state !== 'active' || s.trigger.kind !== 'once' || s.nextFireAt !== null || s.gateTaskId !== null) return;
     for (const t of this.tasks.values()) if (t.scheduleId === s.id && !isTerminalTaskState(t.state)) return;
     s.state = 'done';
@@ -632,7 +631,7 @@ export class MemoryDatastore implements Datastore {
       .map(([executor, w]) => ({ executor, perSecond: w.perSecond, setBy: w.setBy, updatedAt: w.updatedAt }));
   }
 
-  private holds(t: Task | undefined, owner: string, fence: number, now: number): t is Task {
+  protected holds(t: Task | undefined, owner: string, fence: number, now: number): t is Task {
     return !!t && t.state === 'running' && t.leaseOwner === owner && t.fence === fence && (t.leaseExpiresAt ?? 0) > now;
   }
 
