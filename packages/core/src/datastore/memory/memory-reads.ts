@@ -1,7 +1,7 @@
-import type { Schedule } from '../model/schedule.js';
-import type { Task } from '../model/task.js';
-import type { ScheduleListParams, TaskListParams, TaskStats, TaskStatsParams } from './datastore.js';
-import { nameKey } from './name-key.js';
+import type { Schedule } from '../../model/schedule.js';
+import type { Task } from '../../model/task.js';
+import type { ScheduleListParams, TaskListParams, TaskStats, TaskStatsParams } from '../datastore.js';
+import { nameKey } from '../name-key.js';
 
 // The paged lists and the overview counts of the in-memory store, over its maps. Each runs to
 // completion without awaiting, so each is atomic; results are copies.

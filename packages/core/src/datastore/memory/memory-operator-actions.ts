@@ -1,9 +1,15 @@
-import { manualTask } from '../model/manual-task.js';
-import type { Schedule } from '../model/schedule.js';
-import { isTerminalTaskState, type Task, type TaskEvent } from '../model/task.js';
-import type { TaskLogLine } from './datastore.js';
-import type { ExecutionReport } from './external-execution.js';
-import { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './operator-actions.js';
+import { manualTask } from '../../model/manual-task.js';
+import type { Schedule } from '../../model/schedule.js';
+import { isTerminalTaskState, type Task, type TaskEvent } from '../../model/task.js';
+import type { TaskLogLine } from '../datastore.js';
+import type { ExecutionReport } from '../external-execution.js';
+import {
+  RETRYABLE_TASK_STATES,
+  type ScheduleRunNowParams,
+  type SchedulePruneDoneParams,
+  type TaskRetryParams,
+  type TaskRetryResult,
+} from '../operator-actions.js';
 
 // The operator actions of the in-memory store (extra runs, retries, retention of done
 // schedules), over its maps. Each runs to completion without awaiting, so each is atomic;

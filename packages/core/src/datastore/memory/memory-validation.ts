@@ -1,5 +1,5 @@
-import type { Schedule } from '../model/schedule.js';
-import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from './datastore.js';
+import type { Schedule } from '../../model/schedule.js';
+import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from '../datastore.js';
 
 // The validation methods of the in-memory store, over its schedule map. Each runs to
 // completion without awaiting, so each is atomic; results are copies.
