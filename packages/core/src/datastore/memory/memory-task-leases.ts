@@ -171,6 +171,7 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
     return picked;
   }
 
+  /** `t` is running under the lease of `owner` with `fence`, unexpired at `now`. */
   protected holds(t: Task | undefined, owner: string, fence: number, now: number): t is Task {
     return !!t && t.state === 'running' && t.leaseOwner === owner && t.fence === fence && (t.leaseExpiresAt ?? 0) > now;
   }
