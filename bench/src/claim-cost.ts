@@ -52,8 +52,10 @@ async function storeDueTasks(store: SqlDatastore, executor: string, count: numbe
       const at = firstDueAt + done + i;
       return { id: crypto.randomUUID(), fireAt: at, spanEndAt: null, spanCount: 1, dueAt: at, deadlineAt: null, state: 'pending' as const, reason: null };
     });
-    const peeled = await store.schedulePeel({ scheduleId: schedule.id, owner: 'bench', fence: claimed.fence, tasks, nextFireAt: done + rows < count ? now : null, gateTaskId: null, nodeId: 'bench' });
-    if (!peeled.ok) throw new Error('bench: a filling peel lost its lease');
+    const [peeled] = await store.schedulePeelMany({
+      peels: [{ scheduleId: schedule.id, owner: 'bench', fence: claimed.fence, tasks, nextFireAt: done + rows < count ? now : null, gateTaskId: null, nodeId: 'bench' }],
+    });
+    if (!peeled?.ok) throw new Error('bench: a filling peel lost its lease');
   }
 }
 

@@ -1,4 +1,4 @@
-import { makeNewTask, makeSchedule } from '@rookery/core/testing';
+import { makeNewTask, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, cliJson, freshDb } from './helpers.js';
@@ -22,7 +22,7 @@ describe('work no running node offers', () => {
       const [claimed] = await store.scheduleClaimDue({ owner: 'seed', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
       expect(claimed?.id).toBe(schedule.id);
       const tasks = Array.from({ length: count }, (_, i) => makeNewTask({ fireAt: now - 60_000 + i }));
-      const peeled = await store.schedulePeel({ scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
+      const peeled = await schedulePeelOne(store, { scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
       expect(peeled.ok).toBe(true);
     }
   });

@@ -67,7 +67,8 @@ export {
   unresolvedReason,
 } from './datastore/ledger-reasons.js';
 export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
-export { MemoryDatastore } from './datastore/memory-store.js';
+export { MemoryDatastore } from './datastore/memory/memory-store.js';
+export type { MemoryDatastoreOptions } from './datastore/memory/memory-state.js';
 export { executorsOfferedSince, nodeLastSeen } from './datastore/unresolved.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';

@@ -190,7 +190,7 @@ export async function createSqlDatastore<Url extends string>(options: SqlDatasto
   const sequelize = new Sequelize(dialect.sequelizeOptions(settings, driver));
   dialect.install?.(sequelize);
   const ctx = new SqlContext(sequelize, dialect, options.testHooks, new TableNames(dialect, placement));
-  const store = new SqlDatastore<TransactionHandleFor<Url>>(ctx, dialect.shared && parsed.storage !== ':memory:');
+  const store = new SqlDatastore<TransactionHandleFor<Url>>(ctx);
   try {
     await ctx.single('connect', async () => {
       try {

@@ -3,7 +3,12 @@ import type {
   DatastoreInTransaction,
   AdoptedTask,
   Datastore,
-  DatastoreCapabilities,
+  HistoryPruneParams,
+  NodeHeartbeatParams,
+  NodePruneParams,
+  NodeRegisterParams,
+  NodeStopParams,
+  TaskRequestCancelParams,
   NodeRecord,
   RateLimit,
   RateLimitSetParams,
@@ -13,7 +18,6 @@ import type {
   ScheduleClaimValidationParams,
   ScheduleListByClientParams,
   SchedulePeelManyParams,
-  SchedulePeelParams,
   SchedulePeelResult,
   ScheduleValidateParams,
   Task,
@@ -25,7 +29,6 @@ import type {
   TaskClaimDueResult,
   TaskEvent,
   TaskFinishManyParams,
-  TaskFinishParams,
   TaskListParams,
   ScheduleListParams,
   TaskStats,
@@ -66,7 +69,7 @@ import { nodeHeartbeat, nodeList, nodeRegister, nodeStop } from './store/nodes.j
 import { historyPrune, nodePrune } from './store/prune.js';
 import { schedulePruneDone, scheduleRunNow, taskRetry } from './store/operator-actions.js';
 import { scheduleUpdate } from './store/schedules-update.js';
-import { scheduleClaimDue, schedulePeel, schedulePeelMany } from './store/schedules-claim.js';
+import { scheduleClaimDue, schedulePeelMany } from './store/schedules-claim.js';
 import {
   scheduleCreate,
   scheduleCreateMany,
@@ -83,7 +86,7 @@ import { taskAdoptExpired } from './store/tasks-adopt.js';
 import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskEnqueue } from './store/tasks-enqueue.js';
-import { taskFinish, taskFinishMany } from './store/tasks-finish.js';
+import { taskFinishMany } from './store/tasks-finish.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskStats } from './store/task-stats.js';
@@ -98,23 +101,14 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * method is one statement or one short transaction; every write to a leased row is
  * conditional on (owner, fence, unexpired lease) by the database clock, or by `now` when a
  * test passes one, except a peel's, which is conditional on (owner, fence) (see
- * `Datastore.schedulePeel`).
+ * `Datastore.schedulePeelMany`).
  */
 export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
-  /** What this store can do. */
-  readonly capabilities: DatastoreCapabilities;
   private readonly migrator: Migrator;
   private closing: Promise<void> | undefined;
 
-  /**
-   * @param ctx - the SQL context (connection layer and dialect)
-   * @param shared - whether several processes can share the database (false for in-memory SQLite)
-   */
-  constructor(
-    private readonly ctx: SqlContext,
-    shared: boolean,
-  ) {
-    this.capabilities = { shared, skipLocked: ctx.dialect.supportsSkipLocked };
+  /** @param ctx - the SQL context (connection layer and dialect) */
+  constructor(private readonly ctx: SqlContext) {
     this.migrator = new Migrator(ctx);
   }
 
@@ -262,11 +256,6 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult> {
-    return schedulePeel(this.ctx, params);
-  }
-
-  /** @inheritDoc */
   schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]> {
     return schedulePeelMany(this.ctx, params);
   }
@@ -284,11 +273,6 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   /** @inheritDoc */
   taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
     return taskRenewLeases(this.ctx, params);
-  }
-
-  /** @inheritDoc */
-  taskFinish(params: TaskFinishParams): Promise<Task | undefined> {
-    return taskFinish(this.ctx, params);
   }
 
   /** @inheritDoc */
@@ -322,7 +306,7 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  taskRequestCancel(params: { taskId: string; reason: string; now?: number }): Promise<Task | undefined> {
+  taskRequestCancel(params: TaskRequestCancelParams): Promise<Task | undefined> {
     return taskRequestCancel(this.ctx, params);
   }
 
@@ -387,17 +371,17 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord> {
+  nodeRegister(node: NodeRegisterParams): Promise<NodeRecord> {
     return nodeRegister(this.ctx, node);
   }
 
   /** @inheritDoc */
-  nodeHeartbeat(params: { id: string; clockOffsetMs: number; now?: number }): Promise<number> {
+  nodeHeartbeat(params: NodeHeartbeatParams): Promise<number> {
     return nodeHeartbeat(this.ctx, params);
   }
 
   /** @inheritDoc */
-  nodeStop(params: { id: string; now?: number }): Promise<void> {
+  nodeStop(params: NodeStopParams): Promise<void> {
     return nodeStop(this.ctx, params);
   }
 
@@ -407,12 +391,12 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   }
 
   /** @inheritDoc */
-  historyPrune(params: { endedBefore: number; limit: number }): Promise<number> {
+  historyPrune(params: HistoryPruneParams): Promise<number> {
     return historyPrune(this.ctx, params);
   }
 
   /** @inheritDoc */
-  nodePrune(params: { seenBefore: number }): Promise<number> {
+  nodePrune(params: NodePruneParams): Promise<number> {
     return nodePrune(this.ctx, params);
   }
 }

@@ -1,4 +1,4 @@
-import { makeNewTask, makeSchedule } from '@rookery/core/testing';
+import { makeNewTask, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDialect as postgresSql } from '../src/dialect/postgres/postgres-dialect.js';
@@ -27,7 +27,7 @@ async function storeDueTasks(store: SqlDatastore, executor: string, count: numbe
     const rows = Math.min(1_000, count - done);
     const tasks = Array.from({ length: rows }, (_, i) => makeNewTask({ fireAt: dueAt + done + i }));
     const last = done + rows >= count;
-    const peeled = await store.schedulePeel({ scheduleId: schedule.id, owner: 'fill', fence: claimed?.fence ?? -1, tasks, nextFireAt: last ? null : now, gateTaskId: null, nodeId: 'fill' });
+    const peeled = await schedulePeelOne(store, { scheduleId: schedule.id, owner: 'fill', fence: claimed?.fence ?? -1, tasks, nextFireAt: last ? null : now, gateTaskId: null, nodeId: 'fill' });
     expect(peeled.ok).toBe(true);
   }
 }

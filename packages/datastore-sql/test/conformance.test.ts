@@ -1,5 +1,5 @@
 import { describeDatastoreConformance } from '@rookery/core/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { createSqlDatastore } from '../src/index.js';
 import { testDialects, wipe, type TestDatabase } from './helpers/test-databases.js';
 
@@ -16,12 +16,6 @@ for (const dialect of await testDialects()) {
 
     afterAll(async () => {
       await db?.drop();
-    });
-
-    it('is a store several processes can share', async () => {
-      const store = await createSqlDatastore({ url: db?.url ?? '', migrate: false });
-      expect(store.capabilities.shared).toBe(true);
-      await store.close();
     });
 
     describeDatastoreConformance(dialect.label, async (testHooks) => {

@@ -1,5 +1,5 @@
 import { DuplicateKeyError } from '@rookery/core';
-import { makeNewTask, makeSchedule } from '@rookery/core/testing';
+import { makeNewTask, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { QueryTypes } from 'sequelize';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dialectFor } from '../src/dialect/index.js';
@@ -76,7 +76,7 @@ for (const dialect of await testDialects()) {
         await store.scheduleCreate(s);
         const now = await store.clockNow();
         const [c] = await store.scheduleClaimDue({ owner: 'p', limit: 1, lookaheadMs: 0, leaseMs: 60_000, now });
-        await store.schedulePeel({
+        await schedulePeelOne(store, {
           scheduleId: s.id,
           owner: 'p',
           fence: c?.fence ?? 0,
@@ -97,7 +97,7 @@ for (const dialect of await testDialects()) {
         await store.scheduleCreate(s);
         const peel = async (fireAt: number) => {
           const [c] = await store.scheduleClaimDue({ owner: 'p', limit: 1, lookaheadMs: 0, leaseMs: 60_000, now: 1 });
-          return store.schedulePeel({
+          return schedulePeelOne(store, {
             scheduleId: s.id,
             owner: 'p',
             fence: c?.fence ?? 0,
@@ -203,10 +203,6 @@ for (const dialect of await testDialects()) {
             () => false,
           );
         expect(returning).toBe(store.dialectName !== 'mysql');
-      });
-
-      it('reports shared and skip-locked capabilities', () => {
-        expect(store.capabilities).toEqual({ shared: true, skipLocked: store.dialectName !== 'sqlite' });
       });
     });
   });

@@ -1,5 +1,5 @@
 import { createStrategyRegistry, mathRandom, nextFireTime, planPeel, uuidV7, type DstPolicy, type Schedule } from '@rookery/core';
-import { makePolicies, makeSchedule } from '@rookery/core/testing';
+import { makePolicies, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
 import { testDialects, type TestDatabase } from './helpers/test-databases.js';
@@ -68,7 +68,7 @@ for (const dialect of await testDialects()) {
         const claimed = (await store.scheduleClaimDue({ owner: 'dst-test', limit: 10, lookaheadMs: 0, leaseMs: 60_000, now })).find((s) => s.id === schedule.id);
         if (!claimed) continue;
         const plan = planPeel(claimed, { now, lookaheadMs: 0, strategies: createStrategyRegistry(), ids: uuidV7, random: mathRandom });
-        const peeled = await store.schedulePeel({ scheduleId: claimed.id, owner: 'dst-test', fence: claimed.fence, nodeId: 'dst-test', now, ...plan });
+        const peeled = await schedulePeelOne(store, { scheduleId: claimed.id, owner: 'dst-test', fence: claimed.fence, nodeId: 'dst-test', now, ...plan });
         expect(peeled.ok).toBe(true);
       }
       const ledger = (await store.taskList({ scheduleId: schedule.id, limit: 100 })).filter((t) => t.fireAt >= from && t.fireAt <= at(c.around) + DAY + 2 * 3_600_000);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { makeNewTask, makeSchedule } from '@rookery/core/testing';
+import { makeNewTask, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlDatastore } from '../src/index.js';
 
@@ -41,7 +41,7 @@ describe('sqlite: several processes on one file', () => {
     const now = await store.clockNow();
     const [claimed] = await store.scheduleClaimDue({ owner: 'seed', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
     const tasks = Array.from({ length: 300 }, () => makeNewTask({ dueAt: now - 1000 }));
-    const peeled = await store.schedulePeel({
+    const peeled = await schedulePeelOne(store, {
       scheduleId: schedule.id,
       owner: 'seed',
       fence: claimed?.fence ?? 0,

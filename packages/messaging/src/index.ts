@@ -26,4 +26,6 @@ export {
   type Listener,
   type UndeliveredErrorInfo,
 } from './event-bus.js';
-export { pgWakeSignals, wakeChannel, WakeSignalsError, type PgWakeSignals, type PgWakeSignalsOptions } from './pg-wake-signals.js';
+export { pgWakeSignals, type PgWakeSignals, type PgWakeSignalsOptions } from './pg-wake-signals.js';
+export { wakeChannel } from './wake-channel.js';
+export { WakeSignalsError } from './wake-signals-error.js';

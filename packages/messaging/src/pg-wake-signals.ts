@@ -13,6 +13,9 @@ import {
 } from '@rookery/core';
 import { loadPg } from './load-pg.js';
 import { STDERR_PREFIX } from './event-bus.js';
+import { pause, type Pause } from './pause.js';
+import { wakeChannel } from './wake-channel.js';
+import { WakeSignalsError } from './wake-signals-error.js';
 
 /** Options of {@link pgWakeSignals}. */
 export interface PgWakeSignalsOptions {
@@ -61,18 +64,6 @@ export interface PgWakeSignals extends WakeSignals {
   close(): Promise<void>;
 }
 
-/** Error of the wake-signal transport: a session that failed, a malformed payload. */
-export class WakeSignalsError extends Error {
-  /**
-   * @param message - what went wrong
-   * @param options - the underlying error, if any
-   */
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'WakeSignalsError';
-  }
-}
-
 const PAYLOAD = /^([^:]+):(\d{1,16})$/;
 
 /**
@@ -103,44 +94,9 @@ export function pgWakeSignals(options: PgWakeSignalsOptions): PgWakeSignals {
   return new PgWakeSignalsTransport(options);
 }
 
-/**
- * The wake-signal channel of a cluster whose tables live in `schema` behind `tablePrefix`:
- * `rookery_wake` where neither is set, else `<schema>.<prefix>wake` (cut to PostgreSQL's 63
- * bytes), so that clusters placed apart on one database do not wake each other.
- */
-export function wakeChannel(placement: { schema?: string | undefined; tablePrefix?: string | undefined }): string {
-  const { schema, tablePrefix } = placement;
-  if (schema === undefined && tablePrefix === undefined) return 'rookery_wake';
-  const name = `${schema !== undefined ? `${schema}.` : ''}${tablePrefix ?? 'rookery_'}wake`;
-  // Schema and prefix are ASCII: characters are bytes.
-  return name.slice(0, 63);
-}
-
 function checkPositive(field: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) throw new ValidationError(field, `must be a positive integer of milliseconds, got ${value}`);
   return value;
-}
-
-/** A cancellable sleep. */
-interface Pause {
-  done: Promise<void>;
-  cancel(): void;
-}
-
-function pause(ms: number): Pause {
-  let timer: NodeJS.Timeout | undefined;
-  let resolve: () => void = () => undefined;
-  const done = new Promise<void>((r) => {
-    resolve = r;
-    timer = setTimeout(r, ms);
-  });
-  return {
-    done,
-    cancel: () => {
-      clearTimeout(timer);
-      resolve();
-    },
-  };
 }
 
 /** The one listening handler of an instance and its session. */

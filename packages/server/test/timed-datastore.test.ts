@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryDatastore, ValidationError, type Clock } from '@rookery/core';
-import { makeNewTask, makeSchedule } from '@rookery/core/testing';
+import { makeNewTask, makeSchedule, schedulePeelOne } from '@rookery/core/testing';
 import { createEventBus } from '@rookery/messaging';
 import { createBacklogReader, Registry, timedDatastore } from '../src/index.js';
 import { parsePrometheusText } from './helpers/prometheus-text.js';
@@ -33,7 +33,7 @@ async function pendingTasks(datastore: MemoryDatastore, name: string, dueAts: nu
   await datastore.scheduleCreate(schedule);
   const [claimed] = await datastore.scheduleClaimDue({ owner: 'seed', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
   const tasks = dueAts.map((at) => makeNewTask({ fireAt: at, dueAt: at }));
-  const peeled = await datastore.schedulePeel({ scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
+  const peeled = await schedulePeelOne(datastore, { scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
   expect(peeled.ok).toBe(true);
 }
 

@@ -1,464 +1,38 @@
-import type { Json } from '../json.js';
 import type { NodeRecord } from '../model/node-record.js';
-import type { Schedule, ScheduleState } from '../model/schedule.js';
-import type { TaskPolicies } from '../model/policies.js';
-import type { Task, TaskEvent, TaskState } from '../model/task.js';
+import type { Schedule } from '../model/schedule.js';
+import type { Task, TaskEvent } from '../model/task.js';
 import type {
-  AdoptedTask,
-  ExecutionReport,
-  TaskAdoptExpiredParams,
-  TaskHandOverParams,
-  TaskReportExecutionParams,
-  TaskSetExecutionParams,
+  HistoryPruneParams, NodeHeartbeatParams, NodePruneParams, NodeRegisterParams, NodeStopParams, RateLimit,
+  RateLimitSetParams,
+} from './node-params.js';
+import type {
+  ScheduleClaimDueParams, ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleListParams,
+  SchedulePeelManyParams, SchedulePeelResult, ScheduleSetStateParams, ScheduleUpdateParams,
+  ScheduleValidateParams,
+} from './schedule-params.js';
+import type { TaskListParams, TaskStats, TaskStatsParams } from './task-list-params.js';
+import type { TaskLogAppendParams, TaskLogLine, TaskLogReadParams } from './task-log-params.js';
+import type {
+  EnqueuedTask, TaskCancelRequest, TaskCancelRequestsParams, TaskClaimDueParams, TaskClaimDueResult,
+  TaskEnqueueParams, TaskFinishManyParams, TaskRenewLeasesParams, TaskRenewLeasesResult,
+  TaskRequestCancelParams,
+} from './task-params.js';
+import type {
+  RepairedTask, TaskBacklogUnofferedParams, TaskRepairExpiredParams, TaskSettleUnresolvedParams,
+  UnofferedBacklog,
+} from './task-repair-params.js';
+import type {
+  AdoptedTask, TaskAdoptExpiredParams, TaskHandOverParams, TaskReportExecutionParams, TaskSetExecutionParams,
 } from './external-execution.js';
 import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
 
-/**
- * What a datastore can do beyond the interface. Shared code branches on these flags, never on
- * a dialect's name.
- */
-export interface DatastoreCapabilities {
-  /** Several processes can share it (false for the in-memory store). */
-  shared: boolean;
-  /** Claims skip rows locked by a concurrent claim instead of waiting. */
-  skipLocked: boolean;
-}
-
-/**
- * Every datastore method takes an optional `now`: an instant (epoch ms) that replaces the
- * database clock inside the statement, as River's `coalesce(@now, now())` does. Production
- * code leaves it out, so that lease expiry and due-ness are judged by the database's own clock;
- * tests pin it.
- */
-export interface ClockParams {
-  /** Replaces the database clock in this call; tests only. */
-  now?: number;
-}
-
-/** A task to insert while peeling. */
-export interface NewTask {
-  /** Primary key. */
-  id: string;
-  /** The fire time. */
-  fireAt: number;
-  /** Last fire time a collapsed row stands for, else null. */
-  spanEndAt: number | null;
-  /** Fire times the row stands for. */
-  spanCount: number;
-  /** Earliest start (fire time + jitter). */
-  dueAt: number;
-  /** Starting deadline, or null. */
-  deadlineAt: number | null;
-  /** `pending`, or a terminal ledger state (`missed`, `coalesced`, `skipped`). */
-  state: TaskState;
-  /** Why, for ledger rows. */
-  reason: string | null;
-}
-
-/** A job to insert: a task enqueued on its own, with no schedule. */
-export interface NewJob {
-  /** Primary key. */
-  id: string;
-  /** Executor name. */
-  executor: string;
-  /** Payload. */
-  payload: Json;
-  /** Its policies (duplicate `run`: a job has no schedule to overlap with). */
-  policies: TaskPolicies;
-  /** Earliest start (epoch ms); null for now, by the database clock. */
-  runAt: number | null;
-  /** Dedupe key, or null. */
-  key: string | null;
-  /**
-   * The lock of a key whose scope outlives its task (`ever`, a period; see `keyLock`), or
-   * null: while a stored task holds it, whatever its state, the job is not written and its
-   * answer is that task.
-   */
-  keyLock: string | null;
-  /** Trace context of the enqueuing code (see `Task.traceContext`). @defaultValue null */
-  traceContext?: string | null;
-}
-
-/** Input of {@link Datastore.taskEnqueue}. */
-export interface TaskEnqueueParams extends ClockParams {
-  /** The jobs, in order. */
-  jobs: readonly NewJob[];
-}
-
-/** One answer of {@link Datastore.taskEnqueue}. */
-export interface EnqueuedTask {
-  /** The task written, or the live task that already held the job's key. */
-  task: Task;
-  /** True when `task` was written by this call. */
-  created: boolean;
-}
-
-/** Input of {@link Datastore.scheduleUpdate}. */
-export interface ScheduleUpdateParams extends ClockParams {
-  /** The schedule. */
-  id: string;
-  /** Its new definition. */
-  definition: Pick<Schedule, 'name' | 'executor' | 'payload' | 'trigger' | 'startAt' | 'endAt' | 'policies'>;
-  /** Its next fire time under the new definition (null: none, or waiting for a run to end). */
-  nextFireAt: number | null;
-}
-
-/** Input of {@link Datastore.schedulePeel}. */
-export interface SchedulePeelParams extends ClockParams {
-  /** The schedule being peeled. */
-  scheduleId: string;
-  /** Lease owner that claimed it. */
-  owner: string;
-  /** Fence returned by the claim. */
-  fence: number;
-  /** Tasks to insert; one that already exists for its (schedule, fire time) is left alone. */
-  tasks: NewTask[];
-  /** The schedule's new next fire time (null: none, or waiting for a run to end). */
-  nextFireAt: number | null;
-  /** Id of a task whose start (`on-start`) or end (`on-end`) must come before the next peel, or null. */
-  gateTaskId: string | null;
-  /** Node id, recorded in task events. */
-  nodeId: string;
-}
-
-/** Input of {@link Datastore.schedulePeelMany}: several peels written together. */
-export interface SchedulePeelManyParams extends ClockParams {
-  /** The peels, each as {@link SchedulePeelParams} without its own clock; at most one per schedule. */
-  peels: Omit<SchedulePeelParams, 'now'>[];
-}
-
-/** Result of {@link Datastore.schedulePeel}. */
-export interface SchedulePeelResult {
-  /** False when the lease was lost: nothing was written. */
-  ok: boolean;
-  /** Tasks actually inserted (duplicates left out). */
-  created: Task[];
-}
-
-/** Input of {@link Datastore.taskClaimDue}. */
-export interface TaskClaimDueParams extends ClockParams {
-  /** Lease owner. */
-  owner: string;
-  /** Node id, recorded on the task and in its events. */
-  nodeId: string;
-  /** At most this many tasks are started (free worker slots). */
-  limit: number;
-  /** Lease length. */
-  leaseMs: number;
-  /** Only tasks of these executors are claimed. */
-  executors: string[];
-}
-
-/** Result of {@link Datastore.taskClaimDue}. */
-export interface TaskClaimDueResult {
-  /** Tasks now `running` under this owner's lease, fence and attempt incremented. */
-  started: Task[];
-  /** Tasks recorded as `skipped` (duplicate policy `skip`, schedule busy; `replace`, superseded by a newer task of the batch) or `missed` (past their deadline). */
-  settled: Task[];
-}
-
-/** A lease a node holds on a running task. */
-export interface TaskLease {
-  /** Task id. */
-  taskId: string;
-  /** Fence of the claim. */
-  fence: number;
-}
-
-/** Input of {@link Datastore.taskRenewLeases}. */
-export interface TaskRenewLeasesParams extends ClockParams {
-  /** Lease owner. */
-  owner: string;
-  /** Leases to renew. */
-  leases: TaskLease[];
-  /** New lease length from now. */
-  leaseMs: number;
-}
-
-/** Result of {@link Datastore.taskRenewLeases}. */
-export interface TaskRenewLeasesResult {
-  /** Task ids whose lease was renewed. */
-  renewed: string[];
-  /** Task ids whose lease is lost (expired, or taken with a newer fence): abort them. */
-  lost: string[];
-  /** Task ids renewed that have a cancel request. */
-  cancelRequested: string[];
-  /** Outcomes reported (`taskReportExecution`) for the external executions of renewed tasks. */
-  executionReports: ExecutionReport[];
-  /** New expiry, database clock. */
-  expiresAt: number;
-}
-
-/**
- * How an attempt ended. `pending` hands the task back (a retry with `dueAt`, or a graceful
- * stop); every other state is terminal (`abandoned`: an at-most-once attempt that was started
- * but could not finish, never to be started again).
- */
-export type TaskOutcome =
-  | { state: 'completed'; result: Json | null; reason: string | null }
-  | { state: 'failed'; error: string; reason: string | null }
-  | { state: 'cancelled'; error: string | null; reason: string | null }
-  | { state: 'abandoned'; reason: string | null }
-  | { state: 'pending'; dueAt: number; error: string | null; countFailure: boolean; reason: string | null };
-
-/** Input of {@link Datastore.taskFinish}. */
-export interface TaskFinishParams extends ClockParams {
-  /** Task id. */
-  taskId: string;
-  /** Lease owner. */
-  owner: string;
-  /** Fence of the claim. */
-  fence: number;
-  /** Node id, for the task event. */
-  nodeId: string;
-  /** The outcome. */
-  outcome: TaskOutcome;
-}
-
-/** Input of {@link Datastore.taskFinishMany}: several attempts' outcomes committed together. */
-export interface TaskFinishManyParams extends ClockParams {
-  /** The commits, each as {@link TaskFinishParams} without its own clock; at most one per task. */
-  finishes: Omit<TaskFinishParams, 'now'>[];
-}
-
-/** Input of {@link Datastore.taskRepairExpired}. */
-export interface TaskRepairExpiredParams extends ClockParams {
-  /** Node id doing the repair, recorded in events. */
-  nodeId: string;
-  /** At most this many tasks. */
-  limit: number;
-  /**
-   * An at-least-once task whose attempts have been lost with their node this many times is
-   * `failed` instead of run again: a task that kills every node it runs on must not go round
-   * the cluster forever.
-   */
-  maxRepairs: number;
-}
-
-/** A task that repair moved on, and what it became. */
-export interface RepairedTask {
-  /** The task after repair (`pending` for a rerun, `abandoned` under at-most-once). */
-  task: Task;
-  /** The node whose lease expired. */
-  previousOwner: string | null;
-}
-
-/** Input of {@link Datastore.taskBacklogUnoffered}. */
-export interface TaskBacklogUnofferedParams {
-  /**
-   * A node counts as offering its executors when it was last seen running (its latest
-   * heartbeat, or when it stopped) at or after this instant, database clock.
-   */
-  offeredSince: number;
-}
-
-/** The pending tasks of one executor that no node offers. */
-export interface UnofferedBacklog {
-  /** The executor. */
-  executor: string;
-  /** Its pending tasks (due or not). */
-  pending: number;
-  /** The earliest due time among them, epoch ms. */
-  oldestDueAt: number;
-}
-
-/** Input of {@link Datastore.taskSettleUnresolved}. */
-export interface TaskSettleUnresolvedParams extends ClockParams {
-  /** Node id doing the settling, recorded in events. */
-  nodeId: string;
-  /**
-   * A pending task due at least this long ago, whose executor no node has offered for this
-   * long, is failed (ms).
-   */
-  unresolvedAfterMs: number;
-  /** At most this many tasks. */
-  limit: number;
-}
-
-/** Input of {@link Datastore.taskCancelRequests}. */
-export interface TaskCancelRequestsParams {
-  /** Lease owner of the running tasks. */
-  owner: string;
-  /** Running tasks of the owner to look at. */
-  taskIds: string[];
-}
-
-/** A cancel request on a running task. */
-export interface TaskCancelRequest {
-  /** The task. */
-  taskId: string;
-  /** Why, as the requester said, or null. */
-  reason: string | null;
-}
-
-/** A cluster-wide rate limit of one executor. */
-export interface RateLimit {
-  /** The executor. */
-  executor: string;
-  /** Starts allowed per one-second window of the database clock, across the cluster. */
-  perSecond: number;
-  /** Who set it last (a node id, or a client's name), or null. */
-  setBy: string | null;
-  /** When it was set, database clock. */
-  updatedAt: number;
-}
-
-/** Input of {@link Datastore.rateLimitSet}. */
-export interface RateLimitSetParams extends ClockParams {
-  /** The executor. */
-  executor: string;
-  /** Starts per second across the cluster; null removes the limit. */
-  perSecond: number | null;
-  /** Who sets it, recorded. */
-  setBy: string;
-}
-
-/** Input of {@link Datastore.scheduleClaimValidation}. */
-export interface ScheduleClaimValidationParams extends ClockParams {
-  /** Lease owner. */
-  owner: string;
-  /** Only schedules of these executors (the ones the node has). */
-  executors: string[];
-  /** At most this many schedules, oldest submission first. */
-  limit: number;
-  /** Lease length. */
-  leaseMs: number;
-}
-
-/** The verdict of {@link Datastore.scheduleValidate}. */
-export type ScheduleVerdict =
-  | { state: 'active'; nextFireAt: number | null }
-  | { state: 'rejected'; field: string; reason: string };
-
-/** Input of {@link Datastore.scheduleValidate}. */
-export interface ScheduleValidateParams extends ClockParams {
-  /** The schedule validated. */
-  scheduleId: string;
-  /** Lease owner that claimed it. */
-  owner: string;
-  /** Fence returned by the claim. */
-  fence: number;
-  /** Node id, recorded as the validator. */
-  nodeId: string;
-  /** Activate it (with its first fire time) or reject it (with the field and the reason). */
-  verdict: ScheduleVerdict;
-}
-
-/** Input of {@link Datastore.scheduleListByClient}. */
-export interface ScheduleListByClientParams {
-  /** The client whose submissions are listed. */
-  clientId: string;
-  /** At most this many, oldest submission first. @defaultValue 100 */
-  limit?: number;
-}
-
-/** Filters and position of {@link Datastore.scheduleList}. */
-export interface ScheduleListParams {
-  /** Only schedules in these states. */
-  states?: ScheduleState[];
-  /**
-   * Only schedules whose name contains this text, compared as name keys (NFC, lower case), so
-   * the search ignores case. `%`, `_` and the like are plain characters.
-   */
-  nameContains?: string;
-  /**
-   * Only schedules whose name key (`nameKey(name)`) sorts after this one: keyset paging, from
-   * the key of the last schedule of the previous page. Served by the unique name key index.
-   */
-  afterNameKey?: string;
-  /** At most this many, by name key. @defaultValue 100 */
-  limit?: number;
-}
-
-/** A task's place in the order of {@link Datastore.taskList}: fire time, then id, both descending. */
-export interface TaskListPosition {
-  /** The task's fire time. */
-  fireAt: number;
-  /** The task's id. */
-  id: string;
-}
-
-/** Filters and position of {@link Datastore.taskList}. */
-export interface TaskListParams {
-  /** Only this schedule's tasks. */
-  scheduleId?: string;
-  /** Only tasks in these states. */
-  states?: TaskState[];
-  /** Only tasks of this executor. */
-  executor?: string;
-  /** Only jobs: tasks enqueued with no schedule (not with `scheduleId`). @defaultValue false */
-  jobsOnly?: boolean;
-  /**
-   * Only tasks after this position in the list's order (older fire time, or the same fire time
-   * and a smaller id): keyset paging, from the last task of the previous page.
-   */
-  before?: TaskListPosition;
-  /** At most this many, newest fire time first. @defaultValue 100 */
-  limit?: number;
-}
-
-/** Input of {@link Datastore.taskStats}. */
-export interface TaskStatsParams extends ClockParams {
-  /** Tasks completed or failed at or after this instant are counted (epoch ms). */
-  endedSince: number;
-  /** Tasks whose latest attempt started at or after this instant are counted (epoch ms). */
-  startedSince: number;
-  /** Start lateness of at most this many of the latest started tasks is returned, 0 to 10 000. */
-  latenessSamples: number;
-}
-
-/** Figures of the task table, for an overview of the cluster. */
-export interface TaskStats {
-  /** Tasks pending (due or not). */
-  pending: number;
-  /** Tasks pending and due (due time at or before now, database clock). */
-  due: number;
-  /** Tasks running. */
-  running: number;
-  /** Tasks running, by the node that runs them (nodes running none left out), by node id. */
-  runningByNode: { nodeId: string; running: number }[];
-  /** Tasks completed at or after `endedSince`. */
-  completedSince: number;
-  /** Tasks failed at or after `endedSince`. */
-  failedSince: number;
-  /** Tasks whose latest attempt started at or after `startedSince`. */
-  startedSince: number;
-  /**
-   * Start lateness (start minus due time, ms) of the latest started tasks, started at or after
-   * `endedSince`, newest start first, at most `latenessSamples` of them.
-   */
-  latenessMs: number[];
-}
-
-/** One stored line of a task's log. */
-export interface TaskLogLine {
-  /** Position in the log: grows with every line stored (read on with `afterSeq`). */
-  seq: number;
-  /** The task it belongs to. */
-  taskId: string;
-  /** When it was logged, epoch ms (the node's estimate of the database clock). */
-  at: number;
-  /** The text. */
-  line: string;
-}
-
-/** Input of {@link Datastore.taskLogAppend}. */
-export interface TaskLogAppendParams {
-  /** The task the lines belong to. */
-  taskId: string;
-  /** Lines in the order logged; the caller bounds their number and length and strips NUL. */
-  lines: { at: number; line: string }[];
-}
-
-/** Input of {@link Datastore.taskLogRead}. */
-export interface TaskLogReadParams {
-  /** The task whose log is read. */
-  taskId: string;
-  /** Only lines after this sequence number (the last `seq` read). @defaultValue 0: from the start */
-  afterSeq?: number;
-  /** At most this many lines. @defaultValue 1000 */
-  limit?: number;
-}
+export type * from './clock-params.js';
+export type * from './schedule-params.js';
+export type * from './task-params.js';
+export type * from './task-repair-params.js';
+export type * from './task-list-params.js';
+export type * from './task-log-params.js';
+export type * from './node-params.js';
 
 /**
  * The shared persistence of a cluster. Every method is atomic as its TSDoc states: one
@@ -467,9 +41,6 @@ export interface TaskLogReadParams {
  * the database clock); a write that matches nothing changes nothing and says so.
  */
 export interface Datastore {
-  /** What this store can do. */
-  readonly capabilities: DatastoreCapabilities;
-
   /** The database clock, epoch ms. One statement. */
   clockNow(): Promise<number>;
 
@@ -510,9 +81,7 @@ export interface Datastore {
    * claimed before the deletion runs on. Resuming a `once` schedule whose run is over (no
    * next fire time, no live task) makes it `done`. Returns the updated row.
    */
-  scheduleSetState(
-    params: { id: string; state: ScheduleState; nextFireAt?: number | null } & ClockParams,
-  ): Promise<Schedule | undefined>;
+  scheduleSetState(params: ScheduleSetStateParams): Promise<Schedule | undefined>;
 
   /**
    * Replaces what an active or paused schedule runs and when (name, executor, payload, trigger,
@@ -561,9 +130,7 @@ export interface Datastore {
    * One statement (or one short transaction with SKIP LOCKED where supported); two concurrent
    * claims never return the same schedule.
    */
-  scheduleClaimDue(
-    params: { owner: string; limit: number; lookaheadMs: number; leaseMs: number } & ClockParams,
-  ): Promise<Schedule[]>;
+  scheduleClaimDue(params: ScheduleClaimDueParams): Promise<Schedule[]>;
 
   /**
    * Claims up to `limit` schedules in state `pending-validation` of `executors` whose lease is
@@ -586,11 +153,13 @@ export interface Datastore {
   scheduleListByClient(params: ScheduleListByClientParams): Promise<Schedule[]>;
 
   /**
-   * Writes the result of peeling one claimed schedule and releases its lease. One
-   * transaction, conditional on (owner, fence, state active): inserts the tasks (skipping any
-   * whose (schedule, fire time) exists), records a `created` event for each, and sets
-   * `nextFireAt` and `gateTaskId`. If the lease is lost (another claim, a pause, an edit, a
-   * retirement, or the peel already written) nothing is written.
+   * Writes the results of peeling claimed schedules and releases their leases, in one
+   * transaction where the store has transactions: the node's peel round costs one commit however
+   * many schedules it claimed. Each peel is conditional on its own (owner, fence, state active):
+   * it inserts its tasks (skipping any whose (schedule, fire time) exists), records a `created`
+   * event for each, and sets `nextFireAt` and `gateTaskId`; a peel whose lease is lost (another
+   * claim, a pause, an edit, a retirement, or the peel already written) writes nothing and leaves
+   * the others alone. Returns the results in the order of `peels`.
    *
    * The lease's expiry is not part of the condition: it lets other nodes claim the schedule,
    * and a claim is what takes the lease away. This is safe because every write that may change
@@ -600,14 +169,6 @@ export interface Datastore {
    * would have made. A peel that lost the race to a later claim is refused, and if both ever
    * wrote the same fire time the (schedule, fire time) key keeps one task. So a peeler's lease
    * can be as short as claim → plan → write takes, and a slow peel still lands.
-   */
-  schedulePeel(params: SchedulePeelParams): Promise<SchedulePeelResult>;
-
-  /**
-   * Writes several peels, each exactly as {@link Datastore.schedulePeel} would (each conditional
-   * on its own lease: one lost lease writes nothing of its peel and leaves the others alone), in
-   * one transaction where the store has transactions: the node's peel round costs one commit
-   * however many schedules it claimed. Returns the results in the order of `peels`.
    */
   schedulePeelMany(params: SchedulePeelManyParams): Promise<SchedulePeelResult[]>;
 
@@ -659,20 +220,14 @@ export interface Datastore {
   taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult>;
 
   /**
-   * Commits an attempt's outcome. One transaction, conditional on (owner, fence, unexpired
-   * lease, state running): sets the state, result or error, endedAt, clears the lease (and,
-   * when the task goes back to `pending`, its external execution and report), releases
-   * the schedule's run slot, records the event, and when the state is terminal ungates a
-   * schedule gated on this task (an `after-run` schedule's next fire time becomes now + its
-   * delay). Returns the task, or undefined when the lease was lost (nothing written).
-   */
-  taskFinish(params: TaskFinishParams): Promise<Task | undefined>;
-
-  /**
-   * Commits several attempts' outcomes, each exactly as {@link Datastore.taskFinish} would (each
-   * conditional on its own lease and fence: a lost one writes nothing and is answered
-   * undefined), in one transaction where the store has transactions, with one statement for
-   * all the tasks that share an outcome. Returns the tasks in the order of `finishes`.
+   * Commits attempts' outcomes, in one transaction where the store has transactions, with one
+   * statement for all the tasks that share an outcome. Each commit is conditional on its own
+   * lease (owner, fence, unexpired lease, state running): it sets the state, result or error,
+   * endedAt, clears the lease (and, when the task goes back to `pending`, its external execution
+   * and report), releases the schedule's run slot, records the event, and when the state is
+   * terminal ungates a schedule gated on this task (an `after-run` schedule's next fire time
+   * becomes now + its delay); a commit whose lease is lost writes nothing and is answered
+   * undefined. Returns the tasks in the order of `finishes`.
    */
   taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]>;
 
@@ -730,7 +285,7 @@ export interface Datastore {
    * `cancelled` at once; a running one gets a cancel request (and `reason`) that its node sees
    * on its next renewal or cancel check. Returns the task after the change, or undefined if there is none.
    */
-  taskRequestCancel(params: { taskId: string; reason: string } & ClockParams): Promise<Task | undefined>;
+  taskRequestCancel(params: TaskRequestCancelParams): Promise<Task | undefined>;
 
   /**
    * An operator's retry of a task that ended without completing (state in
@@ -814,15 +369,15 @@ export interface Datastore {
    * Registers a node (or re-registers one restarting with the same id). One statement. The
    * stored `startedAt` and `heartbeatAt` are the database clock.
    */
-  nodeRegister(node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>): Promise<NodeRecord>;
+  nodeRegister(node: NodeRegisterParams): Promise<NodeRecord>;
 
   /**
    * Records a node's heartbeat and its clock offset; returns the database clock. One statement.
    */
-  nodeHeartbeat(params: { id: string; clockOffsetMs: number } & ClockParams): Promise<number>;
+  nodeHeartbeat(params: NodeHeartbeatParams): Promise<number>;
 
   /** Marks a node stopped. One statement. */
-  nodeStop(params: { id: string } & ClockParams): Promise<void>;
+  nodeStop(params: NodeStopParams): Promise<void>;
 
   /**
    * Retention: deletes up to `limit` tasks in a terminal state whose attempt ended before
@@ -830,13 +385,13 @@ export interface Datastore {
    * that is pending, running, or terminal but ended later is never touched. Returns how many
    * tasks were deleted (fewer than `limit` when nothing older is left).
    */
-  historyPrune(params: { endedBefore: number; limit: number }): Promise<number>;
+  historyPrune(params: HistoryPruneParams): Promise<number>;
 
   /**
    * Retention: deletes the records of nodes that stopped, or stopped heart-beating, before
    * `seenBefore`. One statement. Returns how many were deleted.
    */
-  nodePrune(params: { seenBefore: number }): Promise<number>;
+  nodePrune(params: NodePruneParams): Promise<number>;
 
   /** Lists nodes, running ones first. One statement. */
   nodeList(): Promise<NodeRecord[]>;

@@ -1,6 +1,6 @@
 import type { ExternalStatus } from '../executor/executor.js';
 import type { Task } from '../model/task.js';
-import type { ClockParams } from './datastore.js';
+import type { ClockParams } from './clock-params.js';
 
 /**
  * Input of `Datastore.taskSetExecution`: records the id of the external execution an attempt

@@ -1,6 +1,6 @@
 import type { Json } from '../json.js';
 import type { Task, TaskState } from '../model/task.js';
-import type { ClockParams } from './datastore.js';
+import type { ClockParams } from './clock-params.js';
 
 /** The terminal states an operator may retry a task from: runs that ended without completing. */
 export const RETRYABLE_TASK_STATES: readonly TaskState[] = ['failed', 'cancelled', 'missed', 'abandoned'];

@@ -48,7 +48,7 @@ export class FinishBatcher {
   /** @param datastore - where the outcomes are committed */
   constructor(private readonly datastore: Datastore) {}
 
-  /** Commits one outcome, as {@link Datastore.taskFinish} does; resolves when its batch is committed. */
+  /** Commits one outcome, as {@link Datastore.taskFinishMany} does for each of its commits; resolves when its batch is committed. */
   finish(finish: Omit<TaskFinishParams, 'now'>, options: FinishOptions = {}): Promise<Task | undefined> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ finish, resultBytes: options.resultBytes ?? 0, alone: options.alone ?? false, resolve, reject });

@@ -7,6 +7,7 @@ import { DEFAULT_POLICIES } from '../model/schedule-input.js';
 import type { SchedulePolicies } from '../model/policies.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Task } from '../model/task.js';
+import { schedulePeelOne, taskFinishOne } from './one-of-many.js';
 
 /** A fixed instant fixtures start from: 2024-01-01T00:00:00Z. */
 export const FIXTURE_EPOCH = Date.UTC(2024, 0, 1);
@@ -139,7 +140,7 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
     const mine = claimed.find((s) => s.id === schedule.id);
     expect(mine, 'seed: the new schedule is claimable').toBeDefined();
     const tasks = (opts.tasks ?? [{}]).map((t) => makeNewTask(t));
-    const peeled = await store.schedulePeel({
+    const peeled = await schedulePeelOne(store, {
       scheduleId: schedule.id,
       owner: 'peeler',
       fence: mine?.fence ?? -1,
@@ -176,7 +177,7 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
   }
 
   function finishAsA(lease: { id: string; fence: number }, outcome: TaskOutcome, now: number): Promise<Task | undefined> {
-    return test.store.taskFinish({ taskId: lease.id, owner: OWNER_A, fence: lease.fence, nodeId: 'node-a', outcome, now });
+    return taskFinishOne(test.store, { taskId: lease.id, owner: OWNER_A, fence: lease.fence, nodeId: 'node-a', outcome, now });
   }
 
   async function taskOf(id: string): Promise<Task> {

@@ -23,3 +23,4 @@ export { createTestEventBus, TestEventBus } from './doubles/test-event-bus.js';
 export { testExecutors, type TestExecutorModule, type TestTaskFunction } from './doubles/test-executors.js';
 export { TestWorkerPool, type TestWorkerPoolOptions } from './doubles/test-worker-pool.js';
 export { waitForEvent } from './doubles/wait-for-event.js';
+export { schedulePeelOne, taskFinishOne, type SchedulePeelOneParams, type TaskFinishOneParams } from './one-of-many.js';

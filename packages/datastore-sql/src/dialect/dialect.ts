@@ -83,8 +83,6 @@ export interface ColumnTypes {
 export interface SqlDialect {
   /** Dialect name, for messages and tests. */
   readonly name: SqlDialectName;
-  /** Claims can skip rows locked by another transaction (`FOR UPDATE SKIP LOCKED` or hints). */
-  readonly supportsSkipLocked: boolean;
   /** `UPDATE … RETURNING` is available, saving a read-back. */
   readonly supportsReturning: boolean;
   /**
@@ -111,8 +109,6 @@ export interface SqlDialect {
   readonly direct?: DirectStatements;
   /** The database has a single writer: the store serialises its own transactions in-process. */
   readonly singleWriter: boolean;
-  /** Several processes can share the database. */
-  readonly shared: boolean;
   /** SQL expression of the database clock, epoch milliseconds as a 64-bit integer. */
   readonly clockSql: string;
   /** Column types for migrations. */

@@ -1,5 +1,5 @@
 import type { NewJob, Schedule, SchedulePeelManyParams, SchedulePeelResult, Task, TaskClaimDueParams, TaskFinishManyParams } from '@rookery/core';
-import type { ScheduleClaimDueParams } from '../store/schedules-claim.js';
+import type { ScheduleClaimDueParams } from '@rookery/core';
 import type { SqlContext } from '../store/sql-context.js';
 
 /** What a fast-path claim did, and what it left for the generic claim. */

@@ -47,12 +47,10 @@ function batch(connection: TediousConnection, sql: string): Promise<void> {
  */
 export const mssqlDialect: SqlDialect = {
   name: 'mssql',
-  supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
   hostClock: false,
   singleWriter: false,
-  shared: true,
   clockSql: "DATEDIFF_BIG(millisecond, '1970-01-01', SYSUTCDATETIME())",
   types: {
     id: 'VARCHAR(36)',

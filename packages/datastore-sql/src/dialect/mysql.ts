@@ -92,13 +92,11 @@ async function setUpSession(connection: MysqlConnection, settings: ConnectionSet
  */
 export const mysqlDialect: SqlDialect = {
   name: 'mysql',
-  supportsSkipLocked: true,
   supportsReturning: false,
   insertReturning: false,
   hostClock: false,
   direct: mysqlStatements,
   singleWriter: false,
-  shared: true,
   clockSql: 'CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)',
   types: {
     id: 'VARCHAR(36)',

@@ -61,13 +61,11 @@ function exec(connection: SqliteConnection, sql: string): Promise<void> {
  */
 export const sqliteDialect: SqlDialect = {
   name: 'sqlite',
-  supportsSkipLocked: false,
   supportsReturning: true,
   insertReturning: true,
   hostClock: true,
   direct: sqliteStatements,
   singleWriter: true,
-  shared: true,
   clockSql: "CAST(unixepoch('subsec') * 1000 AS INTEGER)",
   types: {
     id: 'VARCHAR(36)',

@@ -1,4 +1,4 @@
-import type { NodeRecord } from '@rookery/core';
+import type { NodeHeartbeatParams, NodeRecord, NodeRegisterParams, NodeStopParams } from '@rookery/core';
 import { nodeFromRow } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
@@ -6,7 +6,7 @@ import type { SqlContext } from './sql-context.js';
 /** Registers (or re-registers) a node; start and heartbeat instants are the database clock. */
 export async function nodeRegister(
   ctx: SqlContext,
-  node: Omit<NodeRecord, 'startedAt' | 'heartbeatAt' | 'stoppedAt'>,
+  node: NodeRegisterParams,
 ): Promise<NodeRecord> {
   return ctx.transaction('register node', async (tx) => {
     const now = await ctx.clock(tx);
@@ -40,7 +40,7 @@ export async function nodeRegister(
 /** Records a heartbeat and clock offset (ms, rounded); returns the instant recorded. */
 export async function nodeHeartbeat(
   ctx: SqlContext,
-  p: { id: string; clockOffsetMs: number; now?: number },
+  p: NodeHeartbeatParams,
 ): Promise<number> {
   return ctx.single('record node heartbeat', async () => {
     const now = await ctx.now(p.now);
@@ -54,7 +54,7 @@ export async function nodeHeartbeat(
 }
 
 /** Marks a node stopped. */
-export async function nodeStop(ctx: SqlContext, p: { id: string; now?: number }): Promise<void> {
+export async function nodeStop(ctx: SqlContext, p: NodeStopParams): Promise<void> {
   await ctx.single('stop node', async () => {
     const now = await ctx.now(p.now);
     await ctx.write('UPDATE rookery_nodes SET stopped_at = :now WHERE id = :id', { id: p.id, now });

@@ -1,4 +1,4 @@
-import { TERMINAL_TASK_STATES } from '@rookery/core';
+import { TERMINAL_TASK_STATES, type HistoryPruneParams, type NodePruneParams } from '@rookery/core';
 import type { SqlContext } from './sql-context.js';
 
 /**
@@ -7,7 +7,7 @@ import type { SqlContext } from './sql-context.js';
  * index; the deletes are keyed by id and repeat the state test, so a row that changed since it
  * was read is left alone.
  */
-export async function historyPrune(ctx: SqlContext, p: { endedBefore: number; limit: number }): Promise<number> {
+export async function historyPrune(ctx: SqlContext, p: HistoryPruneParams): Promise<number> {
   if (p.limit <= 0) return 0;
   return ctx.transaction('prune history', async (tx) => {
     const rows = await ctx.select(
@@ -26,7 +26,7 @@ export async function historyPrune(ctx: SqlContext, p: { endedBefore: number; li
 }
 
 /** Deletes the records of nodes that stopped, or last heart-beat, before `seenBefore`. One statement. */
-export async function nodePrune(ctx: SqlContext, p: { seenBefore: number }): Promise<number> {
+export async function nodePrune(ctx: SqlContext, p: NodePruneParams): Promise<number> {
   return ctx.single('prune nodes', () =>
     ctx.write(
       'DELETE FROM rookery_nodes WHERE (stopped_at IS NOT NULL AND stopped_at < :seenBefore) OR (stopped_at IS NULL AND heartbeat_at < :seenBefore)',

@@ -3,6 +3,7 @@ import {
   taskPoliciesOf,
   type NewTask,
   type Schedule,
+  type ScheduleClaimDueParams,
   type SchedulePeelManyParams,
   type SchedulePeelParams,
   type SchedulePeelResult,
@@ -15,21 +16,6 @@ import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { insertEvents, readTasks } from './task-effects.js';
 import { leaseFree, leaseWritten } from './lease-sql.js';
-
-/** A schedule's lease is free: never taken, released, or expired by `:now`. */
-/** Input of {@link scheduleClaimDue}. */
-export interface ScheduleClaimDueParams {
-  /** Lease owner. */
-  owner: string;
-  /** At most this many schedules. */
-  limit: number;
-  /** Claim schedules whose next fire time is at or before now + this. */
-  lookaheadMs: number;
-  /** Lease length. */
-  leaseMs: number;
-  /** Replaces the database clock; tests only. */
-  now?: number;
-}
 
 /**
  * Claims due, active, ungated schedules whose lease is free: one short transaction that picks
@@ -114,22 +100,15 @@ const ROWS_PER_INSERT = 100;
  * gate, and writes its fire time as a terminal ledger row (a misfire recorded `missed`). Any
  * other once schedule ends with its task.
  */
-function peelEndsOnce(peel: SchedulePeelManyParams['peels'][number] | undefined): boolean {
+function peelEndsOnce(peel: SchedulePeelParams | undefined): boolean {
   return peel !== undefined && peel.nextFireAt === null && peel.gateTaskId === null && peel.tasks.some((t) => isTerminalTaskState(t.state));
-}
-
-/** Writes the result of peeling one claimed schedule: {@link schedulePeelMany} of one. */
-export async function schedulePeel(ctx: SqlContext, p: SchedulePeelParams): Promise<SchedulePeelResult> {
-  const { now, ...peel } = p;
-  const [result] = await schedulePeelMany(ctx, { peels: [peel], ...(now !== undefined ? { now } : {}) });
-  return result ?? { ok: false, created: [] };
 }
 
 /**
  * Writes the results of peeling claimed schedules, in one transaction. The schedules' rows are
  * read and locked first (in id order); a peel whose (owner, fence, state active) no longer
  * holds writes nothing and is answered `ok: false` (an expired lease nobody claimed since still
- * peels: see `Datastore.schedulePeel`). The held schedules get
+ * peels: see `Datastore.schedulePeelMany`). The held schedules get
  * their next fire time and gate and release their lease (one UPDATE per distinct outcome); all
  * their tasks go in with multi-row inserts that skip a task whose (schedule, fire time) exists
  * (not reported); a gate on a task that was not inserted is dropped; every created task's
@@ -160,7 +139,7 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     const updates = new Map<string, { ids: string[]; values: Record<string, unknown> }>();
     for (const [i, peel] of p.peels.entries()) {
       const s = schedules.get(peel.scheduleId);
-      // Owner and fence, not expiry: see Datastore.schedulePeel for why an expired, unclaimed lease may still peel.
+      // Owner and fence, not expiry: see Datastore.schedulePeelMany for why an expired, unclaimed lease may still peel.
       if (!s || s.state !== 'active' || s.leaseOwner !== peel.owner || s.fence !== peel.fence) continue;
       if (peeled.has(s.id)) continue; // listed twice: peeled once
       peeled.add(s.id);

@@ -1,4 +1,4 @@
-import { DuplicateKeyError, gateReleaseOf, type Schedule, type ScheduleListParams, type ScheduleState } from '@rookery/core';
+import { DuplicateKeyError, gateReleaseOf, type Schedule, type ScheduleListParams, type ScheduleSetStateParams } from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
@@ -183,7 +183,7 @@ export function containsPattern(text: string): string {
  */
 export async function scheduleSetState(
   ctx: SqlContext,
-  params: { id: string; state: ScheduleState; nextFireAt?: number | null; now?: number },
+  params: ScheduleSetStateParams,
 ): Promise<Schedule | undefined> {
   const setNext = params.nextFireAt !== undefined ? ' next_fire_at = :nextFireAt,' : '';
   return ctx.transaction('set schedule state', async (tx) => {

@@ -1,4 +1,4 @@
-import type { Task, TaskCancelRequest, TaskCancelRequestsParams } from '@rookery/core';
+import type { Task, TaskCancelRequest, TaskCancelRequestsParams, TaskRequestCancelParams } from '@rookery/core';
 import type { SqlContext } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
@@ -10,7 +10,7 @@ import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
  */
 export async function taskRequestCancel(
   ctx: SqlContext,
-  p: { taskId: string; reason: string; now?: number },
+  p: TaskRequestCancelParams,
 ): Promise<Task | undefined> {
   return ctx.transaction('cancel task', async (tx) => {
     const now = await ctx.now(p.now, tx);

@@ -1,17 +1,10 @@
-import { isTerminalTaskState, type Task, type TaskFinishManyParams, type TaskFinishParams } from '@rookery/core';
+import { isTerminalTaskState, type Task, type TaskFinishManyParams } from '@rookery/core';
 import { outcomeValues } from './outcome-values.js';
 import { num, numOrNull, taskFromRow } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { insertEvents, releaseSlot, takesRunSlot, ungateAtEnd, updateTasksReturning } from './task-effects.js';
 import { leaseHeld } from './lease-sql.js';
-
-/** Commits one attempt's outcome: {@link taskFinishMany} of one. */
-export async function taskFinish(ctx: SqlContext, p: TaskFinishParams): Promise<Task | undefined> {
-  const { now, ...finish } = p;
-  const [task] = await taskFinishMany(ctx, { finishes: [finish], ...(now !== undefined ? { now } : {}) });
-  return task;
-}
 
 /** The outcomes of one batch that one UPDATE writes: same owner, same column values. */
 interface OutcomeGroup {

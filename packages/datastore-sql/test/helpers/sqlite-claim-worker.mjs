@@ -24,12 +24,8 @@ async function loop() {
       idleRounds = 0;
       for (const task of started) {
         claimed.push(task.id);
-        const done = await store.taskFinish({
-          taskId: task.id,
-          owner,
-          fence: task.fence,
-          nodeId: owner,
-          outcome: { state: 'completed', result: { by: owner }, reason: null },
+        const [done] = await store.taskFinishMany({
+          finishes: [{ taskId: task.id, owner, fence: task.fence, nodeId: owner, outcome: { state: 'completed', result: { by: owner }, reason: null } }],
         });
         if (!done) errors.push(`lost lease on ${task.id}`);
       }

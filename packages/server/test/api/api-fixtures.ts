@@ -1,5 +1,5 @@
 import type { Datastore, RookeryClient, Schedule, Task } from '@rookery/core';
-import { makeNewTask } from '@rookery/core/testing';
+import { makeNewTask, schedulePeelOne } from '@rookery/core/testing';
 
 /** What each route test starts from. */
 export interface ApiFixture {
@@ -23,7 +23,7 @@ export async function seedFixture(client: RookeryClient, store: Datastore): Prom
   const [claimed] = await store.scheduleClaimDue({ owner: 'fixture', limit: 10, lookaheadMs: 3_600_000, leaseMs: 30_000 });
   if (!claimed || claimed.id !== created.id) throw new Error('fixture: nightly was not claimable');
   const rows = [3, 2, 1].map((m) => makeNewTask({ fireAt: now - m * 60_000 }));
-  const peeled = await store.schedulePeel({ scheduleId: created.id, owner: 'fixture', fence: claimed.fence, tasks: rows, nextFireAt: now + 60_000, gateTaskId: null, nodeId: 'fixture-node' });
+  const peeled = await schedulePeelOne(store, { scheduleId: created.id, owner: 'fixture', fence: claimed.fence, tasks: rows, nextFireAt: now + 60_000, gateTaskId: null, nodeId: 'fixture-node' });
   if (!peeled.ok) throw new Error('fixture: the peel lost its lease');
   const { task: job } = await client.enqueue({ executor: 'noop', payload: { job: 1 } });
   await store.taskLogAppend({ taskId: job.id, lines: [{ at: now, line: 'first line' }, { at: now + 1, line: 'second line' }] });

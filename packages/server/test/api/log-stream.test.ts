@@ -3,6 +3,7 @@ import type { Datastore, RookeryClient, Task } from '@rookery/core';
 import { startApiServer, type RunningApiServer } from '../../src/index.js';
 import { bearer, DialectStore, routeDialects, TOKENS } from './api-harness.js';
 import { RookeryClient as Client } from '@rookery/core';
+import { taskFinishOne } from '@rookery/core/testing';
 
 /** Reads server-sent events from a fetch answer's body, as the dashboard does (fetch + ReadableStream). */
 class EventReader {
@@ -88,7 +89,7 @@ for (const dialect of await routeDialects()) {
       const third = await events.next();
       expect([third?.event, (third?.data as { line: string; at: string }).line, (third?.data as { at: string }).at]).toEqual(['log', 'three', '1970-01-01T00:00:00.003Z']);
       await store.taskLogAppend({ taskId: task.id, lines: [{ at: 4, line: 'last words' }] });
-      await store.taskFinish({ taskId: task.id, owner: 'owner-1', fence: running.fence, nodeId: 'node-1', outcome: { state: 'completed', result: null, reason: null } });
+      await taskFinishOne(store, { taskId: task.id, owner: 'owner-1', fence: running.fence, nodeId: 'node-1', outcome: { state: 'completed', result: null, reason: null } });
       const last = await events.next();
       expect([last?.event, (last?.data as { line: string }).line]).toEqual(['log', 'last words']);
       const end = await events.next();

@@ -15,7 +15,7 @@ import { planPeel } from './peel-plan.js';
  * in between holds its schedules' fire times back for `peelLeaseMs`, not for the task lease.
  * Its expiry only lets another node claim; the write does not require it, so a peel slowed
  * past it still lands when nobody claimed meanwhile, and a loaded node does not lose every
- * round to its own lease (see `Datastore.schedulePeel` for why the fence alone is safe).
+ * round to its own lease (see `Datastore.schedulePeelMany` for why the fence alone is safe).
  */
 export class PeelDuty {
   /** @param ctx - the node */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LEASE, makePolicies, OWNER_A, OWNER_B, type ConformanceContext } from '../fixtures.js';
+import { taskFinishOne } from '../one-of-many.js';
 
 /**
  * External executions that outlive their node: the execution id is recorded under the
@@ -56,7 +57,7 @@ export function describeExternalExecutions(ctx: ConformanceContext): void {
       const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: after + 2 });
       expect(renewal.lost).toEqual([task.id]);
       expect(await taskOf(task.id)).toEqual(before);
-      const done = await store.taskFinish({
+      const done = await taskFinishOne(store, {
         taskId: task.id,
         owner: OWNER_B,
         fence: task.fence + 1,

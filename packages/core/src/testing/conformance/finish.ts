@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LEASE, OWNER_A, OWNER_B, TRICKY_PAYLOAD, type ConformanceContext } from '../fixtures.js';
+import { taskFinishOne } from '../one-of-many.js';
 
 /**
  * Finishing a task: each outcome, fencing against stale holders, retries handed back as pending,
@@ -64,9 +65,9 @@ export function describeFinish(ctx: ConformanceContext): void {
       const before = await taskOf(task.id);
       const outcome = { state: 'completed', result: 1, reason: null } as const;
       const base = { taskId: task.id, nodeId: 'node-a', outcome };
-      expect(await store.taskFinish({ ...base, owner: OWNER_A, fence: task.fence - 1, now: t0 + 1 })).toBeUndefined();
-      expect(await store.taskFinish({ ...base, owner: OWNER_B, fence: task.fence, now: t0 + 1 })).toBeUndefined();
-      expect(await store.taskFinish({ ...base, owner: OWNER_A, fence: task.fence, now: t0 + LEASE + 1 })).toBeUndefined();
+      expect(await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence - 1, now: t0 + 1 })).toBeUndefined();
+      expect(await taskFinishOne(store, { ...base, owner: OWNER_B, fence: task.fence, now: t0 + 1 })).toBeUndefined();
+      expect(await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence, now: t0 + LEASE + 1 })).toBeUndefined();
       expect(await taskOf(task.id)).toEqual(before);
       expect(await store.taskEvents(task.id)).toHaveLength(2);
     });
@@ -83,7 +84,7 @@ export function describeFinish(ctx: ConformanceContext): void {
       const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + LEASE + 3 });
       expect(renewal.lost).toEqual([task.id]);
       expect(await taskOf(task.id)).toEqual(before);
-      const real = await store.taskFinish({
+      const real = await taskFinishOne(store, {
         taskId: task.id,
         owner: OWNER_B,
         fence: taken?.fence ?? 0,
@@ -110,7 +111,7 @@ export function describeFinish(ctx: ConformanceContext): void {
       const { task } = await running();
       await finishAsA(task, { state: 'pending', dueAt: t0 + 10, error: 'e', countFailure: false, reason: 'graceful stop' }, t0 + 5);
       const [again] = (await claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + 10 })).started;
-      await store.taskFinish({
+      await taskFinishOne(store, {
         taskId: task.id,
         owner: OWNER_B,
         fence: again?.fence ?? 0,

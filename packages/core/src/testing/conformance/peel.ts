@@ -10,6 +10,7 @@ import {
   TRICKY_PAYLOAD,
   type ConformanceContext,
 } from '../fixtures.js';
+import { schedulePeelOne } from '../one-of-many.js';
 
 /**
  * Peeling tasks off a claimed schedule: what is copied in, idempotence per (schedule, fire time),
@@ -28,7 +29,7 @@ export function describePeel(ctx: ConformanceContext): void {
       await store.scheduleCreate(schedule);
       const [claimed] = await store.scheduleClaimDue({ owner: 'peeler', limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
       const newTask = makeNewTask({ fireAt: t0, dueAt: t0 + 7, deadlineAt: t0 + 1000 });
-      const result = await store.schedulePeel({
+      const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: 'peeler',
         fence: claimed?.fence ?? 0,
@@ -90,7 +91,7 @@ export function describePeel(ctx: ConformanceContext): void {
       const dup = makeNewTask({ fireAt: t0, dueAt: t0 + 99 });
       const fresh = makeNewTask({ fireAt: t0 + 1000 });
       const twin = makeNewTask({ fireAt: t0 + 1000 });
-      const result = await store.schedulePeel({
+      const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: OWNER_B,
         fence: again?.fence ?? 0,
@@ -115,7 +116,7 @@ export function describePeel(ctx: ConformanceContext): void {
       const [claimed] = await store.scheduleClaimDue({ owner: OWNER_A, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
       const fence = claimed?.fence ?? 0;
       const attempt = (owner: string, f: number, now: number) =>
-        store.schedulePeel({
+        schedulePeelOne(store, {
           scheduleId: schedule.id,
           owner,
           fence: f,
@@ -184,7 +185,7 @@ export function describePeel(ctx: ConformanceContext): void {
       const { name, executor, payload, trigger, startAt, endAt, policies } = schedule;
       const edited = await store.scheduleUpdate({ id: schedule.id, definition: { name, executor, payload, trigger, startAt, endAt, policies }, nextFireAt: t0 + 5_000, now: t0 + LEASE + 1 });
       expect(edited?.fence).toBe((claimed?.fence ?? -1) + 1);
-      const result = await store.schedulePeel({
+      const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: OWNER_A,
         fence: claimed?.fence ?? -1,
@@ -220,7 +221,7 @@ export function describePeel(ctx: ConformanceContext): void {
       await store.scheduleCreate(schedule);
       const [claimed] = await store.scheduleClaimDue({ owner: 'peeler', limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
       expect(await store.scheduleSetState({ id: schedule.id, state: 'paused', now: t0 + 1 })).toMatchObject({ state: 'paused' });
-      const result = await store.schedulePeel({
+      const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: 'peeler',
         fence: claimed?.fence ?? 0,
@@ -241,7 +242,7 @@ export function describePeel(ctx: ConformanceContext): void {
       const [claimed] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + 1 });
       expect(claimed?.id).toBe(schedule.id);
       const duplicate = makeNewTask({ fireAt: t0 });
-      const result = await store.schedulePeel({
+      const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: OWNER_B,
         fence: claimed?.fence ?? 0,

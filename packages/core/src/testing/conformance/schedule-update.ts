@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DuplicateKeyError } from '../../errors/duplicate-key-error.js';
 import { LEASE, makePolicies, makeSchedule, type ConformanceContext } from '../fixtures.js';
+import { schedulePeelOne } from '../one-of-many.js';
 
 /** Updating a schedule's definition: the row, its lease, and the tasks peeled ahead under the old one. */
 export function describeScheduleUpdate(ctx: ConformanceContext): void {
@@ -24,7 +25,7 @@ export function describeScheduleUpdate(ctx: ConformanceContext): void {
       expect(updated).toMatchObject({ ...definition, nextFireAt: t0 + 5_000, leaseOwner: null, leaseExpiresAt: null, fence: (claimed?.fence ?? 0) + 1 });
       expect(await store.scheduleGetByName('renamed')).toMatchObject({ id: s.id, name: 'Renamed' });
       // The peel that claimed it before the update is refused.
-      const late = await store.schedulePeel({ scheduleId: s.id, owner: 'peeler', fence: claimed?.fence ?? 0, tasks: [], nextFireAt: t0 + 1_000, gateTaskId: null, nodeId: 'n', now: t0 + 200 });
+      const late = await schedulePeelOne(store, { scheduleId: s.id, owner: 'peeler', fence: claimed?.fence ?? 0, tasks: [], nextFireAt: t0 + 1_000, gateTaskId: null, nodeId: 'n', now: t0 + 200 });
       expect(late.ok).toBe(false);
       expect((await store.scheduleGet(s.id))?.nextFireAt).toBe(t0 + 5_000);
     });

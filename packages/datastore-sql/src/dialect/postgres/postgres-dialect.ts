@@ -17,13 +17,11 @@ const MIGRATION_LOCK_KEY = '32210671678878330';
  */
 export const postgresDialect: SqlDialect = {
   name: 'postgres',
-  supportsSkipLocked: true,
   supportsReturning: true,
   insertReturning: true,
   fastPaths: postgresFastPaths,
   hostClock: false,
   singleWriter: false,
-  shared: true,
   clockSql: 'CAST(FLOOR(EXTRACT(EPOCH FROM clock_timestamp()) * 1000) AS BIGINT)',
   types: {
     id: 'VARCHAR(36)',

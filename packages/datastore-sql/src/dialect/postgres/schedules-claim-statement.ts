@@ -1,6 +1,6 @@
 import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task } from '@rookery/core';
 import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
-import type { ScheduleClaimDueParams } from '../../store/schedules-claim.js';
+import type { ScheduleClaimDueParams } from '@rookery/core';
 import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
 import { leaseFree } from '../../store/lease-sql.js';
@@ -40,7 +40,7 @@ export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDu
 /**
  * Peeling as one statement (writable CTEs). The peels whose schedule's (owner, fence, state
  * active) still holds are locked in id order (the lease's expiry is not tested: see
- * `Datastore.schedulePeel`); their tasks go in, each
+ * `Datastore.schedulePeelMany`); their tasks go in, each
  * carrying its schedule's executor, payload and task policies, and skipping one whose id or
  * (schedule, fire time) is taken; each held schedule gets its next fire time and its gate (a
  * gate on a task that was not inserted is dropped) and releases its lease; every created task's

@@ -1,13 +1,13 @@
-import type { Schedule } from '../model/schedule.js';
-import type { Task } from '../model/task.js';
-import type { ScheduleListParams, TaskListParams, TaskStats, TaskStatsParams } from './datastore.js';
-import { nameKey } from './name-key.js';
+import type { Schedule } from '../../model/schedule.js';
+import type { Task } from '../../model/task.js';
+import type { ScheduleListParams, TaskListParams, TaskStats, TaskStatsParams } from '../datastore.js';
+import { nameKey } from '../name-key.js';
 
 // The paged lists and the overview counts of the in-memory store, over its maps. Each runs to
 // completion without awaiting, so each is atomic; results are copies.
 
 /** See `Datastore.scheduleList`: by name key, after `afterNameKey`, names containing `nameContains`. */
-export function listSchedules(schedules: Map<string, Schedule>, p: ScheduleListParams): Schedule[] {
+export function scheduleList(schedules: Map<string, Schedule>, p: ScheduleListParams): Schedule[] {
   const needle = p.nameContains === undefined ? undefined : nameKey(p.nameContains);
   return [...schedules.values()]
     .map((s) => ({ s, key: nameKey(s.name) }))
@@ -23,7 +23,7 @@ function sortsAfter(a: Pick<Task, 'fireAt' | 'id'>, b: Pick<Task, 'fireAt' | 'id
 }
 
 /** See `Datastore.taskList`: newest fire time first, then id descending, after `before`. */
-export function listTasks(tasks: Map<string, Task>, p: TaskListParams): Task[] {
+export function taskList(tasks: Map<string, Task>, p: TaskListParams): Task[] {
   const { before } = p;
   return [...tasks.values()]
     .filter(

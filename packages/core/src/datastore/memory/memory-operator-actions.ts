@@ -1,9 +1,15 @@
-import { manualTask } from '../model/manual-task.js';
-import type { Schedule } from '../model/schedule.js';
-import { isTerminalTaskState, type Task, type TaskEvent } from '../model/task.js';
-import type { TaskLogLine } from './datastore.js';
-import type { ExecutionReport } from './external-execution.js';
-import { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './operator-actions.js';
+import { manualTask } from '../../model/manual-task.js';
+import type { Schedule } from '../../model/schedule.js';
+import { isTerminalTaskState, type Task, type TaskEvent } from '../../model/task.js';
+import type { TaskLogLine } from '../datastore.js';
+import type { ExecutionReport } from '../external-execution.js';
+import {
+  RETRYABLE_TASK_STATES,
+  type ScheduleRunNowParams,
+  type SchedulePruneDoneParams,
+  type TaskRetryParams,
+  type TaskRetryResult,
+} from '../operator-actions.js';
 
 // The operator actions of the in-memory store (extra runs, retries, retention of done
 // schedules), over its maps. Each runs to completion without awaiting, so each is atomic;
@@ -28,7 +34,7 @@ export interface MemoryLedger {
 }
 
 /** See `Datastore.scheduleRunNow`. */
-export function runScheduleNow(ledger: MemoryLedger, p: ScheduleRunNowParams, now: number): Task | undefined {
+export function scheduleRunNow(ledger: MemoryLedger, p: ScheduleRunNowParams, now: number): Task | undefined {
   const s = ledger.schedules.get(p.scheduleId);
   if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
   let fireAt = now;
@@ -41,7 +47,7 @@ export function runScheduleNow(ledger: MemoryLedger, p: ScheduleRunNowParams, no
 }
 
 /** See `Datastore.taskRetry`. */
-export function retryTask(ledger: MemoryLedger, p: TaskRetryParams, now: number): TaskRetryResult | undefined {
+export function taskRetry(ledger: MemoryLedger, p: TaskRetryParams, now: number): TaskRetryResult | undefined {
   const t = ledger.tasks.get(p.taskId);
   if (!t) return undefined;
   if (!RETRYABLE_TASK_STATES.includes(t.state)) return { outcome: 'refused-state', task: structuredClone(t) };
@@ -69,7 +75,7 @@ export function retryTask(ledger: MemoryLedger, p: TaskRetryParams, now: number)
 }
 
 /** See `Datastore.schedulePruneDone`. */
-export function pruneDoneSchedules(ledger: MemoryLedger, p: SchedulePruneDoneParams): number {
+export function schedulePruneDone(ledger: MemoryLedger, p: SchedulePruneDoneParams): number {
   const recent = (t: Task): boolean => !isTerminalTaskState(t.state) || (t.endedAt ?? 0) >= p.doneBefore;
   const busy = new Set([...ledger.tasks.values()].filter(recent).map((t) => t.scheduleId));
   const old = [...ledger.schedules.values()]

@@ -1,11 +1,11 @@
-import type { Schedule } from '../model/schedule.js';
-import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from './datastore.js';
+import type { Schedule } from '../../model/schedule.js';
+import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from '../datastore.js';
 
 // The validation methods of the in-memory store, over its schedule map. Each runs to
 // completion without awaiting, so each is atomic; results are copies.
 
 /** See `Datastore.scheduleClaimValidation`. */
-export function claimValidation(schedules: Map<string, Schedule>, p: ScheduleClaimValidationParams, now: number): Schedule[] {
+export function scheduleClaimValidation(schedules: Map<string, Schedule>, p: ScheduleClaimValidationParams, now: number): Schedule[] {
   const due = [...schedules.values()]
     .filter(
       (s) =>
@@ -25,7 +25,7 @@ export function claimValidation(schedules: Map<string, Schedule>, p: ScheduleCla
 }
 
 /** See `Datastore.scheduleValidate`. */
-export function recordValidation(schedules: Map<string, Schedule>, p: ScheduleValidateParams, now: number): Schedule | undefined {
+export function scheduleValidate(schedules: Map<string, Schedule>, p: ScheduleValidateParams, now: number): Schedule | undefined {
   const s = schedules.get(p.scheduleId);
   if (!s || s.state !== 'pending-validation' || s.leaseOwner !== p.owner || s.fence !== p.fence || (s.leaseExpiresAt ?? 0) <= now) {
     return undefined;
@@ -41,7 +41,7 @@ export function recordValidation(schedules: Map<string, Schedule>, p: ScheduleVa
 }
 
 /** See `Datastore.scheduleListByClient`. */
-export function listByClient(schedules: Map<string, Schedule>, p: ScheduleListByClientParams): Schedule[] {
+export function scheduleListByClient(schedules: Map<string, Schedule>, p: ScheduleListByClientParams): Schedule[] {
   return [...schedules.values()]
     .filter((s) => s.clientId === p.clientId)
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
