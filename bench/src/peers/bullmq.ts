@@ -1,3 +1,5 @@
+import type * as BullMq from 'bullmq';
+import type * as IoRedis from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import type { RecordedRun } from './recorder.js';
 import { installedVersion } from './installed-version.js';
@@ -18,7 +20,7 @@ const ATTEMPTS = 3;
 /** The data of a BullMQ job of the bench: a one-shot job, or a scheduler's (no id or due time: the scheduler sets them). */
 type BullJobData = PeerJob | { scheduleId: string; ms: number };
 
-async function load(): Promise<{ bullmq: typeof import('bullmq'); Redis: typeof import('ioredis').Redis }> {
+async function load(): Promise<{ bullmq: typeof BullMq; Redis: typeof IoRedis.Redis }> {
   const bullmq = await import('bullmq');
   const { Redis } = await import('ioredis');
   return { bullmq, Redis };

@@ -1,3 +1,4 @@
+import type * as GraphileWorker from 'graphile-worker';
 import type { RecordedRun } from './recorder.js';
 import { installedVersion } from './installed-version.js';
 import type { PeerDeployment, PeerJob, PeerSystem, PeerWorkerConfig } from './peer.js';
@@ -22,7 +23,7 @@ interface CronPayload {
   _cron: { ts: string; backfilled?: boolean };
 }
 
-async function load(): Promise<typeof import('graphile-worker')> {
+async function load(): Promise<typeof GraphileWorker> {
   return import('graphile-worker');
 }
 

@@ -1,3 +1,4 @@
+import type PgBossModule from 'pg-boss';
 import type { RecordedRun } from './recorder.js';
 import { installedVersion } from './installed-version.js';
 import type { PeerDeployment, PeerJob, PeerSystem, PeerWorkerConfig } from './peer.js';
@@ -18,7 +19,7 @@ const MAINTENANCE_SECONDS = 1;
 /** Attempts after the first. */
 const RETRY_LIMIT = 2;
 
-async function load(): Promise<typeof import('pg-boss')> {
+async function load(): Promise<typeof PgBossModule> {
   return (await import('pg-boss')).default;
 }
 

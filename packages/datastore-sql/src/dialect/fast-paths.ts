@@ -1,5 +1,4 @@
-import type { NewJob, Schedule, SchedulePeelManyParams, SchedulePeelResult, Task, TaskClaimDueParams, TaskFinishManyParams } from '@rookery/core';
-import type { ScheduleClaimDueParams } from '@rookery/core';
+import type { NewJob, Schedule, SchedulePeelManyParams, SchedulePeelResult, Task, TaskClaimDueParams, TaskFinishManyParams, ScheduleClaimDueParams } from '@rookery/core';
 import type { SqlContext } from '../store/sql-context.js';
 
 /** What a fast-path claim did, and what it left for the generic claim. */

@@ -1,6 +1,5 @@
-import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task } from '@rookery/core';
+import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task, type ScheduleClaimDueParams } from '@rookery/core';
 import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
-import type { ScheduleClaimDueParams } from '@rookery/core';
 import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
 import { leaseFree } from '../../store/lease-sql.js';
