@@ -14,9 +14,15 @@ export default defineConfig({
     reporters: process.env['CI'] === 'true' ? ['verbose'] : ['default'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['packages/*/test/**/*.test.ts', 'bench/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test-integration/test/**/*.test.ts'], fileParallelism: false },
+      },
       // The fault suite's long profile: only through `npm run chaos -- --minutes N`.
-      { extends: true, test: { name: 'chaos', include: ['test-integration/chaos/**/*.test.ts'], fileParallelism: false } },
+      {
+        extends: true,
+        test: { name: 'chaos', include: ['test-integration/chaos/**/*.test.ts'], fileParallelism: false },
+      },
     ],
   },
 });

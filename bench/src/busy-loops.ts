@@ -10,7 +10,9 @@ export interface BusyLoops {
 
 /** Starts `count` Node processes that spin (`for (;;) {}`) until {@link BusyLoops.stop}. */
 export function startBusyLoops(count: number): BusyLoops {
-  const children: ChildProcess[] = Array.from({ length: count }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
+  const children: ChildProcess[] = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+  );
   const exited = children.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
   return {
     pids: children.flatMap((c) => (c.pid === undefined ? [] : [c.pid])),

@@ -46,14 +46,34 @@ async function storeDueTasks(store: SqlDatastore, executor: string, count: numbe
   });
   for (let done = 0; done < count; done += PEEL_ROWS) {
     const [claimed] = await store.scheduleClaimDue({ owner: 'bench', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
-    if (claimed?.id !== schedule.id) throw new Error(`bench: the filling schedule could not be claimed after ${done} tasks`);
+    if (claimed?.id !== schedule.id)
+      throw new Error(`bench: the filling schedule could not be claimed after ${done} tasks`);
     const rows = Math.min(PEEL_ROWS, count - done);
     const tasks = Array.from({ length: rows }, (_, i) => {
       const at = firstDueAt + done + i;
-      return { id: crypto.randomUUID(), fireAt: at, spanEndAt: null, spanCount: 1, dueAt: at, deadlineAt: null, state: 'pending' as const, reason: null };
+      return {
+        id: crypto.randomUUID(),
+        fireAt: at,
+        spanEndAt: null,
+        spanCount: 1,
+        dueAt: at,
+        deadlineAt: null,
+        state: 'pending' as const,
+        reason: null,
+      };
     });
     const [peeled] = await store.schedulePeelMany({
-      peels: [{ scheduleId: schedule.id, owner: 'bench', fence: claimed.fence, tasks, nextFireAt: done + rows < count ? now : null, gateTaskId: null, nodeId: 'bench' }],
+      peels: [
+        {
+          scheduleId: schedule.id,
+          owner: 'bench',
+          fence: claimed.fence,
+          tasks,
+          nextFireAt: done + rows < count ? now : null,
+          gateTaskId: null,
+          nodeId: 'bench',
+        },
+      ],
     });
     if (!peeled?.ok) throw new Error('bench: a filling peel lost its lease');
   }
@@ -87,12 +107,21 @@ async function main(): Promise<void> {
     const samples: number[] = [];
     for (let i = 0; i < claims; i += 1) {
       const started = performance.now();
-      const claimed = await store.taskClaimDue({ owner: 'bench', nodeId: 'bench', limit: batch, leaseMs: 60_000, executors: ['noop'] });
+      const claimed = await store.taskClaimDue({
+        owner: 'bench',
+        nodeId: 'bench',
+        limit: batch,
+        leaseMs: 60_000,
+        executors: ['noop'],
+      });
       samples.push(performance.now() - started);
-      if (claimed.started.length !== batch) throw new Error(`bench: claim ${i} started ${claimed.started.length} tasks, not ${batch}`);
+      if (claimed.started.length !== batch)
+        throw new Error(`bench: claim ${i} started ${claimed.started.length} tasks, not ${batch}`);
     }
     const d = distribution(samples);
-    console.log(`${db.dialect}: ${claims} claims of ${batch} beside ${unrunnable} unrunnable pending tasks: median ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per claim`);
+    console.log(
+      `${db.dialect}: ${claims} claims of ${batch} beside ${unrunnable} unrunnable pending tasks: median ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per claim`,
+    );
   } finally {
     await store.close();
     await db.drop();

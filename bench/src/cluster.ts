@@ -47,9 +47,27 @@ export interface BenchNodeSettings {
 export function startBenchNode(settings: BenchNodeSettings, id: string): BenchNode {
   // No line per task event: the bench reads the executor's history, and a line per event costs the node CPU.
   const profile = settings.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', settings.cpuProfDir];
-  const args = [...profile, ROOKERY_BIN, 'node', '--db', settings.url, '--id', id, '--concurrency', String(settings.concurrency), '--log', 'json', '--no-task-lines', '--executors', BENCH_FUNCTIONS];
+  const args = [
+    ...profile,
+    ROOKERY_BIN,
+    'node',
+    '--db',
+    settings.url,
+    '--id',
+    id,
+    '--concurrency',
+    String(settings.concurrency),
+    '--log',
+    'json',
+    '--no-task-lines',
+    '--executors',
+    BENCH_FUNCTIONS,
+  ];
   if (settings.leaseMs !== undefined) args.push('--lease-ms', String(settings.leaseMs));
-  const child = spawn(process.execPath, args, { env: { ...process.env, ROOKERY_HISTORY: settings.history }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ROOKERY_HISTORY: settings.history },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid === undefined) throw new Error(`node ${id} did not start`);
   const node: BenchNode = {
     id,

@@ -84,18 +84,34 @@ export function comparisonTable(rookery: BenchResult, peers: readonly PeerResult
     ['tasks completed / due', (c) => `${formatNumber(c.completed)} / ${formatNumber(c.expected)}`],
     ['tasks/s', (c) => formatNumber(c.tasksPerSecond, 1)],
     ['start lateness p50 / p95 / p99 / max ms', (c) => formatDistribution(c.latenessMs)],
-    ['db transactions per task (Redis: commands)', (c) => (c.counterPerTask === null ? 'n/a' : formatNumber(c.counterPerTask, 2))],
+    [
+      'db transactions per task (Redis: commands)',
+      (c) => (c.counterPerTask === null ? 'n/a' : formatNumber(c.counterPerTask, 2)),
+    ],
     ['node CPU ms per task', (c) => formatNumber(c.nodeCpuPerTaskMs, 3)],
     ['db server CPU ms per task', (c) => (c.dbCpuPerTaskMs === null ? 'n/a' : formatNumber(c.dbCpuPerTaskMs, 3))],
   ];
   if (rookery.workload === 'failover') {
     rows.push(
-      ['latest start lateness of a task not held by the killed process, ms', (c) => (c.failover ? formatNumber(c.failover.latestUnheldLatenessMs) : 'n/a')],
-      ['tasks held by the killed process / not restarted', (c) => (c.failover ? `${formatNumber(c.failover.held)} / ${formatNumber(c.failover.notRestarted)}` : 'n/a')],
-      ["killed process's tasks restarted p50 / p95 / p99 / max ms after the kill", (c) => (c.failover ? formatDistribution(c.failover.restartMs) : 'n/a')],
+      [
+        'latest start lateness of a task not held by the killed process, ms',
+        (c) => (c.failover ? formatNumber(c.failover.latestUnheldLatenessMs) : 'n/a'),
+      ],
+      [
+        'tasks held by the killed process / not restarted',
+        (c) => (c.failover ? `${formatNumber(c.failover.held)} / ${formatNumber(c.failover.notRestarted)}` : 'n/a'),
+      ],
+      [
+        "killed process's tasks restarted p50 / p95 / p99 / max ms after the kill",
+        (c) => (c.failover ? formatDistribution(c.failover.restartMs) : 'n/a'),
+      ],
     );
   }
-  rows.push(['lost', (c) => formatNumber(c.lost)], ['reruns', (c) => formatNumber(c.reruns)], ['generalErrors', (c) => formatNumber(c.generalErrors)]);
+  rows.push(
+    ['lost', (c) => formatNumber(c.lost)],
+    ['reruns', (c) => formatNumber(c.reruns)],
+    ['generalErrors', (c) => formatNumber(c.generalErrors)],
+  );
   const pgPeers = peers.filter((p) => p.peer !== 'bullmq');
   const where = [
     `Rookery on ${DB_NAMES[rookery.db] ?? rookery.db}`,
@@ -108,10 +124,22 @@ export function comparisonTable(rookery: BenchResult, peers: readonly PeerResult
   for (const p of peers) {
     if (p.skipped !== null) notes.push(`${p.peer}: skipped: ${p.skipped}`);
     for (const w of p.warnings) notes.push(`${p.peer}: warning: ${w}`);
-    if (p.skipped === null) notes.push(`${p.peer} settings: ${Object.entries(p.settings).map(([k, v]) => `${k}: ${v}`).join('; ')}`);
+    if (p.skipped === null)
+      notes.push(
+        `${p.peer} settings: ${Object.entries(p.settings)
+          .map(([k, v]) => `${k}: ${v}`)
+          .join('; ')}`,
+      );
   }
   for (const w of rookery.warnings) notes.push(`Rookery: warning: ${w}`);
-  return { title, cells: [['figure', ...columns.map((c) => c.title)], ...rows.map(([name, value]) => [name, ...columns.map((c) => cell(c, value))])], notes };
+  return {
+    title,
+    cells: [
+      ['figure', ...columns.map((c) => c.title)],
+      ...rows.map(([name, value]) => [name, ...columns.map((c) => cell(c, value))]),
+    ],
+    notes,
+  };
 }
 
 /** The comparison as text: the title, the columns aligned under a rule, then the notes. */
@@ -123,5 +151,11 @@ export function formatComparison(table: ComparisonTable): string {
       .join('  ')
       .trimEnd();
   const [header = [], ...body] = table.cells;
-  return [table.title, line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ...table.notes].join('\n');
+  return [
+    table.title,
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+    ...table.notes,
+  ].join('\n');
 }

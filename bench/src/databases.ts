@@ -25,7 +25,9 @@ export function dialectOf(spec: string): BenchDialect {
   const scheme = spec.slice(0, spec.indexOf(':') + 1).toLowerCase();
   if (scheme === 'postgres:' || scheme === 'postgresql:') return 'postgres';
   if (scheme === 'mysql:' || scheme === 'mariadb:') return 'mariadb';
-  throw new Error(`--db must be 'sqlite' or a postgres://, mysql:// or mariadb:// URL of the server's admin database, got '${spec}'`);
+  throw new Error(
+    `--db must be 'sqlite' or a postgres://, mysql:// or mariadb:// URL of the server's admin database, got '${spec}'`,
+  );
 }
 
 /** A Sequelize connection for `url` (`mariadb:` spoken as `mysql:`, the driver Rookery installs). */
@@ -64,8 +66,18 @@ export async function createBenchDatabase(spec: string): Promise<BenchDatabase> 
   const name = `rookery_bench_${randomBytes(6).toString('hex')}`;
   if (dialect === 'postgres') {
     await onServer(spec, `CREATE DATABASE ${name}`);
-    return { dialect, url: withDatabase(spec, name), name, drop: () => onServer(spec, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    return {
+      dialect,
+      url: withDatabase(spec, name),
+      name,
+      drop: () => onServer(spec, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+    };
   }
   await onServer(spec, `CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  return { dialect, url: withDatabase(spec, name), name, drop: () => onServer(spec, `DROP DATABASE IF EXISTS ${name}`) };
+  return {
+    dialect,
+    url: withDatabase(spec, name),
+    name,
+    drop: () => onServer(spec, `DROP DATABASE IF EXISTS ${name}`),
+  };
 }

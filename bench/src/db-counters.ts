@@ -36,7 +36,10 @@ export function transactionCounter(db: BenchDatabase): TransactionCounter | unde
       source: 'pg_stat_database.xact_commit of the run database',
       main: 'xact_commit',
       async read() {
-        const rows = await query<{ xact_commit: string | number }>(db.url, 'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()');
+        const rows = await query<{ xact_commit: string | number }>(
+          db.url,
+          'SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()',
+        );
         return { xact_commit: Number(rows[0]?.xact_commit) };
       },
     };
@@ -46,7 +49,10 @@ export function transactionCounter(db: BenchDatabase): TransactionCounter | unde
       source: 'MariaDB SHOW GLOBAL STATUS Handler_commit (server-wide; Com_commit in the JSON)',
       main: 'Handler_commit',
       async read() {
-        const rows = await query<{ Variable_name: string; Value: string }>(db.url, "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_commit', 'Handler_commit')");
+        const rows = await query<{ Variable_name: string; Value: string }>(
+          db.url,
+          "SHOW GLOBAL STATUS WHERE Variable_name IN ('Com_commit', 'Handler_commit')",
+        );
         return Object.fromEntries(rows.map((r) => [r.Variable_name, Number(r.Value)]));
       },
     };

@@ -34,10 +34,12 @@ export function failoverFigures(records: readonly FailoverRecord[], victim: stri
     if (r.kind !== 'start') continue;
     const lateness = r.at - r.fireAt;
     firstLateness.set(key, Math.min(lateness, firstLateness.get(key) ?? lateness));
-    if (r.nodeId !== victim && r.at >= killedAt) restart.set(key, Math.min(r.at - killedAt, restart.get(key) ?? Number.POSITIVE_INFINITY));
+    if (r.nodeId !== victim && r.at >= killedAt)
+      restart.set(key, Math.min(r.at - killedAt, restart.get(key) ?? Number.POSITIVE_INFINITY));
   }
   const held = new Set([...open].flatMap(([key, n]) => (n > 0 ? [key] : [])));
-  for (const r of records) if (r.kind === 'start' && r.nodeId !== victim && r.at >= killedAt && r.attempt > 1) held.add(occurrenceOf(r));
+  for (const r of records)
+    if (r.kind === 'start' && r.nodeId !== victim && r.at >= killedAt && r.attempt > 1) held.add(occurrenceOf(r));
   const restarted = [...restart].flatMap(([key, ms]) => (held.has(key) ? [ms] : []));
   const unheld = [...firstLateness].flatMap(([key, ms]) => (held.has(key) ? [] : [ms]));
   return {

@@ -34,14 +34,24 @@ async function main(): Promise<number> {
     if (options.compare) {
       for (const name of PEER_NAMES) {
         progress(`${name}: ${options.workload}`);
-        const peer = await runPeer(PEERS[name], options, { postgres: options.peerPostgres, redis: options.peerRedis }, progress);
+        const peer = await runPeer(
+          PEERS[name],
+          options,
+          { postgres: options.peerPostgres, redis: options.peerRedis },
+          progress,
+        );
         if (peer.skipped !== null) progress(`${name}: skipped: ${peer.skipped}`);
         peers.push(peer);
       }
       console.log(`\n${formatComparison(comparisonTable(result, peers))}`);
     }
     const json = options.compare ? { ...result, peers } : result;
-    if (options.json) console.log(JSON.stringify(json, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value)));
+    if (options.json)
+      console.log(
+        JSON.stringify(json, (_key, value: unknown) =>
+          typeof value === 'number' && !Number.isFinite(value) ? null : value,
+        ),
+      );
     return result.lost + result.duplicated > 0 ? 1 : 0;
   } finally {
     await busy.stop();

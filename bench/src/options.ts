@@ -105,7 +105,8 @@ export const USAGE = `npm run bench -- [options]
 export function integer(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new Error(`--${name} must be a whole number from ${min} to ${max}, got '${value}'`);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
+    throw new Error(`--${name} must be a whole number from ${min} to ${max}, got '${value}'`);
   return n;
 }
 
@@ -145,12 +146,14 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
   });
   if (values.help) return undefined;
   const workload = values.workload ?? 'burst';
-  if (!(WORKLOADS as readonly string[]).includes(workload)) throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${workload}'`);
+  if (!(WORKLOADS as readonly string[]).includes(workload))
+    throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${workload}'`);
   const w = workload as Workload;
   const leaseMs = values['lease-ms'];
   const db = values.db ?? 'sqlite';
   const peerPostgres = values['peer-postgres'] ?? (/^postgres(ql)?:/i.test(db) ? db : DEFAULT_PEER_POSTGRES);
-  if (!/^postgres(ql)?:\/\//i.test(peerPostgres)) throw new Error(`--peer-postgres must be a postgres:// URL, got '${peerPostgres}'`);
+  if (!/^postgres(ql)?:\/\//i.test(peerPostgres))
+    throw new Error(`--peer-postgres must be a postgres:// URL, got '${peerPostgres}'`);
   const peerRedis = values['peer-redis'] ?? DEFAULT_PEER_REDIS;
   if (!/^rediss?:\/\//i.test(peerRedis)) throw new Error(`--peer-redis must be a redis:// URL, got '${peerRedis}'`);
   const leadMs = values['lead-ms'];
@@ -161,7 +164,13 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     concurrency: integer('concurrency', values.concurrency, 20, 1, 10_000),
     tasks: integer('tasks', values.tasks, 5_000, 1, 10_000_000),
     seconds: integer('seconds', values.seconds, w === 'recurring' || w === 'cron' ? 60 : 20, 1, 86_400),
-    schedules: integer('schedules', values.schedules, w === 'stored' ? 100_000 : w === 'cron' ? 1_000 : 200, 1, 100_000_000),
+    schedules: integer(
+      'schedules',
+      values.schedules,
+      w === 'stored' ? 100_000 : w === 'cron' ? 1_000 : 200,
+      1,
+      100_000_000,
+    ),
     due: integer('due', values.due, 10, 0, 100_000),
     taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),
@@ -175,6 +184,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     peerRedis,
     busy: integer('busy', values.busy, 0, 0, 256),
   };
-  if (w === 'failover' && options.nodes < 2) throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
+  if (w === 'failover' && options.nodes < 2)
+    throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;
 }

@@ -19,7 +19,8 @@ export function cpuMs(pid: number): number | undefined {
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH')
+      return undefined;
     throw error;
   }
   // The command name (field 2) is in parentheses and may hold spaces: count from its end.
@@ -38,7 +39,8 @@ export function peakRssBytes(pid: number): number | undefined {
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH')
+      return undefined;
     throw error;
   }
   const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(text);
@@ -56,7 +58,8 @@ export function pidsNamed(names: readonly string[]): number[] {
       comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
     } catch (error) {
       // The process ended between the listing and the read.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') continue;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH')
+        continue;
       throw error;
     }
     if (names.includes(comm)) pids.push(Number(entry));

@@ -46,7 +46,10 @@ interface NodeFigures {
 function measureNode(node: BenchNode): NodeFigures {
   const cpu = cpuMs(node.pid);
   const rss = peakRssBytes(node.pid);
-  if (cpu === undefined || rss === undefined) throw new Error(`node ${node.id} (pid ${node.pid}) ended before it was measured; its last output:\n${node.tail.join('\n')}`);
+  if (cpu === undefined || rss === undefined)
+    throw new Error(
+      `node ${node.id} (pid ${node.pid}) ended before it was measured; its last output:\n${node.tail.join('\n')}`,
+    );
   return { cpuMs: cpu, peakRss: rss };
 }
 
@@ -77,9 +80,16 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
   let signals: PgWakeSignals | undefined;
   try {
     store = await createSqlDatastore({ url: db.url });
-    if (db.dialect === 'postgres') signals = pgWakeSignals({ url: db.url, onError: (error) => warnings.push(`wake signals: ${String(error)}`) });
+    if (db.dialect === 'postgres')
+      signals = pgWakeSignals({ url: db.url, onError: (error) => warnings.push(`wake signals: ${String(error)}`) });
     const client = new RookeryClient({ datastore: store, ...(signals ? { wakeSignals: signals } : {}) });
-    const settings = { url: db.url, history, concurrency: options.concurrency, leaseMs: options.leaseMs, cpuProfDir: options.cpuProfDir };
+    const settings = {
+      url: db.url,
+      history,
+      concurrency: options.concurrency,
+      leaseMs: options.leaseMs,
+      cpuProfDir: options.cpuProfDir,
+    };
     for (let i = 1; i <= options.nodes; i += 1) nodes.push(startBenchNode(settings, `b${i}`));
     const registered = Date.now() + 60_000;
     while ((await store.nodeList()).length < options.nodes) {
@@ -102,7 +112,10 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       created.ms += performance.now() - began;
     }
     const began = performance.now();
-    const t0 = firstDueAt(options, (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options))));
+    const t0 = firstDueAt(
+      options,
+      (await store.clockNow()) + (options.leadMs ?? Math.round(2_000 + 0.25 * dueScheduleCount(options))),
+    );
     const inputs = dueInputs(options, t0);
     const schedules: Schedule[] = await client.createSchedules(inputs);
     created.schedules += inputs.length;
@@ -118,11 +131,18 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     const slotsNeeded = (expected.count / Math.max(1, (expected.lastDueAt - t0) / 1_000)) * (options.taskMs / 1_000);
     const slotsLeft = (options.workload === 'failover' ? options.nodes - 1 : options.nodes) * options.concurrency;
     if (options.workload !== 'burst' && slotsNeeded > slotsLeft) {
-      warnings.push(`the workload keeps about ${Math.ceil(slotsNeeded)} tasks running but the cluster has ${slotsLeft} slots${options.workload === 'failover' ? ' after the kill' : ''}: tasks queue, and lateness and recovery include the queueing`);
+      warnings.push(
+        `the workload keeps about ${Math.ceil(slotsNeeded)} tasks running but the cluster has ${slotsLeft} slots${options.workload === 'failover' ? ' after the kill' : ''}: tasks queue, and lateness and recovery include the queueing`,
+      );
     }
     const overran = Date.now() - t0;
-    if (overran > 0) warnings.push(`creating the schedules ended ${overran} ms after the first due time, and the lateness includes it; raise --lead-ms`);
-    progress(`${inputs.length} schedule(s) and ${jobs.length} job(s) created; ${expected.count} fire times due from ${new Date(t0).toISOString()} to ${new Date(expected.lastDueAt).toISOString()}`);
+    if (overran > 0)
+      warnings.push(
+        `creating the schedules ended ${overran} ms after the first due time, and the lateness includes it; raise --lead-ms`,
+      );
+    progress(
+      `${inputs.length} schedule(s) and ${jobs.length} job(s) created; ${expected.count} fire times due from ${new Date(t0).toISOString()} to ${new Date(expected.lastDueAt).toISOString()}`,
+    );
 
     const counter = transactionCounter(db);
     const serverNames = serverProcessNames(db);
@@ -154,10 +174,14 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         victim = undefined;
       }
       tail.poll();
-      const settled = tail.completed >= expected.count && (options.workload !== 'stored' || Date.now() >= t0 + options.seconds * 1_000);
+      const settled =
+        tail.completed >= expected.count &&
+        (options.workload !== 'stored' || Date.now() >= t0 + options.seconds * 1_000);
       if (settled) break;
       if (Date.now() > deadline) {
-        warnings.push(`timed out after ${options.timeoutSeconds} s with ${expected.count - tail.completed} of ${expected.count} fire times not completed`);
+        warnings.push(
+          `timed out after ${options.timeoutSeconds} s with ${expected.count - tail.completed} of ${expected.count} fire times not completed`,
+        );
         break;
       }
       if (Date.now() - reported > 5_000) {
@@ -240,13 +264,21 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       latenessMs: distribution([...firstStart.values()]),
       dbTransactions,
       nodeCpu: { perTaskMs: perTask(nodeCpu), perSecondMs: perSecond(nodeCpu) },
-      dbCpu: dbCpuMs === undefined || !serverAfter ? null : { perTaskMs: perTask(dbCpuMs), perSecondMs: perSecond(dbCpuMs), processes: serverAfter.size },
-      nodePeakRssMiB: Object.fromEntries(nodes.map((n) => [n.id, (final.get(n.id)?.peakRss ?? Number.NaN) / 1_048_576])),
+      dbCpu:
+        dbCpuMs === undefined || !serverAfter
+          ? null
+          : { perTaskMs: perTask(dbCpuMs), perSecondMs: perSecond(dbCpuMs), processes: serverAfter.size },
+      nodePeakRssMiB: Object.fromEntries(
+        nodes.map((n) => [n.id, (final.get(n.id)?.peakRss ?? Number.NaN) / 1_048_576]),
+      ),
       // A job is lost when its task did not complete (the history check finds the lost fire times of schedules).
       lost: report.lost.length + jobIds.filter((id) => !completedIds.has(id)).length,
       duplicated: report.duplicateCompletions.length,
       reruns: [...startCount.values()].filter((c) => c > 1).length,
-      recoveryMs: options.workload === 'failover' ? distribution(report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms]))) : null,
+      recoveryMs:
+        options.workload === 'failover'
+          ? distribution(report.recoveries.flatMap((r) => (r.ms === null ? [] : [r.ms])))
+          : null,
       failover: faults[0] ? failoverFigures(tail.records, faults[0].nodeId, faults[0].at) : null,
       generalErrors: nodes.reduce((sum, n) => sum + n.errors, 0),
       warnings,

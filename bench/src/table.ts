@@ -21,18 +21,31 @@ export function resultRows(r: BenchResult): [string, string][] {
     .join(', ');
   const rows: [string, string][] = [
     ['workload', `${r.workload} on ${r.db}, ${r.nodes} node(s) × ${r.concurrency} slots${params ? `; ${params}` : ''}`],
-    ['created (bulk)', `${formatNumber(r.created.schedules)} schedules and ${formatNumber(r.created.jobs)} jobs in ${formatNumber(r.created.ms)} ms`],
+    [
+      'created (bulk)',
+      `${formatNumber(r.created.schedules)} schedules and ${formatNumber(r.created.jobs)} jobs in ${formatNumber(r.created.ms)} ms`,
+    ],
     ['tasks completed / due', `${formatNumber(r.completed)} / ${formatNumber(r.expected)}`],
-    ['tasks/s', `${formatNumber(r.tasksPerSecond, 1)} (over ${formatNumber(r.durationMs)} ms from the first due time to the last end)`],
+    [
+      'tasks/s',
+      `${formatNumber(r.tasksPerSecond, 1)} (over ${formatNumber(r.durationMs)} ms from the first due time to the last end)`,
+    ],
     ['start lateness p50 / p95 / p99 / max', `${formatDistribution(r.latenessMs)} ms`],
     [
       'db transactions per task',
-      r.dbTransactions ? `${formatNumber(r.dbTransactions.perTask, 2)} (${formatNumber(r.dbTransactions.perSecond, 1)}/s; ${r.dbTransactions.source})` : 'n/a (SQLite keeps no counter)',
+      r.dbTransactions
+        ? `${formatNumber(r.dbTransactions.perTask, 2)} (${formatNumber(r.dbTransactions.perSecond, 1)}/s; ${r.dbTransactions.source})`
+        : 'n/a (SQLite keeps no counter)',
     ],
-    ['node CPU ms per task', `${formatNumber(r.nodeCpu.perTaskMs, 3)} (${formatNumber(r.nodeCpu.perSecondMs, 1)} ms/s, all nodes)`],
+    [
+      'node CPU ms per task',
+      `${formatNumber(r.nodeCpu.perTaskMs, 3)} (${formatNumber(r.nodeCpu.perSecondMs, 1)} ms/s, all nodes)`,
+    ],
     [
       'db server CPU ms per task',
-      r.dbCpu ? `${formatNumber(r.dbCpu.perTaskMs, 3)} (${formatNumber(r.dbCpu.perSecondMs, 1)} ms/s, ${r.dbCpu.processes} processes)` : 'n/a (embedded or not on this machine)',
+      r.dbCpu
+        ? `${formatNumber(r.dbCpu.perTaskMs, 3)} (${formatNumber(r.dbCpu.perSecondMs, 1)} ms/s, ${r.dbCpu.processes} processes)`
+        : 'n/a (embedded or not on this machine)',
     ],
     [
       'node RSS peak MiB',
@@ -44,8 +57,16 @@ export function resultRows(r: BenchResult): [string, string][] {
     ['duplicated', String(r.duplicated)],
     ['reruns (at-least-once)', String(r.reruns)],
   ];
-  if (r.recoveryMs) rows.push(["killed node's tasks restarted p50 / p95 / p99 / max", `${formatDistribution(r.recoveryMs)} ms after the kill`]);
-  if (r.failover) rows.push(['latest start lateness of a task not held by the killed node', `${formatNumber(r.failover.latestUnheldLatenessMs)} ms (the killed node held ${r.failover.held})`]);
+  if (r.recoveryMs)
+    rows.push([
+      "killed node's tasks restarted p50 / p95 / p99 / max",
+      `${formatDistribution(r.recoveryMs)} ms after the kill`,
+    ]);
+  if (r.failover)
+    rows.push([
+      'latest start lateness of a task not held by the killed node',
+      `${formatNumber(r.failover.latestUnheldLatenessMs)} ms (the killed node held ${r.failover.held})`,
+    ]);
   rows.push(['generalErrors', String(r.generalErrors)]);
   for (const w of r.warnings) rows.push(['warning', w]);
   return rows;
@@ -54,5 +75,9 @@ export function resultRows(r: BenchResult): [string, string][] {
 /** Two aligned columns, figure and value, under a rule. */
 export function formatTable(rows: readonly [string, string][]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
-  return [`${'figure'.padEnd(width)}  value`, `${'-'.repeat(width)}  ${'-'.repeat(5)}`, ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`)].join('\n');
+  return [
+    `${'figure'.padEnd(width)}  value`,
+    `${'-'.repeat(width)}  ${'-'.repeat(5)}`,
+    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+  ].join('\n');
 }

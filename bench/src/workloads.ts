@@ -22,7 +22,12 @@ export interface ExpectedWork {
 export function storedInputs(from: number, to: number, now: number): ScheduleInput[] {
   const inputs: ScheduleInput[] = [];
   for (let i = from; i < to; i += 1) {
-    inputs.push({ name: `stored-${i}`, executor: BENCH_EXECUTOR, trigger: { kind: 'interval', everyMs: 86_400_000 }, startAt: now + FAR_AHEAD_MS + (i % 86_400) * 1_000 });
+    inputs.push({
+      name: `stored-${i}`,
+      executor: BENCH_EXECUTOR,
+      trigger: { kind: 'interval', everyMs: 86_400_000 },
+      startAt: now + FAR_AHEAD_MS + (i % 86_400) * 1_000,
+    });
   }
   return inputs;
 }
@@ -67,7 +72,11 @@ export function firstDueAt(options: Pick<BenchOptions, 'workload'>, earliest: nu
 export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
   switch (options.workload) {
     case 'burst':
-      return Array.from({ length: options.tasks }, () => ({ executor: BENCH_EXECUTOR, payload: { ms: options.taskMs }, runAt: t0 }));
+      return Array.from({ length: options.tasks }, () => ({
+        executor: BENCH_EXECUTOR,
+        payload: { ms: options.taskMs },
+        runAt: t0,
+      }));
     case 'spread':
       return Array.from({ length: options.tasks }, (_, i) => ({
         executor: BENCH_EXECUTOR,
@@ -125,7 +134,10 @@ export function expectedWork(options: BenchOptions, t0: number): ExpectedWork {
     case 'recurring':
       return { count: options.schedules * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
     case 'cron':
-      return { count: options.schedules * cronMinutes(options), lastDueAt: t0 + (cronMinutes(options) - 1) * MINUTE_MS };
+      return {
+        count: options.schedules * cronMinutes(options),
+        lastDueAt: t0 + (cronMinutes(options) - 1) * MINUTE_MS,
+      };
     case 'stored':
       return { count: options.due * options.seconds, lastDueAt: t0 + (options.seconds - 1) * 1_000 };
   }

@@ -72,8 +72,19 @@ function peer(overrides: Partial<PeerResult> = {}): PeerResult {
 
 describe('the comparison table', () => {
   it('has a column per system and a row per figure, and says where each ran', () => {
-    const table = comparisonTable(rookery(), [peer(), peer({ peer: 'bullmq', version: '6.7.6 (ioredis 6.1.0)', server: 'Redis 127.0.0.1:6379', serverCounter: null, dbCpu: null })]);
-    expect(table.title).toBe('burst: 3 process(es) × 20 concurrency each; Rookery on SQLite; pg-boss on PostgreSQL 127.0.0.1:5432; BullMQ on Redis 127.0.0.1:6379');
+    const table = comparisonTable(rookery(), [
+      peer(),
+      peer({
+        peer: 'bullmq',
+        version: '6.7.6 (ioredis 6.1.0)',
+        server: 'Redis 127.0.0.1:6379',
+        serverCounter: null,
+        dbCpu: null,
+      }),
+    ]);
+    expect(table.title).toBe(
+      'burst: 3 process(es) × 20 concurrency each; Rookery on SQLite; pg-boss on PostgreSQL 127.0.0.1:5432; BullMQ on Redis 127.0.0.1:6379',
+    );
     expect(table.cells[0]).toEqual(['figure', 'Rookery', 'pg-boss 10.4.2', 'bullmq 6.7.6']);
     const rows = new Map(table.cells.slice(1).map(([name = '', ...values]) => [name, values]));
     expect([...rows.keys()]).toEqual([
@@ -89,11 +100,19 @@ describe('the comparison table', () => {
     ]);
     expect(rows.get('tasks/s')).toEqual(['2,000.0', '500.0', '500.0']);
     expect(rows.get('db transactions per task (Redis: commands)')).toEqual(['n/a', '1.50', 'n/a']);
-    expect(table.notes).toEqual(['pg-boss settings: per process: batchSize 20', 'bullmq settings: per process: batchSize 20']);
+    expect(table.notes).toEqual([
+      'pg-boss settings: per process: batchSize 20',
+      'bullmq settings: per process: batchSize 20',
+    ]);
   });
 
   it('fills a skipped peer with dashes and gives the reason; adds the failover rows and the busy loops', () => {
-    const failover = { held: 3, latestUnheldLatenessMs: 250, restartMs: { count: 3, p50: 10_100, p95: 10_200, p99: 10_200, max: 10_200 }, notRestarted: 0 };
+    const failover = {
+      held: 3,
+      latestUnheldLatenessMs: 250,
+      restartMs: { count: 3, p50: 10_100, p95: 10_200, p99: 10_200, max: 10_200 },
+      notRestarted: 0,
+    };
     const table = comparisonTable(rookery({ workload: 'failover', failover, parameters: { busyLoops: 2 } }), [
       peer({ peer: 'graphile-worker', version: null, skipped: 'graphile-worker is not installed', latenessMs: none }),
     ]);
@@ -106,13 +125,35 @@ describe('the comparison table', () => {
   });
 
   it('prints the title, right-aligned value columns under a rule, then the notes', () => {
-    const text = formatComparison({ title: 'T', cells: [['figure', 'A', 'Bee'], ['x', '1', '22'], ['longer', '333', '4']], notes: ['n'] });
-    expect(text.split('\n')).toEqual(['T', 'figure    A  Bee', '------  ---  ---', 'x         1   22', 'longer  333    4', 'n']);
+    const text = formatComparison({
+      title: 'T',
+      cells: [
+        ['figure', 'A', 'Bee'],
+        ['x', '1', '22'],
+        ['longer', '333', '4'],
+      ],
+      notes: ['n'],
+    });
+    expect(text.split('\n')).toEqual([
+      'T',
+      'figure    A  Bee',
+      '------  ---  ---',
+      'x         1   22',
+      'longer  333    4',
+      'n',
+    ]);
   });
 });
 
 describe('failoverFigures', () => {
-  const rec = (kind: 'start' | 'end', nodeId: string, taskId: string, fireAt: number, at: number, attempt = 1): FailoverRecord => ({ kind, nodeId, taskId, scheduleId: null, fireAt, attempt, at });
+  const rec = (
+    kind: 'start' | 'end',
+    nodeId: string,
+    taskId: string,
+    fireAt: number,
+    at: number,
+    attempt = 1,
+  ): FailoverRecord => ({ kind, nodeId, taskId, scheduleId: null, fireAt, attempt, at });
 
   it('splits the killed process held tasks from the others, and times their restarts from the kill', () => {
     const figures = failoverFigures(
@@ -130,7 +171,12 @@ describe('failoverFigures', () => {
       'a',
       1_000,
     );
-    expect(figures).toEqual({ held: 3, latestUnheldLatenessMs: 300, restartMs: { count: 2, p50: 1_000, p95: 4_000, p99: 4_000, max: 4_000 }, notRestarted: 1 });
+    expect(figures).toEqual({
+      held: 3,
+      latestUnheldLatenessMs: 300,
+      restartMs: { count: 2, p50: 1_000, p95: 4_000, p99: 4_000, max: 4_000 },
+      notRestarted: 1,
+    });
   });
 
   it('is NaN for the latest lateness when every task was held', () => {
@@ -142,14 +188,18 @@ describe('the peers workloads', () => {
   it('are due when Rookery is', () => {
     const o = options(['--workload', 'failover', '--tasks', '40', '--seconds', '4']);
     const jobs = peerJobs(o, 1_000);
-    expect(jobs.map((j) => j.fireAt)).toEqual(dueInputs(o, 1_000).map((s) => (s.trigger.kind === 'once' ? s.trigger.at : Number.NaN)));
+    expect(jobs.map((j) => j.fireAt)).toEqual(
+      dueInputs(o, 1_000).map((s) => (s.trigger.kind === 'once' ? s.trigger.at : Number.NaN)),
+    );
     expect(jobs[1]).toEqual({ id: 'j1', fireAt: 1_100, ms: 100 });
     expect(peerJobs(options(['--tasks', '3']), 7)).toEqual([0, 1, 2].map((i) => ({ id: `j${i}`, fireAt: 7, ms: 0 })));
     expect(peerSchedules(options(['--workload', 'recurring', '--schedules', '2', '--seconds', '5']), 9)).toEqual([
       { id: 's0', startAt: 9, everyMs: 1_000, cron: null, count: 5, ms: 0 },
       { id: 's1', startAt: 9, everyMs: 1_000, cron: null, count: 5, ms: 0 },
     ]);
-    expect(peerSchedules(options(['--workload', 'cron', '--schedules', '1', '--seconds', '90']), 120_000)).toEqual([{ id: 'c0', startAt: 120_000, everyMs: 60_000, cron: '* * * * *', count: 2, ms: 0 }]);
+    expect(peerSchedules(options(['--workload', 'cron', '--schedules', '1', '--seconds', '90']), 120_000)).toEqual([
+      { id: 'c0', startAt: 120_000, everyMs: 60_000, cron: '* * * * *', count: 2, ms: 0 },
+    ]);
   });
 
   it('skip the workloads a peer cannot run', () => {

@@ -3,7 +3,15 @@ import { parseBenchOptions } from '../src/options.js';
 
 describe('parseBenchOptions', () => {
   it('defaults to a burst of 5000 tasks on SQLite, 3 nodes of 20 slots', () => {
-    expect(parseBenchOptions([])).toMatchObject({ workload: 'burst', db: 'sqlite', nodes: 3, concurrency: 20, tasks: 5_000, taskMs: 0, json: false });
+    expect(parseBenchOptions([])).toMatchObject({
+      workload: 'burst',
+      db: 'sqlite',
+      nodes: 3,
+      concurrency: 20,
+      tasks: 5_000,
+      taskMs: 0,
+      json: false,
+    });
   });
 
   it('takes per-workload defaults for seconds, schedules and task time', () => {
@@ -13,9 +21,19 @@ describe('parseBenchOptions', () => {
   });
 
   it('runs the peers on --db when it is PostgreSQL, else on the local servers, and takes --busy', () => {
-    expect(parseBenchOptions(['--compare'])).toMatchObject({ compare: true, peerPostgres: 'postgres://postgres@127.0.0.1:5432/postgres', peerRedis: 'redis://127.0.0.1:6379', busy: 0 });
-    expect(parseBenchOptions(['--db', 'postgres://u@h:5433/admin'])).toMatchObject({ compare: false, peerPostgres: 'postgres://u@h:5433/admin' });
-    expect(parseBenchOptions(['--peer-postgres', 'postgresql://x@y/z', '--peer-redis', 'redis://r:6380', '--busy', '2'])).toMatchObject({ peerPostgres: 'postgresql://x@y/z', peerRedis: 'redis://r:6380', busy: 2 });
+    expect(parseBenchOptions(['--compare'])).toMatchObject({
+      compare: true,
+      peerPostgres: 'postgres://postgres@127.0.0.1:5432/postgres',
+      peerRedis: 'redis://127.0.0.1:6379',
+      busy: 0,
+    });
+    expect(parseBenchOptions(['--db', 'postgres://u@h:5433/admin'])).toMatchObject({
+      compare: false,
+      peerPostgres: 'postgres://u@h:5433/admin',
+    });
+    expect(
+      parseBenchOptions(['--peer-postgres', 'postgresql://x@y/z', '--peer-redis', 'redis://r:6380', '--busy', '2']),
+    ).toMatchObject({ peerPostgres: 'postgresql://x@y/z', peerRedis: 'redis://r:6380', busy: 2 });
   });
 
   it('is undefined for --help', () => {

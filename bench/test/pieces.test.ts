@@ -26,7 +26,12 @@ describe('databases and their counters', () => {
   });
 
   it('finds the server processes only on this machine', () => {
-    const db = (dialect: 'sqlite' | 'postgres' | 'mariadb', url: string) => ({ dialect, url, name: 'x', drop: async () => undefined });
+    const db = (dialect: 'sqlite' | 'postgres' | 'mariadb', url: string) => ({
+      dialect,
+      url,
+      name: 'x',
+      drop: async () => undefined,
+    });
     expect(serverProcessNames(db('postgres', 'postgres://u@127.0.0.1:5432/x'))).toEqual(['postgres']);
     expect(serverProcessNames(db('mariadb', 'mysql://u@localhost:3306/x'))).toEqual(['mariadbd', 'mysqld']);
     expect(serverProcessNames(db('postgres', 'postgres://u@db.internal:5432/x'))).toBeUndefined();
@@ -34,7 +39,10 @@ describe('databases and their counters', () => {
   });
 
   it('takes counter deltas counter by counter', () => {
-    expect(counterDelta({ Com_commit: 10, Handler_commit: 100 }, { Com_commit: 15, Handler_commit: 160 })).toEqual({ Com_commit: 5, Handler_commit: 60 });
+    expect(counterDelta({ Com_commit: 10, Handler_commit: 100 }, { Com_commit: 15, Handler_commit: 160 })).toEqual({
+      Com_commit: 5,
+      Handler_commit: 60,
+    });
   });
 });
 
@@ -70,7 +78,18 @@ describe('HistoryTail', () => {
     const tail = new HistoryTail(file);
     tail.poll();
     expect(tail.records).toEqual([]);
-    const record = (kind: 'start' | 'end', fireAt: number) => JSON.stringify({ kind, nodeId: 'b1', taskId: `t${fireAt}`, scheduleId: 's', fireAt, attempt: 1, fence: 1, at: fireAt, ...(kind === 'end' ? { ok: true } : {}) });
+    const record = (kind: 'start' | 'end', fireAt: number) =>
+      JSON.stringify({
+        kind,
+        nodeId: 'b1',
+        taskId: `t${fireAt}`,
+        scheduleId: 's',
+        fireAt,
+        attempt: 1,
+        fence: 1,
+        at: fireAt,
+        ...(kind === 'end' ? { ok: true } : {}),
+      });
     const second = record('end', 1);
     appendFileSync(file, `${record('start', 1)}\n${second.slice(0, 10)}`);
     tail.poll();
@@ -86,7 +105,18 @@ describe('HistoryTail', () => {
     dir = mkdtempSync(join(tmpdir(), 'bench-tail-'));
     const file = join(dir, 'history.jsonl');
     const tail = new HistoryTail(file, (r) => r.fireAt >= 10);
-    const line = (fireAt: number) => JSON.stringify({ kind: 'end', ok: true, nodeId: 'p1', taskId: `t${fireAt}`, scheduleId: 'c0', fireAt, attempt: 1, fence: 0, at: fireAt });
+    const line = (fireAt: number) =>
+      JSON.stringify({
+        kind: 'end',
+        ok: true,
+        nodeId: 'p1',
+        taskId: `t${fireAt}`,
+        scheduleId: 'c0',
+        fireAt,
+        attempt: 1,
+        fence: 0,
+        at: fireAt,
+      });
     appendFileSync(file, `${line(5)}\n${line(10)}\n`);
     tail.poll();
     expect(tail.records.map((r) => r.fireAt)).toEqual([10]);
@@ -94,8 +124,12 @@ describe('HistoryTail', () => {
   });
 
   it('counts a job (no schedule) by its task, and a schedule occurrence by its fire time', () => {
-    expect(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'a' })).not.toBe(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'b' }));
-    expect(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'a' })).toBe(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'b' }));
+    expect(occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'a' })).not.toBe(
+      occurrenceOf({ scheduleId: null, fireAt: 5, taskId: 'b' }),
+    );
+    expect(occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'a' })).toBe(
+      occurrenceOf({ scheduleId: 's', fireAt: 5, taskId: 'b' }),
+    );
   });
 });
 
@@ -133,7 +167,11 @@ describe('workloads', () => {
     const o = options(['--workload', 'recurring', '--schedules', '3', '--seconds', '5']);
     const inputs = dueInputs(o, t0);
     expect(inputs).toHaveLength(3);
-    expect(inputs[0]).toMatchObject({ trigger: { kind: 'interval', everyMs: 1_000, anchor: t0 }, startAt: t0, endAt: t0 + 4_000 });
+    expect(inputs[0]).toMatchObject({
+      trigger: { kind: 'interval', everyMs: 1_000, anchor: t0 },
+      startAt: t0,
+      endAt: t0 + 4_000,
+    });
     expect(expectedWork(o, t0)).toEqual({ count: 15, lastDueAt: t0 + 4_000 });
   });
 
@@ -145,7 +183,12 @@ describe('workloads', () => {
     expect(firstDueAt(options([]), 120_001)).toBe(120_001);
     const inputs = dueInputs(o, 180_000);
     expect(inputs).toHaveLength(4);
-    expect(inputs[0]).toMatchObject({ name: 'cron-0', trigger: { kind: 'cron', expr: '* * * * *', tz: 'UTC' }, startAt: 180_000, endAt: 240_000 });
+    expect(inputs[0]).toMatchObject({
+      name: 'cron-0',
+      trigger: { kind: 'cron', expr: '* * * * *', tz: 'UTC' },
+      startAt: 180_000,
+      endAt: 240_000,
+    });
     expect(expectedWork(o, 180_000)).toEqual({ count: 8, lastDueAt: 240_000 });
     expect(dueScheduleCount(o)).toBe(4);
   });

@@ -15,7 +15,12 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     durationMs: 10_000,
     tasksPerSecond: 2_000,
     latenessMs: { count: 20_000, p50: 120, p95: 900, p99: 1_500, max: 2_100 },
-    dbTransactions: { source: 'pg_stat_database.xact_commit of the run database', perTask: 3.25, perSecond: 6_500, counters: { xact_commit: 65_000 } },
+    dbTransactions: {
+      source: 'pg_stat_database.xact_commit of the run database',
+      perTask: 3.25,
+      perSecond: 6_500,
+      counters: { xact_commit: 65_000 },
+    },
     nodeCpu: { perTaskMs: 0.75, perSecondMs: 1_500 },
     dbCpu: { perTaskMs: 0.5, perSecondMs: 1_000, processes: 9 },
     nodePeakRssMiB: { b1: 120.25, b2: 118, b3: 119.5 },
@@ -71,7 +76,12 @@ describe('the bench table', () => {
         dbCpu: null,
         latenessMs: { count: 0, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN },
         recoveryMs: { count: 4, p50: 2_100, p95: 2_400, p99: 2_400, max: 2_400 },
-        failover: { held: 4, latestUnheldLatenessMs: 320, restartMs: { count: 4, p50: 2_100, p95: 2_400, p99: 2_400, max: 2_400 }, notRestarted: 0 },
+        failover: {
+          held: 4,
+          latestUnheldLatenessMs: 320,
+          restartMs: { count: 4, p50: 2_100, p95: 2_400, p99: 2_400, max: 2_400 },
+          notRestarted: 0,
+        },
         warnings: ['timed out'],
       }),
     );
@@ -79,8 +89,12 @@ describe('the bench table', () => {
     expect(byName.get('db transactions per task')).toMatch(/^n\/a/);
     expect(byName.get('db server CPU ms per task')).toMatch(/^n\/a/);
     expect(byName.get('start lateness p50 / p95 / p99 / max')).toBe('n/a (no samples) ms');
-    expect(byName.get("killed node's tasks restarted p50 / p95 / p99 / max")).toBe('2,100 / 2,400 / 2,400 / 2,400 ms after the kill');
-    expect(byName.get('latest start lateness of a task not held by the killed node')).toBe('320 ms (the killed node held 4)');
+    expect(byName.get("killed node's tasks restarted p50 / p95 / p99 / max")).toBe(
+      '2,100 / 2,400 / 2,400 / 2,400 ms after the kill',
+    );
+    expect(byName.get('latest start lateness of a task not held by the killed node')).toBe(
+      '320 ms (the killed node held 4)',
+    );
     expect(rows.at(-1)).toEqual(['warning', 'timed out']);
   });
 

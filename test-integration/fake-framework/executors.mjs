@@ -17,7 +17,11 @@ async function call(method, path, body) {
 }
 
 async function start(ctx) {
-  const { id } = await call('POST', '/executions', { taskId: ctx.task.id, fence: ctx.task.fence, payload: ctx.payload });
+  const { id } = await call('POST', '/executions', {
+    taskId: ctx.task.id,
+    fence: ctx.task.fence,
+    payload: ctx.payload,
+  });
   ctx.log(`started execution ${id}`);
   return id;
 }

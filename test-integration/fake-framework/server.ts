@@ -64,8 +64,13 @@ export async function startFakeFramework(): Promise<FakeFramework> {
       const [, resource, id, action] = (req.url ?? '').split('/');
       if (resource !== 'executions') return reply(res, 404, { error: 'no such resource' });
       if (req.method === 'POST' && id === undefined) {
-        const { taskId, fence, payload } = (await body(req)) as { taskId: string; fence: number; payload: Record<string, Json> | null };
-        if (fence < (fences.get(taskId) ?? 0)) return reply(res, 409, { error: `fence ${fence} is stale for task ${taskId}` });
+        const { taskId, fence, payload } = (await body(req)) as {
+          taskId: string;
+          fence: number;
+          payload: Record<string, Json> | null;
+        };
+        if (fence < (fences.get(taskId) ?? 0))
+          return reply(res, 409, { error: `fence ${fence} is stale for task ${taskId}` });
         fences.set(taskId, fence);
         const executionId = `${taskId}.${fence}`;
         if (!executions.has(executionId)) {

@@ -39,7 +39,10 @@ if (!/^\d+$/.test(seed)) {
 }
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 // The nodes run the built CLI: build first (quick when nothing changed).
-const build = spawnSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-b'], { cwd: root, stdio: 'inherit' });
+const build = spawnSync(process.execPath, [resolve(root, 'node_modules/typescript/bin/tsc'), '-b'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 if (build.status !== 0) process.exit(build.status ?? 1);
 const vitest = resolve(root, 'node_modules/vitest/vitest.mjs');
 const result = spawnSync(process.execPath, [vitest, 'run', '--project', 'chaos', '--reporter', 'verbose'], {

@@ -5,7 +5,14 @@ import { chromium, type Browser } from 'playwright-core';
 export const CHROMIUM_PATH = process.env['ROOKERY_CHROMIUM'] ?? '/usr/bin/chromium';
 
 /** The flags of a headless, offline-quiet Chromium run as root in a container. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 
 /**
  * True when Chromium is installed. Without it the browser tests fail under `CI=true` (`.ci/run`
@@ -13,8 +20,11 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
  */
 export function chromiumAvailable(): boolean {
   if (existsSync(CHROMIUM_PATH)) return true;
-  if (process.env['CI'] === 'true') throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}; .ci/run installs it with apt-get install chromium`);
-  console.warn(`\n!!! ${CHROMIUM_PATH} not found: the dashboard's browser tests are SKIPPED (apt-get install chromium to run them)\n`);
+  if (process.env['CI'] === 'true')
+    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}; .ci/run installs it with apt-get install chromium`);
+  console.warn(
+    `\n!!! ${CHROMIUM_PATH} not found: the dashboard's browser tests are SKIPPED (apt-get install chromium to run them)\n`,
+  );
   return false;
 }
 

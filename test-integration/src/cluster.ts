@@ -45,7 +45,21 @@ export interface ClusterOptions {
 
 /** Starts one `rookery node` process; `extraArgs` go after the standard ones. */
 export function startNode(options: ClusterOptions, id: string, extraArgs: readonly string[] = []): ClusterNode {
-  const args = [ROOKERY_BIN, 'node', '--db', options.db, '--id', id, '--lease-ms', String(options.leaseMs), '--concurrency', String(options.concurrency), '--log', 'json', ...extraArgs];
+  const args = [
+    ROOKERY_BIN,
+    'node',
+    '--db',
+    options.db,
+    '--id',
+    id,
+    '--lease-ms',
+    String(options.leaseMs),
+    '--concurrency',
+    String(options.concurrency),
+    '--log',
+    'json',
+    ...extraArgs,
+  ];
   for (const e of options.executors) args.push('--executors', e);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ROOKERY_HISTORY: options.history, ROOKERY_NODE_ID: id },
@@ -54,12 +68,18 @@ export function startNode(options: ClusterOptions, id: string, extraArgs: readon
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-  const exited = new Promise<number | string>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return { id, child, output, exited };
 }
 
 /** Waits until `predicate` holds, polling every 50 ms, for at most `timeoutMs`. */
-export async function waitUntil(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function waitUntil(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -9,10 +9,17 @@ import type { TestDialect } from '../../packages/datastore-sql/test/helpers/test
 import { startNode, stopNode, waitUntil, type ClusterNode } from './cluster.js';
 
 /** The executors of the dashboard test: `chatty` (a log line every 300 ms), `quick`, `flaky`. */
-export const DASHBOARD_FUNCTIONS = resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures/dashboard-functions.mjs');
+export const DASHBOARD_FUNCTIONS = resolve(
+  fileURLToPath(new URL('.', import.meta.url)),
+  '../fixtures/dashboard-functions.mjs',
+);
 
 /** The tokens the dashboard's test server accepts, one per role. */
-export const DASHBOARD_TOKENS = { admin: 'admin-7f3c9d2e41b8a6', operate: 'operate-5b1e8c7a93d2f4', read: 'read-2c8e4f1a7d9b63' } as const;
+export const DASHBOARD_TOKENS = {
+  admin: 'admin-7f3c9d2e41b8a6',
+  operate: 'operate-5b1e8c7a93d2f4',
+  read: 'read-2c8e4f1a7d9b63',
+} as const;
 
 /** One `rookery node`, a client and the HTTP API with the dashboard, on a fresh database. */
 export interface DashboardCluster {
@@ -34,7 +41,17 @@ export async function startDashboardCluster(dialect: TestDialect): Promise<Dashb
   const dir = await mkdtemp(join(tmpdir(), 'rookery-dashboard-'));
   const store = await createSqlDatastore({ url: db.url });
   const client = new RookeryClient({ datastore: store });
-  const node = startNode({ db: db.url, ids: ['web-1'], executors: [DASHBOARD_FUNCTIONS], history: join(dir, 'history.jsonl'), leaseMs: 3_000, concurrency: 6 }, 'web-1');
+  const node = startNode(
+    {
+      db: db.url,
+      ids: ['web-1'],
+      executors: [DASHBOARD_FUNCTIONS],
+      history: join(dir, 'history.jsonl'),
+      leaseMs: 3_000,
+      concurrency: 6,
+    },
+    'web-1',
+  );
   let server: RunningApiServer | undefined;
   const dispose = async (): Promise<void> => {
     await server?.close();

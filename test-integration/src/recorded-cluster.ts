@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHistory, RookeryClient, type HistoryInput, type HistoryReport, type RunRecord, type TaskEvent } from '@rookery/core';
+import {
+  checkHistory,
+  RookeryClient,
+  type HistoryInput,
+  type HistoryReport,
+  type RunRecord,
+  type TaskEvent,
+} from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, startNode, waitUntil, type ClusterNode } from './cluster.js';
@@ -24,7 +31,9 @@ export interface RecordedCluster {
    * Runs the history checker over what the nodes recorded and what the database holds; returns
    * the report with the records and events it read.
    */
-  check(input: Omit<HistoryInput, 'records' | 'tasks' | 'events'>): Promise<{ report: HistoryReport; records: RunRecord[]; events: TaskEvent[] }>;
+  check(
+    input: Omit<HistoryInput, 'records' | 'tasks' | 'events'>,
+  ): Promise<{ report: HistoryReport; records: RunRecord[]; events: TaskEvent[] }>;
   /** Kills what is left (resuming paused nodes first), closes the store, drops the database. */
   dispose(): Promise<void>;
 }
@@ -41,7 +50,14 @@ export async function startRecordedCluster(
   const dir = await mkdtemp(join(tmpdir(), 'rookery-cluster-'));
   const history = join(dir, 'history.jsonl');
   const store = await createSqlDatastore({ url: db.url });
-  const settings = { db: db.url, ids: options.ids, executors: [RECORDING_FUNCTIONS], history, leaseMs: options.leaseMs, concurrency: options.concurrency };
+  const settings = {
+    db: db.url,
+    ids: options.ids,
+    executors: [RECORDING_FUNCTIONS],
+    history,
+    leaseMs: options.leaseMs,
+    concurrency: options.concurrency,
+  };
   const nodes = options.ids.map((id) => startNode(settings, id, options.args ?? []));
   const cluster: RecordedCluster = {
     url: db.url,
@@ -72,7 +88,11 @@ export async function startRecordedCluster(
     },
   };
   try {
-    await waitUntil(async () => (await store.nodeList()).length === options.ids.length, 20_000, `${options.ids.length} nodes to register`);
+    await waitUntil(
+      async () => (await store.nodeList()).length === options.ids.length,
+      20_000,
+      `${options.ids.length} nodes to register`,
+    );
   } catch (error) {
     await cluster.dispose();
     throw error;

@@ -11,7 +11,13 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
     ['completed', report.summary.completed],
     ['skipped (duplicate skip)', report.summary.skipped],
     ['repairs', report.summary.repairs],
-    ['lost', report.lost.length + (window && report.lost.length ? ` (fire times ${Math.min(...report.lost.map((l) => l.fireAt)) - window.from}..${Math.max(...report.lost.map((l) => l.fireAt)) - window.from} ms into the window of ${window.to - window.from} ms)` : '')],
+    [
+      'lost',
+      report.lost.length +
+        (window && report.lost.length
+          ? ` (fire times ${Math.min(...report.lost.map((l) => l.fireAt)) - window.from}..${Math.max(...report.lost.map((l) => l.fireAt)) - window.from} ms into the window of ${window.to - window.from} ms)`
+          : ''),
+    ],
     ['duplicate completions', report.duplicateCompletions.length],
     ['overlaps', report.overlaps.length],
     ['executions of a task at once', report.executionOverlaps.length],
@@ -21,12 +27,32 @@ export function printReport(title: string, report: HistoryReport, window?: { fro
     ['late starts', report.late.length],
     ["faulted node's tasks rerun (max ms)", ms.length ? `${ms.length} (${ms[ms.length - 1]})` : 0],
     ["faulted node's tasks settled instead", settled.length ? settled.join(', ') : 0],
-    ['attempts per node', Object.entries(report.summary.perNode).map(([n, c]) => `${n} ${c}`).join(', ')],
+    [
+      'attempts per node',
+      Object.entries(report.summary.perNode)
+        .map(([n, c]) => `${n} ${c}`)
+        .join(', '),
+    ],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   // The first few findings of each violation, so a failed run says what happened.
-  const findings = (['lost', 'duplicateCompletions', 'overlaps', 'executionOverlaps', 'zombieOverlaps', 'staleCommits', 'leftLeased', 'late'] as const).flatMap((kind) =>
-    report[kind].slice(0, 3).map((f) => `  ${kind}: task ${f.taskId ?? '-'} of schedule ${f.scheduleId} at fire time ${f.fireAt}: ${f.detail}`),
+  const findings = (
+    [
+      'lost',
+      'duplicateCompletions',
+      'overlaps',
+      'executionOverlaps',
+      'zombieOverlaps',
+      'staleCommits',
+      'leftLeased',
+      'late',
+    ] as const
+  ).flatMap((kind) =>
+    report[kind]
+      .slice(0, 3)
+      .map(
+        (f) => `  ${kind}: task ${f.taskId ?? '-'} of schedule ${f.scheduleId} at fire time ${f.fireAt}: ${f.detail}`,
+      ),
   );
   console.log([`\n== ${title}`, ...rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`), ...findings].join('\n'));
 }
@@ -45,7 +71,10 @@ export function printNodeErrors(nodes: ClusterNode[]): void {
       .split('\n')
       .filter((line) => line.includes('generalError'));
     total += errors.length;
-    if (errors.length) lines.push(`  ${n.id}: ${errors.length} generalError(s), first: ${errors.slice(0, 3).join(' | ')}`);
+    if (errors.length)
+      lines.push(`  ${n.id}: ${errors.length} generalError(s), first: ${errors.slice(0, 3).join(' | ')}`);
   }
-  console.log([`  generalErrors                         ${total} from ${nodes.length} node process(es)`, ...lines].join('\n'));
+  console.log(
+    [`  generalErrors                         ${total} from ${nodes.length} node process(es)`, ...lines].join('\n'),
+  );
 }

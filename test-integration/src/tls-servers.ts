@@ -45,7 +45,8 @@ export interface TestServer {
 export function missingTlsTools(): string[] {
   const needed = [join(PG_BIN, 'initdb'), join(PG_BIN, 'pg_ctl'), '/usr/bin/openssl'];
   const missing = needed.filter((path) => !existsSync(path));
-  if (!existsSync('/usr/sbin/mariadbd') || !existsSync('/usr/bin/mariadb-install-db')) missing.push('mariadbd, mariadb-install-db');
+  if (!existsSync('/usr/sbin/mariadbd') || !existsSync('/usr/bin/mariadb-install-db'))
+    missing.push('mariadbd, mariadb-install-db');
   return missing;
 }
 
@@ -56,7 +57,9 @@ export async function sparePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -71,11 +74,67 @@ export async function makeCertificates(): Promise<TestCertificates> {
   // The servers (PostgreSQL as its own user) write their data and logs below it.
   await chmod(dir, 0o755);
   const days = ['-days', '2'];
-  await openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', ...days, '-subj', '/CN=Rookery test CA');
-  await openssl(dir, 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'other-ca.key', '-out', 'other-ca.crt', ...days, '-subj', '/CN=Unrelated CA');
-  await openssl(dir, 'req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    ...days,
+    '-subj',
+    '/CN=Rookery test CA',
+  );
+  await openssl(
+    dir,
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'other-ca.key',
+    '-out',
+    'other-ca.crt',
+    ...days,
+    '-subj',
+    '/CN=Unrelated CA',
+  );
+  await openssl(
+    dir,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    '-subj',
+    '/CN=localhost',
+  );
   await writeFile(join(dir, 'san.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
-  await openssl(dir, 'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', ...days, '-extfile', 'san.cnf');
+  await openssl(
+    dir,
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    ...days,
+    '-extfile',
+    'san.cnf',
+  );
   return {
     dir,
     caFile: join(dir, 'ca.crt'),
@@ -137,7 +196,13 @@ export async function startTlsPostgres(certs: TestCertificates): Promise<TestSer
 export async function startTlsMariadb(certs: TestCertificates): Promise<TestServer> {
   const data = join(certs.dir, 'mariadb');
   const user = asRoot ? ['--user=root'] : [];
-  await run('mariadb-install-db', ['--no-defaults', `--datadir=${data}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db']);
+  await run('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${data}`,
+    ...user,
+    '--auth-root-authentication-method=normal',
+    '--skip-test-db',
+  ]);
   const port = await sparePort();
   const child: ChildProcess = spawn(
     'mariadbd',

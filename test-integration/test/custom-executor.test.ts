@@ -26,8 +26,17 @@ describe.each(dialects)('three rookery node processes running a custom executor 
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const store = await createSqlDatastore({ url: db.url });
       cleanups.push(() => store.close());
-      const settings = { db: db.url, ids: [], executors: [], history: join(dir, 'history.jsonl'), leaseMs: 3_000, concurrency: 2 };
-      const nodes: ClusterNode[] = ['c1', 'c2', 'c3'].map((id) => startNode(settings, id, ['--executor-package', 'rookery-example-executor']));
+      const settings = {
+        db: db.url,
+        ids: [],
+        executors: [],
+        history: join(dir, 'history.jsonl'),
+        leaseMs: 3_000,
+        concurrency: 2,
+      };
+      const nodes: ClusterNode[] = ['c1', 'c2', 'c3'].map((id) =>
+        startNode(settings, id, ['--executor-package', 'rookery-example-executor']),
+      );
       cleanups.push(async () => {
         printNodeErrors(nodes);
         for (const n of nodes) n.child.kill('SIGKILL');
@@ -70,7 +79,11 @@ describe.each(dialects)('three rookery node processes running a custom executor 
         expect(t).toMatchObject({ state: 'completed', attempt: 1, result: { words: i + 1, node: t.nodeId } });
       }
       expect(new Set(counted.map((t) => t.nodeId))).toEqual(new Set(['c1', 'c2', 'c3']));
-      expect(tasks.find((t) => t.scheduleId === bad.id)).toMatchObject({ state: 'failed', attempt: 1, error: 'payload.text: must be a string' });
+      expect(tasks.find((t) => t.scheduleId === bad.id)).toMatchObject({
+        state: 'failed',
+        attempt: 1,
+        error: 'payload.text: must be a string',
+      });
 
       expect(await Promise.all(nodes.map((n) => stopNode(n)))).toEqual([0, 0, 0]);
     },

@@ -13,7 +13,8 @@ describe('rookery demo', () => {
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout.on('data', (d: Buffer) => {
         out += d.toString();
-        const match = /dashboard \(while the demo runs\): (http:\/\/127\.0\.0\.1:\d+\/)#token=([A-Za-z0-9_-]{24})\n/.exec(out);
+        const match =
+          /dashboard \(while the demo runs\): (http:\/\/127\.0\.0\.1:\d+\/)#token=([A-Za-z0-9_-]{24})\n/.exec(out);
         if (match?.[1] && match[2]) resolve(`${match[1]}#token=${match[2]}`);
       });
       void exited.then(() => reject(new Error(`the demo exited without printing the dashboard URL:\n${out}`)));
@@ -27,7 +28,12 @@ describe('rookery demo', () => {
     expect((await fetch(`${base}api/v1/whoami`)).status).toBe(401);
     // the demo's five schedules, as the dashboard lists them
     await expect
-      .poll(async () => ((await (await fetch(`${base}api/v1/schedules`, { headers: auth })).json()) as { items: unknown[] }).items.length, { timeout: 15_000 })
+      .poll(
+        async () =>
+          ((await (await fetch(`${base}api/v1/schedules`, { headers: auth })).json()) as { items: unknown[] }).items
+            .length,
+        { timeout: 15_000 },
+      )
       .toBe(5);
     expect(await exited, out).toBe(0);
     // it stops serving when the demo ends

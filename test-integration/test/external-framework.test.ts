@@ -54,12 +54,23 @@ describe.each(dialects)('external executions in a fake framework that outlive th
     await rm(dir, { recursive: true, force: true });
   });
 
-  const settings = (): ClusterOptions => ({ db: db.url, ids: [], executors: [FAKE_FRAMEWORK_EXECUTORS], history: join(dir, 'history.jsonl'), leaseMs: LEASE_MS, concurrency: 4 });
+  const settings = (): ClusterOptions => ({
+    db: db.url,
+    ids: [],
+    executors: [FAKE_FRAMEWORK_EXECUTORS],
+    history: join(dir, 'history.jsonl'),
+    leaseMs: LEASE_MS,
+    concurrency: 4,
+  });
 
   async function node(id: string, extraArgs: string[] = []): Promise<ClusterNode> {
     const n = startNode(settings(), id, extraArgs);
     nodes.push(n);
-    await waitUntil(async () => (await store.nodeList()).some((r) => r.id === id && r.stoppedAt === null), 20_000, `node ${id} to register`);
+    await waitUntil(
+      async () => (await store.nodeList()).some((r) => r.id === id && r.stoppedAt === null),
+      20_000,
+      `node ${id} to register`,
+    );
     return n;
   }
 
@@ -79,7 +90,11 @@ describe.each(dialects)('external executions in a fake framework that outlive th
 
   async function settled(taskId: string): Promise<Task> {
     let task: Task | undefined;
-    await waitUntil(async () => (task = await store.taskGet(taskId))?.state !== 'running', 20_000, `task ${taskId} to settle`);
+    await waitUntil(
+      async () => (task = await store.taskGet(taskId))?.state !== 'running',
+      20_000,
+      `task ${taskId} to settle`,
+    );
     if (!task) throw new Error('no task');
     return task;
   }
@@ -106,7 +121,14 @@ describe.each(dialects)('external executions in a fake framework that outlive th
 
       const second = await node('polled-2');
       const done = await settled(task.id);
-      expect(done).toMatchObject({ state: 'completed', result: { rows: 42 }, attempt: 1, repairs: 0, nodeId: 'polled-2', executionId: task.executionId });
+      expect(done).toMatchObject({
+        state: 'completed',
+        result: { rows: 42 },
+        attempt: 1,
+        repairs: 0,
+        nodeId: 'polled-2',
+        executionId: task.executionId,
+      });
       expect(framework.executions().filter((e) => e.taskId === task.id)).toHaveLength(1);
       const events = await store.taskEvents(task.id);
       expect(events.map((e) => [e.from, e.to, e.nodeId])).toEqual([
@@ -136,7 +158,13 @@ describe.each(dialects)('external executions in a fake framework that outlive th
       expect(await stopNode(first)).toBe(0);
       expect(first.output.join('')).toContain('"event":"taskReleased"');
       const done = await settled(task.id);
-      expect(done).toMatchObject({ state: 'completed', result: { handed: 'over' }, attempt: 1, nodeId: 'graceful-2', executionId: task.executionId });
+      expect(done).toMatchObject({
+        state: 'completed',
+        result: { handed: 'over' },
+        attempt: 1,
+        nodeId: 'graceful-2',
+        executionId: task.executionId,
+      });
       const executions = framework.executions().filter((e) => e.taskId === task.id);
       expect(executions.map((e) => e.cancelled)).toEqual([false]);
       expect(await stopNode(second)).toBe(0);
@@ -159,15 +187,41 @@ describe.each(dialects)('external executions in a fake framework that outlive th
       framework.finish(executionId);
 
       // The framework reports the outcome from outside any node.
-      const wrong = await rookery(['task', 'report', task.id, '--execution', `${task.id}.0`, '--completed', '--db', db.url]);
+      const wrong = await rookery([
+        'task',
+        'report',
+        task.id,
+        '--execution',
+        `${task.id}.0`,
+        '--completed',
+        '--db',
+        db.url,
+      ]);
       expect(wrong.code).toBe(1);
       expect(wrong.stderr).toMatch(/report refused: .* runs execution /);
-      const report = await rookery(['task', 'report', task.id, '--execution', executionId, '--completed', '--result', '{"via":"report"}', '--db', db.url]);
+      const report = await rookery([
+        'task',
+        'report',
+        task.id,
+        '--execution',
+        executionId,
+        '--completed',
+        '--result',
+        '{"via":"report"}',
+        '--db',
+        db.url,
+      ]);
       expect(report).toMatchObject({ code: 0, stderr: '' });
 
       const second = await node('messaged-2');
       const done = await settled(task.id);
-      expect(done).toMatchObject({ state: 'completed', result: { via: 'report' }, attempt: 1, nodeId: 'messaged-2', executionId });
+      expect(done).toMatchObject({
+        state: 'completed',
+        result: { via: 'report' },
+        attempt: 1,
+        nodeId: 'messaged-2',
+        executionId,
+      });
       expect(framework.executions().filter((e) => e.taskId === task.id)).toHaveLength(1);
       expect(await stopNode(second)).toBe(0);
     },

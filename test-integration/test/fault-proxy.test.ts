@@ -14,7 +14,9 @@ interface Echo {
 
 async function echoServer(): Promise<Echo> {
   const received: string[] = [];
-  const server = createServer((socket) => socket.on('data', (chunk: Buffer) => void (received.push(chunk.toString()), socket.write(chunk))));
+  const server = createServer((socket) =>
+    socket.on('data', (chunk: Buffer) => void (received.push(chunk.toString()), socket.write(chunk))),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no port');
@@ -37,7 +39,10 @@ describe('fault proxy', () => {
   async function setUp(): Promise<{ echo: Echo; proxy: FaultProxy }> {
     const echo = await echoServer();
     const proxy = await FaultProxy.start({ host: '127.0.0.1', port: echo.port });
-    cleanups.push(() => new Promise<void>((resolve) => echo.server.close(() => resolve())), () => proxy.close());
+    cleanups.push(
+      () => new Promise<void>((resolve) => echo.server.close(() => resolve())),
+      () => proxy.close(),
+    );
     return { echo, proxy };
   }
 

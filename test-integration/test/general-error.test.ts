@@ -20,7 +20,11 @@ import { RookeryClient, RookeryNode, type GeneralErrorContext } from '@rookery/c
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import { functionExecutors, WorkerPool } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
-import { testDialects, type TestDatabase, type TestDialect } from '../../packages/datastore-sql/test/helpers/test-databases.js';
+import {
+  testDialects,
+  type TestDatabase,
+  type TestDialect,
+} from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import { startNode, stopNode, waitUntil, type ClusterNode } from '../src/cluster.js';
 
 const fixtures = resolve(fileURLToPath(new URL('.', import.meta.url)), '../fixtures');
@@ -77,7 +81,14 @@ describe('rookery node with an executor module that throws while loading', () =>
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const db = `sqlite:${join(dir, 'rookery.db')}`;
     const node: ClusterNode = startNode(
-      { db, ids: [], executors: [GOOD_MODULE, THROWING_MODULE], history: join(dir, 'history.jsonl'), leaseMs: 3_000, concurrency: 4 },
+      {
+        db,
+        ids: [],
+        executors: [GOOD_MODULE, THROWING_MODULE],
+        history: join(dir, 'history.jsonl'),
+        leaseMs: 3_000,
+        concurrency: 4,
+      },
       'ge-cli',
     );
     cleanups.push(async () => node.child.kill('SIGKILL'));
@@ -88,9 +99,17 @@ describe('rookery node with an executor module that throws while loading', () =>
         .filter((l) => l.startsWith('{'))
         .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-    await waitUntil(() => lines().some((l) => l.event === 'nodeJoined') || node.child.exitCode !== null, 20_000, 'the node to join');
+    await waitUntil(
+      () => lines().some((l) => l.event === 'nodeJoined') || node.child.exitCode !== null,
+      20_000,
+      'the node to join',
+    );
     const failure = lines().find((l) => l.event === 'generalError');
-    expect(failure, node.output.join('')).toMatchObject({ event: 'generalError', nodeId: 'ge-cli', source: 'executors' });
+    expect(failure, node.output.join('')).toMatchObject({
+      event: 'generalError',
+      nodeId: 'ge-cli',
+      source: 'executors',
+    });
     expect(failure?.error).toContain(THROWING_MODULE);
     expect(failure?.error).toContain('ROOKERY_FIXTURE_SECRET is not set');
 
@@ -99,8 +118,16 @@ describe('rookery node with an executor module that throws while loading', () =>
     const [registered] = await store.nodeList();
     expect(registered).toMatchObject({ id: 'ge-cli', executors: ['good-echo'] }); // no --builtin: no built-in executor
     const client = new RookeryClient({ datastore: store });
-    const schedule = await client.createSchedule({ name: 'good-every-second', executor: 'good-echo', trigger: { kind: 'interval', everyMs: 1_000 } });
-    await waitUntil(async () => (await store.taskList({ scheduleId: schedule.id, states: ['completed'] })).length > 0, 15_000, 'a task of the good module to complete');
+    const schedule = await client.createSchedule({
+      name: 'good-every-second',
+      executor: 'good-echo',
+      trigger: { kind: 'interval', everyMs: 1_000 },
+    });
+    await waitUntil(
+      async () => (await store.taskList({ scheduleId: schedule.id, states: ['completed'] })).length > 0,
+      15_000,
+      'a task of the good module to complete',
+    );
     const [done] = await store.taskList({ scheduleId: schedule.id, states: ['completed'] });
     expect(done?.result).toEqual({ nodeId: 'ge-cli', attempt: 1 });
 
@@ -126,7 +153,11 @@ interface Outage {
 }
 
 /** Kills every session of the test database but the killer's own, every 300 ms, at least `min` times, until heard (at most `max` times). */
-async function killRepeatedly(url: string, kill: (sql: Sequelize, database: string) => Promise<number>, heard: () => boolean): Promise<number> {
+async function killRepeatedly(
+  url: string,
+  kill: (sql: Sequelize, database: string) => Promise<number>,
+  heard: () => boolean,
+): Promise<number> {
   const database = new URL(url).pathname.slice(1);
   const killer = new Sequelize(url, { logging: false, pool: { max: 1 } });
   let killed = 0;
@@ -201,68 +232,78 @@ const OUTAGES: Partial<Record<TestDialect['label'], Outage>> = {
   },
 };
 
-describe.each(dialects.filter((d) => OUTAGES[d.label]))('the database going away under a running node on $label', (dialect) => {
-  const outage = OUTAGES[dialect.label]!;
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  });
+describe.each(dialects.filter((d) => OUTAGES[d.label]))(
+  'the database going away under a running node on $label',
+  (dialect) => {
+    const outage = OUTAGES[dialect.label]!;
+    const cleanups: (() => Promise<unknown>)[] = [];
+    afterAll(async () => {
+      for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    });
 
-  it.skipIf(!dialect.available)(
-    `${outage.what}: the listener hears generalError, nothing escapes, tasks complete again after`,
-    async () => {
-      const db = await dialect.create();
-      cleanups.push(() => db.drop());
-      const store: SqlDatastore = await createSqlDatastore({ url: db.url, applicationName: 'rookery-test-reader' });
-      cleanups.push(() => store.close());
-      const nodeStore = await createSqlDatastore({ url: db.url, applicationName: 'rookery-node-under-fault' });
-      cleanups.push(() => nodeStore.close());
+    it.skipIf(!dialect.available)(
+      `${outage.what}: the listener hears generalError, nothing escapes, tasks complete again after`,
+      async () => {
+        const db = await dialect.create();
+        cleanups.push(() => db.drop());
+        const store: SqlDatastore = await createSqlDatastore({ url: db.url, applicationName: 'rookery-test-reader' });
+        cleanups.push(() => store.close());
+        const nodeStore = await createSqlDatastore({ url: db.url, applicationName: 'rookery-node-under-fault' });
+        cleanups.push(() => nodeStore.close());
 
-      const events = createEventBus();
-      const heard: { error: Error; context: GeneralErrorContext }[] = [];
-      events.on('generalError', (error, context) => heard.push({ error, context }));
-      const node = new RookeryNode({
-        datastore: nodeStore,
-        events,
-        executors: functionExecutors({ 'ge-echo': async (ctx) => ({ attempt: ctx.task.attempt }) }),
-        pool: new WorkerPool({ concurrency: 10 }),
-        id: `ge-${dialect.label}`,
-        leaseMs: 3_000,
-        pollWaitsMs: [100],
-        heartbeatEveryMs: 1_000,
-      });
-      await node.start();
-      cleanups.push(() => node.stop({ graceMs: 1_000 }));
+        const events = createEventBus();
+        const heard: { error: Error; context: GeneralErrorContext }[] = [];
+        events.on('generalError', (error, context) => heard.push({ error, context }));
+        const node = new RookeryNode({
+          datastore: nodeStore,
+          events,
+          executors: functionExecutors({ 'ge-echo': async (ctx) => ({ attempt: ctx.task.attempt }) }),
+          pool: new WorkerPool({ concurrency: 10 }),
+          id: `ge-${dialect.label}`,
+          leaseMs: 3_000,
+          pollWaitsMs: [100],
+          heartbeatEveryMs: 1_000,
+        });
+        await node.start();
+        cleanups.push(() => node.stop({ graceMs: 1_000 }));
 
-      const client = new RookeryClient({ datastore: store });
-      for (let i = 0; i < 5; i += 1) {
-        await client.createSchedule({ name: `every-second-${i}`, executor: 'ge-echo', trigger: { kind: 'interval', everyMs: 1_000 } });
-      }
-      const completed = async (): Promise<number> => (await retrying(() => store.taskList({ states: ['completed'], limit: 100_000 }))).length;
-      await waitUntil(async () => (await completed()) >= 5, 15_000, 'tasks to complete before the outage');
-      const before = await completed();
-      expect(heard).toEqual([]);
+        const client = new RookeryClient({ datastore: store });
+        for (let i = 0; i < 5; i += 1) {
+          await client.createSchedule({
+            name: `every-second-${i}`,
+            executor: 'ge-echo',
+            trigger: { kind: 'interval', everyMs: 1_000 },
+          });
+        }
+        const completed = async (): Promise<number> =>
+          (await retrying(() => store.taskList({ states: ['completed'], limit: 100_000 }))).length;
+        await waitUntil(async () => (await completed()) >= 5, 15_000, 'tasks to complete before the outage');
+        const before = await completed();
+        expect(heard).toEqual([]);
 
-      const matches = (): boolean => heard.some((h) => outage.signature.test(messages(h.error)));
-      const hits = await outage.run(db, matches);
-      const faultEnd = await retrying(() => store.clockNow());
+        const matches = (): boolean => heard.some((h) => outage.signature.test(messages(h.error)));
+        const hits = await outage.run(db, matches);
+        const faultEnd = await retrying(() => store.clockNow());
 
-      expect(hits).toBeGreaterThan(0);
-      expect(matches(), heard.map((h) => `[${h.context.source}] ${messages(h.error)}`).join('\n')).toBe(true);
-      expect(heard.every((h) => h.context.nodeId === node.id)).toBe(true);
-      expect(node.isRunning).toBe(true);
+        expect(hits).toBeGreaterThan(0);
+        expect(matches(), heard.map((h) => `[${h.context.source}] ${messages(h.error)}`).join('\n')).toBe(true);
+        expect(heard.every((h) => h.context.nodeId === node.id)).toBe(true);
+        expect(node.isRunning).toBe(true);
 
-      // The database is back: the same node completes tasks again, with no restart.
-      const completedAfter = async (): Promise<number> =>
-        (await retrying(() => store.taskList({ states: ['completed'], limit: 100_000 }))).filter((t) => (t.endedAt ?? 0) > faultEnd).length;
-      await waitUntil(async () => (await completedAfter()) >= 5, 15_000, 'tasks to complete after the outage');
-      expect(await completed()).toBeGreaterThan(before);
-      expect(node.isRunning).toBe(true);
+        // The database is back: the same node completes tasks again, with no restart.
+        const completedAfter = async (): Promise<number> =>
+          (await retrying(() => store.taskList({ states: ['completed'], limit: 100_000 }))).filter(
+            (t) => (t.endedAt ?? 0) > faultEnd,
+          ).length;
+        await waitUntil(async () => (await completedAfter()) >= 5, 15_000, 'tasks to complete after the outage');
+        expect(await completed()).toBeGreaterThan(before);
+        expect(node.isRunning).toBe(true);
 
-      expect(unhandledRejections).toEqual([]);
-      expect(uncaughtExceptions).toEqual([]);
-      await node.stop({ graceMs: 1_000 });
-    },
-    50_000,
-  );
-});
+        expect(unhandledRejections).toEqual([]);
+        expect(uncaughtExceptions).toEqual([]);
+        await node.stop({ graceMs: 1_000 });
+      },
+      50_000,
+    );
+  },
+);

@@ -148,10 +148,20 @@ describe('the published packages, installed into a new project', () => {
     await mkdir(tarballs);
     await mkdir(project);
     const workspaces = PACKAGES.flatMap((p) => ['--workspace', p.dir]);
-    packs = JSON.parse(await sh('npm', ['pack', ...workspaces, '--pack-destination', tarballs, '--json'], ROOT)) as PackReport[];
-    await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
+    packs = JSON.parse(
+      await sh('npm', ['pack', ...workspaces, '--pack-destination', tarballs, '--json'], ROOT),
+    ) as PackReport[];
+    await writeFile(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }),
+    );
     const files = packs.map((p) => join(tarballs, p.filename));
-    await sh('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...files, SQLITE3], project, 170_000);
+    await sh(
+      'npm',
+      ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', ...files, SQLITE3],
+      project,
+      170_000,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -163,9 +173,12 @@ describe('the published packages, installed into a new project', () => {
     for (const { dir: folder, name } of PACKAGES) {
       const pack = packs.find((p) => p.name === name);
       const files = new Set(pack?.files.map((f) => f.path));
-      for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts']) expect(files, `${name}: ${file}`).toContain(file);
+      for (const file of ['LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts'])
+        expect(files, `${name}: ${file}`).toContain(file);
 
-      const manifest = JSON.parse(await readFile(join(project, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, unknown>;
+      const manifest = JSON.parse(
+        await readFile(join(project, 'node_modules', name, 'package.json'), 'utf8'),
+      ) as Record<string, unknown>;
       expect(manifest, name).toMatchObject({
         license: 'MIT',
         repository: { type: 'git', directory: folder },
@@ -199,27 +212,48 @@ describe('the published packages, installed into a new project', () => {
   it('type-checks an ES module consumer under moduleResolution node16 and bundler, and a CommonJS one under module node20', async () => {
     await writeFile(join(project, 'consumer.mts'), CONSUMER_ESM);
     await writeFile(join(project, 'consumer.cts'), CONSUMER_CJS);
-    const common = ['--noEmit', '--strict', '--skipLibCheck', 'false', '--target', 'es2022', '--typeRoots', join(ROOT, 'node_modules', '@types'), '--types', 'node'];
+    const common = [
+      '--noEmit',
+      '--strict',
+      '--skipLibCheck',
+      'false',
+      '--target',
+      'es2022',
+      '--typeRoots',
+      join(ROOT, 'node_modules', '@types'),
+      '--types',
+      'node',
+    ];
     for (const [module, resolution, file] of [
       ['node16', 'node16', 'consumer.mts'],
       ['esnext', 'bundler', 'consumer.mts'],
       ['node20', 'node16', 'consumer.cts'],
     ] as const) {
-      const checked = await sh(process.execPath, [TSC, ...common, '--module', module, '--moduleResolution', resolution, file], project).catch(
-        (error: { stdout?: string }) => `${module}/${resolution}: ${error.stdout ?? String(error)}`,
-      );
+      const checked = await sh(
+        process.execPath,
+        [TSC, ...common, '--module', module, '--moduleResolution', resolution, file],
+        project,
+      ).catch((error: { stdout?: string }) => `${module}/${resolution}: ${error.stdout ?? String(error)}`);
       expect(checked).toBe('');
     }
   }, 180_000);
 
   it('runs node_modules/.bin/rookery --version', async () => {
-    const version = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as { version: string };
-    expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(version.version);
+    const version = JSON.parse(await readFile(join(ROOT, 'packages', 'cli', 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect((await sh(join(project, 'node_modules', '.bin', 'rookery'), ['--version'], project)).trim()).toBe(
+      version.version,
+    );
   });
 
   it('serves the dashboard from the installed @rookery/server: its built modules ship in the package', async () => {
     await writeFile(join(project, 'serve-dashboard.mjs'), SERVE_DASHBOARD);
-    expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({ page: 200, main: 200, hasScript: true });
+    expect(JSON.parse(await sh(process.execPath, ['serve-dashboard.mjs'], project))).toEqual({
+      page: 200,
+      main: 200,
+      hasScript: true,
+    });
   });
 
   it('runs a ten-line createRookery script that enqueues a job, sees it complete, and exits by itself', async () => {
@@ -233,11 +267,35 @@ describe('the published packages, installed into a new project', () => {
   it('adds a task with node_modules/.bin/rookery task add and lists it with task ls', async () => {
     const rookery = join(project, 'node_modules', '.bin', 'rookery');
     const db = ['--db', 'sqlite:./cli.db'];
-    const added = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--payload', '{"name":"cli"}', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean; state: string };
+    const added = JSON.parse(
+      await sh(
+        rookery,
+        [
+          'task',
+          'add',
+          '--exec',
+          'greet',
+          '--payload',
+          '{"name":"cli"}',
+          '--key',
+          'greet-cli',
+          '--force',
+          '--json',
+          ...db,
+        ],
+        project,
+      ),
+    ) as { id: string; created: boolean; state: string };
     expect(added).toMatchObject({ created: true, state: 'pending' });
-    const again = JSON.parse(await sh(rookery, ['task', 'add', '--exec', 'greet', '--key', 'greet-cli', '--force', '--json', ...db], project)) as { id: string; created: boolean };
+    const again = JSON.parse(
+      await sh(rookery, ['task', 'add', '--exec', 'greet', '--key', 'greet-cli', '--force', '--json', ...db], project),
+    ) as { id: string; created: boolean };
     expect(again).toMatchObject({ id: added.id, created: false });
-    const listed = JSON.parse(await sh(rookery, ['task', 'ls', '--json', ...db], project)) as { id: string; executor: string; key: string | null }[];
+    const listed = JSON.parse(await sh(rookery, ['task', 'ls', '--json', ...db], project)) as {
+      id: string;
+      executor: string;
+      key: string | null;
+    }[];
     expect(listed.map((t) => [t.id, t.executor, t.key])).toEqual([[added.id, 'greet', 'greet-cli']]);
   }, 90_000);
 

@@ -23,7 +23,11 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
   it.skipIf(!dialect.available)(
     `runs ${SCHEDULES} every-second schedules: nothing lost, nothing completed twice, the killed node's tasks rerun in time`,
     async () => {
-      const cluster = await startRecordedCluster(dialect, { ids: ['n1', 'n2', 'n3'], leaseMs: LEASE_MS, concurrency: 25 });
+      const cluster = await startRecordedCluster(dialect, {
+        ids: ['n1', 'n2', 'n3'],
+        leaseMs: LEASE_MS,
+        concurrency: 25,
+      });
       cleanups.push(() => cluster.dispose());
       const { client, nodes } = cluster;
 
@@ -61,7 +65,10 @@ describe.each(dialects)('three rookery node processes on $label, one SIGKILLed',
         to: stopAt - 2_000,
         lateAfterMs: LEASE_MS + MAX_POLL_WAIT_MS,
       });
-      printReport(`${dialect.label}: 3 nodes, ${SCHEDULES} schedules x 1/s, n3 SIGKILLed`, report, { from, to: stopAt - 2_000 });
+      printReport(`${dialect.label}: 3 nodes, ${SCHEDULES} schedules x 1/s, n3 SIGKILLed`, report, {
+        from,
+        to: stopAt - 2_000,
+      });
       printNodeErrors(nodes);
 
       expect(report.summary.expected).toBeGreaterThan(SCHEDULES * 8);

@@ -3,7 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RookeryError } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import { pgWakeSignals } from '@rookery/messaging';
-import { mariadbDialect, postgresDialect, type TestDatabase } from '../../packages/datastore-sql/test/helpers/test-databases.js';
+import {
+  mariadbDialect,
+  postgresDialect,
+  type TestDatabase,
+} from '../../packages/datastore-sql/test/helpers/test-databases.js';
 import {
   makeCertificates,
   missingTlsTools,
@@ -61,7 +65,10 @@ describe.skipIf(missing.length > 0)('TLS connections to real servers', () => {
     certs = await makeCertificates();
     cleanups.push(() => removeCertificates(certs));
     [pgServer, mariadbServer] = await Promise.all([startTlsPostgres(certs), startTlsMariadb(certs)]);
-    cleanups.push(() => pgServer.stop(), () => mariadbServer.stop());
+    cleanups.push(
+      () => pgServer.stop(),
+      () => mariadbServer.stop(),
+    );
   }, 90_000);
 
   afterAll(async () => {
@@ -90,7 +97,9 @@ describe.skipIf(missing.length > 0)('TLS connections to real servers', () => {
     });
 
     it('a wrong CA is refused, saying the certificate was refused', async () => {
-      const error = await refusal(open(`${base()}?sslmode=verify-full&sslrootcert=${encodeURIComponent(certs.otherCaFile)}`));
+      const error = await refusal(
+        open(`${base()}?sslmode=verify-full&sslrootcert=${encodeURIComponent(certs.otherCaFile)}`),
+      );
       expect(error.code).toBe('DATASTORE');
       expect(error.message).toMatch(/presented a TLS certificate that sslmode=verify-full refuses/);
       expect(allText(error)).not.toContain(PASSWORD);
@@ -114,7 +123,10 @@ describe.skipIf(missing.length > 0)('TLS connections to real servers', () => {
       const errors: unknown[] = [];
       const listener = pgWakeSignals({ url, onError: (e) => errors.push(e) });
       const sender = pgWakeSignals({ url, onError: (e) => errors.push(e) });
-      cleanups.push(() => listener.close(), () => sender.close());
+      cleanups.push(
+        () => listener.close(),
+        () => sender.close(),
+      );
       const received = new Promise<number>((resolve) => {
         listener.listen(resolve, (e) => errors.push(e));
       });

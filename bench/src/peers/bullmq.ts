@@ -65,14 +65,31 @@ export const bullmq: PeerSystem = {
       async createJobs(jobs: readonly PeerJob[]) {
         for (let from = 0; from < jobs.length; from += CHUNK) {
           const now = Date.now();
-          await queue.addBulk(jobs.slice(from, from + CHUNK).map((job) => ({ name: 'noop', data: job, opts: { delay: Math.max(0, job.fireAt - now), removeOnComplete: true, attempts: ATTEMPTS } })));
+          await queue.addBulk(
+            jobs.slice(from, from + CHUNK).map((job) => ({
+              name: 'noop',
+              data: job,
+              opts: { delay: Math.max(0, job.fireAt - now), removeOnComplete: true, attempts: ATTEMPTS },
+            })),
+          );
         }
       },
       async createSchedules(schedules: readonly PeerSchedule[]) {
         for (const s of schedules) {
           // A cron pattern's first fire is the first match after startDate, exclusive: start a millisecond before.
-          const repeat = s.cron === null ? { every: s.everyMs, startDate: s.startAt } : { pattern: s.cron, tz: 'UTC', startDate: s.startAt - 1 };
-          await queue.upsertJobScheduler(s.id, { ...repeat, limit: s.count }, { name: 'noop', data: { scheduleId: s.id, ms: s.ms }, opts: { removeOnComplete: true, attempts: ATTEMPTS } });
+          const repeat =
+            s.cron === null
+              ? { every: s.everyMs, startDate: s.startAt }
+              : { pattern: s.cron, tz: 'UTC', startDate: s.startAt - 1 };
+          await queue.upsertJobScheduler(
+            s.id,
+            { ...repeat, limit: s.count },
+            {
+              name: 'noop',
+              data: { scheduleId: s.id, ms: s.ms },
+              opts: { removeOnComplete: true, attempts: ATTEMPTS },
+            },
+          );
         }
       },
       async drop() {
@@ -93,7 +110,11 @@ export const bullmq: PeerSystem = {
 };
 
 /** Starts the BullMQ worker of one bench process; resolves with its stop function once it is connected. */
-export async function startBullmqWorker(config: PeerWorkerConfig, handle: (run: RecordedRun, ms: number) => Promise<void>, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+export async function startBullmqWorker(
+  config: PeerWorkerConfig,
+  handle: (run: RecordedRun, ms: number) => Promise<void>,
+  onError: (error: unknown) => void,
+): Promise<() => Promise<void>> {
   const { bullmq: lib, Redis } = await load();
   const connection = new Redis(config.url, { maxRetriesPerRequest: null });
   const worker = new lib.Worker<BullJobData>(
@@ -102,10 +123,21 @@ export async function startBullmqWorker(config: PeerWorkerConfig, handle: (run: 
       const data = job.data;
       // attemptsStarted counts the starts after a stall too (attemptsMade counts failures only).
       const attempt = Math.max(job.attemptsStarted, job.attemptsMade + 1);
-      if ('scheduleId' in data) await handle({ taskId: job.id ?? 'unknown', scheduleId: data.scheduleId, fireAt: schedulerFireAt(job), attempt }, data.ms);
+      if ('scheduleId' in data)
+        await handle(
+          { taskId: job.id ?? 'unknown', scheduleId: data.scheduleId, fireAt: schedulerFireAt(job), attempt },
+          data.ms,
+        );
       else await handle({ taskId: data.id, scheduleId: null, fireAt: data.fireAt, attempt }, data.ms);
     },
-    { connection, prefix: config.prefix, concurrency: config.concurrency, lockDuration: config.leaseMs, stalledInterval: STALLED_INTERVAL_MS, maxStalledCount: 2 },
+    {
+      connection,
+      prefix: config.prefix,
+      concurrency: config.concurrency,
+      lockDuration: config.leaseMs,
+      stalledInterval: STALLED_INTERVAL_MS,
+      maxStalledCount: 2,
+    },
   );
   worker.on('error', onError);
   await worker.waitUntilReady();

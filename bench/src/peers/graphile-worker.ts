@@ -56,12 +56,24 @@ export const graphileWorker: PeerSystem = {
       server,
       async createJobs(jobs: readonly PeerJob[]) {
         for (let from = 0; from < jobs.length; from += CHUNK) {
-          await utils.addJobs(jobs.slice(from, from + CHUNK).map((job) => ({ identifier: TASK, payload: job, runAt: new Date(job.fireAt), maxAttempts: MAX_ATTEMPTS })));
+          await utils.addJobs(
+            jobs.slice(from, from + CHUNK).map((job) => ({
+              identifier: TASK,
+              payload: job,
+              runAt: new Date(job.fireAt),
+              maxAttempts: MAX_ATTEMPTS,
+            })),
+          );
         }
       },
       createSchedules(schedules) {
         // graphile-worker's crontab lives in its workers (PeerWorkerConfig.cronSchedules): nothing to create here.
-        if (schedules.some((s) => s.cron !== '* * * * *')) return Promise.reject(new Error("graphile-worker's crontab fires at most once a minute: only '* * * * *' schedules are run on it"));
+        if (schedules.some((s) => s.cron !== '* * * * *'))
+          return Promise.reject(
+            new Error(
+              "graphile-worker's crontab fires at most once a minute: only '* * * * *' schedules are run on it",
+            ),
+          );
         return Promise.resolve();
       },
       async drop() {
@@ -73,9 +85,20 @@ export const graphileWorker: PeerSystem = {
 };
 
 /** Starts the graphile-worker runner of one bench process; resolves with its stop function. */
-export async function startGraphileWorker(config: PeerWorkerConfig, handle: (run: RecordedRun, ms: number) => Promise<void>, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+export async function startGraphileWorker(
+  config: PeerWorkerConfig,
+  handle: (run: RecordedRun, ms: number) => Promise<void>,
+  onError: (error: unknown) => void,
+): Promise<() => Promise<void>> {
   const { run, Logger, parseCronItems } = await load();
-  const cron = parseCronItems(Array.from({ length: config.cronSchedules }, (_, i) => ({ task: TASK, match: '* * * * *', identifier: `c${i}`, payload: { scheduleId: `c${i}`, ms: config.taskMs } })));
+  const cron = parseCronItems(
+    Array.from({ length: config.cronSchedules }, (_, i) => ({
+      task: TASK,
+      match: '* * * * *',
+      identifier: `c${i}`,
+      payload: { scheduleId: `c${i}`, ms: config.taskMs },
+    })),
+  );
   const logger = new Logger(() => (level, message) => {
     if (level === 'error') onError(new Error(message));
   });
@@ -91,7 +114,11 @@ export async function startGraphileWorker(config: PeerWorkerConfig, handle: (run
       [TASK]: async (payload, helpers) => {
         const job = payload as PeerJob | CronPayload;
         const attempt = helpers.job.attempts;
-        if ('_cron' in job) await handle({ taskId: helpers.job.id, scheduleId: job.scheduleId, fireAt: Date.parse(job._cron.ts), attempt }, job.ms);
+        if ('_cron' in job)
+          await handle(
+            { taskId: helpers.job.id, scheduleId: job.scheduleId, fireAt: Date.parse(job._cron.ts), attempt },
+            job.ms,
+          );
         else await handle({ taskId: job.id, scheduleId: null, fireAt: job.fireAt, attempt }, job.ms);
       },
     },

@@ -12,7 +12,11 @@ export function peerJobs(options: BenchOptions, t0: number): PeerJob[] {
       return Array.from({ length: options.tasks }, (_, i) => ({ id: `j${i}`, fireAt: t0, ms: options.taskMs }));
     case 'spread':
     case 'failover':
-      return Array.from({ length: options.tasks }, (_, i) => ({ id: `j${i}`, fireAt: spreadDueAt(i, options.tasks, options.seconds, t0), ms: options.taskMs }));
+      return Array.from({ length: options.tasks }, (_, i) => ({
+        id: `j${i}`,
+        fireAt: spreadDueAt(i, options.tasks, options.seconds, t0),
+        ms: options.taskMs,
+      }));
     default:
       return [];
   }
@@ -25,10 +29,24 @@ export function peerJobs(options: BenchOptions, t0: number): PeerJob[] {
  */
 export function peerSchedules(options: BenchOptions, t0: number): PeerSchedule[] {
   if (options.workload === 'recurring') {
-    return Array.from({ length: options.schedules }, (_, i) => ({ id: `s${i}`, startAt: t0, everyMs: 1_000, cron: null, count: options.seconds, ms: options.taskMs }));
+    return Array.from({ length: options.schedules }, (_, i) => ({
+      id: `s${i}`,
+      startAt: t0,
+      everyMs: 1_000,
+      cron: null,
+      count: options.seconds,
+      ms: options.taskMs,
+    }));
   }
   if (options.workload === 'cron') {
-    return Array.from({ length: options.schedules }, (_, i) => ({ id: `c${i}`, startAt: t0, everyMs: 60_000, cron: '* * * * *', count: cronMinutes(options), ms: options.taskMs }));
+    return Array.from({ length: options.schedules }, (_, i) => ({
+      id: `c${i}`,
+      startAt: t0,
+      everyMs: 60_000,
+      cron: '* * * * *',
+      count: cronMinutes(options),
+      ms: options.taskMs,
+    }));
   }
   return [];
 }

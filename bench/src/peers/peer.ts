@@ -106,9 +106,13 @@ export interface PeerSystem {
 }
 
 /** Why `peer` does not run `workload`, or undefined when it does. */
-export function unsupported(peer: Pick<PeerSystem, 'name' | 'schedulesEveryMs' | 'cronSchedules'>, workload: Workload): string | undefined {
+export function unsupported(
+  peer: Pick<PeerSystem, 'name' | 'schedulesEveryMs' | 'cronSchedules'>,
+  workload: Workload,
+): string | undefined {
   if (workload === 'stored') return 'the stored workload is not compared';
-  if (workload === 'recurring' && peer.schedulesEveryMs > 1_000) return `its schedules fire at most once every ${peer.schedulesEveryMs / 1_000} s (cron), not every second`;
+  if (workload === 'recurring' && peer.schedulesEveryMs > 1_000)
+    return `its schedules fire at most once every ${peer.schedulesEveryMs / 1_000} s (cron), not every second`;
   if (workload === 'cron' && peer.cronSchedules !== true) return peer.cronSchedules;
   return undefined;
 }

@@ -33,7 +33,8 @@ export const pgBoss: PeerSystem = {
     expiry: `queue expireInSeconds ${Math.ceil(leaseMs / 1_000)}, retryLimit ${RETRY_LIMIT}, maintenanceIntervalSeconds ${MAINTENANCE_SECONDS} (supervise on each process)`,
   }),
   schedulesEveryMs: 60_000,
-  cronSchedules: 'pg-boss 10 keeps one schedule per queue: K cron schedules would be K queues, each polled by every process',
+  cronSchedules:
+    'pg-boss 10 keeps one schedule per queue: K cron schedules would be K queues, each polled by every process',
   recoversKilledJobs: true,
   async deploy(servers, leaseMs): Promise<PeerDeployment> {
     const PgBoss = await load();
@@ -41,7 +42,11 @@ export const pgBoss: PeerSystem = {
     const boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false, max: 2 });
     try {
       await boss.start();
-      await boss.createQueue(QUEUE, { name: QUEUE, retryLimit: RETRY_LIMIT, expireInSeconds: Math.max(1, Math.ceil(leaseMs / 1_000)) });
+      await boss.createQueue(QUEUE, {
+        name: QUEUE,
+        retryLimit: RETRY_LIMIT,
+        expireInSeconds: Math.max(1, Math.ceil(leaseMs / 1_000)),
+      });
     } catch (error) {
       await boss.stop({ graceful: false, wait: true }).catch(() => undefined);
       await db.drop();
@@ -52,7 +57,9 @@ export const pgBoss: PeerSystem = {
       server,
       async createJobs(jobs: readonly PeerJob[]) {
         for (let from = 0; from < jobs.length; from += CHUNK) {
-          await boss.insert(jobs.slice(from, from + CHUNK).map((job) => ({ name: QUEUE, data: job, startAfter: new Date(job.fireAt) })));
+          await boss.insert(
+            jobs.slice(from, from + CHUNK).map((job) => ({ name: QUEUE, data: job, startAfter: new Date(job.fireAt) })),
+          );
         }
       },
       createSchedules() {
@@ -67,13 +74,35 @@ export const pgBoss: PeerSystem = {
 };
 
 /** Starts the pg-boss worker of one bench process; resolves with its stop function once it polls. */
-export async function startPgBossWorker(config: PeerWorkerConfig, handle: (run: RecordedRun, ms: number) => Promise<void>, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+export async function startPgBossWorker(
+  config: PeerWorkerConfig,
+  handle: (run: RecordedRun, ms: number) => Promise<void>,
+  onError: (error: unknown) => void,
+): Promise<() => Promise<void>> {
   const PgBoss = await load();
-  const boss = new PgBoss({ connectionString: config.url, supervise: true, maintenanceIntervalSeconds: MAINTENANCE_SECONDS, schedule: false, migrate: false, max: 4 });
+  const boss = new PgBoss({
+    connectionString: config.url,
+    supervise: true,
+    maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
+    schedule: false,
+    migrate: false,
+    max: 4,
+  });
   boss.on('error', onError);
   await boss.start();
-  await boss.work<PeerJob>(QUEUE, { batchSize: config.concurrency, pollingIntervalSeconds: POLLING_SECONDS, includeMetadata: true }, async (jobs) => {
-    await Promise.all(jobs.map((job) => handle({ taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: job.retryCount + 1 }, job.data.ms)));
-  });
+  await boss.work<PeerJob>(
+    QUEUE,
+    { batchSize: config.concurrency, pollingIntervalSeconds: POLLING_SECONDS, includeMetadata: true },
+    async (jobs) => {
+      await Promise.all(
+        jobs.map((job) =>
+          handle(
+            { taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: job.retryCount + 1 },
+            job.data.ms,
+          ),
+        ),
+      );
+    },
+  );
   return () => boss.stop({ graceful: true, wait: true, timeout: 10_000 });
 }

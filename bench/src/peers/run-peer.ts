@@ -24,7 +24,13 @@ function serverOf(peer: PeerSystem, servers: PeerServers): string {
 }
 
 /** A result that says why the peer was not run. */
-function skippedResult(peer: PeerSystem, servers: PeerServers, version: string | null, reason: string, settings: Record<string, string>): PeerResult {
+function skippedResult(
+  peer: PeerSystem,
+  servers: PeerServers,
+  version: string | null,
+  reason: string,
+  settings: Record<string, string>,
+): PeerResult {
   const none = distribution([]);
   return {
     peer: peer.name,
@@ -57,7 +63,12 @@ function skippedResult(peer: PeerSystem, servers: PeerServers, version: string |
  * is not installed, whose server is unreachable, or that cannot run the workload is skipped,
  * with the reason; so is one whose run fails (a worker that exits, say), with the error.
  */
-export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: PeerServers, progress: Progress): Promise<PeerResult> {
+export async function runPeer(
+  peer: PeerSystem,
+  options: BenchOptions,
+  servers: PeerServers,
+  progress: Progress,
+): Promise<PeerResult> {
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const settings = peer.settings(options.concurrency, leaseMs);
   let version: string;
@@ -72,23 +83,49 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
   try {
     deployment = await peer.deploy(servers, leaseMs);
   } catch (error) {
-    return skippedResult(peer, servers, version, `${serverOf(peer, servers)} unreachable: ${error instanceof Error ? error.message : String(error)}`, settings);
+    return skippedResult(
+      peer,
+      servers,
+      version,
+      `${serverOf(peer, servers)} unreachable: ${error instanceof Error ? error.message : String(error)}`,
+      settings,
+    );
   }
   const dir = await mkdtemp(join(tmpdir(), `rookery-bench-${peer.name}-`));
   const history = join(dir, 'history.jsonl');
   const procs: PeerProcess[] = [];
   const warnings: string[] = [];
   try {
-    for (let i = 1; i <= options.nodes; i += 1) procs.push(startPeerProcess({ peer: peer.name, ...deployment.target, concurrency: options.concurrency, leaseMs, history, cronSchedules: options.workload === 'cron' ? options.schedules : 0, taskMs: options.taskMs }, `p${i}`));
+    for (let i = 1; i <= options.nodes; i += 1)
+      procs.push(
+        startPeerProcess(
+          {
+            peer: peer.name,
+            ...deployment.target,
+            concurrency: options.concurrency,
+            leaseMs,
+            history,
+            cronSchedules: options.workload === 'cron' ? options.schedules : 0,
+            taskMs: options.taskMs,
+          },
+          `p${i}`,
+        ),
+      );
     const waiting = new AbortController();
     try {
-      await Promise.race([Promise.all(procs.map((p) => p.ready)), sleep(60_000, undefined, { signal: waiting.signal }).then(() => Promise.reject(new Error(`the ${peer.name} workers were not ready within 60 s`)))]);
+      await Promise.race([
+        Promise.all(procs.map((p) => p.ready)),
+        sleep(60_000, undefined, { signal: waiting.signal }).then(() =>
+          Promise.reject(new Error(`the ${peer.name} workers were not ready within 60 s`)),
+        ),
+      ]);
     } finally {
       waiting.abort();
     }
     progress(`${peer.name} ${version}: ${options.nodes} worker process(es) running`);
 
-    const jobsCount = options.workload === 'recurring' || options.workload === 'cron' ? options.schedules : options.tasks;
+    const jobsCount =
+      options.workload === 'recurring' || options.workload === 'cron' ? options.schedules : options.tasks;
     const began = performance.now();
     const t0 = firstDueAt(options, Date.now() + (options.leadMs ?? Math.round(2_000 + 0.25 * jobsCount)));
     const jobs = peerJobs(options, t0);
@@ -98,8 +135,13 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
     const createdMs = performance.now() - began;
     const expected = expectedWork(options, t0);
     const overran = Date.now() - t0;
-    if (overran > 0) warnings.push(`creating the jobs ended ${overran} ms after the first due time, and the lateness includes it; raise --lead-ms`);
-    progress(`${peer.name}: ${jobs.length} job(s) and ${schedules.length} schedule(s) created; ${expected.count} fire times due`);
+    if (overran > 0)
+      warnings.push(
+        `creating the jobs ended ${overran} ms after the first due time, and the lateness includes it; raise --lead-ms`,
+      );
+    progress(
+      `${peer.name}: ${jobs.length} job(s) and ${schedules.length} schedule(s) created; ${expected.count} fire times due`,
+    );
 
     const counterBefore = await deployment.server.readCounter();
     const serverBefore = deployment.server.processNames && cpuSnapshot(pidsNamed(deployment.server.processNames));
@@ -126,11 +168,21 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
       tail.poll();
       if (tail.completed >= expected.count) break;
       // A peer that does not hand a killed process's jobs out again within the run: done when every other job is.
-      if (killedAt !== undefined && peer.recoversKilledJobs !== true && tail.completed >= expected.count - failoverFigures(tail.records, 'p1', killedAt).held) break;
+      if (
+        killedAt !== undefined &&
+        peer.recoversKilledJobs !== true &&
+        tail.completed >= expected.count - failoverFigures(tail.records, 'p1', killedAt).held
+      )
+        break;
       const dead = procs.find((p) => (killedAt === undefined || p.id !== 'p1') && !peerRunning(p));
-      if (dead) throw new Error(`${peer.name} worker ${dead.id} exited during the run; its last output:\n${dead.tail.join('\n')}`);
+      if (dead)
+        throw new Error(
+          `${peer.name} worker ${dead.id} exited during the run; its last output:\n${dead.tail.join('\n')}`,
+        );
       if (Date.now() > deadline) {
-        warnings.push(`timed out after ${options.timeoutSeconds} s with ${expected.count - tail.completed} of ${expected.count} fire times not completed`);
+        warnings.push(
+          `timed out after ${options.timeoutSeconds} s with ${expected.count - tail.completed} of ${expected.count} fire times not completed`,
+        );
         break;
       }
       if (Date.now() - reported > 5_000) {
@@ -165,7 +217,10 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
     const counted = counterAfter - counterBefore;
     const durationMs = lastEnd - t0;
     const failover = killedAt === undefined ? null : failoverFigures(tail.records, 'p1', killedAt);
-    if (failover && failover.notRestarted > 0 && peer.recoversKilledJobs !== true) warnings.push(`${failover.notRestarted} job(s) held by the killed process not restarted: ${peer.recoversKilledJobs}`);
+    if (failover && failover.notRestarted > 0 && peer.recoversKilledJobs !== true)
+      warnings.push(
+        `${failover.notRestarted} job(s) held by the killed process not restarted: ${peer.recoversKilledJobs}`,
+      );
     return {
       peer: peer.name,
       version,
@@ -178,9 +233,14 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
       durationMs,
       tasksPerSecond: durationMs > 0 ? completed / (durationMs / 1_000) : Number.NaN,
       latenessMs: distribution([...firstStart.values()]),
-      serverCounter: Number.isFinite(counted) ? { source: deployment.server.counterSource, perTask: perTask(counted), perSecond: perSecond(counted) } : null,
+      serverCounter: Number.isFinite(counted)
+        ? { source: deployment.server.counterSource, perTask: perTask(counted), perSecond: perSecond(counted) }
+        : null,
       nodeCpu: { perTaskMs: perTask(nodeCpu), perSecondMs: perSecond(nodeCpu) },
-      dbCpu: dbCpuMs === undefined || !serverAfter ? null : { perTaskMs: perTask(dbCpuMs), perSecondMs: perSecond(dbCpuMs), processes: serverAfter.size },
+      dbCpu:
+        dbCpuMs === undefined || !serverAfter
+          ? null
+          : { perTaskMs: perTask(dbCpuMs), perSecondMs: perSecond(dbCpuMs), processes: serverAfter.size },
       lost: expected.count - completed,
       reruns: [...starts.values()].filter((n) => n > 1).length,
       failover,
@@ -189,7 +249,13 @@ export async function runPeer(peer: PeerSystem, options: BenchOptions, servers: 
     };
   } catch (error) {
     // The other peers still run, and Rookery's figures are still printed.
-    return skippedResult(peer, servers, version, `the run failed: ${error instanceof Error ? error.message : String(error)}`, settings);
+    return skippedResult(
+      peer,
+      servers,
+      version,
+      `the run failed: ${error instanceof Error ? error.message : String(error)}`,
+      settings,
+    );
   } finally {
     for (const p of procs) if (peerRunning(p)) p.child.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));

@@ -29,13 +29,22 @@ export interface PeerProcess {
 
 /** Starts one worker process of a peer. */
 export function startPeerProcess(config: PeerWorkerConfig, id: string): PeerProcess {
-  const child = spawn(process.execPath, [WORKER_SCRIPT], { env: { ...process.env, ROOKERY_PEER_CONFIG: JSON.stringify(config), ROOKERY_NODE_ID: id }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WORKER_SCRIPT], {
+    env: { ...process.env, ROOKERY_PEER_CONFIG: JSON.stringify(config), ROOKERY_NODE_ID: id },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid === undefined) throw new Error(`${config.peer} worker ${id} did not start`);
   const exited = new Promise<number | string>((done) => child.on('exit', (code, signal) => done(code ?? signal ?? -1)));
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((done, fail) => {
     markReady = done;
-    void exited.then((code) => fail(new Error(`${config.peer} worker ${id} exited (${code}) before it was ready; its last output:\n${proc.tail.join('\n')}`)));
+    void exited.then((code) =>
+      fail(
+        new Error(
+          `${config.peer} worker ${id} exited (${code}) before it was ready; its last output:\n${proc.tail.join('\n')}`,
+        ),
+      ),
+    );
   });
   // A worker that exits after it was ready is noticed by the caller, not by this promise.
   ready.catch(() => undefined);

@@ -14,10 +14,13 @@ import { PEER_WORKERS } from './systems.js';
 const text = process.env['ROOKERY_PEER_CONFIG'];
 if (!text) throw new Error('ROOKERY_PEER_CONFIG is not set');
 const config = JSON.parse(text) as PeerWorkerConfig;
-if (!(PEER_NAMES as readonly string[]).includes(config.peer)) throw new Error(`ROOKERY_PEER_CONFIG.peer must be one of ${PEER_NAMES.join(', ')}, got '${config.peer}'`);
+if (!(PEER_NAMES as readonly string[]).includes(config.peer))
+  throw new Error(`ROOKERY_PEER_CONFIG.peer must be one of ${PEER_NAMES.join(', ')}, got '${config.peer}'`);
 const nodeId = process.env['ROOKERY_NODE_ID'] ?? 'unknown';
 const onError = (error: unknown): void => {
-  console.error(`generalError ${config.peer} ${nodeId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  console.error(
+    `generalError ${config.peer} ${nodeId}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
 };
 const stop = await PEER_WORKERS[config.peer](config, recordingHandler(config.history, nodeId), onError);
 process.once('SIGTERM', () => {

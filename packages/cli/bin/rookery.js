@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // Entry point of the `rookery` command; the implementation is compiled to dist/.
-import "../dist/bin.js";
+import '../dist/bin.js';

@@ -98,7 +98,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // A refused value is named by the option that gave it, not by the library's field.
     const reported = err instanceof ValidationError && ran ? inOptionTerms(err, ran) : err;
     // commander has already written its own usage errors
-    if (!(reported instanceof CommanderError)) writeLine(io.stderr, `error: ${terminalSafe(oneLine(describe(reported)))}`);
+    if (!(reported instanceof CommanderError))
+      writeLine(io.stderr, `error: ${terminalSafe(oneLine(describe(reported)))}`);
     return exitCodeOf(reported);
   }
 }

@@ -28,9 +28,13 @@ describe('the rookery executable', () => {
 
   it('rookery node migrates, runs tasks, logs JSON lines and stops on SIGTERM', async () => {
     const db = freshDb();
-    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'bin-node', '--log', 'json', '--executors', FUNCTIONS, '--lease-ms', '3000'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'node', '--db', db, '--id', 'bin-node', '--log', 'json', '--executors', FUNCTIONS, '--lease-ms', '3000'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const lines: Record<string, unknown>[] = [];
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -50,8 +54,25 @@ describe('the rookery executable', () => {
     expect(add.stderr).toBe('');
     const done = await seen('taskCompleted');
     expect(done).toMatchObject({ nodeId: 'bin-node', attempt: 1, state: 'completed' });
-    expect(Object.keys(done)).toEqual(expect.arrayContaining(['event', 'nodeId', 'taskId', 'scheduleId', 'fireAt', 'attempt', 'fence', 'state', 'executor', 'level', 'time', 'msg']));
-    const tasks = JSON.parse(rookery(['task', 'ls', '--json', '--state', 'completed', '--db', db]).stdout) as { result: unknown }[];
+    expect(Object.keys(done)).toEqual(
+      expect.arrayContaining([
+        'event',
+        'nodeId',
+        'taskId',
+        'scheduleId',
+        'fireAt',
+        'attempt',
+        'fence',
+        'state',
+        'executor',
+        'level',
+        'time',
+        'msg',
+      ]),
+    );
+    const tasks = JSON.parse(rookery(['task', 'ls', '--json', '--state', 'completed', '--db', db]).stdout) as {
+      result: unknown;
+    }[];
     expect(tasks[0]?.result).toEqual({ nodeId: 'bin-node', attempt: 1 });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

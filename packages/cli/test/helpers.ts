@@ -46,7 +46,13 @@ export function freshDb(): string {
  */
 export async function runJobOnNode(
   db: string,
-  options: { nodeId: string; functions: TaskFunctionModule; job: string; add: string[]; until: ('taskCompleted' | 'taskSkipped')[] },
+  options: {
+    nodeId: string;
+    functions: TaskFunctionModule;
+    job: string;
+    add: string[];
+    until: ('taskCompleted' | 'taskSkipped')[];
+  },
 ): Promise<SqlDatastore> {
   expect((await cli(['migrate', '--db', db])).code).toBe(0);
   const store = await createSqlDatastore({ url: db });

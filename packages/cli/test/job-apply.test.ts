@@ -71,13 +71,37 @@ describe('rookery job apply', () => {
   });
 
   it('updates a changed job, and with --prune deletes the jobs the file does not list; a JSON file works alike', async () => {
-    await cli(['job', 'add', '--name', 'legacy', '--exec', 'process', '--payload', '{"command":"true"}', '--every', '1h', '--db', db]);
+    await cli([
+      'job',
+      'add',
+      '--name',
+      'legacy',
+      '--exec',
+      'process',
+      '--payload',
+      '{"command":"true"}',
+      '--every',
+      '1h',
+      '--db',
+      db,
+    ]);
     const file = fileOf('jobs.yaml', YAML_FILE);
     expect((await cli(['job', 'apply', file, '--db', db])).code).toBe(0);
     const changed = {
       schedules: [
-        { name: 'nightly-report', executor: 'process', payload: { command: 'true' }, trigger: { kind: 'cron', expr: '0 4 * * *', tz: 'Europe/Berlin' } },
-        { name: 'heartbeat', executor: 'process', payload: { command: 'true' }, trigger: { kind: 'interval', everyMs: 300000 }, policies: { duplicate: 'skip', retry: { kind: 'fixed', maxAttempts: 3, delayMs: 5000 } } },
+        {
+          name: 'nightly-report',
+          executor: 'process',
+          payload: { command: 'true' },
+          trigger: { kind: 'cron', expr: '0 4 * * *', tz: 'Europe/Berlin' },
+        },
+        {
+          name: 'heartbeat',
+          executor: 'process',
+          payload: { command: 'true' },
+          trigger: { kind: 'interval', everyMs: 300000 },
+          policies: { duplicate: 'skip', retry: { kind: 'fixed', maxAttempts: 3, delayMs: 5000 } },
+        },
       ],
     };
     const json = fileOf('jobs.json', JSON.stringify(changed));
@@ -94,7 +118,20 @@ describe('rookery job apply', () => {
   });
 
   it('--dry-run prints what applying would do and writes nothing', async () => {
-    await cli(['job', 'add', '--name', 'legacy', '--exec', 'process', '--payload', '{"command":"true"}', '--every', '1h', '--db', db]);
+    await cli([
+      'job',
+      'add',
+      '--name',
+      'legacy',
+      '--exec',
+      'process',
+      '--payload',
+      '{"command":"true"}',
+      '--every',
+      '1h',
+      '--db',
+      db,
+    ]);
     const before = await writes(db);
     const dry = await cli(['job', 'apply', fileOf('jobs.yaml', YAML_FILE), '--dry-run', '--prune', '--db', db]);
     expect(dry.code, dry.stderr).toBe(0);
@@ -108,10 +145,32 @@ describe('rookery job apply', () => {
     const bad = YAML_FILE.replace('0 3 * * *', '0 61 * * *');
     const cases: [string, string, RegExp][] = [
       ['jobs.yaml', bad, /^error: \S+jobs\.yaml: schedules\[0\]\.trigger\.expr: /],
-      ['jobs.yaml', YAML_FILE.replace('everyMs: 300000', 'everyMs: 10'), /^error: \S+jobs\.yaml: schedules\[1\]\.trigger\.everyMs: /],
-      ['jobs.yaml', YAML_FILE.replace('executor: process\n    payload: { command: "true" }\n    trigger: { kind: once', 'executor: nobody-offers-it\n    trigger: { kind: once'), /^error: \S+jobs\.yaml: schedules\[2\]\.executor: /],
-      ['jobs.yaml', YAML_FILE.replace('payload: { command: "true" }\n    trigger: { kind: interval', 'payload: {}\n    trigger: { kind: interval'), /^error: \S+jobs\.yaml: schedules\[1\]\.payload\.command: /],
-      ['jobs.yaml', `${YAML_FILE}  - name: Heartbeat\n    executor: process\n    payload: { command: "true" }\n    trigger: { kind: interval, everyMs: 60000 }\n`, /^error: \S+jobs\.yaml: schedules\[3\]\.name: /],
+      [
+        'jobs.yaml',
+        YAML_FILE.replace('everyMs: 300000', 'everyMs: 10'),
+        /^error: \S+jobs\.yaml: schedules\[1\]\.trigger\.everyMs: /,
+      ],
+      [
+        'jobs.yaml',
+        YAML_FILE.replace(
+          'executor: process\n    payload: { command: "true" }\n    trigger: { kind: once',
+          'executor: nobody-offers-it\n    trigger: { kind: once',
+        ),
+        /^error: \S+jobs\.yaml: schedules\[2\]\.executor: /,
+      ],
+      [
+        'jobs.yaml',
+        YAML_FILE.replace(
+          'payload: { command: "true" }\n    trigger: { kind: interval',
+          'payload: {}\n    trigger: { kind: interval',
+        ),
+        /^error: \S+jobs\.yaml: schedules\[1\]\.payload\.command: /,
+      ],
+      [
+        'jobs.yaml',
+        `${YAML_FILE}  - name: Heartbeat\n    executor: process\n    payload: { command: "true" }\n    trigger: { kind: interval, everyMs: 60000 }\n`,
+        /^error: \S+jobs\.yaml: schedules\[3\]\.name: /,
+      ],
       ['jobs.yaml', 'schedules: [1, 2]', /^error: \S+jobs\.yaml: schedules\[0\]: must be an object/],
       ['jobs.yaml', 'jobs: []', /^error: \S+jobs\.yaml: jobs: unknown field/],
       ['jobs.yaml', 'schedules: [ {', /^error: \S+jobs\.yaml: not valid YAML/],

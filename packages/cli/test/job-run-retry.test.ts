@@ -21,14 +21,38 @@ describe('rookery job run', () => {
   it('starts an extra run now, recorded as manual, also when the job is paused; refuses a retired job', async () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    const job = await cliJson<{ id: string; nextFireAt: string }>(['job', 'add', '--name', 'hourly', ...TRUE, '--every', '1h', '--json', '--db', db]);
+    const job = await cliJson<{ id: string; nextFireAt: string }>([
+      'job',
+      'add',
+      '--name',
+      'hourly',
+      ...TRUE,
+      '--every',
+      '1h',
+      '--json',
+      '--db',
+      db,
+    ]);
     const run = await cliJson<TaskOut>(['job', 'run', 'hourly', '--json', '--db', db]);
-    expect(run).toMatchObject({ scheduleId: job.id, origin: 'manual', state: 'pending', attempt: 0, reason: 'manual: run now by an operator', payload: { command: 'true' } });
-    expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(/pending\s+0\s+-\s+manual: run now by an operator/);
+    expect(run).toMatchObject({
+      scheduleId: job.id,
+      origin: 'manual',
+      state: 'pending',
+      attempt: 0,
+      reason: 'manual: run now by an operator',
+      payload: { command: 'true' },
+    });
+    expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(
+      /pending\s+0\s+-\s+manual: run now by an operator/,
+    );
     // The ledger keeps saying it was a manual run once the task's own reason has changed.
     expect((await cli(['task', 'cancel', run.id, '--db', db])).code).toBe(0);
-    expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(/cancelled\s+0\s+-\s+manual run, cancelled from the command line/);
-    expect((await cliJson<{ nextFireAt: string }>(['job', 'show', 'hourly', '--json', '--db', db])).nextFireAt).toBe(job.nextFireAt);
+    expect((await cli(['job', 'history', 'hourly', '--db', db])).stdout).toMatch(
+      /cancelled\s+0\s+-\s+manual run, cancelled from the command line/,
+    );
+    expect((await cliJson<{ nextFireAt: string }>(['job', 'show', 'hourly', '--json', '--db', db])).nextFireAt).toBe(
+      job.nextFireAt,
+    );
 
     expect((await cli(['job', 'pause', 'hourly', '--db', db])).code).toBe(0);
     const text = await cli(['job', 'run', 'hourly', '--payload', '{"command":"echo","args":["once"]}', '--db', db]);
@@ -49,24 +73,76 @@ describe('rookery task retry', () => {
   it('gives a cancelled task a new attempt, recorded in its history, and refuses a task that is not failed, cancelled, missed or abandoned', async () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    const added = await cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--in', '1h', '--json', '--db', db]);
+    const added = await cliJson<TaskOut>([
+      'task',
+      'add',
+      '--exec',
+      'later',
+      '--force',
+      '--in',
+      '1h',
+      '--json',
+      '--db',
+      db,
+    ]);
     expect((await cli(['task', 'cancel', added.id, '--db', db])).code).toBe(0);
     const retried = await cliJson<TaskOut>(['task', 'retry', added.id, '--json', '--db', db]);
-    expect(retried).toMatchObject({ id: added.id, origin: 'job', state: 'pending', attempt: 0, reason: 'retried by an operator' });
-    const shown = await cliJson<{ events: { from: string | null; to: string; reason: string | null }[] }>(['task', 'show', added.id, '--json', '--db', db]);
-    expect(shown.events.map((e) => [e.from, e.to])).toEqual([[null, 'pending'], ['pending', 'cancelled'], ['cancelled', 'pending']]);
+    expect(retried).toMatchObject({
+      id: added.id,
+      origin: 'job',
+      state: 'pending',
+      attempt: 0,
+      reason: 'retried by an operator',
+    });
+    const shown = await cliJson<{ events: { from: string | null; to: string; reason: string | null }[] }>([
+      'task',
+      'show',
+      added.id,
+      '--json',
+      '--db',
+      db,
+    ]);
+    expect(shown.events.map((e) => [e.from, e.to])).toEqual([
+      [null, 'pending'],
+      ['pending', 'cancelled'],
+      ['cancelled', 'pending'],
+    ]);
     expect(shown.events.at(-1)?.reason).toBe('retried by an operator');
     const again = await cli(['task', 'retry', added.id, '--db', db]);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/^error: state: task \S+ is pending; only failed, cancelled, missed, abandoned tasks can be retried/);
+    expect(again.stderr).toMatch(
+      /^error: state: task \S+ is pending; only failed, cancelled, missed, abandoned tasks can be retried/,
+    );
   });
 
   it('refuses a retry while another live task holds the dedupe key', async () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    const first = await cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--key', 'export', '--json', '--db', db]);
+    const first = await cliJson<TaskOut>([
+      'task',
+      'add',
+      '--exec',
+      'later',
+      '--force',
+      '--key',
+      'export',
+      '--json',
+      '--db',
+      db,
+    ]);
     await cli(['task', 'cancel', first.id, '--db', db]);
-    const holder = await cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--key', 'export', '--json', '--db', db]);
+    const holder = await cliJson<TaskOut>([
+      'task',
+      'add',
+      '--exec',
+      'later',
+      '--force',
+      '--key',
+      'export',
+      '--json',
+      '--db',
+      db,
+    ]);
     const refused = await cli(['task', 'retry', first.id, '--db', db]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`which live task ${holder.id} (pending) holds`);
@@ -99,17 +175,25 @@ describe('a once job ends', () => {
     try {
       const ls = await cli(['job', 'ls', '--db', db]);
       expect(ls.stdout).toMatch(/launch\s+done\s+noop\s+once at/);
-      expect((await cliJson<{ name: string }[]>(['job', 'ls', '--state', 'done', '--json', '--db', db])).map((s) => s.name)).toEqual(['launch']);
+      expect(
+        (await cliJson<{ name: string }[]>(['job', 'ls', '--state', 'done', '--json', '--db', db])).map((s) => s.name),
+      ).toEqual(['launch']);
       expect(await cliJson<unknown[]>(['job', 'ls', '--state', 'active,paused', '--json', '--db', db])).toEqual([]);
       const resume = await cli(['job', 'resume', 'launch', '--db', db]);
       expect(resume.code).toBe(2);
-      expect(resume.stderr).toMatch(/^error: state: schedule 'launch' is done \(its only run is over\) and cannot be resumed/);
+      expect(resume.stderr).toMatch(
+        /^error: state: schedule 'launch' is done \(its only run is over\) and cannot be resumed/,
+      );
       expect((await cli(['job', 'run', 'launch', '--db', db])).code).toBe(2);
-      expect(await cliJson(['prune', '--older-than', '30m', '--nodes-older-than', 'off', '--json', '--db', db])).toEqual({ tasks: 0, nodes: 0, schedules: 0 });
+      expect(
+        await cliJson(['prune', '--older-than', '30m', '--nodes-older-than', 'off', '--json', '--db', db]),
+      ).toEqual({ tasks: 0, nodes: 0, schedules: 0 });
       // Age the job and its ledger by two hours, as if it had been done that long.
       await store.sequelize.query('UPDATE rookery_schedules SET updated_at = updated_at - 7200000');
       await store.sequelize.query('UPDATE rookery_tasks SET ended_at = ended_at - 7200000 WHERE ended_at IS NOT NULL');
-      expect(await cliJson(['prune', '--older-than', '30m', '--nodes-older-than', 'off', '--json', '--db', db])).toEqual({ tasks: 0, nodes: 0, schedules: 1 });
+      expect(
+        await cliJson(['prune', '--older-than', '30m', '--nodes-older-than', 'off', '--json', '--db', db]),
+      ).toEqual({ tasks: 0, nodes: 0, schedules: 1 });
       expect(await cliJson<unknown[]>(['job', 'ls', '--json', '--db', db])).toEqual([]);
       expect(await store.taskList({ limit: 10 })).toEqual([]);
     } finally {
@@ -124,7 +208,9 @@ describe('--every and --after-run', () => {
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
     const help = (await cli(['job', 'add', '--help'])).stdout.replace(/\s+/g, ' ');
     for (const option of ['every', 'after-run']) {
-      const shown = new RegExp(`--${option} <duration> [^:]*: ((?:[\\d.]+[a-z]+, )*[\\d.]+[a-z]+)`).exec(help)?.[1]?.split(', ') ?? [];
+      const shown =
+        new RegExp(`--${option} <duration> [^:]*: ((?:[\\d.]+[a-z]+, )*[\\d.]+[a-z]+)`).exec(help)?.[1]?.split(', ') ??
+        [];
       expect(shown.length, `examples of --${option}`).toBeGreaterThan(2);
       for (const [i, example] of shown.entries()) {
         const r = await cli(['job', 'add', '--name', `${option}-${i}`, ...TRUE, `--${option}`, example, '--db', db]);

@@ -17,18 +17,64 @@ describe('rookery job update', () => {
     const store = await createSqlDatastore({ url: db });
     await store.nodeRegister({ id: 'n', host: 'h', pid: 1, executors: ['send-report'], clockOffsetMs: 0 });
     await store.close();
-    expect((await cli(['job', 'add', '--db', db, '--name', 'report', '--exec', 'send-report', '--every', '1h', '--payload', '{"v":1}'])).code).toBe(0);
+    expect(
+      (
+        await cli([
+          'job',
+          'add',
+          '--db',
+          db,
+          '--name',
+          'report',
+          '--exec',
+          'send-report',
+          '--every',
+          '1h',
+          '--payload',
+          '{"v":1}',
+        ])
+      ).code,
+    ).toBe(0);
   });
 
   it('changes only what is given and prints the next fire time', async () => {
-    const r = await cli(['job', 'update', 'report', '--db', db, '--cron', '0 9 * * MON-FRI', '--tz', 'Europe/Berlin', '--duplicate', 'skip', '--retries', '2']);
+    const r = await cli([
+      'job',
+      'update',
+      'report',
+      '--db',
+      db,
+      '--cron',
+      '0 9 * * MON-FRI',
+      '--tz',
+      'Europe/Berlin',
+      '--duplicate',
+      'skip',
+      '--retries',
+      '2',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^updated report \(.+\), next fire \d{4}-/);
     const s = await cliJson<ScheduleJson>(['job', 'show', 'report', '--db', db, '--json']);
-    expect(s).toMatchObject({ name: 'report', payload: { v: 1 }, trigger: { kind: 'cron', expr: '0 9 * * MON-FRI', tz: 'Europe/Berlin' } });
+    expect(s).toMatchObject({
+      name: 'report',
+      payload: { v: 1 },
+      trigger: { kind: 'cron', expr: '0 9 * * MON-FRI', tz: 'Europe/Berlin' },
+    });
     expect(s.policies.duplicate).toBe('skip');
     expect(s.policies.retry.maxAttempts).toBe(3);
-    const renamed = await cliJson<ScheduleJson>(['job', 'update', 'report', '--db', db, '--rename', 'daily-report', '--payload', '{"v":2}', '--json']);
+    const renamed = await cliJson<ScheduleJson>([
+      'job',
+      'update',
+      'report',
+      '--db',
+      db,
+      '--rename',
+      'daily-report',
+      '--payload',
+      '{"v":2}',
+      '--json',
+    ]);
     expect(renamed).toMatchObject({ name: 'daily-report', payload: { v: 2 }, trigger: { kind: 'cron' } });
   });
 

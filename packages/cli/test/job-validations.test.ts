@@ -16,7 +16,22 @@ interface Row {
 }
 
 const add = (db: string, name: string, exec: string, payload: string): Promise<CliRun> =>
-  cli(['job', 'add', '--db', db, '--name', name, '--exec', exec, '--every', '1h', '--payload', payload, '--client', 'team-a']);
+  cli([
+    'job',
+    'add',
+    '--db',
+    db,
+    '--name',
+    name,
+    '--exec',
+    exec,
+    '--every',
+    '1h',
+    '--payload',
+    payload,
+    '--client',
+    'team-a',
+  ]);
 
 describe('rookery job add --client and job validations on SQLite', () => {
   it('stores submissions pending at once; a node activates the valid one and rejects the others naming the field', async () => {
@@ -77,7 +92,8 @@ describe('rookery job add --client and job validations on SQLite', () => {
       ['orphan', 'pending', null],
     ]);
     expect(after[1]?.reason).toContain("'no-such-program-rookery' was not found on this node's PATH");
-    for (const r of after.slice(0, 3)) expect(r).toMatchObject({ validatedBy: 'validator', validatedAt: expect.any(String) });
+    for (const r of after.slice(0, 3))
+      expect(r).toMatchObject({ validatedBy: 'validator', validatedAt: expect.any(String) });
 
     const table = await cli(['job', 'validations', '--client', 'team-a', '--db', db]);
     expect(table.code).toBe(0);
@@ -87,7 +103,14 @@ describe('rookery job add --client and job validations on SQLite', () => {
     const shown = await cli(['job', 'show', 'missing-command', '--db', db]);
     expect(shown.stdout).toMatch(/client\s+team-a/);
     expect(shown.stdout).toMatch(/validation\s+rejected by validator at .*: payload\.command: /);
-    const active = await cliJson<{ state: string; nextFireAt: string | null }>(['job', 'show', 'backup', '--json', '--db', db]);
+    const active = await cliJson<{ state: string; nextFireAt: string | null }>([
+      'job',
+      'show',
+      'backup',
+      '--json',
+      '--db',
+      db,
+    ]);
     expect(active.state).toBe('active');
     expect(active.nextFireAt).not.toBeNull();
   });
@@ -104,7 +127,20 @@ describe('rookery job add --client and job validations on SQLite', () => {
   it('without --client, still refuses a malformed built-in payload at once', async () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
-    const r = await cli(['job', 'add', '--db', db, '--name', 'x', '--exec', 'process', '--every', '1h', '--payload', '{"args":["x"]}']);
+    const r = await cli([
+      'job',
+      'add',
+      '--db',
+      db,
+      '--name',
+      'x',
+      '--exec',
+      'process',
+      '--every',
+      '1h',
+      '--payload',
+      '{"args":["x"]}',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('payload.command');
   });

@@ -24,7 +24,11 @@ afterAll(() => admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`));
 describe('rookery migrate prints the database URL without its secrets', () => {
   it('hides a password holding @, : and percent escapes, and secret query parameters', async () => {
     const { host } = new URL(ADMIN_URL);
-    const r = await cli(['migrate', '--db', `postgres://postgres:p@ss:w%2Frd@${host}/${database}?application_name=redact&sslpassword=k3y`]);
+    const r = await cli([
+      'migrate',
+      '--db',
+      `postgres://postgres:p@ss:w%2Frd@${host}/${database}?application_name=redact&sslpassword=k3y`,
+    ]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`(postgres://postgres:***@${host}/${database}?application_name=redact&sslpassword=***)`);

@@ -24,12 +24,19 @@ async function rookery(args: string[]): Promise<{ code: number; stdout: string; 
 }
 
 /** Where the database's schema stands, read without changing it. */
-async function schemaOf(url: string): Promise<{ tableExists: boolean; databaseVersion: number; codeVersion: number; pending: number[] }> {
+async function schemaOf(
+  url: string,
+): Promise<{ tableExists: boolean; databaseVersion: number; codeVersion: number; pending: number[] }> {
   const store = await createSqlDatastore({ url, migrate: 'manual' });
   try {
     const status = await store.migrationStatus();
     const tableExists = await store.sequelize.getQueryInterface().tableExists('rookery_migrations');
-    return { tableExists, databaseVersion: status.databaseVersion, codeVersion: status.codeVersion, pending: status.pending.map((m) => m.version) };
+    return {
+      tableExists,
+      databaseVersion: status.databaseVersion,
+      codeVersion: status.codeVersion,
+      pending: status.pending.map((m) => m.version),
+    };
   } finally {
     await store.close();
   }
@@ -43,7 +50,9 @@ describe('rookery migrate options', () => {
     expect(status.stdout).toMatch(/^schema at version 0 of \d+ \(sqlite:.*not-yet\.db\)\npending migrations/);
     const dryRun = await cli(['migrate', '--db', `sqlite:${file}`, '--dry-run']);
     expect(dryRun.code).toBe(0);
-    expect(dryRun.stdout).toMatch(/^-- rookery migrate --dry-run: sqlite database sqlite:.*not-yet\.db, schema at version 0 of/);
+    expect(dryRun.stdout).toMatch(
+      /^-- rookery migrate --dry-run: sqlite database sqlite:.*not-yet\.db, schema at version 0 of/,
+    );
     expect(dryRun.stdout).toContain('-- migration 1: initial');
     expect(existsSync(file)).toBe(false);
   });
@@ -100,10 +109,16 @@ for (const dialect of await testDialects()) {
       expect(dryRun.stderr).toBe('');
       expect(dryRun.code).toBe(0);
       const dialectName = dialect.label === 'mariadb' ? 'mysql' : dialect.label;
-      expect(dryRun.stdout).toMatch(new RegExp(`^-- rookery migrate --dry-run: ${dialectName} database .*, schema at version 0 of ${latest}\n`));
+      expect(dryRun.stdout).toMatch(
+        new RegExp(`^-- rookery migrate --dry-run: ${dialectName} database .*, schema at version 0 of ${latest}\n`),
+      );
       expect(dryRun.stdout).toMatch(/\n-- migration 1: initial\nCREATE TABLE/);
       expect(dryRun.stdout).toContain(`\n-- migration ${latest}: `);
-      expect(dryRun.stdout).toMatch(new RegExp(`INSERT INTO rookery_migrations \\(version, name, applied_at\\) VALUES \\(${latest}, '[a-z-]+', .+\\);\n$`));
+      expect(dryRun.stdout).toMatch(
+        new RegExp(
+          `INSERT INTO rookery_migrations \\(version, name, applied_at\\) VALUES \\(${latest}, '[a-z-]+', .+\\);\n$`,
+        ),
+      );
 
       expect(await schemaOf(db.url)).toMatchObject({ tableExists: false, databaseVersion: 0 });
     });
@@ -137,9 +152,13 @@ for (const dialect of await testDialects()) {
     }, 120_000);
 
     it('node --no-migrate starts on a current schema and stops on SIGTERM', async () => {
-      const child = spawn(process.execPath, [BIN, 'node', '--db', db.url, '--no-migrate', '--id', 'current-schema', '--log', 'text'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [BIN, 'node', '--db', db.url, '--no-migrate', '--id', 'current-schema', '--log', 'text'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stdout = '';
       let stderr = '';
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

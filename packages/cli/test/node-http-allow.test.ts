@@ -25,7 +25,14 @@ async function server(): Promise<{ url: string; requests: () => number }> {
 }
 
 function context(payload: Json): ExecutionContext {
-  return { task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1', payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
+  return {
+    task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 },
+    idempotencyKey: 't:1',
+    payload,
+    signal: new AbortController().signal,
+    log: () => undefined,
+    heartbeat: () => undefined,
+  };
 }
 
 describe('rookery node --http-allow', () => {
@@ -38,7 +45,12 @@ describe('rookery node --http-allow', () => {
       allowCommands: null,
       allowShell: false,
       timings: { leaseMs: 10_000, trustMarginMs: 1_000 },
-      httpTimeoutMs: 5_000, httpSecret: undefined, httpAllowedOrigins: [allowed.url], env: {}, onError: () => undefined }).find((e) => e.name === 'http');
+      httpTimeoutMs: 5_000,
+      httpSecret: undefined,
+      httpAllowedOrigins: [allowed.url],
+      env: {},
+      onError: () => undefined,
+    }).find((e) => e.name === 'http');
     await expect(http?.start(context({ url: `${allowed.url}/ok` }))).resolves.toMatchObject({ kind: 'done' });
     await expect(http?.start(context({ url: `${other.url}/admin` }))).rejects.toThrow(HttpDestinationError);
     expect([allowed.requests(), other.requests()]).toEqual([1, 0]);

@@ -10,9 +10,28 @@ const FUNCTIONS = fileURLToPath(new URL('./fixtures/functions.mjs', import.meta.
 describe('rookery node --http', () => {
   it('serves /healthz, /readyz and /metrics on the port it prints, counts the task it ran, and stops on SIGTERM', async () => {
     const db = freshDb();
-    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'probed', '--executors', FUNCTIONS, '--log', 'text', '--http', '0', '--poll-waits', '50'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'node',
+        '--db',
+        db,
+        '--id',
+        'probed',
+        '--executors',
+        FUNCTIONS,
+        '--log',
+        'text',
+        '--http',
+        '0',
+        '--poll-waits',
+        '50',
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     const url = new Promise<string>((resolve) =>
       child.stderr.on('data', (d: Buffer) => {
@@ -23,7 +42,10 @@ describe('rookery node --http', () => {
     );
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
-      const base = await Promise.race([url, exited.then((code) => Promise.reject(new Error(`node exited ${code}: ${stderr}`)))]);
+      const base = await Promise.race([
+        url,
+        exited.then((code) => Promise.reject(new Error(`node exited ${code}: ${stderr}`))),
+      ]);
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
       expect(((await ready.json()) as { checks: { name: string; ok: boolean }[] }).checks).toEqual([
@@ -33,16 +55,39 @@ describe('rookery node --http', () => {
         expect.objectContaining({ name: 'clock', ok: true }),
       ]);
       expect(ready.status).toBe(200);
-      const add = await cli(['job', 'add', '--db', db, '--name', 'echo', '--exec', 'test-echo', '--at', new Date(Date.now() + 100).toISOString()]);
+      const add = await cli([
+        'job',
+        'add',
+        '--db',
+        db,
+        '--name',
+        'echo',
+        '--exec',
+        'test-echo',
+        '--at',
+        new Date(Date.now() + 100).toISOString(),
+      ]);
       expect(add.stderr).toBe('');
       let metrics = '';
-      for (let i = 0; i < 200 && !/^rookery_tasks_completed_total\{executor="test-echo",node="probed"\} 1$/m.test(metrics); i += 1) {
+      for (
+        let i = 0;
+        i < 200 && !/^rookery_tasks_completed_total\{executor="test-echo",node="probed"\} 1$/m.test(metrics);
+        i += 1
+      ) {
         await new Promise((r) => setTimeout(r, 50));
         metrics = await (await fetch(`${base}/metrics`)).text();
       }
       const { samples } = parsePrometheusText(metrics);
-      expect(sampleValue(samples, 'rookery_task_start_lateness_seconds_count', { executor: 'test-echo', node: 'probed' })).toBe(1);
-      expect(sampleValue(samples, 'rookery_db_operation_seconds_count', { operation: 'taskClaimDue', outcome: 'ok', node: 'probed' })).toBeGreaterThan(0);
+      expect(
+        sampleValue(samples, 'rookery_task_start_lateness_seconds_count', { executor: 'test-echo', node: 'probed' }),
+      ).toBe(1);
+      expect(
+        sampleValue(samples, 'rookery_db_operation_seconds_count', {
+          operation: 'taskClaimDue',
+          outcome: 'ok',
+          node: 'probed',
+        }),
+      ).toBeGreaterThan(0);
     } finally {
       child.kill('SIGTERM');
     }

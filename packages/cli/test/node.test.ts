@@ -44,7 +44,11 @@ describe('loadExecutors', () => {
 describe('loadExecutorPackages', () => {
   it('loads installed packages, reporting one that cannot be loaded and keeping the others', async () => {
     const failures: ExecutorPackageError[] = [];
-    const executors = await loadExecutorPackages(['no-such-executor-package', 'rookery-example-executor'], new Set(['http']), (e) => failures.push(e));
+    const executors = await loadExecutorPackages(
+      ['no-such-executor-package', 'rookery-example-executor'],
+      new Set(['http']),
+      (e) => failures.push(e),
+    );
     expect(executors.map((e) => e.name)).toEqual(['word-count']);
     expect(failures.map((f) => f.packageName)).toEqual(['no-such-executor-package']);
     await expect(loadExecutorPackages(['no-such-executor-package'], new Set())).rejects.toThrow(ExecutorPackageError);
@@ -54,15 +58,21 @@ describe('loadExecutorPackages', () => {
     await expect(loadExecutorPackages(['rookery-example-executor'], new Set(['word-count']))).rejects.toThrow(
       expect.objectContaining({ field: 'executors.word-count', message: expect.stringContaining('offered already') }),
     );
-    await expect(loadExecutorPackages(['rookery-example-executor', 'rookery-example-executor'], new Set())).rejects.toThrow(ValidationError);
+    await expect(
+      loadExecutorPackages(['rookery-example-executor', 'rookery-example-executor'], new Set()),
+    ).rejects.toThrow(ValidationError);
   });
 });
 
 describe('rookery node with no loadable executor module', () => {
   it('prints the generalError, keeps running (peel and repair only) and stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, [BIN, 'node', '--db', freshDb(), '--id', 'no-exec', '--executors', THROWS, '--log', 'text'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'node', '--db', freshDb(), '--id', 'no-exec', '--executors', THROWS, '--log', 'text'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -81,7 +91,9 @@ describe('rookery node with no loadable executor module', () => {
     expect(errorLine).toContain(THROWS);
     expect(errorLine).toContain('this fixture always fails to load');
     // built-in executors are offered only when named by --builtin
-    expect(stderr).toContain('no executor module or package could be loaded; it runs no executor (add --builtin to offer built-in ones)');
+    expect(stderr).toContain(
+      'no executor module or package could be loaded; it runs no executor (add --builtin to offer built-in ones)',
+    );
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
@@ -93,10 +105,27 @@ describe('rookery node built-in executors', () => {
     const dbFile = join(mkdtempSync(join(tmpdir(), 'rookery-db-file-')), 'db-url');
     writeFileSync(dbFile, `${db}\n`, { mode: 0o600 });
     const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('ROOKERY_')));
-    const child = spawn(process.execPath, [BIN, 'node', '--id', 'builtin', '--log', 'text', '--db-file', dbFile, '--builtin', 'process', '--allow-command', process.execPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'node',
+        '--id',
+        'builtin',
+        '--log',
+        'text',
+        '--db-file',
+        dbFile,
+        '--builtin',
+        'process',
+        '--allow-command',
+        process.execPath,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -117,7 +146,20 @@ describe('rookery node built-in executors', () => {
         shell: { command: 'echo hello', shell: true },
       };
       for (const [name, payload] of Object.entries(jobs)) {
-        const add = await cli(['job', 'add', '--db', db, '--name', name, '--exec', 'process', '--at', at, '--payload', JSON.stringify(payload)]);
+        const add = await cli([
+          'job',
+          'add',
+          '--db',
+          db,
+          '--name',
+          name,
+          '--exec',
+          'process',
+          '--at',
+          at,
+          '--payload',
+          JSON.stringify(payload),
+        ]);
         expect(add.stderr).toBe('');
       }
       const ended = async (name: string): Promise<{ state: string; result: unknown; error: string | null }> => {
@@ -128,9 +170,18 @@ describe('rookery node built-in executors', () => {
         }
         return tasks[0]!;
       };
-      expect(await ended('look')).toMatchObject({ state: 'completed', result: { exitCode: 0, stdout: 'own=false node=false\n' } });
-      expect(await ended('not-allowed')).toMatchObject({ state: 'failed', error: expect.stringContaining('is not an allowed command on this node') });
-      expect(await ended('shell')).toMatchObject({ state: 'failed', error: expect.stringContaining('shell commands are not allowed on this node') });
+      expect(await ended('look')).toMatchObject({
+        state: 'completed',
+        result: { exitCode: 0, stdout: 'own=false node=false\n' },
+      });
+      expect(await ended('not-allowed')).toMatchObject({
+        state: 'failed',
+        error: expect.stringContaining('is not an allowed command on this node'),
+      });
+      expect(await ended('shell')).toMatchObject({
+        state: 'failed',
+        error: expect.stringContaining('shell commands are not allowed on this node'),
+      });
     } finally {
       child.kill('SIGTERM');
     }
@@ -143,19 +194,37 @@ describe('rookery node killed by SIGKILL', () => {
     const db = freshDb();
     const dir = mkdtempSync(join(tmpdir(), 'rookery-sigkill-'));
     const pidFile = join(dir, 'pid');
-    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'doomed', '--log', 'text', '--builtin', 'process'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, XDG_RUNTIME_DIR: dir },
-    });
+    const child = spawn(
+      process.execPath,
+      [BIN, 'node', '--db', db, '--id', 'doomed', '--log', 'text', '--builtin', 'process'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, XDG_RUNTIME_DIR: dir },
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
     try {
       const deadline = Date.now() + 20_000;
-      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!/running with executors/.test(stderr) && child.exitCode === null && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       const script = `process.on('SIGTERM', () => {}); require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`;
       const payload = { command: process.execPath, args: ['-e', script] };
-      const add = await cli(['job', 'add', '--db', db, '--name', 'long', '--exec', 'process', '--at', new Date(Date.now() + 300).toISOString(), '--payload', JSON.stringify(payload)]);
+      const add = await cli([
+        'job',
+        'add',
+        '--db',
+        db,
+        '--name',
+        'long',
+        '--exec',
+        'process',
+        '--at',
+        new Date(Date.now() + 300).toISOString(),
+        '--payload',
+        JSON.stringify(payload),
+      ]);
       expect(add.stderr).toBe('');
       while (!existsSync(pidFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 100)); // the pid is written whole
@@ -182,7 +251,17 @@ describe('rookery node killed by SIGKILL', () => {
 describe('rookery node options', () => {
   it('refuses a kill grace that does not fit into the lease, naming --kill-grace, before opening the database', async () => {
     // lease 3 s, trust margin 600 ms: an aborted group must be gone 600 ms before that, so 1.8 s at most
-    const r = await cli(['node', '--db', freshDb(), '--builtin', 'process', '--lease-ms', '3000', '--kill-grace', '2s']);
+    const r = await cli([
+      'node',
+      '--db',
+      freshDb(),
+      '--builtin',
+      'process',
+      '--lease-ms',
+      '3000',
+      '--kill-grace',
+      '2s',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('kill-grace');
     expect(r.stderr).toContain('at most 1800 ms');
@@ -210,7 +289,9 @@ describe('rookery node options', () => {
     expect((await cli(['migrate', '--db-file', join(dir, 'url')])).code).toBe(0);
     expect(resolveDbUrl(undefined, {}, join(dir, 'url'))).toBe(db);
     expect(resolveDbUrl(undefined, { ROOKERY_DB_FILE: join(dir, 'url') })).toBe(db);
-    expect(() => resolveDbUrl(undefined, { ROOKERY_DB: db, ROOKERY_DB_FILE: join(dir, 'url') })).toThrow(expect.objectContaining({ field: 'ROOKERY_DB_FILE' }));
+    expect(() => resolveDbUrl(undefined, { ROOKERY_DB: db, ROOKERY_DB_FILE: join(dir, 'url') })).toThrow(
+      expect.objectContaining({ field: 'ROOKERY_DB_FILE' }),
+    );
     for (const [args, message] of [
       [['--db-file', join(dir, 'missing')], 'ENOENT'],
       [['--db-file', join(dir, 'empty')], 'is empty'],

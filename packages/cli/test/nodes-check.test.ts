@@ -31,7 +31,9 @@ describe('rookery nodes --check', () => {
     expect((await cli(['nodes', '--check', '--db', db])).code).toBe(0);
     const run = await cli(['nodes', '--check', '--max-offset', '2s', '--db', db]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe("error: nodes --check: node steady's clock is 2500 ms off the database clock (limit ±2000 ms)\n");
+    expect(run.stderr).toBe(
+      "error: nodes --check: node steady's clock is 2500 ms off the database clock (limit ±2000 ms)\n",
+    );
     await store!.nodeHeartbeat({ id: 'steady', clockOffsetMs: 0 });
   });
 

@@ -32,13 +32,19 @@ describe('openWithRetry', () => {
       tries += 1;
       return createSqlDatastore({ url: 'nosuchdb://x' });
     };
-    await expect(openWithRetry(open, { timeoutMs: 10_000, stopped: never, onRetry: () => undefined })).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      openWithRetry(open, { timeoutMs: 10_000, stopped: never, onRetry: () => undefined }),
+    ).rejects.toBeInstanceOf(ValidationError);
     expect(tries).toBe(1);
   });
 
   it('gives up with the last error once the next wait would pass the timeout', async () => {
     const retries: number[] = [];
-    const attempt = openWithRetry(() => createSqlDatastore({ url: UNREACHABLE }), { timeoutMs: 1_000, stopped: never, onRetry: (_e, n) => void retries.push(n) });
+    const attempt = openWithRetry(() => createSqlDatastore({ url: UNREACHABLE }), {
+      timeoutMs: 1_000,
+      stopped: never,
+      onRetry: (_e, n) => void retries.push(n),
+    });
     await expect(attempt).rejects.toBeInstanceOf(DatastoreError);
     // 0.5 s after the first try; the second wait (1 s) would pass 1 s.
     expect(retries).toEqual([1]);
@@ -47,7 +53,11 @@ describe('openWithRetry', () => {
   it('resolves undefined when told to stop while waiting', async () => {
     let stop: () => void = () => undefined;
     const stopped = new Promise<void>((resolve) => (stop = resolve));
-    const result = openWithRetry(() => createSqlDatastore({ url: UNREACHABLE }), { timeoutMs: 60_000, stopped, onRetry: () => stop() });
+    const result = openWithRetry(() => createSqlDatastore({ url: UNREACHABLE }), {
+      timeoutMs: 60_000,
+      stopped,
+      onRetry: () => stop(),
+    });
     await expect(result).resolves.toBeUndefined();
   });
 });

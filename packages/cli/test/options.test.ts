@@ -13,7 +13,9 @@ describe('parseUnresolvedAfter', () => {
     expect(parseUnresolvedAfter('30d', 'off')).toBe(30 * 86_400_000);
   });
   it('refuses a bound past --node-retention or a bad duration, naming --unresolved-after', () => {
-    expect(() => parseUnresolvedAfter('8d', '7d')).toThrow(expect.objectContaining({ field: 'unresolved-after', message: expect.stringContaining('--node-retention') }));
+    expect(() => parseUnresolvedAfter('8d', '7d')).toThrow(
+      expect.objectContaining({ field: 'unresolved-after', message: expect.stringContaining('--node-retention') }),
+    );
     expect(() => parseUnresolvedAfter('soon', '7d')).toThrow(expect.objectContaining({ field: 'unresolved-after' }));
   });
 });
@@ -46,15 +48,37 @@ describe('parseDuration', () => {
 
 describe('parseJobOptions', () => {
   it('turns --retries N into N + 1 attempts', () => {
-    const input = parseJobOptions({ name: 'a', exec: 'e', every: '5m', retries: '3', backoff: 'exponential:2s', timeout: '1m' });
+    const input = parseJobOptions({
+      name: 'a',
+      exec: 'e',
+      every: '5m',
+      retries: '3',
+      backoff: 'exponential:2s',
+      timeout: '1m',
+    });
     expect(input.trigger).toEqual({ kind: 'interval', everyMs: 300_000 });
-    expect(input.policies).toEqual({ retry: { kind: 'exponential', maxAttempts: 4, delayMs: 2_000 }, timeoutMs: 60_000 });
+    expect(input.policies).toEqual({
+      retry: { kind: 'exponential', maxAttempts: 4, delayMs: 2_000 },
+      timeoutMs: 60_000,
+    });
   });
   it('maps each trigger option', () => {
-    expect(parseJobOptions({ name: 'a', exec: 'e', cron: '0 3 * * *', tz: 'Europe/Berlin' }).trigger).toEqual({ kind: 'cron', expr: '0 3 * * *', tz: 'Europe/Berlin' });
-    expect(parseJobOptions({ name: 'a', exec: 'e', at: '2030-01-01T00:00:00Z' }).trigger).toEqual({ kind: 'once', at: '2030-01-01T00:00:00Z' });
-    expect(parseJobOptions({ name: 'a', exec: 'e', afterRun: '10s' }).trigger).toEqual({ kind: 'after-run', delayMs: 10_000 });
-    expect(parseJobOptions({ name: 'a', exec: 'e', every: '1s', retries: '0' }).policies).toEqual({ retry: { kind: 'none', maxAttempts: 1 } });
+    expect(parseJobOptions({ name: 'a', exec: 'e', cron: '0 3 * * *', tz: 'Europe/Berlin' }).trigger).toEqual({
+      kind: 'cron',
+      expr: '0 3 * * *',
+      tz: 'Europe/Berlin',
+    });
+    expect(parseJobOptions({ name: 'a', exec: 'e', at: '2030-01-01T00:00:00Z' }).trigger).toEqual({
+      kind: 'once',
+      at: '2030-01-01T00:00:00Z',
+    });
+    expect(parseJobOptions({ name: 'a', exec: 'e', afterRun: '10s' }).trigger).toEqual({
+      kind: 'after-run',
+      delayMs: 10_000,
+    });
+    expect(parseJobOptions({ name: 'a', exec: 'e', every: '1s', retries: '0' }).policies).toEqual({
+      retry: { kind: 'none', maxAttempts: 1 },
+    });
   });
   it('names the field it refuses', () => {
     const field = (o: Parameters<typeof parseJobOptions>[0]): string | undefined => {
@@ -96,9 +120,14 @@ describe('parseRateLimits', () => {
     expect(parseRateLimits('rate-limit', [], false)).toEqual({});
   });
 
-  it.each([['mail'], ['mail=0'], ['mail=1.5'], ['=3'], ['mail=off'], ['mail=-1']])('refuses %s naming the option', (value) => {
-    expect(() => parseRateLimits('rate-limit', [value], false)).toThrow(expect.objectContaining({ field: 'rate-limit' }));
-  });
+  it.each([['mail'], ['mail=0'], ['mail=1.5'], ['=3'], ['mail=off'], ['mail=-1']])(
+    'refuses %s naming the option',
+    (value) => {
+      expect(() => parseRateLimits('rate-limit', [value], false)).toThrow(
+        expect.objectContaining({ field: 'rate-limit' }),
+      );
+    },
+  );
 
   it('refuses an executor named twice', () => {
     expect(() => parseRateLimits('rate-limit', ['a=1', 'a=2'], false)).toThrow(/named twice/);

@@ -14,17 +14,25 @@ describe('rookery prune', () => {
     try {
       const finished = (await store.taskList({ limit: 100 })).filter((t) => t.state === 'completed');
       expect(finished.length).toBeGreaterThan(0);
-      expect(await cliJson(['prune', '--db', db, '--older-than', '30m', '--json'])).toEqual({ tasks: 0, nodes: 0, schedules: 0 });
+      expect(await cliJson(['prune', '--db', db, '--older-than', '30m', '--json'])).toEqual({
+        tasks: 0,
+        nodes: 0,
+        schedules: 0,
+      });
       // Age the history by two hours, as if it had been kept that long.
       await store.sequelize.query('UPDATE rookery_tasks SET ended_at = ended_at - 7200000 WHERE ended_at IS NOT NULL');
-      expect(await cliJson(['prune', '--db', db, '--older-than', '30m', '--nodes-older-than', 'off', '--json'])).toEqual({ tasks: finished.length, nodes: 0, schedules: 0 });
+      expect(
+        await cliJson(['prune', '--db', db, '--older-than', '30m', '--nodes-older-than', 'off', '--json']),
+      ).toEqual({ tasks: finished.length, nodes: 0, schedules: 0 });
       for (const t of finished) {
         expect(await store.taskGet(t.id)).toBeUndefined();
         expect(await store.taskEvents(t.id)).toEqual([]);
       }
       const text = await cli(['prune', '--db', db]);
       expect(text.code).toBe(0);
-      expect(text.stdout).toMatch(/deleted 0 finished task\(s\) with their events and logs, 0 done job\(s\) with their ledgers, and 0 node record\(s\)/);
+      expect(text.stdout).toMatch(
+        /deleted 0 finished task\(s\) with their events and logs, 0 done job\(s\) with their ledgers, and 0 node record\(s\)/,
+      );
     } finally {
       await store.close();
     }

@@ -13,7 +13,10 @@ const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll:
 
 /** `rookery serve` on a fresh database and a free port, as a process: its URL once printed, its output so far, its exit. */
 function startServe(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -50,7 +53,10 @@ describe('rookery serve', () => {
       expect(openapi.openapi).toBe('3.0.3');
       expect((await fetch(`${base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${base}/readyz`);
-      expect([ready.status, ((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name)]).toEqual([200, ['database', 'schema']]);
+      expect([
+        ready.status,
+        ((await ready.json()) as { checks: { name: string }[] }).checks.map((c) => c.name),
+      ]).toEqual([200, ['database', 'schema']]);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/^rookery_db_operation_seconds_count\{operation="scheduleCreate",outcome="ok"\} 1$/m);
       // the cluster gauges, read from the ledger at the scrape
@@ -67,18 +73,26 @@ describe('rookery serve', () => {
     const none = await cli(['serve', '--db', freshDb(), '--port', '0']);
     expect([none.code, none.stderr]).toEqual([2, expect.stringMatching(/--token\b.*--insecure-no-auth/)]);
     const open = await cli(['serve', '--db', freshDb(), '--port', '0', '--insecure-no-auth', '--host', '0.0.0.0']);
-    expect([open.code, open.stderr]).toEqual([2, expect.stringMatching(/--host\b.*0\.0\.0\.0 is not a loopback address/)]);
+    expect([open.code, open.stderr]).toEqual([
+      2,
+      expect.stringMatching(/--host\b.*0\.0\.0\.0 is not a loopback address/),
+    ]);
     expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true, host: '::1' }, {})).not.toThrow();
-    expect(() => parseServeOptions({ ...defaults, insecureNoAuth: true }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/insecure-no-auth/);
+    expect(() =>
+      parseServeOptions({ ...defaults, insecureNoAuth: true }, { ROOKERY_API_TOKENS: `read:${READ}` }),
+    ).toThrow(/insecure-no-auth/);
   });
 
   it('--log json writes a pino JSON line per request on stdout, never the token; --log refuses other formats by name', async () => {
     const serve = startServe(['--token', `admin:${ADMIN}`, '--log', 'json'], {});
     try {
       const base = await serve.base;
-      expect((await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+      expect((await fetch(`${base}/api/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(
+        200,
+      );
       const deadline = Date.now() + 10_000;
-      while (!serve.stdout().includes('"responseTime"') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (!serve.stdout().includes('"responseTime"') && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
     } finally {
       serve.child.kill('SIGTERM');
     }
@@ -87,11 +101,24 @@ describe('rookery serve', () => {
       .stdout()
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as { level: number; time: string; req?: { method: string; url: string }; res?: { statusCode: number }; responseTime?: number });
+      .map(
+        (line) =>
+          JSON.parse(line) as {
+            level: number;
+            time: string;
+            req?: { method: string; url: string };
+            res?: { statusCode: number };
+            responseTime?: number;
+          },
+      );
     expect(records.find((r) => r.req?.url === '/api/v1/whoami')).toMatchObject({ level: 30, req: { method: 'GET' } });
-    expect(records.find((r) => r.res?.statusCode === 200 && typeof r.responseTime === 'number')?.time).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(records.find((r) => r.res?.statusCode === 200 && typeof r.responseTime === 'number')?.time).toMatch(
+      /^\d{4}-\d\d-\d\dT/,
+    );
     expect(serve.stdout() + serve.stderr()).not.toContain(ADMIN);
-    expect(() => parseServeOptions({ ...defaults, log: 'yaml' }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(/log.*json or text/);
+    expect(() => parseServeOptions({ ...defaults, log: 'yaml' }, { ROOKERY_API_TOKENS: `read:${READ}` })).toThrow(
+      /log.*json or text/,
+    );
   }, 30_000);
 
   it('refuses a bad token naming the option, without printing the token', async () => {
@@ -105,7 +132,9 @@ describe('rookery serve', () => {
     expect(run).toBe(2);
     expect(captured).toMatch(/--token\b.*at least 16/);
     expect(captured).not.toContain(secret);
-    expect(() => parseServeOptions({ ...defaults, token: [`root:${ADMIN}`] }, {})).toThrow(/ROLE one of read, operate, admin/);
+    expect(() => parseServeOptions({ ...defaults, token: [`root:${ADMIN}`] }, {})).toThrow(
+      /ROLE one of read, operate, admin/,
+    );
     expect(parseServeOptions(defaults, { ROOKERY_API_TOKENS: ` read:${READ}, admin:${ADMIN} ` }).tokens).toEqual([
       { role: 'read', token: READ },
       { role: 'admin', token: ADMIN },

@@ -27,15 +27,24 @@ describe('rookery task add', () => {
       [['--exec', 'process', '--payload', '{'], /^error: --payload: not valid JSON/],
       [['--exec', 'process', '--payload', '{}'], /^error: --payload \(payload\.command\)/],
       [['--exec', 'x', '--force', '--in', '5x'], /^error: --in: invalid duration '5x'/],
-      [['--exec', 'x', '--force', '--in', '5s', '--at', '2030-01-01T00:00:00Z'], /^error: --in: give --at or --in, not both/],
+      [
+        ['--exec', 'x', '--force', '--in', '5s', '--at', '2030-01-01T00:00:00Z'],
+        /^error: --in: give --at or --in, not both/,
+      ],
       [['--exec', 'x', '--force', '--at', '2030-01-01T00:00'], /^error: --at: /],
       [['--exec', 'x', '--force', '--priority', '5000'], /^error: --priority: /],
       [['--exec', 'x', '--force', '--key', ''], /^error: --key: /],
       [['--exec', 'x', '--force', '--backoff', 'fixed:1s'], /^error: --retries: --backoff needs --retries N/],
-      [['--exec', 'x', '--force', '--key', 'k', '--key-scope', 'forever'], /^error: --key-scope: 'forever' is not a key scope/],
+      [
+        ['--exec', 'x', '--force', '--key', 'k', '--key-scope', 'forever'],
+        /^error: --key-scope: 'forever' is not a key scope/,
+      ],
       [['--exec', 'x', '--force', '--key', 'k', '--key-scope', '-1h'], /^error: --key-scope: '-1h' is not a key scope/],
       [['--exec', 'x', '--force', '--key-scope', 'ever'], /^error: --key-scope: needs --key/],
-      [['--exec', 'x', '--force', '--key', 'k', '--key-scope', '500ms'], /^error: --key-scope \(keyScope\.periodMs\): /],
+      [
+        ['--exec', 'x', '--force', '--key', 'k', '--key-scope', '500ms'],
+        /^error: --key-scope \(keyScope\.periodMs\): /,
+      ],
     ];
     for (const [args, message] of cases) {
       const r = await cli(['task', 'add', ...args, '--db', db]);
@@ -43,7 +52,26 @@ describe('rookery task add', () => {
       expect(r.stderr, args.join(' ')).toMatch(message);
     }
     expect(await cliJson<unknown[]>(['task', 'ls', '--json', '--db', db])).toEqual([]);
-    const forced = await cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--in', '1h', '--priority', '3', '--retries', '2', '--backoff', 'exponential:1s', '--timeout', '30s', '--json', '--db', db]);
+    const forced = await cliJson<TaskOut>([
+      'task',
+      'add',
+      '--exec',
+      'later',
+      '--force',
+      '--in',
+      '1h',
+      '--priority',
+      '3',
+      '--retries',
+      '2',
+      '--backoff',
+      'exponential:1s',
+      '--timeout',
+      '30s',
+      '--json',
+      '--db',
+      db,
+    ]);
     expect(forced).toMatchObject({ executor: 'later', state: 'pending', scheduleId: null, created: true });
     expect(Date.parse(forced.dueAt) - Date.now()).toBeGreaterThan(3_500_000);
   });
@@ -52,8 +80,23 @@ describe('rookery task add', () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
     const add = (key: string, scope?: string): Promise<TaskOut> =>
-      cliJson<TaskOut>(['task', 'add', '--exec', 'later', '--force', '--in', '1h', '--key', key, ...(scope ? ['--key-scope', scope] : []), '--json', '--db', db]);
-    const cancel = async (id: string): Promise<void> => expect((await cli(['task', 'cancel', id, '--db', db])).code).toBe(0);
+      cliJson<TaskOut>([
+        'task',
+        'add',
+        '--exec',
+        'later',
+        '--force',
+        '--in',
+        '1h',
+        '--key',
+        key,
+        ...(scope ? ['--key-scope', scope] : []),
+        '--json',
+        '--db',
+        db,
+      ]);
+    const cancel = async (id: string): Promise<void> =>
+      expect((await cli(['task', 'cancel', id, '--db', db])).code).toBe(0);
 
     const ever = await add('report', 'ever');
     expect(ever).toMatchObject({ key: 'report', state: 'pending', created: true });
@@ -75,16 +118,36 @@ describe('rookery task add', () => {
     const db = freshDb();
     expect((await cli(['migrate', '--db', db])).code).toBe(0);
     const out = join(mkdtempSync(join(tmpdir(), 'rookery-task-add-')), 'ran');
-    const payload = JSON.stringify({ command: process.execPath, args: ['-e', `require('fs').appendFileSync(${JSON.stringify(out)}, 'ran\\n')`] });
+    const payload = JSON.stringify({
+      command: process.execPath,
+      args: ['-e', `require('fs').appendFileSync(${JSON.stringify(out)}, 'ran\\n')`],
+    });
     const add = ['task', 'add', '--exec', 'process', '--payload', payload, '--key', 'nightly-export', '--db', db];
     const first = await cliJson<TaskOut>([...add, '--json']);
     expect(first).toMatchObject({ state: 'pending', key: 'nightly-export', scheduleId: null, created: true });
     const again = await cli(add);
     expect(again.stdout).toBe(`exists ${first.id} (process, key nightly-export, pending): nothing added\n`);
 
-    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'runner', '--log', 'text', '--builtin', 'process', '--allow-command', process.execPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'node',
+        '--db',
+        db,
+        '--id',
+        'runner',
+        '--log',
+        'text',
+        '--builtin',
+        'process',
+        '--allow-command',
+        process.execPath,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -28,7 +28,7 @@ describe('rookery task logs', () => {
       executors: functionExecutors({
         chatty: async (ctx) => {
           ctx.log('hello');
-          ctx.log("quotes ' and \" and ünïcode 🐦");
+          ctx.log('quotes \' and " and ünïcode 🐦');
           await gate;
           ctx.log('after the gate');
           return 'done';
@@ -40,14 +40,25 @@ describe('rookery task logs', () => {
     });
     await node.start();
     const started = waitFor(events, 'taskStarted', () => true, 15_000);
-    const add = await cli(['job', 'add', '--db', db, '--name', 'chatty', '--exec', 'chatty', '--at', new Date(Date.now() + 200).toISOString()]);
+    const add = await cli([
+      'job',
+      'add',
+      '--db',
+      db,
+      '--name',
+      'chatty',
+      '--exec',
+      'chatty',
+      '--at',
+      new Date(Date.now() + 200).toISOString(),
+    ]);
     expect(add.stderr).toBe('');
     const [task] = await started;
 
     // follow while it runs: the command ends by itself once the task has completed
     const following = cli(['task', 'logs', task.id, '--follow', '--poll', '50ms', '--db', db]);
     // the first two lines are stored while the task still runs (flushed within a second)
-    for (const until = Date.now() + 10_000; (await store.taskLogRead({ taskId: task.id })).length < 2; ) {
+    for (const until = Date.now() + 10_000; (await store.taskLogRead({ taskId: task.id })).length < 2;) {
       if (Date.now() > until) throw new Error('the first lines were never stored');
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -56,12 +67,19 @@ describe('rookery task logs', () => {
     const followed = await following;
     expect(followed.code, followed.stderr).toBe(0);
     const lines = followed.stdout.trimEnd().split('\n');
-    expect(lines.map((l) => l.replace(/^\S+ {2}/, ''))).toEqual(['hello', "quotes ' and \" and ünïcode 🐦", 'after the gate']);
+    expect(lines.map((l) => l.replace(/^\S+ {2}/, ''))).toEqual([
+      'hello',
+      'quotes \' and " and ünïcode 🐦',
+      'after the gate',
+    ]);
     expect(lines[0]?.split('  ')[0]).toMatch(ISO);
     expect((await store.taskGet(task.id))?.state).toBe('completed');
 
-    const json = (await cli(['task', 'logs', task.id, '--json', '--db', db])).stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { seq: number; at: string; line: string });
-    expect(json.map((l) => l.line)).toEqual(['hello', "quotes ' and \" and ünïcode 🐦", 'after the gate']);
+    const json = (await cli(['task', 'logs', task.id, '--json', '--db', db])).stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { seq: number; at: string; line: string });
+    expect(json.map((l) => l.line)).toEqual(['hello', 'quotes \' and " and ünïcode 🐦', 'after the gate']);
     expect(json[0]?.at).toMatch(ISO);
     expect(json.map((l) => l.seq)).toEqual([...json.map((l) => l.seq)].sort((a, b) => a - b));
 

@@ -28,10 +28,22 @@ describe('rookery task and nodes on a running cluster', () => {
     const done = tasks.find((t) => t.state === 'completed');
     expect(done).toBeDefined();
     expect(done).toMatchObject({ attempt: 1, nodeId: 'cli-test-node', executor: 'test-echo' });
-    for (const key of ['id', 'scheduleId', 'fireAt', 'attempt', 'state', 'nodeId', 'startedAt', 'endedAt']) expect(done).toHaveProperty(key);
-    for (const key of ['fireAt', 'startedAt', 'endedAt', 'dueAt', 'createdAt']) expect(String(done?.[key])).toMatch(ISO);
+    for (const key of ['id', 'scheduleId', 'fireAt', 'attempt', 'state', 'nodeId', 'startedAt', 'endedAt'])
+      expect(done).toHaveProperty(key);
+    for (const key of ['fireAt', 'startedAt', 'endedAt', 'dueAt', 'createdAt'])
+      expect(String(done?.[key])).toMatch(ISO);
 
-    const completedOnly = await cliJson<{ state: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--limit', '1', '--db', db]);
+    const completedOnly = await cliJson<{ state: string }[]>([
+      'task',
+      'ls',
+      '--json',
+      '--state',
+      'completed',
+      '--limit',
+      '1',
+      '--db',
+      db,
+    ]);
     expect(completedOnly).toHaveLength(1);
     expect(completedOnly[0]?.state).toBe('completed');
   });
@@ -45,7 +57,17 @@ describe('rookery task and nodes on a running cluster', () => {
   });
 
   it('task cancel leaves a finished task as it is and refuses an unknown one', async () => {
-    const [done] = await cliJson<{ id: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--limit', '1', '--db', db]);
+    const [done] = await cliJson<{ id: string }[]>([
+      'task',
+      'ls',
+      '--json',
+      '--state',
+      'completed',
+      '--limit',
+      '1',
+      '--db',
+      db,
+    ]);
     const out = await cli(['task', 'cancel', String(done?.id), '--reason', 'too late', '--db', db]);
     expect(out.code).toBe(0);
     expect(out.stdout).toBe(`task ${String(done?.id)} is already completed; nothing to cancel\n`);
@@ -54,9 +76,11 @@ describe('rookery task and nodes on a running cluster', () => {
 
   it('task show gives the task and its state transitions', async () => {
     const [first] = await cliJson<{ id: string }[]>(['task', 'ls', '--json', '--state', 'completed', '--db', db]);
-    const shown = await cliJson<{ id: string; state: string; events: { from: string | null; to: string; at: string; nodeId: string | null }[] }>(
-      ['task', 'show', String(first?.id), '--json', '--db', db],
-    );
+    const shown = await cliJson<{
+      id: string;
+      state: string;
+      events: { from: string | null; to: string; at: string; nodeId: string | null }[];
+    }>(['task', 'show', String(first?.id), '--json', '--db', db]);
     expect(shown.id).toBe(first?.id);
     expect(shown.events.map((e) => e.to)).toEqual(expect.arrayContaining(['pending', 'running', 'completed']));
     expect(shown.events.at(-1)).toMatchObject({ to: 'completed', nodeId: 'cli-test-node' });
@@ -69,7 +93,12 @@ describe('rookery task and nodes on a running cluster', () => {
   it('nodes --json lists the node with its executors', async () => {
     const nodes = await cliJson<Record<string, unknown>[]>(['nodes', '--json', '--db', db]);
     expect(nodes).toHaveLength(1);
-    expect(nodes[0]).toMatchObject({ id: 'cli-test-node', executors: ['test-echo'], pid: process.pid, status: 'stopped' });
+    expect(nodes[0]).toMatchObject({
+      id: 'cli-test-node',
+      executors: ['test-echo'],
+      pid: process.pid,
+      status: 'stopped',
+    });
     expect(String(nodes[0]?.startedAt)).toMatch(ISO);
     expect(String(nodes[0]?.stoppedAt)).toMatch(ISO);
     expect((await cli(['nodes', '--db', db])).stdout).toMatch(/^ID\s+STATUS\s+HOST/);

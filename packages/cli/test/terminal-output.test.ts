@@ -19,7 +19,7 @@ describe('terminalSafe', () => {
     expect(terminalSafe(CURSOR)).toBe('ok\\x1b[2A\\x1b[2K\\x0dtask completed\\x9b31m');
     expect(terminalSafe(BIDI)).toBe('file\\u202etxt.exe');
     expect(terminalSafe('\x00\x7f\u0085')).toBe('\\x00\\x7f\\x85');
-    const plain = "tab\there\nnext line, quotes ' \" \\ ünïcode 🐦 中文";
+    const plain = 'tab\there\nnext line, quotes \' " \\ ünïcode 🐦 中文';
     expect(terminalSafe(plain)).toBe(plain);
   });
 });
@@ -45,23 +45,47 @@ describe('text output of task data', () => {
     const text = await cli(['task', 'logs', task.id, '--db', db]);
     expect(text.code).toBe(0);
     expect(text.stdout).not.toMatch(ACTIVE);
-    expect(text.stdout.trimEnd().split('\n').map((l) => l.replace(/^\S+ {2}/, ''))).toEqual([terminalSafe(CLIPBOARD), terminalSafe(CURSOR)]);
+    expect(
+      text.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.replace(/^\S+ {2}/, '')),
+    ).toEqual([terminalSafe(CLIPBOARD), terminalSafe(CURSOR)]);
     const json = await cli(['task', 'logs', task.id, '--db', db, '--json']);
-    expect(json.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { line: string }).line)).toEqual([CLIPBOARD, CURSOR]);
+    expect(
+      json.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { line: string }).line),
+    ).toEqual([CLIPBOARD, CURSOR]);
   });
 
   it('a node’s text event lines and error lines are inert; its JSON (pino) lines keep the text exact', () => {
-    const task = { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 1, state: 'failed', reason: CURSOR, dueAt: null } as unknown as Task;
+    const task = {
+      id: 't1',
+      scheduleId: 's1',
+      fireAt: 0,
+      attempt: 1,
+      fence: 1,
+      state: 'failed',
+      reason: CURSOR,
+      dueAt: null,
+    } as unknown as Task;
     const run = (format: 'json' | 'text') => {
       let out = '';
       let err = '';
       const events = createEventBus();
       const outSink = { write: (s: string) => (out += s) };
-      const logger = format === 'json' ? jsonLogger(outSink) : textLogger(outSink, { write: (s: string) => (err += s) });
+      const logger =
+        format === 'json' ? jsonLogger(outSink) : textLogger(outSink, { write: (s: string) => (err += s) });
       logNodeLife(events, { logger, nodeId: 'n1', taskEvents: true, runningTask: () => undefined });
       events.emit('taskLog', 't1', CLIPBOARD);
       events.emit('taskFailed', task, `boom ${CURSOR}`);
-      events.emit('generalError', new Error(`bad ${BIDI} \x1b[31m`), { nodeId: 'n1', source: 'executor', taskId: 't1' });
+      events.emit('generalError', new Error(`bad ${BIDI} \x1b[31m`), {
+        nodeId: 'n1',
+        source: 'executor',
+        taskId: 't1',
+      });
       return { out, err };
     };
     const text = run('text');
@@ -69,7 +93,10 @@ describe('text output of task data', () => {
     expect(text.out).toContain(`| ${terminalSafe(CLIPBOARD)}`);
     expect(text.err).toContain(terminalSafe(`bad ${BIDI} \x1b[31m`));
     const json = run('json');
-    const lines = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as { line?: string; error?: string; reason?: string });
+    const lines = json.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { line?: string; error?: string; reason?: string });
     expect(lines[0]?.line).toBe(CLIPBOARD);
     expect(lines[1]).toMatchObject({ error: `boom ${CURSOR}`, reason: CURSOR });
     expect(lines[2]?.error).toBe(`bad ${BIDI} \x1b[31m`);
@@ -81,7 +108,10 @@ describe('text output of task data', () => {
     expect(lines.join('\n')).not.toMatch(ACTIVE);
     expect(lines[1]).toBe(terminalSafe(CURSOR.replace(/\s+/g, ' ')));
     let fields = '';
-    writeFields({ write: (s: string) => (fields += s) }, [['result', { note: CURSOR }], ['reason', BIDI]]);
+    writeFields({ write: (s: string) => (fields += s) }, [
+      ['result', { note: CURSOR }],
+      ['reason', BIDI],
+    ]);
     expect(fields).not.toMatch(ACTIVE);
     expect(fields).toContain('\\x9b31m');
   });

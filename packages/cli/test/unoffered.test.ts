@@ -16,13 +16,24 @@ describe('work no running node offers', () => {
     store = await createSqlDatastore({ url: db });
     const now = await store.clockNow();
     await store.nodeRegister({ id: 'runner', host: 'h', pid: 1, executors: ['offered'], clockOffsetMs: 0 });
-    for (const [name, executor, count] of [['orphan', 'nobody-runs-this', 3], ['served', 'offered', 1]] as const) {
+    for (const [name, executor, count] of [
+      ['orphan', 'nobody-runs-this', 3],
+      ['served', 'offered', 1],
+    ] as const) {
       const schedule = makeSchedule({ name, executor, nextFireAt: now });
       await store.scheduleCreate(schedule);
       const [claimed] = await store.scheduleClaimDue({ owner: 'seed', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
       expect(claimed?.id).toBe(schedule.id);
       const tasks = Array.from({ length: count }, (_, i) => makeNewTask({ fireAt: now - 60_000 + i }));
-      const peeled = await schedulePeelOne(store, { scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
+      const peeled = await schedulePeelOne(store, {
+        scheduleId: schedule.id,
+        owner: 'seed',
+        fence: claimed?.fence ?? -1,
+        tasks,
+        nextFireAt: null,
+        gateTaskId: null,
+        nodeId: 'seed',
+      });
       expect(peeled.ok).toBe(true);
     }
   });
@@ -50,7 +61,9 @@ describe('work no running node offers', () => {
       /\nunoffered\s+3 pending task\(s\) of executor nobody-runs-this; no running node offers it\n/,
     );
     expect((await cli(['job', 'show', 'served', '--db', db])).stdout).not.toMatch(/unoffered/);
-    expect(await cliJson(['job', 'show', 'orphan', '--json', '--db', db])).toMatchObject({ unoffered: { pending: 3, oldestDueAt: expect.any(String) } });
+    expect(await cliJson(['job', 'show', 'orphan', '--json', '--db', db])).toMatchObject({
+      unoffered: { pending: 3, oldestDueAt: expect.any(String) },
+    });
     expect(await cliJson(['job', 'show', 'served', '--json', '--db', db])).toMatchObject({ unoffered: null });
   });
 });

@@ -32,13 +32,20 @@ const { runs, seed } = readArgs(process.argv.slice(2));
 console.log(`oracle: seed ${seed}, ${runs} runs`);
 const counts: OracleCounts = { cron: 0, interval: 0, once: 0 };
 const started = performance.now();
-const result = fc.check(oracleProperty({ nextFireTime, fireTimesBetween, validateTrigger }, counts), { numRuns: runs, seed });
+const result = fc.check(oracleProperty({ nextFireTime, fireTimesBetween, validateTrigger }, counts), {
+  numRuns: runs,
+  seed,
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const compared = counts.cron + counts.interval + counts.once;
-console.log(`oracle: ${compared} cases compared (cron ${counts.cron}, interval ${counts.interval}, once ${counts.once}) in ${seconds} s`);
+console.log(
+  `oracle: ${compared} cases compared (cron ${counts.cron}, interval ${counts.interval}, once ${counts.once}) in ${seconds} s`,
+);
 if (result.failed) {
   console.error(fc.defaultReportMessage(result));
-  console.error(`difference: ${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`);
+  console.error(
+    `difference: ${result.errorInstance instanceof Error ? result.errorInstance.message : String(result.errorInstance)}`,
+  );
   process.exit(1);
 }
 console.log(`oracle: no difference in ${result.numRuns} runs (seed ${seed})`);

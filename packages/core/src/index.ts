@@ -33,7 +33,13 @@ export * from './model/task.js';
 export type * from './model/node-record.js';
 export type * from './datastore/datastore.js';
 export type * from './datastore/external-execution.js';
-export { RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type TaskRetryParams, type TaskRetryResult } from './datastore/operator-actions.js';
+export {
+  RETRYABLE_TASK_STATES,
+  type ScheduleRunNowParams,
+  type SchedulePruneDoneParams,
+  type TaskRetryParams,
+  type TaskRetryResult,
+} from './datastore/operator-actions.js';
 export { manualTask } from './model/manual-task.js';
 export { gateReleaseOf, taskPoliciesOf, TASK_POLICY_KEYS } from './model/task-policies.js';
 export type * from './datastore/test-hooks.js';
@@ -66,17 +72,43 @@ export {
   adoptReason,
   unresolvedReason,
 } from './datastore/ledger-reasons.js';
-export { RATE_WINDOW_MS, advanceRateWindow, pickWithinRates, rateAllowance, rateWindowStart, type RateWindow } from './datastore/rate-window.js';
+export {
+  RATE_WINDOW_MS,
+  advanceRateWindow,
+  pickWithinRates,
+  rateAllowance,
+  rateWindowStart,
+  type RateWindow,
+} from './datastore/rate-window.js';
 export { MemoryDatastore } from './datastore/memory/memory-store.js';
 export type { MemoryDatastoreOptions } from './datastore/memory/memory-state.js';
 export { executorsOfferedSince, nodeLastSeen } from './datastore/unresolved.js';
 export { RookeryNode } from './node/rookery-node.js';
 export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
-export { fitAbortGraces, maxAbortGraceMs, MIN_TRUST_WINDOW_MS, resolveTimings, type NodeOptions, type NodeTimings } from './node/node-options.js';
+export {
+  fitAbortGraces,
+  maxAbortGraceMs,
+  MIN_TRUST_WINDOW_MS,
+  resolveTimings,
+  type NodeOptions,
+  type NodeTimings,
+} from './node/node-options.js';
 export { DEFAULT_MAX_RESULT_BYTES, MAX_RESULT_BYTES_LIMIT } from './node/storable-result.js';
 export { DEFAULT_RETENTION, pruneOnce, resolveRetention, type RetentionOptions } from './node/retention.js';
-export { planPeel, MAX_LEDGER_ROWS, MAX_PEEL_BACKLOG, type PeelPlan, type PeelContext } from './node/duties/peel-plan.js';
-export { RookeryClient, type ClientOptions, type CreateScheduleOptions, type CreateSchedulesOptions, type ScheduleChanges } from './client/rookery-client.js';
+export {
+  planPeel,
+  MAX_LEDGER_ROWS,
+  MAX_PEEL_BACKLOG,
+  type PeelPlan,
+  type PeelContext,
+} from './node/duties/peel-plan.js';
+export {
+  RookeryClient,
+  type ClientOptions,
+  type CreateScheduleOptions,
+  type CreateSchedulesOptions,
+  type ScheduleChanges,
+} from './client/rookery-client.js';
 export type { EnqueueOptions } from './client/enqueue.js';
 export type { Page, SchedulePageParams, TaskPageParams } from './client/list-pages.js';
 export { NODE_SILENT_AFTER_MS, type ClusterOverview, type NodeSummary } from './client/overview.js';
@@ -85,11 +117,29 @@ export type { RunScheduleOptions } from './client/schedule-lifecycle.js';
 export { jobTask } from './model/job-task.js';
 export { validateJobInput, type JobInput, type JobPolicyInput, type ValidatedJob } from './model/job-input.js';
 export { keyLock, validateKeyScope, type KeyScope } from './model/key-scope.js';
-export type { SyncOutcome, SyncSchedulesOptions, SyncedSchedule, UpsertOutcome, UpsertResult } from './client/schedule-sync.js';
+export type {
+  SyncOutcome,
+  SyncSchedulesOptions,
+  SyncedSchedule,
+  UpsertOutcome,
+  UpsertResult,
+} from './client/schedule-sync.js';
 export type { StandardSchemaV1 } from './executor/standard-schema.js';
-export { plainScheduleInput, type AnyScheduleInput, type TypedExecutor, type TypedScheduleInput } from './executor/typed-executor.js';
+export {
+  plainScheduleInput,
+  type AnyScheduleInput,
+  type TypedExecutor,
+  type TypedScheduleInput,
+} from './executor/typed-executor.js';
 export type { RunRecord, FaultRecord } from './history/run-record.js';
-export { checkHistory, historyIsClean, type HistoryInput, type HistoryReport, type Finding, type Recovery } from './history/check-history.js';
+export {
+  checkHistory,
+  historyIsClean,
+  type HistoryInput,
+  type HistoryReport,
+  type Finding,
+  type Recovery,
+} from './history/check-history.js';
 export * from './trigger/next-fire.js';
 export * from './trigger/validate-trigger.js';
 export * from './trigger/instant-input.js';

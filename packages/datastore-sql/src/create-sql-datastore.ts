@@ -124,7 +124,10 @@ function positiveInteger(field: string, value: number | undefined, fallback: num
 /** One of an option and its URL parameter, refusing both when they differ. */
 function eitherOf(field: string, option: string | undefined, fromUrl: string | undefined): string | undefined {
   if (option !== undefined && fromUrl !== undefined && option !== fromUrl) {
-    throw new ValidationError(field, `the option says '${option}' but the URL's ${field} parameter says '${fromUrl}'; give one`);
+    throw new ValidationError(
+      field,
+      `the option says '${option}' but the URL's ${field} parameter says '${fromUrl}'; give one`,
+    );
   }
   return option ?? fromUrl;
 }
@@ -136,7 +139,10 @@ function placementOf(options: SqlDatastoreOptions, parsed: ParsedUrl): TablePlac
   if (schema !== undefined) {
     checkSqlName('schema', schema, 63);
     if (parsed.dialect !== 'postgres' && parsed.dialect !== 'mssql') {
-      throw new ValidationError('schema', `${parsed.dialect} has no schemas within a database; use tablePrefix (or another database)`);
+      throw new ValidationError(
+        'schema',
+        `${parsed.dialect} has no schemas within a database; use tablePrefix (or another database)`,
+      );
     }
   }
   checkSqlName('tablePrefix', tablePrefix, MAX_TABLE_PREFIX_LENGTH);
@@ -166,7 +172,9 @@ const POOL_MIN = 2;
  * const datastore = await createSqlDatastore({ url: 'postgres://rookery@db:5432/rookery', poolMax: 20 });
  * ```
  */
-export async function createSqlDatastore<Url extends string>(options: SqlDatastoreOptions<Url>): Promise<SqlDatastore<TransactionHandleFor<Url>>> {
+export async function createSqlDatastore<Url extends string>(
+  options: SqlDatastoreOptions<Url>,
+): Promise<SqlDatastore<TransactionHandleFor<Url>>> {
   const parsed = parseDatastoreUrl(options.url);
   const dialect = dialectFor(parsed.dialect);
   const poolMax = positiveInteger('poolMax', options.poolMax, 10);

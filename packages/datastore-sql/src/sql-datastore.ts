@@ -103,7 +103,9 @@ import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tas
  * test passes one, except a peel's, which is conditional on (owner, fence) (see
  * `Datastore.schedulePeelMany`).
  */
-export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle> implements Datastore, CallerTransactions<Handle> {
+export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHandle>
+  implements Datastore, CallerTransactions<Handle>
+{
   private readonly migrator: Migrator;
   private closing: Promise<void> | undefined;
 

@@ -27,7 +27,15 @@ async function storeDueTasks(store: SqlDatastore, executor: string, count: numbe
     const rows = Math.min(1_000, count - done);
     const tasks = Array.from({ length: rows }, (_, i) => makeNewTask({ fireAt: dueAt + done + i }));
     const last = done + rows >= count;
-    const peeled = await schedulePeelOne(store, { scheduleId: schedule.id, owner: 'fill', fence: claimed?.fence ?? -1, tasks, nextFireAt: last ? null : now, gateTaskId: null, nodeId: 'fill' });
+    const peeled = await schedulePeelOne(store, {
+      scheduleId: schedule.id,
+      owner: 'fill',
+      fence: claimed?.fence ?? -1,
+      tasks,
+      nextFireAt: last ? null : now,
+      gateTaskId: null,
+      nodeId: 'fill',
+    });
     expect(peeled.ok).toBe(true);
   }
 }
@@ -46,7 +54,12 @@ interface PlanNode {
 function taskScans(plan: PlanNode): { index: string | undefined; rowsRead: number }[] {
   const here =
     plan['Relation Name'] === 'rookery_tasks'
-      ? [{ index: plan['Index Name'], rowsRead: (plan['Actual Rows'] + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops'] }]
+      ? [
+          {
+            index: plan['Index Name'],
+            rowsRead: (plan['Actual Rows'] + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops'],
+          },
+        ]
       : [];
   return [...here, ...(plan.Plans ?? []).flatMap(taskScans)];
 }
@@ -65,7 +78,8 @@ const PLAN_CHECKS: Record<TestDialect['label'], { title: string; check: (store: 
     async check(store) {
       const tx = await store.sequelize.transaction();
       try {
-        const run = (sql: string): Promise<Record<string, unknown>[]> => store.sequelize.query(sql, { transaction: tx, type: QueryTypes.SELECT });
+        const run = (sql: string): Promise<Record<string, unknown>[]> =>
+          store.sequelize.query(sql, { transaction: tx, type: QueryTypes.SELECT });
         await run('SET LOCAL plan_cache_mode = force_generic_plan');
         await run(`PREPARE claim_plan AS ${claimSql(postgresSql.clockSql)}`);
         const [row] = await run(
@@ -84,10 +98,13 @@ const PLAN_CHECKS: Record<TestDialect['label'], { title: string; check: (store: 
   mariadb: {
     title: 'the candidate read walks the executor claim index and reads no unrunnable row',
     async check(store) {
-      const [row] = await store.sequelize.query<Record<string, unknown>>(`ANALYZE FORMAT=JSON ${dueRowsSql(mysqlDialect)}`, {
-        replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
-        type: QueryTypes.SELECT,
-      });
+      const [row] = await store.sequelize.query<Record<string, unknown>>(
+        `ANALYZE FORMAT=JSON ${dueRowsSql(mysqlDialect)}`,
+        {
+          replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
+          type: QueryTypes.SELECT,
+        },
+      );
       const analysis = String(row?.['ANALYZE']);
       const tables = mariadbTables(JSON.parse(analysis));
       expect(tables, analysis).toHaveLength(1);
@@ -135,7 +152,13 @@ for (const dialect of await testDialects()) {
     it(PLAN_CHECKS[dialect.label].title, () => PLAN_CHECKS[dialect.label].check(store));
 
     it('a claim of 20 starts 20 of the runnable tasks', async () => {
-      const { started } = await store.taskClaimDue({ owner: 'o', nodeId: 'n', limit: 20, leaseMs: 10_000, executors: ['noop', 'unknown'] });
+      const { started } = await store.taskClaimDue({
+        owner: 'o',
+        nodeId: 'n',
+        limit: 20,
+        leaseMs: 10_000,
+        executors: ['noop', 'unknown'],
+      });
       expect(started).toHaveLength(20);
       expect(new Set(started.map((t) => t.executor))).toEqual(new Set(['noop']));
     });

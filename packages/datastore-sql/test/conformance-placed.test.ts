@@ -29,8 +29,15 @@ for (const dialect of await testDialects()) {
     });
 
     describeDatastoreConformance(`${dialect.label} placed`, async (testHooks) => {
-      const store = await createSqlDatastore({ url: db?.url ?? '', ...placement, migrate: false, poolMax: 8, testHooks });
-      for (const table of ROOKERY_TABLES) await store.sequelize.query(`DELETE FROM ${qualifier}${table.replace(/^rookery_/, PREFIX)}`);
+      const store = await createSqlDatastore({
+        url: db?.url ?? '',
+        ...placement,
+        migrate: false,
+        poolMax: 8,
+        testHooks,
+      });
+      for (const table of ROOKERY_TABLES)
+        await store.sequelize.query(`DELETE FROM ${qualifier}${table.replace(/^rookery_/, PREFIX)}`);
       return { store, cleanup: () => store.close() };
     });
   });

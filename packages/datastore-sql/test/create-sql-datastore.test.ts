@@ -13,12 +13,26 @@ describe('datastore URLs', () => {
       { dialect: 'postgres', host: 'db.example', port: 6543, database: 'jobs', username: 'rook', password: 's@cret' },
     ],
     ['postgresql://db/jobs', { dialect: 'postgres', host: 'db', database: 'jobs' }],
-    ['postgres://postgres@127.0.0.1:5432', { dialect: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres' }],
-    ['mysql://root@127.0.0.1:3306/jobs', { dialect: 'mysql', host: '127.0.0.1', port: 3306, database: 'jobs', username: 'root' }],
+    [
+      'postgres://postgres@127.0.0.1:5432',
+      { dialect: 'postgres', host: '127.0.0.1', port: 5432, username: 'postgres' },
+    ],
+    [
+      'mysql://root@127.0.0.1:3306/jobs',
+      { dialect: 'mysql', host: '127.0.0.1', port: 3306, database: 'jobs', username: 'root' },
+    ],
     ['mariadb://root@[::1]/jobs', { dialect: 'mysql', host: '::1', database: 'jobs', username: 'root' }],
     [
       'mssql://sa:pw@sql:1433/jobs',
-      { dialect: 'mssql', host: 'sql', port: 1433, database: 'jobs', username: 'sa', password: 'pw', tls: { mode: 'verify-full', asked: 'encrypt=true (the default)' } },
+      {
+        dialect: 'mssql',
+        host: 'sql',
+        port: 1433,
+        database: 'jobs',
+        username: 'sa',
+        password: 'pw',
+        tls: { mode: 'verify-full', asked: 'encrypt=true (the default)' },
+      },
     ],
   ])('parses %s', (url, expected) => {
     expect(parseDatastoreUrl(url)).toEqual(expected);
@@ -49,7 +63,9 @@ describe('datastore URLs', () => {
 
   it('refuses bad options before connecting', async () => {
     await expect(createSqlDatastore({ url: 'nope://x' })).rejects.toMatchObject({ code: 'VALIDATION', field: 'db' });
-    await expect(createSqlDatastore({ url: 'sqlite::memory:', poolMax: 0 })).rejects.toMatchObject({ field: 'poolMax' });
+    await expect(createSqlDatastore({ url: 'sqlite::memory:', poolMax: 0 })).rejects.toMatchObject({
+      field: 'poolMax',
+    });
     await expect(createSqlDatastore({ url: 'sqlite::memory:', statementTimeoutMs: 1.5 })).rejects.toMatchObject({
       field: 'statementTimeoutMs',
     });
@@ -59,9 +75,17 @@ describe('datastore URLs', () => {
     const refused = [
       [{ url: 'sqlite::memory:', schema: 'jobs' }, 'schema', /sqlite has no schemas/],
       [{ url: 'mysql://root@127.0.0.1:1/db', schema: 'jobs' }, 'schema', /mysql has no schemas/],
-      [{ url: 'postgres://127.0.0.1:1/db?schema=a', schema: 'b' }, 'schema', /the option says 'b' but the URL's schema parameter says 'a'/],
+      [
+        { url: 'postgres://127.0.0.1:1/db?schema=a', schema: 'b' },
+        'schema',
+        /the option says 'b' but the URL's schema parameter says 'a'/,
+      ],
       [{ url: 'sqlite::memory:', tablePrefix: 'Bad-' }, 'tablePrefix', /lower-case letters/],
-      [{ url: 'sqlite::memory:', ssl: { mode: 'sometimes' as never } }, 'ssl.mode', /must be one of disable, require, verify-ca, verify-full/],
+      [
+        { url: 'sqlite::memory:', ssl: { mode: 'sometimes' as never } },
+        'ssl.mode',
+        /must be one of disable, require, verify-ca, verify-full/,
+      ],
     ] as const;
     for (const [options, field, message] of refused) {
       const error = await createSqlDatastore(options).then(

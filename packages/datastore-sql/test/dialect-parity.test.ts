@@ -40,7 +40,8 @@ for (const dialect of await testDialects()) {
           const ctx = new SqlContext(store.sequelize, dialectFor(store.dialectName));
           const s = makeSchedule();
           const counts = await ctx.transaction('read twice', async (tx) => {
-            const count = async () => (await ctx.select('SELECT COUNT(*) AS n FROM rookery_schedules', {}, tx)).map((r) => Number(r['n']))[0];
+            const count = async () =>
+              (await ctx.select('SELECT COUNT(*) AS n FROM rookery_schedules', {}, tx)).map((r) => Number(r['n']))[0];
             const before = await count();
             await store.scheduleCreate(s); // its own transaction, on another connection
             return [before, await count()];
@@ -56,9 +57,12 @@ for (const dialect of await testDialects()) {
         await store.scheduleCreate(s);
         const identical = await affected('UPDATE rookery_schedules SET state = state WHERE id = :id', { id: s.id });
         expect(identical).toBe(store.dialectName === 'mysql' ? 0 : 1);
-        const bumped = await affected('UPDATE rookery_schedules SET state = state, version = version + 1 WHERE id = :id', {
-          id: s.id,
-        });
+        const bumped = await affected(
+          'UPDATE rookery_schedules SET state = state, version = version + 1 WHERE id = :id',
+          {
+            id: s.id,
+          },
+        );
         expect(bumped).toBe(1);
       });
 
@@ -86,8 +90,15 @@ for (const dialect of await testDialects()) {
           nodeId: 'n',
           now,
         });
-        const [t] = (await store.taskClaimDue({ owner: 'o', nodeId: 'n', limit: 1, leaseMs: 60_000, executors: ['x'], now })).started;
-        const lease = { owner: 'o', leases: [{ taskId: t?.id ?? '', fence: t?.fence ?? 0 }], leaseMs: 60_000, now: now + 1 };
+        const [t] = (
+          await store.taskClaimDue({ owner: 'o', nodeId: 'n', limit: 1, leaseMs: 60_000, executors: ['x'], now })
+        ).started;
+        const lease = {
+          owner: 'o',
+          leases: [{ taskId: t?.id ?? '', fence: t?.fence ?? 0 }],
+          leaseMs: 60_000,
+          now: now + 1,
+        };
         expect((await store.taskRenewLeases(lease)).renewed).toHaveLength(1);
         expect((await store.taskRenewLeases(lease)).renewed).toHaveLength(1);
       });
@@ -177,13 +188,15 @@ for (const dialect of await testDialects()) {
         } else if (store.dialectName === 'postgres') {
           expect(await one('SHOW statement_timeout')).toEqual({ statement_timeout: '30s' });
           expect(await one('SHOW lock_timeout')).toEqual({ lock_timeout: '30s' });
-          expect(await one('SHOW idle_in_transaction_session_timeout')).toEqual({ idle_in_transaction_session_timeout: '5s' });
+          expect(await one('SHOW idle_in_transaction_session_timeout')).toEqual({
+            idle_in_transaction_session_timeout: '5s',
+          });
           expect(await one('SHOW application_name')).toEqual({ application_name: 'rookery' });
         } else {
           const s = await one(
             'SELECT @@session.time_zone AS tz, @@session.innodb_lock_wait_timeout AS lockWait,' +
               ' @@session.max_statement_time AS statementTime, @@session.sql_mode AS sqlMode,' +
-            ' @@session.idle_transaction_timeout AS idleTransaction',
+              ' @@session.idle_transaction_timeout AS idleTransaction',
           );
           expect(s['tz']).toBe('+00:00');
           expect(Number(s['lockWait'])).toBe(30);

@@ -92,7 +92,13 @@ for (const dialect of await testDialects()) {
         events.on('taskCompleted', end);
         events.on('taskFailed', end);
       });
-      const node = new RookeryNode({ datastore: store, events, executors: [executor], pool: slots(HEALTHY + 5), pollWaitsMs: [50] });
+      const node = new RookeryNode({
+        datastore: store,
+        events,
+        executors: [executor],
+        pool: slots(HEALTHY + 5),
+        pollWaitsMs: [50],
+      });
       await node.start();
       try {
         const client = new RookeryClient({ datastore: store, builtInExecutors: ['results'] });
@@ -111,7 +117,13 @@ for (const dialect of await testDialects()) {
       expect(big?.error).toContain('the attempt succeeded but its result cannot be stored');
       expect(big?.error).toContain(`over the node's maxResultBytes of ${DEFAULT_MAX_RESULT_BYTES}`);
       for (let i = 0; i < HEALTHY; i++) {
-        expect(tasks.get(`healthy-${i}`)).toMatchObject({ state: 'completed', attempt: 1, fence: 1, failures: 0, result: { ok: `healthy-${i}` } });
+        expect(tasks.get(`healthy-${i}`)).toMatchObject({
+          state: 'completed',
+          attempt: 1,
+          fence: 1,
+          failures: 0,
+          result: { ok: `healthy-${i}` },
+        });
       }
       expect([...starts.values()]).toEqual(Array.from({ length: HEALTHY + 1 }, () => 1));
       expect(ended).toHaveLength(HEALTHY + 1);

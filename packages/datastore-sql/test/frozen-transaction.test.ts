@@ -13,7 +13,9 @@ import { testDialects, type TestDatabase } from './helpers/test-databases.js';
 describe('idleTransactionTimeoutMs', () => {
   it('must be a positive whole number of ms: a ValidationError names the option', async () => {
     for (const bad of [0, -1, 1.5]) {
-      await expect(createSqlDatastore({ url: 'sqlite::memory:', idleTransactionTimeoutMs: bad })).rejects.toMatchObject({ field: 'idleTransactionTimeoutMs' });
+      await expect(createSqlDatastore({ url: 'sqlite::memory:', idleTransactionTimeoutMs: bad })).rejects.toMatchObject(
+        { field: 'idleTransactionTimeoutMs' },
+      );
     }
   });
 });
@@ -42,10 +44,13 @@ for (const dialect of (await testDialects()).filter((d) => d.label !== 'sqlite')
       await other.scheduleCreate(s);
       const version = async (): Promise<number[]> =>
         (
-          await other.sequelize.query<{ version: number | string }>('SELECT version FROM rookery_schedules WHERE id = :id', {
-            replacements: { id: s.id },
-            type: QueryTypes.SELECT,
-          })
+          await other.sequelize.query<{ version: number | string }>(
+            'SELECT version FROM rookery_schedules WHERE id = :id',
+            {
+              replacements: { id: s.id },
+              type: QueryTypes.SELECT,
+            },
+          )
         ).map((r) => Number(r.version));
       const [before = -1] = await version();
       const tx = await frozen.sequelize.transaction();

@@ -57,13 +57,17 @@ for (const dialect of await testDialects()) {
     // SQLite's migration and its version record commit in one transaction (its ADD COLUMN has no
     // guard and needs none), so there the case does not arise and there is no test of it.
     const ddlIsTransactional = dialect.label.startsWith('sqlite');
-    if (!ddlIsTransactional) it('can run the statements of migration 5 (schedule validation) again on a migrated database (an interrupted migration is re-run)', async () => {
-      const { store } = await freshStore();
-      await store.migrate();
-      for (const statement of scheduleValidationMigration.statements(dialectFor(store.dialectName))) await store.sequelize.query(statement);
-      const [rows] = await store.sequelize.query('SELECT client_id, validated_by, validated_at, rejected_field, rejected_reason FROM rookery_schedules');
-      expect(rows).toEqual([]);
-    });
+    if (!ddlIsTransactional)
+      it('can run the statements of migration 5 (schedule validation) again on a migrated database (an interrupted migration is re-run)', async () => {
+        const { store } = await freshStore();
+        await store.migrate();
+        for (const statement of scheduleValidationMigration.statements(dialectFor(store.dialectName)))
+          await store.sequelize.query(statement);
+        const [rows] = await store.sequelize.query(
+          'SELECT client_id, validated_by, validated_at, rejected_field, rejected_reason FROM rookery_schedules',
+        );
+        expect(rows).toEqual([]);
+      });
 
     it('lets two nodes migrate one fresh database at once', async () => {
       const { db, store: a } = await freshStore();
@@ -87,23 +91,33 @@ for (const dialect of await testDialects()) {
       const { db, store } = await freshStore();
       const fresh = await createSqlDatastore({ url: db.url, migrate: false }).catch((e: unknown) => e);
       expect(fresh).toBeInstanceOf(SchemaBehindError);
-      expect(fresh).toMatchObject({ code: 'SCHEMA_BEHIND', databaseVersion: 0, codeVersion: LATEST, pending: VERSIONS });
+      expect(fresh).toMatchObject({
+        code: 'SCHEMA_BEHIND',
+        databaseVersion: 0,
+        codeVersion: LATEST,
+        pending: VERSIONS,
+      });
       expect((fresh as Error).message).toContain(`at migration 0 but this Rookery needs ${LATEST}`);
       expect(await store.sequelize.getQueryInterface().tableExists('rookery_migrations')).toBe(false);
 
       await store.migrate();
       // The records of migrations 6 on are taken away (their changes stay), then put back: not
       // every migration can run twice (an added column).
-      const [taken] = await store.sequelize.query('SELECT version, name, applied_at FROM rookery_migrations WHERE version > 5');
+      const [taken] = await store.sequelize.query(
+        'SELECT version, name, applied_at FROM rookery_migrations WHERE version > 5',
+      );
       await store.sequelize.query('DELETE FROM rookery_migrations WHERE version > 5');
       const behind = await createSqlDatastore({ url: db.url, migrate: false }).catch((e: unknown) => e);
       expect(behind).toMatchObject({ databaseVersion: 5, codeVersion: LATEST, pending: VERSIONS.filter((v) => v > 5) });
       expect((await store.migrationStatus()).databaseVersion).toBe(5);
 
       for (const row of taken as { version: number; name: string; applied_at: number }[]) {
-        await store.sequelize.query('INSERT INTO rookery_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)', {
-          replacements: { version: Number(row.version), name: row.name, appliedAt: Number(row.applied_at) },
-        });
+        await store.sequelize.query(
+          'INSERT INTO rookery_migrations (version, name, applied_at) VALUES (:version, :name, :appliedAt)',
+          {
+            replacements: { version: Number(row.version), name: row.name, appliedAt: Number(row.applied_at) },
+          },
+        );
       }
       const current = await createSqlDatastore({ url: db.url, migrate: false });
       open.push(current);
@@ -115,12 +129,15 @@ for (const dialect of await testDialects()) {
       const plan = await store.migrationPlan();
       expect(plan.status).toMatchObject({ databaseVersion: 0, codeVersion: LATEST });
       expect(plan.migrations.map((m) => [m.version, m.name])).toEqual(MIGRATIONS.map((m) => [m.version, m.name]));
-      expect(plan.migrations[0]?.statements.at(-1)).toMatch(/^INSERT INTO rookery_migrations \(version, name, applied_at\) VALUES \(1, 'initial'/);
+      expect(plan.migrations[0]?.statements.at(-1)).toMatch(
+        /^INSERT INTO rookery_migrations \(version, name, applied_at\) VALUES \(1, 'initial'/,
+      );
       expect(await store.sequelize.getQueryInterface().tableExists('rookery_migrations')).toBe(false);
       expect(await store.sequelize.getQueryInterface().tableExists('rookery_tasks')).toBe(false);
 
       await store.sequelize.query(plan.setup);
-      for (const migration of plan.migrations) for (const statement of migration.statements) await store.sequelize.query(statement);
+      for (const migration of plan.migrations)
+        for (const statement of migration.statements) await store.sequelize.query(statement);
       expect(await store.migrationStatus()).toMatchObject({ databaseVersion: LATEST, pending: [] });
       expect((await store.migrationPlan()).migrations).toEqual([]);
       for (const table of ROOKERY_TABLES) {
@@ -131,7 +148,9 @@ for (const dialect of await testDialects()) {
     it('refuses a migrate option other than true, false or manual, naming the field', async () => {
       const db = await dialect.create();
       dbs.push(db);
-      const error = await createSqlDatastore({ url: db.url, migrate: 'yes' as unknown as boolean }).catch((e: unknown) => e);
+      const error = await createSqlDatastore({ url: db.url, migrate: 'yes' as unknown as boolean }).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ValidationError);
       expect(error).toMatchObject({ field: 'migrate' });
     });

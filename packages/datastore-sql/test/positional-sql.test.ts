@@ -10,11 +10,35 @@ describe('toPositional', () => {
   });
 
   it('expands an array to a list, an array of arrays to tuples, and an empty array to NULL', () => {
-    expect(toPositional('WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND x IN (:none)', { ids: ['a', 'b'], pairs: [['a', 1], ['b', 2]], none: [] }, '?')).toEqual({
+    expect(
+      toPositional(
+        'WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND x IN (:none)',
+        {
+          ids: ['a', 'b'],
+          pairs: [
+            ['a', 1],
+            ['b', 2],
+          ],
+          none: [],
+        },
+        '?',
+      ),
+    ).toEqual({
       sql: 'WHERE id IN (?, ?) AND (id, fence) IN ((?, ?), (?, ?)) AND x IN (NULL)',
       values: ['a', 'b', 'a', 1, 'b', 2],
     });
-    expect(toPositional('INSERT INTO e (a, b) VALUES :rows', { rows: [[1, null], [2, 'r']] }, '?').sql).toBe('INSERT INTO e (a, b) VALUES (?, ?), (?, ?)');
+    expect(
+      toPositional(
+        'INSERT INTO e (a, b) VALUES :rows',
+        {
+          rows: [
+            [1, null],
+            [2, 'r'],
+          ],
+        },
+        '?',
+      ).sql,
+    ).toBe('INSERT INTO e (a, b) VALUES (?, ?), (?, ?)');
   });
 
   it('leaves colons inside quoted strings and identifiers, and casts, alone', () => {

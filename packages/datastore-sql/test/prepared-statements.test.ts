@@ -44,7 +44,18 @@ for (const dialect of (await testDialects()).filter((d) => d.label === 'postgres
             nodeId: 'n',
             nextFireAt: null,
             gateTaskId: null,
-            tasks: [{ id: 'task-1', fireAt: 0, spanEndAt: null, spanCount: 1, dueAt: 0, deadlineAt: null, state: 'pending', reason: null }],
+            tasks: [
+              {
+                id: 'task-1',
+                fireAt: 0,
+                spanEndAt: null,
+                spanCount: 1,
+                dueAt: 0,
+                deadlineAt: null,
+                state: 'pending',
+                reason: null,
+              },
+            ],
           },
         ],
       });

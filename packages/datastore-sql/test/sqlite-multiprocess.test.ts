@@ -56,7 +56,10 @@ describe('sqlite: several processes on one file', () => {
     const startAt = String(Date.now() + 2_000);
     const reports = await Promise.all(
       ['proc-1', 'proc-2'].map(async (owner) => {
-        const { stdout } = await run(process.execPath, [worker, url, owner, executor, '3', startAt], { cwd: here, timeout: 120_000 });
+        const { stdout } = await run(process.execPath, [worker, url, owner, executor, '3', startAt], {
+          cwd: here,
+          timeout: 120_000,
+        });
         return JSON.parse(stdout) as WorkerReport;
       }),
     );

@@ -18,10 +18,18 @@ describe('table names: the store SQL placed in a schema and behind a prefix', ()
     );
     expect(pg.sql('DROP INDEX IF EXISTS rookery_tasks_claim')).toBe('DROP INDEX IF EXISTS "jobs".app_tasks_claim');
     const mysql = new TableNames(dialectFor('mysql'), { tablePrefix: 'app_' });
-    expect(mysql.sql('SELECT id FROM rookery_tasks FORCE INDEX (rookery_tasks_claim)')).toBe('SELECT id FROM app_tasks FORCE INDEX (app_tasks_claim)');
-    expect(mysql.sql('DROP INDEX IF EXISTS rookery_tasks_claim ON rookery_tasks')).toBe('DROP INDEX IF EXISTS app_tasks_claim ON app_tasks');
+    expect(mysql.sql('SELECT id FROM rookery_tasks FORCE INDEX (rookery_tasks_claim)')).toBe(
+      'SELECT id FROM app_tasks FORCE INDEX (app_tasks_claim)',
+    );
+    expect(mysql.sql('DROP INDEX IF EXISTS rookery_tasks_claim ON rookery_tasks')).toBe(
+      'DROP INDEX IF EXISTS app_tasks_claim ON app_tasks',
+    );
     const mssql = new TableNames(dialectFor('mssql'), { schema: 'jobs', tablePrefix: 'app_' });
-    expect(mssql.sql("IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'rookery_tasks_ended' AND object_id = OBJECT_ID(N'rookery_tasks'))")).toBe(
+    expect(
+      mssql.sql(
+        "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'rookery_tasks_ended' AND object_id = OBJECT_ID(N'rookery_tasks'))",
+      ),
+    ).toBe(
       "IF NOT EXISTS (SELECT 1 FROM sys.indexes WHERE name = N'app_tasks_ended' AND object_id = OBJECT_ID(N'[jobs].app_tasks'))",
     );
   });

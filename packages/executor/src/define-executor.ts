@@ -22,7 +22,9 @@ export interface TypedExecutorDefinition<Schema extends StandardSchemaV1> {
 }
 
 /** A typed executor made by {@link defineExecutor}: an `Executor` that carries its schema. */
-export interface DefinedExecutor<Schema extends StandardSchemaV1> extends TypedExecutor<StandardSchemaV1.InferInput<Schema>> {
+export interface DefinedExecutor<Schema extends StandardSchemaV1> extends TypedExecutor<
+  StandardSchemaV1.InferInput<Schema>
+> {
   /** The payload schema. */
   readonly payloadSchema: Schema;
 }
@@ -44,12 +46,18 @@ function issueField(issue: StandardSchemaV1.Issue): string {
  * Runs the schema on a payload: its output, or a ValidationError naming the field of the
  * first issue (its message lists them all).
  */
-async function parsePayload<Schema extends StandardSchemaV1>(schema: Schema, payload: Json): Promise<StandardSchemaV1.InferOutput<Schema>> {
+async function parsePayload<Schema extends StandardSchemaV1>(
+  schema: Schema,
+  payload: Json,
+): Promise<StandardSchemaV1.InferOutput<Schema>> {
   const result = await schema['~standard'].validate(payload);
   if (!result.issues) return result.value as StandardSchemaV1.InferOutput<Schema>;
   const [first] = result.issues;
   const all = result.issues.map((issue) => `${issueField(issue)}: ${issue.message}`).join('; ');
-  throw new ValidationError(first ? issueField(first) : 'payload', first && result.issues.length === 1 ? first.message : all);
+  throw new ValidationError(
+    first ? issueField(first) : 'payload',
+    first && result.issues.length === 1 ? first.message : all,
+  );
 }
 
 /**
@@ -82,13 +90,21 @@ async function parsePayload<Schema extends StandardSchemaV1>(schema: Schema, pay
  * });
  * ```
  */
-export function defineExecutor<Schema extends StandardSchemaV1>(definition: TypedExecutorDefinition<Schema>): DefinedExecutor<Schema> {
+export function defineExecutor<Schema extends StandardSchemaV1>(
+  definition: TypedExecutorDefinition<Schema>,
+): DefinedExecutor<Schema> {
   const { name, payload: schema, run } = definition;
   if (typeof name !== 'string' || !EXECUTOR_NAME_PATTERN.test(name)) {
-    throw new ValidationError('name', `executor name '${String(name)}' must be non-empty and contain only letters, digits and @ . _ : / -`);
+    throw new ValidationError(
+      'name',
+      `executor name '${String(name)}' must be non-empty and contain only letters, digits and @ . _ : / -`,
+    );
   }
   if (typeof schema?.['~standard']?.validate !== 'function') {
-    throw new ValidationError('payload', 'must be a Standard Schema validator (an object with ~standard.validate, such as a zod schema)');
+    throw new ValidationError(
+      'payload',
+      'must be a Standard Schema validator (an object with ~standard.validate, such as a zod schema)',
+    );
   }
   const [runner] = functionExecutors({
     [name]: async (ctx: ExecutionContext) => {
@@ -97,7 +113,9 @@ export function defineExecutor<Schema extends StandardSchemaV1>(definition: Type
         parsed = await parsePayload(schema, ctx.payload);
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error;
-        throw new PermanentError(`executor '${name}': the stored payload does not pass its schema: ${error.message}`, { cause: error });
+        throw new PermanentError(`executor '${name}': the stored payload does not pass its schema: ${error.message}`, {
+          cause: error,
+        });
       }
       return run({ ...ctx, payload: parsed });
     },

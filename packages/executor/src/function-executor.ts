@@ -42,10 +42,14 @@ export function assertFunctionModule(value: unknown): asserts value is TaskFunct
     }
     if (typeof fn === 'function') continue;
     if (typeof fn !== 'object' || fn === null) {
-      throw new ValidationError(field, `must be a function or an executor object, got ${fn === null ? 'null' : typeof fn}`);
+      throw new ValidationError(
+        field,
+        `must be a function or an executor object, got ${fn === null ? 'null' : typeof fn}`,
+      );
     }
     const e = fn as Record<string, unknown>;
-    if (typeof e['start'] !== 'function') throw new ValidationError(`${field}.start`, 'an executor object must have a start function');
+    if (typeof e['start'] !== 'function')
+      throw new ValidationError(`${field}.start`, 'an executor object must have a start function');
     for (const optional of ['validate', 'status', 'cancel']) {
       if (e[optional] !== undefined && typeof e[optional] !== 'function') {
         throw new ValidationError(`${field}.${optional}`, `must be a function when given, got ${typeof e[optional]}`);
@@ -94,9 +98,7 @@ async function runFunction(name: string, fn: TaskFunction, ctx: ExecutionContext
   const result: unknown = value ?? null;
   const bad = findNonJson(result, 'result');
   if (bad !== null) {
-    throw new PermanentError(
-      `executor '${name}' returned a result that is not JSON-serialisable: ${bad}`,
-    );
+    throw new PermanentError(`executor '${name}' returned a result that is not JSON-serialisable: ${bad}`);
   }
   return { kind: 'done', result: result as Json | null };
 }

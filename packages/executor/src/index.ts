@@ -33,7 +33,12 @@ export {
   type TaskFunctionModule,
   type ExecutorDefinition,
 } from './function-executor.js';
-export { defineExecutor, type DefinedExecutor, type TypedExecutionContext, type TypedExecutorDefinition } from './define-executor.js';
+export {
+  defineExecutor,
+  type DefinedExecutor,
+  type TypedExecutionContext,
+  type TypedExecutorDefinition,
+} from './define-executor.js';
 export { loadFunctionModule, ExecutorLoadError } from './module-loader.js';
 export { loadExecutorPackage, ExecutorPackageError, type ExecutorPackageExport } from './package-loader.js';
 export { WorkerPool, type WorkerPoolOptions } from './worker-pool.js';

@@ -40,14 +40,18 @@ export class ExecutorPackageError extends ValidationError {
  * @throws Error saying what is wrong
  */
 function assertExecutor(value: unknown, where: string): asserts value is Executor {
-  if (typeof value !== 'object' || value === null) throw new Error(`${where} must be an executor object, got ${value === null ? 'null' : typeof value}`);
+  if (typeof value !== 'object' || value === null)
+    throw new Error(`${where} must be an executor object, got ${value === null ? 'null' : typeof value}`);
   const e = value as Record<string, unknown>;
   if (typeof e['name'] !== 'string' || !EXECUTOR_NAME_PATTERN.test(e['name'])) {
-    throw new Error(`${where}.name must be an executor name (letters, digits and @ . _ : / -), got ${JSON.stringify(e['name'])}`);
+    throw new Error(
+      `${where}.name must be an executor name (letters, digits and @ . _ : / -), got ${JSON.stringify(e['name'])}`,
+    );
   }
   if (typeof e['start'] !== 'function') throw new Error(`${where}.start must be a function`);
   for (const optional of ['status', 'cancel']) {
-    if (e[optional] !== undefined && typeof e[optional] !== 'function') throw new Error(`${where}.${optional} must be a function when given`);
+    if (e[optional] !== undefined && typeof e[optional] !== 'function')
+      throw new Error(`${where}.${optional} must be a function when given`);
   }
 }
 
@@ -81,7 +85,9 @@ export async function loadExecutorPackage(name: string, options: { from?: string
     entry = createRequire(join(from, 'package.json')).resolve(name);
   } catch (err) {
     const missing = (err as { code?: unknown }).code === 'MODULE_NOT_FOUND';
-    throw new ExecutorPackageError(name, missing ? `not installed (looked from ${from})` : errorMessage(err), { cause: err });
+    throw new ExecutorPackageError(name, missing ? `not installed (looked from ${from})` : errorMessage(err), {
+      cause: err,
+    });
   }
   let namespace: Record<string, unknown>;
   try {

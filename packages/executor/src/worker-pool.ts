@@ -84,7 +84,8 @@ export class WorkerPool implements WorkerPoolContract {
       this.#buckets.set(name, new TokenBucket(checkLimit(`rateLimits.${name}`, rate), now));
     }
     if (options.maxWorkers !== undefined) {
-      if (options.concurrency !== undefined) throw new ValidationError('concurrency', 'a fixed size and maxWorkers (autoscaling) exclude each other');
+      if (options.concurrency !== undefined)
+        throw new ValidationError('concurrency', 'a fixed size and maxWorkers (autoscaling) exclude each other');
       const max = checkLimit('maxWorkers', options.maxWorkers);
       const min = checkLimit('minWorkers', options.minWorkers ?? 1);
       if (min > max) throw new ValidationError('minWorkers', `must not exceed maxWorkers (${max}), got ${min}`);
@@ -144,9 +145,7 @@ export class WorkerPool implements WorkerPoolContract {
   release(executor: string): void {
     const held = this.running(executor);
     if (held < 1) {
-      throw new Error(
-        `WorkerPool invariant broken: release('${executor}') without a matching acquire (no slot held)`,
-      );
+      throw new Error(`WorkerPool invariant broken: release('${executor}') without a matching acquire (no slot held)`);
     }
     if (held === 1) this.#running.delete(executor);
     else this.#running.set(executor, held - 1);

@@ -18,7 +18,11 @@ function ctx(payload: Json): ExecutionContext {
 const seen: { to: string; format: 'pdf' | 'csv'; items: { sku: string }[] }[] = [];
 const sendReport = defineExecutor({
   name: 'send-report',
-  payload: z.object({ to: z.string().email(), format: z.enum(['pdf', 'csv']).default('pdf'), items: z.array(z.object({ sku: z.string().min(1) })).default([]) }),
+  payload: z.object({
+    to: z.string().email(),
+    format: z.enum(['pdf', 'csv']).default('pdf'),
+    items: z.array(z.object({ sku: z.string().min(1) })).default([]),
+  }),
   run: async (c) => {
     expectTypeOf(c.payload).toEqualTypeOf<{ to: string; format: 'pdf' | 'csv'; items: { sku: string }[] }>();
     seen.push(c.payload);
@@ -28,15 +32,23 @@ const sendReport = defineExecutor({
 
 describe('defineExecutor', () => {
   it("refuses a payload the schema rejects with a ValidationError naming the field from the issue's path", async () => {
-    await expect(sendReport.validate?.({ to: 'not-an-address' })).rejects.toMatchObject({ constructor: ValidationError, field: 'payload.to' });
-    await expect(sendReport.validate?.({ to: 'ops@example.com', items: [{ sku: 'a' }, { sku: '' }] })).rejects.toMatchObject({ field: 'payload.items[1].sku' });
+    await expect(sendReport.validate?.({ to: 'not-an-address' })).rejects.toMatchObject({
+      constructor: ValidationError,
+      field: 'payload.to',
+    });
+    await expect(
+      sendReport.validate?.({ to: 'ops@example.com', items: [{ sku: 'a' }, { sku: '' }] }),
+    ).rejects.toMatchObject({ field: 'payload.items[1].sku' });
     await expect(sendReport.validate?.('a string')).rejects.toMatchObject({ field: 'payload' });
     await expect(sendReport.validate?.({ to: 'ops@example.com' })).resolves.toBeUndefined();
   });
 
   it("runs with the schema's output as ctx.payload (defaults applied) and returns run's result", async () => {
     seen.length = 0;
-    await expect(sendReport.start(ctx({ to: 'ops@example.com' }))).resolves.toEqual({ kind: 'done', result: { sentTo: 'ops@example.com' } });
+    await expect(sendReport.start(ctx({ to: 'ops@example.com' }))).resolves.toEqual({
+      kind: 'done',
+      result: { sentTo: 'ops@example.com' },
+    });
     expect(seen).toEqual([{ to: 'ops@example.com', format: 'pdf', items: [] }]);
   });
 
@@ -47,9 +59,13 @@ describe('defineExecutor', () => {
   });
 
   it('refuses a malformed name or a payload option that is not a Standard Schema validator', () => {
-    expect(() => defineExecutor({ name: 'bad name', payload: z.null(), run: () => null })).toThrow(expect.objectContaining({ field: 'name' }));
+    expect(() => defineExecutor({ name: 'bad name', payload: z.null(), run: () => null })).toThrow(
+      expect.objectContaining({ field: 'name' }),
+    );
     // @ts-expect-error -- a plain object is not a schema
-    expect(() => defineExecutor({ name: 'x', payload: { type: 'object' }, run: () => null })).toThrow(expect.objectContaining({ field: 'payload' }));
+    expect(() => defineExecutor({ name: 'x', payload: { type: 'object' }, run: () => null })).toThrow(
+      expect.objectContaining({ field: 'payload' }),
+    );
   });
 
   it("types a schedule's payload by the executor, and the client refuses a bad one at create naming the field, writing nothing", async () => {
@@ -62,7 +78,12 @@ describe('defineExecutor', () => {
     ).rejects.toMatchObject({ constructor: ValidationError, field: 'payload.to' });
     await expect(
       // @ts-expect-error -- `format` is one of 'pdf' | 'csv'
-      client.upsertSchedule({ name: 'r', executor: sendReport, payload: { to: 'ops@example.com', format: 'docx' }, trigger }),
+      client.upsertSchedule({
+        name: 'r',
+        executor: sendReport,
+        payload: { to: 'ops@example.com', format: 'docx' },
+        trigger,
+      }),
     ).rejects.toMatchObject({ field: 'payload.format' });
     await expect(
       client.syncSchedules([
@@ -71,9 +92,16 @@ describe('defineExecutor', () => {
         { name: 'r', executor: sendReport, payload: { to: ['ops@example.com'] }, trigger },
       ]),
     ).rejects.toMatchObject({ field: '[1].payload.to' });
-    await expect(client.createSchedule({ name: 'r', executor: sendReport, payload: { to: 'not-an-address' }, trigger })).rejects.toMatchObject({ field: 'payload.to' });
+    await expect(
+      client.createSchedule({ name: 'r', executor: sendReport, payload: { to: 'not-an-address' }, trigger }),
+    ).rejects.toMatchObject({ field: 'payload.to' });
     expect(await datastore.scheduleList({})).toEqual([]);
-    const stored = await client.createSchedule({ name: 'r', executor: sendReport, payload: { to: 'ops@example.com' }, trigger });
+    const stored = await client.createSchedule({
+      name: 'r',
+      executor: sendReport,
+      payload: { to: 'ops@example.com' },
+      trigger,
+    });
     expect(stored).toMatchObject({ executor: 'send-report', payload: { to: 'ops@example.com' } });
     const synced = await client.syncSchedules([
       { name: 'r', executor: sendReport, payload: { to: 'ops@example.com' }, trigger },

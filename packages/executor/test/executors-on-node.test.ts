@@ -29,7 +29,12 @@ beforeEach(async () => {
     events,
     executors: [
       httpExecutor({ secret: 'sesame', timeoutMs: 5_000 }),
-      processExecutor({ killGraceMs: 300, runtimeDir: dir, log: { headLines: 1, tailLines: 2, maxLineLength: 100 }, onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }) }),
+      processExecutor({
+        killGraceMs: 300,
+        runtimeDir: dir,
+        log: { headLines: 1, tailLines: 2, maxLineLength: 100 },
+        onError: (error, taskId) => events.emit('generalError', error, { nodeId: 'n1', source: 'executor', taskId }),
+      }),
     ],
     pool: new WorkerPool({ concurrency: 4 }),
     id: 'n1',
@@ -47,11 +52,22 @@ afterEach(async () => {
 });
 
 /** Creates a one-shot schedule due now and waits for its task to end as `until`. */
-async function runOnce(executor: string, payload: Json, policies: NonNullable<ScheduleInput['policies']>, until: 'taskCompleted' | 'taskFailed'): Promise<Task> {
+async function runOnce(
+  executor: string,
+  payload: Json,
+  policies: NonNullable<ScheduleInput['policies']>,
+  until: 'taskCompleted' | 'taskFailed',
+): Promise<Task> {
   const client = new RookeryClient({ datastore, events });
   const at = (await datastore.clockNow()) + 50;
   const ended = waitFor(events, until, () => true, 20_000);
-  await client.createSchedule({ name: `${executor}-${at}`, executor, payload, trigger: { kind: 'once', at }, policies });
+  await client.createSchedule({
+    name: `${executor}-${at}`,
+    executor,
+    payload,
+    trigger: { kind: 'once', at },
+    policies,
+  });
   const [task] = await ended;
   return task;
 }
@@ -62,7 +78,14 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     const calledAt: number[] = [];
     const s = await startServer((req, res, n) => {
       calledAt.push(performance.now());
-      const check = verifyRookerySignature({ secret: 'sesame', method: req.method, url: s.url + req.path, headers: req.headers, body: req.body, minFence: fences.at(-1) ?? 0 });
+      const check = verifyRookerySignature({
+        secret: 'sesame',
+        method: req.method,
+        url: s.url + req.path,
+        headers: req.headers,
+        body: req.body,
+        minFence: fences.at(-1) ?? 0,
+      });
       if (!check.ok) return void res.writeHead(401).end(check.message);
       fences.push(check.fence);
       if (n === 1) res.writeHead(503).end('warming up');
@@ -70,7 +93,12 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     });
     closers.push(s.close);
     const retried = waitFor(events, 'taskRetried', () => true, 20_000);
-    const task = await runOnce('http', { url: `${s.url}/hook`, body: { n: 1 } }, { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 200 } }, 'taskCompleted');
+    const task = await runOnce(
+      'http',
+      { url: `${s.url}/hook`, body: { n: 1 } },
+      { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 200 } },
+      'taskCompleted',
+    );
     const [, retryError] = await retried;
     expect(retryError).toMatch(/answered 503 Service Unavailable: warming up/);
     expect(task.attempt).toBe(2);
@@ -86,7 +114,12 @@ describe('built-in executors on a node with an SQLite datastore', () => {
   it('http: a 404 fails the task for good, with retries left', async () => {
     const s = await startServer((_req, res) => res.writeHead(404).end('no such hook'));
     closers.push(s.close);
-    const task = await runOnce('http', { url: `${s.url}/gone` }, { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 50 } }, 'taskFailed');
+    const task = await runOnce(
+      'http',
+      { url: `${s.url}/gone` },
+      { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 50 } },
+      'taskFailed',
+    );
     expect(task.state).toBe('failed');
     expect(task.failures).toBe(1);
     expect(task.error).toMatch(/answered 404 Not Found: no such hook/);
@@ -100,11 +133,21 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     events.on('taskRetried', (_t, error) => said.push(error));
     events.on('taskFailed', (_t, error) => said.push(error));
     const url = s.url.replace('http://', 'http://deploy:pa%3As%40w0rd@');
-    const answered = await runOnce('http', { url: `${url}/hook?token=abc` }, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } }, 'taskFailed');
+    const answered = await runOnce(
+      'http',
+      { url: `${url}/hook?token=abc` },
+      { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } },
+      'taskFailed',
+    );
     expect(s.received[0]?.headers.authorization).toBe(`Basic ${Buffer.from('deploy:pa:s@w0rd').toString('base64')}`);
     const gone = await startServer(() => undefined);
     await gone.close();
-    const refused = await runOnce('http', { url: `${gone.url.replace('http://', 'http://deploy:pa%3As%40w0rd@')}/hook` }, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } }, 'taskFailed');
+    const refused = await runOnce(
+      'http',
+      { url: `${gone.url.replace('http://', 'http://deploy:pa%3As%40w0rd@')}/hook` },
+      { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } },
+      'taskFailed',
+    );
     expect(answered.error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hook answered 401/);
     expect(refused.error).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hook failed: .*ECONNREFUSED/);
     const history = [...(await datastore.taskEvents(answered.id)), ...(await datastore.taskEvents(refused.id))];
@@ -126,13 +169,23 @@ describe('built-in executors on a node with an SQLite datastore', () => {
       console.log('pids ' + process.pid + ' ' + g.pid);
       for (let i = 1; i <= 5; i++) console.log('step ' + i);
       setInterval(() => {}, 1000);`;
-    const task = await runOnce('process', { command: process.execPath, args: ['-e', child] }, { timeoutMs: 1_000 }, 'taskFailed');
+    const task = await runOnce(
+      'process',
+      { command: process.execPath, args: ['-e', child] },
+      { timeoutMs: 1_000 },
+      'taskFailed',
+    );
     expect(task.error).toMatch(/timed out after 1000 ms/);
     expect(pids.length).toBe(2);
     const [pgid, grandPid] = pids as [number, number];
     // the kept tail was logged when the timeout struck, so the node stored it with the attempt
     const stored = (await datastore.taskLogRead({ taskId: task.id })).map((l) => l.line);
-    expect(stored).toEqual([`pids ${pgid} ${grandPid}`, '[rookery: 3 line(s) of output cut; the last 2 follow]', 'step 4', 'step 5']);
+    expect(stored).toEqual([
+      `pids ${pgid} ${grandPid}`,
+      '[rookery: 3 line(s) of output cut; the last 2 follow]',
+      'step 4',
+      'step 5',
+    ]);
     // liveness: the group is SIGKILLed 300 ms after the timeout; allow generously for reaping
     await until(() => gone(-pgid) && gone(grandPid), 15_000);
   });
@@ -151,7 +204,12 @@ describe('built-in executors on a node with an SQLite datastore', () => {
     const cancelled = waitFor(events, 'taskCancelled', () => true, 20_000);
     const at = (await datastore.clockNow()) + 50;
     const child = "process.on('SIGTERM', () => {}); console.log('pid ' + process.pid); setInterval(() => {}, 1000)";
-    await client.createSchedule({ name: 'ignores-sigterm', executor: 'process', payload: { command: process.execPath, args: ['-e', child] }, trigger: { kind: 'once', at } });
+    await client.createSchedule({
+      name: 'ignores-sigterm',
+      executor: 'process',
+      payload: { command: process.execPath, args: ['-e', child] },
+      trigger: { kind: 'once', at },
+    });
     const [task] = await cancelled;
     expect(task.state).toBe('cancelled');
     // SIGKILLed 300 ms after SIGTERM; the outcome was committed after that
@@ -162,7 +220,12 @@ describe('built-in executors on a node with an SQLite datastore', () => {
   it('process: exit code 0 completes with the stdout tail, a failing command is retried', async () => {
     const ok = await runOnce('process', { command: 'echo', args: ['hello', '*'] }, {}, 'taskCompleted');
     expect(ok.result).toEqual({ exitCode: 0, stdout: 'hello *\n', stdoutCutChars: 0 });
-    const failed = await runOnce('process', { command: 'false' }, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } }, 'taskFailed');
+    const failed = await runOnce(
+      'process',
+      { command: 'false' },
+      { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 50 } },
+      'taskFailed',
+    );
     expect(failed.failures).toBe(2);
     expect(failed.error).toMatch(/command 'false' exited with code 1/);
   });
@@ -179,7 +242,7 @@ function gone(pid: number): boolean {
 }
 
 async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
-  for (const start = performance.now(); !condition(); ) {
+  for (const start = performance.now(); !condition();) {
     if (performance.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }

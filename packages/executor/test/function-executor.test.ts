@@ -5,7 +5,8 @@ import { findNonJson, functionExecutors, type TaskFunction } from '../src/index.
 
 function ctx(signal = new AbortController().signal, payload: Json = { n: 1 }): ExecutionContext {
   return {
-    task: { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 7 }, idempotencyKey: 't1:7',
+    task: { id: 't1', scheduleId: 's1', fireAt: 0, attempt: 1, fence: 7 },
+    idempotencyKey: 't1:7',
     payload,
     signal,
     log: () => undefined,
@@ -98,7 +99,9 @@ describe('functionExecutors', () => {
 
   it('rejects a result that is not plain JSON with a PermanentError naming the spot', async () => {
     const fn = (() => ({ items: [1, new Date(0)] })) as unknown as TaskFunction;
-    const err: unknown = await one(fn, 'dated').start(ctx()).catch((e: unknown) => e);
+    const err: unknown = await one(fn, 'dated')
+      .start(ctx())
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PermanentError);
     expect((err as Error).message).toMatch(/'dated'.*not JSON-serialisable.*result\.items\[1\] is a Date/);
   });

@@ -38,7 +38,8 @@ async function loadError(path: string): Promise<ExecutorLoadError> {
 }
 
 const ctx = (): ExecutionContext => ({
-  task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1',
+  task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 },
+  idempotencyKey: 't:1',
   payload: 'p',
   signal: new AbortController().signal,
   log: () => undefined,
@@ -100,11 +101,7 @@ describe('loadFunctionModule', () => {
     const err = await loadError(join(dir, 'bad-shape.mjs'));
     expect(err.cause).toBeInstanceOf(ValidationError);
     expect((err.cause as ValidationError).field).toBe('executors.bad');
-    expect(((await loadError(join(dir, 'bad-name.mjs'))).cause as ValidationError).field).toBe(
-      'executors.white space',
-    );
-    expect(((await loadError(join(dir, 'default-fn.mjs'))).cause as ValidationError).field).toBe(
-      'executors',
-    );
+    expect(((await loadError(join(dir, 'bad-name.mjs'))).cause as ValidationError).field).toBe('executors.white space');
+    expect(((await loadError(join(dir, 'default-fn.mjs'))).cause as ValidationError).field).toBe('executors');
   });
 });

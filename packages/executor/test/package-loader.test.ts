@@ -9,15 +9,24 @@ let dir: string;
 
 /** Packages installed in a temporary project's node_modules. */
 const packages: Record<string, { json: Record<string, unknown>; index: string }> = {
-  'one-executor': { json: { type: 'module', main: 'index.js' }, index: `export default { name: 'one', start: async () => ({ kind: 'done', result: 1 }) };` },
+  'one-executor': {
+    json: { type: 'module', main: 'index.js' },
+    index: `export default { name: 'one', start: async () => ({ kind: 'done', result: 1 }) };`,
+  },
   '@acme/scoped': {
     json: { type: 'module', exports: { '.': { default: './index.js' } } },
     index: `export default [{ name: 'a', start: async () => ({ kind: 'done', result: 'a' }) }, { name: 'b', start: async () => ({ kind: 'done', result: 'b' }), status: async () => ({ state: 'running' }) }];`,
   },
   'throws-on-load': { json: { type: 'module', main: 'index.js' }, index: `throw new Error('kaboom at load');` },
   'no-start': { json: { type: 'module', main: 'index.js' }, index: `export default { name: 'x' };` },
-  'bad-name': { json: { type: 'module', main: 'index.js' }, index: `export default [{ name: 'white space', start() {} }];` },
-  'bad-status': { json: { type: 'module', main: 'index.js' }, index: `export default { name: 'x', start() {}, status: 42 };` },
+  'bad-name': {
+    json: { type: 'module', main: 'index.js' },
+    index: `export default [{ name: 'white space', start() {} }];`,
+  },
+  'bad-status': {
+    json: { type: 'module', main: 'index.js' },
+    index: `export default { name: 'x', start() {}, status: 42 };`,
+  },
   'empty-list': { json: { type: 'module', main: 'index.js' }, index: `export default [];` },
 };
 
@@ -61,7 +70,8 @@ describe('loadExecutorPackage', () => {
     expect(wordCount?.name).toBe('word-count');
     const lines: string[] = [];
     const started = await wordCount?.start({
-      task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 }, idempotencyKey: 't:1',
+      task: { id: 't', scheduleId: 's', fireAt: 0, attempt: 1, fence: 1 },
+      idempotencyKey: 't:1',
       payload: { text: 'to be  or not to be' },
       signal: new AbortController().signal,
       log: (line) => lines.push(line),
@@ -72,7 +82,9 @@ describe('loadExecutorPackage', () => {
   });
 
   it('refuses a package that is not installed, throws while loading, or exports no executor, saying why', async () => {
-    expect((await loadError('not-installed')).message).toMatch(/cannot load executor package 'not-installed': not installed \(looked from /);
+    expect((await loadError('not-installed')).message).toMatch(
+      /cannot load executor package 'not-installed': not installed \(looked from /,
+    );
     const thrown = await loadError('throws-on-load');
     expect(thrown.message).toMatch(/threw while loading: kaboom at load/);
     expect((thrown.cause as Error).message).toBe('kaboom at load');

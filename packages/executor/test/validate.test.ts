@@ -21,12 +21,20 @@ describe('process executor validate', () => {
   writeFileSync(join(dir, 'run.sh'), '#!/bin/sh\nexit 0\n');
   chmodSync(join(dir, 'run.sh'), 0o755);
   writeFileSync(join(dir, 'plain.txt'), 'not a program\n');
-  const executor = processExecutor({ env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, allowShell: true, runtimeDir: null });
+  const executor = processExecutor({
+    env: { PATH: '/usr/local/bin:/usr/bin:/bin' },
+    allowShell: true,
+    runtimeDir: null,
+  });
 
   it.each<[string, Json, string]>([
     ['a program on PATH', { command: 'sh', args: ['-c', 'true'] }, 'valid'],
     ['a program missing from PATH', { command: 'no-such-program-rookery' }, 'payload.command'],
-    ["a program missing from the payload's own PATH", { command: 'sh', env: { PATH: join(dir, 'nothing-here') } }, 'payload.command'],
+    [
+      "a program missing from the payload's own PATH",
+      { command: 'sh', env: { PATH: join(dir, 'nothing-here') } },
+      'payload.command',
+    ],
     ["a program found on the payload's own PATH", { command: 'run.sh', env: { PATH: dir } }, 'valid'],
     ['an absolute path to an executable', { command: join(dir, 'run.sh') }, 'valid'],
     ['an absolute path to a file that is not executable', { command: join(dir, 'plain.txt') }, 'payload.command'],
@@ -40,9 +48,13 @@ describe('process executor validate', () => {
   });
 
   it('names the command and the PATH searched in the message', async () => {
-    const error = await Promise.resolve(executor.validate?.({ command: 'no-such-program-rookery' })).catch((e: unknown) => e);
+    const error = await Promise.resolve(executor.validate?.({ command: 'no-such-program-rookery' })).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
-    expect((error as Error).message).toContain("'no-such-program-rookery' was not found on this node's PATH (/usr/local/bin:/usr/bin:/bin)");
+    expect((error as Error).message).toContain(
+      "'no-such-program-rookery' was not found on this node's PATH (/usr/local/bin:/usr/bin:/bin)",
+    );
   });
 });
 
@@ -76,8 +88,8 @@ describe('function executors validate', () => {
   });
 
   it('refuse a validate that is not a function', () => {
-    expect(() => functionExecutors({ bad: { validate: 1, start: async () => ({ kind: 'done', result: null }) } as never })).toThrow(
-      expect.objectContaining({ field: 'executors.bad.validate' }),
-    );
+    expect(() =>
+      functionExecutors({ bad: { validate: 1, start: async () => ({ kind: 'done', result: null }) } as never }),
+    ).toThrow(expect.objectContaining({ field: 'executors.bad.validate' }));
   });
 });

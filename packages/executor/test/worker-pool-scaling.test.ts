@@ -46,7 +46,13 @@ describe('WorkerPool autoscaling', () => {
   it('grows from the minimum toward the maximum while claims come back full, and shrinks back when idle after the cool-down', () => {
     const clock = manualClock();
     const sizes: number[] = [];
-    const pool = new WorkerPool({ minWorkers: 2, maxWorkers: 10, scaleDownAfterMs: 5_000, now: clock.now, onResize: (n) => sizes.push(n) });
+    const pool = new WorkerPool({
+      minWorkers: 2,
+      maxWorkers: 10,
+      scaleDownAfterMs: 5_000,
+      now: clock.now,
+      onResize: (n) => sizes.push(n),
+    });
     expect(pool.concurrency).toBe(2);
     // A backlog: each poll the node claims every free slot and gets them all.
     for (let poll = 0; poll < 6; poll += 1) {
@@ -69,7 +75,7 @@ describe('WorkerPool autoscaling', () => {
     expect(sizes.slice(4)).toEqual([5, 3, 2]);
   });
 
-  it('does not grow for a claim held back by an executor\'s own rate', () => {
+  it("does not grow for a claim held back by an executor's own rate", () => {
     const clock = manualClock();
     const pool = new WorkerPool({ minWorkers: 4, maxWorkers: 8, rateLimits: { mail: 1 }, now: clock.now });
     const asked = pool.free('mail');

@@ -41,7 +41,10 @@ describe('WorkerPool', () => {
   });
 
   it('treats executor names like __proto__ as ordinary names', () => {
-    const pool = new WorkerPool({ concurrency: 2, perExecutor: JSON.parse('{"__proto__": 1}') as Record<string, number> });
+    const pool = new WorkerPool({
+      concurrency: 2,
+      perExecutor: JSON.parse('{"__proto__": 1}') as Record<string, number>,
+    });
     expect(pool.acquire('__proto__')).toBe(true);
     expect(pool.acquire('__proto__')).toBe(false);
     expect(pool.free('constructor')).toBe(1);

@@ -41,9 +41,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 function defaultReporter(error: Error, info: UndeliveredErrorInfo): void {
   const why =
-    info.reason === 'no-listener'
-      ? 'unhandled error (no generalError listener)'
-      : 'a generalError listener threw';
+    info.reason === 'no-listener' ? 'unhandled error (no generalError listener)' : 'a generalError listener threw';
   console.error(`${STDERR_PREFIX} ${why} [event: ${info.event}]:`, error);
 }
 

@@ -95,7 +95,8 @@ export function pgWakeSignals(options: PgWakeSignalsOptions): PgWakeSignals {
 }
 
 function checkPositive(field: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new ValidationError(field, `must be a positive integer of milliseconds, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw new ValidationError(field, `must be a positive integer of milliseconds, got ${value}`);
   return value;
 }
 
@@ -139,22 +140,26 @@ class PgWakeSignalsTransport implements PgWakeSignals {
 
   constructor(options: PgWakeSignalsOptions) {
     this.url = parseDatabaseUrl(options.url);
-    if (this.url.dialect !== 'postgres') throw new ValidationError('url', `wake signals need a PostgreSQL URL, got a ${this.url.dialect} one`);
+    if (this.url.dialect !== 'postgres')
+      throw new ValidationError('url', `wake signals need a PostgreSQL URL, got a ${this.url.dialect} one`);
     this.tls = resolveTls(this.url.tls, options.ssl);
     this.channel = options.channel ?? wakeChannel(this.url);
     if (this.channel === '' || Buffer.byteLength(this.channel) > 63 || this.channel.includes('\0')) {
       throw new ValidationError('channel', `must be 1 to 63 bytes without NUL, got '${this.channel}'`);
     }
     this.senderId = options.senderId ?? randomUUID();
-    if (!/^[^:\s]{1,100}$/.test(this.senderId)) throw new ValidationError('senderId', 'must be 1 to 100 characters without `:` or spaces');
+    if (!/^[^:\s]{1,100}$/.test(this.senderId))
+      throw new ValidationError('senderId', 'must be 1 to 100 characters without `:` or spaces');
     this.applicationName = options.applicationName ?? this.url.applicationName ?? 'rookery-wake';
     this.minBackoffMs = checkPositive('minBackoffMs', options.minBackoffMs ?? 100);
     this.maxBackoffMs = checkPositive('maxBackoffMs', options.maxBackoffMs ?? 5_000);
-    if (this.maxBackoffMs < this.minBackoffMs) throw new ValidationError('maxBackoffMs', 'must not be below minBackoffMs');
+    if (this.maxBackoffMs < this.minBackoffMs)
+      throw new ValidationError('maxBackoffMs', 'must not be below minBackoffMs');
     this.connectTimeoutMs = checkPositive('connectTimeoutMs', options.connectTimeoutMs ?? 5_000);
     this.fallbackOnError =
       options.onError ??
-      ((error) => console.error(`${STDERR_PREFIX} wake signals:`, error instanceof Error ? error.message : String(error)));
+      ((error) =>
+        console.error(`${STDERR_PREFIX} wake signals:`, error instanceof Error ? error.message : String(error)));
   }
 
   /** Sends the error to the listener's `onError`, else to the fallback; never throws. */
@@ -217,7 +222,10 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   async announceInTransaction(dueAt: number, transaction: unknown): Promise<void> {
     if (this.closed || !Number.isFinite(dueAt)) return;
     const at = Math.max(0, Math.round(dueAt));
-    await (transaction as Pick<pg.ClientBase, 'query'>).query('SELECT pg_notify($1, $2)', [this.channel, `${this.senderId}:${at}`]);
+    await (transaction as Pick<pg.ClientBase, 'query'>).query('SELECT pg_notify($1, $2)', [
+      this.channel,
+      `${this.senderId}:${at}`,
+    ]);
   }
 
   /** Sends the earliest pending due time until none is pending; announces made meanwhile coalesce. */
@@ -233,7 +241,12 @@ class PgWakeSignalsTransport implements PgWakeSignals {
       } catch (error) {
         // Best effort: the signal is dropped (polling covers it) and the session is reopened next time.
         this.pending = null;
-        this.report(new WakeSignalsError(`NOTIFY on '${this.channel}' failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        this.report(
+          new WakeSignalsError(
+            `NOTIFY on '${this.channel}' failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          ),
+        );
         const broken = this.publisher;
         this.publisher = null;
         if (broken) await this.end(broken);
@@ -262,7 +275,10 @@ class PgWakeSignalsTransport implements PgWakeSignals {
 
   listen(handler: (dueAt: number) => void, onError: (error: unknown) => void): () => Promise<void> {
     if (this.closed) throw new WakeSignalsError('listen after close: create a new instance');
-    if (this.listening) throw new WakeSignalsError('already listening: one handler at a time per instance (unlisten first, or create another instance)');
+    if (this.listening)
+      throw new WakeSignalsError(
+        'already listening: one handler at a time per instance (unlisten first, or create another instance)',
+      );
     const state: ListenState = {
       handler,
       onError,
@@ -348,7 +364,10 @@ class PgWakeSignalsTransport implements PgWakeSignals {
         () => ({ failure: null, listened: true }),
         (error: unknown) => ({ failure: error ?? new WakeSignalsError('LISTEN failed'), listened: false }),
       ),
-      lost.then((error) => ({ failure: error ?? new WakeSignalsError('the listening session ended'), listened: false })),
+      lost.then((error) => ({
+        failure: error ?? new WakeSignalsError('the listening session ended'),
+        listened: false,
+      })),
     ]);
     let failure: unknown = outcome.failure;
     if (outcome.listened) failure = (await lost) ?? new WakeSignalsError('the listening session ended');
@@ -365,7 +384,11 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     if (!match || !Number.isSafeInteger(dueAt)) {
       if (!this.malformedReported) {
         this.malformedReported = true;
-        this.report(new WakeSignalsError(`malformed payload on '${this.channel}' ignored (reported once): ${JSON.stringify(payload ?? null).slice(0, 200)}`));
+        this.report(
+          new WakeSignalsError(
+            `malformed payload on '${this.channel}' ignored (reported once): ${JSON.stringify(payload ?? null).slice(0, 200)}`,
+          ),
+        );
       }
       return;
     }

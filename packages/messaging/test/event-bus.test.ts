@@ -184,9 +184,7 @@ describe('waitFor', () => {
 
   it('rejects with WaitForTimeoutError after the timeout', async () => {
     const bus = createEventBus();
-    await expect(waitFor(bus, 'nodeLeft', undefined, 10)).rejects.toBeInstanceOf(
-      WaitForTimeoutError,
-    );
+    await expect(waitFor(bus, 'nodeLeft', undefined, 10)).rejects.toBeInstanceOf(WaitForTimeoutError);
     expect(bus.listenerCount('nodeLeft')).toBe(0);
   });
 

@@ -8,7 +8,11 @@ import { pgWakeSignals, WakeSignalsError, type PgWakeSignals, type PgWakeSignals
 const dialect = await postgresDialect();
 
 /** Polls `predicate` every 20 ms until it holds; fails after a generous `timeoutMs` (never a speed assertion). */
-async function eventually(predicate: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+async function eventually(
+  predicate: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
@@ -106,7 +110,12 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     const tag = randomBytes(3).toString('hex');
     const app = `placed-${tag}`;
     const placed = (query: string, name: string): PgWakeSignals => {
-      const s = pgWakeSignals({ url: `${db.url}?${query}`, applicationName: name, minBackoffMs: 50, maxBackoffMs: 500 });
+      const s = pgWakeSignals({
+        url: `${db.url}?${query}`,
+        applicationName: name,
+        minBackoffMs: 50,
+        maxBackoffMs: 500,
+      });
       opened.push(s);
       return s;
     };
@@ -169,7 +178,8 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     const raw = new pg.Client({ connectionString: db.url });
     await raw.connect();
     try {
-      for (const payload of ['garbage', 'x:12ab', ':5', 'a:b:c', '']) await raw.query('SELECT pg_notify($1, $2)', [ch, payload]);
+      for (const payload of ['garbage', 'x:12ab', ':5', 'a:b:c', ''])
+        await raw.query('SELECT pg_notify($1, $2)', [ch, payload]);
     } finally {
       await raw.end();
     }
@@ -210,22 +220,42 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
 
   it('reports a NOTIFY that cannot be sent to the onError option, without throwing or rejecting', async () => {
     const errors: unknown[] = [];
-    const s = pgWakeSignals({ url: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 2_000, onError: (e) => errors.push(e) });
+    const s = pgWakeSignals({
+      url: 'postgres://postgres@127.0.0.1:1/none',
+      connectTimeoutMs: 2_000,
+      onError: (e) => errors.push(e),
+    });
     opened.push(s);
     s.announce(1);
     s.announce(2);
     await eventually(() => errors.length > 0, 'the failed NOTIFY to be reported');
     expect(errors[0]).toBeInstanceOf(WakeSignalsError);
     await s.close();
-    expect(() => s.listen(() => undefined, () => undefined)).toThrow(WakeSignalsError);
+    expect(() =>
+      s.listen(
+        () => undefined,
+        () => undefined,
+      ),
+    ).toThrow(WakeSignalsError);
   });
 
   it('listens with one handler at a time and refuses a malformed channel', async () => {
     const s = signals(channel());
-    const first = s.listen(() => undefined, () => undefined);
-    expect(() => s.listen(() => undefined, () => undefined)).toThrow(/one handler at a time/);
+    const first = s.listen(
+      () => undefined,
+      () => undefined,
+    );
+    expect(() =>
+      s.listen(
+        () => undefined,
+        () => undefined,
+      ),
+    ).toThrow(/one handler at a time/);
     await first();
-    const second = s.listen(() => undefined, () => undefined);
+    const second = s.listen(
+      () => undefined,
+      () => undefined,
+    );
     await second();
     expect(() => pgWakeSignals({ url: db.url, channel: 'x'.repeat(64) })).toThrow(ValidationError);
   });

@@ -1,5 +1,21 @@
-import { RookeryClient, RookeryNode, ValidationError, resolveTimings, type EventBus, type Logger, type NodeOptions, type TlsOptions } from '@rookery/core';
-import { createSqlDatastore, idleTransactionTimeoutForLease, parseDatastoreUrl, type SqlDatastore, type SqlTransactionHandle, type TransactionHandleFor } from '@rookery/datastore-sql';
+import {
+  RookeryClient,
+  RookeryNode,
+  ValidationError,
+  resolveTimings,
+  type EventBus,
+  type Logger,
+  type NodeOptions,
+  type TlsOptions,
+} from '@rookery/core';
+import {
+  createSqlDatastore,
+  idleTransactionTimeoutForLease,
+  parseDatastoreUrl,
+  type SqlDatastore,
+  type SqlTransactionHandle,
+  type TransactionHandleFor,
+} from '@rookery/datastore-sql';
 import { WorkerPool } from '@rookery/executor';
 import { createEventBus } from '@rookery/messaging';
 import { executorsOf, type ExecutorsInput } from './executors-input.js';
@@ -121,7 +137,9 @@ export interface Rookery<Handle extends SqlTransactionHandle = SqlTransactionHan
  * process.once('SIGTERM', () => void rookery.close());
  * ```
  */
-export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(options: RookeryOptions<Db> = {}): Promise<Rookery<TransactionHandleFor<Db>>> {
+export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(
+  options: RookeryOptions<Db> = {},
+): Promise<Rookery<TransactionHandleFor<Db>>> {
   const url: string = options.db ?? DEFAULT_DB_URL;
   if (typeof url !== 'string') throw new ValidationError('db', 'must be a database URL string');
   parseDatastoreUrl(url);
@@ -130,7 +148,8 @@ export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(o
   const pool = new WorkerPool({ concurrency: options.concurrency ?? 10 });
   const events = options.events ?? createEventBus();
   const wakeMode = options.wakeSignals ?? 'auto';
-  if (wakeMode !== 'auto' && wakeMode !== 'none') throw new ValidationError('wakeSignals', `must be auto or none, got '${String(wakeMode)}'`);
+  if (wakeMode !== 'auto' && wakeMode !== 'none')
+    throw new ValidationError('wakeSignals', `must be auto or none, got '${String(wakeMode)}'`);
 
   const datastore: SqlDatastore<TransactionHandleFor<Db>> = await createSqlDatastore({
     url: url as Db,
@@ -143,7 +162,10 @@ export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(o
   let node: RookeryNode | undefined;
   let wake: RookeryWakeSignals | null = null;
   try {
-    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null, options.ssl, { schema: options.schema, tablePrefix: options.tablePrefix });
+    wake = wakeSignalsFor(wakeMode, url, events, () => node?.id ?? options.id ?? null, options.ssl, {
+      schema: options.schema,
+      tablePrefix: options.tablePrefix,
+    });
     node = new RookeryNode({
       ...options.node,
       datastore,
@@ -163,14 +185,24 @@ export async function createRookery<Db extends string = typeof DEFAULT_DB_URL>(o
     throw error;
   }
   const started = node;
-  const client = new RookeryClient<TransactionHandleFor<Db>>({ datastore, events, ...(wake ? { wakeSignals: wake.client } : {}) });
+  const client = new RookeryClient<TransactionHandleFor<Db>>({
+    datastore,
+    events,
+    ...(wake ? { wakeSignals: wake.client } : {}),
+  });
   let closing: Promise<void> | undefined;
-  const close = (closeOptions: { graceMs?: number } = {}): Promise<void> => (closing ??= closeAll(started, wake, datastore, closeOptions));
+  const close = (closeOptions: { graceMs?: number } = {}): Promise<void> =>
+    (closing ??= closeAll(started, wake, datastore, closeOptions));
   return { node: started, client, datastore, events, close, [Symbol.asyncDispose]: () => close() };
 }
 
 /** Stops the node, then closes the wake signals and the datastore; every step runs even if one before it failed. */
-async function closeAll(node: RookeryNode | undefined, wake: RookeryWakeSignals | null, datastore: Pick<SqlDatastore, 'close'>, options: { graceMs?: number }): Promise<void> {
+async function closeAll(
+  node: RookeryNode | undefined,
+  wake: RookeryWakeSignals | null,
+  datastore: Pick<SqlDatastore, 'close'>,
+  options: { graceMs?: number },
+): Promise<void> {
   const errors: unknown[] = [];
   await node?.stop(options).catch((error: unknown) => errors.push(error));
   await wake?.close();

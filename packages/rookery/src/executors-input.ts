@@ -20,7 +20,11 @@ export function executorsOf(input: ExecutorsInput): Executor[] {
     const module = input as TaskFunctionModule;
     for (const [key, value] of Object.entries(module)) {
       const named = typeof value === 'object' && value !== null ? (value as { name?: unknown }).name : undefined;
-      if (named !== undefined && named !== key) throw new ValidationError(`executors.${key}`, `is an executor named '${String(named)}'; use its name as the key, or pass a list of executors`);
+      if (named !== undefined && named !== key)
+        throw new ValidationError(
+          `executors.${key}`,
+          `is an executor named '${String(named)}'; use its name as the key, or pass a list of executors`,
+        );
     }
     return functionExecutors(module);
   }
@@ -28,7 +32,10 @@ export function executorsOf(input: ExecutorsInput): Executor[] {
   return input.map((executor: unknown, i) => {
     const e = executor as Partial<Executor> | null;
     if (typeof e !== 'object' || e === null || typeof e.name !== 'string' || typeof e.start !== 'function') {
-      throw new ValidationError(`executors[${i}]`, 'must be an executor: an object with a name and a start function (defineExecutor makes one)');
+      throw new ValidationError(
+        `executors[${i}]`,
+        'must be an executor: an object with a name and a start function (defineExecutor makes one)',
+      );
     }
     if (seen.has(e.name)) throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' is given twice`);
     seen.add(e.name);

@@ -33,9 +33,15 @@ export function wakeSignalsFor(
   const parsed = parseDatastoreUrl(url);
   if (mode === 'none' || parsed.dialect !== 'postgres') return null;
   const onError = (error: unknown): void => {
-    events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: nodeId(), source: 'wake-signals' });
+    events.emit('generalError', error instanceof Error ? error : new Error(String(error)), {
+      nodeId: nodeId(),
+      source: 'wake-signals',
+    });
   };
-  const channel = wakeChannel({ schema: placement.schema ?? parsed.schema, tablePrefix: placement.tablePrefix ?? parsed.tablePrefix });
+  const channel = wakeChannel({
+    schema: placement.schema ?? parsed.schema,
+    tablePrefix: placement.tablePrefix ?? parsed.tablePrefix,
+  });
   const options = { url, onError, channel, ...(ssl === undefined ? {} : { ssl }) };
   const node: PgWakeSignals = pgWakeSignals(options);
   const client: PgWakeSignals = pgWakeSignals(options);

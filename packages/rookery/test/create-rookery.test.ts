@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { testDialects, type TestDatabase } from '../../datastore-sql/test/helpers/test-databases.js';
-import { createRookery, createSqlDatastore, defineExecutor, ValidationError, waitFor, type Rookery, type SqlDatastore } from '../src/index.js';
+import {
+  createRookery,
+  createSqlDatastore,
+  defineExecutor,
+  ValidationError,
+  waitFor,
+  type Rookery,
+  type SqlDatastore,
+} from '../src/index.js';
 
 const report = defineExecutor({
   name: 'send-report',
@@ -76,18 +84,31 @@ for (const dialect of await testDialects()) {
       const errors: Error[] = [];
       rookery.events.on('generalError', (error) => errors.push(error));
       const completed = waitFor(rookery.events, 'taskCompleted', undefined, 20_000);
-      const { outcome, schedule } = await rookery.client.upsertSchedule({ name: 'often', executor: report, payload: { to: 'ops@example.com' }, trigger: { kind: 'interval', everyMs: 1_000 } });
+      const { outcome, schedule } = await rookery.client.upsertSchedule({
+        name: 'often',
+        executor: report,
+        payload: { to: 'ops@example.com' },
+        trigger: { kind: 'interval', everyMs: 1_000 },
+      });
       expect(outcome).toBe('created');
       const [task] = await completed;
-      expect(task).toMatchObject({ scheduleId: schedule.id, state: 'completed', result: { sentTo: 'ops@example.com' } });
+      expect(task).toMatchObject({
+        scheduleId: schedule.id,
+        state: 'completed',
+        result: { sentTo: 'ops@example.com' },
+      });
       expect((await rookery.client.listNodes()).map((n) => n.id)).toContain(rookery.node.id);
       // The logger took the node's life and the task's events, never the payload.
-      expect(records.map((r) => r.event)).toEqual(expect.arrayContaining(['nodeJoined', 'taskStarted', 'taskCompleted']));
+      expect(records.map((r) => r.event)).toEqual(
+        expect.arrayContaining(['nodeJoined', 'taskStarted', 'taskCompleted']),
+      );
       expect(JSON.stringify(records)).not.toContain('ops@example.com');
 
       if (dialect.label === 'postgres') {
         // Wake signals are on, and the idle-in-transaction timeout is half the lease.
-        const [rows] = await rookery.datastore.sequelize.query("SELECT current_setting('idle_in_transaction_session_timeout') AS t");
+        const [rows] = await rookery.datastore.sequelize.query(
+          "SELECT current_setting('idle_in_transaction_session_timeout') AS t",
+        );
         expect(rows).toEqual([{ t: '2s' }]);
         expect(await wakeSessions(rookery.datastore)).toBeGreaterThanOrEqual(1);
       }

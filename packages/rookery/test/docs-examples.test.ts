@@ -62,10 +62,18 @@ async function examplesOf(page: string): Promise<Example[]> {
   for (const [, marked, on, lang = '', code = ''] of markdown.matchAll(BLOCK)) {
     if (marked === undefined && !(lang === 'ts' && code.includes("from 'rookery'"))) continue;
     const name = marked ?? `${page.replaceAll('/', '_')}-${(unmarked += 1)}`;
-    examples.push({ page, name, lang, code, on: (on ?? 'sqlite').split(','), output: marked === undefined ? undefined : outputs.get(marked) });
+    examples.push({
+      page,
+      name,
+      lang,
+      code,
+      on: (on ?? 'sqlite').split(','),
+      output: marked === undefined ? undefined : outputs.get(marked),
+    });
   }
   for (const name of outputs.keys()) {
-    if (!examples.some((e) => e.name === name)) throw new Error(`${page}: output '${name}' follows no example of that name`);
+    if (!examples.some((e) => e.name === name))
+      throw new Error(`${page}: output '${name}' follows no example of that name`);
   }
   return examples;
 }
@@ -79,7 +87,10 @@ interface Run {
 
 /** Runs `args` in `cwd` until the process exits; kills it (and says so) if it hangs. */
 function runProcess(command: string, args: string[], cwd: string, databaseUrl: string | undefined): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env['PATH'] ?? ''}` };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${join(ROOT, 'node_modules', '.bin')}${delimiter}${process.env['PATH'] ?? ''}`,
+  };
   for (const name of ['DATABASE_URL', 'ROOKERY_DB', 'ROOKERY_DB_FILE']) delete env[name];
   if (databaseUrl) Object.assign(env, { DATABASE_URL: databaseUrl, ROOKERY_DB: databaseUrl });
   return new Promise((resolve, reject) => {
@@ -126,7 +137,11 @@ async function prepare(example: Pick<Example, 'lang' | 'code'>, dirName: string)
   await mkdir(dir, { recursive: true });
   const shell = example.lang === 'sh' || example.lang === 'bash';
   const file = shell ? 'example.sh' : 'example.mjs';
-  const text = shell ? example.code : ts.transpileModule(example.code, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const text = shell
+    ? example.code
+    : ts.transpileModule(example.code, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
   await writeFile(join(dir, file), text);
   return shell ? { dir, command: 'bash', args: ['-e', file] } : { dir, command: process.execPath, args: [file] };
 }
@@ -136,7 +151,8 @@ async function runOn(dialect: TestDialect, prepared: Prepared, runs: number): Pr
   const db = await dialect.create();
   try {
     const results: Run[] = [];
-    for (let i = 0; i < runs; i += 1) results.push(await runProcess(prepared.command, prepared.args, prepared.dir, db.url));
+    for (let i = 0; i < runs; i += 1)
+      results.push(await runProcess(prepared.command, prepared.args, prepared.dir, db.url));
     return results;
   } finally {
     await db.drop();
@@ -145,13 +161,20 @@ async function runOn(dialect: TestDialect, prepared: Prepared, runs: number): Pr
 
 describe('documentation examples', () => {
   it('every tour page has examples, the marked ones name those of jobs, keys, typed executors and transactions, each name once', () => {
-    for (const page of PAGES_WITH_EXAMPLES) expect(examples.some((e) => e.page === page), `${page} has rookery examples`).toBe(true);
+    for (const page of PAGES_WITH_EXAMPLES)
+      expect(
+        examples.some((e) => e.page === page),
+        `${page} has rookery examples`,
+      ).toBe(true);
     const names = examples.map((e) => e.name);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(expect.arrayContaining(['enqueue', 'keys', 'typed-executors', 'transactions', 'transactions-sqlite']));
+    expect(names).toEqual(
+      expect.arrayContaining(['enqueue', 'keys', 'typed-executors', 'transactions', 'transactions-sqlite']),
+    );
     for (const e of examples) {
       expect(['ts', 'js', 'sh', 'bash'], `${e.page} ${e.name}`).toContain(e.lang);
-      for (const database of e.on) expect(['sqlite', 'postgres'], `${e.page} ${e.name}: databases to run on`).toContain(database);
+      for (const database of e.on)
+        expect(['sqlite', 'postgres'], `${e.page} ${e.name}: databases to run on`).toContain(database);
     }
   });
 
@@ -165,12 +188,25 @@ describe('documentation examples', () => {
           return;
         }
         const prepared = await prepare(example, `${example.name}-${database}`);
-        const [first] = database === 'postgres' ? await runOn(postgres, prepared, 1) : [await runProcess(prepared.command, prepared.args, prepared.dir, undefined)];
-        expect({ run: 1, ...first }, `${example.page} ${example.name}`).toMatchObject({ run: 1, code: 0, signal: null, stderr: '' });
+        const [first] =
+          database === 'postgres'
+            ? await runOn(postgres, prepared, 1)
+            : [await runProcess(prepared.command, prepared.args, prepared.dir, undefined)];
+        expect({ run: 1, ...first }, `${example.page} ${example.name}`).toMatchObject({
+          run: 1,
+          code: 0,
+          signal: null,
+          stderr: '',
+        });
         if (example.output !== undefined) expect(first?.stdout.trim()).toBe(example.output);
         if (twice) {
           const second = await runProcess(prepared.command, prepared.args, prepared.dir, undefined);
-          expect({ run: 2, ...second }, `${example.page} ${example.name}, run again`).toMatchObject({ run: 2, code: 0, signal: null, stderr: '' });
+          expect({ run: 2, ...second }, `${example.page} ${example.name}, run again`).toMatchObject({
+            run: 2,
+            code: 0,
+            signal: null,
+            stderr: '',
+          });
         }
       });
     }
@@ -180,12 +216,19 @@ describe('documentation examples', () => {
   const tour = examples.find((e) => e.page === 'README.md');
   const tourOutcomes = (runs: Run[]): string[] => runs.map((run) => run.stdout.trim().split(';')[0] ?? '');
 
-  it('the README tour creates its schedule on the first run and finds it unchanged on the next', { timeout: 300_000 }, async () => {
-    const prepared = await prepare(tour ?? { lang: 'ts', code: '' }, 'tour-outcomes');
-    const runs = [await runProcess(prepared.command, prepared.args, prepared.dir, undefined), await runProcess(prepared.command, prepared.args, prepared.dir, undefined)];
-    for (const run of runs) expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(tourOutcomes(runs)).toEqual(['nightly-report: created', 'nightly-report: unchanged']);
-  });
+  it(
+    'the README tour creates its schedule on the first run and finds it unchanged on the next',
+    { timeout: 300_000 },
+    async () => {
+      const prepared = await prepare(tour ?? { lang: 'ts', code: '' }, 'tour-outcomes');
+      const runs = [
+        await runProcess(prepared.command, prepared.args, prepared.dir, undefined),
+        await runProcess(prepared.command, prepared.args, prepared.dir, undefined),
+      ];
+      for (const run of runs) expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(tourOutcomes(runs)).toEqual(['nightly-report: created', 'nightly-report: unchanged']);
+    },
+  );
 
   for (const dialect of serverDialects) {
     it.skipIf(!dialect.available)(

@@ -23,7 +23,10 @@ function clustersOf(dialect: string): Cluster[] {
   if (dialect === 'postgres') {
     clusters.push(
       { label: 'schema tenant_a (URL)', placement: { query: 'schema=tenant_a' } },
-      { label: 'schema tenant_b and prefix green_ (options)', placement: { options: { schema: 'tenant_b', tablePrefix: 'green_' } } },
+      {
+        label: 'schema tenant_b and prefix green_ (options)',
+        placement: { options: { schema: 'tenant_b', tablePrefix: 'green_' } },
+      },
     );
   }
   return clusters;
@@ -66,24 +69,38 @@ for (const dialect of await testDialects()) {
       );
       const enqueued = await Promise.all(
         rookeries.map(async (rookery) => {
-          const results = await rookery.client.enqueueMany(Array.from({ length: JOBS }, (_, i) => ({ executor: 'work', key: `job-${i}` })));
+          const results = await rookery.client.enqueueMany(
+            Array.from({ length: JOBS }, (_, i) => ({ executor: 'work', key: `job-${i}` })),
+          );
           expect(results.every((r) => r.created)).toBe(true);
           return results.map((r) => r.task.id).sort();
         }),
       );
       await expect
-        .poll(async () => (await Promise.all(rookeries.map((r) => r.client.listTasks({ states: ['completed'] })))).map((t) => t.length), {
-          timeout: 25_000,
-          interval: 100,
-        })
+        .poll(
+          async () =>
+            (await Promise.all(rookeries.map((r) => r.client.listTasks({ states: ['completed'] })))).map(
+              (t) => t.length,
+            ),
+          {
+            timeout: 25_000,
+            interval: 100,
+          },
+        )
         .toEqual(clusters.map(() => JOBS));
       for (const [i, cluster] of clusters.entries()) {
         const rookery = rookeries[i] as Rookery;
         expect([...(ran.get(cluster.label) ?? [])].sort(), cluster.label).toEqual(enqueued[i]);
         const listed = await rookery.client.listTasks();
         expect(listed.map((t) => t.id).sort(), cluster.label).toEqual(enqueued[i]);
-        expect(listed.every((t) => (t.result as { cluster?: string } | null)?.cluster === cluster.label), cluster.label).toBe(true);
-        expect((await rookery.client.listNodes()).map((n) => n.id), cluster.label).toEqual([rookery.node.id]);
+        expect(
+          listed.every((t) => (t.result as { cluster?: string } | null)?.cluster === cluster.label),
+          cluster.label,
+        ).toBe(true);
+        expect(
+          (await rookery.client.listNodes()).map((n) => n.id),
+          cluster.label,
+        ).toEqual([rookery.node.id]);
       }
       expect(errors).toEqual([]);
 

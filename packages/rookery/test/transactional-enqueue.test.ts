@@ -6,7 +6,16 @@ import sqlite3 from 'sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { captureSpans, parentOf } from '../../core/test/tracing/span-capture.js';
 import { testDialects, type TestDatabase } from '../../datastore-sql/test/helpers/test-databases.js';
-import { createRookery, MemoryDatastore, RookeryClient, ValidationError, waitFor, type Rookery, type SqlTransactionHandle, type Task } from '../src/index.js';
+import {
+  createRookery,
+  MemoryDatastore,
+  RookeryClient,
+  ValidationError,
+  waitFor,
+  type Rookery,
+  type SqlTransactionHandle,
+  type Task,
+} from '../src/index.js';
 
 /** A connection of the user's own, with the driver's calls to begin and end a transaction. */
 interface UserConnection {
@@ -28,12 +37,24 @@ async function userConnection(label: 'sqlite' | 'postgres' | 'mariadb', url: str
     const client = new pg.Client({ connectionString: url });
     await client.connect();
     const run = async (sql: string): Promise<void> => void (await client.query(sql));
-    return { handle: client, begin: () => run('BEGIN'), commit: () => run('COMMIT'), rollback: () => run('ROLLBACK'), close: () => client.end() };
+    return {
+      handle: client,
+      begin: () => run('BEGIN'),
+      commit: () => run('COMMIT'),
+      rollback: () => run('ROLLBACK'),
+      close: () => client.end(),
+    };
   }
   if (label === 'mariadb') {
     const connection = await createMysqlConnection({ uri: url });
     const run = async (sql: string): Promise<void> => void (await connection.query(sql));
-    return { handle: connection, begin: () => run('START TRANSACTION'), commit: () => run('COMMIT'), rollback: () => run('ROLLBACK'), close: () => connection.end() };
+    return {
+      handle: connection,
+      begin: () => run('START TRANSACTION'),
+      commit: () => run('COMMIT'),
+      rollback: () => run('ROLLBACK'),
+      close: () => connection.end(),
+    };
   }
   const db = new sqlite3.Database(url.slice('sqlite:'.length));
   await sqliteRun(db, 'PRAGMA busy_timeout = 10000');
@@ -81,7 +102,10 @@ for (const dialect of await testDialects()) {
       const r = started();
       user = await userConnection(dialect.label, db?.url ?? '');
       await user.begin();
-      const { task, created } = await r.client.enqueue({ executor: 'record-order', payload: 'order-1' }, { transaction: user.handle });
+      const { task, created } = await r.client.enqueue(
+        { executor: 'record-order', payload: 'order-1' },
+        { transaction: user.handle },
+      );
       expect(created).toBe(true);
       await expect(r.client.getTask(task.id)).rejects.toThrow(/not found|no task/i);
       const completed = waitFor(r.events, 'taskCompleted', (t: Task) => t.id === task.id, 20_000);
@@ -97,10 +121,20 @@ for (const dialect of await testDialects()) {
       user = await userConnection(dialect.label, db?.url ?? '');
       await user.begin();
       const [one, two] = await r.client.enqueueMany(
-        [{ executor: 'record-order', payload: 'rolled-back-1' }, { executor: 'record-order', payload: 'rolled-back-2', runAt: 0 }],
+        [
+          { executor: 'record-order', payload: 'rolled-back-1' },
+          { executor: 'record-order', payload: 'rolled-back-2', runAt: 0 },
+        ],
         { transaction: user.handle },
       );
-      const schedule = await r.client.createSchedule({ name: 'in-a-rolled-back-transaction', executor: 'record-order', trigger: { kind: 'interval', everyMs: 60_000 } }, { transaction: user.handle });
+      const schedule = await r.client.createSchedule(
+        {
+          name: 'in-a-rolled-back-transaction',
+          executor: 'record-order',
+          trigger: { kind: 'interval', everyMs: 60_000 },
+        },
+        { transaction: user.handle },
+      );
       await user.rollback();
       for (const id of [one?.task.id, two?.task.id]) await expect(r.client.getTask(id ?? '')).rejects.toThrow();
       expect(await r.datastore.scheduleGet(schedule.id)).toBeUndefined();
@@ -111,15 +145,31 @@ for (const dialect of await testDialects()) {
       const r = started();
       user = await userConnection(dialect.label, db?.url ?? '');
       await user.begin();
-      const schedule = await r.client.createSchedule({ name: 'in-a-committed-transaction', executor: 'record-order', payload: 'scheduled', trigger: { kind: 'interval', everyMs: 3_600_000 } }, { transaction: user.handle });
+      const schedule = await r.client.createSchedule(
+        {
+          name: 'in-a-committed-transaction',
+          executor: 'record-order',
+          payload: 'scheduled',
+          trigger: { kind: 'interval', everyMs: 3_600_000 },
+        },
+        { transaction: user.handle },
+      );
       expect(await r.datastore.scheduleGet(schedule.id)).toBeUndefined();
       await user.commit();
-      expect(await r.client.getSchedule('in-a-committed-transaction')).toMatchObject({ id: schedule.id, state: 'active' });
+      expect(await r.client.getSchedule('in-a-committed-transaction')).toMatchObject({
+        id: schedule.id,
+        state: 'active',
+      });
     });
 
     it('dedupes a key within the transaction and against a live task outside it', async () => {
       const r = started();
-      const held = await r.client.enqueue({ executor: 'record-order', payload: 'held', key: 'held-outside', runAt: Date.now() + 3_600_000 });
+      const held = await r.client.enqueue({
+        executor: 'record-order',
+        payload: 'held',
+        key: 'held-outside',
+        runAt: Date.now() + 3_600_000,
+      });
       user = await userConnection(dialect.label, db?.url ?? '');
       await user.begin();
       const answers = await r.client.enqueueMany(
@@ -129,7 +179,10 @@ for (const dialect of await testDialects()) {
         ],
         { transaction: user.handle },
       );
-      const again = await r.client.enqueue({ executor: 'record-order', payload: 'keyed-again', key: 'inside' }, { transaction: user.handle });
+      const again = await r.client.enqueue(
+        { executor: 'record-order', payload: 'keyed-again', key: 'inside' },
+        { transaction: user.handle },
+      );
       await user.commit();
       expect(answers.map((a) => a.created)).toEqual([true, false]);
       expect(answers[1]?.task.id).toBe(held.task.id);
@@ -151,7 +204,10 @@ for (const dialect of await testDialects()) {
           try {
             await connection.begin();
             const enqueued = await r.client.enqueueMany(
-              [{ executor: 'record-order', payload: 'traced-1', runAt: later }, { executor: 'record-order', payload: 'traced-2', runAt: later }],
+              [
+                { executor: 'record-order', payload: 'traced-1', runAt: later },
+                { executor: 'record-order', payload: 'traced-2', runAt: later },
+              ],
               { transaction: connection.handle },
             );
             await connection.commit();
@@ -161,8 +217,16 @@ for (const dialect of await testDialects()) {
           }
         });
         const request = capture.spans().find((s) => s.name === 'request');
-        const enqueue = capture.spans().find((s) => s.name === 'rookery.enqueue' && s.attributes['rookery.task.count'] === 2);
-        if (!request || !enqueue) throw new Error(`spans: ${capture.spans().map((s) => s.name).join(', ')}`);
+        const enqueue = capture
+          .spans()
+          .find((s) => s.name === 'rookery.enqueue' && s.attributes['rookery.task.count'] === 2);
+        if (!request || !enqueue)
+          throw new Error(
+            `spans: ${capture
+              .spans()
+              .map((s) => s.name)
+              .join(', ')}`,
+          );
         expect(parentOf(enqueue)).toBe(request.spanContext().spanId);
         const traceparent = `00-${enqueue.spanContext().traceId}-${enqueue.spanContext().spanId}-01`;
         for (const answer of answers) {
@@ -181,12 +245,18 @@ for (const dialect of await testDialects()) {
       const before = (await r.client.listTasks({ limit: 1000 })).length;
       const job = { executor: 'record-order', payload: 'never' };
       // A connection with no transaction open.
-      await expect(r.client.enqueue(job, { transaction: user.handle })).rejects.toMatchObject({ constructor: ValidationError, field: 'transaction' });
+      await expect(r.client.enqueue(job, { transaction: user.handle })).rejects.toMatchObject({
+        constructor: ValidationError,
+        field: 'transaction',
+      });
       // Another driver's connection, or something else entirely.
       const others: unknown[] = [{}, 'BEGIN', { query: () => Promise.resolve({ rows: [] }) }];
       if (dialect.label !== 'sqlite') others.push(new sqlite3.Database(':memory:'));
       for (const other of others) {
-        await expect(r.client.enqueue(job, { transaction: other as SqlTransactionHandle })).rejects.toMatchObject({ constructor: ValidationError, field: 'transaction' });
+        await expect(r.client.enqueue(job, { transaction: other as SqlTransactionHandle })).rejects.toMatchObject({
+          constructor: ValidationError,
+          field: 'transaction',
+        });
       }
       expect((await r.client.listTasks({ limit: 1000 })).length).toBe(before);
     });
@@ -216,21 +286,26 @@ for (const dialect of await testDialects()) {
       });
     }
 
-    if (dialect.label === 'mariadb') it('takes a mysql2 connection of the callback API too', async () => {
-      const r = started();
-      const connection = createMysqlCallbackConnection({ uri: db?.url ?? '' });
-      const run = (sql: string): Promise<void> => new Promise((resolve, reject) => connection.query(sql, (error) => (error ? reject(error) : resolve())));
-      try {
-        await run('START TRANSACTION');
-        const { task } = await r.client.enqueue({ executor: 'record-order', payload: 'callback-api' }, { transaction: connection });
-        const completed = waitFor(r.events, 'taskCompleted', (t: Task) => t.id === task.id, 20_000);
-        await run('COMMIT');
-        await completed;
-        expect(runs.filter((p) => p === 'callback-api')).toHaveLength(1);
-      } finally {
-        await new Promise<void>((resolve) => connection.end(() => resolve()));
-      }
-    });
+    if (dialect.label === 'mariadb')
+      it('takes a mysql2 connection of the callback API too', async () => {
+        const r = started();
+        const connection = createMysqlCallbackConnection({ uri: db?.url ?? '' });
+        const run = (sql: string): Promise<void> =>
+          new Promise((resolve, reject) => connection.query(sql, (error) => (error ? reject(error) : resolve())));
+        try {
+          await run('START TRANSACTION');
+          const { task } = await r.client.enqueue(
+            { executor: 'record-order', payload: 'callback-api' },
+            { transaction: connection },
+          );
+          const completed = waitFor(r.events, 'taskCompleted', (t: Task) => t.id === task.id, 20_000);
+          await run('COMMIT');
+          await completed;
+          expect(runs.filter((p) => p === 'callback-api')).toHaveLength(1);
+        } finally {
+          await new Promise<void>((resolve) => connection.end(() => resolve()));
+        }
+      });
   });
 }
 
@@ -238,7 +313,10 @@ describe('transactional enqueue: types and stores without transactions', () => {
   it('types the handle by the database URL, and the in-memory store takes none', async () => {
     const memory = new RookeryClient({ datastore: new MemoryDatastore(), builtInExecutors: ['noop'] });
     // @ts-expect-error -- the in-memory store joins no transaction: its option has type never
-    await expect(memory.enqueue({ executor: 'noop' }, { transaction: {} })).rejects.toMatchObject({ constructor: ValidationError, field: 'transaction' });
+    await expect(memory.enqueue({ executor: 'noop' }, { transaction: {} })).rejects.toMatchObject({
+      constructor: ValidationError,
+      field: 'transaction',
+    });
     const typed = async (): Promise<void> => {
       const pgOnly = await createRookery({ db: 'postgres://localhost/never-opened' });
       // @ts-expect-error -- a sqlite3 Database is not a pg client

@@ -16,53 +16,64 @@ describe.each(dialects)('cluster metrics on $label', (dialect) => {
     for (const db of databases) await db.drop();
   });
 
-  it.skipIf(!dialect.available)('after jobs ran and failed, the cluster gauges count them from the ledger', async () => {
-    const db = await dialect.create();
-    databases.push(db);
-    const store = await createSqlDatastore({ url: db.url });
-    const events = createEventBus();
-    const node = new RookeryNode({
-      datastore: store,
-      events,
-      pool: new WorkerPool({ concurrency: 2 }),
-      id: 'cluster-metrics-node',
-      pollWaitsMs: [50],
-      executors: functionExecutors({ quick: async () => 'done', broken: async () => Promise.reject(new Error('always fails')) }),
-    });
-    let ended = 0;
-    const allEnded = new Promise<void>((resolve) => {
-      const count = (): void => {
-        ended += 1;
-        if (ended === JOBS + 1) resolve();
-      };
-      events.on('taskCompleted', count);
-      events.on('taskFailed', count);
-    });
-    try {
-      await node.start();
-      const client = new RookeryClient({ datastore: store, events });
-      await client.enqueueMany([...Array.from({ length: JOBS }, () => ({ executor: 'quick' })), { executor: 'broken' }]);
-      // one job for later: pending, not due
-      await client.enqueue({ executor: 'quick', runAt: (await store.clockNow()) + 3_600_000 });
-      await allEnded;
+  it.skipIf(!dialect.available)(
+    'after jobs ran and failed, the cluster gauges count them from the ledger',
+    async () => {
+      const db = await dialect.create();
+      databases.push(db);
+      const store = await createSqlDatastore({ url: db.url });
+      const events = createEventBus();
+      const node = new RookeryNode({
+        datastore: store,
+        events,
+        pool: new WorkerPool({ concurrency: 2 }),
+        id: 'cluster-metrics-node',
+        pollWaitsMs: [50],
+        executors: functionExecutors({
+          quick: async () => 'done',
+          broken: async () => Promise.reject(new Error('always fails')),
+        }),
+      });
+      let ended = 0;
+      const allEnded = new Promise<void>((resolve) => {
+        const count = (): void => {
+          ended += 1;
+          if (ended === JOBS + 1) resolve();
+        };
+        events.on('taskCompleted', count);
+        events.on('taskFailed', count);
+      });
+      try {
+        await node.start();
+        const client = new RookeryClient({ datastore: store, events });
+        await client.enqueueMany([
+          ...Array.from({ length: JOBS }, () => ({ executor: 'quick' })),
+          { executor: 'broken' },
+        ]);
+        // one job for later: pending, not due
+        await client.enqueue({ executor: 'quick', runAt: (await store.clockNow()) + 3_600_000 });
+        await allEnded;
 
-      const registry = createClusterMetrics({ registry: new Registry(), overview: () => client.overview() });
-      const { samples, types } = parsePrometheusText(await registry.metrics());
-      expect(types.get('rookery_cluster_tasks')).toBe('gauge');
-      expect(sampleValue(samples, 'rookery_cluster_nodes', { status: 'alive' })).toBe(1);
-      expect(sampleValue(samples, 'rookery_cluster_nodes', { status: 'silent' })).toBe(0);
-      expect(sampleValue(samples, 'rookery_cluster_tasks', { state: 'pending' })).toBe(1);
-      expect(sampleValue(samples, 'rookery_cluster_tasks', { state: 'running' })).toBe(0);
-      expect(sampleValue(samples, 'rookery_cluster_tasks_ended_last_hour', { state: 'completed' })).toBe(JOBS);
-      expect(sampleValue(samples, 'rookery_cluster_tasks_ended_last_hour', { state: 'failed' })).toBe(1);
-      expect(sampleValue(samples, 'rookery_cluster_backlog_tasks')).toBe(0);
-      expect(sampleValue(samples, 'rookery_cluster_starts_per_second')).toBeGreaterThan(0);
-      expect(sampleValue(samples, 'rookery_cluster_start_lateness_seconds', { quantile: '0.99' })).toBeGreaterThanOrEqual(0);
-    } finally {
-      await node.stop({ graceMs: 5_000 });
-      await store.close();
-    }
-  });
+        const registry = createClusterMetrics({ registry: new Registry(), overview: () => client.overview() });
+        const { samples, types } = parsePrometheusText(await registry.metrics());
+        expect(types.get('rookery_cluster_tasks')).toBe('gauge');
+        expect(sampleValue(samples, 'rookery_cluster_nodes', { status: 'alive' })).toBe(1);
+        expect(sampleValue(samples, 'rookery_cluster_nodes', { status: 'silent' })).toBe(0);
+        expect(sampleValue(samples, 'rookery_cluster_tasks', { state: 'pending' })).toBe(1);
+        expect(sampleValue(samples, 'rookery_cluster_tasks', { state: 'running' })).toBe(0);
+        expect(sampleValue(samples, 'rookery_cluster_tasks_ended_last_hour', { state: 'completed' })).toBe(JOBS);
+        expect(sampleValue(samples, 'rookery_cluster_tasks_ended_last_hour', { state: 'failed' })).toBe(1);
+        expect(sampleValue(samples, 'rookery_cluster_backlog_tasks')).toBe(0);
+        expect(sampleValue(samples, 'rookery_cluster_starts_per_second')).toBeGreaterThan(0);
+        expect(
+          sampleValue(samples, 'rookery_cluster_start_lateness_seconds', { quantile: '0.99' }),
+        ).toBeGreaterThanOrEqual(0);
+      } finally {
+        await node.stop({ graceMs: 5_000 });
+        await store.close();
+      }
+    },
+  );
 });
 
 describe('cluster metrics reading', () => {
@@ -78,7 +89,12 @@ describe('cluster metrics reading', () => {
   it('reads the ledger once per scrape and reuses it within maxAgeMs, by the injected clock', async () => {
     let now = 1_000;
     let reads = 0;
-    const registry = createClusterMetrics({ registry: new Registry(), maxAgeMs: 5_000, now: () => now, overview: async () => overview(++reads) });
+    const registry = createClusterMetrics({
+      registry: new Registry(),
+      maxAgeMs: 5_000,
+      now: () => now,
+      overview: async () => overview(++reads),
+    });
     const first = parsePrometheusText(await registry.metrics()).samples;
     expect(reads).toBe(1);
     expect(sampleValue(first, 'rookery_cluster_backlog_tasks')).toBe(1);

@@ -4,7 +4,14 @@ import { parseRoute, href } from '../dashboard/src/router.js';
 import { attemptsOf } from '../dashboard/src/task/attempts.js';
 
 const at = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
-const event = (s: number, from: TaskEvent['from'], to: TaskEvent['to'], fence: number, nodeId: string | null, reason: string | null = null): TaskEvent => ({ taskId: 't', at: at(s), from, to, nodeId, reason, fence });
+const event = (
+  s: number,
+  from: TaskEvent['from'],
+  to: TaskEvent['to'],
+  fence: number,
+  nodeId: string | null,
+  reason: string | null = null,
+): TaskEvent => ({ taskId: 't', at: at(s), from, to, nodeId, reason, fence });
 
 describe("the dashboard's reading of a task's transitions into attempts", () => {
   it('makes one attempt per start, ended by the next move out of running, with its node, fence, outcome and reason', () => {
@@ -17,14 +24,35 @@ describe("the dashboard's reading of a task's transitions into attempts", () => 
       event(10, 'pending', 'running', 3, 'n3'),
     ];
     expect(attemptsOf(events)).toEqual([
-      { number: 1, fence: 1, nodeId: 'n1', startedAt: at(1), endedAt: at(2), outcome: 'pending', reason: 'failed: boom, retry at 00:00:03' },
-      { number: 2, fence: 2, nodeId: 'n2', startedAt: at(3), endedAt: at(9), outcome: 'pending', reason: 'repaired: lease of n2 expired' },
+      {
+        number: 1,
+        fence: 1,
+        nodeId: 'n1',
+        startedAt: at(1),
+        endedAt: at(2),
+        outcome: 'pending',
+        reason: 'failed: boom, retry at 00:00:03',
+      },
+      {
+        number: 2,
+        fence: 2,
+        nodeId: 'n2',
+        startedAt: at(3),
+        endedAt: at(9),
+        outcome: 'pending',
+        reason: 'repaired: lease of n2 expired',
+      },
       { number: 3, fence: 3, nodeId: 'n3', startedAt: at(10), endedAt: null, outcome: null, reason: null },
     ]);
   });
 
   it('finds none in a task that never started (skipped, missed, coalesced)', () => {
-    expect(attemptsOf([event(0, null, 'pending', 0, null), event(5, 'pending', 'missed', 0, 'n1', 'starting deadline passed')])).toEqual([]);
+    expect(
+      attemptsOf([
+        event(0, null, 'pending', 0, null),
+        event(5, 'pending', 'missed', 0, 'n1', 'starting deadline passed'),
+      ]),
+    ).toEqual([]);
   });
 });
 

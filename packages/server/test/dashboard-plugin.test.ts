@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DASHBOARD_CONTENT_SECURITY_POLICY, dashboardPlugin, DashboardNotBuiltError, dashboardScriptBytes, DEFAULT_DASHBOARD_DIRS, loadDashboardAssets } from '../src/dashboard/index.js';
+import {
+  DASHBOARD_CONTENT_SECURITY_POLICY,
+  dashboardPlugin,
+  DashboardNotBuiltError,
+  dashboardScriptBytes,
+  DEFAULT_DASHBOARD_DIRS,
+  loadDashboardAssets,
+} from '../src/dashboard/index.js';
 
 // The built dashboard of this checkout (`npx tsc -b` builds it; `npm test` runs that first).
 const assets = loadDashboardAssets();
@@ -14,7 +21,9 @@ afterAll(() => app.close());
 describe('the built dashboard', () => {
   it('first load fetches under 200 KB of script', () => {
     const bytes = dashboardScriptBytes(assets);
-    console.log(`dashboard script: ${(bytes / 1024).toFixed(1)} KB in ${[...assets.files.keys()].filter((p) => p.endsWith('.js')).length} modules`);
+    console.log(
+      `dashboard script: ${(bytes / 1024).toFixed(1)} KB in ${[...assets.files.keys()].filter((p) => p.endsWith('.js')).length} modules`,
+    );
     expect(bytes).toBeGreaterThan(0);
     expect(bytes).toBeLessThan(200 * 1024);
   });
@@ -57,8 +66,14 @@ describe('dashboardPlugin', () => {
     expect(main.body).toBe(assets.files.get('main.js')?.body.toString('utf8'));
     const nested = await app.inject({ method: 'GET', url: '/ui/pages/overview-page.js' });
     expect(nested.statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/ui/style.css' })).headers['content-type']).toBe('text/css; charset=utf-8');
-    const again = await app.inject({ method: 'GET', url: '/ui/main.js', headers: { 'if-none-match': String(main.headers['etag']) } });
+    expect((await app.inject({ method: 'GET', url: '/ui/style.css' })).headers['content-type']).toBe(
+      'text/css; charset=utf-8',
+    );
+    const again = await app.inject({
+      method: 'GET',
+      url: '/ui/main.js',
+      headers: { 'if-none-match': String(main.headers['etag']) },
+    });
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     for (const url of ['/ui/main.d.ts', '/ui/../package.json', '/ui/tsconfig.tsbuildinfo', '/ui/nope.js']) {
@@ -72,8 +87,12 @@ describe('dashboardPlugin', () => {
     mkdirSync(join(empty, 'ui'));
     writeFileSync(join(empty, 'index.html'), '');
     const bare = Fastify();
-    await expect(bare.register(dashboardPlugin, { dirs: { scripts: join(empty, 'ui'), page: DEFAULT_DASHBOARD_DIRS.page } })).rejects.toThrow(DashboardNotBuiltError);
-    await expect(Fastify().register(dashboardPlugin, { dirs: { scripts: join(empty, 'ui'), page: empty } })).rejects.toThrow(/run npx tsc -b/);
+    await expect(
+      bare.register(dashboardPlugin, { dirs: { scripts: join(empty, 'ui'), page: DEFAULT_DASHBOARD_DIRS.page } }),
+    ).rejects.toThrow(DashboardNotBuiltError);
+    await expect(
+      Fastify().register(dashboardPlugin, { dirs: { scripts: join(empty, 'ui'), page: empty } }),
+    ).rejects.toThrow(/run npx tsc -b/);
     await bare.close();
   });
 });

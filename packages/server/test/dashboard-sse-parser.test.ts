@@ -9,7 +9,8 @@ function parse(chunks: string[]): ServerSentEvent[] {
 }
 
 describe("the dashboard's event-stream parser", () => {
-  const stream = 'event: log\ndata: {"seq":1}\n\n: keep-alive\n\nevent: log\ndata: {"seq":2}\n\nevent: end\ndata: {}\n\n';
+  const stream =
+    'event: log\ndata: {"seq":1}\n\n: keep-alive\n\nevent: log\ndata: {"seq":2}\n\nevent: end\ndata: {}\n\n';
 
   it('yields each event once its blank line arrives, with its name and data, skipping comments', () => {
     expect(parse([stream])).toEqual([

@@ -81,7 +81,10 @@ describe('deploy/kubernetes', () => {
   });
 
   it('runs as a non-root user, the image’s own, without privilege escalation', () => {
-    expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, runAsUser: Number(/^USER (\d+)/m.exec(dockerfile)?.[1]) });
+    expect(pod['securityContext']).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: Number(/^USER (\d+)/m.exec(dockerfile)?.[1]),
+    });
     expect(container.securityContext.allowPrivilegeEscalation).toBe(false);
   });
 

@@ -18,7 +18,16 @@ describe('createHealth', () => {
 
   it('readiness fails on a clock offset beyond the bound, either way, and on a schema problem', async () => {
     const ready = async (node: HealthNode, schema: string | null = null) =>
-      (await createHealth({ node, datastore: answering, maxClockOffsetMs: 500, schemaProblem: async () => schema }).readiness()).checks.filter((c) => !c.ok).map((c) => c.name);
+      (
+        await createHealth({
+          node,
+          datastore: answering,
+          maxClockOffsetMs: 500,
+          schemaProblem: async () => schema,
+        }).readiness()
+      ).checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name);
     expect(await ready(nodeAt({ clockOffset: 500 }))).toEqual([]);
     expect(await ready(nodeAt({ clockOffset: -501 }))).toEqual(['clock']);
     expect(await ready(nodeAt({ clockOffset: 501 }))).toEqual(['clock']);
@@ -29,7 +38,11 @@ describe('createHealth', () => {
   it('readiness fails with the database’s error, or when it does not answer within databaseTimeoutMs', async () => {
     const failing = { clockNow: () => Promise.reject(new Error('connect ECONNREFUSED')) };
     const down = await createHealth({ node: nodeAt({}), datastore: failing }).readiness();
-    expect(down.checks.find((c) => c.name === 'database')).toEqual({ name: 'database', ok: false, detail: 'connect ECONNREFUSED' });
+    expect(down.checks.find((c) => c.name === 'database')).toEqual({
+      name: 'database',
+      ok: false,
+      detail: 'connect ECONNREFUSED',
+    });
     const hanging = { clockNow: () => new Promise<number>(() => undefined) };
     const slow = await createHealth({ node: nodeAt({}), datastore: hanging, databaseTimeoutMs: 1 }).readiness();
     expect(slow.checks.find((c) => c.name === 'database')?.detail).toBe('the database did not answer within 1 ms');

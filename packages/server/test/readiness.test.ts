@@ -28,45 +28,65 @@ describe('readiness on postgres', () => {
     await db?.drop();
   });
 
-  it.skipIf(!postgres.available)('/readyz turns 503 when the database is unreachable and 200 when it is back; /healthz stays 200', async () => {
-    db = await postgres.create();
-    const target = new URL(db.url);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
-    const viaProxy = new URL(db.url);
-    viaProxy.port = String(proxy.port);
-    const store = await createSqlDatastore({ url: viaProxy.toString() });
-    const events = createEventBus();
-    const errors: string[] = [];
-    events.on('generalError', (_e, context) => errors.push(context.source));
-    const node = new RookeryNode({ datastore: store, events, pool: new WorkerPool({ concurrency: 1 }), id: 'ready-node', executors: [], pollWaitsMs: [50] });
-    const server = await startProbeServer({
-      port: 0,
-      health: createHealth({ node, datastore: store, databaseTimeoutMs: 1_000, schemaProblem: async () => ((await store.migrationStatus()).pending.length > 0 ? 'pending' : null) }),
-      onError: (e) => events.emit('generalError', e, { nodeId: node.id, source: 'http' }),
-    });
-    const base = `http://127.0.0.1:${server.port}`;
-    try {
-      const before = await fetch(`${base}/readyz`);
-      expect(before.status).toBe(503);
-      expect(((await before.json()) as HealthReport).checks.find((c) => c.name === 'running')?.ok).toBe(false);
-      await node.start();
-      const up = await untilStatus(`${base}/readyz`, 200);
-      expect(up.checks.map((c) => [c.name, c.ok])).toEqual([['running', true], ['database', true], ['schema', true], ['clock', true]]);
+  it.skipIf(!postgres.available)(
+    '/readyz turns 503 when the database is unreachable and 200 when it is back; /healthz stays 200',
+    async () => {
+      db = await postgres.create();
+      const target = new URL(db.url);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+      const viaProxy = new URL(db.url);
+      viaProxy.port = String(proxy.port);
+      const store = await createSqlDatastore({ url: viaProxy.toString() });
+      const events = createEventBus();
+      const errors: string[] = [];
+      events.on('generalError', (_e, context) => errors.push(context.source));
+      const node = new RookeryNode({
+        datastore: store,
+        events,
+        pool: new WorkerPool({ concurrency: 1 }),
+        id: 'ready-node',
+        executors: [],
+        pollWaitsMs: [50],
+      });
+      const server = await startProbeServer({
+        port: 0,
+        health: createHealth({
+          node,
+          datastore: store,
+          databaseTimeoutMs: 1_000,
+          schemaProblem: async () => ((await store.migrationStatus()).pending.length > 0 ? 'pending' : null),
+        }),
+        onError: (e) => events.emit('generalError', e, { nodeId: node.id, source: 'http' }),
+      });
+      const base = `http://127.0.0.1:${server.port}`;
+      try {
+        const before = await fetch(`${base}/readyz`);
+        expect(before.status).toBe(503);
+        expect(((await before.json()) as HealthReport).checks.find((c) => c.name === 'running')?.ok).toBe(false);
+        await node.start();
+        const up = await untilStatus(`${base}/readyz`, 200);
+        expect(up.checks.map((c) => [c.name, c.ok])).toEqual([
+          ['running', true],
+          ['database', true],
+          ['schema', true],
+          ['clock', true],
+        ]);
 
-      await proxy.cut();
-      const down = await untilStatus(`${base}/readyz`, 503);
-      expect(down.checks.find((c) => c.name === 'database')?.ok).toBe(false);
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+        await proxy.cut();
+        const down = await untilStatus(`${base}/readyz`, 503);
+        expect(down.checks.find((c) => c.name === 'database')?.ok).toBe(false);
+        expect((await fetch(`${base}/healthz`)).status).toBe(200);
 
-      await proxy.restore();
-      const back = await untilStatus(`${base}/readyz`, 200);
-      expect(back.ok).toBe(true);
-      expect(errors.filter((s) => s === 'http')).toEqual([]);
-    } finally {
-      await node.stop({ graceMs: 1_000 });
-      await server.close();
-      await store.close();
-      await proxy.close();
-    }
-  });
+        await proxy.restore();
+        const back = await untilStatus(`${base}/readyz`, 200);
+        expect(back.ok).toBe(true);
+        expect(errors.filter((s) => s === 'http')).toEqual([]);
+      } finally {
+        await node.stop({ graceMs: 1_000 });
+        await server.close();
+        await store.close();
+        await proxy.close();
+      }
+    },
+  );
 });

@@ -20,7 +20,9 @@ describe('timedDatastore', () => {
     await expect(store.taskList({ limit: -1 })).rejects.toThrow(ValidationError);
     const { samples } = parsePrometheusText(await registry.metrics());
     const counts = Object.fromEntries(
-      samples.filter((v) => v.name === 'rookery_db_operation_seconds_count').map((v) => [`${v.labels['operation']}/${v.labels['outcome']}`, v.value]),
+      samples
+        .filter((v) => v.name === 'rookery_db_operation_seconds_count')
+        .map((v) => [`${v.labels['operation']}/${v.labels['outcome']}`, v.value]),
     );
     expect(counts).toEqual({ 'clockNow/ok': 1, 'taskList/error': 1 });
   });
@@ -33,7 +35,15 @@ async function pendingTasks(datastore: MemoryDatastore, name: string, dueAts: nu
   await datastore.scheduleCreate(schedule);
   const [claimed] = await datastore.scheduleClaimDue({ owner: 'seed', limit: 1, lookaheadMs: 0, leaseMs: 60_000 });
   const tasks = dueAts.map((at) => makeNewTask({ fireAt: at, dueAt: at }));
-  const peeled = await schedulePeelOne(datastore, { scheduleId: schedule.id, owner: 'seed', fence: claimed?.fence ?? -1, tasks, nextFireAt: null, gateTaskId: null, nodeId: 'seed' });
+  const peeled = await schedulePeelOne(datastore, {
+    scheduleId: schedule.id,
+    owner: 'seed',
+    fence: claimed?.fence ?? -1,
+    tasks,
+    nextFireAt: null,
+    gateTaskId: null,
+    nodeId: 'seed',
+  });
   expect(peeled.ok).toBe(true);
 }
 
@@ -50,7 +60,14 @@ describe('createBacklogReader', () => {
     const clock = handClock();
     const now = await datastore.clockNow();
     await pendingTasks(datastore, 'a', [now - 3_000, now - 2_000, now, now + 60_000]);
-    const read = createBacklogReader({ datastore: counted, dbNow: () => now, events: createEventBus(), nodeId: 'n', cacheMs: 15_000, clock });
+    const read = createBacklogReader({
+      datastore: counted,
+      dbNow: () => now,
+      events: createEventBus(),
+      nodeId: 'n',
+      cacheMs: 15_000,
+      clock,
+    });
     expect(await read()).toBe(3);
     await pendingTasks(datastore, 'b', [now - 1_000]);
     clock.advance(14_999);
@@ -74,7 +91,14 @@ describe('createBacklogReader', () => {
       },
     });
     const clock = handClock();
-    const read = createBacklogReader({ datastore: flaky, dbNow: () => Date.now(), events, nodeId: 'n', cacheMs: 10, clock });
+    const read = createBacklogReader({
+      datastore: flaky,
+      dbNow: () => Date.now(),
+      events,
+      nodeId: 'n',
+      cacheMs: 10,
+      clock,
+    });
     expect(await read()).toBe(0);
     fail = true;
     clock.advance(10);

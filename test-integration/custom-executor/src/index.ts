@@ -32,7 +32,8 @@ class PayloadError extends Error {
 }
 
 function parsePayload(payload: unknown): WordCountPayload {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new PayloadError('payload: must be an object');
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw new PayloadError('payload: must be an object');
   const { text, delayMs } = payload as Record<string, unknown>;
   if (typeof text !== 'string') throw new PayloadError('payload.text: must be a string');
   if (delayMs !== undefined && (typeof delayMs !== 'number' || !Number.isInteger(delayMs) || delayMs < 0)) {

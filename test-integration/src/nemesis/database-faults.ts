@@ -41,10 +41,13 @@ export async function killSessionsOf(pid: number, server: ServerLabel, admin: Se
     return rows.filter((r) => r.killed).length;
   }
   const hosts = ports.map((p) => `127.0.0.1:${p}`);
-  const sessions = await admin.query<{ id: number | string }>('SELECT id FROM information_schema.processlist WHERE host IN (:hosts)', {
-    replacements: { hosts },
-    type: QueryTypes.SELECT,
-  });
+  const sessions = await admin.query<{ id: number | string }>(
+    'SELECT id FROM information_schema.processlist WHERE host IN (:hosts)',
+    {
+      replacements: { hosts },
+      type: QueryTypes.SELECT,
+    },
+  );
   let killed = 0;
   for (const s of sessions) {
     try {
@@ -70,7 +73,8 @@ async function waitForServer(server: ServerLabel, timeoutMs: number): Promise<vo
       else await run('mariadb-admin', ['-h', '127.0.0.1', '-u', 'root', 'ping']);
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${server} did not come back within ${timeoutMs} ms`, { cause: error });
+      if (Date.now() > deadline)
+        throw new Error(`${server} did not come back within ${timeoutMs} ms`, { cause: error });
       await sleep(100);
     }
   }

@@ -91,7 +91,9 @@ async function pickHolding(ctx: NemesisContext): Promise<number> {
       ctx.note(`could not read which nodes hold tasks (${String(error)}): a random one was faulted`);
       return pick(ctx);
     }
-    const holding = ctx.cluster.slots.flatMap((node, slot) => ((held.get(node.id) ?? 0) > 0 && ctx.cluster.alive(slot) ? [slot] : []));
+    const holding = ctx.cluster.slots.flatMap((node, slot) =>
+      (held.get(node.id) ?? 0) > 0 && ctx.cluster.alive(slot) ? [slot] : [],
+    );
     const slot = holding[Math.floor(ctx.random() * holding.length)];
     if (slot !== undefined) return slot;
     if (Date.now() >= deadline) {
@@ -108,7 +110,8 @@ export const killRestart: Nemesis = {
   description: 'SIGKILL a random node that holds running tasks every 2-4 s, restart it 0.5-1.5 s later',
   dialects: ALL,
   async run(ctx) {
-    while (await pause(ctx, 2_000, 4_000)) await killAndRestart(ctx, await pickHolding(ctx), 500 + ctx.random() * 1_000);
+    while (await pause(ctx, 2_000, 4_000))
+      await killAndRestart(ctx, await pickHolding(ctx), 500 + ctx.random() * 1_000);
   },
 };
 
@@ -132,7 +135,8 @@ export const pauseResume: Nemesis = {
 /** Every database session of a random node killed from the server side, every 1–2.5 s. */
 export const disconnect: Nemesis = {
   name: 'disconnect',
-  description: "kill a random node's database sessions from the server (pg_terminate_backend / KILL CONNECTION) every 1-2.5 s",
+  description:
+    "kill a random node's database sessions from the server (pg_terminate_backend / KILL CONNECTION) every 1-2.5 s",
   dialects: SERVERS,
   async run(ctx) {
     let sessions = 0;
@@ -169,7 +173,12 @@ export const clockSkew: Nemesis = {
   name: 'clock-skew',
   description: "n1's clock strategy +5 min, n2's -5 min, for the whole run",
   dialects: ALL,
-  nodeArgs: (slot) => (slot === 0 ? ['--clock-offset-ms', String(FIVE_MINUTES)] : slot === 1 ? ['--clock-offset-ms', String(-FIVE_MINUTES)] : []),
+  nodeArgs: (slot) =>
+    slot === 0
+      ? ['--clock-offset-ms', String(FIVE_MINUTES)]
+      : slot === 1
+        ? ['--clock-offset-ms', String(-FIVE_MINUTES)]
+        : [],
   standing: (at) => [
     { nodeId: 'n1', at, kind: 'skew' },
     { nodeId: 'n2', at, kind: 'skew' },
@@ -182,7 +191,8 @@ export const clockSkew: Nemesis = {
 /** A graceful stop (SIGTERM) of a random node every 2–4 s; it must exit 0; restarted 0.5 s later. */
 export const gracefulStop: Nemesis = {
   name: 'graceful-stop',
-  description: 'SIGTERM a random node under load every 2-4 s (must exit 0, running tasks finish or are handed back), restart it',
+  description:
+    'SIGTERM a random node under load every 2-4 s (must exit 0, running tasks finish or are handed back), restart it',
   dialects: ALL,
   async run(ctx) {
     while (await pause(ctx, 2_000, 4_000)) {
@@ -220,7 +230,8 @@ function proxyOf(ctx: NemesisContext, slot: number): FaultProxy {
  */
 export const blackhole: Nemesis = {
   name: 'blackhole',
-  description: "the database connections of a random node that holds running tasks stop carrying bytes (sockets stay open) for 2 x lease, then heal",
+  description:
+    'the database connections of a random node that holds running tasks stop carrying bytes (sockets stay open) for 2 x lease, then heal',
   dialects: SERVERS,
   proxied: true,
   async run(ctx) {
@@ -239,7 +250,8 @@ export const blackhole: Nemesis = {
 /** A random node's database round trips 200-600 ms slower, in bursts of 2-4 s. */
 export const slowLink: Nemesis = {
   name: 'slow-link',
-  description: "a random node's database traffic held 100-300 ms each way (round trips 200-600 ms slower) in bursts of 2-4 s",
+  description:
+    "a random node's database traffic held 100-300 ms each way (round trips 200-600 ms slower) in bursts of 2-4 s",
   dialects: SERVERS,
   proxied: true,
   async run(ctx) {
@@ -287,7 +299,9 @@ export const mixed: Nemesis = {
   description: 'kills, pauses, graceful stops, disconnects, server restarts and write-lock kills in random order',
   dialects: ALL,
   async run(ctx) {
-    const pool = [killRestart, pauseResume, gracefulStop, disconnect, serverRestart, writeLockKill].filter((n) => n.dialects.includes(ctx.dialect));
+    const pool = [killRestart, pauseResume, gracefulStop, disconnect, serverRestart, writeLockKill].filter((n) =>
+      n.dialects.includes(ctx.dialect),
+    );
     while (Date.now() < ctx.until) {
       const n = pool[Math.floor(ctx.random() * pool.length)];
       if (!n) break;
@@ -300,4 +314,15 @@ export const mixed: Nemesis = {
 };
 
 /** Every scenario of the fault suite. */
-export const NEMESES: readonly Nemesis[] = [killRestart, pauseResume, disconnect, serverRestart, clockSkew, gracefulStop, writeLockKill, blackhole, slowLink, mixed];
+export const NEMESES: readonly Nemesis[] = [
+  killRestart,
+  pauseResume,
+  disconnect,
+  serverRestart,
+  clockSkew,
+  gracefulStop,
+  writeLockKill,
+  blackhole,
+  slowLink,
+  mixed,
+];

@@ -1,7 +1,14 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkHistory, RookeryClient, seededRandom, type FaultRecord, type HistoryReport, type TaskEvent } from '@rookery/core';
+import {
+  checkHistory,
+  RookeryClient,
+  seededRandom,
+  type FaultRecord,
+  type HistoryReport,
+  type TaskEvent,
+} from '@rookery/core';
 import { createSqlDatastore } from '@rookery/datastore-sql';
 import type { TestDialect } from '../../../packages/datastore-sql/test/helpers/test-databases.js';
 import { RECORDING_FUNCTIONS, readHistory, waitUntil } from '../cluster.js';
@@ -47,24 +54,49 @@ export interface ScenarioResult {
  * period of a lease plus a few seconds so every repair can happen, stops the nodes gracefully,
  * runs the history checker over the recorded attempts and the database, and prints the table.
  */
-export async function runScenario(dialect: TestDialect, nemesis: Nemesis, options: ScenarioOptions): Promise<ScenarioResult> {
+export async function runScenario(
+  dialect: TestDialect,
+  nemesis: Nemesis,
+  options: ScenarioOptions,
+): Promise<ScenarioResult> {
   const leaseMs = options.leaseMs ?? 2_000;
   const nodes = options.nodes ?? 3;
   const db = await dialect.create();
   const dir = await mkdtemp(join(tmpdir(), 'rookery-nemesis-'));
   const history = join(dir, 'history.jsonl');
   const store = await createSqlDatastore({ url: db.url });
-  const settings = { db: db.url, ids: [], executors: [RECORDING_FUNCTIONS], history, leaseMs, concurrency: options.concurrency ?? 20 };
+  const settings = {
+    db: db.url,
+    ids: [],
+    executors: [RECORDING_FUNCTIONS],
+    history,
+    leaseMs,
+    concurrency: options.concurrency ?? 20,
+  };
   // A proxied nemesis gets a fault proxy per slot, between that slot's nodes and the server.
   const proxies: FaultProxy[] = [];
   if (nemesis.proxied) {
     const server = new URL(db.url);
-    for (let i = 0; i < nodes; i += 1) proxies.push(await FaultProxy.start({ host: server.hostname, port: Number(server.port) || (dialect.label === 'postgres' ? 5432 : 3306) }));
+    for (let i = 0; i < nodes; i += 1)
+      proxies.push(
+        await FaultProxy.start({
+          host: server.hostname,
+          port: Number(server.port) || (dialect.label === 'postgres' ? 5432 : 3306),
+        }),
+      );
   }
   // `process` tasks need the built-in executor, with a kill grace that fits the short lease.
-  const builtIns = (options.workload.processes ?? 0) > 0 ? ['--builtin', 'process', '--kill-grace', `${Math.floor(leaseMs / 4)}ms`] : [];
+  const builtIns =
+    (options.workload.processes ?? 0) > 0
+      ? ['--builtin', 'process', '--kill-grace', `${Math.floor(leaseMs / 4)}ms`]
+      : [];
   const nodeArgs = (slot: number): string[] => [...builtIns, ...(nemesis.nodeArgs?.(slot) ?? [])];
-  const cluster = new LiveCluster(settings, nodes, nodeArgs, nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined);
+  const cluster = new LiveCluster(
+    settings,
+    nodes,
+    nodeArgs,
+    nemesis.proxied ? (slot) => proxies[slot]?.route(db.url) ?? db.url : undefined,
+  );
   const notes: string[] = [];
   try {
     await waitUntil(async () => (await store.nodeList()).length >= nodes, 30_000, `${nodes} nodes to register`);
@@ -97,7 +129,11 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     await new Promise((r) => setTimeout(r, leaseMs + 1_000 + 350 + 4_000));
     // A node restarted late may still be loading on a busy machine: a stop signal then ends it
     // as the signal would (not 0). Each is stopped once it has joined.
-    await waitUntil(() => cluster.slots.every((n, i) => !cluster.alive(i) || n.output.join('').includes('"event":"nodeJoined"')), 30_000, 'every node to have joined');
+    await waitUntil(
+      () => cluster.slots.every((n, i) => !cluster.alive(i) || n.output.join('').includes('"event":"nodeJoined"')),
+      30_000,
+      'every node to have joined',
+    );
     const stopAt = Date.now();
     const exitCodes = await cluster.stopAll();
     const tasks = await store.taskList({ limit: 1_000_000 });
@@ -106,25 +142,56 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const lateAfterMs = leaseMs + 1_000 + 350;
     // Fire times after `to` may not have started when the nodes stopped.
     const to = Math.min(stopAt - lateAfterMs - 1_000, healedAt + 2_000);
-    const report = checkHistory({ records: readHistory(history), tasks, events, schedules, faults, from, to, lateAfterMs, leaseMs });
-    printReport(`${dialect.label} / ${nemesis.name}: ${nemesis.description}; ${nodes} nodes, lease ${leaseMs} ms, ${options.durationMs / 1000} s, seed ${options.seed}`, report, { from, to });
+    const report = checkHistory({
+      records: readHistory(history),
+      tasks,
+      events,
+      schedules,
+      faults,
+      from,
+      to,
+      lateAfterMs,
+      leaseMs,
+    });
+    printReport(
+      `${dialect.label} / ${nemesis.name}: ${nemesis.description}; ${nodes} nodes, lease ${leaseMs} ms, ${options.durationMs / 1000} s, seed ${options.seed}`,
+      report,
+      { from, to },
+    );
     const counts = new Map<string, number>();
     for (const f of faults) counts.set(f.kind, (counts.get(f.kind) ?? 0) + 1);
-    console.log(`  faults injected                       ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
+    console.log(
+      `  faults injected                       ${[...counts].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    );
     const externalIds = new Set(schedules.filter((x) => x.executor === 'recordExternal').map((x) => x.id));
     const externalTasks = tasks.filter((t) => externalIds.has(t.scheduleId ?? ''));
-    const externals = { tasks: externalTasks.length, completed: externalTasks.filter((t) => t.state === 'completed').length };
+    const externals = {
+      tasks: externalTasks.length,
+      completed: externalTasks.filter((t) => t.state === 'completed').length,
+    };
     console.log(`  external executions completed         ${externals.completed} of ${externals.tasks} tasks`);
     for (const line of notes) console.log(`  nemesis: ${line}`);
     // The ledger of the first few tasks with a stale commit, two executions at once or a lease left behind, to say what happened.
     for (const f of [...report.staleCommits, ...report.executionOverlaps, ...report.leftLeased].slice(0, 2)) {
-      const ledger = events.filter((e) => e.taskId === f.taskId).map((e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`);
+      const ledger = events
+        .filter((e) => e.taskId === f.taskId)
+        .map(
+          (e) => `${e.at} ${e.from ?? '-'}->${e.to} fence ${e.fence} by ${e.nodeId}${e.reason ? ` (${e.reason})` : ''}`,
+        );
       const row = tasks.find((t) => t.id === f.taskId);
-      console.log(`  ledger of task ${f.taskId} (lease expires ${row?.leaseExpiresAt ?? '-'}, nodes stopped from ${stopAt}):\n    ${ledger.join('\n    ')}`);
+      console.log(
+        `  ledger of task ${f.taskId} (lease expires ${row?.leaseExpiresAt ?? '-'}, nodes stopped from ${stopAt}):\n    ${ledger.join('\n    ')}`,
+      );
       // and what the nodes said of it (started, lease lost, released...)
       const taskId = f.taskId;
       if (taskId === null) continue;
-      const said = cluster.all.flatMap((n) => n.output.join('').split('\n').filter((line) => line.includes(taskId)).map((line) => `${n.id}: ${line}`));
+      const said = cluster.all.flatMap((n) =>
+        n.output
+          .join('')
+          .split('\n')
+          .filter((line) => line.includes(taskId))
+          .map((line) => `${n.id}: ${line}`),
+      );
       console.log(`  node log lines of task ${taskId}:\n    ${said.slice(-12).join('\n    ')}`);
     }
     printNodeErrors(cluster.all);
@@ -132,7 +199,8 @@ export async function runScenario(dialect: TestDialect, nemesis: Nemesis, option
     const logs = process.env['ROOKERY_SCENARIO_LOGS'];
     if (logs) {
       await mkdir(logs, { recursive: true });
-      for (const n of cluster.all) await writeFile(join(logs, `${dialect.label}-${nemesis.name}-${n.id}.log`), n.output.join(''));
+      for (const n of cluster.all)
+        await writeFile(join(logs, `${dialect.label}-${nemesis.name}-${n.id}.log`), n.output.join(''));
     }
     return { report, faults, exitCodes, notes, externals };
   } finally {

@@ -26,7 +26,15 @@ export interface WorkloadSize {
 }
 
 /** The quick profile's workload: about 40 fire times a second. */
-export const QUICK_WORKLOAD: WorkloadSize = { intervals: 20, crons: 6, longSkips: 6, failing: 6, oneShots: 40, externals: 6, longRuns: 4 };
+export const QUICK_WORKLOAD: WorkloadSize = {
+  intervals: 20,
+  crons: 6,
+  longSkips: 6,
+  failing: 6,
+  oneShots: 40,
+  externals: 6,
+  longRuns: 4,
+};
 
 const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/Santiago'];
 
@@ -36,14 +44,30 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe'
  * overlapping ones (each outlasting two leases), failing tasks with retries, executions in an external system whose outcome the nodes poll, and one-shots
  * due at instants spread over [`from`, `from + spanMs`].
  */
-export async function createWorkload(client: RookeryClient, size: WorkloadSize, from: number, spanMs: number): Promise<Schedule[]> {
+export async function createWorkload(
+  client: RookeryClient,
+  size: WorkloadSize,
+  from: number,
+  spanMs: number,
+): Promise<Schedule[]> {
   const created: Schedule[] = [];
-  const add = async (input: Parameters<RookeryClient['createSchedule']>[0]): Promise<void> => void created.push(await client.createSchedule(input));
+  const add = async (input: Parameters<RookeryClient['createSchedule']>[0]): Promise<void> =>
+    void created.push(await client.createSchedule(input));
   for (let i = 0; i < size.intervals; i += 1) {
-    await add({ name: `interval-${i}`, executor: 'record', payload: { ms: 100 + ((i * 37) % 300) }, trigger: { kind: 'interval', everyMs: 1_000 } });
+    await add({
+      name: `interval-${i}`,
+      executor: 'record',
+      payload: { ms: 100 + ((i * 37) % 300) },
+      trigger: { kind: 'interval', everyMs: 1_000 },
+    });
   }
   for (let i = 0; i < size.crons; i += 1) {
-    await add({ name: `cron-${i}`, executor: 'record', payload: { ms: 150 }, trigger: { kind: 'cron', expr: '* * * * * *', tz: ZONES[i % ZONES.length] ?? 'UTC' } });
+    await add({
+      name: `cron-${i}`,
+      executor: 'record',
+      payload: { ms: 150 },
+      trigger: { kind: 'cron', expr: '* * * * * *', tz: ZONES[i % ZONES.length] ?? 'UTC' },
+    });
   }
   for (let i = 0; i < size.longSkips; i += 1) {
     await add({
@@ -64,10 +88,20 @@ export async function createWorkload(client: RookeryClient, size: WorkloadSize, 
     });
   }
   for (let i = 0; i < size.externals; i += 1) {
-    await add({ name: `external-${i}`, executor: 'recordExternal', payload: { ms: 500 }, trigger: { kind: 'interval', everyMs: 2_000 } });
+    await add({
+      name: `external-${i}`,
+      executor: 'recordExternal',
+      payload: { ms: 500 },
+      trigger: { kind: 'interval', everyMs: 2_000 },
+    });
   }
   for (let i = 0; i < size.longRuns; i += 1) {
-    await add({ name: `long-run-${i}`, executor: 'record', payload: { ms: 4_000 + ((i * 677) % 2_000) }, trigger: { kind: 'interval', everyMs: 3_000 } });
+    await add({
+      name: `long-run-${i}`,
+      executor: 'record',
+      payload: { ms: 4_000 + ((i * 677) % 2_000) },
+      trigger: { kind: 'interval', everyMs: 3_000 },
+    });
   }
   for (let i = 0; i < (size.processes ?? 0); i += 1) {
     const ms = 4_000 + ((i * 677) % 2_000);

@@ -18,7 +18,10 @@ export function parseBuiltIns(value: string | undefined): BuiltInExecutorName[] 
   const names = value.split(',').map((name) => name.trim());
   for (const name of names) {
     if (!(BUILT_IN_EXECUTORS as readonly string[]).includes(name)) {
-      throw new ValidationError('builtin', `unknown built-in executor '${name}' (expected a comma-separated list of ${BUILT_IN_EXECUTORS.join(', ')})`);
+      throw new ValidationError(
+        'builtin',
+        `unknown built-in executor '${name}' (expected a comma-separated list of ${BUILT_IN_EXECUTORS.join(', ')})`,
+      );
     }
   }
   return [...new Set(names as BuiltInExecutorName[])];
@@ -76,8 +79,10 @@ export interface BuiltInExecutorSettings {
  */
 export function builtInExecutors(settings: BuiltInExecutorSettings): Executor[] {
   const withProcess = settings.enabled.includes('process');
-  if (!withProcess && settings.allowCommands !== null) throw new ValidationError('allow-command', 'applies to the process executor: add --builtin process');
-  if (!withProcess && settings.allowShell) throw new ValidationError('allow-shell', 'applies to the process executor: add --builtin process');
+  if (!withProcess && settings.allowCommands !== null)
+    throw new ValidationError('allow-command', 'applies to the process executor: add --builtin process');
+  if (!withProcess && settings.allowShell)
+    throw new ValidationError('allow-shell', 'applies to the process executor: add --builtin process');
   const executors: Executor[] = [];
   if (settings.enabled.includes('http')) {
     executors.push(
@@ -94,10 +99,12 @@ export function builtInExecutors(settings: BuiltInExecutorSettings): Executor[] 
       killGraceMs: settings.killGraceMs,
       env,
       onError: settings.onError,
-      allowCommands: settings.allowCommands?.map((path, i) => {
-        if (!path.startsWith('/')) throw new ValidationError('allow-command', `must be an absolute path, got '${path}' (number ${i + 1})`);
-        return path;
-      }) ?? null,
+      allowCommands:
+        settings.allowCommands?.map((path, i) => {
+          if (!path.startsWith('/'))
+            throw new ValidationError('allow-command', `must be an absolute path, got '${path}' (number ${i + 1})`);
+          return path;
+        }) ?? null,
       allowShell: settings.allowShell,
     });
     const max = maxAbortGraceMs(settings.timings);

@@ -13,7 +13,9 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
   addDbOption(
     program
       .command('demo')
-      .description('run three nodes on a fresh SQLite file, kill one, and check that nothing was lost or doubled (~35 s), with the dashboard serving meanwhile')
+      .description(
+        'run three nodes on a fresh SQLite file, kill one, and check that nothing was lost or doubled (~35 s), with the dashboard serving meanwhile',
+      )
       .option('--duration <duration>', 'how long the cluster runs', '25s')
       .option('--port <port>', 'TCP port of the dashboard and the HTTP API on 127.0.0.1 (0: any free port)', '0'),
   ).action(async (opts: { duration: string; port: string; db?: string }, cmd: Command) => {
@@ -21,6 +23,7 @@ export function registerDemoCommand(program: Command, io: CliIo): void {
     const dashboardPort = parseInteger('port', opts.port, 0, 65_535);
     const db: unknown = cmd.optsWithGlobals().db;
     const code = await runDemo(io, { durationMs, dashboardPort, ...(typeof db === 'string' ? { dbUrl: db } : {}) });
-    if (code !== 0) throw new Error('demo: the history check found a violation or a node did not stop cleanly (see above)');
+    if (code !== 0)
+      throw new Error('demo: the history check found a violation or a node did not stop cleanly (see above)');
   });
 }

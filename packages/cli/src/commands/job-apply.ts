@@ -34,7 +34,9 @@ export function registerJobApplyCommand(job: Command, io: CliIo): void {
     job
       .command('apply')
       .argument('<file>', 'a JSON (.json) or YAML file: { schedules: [ { name, executor, trigger, ... } ] }')
-      .description('create, update or leave alone the jobs of a file, by name (and with --prune delete the jobs it does not list)')
+      .description(
+        'create, update or leave alone the jobs of a file, by name (and with --prune delete the jobs it does not list)',
+      )
       .option('--dry-run', 'write nothing: print what applying would do')
       .option('--prune', 'delete every job the file does not list, with its ledger')
       .option('--force', 'accept executors no registered node offers yet')
@@ -45,11 +47,19 @@ export function registerJobApplyCommand(job: Command, io: CliIo): void {
     await withOperatorClient(dbUrlOf(cmd, io.env), io, async (client) => {
       let synced: SyncedSchedule[];
       try {
-        synced = await client.syncSchedules(file.schedules, { prune: opts.prune === true, force: opts.force === true, dryRun: opts.dryRun === true });
+        synced = await client.syncSchedules(file.schedules, {
+          prune: opts.prune === true,
+          force: opts.force === true,
+          dryRun: opts.dryRun === true,
+        });
       } catch (error) {
         throw inFileTerms(file, error);
       }
-      if (opts.json) return writeJson(io.stdout, synced.map((s) => ({ name: s.name, outcome: s.outcome, schedule: scheduleJson(s.schedule) })));
+      if (opts.json)
+        return writeJson(
+          io.stdout,
+          synced.map((s) => ({ name: s.name, outcome: s.outcome, schedule: scheduleJson(s.schedule) })),
+        );
       writeTable(io.stdout, APPLY_COLUMNS, synced);
       if (opts.dryRun) writeLine(io.stdout, 'dry run: nothing written');
     });

@@ -16,7 +16,9 @@ export function registerJobRunCommand(job: Command, io: CliIo): void {
     job
       .command('run')
       .argument('<name>', 'name or id')
-      .description("run a job once now, beside its trigger (also when paused): a task recorded in its ledger as 'manual'")
+      .description(
+        "run a job once now, beside its trigger (also when paused): a task recorded in its ledger as 'manual'",
+      )
       .option('--payload <json>', "JSON payload of this run only (default: the job's)")
       .option('--json', 'print the task as JSON'),
   ).action(async (name: string, opts: { payload?: string; json?: boolean }, cmd: Command) => {
@@ -25,7 +27,11 @@ export function registerJobRunCommand(job: Command, io: CliIo): void {
       if (payload !== undefined) checkBuiltInPayload((await client.getSchedule(name)).executor, payload);
       const task = await client.runSchedule(name, payload !== undefined ? { payload } : {});
       if (opts.json) writeJson(io.stdout, taskJson(task));
-      else writeLine(io.stdout, `started ${task.id} (${task.executor}), manual run of ${name}, due ${showInstant(task.dueAt) ?? '-'}`);
+      else
+        writeLine(
+          io.stdout,
+          `started ${task.id} (${task.executor}), manual run of ${name}, due ${showInstant(task.dueAt) ?? '-'}`,
+        );
     });
   });
 }

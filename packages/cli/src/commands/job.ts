@@ -20,7 +20,13 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
 import { formatDuration, parseInteger } from '../options/duration.js';
-import { PERIOD_EXAMPLES, parseJobChanges, parseJobOptions, type JobAddOptions, type JobUpdateOptions } from '../options/parse-job-options.js';
+import {
+  PERIOD_EXAMPLES,
+  parseJobChanges,
+  parseJobOptions,
+  type JobAddOptions,
+  type JobUpdateOptions,
+} from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
 import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
 import { BUILT_IN_EXECUTORS, checkBuiltInPayload } from './built-in-executors.js';
@@ -69,13 +75,23 @@ function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined, extra:
     ['executor', s.executor],
     ['trigger', describeTrigger(s.trigger)],
     ['payload', s.payload],
-    ...(s.clientId === null ? [] : ([['client', s.clientId], ['validation', validationText(s)]] as [string, string][])),
+    ...(s.clientId === null
+      ? []
+      : ([
+          ['client', s.clientId],
+          ['validation', validationText(s)],
+        ] as [string, string][])),
     ['next fire', showInstant(s.nextFireAt)],
     ['start at', showInstant(s.startAt)],
     ['end at', showInstant(s.endAt)],
     ['duplicate', p.duplicate],
     ['misfire', p.misfire],
-    ['retry', p.retry.kind === 'none' || p.retry.maxAttempts <= 1 ? 'none' : `${p.retry.kind} ${formatDuration(p.retry.delayMs)}, ${p.retry.maxAttempts} attempts`],
+    [
+      'retry',
+      p.retry.kind === 'none' || p.retry.maxAttempts <= 1
+        ? 'none'
+        : `${p.retry.kind} ${formatDuration(p.retry.delayMs)}, ${p.retry.maxAttempts} attempts`,
+    ],
     ['timeout', p.timeoutMs === null ? null : formatDuration(p.timeoutMs)],
     ['priority', p.priority],
     ['created', showInstant(s.createdAt)],
@@ -157,8 +173,14 @@ const SUBMISSION_COLUMNS: Column<ScheduleSubmission>[] = [
   { header: 'state', cell: (v) => v.scheduleState },
   { header: 'executor', cell: (v) => v.executor },
   { header: 'submitted', cell: (v) => showInstant(v.submittedAt) },
-  { header: 'validated', cell: (v) => (v.validatedBy === null ? null : `${showInstant(v.validatedAt) ?? '-'} by ${v.validatedBy}`) },
-  { header: 'reason', cell: (v) => v.reason ?? (v.state === 'pending' ? `waiting for a node that has executor '${v.executor}'` : null) },
+  {
+    header: 'validated',
+    cell: (v) => (v.validatedBy === null ? null : `${showInstant(v.validatedAt) ?? '-'} by ${v.validatedBy}`),
+  },
+  {
+    header: 'reason',
+    cell: (v) => v.reason ?? (v.state === 'pending' ? `waiting for a node that has executor '${v.executor}'` : null),
+  },
 ];
 
 /** The options of `rookery job preview`, as commander hands them over. */
@@ -177,9 +199,15 @@ function withDefinitionOptions(cmd: Command): Command {
   return cmd
     .option('--cron <expr>', 'cron expression, 5 fields or 6 with seconds first')
     .option('--tz <zone>', 'IANA time zone of --cron (default UTC)')
-    .option('--every <duration>', `fixed rate, from 1s to 100 years: ${PERIOD_EXAMPLES.join(', ')} (units ms, s, m, h, d)`)
+    .option(
+      '--every <duration>',
+      `fixed rate, from 1s to 100 years: ${PERIOD_EXAMPLES.join(', ')} (units ms, s, m, h, d)`,
+    )
     .option('--at <instant>', 'once, at an ISO-8601 instant')
-    .option('--after-run <duration>', `next run this long after the previous one ends, from 1s: ${PERIOD_EXAMPLES.join(', ')}`)
+    .option(
+      '--after-run <duration>',
+      `next run this long after the previous one ends, from 1s: ${PERIOD_EXAMPLES.join(', ')}`,
+    )
     .option('--payload <json>', 'JSON payload handed to the executor')
     .option('--duplicate <policy>', 'when a run is still going: run | skip | replace | queue')
     .option('--misfire <policy>', 'fire times missed while no node ran: run-all | run-once | skip')
@@ -199,10 +227,23 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     return withDatastore(url, async (datastore) => {
       const wakeSignals =
         resolveWakeSignals('auto', url) === 'pg'
-          ? pgWakeSignals({ url, onError: (error) => writeLine(io.stderr, `rookery: wake signal not sent (the nodes will find the job at their next poll): ${error instanceof Error ? error.message : String(error)}`) })
+          ? pgWakeSignals({
+              url,
+              onError: (error) =>
+                writeLine(
+                  io.stderr,
+                  `rookery: wake signal not sent (the nodes will find the job at their next poll): ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            })
           : null;
       try {
-        await fn(new RookeryClient({ datastore, builtInExecutors: [...BUILT_IN_EXECUTORS], ...(wakeSignals ? { wakeSignals } : {}) }));
+        await fn(
+          new RookeryClient({
+            datastore,
+            builtInExecutors: [...BUILT_IN_EXECUTORS],
+            ...(wakeSignals ? { wakeSignals } : {}),
+          }),
+        );
       } finally {
         await wakeSignals?.close();
       }
@@ -219,7 +260,10 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     )
       .option('--paused', 'create it paused')
       .option('--force', 'accept an executor no registered node offers yet')
-      .option('--client <id>', 'submit it for validation by the cluster as this client: stored pending at once; see job validations')
+      .option(
+        '--client <id>',
+        'submit it for validation by the cluster as this client: stored pending at once; see job validations',
+      )
       .option('--json', 'print the schedule as JSON'),
   ).action(async (opts: JobAddOptions & { force?: boolean; json?: boolean }, cmd: Command) => {
     const input = parseJobOptions(opts);
@@ -229,7 +273,10 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       const s = await client.createSchedule(input, { force: opts.force === true });
       if (opts.json) writeJson(io.stdout, scheduleJson(s));
       else if (s.clientId !== null) {
-        writeLine(io.stdout, `submitted ${s.name} (${s.id}) for validation; see: rookery job validations --client ${s.clientId}`);
+        writeLine(
+          io.stdout,
+          `submitted ${s.name} (${s.id}) for validation; see: rookery job validations --client ${s.clientId}`,
+        );
       } else writeLine(io.stdout, `created ${s.name} (${s.id}), next fire ${showInstant(s.nextFireAt) ?? '-'}`);
     });
   });
@@ -254,27 +301,43 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     job
       .command('ls')
       .description('list scheduled jobs')
-      .option('--state <states>', `only these states, comma separated (${SCHEDULE_STATES.join(', ')})`, (v: string, prev: string[] = []) => [...prev, v])
+      .option(
+        '--state <states>',
+        `only these states, comma separated (${SCHEDULE_STATES.join(', ')})`,
+        (v: string, prev: string[] = []) => [...prev, v],
+      )
       .option('--json', 'print a JSON array'),
-  ).action(
-    async (opts: { state?: string[]; json?: boolean }, cmd: Command) =>
-      run(cmd, async (client) => {
-        const states = opts.state?.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean) as ScheduleState[] | undefined;
-        const list = await client.listSchedules({ limit: 10_000, ...(states ? { states } : {}) });
-        if (opts.json) writeJson(io.stdout, list.map(scheduleJson));
-        else writeTable(io.stdout, COLUMNS, list);
-      }),
+  ).action(async (opts: { state?: string[]; json?: boolean }, cmd: Command) =>
+    run(cmd, async (client) => {
+      const states = opts.state
+        ?.flatMap((v) => v.split(','))
+        .map((s) => s.trim())
+        .filter(Boolean) as ScheduleState[] | undefined;
+      const list = await client.listSchedules({ limit: 10_000, ...(states ? { states } : {}) });
+      if (opts.json) writeJson(io.stdout, list.map(scheduleJson));
+      else writeTable(io.stdout, COLUMNS, list);
+    }),
   );
 
-  addDbOption(job.command('show').argument('<name>', 'name or id').description('show one scheduled job').option('--json', 'print JSON')).action(
-    async (name: string, opts: { json?: boolean }, cmd: Command) =>
-      run(cmd, async (client) => {
-        const s = await client.getSchedule(name);
-        const unoffered = (await client.listUnofferedWork(SILENT_AFTER_MS)).find((b) => b.executor === s.executor) ?? null;
-        if (opts.json) return writeJson(io.stdout, { ...scheduleJson(s), unoffered: unoffered && { pending: unoffered.pending, oldestDueAt: iso(unoffered.oldestDueAt) } });
-        const nobody = `${unoffered?.pending ?? 0} pending task(s) of executor ${s.executor}; no running node offers it`;
-        writeSchedule(io, s, false, unoffered ? [['unoffered', nobody]] : []);
-      }),
+  addDbOption(
+    job
+      .command('show')
+      .argument('<name>', 'name or id')
+      .description('show one scheduled job')
+      .option('--json', 'print JSON'),
+  ).action(async (name: string, opts: { json?: boolean }, cmd: Command) =>
+    run(cmd, async (client) => {
+      const s = await client.getSchedule(name);
+      const unoffered =
+        (await client.listUnofferedWork(SILENT_AFTER_MS)).find((b) => b.executor === s.executor) ?? null;
+      if (opts.json)
+        return writeJson(io.stdout, {
+          ...scheduleJson(s),
+          unoffered: unoffered && { pending: unoffered.pending, oldestDueAt: iso(unoffered.oldestDueAt) },
+        });
+      const nobody = `${unoffered?.pending ?? 0} pending task(s) of executor ${s.executor}; no running node offers it`;
+      writeSchedule(io, s, false, unoffered ? [['unoffered', nobody]] : []);
+    }),
   );
 
   addDbOption(
@@ -295,9 +358,14 @@ export function registerJobCommands(program: Command, io: CliIo): void {
       if (opts.from !== undefined) throw new ValidationError('from', '--from applies only to --cron');
       return run(cmd, async (client) => writePreview(io, await client.previewSchedule(name, count), opts.json));
     }
-    if (name !== undefined) throw new ValidationError('cron', `give a job NAME or --cron EXPR, not both (got '${name}' and --cron)`);
+    if (name !== undefined)
+      throw new ValidationError('cron', `give a job NAME or --cron EXPR, not both (got '${name}' and --cron)`);
     // An expression needs no database: it is previewed from this machine's clock.
-    const trigger = validateTrigger({ kind: 'cron', expr: opts.cron, ...(opts.tz !== undefined ? { tz: opts.tz } : {}) });
+    const trigger = validateTrigger({
+      kind: 'cron',
+      expr: opts.cron,
+      ...(opts.tz !== undefined ? { tz: opts.tz } : {}),
+    });
     const from = opts.from === undefined ? Date.now() : parseInstant(opts.from, 'from');
     writePreview(io, previewTrigger(trigger, { count, from }), opts.json);
   });
@@ -318,21 +386,33 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     });
   });
 
-  const change = (verb: string, pastTense: string, describe: string, act: (c: Client, name: string) => Promise<Schedule>): void => {
-    addDbOption(job.command(verb).argument('<name>', 'name or id').description(describe).option('--json', 'print the schedule as JSON')).action(
-      async (name: string, opts: { json?: boolean }, cmd: Command) =>
-        run(cmd, async (client) => {
-          const s = await act(client, name);
-          if (opts.json) writeJson(io.stdout, scheduleJson(s));
-          else writeLine(io.stdout, `${pastTense} ${s.name}`);
-        }),
+  const change = (
+    verb: string,
+    pastTense: string,
+    describe: string,
+    act: (c: Client, name: string) => Promise<Schedule>,
+  ): void => {
+    addDbOption(
+      job
+        .command(verb)
+        .argument('<name>', 'name or id')
+        .description(describe)
+        .option('--json', 'print the schedule as JSON'),
+    ).action(async (name: string, opts: { json?: boolean }, cmd: Command) =>
+      run(cmd, async (client) => {
+        const s = await act(client, name);
+        if (opts.json) writeJson(io.stdout, scheduleJson(s));
+        else writeLine(io.stdout, `${pastTense} ${s.name}`);
+      }),
     );
   };
   addDbOption(
     withDefinitionOptions(
       job
         .command('update <job>')
-        .description('change what a job runs and when (only what is given); fire times already due keep the old definition')
+        .description(
+          'change what a job runs and when (only what is given); fire times already due keep the old definition',
+        )
         .option('--rename <name>', 'a new unique name')
         .option('--exec <executor>', 'executor that runs its tasks'),
     )
@@ -343,7 +423,10 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     await run(cmd, async (client) => {
       if (changes.executor !== undefined || changes.payload !== undefined) {
         const current = await client.getSchedule(name);
-        checkBuiltInPayload(changes.executor ?? current.executor, changes.payload === undefined ? current.payload : changes.payload);
+        checkBuiltInPayload(
+          changes.executor ?? current.executor,
+          changes.payload === undefined ? current.payload : changes.payload,
+        );
       }
       const s = await client.updateSchedule(name, changes, { force: opts.force === true });
       if (opts.json) writeJson(io.stdout, scheduleJson(s));
@@ -351,19 +434,35 @@ export function registerJobCommands(program: Command, io: CliIo): void {
     });
   });
 
-  change('pause', 'paused', 'stop the job until resumed: no planned run that has not started starts after this returns', (c, n) => c.pauseSchedule(n));
-  change('resume', 'resumed', 'resume a paused job (fire times missed meanwhile are not run; a done job cannot be resumed)', (c, n) => c.resumeSchedule(n));
-  change('retire', 'retired', 'put a job out to pasture: it never fires again (no planned run starts after this returns), its ledger stays', (c, n) => c.retireSchedule(n));
+  change(
+    'pause',
+    'paused',
+    'stop the job until resumed: no planned run that has not started starts after this returns',
+    (c, n) => c.pauseSchedule(n),
+  );
+  change(
+    'resume',
+    'resumed',
+    'resume a paused job (fire times missed meanwhile are not run; a done job cannot be resumed)',
+    (c, n) => c.resumeSchedule(n),
+  );
+  change(
+    'retire',
+    'retired',
+    'put a job out to pasture: it never fires again (no planned run starts after this returns), its ledger stays',
+    (c, n) => c.retireSchedule(n),
+  );
 
   registerJobApplyCommand(job, io);
   registerJobRunCommand(job, io);
 
-  addDbOption(job.command('rm').argument('<name>', 'name or id').description('delete a job and its whole task ledger')).action(
-    async (name: string, _opts: unknown, cmd: Command) =>
-      run(cmd, async (client) => {
-        const s = await client.getSchedule(name);
-        await client.deleteSchedule(s.id);
-        writeLine(io.stdout, `deleted ${s.name}`);
-      }),
+  addDbOption(
+    job.command('rm').argument('<name>', 'name or id').description('delete a job and its whole task ledger'),
+  ).action(async (name: string, _opts: unknown, cmd: Command) =>
+    run(cmd, async (client) => {
+      const s = await client.getSchedule(name);
+      await client.deleteSchedule(s.id);
+      writeLine(io.stdout, `deleted ${s.name}`);
+    }),
   );
 }

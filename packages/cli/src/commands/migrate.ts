@@ -15,10 +15,12 @@ interface MigrateOptions {
 /** The SQL script of a plan: what `rookery migrate` would run, in order, each statement ended by `;`. */
 function planScript(plan: MigrationPlan, dialect: string, url: string): string[] {
   const { databaseVersion, codeVersion } = plan.status;
-  const lines = [`-- rookery migrate --dry-run: ${dialect} database ${redactUrl(url)}, schema at version ${databaseVersion} of ${codeVersion}`];
+  const lines = [
+    `-- rookery migrate --dry-run: ${dialect} database ${redactUrl(url)}, schema at version ${databaseVersion} of ${codeVersion}`,
+  ];
   if (plan.migrations.length === 0) return [...lines, '-- nothing to run: the schema is up to date'];
   lines.push(
-    '-- rookery migrate runs these statements under the database\'s migration lock; run by hand, run them in order,',
+    "-- rookery migrate runs these statements under the database's migration lock; run by hand, run them in order,",
     '-- from one session, with no rookery node migrating at the same time.',
     '',
     '-- the schema (where one is set) and the migrations table, each kept if it exists',
@@ -37,7 +39,11 @@ function planScript(plan: MigrationPlan, dialect: string, url: string): string[]
  */
 function inspectionUrl(url: string): string {
   const parsed = parseDatastoreUrl(url);
-  const missingFile = parsed.dialect === 'sqlite' && parsed.storage !== undefined && parsed.storage !== ':memory:' && !existsSync(parsed.storage);
+  const missingFile =
+    parsed.dialect === 'sqlite' &&
+    parsed.storage !== undefined &&
+    parsed.storage !== ':memory:' &&
+    !existsSync(parsed.storage);
   const query = url.indexOf('?');
   return missingFile ? `sqlite::memory:${query === -1 ? '' : url.slice(query)}` : url;
 }
@@ -46,7 +52,9 @@ function statusLines(status: MigrationStatus, url: string): string[] {
   const pending = status.pending.map((m) => `  ${m.version} ${m.name}`);
   return [
     `schema at version ${status.databaseVersion} of ${status.codeVersion} (${redactUrl(url)})`,
-    ...(pending.length === 0 ? ['up to date: no pending migrations'] : [`pending migrations (${pending.length}):`, ...pending]),
+    ...(pending.length === 0
+      ? ['up to date: no pending migrations']
+      : [`pending migrations (${pending.length}):`, ...pending]),
   ];
 }
 
@@ -74,7 +82,11 @@ export function registerMigrateCommand(program: Command, io: CliIo): void {
       return;
     }
     if (opts.dryRun) {
-      const lines = await withDatastore(inspectionUrl(url), async (store) => planScript(await store.migrationPlan(), store.dialectName, url), { migrate: 'manual' });
+      const lines = await withDatastore(
+        inspectionUrl(url),
+        async (store) => planScript(await store.migrationPlan(), store.dialectName, url),
+        { migrate: 'manual' },
+      );
       for (const line of lines) writeLine(io.stdout, line);
       return;
     }

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { ValidationError, type EventBus, type RookeryNode, type WorkerPool } from '@rookery/core';
 import type { SqlDatastore } from '@rookery/datastore-sql';
-import { createHealth, createNodeMetrics, Registry, startProbeServer, timedDatastore, type ProbeServer } from '@rookery/server';
+import {
+  createHealth,
+  createNodeMetrics,
+  Registry,
+  startProbeServer,
+  timedDatastore,
+  type ProbeServer,
+} from '@rookery/server';
 import { parseDuration, parseInteger } from '../options/duration.js';
 
 /** The probe options of `rookery node`, as commander hands them over. */
@@ -24,16 +31,28 @@ export interface NodeHttpSettings {
 /** What is wrong with the database's schema for this code (for `/readyz`), or null when it is current. */
 export async function schemaProblem(datastore: Pick<SqlDatastore, 'migrationStatus'>): Promise<string | null> {
   const status = await datastore.migrationStatus();
-  if (status.databaseVersion > status.codeVersion) return `the schema (${status.databaseVersion}) is newer than this code (${status.codeVersion})`;
+  if (status.databaseVersion > status.codeVersion)
+    return `the schema (${status.databaseVersion}) is newer than this code (${status.codeVersion})`;
   return status.pending.length > 0 ? `${status.pending.length} migration(s) pending` : null;
 }
 
 /** Adds `--http`, `--http-host` and `--ready-max-offset` to `rookery node`. */
 export function addNodeHttpOptions(command: Command): Command {
   return command
-    .option('--http <port>', 'serve /metrics (Prometheus), /healthz and /readyz on this TCP port (default: no HTTP server)')
-    .option('--http-host <address>', 'address the --http server listens on (0.0.0.0 in a container, so probes and Prometheus reach it)', '127.0.0.1')
-    .option('--ready-max-offset <duration>', "/readyz fails while this node's clock is further than this from the database clock", '10s');
+    .option(
+      '--http <port>',
+      'serve /metrics (Prometheus), /healthz and /readyz on this TCP port (default: no HTTP server)',
+    )
+    .option(
+      '--http-host <address>',
+      'address the --http server listens on (0.0.0.0 in a container, so probes and Prometheus reach it)',
+      '127.0.0.1',
+    )
+    .option(
+      '--ready-max-offset <duration>',
+      "/readyz fails while this node's clock is further than this from the database clock",
+      '10s',
+    );
 }
 
 /** Validates the probe options; null without `--http`. */
@@ -46,7 +65,10 @@ export function parseNodeHttp(opts: NodeHttpCommandOptions): NodeHttpSettings | 
 }
 
 /** A node's datastore as `rookery node` uses it: timed into `registry` when metrics are served. */
-export function observedDatastore(settings: NodeHttpSettings | null, datastore: SqlDatastore): { datastore: SqlDatastore; registry: Registry | null } {
+export function observedDatastore(
+  settings: NodeHttpSettings | null,
+  datastore: SqlDatastore,
+): { datastore: SqlDatastore; registry: Registry | null } {
   if (!settings) return { datastore, registry: null };
   const registry = new Registry();
   return { datastore: timedDatastore(datastore, registry), registry };

@@ -1,7 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Command } from 'commander';
-import { DatastoreError, MAX_RESULT_BYTES_LIMIT, RookeryNode, logNodeLife, ValidationError, offsetClock, resolveRetention, resolveTimings, systemClock, type Executor } from '@rookery/core';
+import {
+  DatastoreError,
+  MAX_RESULT_BYTES_LIMIT,
+  RookeryNode,
+  logNodeLife,
+  ValidationError,
+  offsetClock,
+  resolveRetention,
+  resolveTimings,
+  systemClock,
+  type Executor,
+} from '@rookery/core';
 import { createSqlDatastore, idleTransactionTimeoutForLease } from '@rookery/datastore-sql';
 import {
   ExecutorLoadError,
@@ -26,7 +37,13 @@ import { resolveWakeSignals } from '../options/wake-signals.js';
 import { textLogger } from '../output/event-line.js';
 import { jsonLogger } from '../output/json-logger.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
-import { addNodeHttpOptions, observedDatastore, parseNodeHttp, startNodeHttp, type NodeHttpCommandOptions } from './node-http.js';
+import {
+  addNodeHttpOptions,
+  observedDatastore,
+  parseNodeHttp,
+  startNodeHttp,
+  type NodeHttpCommandOptions,
+} from './node-http.js';
 
 /** Options of `rookery node`, as commander hands them over. */
 interface NodeCommandOptions extends NodeHttpCommandOptions {
@@ -76,7 +93,10 @@ export type ExecutorLoadFailure = (error: ExecutorLoadError) => void;
  * @param onLoadFailure - reports a module that failed to load
  * @throws ExecutorLoadError (field `executors`, only without `onLoadFailure`) or ValidationError on `executors.<name>`
  */
-export async function loadExecutors(paths: readonly string[], onLoadFailure?: ExecutorLoadFailure): Promise<Executor[]> {
+export async function loadExecutors(
+  paths: readonly string[],
+  onLoadFailure?: ExecutorLoadFailure,
+): Promise<Executor[]> {
   const byName = new Map<string, Executor>();
   for (const path of paths) {
     let module: TaskFunctionModule;
@@ -89,9 +109,16 @@ export async function loadExecutors(paths: readonly string[], onLoadFailure?: Ex
     }
     for (const e of functionExecutors(module)) {
       if ((BUILT_IN_EXECUTORS as readonly string[]).includes(e.name)) {
-        throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' (in ${path}) is built into rookery node; give the function another name`);
+        throw new ValidationError(
+          `executors.${e.name}`,
+          `executor '${e.name}' (in ${path}) is built into rookery node; give the function another name`,
+        );
       }
-      if (byName.has(e.name)) throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' is offered by two modules (second: ${path})`);
+      if (byName.has(e.name))
+        throw new ValidationError(
+          `executors.${e.name}`,
+          `executor '${e.name}' is offered by two modules (second: ${path})`,
+        );
       byName.set(e.name, e);
     }
   }
@@ -126,7 +153,10 @@ export async function loadExecutorPackages(
     }
     for (const e of executors) {
       if (taken.has(e.name) || byName.has(e.name)) {
-        throw new ValidationError(`executors.${e.name}`, `executor '${e.name}' (in package ${name}) is offered already by a built-in, a module or another package`);
+        throw new ValidationError(
+          `executors.${e.name}`,
+          `executor '${e.name}' (in package ${name}) is offered already by a built-in, a module or another package`,
+        );
       }
       byName.set(e.name, e);
     }
@@ -168,7 +198,11 @@ function workerPoolOptions(opts: NodeCommandOptions): WorkerPoolOptions {
     if (opts.minWorkers !== undefined) throw new ValidationError('min-workers', 'needs --max-workers');
     return { concurrency: parseInteger('concurrency', opts.concurrency ?? '10', 1, 100_000) };
   }
-  if (opts.concurrency !== undefined) throw new ValidationError('concurrency', 'a fixed pool (--concurrency) and an autoscaling one (--max-workers) exclude each other');
+  if (opts.concurrency !== undefined)
+    throw new ValidationError(
+      'concurrency',
+      'a fixed pool (--concurrency) and an autoscaling one (--max-workers) exclude each other',
+    );
   return {
     maxWorkers: parseInteger('max-workers', opts.maxWorkers, 1, 100_000),
     minWorkers: parseInteger('min-workers', opts.minWorkers ?? '1', 1, 100_000),
@@ -179,23 +213,35 @@ function workerPoolOptions(opts: NodeCommandOptions): WorkerPoolOptions {
 /** Registers `rookery node`: runs one scheduler node until SIGTERM or SIGINT. */
 export function registerNodeCommand(program: Command, io: CliIo): void {
   addDbOption(
-    addNodeHttpOptions(program
-      .command('node'))
+    addNodeHttpOptions(program.command('node'))
       .description('run a scheduler node until SIGTERM/SIGINT (migrates the schema first, unless --no-migrate)')
       .option('--id <id>', 'node id, unique in the cluster (default <host>-<pid>-<random>)')
       .option('--concurrency <n>', 'attempts run at once: a fixed pool (default 10; not with --max-workers)')
       .option('--min-workers <n>', 'autoscaling pool: fewest workers (default 1)')
       .option('--max-workers <n>', 'autoscaling pool: most workers; the pool grows toward it while due tasks back up')
       .option('--scale-down-after <duration>', 'autoscaling pool: quiet time before each step down', '10s')
-      .option('--rate-limit <executor=n>', 'at most n starts per second of an executor on this node (repeatable; n or n/s)', collect, [])
+      .option(
+        '--rate-limit <executor=n>',
+        'at most n starts per second of an executor on this node (repeatable; n or n/s)',
+        collect,
+        [],
+      )
       .option(
         '--cluster-rate-limit <executor=n>',
         'at most n starts per second of an executor across the cluster, stored in the database; the last node started with it wins (repeatable; executor=off removes it)',
         collect,
         [],
       )
-      .option('--heartbeat-timeout <duration>', "fail (retryably) an attempt whose executor called heartbeat() and then fell silent this long")
-      .option('--executors <path>', 'module whose default export maps executor names to functions (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
+      .option(
+        '--heartbeat-timeout <duration>',
+        'fail (retryably) an attempt whose executor called heartbeat() and then fell silent this long',
+      )
+      .option(
+        '--executors <path>',
+        'module whose default export maps executor names to functions (repeatable)',
+        (v: string, prev: string[]) => [...prev, v],
+        [],
+      )
       .option(
         '--executor-package <name>',
         'installed npm package whose default export is an executor or an array of them, resolved from the working directory (repeatable)',
@@ -203,20 +249,49 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
-      .option('--max-result-bytes <n>', 'largest result an attempt may store, in bytes of JSON (default 262144); a larger one fails its task for good')
-      .option('--pool-max <n>', 'largest number of database connections this node opens (network databases; default 10)')
-      .option('--poll-waits <ms,ms,...>', 'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350)')
+      .option(
+        '--max-result-bytes <n>',
+        'largest result an attempt may store, in bytes of JSON (default 262144); a larger one fails its task for good',
+      )
+      .option(
+        '--pool-max <n>',
+        'largest number of database connections this node opens (network databases; default 10)',
+      )
+      .option(
+        '--poll-waits <ms,ms,...>',
+        'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350)',
+      )
       .option(
         '--wake-signals <mode>',
         'hints that work falls due, so idle nodes wake before their next poll: auto (pg on a PostgreSQL URL, else none), pg (LISTEN/NOTIFY), none (polling only)',
         'auto',
       )
       .option('--grace <duration>', 'on stop, how long running attempts may finish', '10s')
-      .option('--builtin <names>', 'built-in executors this node offers, comma-separated: process, http (default none; see the trust model in the docs)')
-      .option('--allow-command <path>', 'process executor: an absolute path of a program commands may run (repeatable; default any program)', collect, [])
-      .option('--allow-shell', 'process executor: run payloads with shell: true (a shell runs anything, whatever --allow-command says)', false)
-      .option('--kill-grace <duration>', 'process executor: time between SIGTERM and SIGKILL of an aborted task; must fit into the lease (at most lease − trust margin − 0.6 s)', '5s')
-      .option('--http-timeout <duration>', 'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)', '30s')
+      .option(
+        '--builtin <names>',
+        'built-in executors this node offers, comma-separated: process, http (default none; see the trust model in the docs)',
+      )
+      .option(
+        '--allow-command <path>',
+        'process executor: an absolute path of a program commands may run (repeatable; default any program)',
+        collect,
+        [],
+      )
+      .option(
+        '--allow-shell',
+        'process executor: run payloads with shell: true (a shell runs anything, whatever --allow-command says)',
+        false,
+      )
+      .option(
+        '--kill-grace <duration>',
+        'process executor: time between SIGTERM and SIGKILL of an aborted task; must fit into the lease (at most lease − trust margin − 0.6 s)',
+        '5s',
+      )
+      .option(
+        '--http-timeout <duration>',
+        'http executor: longest a call may take (signed when ROOKERY_HTTP_SECRET is set)',
+        '30s',
+      )
       .option(
         '--http-allow <origin>',
         'http executor: an origin calls may go to, such as https://api.example.com; calls elsewhere fail for good (repeatable; default: any origin)',
@@ -224,8 +299,15 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--log <format>', 'event lines: text or json', 'text')
-      .option('--no-task-lines', 'no line per task event, only node events, repairs, lost leases and errors (for high task rates)')
-      .option('--retention <duration>', "delete finished tasks (with events and logs) this long after they ended, or 'off'", '30d')
+      .option(
+        '--no-task-lines',
+        'no line per task event, only node events, repairs, lost leases and errors (for high task rates)',
+      )
+      .option(
+        '--retention <duration>',
+        "delete finished tasks (with events and logs) this long after they ended, or 'off'",
+        '30d',
+      )
       .option('--node-retention <duration>', "delete records of nodes gone this long, or 'off'", '7d')
       .option(
         '--unresolved-after <duration>',
@@ -234,24 +316,35 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       )
       .option('--prune-every <duration>', 'how often this node runs a retention pass', '10m')
       .option('--startup-timeout <duration>', 'how long to keep trying to reach the database at start', '60s')
-      .option('--no-migrate', 'never change the schema: refuse to start while migrations are pending (run rookery migrate first)')
+      .option(
+        '--no-migrate',
+        'never change the schema: refuse to start while migrations are pending (run rookery migrate first)',
+      )
       .option(
         '--clock-offset-ms <ms>',
         "fault experiments: shift this node's wall clock by a signed number of ms (leases and due-ness stay judged by the database clock)",
         '0',
       ),
   ).action(async (opts: NodeCommandOptions, cmd: Command) => {
-    if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
+    if (opts.log !== 'json' && opts.log !== 'text')
+      throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
     const format = opts.log;
     const pool = workerPoolOptions(opts);
     const rateLimits = parseRateLimits('rate-limit', opts.rateLimit, false);
     const clusterRateLimits = parseRateLimits('cluster-rate-limit', opts.clusterRateLimit, true);
-    const heartbeatTimeoutMs = opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
+    const heartbeatTimeoutMs =
+      opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const poolMax = opts.poolMax === undefined ? undefined : parseInteger('pool-max', opts.poolMax, 1, 1_000);
-    const maxResultBytes = opts.maxResultBytes === undefined ? undefined : parseInteger('max-result-bytes', opts.maxResultBytes, 1, MAX_RESULT_BYTES_LIMIT);
+    const maxResultBytes =
+      opts.maxResultBytes === undefined
+        ? undefined
+        : parseInteger('max-result-bytes', opts.maxResultBytes, 1, MAX_RESULT_BYTES_LIMIT);
     const pollWaitsMs = opts.pollWaits === undefined ? undefined : parsePollWaits(opts.pollWaits);
-    const timings = resolveTimings({ ...(leaseMs === undefined ? {} : { leaseMs }), ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }) });
+    const timings = resolveTimings({
+      ...(leaseMs === undefined ? {} : { leaseMs }),
+      ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }),
+    });
     const graceMs = parseDuration('grace', opts.grace);
     const retention = resolveRetention({
       historyMs: parseRetention('retention', opts.retention),
@@ -265,7 +358,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const httpSettings = parseNodeHttp(opts);
     const builtIns = parseBuiltIns(opts.builtin);
     const httpTimeoutMs = parseDuration('http-timeout', opts.httpTimeout);
-    const httpAllowedOrigins = opts.httpAllow.length > 0 ? [...parseAllowedOrigins(opts.httpAllow, 'http-allow')] : undefined;
+    const httpAllowedOrigins =
+      opts.httpAllow.length > 0 ? [...parseAllowedOrigins(opts.httpAllow, 'http-allow')] : undefined;
     const id = opts.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     if (!id.trim()) throw new ValidationError('id', 'must not be empty');
     const url = dbUrlOf(cmd, io.env);
@@ -321,7 +415,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       ];
       const wanted = opts.executors.length + opts.executorPackage.length;
       if (failedModules > 0 && failedModules === wanted && format === 'text') {
-        const left = builtIns.length > 0 ? `only the built-in executors (${builtIns.join(', ')})` : 'no executor (add --builtin to offer built-in ones)';
+        const left =
+          builtIns.length > 0
+            ? `only the built-in executors (${builtIns.join(', ')})`
+            : 'no executor (add --builtin to offer built-in ones)';
         writeLine(io.stderr, `node ${id}: no executor module or package could be loaded; it runs ${left}`);
       }
 
@@ -343,10 +440,16 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           timeoutMs: startupTimeoutMs,
           stopped: signals.stopped,
           onRetry: (error, attempt, waitMs) =>
-            events.emit('generalError', new DatastoreError(`cannot open the datastore (try ${attempt}; next in ${waitMs} ms): ${error.message}`, { cause: error }), {
-              nodeId: id,
-              source: 'startup',
-            }),
+            events.emit(
+              'generalError',
+              new DatastoreError(`cannot open the datastore (try ${attempt}; next in ${waitMs} ms): ${error.message}`, {
+                cause: error,
+              }),
+              {
+                nodeId: id,
+                source: 'startup',
+              },
+            ),
         },
       );
       if (!opened) return;
@@ -354,7 +457,14 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       // Errors while the node listens go to its generalError; those before or after, here too.
       const wakeSignals =
         wakeMode === 'pg'
-          ? pgWakeSignals({ url, onError: (error) => events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: id, source: 'wake-signals' }) })
+          ? pgWakeSignals({
+              url,
+              onError: (error) =>
+                events.emit('generalError', error instanceof Error ? error : new Error(String(error)), {
+                  nodeId: id,
+                  source: 'wake-signals',
+                }),
+            })
           : null;
       let probes: Awaited<ReturnType<typeof startNodeHttp>> = null;
       try {
@@ -380,10 +490,19 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         });
         probes = await startNodeHttp(httpSettings, { node, pool: workerPool, events, datastore: opened, registry });
         await node.start();
-        if (format === 'text') writeLine(io.stderr, `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`);
-        if (probes && httpSettings && format === 'text') writeLine(io.stderr, `node ${id} serves /metrics, /healthz and /readyz at http://${httpSettings.host}:${probes.port}`);
+        if (format === 'text')
+          writeLine(
+            io.stderr,
+            `node ${id} running with executors [${executors.map((e) => e.name).join(', ')}]; SIGTERM or Ctrl-C stops it`,
+          );
+        if (probes && httpSettings && format === 'text')
+          writeLine(
+            io.stderr,
+            `node ${id} serves /metrics, /healthz and /readyz at http://${httpSettings.host}:${probes.port}`,
+          );
         const signal = await signals.stopped;
-        if (format === 'text') writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
+        if (format === 'text')
+          writeLine(io.stderr, `node ${id}: ${signal}, stopping (grace ${opts.grace}; send it again to exit at once)`);
         await node.stop({ graceMs });
       } finally {
         await probes?.close();

@@ -44,8 +44,12 @@ export function nodeProblems(nodes: readonly NodeRecord[], now: number, threshol
   const problems: string[] = [];
   for (const n of nodes) {
     if (n.stoppedAt !== null) continue;
-    if (nodeStatus(n, now, thresholds.silentAfterMs) === 'silent') problems.push(`node ${n.id} is silent: last heartbeat ${Math.round((now - n.heartbeatAt) / 1000)} s ago`);
-    else if (Math.abs(n.clockOffsetMs) > thresholds.maxOffsetMs) problems.push(`node ${n.id}'s clock is ${n.clockOffsetMs} ms off the database clock (limit ±${thresholds.maxOffsetMs} ms)`);
+    if (nodeStatus(n, now, thresholds.silentAfterMs) === 'silent')
+      problems.push(`node ${n.id} is silent: last heartbeat ${Math.round((now - n.heartbeatAt) / 1000)} s ago`);
+    else if (Math.abs(n.clockOffsetMs) > thresholds.maxOffsetMs)
+      problems.push(
+        `node ${n.id}'s clock is ${n.clockOffsetMs} ms off the database clock (limit ±${thresholds.maxOffsetMs} ms)`,
+      );
   }
   return problems;
 }
@@ -67,40 +71,53 @@ export function registerNodesCommand(program: Command, io: CliIo): void {
       .command('nodes')
       .description('list registered nodes, running ones first')
       .option('--json', 'print a JSON array')
-      .option('--check', 'exit 1 when a node that did not stop is silent or its clock is off (for cron-style monitoring)')
+      .option(
+        '--check',
+        'exit 1 when a node that did not stop is silent or its clock is off (for cron-style monitoring)',
+      )
       .option('--silent-after <duration>', 'a node whose last heartbeat is older than this is silent', '30s')
-      .option('--max-offset <duration>', "--check: a node's clock further than this from the database clock is off", '10s'),
+      .option(
+        '--max-offset <duration>',
+        "--check: a node's clock further than this from the database clock is off",
+        '10s',
+      ),
   ).action(async (opts: { json?: boolean; check?: boolean; silentAfter: string; maxOffset: string }, cmd: Command) => {
-    const thresholds = { silentAfterMs: parseDuration('silent-after', opts.silentAfter), maxOffsetMs: parseDuration('max-offset', opts.maxOffset) };
+    const thresholds = {
+      silentAfterMs: parseDuration('silent-after', opts.silentAfter),
+      maxOffsetMs: parseDuration('max-offset', opts.maxOffset),
+    };
     await withDatastore(dbUrlOf(cmd, io.env), async (datastore) => {
-        const client = new RookeryClient({ datastore });
-        const nodes = await client.listNodes();
-        const unoffered = await client.listUnofferedWork(thresholds.silentAfterMs);
-        const now = await datastore.clockNow();
-        const status = (n: NodeRecord): NodeStatus => nodeStatus(n, now, thresholds.silentAfterMs);
-        const columns: Column<NodeRecord>[] = [
-          { header: 'id', cell: (n) => n.id },
-          { header: 'status', cell: status },
-          { header: 'host', cell: (n) => n.host },
-          { header: 'pid', cell: (n) => n.pid },
-          { header: 'executors', cell: (n) => n.executors.join(',') },
-          { header: 'started', cell: (n) => showInstant(n.startedAt) },
-          { header: 'heartbeat', cell: (n) => showInstant(n.heartbeatAt) },
-          { header: 'offset ms', cell: (n) => n.clockOffsetMs },
-        ];
-        if (opts.json) {
-          writeJson(io.stdout, nodes.map((n) => ({ ...nodeJson(n), status: status(n) })));
-        } else {
-          writeTable(io.stdout, columns, nodes);
-          if (unoffered.length > 0) {
-            writeLine(io.stdout, '');
-            writeLine(io.stdout, 'pending work no running node offers (nobody can run it):');
-            writeTable(io.stdout, UNOFFERED_COLUMNS, unoffered);
-          }
+      const client = new RookeryClient({ datastore });
+      const nodes = await client.listNodes();
+      const unoffered = await client.listUnofferedWork(thresholds.silentAfterMs);
+      const now = await datastore.clockNow();
+      const status = (n: NodeRecord): NodeStatus => nodeStatus(n, now, thresholds.silentAfterMs);
+      const columns: Column<NodeRecord>[] = [
+        { header: 'id', cell: (n) => n.id },
+        { header: 'status', cell: status },
+        { header: 'host', cell: (n) => n.host },
+        { header: 'pid', cell: (n) => n.pid },
+        { header: 'executors', cell: (n) => n.executors.join(',') },
+        { header: 'started', cell: (n) => showInstant(n.startedAt) },
+        { header: 'heartbeat', cell: (n) => showInstant(n.heartbeatAt) },
+        { header: 'offset ms', cell: (n) => n.clockOffsetMs },
+      ];
+      if (opts.json) {
+        writeJson(
+          io.stdout,
+          nodes.map((n) => ({ ...nodeJson(n), status: status(n) })),
+        );
+      } else {
+        writeTable(io.stdout, columns, nodes);
+        if (unoffered.length > 0) {
+          writeLine(io.stdout, '');
+          writeLine(io.stdout, 'pending work no running node offers (nobody can run it):');
+          writeTable(io.stdout, UNOFFERED_COLUMNS, unoffered);
         }
-        if (!opts.check) return;
-        const problems = nodeProblems(nodes, now, thresholds);
-        if (problems.length > 0) throw new NodesCheckError(problems);
-      });
+      }
+      if (!opts.check) return;
+      const problems = nodeProblems(nodes, now, thresholds);
+      if (problems.length > 0) throw new NodesCheckError(problems);
+    });
   });
 }

@@ -20,8 +20,14 @@ export function registerPruneCommand(program: Command, io: CliIo): void {
   addDbOption(
     program
       .command('prune')
-      .description('delete finished tasks (with their events and logs), done jobs (with their ledgers) and node records older than the given ages, now')
-      .option('--older-than <duration>', "finished tasks that ended, and done jobs that ended, longer ago than this, or 'off'", '30d')
+      .description(
+        'delete finished tasks (with their events and logs), done jobs (with their ledgers) and node records older than the given ages, now',
+      )
+      .option(
+        '--older-than <duration>',
+        "finished tasks that ended, and done jobs that ended, longer ago than this, or 'off'",
+        '30d',
+      )
       .option('--nodes-older-than <duration>', "node records gone longer ago than this, or 'off'", '7d')
       .option('--json', 'print {"tasks":N,"nodes":N,"schedules":N}'),
   ).action(async (opts: PruneOptions, cmd: Command) => {
@@ -32,7 +38,12 @@ export function registerPruneCommand(program: Command, io: CliIo): void {
       unresolvedAfterMs: null,
     });
     const pruned = await withDatastore(dbUrlOf(cmd, io.env), (store) => pruneOnce(store, retention, 'rookery-prune'));
-    if (opts.json) writeLine(io.stdout, JSON.stringify({ tasks: pruned.tasks, nodes: pruned.nodes, schedules: pruned.schedules }));
-    else writeLine(io.stdout, `deleted ${pruned.tasks} finished task(s) with their events and logs, ${pruned.schedules} done job(s) with their ledgers, and ${pruned.nodes} node record(s)`);
+    if (opts.json)
+      writeLine(io.stdout, JSON.stringify({ tasks: pruned.tasks, nodes: pruned.nodes, schedules: pruned.schedules }));
+    else
+      writeLine(
+        io.stdout,
+        `deleted ${pruned.tasks} finished task(s) with their events and logs, ${pruned.schedules} done job(s) with their ledgers, and ${pruned.nodes} node record(s)`,
+      );
   });
 }

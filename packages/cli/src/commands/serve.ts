@@ -1,7 +1,17 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { RookeryClient, ValidationError } from '@rookery/core';
-import { createClusterMetrics, createServerHealth, isLoopbackHost, parseApiToken, parseApiTokenList, Registry, startApiServer, timedDatastore, type ApiToken } from '@rookery/server';
+import {
+  createClusterMetrics,
+  createServerHealth,
+  isLoopbackHost,
+  parseApiToken,
+  parseApiTokenList,
+  Registry,
+  startApiServer,
+  timedDatastore,
+  type ApiToken,
+} from '@rookery/server';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
@@ -44,14 +54,29 @@ export function parseServeOptions(opts: ServeOptions, env: Record<string, string
   const port = parseInteger('port', opts.port, 0, 65_535);
   const host = opts.host.trim();
   if (!host) throw new ValidationError('host', 'must not be empty');
-  const tokens = opts.token.length > 0 ? opts.token.map((t) => parseApiToken('token', t)) : parseApiTokenList('ROOKERY_API_TOKENS', env['ROOKERY_API_TOKENS'] ?? '');
+  const tokens =
+    opts.token.length > 0
+      ? opts.token.map((t) => parseApiToken('token', t))
+      : parseApiTokenList('ROOKERY_API_TOKENS', env['ROOKERY_API_TOKENS'] ?? '');
   const insecureNoAuth = opts.insecureNoAuth === true;
-  if (insecureNoAuth && tokens.length > 0) throw new ValidationError('insecure-no-auth', 'tokens are given (--token or ROOKERY_API_TOKENS): leave out --insecure-no-auth');
+  if (insecureNoAuth && tokens.length > 0)
+    throw new ValidationError(
+      'insecure-no-auth',
+      'tokens are given (--token or ROOKERY_API_TOKENS): leave out --insecure-no-auth',
+    );
   if (!insecureNoAuth && tokens.length === 0) {
-    throw new ValidationError('token', 'give --token ROLE:TOKEN (repeatable) or ROOKERY_API_TOKENS=ROLE:TOKEN,…; or --insecure-no-auth to serve without tokens on a loopback address');
+    throw new ValidationError(
+      'token',
+      'give --token ROLE:TOKEN (repeatable) or ROOKERY_API_TOKENS=ROLE:TOKEN,…; or --insecure-no-auth to serve without tokens on a loopback address',
+    );
   }
-  if (insecureNoAuth && !isLoopbackHost(host)) throw new ValidationError('host', `${host} is not a loopback address; --insecure-no-auth serves on loopback only (127.0.0.1, ::1, localhost)`);
-  if (opts.log !== 'json' && opts.log !== 'text') throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
+  if (insecureNoAuth && !isLoopbackHost(host))
+    throw new ValidationError(
+      'host',
+      `${host} is not a loopback address; --insecure-no-auth serves on loopback only (127.0.0.1, ::1, localhost)`,
+    );
+  if (opts.log !== 'json' && opts.log !== 'text')
+    throw new ValidationError('log', `must be json or text, got '${opts.log}'`);
   return { port, host, tokens, insecureNoAuth, logPollMs: parseDuration('log-poll', opts.logPoll), log: opts.log };
 }
 
@@ -70,18 +95,32 @@ export function registerServeCommand(program: Command, io: CliIo): void {
   addDbOption(
     program
       .command('serve')
-      .description('serve the HTTP API, its OpenAPI document, the dashboard, /metrics, /healthz and /readyz until SIGTERM/SIGINT')
+      .description(
+        'serve the HTTP API, its OpenAPI document, the dashboard, /metrics, /healthz and /readyz until SIGTERM/SIGINT',
+      )
       .requiredOption('--port <port>', 'TCP port (0 picks a free one)')
       .option('--host <address>', 'address to listen on (0.0.0.0 to be reached from other machines)', '127.0.0.1')
-      .option('--token <role:token>', 'a bearer token and its role (read, operate or admin); repeatable (default: $ROOKERY_API_TOKENS, comma-separated)', collect, [])
+      .option(
+        '--token <role:token>',
+        'a bearer token and its role (read, operate or admin); repeatable (default: $ROOKERY_API_TOKENS, comma-separated)',
+        collect,
+        [],
+      )
       .option('--insecure-no-auth', 'serve without tokens, every request as admin; loopback addresses only')
       .option('--log-poll <duration>', 'how often a live log follow looks for new lines', '1s')
-      .option('--log <format>', 'json: a pino JSON line per request on stdout (Authorization redacted); text: the server\'s own lines only', 'text'),
+      .option(
+        '--log <format>',
+        "json: a pino JSON line per request on stdout (Authorization redacted); text: the server's own lines only",
+        'text',
+      ),
   ).action(async (opts: ServeOptions, cmd: Command) => {
     const settings = parseServeOptions(opts, io.env ?? process.env);
     await withDatastore(dbUrlOf(cmd, io.env), async (store) => {
       const registry = new Registry();
-      const client = new RookeryClient({ datastore: timedDatastore(store, registry), builtInExecutors: [...BUILT_IN_EXECUTORS] });
+      const client = new RookeryClient({
+        datastore: timedDatastore(store, registry),
+        builtInExecutors: [...BUILT_IN_EXECUTORS],
+      });
       createClusterMetrics({ registry, overview: () => client.overview() });
       const signals = untilSignal(() => {
         writeLine(io.stderr, 'rookery serve: second signal, exiting now');
@@ -95,7 +134,14 @@ export function registerServeCommand(program: Command, io: CliIo): void {
           tokens: settings.tokens,
           insecureNoAuth: settings.insecureNoAuth,
           logPollMs: settings.logPollMs,
-          logger: settings.log === 'json' ? { level: 'info', timestamp: pino.stdTimeFunctions.isoTime, stream: { write: (line: string) => void io.stdout.write(line) } } : false,
+          logger:
+            settings.log === 'json'
+              ? {
+                  level: 'info',
+                  timestamp: pino.stdTimeFunctions.isoTime,
+                  stream: { write: (line: string) => void io.stdout.write(line) },
+                }
+              : false,
           registry,
           health: createServerHealth({
             datastore: store,

@@ -77,8 +77,14 @@ export function registerTaskAddCommand(task: Command, io: CliIo): void {
       .option('--payload <json>', 'JSON payload handed to the executor')
       .option('--at <instant>', 'run at an ISO-8601 instant (default now)')
       .option('--in <duration>', 'run this long from now: 500ms, 10s, 5m, 1h, 1d')
-      .option('--key <key>', 'dedupe key: while a task with this key is pending or running (or as --key-scope says), print it and add nothing')
-      .option('--key-scope <scope>', 'how long --key answers for its task: live (while pending or running, the default), ever (while stored), or a period such as 1h or 1d (once per period)')
+      .option(
+        '--key <key>',
+        'dedupe key: while a task with this key is pending or running (or as --key-scope says), print it and add nothing',
+      )
+      .option(
+        '--key-scope <scope>',
+        'how long --key answers for its task: live (while pending or running, the default), ever (while stored), or a period such as 1h or 1d (once per period)',
+      )
       .option('--priority <n>', 'higher runs first among tasks due at once (-1000 to 1000)')
       .option('--retries <n>', 'retries after the first attempt')
       .option('--backoff <kind:duration>', 'fixed:DURATION or exponential:DURATION (default fixed:1s)')
@@ -92,14 +98,30 @@ export function registerTaskAddCommand(task: Command, io: CliIo): void {
       checkBuiltInPayload(input.executor, input.payload ?? null);
       const wakeSignals =
         resolveWakeSignals('auto', url) === 'pg'
-          ? pgWakeSignals({ url, onError: (error) => writeLine(io.stderr, `rookery: wake signal not sent (the nodes will find the task at their next poll): ${error instanceof Error ? error.message : String(error)}`) })
+          ? pgWakeSignals({
+              url,
+              onError: (error) =>
+                writeLine(
+                  io.stderr,
+                  `rookery: wake signal not sent (the nodes will find the task at their next poll): ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            })
           : null;
       try {
-        const client = new RookeryClient({ datastore, builtInExecutors: [...BUILT_IN_EXECUTORS], ...(wakeSignals ? { wakeSignals } : {}) });
+        const client = new RookeryClient({
+          datastore,
+          builtInExecutors: [...BUILT_IN_EXECUTORS],
+          ...(wakeSignals ? { wakeSignals } : {}),
+        });
         const { task, created } = await client.enqueue(input, { force: opts.force === true });
         if (opts.json) writeJson(io.stdout, { ...taskJson(task), created });
-        else if (created) writeLine(io.stdout, `enqueued ${task.id} (${task.executor}), due ${showInstant(task.dueAt) ?? '-'}`);
-        else writeLine(io.stdout, `exists ${task.id} (${task.executor}, key ${task.key ?? '-'}, ${task.state}): nothing added`);
+        else if (created)
+          writeLine(io.stdout, `enqueued ${task.id} (${task.executor}), due ${showInstant(task.dueAt) ?? '-'}`);
+        else
+          writeLine(
+            io.stdout,
+            `exists ${task.id} (${task.executor}, key ${task.key ?? '-'}, ${task.state}): nothing added`,
+          );
       } finally {
         await wakeSignals?.close();
       }

@@ -21,7 +21,7 @@ interface TaskLogsOptions {
 /** Reads every line of a task's log after `afterSeq`, page by page. */
 async function readAfter(store: SqlDatastore, taskId: string, afterSeq: number): Promise<TaskLogLine[]> {
   const all: TaskLogLine[] = [];
-  for (let after = afterSeq; ; ) {
+  for (let after = afterSeq; ;) {
     const page = await store.taskLogRead({ taskId, afterSeq: after, limit: PAGE });
     all.push(...page);
     const last = page.at(-1);
@@ -56,7 +56,8 @@ export function registerTaskLogsCommand(task: Command, io: CliIo): void {
         // commits the outcome, so once the task is seen ended, this read gets every line.
         const { state } = await client.getTask(id);
         for (const l of await readAfter(store, id, after)) {
-          if (opts.json) writeLine(io.stdout, JSON.stringify({ seq: l.seq, at: new Date(l.at).toISOString(), line: l.line }));
+          if (opts.json)
+            writeLine(io.stdout, JSON.stringify({ seq: l.seq, at: new Date(l.at).toISOString(), line: l.line }));
           else writeLine(io.stdout, `${showInstant(l.at)}  ${terminalSafe(l.line)}`);
           after = l.seq;
         }

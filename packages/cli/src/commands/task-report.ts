@@ -49,7 +49,9 @@ export function parseReport(opts: TaskReportOptions): ReportedStatus {
   try {
     return { state: 'completed', result: JSON.parse(opts.result) as Json };
   } catch (err) {
-    throw new ValidationError('result', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ValidationError('result', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -77,7 +79,9 @@ export function registerTaskReportCommand(task: Command, io: CliIo): void {
     task
       .command('report')
       .argument('<id>', 'task id')
-      .description("report the outcome of a task's external execution (refused unless it is the task's current execution)")
+      .description(
+        "report the outcome of a task's external execution (refused unless it is the task's current execution)",
+      )
       .requiredOption('--execution <id>', 'the execution the report is about')
       .option('--completed', 'the execution completed')
       .option('--result <json>', 'with --completed: its JSON result')
@@ -94,7 +98,11 @@ export function registerTaskReportCommand(task: Command, io: CliIo): void {
         throw new ReportRefusedError(`report refused: ${refusal(current, opts.execution)}`);
       }
       if (opts.json) writeJson(io.stdout, taskJson(stored));
-      else writeLine(io.stdout, `task ${id}: ${status.state} reported for execution ${opts.execution}; the node holding the task commits it`);
+      else
+        writeLine(
+          io.stdout,
+          `task ${id}: ${status.state} reported for execution ${opts.execution}; the node holding the task commits it`,
+        );
     });
   });
 }

@@ -20,7 +20,11 @@ export function registerTaskRetryCommand(task: Command, io: CliIo): void {
     withOperatorClient(dbUrlOf(cmd, io.env), io, async (client) => {
       const t = await client.retryTask(id);
       if (opts.json) writeJson(io.stdout, taskJson(t));
-      else writeLine(io.stdout, `retried ${t.id} (${t.executor}): pending, attempt ${t.attempt + 1} due ${showInstant(t.dueAt) ?? '-'}`);
+      else
+        writeLine(
+          io.stdout,
+          `retried ${t.id} (${t.executor}): pending, attempt ${t.attempt + 1} due ${showInstant(t.dueAt) ?? '-'}`,
+        );
     }),
   );
 }

@@ -41,8 +41,28 @@ export class DemoNode {
   /** Spawns the node. */
   constructor(o: DemoNodeOptions) {
     this.id = o.id;
-    const args = [o.binPath, 'node', '--db', o.dbUrl, '--id', o.id, '--log', 'json', '--executors', o.executorsPath, '--lease-ms', String(o.leaseMs), '--concurrency', '4', '--grace', '5s'];
-    this.child = spawn(process.execPath, args, { env: { ...process.env, ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const args = [
+      o.binPath,
+      'node',
+      '--db',
+      o.dbUrl,
+      '--id',
+      o.id,
+      '--log',
+      'json',
+      '--executors',
+      o.executorsPath,
+      '--lease-ms',
+      String(o.leaseMs),
+      '--concurrency',
+      '4',
+      '--grace',
+      '5s',
+    ];
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, ...o.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
         this.exit = { code, signal };
@@ -69,7 +89,18 @@ export class DemoNode {
     if (l.event === 'nodeJoined') this.joined = true;
     if (!l.taskId) return;
     if (l.event === 'taskStarted') this.running.set(l.taskId, l.scheduleId ?? '');
-    else if (['taskCompleted', 'taskFailed', 'taskRetried', 'taskTimedOut', 'taskCancelled', 'taskReleased', 'leaseLost'].includes(l.event)) this.running.delete(l.taskId);
+    else if (
+      [
+        'taskCompleted',
+        'taskFailed',
+        'taskRetried',
+        'taskTimedOut',
+        'taskCancelled',
+        'taskReleased',
+        'leaseLost',
+      ].includes(l.event)
+    )
+      this.running.delete(l.taskId);
   }
 
   /** True while the process runs. */

@@ -13,7 +13,17 @@ function record(ctx: ExecutionContext, kind: 'start' | 'end', ok?: boolean): voi
   const file = process.env.ROOKERY_DEMO_HISTORY;
   if (!file) return;
   const { id: taskId, scheduleId, fireAt, attempt, fence } = ctx.task;
-  const line = { kind, nodeId: process.env.ROOKERY_NODE_ID ?? 'unknown', taskId, scheduleId, fireAt, attempt, fence, at: Date.now(), ...(ok === undefined ? {} : { ok }) };
+  const line = {
+    kind,
+    nodeId: process.env.ROOKERY_NODE_ID ?? 'unknown',
+    taskId,
+    scheduleId,
+    fireAt,
+    attempt,
+    fence,
+    at: Date.now(),
+    ...(ok === undefined ? {} : { ok }),
+  };
   // one write per line with O_APPEND: lines of concurrent processes never interleave
   appendFileSync(file, `${JSON.stringify(line)}\n`);
 }

@@ -30,14 +30,23 @@ function sampleSchedules(now: number): ScheduleInput[] {
   return [
     { name: 'every-second', executor: 'demo-tick', trigger: { kind: 'interval', everyMs: 1_000 } },
     { name: 'cron-2s', executor: 'demo-tick', trigger: { kind: 'cron', expr: '*/2 * * * * *' } },
-    { name: 'one-shot', executor: 'demo-tick', trigger: { kind: 'once', at: Math.ceil((now + 5_000) / 1_000) * 1_000 } },
+    {
+      name: 'one-shot',
+      executor: 'demo-tick',
+      trigger: { kind: 'once', at: Math.ceil((now + 5_000) / 1_000) * 1_000 },
+    },
     {
       name: 'flaky',
       executor: 'demo-flaky',
       trigger: { kind: 'interval', everyMs: 5_000 },
       policies: { retry: { kind: 'exponential', maxAttempts: 4, delayMs: 500, factor: 2 } },
     },
-    { name: 'slow', executor: 'demo-slow', trigger: { kind: 'interval', everyMs: 2_000 }, policies: { duplicate: 'skip' } },
+    {
+      name: 'slow',
+      executor: 'demo-slow',
+      trigger: { kind: 'interval', everyMs: 2_000 },
+      policies: { duplicate: 'skip' },
+    },
   ];
 }
 
@@ -55,7 +64,8 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
   const killAtMs = options.killAtMs ?? 8_000;
   const binPath = fileURLToPath(new URL('../bin.js', import.meta.url));
   const executorsPath = fileURLToPath(new URL('./demo-functions.js', import.meta.url));
-  if (!existsSync(binPath) || !existsSync(executorsPath)) throw new Error(`the demo needs the built CLI (${binPath}); run: npx tsc -b`);
+  if (!existsSync(binPath) || !existsSync(executorsPath))
+    throw new Error(`the demo needs the built CLI (${binPath}); run: npx tsc -b`);
   const dir = mkdtempSync(join(tmpdir(), 'rookery-demo-'));
   const dbUrl = options.dbUrl ?? `sqlite:${join(dir, 'demo.db')}`;
   const historyPath = join(dir, 'history.jsonl');
@@ -71,7 +81,8 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     let t0 = Date.now();
     const clock = (): string => `[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
     const names = new Map<string, string>();
-    const nameOf = (l: EventLine): string => (l.scheduleId ? names.get(l.scheduleId) ?? l.scheduleId.slice(0, 8) : '?');
+    const nameOf = (l: EventLine): string =>
+      l.scheduleId ? (names.get(l.scheduleId) ?? l.scheduleId.slice(0, 8)) : '?';
     const hhmmss = (iso: string | null): string => (iso ? iso.slice(11, 19) : '-');
     const repairs: EventLine[] = [];
     let victim: DemoNode | undefined;
@@ -87,7 +98,10 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
         case 'taskFailed':
           return show('✗', `${what}  failed for good (${l.error ?? ''})`);
         case 'taskSkipped':
-          return show('·', `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt ?? null)}  ${l.reason ?? l.state ?? 'skipped'}`);
+          return show(
+            '·',
+            `${nameOf(l).padEnd(12)} fire ${hhmmss(l.fireAt ?? null)}  ${l.reason ?? l.state ?? 'skipped'}`,
+          );
         case 'taskRepaired':
           repairs.push(l);
           return show('↻', `${what}  repaired: lease of a dead node expired, back to ${l.state ?? '?'}`);
@@ -103,7 +117,9 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
     };
     const env = { ROOKERY_DEMO_HISTORY: historyPath };
     const onOther = (id: string, text: string): void => out(`${clock()} ${id}  ${text}`);
-    const nodes = NODE_IDS.map((id) => new DemoNode({ id, binPath, dbUrl, executorsPath, leaseMs: LEASE_MS, env, onEvent, onOther }));
+    const nodes = NODE_IDS.map(
+      (id) => new DemoNode({ id, binPath, dbUrl, executorsPath, leaseMs: LEASE_MS, env, onEvent, onOther }),
+    );
     if (!(await until(() => nodes.every((n) => n.joined || !n.alive), 20_000)) || nodes.some((n) => !n.joined)) {
       nodes.forEach((n) => n.kill('SIGKILL'));
       throw new Error('the demo nodes did not start; see their output above');
@@ -120,13 +136,16 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
       names.set(s.id, s.name);
     }
     t0 = from;
-    out(`${clock()} created jobs: every-second (1s), cron-2s (*/2 * * * * *), one-shot (in ~5s), flaky (5s, fails twice, exponential retry), slow (2s, 2-3s runs, duplicate skip)`);
+    out(
+      `${clock()} created jobs: every-second (1s), cron-2s (*/2 * * * * *), one-shot (in ~5s), flaky (5s, fails twice, exponential retry), slow (2s, 2-3s runs, duplicate skip)`,
+    );
 
     await delay(killAtMs);
     // kill a node that is running a task, preferably a slow one, so that a repair shows
     const runningSlow = (n: DemoNode): boolean => [...n.running.values()].some((sid) => names.get(sid) === 'slow');
     await until(() => nodes.some((n) => n.alive && runningSlow(n)), 3_000);
-    victim = nodes.find((n) => n.alive && runningSlow(n)) ?? nodes.find((n) => n.alive && n.running.size > 0) ?? nodes[1];
+    victim =
+      nodes.find((n) => n.alive && runningSlow(n)) ?? nodes.find((n) => n.alive && n.running.size > 0) ?? nodes[1];
     victimTasks = new Map(victim?.running ?? []);
     const killedAt = Date.now();
     victim?.kill('SIGKILL');

@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { checkHistory, historyIsClean, type Datastore, type RunRecord, type Schedule, type Task, type TaskEvent } from '@rookery/core';
+import {
+  checkHistory,
+  historyIsClean,
+  type Datastore,
+  type RunRecord,
+  type Schedule,
+  type Task,
+  type TaskEvent,
+} from '@rookery/core';
 import { writeLine, type CliIo } from '../context.js';
 
 /** What {@link summarize} needs. */
@@ -68,15 +76,27 @@ export async function summarize(s: SummaryInput): Promise<boolean> {
 
   const starts = records.filter((r) => r.kind === 'start');
   const tasksRun = new Set(starts.map((r) => r.taskId)).size;
-  const perNode = s.nodeIds.map((id) => `${id} ${report.summary.perNode[id] ?? 0}${s.victim?.id === id ? ' (killed)' : ''}`).join(', ');
-  const recovered = report.recoveries.map((r) => (r.ms === null ? `task ${r.taskId.slice(-8)} never restarted` : `restarted ${(r.ms / 1000).toFixed(1)} s after the kill`));
+  const perNode = s.nodeIds
+    .map((id) => `${id} ${report.summary.perNode[id] ?? 0}${s.victim?.id === id ? ' (killed)' : ''}`)
+    .join(', ');
+  const recovered = report.recoveries.map((r) =>
+    r.ms === null
+      ? `task ${r.taskId.slice(-8)} never restarted`
+      : `restarted ${(r.ms / 1000).toFixed(1)} s after the kill`,
+  );
   const duplicated = report.duplicateCompletions.length;
   const clean = historyIsClean(report);
   const rows: [string, string][] = [
-    ['tasks run', `${tasksRun} (${starts.length} attempts, ${report.summary.completed} completed, ${report.summary.skipped} skipped by duplicate policy)`],
+    [
+      'tasks run',
+      `${tasksRun} (${starts.length} attempts, ${report.summary.completed} completed, ${report.summary.skipped} skipped by duplicate policy)`,
+    ],
     ['attempts', perNode],
     ['retries', String(report.summary.retries)],
-    ['repairs', `${Math.max(s.repairs, report.summary.repairs)}${recovered.length ? ` (${recovered.join('; ')})` : ''}`],
+    [
+      'repairs',
+      `${Math.max(s.repairs, report.summary.repairs)}${recovered.length ? ` (${recovered.join('; ')})` : ''}`,
+    ],
     ['lost', String(report.lost.length)],
     ['duplicated', String(duplicated)],
     ['overlaps', String(report.overlaps.length)],
@@ -85,11 +105,25 @@ export async function summarize(s: SummaryInput): Promise<boolean> {
     ['left leased', String(report.leftLeased.length)],
   ];
   out('');
-  out(`summary: ${(s.durationMs / 1000).toFixed(1)} s, ${s.nodeIds.length} nodes, ${report.summary.expected} fire times due`);
+  out(
+    `summary: ${(s.durationMs / 1000).toFixed(1)} s, ${s.nodeIds.length} nodes, ${report.summary.expected} fire times due`,
+  );
   for (const [k, v] of rows) out(`  ${k.padEnd(14)}${v}`);
-  const findings = [...report.lost, ...report.duplicateCompletions, ...report.overlaps, ...report.executionOverlaps, ...report.staleCommits, ...report.leftLeased];
+  const findings = [
+    ...report.lost,
+    ...report.duplicateCompletions,
+    ...report.overlaps,
+    ...report.executionOverlaps,
+    ...report.staleCommits,
+    ...report.leftLeased,
+  ];
   const nameOf = new Map(schedules.map((x) => [x.id, x.name]));
-  for (const f of findings.slice(0, 20)) out(`  ! ${(f.scheduleId === null ? undefined : nameOf.get(f.scheduleId)) ?? f.scheduleId ?? '(enqueued)'} fire ${new Date(f.fireAt).toISOString()}: ${f.detail}`);
-  out(clean ? 'result: OK, every fire time that fell due ran, none twice' : 'result: VIOLATION, see the findings above');
+  for (const f of findings.slice(0, 20))
+    out(
+      `  ! ${(f.scheduleId === null ? undefined : nameOf.get(f.scheduleId)) ?? f.scheduleId ?? '(enqueued)'} fire ${new Date(f.fireAt).toISOString()}: ${f.detail}`,
+    );
+  out(
+    clean ? 'result: OK, every fire time that fell due ran, none twice' : 'result: VIOLATION, see the findings above',
+  );
   return clean;
 }

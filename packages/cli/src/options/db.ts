@@ -9,8 +9,14 @@ export const DEFAULT_DB_URL = 'sqlite:./rookery.db';
 /** Adds the `--db URL` and `--db-file PATH` options every command takes. */
 export function addDbOption(cmd: Command): Command {
   return cmd
-    .option('--db <url>', `database URL: sqlite:./file.db, postgres://…, mysql://… (default: $ROOKERY_DB, else $ROOKERY_DB_FILE, else ${DEFAULT_DB_URL})`)
-    .option('--db-file <path>', 'read the database URL from this file, once at start, so that it is in no environment or command line (default: $ROOKERY_DB_FILE)');
+    .option(
+      '--db <url>',
+      `database URL: sqlite:./file.db, postgres://…, mysql://… (default: $ROOKERY_DB, else $ROOKERY_DB_FILE, else ${DEFAULT_DB_URL})`,
+    )
+    .option(
+      '--db-file <path>',
+      'read the database URL from this file, once at start, so that it is in no environment or command line (default: $ROOKERY_DB_FILE)',
+    );
 }
 
 /**
@@ -25,7 +31,11 @@ export function readDbUrlFile(field: string, path: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ValidationError(field, `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw new ValidationError(
+      field,
+      `cannot read '${path}': ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
   }
   const url = text.trim();
   if (!url) throw new ValidationError(field, `'${path}' is empty: it must hold the database URL`);
@@ -42,11 +52,17 @@ export function readDbUrlFile(field: string, path: string): string {
  * @throws ValidationError naming `db-file` (both `--db` and `--db-file`, or a file that cannot
  * be read) or `ROOKERY_DB_FILE` (both variables set, or a file that cannot be read)
  */
-export function resolveDbUrl(option: string | undefined, env: Record<string, string | undefined> = process.env, fileOption?: string): string {
-  if (option !== undefined && fileOption !== undefined) throw new ValidationError('db-file', 'give --db or --db-file, not both');
+export function resolveDbUrl(
+  option: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+  fileOption?: string,
+): string {
+  if (option !== undefined && fileOption !== undefined)
+    throw new ValidationError('db-file', 'give --db or --db-file, not both');
   if (option !== undefined) return option;
   if (fileOption !== undefined) return readDbUrlFile('db-file', fileOption);
-  if (env.ROOKERY_DB && env.ROOKERY_DB_FILE) throw new ValidationError('ROOKERY_DB_FILE', 'set ROOKERY_DB or ROOKERY_DB_FILE, not both');
+  if (env.ROOKERY_DB && env.ROOKERY_DB_FILE)
+    throw new ValidationError('ROOKERY_DB_FILE', 'set ROOKERY_DB or ROOKERY_DB_FILE, not both');
   if (env.ROOKERY_DB) return env.ROOKERY_DB;
   if (env.ROOKERY_DB_FILE) return readDbUrlFile('ROOKERY_DB_FILE', env.ROOKERY_DB_FILE);
   return DEFAULT_DB_URL;

@@ -21,7 +21,9 @@ const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 export function parseDuration(field: string, text: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) {
-    const hint = text.trim().startsWith('-') ? 'must not be negative' : 'expected a number and a unit: 500ms, 1s, 5m, 1h, 1d';
+    const hint = text.trim().startsWith('-')
+      ? 'must not be negative'
+      : 'expected a number and a unit: 500ms, 1s, 5m, 1h, 1d';
     throw new ValidationError(field, `invalid duration '${text}': ${hint}`);
   }
   const value = Number(m[1]) * UNIT_MS[m[2] as keyof typeof UNIT_MS];

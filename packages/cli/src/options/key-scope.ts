@@ -20,6 +20,8 @@ export function parseKeyScope(text: string): KeyScope {
     return { periodMs: parseDuration('key-scope', scope) };
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
-    throw new ValidationError('key-scope', `'${text}' is not a key scope: live, ever, or a period such as 1h or 1d`, { cause: error });
+    throw new ValidationError('key-scope', `'${text}' is not a key scope: live, ever, or a period such as 1h or 1d`, {
+      cause: error,
+    });
   }
 }

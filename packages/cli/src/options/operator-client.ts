@@ -11,14 +11,31 @@ import { resolveWakeSignals } from './wake-signals.js';
  * session opens only then; a failed signal is reported on stderr, and the nodes find the work
  * at their next poll). Closes everything when `fn` ends.
  */
-export async function withOperatorClient<T>(url: string, io: CliIo, fn: (client: RookeryClient) => Promise<T>): Promise<T> {
+export async function withOperatorClient<T>(
+  url: string,
+  io: CliIo,
+  fn: (client: RookeryClient) => Promise<T>,
+): Promise<T> {
   return withDatastore(url, async (datastore) => {
     const wakeSignals =
       resolveWakeSignals('auto', url) === 'pg'
-        ? pgWakeSignals({ url, onError: (error) => writeLine(io.stderr, `rookery: wake signal not sent (the nodes will find the work at their next poll): ${error instanceof Error ? error.message : String(error)}`) })
+        ? pgWakeSignals({
+            url,
+            onError: (error) =>
+              writeLine(
+                io.stderr,
+                `rookery: wake signal not sent (the nodes will find the work at their next poll): ${error instanceof Error ? error.message : String(error)}`,
+              ),
+          })
         : null;
     try {
-      return await fn(new RookeryClient({ datastore, builtInExecutors: [...BUILT_IN_EXECUTORS], ...(wakeSignals ? { wakeSignals } : {}) }));
+      return await fn(
+        new RookeryClient({
+          datastore,
+          builtInExecutors: [...BUILT_IN_EXECUTORS],
+          ...(wakeSignals ? { wakeSignals } : {}),
+        }),
+      );
     } finally {
       await wakeSignals?.close();
     }

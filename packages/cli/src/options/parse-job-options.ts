@@ -1,5 +1,11 @@
 import { ValidationError } from '@rookery/core';
-import type { DuplicatePolicyName, Json, MisfirePolicyName, RookeryClient, ScheduleInput as CoreScheduleInput } from '@rookery/core';
+import type {
+  DuplicatePolicyName,
+  Json,
+  MisfirePolicyName,
+  RookeryClient,
+  ScheduleInput as CoreScheduleInput,
+} from '@rookery/core';
 import { parseDuration, parseInteger } from './duration.js';
 
 /** What `RookeryClient.createSchedule` takes with the executor given by name (core's `ScheduleInput`). */
@@ -55,7 +61,10 @@ function parseTrigger(o: TriggerOptions, optional = false): ScheduleInput['trigg
     return undefined;
   }
   if (given.length !== 1) {
-    throw new ValidationError('trigger', `give exactly one of --cron, --every, --at, --after-run (got ${given.length === 0 ? 'none' : given.map(flag).join(', ')})`);
+    throw new ValidationError(
+      'trigger',
+      `give exactly one of --cron, --every, --at, --after-run (got ${given.length === 0 ? 'none' : given.map(flag).join(', ')})`,
+    );
   }
   if (o.tz !== undefined && o.cron === undefined) throw new ValidationError('tz', '--tz applies only to --cron');
   if (o.cron !== undefined) return { kind: 'cron', expr: o.cron, ...(o.tz !== undefined ? { tz: o.tz } : {}) };
@@ -81,12 +90,16 @@ export function parsePayload(text: string | undefined): Json | undefined {
   try {
     return JSON.parse(text) as Json;
   } catch (err) {
-    throw new ValidationError('payload', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new ValidationError('payload', `not valid JSON: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
   }
 }
 
 /** Reads `--retries` and `--backoff` into a retry policy; undefined when neither is given. */
-export function parseRetry(o: Pick<PolicyOptions, 'retries' | 'backoff'>): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
+export function parseRetry(
+  o: Pick<PolicyOptions, 'retries' | 'backoff'>,
+): NonNullable<ScheduleInput['policies']>['retry'] | undefined {
   if (o.retries === undefined) {
     if (o.backoff !== undefined) throw new ValidationError('retries', '--backoff needs --retries N');
     return undefined;
@@ -166,6 +179,10 @@ export function parseJobChanges(o: JobUpdateOptions): ScheduleChanges {
     ...(payload !== undefined ? { payload } : {}),
     ...(Object.keys(policies).length ? { policies } : {}),
   };
-  if (Object.keys(changes).length === 0) throw new ValidationError('changes', 'nothing to change: give a trigger, --payload, --exec, --rename or a policy option');
+  if (Object.keys(changes).length === 0)
+    throw new ValidationError(
+      'changes',
+      'nothing to change: give a trigger, --payload, --exec, --rename or a policy option',
+    );
   return changes;
 }

@@ -12,7 +12,10 @@ export function parsePollWaits(text: string): number[] {
   const parts = text.split(',').map((p) => p.trim());
   const waits = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
   if (parts.length === 0 || waits.some((w) => !Number.isSafeInteger(w) || w < 1 || w > 600_000)) {
-    throw new ValidationError('poll-waits', `must be comma-separated whole milliseconds from 1 to 600000, such as 200,300,250,350; got '${text}'`);
+    throw new ValidationError(
+      'poll-waits',
+      `must be comma-separated whole milliseconds from 1 to 600000, such as 200,300,250,350; got '${text}'`,
+    );
   }
   return waits;
 }

@@ -27,24 +27,41 @@ export function readScheduleFile(path: string): ScheduleFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new ValidationError('file', `cannot read '${path}': ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new ValidationError(
+      'file',
+      `cannot read '${path}': ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   let doc: unknown;
   try {
     doc = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (cause) {
-    throw new ValidationError(path, `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    throw new ValidationError(
+      path,
+      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
   }
   const wrapped = typeof doc === 'object' && doc !== null && !Array.isArray(doc);
   if (wrapped) {
     const extra = Object.keys(doc as Record<string, unknown>).filter((k) => k !== 'schedules');
-    if (extra.length > 0) throw new ValidationError(`${path}: ${extra[0] ?? ''}`, "unknown field: a file of schedules holds 'schedules', a list");
+    if (extra.length > 0)
+      throw new ValidationError(
+        `${path}: ${extra[0] ?? ''}`,
+        "unknown field: a file of schedules holds 'schedules', a list",
+      );
   }
   const list: unknown = wrapped ? (doc as Record<string, unknown>)['schedules'] : doc;
   const listField = wrapped ? 'schedules' : '';
-  if (!Array.isArray(list)) throw new ValidationError(`${path}: ${listField || '(file)'}`, 'must be a list of schedules (or an object whose `schedules` is one)');
+  if (!Array.isArray(list))
+    throw new ValidationError(
+      `${path}: ${listField || '(file)'}`,
+      'must be a list of schedules (or an object whose `schedules` is one)',
+    );
   for (const [i, item] of list.entries()) {
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) throw new ValidationError(`${path}: ${listField}[${i}]`, 'must be an object: a schedule');
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new ValidationError(`${path}: ${listField}[${i}]`, 'must be an object: a schedule');
   }
   return { path, schedules: list as ScheduleInput[], listField };
 }
@@ -55,7 +72,11 @@ export function readScheduleFile(path: string): ScheduleFile {
  */
 export function inFileTerms(file: ScheduleFile, error: unknown): unknown {
   if (!(error instanceof ValidationError) || !error.field.startsWith('[')) return error;
-  return new ValidationError(`${file.path}: ${file.listField}${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+  return new ValidationError(
+    `${file.path}: ${file.listField}${error.field}`,
+    error.message.slice(error.field.length + 2),
+    { cause: error },
+  );
 }
 
 /** Runs `check` on each schedule's executor and payload, naming a refusal by its index (`[2].payload.command`). */
@@ -65,7 +86,10 @@ export function checkEachPayload(file: ScheduleFile, check: (executor: string, p
       if (typeof s.executor === 'string') check(s.executor, s.payload ?? null);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      throw inFileTerms(file, new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error }));
+      throw inFileTerms(
+        file,
+        new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error }),
+      );
     }
   }
 }

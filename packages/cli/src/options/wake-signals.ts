@@ -21,6 +21,7 @@ export function resolveWakeSignals(mode: string, url: string): 'pg' | 'none' {
   }
   if (mode === 'none') return 'none';
   if (parseDatastoreUrl(url).dialect === 'postgres') return 'pg';
-  if (mode === 'pg') throw new ValidationError('wake-signals', 'pg needs a PostgreSQL database URL (postgres://…); use auto or none');
+  if (mode === 'pg')
+    throw new ValidationError('wake-signals', 'pg needs a PostgreSQL database URL (postgres://…); use auto or none');
   return 'none';
 }

@@ -69,11 +69,21 @@ export function textLine(record: LogFields): string {
   const parts = [field(record, 'time') ?? new Date().toISOString(), field(record, 'nodeId') ?? '-'];
   if (event === 'generalError') {
     const task = field(record, 'taskId');
-    return terminalSafe(`${parts.join(' ')} generalError [${field(record, 'source') ?? '?'}]${task ? ` task=${task}` : ''}: ${(field(record, 'error') ?? '').replace(/\s*\n\s*/g, ' ')}`);
+    return terminalSafe(
+      `${parts.join(' ')} generalError [${field(record, 'source') ?? '?'}]${task ? ` task=${task}` : ''}: ${(field(record, 'error') ?? '').replace(/\s*\n\s*/g, ' ')}`,
+    );
   }
   if (event === 'clockOffset') return terminalSafe(`${parts.join(' ')} ${field(record, 'msg') ?? ''}`);
   parts.push(event.padEnd(13));
-  const named: [string, string][] = [['taskId', 'task'], ['scheduleId', 'schedule'], ['fireAt', 'fire'], ['attempt', 'attempt'], ['fence', 'fence'], ['state', 'state'], ['dueAt', 'due']];
+  const named: [string, string][] = [
+    ['taskId', 'task'],
+    ['scheduleId', 'schedule'],
+    ['fireAt', 'fire'],
+    ['attempt', 'attempt'],
+    ['fence', 'fence'],
+    ['state', 'state'],
+    ['dueAt', 'due'],
+  ];
   for (const [name, label] of named) {
     const v = field(record, name);
     if (v !== null) parts.push(`${label}=${v}`);
@@ -83,7 +93,8 @@ export function textLine(record: LogFields): string {
   // A task's reason is shown by `task show`; a rejected schedule's is the point of the line.
   const reason = field(record, 'reason');
   if (event === 'scheduleRejected' && reason !== null) parts.push(`reason=${JSON.stringify(reason)}`);
-  if (record.workers !== undefined) parts.push(`workers=${String(record.workers)} running=${String(record.running ?? 0)}`);
+  if (record.workers !== undefined)
+    parts.push(`workers=${String(record.workers)} running=${String(record.running ?? 0)}`);
   if (record.line !== undefined) parts.push(`| ${String(record.line)}`);
   return terminalSafe(parts.join(' ').trimEnd());
 }
@@ -100,9 +111,20 @@ export function textLogger(out: TextSink, err: TextSink, bindings: LogFields = {
   const write =
     (level: 'info' | 'warn' | 'error') =>
     (fields: LogFields, msg?: string): void => {
-      const record: LogFields = { ...bindings, ...fields, time: new Date().toISOString(), ...(msg === undefined ? {} : { msg }) };
+      const record: LogFields = {
+        ...bindings,
+        ...fields,
+        time: new Date().toISOString(),
+        ...(msg === undefined ? {} : { msg }),
+      };
       const sink = level === 'error' || record.event === 'clockOffset' ? err : out;
       sink.write(`${textLine(record)}\n`);
     };
-  return { debug: () => undefined, info: write('info'), warn: write('warn'), error: write('error'), child: (more) => textLogger(out, err, { ...bindings, ...more }) };
+  return {
+    debug: () => undefined,
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    child: (more) => textLogger(out, err, { ...bindings, ...more }),
+  };
 }

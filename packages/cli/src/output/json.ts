@@ -6,7 +6,6 @@ export function iso(ms: number | null | undefined): string | null {
   return ms === null || ms === undefined ? null : new Date(ms).toISOString();
 }
 
-
 /** A schedule for output: every instant as an ISO string. */
 export function scheduleJson(s: Schedule): Record<string, unknown> {
   const trigger: Record<string, unknown> = { ...s.trigger };

@@ -21,7 +21,11 @@ export function formatTable<R>(columns: readonly Column<R>[], rows: readonly R[]
   const cells = rows.map((r) => columns.map((c) => showCell(c.cell(r))));
   const headers = columns.map((c) => c.header.toUpperCase());
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((row) => (row[i] ?? '').length)));
-  const line = (row: string[]): string => row.map((v, i) => (i === row.length - 1 ? v : v.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((v, i) => (i === row.length - 1 ? v : v.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...cells.map(line)];
 }
 

@@ -46,17 +46,31 @@ const WAKE_HORIZON_MS = 60_000;
  * All inside a `rookery.enqueue` span, whose trace context each job stores (when a tracer is
  * registered), so that the job's run span is its child.
  */
-export function enqueueJobs(deps: EnqueueDeps, inputs: readonly JobInput[], options: { force?: boolean }, indexed: boolean): Promise<EnqueuedTask[]> {
-  return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER, attributes: { [SPAN_ATTRIBUTES.count]: inputs.length } }, async (span) => {
-    const results = await enqueueTraced(deps, inputs, options, indexed, currentTraceContext());
-    const only = results.length === 1 ? results[0] : undefined;
-    if (only) span.setAttributes(taskAttributes(only.task));
-    return results;
-  });
+export function enqueueJobs(
+  deps: EnqueueDeps,
+  inputs: readonly JobInput[],
+  options: { force?: boolean },
+  indexed: boolean,
+): Promise<EnqueuedTask[]> {
+  return inSpan(
+    { name: 'rookery.enqueue', kind: SpanKind.PRODUCER, attributes: { [SPAN_ATTRIBUTES.count]: inputs.length } },
+    async (span) => {
+      const results = await enqueueTraced(deps, inputs, options, indexed, currentTraceContext());
+      const only = results.length === 1 ? results[0] : undefined;
+      if (only) span.setAttributes(taskAttributes(only.task));
+      return results;
+    },
+  );
 }
 
 /** {@link enqueueJobs} inside its span: `traceContext` is the span's, stored with every job. */
-async function enqueueTraced(deps: EnqueueDeps, inputs: readonly JobInput[], options: { force?: boolean }, indexed: boolean, traceContext: string | null): Promise<EnqueuedTask[]> {
+async function enqueueTraced(
+  deps: EnqueueDeps,
+  inputs: readonly JobInput[],
+  options: { force?: boolean },
+  indexed: boolean,
+  traceContext: string | null,
+): Promise<EnqueuedTask[]> {
   const at = (i: number, field: string): string => (indexed ? `[${i}].${field}` : field);
   const valid = inputs.map((input, i) => {
     try {
@@ -74,11 +88,18 @@ async function enqueueTraced(deps: EnqueueDeps, inputs: readonly JobInput[], opt
     if (job) {
       const error = new UnknownExecutorError(job.executor, known);
       if (!indexed) throw error;
-      throw new ValidationError(at(unknown, error.field), error.message.slice(error.field.length + 2), { cause: error });
+      throw new ValidationError(at(unknown, error.field), error.message.slice(error.field.length + 2), {
+        cause: error,
+      });
     }
   }
   const now = await deps.datastore.clockNow();
-  const jobs: NewJob[] = valid.map(({ keyScope, ...j }) => ({ id: deps.ids(now), ...j, keyLock: keyLock(j.key, keyScope, now), traceContext }));
+  const jobs: NewJob[] = valid.map(({ keyScope, ...j }) => ({
+    id: deps.ids(now),
+    ...j,
+    keyLock: keyLock(j.key, keyScope, now),
+    traceContext,
+  }));
   const results = await deps.datastore.taskEnqueue({ jobs });
   let earliest = Infinity;
   for (const r of results) {

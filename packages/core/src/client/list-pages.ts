@@ -1,6 +1,11 @@
 import type { Datastore, TaskListPosition } from '../datastore/datastore.js';
 import { nameKey } from '../datastore/name-key.js';
-import { checkLimitArgument, checkScheduleListParams, checkTaskListParams, checkTextArgument } from '../datastore/read-params.js';
+import {
+  checkLimitArgument,
+  checkScheduleListParams,
+  checkTaskListParams,
+  checkTextArgument,
+} from '../datastore/read-params.js';
 import { ValidationError } from '../errors/validation-error.js';
 import type { Schedule, ScheduleState } from '../model/schedule.js';
 import type { Task, TaskState } from '../model/task.js';
@@ -69,7 +74,13 @@ function scheduleCursorKey(cursor: string): string {
 /** The task position a task cursor holds. */
 function taskCursorPosition(cursor: string): TaskListPosition {
   const value = decode(cursor) as { f?: unknown; i?: unknown } | null;
-  if (typeof value !== 'object' || value === null || typeof value.f !== 'number' || !Number.isSafeInteger(value.f) || typeof value.i !== 'string') {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof value.f !== 'number' ||
+    !Number.isSafeInteger(value.f) ||
+    typeof value.i !== 'string'
+  ) {
     throw new ValidationError('cursor', 'is not a cursor of the task list');
   }
   return { fireAt: value.f, id: value.i };
@@ -89,7 +100,8 @@ export async function pageSchedules(datastore: Datastore, params: SchedulePagePa
   try {
     checkScheduleListParams(query);
   } catch (error) {
-    if (error instanceof ValidationError && error.field === 'nameContains') throw new ValidationError('q', error.message.slice(error.field.length + 2), { cause: error });
+    if (error instanceof ValidationError && error.field === 'nameContains')
+      throw new ValidationError('q', error.message.slice(error.field.length + 2), { cause: error });
     throw error;
   }
   const rows = await datastore.scheduleList(query);
@@ -102,7 +114,10 @@ export async function pageSchedules(datastore: Datastore, params: SchedulePagePa
  * Reads one page of tasks, newest fire time first; `scheduleId` is the schedule's id, already
  * looked up. One more row than asked tells whether a next page exists.
  */
-export async function pageTasks(datastore: Datastore, params: Omit<TaskPageParams, 'schedule'> & { scheduleId?: string }): Promise<Page<Task>> {
+export async function pageTasks(
+  datastore: Datastore,
+  params: Omit<TaskPageParams, 'schedule'> & { scheduleId?: string },
+): Promise<Page<Task>> {
   const limit = params.limit ?? 50;
   checkLimitArgument('limit', limit);
   const before = params.cursor === undefined ? undefined : taskCursorPosition(params.cursor);

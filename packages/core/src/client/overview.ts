@@ -50,16 +50,32 @@ function quantile(sorted: readonly number[], q: number): number {
  * Reads a cluster overview: the nodes (one read) and the task figures (`taskStats`: a few
  * index-served counts), as of the database clock.
  */
-export async function clusterOverview(datastore: Datastore, silentAfterMs = NODE_SILENT_AFTER_MS): Promise<ClusterOverview> {
+export async function clusterOverview(
+  datastore: Datastore,
+  silentAfterMs = NODE_SILENT_AFTER_MS,
+): Promise<ClusterOverview> {
   const at = await datastore.clockNow();
   const nodes = await datastore.nodeList();
-  const stats = await datastore.taskStats({ endedSince: at - 3_600_000, startedSince: at - 60_000, latenessSamples: LATENESS_SAMPLES });
+  const stats = await datastore.taskStats({
+    endedSince: at - 3_600_000,
+    startedSince: at - 60_000,
+    latenessSamples: LATENESS_SAMPLES,
+  });
   const running = new Map(stats.runningByNode.map((r) => [r.nodeId, r.running]));
   const late = [...stats.latenessMs].sort((a, b) => a - b);
   return {
     at,
-    nodes: nodes.map((n) => ({ ...n, alive: n.stoppedAt === null && at - n.heartbeatAt <= silentAfterMs, running: running.get(n.id) ?? 0 })),
-    tasks: { pending: stats.pending, running: stats.running, completedLastHour: stats.completedSince, failedLastHour: stats.failedSince },
+    nodes: nodes.map((n) => ({
+      ...n,
+      alive: n.stoppedAt === null && at - n.heartbeatAt <= silentAfterMs,
+      running: running.get(n.id) ?? 0,
+    })),
+    tasks: {
+      pending: stats.pending,
+      running: stats.running,
+      completedLastHour: stats.completedSince,
+      failedLastHour: stats.failedSince,
+    },
     backlog: stats.due,
     latenessMs: late.length === 0 ? null : { p50: quantile(late, 0.5), p99: quantile(late, 0.99) },
     startedPerSecond: stats.startedSince / 60,

@@ -4,7 +4,13 @@ import { SpanKind } from '@opentelemetry/api';
 import { SPAN_ATTRIBUTES, inSpan } from '../tracing/spans.js';
 import type { Datastore, TaskLogLine, UnofferedBacklog } from '../datastore/datastore.js';
 import type { CallerTransactions, DatastoreInTransaction } from '../datastore/caller-transaction.js';
-import { checkIdArgument, checkListByClientParams, checkScheduleListParams, checkTaskListParams, checkTaskLogReadParams } from '../datastore/read-params.js';
+import {
+  checkIdArgument,
+  checkListByClientParams,
+  checkScheduleListParams,
+  checkTaskListParams,
+  checkTaskLogReadParams,
+} from '../datastore/read-params.js';
 import { NotFoundError } from '../errors/not-found-error.js';
 import { UnknownExecutorError } from '../errors/unknown-executor-error.js';
 import { ValidationError } from '../errors/validation-error.js';
@@ -26,10 +32,32 @@ import type { JobInput } from '../model/job-input.js';
 import { pageSchedules, pageTasks, type Page, type SchedulePageParams, type TaskPageParams } from './list-pages.js';
 import { clusterOverview, type ClusterOverview } from './overview.js';
 import { datastoreFor, type TransactionOption } from './transaction-option.js';
-import { resumeSchedule, runSchedule, setScheduleState, type LifecycleDeps, type RunScheduleOptions } from './schedule-lifecycle.js';
+import {
+  resumeSchedule,
+  runSchedule,
+  setScheduleState,
+  type LifecycleDeps,
+  type RunScheduleOptions,
+} from './schedule-lifecycle.js';
 import { cancelTask, retryTask } from './task-operations.js';
-import { checkScheduleExecutors, mergeChanges, planSchedule, planSchedules, validateSchedule, type CreateScheduleOptions, type CreateSchedulesOptions, type PlanningDeps, type ScheduleChanges } from './schedule-planning.js';
-import { syncSchedules, upsertSchedule, type SyncedSchedule, type SyncSchedulesOptions, type UpsertResult } from './schedule-sync.js';
+import {
+  checkScheduleExecutors,
+  mergeChanges,
+  planSchedule,
+  planSchedules,
+  validateSchedule,
+  type CreateScheduleOptions,
+  type CreateSchedulesOptions,
+  type PlanningDeps,
+  type ScheduleChanges,
+} from './schedule-planning.js';
+import {
+  syncSchedules,
+  upsertSchedule,
+  type SyncedSchedule,
+  type SyncSchedulesOptions,
+  type UpsertResult,
+} from './schedule-sync.js';
 
 /**
  * How a client is wired. `Handle` is the kind of transaction handle its datastore accepts
@@ -134,7 +162,10 @@ export class RookeryClient<Handle = never> {
    * only if it commits (see {@link TransactionOption.transaction}). Traced as a
    * `rookery.enqueue` span carrying the schedule id.
    */
-  createSchedule<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle> = {}): Promise<Schedule> {
+  createSchedule<Payload>(
+    typedInput: AnyScheduleInput<Payload>,
+    options: CreateScheduleOptions & TransactionOption<Handle> = {},
+  ): Promise<Schedule> {
     return inSpan({ name: 'rookery.enqueue', kind: SpanKind.PRODUCER }, async (span) => {
       const created = await this.createScheduleTraced(typedInput, options);
       span.setAttribute(SPAN_ATTRIBUTES.scheduleId, created.id);
@@ -142,7 +173,10 @@ export class RookeryClient<Handle = never> {
     });
   }
 
-  private async createScheduleTraced<Payload>(typedInput: AnyScheduleInput<Payload>, options: CreateScheduleOptions & TransactionOption<Handle>): Promise<Schedule> {
+  private async createScheduleTraced<Payload>(
+    typedInput: AnyScheduleInput<Payload>,
+    options: CreateScheduleOptions & TransactionOption<Handle>,
+  ): Promise<Schedule> {
     const input = await plainScheduleInput(typedInput);
     const store = await datastoreFor(this.datastore, options.transaction);
     // The database clock is the cluster clock: a client whose own clock is off still plans the
@@ -182,7 +216,10 @@ export class RookeryClient<Handle = never> {
    * and nothing written). A key given twice in one call yields one task: the later input's
    * answer is the earlier one's task, with `created` false. Answers in input order.
    */
-  async enqueueMany(inputs: readonly JobInput[], options: EnqueueOptions<Handle> = {}): Promise<{ task: Task; created: boolean }[]> {
+  async enqueueMany(
+    inputs: readonly JobInput[],
+    options: EnqueueOptions<Handle> = {},
+  ): Promise<{ task: Task; created: boolean }[]> {
     return enqueueJobs(await this.enqueueDeps(options.transaction), inputs, options, true);
   }
 
@@ -210,10 +247,12 @@ export class RookeryClient<Handle = never> {
    */
   async createSchedules(inputs: readonly ScheduleInput[], options: CreateSchedulesOptions = {}): Promise<Schedule[]> {
     const batchSize = options.batchSize ?? 500;
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000)
+      throw new ValidationError('batchSize', `must be a whole number from 1 to 10 000, got ${batchSize}`);
     const now = await this.datastore.clockNow();
     const schedules = planSchedules(this.planning(), inputs, now);
-    if (!options.force && schedules.some((s) => s.clientId === null)) checkScheduleExecutors(schedules, await this.knownExecutors());
+    if (!options.force && schedules.some((s) => s.clientId === null))
+      checkScheduleExecutors(schedules, await this.knownExecutors());
     for (let from = 0; from < schedules.length; from += batchSize) {
       const batch = schedules.slice(from, from + batchSize);
       await this.datastore.scheduleCreateMany(batch);
@@ -232,10 +271,17 @@ export class RookeryClient<Handle = never> {
    * have not fallen due are withdrawn; tasks already due or running finish under the old one.
    * A retired, rejected, pending or done schedule cannot change (ValidationError on `state`).
    */
-  async updateSchedule(idOrName: string, changes: ScheduleChanges, options: CreateScheduleOptions = {}): Promise<Schedule> {
+  async updateSchedule(
+    idOrName: string,
+    changes: ScheduleChanges,
+    options: CreateScheduleOptions = {},
+  ): Promise<Schedule> {
     const current = await this.getSchedule(idOrName);
     if (current.state !== 'active' && current.state !== 'paused') {
-      throw new ValidationError('state', `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
+      throw new ValidationError(
+        'state',
+        `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`,
+      );
     }
     const now = await this.datastore.clockNow();
     const valid = validateSchedule(this.planning(), mergeChanges(current, changes), now);
@@ -244,10 +290,19 @@ export class RookeryClient<Handle = never> {
       const known = await this.knownExecutors();
       if (!known.includes(valid.executor)) throw new UnknownExecutorError(valid.executor, known);
     }
-    const definition = { name: valid.name, executor: valid.executor, payload: valid.payload, trigger: valid.trigger, startAt: valid.startAt, endAt: valid.endAt, policies: p };
+    const definition = {
+      name: valid.name,
+      executor: valid.executor,
+      payload: valid.payload,
+      trigger: valid.trigger,
+      startAt: valid.startAt,
+      endAt: valid.endAt,
+      policies: p,
+    };
     const nextFireAt = firstFireTime({ ...definition, createdAt: current.createdAt }, now);
     const updated = await this.datastore.scheduleUpdate({ id: current.id, definition, nextFireAt });
-    if (!updated) throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
+    if (!updated)
+      throw new ValidationError('state', `schedule '${current.name}' changed state meanwhile and cannot be updated`);
     this.events?.emit('scheduleUpdated', updated);
     await this.wakeNodesFor([updated], now);
     return updated;
@@ -264,7 +319,10 @@ export class RookeryClient<Handle = never> {
    * Safe from several processes at once. Takes a typed executor as `createSchedule` does;
    * `clientId` is refused.
    */
-  async upsertSchedule<Payload>(input: AnyScheduleInput<Payload>, options: CreateScheduleOptions = {}): Promise<UpsertResult> {
+  async upsertSchedule<Payload>(
+    input: AnyScheduleInput<Payload>,
+    options: CreateScheduleOptions = {},
+  ): Promise<UpsertResult> {
     return upsertSchedule(this, this.datastore, input as AnyScheduleInput, options);
   }
 
@@ -277,8 +335,13 @@ export class RookeryClient<Handle = never> {
    * written when one is bad. Returns what became of each schedule by name: `created`,
    * `updated`, `unchanged`, then `deleted` ones. `dryRun` writes nothing and answers the same.
    */
-  async syncSchedules<Payloads extends readonly unknown[]>(inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> }, options: SyncSchedulesOptions = {}): Promise<SyncedSchedule[]> {
-    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options, (input, now) => planSchedule(this.planning(), input, now));
+  async syncSchedules<Payloads extends readonly unknown[]>(
+    inputs: { readonly [K in keyof Payloads]: AnyScheduleInput<Payloads[K]> },
+    options: SyncSchedulesOptions = {},
+  ): Promise<SyncedSchedule[]> {
+    return syncSchedules(this, this.datastore, inputs as readonly AnyScheduleInput[], options, (input, now) =>
+      planSchedule(this.planning(), input, now),
+    );
   }
 
   /** A schedule by id or name; throws {@link NotFoundError}, or a {@link ValidationError} on `idOrName` when it is not a string. */
@@ -377,12 +440,24 @@ export class RookeryClient<Handle = never> {
   }
 
   private planning(): PlanningDeps {
-    return { strategies: this.strategies, ids: this.ids, maxPayloadBytes: this.maxPayloadBytes, allowSecondsCron: this.allowSecondsCron };
+    return {
+      strategies: this.strategies,
+      ids: this.ids,
+      maxPayloadBytes: this.maxPayloadBytes,
+      allowSecondsCron: this.allowSecondsCron,
+    };
   }
 
   private lifecycleDeps(): LifecycleDeps {
     const { datastore, events, ids, wakeSignals, maxPayloadBytes } = this;
-    return { datastore, events, ids, wakeSignals, maxPayloadBytes, getSchedule: (idOrName) => this.getSchedule(idOrName) };
+    return {
+      datastore,
+      events,
+      ids,
+      wakeSignals,
+      maxPayloadBytes,
+      getSchedule: (idOrName) => this.getSchedule(idOrName),
+    };
   }
 
   /** Deletes a schedule and its whole ledger. */
@@ -426,7 +501,11 @@ export class RookeryClient<Handle = never> {
    * `limit` (default 1000). Throws {@link NotFoundError} for an unknown task.
    */
   async taskLogs(params: { id: string; afterSeq?: number; limit?: number }): Promise<TaskLogLine[]> {
-    const read = { taskId: params.id, ...(params.afterSeq !== undefined ? { afterSeq: params.afterSeq } : {}), ...(params.limit !== undefined ? { limit: params.limit } : {}) };
+    const read = {
+      taskId: params.id,
+      ...(params.afterSeq !== undefined ? { afterSeq: params.afterSeq } : {}),
+      ...(params.limit !== undefined ? { limit: params.limit } : {}),
+    };
     checkTaskLogReadParams(read);
     await this.getTask(params.id);
     return this.datastore.taskLogRead(read);

@@ -42,9 +42,19 @@ function stateRefusal(s: Schedule, verb: string): InvalidStateError {
 }
 
 /** Sets a schedule's state through the datastore; an {@link InvalidStateError} when its state refuses. */
-export async function setScheduleState(deps: LifecycleDeps, idOrName: string, state: ScheduleState, verb: string, nextFireAt?: number | null): Promise<Schedule> {
+export async function setScheduleState(
+  deps: LifecycleDeps,
+  idOrName: string,
+  state: ScheduleState,
+  verb: string,
+  nextFireAt?: number | null,
+): Promise<Schedule> {
   const s = await deps.getSchedule(idOrName);
-  const updated = await deps.datastore.scheduleSetState({ id: s.id, state, ...(nextFireAt !== undefined ? { nextFireAt } : {}) });
+  const updated = await deps.datastore.scheduleSetState({
+    id: s.id,
+    state,
+    ...(nextFireAt !== undefined ? { nextFireAt } : {}),
+  });
   if (!updated) throw stateRefusal((await deps.datastore.scheduleGet(s.id)) ?? s, verb);
   return updated;
 }
@@ -56,16 +66,26 @@ export async function resumeSchedule(deps: LifecycleDeps, idOrName: string): Pro
   const now = await deps.datastore.clockNow();
   const next =
     current.trigger.kind === 'after-run'
-      ? current.gateTaskId === null ? now : null
-      : nextFireTime(current.trigger, Math.max(now - 1, current.nextFireAt === null ? now - 1 : Math.min(current.nextFireAt, now) - 1), {
-          dst: current.policies.dst,
-          createdAt: current.createdAt,
-        });
+      ? current.gateTaskId === null
+        ? now
+        : null
+      : nextFireTime(
+          current.trigger,
+          Math.max(now - 1, current.nextFireAt === null ? now - 1 : Math.min(current.nextFireAt, now) - 1),
+          {
+            dst: current.policies.dst,
+            createdAt: current.createdAt,
+          },
+        );
   return setScheduleState(deps, current.id, 'active', 'resumed', next);
 }
 
 /** See {@link RookeryClient.runSchedule}. */
-export async function runSchedule(deps: LifecycleDeps, idOrName: string, options: RunScheduleOptions = {}): Promise<Task> {
+export async function runSchedule(
+  deps: LifecycleDeps,
+  idOrName: string,
+  options: RunScheduleOptions = {},
+): Promise<Task> {
   const payload = options.payload === undefined ? undefined : validatePayload(options.payload, deps.maxPayloadBytes);
   const s = await deps.getSchedule(idOrName);
   if (s.state !== 'active' && s.state !== 'paused') throw stateRefusal(s, 'run');

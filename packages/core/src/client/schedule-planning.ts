@@ -47,7 +47,11 @@ export interface PlanningDeps {
  * its policies name is registered: a ValidationError naming the field otherwise.
  */
 export function validateSchedule(deps: PlanningDeps, input: ScheduleInput, now: number): ValidatedSchedule {
-  const valid = validateScheduleInput(input, { now, maxPayloadBytes: deps.maxPayloadBytes, allowSecondsCron: deps.allowSecondsCron });
+  const valid = validateScheduleInput(input, {
+    now,
+    maxPayloadBytes: deps.maxPayloadBytes,
+    allowSecondsCron: deps.allowSecondsCron,
+  });
   const p = valid.policies;
   deps.strategies.get('duplicate', p.duplicate, 'policies.duplicate');
   deps.strategies.get('misfire', p.misfire, 'policies.misfire');
@@ -62,7 +66,9 @@ export function planSchedule(deps: PlanningDeps, input: ScheduleInput, now: numb
   const valid = validateSchedule(deps, input, now);
   const p = valid.policies;
   const submitted = valid.clientId !== null;
-  const first = submitted ? null : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
+  const first = submitted
+    ? null
+    : firstFireTime({ trigger: valid.trigger, startAt: valid.startAt, policies: p, createdAt: now }, now);
   return {
     id: deps.ids(now),
     name: valid.name,
@@ -101,7 +107,11 @@ export function planSchedules(deps: PlanningDeps, inputs: readonly ScheduleInput
     }
     const key = nameKey(schedule.name);
     const first = names.get(key);
-    if (first !== undefined) throw new ValidationError(`[${i}].name`, `'${schedule.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`);
+    if (first !== undefined)
+      throw new ValidationError(
+        `[${i}].name`,
+        `'${schedule.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`,
+      );
     names.set(key, i);
     return schedule;
   });
@@ -121,7 +131,12 @@ export function mergeChanges(current: Schedule, changes: ScheduleChanges): Sched
     executor: changes.executor ?? current.executor,
     payload: changes.payload === undefined ? current.payload : changes.payload,
     trigger: changes.trigger ?? current.trigger,
-    policies: { ...current.policies, ...changes.policies, retry: { ...current.policies.retry, ...changes.policies?.retry }, dst: { ...current.policies.dst, ...changes.policies?.dst } },
+    policies: {
+      ...current.policies,
+      ...changes.policies,
+      retry: { ...current.policies.retry, ...changes.policies?.retry },
+      dst: { ...current.policies.dst, ...changes.policies?.dst },
+    },
   };
 }
 
@@ -134,5 +149,7 @@ export function checkScheduleExecutors(schedules: readonly Schedule[], known: re
   const schedule = schedules[unknown];
   if (!schedule) return;
   const error = new UnknownExecutorError(schedule.executor, [...known]);
-  throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+  throw new ValidationError(`[${unknown}].${error.field}`, error.message.slice(error.field.length + 2), {
+    cause: error,
+  });
 }

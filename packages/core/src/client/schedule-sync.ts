@@ -55,7 +55,10 @@ export type PlanSchedule = (input: ScheduleInput, now: number) => Schedule;
 const PRUNE_SCAN_LIMIT = 1_000_000;
 
 /** The parts of a schedule that an upsert compares and writes. */
-type Definition = Pick<ValidatedSchedule, 'name' | 'executor' | 'payload' | 'trigger' | 'startAt' | 'endAt' | 'policies'>;
+type Definition = Pick<
+  ValidatedSchedule,
+  'name' | 'executor' | 'payload' | 'trigger' | 'startAt' | 'endAt' | 'policies'
+>;
 
 /**
  * Checks a schedule input as the client will, without the payload size limit (the client
@@ -63,7 +66,11 @@ type Definition = Pick<ValidatedSchedule, 'name' | 'executor' | 'payload' | 'tri
  */
 function definitionOf(input: ScheduleInput, now: number): Definition {
   const valid = validateScheduleInput(input, { now, maxPayloadBytes: Number.POSITIVE_INFINITY });
-  if (valid.clientId !== null) throw new ValidationError('clientId', 'an upsert stores the schedule itself; submit schedules for validation with createSchedule');
+  if (valid.clientId !== null)
+    throw new ValidationError(
+      'clientId',
+      'an upsert stores the schedule itself; submit schedules for validation with createSchedule',
+    );
   const { name, executor, payload, trigger, startAt, endAt, policies } = valid;
   return { name, executor, payload, trigger, startAt, endAt, policies };
 }
@@ -92,14 +99,24 @@ function sameDefinition(current: Schedule, wanted: Definition): boolean {
  * would be stored. Refuses what the upsert would refuse (a changed schedule that is not active
  * or paused).
  */
-async function dryUpsert(datastore: Datastore, plain: ScheduleInput, plan: PlanSchedule, now: number): Promise<UpsertResult> {
+async function dryUpsert(
+  datastore: Datastore,
+  plain: ScheduleInput,
+  plan: PlanSchedule,
+  now: number,
+): Promise<UpsertResult> {
   const planned = plan(plain, now);
   const wanted = definitionOf(plain, now);
   const current = await datastore.scheduleGetByName(wanted.name);
   if (!current) return { outcome: 'created', schedule: planned };
   if (sameDefinition(current, wanted)) return { outcome: 'unchanged', schedule: current };
   if (current.state !== 'active' && current.state !== 'paused') {
-    throw new InvalidStateError('schedule', current.id, current.state, `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`);
+    throw new InvalidStateError(
+      'schedule',
+      current.id,
+      current.state,
+      `schedule '${current.name}' is ${current.state} and cannot change (only active and paused schedules can)`,
+    );
   }
   return { outcome: 'updated', schedule: { ...current, ...wanted, nextFireAt: planned.nextFireAt } };
 }
@@ -109,7 +126,12 @@ async function dryUpsert(datastore: Datastore, plain: ScheduleInput, plan: PlanS
  * spelling, executor, payload, trigger, window, policies), or leaves it alone. See
  * {@link RookeryClient.upsertSchedule}.
  */
-export async function upsertSchedule(client: RookeryClient, datastore: Datastore, input: AnyScheduleInput, options: CreateScheduleOptions = {}): Promise<UpsertResult> {
+export async function upsertSchedule(
+  client: RookeryClient,
+  datastore: Datastore,
+  input: AnyScheduleInput,
+  options: CreateScheduleOptions = {},
+): Promise<UpsertResult> {
   const plain = await plainScheduleInput(input);
   // Two processes upserting a new name at once: the one whose create loses the race finds the
   // winner's schedule on its second pass and compares against it.
@@ -126,13 +148,18 @@ export async function upsertSchedule(client: RookeryClient, datastore: Datastore
     }
     if (sameDefinition(current, wanted)) return { outcome: 'unchanged', schedule: current };
     const { startAt, endAt, ...rest } = wanted;
-    return { outcome: 'updated', schedule: await client.updateSchedule(current.id, { ...rest, startAt, endAt }, options) };
+    return {
+      outcome: 'updated',
+      schedule: await client.updateSchedule(current.id, { ...rest, startAt, endAt }, options),
+    };
   }
 }
 
 /** Prefixes a ValidationError's field with the index of the input it is about. */
 function atIndex(i: number, error: unknown): unknown {
-  return error instanceof ValidationError ? new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error }) : error;
+  return error instanceof ValidationError
+    ? new ValidationError(`[${i}].${error.field}`, error.message.slice(error.field.length + 2), { cause: error })
+    : error;
 }
 
 /**
@@ -154,7 +181,11 @@ export async function syncSchedules(
       const plain = await plainScheduleInput(input);
       const key = nameKey(definitionOf(plain, now).name);
       const first = names.get(key);
-      if (first !== undefined) throw new ValidationError('name', `'${plain.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`);
+      if (first !== undefined)
+        throw new ValidationError(
+          'name',
+          `'${plain.name}' is the name of input ${first} too (names compare after NFC normalisation and case folding)`,
+        );
       names.set(key, i);
       plains.push(plain);
     } catch (error) {

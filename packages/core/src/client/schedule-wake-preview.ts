@@ -12,19 +12,34 @@ const WAKE_HORIZON_MS = 60_000;
  *
  * @param announce - hands the instant to the wake signals (at once, or on the caller's commit)
  */
-export async function wakeNodesFor(announce: (dueAt: number) => Promise<void>, schedules: readonly Schedule[], now: number): Promise<void> {
+export async function wakeNodesFor(
+  announce: (dueAt: number) => Promise<void>,
+  schedules: readonly Schedule[],
+  now: number,
+): Promise<void> {
   let earliest = Infinity;
   for (const s of schedules) {
-    if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS) earliest = Math.min(earliest, s.nextFireAt);
+    if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS)
+      earliest = Math.min(earliest, s.nextFireAt);
   }
   if (earliest < Infinity) await announce(Math.max(now, earliest));
 }
 
 /** See {@link RookeryClient.previewSchedule}: the preview of `s` from `now`, with its state's warnings. */
 export function previewSchedule(s: Schedule, now: number, count: number): TriggerPreview {
-  const preview = previewTrigger(s.trigger, { count, from: now, dst: s.policies.dst, startAt: s.startAt, endAt: s.endAt, createdAt: s.createdAt });
-  if (s.state === 'retired' || s.state === 'rejected' || s.state === 'done') return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is ${s.state}`] };
-  if (s.state === 'pending-validation') preview.warnings.unshift(`schedule '${s.name}' is pending validation: it fires only once a node has validated it`);
-  if (s.state === 'paused') preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
+  const preview = previewTrigger(s.trigger, {
+    count,
+    from: now,
+    dst: s.policies.dst,
+    startAt: s.startAt,
+    endAt: s.endAt,
+    createdAt: s.createdAt,
+  });
+  if (s.state === 'retired' || s.state === 'rejected' || s.state === 'done')
+    return { fireTimes: [], warnings: [`never fires: schedule '${s.name}' is ${s.state}`] };
+  if (s.state === 'pending-validation')
+    preview.warnings.unshift(`schedule '${s.name}' is pending validation: it fires only once a node has validated it`);
+  if (s.state === 'paused')
+    preview.warnings.unshift(`schedule '${s.name}' is paused: these fire times run only if it is resumed before them`);
   return preview;
 }

@@ -37,9 +37,17 @@ export async function retryTask(deps: TaskOperationDeps, id: string): Promise<Ta
   if (!result) throw new NotFoundError('task', id);
   switch (result.outcome) {
     case 'refused-state':
-      throw new InvalidStateError('task', id, result.task.state, `task ${id} is ${result.task.state}; only ${RETRYABLE_TASK_STATES.join(', ')} tasks can be retried`);
+      throw new InvalidStateError(
+        'task',
+        id,
+        result.task.state,
+        `task ${id} is ${result.task.state}; only ${RETRYABLE_TASK_STATES.join(', ')} tasks can be retried`,
+      );
     case 'refused-key':
-      throw new DuplicateKeyError('key', `task ${id} has key '${result.task.key ?? ''}', which live task ${result.holder.id} (${result.holder.state}) holds; retry it once that task has ended`);
+      throw new DuplicateKeyError(
+        'key',
+        `task ${id} has key '${result.task.key ?? ''}', which live task ${result.holder.id} (${result.holder.state}) holds; retry it once that task has ended`,
+      );
     case 'retried':
       deps.wakeSignals.announce(result.task.dueAt);
       return result.task;

@@ -29,6 +29,10 @@ export async function datastoreFor<Handle>(
   transaction: Handle | undefined,
 ): Promise<DatastoreInTransaction> {
   if (transaction === undefined) return datastore;
-  if (datastore.inTransaction === undefined) throw new ValidationError('transaction', 'is not supported by this datastore (the in-memory store has no transactions of yours to join)');
+  if (datastore.inTransaction === undefined)
+    throw new ValidationError(
+      'transaction',
+      'is not supported by this datastore (the in-memory store has no transactions of yours to join)',
+    );
   return datastore.inTransaction(transaction);
 }

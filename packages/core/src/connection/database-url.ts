@@ -38,7 +38,9 @@ export interface DatabaseUrl {
 const GRAMMARS: readonly UrlGrammar[] = [sqliteUrl, postgresUrl, mysqlUrl, mssqlUrl];
 
 /** The dialect of each scheme (`postgres:` → postgres). */
-const DIALECT_OF_SCHEME: ReadonlyMap<string, UrlGrammar> = new Map(GRAMMARS.flatMap((g) => g.schemes.map((scheme) => [scheme, g] as const)));
+const DIALECT_OF_SCHEME: ReadonlyMap<string, UrlGrammar> = new Map(
+  GRAMMARS.flatMap((g) => g.schemes.map((scheme) => [scheme, g] as const)),
+);
 
 /** The query parameters each dialect accepts. */
 export const URL_PARAMETERS: Readonly<Record<DatabaseDialect, readonly string[]>> = Object.fromEntries(
@@ -71,9 +73,13 @@ function readParams(dialect: DatabaseDialect, search: URLSearchParams): Map<stri
   const params = new Map<string, string>();
   for (const [name, value] of search) {
     if (!known.includes(name)) {
-      throw new ValidationError('db', `unknown parameter '${name}' in the ${dialect} URL; it accepts ${known.join(', ')}`);
+      throw new ValidationError(
+        'db',
+        `unknown parameter '${name}' in the ${dialect} URL; it accepts ${known.join(', ')}`,
+      );
     }
-    if (params.has(name)) throw new ValidationError('db', `the parameter '${name}' is given twice in the ${dialect} URL`);
+    if (params.has(name))
+      throw new ValidationError('db', `the parameter '${name}' is given twice in the ${dialect} URL`);
     params.set(name, value);
   }
   return params;
@@ -138,7 +144,10 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   const port = parsed.port ? Number(parsed.port) : undefined;
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!database && dialect !== 'postgres') {
-    throw new ValidationError('db', `the ${dialect} URL names no database; add it as the path: ${scheme}//host/database`);
+    throw new ValidationError(
+      'db',
+      `the ${dialect} URL names no database; add it as the path: ${scheme}//host/database`,
+    );
   }
   if (database.includes('/')) throw new ValidationError('db', `'${database}' is not a database name`);
   const params = readParams(dialect, parsed.searchParams);

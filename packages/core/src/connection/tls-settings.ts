@@ -93,7 +93,10 @@ function readPem(param: string, path: string): Buffer {
  */
 export function resolveTls(url: UrlTls | undefined, options: TlsOptions | undefined): ResolvedTls | null {
   if (options?.mode !== undefined && !TLS_MODES.includes(options.mode)) {
-    throw new ValidationError('ssl.mode', `must be one of ${TLS_MODES.join(', ')}, got ${JSON.stringify(options.mode)}`);
+    throw new ValidationError(
+      'ssl.mode',
+      `must be one of ${TLS_MODES.join(', ')}, got ${JSON.stringify(options.mode)}`,
+    );
   }
   const mode = options?.mode ?? url?.mode ?? (options ? 'verify-full' : 'disable');
   if (mode === 'disable') return null;

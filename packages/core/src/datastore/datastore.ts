@@ -2,29 +2,59 @@ import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Task, TaskEvent } from '../model/task.js';
 import type {
-  HistoryPruneParams, NodeHeartbeatParams, NodePruneParams, NodeRegisterParams, NodeStopParams, RateLimit,
+  HistoryPruneParams,
+  NodeHeartbeatParams,
+  NodePruneParams,
+  NodeRegisterParams,
+  NodeStopParams,
+  RateLimit,
   RateLimitSetParams,
 } from './node-params.js';
 import type {
-  ScheduleClaimDueParams, ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleListParams,
-  SchedulePeelManyParams, SchedulePeelResult, ScheduleSetStateParams, ScheduleUpdateParams,
+  ScheduleClaimDueParams,
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
+  ScheduleListParams,
+  SchedulePeelManyParams,
+  SchedulePeelResult,
+  ScheduleSetStateParams,
+  ScheduleUpdateParams,
   ScheduleValidateParams,
 } from './schedule-params.js';
 import type { TaskListParams, TaskStats, TaskStatsParams } from './task-list-params.js';
 import type { TaskLogAppendParams, TaskLogLine, TaskLogReadParams } from './task-log-params.js';
 import type {
-  EnqueuedTask, TaskCancelRequest, TaskCancelRequestsParams, TaskClaimDueParams, TaskClaimDueResult,
-  TaskEnqueueParams, TaskFinishManyParams, TaskRenewLeasesParams, TaskRenewLeasesResult,
+  EnqueuedTask,
+  TaskCancelRequest,
+  TaskCancelRequestsParams,
+  TaskClaimDueParams,
+  TaskClaimDueResult,
+  TaskEnqueueParams,
+  TaskFinishManyParams,
+  TaskRenewLeasesParams,
+  TaskRenewLeasesResult,
   TaskRequestCancelParams,
 } from './task-params.js';
 import type {
-  RepairedTask, TaskBacklogUnofferedParams, TaskRepairExpiredParams, TaskSettleUnresolvedParams,
+  RepairedTask,
+  TaskBacklogUnofferedParams,
+  TaskRepairExpiredParams,
+  TaskSettleUnresolvedParams,
   UnofferedBacklog,
 } from './task-repair-params.js';
 import type {
-  AdoptedTask, TaskAdoptExpiredParams, TaskHandOverParams, TaskReportExecutionParams, TaskSetExecutionParams,
+  AdoptedTask,
+  TaskAdoptExpiredParams,
+  TaskHandOverParams,
+  TaskReportExecutionParams,
+  TaskSetExecutionParams,
 } from './external-execution.js';
-import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from './operator-actions.js';
+import type {
+  ScheduleRunNowParams,
+  SchedulePruneDoneParams,
+  TaskRetryParams,
+  TaskRetryResult,
+} from './operator-actions.js';
 
 export type * from './clock-params.js';
 export type * from './schedule-params.js';

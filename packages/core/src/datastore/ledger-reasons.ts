@@ -67,9 +67,15 @@ export function replaceWaitReason(holderTaskId: string): string {
  * `cancelReason` is the reason of the cancel request of a task repaired to `cancelled` (e.g.
  * the newer task of a `replace` schedule).
  */
-export function repairReason(to: TaskState, previousOwner: string | null, repairs: number, cancelReason: string | null = null): string {
+export function repairReason(
+  to: TaskState,
+  previousOwner: string | null,
+  repairs: number,
+  cancelReason: string | null = null,
+): string {
   const lost = `repaired: lease of ${previousOwner ?? 'no owner'} expired`;
-  if (to === 'cancelled') return `${lost}; cancelled (a cancel was requested${cancelReason === null ? '' : `: ${cancelReason}`})`;
+  if (to === 'cancelled')
+    return `${lost}; cancelled (a cancel was requested${cancelReason === null ? '' : `: ${cancelReason}`})`;
   if (to === 'abandoned') return `${lost}; abandoned (at-most-once)`;
   if (to === 'failed') return `${lost}; failed: its attempts were lost with their node ${repairs} times`;
   return `${lost}; due again (at-least-once)`;

@@ -29,14 +29,23 @@ export function rateAllowance(w: RateWindow, now: number): number {
 /** The window state after `starts` more starts at `now`. */
 export function advanceRateWindow(w: RateWindow, now: number, starts: number): RateWindow {
   const start = rateWindowStart(now);
-  return { perSecond: w.perSecond, windowStart: start, windowCount: (w.windowStart === start ? w.windowCount : 0) + starts };
+  return {
+    perSecond: w.perSecond,
+    windowStart: start,
+    windowCount: (w.windowStart === start ? w.windowCount : 0) + starts,
+  };
 }
 
 /**
  * Takes candidates in order, at most `limit`, leaving out those of an executor whose allowance
  * is used up. `allowance` is undefined for an executor without a limit.
  */
-export function pickWithinRates<T>(ordered: readonly T[], executorOf: (c: T) => string, limit: number, allowance: (executor: string) => number | undefined): T[] {
+export function pickWithinRates<T>(
+  ordered: readonly T[],
+  executorOf: (c: T) => string,
+  limit: number,
+  allowance: (executor: string) => number | undefined,
+): T[] {
   const used = new Map<string, number>();
   const picked: T[] = [];
   for (const c of ordered) {

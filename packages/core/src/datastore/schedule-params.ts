@@ -100,8 +100,7 @@ export interface ScheduleClaimValidationParams extends ClockParams {
 
 /** The verdict of {@link Datastore.scheduleValidate}. */
 export type ScheduleVerdict =
-  | { state: 'active'; nextFireAt: number | null }
-  | { state: 'rejected'; field: string; reason: string };
+  { state: 'active'; nextFireAt: number | null } | { state: 'rejected'; field: string; reason: string };
 
 /** Input of {@link Datastore.scheduleValidate}. */
 export interface ScheduleValidateParams extends ClockParams {

@@ -6,7 +6,10 @@ export function nodeLastSeen(node: Pick<NodeRecord, 'heartbeatAt' | 'stoppedAt'>
 }
 
 /** The executors offered by a node seen running at or after `since` (database clock). */
-export function executorsOfferedSince(nodes: Iterable<Pick<NodeRecord, 'executors' | 'heartbeatAt' | 'stoppedAt'>>, since: number): Set<string> {
+export function executorsOfferedSince(
+  nodes: Iterable<Pick<NodeRecord, 'executors' | 'heartbeatAt' | 'stoppedAt'>>,
+  since: number,
+): Set<string> {
   const offered = new Set<string>();
   for (const n of nodes) if (nodeLastSeen(n) >= since) for (const e of n.executors) offered.add(e);
   return offered;

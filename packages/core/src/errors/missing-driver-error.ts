@@ -16,7 +16,11 @@ export class MissingDriverError extends RookeryError {
     neededFor: string,
     options?: { cause?: unknown },
   ) {
-    super('MISSING_DRIVER', `${neededFor} needs the npm package '${packageName}', which is not installed; install it: npm install ${packageName}`, options);
+    super(
+      'MISSING_DRIVER',
+      `${neededFor} needs the npm package '${packageName}', which is not installed; install it: npm install ${packageName}`,
+      options,
+    );
   }
 }
 

@@ -39,7 +39,8 @@ export type AnyScheduleInput<Payload = unknown> = ScheduleInput | TypedScheduleI
  * @throws ValidationError from the executor's `validate`
  */
 export async function plainScheduleInput<Payload>(input: AnyScheduleInput<Payload>): Promise<ScheduleInput> {
-  if (typeof input.executor === 'string' || input.executor === null || typeof input.executor !== 'object') return input as ScheduleInput;
+  if (typeof input.executor === 'string' || input.executor === null || typeof input.executor !== 'object')
+    return input as ScheduleInput;
   const executor = input.executor;
   const payload = (input.payload ?? null) as ScheduleInput['payload'];
   if (executor.validate) await executor.validate(payload ?? null);

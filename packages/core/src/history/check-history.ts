@@ -133,7 +133,10 @@ function expectedFireTimes(s: Schedule, from: number, to: number): number[] {
  * checker). `after-run` schedules are checked for duplicates and overlaps only.
  */
 export function checkHistory(input: HistoryInput): HistoryReport {
-  const startsByTask = groupBy(input.records.filter((r) => r.kind === 'start'), (r) => r.taskId);
+  const startsByTask = groupBy(
+    input.records.filter((r) => r.kind === 'start'),
+    (r) => r.taskId,
+  );
   const tasksBySchedule = groupBy(input.tasks, (t) => t.scheduleId);
   const eventsByTask = groupBy(input.events, (e) => e.taskId);
   const report: HistoryReport = {
@@ -172,18 +175,33 @@ export function checkHistory(input: HistoryInput): HistoryReport {
     const events = (eventsByTask.get(t.id) ?? []).slice().sort((a, b) => a.at - b.at);
     const completions = events.filter((e) => e.to === 'completed');
     if (completions.length > 1) {
-      report.duplicateCompletions.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `${completions.length} completed commits` });
+      report.duplicateCompletions.push({
+        scheduleId: t.scheduleId,
+        fireAt: t.fireAt,
+        taskId: t.id,
+        detail: `${completions.length} completed commits`,
+      });
     }
     let newestClaim = 0;
     for (const e of events) {
       if (e.to === 'running') newestClaim = Math.max(newestClaim, e.fence);
       else if (e.from === 'running' && e.fence < newestClaim) {
-        report.staleCommits.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `${e.to} committed with fence ${e.fence} after fence ${newestClaim} claimed` });
+        report.staleCommits.push({
+          scheduleId: t.scheduleId,
+          fireAt: t.fireAt,
+          taskId: t.id,
+          detail: `${e.to} committed with fence ${e.fence} after fence ${newestClaim} claimed`,
+        });
       }
       if (e.from === 'running' && e.to === 'pending' && e.reason?.startsWith('repaired')) report.summary.repairs += 1;
     }
     if (t.state === 'running') {
-      report.leftLeased.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `still running under ${t.leaseOwner ?? '?'}` });
+      report.leftLeased.push({
+        scheduleId: t.scheduleId,
+        fireAt: t.fireAt,
+        taskId: t.id,
+        detail: `still running under ${t.leaseOwner ?? '?'}`,
+      });
     }
     if (t.state === 'completed') report.summary.completed += 1;
     if (t.state === 'skipped') report.summary.skipped += 1;
@@ -198,7 +216,12 @@ export function checkHistory(input: HistoryInput): HistoryReport {
           (t.dueAt >= fault.at - input.lateAfterMs && t.dueAt <= (fault.until ?? fault.at) + input.lateAfterMs)),
     );
     if (first && first.at - t.dueAt > input.lateAfterMs && !faulted && t.attempt <= 1) {
-      report.late.push({ scheduleId: t.scheduleId, fireAt: t.fireAt, taskId: t.id, detail: `started ${first.at - t.dueAt} ms after due` });
+      report.late.push({
+        scheduleId: t.scheduleId,
+        fireAt: t.fireAt,
+        taskId: t.id,
+        detail: `started ${first.at - t.dueAt} ms after due`,
+      });
     }
   }
 
@@ -235,14 +258,26 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
       endAt(key, r.at);
       recordedEnds.set(key, Math.min(recordedEnds.get(key) ?? Infinity, r.at));
     }
-    const kill = r.kind === 'start' ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at) : undefined;
+    const kill =
+      r.kind === 'start'
+        ? (input.faults ?? []).find((f) => f.kind === 'kill' && f.nodeId === r.nodeId && f.at >= r.at)
+        : undefined;
     if (kill) endAt(key, kill.at);
   }
-  const recordedAt = new Map([...groupBy(input.records, attemptKey)].map(([key, list]) => [key, list.map((r) => r.at)]));
+  const recordedAt = new Map(
+    [...groupBy(input.records, attemptKey)].map(([key, list]) => [key, list.map((r) => r.at)]),
+  );
   for (const r of input.records) {
     if (r.kind !== 'start') continue;
     const key = attemptKey(r);
-    for (const pause of zombiePauses(r, input.faults ?? [], input.leaseMs, recordedAt.get(key) ?? [], recordedEnds.get(key) ?? Infinity, taken.get(key))) {
+    for (const pause of zombiePauses(
+      r,
+      input.faults ?? [],
+      input.leaseMs,
+      recordedAt.get(key) ?? [],
+      recordedEnds.get(key) ?? Infinity,
+      taken.get(key),
+    )) {
       endAt(key, pause.at);
       if (pause.until !== undefined) zombies.push({ r, from: pause.until });
     }
@@ -256,7 +291,12 @@ function checkOverlaps(input: HistoryInput, report: HistoryReport): void {
       const prev = sorted[i - 1];
       const cur = sorted[i];
       if (prev && cur && cur.r.at < prev.end && cur.r.taskId !== prev.r.taskId) {
-        report.overlaps.push({ scheduleId, fireAt: cur.r.fireAt, taskId: cur.r.taskId, detail: `started while task ${prev.r.taskId} ran` });
+        report.overlaps.push({
+          scheduleId,
+          fireAt: cur.r.fireAt,
+          taskId: cur.r.taskId,
+          detail: `started while task ${prev.r.taskId} ran`,
+        });
       }
     }
   }
@@ -299,12 +339,16 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
     // none ever is, another node must take it over like one still running. So is a task the
     // killed node claimed (the ledger says so) but never started: its claim's answer was on the
     // way back when the node died.
-    const endedBefore = new Set(input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => attemptKey(r)));
+    const endedBefore = new Set(
+      input.records.filter((r) => r.kind === 'end' && r.at <= fault.at).map((r) => attemptKey(r)),
+    );
     const held = new Map<string, { taskId: string; fence: number }>();
     for (const r of input.records) {
-      if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at || leaseEnd(r.taskId, r.fence) <= fault.at) continue;
+      if (r.kind !== 'start' || r.nodeId !== fault.nodeId || r.at > fault.at || leaseEnd(r.taskId, r.fence) <= fault.at)
+        continue;
       const key = attemptKey(r);
-      if (!endedBefore.has(key) || (fault.kind === 'kill' && !endedBy(fault.nodeId, r.taskId, r.fence))) held.set(key, r);
+      if (!endedBefore.has(key) || (fault.kind === 'kill' && !endedBy(fault.nodeId, r.taskId, r.fence)))
+        held.set(key, r);
     }
     if (fault.kind === 'kill') {
       for (const e of input.events) {
@@ -320,7 +364,12 @@ function measureRecoveries(input: HistoryInput, report: HistoryReport): void {
         .reduce<RunRecord | undefined>((a, r) => (a === undefined || r.at < a.at ? r : a), undefined);
       const task = tasks.get(o.taskId);
       const settledAs = !next && task && isTerminalTaskState(task.state) ? task.state : null;
-      report.recoveries.push({ taskId: o.taskId, nodeId: fault.nodeId, ms: next ? next.at - fault.at : null, settledAs });
+      report.recoveries.push({
+        taskId: o.taskId,
+        nodeId: fault.nodeId,
+        ms: next ? next.at - fault.at : null,
+        settledAs,
+      });
     }
   }
 }

@@ -40,14 +40,26 @@ function executionsOf(input: HistoryInput): Execution[] {
   const taken = leaseEnds(input.records, input.events);
   const out: Execution[] = [];
   for (const [key, records] of groupBy(input.records, attemptKey)) {
-    const start = records.filter((r) => r.kind === 'start').reduce<RunRecord | undefined>((a, r) => (a === undefined || r.at < a.at ? r : a), undefined);
+    const start = records
+      .filter((r) => r.kind === 'start')
+      .reduce<RunRecord | undefined>((a, r) => (a === undefined || r.at < a.at ? r : a), undefined);
     // An end with no start is an external execution's end recorded by the node that polled it.
     if (!start) continue;
     const end = executionEnd(records, start, input);
     const recordedEnd = Math.min(Infinity, ...records.filter((r) => r.kind === 'end').map((r) => r.at));
-    const [pause] = zombiePauses(start, input.faults ?? [], input.leaseMs, records.map((r) => r.at), recordedEnd, taken.get(key)).sort((a, b) => a.at - b.at);
+    const [pause] = zombiePauses(
+      start,
+      input.faults ?? [],
+      input.leaseMs,
+      records.map((r) => r.at),
+      recordedEnd,
+      taken.get(key),
+    ).sort((a, b) => a.at - b.at);
     const stretches: Stretch[] = pause
-      ? [{ from: start.at, to: pause.at, zombie: false }, ...(pause.until !== undefined && pause.until < end ? [{ from: pause.until, to: end, zombie: true }] : [])]
+      ? [
+          { from: start.at, to: pause.at, zombie: false },
+          ...(pause.until !== undefined && pause.until < end ? [{ from: pause.until, to: end, zombie: true }] : []),
+        ]
       : [{ from: start.at, to: end, zombie: false }];
     out.push({ start, end, stretches });
   }
@@ -85,12 +97,16 @@ export function checkExecutionOverlaps(input: HistoryInput, report: HistoryRepor
             const together = Math.min(x.to, y.to) - Math.max(x.from, y.from);
             if (together <= 0) continue;
             if (!x.zombie && !y.zombie) live = Math.max(live, together);
-            else if (together > (zombie?.ms ?? 0)) zombie = x.zombie ? { ms: together, of: a, other: b } : { ms: together, of: b, other: a };
+            else if (together > (zombie?.ms ?? 0))
+              zombie = x.zombie ? { ms: together, of: a, other: b } : { ms: together, of: b, other: a };
           }
         }
         const finding = { scheduleId: b.start.scheduleId, fireAt: b.start.fireAt, taskId: b.start.taskId };
         if (live > 0) {
-          report.executionOverlaps.push({ ...finding, detail: `the execution under ${describe(b)} ran ${ms(live)} alongside the one under ${describe(a)}` });
+          report.executionOverlaps.push({
+            ...finding,
+            detail: `the execution under ${describe(b)} ran ${ms(live)} alongside the one under ${describe(a)}`,
+          });
         } else if (zombie) {
           report.zombieOverlaps.push({
             ...finding,

@@ -26,13 +26,19 @@ export function attemptKey(r: { taskId: string; fence: number }): string {
  * the bumped one).
  */
 export function outOfRunning(events: TaskEvent[]) {
-  const byTask = groupBy(events.filter((e) => e.from === 'running'), (e) => e.taskId);
-  const ofAttempt = (taskId: string, fence: number): TaskEvent[] => (byTask.get(taskId) ?? []).filter((e) => e.fence >= fence);
+  const byTask = groupBy(
+    events.filter((e) => e.from === 'running'),
+    (e) => e.taskId,
+  );
+  const ofAttempt = (taskId: string, fence: number): TaskEvent[] =>
+    (byTask.get(taskId) ?? []).filter((e) => e.fence >= fence);
   return {
     /** When attempt `fence` of a task stopped holding its lease; Infinity if it never did. */
-    leaseEnd: (taskId: string, fence: number): number => Math.min(Infinity, ...ofAttempt(taskId, fence).map((e) => e.at)),
+    leaseEnd: (taskId: string, fence: number): number =>
+      Math.min(Infinity, ...ofAttempt(taskId, fence).map((e) => e.at)),
     /** Whether `nodeId` itself ended attempt `fence` of a task (committed its outcome), at any time. */
-    endedBy: (nodeId: string, taskId: string, fence: number): boolean => ofAttempt(taskId, fence).some((e) => e.nodeId === nodeId),
+    endedBy: (nodeId: string, taskId: string, fence: number): boolean =>
+      ofAttempt(taskId, fence).some((e) => e.nodeId === nodeId),
   };
 }
 
@@ -71,7 +77,8 @@ export function zombiePauses(
   takenAt: number | undefined,
 ): FaultRecord[] {
   return faults.filter((pause) => {
-    if (pause.kind !== 'pause' || pause.nodeId !== start.nodeId || start.at > pause.at || recordedEnd <= pause.at) return false;
+    if (pause.kind !== 'pause' || pause.nodeId !== start.nodeId || start.at > pause.at || recordedEnd <= pause.at)
+      return false;
     const until = pause.until ?? Infinity;
     if (recordedAt.some((at) => at > pause.at && at < until)) return false;
     const outlasted = leaseMs !== undefined && until - pause.at > leaseMs;

@@ -40,7 +40,12 @@ function iso(ms: number | null): string | null {
 
 /** The fields of a task event's record (besides the task's bindings): never the payload. */
 function taskEventFields(event: string, task: Task): LogFields {
-  return { event, fireAt: iso(task.fireAt), state: task.state, ...(task.reason ? { reason: redactSecrets(task.reason) } : {}) };
+  return {
+    event,
+    fireAt: iso(task.fireAt),
+    state: task.state,
+    ...(task.reason ? { reason: redactSecrets(task.reason) } : {}),
+  };
 }
 
 /**
@@ -62,11 +67,23 @@ export function logNodeLife(events: EventBus, options: NodeLoggingOptions): () =
     offs.push(() => events.off(name, listener));
   };
   if (options.taskEvents) {
-    for (const [name, level] of Object.entries(TASK_EVENT_LEVELS) as [keyof typeof TASK_EVENT_LEVELS, 'debug' | 'info' | 'warn'][]) {
-      on(name, ((task: Task) => taskLogger(log, task)[level](taskEventFields(name, task), name)) as (...args: RookeryEventMap[typeof name]) => void);
+    for (const [name, level] of Object.entries(TASK_EVENT_LEVELS) as [
+      keyof typeof TASK_EVENT_LEVELS,
+      'debug' | 'info' | 'warn',
+    ][]) {
+      on(name, ((task: Task) => taskLogger(log, task)[level](taskEventFields(name, task), name)) as (
+        ...args: RookeryEventMap[typeof name]
+      ) => void);
     }
-    on('taskFailed', (task, error) => taskLogger(log, task).warn({ ...taskEventFields('taskFailed', task), error: redactSecrets(error) }, 'taskFailed'));
-    on('taskRetried', (task, error) => taskLogger(log, task).warn({ ...taskEventFields('taskRetried', task), error: redactSecrets(error), dueAt: iso(task.dueAt) }, 'taskRetried'));
+    on('taskFailed', (task, error) =>
+      taskLogger(log, task).warn({ ...taskEventFields('taskFailed', task), error: redactSecrets(error) }, 'taskFailed'),
+    );
+    on('taskRetried', (task, error) =>
+      taskLogger(log, task).warn(
+        { ...taskEventFields('taskRetried', task), error: redactSecrets(error), dueAt: iso(task.dueAt) },
+        'taskRetried',
+      ),
+    );
     on('taskLog', (taskId, line) => {
       const task = options.runningTask(taskId);
       (task ? taskLogger(log, task) : log.child({ taskId })).info({ event: 'taskLog', line }, line);
@@ -74,7 +91,10 @@ export function logNodeLife(events: EventBus, options: NodeLoggingOptions): () =
   }
   on('leaseLost', (taskId, fence) => {
     const task = options.runningTask(taskId);
-    (task ? taskLogger(log, task) : log.child({ taskId, fence })).warn({ event: 'leaseLost' }, 'leaseLost: the attempt was aborted and nothing of it committed');
+    (task ? taskLogger(log, task) : log.child({ taskId, fence })).warn(
+      { event: 'leaseLost' },
+      'leaseLost: the attempt was aborted and nothing of it committed',
+    );
   });
   on('repairFinished', (_nodeId, tasks) => {
     for (const task of tasks) taskLogger(log, task).warn(taskEventFields('taskRepaired', task), 'taskRepaired');
@@ -93,15 +113,31 @@ export function logNodeLife(events: EventBus, options: NodeLoggingOptions): () =
     }
     skewed = large;
   });
-  on('scheduleValidated', (s) => log.info({ event: 'scheduleValidated', scheduleId: s.id, state: s.state }, 'scheduleValidated'));
-  on('scheduleRejected', (s) => log.warn({ event: 'scheduleRejected', scheduleId: s.id, state: s.state, reason: s.validation?.reason ?? null }, 'scheduleRejected'));
+  on('scheduleValidated', (s) =>
+    log.info({ event: 'scheduleValidated', scheduleId: s.id, state: s.state }, 'scheduleValidated'),
+  );
+  on('scheduleRejected', (s) =>
+    log.warn(
+      { event: 'scheduleRejected', scheduleId: s.id, state: s.state, reason: s.validation?.reason ?? null },
+      'scheduleRejected',
+    ),
+  );
   on('poolResized', (workers, running) => log.info({ event: 'poolResized', workers, running }, 'poolResized'));
-  on('historyPruned', (tasks, nodes, schedules) => log.info({ event: 'historyPruned', tasks, nodes, schedules }, 'historyPruned'));
-  on('nodeJoined', (node) => log.info({ event: 'nodeJoined', host: node.host, pid: node.pid, executors: node.executors }, 'nodeJoined'));
+  on('historyPruned', (tasks, nodes, schedules) =>
+    log.info({ event: 'historyPruned', tasks, nodes, schedules }, 'historyPruned'),
+  );
+  on('nodeJoined', (node) =>
+    log.info({ event: 'nodeJoined', host: node.host, pid: node.pid, executors: node.executors }, 'nodeJoined'),
+  );
   on('nodeLeft', () => log.info({ event: 'nodeLeft' }, 'nodeLeft'));
   on('generalError', (error, ctx) => {
     const message = redactSecrets(error.message);
-    const fields: LogFields = { event: 'generalError', source: ctx.source, error: message, ...(error.stack ? { stack: redactSecrets(error.stack) } : {}) };
+    const fields: LogFields = {
+      event: 'generalError',
+      source: ctx.source,
+      error: message,
+      ...(error.stack ? { stack: redactSecrets(error.stack) } : {}),
+    };
     const task = ctx.taskId === undefined ? undefined : options.runningTask(ctx.taskId);
     const logger = task ? taskLogger(log, task) : ctx.taskId === undefined ? log : log.child({ taskId: ctx.taskId });
     logger.error(fields, `generalError [${ctx.source}]: ${message}`);

@@ -15,7 +15,9 @@ const AUTH_HEADER = /((?:proxy-)?authorization["']?\s*[:=]\s*["']?)([^"'\r\n,}]+
  * @returns the text with those secrets hidden
  */
 export function redactSecrets(text: string): string {
-  return text.replace(URL_IN_TEXT, (url) => redactUrl(url)).replace(AUTH_HEADER, (_whole, name: string) => `${name}${REDACTED}`);
+  return text
+    .replace(URL_IN_TEXT, (url) => redactUrl(url))
+    .replace(AUTH_HEADER, (_whole, name: string) => `${name}${REDACTED}`);
 }
 
 /**

@@ -3,7 +3,13 @@ import type { LogFields, Logger } from './logger.js';
 
 /** The fields every log record of a task carries: which task, schedule, attempt, fence and executor. */
 export function taskBindings(task: Task): LogFields {
-  return { taskId: task.id, scheduleId: task.scheduleId, attempt: task.attempt, fence: task.fence, executor: task.executor };
+  return {
+    taskId: task.id,
+    scheduleId: task.scheduleId,
+    attempt: task.attempt,
+    fence: task.fence,
+    executor: task.executor,
+  };
 }
 
 /**

@@ -10,7 +10,10 @@ import type { Schedule } from './schedule.js';
  * @param schedule - its trigger, window start, policies and creation instant
  * @param now - when it becomes active, epoch ms
  */
-export function firstFireTime(schedule: Pick<Schedule, 'trigger' | 'startAt' | 'policies' | 'createdAt'>, now: number): number | null {
+export function firstFireTime(
+  schedule: Pick<Schedule, 'trigger' | 'startAt' | 'policies' | 'createdAt'>,
+  now: number,
+): number | null {
   const { trigger } = schedule;
   const from = Math.max(now, schedule.startAt ?? now) - 1;
   return nextFireTime(trigger, trigger.kind === 'once' ? Math.min(from, trigger.at - 1) : from, {

@@ -79,18 +79,23 @@ function validateKey(input: unknown): string | null {
  * @param opts - `maxPayloadBytes` (default 65 536)
  */
 export function validateJobInput(input: unknown, opts: { maxPayloadBytes?: number } = {}): ValidatedJob {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ValidationError('job', 'must be an object');
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw new ValidationError('job', 'must be an object');
   const raw = input as Record<string, unknown>;
   for (const key of Object.keys(raw)) {
     if (!JOB_KEYS.has(key)) throw new ValidationError(key, 'unknown field of a job');
   }
   const executor = validateExecutor(raw['executor']);
   const policiesIn = raw['policies'];
-  if (policiesIn !== undefined && (typeof policiesIn !== 'object' || policiesIn === null || Array.isArray(policiesIn))) {
+  if (
+    policiesIn !== undefined &&
+    (typeof policiesIn !== 'object' || policiesIn === null || Array.isArray(policiesIn))
+  ) {
     throw new ValidationError('policies', 'must be an object');
   }
   for (const key of Object.keys(policiesIn ?? {})) {
-    if (!JOB_POLICY_KEYS.has(key)) throw new ValidationError(`policies.${key}`, 'is not a policy of a job (a job has no schedule)');
+    if (!JOB_POLICY_KEYS.has(key))
+      throw new ValidationError(`policies.${key}`, 'is not a policy of a job (a job has no schedule)');
   }
   const priority = raw['priority'] ?? 0;
   if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < -1000 || priority > 1000) {

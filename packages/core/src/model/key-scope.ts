@@ -28,7 +28,10 @@ export function validateKeyScope(input: unknown): KeyScope {
     if (extra !== undefined) throw new ValidationError(`keyScope.${extra}`, 'unknown field of a key scope');
     const periodMs = (input as Record<string, unknown>)['periodMs'];
     if (typeof periodMs !== 'number' || !Number.isInteger(periodMs) || periodMs < 1_000 || periodMs > MAX_PERIOD_MS) {
-      throw new ValidationError('keyScope.periodMs', `must be a whole number of milliseconds from 1 000 to ${MAX_PERIOD_MS}; got ${String(periodMs)}`);
+      throw new ValidationError(
+        'keyScope.periodMs',
+        `must be a whole number of milliseconds from 1 000 to ${MAX_PERIOD_MS}; got ${String(periodMs)}`,
+      );
     }
     return { periodMs };
   }

@@ -9,7 +9,14 @@ import { taskPoliciesOf } from './task-policies.js';
  * schedule's executor and task policies, its payload (or `payload`), no deadline, no trace context, and `reason`. Every store builds
  * the row it inserts from this.
  */
-export function manualTask(schedule: Schedule, id: string, fireAt: number, reason: string, now: number, payload: Json = schedule.payload): Task {
+export function manualTask(
+  schedule: Schedule,
+  id: string,
+  fireAt: number,
+  reason: string,
+  now: number,
+  payload: Json = schedule.payload,
+): Task {
   return {
     id,
     scheduleId: schedule.id,

@@ -88,14 +88,25 @@ export const DEFAULT_MAX_PAYLOAD_BYTES = 65_536;
 const DAY = 86_400_000;
 const NAME = /^[A-Za-z0-9@._:/-]+$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-const TOP_KEYS = new Set(['name', 'executor', 'payload', 'trigger', 'startAt', 'endAt', 'policies', 'paused', 'clientId']);
+const TOP_KEYS = new Set([
+  'name',
+  'executor',
+  'payload',
+  'trigger',
+  'startAt',
+  'endAt',
+  'policies',
+  'paused',
+  'clientId',
+]);
 
 type Check = (value: unknown, field: string) => unknown;
 
 const oneOf =
   (...allowed: readonly string[]): Check =>
   (v, f) => {
-    if (typeof v !== 'string' || !allowed.includes(v)) throw new ValidationError(f, `must be one of ${allowed.join(', ')}`);
+    if (typeof v !== 'string' || !allowed.includes(v))
+      throw new ValidationError(f, `must be one of ${allowed.join(', ')}`);
     return v;
   };
 
@@ -107,7 +118,10 @@ const strategyName =
   (...builtIns: readonly string[]): Check =>
   (v, f) => {
     if (typeof v === 'string' && (builtIns.includes(v) || /^[a-z][a-z0-9-]{0,63}$/.test(v))) return v;
-    throw new ValidationError(f, `must be one of ${builtIns.join(', ')}, or the name of a registered strategy (lower-case letters, digits and dashes)`);
+    throw new ValidationError(
+      f,
+      `must be one of ${builtIns.join(', ')}, or the name of a registered strategy (lower-case letters, digits and dashes)`,
+    );
   };
 
 const int =
@@ -115,7 +129,10 @@ const int =
   (v, f) => {
     if (nullable && v === null) return null;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      throw new ValidationError(f, `must be a whole number from ${min} to ${max}${nullable ? ', or null' : ''}; got ${String(v)}`);
+      throw new ValidationError(
+        f,
+        `must be a whole number from ${min} to ${max}${nullable ? ', or null' : ''}; got ${String(v)}`,
+      );
     }
     return v;
   };
@@ -191,10 +208,18 @@ export function validatePolicies(input: unknown, triggerKind: Trigger['kind']): 
   if (retry.kind === 'none' && retry.maxAttempts !== 1) {
     throw new ValidationError('policies.retry.maxAttempts', "must be 1 when retry.kind is 'none'");
   }
-  const policies = { ...DEFAULT_POLICIES, ...given, retry, dst: { ...DEFAULT_POLICIES.dst, ...dstIn } } as SchedulePolicies;
+  const policies = {
+    ...DEFAULT_POLICIES,
+    ...given,
+    retry,
+    dst: { ...DEFAULT_POLICIES.dst, ...dstIn },
+  } as SchedulePolicies;
   if (triggerKind === 'after-run') {
     if (given['taskCreation'] !== undefined && given['taskCreation'] !== 'on-end') {
-      throw new ValidationError('policies.taskCreation', "an after-run trigger needs 'on-end' (the next fire follows the end of a run)");
+      throw new ValidationError(
+        'policies.taskCreation',
+        "an after-run trigger needs 'on-end' (the next fire follows the end of a run)",
+      );
     }
     policies.taskCreation = 'on-end';
   }
@@ -207,7 +232,8 @@ export function validatePayload(payload: unknown, maxBytes: number): Json {
   checkJson(payload, 'payload');
   const text = JSON.stringify(payload);
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > maxBytes) throw new ValidationError('payload', `${bytes} bytes serialized, over the limit of ${maxBytes}`);
+  if (bytes > maxBytes)
+    throw new ValidationError('payload', `${bytes} bytes serialized, over the limit of ${maxBytes}`);
   return JSON.parse(text) as Json;
 }
 
@@ -232,7 +258,8 @@ export function validateExecutor(input: unknown): string {
 
 function validateClientId(input: unknown): string | null {
   if (input === undefined) return null;
-  if (typeof input !== 'string' || input.trim() === '') throw new ValidationError('clientId', 'must be a non-empty string');
+  if (typeof input !== 'string' || input.trim() === '')
+    throw new ValidationError('clientId', 'must be a non-empty string');
   checkString(input, 'clientId');
   if (input.length > 200) throw new ValidationError('clientId', `is ${input.length} characters long, over 200`);
   if (CONTROL.test(input)) throw new ValidationError('clientId', 'contains a control character');
@@ -243,8 +270,10 @@ function validateClientId(input: unknown): string | null {
 function checkFiresInWindow(s: ValidatedSchedule, now: number): void {
   const { trigger, startAt, endAt, policies } = s;
   if (trigger.kind === 'once' || trigger.kind === 'after-run') {
-    const [at, field] = trigger.kind === 'once' ? [trigger.at, 'trigger.at'] : [trigger.firstAt ?? now, 'trigger.firstAt'];
-    if (at < now - policies.misfireGraceMs) throw new ValidationError(field, `${new Date(at).toISOString()} is in the past`);
+    const [at, field] =
+      trigger.kind === 'once' ? [trigger.at, 'trigger.at'] : [trigger.firstAt ?? now, 'trigger.firstAt'];
+    if (at < now - policies.misfireGraceMs)
+      throw new ValidationError(field, `${new Date(at).toISOString()} is in the past`);
     if ((startAt !== null && at < startAt) || (endAt !== null && at > endAt)) {
       throw new ValidationError('trigger', 'never fires within the window');
     }
@@ -285,7 +314,10 @@ export function validateScheduleInput(
   const executor = validateExecutor(input['executor']);
   const trigger = validateTrigger(input['trigger'], 'trigger');
   if (trigger.kind === 'cron' && opts.allowSecondsCron === false && cronSecondsPerMinute(trigger.expr) > 1) {
-    throw new ValidationError('trigger.expr', `'${trigger.expr}' fires more than once a minute, and second-level cron is disabled`);
+    throw new ValidationError(
+      'trigger.expr',
+      `'${trigger.expr}' fires more than once a minute, and second-level cron is disabled`,
+    );
   }
   const optionalInstant = (key: 'startAt' | 'endAt'): number | null =>
     input[key] === undefined || input[key] === null ? null : parseInstant(input[key], key);
@@ -298,7 +330,11 @@ export function validateScheduleInput(
   if (typeof paused !== 'boolean') throw new ValidationError('paused', 'must be true or false');
   const payload = validatePayload(input['payload'], opts.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES);
   const clientId = validateClientId(input['clientId']);
-  if (clientId !== null && paused) throw new ValidationError('paused', 'cannot be combined with clientId: a submitted schedule becomes active once valid; pause it then');
+  if (clientId !== null && paused)
+    throw new ValidationError(
+      'paused',
+      'cannot be combined with clientId: a submitted schedule becomes active once valid; pause it then',
+    );
   const schedule: ValidatedSchedule = { name, executor, payload, trigger, startAt, endAt, policies, paused, clientId };
   checkFiresInWindow(schedule, opts.now);
   return schedule;

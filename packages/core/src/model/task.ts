@@ -3,15 +3,7 @@ import type { TaskPolicies } from './policies.js';
 
 /** States a task can be in. `pending` and `running` are live; every other state is terminal. */
 export type TaskState =
-  | 'pending'
-  | 'running'
-  | 'completed'
-  | 'failed'
-  | 'skipped'
-  | 'missed'
-  | 'coalesced'
-  | 'cancelled'
-  | 'abandoned';
+  'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'missed' | 'coalesced' | 'cancelled' | 'abandoned';
 
 /** The terminal states: every fire time that fell due ends in one of these. */
 export const TERMINAL_TASK_STATES: readonly TaskState[] = [

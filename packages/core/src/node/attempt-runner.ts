@@ -58,7 +58,12 @@ export class AttemptRunner {
     };
     attempts.set(task.id, attempt);
     // One span per attempt, a child of the enqueuing code's span when the task stored its context.
-    const spec = { name: 'rookery.run', kind: SpanKind.CONSUMER, parent: storedParentContext(task.traceContext), attributes: taskAttributes(task) };
+    const spec = {
+      name: 'rookery.run',
+      kind: SpanKind.CONSUMER,
+      parent: storedParentContext(task.traceContext),
+      attributes: taskAttributes(task),
+    };
     attempt.done = inSpan(spec, () => this.run(attempt, executor, adoption))
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
@@ -94,7 +99,11 @@ export class AttemptRunner {
     if (task.policies.timeoutMs !== null) {
       // An adopted attempt's timeout runs from the attempt's start, not from the adoption.
       const spent = adoption && task.startedAt !== null ? Math.max(0, this.ctx.dbNow() - task.startedAt) : 0;
-      attempt.timeoutTimer = setLongTimeout(() => this.ctx.attempts.abort(attempt, 'timeout'), Math.max(0, task.policies.timeoutMs - spent), this.ctx.timers);
+      attempt.timeoutTimer = setLongTimeout(
+        () => this.ctx.attempts.abort(attempt, 'timeout'),
+        Math.max(0, task.policies.timeoutMs - spent),
+        this.ctx.timers,
+      );
     }
     let result: ExecutionResult;
     try {
@@ -107,7 +116,8 @@ export class AttemptRunner {
     await log.close();
     if (attempt.leaseLost) {
       // Work that is known to have stopped (an executor that settles after abort, nothing external) is handed back.
-      if (attempt.trustRanOut && executor.settlesAfterAbort && !adoption && attempt.task.executionId === null) await this.finish.handBack(attempt, true);
+      if (attempt.trustRanOut && executor.settlesAfterAbort && !adoption && attempt.task.executionId === null)
+        await this.finish.handBack(attempt, true);
       return;
     }
     if (handsOver(attempt)) return handOver(this.ctx, attempt);
@@ -115,13 +125,22 @@ export class AttemptRunner {
     await this.finish.settle(attempt, outcome, resultBytes);
   }
 
-  private async execute(attempt: Attempt, executor: Executor, log: TaskLogBuffer, adoption: Adoption | undefined): Promise<ExecutionResult> {
+  private async execute(
+    attempt: Attempt,
+    executor: Executor,
+    log: TaskLogBuffer,
+    adoption: Adoption | undefined,
+  ): Promise<ExecutionResult> {
     const signal = attempt.controller.signal;
     try {
       let start: ExecutionStart;
       if (adoption && attempt.task.executionId !== null) {
         if (adoption.report) return externalResult(adoption.report);
-        start = { kind: 'external', executionId: attempt.task.executionId, reports: executor.status ? 'poll' : 'message' };
+        start = {
+          kind: 'external',
+          executionId: attempt.task.executionId,
+          reports: executor.status ? 'poll' : 'message',
+        };
       } else {
         const starting = executor.start(this.context(attempt, log));
         try {
@@ -134,7 +153,8 @@ export class AttemptRunner {
         }
         if (start.kind === 'done') return { ok: true, result: start.result };
         // An execution whose id is not stored is known to no other node: end it rather than leave it orphaned.
-        if (!(await recordExecution(this.ctx, attempt, start.executionId))) await endUnknownExecution(this.ctx, executor, attempt, start.executionId);
+        if (!(await recordExecution(this.ctx, attempt, start.executionId)))
+          await endUnknownExecution(this.ctx, executor, attempt, start.executionId);
       }
       return await this.ctx.externalWaits.await(
         executor,
@@ -157,7 +177,8 @@ export class AttemptRunner {
   private endLateExecution(attempt: Attempt, executor: Executor, starting: Promise<ExecutionStart>): void {
     starting
       .then(
-        (late) => (late.kind === 'external' ? endUnknownExecution(this.ctx, executor, attempt, late.executionId) : undefined),
+        (late) =>
+          late.kind === 'external' ? endUnknownExecution(this.ctx, executor, attempt, late.executionId) : undefined,
         () => undefined,
       )
       .catch((error: unknown) => this.ctx.reportError(error, 'execution', attempt.task.id));

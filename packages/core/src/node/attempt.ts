@@ -50,7 +50,7 @@ export const MAX_TEXT = 4_000;
 /** A human-readable message of anything thrown. */
 export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message || error.name;
-  return typeof error === 'string' ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error));
 }
 
 /**
@@ -59,7 +59,9 @@ export function errorMessage(error: unknown): string {
  */
 export function storableText(text: string): string {
   const clean = text.replace(/\u0000/g, '');
-  return clean.length <= MAX_TEXT ? clean : `${clean.slice(0, MAX_TEXT - 20)}… [${clean.length - MAX_TEXT + 20} chars cut]`;
+  return clean.length <= MAX_TEXT
+    ? clean
+    : `${clean.slice(0, MAX_TEXT - 20)}… [${clean.length - MAX_TEXT + 20} chars cut]`;
 }
 
 /** Wraps anything thrown into an Error, keeping the original as cause. */

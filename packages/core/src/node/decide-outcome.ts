@@ -38,12 +38,25 @@ export function decideOutcome(attempt: Attempt, outcome: ExecutionResult, ctx: O
   }
   if (cause === 'stop') {
     if (ctx.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon') {
-      return { state: 'abandoned', reason: `abandoned by node ${ctx.nodeId}: node stopping (at-most-once: never started again)` };
+      return {
+        state: 'abandoned',
+        reason: `abandoned by node ${ctx.nodeId}: node stopping (at-most-once: never started again)`,
+      };
     }
-    return { state: 'pending', dueAt: ctx.now, error: null, countFailure: false, reason: `handed back by node ${ctx.nodeId}: node stopping` };
+    return {
+      state: 'pending',
+      dueAt: ctx.now,
+      error: null,
+      countFailure: false,
+      reason: `handed back by node ${ctx.nodeId}: node stopping`,
+    };
   }
   if (cause === 'cancel') {
-    return { state: 'cancelled', error: null, reason: storableText(`cancelled on request${attempt.abortDetail === null ? '' : `: ${attempt.abortDetail}`}`) };
+    return {
+      state: 'cancelled',
+      error: null,
+      reason: storableText(`cancelled on request${attempt.abortDetail === null ? '' : `: ${attempt.abortDetail}`}`),
+    };
   }
   const error = storableText(
     cause === 'timeout'
@@ -58,8 +71,13 @@ export function decideOutcome(attempt: Attempt, outcome: ExecutionResult, ctx: O
   const delay =
     !outcome.ok && isPermanent(outcome.error)
       ? null
-      : ctx.strategies.get('retry', task.policies.retry.kind, 'policies.retry.kind')(task.policies.retry, failures, ctx.random);
-  if (delay === null) return { state: 'failed', error, reason: `failed on node ${ctx.nodeId} after ${failures} failed attempt(s)` };
+      : ctx.strategies.get('retry', task.policies.retry.kind, 'policies.retry.kind')(
+          task.policies.retry,
+          failures,
+          ctx.random,
+        );
+  if (delay === null)
+    return { state: 'failed', error, reason: `failed on node ${ctx.nodeId} after ${failures} failed attempt(s)` };
   return {
     state: 'pending',
     dueAt: ctx.now + delay,

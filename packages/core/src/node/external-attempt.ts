@@ -31,7 +31,12 @@ export async function recordExecution(ctx: NodeContext, attempt: Attempt, execut
   for (let tries = 1; ; tries += 1) {
     if (attempt.leaseLost) return false;
     try {
-      const recorded = await ctx.datastore.taskSetExecution({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence, executionId });
+      const recorded = await ctx.datastore.taskSetExecution({
+        taskId: task.id,
+        owner: ctx.leaseOwner,
+        fence: task.fence,
+        executionId,
+      });
       if (!recorded) {
         ctx.attempts.lose(attempt);
         return false;
@@ -63,7 +68,12 @@ export async function recordExecution(ctx: NodeContext, attempt: Attempt, execut
  * cancels it where the executor can; otherwise reports it as a `generalError` with code
  * `EXECUTION_ORPHANED`, since it runs on unwatched and the task will be run again.
  */
-export async function endUnknownExecution(ctx: NodeContext, executor: Executor, attempt: Attempt, executionId: string): Promise<void> {
+export async function endUnknownExecution(
+  ctx: NodeContext,
+  executor: Executor,
+  attempt: Attempt,
+  executionId: string,
+): Promise<void> {
   const { task } = attempt;
   if (!executor.cancel) {
     const message = `execution ${executionId} of task ${task.id} (fence ${task.fence}) could not be recorded and executor ${executor.name} has no cancel(): it runs unwatched`;

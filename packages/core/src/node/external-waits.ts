@@ -45,7 +45,10 @@ export class ExternalWaits {
   ): Promise<ExecutionResult> {
     const { executionId } = start;
     if (!executor.status && start.reports !== 'message') {
-      throw new ValidationError('executors', `executor ${executor.name} returned a polled external execution but has no status()`);
+      throw new ValidationError(
+        'executors',
+        `executor ${executor.name} returned a polled external execution but has no status()`,
+      );
     }
     let reported: ExternalStatus | null = null;
     let wake: () => void = () => undefined;
@@ -84,7 +87,11 @@ export class ExternalWaits {
    * briefly unreachable) is reported and counts as still running: the execution itself may be
    * fine, and failing the attempt would start a second one.
    */
-  private async poll(executor: Executor, executionId: string, onStatusError: (error: unknown) => void): Promise<ExternalStatus> {
+  private async poll(
+    executor: Executor,
+    executionId: string,
+    onStatusError: (error: unknown) => void,
+  ): Promise<ExternalStatus> {
     if (!executor.status) return { state: 'running' };
     try {
       return await executor.status(executionId);

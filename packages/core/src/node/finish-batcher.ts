@@ -51,7 +51,13 @@ export class FinishBatcher {
   /** Commits one outcome, as {@link Datastore.taskFinishMany} does for each of its commits; resolves when its batch is committed. */
   finish(finish: Omit<TaskFinishParams, 'now'>, options: FinishOptions = {}): Promise<Task | undefined> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ finish, resultBytes: options.resultBytes ?? 0, alone: options.alone ?? false, resolve, reject });
+      this.waiting.push({
+        finish,
+        resultBytes: options.resultBytes ?? 0,
+        alone: options.alone ?? false,
+        resolve,
+        reject,
+      });
       if (!this.flushing) {
         this.flushing = true;
         // Commits asked for in the same turn of the event loop join the first batch.
@@ -82,7 +88,10 @@ export class FinishBatcher {
       const first = batch[0];
       const joins =
         first === undefined ||
-        (!first.alone && !w.alone && batch.length < MAX_FINISH_BATCH && bytes + w.resultBytes <= MAX_FINISH_BATCH_BYTES);
+        (!first.alone &&
+          !w.alone &&
+          batch.length < MAX_FINISH_BATCH &&
+          bytes + w.resultBytes <= MAX_FINISH_BATCH_BYTES);
       if (joins) {
         batch.push(w);
         bytes += w.resultBytes;

@@ -13,7 +13,10 @@ export interface LongTimer {
 export function setLongTimeout(fn: () => void, ms: number, timers: Timers = systemTimers): LongTimer {
   let timer: Timer;
   const arm = (left: number): void => {
-    timer = timers.setTimeout(() => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()), Math.min(left, MAX_TIMER_MS));
+    timer = timers.setTimeout(
+      () => (left > MAX_TIMER_MS ? arm(left - MAX_TIMER_MS) : fn()),
+      Math.min(left, MAX_TIMER_MS),
+    );
   };
   arm(Math.max(0, ms));
   return { cancel: () => timer.cancel() };

@@ -74,7 +74,11 @@ export class NodeContext {
     this.timers = options.timers ?? systemTimers;
     this.wakeup = new Wakeup(this.timers);
     this.wakeSignals = options.wakeSignals ?? noWakeSignals;
-    this.dueAlarm = new DueAlarm(this.timers, () => this.dbNow(), () => this.wake());
+    this.dueAlarm = new DueAlarm(
+      this.timers,
+      () => this.dbNow(),
+      () => this.wake(),
+    );
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
     this.id = options.id ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;

@@ -187,8 +187,18 @@ function positiveInt(field: string, value: number, min: number, max: number): nu
 /** Fills in and checks the timing options; throws a ValidationError naming the option. */
 export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
   const leaseMs = positiveInt('leaseMs', options.leaseMs ?? 10_000, 500, 3_600_000);
-  const renewEveryMs = positiveInt('renewEveryMs', options.renewEveryMs ?? Math.floor(leaseMs / 3), 50, Math.floor(leaseMs / 3));
-  const trustMarginMs = positiveInt('trustMarginMs', options.trustMarginMs ?? Math.floor(leaseMs / 5), 1, leaseMs - renewEveryMs - 1);
+  const renewEveryMs = positiveInt(
+    'renewEveryMs',
+    options.renewEveryMs ?? Math.floor(leaseMs / 3),
+    50,
+    Math.floor(leaseMs / 3),
+  );
+  const trustMarginMs = positiveInt(
+    'trustMarginMs',
+    options.trustMarginMs ?? Math.floor(leaseMs / 5),
+    1,
+    leaseMs - renewEveryMs - 1,
+  );
   const pollWaitsMs = options.pollWaitsMs ?? [200, 300, 250, 350];
   if (pollWaitsMs.length === 0) throw new ValidationError('pollWaitsMs', 'needs at least one wait');
   pollWaitsMs.forEach((w, i) => positiveInt(`pollWaitsMs.${i}`, w, 1, 600_000));
@@ -200,11 +210,21 @@ export function resolveTimings(options: Partial<NodeTimings>): NodeTimings {
     lookaheadMs: positiveInt('lookaheadMs', options.lookaheadMs ?? 5_000, 0, 3_600_000),
     peelBatch: positiveInt('peelBatch', options.peelBatch ?? 50, 1, 10_000),
     peelLeaseMs: positiveInt('peelLeaseMs', options.peelLeaseMs ?? DEFAULT_PEEL_LEASE_MS, MIN_PEEL_LEASE_MS, leaseMs),
-    repairEveryMs: positiveInt('repairEveryMs', options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)), 10, 3_600_000),
+    repairEveryMs: positiveInt(
+      'repairEveryMs',
+      options.repairEveryMs ?? Math.min(1_000, Math.floor(leaseMs / 2)),
+      10,
+      3_600_000,
+    ),
     heartbeatEveryMs: positiveInt('heartbeatEveryMs', options.heartbeatEveryMs ?? 5_000, 10, 3_600_000),
     validateEveryMs: positiveInt('validateEveryMs', options.validateEveryMs ?? 1_000, 10, 3_600_000),
     maxRepairs: positiveInt('maxRepairs', options.maxRepairs ?? 5, 1, 1_000),
-    maxResultBytes: positiveInt('maxResultBytes', options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 1, MAX_RESULT_BYTES_LIMIT),
+    maxResultBytes: positiveInt(
+      'maxResultBytes',
+      options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
+      1,
+      MAX_RESULT_BYTES_LIMIT,
+    ),
     heartbeatTimeoutMs:
       options.heartbeatTimeoutMs === undefined || options.heartbeatTimeoutMs === null
         ? null

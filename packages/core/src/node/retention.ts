@@ -38,26 +38,43 @@ const BATCHES_PER_PASS = 20;
 
 function duration(field: string, value: number | null, min: number): number | null {
   if (value === null) return null;
-  if (!Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be a whole number of ms of at least ${min}, or null, got ${String(value)}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new ValidationError(field, `must be a whole number of ms of at least ${min}, or null, got ${String(value)}`);
   return value;
 }
 
 /** Fills in and checks the retention options; throws a ValidationError naming `retention.<field>`. */
 export function resolveRetention(options: Partial<RetentionOptions> = {}): RetentionOptions {
-  const nodesMs = duration('retention.nodesMs', options.nodesMs === undefined ? DEFAULT_RETENTION.nodesMs : options.nodesMs, 60_000);
+  const nodesMs = duration(
+    'retention.nodesMs',
+    options.nodesMs === undefined ? DEFAULT_RETENTION.nodesMs : options.nodesMs,
+    60_000,
+  );
   const unresolvedAfterMs = duration(
     'retention.unresolvedAfterMs',
-    options.unresolvedAfterMs === undefined ? (nodesMs === null ? DEFAULT_RETENTION.unresolvedAfterMs : Math.min(nodesMs, DEFAULT_RETENTION.unresolvedAfterMs ?? nodesMs)) : options.unresolvedAfterMs,
+    options.unresolvedAfterMs === undefined
+      ? nodesMs === null
+        ? DEFAULT_RETENTION.unresolvedAfterMs
+        : Math.min(nodesMs, DEFAULT_RETENTION.unresolvedAfterMs ?? nodesMs)
+      : options.unresolvedAfterMs,
     60_000,
   );
   if (unresolvedAfterMs !== null && nodesMs !== null && unresolvedAfterMs > nodesMs) {
-    throw new ValidationError('retention.unresolvedAfterMs', `must not exceed retention.nodesMs (${nodesMs}): the bound is judged from the node records, got ${unresolvedAfterMs}`);
+    throw new ValidationError(
+      'retention.unresolvedAfterMs',
+      `must not exceed retention.nodesMs (${nodesMs}): the bound is judged from the node records, got ${unresolvedAfterMs}`,
+    );
   }
   return {
-    historyMs: duration('retention.historyMs', options.historyMs === undefined ? DEFAULT_RETENTION.historyMs : options.historyMs, 60_000),
+    historyMs: duration(
+      'retention.historyMs',
+      options.historyMs === undefined ? DEFAULT_RETENTION.historyMs : options.historyMs,
+      60_000,
+    ),
     nodesMs,
     unresolvedAfterMs,
-    everyMs: duration('retention.everyMs', options.everyMs ?? DEFAULT_RETENTION.everyMs, 1_000) ?? DEFAULT_RETENTION.everyMs,
+    everyMs:
+      duration('retention.everyMs', options.everyMs ?? DEFAULT_RETENTION.everyMs, 1_000) ?? DEFAULT_RETENTION.everyMs,
   };
 }
 
@@ -77,7 +94,11 @@ export async function pruneOnce(
   const unresolved: Task[] = [];
   if (retention.unresolvedAfterMs !== null) {
     for (let i = 0; i < BATCHES_PER_PASS; i += 1) {
-      const failed = await datastore.taskSettleUnresolved({ nodeId, unresolvedAfterMs: retention.unresolvedAfterMs, limit: BATCH });
+      const failed = await datastore.taskSettleUnresolved({
+        nodeId,
+        unresolvedAfterMs: retention.unresolvedAfterMs,
+        limit: BATCH,
+      });
       unresolved.push(...failed);
       if (failed.length < BATCH) break;
     }

@@ -13,7 +13,13 @@ import { RepairDuty } from './duties/repair.js';
 import { ValidateDuty } from './duties/validate.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { NodeContext } from './node-context.js';
-import { fitAbortGraces, resolveClusterRateLimits, resolveTimings, type NodeOptions, type NodeTimings } from './node-options.js';
+import {
+  fitAbortGraces,
+  resolveClusterRateLimits,
+  resolveTimings,
+  type NodeOptions,
+  type NodeTimings,
+} from './node-options.js';
 import { Repeater } from './repeater.js';
 import { resolveRetention, type RetentionOptions } from './retention.js';
 
@@ -74,13 +80,19 @@ export class RookeryNode {
     this.repair = new RepairDuty(ctx, runner, this.keep, this.retention);
     this.validate = new ValidateDuty(ctx);
     this.stopLogging = options.logger
-      ? logNodeLife(ctx.events, { logger: options.logger, nodeId: this.id, taskEvents: options.logTaskEvents ?? true, runningTask: (id) => this.runningTask(id) })
+      ? logNodeLife(ctx.events, {
+          logger: options.logger,
+          nodeId: this.id,
+          taskEvents: options.logTaskEvents ?? true,
+          runningTask: (id) => this.runningTask(id),
+        })
       : () => undefined;
   }
 
   /** A client on this node's bus asked to cancel a running task: check at once rather than on the next poll. */
   private readonly onCancelRequested = (task: Task): void => {
-    if (this.state === 'running' && this.ctx.attempts.has(task.id)) void this.ctx.guard('cancel', () => this.cancels.check(), task.id);
+    if (this.state === 'running' && this.ctx.attempts.has(task.id))
+      void this.ctx.guard('cancel', () => this.cancels.check(), task.id);
   };
 
   /** Attempts running on this node now. */
@@ -150,7 +162,8 @@ export class RookeryNode {
         executors: [...ctx.executors.keys()],
         clockOffsetMs: 0,
       });
-      for (const [executor, perSecond] of this.clusterRateLimits) await ctx.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
+      for (const [executor, perSecond] of this.clusterRateLimits)
+        await ctx.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
       this.state = 'stopped';
       this.stopLogging();
@@ -173,10 +186,15 @@ export class RookeryNode {
     );
     await ctx.guard('heartbeat', () => this.heartbeat());
     const t = this.timings;
-    const every = (ms: number, source: string, duty: () => Promise<unknown>): Repeater => new Repeater(ms, () => ctx.guard(source, duty), ctx.timers);
+    const every = (ms: number, source: string, duty: () => Promise<unknown>): Repeater =>
+      new Repeater(ms, () => ctx.guard(source, duty), ctx.timers);
     this.repeaters.push(
       every(t.renewEveryMs, 'keep', () => this.keep.renew()),
-      every(Math.max(10, Math.floor(Math.min(t.trustMarginMs / 2, (t.heartbeatTimeoutMs ?? Infinity) / 4))), 'keep', async () => this.keep.enforceTrust()),
+      every(
+        Math.max(10, Math.floor(Math.min(t.trustMarginMs / 2, (t.heartbeatTimeoutMs ?? Infinity) / 4))),
+        'keep',
+        async () => this.keep.enforceTrust(),
+      ),
       every(t.repairEveryMs, 'repair', async () => {
         if (this.state === 'running') await this.repair.run();
       }),
@@ -217,7 +235,10 @@ export class RookeryNode {
     await this.loop;
     const running = (): Promise<unknown> => Promise.allSettled([...ctx.attempts.values()].map((a) => a.done));
     let grace: LongTimer | undefined;
-    await Promise.race([running(), new Promise<void>((resolve) => (grace = setLongTimeout(resolve, graceMs, ctx.timers)))]);
+    await Promise.race([
+      running(),
+      new Promise<void>((resolve) => (grace = setLongTimeout(resolve, graceMs, ctx.timers))),
+    ]);
     grace?.cancel();
     for (const a of ctx.attempts.values()) ctx.attempts.abort(a, 'stop');
     await running();

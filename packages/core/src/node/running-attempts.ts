@@ -4,15 +4,26 @@ import type { EventBus } from '../events/event-bus.js';
 import type { AbortCause, Attempt } from './attempt.js';
 
 /** The reason an aborted attempt's signal carries: a LeaseLostError, or a RookeryError whose code says why. */
-function abortReason(attempt: Attempt, cause: AbortCause, detail: string | null, heartbeatTimeoutMs: number | null): Error {
+function abortReason(
+  attempt: Attempt,
+  cause: AbortCause,
+  detail: string | null,
+  heartbeatTimeoutMs: number | null,
+): Error {
   const id = attempt.task.id;
   switch (cause) {
     case 'lease-lost':
       return new LeaseLostError(id, attempt.task.fence);
     case 'cancel':
-      return new RookeryError('CANCELLED', `attempt of task ${id} cancelled on request${detail === null ? '' : `: ${detail}`}`);
+      return new RookeryError(
+        'CANCELLED',
+        `attempt of task ${id} cancelled on request${detail === null ? '' : `: ${detail}`}`,
+      );
     case 'heartbeat-timeout':
-      return new RookeryError('HEARTBEAT_TIMEOUT', `attempt of task ${id} aborted: no heartbeat for ${heartbeatTimeoutMs} ms`);
+      return new RookeryError(
+        'HEARTBEAT_TIMEOUT',
+        `attempt of task ${id} aborted: no heartbeat for ${heartbeatTimeoutMs} ms`,
+      );
     case 'timeout':
       return new RookeryError('ABORTED', `attempt of task ${id} aborted: timeout`);
     case 'stop':

@@ -33,7 +33,11 @@ export interface StorableOutcome {
 export function storableOutcome(outcome: TaskOutcome, maxResultBytes: number, nodeId: string): StorableOutcome {
   if (outcome.state !== 'completed' || outcome.result === null) return { outcome, resultBytes: 0 };
   const refuse = (why: string): StorableOutcome => ({
-    outcome: { state: 'failed', error: storableText(`the attempt succeeded but its result cannot be stored: ${why}`), reason: `failed on node ${nodeId}: result refused` },
+    outcome: {
+      state: 'failed',
+      error: storableText(`the attempt succeeded but its result cannot be stored: ${why}`),
+      reason: `failed on node ${nodeId}: result refused`,
+    },
     resultBytes: 0,
   });
   const result: unknown = outcome.result;
@@ -53,6 +57,7 @@ export function storableOutcome(outcome: TaskOutcome, maxResultBytes: number, no
     throw error;
   }
   const resultBytes = Buffer.byteLength(text, 'utf8');
-  if (resultBytes > maxResultBytes) return refuse(`${resultBytes} bytes serialized, over the node's maxResultBytes of ${maxResultBytes}`);
+  if (resultBytes > maxResultBytes)
+    return refuse(`${resultBytes} bytes serialized, over the node's maxResultBytes of ${maxResultBytes}`);
   return { outcome: { ...outcome, result: JSON.parse(text) as Json }, resultBytes };
 }

@@ -44,7 +44,11 @@ export const runOnceMisfire: MisfireStrategy = ({ misfired, final }) => {
   const last = misfired.length - 1;
   return misfired.map((f, i) =>
     final && i === last
-      ? one(f, 'pending', misfired.length > 1 ? `misfire policy run-once: runs for ${misfired.length} missed fire times` : null)
+      ? one(
+          f,
+          'pending',
+          misfired.length > 1 ? `misfire policy run-once: runs for ${misfired.length} missed fire times` : null,
+        )
       : one(f, 'coalesced', 'misfire policy run-once: coalesced into a later run'),
   );
 };
@@ -53,7 +57,9 @@ export const runOnceMisfire: MisfireStrategy = ({ misfired, final }) => {
 export const runAllMisfire: MisfireStrategy = ({ misfired, final, maxRuns }) => {
   const firstRun = final ? Math.max(0, misfired.length - maxRuns) : misfired.length;
   return misfired.map((f, i) =>
-    i >= firstRun ? one(f, 'pending', 'misfire policy run-all: catch-up run') : one(f, 'missed', `misfire policy run-all: beyond the maximum of ${maxRuns} catch-up runs`),
+    i >= firstRun
+      ? one(f, 'pending', 'misfire policy run-all: catch-up run')
+      : one(f, 'missed', `misfire policy run-all: beyond the maximum of ${maxRuns} catch-up runs`),
   );
 };
 

@@ -76,7 +76,10 @@ export class StrategyRegistry {
     const asked = kind as StrategyKind; // a closed kind can still come from untyped callers
     if (isClosedKind(asked)) {
       const names = [...closedStrategies[asked].keys()].join(', ');
-      throw new ValidationError('kind', `${kind} strategies are built in (${names}) and carried out by the datastore; '${name}' cannot be registered`);
+      throw new ValidationError(
+        'kind',
+        `${kind} strategies are built in (${names}) and carried out by the datastore; '${name}' cannot be registered`,
+      );
     }
     let named = this.byKind.get(kind);
     if (!named) {
@@ -101,7 +104,10 @@ export class StrategyRegistry {
   get<K extends StrategyKind>(kind: K, name: string, field: string = `policies.${kind}`): StrategyKinds[K] {
     const strategy = this.named(kind)?.get(name);
     if (strategy === undefined) {
-      throw new ValidationError(field, `no ${kind} strategy '${name}' is registered (registered: ${this.names(kind).join(', ')})`);
+      throw new ValidationError(
+        field,
+        `no ${kind} strategy '${name}' is registered (registered: ${this.names(kind).join(', ')})`,
+      );
     }
     return strategy as StrategyKinds[K];
   }
@@ -112,7 +118,11 @@ export class StrategyRegistry {
   }
 }
 
-const retries: Record<BuiltInRetryKind, RetryStrategy> = { none: noRetry, fixed: fixedRetry, exponential: exponentialRetry };
+const retries: Record<BuiltInRetryKind, RetryStrategy> = {
+  none: noRetry,
+  fixed: fixedRetry,
+  exponential: exponentialRetry,
+};
 const duplicates: Readonly<Record<DuplicatePolicyName, DuplicateStrategy>> = {
   run: { needsRunSlot: false },
   skip: { needsRunSlot: true },

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import type { Datastore, NewTask, TaskClaimDueParams, TaskClaimDueResult, TaskOutcome } from '../datastore/datastore.js';
+import type {
+  Datastore,
+  NewTask,
+  TaskClaimDueParams,
+  TaskClaimDueResult,
+  TaskOutcome,
+} from '../datastore/datastore.js';
 import type { DatastoreTestHooks } from '../datastore/test-hooks.js';
 import type { Json } from '../json.js';
 import { DEFAULT_POLICIES } from '../model/schedule-input.js';
@@ -176,8 +182,19 @@ export function createConformanceContext(test: ConformanceTest, realClock: boole
     return { schedule, task };
   }
 
-  function finishAsA(lease: { id: string; fence: number }, outcome: TaskOutcome, now: number): Promise<Task | undefined> {
-    return taskFinishOne(test.store, { taskId: lease.id, owner: OWNER_A, fence: lease.fence, nodeId: 'node-a', outcome, now });
+  function finishAsA(
+    lease: { id: string; fence: number },
+    outcome: TaskOutcome,
+    now: number,
+  ): Promise<Task | undefined> {
+    return taskFinishOne(test.store, {
+      taskId: lease.id,
+      owner: OWNER_A,
+      fence: lease.fence,
+      nodeId: 'node-a',
+      outcome,
+      now,
+    });
   }
 
   async function taskOf(id: string): Promise<Task> {

@@ -25,7 +25,10 @@ export async function schedulePeelOne(
 }
 
 /** One attempt's outcome committed through {@link Datastore.taskFinishMany}, for tests that finish one task. */
-export async function taskFinishOne(store: Pick<Datastore, 'taskFinishMany'>, params: TaskFinishOneParams): Promise<Task | undefined> {
+export async function taskFinishOne(
+  store: Pick<Datastore, 'taskFinishMany'>,
+  params: TaskFinishOneParams,
+): Promise<Task | undefined> {
   const { now, ...finish } = params;
   const [task] = await store.taskFinishMany({ finishes: [finish], ...(now !== undefined ? { now } : {}) });
   return task;

@@ -1,2 +1,10 @@
 export { currentTraceContext, storedParentContext } from './trace-context.js';
-export { inSpan, markRunSpan, recordSpan, taskAttributes, SPAN_ATTRIBUTES, TRACER_NAME, type SpanSpec } from './spans.js';
+export {
+  inSpan,
+  markRunSpan,
+  recordSpan,
+  taskAttributes,
+  SPAN_ATTRIBUTES,
+  TRACER_NAME,
+  type SpanSpec,
+} from './spans.js';

@@ -22,7 +22,9 @@ interface StoredTraceContext {
 export function currentTraceContext(active: Context = context.active()): string | null {
   const span = trace.getSpanContext(active);
   if (!span || !isSpanContextValid(span)) return null;
-  const stored: StoredTraceContext = { traceparent: `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}` };
+  const stored: StoredTraceContext = {
+    traceparent: `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, '0')}`,
+  };
   const state = span.traceState?.serialize();
   if (state) stored.tracestate = state;
   return JSON.stringify(stored);

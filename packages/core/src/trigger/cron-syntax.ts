@@ -70,7 +70,9 @@ function checkField(text: string, spec: FieldSpec, fail: (m: string) => never): 
         if (a > b) fail(`${spec.name} field: reversed range ${from}-${to}`);
         // SUN ends a range as 7 (MON-SUN), so SUN-SUN would mean every day, not Sunday.
         if (spec.name === 'day-of-week' && a === 0 && to === 'SUN') {
-          fail(`${spec.name} field: '${item}' is ambiguous (SUN ending a range means 7); write SUN for Sunday, or 0-6 for every day`);
+          fail(
+            `${spec.name} field: '${item}' is ambiguous (SUN ending a range means 7); write SUN for Sunday, or 0-6 for every day`,
+          );
         }
       } else if (step !== undefined) {
         fail(`${spec.name} field: a step needs '*' or a range before it ('${item}')`);

@@ -6,8 +6,7 @@ export type InstantInput = number | string;
 /** Largest magnitude of an instant a `Date` can hold. */
 const MAX_INSTANT = 8.64e15;
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
  * Read an instant given as a whole number of epoch ms (within ±8.64e15, the `Date` range) or
@@ -23,7 +22,8 @@ const ISO =
 export function parseInstant(input: unknown, field: string): number {
   if (typeof input === 'number') {
     if (!Number.isInteger(input)) throw new ValidationError(field, `${input} is not a whole number of epoch ms`);
-    if (Math.abs(input) > MAX_INSTANT) throw new ValidationError(field, `${input} is outside the Date range ±8.64e15 ms`);
+    if (Math.abs(input) > MAX_INSTANT)
+      throw new ValidationError(field, `${input} is outside the Date range ±8.64e15 ms`);
     return input;
   }
   if (typeof input !== 'string') {

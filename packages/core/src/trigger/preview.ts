@@ -63,7 +63,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 
 /** `YYYY-MM-DD HH:mm:ss` of a wall time. */
 function localText(wall: number): string {
-  return iso(wall).replace('T', ' ').replace(/\.\d{3}Z$/, '');
+  return iso(wall)
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, '');
 }
 
 /** `HH:mm`, or `HH:mm:ss` when the seconds are not zero, of a wall time. */
@@ -117,7 +119,9 @@ function cronNote(t: CronTrigger, tz: string, at: number, prev: number, ctx: Fir
       const total = moved.length + own;
       const verb = moved.length === 1 ? 'does' : 'do';
       const runs = moved.length === 1 ? 'runs' : 'run';
-      notes.push(`moved: ${listTimes(moved)} ${verb} not exist (DST gap), ${runs} at ${clock(gap.to)}${total > 1 ? ` (one run for ${total} fire times)` : ''}`);
+      notes.push(
+        `moved: ${listTimes(moved)} ${verb} not exist (DST gap), ${runs} at ${clock(gap.to)}${total > 1 ? ` (one run for ${total} fire times)` : ''}`,
+      );
     }
   } else {
     // Under `skip` the run-after-gap sequence has an extra fire time exactly where a gap was skipped.
@@ -125,7 +129,9 @@ function cronNote(t: CronTrigger, tz: string, at: number, prev: number, ctx: Fir
     const gap = alt !== null && alt < at ? gapAt(tz, alt) : null;
     const skipped = gap === null ? [] : matchesIn(t.expr, gap.from, gap.to);
     if (gap !== null && skipped.length > 0) {
-      notes.push(`skipped: ${listTimes(skipped)} on ${localText(gap.from).slice(0, -9)} ${skipped.length === 1 ? 'does' : 'do'} not exist (DST gap)`);
+      notes.push(
+        `skipped: ${listTimes(skipped)} on ${localText(gap.from).slice(0, -9)} ${skipped.length === 1 ? 'does' : 'do'} not exist (DST gap)`,
+      );
     }
   }
   const wall = wallTimeAt(tz, at);
@@ -151,7 +157,9 @@ function cronExprWarnings(expr: string): string[] {
   const warnings: string[] = [];
   const fields = expr.startsWith('@') ? [] : expr.split(' ');
   if (fields.length === 6) {
-    warnings.push(`6 fields: the first is seconds ('${fields[0] ?? ''}' is the second; a 5-field cron starts with the minute)`);
+    warnings.push(
+      `6 fields: the first is seconds ('${fields[0] ?? ''}' is the second; a 5-field cron starts with the minute)`,
+    );
   }
   const p = new CronPattern(expr, undefined, { mode: '5-or-6-parts' });
   if (!p.starDOM && !p.starDOW) {
@@ -166,7 +174,10 @@ function cronExprWarnings(expr: string): string[] {
 /** A warning when a cron fires very often in the minute from its first fire time `first`. */
 function frequencyWarning(trigger: Trigger, first: number, until: number, ctx: FireContext): string | null {
   const minute = fireTimesBetween(trigger, first - 1, Math.min(first + 59_999, until), ctx, 61);
-  const gaps = minute.slice(1).map((t, i) => t - (minute[i] ?? t)).sort((a, b) => a - b);
+  const gaps = minute
+    .slice(1)
+    .map((t, i) => t - (minute[i] ?? t))
+    .sort((a, b) => a - b);
   const median = gaps[Math.floor(gaps.length / 2)];
   if (median === undefined) return null;
   if ((gaps[0] ?? median) < 1000 || minute.length > 60) return 'fires more often than once a second';
@@ -180,13 +191,21 @@ function afterRunTimes(first: number, start: number, until: number): number[] {
 }
 
 /** Why nothing fires within 5 years of `start`, or null when something does. */
-function neverWarning(trigger: Trigger, times: readonly number[], start: number, endAt: number | null, ctx: FireContext): string | null {
+function neverWarning(
+  trigger: Trigger,
+  times: readonly number[],
+  start: number,
+  endAt: number | null,
+  ctx: FireContext,
+): string | null {
   const first = times[0];
   if (first !== undefined && first - start <= NEVER_MS) return null;
   if (endAt !== null && endAt < start) return `never fires: the window ends at ${iso(endAt)}, before ${iso(start)}`;
-  if (trigger.kind === 'once' && trigger.at < start) return `never fires: once at ${iso(trigger.at)}, before ${iso(start)}`;
+  if (trigger.kind === 'once' && trigger.at < start)
+    return `never fires: once at ${iso(trigger.at)}, before ${iso(start)}`;
   const raw = first ?? nextFireTime(trigger, start - 1, ctx);
-  if (raw !== null && endAt !== null && raw > endAt) return `never fires: the first fire time ${iso(raw)} is after endAt ${iso(endAt)}`;
+  if (raw !== null && endAt !== null && raw > endAt)
+    return `never fires: the first fire time ${iso(raw)} is after endAt ${iso(endAt)}`;
   return `never fires: no fire time within 5 years of ${iso(start)}${raw === null ? '' : ` (the first is ${iso(raw)})`}`;
 }
 

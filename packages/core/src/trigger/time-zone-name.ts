@@ -14,9 +14,11 @@ import { ValidationError } from '../errors/validation-error.js';
  * @throws {@link ValidationError} naming `field`
  */
 export function canonicalTimeZone(input: unknown, field: string): string {
-  if (typeof input !== 'string') throw new ValidationError(field, 'must be an IANA time-zone name such as Europe/Berlin');
+  if (typeof input !== 'string')
+    throw new ValidationError(field, 'must be an IANA time-zone name such as Europe/Berlin');
   const name = input;
-  if (name.trim() === '') throw new ValidationError(field, 'is empty; give an IANA time-zone name such as Europe/Berlin');
+  if (name.trim() === '')
+    throw new ValidationError(field, 'is empty; give an IANA time-zone name such as Europe/Berlin');
   if (/^[-+\u2212]/.test(name) || /^(UTC|GMT|UT|Z)\s*[-+\u2212]/i.test(name)) {
     throw new ValidationError(field, `'${input}' is a raw offset; give an IANA time-zone name such as Europe/Berlin`);
   }

@@ -82,7 +82,10 @@ export function validateTrigger(input: unknown, field = 'trigger'): Trigger {
   }
   const raw = input as Record<string, unknown>;
   if (!isKind(raw['kind'])) {
-    throw new ValidationError(`${field}.kind`, `must be one of cron, interval, once, after-run; got ${String(raw['kind'])}`);
+    throw new ValidationError(
+      `${field}.kind`,
+      `must be one of cron, interval, once, after-run; got ${String(raw['kind'])}`,
+    );
   }
   const kind = raw['kind'];
   for (const key of Object.keys(raw)) {

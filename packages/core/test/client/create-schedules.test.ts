@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DuplicateKeyError, MemoryDatastore, RookeryClient, ValidationError, type ScheduleInput } from '../../src/index.js';
+import {
+  DuplicateKeyError,
+  MemoryDatastore,
+  RookeryClient,
+  ValidationError,
+  type ScheduleInput,
+} from '../../src/index.js';
 
 function input(i: number, overrides: Partial<ScheduleInput> = {}): ScheduleInput {
   return { name: `bulk-${i}`, executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 }, ...overrides };
@@ -9,7 +15,10 @@ describe('RookeryClient.createSchedules', () => {
   it('stores every input in batches and returns them in input order', async () => {
     const datastore = new MemoryDatastore();
     const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
-    const created = await client.createSchedules(Array.from({ length: 7 }, (_, i) => input(i)), { batchSize: 3 });
+    const created = await client.createSchedules(
+      Array.from({ length: 7 }, (_, i) => input(i)),
+      { batchSize: 3 },
+    );
     expect(created.map((s) => s.name)).toEqual(Array.from({ length: 7 }, (_, i) => `bulk-${i}`));
     expect(created.every((s) => s.state === 'active' && s.nextFireAt !== null)).toBe(true);
     expect(await datastore.scheduleList({ limit: 100 })).toHaveLength(7);
@@ -37,7 +46,9 @@ describe('RookeryClient.createSchedules', () => {
     const datastore = new MemoryDatastore();
     const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
     await client.createSchedule(input(3));
-    const error = await client.createSchedules([input(0), input(1), input(2), input(3)], { batchSize: 2 }).catch((e: unknown) => e);
+    const error = await client
+      .createSchedules([input(0), input(1), input(2), input(3)], { batchSize: 2 })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DuplicateKeyError);
     expect((await datastore.scheduleList()).map((s) => s.name)).toEqual(['bulk-0', 'bulk-1', 'bulk-3']);
   });

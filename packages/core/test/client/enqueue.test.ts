@@ -21,7 +21,10 @@ describe('RookeryClient.enqueue and enqueueMany', () => {
     await client.enqueue({ executor: 'noop', runAt: now + 3_600_000 });
     expect(wakeSignals.announced).toEqual([]);
 
-    const [soon] = await client.enqueueMany([{ executor: 'noop', runAt: now + 30_000, key: 'k' }, { executor: 'noop', runAt: now + 20_000 }]);
+    const [soon] = await client.enqueueMany([
+      { executor: 'noop', runAt: now + 30_000, key: 'k' },
+      { executor: 'noop', runAt: now + 20_000 },
+    ]);
     expect(wakeSignals.announced).toEqual([now + 20_000]);
 
     const { task } = await client.enqueue({ executor: 'noop', key: 'k' });

@@ -30,14 +30,25 @@ describe('RookeryClient pages', () => {
     expect(second.nextCursor).toBeNull();
     await expect(client.pageTasks({ schedule: 'nope' })).rejects.toBeInstanceOf(NotFoundError);
     const id = jobs[0]?.task.id ?? '';
-    await store.taskLogAppend({ taskId: id, lines: [{ at: 1, line: 'one' }, { at: 2, line: 'two' }] });
+    await store.taskLogAppend({
+      taskId: id,
+      lines: [
+        { at: 1, line: 'one' },
+        { at: 2, line: 'two' },
+      ],
+    });
     const lines = await client.taskLogs({ id });
     expect(lines.map((l) => l.line)).toEqual(['one', 'two']);
     expect((await client.taskLogs({ id, afterSeq: lines[0]?.seq ?? 0 })).map((l) => l.line)).toEqual(['two']);
     await expect(client.taskLogs({ id: 'missing' })).rejects.toBeInstanceOf(NotFoundError);
     const overview = await client.overview();
     expect(overview.tasks).toEqual({ pending: 3, running: 0, completedLastHour: 0, failedLastHour: 0 });
-    expect([overview.backlog, overview.latenessMs, overview.startedPerSecond, overview.nodes]).toEqual([3, null, 0, []]);
+    expect([overview.backlog, overview.latenessMs, overview.startedPerSecond, overview.nodes]).toEqual([
+      3,
+      null,
+      0,
+      [],
+    ]);
   });
 });
 

@@ -1,5 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DuplicateKeyError, InvalidStateError, MANUAL_RUN_REASON, NotFoundError, OPERATOR_RETRY_REASON, ValidationError, type Task } from '../../src/index.js';
+import {
+  DuplicateKeyError,
+  InvalidStateError,
+  MANUAL_RUN_REASON,
+  NotFoundError,
+  OPERATOR_RETRY_REASON,
+  ValidationError,
+  type Task,
+} from '../../src/index.js';
 import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from '../node/harness.js';
 
 afterEach(() => {
@@ -11,7 +19,16 @@ describe('RookeryClient.runSchedule', () => {
     useFakeTime();
     const { datastore, client } = memoryCluster();
     const attempts: { payload: unknown; attempt: number }[] = [];
-    await client.createSchedule({ name: 'report', executor: 'flaky', payload: { to: 'ops' }, trigger: { kind: 'cron', expr: '0 3 * * *' }, policies: { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 1_000 } } }, { force: true });
+    await client.createSchedule(
+      {
+        name: 'report',
+        executor: 'flaky',
+        payload: { to: 'ops' },
+        trigger: { kind: 'cron', expr: '0 3 * * *' },
+        policies: { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 1_000 } },
+      },
+      { force: true },
+    );
     await client.pauseSchedule('report');
     const { node, errors } = await startTestNode(datastore, {
       flaky: async (ctx) => {
@@ -23,9 +40,16 @@ describe('RookeryClient.runSchedule', () => {
     expect(task).toMatchObject({ state: 'pending', reason: MANUAL_RUN_REASON, payload: { to: 'me' } });
     await vi.advanceTimersByTimeAsync(5_000);
     // The schedule's retry policy applies to the manual run: a second attempt completes it.
-    expect(attempts.map((a) => [a.attempt, a.payload])).toEqual([[1, { to: 'me' }], [2, { to: 'me' }]]);
+    expect(attempts.map((a) => [a.attempt, a.payload])).toEqual([
+      [1, { to: 'me' }],
+      [2, { to: 'me' }],
+    ]);
     expect((await client.getTask(task.id)).state).toBe('completed');
-    expect((await client.taskHistory(task.id))[0]).toMatchObject({ from: null, to: 'pending', reason: MANUAL_RUN_REASON });
+    expect((await client.taskHistory(task.id))[0]).toMatchObject({
+      from: null,
+      to: 'pending',
+      reason: MANUAL_RUN_REASON,
+    });
     expect((await client.getSchedule('report')).state).toBe('paused');
     await stopUnderFakeTime(node);
     expect(errors).toEqual([]);
@@ -35,7 +59,9 @@ describe('RookeryClient.runSchedule', () => {
     const { client, datastore } = memoryCluster();
     await expect(client.runSchedule('nope')).rejects.toBeInstanceOf(NotFoundError);
     await client.createSchedule({ name: 'old', executor: 'noop', trigger: { kind: 'interval', everyMs: 60_000 } });
-    await expect(client.runSchedule('old', { payload: { big: 'x'.repeat(70_000) } })).rejects.toMatchObject({ field: 'payload' });
+    await expect(client.runSchedule('old', { payload: { big: 'x'.repeat(70_000) } })).rejects.toMatchObject({
+      field: 'payload',
+    });
     await client.retireSchedule('old');
     const refused = client.runSchedule('old');
     await expect(refused).rejects.toBeInstanceOf(InvalidStateError);
@@ -64,7 +90,14 @@ describe('RookeryClient.retryTask', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     const done: Task = await client.getTask(task.id);
     expect(done).toMatchObject({ state: 'completed', attempt: 2, fence: failed.fence + 1 });
-    expect((await client.taskHistory(task.id)).map((e) => `${e.from ?? '-'}>${e.to}`)).toEqual(['->pending', 'pending>running', 'running>failed', 'failed>pending', 'pending>running', 'running>completed']);
+    expect((await client.taskHistory(task.id)).map((e) => `${e.from ?? '-'}>${e.to}`)).toEqual([
+      '->pending',
+      'pending>running',
+      'running>failed',
+      'failed>pending',
+      'pending>running',
+      'running>completed',
+    ]);
     const refused = client.retryTask(task.id);
     await expect(refused).rejects.toBeInstanceOf(InvalidStateError);
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
@@ -90,12 +123,20 @@ describe('once schedules end', () => {
     useFakeTime();
     const { datastore, client } = memoryCluster();
     const { node, errors } = await startTestNode(datastore, { noop: async () => undefined });
-    await client.createSchedule({ name: 'launch', executor: 'noop', trigger: { kind: 'once', at: Date.now() + 1_000 } });
+    await client.createSchedule({
+      name: 'launch',
+      executor: 'noop',
+      trigger: { kind: 'once', at: Date.now() + 1_000 },
+    });
     await vi.advanceTimersByTimeAsync(3_000);
     expect(await client.getSchedule('launch')).toMatchObject({ state: 'done', nextFireAt: null });
     expect((await client.listSchedules({ states: ['done'] })).map((s) => s.name)).toEqual(['launch']);
     expect((await client.previewSchedule('launch')).fireTimes).toEqual([]);
-    for (const refused of [client.resumeSchedule('launch'), client.pauseSchedule('launch'), client.runSchedule('launch')]) {
+    for (const refused of [
+      client.resumeSchedule('launch'),
+      client.pauseSchedule('launch'),
+      client.runSchedule('launch'),
+    ]) {
       await expect(refused).rejects.toMatchObject({ field: 'state', state: 'done' });
     }
     await expect(client.updateSchedule('launch', { payload: 1 })).rejects.toMatchObject({ field: 'state' });
@@ -111,18 +152,34 @@ describe('RookeryClient.syncSchedules with dryRun', () => {
     await client.createSchedule({ name: 'change', executor: 'noop', trigger: { kind: 'interval', everyMs: 60_000 } });
     await client.createSchedule({ name: 'drop', executor: 'noop', trigger: { kind: 'interval', everyMs: 60_000 } });
     const before = await datastore.scheduleList({ limit: 10 });
-    const every = (name: string, everyMs: number) => ({ name, executor: 'noop', trigger: { kind: 'interval' as const, everyMs } });
-    const dry = await client.syncSchedules([every('keep', 60_000), every('change', 120_000), every('new', 60_000)], { prune: true, dryRun: true });
-    expect(dry.map((s) => [s.name, s.outcome])).toEqual([['keep', 'unchanged'], ['change', 'updated'], ['new', 'created'], ['drop', 'deleted']]);
+    const every = (name: string, everyMs: number) => ({
+      name,
+      executor: 'noop',
+      trigger: { kind: 'interval' as const, everyMs },
+    });
+    const dry = await client.syncSchedules([every('keep', 60_000), every('change', 120_000), every('new', 60_000)], {
+      prune: true,
+      dryRun: true,
+    });
+    expect(dry.map((s) => [s.name, s.outcome])).toEqual([
+      ['keep', 'unchanged'],
+      ['change', 'updated'],
+      ['new', 'created'],
+      ['drop', 'deleted'],
+    ]);
     expect(dry[1]?.schedule.trigger).toMatchObject({ everyMs: 120_000 });
     expect(await datastore.scheduleList({ limit: 10 })).toEqual(before);
-    await expect(client.syncSchedules([every('bad', 10)], { dryRun: true })).rejects.toMatchObject({ field: '[0].trigger.everyMs' });
+    await expect(client.syncSchedules([every('bad', 10)], { dryRun: true })).rejects.toMatchObject({
+      field: '[0].trigger.everyMs',
+    });
     // A changed schedule that cannot change refuses the dry run and the real one alike, and the
     // real one writes nothing, not even the inputs before it.
     await client.retireSchedule('change');
     const retired = await datastore.scheduleList({ limit: 10 });
     for (const dryRun of [true, false]) {
-      await expect(client.syncSchedules([every('new', 60_000), every('change', 180_000)], { dryRun })).rejects.toMatchObject({ field: '[1].state' });
+      await expect(
+        client.syncSchedules([every('new', 60_000), every('change', 180_000)], { dryRun }),
+      ).rejects.toMatchObject({ field: '[1].state' });
     }
     expect(await datastore.scheduleList({ limit: 10 })).toEqual(retired);
   });

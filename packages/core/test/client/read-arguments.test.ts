@@ -21,9 +21,17 @@ const BAD_CALLS: BadCall[] = [
   ['taskHistory([])', 'id', (c) => c.taskHistory([] as never)],
   ['validations clientId 9', 'clientId', (c) => c.validations({ clientId: 9 as never })],
   ['pageSchedules cursor garbage', 'cursor', (c) => c.pageSchedules({ cursor: '!!not-base64!!' })],
-  ['pageSchedules task cursor', 'cursor', (c) => c.pageSchedules({ cursor: Buffer.from('{"f":1,"i":"x"}').toString('base64url') })],
+  [
+    'pageSchedules task cursor',
+    'cursor',
+    (c) => c.pageSchedules({ cursor: Buffer.from('{"f":1,"i":"x"}').toString('base64url') }),
+  ],
   ['pageSchedules q with NUL', 'q', (c) => c.pageSchedules({ q: 'a\u0000' })],
-  ['pageTasks schedule cursor', 'cursor', (c) => c.pageTasks({ cursor: Buffer.from('{"n":"x"}').toString('base64url') })],
+  [
+    'pageTasks schedule cursor',
+    'cursor',
+    (c) => c.pageTasks({ cursor: Buffer.from('{"n":"x"}').toString('base64url') }),
+  ],
   ['pageTasks limit 0', 'limit', (c) => c.pageTasks({ limit: 0 })],
   ['taskLogs afterSeq -1', 'afterSeq', (c) => c.taskLogs({ id: 't', afterSeq: -1 })],
 ];
@@ -44,7 +52,13 @@ describe('RookeryClient read arguments', () => {
   it('refuses a name that compares as over 200 characters, writing nothing', async () => {
     const datastore = new MemoryDatastore();
     const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
-    await expect(client.createSchedule({ name: 'İ'.repeat(101), executor: 'noop', trigger: { kind: 'interval', everyMs: 60_000 } })).rejects.toMatchObject({
+    await expect(
+      client.createSchedule({
+        name: 'İ'.repeat(101),
+        executor: 'noop',
+        trigger: { kind: 'interval', everyMs: 60_000 },
+      }),
+    ).rejects.toMatchObject({
       constructor: ValidationError,
       field: 'name',
     });

@@ -17,14 +17,23 @@ function refusal(fn: () => unknown): ValidationError {
 describe('database URL parameters', () => {
   it('reads PostgreSQL TLS, session name, schema and prefix', () => {
     expect(
-      parseDatabaseUrl('postgres://app:pw@db/jobs?sslmode=verify-full&sslrootcert=/etc/ca.pem&sslcert=/c.pem&sslkey=/k.pem&sslpassword=kp&application_name=api&schema=jobs&tablePrefix=staging_'),
+      parseDatabaseUrl(
+        'postgres://app:pw@db/jobs?sslmode=verify-full&sslrootcert=/etc/ca.pem&sslcert=/c.pem&sslkey=/k.pem&sslpassword=kp&application_name=api&schema=jobs&tablePrefix=staging_',
+      ),
     ).toEqual({
       dialect: 'postgres',
       host: 'db',
       database: 'jobs',
       username: 'app',
       password: 'pw',
-      tls: { mode: 'verify-full', asked: 'sslmode=verify-full', caFile: '/etc/ca.pem', certFile: '/c.pem', keyFile: '/k.pem', passphrase: 'kp' },
+      tls: {
+        mode: 'verify-full',
+        asked: 'sslmode=verify-full',
+        caFile: '/etc/ca.pem',
+        certFile: '/c.pem',
+        keyFile: '/k.pem',
+        passphrase: 'kp',
+      },
       applicationName: 'api',
       schema: 'jobs',
       tablePrefix: 'staging_',
@@ -44,7 +53,10 @@ describe('database URL parameters', () => {
   it.each([
     ['ssl=true', { mode: 'verify-full', asked: 'ssl=true' }],
     ['ssl=true&sslverify=false', { mode: 'require', asked: 'ssl=true&sslverify=false' }],
-    ['ssl=true&sslca=/ca&sslcert=/c&sslkey=/k', { mode: 'verify-full', asked: 'ssl=true', caFile: '/ca', certFile: '/c', keyFile: '/k' }],
+    [
+      'ssl=true&sslca=/ca&sslcert=/c&sslkey=/k',
+      { mode: 'verify-full', asked: 'ssl=true', caFile: '/ca', certFile: '/c', keyFile: '/k' },
+    ],
     ['ssl=false', undefined],
   ])('mysql %s', (query, tls) => {
     expect(parseDatabaseUrl(`mariadb://db/x?${query}`).tls).toEqual(tls);
@@ -60,7 +72,11 @@ describe('database URL parameters', () => {
   });
 
   it('reads a SQLite table prefix after the path', () => {
-    expect(parseDatabaseUrl('sqlite:./data/r.db?tablePrefix=blue_')).toEqual({ dialect: 'sqlite', storage: './data/r.db', tablePrefix: 'blue_' });
+    expect(parseDatabaseUrl('sqlite:./data/r.db?tablePrefix=blue_')).toEqual({
+      dialect: 'sqlite',
+      storage: './data/r.db',
+      tablePrefix: 'blue_',
+    });
   });
 
   it.each([
@@ -105,15 +121,28 @@ describe('TLS settings', () => {
     const dir = await mkdtemp(join(tmpdir(), 'rookery-tls-unit-'));
     dirs.push(dir);
     await writeFile(join(dir, 'ca.pem'), 'CA');
-    const fromUrl = resolveTls({ mode: 'verify-ca', asked: 'sslmode=verify-ca', caFile: join(dir, 'ca.pem') }, undefined);
+    const fromUrl = resolveTls(
+      { mode: 'verify-ca', asked: 'sslmode=verify-ca', caFile: join(dir, 'ca.pem') },
+      undefined,
+    );
     expect(fromUrl).toEqual({ mode: 'verify-ca', asked: 'sslmode=verify-ca', ca: Buffer.from('CA') });
-    const overridden = resolveTls({ mode: 'require', asked: 'sslmode=require' }, { mode: 'verify-full', ca: 'OTHER', servername: 'db.internal' });
-    expect(overridden).toEqual({ mode: 'verify-full', asked: 'the ssl option (mode verify-full)', ca: 'OTHER', servername: 'db.internal' });
+    const overridden = resolveTls(
+      { mode: 'require', asked: 'sslmode=require' },
+      { mode: 'verify-full', ca: 'OTHER', servername: 'db.internal' },
+    );
+    expect(overridden).toEqual({
+      mode: 'verify-full',
+      asked: 'the ssl option (mode verify-full)',
+      ca: 'OTHER',
+      servername: 'db.internal',
+    });
     expect(resolveTls(undefined, { ca: 'X' })?.mode).toBe('verify-full');
   });
 
   it('names the parameter of a file it cannot read', () => {
-    const error = refusal(() => resolveTls({ mode: 'verify-full', asked: 'sslmode=verify-full', caFile: '/nonexistent/ca.pem' }, undefined));
+    const error = refusal(() =>
+      resolveTls({ mode: 'verify-full', asked: 'sslmode=verify-full', caFile: '/nonexistent/ca.pem' }, undefined),
+    );
     expect(error.message).toMatch(/sslrootcert: cannot read the file '\/nonexistent\/ca.pem'/);
     const mode = refusal(() => resolveTls(undefined, { mode: 'prefer' as never }));
     expect(mode.field).toBe('ssl.mode');
@@ -121,7 +150,10 @@ describe('TLS settings', () => {
 
   it('maps modes to Node TLS options', () => {
     expect(tlsConnectionOptions({ mode: 'require', asked: '' })).toEqual({ rejectUnauthorized: false });
-    expect(tlsConnectionOptions({ mode: 'verify-full', asked: '', ca: 'C' })).toEqual({ rejectUnauthorized: true, ca: 'C' });
+    expect(tlsConnectionOptions({ mode: 'verify-full', asked: '', ca: 'C' })).toEqual({
+      rejectUnauthorized: true,
+      ca: 'C',
+    });
     const verifyCa = tlsConnectionOptions({ mode: 'verify-ca', asked: '' });
     expect(verifyCa.rejectUnauthorized).toBe(true);
     expect(verifyCa.checkServerIdentity?.('elsewhere', {} as never)).toBeUndefined();

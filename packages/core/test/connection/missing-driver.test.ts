@@ -12,6 +12,8 @@ describe('a missing database driver', () => {
     expect(isPackageMissing(new Error('boom'), 'rookery-no-such-driver')).toBe(false);
     const error = new MissingDriverError('pg', 'the postgres datastore', { cause: failure });
     expect(error).toMatchObject({ code: 'MISSING_DRIVER', packageName: 'pg' });
-    expect(error.message).toBe("the postgres datastore needs the npm package 'pg', which is not installed; install it: npm install pg");
+    expect(error.message).toBe(
+      "the postgres datastore needs the npm package 'pg', which is not installed; install it: npm install pg",
+    );
   });
 });

@@ -16,7 +16,11 @@ function rerun(first: (t: Task) => RunRecord[], secondAt: number): History {
   const t = task(s, 0, { attempt: 2, repairs: 1, fence: 2 });
   return add(
     history(s),
-    { tasks: [t], records: first(t), events: [event(t, at(0, 10), 'pending', 'running', 1), event(t, at(2), 'running', 'pending', 1, REPAIRED)] },
+    {
+      tasks: [t],
+      records: first(t),
+      events: [event(t, at(0, 10), 'pending', 'running', 1), event(t, at(2), 'running', 'pending', 1, REPAIRED)],
+    },
     attempt(t, 'n2', secondAt, at(3), { fence: 2 }),
   );
 }
@@ -33,16 +37,27 @@ describe('checkHistory: no execution of a task overlaps another execution of it'
       0,
     );
     expect(report.executionOverlaps).toEqual([
-      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'the execution under fence 2 on node n2 ran 200 ms alongside the one under fence 1 on node n1' },
+      {
+        scheduleId: 's',
+        fireAt: at(0),
+        taskId: 's@0',
+        detail: 'the execution under fence 2 on node n2 ran 200 ms alongside the one under fence 1 on node n1',
+      },
     ]);
     expect(historyIsClean(report)).toBe(false);
   });
 
   it('does not report executions one after the other, nor ones that only touch', () => {
-    const sequential = check(rerun((t) => [start(t, 'n1', at(0, 10)), end(t, 'n1', at(1, 900), 1, false)], at(2, 100)), 0);
+    const sequential = check(
+      rerun((t) => [start(t, 'n1', at(0, 10)), end(t, 'n1', at(1, 900), 1, false)], at(2, 100)),
+      0,
+    );
     expect(sequential.executionOverlaps).toEqual([]);
     expect(historyIsClean(sequential)).toBe(true);
-    const touching = check(rerun((t) => [start(t, 'n1', at(0, 10)), end(t, 'n1', at(2, 100), 1, false)], at(2, 100)), 0);
+    const touching = check(
+      rerun((t) => [start(t, 'n1', at(0, 10)), end(t, 'n1', at(2, 100), 1, false)], at(2, 100)),
+      0,
+    );
     expect(touching.executionOverlaps).toEqual([]);
   });
 
@@ -62,24 +77,48 @@ describe('checkHistory: no execution of a task overlaps another execution of it'
     const h = rerun((t) => [start(t, 'n1', at(0, 10))], at(2, 100));
     expect(check({ ...h, faults: [{ nodeId: 'n1', at: at(1), kind: 'kill' }] }, 0).executionOverlaps).toEqual([]);
     expect(check(h, 0).executionOverlaps).toEqual([
-      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'the execution under fence 2 on node n2 ran 900 ms alongside the one under fence 1 on node n1' },
+      {
+        scheduleId: 's',
+        fireAt: at(0),
+        taskId: 's@0',
+        detail: 'the execution under fence 2 on node n2 ran 900 ms alongside the one under fence 1 on node n1',
+      },
     ]);
   });
 
   it('ends a child process that stopped writing signs of life (SIGKILLed) within its period of the last one', () => {
     // Alive records every 100 ms until 1.950 s, then nothing: it died by 2.050 s.
-    const records = (t: Task): RunRecord[] => [{ ...start(t, 'n1', at(0, 10)), everyMs: 100 }, alive(t, at(1, 850)), alive(t, at(1, 950))];
+    const records = (t: Task): RunRecord[] => [
+      { ...start(t, 'n1', at(0, 10)), everyMs: 100 },
+      alive(t, at(1, 850)),
+      alive(t, at(1, 950)),
+    ];
     expect(check(rerun(records, at(2, 100)), 0).executionOverlaps).toEqual([]);
     expect(check(rerun(records, at(2, 0)), 0).executionOverlaps).toEqual([
-      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'the execution under fence 2 on node n2 ran 50 ms alongside the one under fence 1 on node n1' },
+      {
+        scheduleId: 's',
+        fireAt: at(0),
+        taskId: 's@0',
+        detail: 'the execution under fence 2 on node n2 ran 50 ms alongside the one under fence 1 on node n1',
+      },
     ]);
   });
 
   it("reports a child process that outlived its node's kill (its signs of life go on past the rerun's start)", () => {
-    const records = (t: Task): RunRecord[] => [{ ...start(t, 'n1', at(0, 10)), everyMs: 100 }, alive(t, at(1, 900)), alive(t, at(2, 400)), end(t, 'n1', at(2, 450))];
+    const records = (t: Task): RunRecord[] => [
+      { ...start(t, 'n1', at(0, 10)), everyMs: 100 },
+      alive(t, at(1, 900)),
+      alive(t, at(2, 400)),
+      end(t, 'n1', at(2, 450)),
+    ];
     const report = check({ ...rerun(records, at(2, 100)), faults: [{ nodeId: 'n1', at: at(1), kind: 'kill' }] }, 0);
     expect(report.executionOverlaps).toEqual([
-      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'the execution under fence 2 on node n2 ran 350 ms alongside the one under fence 1 on node n1' },
+      {
+        scheduleId: 's',
+        fireAt: at(0),
+        taskId: 's@0',
+        detail: 'the execution under fence 2 on node n2 ran 350 ms alongside the one under fence 1 on node n1',
+      },
     ]);
   });
 
@@ -97,17 +136,30 @@ describe('checkHistory: no execution of a task overlaps another execution of it'
           scheduleId: 's',
           fireAt: at(0),
           taskId: 's@0',
-          detail: "the execution under fence 2 on node n2 ran 20 ms alongside the one under fence 1 on node n1, a zombie's after its node woke",
+          detail:
+            "the execution under fence 2 on node n2 ran 20 ms alongside the one under fence 1 on node n1, a zombie's after its node woke",
         },
       ]);
       expect(historyIsClean(report)).toBe(true);
     });
 
     it('reports an execution that went on while its node was stopped (a child process the pause did not freeze)', () => {
-      const h = rerun((t) => [{ ...start(t, 'n1', at(0, 10)), everyMs: 100 }, alive(t, at(2, 150)), end(t, 'n1', at(2, 520), 1, false)], at(2, 100));
+      const h = rerun(
+        (t) => [
+          { ...start(t, 'n1', at(0, 10)), everyMs: 100 },
+          alive(t, at(2, 150)),
+          end(t, 'n1', at(2, 520), 1, false),
+        ],
+        at(2, 100),
+      );
       const report = check({ ...h, faults: [pause] }, 0, { leaseMs: 1_000 });
       expect(report.executionOverlaps).toEqual([
-        { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'the execution under fence 2 on node n2 ran 420 ms alongside the one under fence 1 on node n1' },
+        {
+          scheduleId: 's',
+          fireAt: at(0),
+          taskId: 's@0',
+          detail: 'the execution under fence 2 on node n2 ran 420 ms alongside the one under fence 1 on node n1',
+        },
       ]);
     });
   });

@@ -16,12 +16,19 @@ describe('checkHistory: overlaps', () => {
     const s = schedule('s', duplicate);
     const a = task(s, 0);
     const b = task(s, 1);
-    return add(history(s), { tasks: [a, b] }, attempt(a, 'n1', at(0, 10), at(1, 500)), attempt(b, 'n2', at(1, 10), at(1, 300)));
+    return add(
+      history(s),
+      { tasks: [a, b] },
+      attempt(a, 'n1', at(0, 10), at(1, 500)),
+      attempt(b, 'n2', at(1, 10), at(1, 300)),
+    );
   };
 
   it('reports two overlapping runs of a duplicate: skip schedule, once', () => {
     const report = check(overlapping('skip'), 1);
-    expect(report.overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
+    expect(report.overlaps).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' },
+    ]);
     expect(historyIsClean(report)).toBe(false);
   });
 
@@ -42,7 +49,9 @@ describe('checkHistory: overlaps', () => {
       attempt(b, 'n2', at(1, 10), at(1, 300)),
       attempt(a, 'n1', at(2, 500), at(2, 600), { fence: 2 }),
     );
-    expect(check(h, 1).overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
+    expect(check(h, 1).overlaps).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' },
+    ]);
   });
 });
 
@@ -62,7 +71,11 @@ describe('checkHistory: zombie overlap (allowed)', () => {
       {
         tasks: [a, b],
         records: [start(a, 'n3', at(0, 10)), end(a, 'n3', at(1, 800), 1, false)],
-        events: [event(a, at(0, 10), 'pending', 'running', 1), ...repair, event(a, at(1, 10), 'pending', 'skipped', repairFence ?? 1)],
+        events: [
+          event(a, at(0, 10), 'pending', 'running', 1),
+          ...repair,
+          event(a, at(1, 10), 'pending', 'skipped', repairFence ?? 1),
+        ],
         faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause' }],
       },
       attempt(b, 'n1', at(1, 10), at(1, 300)),
@@ -85,9 +98,13 @@ describe('checkHistory: zombie overlap (allowed)', () => {
     const a = h.tasks[0];
     if (!a) throw new Error('fixture');
     h.events.push(event(a, at(1, 200), 'running', 'pending', 1, REPAIRED));
-    expect(check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 700) }] }, 1).overlaps).toEqual([]);
+    expect(
+      check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 700) }] }, 1).overlaps,
+    ).toEqual([]);
     // Had the node woken before its lease was taken, its run went on: a real overlap.
-    expect(check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 100) }] }, 1).overlaps).toHaveLength(1);
+    expect(
+      check({ ...h, faults: [{ nodeId: 'n3', at: at(0, 500), kind: 'pause', until: at(1, 100) }] }, 1).overlaps,
+    ).toHaveLength(1);
   });
 
   it('a pause that outlasted the lease made a zombie even if the repair came after the wake; its work after waking is a reported zombie overlap', () => {
@@ -104,7 +121,12 @@ describe('checkHistory: zombie overlap (allowed)', () => {
     const report = check(h, 1, { leaseMs: 500 });
     expect(report.overlaps).toEqual([]);
     expect(report.zombieOverlaps).toEqual([
-      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: "ran 50 ms alongside node n3's zombie run of task s@0 (fence 1) after it woke" },
+      {
+        scheduleId: 's',
+        fireAt: at(1),
+        taskId: 's@1',
+        detail: "ran 50 ms alongside node n3's zombie run of task s@0 (fence 1) after it woke",
+      },
     ]);
     expect(historyIsClean(report)).toBe(true);
     // Without the lease, the checker cannot tell the lease had gone: a violation.
@@ -114,7 +136,9 @@ describe('checkHistory: zombie overlap (allowed)', () => {
   });
 
   it('without the repair, the same runs overlap', () => {
-    expect(check(zombie(null), 1).overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
+    expect(check(zombie(null), 1).overlaps).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' },
+    ]);
   });
 
   /**
@@ -146,7 +170,9 @@ describe('checkHistory: zombie overlap (allowed)', () => {
   });
 
   it('without the kill, that run lasts until the repair and overlaps', () => {
-    expect(check(killed([]), 1).overlaps).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' }]);
+    expect(check(killed([]), 1).overlaps).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'started while task s@0 ran' },
+    ]);
   });
 });
 
@@ -168,7 +194,9 @@ describe('checkHistory: recoveries', () => {
       attempt(done, 'n3', at(0, 20), at(0, 300)),
       attempt(a, 'n1', K + 3000, K + 3100, { fence: 3 }),
     );
-    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([
+      { taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null },
+    ]);
   });
 
   it('counts an attempt a killed node ended before the kill but never committed, and measures its rerun', () => {
@@ -181,12 +209,17 @@ describe('checkHistory: recoveries', () => {
         tasks: [a],
         // The executor ended at 0.100 s; the commit was still queued when n3 was killed.
         records: [start(a, 'n3', at(0, 10)), end(a, 'n3', at(0, 100))],
-        events: [{ ...event(a, at(0, 10), 'pending', 'running', 1), nodeId: 'n3' }, event(a, K + 2900, 'running', 'pending', 1, REPAIRED)],
+        events: [
+          { ...event(a, at(0, 10), 'pending', 'running', 1), nodeId: 'n3' },
+          event(a, K + 2900, 'running', 'pending', 1, REPAIRED),
+        ],
         faults: [{ nodeId: 'n3', at: K, kind: 'kill' }],
       },
       attempt(a, 'n1', K + 3000, K + 3100, { fence: 3 }),
     );
-    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([
+      { taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null },
+    ]);
   });
 
   it('counts a task the killed node claimed but never started (the claim committed as it died), and measures its start elsewhere', () => {
@@ -198,12 +231,17 @@ describe('checkHistory: recoveries', () => {
       {
         tasks: [a],
         // The claim committed 5 ms after the kill; no start record: n3 never saw the answer.
-        events: [{ ...event(a, K + 5, 'pending', 'running', 1), nodeId: 'n3' }, event(a, K + 10_005, 'running', 'pending', 2, REPAIRED)],
+        events: [
+          { ...event(a, K + 5, 'pending', 'running', 1), nodeId: 'n3' },
+          event(a, K + 10_005, 'running', 'pending', 2, REPAIRED),
+        ],
         faults: [{ nodeId: 'n3', at: K, kind: 'kill' }],
       },
       attempt(a, 'n1', K + 10_100, K + 10_200, { fence: 3 }),
     );
-    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 10_100, settledAs: null }]);
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([
+      { taskId: 's@0', nodeId: 'n3', ms: 10_100, settledAs: null },
+    ]);
   });
 
   it('does not count an attempt a killed node ended before the kill and committed, even if the commit landed after it', () => {
@@ -211,7 +249,11 @@ describe('checkHistory: recoveries', () => {
     const a = task(s, 0);
     const K = at(0, 500);
     // Ended at 0.400 s; the commit was on the wire at the kill and the database applied it at 0.510 s.
-    const h = add(history(s), { tasks: [a], faults: [{ nodeId: 'n3', at: K, kind: 'kill' }] }, attempt(a, 'n3', at(0, 10), at(0, 400)));
+    const h = add(
+      history(s),
+      { tasks: [a], faults: [{ nodeId: 'n3', at: K, kind: 'kill' }] },
+      attempt(a, 'n3', at(0, 10), at(0, 400)),
+    );
     h.events = h.events.map((e) => (e.from === 'running' ? { ...e, at: K + 10 } : e));
     expect(check(h, 0).recoveries).toEqual([]);
   });
@@ -292,7 +334,9 @@ describe('checkHistory: recoveries', () => {
       },
       attempt(a, 'n1', at(3, 500), at(3, 600), { fence: 3 }),
     );
-    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([{ taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null }]);
+    expect(check(h, 0, { lateAfterMs: 60_000 }).recoveries).toEqual([
+      { taskId: 's@0', nodeId: 'n3', ms: 3000, settledAs: null },
+    ]);
   });
 
   it('ignores a graceful stop', () => {
@@ -312,7 +356,12 @@ describe('checkHistory: lateness inside and outside fault windows', () => {
   // s@1 (due at 1.000 s) first starts on n1 at 2.000 s: 1000 ms late, LATE_AFTER_MS is 500.
   const lateRun = (): History => {
     const s = schedule('s');
-    return add(history(s), { tasks: [task(s, 0), task(s, 1)] }, attempt(task(s, 0), 'n1', at(0, 10), at(0, 100)), attempt(task(s, 1), 'n1', at(2), at(2, 100)));
+    return add(
+      history(s),
+      { tasks: [task(s, 0), task(s, 1)] },
+      attempt(task(s, 0), 'n1', at(0, 10), at(0, 100)),
+      attempt(task(s, 1), 'n1', at(2), at(2, 100)),
+    );
   };
 
   it('reports a late start with no fault', () => {

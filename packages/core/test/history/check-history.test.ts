@@ -35,7 +35,11 @@ describe('checkHistory: lost', () => {
   it('reports a fire time with no task row and a pending row that never started', () => {
     const s = schedule('s');
     const ran = task(s, 0);
-    const h = add(history(s), { tasks: [ran, task(s, 2, { state: 'pending' })] }, attempt(ran, 'n1', at(0, 10), at(0, 100)));
+    const h = add(
+      history(s),
+      { tasks: [ran, task(s, 2, { state: 'pending' })] },
+      attempt(ran, 'n1', at(0, 10), at(0, 100)),
+    );
     const report = check(h, 2);
     expect(report.lost).toEqual([
       { scheduleId: 's', fireAt: at(1), taskId: null, detail: 'no task row for this fire time' },
@@ -50,7 +54,14 @@ describe('checkHistory: lost', () => {
     const ran = task(s, 0);
     const h = add(
       history(s),
-      { tasks: [ran, task(s, 1, { state: 'skipped' }), task(s, 2, { state: 'missed' }), task(s, 3, { state: 'coalesced' })] },
+      {
+        tasks: [
+          ran,
+          task(s, 1, { state: 'skipped' }),
+          task(s, 2, { state: 'missed' }),
+          task(s, 3, { state: 'coalesced' }),
+        ],
+      },
       attempt(ran, 'n1', at(0, 10), at(0, 100)),
     );
     const report = check(h, 3);
@@ -63,7 +74,12 @@ describe('checkHistory: lost', () => {
     const s = schedule('s');
     const span = task(s, 0, { spanEndAt: at(2), spanCount: 3 });
     const after = task(s, 3);
-    const h = add(history(s), { tasks: [span, after] }, attempt(span, 'n1', at(2, 10), at(2, 100)), attempt(after, 'n1', at(3, 10), at(3, 100)));
+    const h = add(
+      history(s),
+      { tasks: [span, after] },
+      attempt(span, 'n1', at(2, 10), at(2, 100)),
+      attempt(after, 'n1', at(3, 10), at(3, 100)),
+    );
     const report = check(h, 3, { lateAfterMs: 5_000 });
     expect(report.lost).toEqual([]);
     expect(report.summary).toMatchObject({ expected: 4, started: 2, completed: 2 });
@@ -71,7 +87,12 @@ describe('checkHistory: lost', () => {
     const p = schedule('p');
     const notRun = add(history(p), { tasks: [task(p, 0, { spanEndAt: at(2), spanCount: 3, state: 'pending' })] });
     expect(check(notRun, 2).lost).toEqual(
-      [0, 1, 2].map((k) => ({ scheduleId: 'p', fireAt: at(k), taskId: 'p@0', detail: 'never started (state pending)' })),
+      [0, 1, 2].map((k) => ({
+        scheduleId: 'p',
+        fireAt: at(k),
+        taskId: 'p@0',
+        detail: 'never started (state pending)',
+      })),
     );
   });
 });
@@ -80,9 +101,15 @@ describe('checkHistory: duplicate completions', () => {
   it('reports a task committed as completed twice', () => {
     const s = schedule('s');
     const t = task(s, 0);
-    const h = add(history(s), { tasks: [t], events: [event(t, at(0, 120), 'running', 'completed', 1)] }, attempt(t, 'n1', at(0, 10), at(0, 100)));
+    const h = add(
+      history(s),
+      { tasks: [t], events: [event(t, at(0, 120), 'running', 'completed', 1)] },
+      attempt(t, 'n1', at(0, 10), at(0, 100)),
+    );
     const report = check(h, 0);
-    expect(report.duplicateCompletions).toEqual([{ scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: '2 completed commits' }]);
+    expect(report.duplicateCompletions).toEqual([
+      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: '2 completed commits' },
+    ]);
     expect(report.staleCommits).toEqual([]);
     expect(historyIsClean(report)).toBe(false);
   });
@@ -101,7 +128,14 @@ describe('checkHistory: duplicate completions', () => {
     expect(report.staleCommits).toEqual([]);
     expect(report.overlaps).toEqual([]);
     expect(report.late).toEqual([]);
-    expect(report.summary).toMatchObject({ expected: 1, started: 2, completed: 1, retries: 1, repairs: 0, perNode: { n1: 1, n2: 1 } });
+    expect(report.summary).toMatchObject({
+      expected: 1,
+      started: 2,
+      completed: 1,
+      retries: 1,
+      repairs: 0,
+      perNode: { n1: 1, n2: 1 },
+    });
     expect(historyIsClean(report)).toBe(true);
   });
 });
@@ -122,7 +156,12 @@ describe('checkHistory: stale commits', () => {
     });
     const report = check(h, 0);
     expect(report.staleCommits).toEqual([
-      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'completed committed with fence 1 after fence 2 claimed' },
+      {
+        scheduleId: 's',
+        fireAt: at(0),
+        taskId: 's@0',
+        detail: 'completed committed with fence 1 after fence 2 claimed',
+      },
     ]);
     expect(report.duplicateCompletions).toEqual([]);
     expect(report.summary.repairs).toBe(1);
@@ -137,11 +176,17 @@ describe('checkHistory: left leased', () => {
     const stuck = task(s, 1, { state: 'running', leaseOwner: 'n2', nodeId: 'n2', startedAt: at(1, 10) });
     const h = add(
       history(s),
-      { tasks: [done, stuck], records: [start(stuck, 'n2', at(1, 10))], events: [event(stuck, at(1, 10), 'pending', 'running', 1)] },
+      {
+        tasks: [done, stuck],
+        records: [start(stuck, 'n2', at(1, 10))],
+        events: [event(stuck, at(1, 10), 'pending', 'running', 1)],
+      },
       attempt(done, 'n1', at(0, 10), at(0, 100)),
     );
     const report = check(h, 1);
-    expect(report.leftLeased).toEqual([{ scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'still running under n2' }]);
+    expect(report.leftLeased).toEqual([
+      { scheduleId: 's', fireAt: at(1), taskId: 's@1', detail: 'still running under n2' },
+    ]);
     expect(report.lost).toEqual([]);
     expect(report.summary).toMatchObject({ started: 2, completed: 1 });
     expect(historyIsClean(report)).toBe(false);
@@ -153,16 +198,27 @@ describe('checkHistory: late', () => {
     const s = schedule('s');
     const late = task(s, 0);
     const onTime = task(s, 1);
-    const h = add(history(s), { tasks: [late, onTime] }, attempt(late, 'n1', at(0, 900), at(0, 950)), attempt(onTime, 'n1', at(1, 500), at(1, 550)));
+    const h = add(
+      history(s),
+      { tasks: [late, onTime] },
+      attempt(late, 'n1', at(0, 900), at(0, 950)),
+      attempt(onTime, 'n1', at(1, 500), at(1, 550)),
+    );
     const report = check(h, 1);
-    expect(report.late).toEqual([{ scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'started 900 ms after due' }]);
+    expect(report.late).toEqual([
+      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'started 900 ms after due' },
+    ]);
     expect(historyIsClean(report)).toBe(true);
   });
 
   it('does not report a late start of a task whose run was on a faulted node', () => {
     const s = schedule('s');
     const t = task(s, 0);
-    const h = add(history(s), { tasks: [t], faults: [{ nodeId: 'n3', at: at(5), kind: 'kill' }] }, attempt(t, 'n3', at(0, 900), at(0, 950)));
+    const h = add(
+      history(s),
+      { tasks: [t], faults: [{ nodeId: 'n3', at: at(5), kind: 'kill' }] },
+      attempt(t, 'n3', at(0, 900), at(0, 950)),
+    );
     expect(check(h, 0).late).toEqual([]);
   });
 });

@@ -84,7 +84,14 @@ export function end(t: Task, nodeId: string, at: number, fence = 1, ok = true): 
 }
 
 /** A transition of `t`. */
-export function event(t: Task, at: number, from: TaskState | null, to: TaskState, fence: number, reason: string | null = null): TaskEvent {
+export function event(
+  t: Task,
+  at: number,
+  from: TaskState | null,
+  to: TaskState,
+  fence: number,
+  reason: string | null = null,
+): TaskEvent {
   return { taskId: t.id, at, from, to, nodeId: 'n1', reason, fence };
 }
 
@@ -101,7 +108,10 @@ export function attempt(
   return {
     records: [start(t, nodeId, startAt, fence), end(t, nodeId, endAt, fence, to === 'completed')],
     // The node that ran the attempt records both transitions.
-    events: [event(t, startAt, 'pending', 'running', fence), event(t, endAt, 'running', to, fence, opts.reason ?? null)].map((e) => ({ ...e, nodeId })),
+    events: [
+      event(t, startAt, 'pending', 'running', fence),
+      event(t, endAt, 'running', to, fence, opts.reason ?? null),
+    ].map((e) => ({ ...e, nodeId })),
   };
 }
 

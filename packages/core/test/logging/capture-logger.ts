@@ -7,11 +7,21 @@ export interface CapturedRecord extends LogFields {
 }
 
 /** A logger that keeps every record (bindings of its children merged in), as pino would write them. */
-export function captureLogger(records: CapturedRecord[] = [], bindings: LogFields = {}): Logger & { records: CapturedRecord[] } {
+export function captureLogger(
+  records: CapturedRecord[] = [],
+  bindings: LogFields = {},
+): Logger & { records: CapturedRecord[] } {
   const at =
     (level: CapturedRecord['level']) =>
     (fields: LogFields, msg?: string): void => {
       records.push({ ...bindings, ...fields, level, msg });
     };
-  return { records, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => captureLogger(records, { ...bindings, ...more }) };
+  return {
+    records,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => captureLogger(records, { ...bindings, ...more }),
+  };
 }

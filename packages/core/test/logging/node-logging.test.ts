@@ -48,7 +48,10 @@ describe('the node’s logger', () => {
     ]);
     for (const r of records.filter((x) => x.taskId !== undefined)) expect(r).toMatchObject(fields);
     const retried = records.find((r) => r.event === 'taskRetried');
-    expect(retried).toMatchObject({ level: 'warn', error: expect.stringContaining('postgres://app:***@db/x') as unknown });
+    expect(retried).toMatchObject({
+      level: 'warn',
+      error: expect.stringContaining('postgres://app:***@db/x') as unknown,
+    });
     expect(JSON.stringify(records)).not.toContain('hunter2');
     expect(JSON.stringify(records)).not.toContain('top-secret-payload');
   });
@@ -56,8 +59,23 @@ describe('the node’s logger', () => {
   it('without task events, logs lost leases, repairs, clock warnings and errors only', () => {
     const events = createEventBus();
     const logger = captureLogger();
-    const task = { id: 't1', scheduleId: 's1', attempt: 2, fence: 5, executor: 'x', fireAt: 0, dueAt: 0, state: 'pending', reason: null } as unknown as Task;
-    const stop = logNodeLife(events, { logger, nodeId: 'n1', taskEvents: false, runningTask: (id) => (id === 't1' ? task : undefined) });
+    const task = {
+      id: 't1',
+      scheduleId: 's1',
+      attempt: 2,
+      fence: 5,
+      executor: 'x',
+      fireAt: 0,
+      dueAt: 0,
+      state: 'pending',
+      reason: null,
+    } as unknown as Task;
+    const stop = logNodeLife(events, {
+      logger,
+      nodeId: 'n1',
+      taskEvents: false,
+      runningTask: (id) => (id === 't1' ? task : undefined),
+    });
     events.emit('taskStarted', task);
     events.emit('taskLog', 't1', 'a line');
     events.emit('leaseLost', 't1', 5);
@@ -65,7 +83,11 @@ describe('the node’s logger', () => {
     events.emit('clockOffset', 1_500);
     events.emit('clockOffset', 1_600);
     events.emit('clockOffset', 20);
-    events.emit('generalError', new Error('fetch failed: Authorization: Bearer abc.def'), { nodeId: 'n1', source: 'executor', taskId: 't1' });
+    events.emit('generalError', new Error('fetch failed: Authorization: Bearer abc.def'), {
+      nodeId: 'n1',
+      source: 'executor',
+      taskId: 't1',
+    });
     stop();
     events.emit('nodeLeft', 'n1');
     expect(logger.records.map((r) => [r.level, r.event])).toEqual([
@@ -76,14 +98,22 @@ describe('the node’s logger', () => {
       ['error', 'generalError'],
     ]);
     expect(logger.records[0]).toMatchObject({ taskId: 't1', scheduleId: 's1', attempt: 2, fence: 5, executor: 'x' });
-    expect(logger.records[4]).toMatchObject({ taskId: 't1', source: 'executor', error: 'fetch failed: Authorization: ***' });
+    expect(logger.records[4]).toMatchObject({
+      taskId: 't1',
+      source: 'executor',
+      error: 'fetch failed: Authorization: ***',
+    });
   });
 });
 
 describe('redactSecrets', () => {
   it('hides URL passwords, secret query values and Authorization headers, keeping the rest', () => {
-    expect(redactSecrets('connect to mysql://root:pw@h:3306/db?token=abc failed')).toBe('connect to mysql://root:***@h:3306/db?token=*** failed');
-    expect(redactSecrets('{"authorization":"Basic dXNlcjpwdw==","accept":"*/*"}')).toBe('{"authorization":"***","accept":"*/*"}');
+    expect(redactSecrets('connect to mysql://root:pw@h:3306/db?token=abc failed')).toBe(
+      'connect to mysql://root:***@h:3306/db?token=*** failed',
+    );
+    expect(redactSecrets('{"authorization":"Basic dXNlcjpwdw==","accept":"*/*"}')).toBe(
+      '{"authorization":"***","accept":"*/*"}',
+    );
     expect(redactSecrets('Proxy-Authorization: Bearer x')).toBe('Proxy-Authorization: ***');
     expect(redactSecrets('no secrets here')).toBe('no secrets here');
   });

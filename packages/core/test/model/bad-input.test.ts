@@ -30,7 +30,12 @@ type Patch = Record<string, unknown>;
 type Case = [what: string, patch: Patch, field: string, message: RegExp];
 
 /** Creates `base` patched, expects a ValidationError on `field` matching `message`, and no schedule stored. */
-async function expectRefused(patch: Patch, field: string, message: RegExp, options: { allowSecondsCron?: boolean } = {}): Promise<void> {
+async function expectRefused(
+  patch: Patch,
+  field: string,
+  message: RegExp,
+  options: { allowSecondsCron?: boolean } = {},
+): Promise<void> {
   const { datastore, client } = cluster(options);
   const error = await client.createSchedule({ ...base, ...patch } as ScheduleInput).then(
     () => null,
@@ -42,7 +47,9 @@ async function expectRefused(patch: Patch, field: string, message: RegExp, optio
   expect(await datastore.scheduleList()).toEqual([]);
 }
 
-const cron = (expr: string, tz?: string): Patch => ({ trigger: tz === undefined ? { kind: 'cron', expr } : { kind: 'cron', expr, tz } });
+const cron = (expr: string, tz?: string): Patch => ({
+  trigger: tz === undefined ? { kind: 'cron', expr } : { kind: 'cron', expr, tz },
+});
 
 describe('§4 cron syntax: refused, naming the cron field', () => {
   it.each<Case>([
@@ -74,22 +81,44 @@ describe('§4 cron semantics: never fires and @reboot refused; ambiguity warned 
 
   it('warns about 6 fields (seconds first) and about day-of-month OR day-of-week', () => {
     const p = previewTrigger({ kind: 'cron', expr: '0 0 0 1 * MON', tz: 'UTC' }, { count: 1, from: NOW });
-    expect(p.warnings).toEqual([expect.stringMatching(/^6 fields: the first is seconds/), expect.stringMatching(/fires when EITHER matches/)]);
+    expect(p.warnings).toEqual([
+      expect.stringMatching(/^6 fields: the first is seconds/),
+      expect.stringMatching(/fires when EITHER matches/),
+    ]);
   });
 });
 
 describe('§4 too fine: refused, never silently thinned out', () => {
   it.each<Case>([
-    ['an interval under a second', { trigger: { kind: 'interval', everyMs: 999 } }, 'trigger.everyMs', /outside 1000 ms/],
-    ['an after-run delay under a second', { trigger: { kind: 'after-run', delayMs: 500 } }, 'trigger.delayMs', /outside 1000 ms/],
+    [
+      'an interval under a second',
+      { trigger: { kind: 'interval', everyMs: 999 } },
+      'trigger.everyMs',
+      /outside 1000 ms/,
+    ],
+    [
+      'an after-run delay under a second',
+      { trigger: { kind: 'after-run', delayMs: 500 } },
+      'trigger.delayMs',
+      /outside 1000 ms/,
+    ],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
 
   it('a second-level cron when second-level cron is disabled', async () => {
-    await expectRefused(cron('*/10 * * * * *'), 'trigger.expr', /fires more than once a minute, and second-level cron is disabled/, { allowSecondsCron: false });
+    await expectRefused(
+      cron('*/10 * * * * *'),
+      'trigger.expr',
+      /fires more than once a minute, and second-level cron is disabled/,
+      { allowSecondsCron: false },
+    );
     // One second per minute is not second-level; and it is allowed by default.
     const { client } = cluster({ allowSecondsCron: false });
-    await expect(client.createSchedule({ ...base, ...cron('30 */5 * * * *') } as ScheduleInput)).resolves.toMatchObject({ name: 'report' });
-    await expect(cluster().client.createSchedule({ ...base, ...cron('*/10 * * * * *') } as ScheduleInput)).resolves.toMatchObject({ name: 'report' });
+    await expect(client.createSchedule({ ...base, ...cron('30 */5 * * * *') } as ScheduleInput)).resolves.toMatchObject(
+      { name: 'report' },
+    );
+    await expect(
+      cluster().client.createSchedule({ ...base, ...cron('*/10 * * * * *') } as ScheduleInput),
+    ).resolves.toMatchObject({ name: 'report' });
   });
 });
 
@@ -110,9 +139,17 @@ describe('§4 time zone: unknown refused, aliases normalised', () => {
 describe('§4 DST: the documented rule (the oracle covers it at large)', () => {
   it('02:30 on a spring-forward day runs at 03:00; 01:30 on a fall-back day runs once, first', async () => {
     const { client } = cluster();
-    const gap = await client.createSchedule({ ...base, name: 'gap', ...cron('30 2 8 3 *', 'America/New_York') } as ScheduleInput);
+    const gap = await client.createSchedule({
+      ...base,
+      name: 'gap',
+      ...cron('30 2 8 3 *', 'America/New_York'),
+    } as ScheduleInput);
     expect(new Date(gap.nextFireAt ?? 0).toISOString()).toBe('2026-03-08T07:00:00.000Z'); // 03:00 EDT
-    const overlap = await client.createSchedule({ ...base, name: 'overlap', ...cron('30 1 1 11 *', 'America/New_York') } as ScheduleInput);
+    const overlap = await client.createSchedule({
+      ...base,
+      name: 'overlap',
+      ...cron('30 1 1 11 *', 'America/New_York'),
+    } as ScheduleInput);
     expect(new Date(overlap.nextFireAt ?? 0).toISOString()).toBe('2026-11-01T05:30:00.000Z'); // 01:30 EDT
   });
 });
@@ -125,20 +162,43 @@ describe('§4 interval: refused', () => {
     ['Infinity', { trigger: { kind: 'interval', everyMs: Infinity } }, 'trigger.everyMs', /whole number/],
     ['-Infinity', { trigger: { kind: 'interval', everyMs: -Infinity } }, 'trigger.everyMs', /whole number/],
     ['not whole', { trigger: { kind: 'interval', everyMs: 1500.5 } }, 'trigger.everyMs', /whole number/],
-    ['over 100 years', { trigger: { kind: 'interval', everyMs: 101 * 365.25 * 24 * HOUR } }, 'trigger.everyMs', /100 years/],
+    [
+      'over 100 years',
+      { trigger: { kind: 'interval', everyMs: 101 * 365.25 * 24 * HOUR } },
+      'trigger.everyMs',
+      /100 years/,
+    ],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
 
   it('a period beyond a 32-bit timer (30 days) is accepted: long waits are chunked', async () => {
-    const s = await cluster().client.createSchedule({ ...base, trigger: { kind: 'interval', everyMs: 30 * 24 * HOUR, anchor: NOW } });
+    const s = await cluster().client.createSchedule({
+      ...base,
+      trigger: { kind: 'interval', everyMs: 30 * 24 * HOUR, anchor: NOW },
+    });
     expect(s.nextFireAt).toBe(NOW); // the anchor itself, then every 30 days
   });
 });
 
 describe('§4 one-time: invalid refused; in the past refused beyond the misfire grace', () => {
   it.each<Case>([
-    ['an invalid Date', { trigger: { kind: 'once', at: new Date(Number.NaN) } }, 'trigger.at', /epoch ms or an ISO-8601 string/],
-    ['a non-ISO string', { trigger: { kind: 'once', at: 'tomorrow at noon' } }, 'trigger.at', /not an ISO-8601 date-time/],
-    ['no offset or zone', { trigger: { kind: 'once', at: '2026-03-08T10:00:00' } }, 'trigger.at', /needs an offset or Z/],
+    [
+      'an invalid Date',
+      { trigger: { kind: 'once', at: new Date(Number.NaN) } },
+      'trigger.at',
+      /epoch ms or an ISO-8601 string/,
+    ],
+    [
+      'a non-ISO string',
+      { trigger: { kind: 'once', at: 'tomorrow at noon' } },
+      'trigger.at',
+      /not an ISO-8601 date-time/,
+    ],
+    [
+      'no offset or zone',
+      { trigger: { kind: 'once', at: '2026-03-08T10:00:00' } },
+      'trigger.at',
+      /needs an offset or Z/,
+    ],
     ['in the past', { trigger: { kind: 'once', at: NOW - HOUR } }, 'trigger.at', /is in the past/],
     ['beyond the Date range', { trigger: { kind: 'once', at: 8.64e15 + 1 } }, 'trigger.at', /outside the Date range/],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
@@ -153,7 +213,12 @@ describe('§4 window: refused', () => {
   it.each<Case>([
     ['end before start', { startAt: NOW + 2 * HOUR, endAt: NOW + HOUR }, 'endAt', /before startAt/],
     ['entirely in the past', { endAt: NOW - HOUR }, 'endAt', /in the past/],
-    ['no fire time inside it', { startAt: NOW + HOUR, endAt: NOW + 2 * HOUR }, 'trigger', /never fires within the window/],
+    [
+      'no fire time inside it',
+      { startAt: NOW + HOUR, endAt: NOW + 2 * HOUR },
+      'trigger',
+      /never fires within the window/,
+    ],
     ['a start that is not an instant', { startAt: 'soon' }, 'startAt', /not an ISO-8601/],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
 });
@@ -170,11 +235,36 @@ describe('§4 timeouts: refused (null, not 0, means none)', () => {
 
 describe('§4 retries: refused; the backoff is capped', () => {
   it.each<Case>([
-    ['maxAttempts 0', { policies: { retry: { kind: 'fixed', maxAttempts: 0 } } }, 'policies.retry.maxAttempts', /from 1/],
-    ['maxAttempts not whole', { policies: { retry: { kind: 'fixed', maxAttempts: 2.5 } } }, 'policies.retry.maxAttempts', /whole number/],
-    ['maxAttempts Infinity', { policies: { retry: { kind: 'fixed', maxAttempts: Infinity } } }, 'policies.retry.maxAttempts', /whole number/],
-    ['a negative delay', { policies: { retry: { kind: 'fixed', maxAttempts: 2, delayMs: -1 } } }, 'policies.retry.delayMs', /from 0/],
-    ['a cap past a week', { policies: { retry: { kind: 'exponential', maxAttempts: 2, maxDelayMs: 8 * 24 * HOUR } } }, 'policies.retry.maxDelayMs', /from 0 to 604800000/],
+    [
+      'maxAttempts 0',
+      { policies: { retry: { kind: 'fixed', maxAttempts: 0 } } },
+      'policies.retry.maxAttempts',
+      /from 1/,
+    ],
+    [
+      'maxAttempts not whole',
+      { policies: { retry: { kind: 'fixed', maxAttempts: 2.5 } } },
+      'policies.retry.maxAttempts',
+      /whole number/,
+    ],
+    [
+      'maxAttempts Infinity',
+      { policies: { retry: { kind: 'fixed', maxAttempts: Infinity } } },
+      'policies.retry.maxAttempts',
+      /whole number/,
+    ],
+    [
+      'a negative delay',
+      { policies: { retry: { kind: 'fixed', maxAttempts: 2, delayMs: -1 } } },
+      'policies.retry.delayMs',
+      /from 0/,
+    ],
+    [
+      'a cap past a week',
+      { policies: { retry: { kind: 'exponential', maxAttempts: 2, maxDelayMs: 8 * 24 * HOUR } } },
+      'policies.retry.maxDelayMs',
+      /from 0 to 604800000/,
+    ],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
 });
 
@@ -227,20 +317,56 @@ describe('§4 executors at creation: refused', () => {
     expect((error as UnknownExecutorError).field).toBe('executor');
     expect(await datastore.scheduleList()).toEqual([]);
   });
-  it.each<Case>([['a malformed executor name', { executor: 'rm -rf /' }, 'executor', /may only contain/]])('%s', (_what, patch, field, message) =>
-    expectRefused(patch, field, message),
+  it.each<Case>([['a malformed executor name', { executor: 'rm -rf /' }, 'executor', /may only contain/]])(
+    '%s',
+    (_what, patch, field, message) => expectRefused(patch, field, message),
   );
 });
 
 describe('§4 policies: refused', () => {
   it.each<Case>([
-    ['unknown duplicate policy', { policies: { duplicate: 'overlap' } }, 'policies.duplicate', /must be one of run, skip, replace, queue/],
-    ['unknown misfire policy (malformed)', { policies: { misfire: 'Fire All!' } }, 'policies.misfire', /must be one of run-all, run-once, skip/],
-    ['unknown misfire policy (not registered)', { policies: { misfire: 'catch-up' } }, 'policies.misfire', /no misfire strategy 'catch-up' is registered/],
-    ['unknown delivery mode', { policies: { delivery: 'exactly-once' } }, 'policies.delivery', /must be one of at-least-once, at-most-once/],
-    ['catch-up K negative', { policies: { misfire: 'run-all', misfireMaxRuns: -1 } }, 'policies.misfireMaxRuns', /from 1 to 10000/],
-    ['catch-up K 0', { policies: { misfire: 'run-all', misfireMaxRuns: 0 } }, 'policies.misfireMaxRuns', /from 1 to 10000/],
-    ['catch-up K unbounded', { policies: { misfire: 'run-all', misfireMaxRuns: Infinity } }, 'policies.misfireMaxRuns', /from 1 to 10000/],
+    [
+      'unknown duplicate policy',
+      { policies: { duplicate: 'overlap' } },
+      'policies.duplicate',
+      /must be one of run, skip, replace, queue/,
+    ],
+    [
+      'unknown misfire policy (malformed)',
+      { policies: { misfire: 'Fire All!' } },
+      'policies.misfire',
+      /must be one of run-all, run-once, skip/,
+    ],
+    [
+      'unknown misfire policy (not registered)',
+      { policies: { misfire: 'catch-up' } },
+      'policies.misfire',
+      /no misfire strategy 'catch-up' is registered/,
+    ],
+    [
+      'unknown delivery mode',
+      { policies: { delivery: 'exactly-once' } },
+      'policies.delivery',
+      /must be one of at-least-once, at-most-once/,
+    ],
+    [
+      'catch-up K negative',
+      { policies: { misfire: 'run-all', misfireMaxRuns: -1 } },
+      'policies.misfireMaxRuns',
+      /from 1 to 10000/,
+    ],
+    [
+      'catch-up K 0',
+      { policies: { misfire: 'run-all', misfireMaxRuns: 0 } },
+      'policies.misfireMaxRuns',
+      /from 1 to 10000/,
+    ],
+    [
+      'catch-up K unbounded',
+      { policies: { misfire: 'run-all', misfireMaxRuns: Infinity } },
+      'policies.misfireMaxRuns',
+      /from 1 to 10000/,
+    ],
   ])('%s', (_what, patch, field, message) => expectRefused(patch, field, message));
 });
 
@@ -254,6 +380,8 @@ describe('§4 conflicting registration', () => {
     );
     expect(error).toBeInstanceOf(DuplicateKeyError);
     expect((error as DuplicateKeyError).field).toBe('name');
-    expect((await datastore.scheduleList()).map((s) => s.trigger)).toEqual([{ kind: 'cron', expr: '0 3 * * *', tz: 'UTC' }]);
+    expect((await datastore.scheduleList()).map((s) => s.trigger)).toEqual([
+      { kind: 'cron', expr: '0 3 * * *', tz: 'UTC' },
+    ]);
   });
 });

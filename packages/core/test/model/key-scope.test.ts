@@ -15,8 +15,16 @@ describe('key scopes', () => {
   it('defaults to live and refuses a bad scope by its field', () => {
     expect(validateKeyScope(undefined)).toBe('live');
     expect(validateKeyScope({ periodMs: 1_000 })).toEqual({ periodMs: 1_000 });
-    for (const [bad, field] of [['never', 'keyScope'], [[], 'keyScope'], [{ periodMs: 1.5 }, 'keyScope.periodMs'], [{ periodMs: 367 * 86_400_000 }, 'keyScope.periodMs'], [{ ms: 1 }, 'keyScope.ms']] as const) {
-      expect(() => validateKeyScope(bad), JSON.stringify(bad)).toThrow(expect.objectContaining({ constructor: ValidationError, field }));
+    for (const [bad, field] of [
+      ['never', 'keyScope'],
+      [[], 'keyScope'],
+      [{ periodMs: 1.5 }, 'keyScope.periodMs'],
+      [{ periodMs: 367 * 86_400_000 }, 'keyScope.periodMs'],
+      [{ ms: 1 }, 'keyScope.ms'],
+    ] as const) {
+      expect(() => validateKeyScope(bad), JSON.stringify(bad)).toThrow(
+        expect.objectContaining({ constructor: ValidationError, field }),
+      );
     }
   });
 });

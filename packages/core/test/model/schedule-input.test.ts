@@ -4,7 +4,11 @@ import { ValidationError } from '../../src/errors/validation-error.js';
 import { DEFAULT_POLICIES, validateScheduleInput, type ScheduleInput } from '../../src/model/schedule-input.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
-const base: ScheduleInput = { name: 'nightly-report', executor: 'send-report', trigger: { kind: 'cron', expr: '0 3 * * *' } };
+const base: ScheduleInput = {
+  name: 'nightly-report',
+  executor: 'send-report',
+  trigger: { kind: 'cron', expr: '0 3 * * *' },
+};
 const validate = (patch: Record<string, unknown>, opts: { maxPayloadBytes?: number } = {}) =>
   validateScheduleInput({ ...base, ...patch }, { now: NOW, ...opts });
 
@@ -23,7 +27,10 @@ const fieldOf = (patch: Record<string, unknown>, opts: { maxPayloadBytes?: numbe
 
 describe('validateScheduleInput: the happy path', () => {
   it('fills defaults and canonicalises', () => {
-    const s = validate({ name: '  Cafe\u0301 report ', trigger: { kind: 'cron', expr: ' 0 3 * * * ', tz: 'europe/berlin' } });
+    const s = validate({
+      name: '  Cafe\u0301 report ',
+      trigger: { kind: 'cron', expr: ' 0 3 * * * ', tz: 'europe/berlin' },
+    });
     expect(s).toEqual({
       name: 'Café report',
       executor: 'send-report',
@@ -68,7 +75,12 @@ describe('validateScheduleInput: the happy path', () => {
       startAt: '2026-02-01T00:00:00+01:00',
       endAt: Date.parse('2026-12-31T00:00:00Z'),
       paused: true,
-      policies: { duplicate: 'queue', retry: { kind: 'exponential', maxAttempts: 5 }, dst: { overlap: 'both' }, timeoutMs: null },
+      policies: {
+        duplicate: 'queue',
+        retry: { kind: 'exponential', maxAttempts: 5 },
+        dst: { overlap: 'both' },
+        timeoutMs: null,
+      },
     });
     expect(s.startAt).toBe(Date.parse('2026-01-31T23:00:00Z'));
     expect(s.policies.retry).toEqual({ ...DEFAULT_POLICIES.retry, kind: 'exponential', maxAttempts: 5 });
@@ -88,7 +100,9 @@ describe('validateScheduleInput: the happy path', () => {
   });
   it('forces on-end task creation for after-run', () => {
     expect(validate({ trigger: { kind: 'after-run', delayMs: 5000 } }).policies.taskCreation).toBe('on-end');
-    expect(fieldOf({ trigger: { kind: 'after-run', delayMs: 5000 }, policies: { taskCreation: 'ahead' } })).toBe('policies.taskCreation');
+    expect(fieldOf({ trigger: { kind: 'after-run', delayMs: 5000 }, policies: { taskCreation: 'ahead' } })).toBe(
+      'policies.taskCreation',
+    );
   });
 });
 
@@ -211,10 +225,26 @@ describe('validateScheduleInput: window and firing', () => {
     [{ startAt: '2026-06-01T00:00:00' }, 'startAt', /offset or Z/],
     [{ trigger: { kind: 'once', at: '2025-12-31T23:58:59Z' } }, 'trigger.at', /in the past/],
     [{ trigger: { kind: 'after-run', delayMs: 1000, firstAt: NOW - 3_600_000 } }, 'trigger.firstAt', /in the past/],
-    [{ trigger: { kind: 'once', at: '2026-03-01T00:00:00Z' }, endAt: '2026-02-01T00:00:00Z' }, 'trigger', /never fires within the window/],
-    [{ trigger: { kind: 'once', at: '2026-03-01T00:00:00Z' }, startAt: '2026-04-01T00:00:00Z' }, 'trigger', /never fires/],
-    [{ trigger: { kind: 'cron', expr: '0 12 29 2 *' }, endAt: '2027-12-31T00:00:00Z' }, 'trigger', /never fires within the window/],
-    [{ trigger: { kind: 'cron', expr: '0 3 * * *' }, startAt: '2026-05-01T03:00:01Z', endAt: '2026-05-02T02:59:59Z' }, 'trigger', /never fires/],
+    [
+      { trigger: { kind: 'once', at: '2026-03-01T00:00:00Z' }, endAt: '2026-02-01T00:00:00Z' },
+      'trigger',
+      /never fires within the window/,
+    ],
+    [
+      { trigger: { kind: 'once', at: '2026-03-01T00:00:00Z' }, startAt: '2026-04-01T00:00:00Z' },
+      'trigger',
+      /never fires/,
+    ],
+    [
+      { trigger: { kind: 'cron', expr: '0 12 29 2 *' }, endAt: '2027-12-31T00:00:00Z' },
+      'trigger',
+      /never fires within the window/,
+    ],
+    [
+      { trigger: { kind: 'cron', expr: '0 3 * * *' }, startAt: '2026-05-01T03:00:01Z', endAt: '2026-05-02T02:59:59Z' },
+      'trigger',
+      /never fires/,
+    ],
     [{ trigger: { kind: 'cron', expr: '0 0 30 2 *' } }, 'trigger.expr', /never fires/],
     [{ trigger: { kind: 'cron', expr: '60 * * * *' } }, 'trigger.expr', /minute field: 60 out of range 0-59/],
   ])('rejects %j on %s', (patch, field, message) => {
@@ -223,7 +253,10 @@ describe('validateScheduleInput: window and firing', () => {
     expect(e.message).toMatch(message);
   });
   it('accepts a once trigger within the misfire grace, and windows that contain a fire', () => {
-    expect(validate({ trigger: { kind: 'once', at: NOW - 30_000 } }).trigger).toEqual({ kind: 'once', at: NOW - 30_000 });
+    expect(validate({ trigger: { kind: 'once', at: NOW - 30_000 } }).trigger).toEqual({
+      kind: 'once',
+      at: NOW - 30_000,
+    });
     const s = validate({ trigger: { kind: 'cron', expr: '0 12 29 2 *' }, endAt: '2028-03-01T00:00:00Z' });
     expect(s.endAt).toBe(Date.parse('2028-03-01T00:00:00Z'));
     const w = validate({ startAt: '2026-05-01T03:00:00Z', endAt: '2026-05-01T03:00:00Z' });
@@ -242,7 +275,15 @@ describe('validateScheduleInput: never anything but ValidationError', () => {
             executor: fc.oneof(fc.constant('x'), fc.anything()),
             payload: fc.anything(),
             trigger: fc.oneof(
-              fc.record({ kind: fc.constantFrom('cron', 'interval', 'once', 'after-run'), expr: fc.string(), everyMs: fc.anything(), at: fc.anything() }, { requiredKeys: ['kind'] }),
+              fc.record(
+                {
+                  kind: fc.constantFrom('cron', 'interval', 'once', 'after-run'),
+                  expr: fc.string(),
+                  everyMs: fc.anything(),
+                  at: fc.anything(),
+                },
+                { requiredKeys: ['kind'] },
+              ),
               fc.anything(),
             ),
             policies: fc.oneof(fc.constant(undefined), fc.dictionary(fc.string(), fc.anything())),

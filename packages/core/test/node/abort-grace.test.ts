@@ -33,11 +33,24 @@ function slowToStop(stopMs: number, abortGraceMs: number, log: string[]): Execut
   };
 }
 
-function nodeWith(executor: Executor, datastore: ReturnType<typeof memoryCluster>['datastore'] | Parameters<typeof partition>[0], leaseMs = 3_000, concurrency = 1) {
+function nodeWith(
+  executor: Executor,
+  datastore: ReturnType<typeof memoryCluster>['datastore'] | Parameters<typeof partition>[0],
+  leaseMs = 3_000,
+  concurrency = 1,
+) {
   const events = createEventBus();
   const errors: string[] = [];
   events.on('generalError', (error) => errors.push(error.message));
-  const node = new RookeryNode({ datastore, events, executors: [executor], pool: new WorkerPool({ concurrency }), leaseMs, pollWaitsMs: [100], repairEveryMs: 100 });
+  const node = new RookeryNode({
+    datastore,
+    events,
+    executors: [executor],
+    pool: new WorkerPool({ concurrency }),
+    leaseMs,
+    pollWaitsMs: [100],
+    repairEveryMs: 100,
+  });
   return { node, events, errors };
 }
 
@@ -50,7 +63,12 @@ describe('an executor that settles after abort', () => {
     await node.start();
     const t0 = Date.now();
     await client.createSchedule(
-      { name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: t0 + 10 }, policies: { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 10 } } },
+      {
+        name: 'x',
+        executor: 'slow-stop',
+        trigger: { kind: 'once', at: t0 + 10 },
+        policies: { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 10 } },
+      },
       { force: true },
     );
     await vi.advanceTimersByTimeAsync(1_000);
@@ -72,7 +90,10 @@ describe('an executor that settles after abort', () => {
     const { node, events, errors } = nodeWith(slowToStop(800, 1_000, log), datastore);
     events.on('taskCancelled', () => log.push(`cancelled at ${Date.now()}`));
     await node.start();
-    await client.createSchedule({ name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await client.createSchedule(
+      { name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } },
+      { force: true },
+    );
     await vi.advanceTimersByTimeAsync(300);
     const [task] = await datastore.taskList();
     await client.cancelTask(task!.id);
@@ -107,14 +128,20 @@ describe('an executor that settles after abort', () => {
     const { node, errors } = nodeWith(executor, datastore, 3_000, 2);
     await node.start();
     await client.createSchedule(
-      { name: 'x', executor: 'slow-stop', trigger: { kind: 'interval', everyMs: 1_000 }, policies: { duplicate: 'replace' } },
+      {
+        name: 'x',
+        executor: 'slow-stop',
+        trigger: { kind: 'interval', everyMs: 1_000 },
+        policies: { duplicate: 'replace' },
+      },
       { force: true },
     );
     await vi.advanceTimersByTimeAsync(8_000);
     await stopUnderFakeTime(node);
     const ordered = [...runs.values()].sort((a, b) => a.start - b.start);
     expect(ordered.length).toBeGreaterThanOrEqual(3);
-    for (const [i, run] of ordered.slice(1).entries()) expect(run.start).toBeGreaterThanOrEqual(ordered[i]?.stop ?? Infinity);
+    for (const [i, run] of ordered.slice(1).entries())
+      expect(run.start).toBeGreaterThanOrEqual(ordered[i]?.stop ?? Infinity);
     const tasks = await datastore.taskList();
     const cancelled = tasks.filter((t) => t.state === 'cancelled' && (t.reason ?? '').includes('replaced'));
     expect(cancelled.length).toBeGreaterThanOrEqual(2);
@@ -127,9 +154,15 @@ describe('an executor that settles after abort', () => {
     let cut = false;
     const log: string[] = [];
     // lease 3 s, trust margin 600 ms: the work takes 1.5 s to stop, the executor declares 2 s
-    const { node, errors } = nodeWith(slowToStop(1_500, 2_000, log), partition(datastore, () => cut));
+    const { node, errors } = nodeWith(
+      slowToStop(1_500, 2_000, log),
+      partition(datastore, () => cut),
+    );
     await node.start();
-    await client.createSchedule({ name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await client.createSchedule(
+      { name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } },
+      { force: true },
+    );
     await vi.advanceTimersByTimeAsync(300);
     const [task] = await datastore.taskList();
     expect(task).toMatchObject({ state: 'running' });
@@ -153,7 +186,10 @@ describe('an executor that settles after abort', () => {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
         if (prop !== 'taskRenewLeases' || typeof value !== 'function') return value;
-        return (...args: unknown[]) => (renewalsFail ? Promise.reject(new Error('renewal too late')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+        return (...args: unknown[]) =>
+          renewalsFail
+            ? Promise.reject(new Error('renewal too late'))
+            : (value as (...a: unknown[]) => unknown).apply(target, args);
       },
     });
     const log: string[] = [];
@@ -162,7 +198,10 @@ describe('an executor that settles after abort', () => {
     const lost: string[] = [];
     events.on('leaseLost', (taskId) => lost.push(taskId));
     await node.start();
-    await client.createSchedule({ name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await client.createSchedule(
+      { name: 'x', executor: 'slow-stop', trigger: { kind: 'once', at: Date.now() + 10 } },
+      { force: true },
+    );
     await vi.advanceTimersByTimeAsync(300);
     const [task] = await datastore.taskList();
     expect(task).toMatchObject({ state: 'running', fence: 1 });
@@ -175,14 +214,19 @@ describe('an executor that settles after abort', () => {
     const after = await datastore.taskGet(task!.id);
     expect(after?.state).not.toBe('running');
     const ledger = await datastore.taskEvents(task!.id);
-    expect(ledger.find((e) => e.from === 'running' && e.fence === 1)).toMatchObject({ to: 'pending', reason: `handed back by node ${node.id}: lease not renewed in time` });
+    expect(ledger.find((e) => e.from === 'running' && e.fence === 1)).toMatchObject({
+      to: 'pending',
+      reason: `handed back by node ${node.id}: lease not renewed in time`,
+    });
   });
 
   it('a node refuses an abort grace that leaves less than 100 ms of the trust window, naming it', () => {
     const { datastore } = memoryCluster();
     // lease 3 s − margin 600 ms − 100 ms: 2 300 ms at most
     expect(() => nodeWith(slowToStop(0, 2_301, []), datastore)).toThrow(ValidationError);
-    expect(() => nodeWith(slowToStop(0, 2_301, []), datastore)).toThrow(expect.objectContaining({ field: 'executors.slow-stop.abortGraceMs' }));
+    expect(() => nodeWith(slowToStop(0, 2_301, []), datastore)).toThrow(
+      expect.objectContaining({ field: 'executors.slow-stop.abortGraceMs' }),
+    );
     expect(() => nodeWith(slowToStop(0, 2_300, []), datastore)).not.toThrow();
   });
 });

@@ -35,8 +35,16 @@ describe('cancelling a running task', () => {
     expect(aborts[0]?.at).toBeLessThanOrEqual(askedAt + 200);
     expect(aborts[0]?.reason).toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/operator said so/) });
     const [task] = await cancelled;
-    expect(task).toMatchObject({ id: running?.id, state: 'cancelled', reason: 'cancelled on request: operator said so' });
-    expect((await datastore.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'cancelled', nodeId: node.id });
+    expect(task).toMatchObject({
+      id: running?.id,
+      state: 'cancelled',
+      reason: 'cancelled on request: operator said so',
+    });
+    expect((await datastore.taskEvents(task.id)).at(-1)).toMatchObject({
+      from: 'running',
+      to: 'cancelled',
+      nodeId: node.id,
+    });
     await stopUnderFakeTime(node);
   });
 
@@ -44,7 +52,11 @@ describe('cancelling a running task', () => {
     const { datastore } = memoryCluster();
     const aborts: { at: number; reason: unknown }[] = [];
     // polls every 5 s: only the message can make the cancel quick
-    const { node, events } = await startTestNode(datastore, { hold: untilAborted(aborts) }, { leaseMs: 60_000, pollWaitsMs: [5_000] });
+    const { node, events } = await startTestNode(
+      datastore,
+      { hold: untilAborted(aborts) },
+      { leaseMs: 60_000, pollWaitsMs: [5_000] },
+    );
     const client = new RookeryClient({ datastore, events });
     await client.createSchedule({ name: 'x', executor: 'hold', trigger: { kind: 'once', at: Date.now() + 10 } });
     await vi.advanceTimersByTimeAsync(5_500);
@@ -66,8 +78,13 @@ describe('cancelling a running task', () => {
     await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: Date.now() + 1_000 } });
     await vi.advanceTimersByTimeAsync(500);
     const [pending] = await datastore.taskList();
-    expect(await client.cancelTask(pending?.id ?? '', 'not needed')).toMatchObject({ state: 'cancelled', reason: 'not needed' });
-    await expect(client.cancelTask('0195a8f0-0000-7000-8000-000000000000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await client.cancelTask(pending?.id ?? '', 'not needed')).toMatchObject({
+      state: 'cancelled',
+      reason: 'not needed',
+    });
+    await expect(client.cancelTask('0195a8f0-0000-7000-8000-000000000000')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     await stopUnderFakeTime(node);
   });
 });
@@ -84,7 +101,11 @@ describe('the dead-task canceller (heartbeat timeout)', () => {
       setTimeout(() => clearInterval(beats), 1_000); // alive for 1 s, then silent
       return untilAborted(aborts)(ctx);
     };
-    const { node, events } = await startTestNode(datastore, { beat: beatThenHang }, { leaseMs: 30_000, heartbeatTimeoutMs: 2_000 });
+    const { node, events } = await startTestNode(
+      datastore,
+      { beat: beatThenHang },
+      { leaseMs: 30_000, heartbeatTimeoutMs: 2_000 },
+    );
     const retried = waitFor(events, 'taskRetried', () => true, 60_000);
     await client.createSchedule({
       name: 'x',
@@ -105,7 +126,11 @@ describe('the dead-task canceller (heartbeat timeout)', () => {
     expect(error).toMatch(/no heartbeat for 2000 ms/);
     expect(task.failures).toBe(1);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(await datastore.taskGet(task.id)).toMatchObject({ state: 'completed', attempt: 2, result: { second: true } });
+    expect(await datastore.taskGet(task.id)).toMatchObject({
+      state: 'completed',
+      attempt: 2,
+      result: { second: true },
+    });
     await stopUnderFakeTime(node);
   });
 

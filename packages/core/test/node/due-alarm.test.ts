@@ -8,7 +8,14 @@ afterEach(() => vi.useRealTimers());
 /** An alarm on the faked clock, with the wake-ups it made (as clock readings). */
 function alarm(): { alarm: DueAlarm; wakes: number[] } {
   const wakes: number[] = [];
-  return { alarm: new DueAlarm(systemTimers, () => Date.now(), () => wakes.push(Date.now())), wakes };
+  return {
+    alarm: new DueAlarm(
+      systemTimers,
+      () => Date.now(),
+      () => wakes.push(Date.now()),
+    ),
+    wakes,
+  };
 }
 
 describe('DueAlarm', () => {

@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
-import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type Executor, type ExternalStatus } from '../../src/index.js';
+import {
+  MemoryDatastore,
+  RookeryClient,
+  RookeryNode,
+  type Datastore,
+  type Executor,
+  type ExternalStatus,
+} from '../../src/index.js';
 import { partition, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -19,7 +26,12 @@ function fakeFramework(reports: 'poll' | 'message', withStatus: boolean) {
       states.set(executionId, { state: 'running' });
       return { kind: 'external', executionId, reports };
     },
-    ...(withStatus ? { status: async (id: string) => states.get(id) ?? { state: 'failed', error: 'unknown execution', retryable: false } } : {}),
+    ...(withStatus
+      ? {
+          status: async (id: string) =>
+            states.get(id) ?? { state: 'failed', error: 'unknown execution', retryable: false },
+        }
+      : {}),
     cancel: async (id: string) => void cancelled.push(id),
   };
   return { executor, states, cancelled };
@@ -28,7 +40,14 @@ function fakeFramework(reports: 'poll' | 'message', withStatus: boolean) {
 async function cluster(executor: Executor, policies: Record<string, unknown> = {}) {
   const datastore = new MemoryDatastore();
   const events = createEventBus();
-  const node = new RookeryNode({ datastore, events, executors: [executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+  const node = new RookeryNode({
+    datastore,
+    events,
+    executors: [executor],
+    pool: new WorkerPool({ concurrency: 2 }),
+    leaseMs: 3_000,
+    pollWaitsMs: [100],
+  });
   await node.start();
   await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
     name: 'ext',
@@ -106,11 +125,22 @@ describe('external executions that outlive their node', () => {
       events.on('generalError', (e) => errors.push(e));
       const adopted: string[] = [];
       events.on('taskAdopted', (t) => adopted.push(t.id));
-      const node = new RookeryNode({ datastore: store, events, executors: [executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100], id });
+      const node = new RookeryNode({
+        datastore: store,
+        events,
+        executors: [executor],
+        pool: new WorkerPool({ concurrency: 2 }),
+        leaseMs: 3_000,
+        pollWaitsMs: [100],
+        id,
+      });
       await node.start();
       return { node, adopted };
     };
-    const a = await start('a', partition(datastore, () => cut));
+    const a = await start(
+      'a',
+      partition(datastore, () => cut),
+    );
     await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
       name: 'ext',
       executor: 'external',
@@ -134,7 +164,12 @@ describe('external executions that outlive their node', () => {
     expect(b.adopted).toEqual([task?.id]);
     fw.states.set('exec-1', { state: 'completed', result: { rows: 3 } });
     await vi.advanceTimersByTimeAsync(500);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: { rows: 3 }, attempt: 1, nodeId: 'b' });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'completed',
+      result: { rows: 3 },
+      attempt: 1,
+      nodeId: 'b',
+    });
     expect(fw.states.size).toBe(1); // one execution: started once, never again
     expect(fw.cancelled).toEqual([]); // the lost node left the execution alone
     expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
@@ -144,14 +179,22 @@ describe('external executions that outlive their node', () => {
 
   it('an adopter applies the retry policy to a failed execution', async () => {
     const fw = fakeFramework('poll', true);
-    const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor, { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
+    const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor, {
+      retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 },
+    });
     fw.states.set('exec-1', { state: 'failed', error: 'evicted', retryable: true });
     cutA();
     await vi.advanceTimersByTimeAsync(5_000);
     expect(fw.states.size).toBe(2);
     fw.states.set('exec-2', { state: 'completed', result: null });
     await vi.advanceTimersByTimeAsync(1_000);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', attempt: 2, failures: 1, nodeId: 'b', executionId: 'exec-2' });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'completed',
+      attempt: 2,
+      failures: 1,
+      nodeId: 'b',
+      executionId: 'exec-2',
+    });
     expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
@@ -163,10 +206,19 @@ describe('external executions that outlive their node', () => {
     const [running] = await datastore.taskList();
     if (!running) throw new Error('no task');
     const completed = { state: 'completed', result: 'from outside' } as const;
-    expect(await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-9', status: completed })).toBeUndefined();
-    expect(await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-1', status: completed })).toBeDefined();
+    expect(
+      await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-9', status: completed }),
+    ).toBeUndefined();
+    expect(
+      await datastore.taskReportExecution({ taskId: running.id, executionId: 'exec-1', status: completed }),
+    ).toBeDefined();
     await vi.advanceTimersByTimeAsync(1_500);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'from outside', nodeId: 'a', attempt: 1 });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'completed',
+      result: 'from outside',
+      nodeId: 'a',
+      attempt: 1,
+    });
     expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
     await stopUnderFakeTime(a.node);
@@ -177,9 +229,18 @@ describe('external executions that outlive their node', () => {
     const { datastore, a, b, cutA, errors } = await twoNodes(fw.executor);
     cutA();
     const [running] = await datastore.taskList();
-    await datastore.taskReportExecution({ taskId: running?.id ?? '', executionId: 'exec-1', status: { state: 'failed', error: 'bad input', retryable: false } });
+    await datastore.taskReportExecution({
+      taskId: running?.id ?? '',
+      executionId: 'exec-1',
+      status: { state: 'failed', error: 'bad input', retryable: false },
+    });
     await vi.advanceTimersByTimeAsync(5_000);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'bad input', nodeId: 'b', attempt: 1 });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'failed',
+      error: 'bad input',
+      nodeId: 'b',
+      attempt: 1,
+    });
     expect(fw.states.size).toBe(1);
     expect(errors.filter((e) => e.message !== 'network unreachable')).toEqual([]);
     await stopUnderFakeTime(b.node);
@@ -199,9 +260,20 @@ describe('a node cut off from the store past its lease', () => {
     events.on('taskAdopted', (t) => adopted.push(t.id));
     const errors: Error[] = [];
     events.on('generalError', (e) => errors.push(e));
-    const node = new RookeryNode({ datastore: partition(datastore, () => cut), events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    const node = new RookeryNode({
+      datastore: partition(datastore, () => cut),
+      events,
+      executors: [fw.executor],
+      pool: new WorkerPool({ concurrency: 2 }),
+      leaseMs: 3_000,
+      pollWaitsMs: [100],
+    });
     await node.start();
-    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+      name: 'ext',
+      executor: 'external',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     const [task] = await datastore.taskList();
     expect(task).toMatchObject({ state: 'running', executionId: 'exec-1' });
@@ -214,7 +286,12 @@ describe('a node cut off from the store past its lease', () => {
     expect(adopted).toEqual([task?.id]);
     fw.states.set('exec-1', { state: 'completed', result: 'done' });
     await vi.advanceTimersByTimeAsync(500);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'done', attempt: 1, fence: (task?.fence ?? 0) + 1 });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'completed',
+      result: 'done',
+      attempt: 1,
+      fence: (task?.fence ?? 0) + 1,
+    });
     expect(fw.states.size).toBe(1);
     // the only errors were the cut-off store's
     expect(errors.length).toBeGreaterThan(0);
@@ -231,7 +308,8 @@ describe('an execution whose id cannot be recorded', () => {
     const racing = new Proxy(datastore, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (prop !== 'taskSetExecution' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        if (prop !== 'taskSetExecution' || typeof value !== 'function')
+          return typeof value === 'function' ? value.bind(target) : value;
         return async (params: Parameters<Datastore['taskSetExecution']>[0]) => {
           await target.taskRepairExpired({ nodeId: 'other', limit: 10, maxRepairs: 5, now: Date.now() + 60_000 });
           return target.taskSetExecution(params);
@@ -243,9 +321,20 @@ describe('an execution whose id cannot be recorded', () => {
     events.on('leaseLost', (id) => lost.push(id));
     const errors: Error[] = [];
     events.on('generalError', (e) => errors.push(e));
-    const node = new RookeryNode({ datastore: racing, events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 1 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    const node = new RookeryNode({
+      datastore: racing,
+      events,
+      executors: [fw.executor],
+      pool: new WorkerPool({ concurrency: 1 }),
+      leaseMs: 3_000,
+      pollWaitsMs: [100],
+    });
     await node.start();
-    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+      name: 'ext',
+      executor: 'external',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+    });
     await vi.advanceTimersByTimeAsync(300);
     const [task] = await datastore.taskList();
     expect(lost).toContain(task?.id);
@@ -262,13 +351,26 @@ describe('a node stopping gracefully', () => {
     const start = async (id: string) => {
       const events = createEventBus();
       const seen: string[] = [];
-      for (const name of ['taskReleased', 'taskAdopted', 'generalError'] as const) events.on(name, () => seen.push(name));
-      const node = new RookeryNode({ datastore, events, executors: [fw.executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100], id });
+      for (const name of ['taskReleased', 'taskAdopted', 'generalError'] as const)
+        events.on(name, () => seen.push(name));
+      const node = new RookeryNode({
+        datastore,
+        events,
+        executors: [fw.executor],
+        pool: new WorkerPool({ concurrency: 2 }),
+        leaseMs: 3_000,
+        pollWaitsMs: [100],
+        id,
+      });
       await node.start();
       return { node, seen };
     };
     const a = await start('a');
-    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 } });
+    await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+      name: 'ext',
+      executor: 'external',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     const b = await start('b');
     await stopUnderFakeTime(a.node, 500);
@@ -278,7 +380,12 @@ describe('a node stopping gracefully', () => {
     expect(b.seen).toEqual(['taskAdopted']);
     fw.states.set('exec-1', { state: 'completed', result: 'finished elsewhere' });
     await vi.advanceTimersByTimeAsync(500);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', result: 'finished elsewhere', attempt: 1, nodeId: 'b' });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'completed',
+      result: 'finished elsewhere',
+      attempt: 1,
+      nodeId: 'b',
+    });
     expect(fw.states.size).toBe(1);
     await stopUnderFakeTime(b.node);
   });

@@ -1,6 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
-import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type ExecutionStart, type Executor, type RookeryError } from '../../src/index.js';
+import {
+  MemoryDatastore,
+  RookeryClient,
+  RookeryNode,
+  type Datastore,
+  type ExecutionStart,
+  type Executor,
+  type RookeryError,
+} from '../../src/index.js';
 import { stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -35,26 +43,45 @@ function framework(options: { hold?: boolean; withCancel?: boolean } = {}) {
 }
 
 /** A node on `store` (the memory store by default) with one once-schedule of `executor` due now. */
-async function cluster(executor: Executor, policies: Record<string, unknown> = {}, wrap: (store: MemoryDatastore) => Datastore = (s) => s) {
+async function cluster(
+  executor: Executor,
+  policies: Record<string, unknown> = {},
+  wrap: (store: MemoryDatastore) => Datastore = (s) => s,
+) {
   const datastore = new MemoryDatastore();
   const events = createEventBus();
   const errors: Error[] = [];
   const lost: string[] = [];
   events.on('generalError', (e) => errors.push(e));
   events.on('leaseLost', (id) => lost.push(id));
-  const node = new RookeryNode({ datastore: wrap(datastore), events, executors: [executor], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+  const node = new RookeryNode({
+    datastore: wrap(datastore),
+    events,
+    executors: [executor],
+    pool: new WorkerPool({ concurrency: 2 }),
+    leaseMs: 3_000,
+    pollWaitsMs: [100],
+  });
   await node.start();
-  await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({ name: 'ext', executor: 'external', trigger: { kind: 'once', at: Date.now() + 10 }, policies });
+  await new RookeryClient({ datastore, builtInExecutors: ['external'] }).createSchedule({
+    name: 'ext',
+    executor: 'external',
+    trigger: { kind: 'once', at: Date.now() + 10 },
+    policies,
+  });
   return { datastore, node, errors, lost };
 }
 
 /** The memory store, with `taskSetExecution` replaced by `setExecution`. */
-function withSetExecution(setExecution: (target: MemoryDatastore, params: Parameters<Datastore['taskSetExecution']>[0]) => Promise<boolean>) {
+function withSetExecution(
+  setExecution: (target: MemoryDatastore, params: Parameters<Datastore['taskSetExecution']>[0]) => Promise<boolean>,
+) {
   return (datastore: MemoryDatastore): Datastore =>
     new Proxy(datastore, {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
-        if (prop === 'taskSetExecution') return (params: Parameters<Datastore['taskSetExecution']>[0]) => setExecution(target, params);
+        if (prop === 'taskSetExecution')
+          return (params: Parameters<Datastore['taskSetExecution']>[0]) => setExecution(target, params);
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
@@ -63,7 +90,10 @@ function withSetExecution(setExecution: (target: MemoryDatastore, params: Parame
 describe('an execution whose submission was still under way when its attempt was aborted', () => {
   it('is cancelled as soon as start() returns its id; the retry submits once', async () => {
     const fw = framework({ hold: true });
-    const { datastore, node, errors } = await cluster(fw.executor, { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
+    const { datastore, node, errors } = await cluster(fw.executor, {
+      timeoutMs: 500,
+      retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     // the first attempt timed out while submitting; the retry is submitting too
     expect(fw.keys).toHaveLength(2);
@@ -75,7 +105,11 @@ describe('an execution whose submission was still under way when its attempt was
     await vi.advanceTimersByTimeAsync(1_000);
     expect(fw.cancelled).toEqual(['late-3', 'late-4']);
     expect(fw.keys).toHaveLength(2);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'failed', error: 'timed out after 500 ms', attempt: 2 });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'failed',
+      error: 'timed out after 500 ms',
+      attempt: 2,
+    });
     expect(errors).toEqual([]);
     await stopUnderFakeTime(node);
   });
@@ -95,7 +129,11 @@ describe('an execution whose submission was still under way when its attempt was
 describe('recording an execution id', () => {
   it('a write that keeps failing is not taken as stored: the attempt is given up and its execution cancelled', async () => {
     const fw = framework();
-    const { datastore, node, errors, lost } = await cluster(fw.executor, {}, withSetExecution(() => Promise.reject(new Error('connection reset'))));
+    const { datastore, node, errors, lost } = await cluster(
+      fw.executor,
+      {},
+      withSetExecution(() => Promise.reject(new Error('connection reset'))),
+    );
     await vi.advanceTimersByTimeAsync(2_000);
     const [task] = await datastore.taskList();
     expect(lost).toEqual([task?.id]);
@@ -111,7 +149,9 @@ describe('recording an execution id', () => {
     const { datastore, node } = await cluster(
       fw.executor,
       {},
-      withSetExecution((target, params) => (failures++ === 0 ? Promise.reject(new Error('connection reset')) : target.taskSetExecution(params))),
+      withSetExecution((target, params) =>
+        failures++ === 0 ? Promise.reject(new Error('connection reset')) : target.taskSetExecution(params),
+      ),
     );
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await datastore.taskList())[0]).toMatchObject({ state: 'running', executionId: 'exec-1' });
@@ -143,7 +183,10 @@ describe('recording an execution id', () => {
 describe('the idempotency key', () => {
   it('reaches the executor as <task id>:<fence>, a new one for each attempt', async () => {
     const fw = framework({ hold: true });
-    const { datastore, node } = await cluster(fw.executor, { timeoutMs: 500, retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 } });
+    const { datastore, node } = await cluster(fw.executor, {
+      timeoutMs: 500,
+      retry: { kind: 'fixed', maxAttempts: 2, delayMs: 100 },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     const [task] = await datastore.taskList();
     expect(task?.fence).toBe(2);

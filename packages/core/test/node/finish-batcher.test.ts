@@ -19,7 +19,13 @@ function countingStore() {
   return { store, batches };
 }
 
-const commit = (taskId: string) => ({ taskId, owner: 'o', fence: 1, nodeId: 'n', outcome: { state: 'abandoned' as const, reason: null } });
+const commit = (taskId: string) => ({
+  taskId,
+  owner: 'o',
+  fence: 1,
+  nodeId: 'n',
+  outcome: { state: 'abandoned' as const, reason: null },
+});
 
 describe('FinishBatcher', () => {
   it('keeps a batch within MAX_FINISH_BATCH_BYTES of results, and commits a commit marked alone by itself', async () => {

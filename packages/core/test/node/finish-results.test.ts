@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TestExecutorModule as TaskFunctionModule } from '../../src/testing/index.js';
-import { MemoryDatastore, RookeryClient, type Datastore, type ExecutionContext, type Json, type RandomStrategy } from '../../src/index.js';
+import {
+  MemoryDatastore,
+  RookeryClient,
+  type Datastore,
+  type ExecutionContext,
+  type Json,
+  type RandomStrategy,
+} from '../../src/index.js';
 import { startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -32,7 +39,8 @@ function recordingStore(datastore: MemoryDatastore, refuse: (taskIds: string[]) 
   const store = new Proxy(datastore, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (prop !== 'taskFinishMany' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      if (prop !== 'taskFinishMany' || typeof value !== 'function')
+        return typeof value === 'function' ? value.bind(target) : value;
       return async (params: Parameters<Datastore['taskFinishMany']>[0]) => {
         const refused = refuse(params.finishes.map((f) => f.taskId));
         batches.push({ at: Date.now(), size: params.finishes.length, refused });
@@ -63,12 +71,16 @@ async function tasksByName(datastore: MemoryDatastore) {
 describe('a result the store cannot hold', () => {
   const cases: [string, () => unknown, string][] = [
     ['a BigInt', () => ({ total: 10n }), 'result.total: bigint is not JSON'],
-    ['a circular object', () => {
-      const loop: Record<string, unknown> = { a: 1 };
-      loop['self'] = loop;
-      return loop;
-    }, 'result.self: circular reference'],
-    ['an oversized result', () => ({ blob: 'x'.repeat(2_048) }), 'over the node\'s maxResultBytes of 1024'],
+    [
+      'a circular object',
+      () => {
+        const loop: Record<string, unknown> = { a: 1 };
+        loop['self'] = loop;
+        return loop;
+      },
+      'result.self: circular reference',
+    ],
+    ['an oversized result', () => ({ blob: 'x'.repeat(2_048) }), "over the node's maxResultBytes of 1024"],
   ];
   for (const [what, badResult, error] of cases) {
     it(`${what} fails only its own task, for good and saying why, while the ${HEALTHY} tasks batched with it complete once`, async () => {
@@ -82,7 +94,12 @@ describe('a result the store cannot hold', () => {
       expect(tasks.get('bad')).toMatchObject({ state: 'failed', attempt: 1, result: null });
       expect(tasks.get('bad')?.error).toContain('the attempt succeeded but its result cannot be stored');
       expect(tasks.get('bad')?.error).toContain(error);
-      for (let i = 0; i < HEALTHY; i++) expect(tasks.get(`healthy-${i}`)).toMatchObject({ state: 'completed', attempt: 1, result: { ok: `healthy-${i}` } });
+      for (let i = 0; i < HEALTHY; i++)
+        expect(tasks.get(`healthy-${i}`)).toMatchObject({
+          state: 'completed',
+          attempt: 1,
+          result: { ok: `healthy-${i}` },
+        });
       expect([...starts.values()]).toEqual(Array.from({ length: HEALTHY + 1 }, () => 1));
       // they were committed together, in one batch
       expect(batches).toEqual([{ at: expect.any(Number), size: HEALTHY + 1, refused: false }]);
@@ -92,7 +109,9 @@ describe('a result the store cannot hold', () => {
   }
 
   it('maxResultBytes is checked when the node is made, naming the option', async () => {
-    await expect(startTestNode(new MemoryDatastore(), {}, { maxResultBytes: 0 })).rejects.toThrow('maxResultBytes: must be a whole number from 1 to 8388608');
+    await expect(startTestNode(new MemoryDatastore(), {}, { maxResultBytes: 0 })).rejects.toThrow(
+      'maxResultBytes: must be a whole number from 1 to 8388608',
+    );
   });
 });
 
@@ -110,7 +129,8 @@ describe('a finish batch the store refuses because of one commit', () => {
     badTaskId = (await datastore.taskList()).find((t) => t.scheduleId === badSchedule?.id)?.id ?? 'no task';
     await vi.advanceTimersByTimeAsync(3_000);
     const tasks = await tasksByName(datastore);
-    for (let i = 0; i < HEALTHY; i++) expect(tasks.get(`healthy-${i}`)).toMatchObject({ state: 'completed', attempt: 1, fence: 1 });
+    for (let i = 0; i < HEALTHY; i++)
+      expect(tasks.get(`healthy-${i}`)).toMatchObject({ state: 'completed', attempt: 1, fence: 1 });
     expect(tasks.get('bad')?.state).toBe('running');
     // the first batch held everyone and failed; then each commit went alone
     expect(batches[0]).toMatchObject({ size: HEALTHY + 1, refused: true });
@@ -130,7 +150,12 @@ describe('the backoff between tries of a commit', () => {
     const { store, batches } = recordingStore(datastore, () => batches.length === 0);
     const { module } = resultsExecutor(() => null);
     const client = new RookeryClient({ datastore, builtInExecutors: ['results'] });
-    await client.createSchedule({ name: 'one', executor: 'results', payload: { name: 'one' }, trigger: { kind: 'once', at: Date.now() + 500 } });
+    await client.createSchedule({
+      name: 'one',
+      executor: 'results',
+      payload: { name: 'one' },
+      trigger: { kind: 'once', at: Date.now() + 500 },
+    });
     const { node } = await startTestNode(store, module, { random, leaseMs: 10_000 });
     await vi.advanceTimersByTimeAsync(3_000);
     await stopUnderFakeTime(node);
@@ -138,7 +163,7 @@ describe('the backoff between tries of a commit', () => {
     return (batches[1]?.at ?? 0) - (batches[0]?.at ?? 0);
   }
 
-  it('is jittered through the node\'s RandomStrategy: commits that failed together do not come back together', async () => {
+  it("is jittered through the node's RandomStrategy: commits that failed together do not come back together", async () => {
     const low = await retryDelay(() => 0);
     const high = await retryDelay(() => 0.999);
     // the failed batch's 5 ms round trip, then a wait drawn from the upper half of 200 ms

@@ -1,10 +1,25 @@
 import { vi } from 'vitest';
-import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool, testExecutors as functionExecutors, type TestExecutorModule as TaskFunctionModule } from '../../src/testing/index.js';
-import { MemoryDatastore, RookeryClient, RookeryNode, type Datastore, type NodeOptions, type WakeSignals } from '../../src/index.js';
+import {
+  createTestEventBus as createEventBus,
+  TestWorkerPool as WorkerPool,
+  testExecutors as functionExecutors,
+  type TestExecutorModule as TaskFunctionModule,
+} from '../../src/testing/index.js';
+import {
+  MemoryDatastore,
+  RookeryClient,
+  RookeryNode,
+  type Datastore,
+  type NodeOptions,
+  type WakeSignals,
+} from '../../src/index.js';
 
 /** Fake timers for Date, performance and timers: the node's clock is injected through them. */
 export function useFakeTime(start = Date.parse('2026-03-01T00:00:00Z')): void {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'], now: start });
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+    now: start,
+  });
 }
 
 /** A started node on `datastore` running `functions`, with every event it emits recorded. */
@@ -50,7 +65,8 @@ export function partition(datastore: Datastore, cut: () => boolean, message = 'n
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => (cut() ? Promise.reject(new Error(message)) : (value as (...a: unknown[]) => unknown).apply(target, args));
+      return (...args: unknown[]) =>
+        cut() ? Promise.reject(new Error(message)) : (value as (...a: unknown[]) => unknown).apply(target, args);
     },
   }) as Datastore;
 }

@@ -24,10 +24,20 @@ describe('a job (a task enqueued with no schedule) on a node', () => {
       },
     });
     const completed = waitFor(events, 'taskCompleted', () => true, 60_000);
-    const { task } = await client.enqueue({ executor: 'flaky', policies: { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 1_000 } } });
+    const { task } = await client.enqueue({
+      executor: 'flaky',
+      policies: { retry: { kind: 'fixed', maxAttempts: 3, delayMs: 1_000 } },
+    });
     await vi.advanceTimersByTimeAsync(5_000);
     const [done] = await completed;
-    expect(done).toMatchObject({ id: task.id, scheduleId: null, state: 'completed', attempt: 3, failures: 2, result: { runs: 3 } });
+    expect(done).toMatchObject({
+      id: task.id,
+      scheduleId: null,
+      state: 'completed',
+      attempt: 3,
+      failures: 2,
+      result: { runs: 3 },
+    });
     expect(seen).toEqual([null, null, null]);
     await stopUnderFakeTime(node);
   });
@@ -51,7 +61,10 @@ describe('a job (a task enqueued with no schedule) on a node', () => {
     const { task } = await client.enqueue({ executor: 'hang', key: 'export:7' });
     await vi.advanceTimersByTimeAsync(500);
     expect(await datastore.taskGet(task.id)).toMatchObject({ state: 'running' });
-    expect(await client.enqueue({ executor: 'hang', key: 'export:7' })).toMatchObject({ created: false, task: { id: task.id } });
+    expect(await client.enqueue({ executor: 'hang', key: 'export:7' })).toMatchObject({
+      created: false,
+      task: { id: task.id },
+    });
     await client.cancelTask(task.id, 'not needed');
     await vi.advanceTimersByTimeAsync(500);
     const [ended] = await cancelled;

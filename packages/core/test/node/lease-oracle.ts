@@ -1,4 +1,10 @@
-import type { RepairedTask, Task, TaskClaimDueResult, TaskFinishManyParams, TaskRenewLeasesResult } from '../../src/index.js';
+import type {
+  RepairedTask,
+  Task,
+  TaskClaimDueResult,
+  TaskFinishManyParams,
+  TaskRenewLeasesResult,
+} from '../../src/index.js';
 
 /**
  * Follows every lease from the calls the nodes make and the answers the store gives, and
@@ -17,7 +23,8 @@ export class LeaseOracle {
   /** Notes one call `method(args)` that returned `result` at database time `now`. */
   observe(method: string | symbol, args: unknown[], result: unknown, now: number): void {
     if (method === 'taskClaimDue') {
-      for (const t of (result as TaskClaimDueResult).started) this.leases.set(t.id, { fence: t.fence, expiresAt: t.leaseExpiresAt ?? 0 });
+      for (const t of (result as TaskClaimDueResult).started)
+        this.leases.set(t.id, { fence: t.fence, expiresAt: t.leaseExpiresAt ?? 0 });
     } else if (method === 'taskRepairExpired') {
       for (const r of result as RepairedTask[]) this.leases.set(r.task.id, { fence: r.task.fence, expiresAt: 0 });
     } else if (method === 'taskRenewLeases') {

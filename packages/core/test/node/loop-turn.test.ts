@@ -33,7 +33,12 @@ function holdable(datastore: Datastore): { datastore: Datastore; hold(): void; r
 describe('RookeryNode.msSinceLoopTurn', () => {
   it('is null before the first turn', () => {
     const { datastore } = memoryCluster();
-    const node = new RookeryNode({ datastore, events: createEventBus(), executors: [], pool: new WorkerPool({ concurrency: 1 }) });
+    const node = new RookeryNode({
+      datastore,
+      events: createEventBus(),
+      executors: [],
+      pool: new WorkerPool({ concurrency: 1 }),
+    });
     expect(node.msSinceLoopTurn).toBeNull();
   });
 

@@ -9,7 +9,11 @@ describe('node loop on the memory store, clock injected', () => {
     const { datastore, client } = memoryCluster();
     const runs: number[] = [];
     const { node, errors } = await startTestNode(datastore, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
-    const s = await client.createSchedule({ name: 'tick', executor: 'noop', trigger: { kind: 'interval', everyMs: 1_000 } });
+    const s = await client.createSchedule({
+      name: 'tick',
+      executor: 'noop',
+      trigger: { kind: 'interval', everyMs: 1_000 },
+    });
     await vi.advanceTimersByTimeAsync(10_500);
     await stopUnderFakeTime(node);
     const tasks = await datastore.taskList({ scheduleId: s.id, limit: 1000 });
@@ -84,7 +88,12 @@ describe('node loop on the memory store, clock injected', () => {
     });
     const timedOut: string[] = [];
     events.on('taskTimedOut', (t) => timedOut.push(t.id));
-    await client.createSchedule({ name: 'hang', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { timeoutMs: 500 } });
+    await client.createSchedule({
+      name: 'hang',
+      executor: 'slow',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { timeoutMs: 500 },
+    });
     await vi.advanceTimersByTimeAsync(3_000);
     await stopUnderFakeTime(node);
     const [task] = await datastore.taskList();
@@ -160,7 +169,12 @@ describe('failover between nodes', () => {
         ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(ctx.signal.reason)));
       });
     const a = await startTestNode(datastore, { slow: hold('a') }, { id: 'a' });
-    await client.createSchedule({ name: 'once-only', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { delivery: 'at-most-once' } });
+    await client.createSchedule({
+      name: 'once-only',
+      executor: 'slow',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { delivery: 'at-most-once' },
+    });
     await vi.advanceTimersByTimeAsync(300);
     await stopUnderFakeTime(a.node, 500);
     const b = await startTestNode(datastore, { slow: hold('b') }, { id: 'b' });

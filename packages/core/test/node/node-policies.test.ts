@@ -20,13 +20,16 @@ describe('misfire after a full-cluster outage (per-minute schedule, 10 minutes w
   async function outage(misfire: MisfirePolicyName, misfireMaxRuns = 10) {
     const { datastore, client } = memoryCluster();
     const s = await client.createSchedule({
-      name: `outage-${misfire}`, executor: 'noop',
+      name: `outage-${misfire}`,
+      executor: 'noop',
       trigger: { kind: 'interval', everyMs: MIN },
       policies: { misfire, misfireMaxRuns, misfireGraceMs: 5 * SEC },
     });
     await vi.advanceTimersByTimeAsync(10 * MIN + 30 * SEC); // fire times T0 .. T0+10m all misfired
     const runs: number[] = [];
-    const started = await startTestNode(datastore, { noop: async (ctx) => void runs.push((ctx.task.fireAt - T0) / MIN) });
+    const started = await startTestNode(datastore, {
+      noop: async (ctx) => void runs.push((ctx.task.fireAt - T0) / MIN),
+    });
     await vi.advanceTimersByTimeAsync(5 * SEC);
     const states = async () => {
       const tasks = await datastore.taskList({ scheduleId: s.id, limit: 1_000 });
@@ -35,12 +38,18 @@ describe('misfire after a full-cluster outage (per-minute schedule, 10 minutes w
     return { ...started, runs, states };
   }
   const minutes = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  const stateMap = (entries: [number[], TaskState][]) => Object.fromEntries(entries.flatMap(([ks, st]) => ks.map((k) => [k, st])));
+  const stateMap = (entries: [number[], TaskState][]) =>
+    Object.fromEntries(entries.flatMap(([ks, st]) => ks.map((k) => [k, st])));
 
   it('run-once: exactly one run, every other fire time coalesced', async () => {
     const { node, runs, states, errors } = await outage('run-once');
     expect(runs).toEqual([10]);
-    expect(await states()).toEqual(stateMap([[minutes(0, 9), 'coalesced'], [[10], 'completed']]));
+    expect(await states()).toEqual(
+      stateMap([
+        [minutes(0, 9), 'coalesced'],
+        [[10], 'completed'],
+      ]),
+    );
     await stopUnderFakeTime(node);
     expect(errors).toEqual([]);
   });
@@ -58,7 +67,12 @@ describe('misfire after a full-cluster outage (per-minute schedule, 10 minutes w
   it('run-all, max 3: the 3 latest run, the older ones are missed', async () => {
     const { node, runs, states } = await outage('run-all', 3);
     expect(runs).toEqual([8, 9, 10]);
-    expect(await states()).toEqual(stateMap([[minutes(0, 7), 'missed'], [[8, 9, 10], 'completed']]));
+    expect(await states()).toEqual(
+      stateMap([
+        [minutes(0, 7), 'missed'],
+        [[8, 9, 10], 'completed'],
+      ]),
+    );
     await stopUnderFakeTime(node);
   });
 });
@@ -90,8 +104,15 @@ describe('trigger after-run and task creation on-end', () => {
   it('on-end: never two pending or running tasks of the schedule at once', async () => {
     const { datastore, client } = memoryCluster();
     const fired: number[] = [];
-    const { node } = await startTestNode(datastore, { slow: async (ctx) => (fired.push(ctx.task.fireAt), sleep(2_500)) });
-    const s = await client.createSchedule({ name: 'gated', executor: 'slow', trigger: { kind: 'interval', everyMs: SEC }, policies: { taskCreation: 'on-end' } });
+    const { node } = await startTestNode(datastore, {
+      slow: async (ctx) => (fired.push(ctx.task.fireAt), sleep(2_500)),
+    });
+    const s = await client.createSchedule({
+      name: 'gated',
+      executor: 'slow',
+      trigger: { kind: 'interval', everyMs: SEC },
+      policies: { taskCreation: 'on-end' },
+    });
     let maxLive = 0;
     for (let i = 0; i < 150; i += 1) {
       await vi.advanceTimersByTimeAsync(100);
@@ -111,9 +132,19 @@ describe('delivery, cancel, permanent errors', () => {
     const { datastore, client } = memoryCluster();
     let cutOff = false;
     const ran: string[] = [];
-    const work = (who: string) => async (ctx: { signal: AbortSignal }) => void (ran.push(who), await sleep(5_000, ctx.signal));
-    const a = await startTestNode(partition(datastore, () => cutOff), { slow: work('a') }, { id: 'a' });
-    await client.createSchedule({ name: 'once-only', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { delivery: 'at-most-once' } });
+    const work = (who: string) => async (ctx: { signal: AbortSignal }) =>
+      void (ran.push(who), await sleep(5_000, ctx.signal));
+    const a = await startTestNode(
+      partition(datastore, () => cutOff),
+      { slow: work('a') },
+      { id: 'a' },
+    );
+    await client.createSchedule({
+      name: 'once-only',
+      executor: 'slow',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { delivery: 'at-most-once' },
+    });
     await vi.advanceTimersByTimeAsync(500);
     expect(ran).toEqual(['a']);
     const lost: string[] = [];
@@ -144,7 +175,12 @@ describe('delivery, cancel, permanent errors', () => {
     });
     const cancelled: string[] = [];
     events.on('taskCancelled', (t) => cancelled.push(t.id));
-    await client.createSchedule({ name: 'long', executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { retry: { kind: 'fixed', maxAttempts: 3 } } });
+    await client.createSchedule({
+      name: 'long',
+      executor: 'slow',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { retry: { kind: 'fixed', maxAttempts: 3 } },
+    });
     await vi.advanceTimersByTimeAsync(300);
     const [running] = await datastore.taskList({ states: ['running'] });
     expect(running).toBeDefined();
@@ -163,16 +199,39 @@ describe('delivery, cancel, permanent errors', () => {
   });
 
   it.each([
-    ['a PermanentError', 1, () => { throw new PermanentError('account closed'); }],
-    ['a PermanentError of another copy of core', 1, () => { throw new PermanentErrorOfDist('account closed'); }],
+    [
+      'a PermanentError',
+      1,
+      () => {
+        throw new PermanentError('account closed');
+      },
+    ],
+    [
+      'a PermanentError of another copy of core',
+      1,
+      () => {
+        throw new PermanentErrorOfDist('account closed');
+      },
+    ],
     ['a non-JSON result (refused by the executor)', 1, () => new Date() as never],
-    ['a plain Error (control)', 4, () => { throw new Error('flaky'); }],
+    [
+      'a plain Error (control)',
+      4,
+      () => {
+        throw new Error('flaky');
+      },
+    ],
   ] as const)('%s: tried %i time(s) under a retry policy of 4 attempts', async (_what, attempts, fn) => {
     const { datastore, client } = memoryCluster();
     const { node, events } = await startTestNode(datastore, { fail: async () => fn() });
     const retried: string[] = [];
     events.on('taskRetried', (_t, e) => retried.push(e));
-    await client.createSchedule({ name: 'perm', executor: 'fail', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { retry: { kind: 'fixed', maxAttempts: 4, delayMs: 100 } } });
+    await client.createSchedule({
+      name: 'perm',
+      executor: 'fail',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { retry: { kind: 'fixed', maxAttempts: 4, delayMs: 100 } },
+    });
     await vi.advanceTimersByTimeAsync(5 * SEC);
     await stopUnderFakeTime(node);
     const [task] = await datastore.taskList();
@@ -184,33 +243,42 @@ describe('delivery, cancel, permanent errors', () => {
 });
 
 describe('node clock skew: the database clock decides', () => {
-  it.each([5 * MIN, -5 * MIN])('offset %i ms: reported by clockOffset, and every fire time runs exactly once, on time', async (skew) => {
-    const { datastore, client } = memoryCluster();
-    const runs: { fireAt: number; at: number }[] = [];
-    const { node, events, errors } = await startTestNode(
-      datastore,
-      { noop: async (ctx) => void runs.push({ fireAt: ctx.task.fireAt, at: Date.now() }) },
-      { clock: offsetClock(systemClock, () => skew) },
-    );
-    const offsets: number[] = [];
-    events.on('clockOffset', (o) => offsets.push(o));
-    const s = await client.createSchedule({ name: 'skewed', executor: 'noop', trigger: { kind: 'interval', everyMs: SEC } });
-    await vi.advanceTimersByTimeAsync(10_500);
-    expect(offsets.length).toBeGreaterThanOrEqual(9);
-    expect(new Set(offsets)).toEqual(new Set([skew]));
-    expect((await datastore.nodeList())[0]?.clockOffsetMs).toBe(skew);
-    await stopUnderFakeTime(node);
-    const fireTimes = runs.map((r) => (r.fireAt - T0) / SEC);
-    expect(fireTimes).toEqual(Array.from({ length: 11 }, (_, i) => i));
-    for (const r of runs) {
-      expect(r.at - r.fireAt).toBeGreaterThanOrEqual(0);
-      expect(r.at - r.fireAt).toBeLessThan(150);
-    }
-    const tasks = await datastore.taskList({ scheduleId: s.id, limit: 100 });
-    const completed = tasks.filter((t) => t.state === 'completed');
-    expect(completed.map((t) => (t.fireAt - T0) / SEC).sort((a, b) => a - b)).toEqual(fireTimes);
-    expect(completed.every((t) => t.attempt === 1)).toBe(true);
-    expect(tasks.filter((t) => t.state !== 'completed').every((t) => t.state === 'pending' && t.fireAt > T0 + 10 * SEC)).toBe(true);
-    expect(errors).toEqual([]);
-  });
+  it.each([5 * MIN, -5 * MIN])(
+    'offset %i ms: reported by clockOffset, and every fire time runs exactly once, on time',
+    async (skew) => {
+      const { datastore, client } = memoryCluster();
+      const runs: { fireAt: number; at: number }[] = [];
+      const { node, events, errors } = await startTestNode(
+        datastore,
+        { noop: async (ctx) => void runs.push({ fireAt: ctx.task.fireAt, at: Date.now() }) },
+        { clock: offsetClock(systemClock, () => skew) },
+      );
+      const offsets: number[] = [];
+      events.on('clockOffset', (o) => offsets.push(o));
+      const s = await client.createSchedule({
+        name: 'skewed',
+        executor: 'noop',
+        trigger: { kind: 'interval', everyMs: SEC },
+      });
+      await vi.advanceTimersByTimeAsync(10_500);
+      expect(offsets.length).toBeGreaterThanOrEqual(9);
+      expect(new Set(offsets)).toEqual(new Set([skew]));
+      expect((await datastore.nodeList())[0]?.clockOffsetMs).toBe(skew);
+      await stopUnderFakeTime(node);
+      const fireTimes = runs.map((r) => (r.fireAt - T0) / SEC);
+      expect(fireTimes).toEqual(Array.from({ length: 11 }, (_, i) => i));
+      for (const r of runs) {
+        expect(r.at - r.fireAt).toBeGreaterThanOrEqual(0);
+        expect(r.at - r.fireAt).toBeLessThan(150);
+      }
+      const tasks = await datastore.taskList({ scheduleId: s.id, limit: 100 });
+      const completed = tasks.filter((t) => t.state === 'completed');
+      expect(completed.map((t) => (t.fireAt - T0) / SEC).sort((a, b) => a - b)).toEqual(fireTimes);
+      expect(completed.every((t) => t.attempt === 1)).toBe(true);
+      expect(
+        tasks.filter((t) => t.state !== 'completed').every((t) => t.state === 'pending' && t.fireAt > T0 + 10 * SEC),
+      ).toBe(true);
+      expect(errors).toEqual([]);
+    },
+  );
 });

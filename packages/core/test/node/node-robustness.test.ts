@@ -1,6 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTestEventBus as createEventBus, TestWorkerPool as WorkerPool } from '../../src/testing/index.js';
-import { createStrategyRegistry, RookeryNode, StrategyRegistry, type Datastore, type Executor, type TaskClaimDueResult } from '../../src/index.js';
+import {
+  createStrategyRegistry,
+  RookeryNode,
+  StrategyRegistry,
+  type Datastore,
+  type Executor,
+  type TaskClaimDueResult,
+} from '../../src/index.js';
 import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -17,8 +24,21 @@ describe('a node survives what it cannot decide or commit', () => {
     const { datastore, client } = memoryCluster();
     const lacking = new StrategyRegistry();
     lacking.register('misfire', 'run-once', createStrategyRegistry().get('misfire', 'run-once'));
-    const { node, errors } = await startTestNode(datastore, { fail: async () => { throw new Error('boom'); } }, { strategies: lacking });
-    await client.createSchedule({ name: 'x', executor: 'fail', trigger: { kind: 'once', at: Date.now() + 10 }, policies: { retry: { kind: 'fixed', maxAttempts: 3 } } });
+    const { node, errors } = await startTestNode(
+      datastore,
+      {
+        fail: async () => {
+          throw new Error('boom');
+        },
+      },
+      { strategies: lacking },
+    );
+    await client.createSchedule({
+      name: 'x',
+      executor: 'fail',
+      trigger: { kind: 'once', at: Date.now() + 10 },
+      policies: { retry: { kind: 'fixed', maxAttempts: 3 } },
+    });
     await vi.advanceTimersByTimeAsync(1_000);
     const [task] = await datastore.taskList();
     expect(task).toMatchObject({ state: 'failed' });
@@ -35,7 +55,10 @@ describe('a node survives what it cannot decide or commit', () => {
       get(target, prop, receiver) {
         const value: unknown = Reflect.get(target, prop, receiver);
         if (prop === 'taskFinishMany' && typeof value === 'function') {
-          return (...args: unknown[]) => (refuse ? Promise.reject(new Error('value too long')) : (value as (...a: unknown[]) => unknown).apply(target, args));
+          return (...args: unknown[]) =>
+            refuse
+              ? Promise.reject(new Error('value too long'))
+              : (value as (...a: unknown[]) => unknown).apply(target, args);
         }
         return value;
       },
@@ -60,14 +83,27 @@ describe('a node survives what it cannot decide or commit', () => {
   it('does not wait for an executor that ignores its abort signal', async () => {
     const { datastore, client } = memoryCluster();
     const deaf: Executor = { name: 'deaf', start: () => new Promise(() => undefined) };
-    const node = new RookeryNode({ datastore, events: createEventBus(), executors: [deaf], pool: new WorkerPool({ concurrency: 2 }), leaseMs: 3_000, pollWaitsMs: [100] });
+    const node = new RookeryNode({
+      datastore,
+      events: createEventBus(),
+      executors: [deaf],
+      pool: new WorkerPool({ concurrency: 2 }),
+      leaseMs: 3_000,
+      pollWaitsMs: [100],
+    });
     await node.start();
-    await client.createSchedule({ name: 'x', executor: 'deaf', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await client.createSchedule(
+      { name: 'x', executor: 'deaf', trigger: { kind: 'once', at: Date.now() + 10 } },
+      { force: true },
+    );
     await vi.advanceTimersByTimeAsync(500);
     expect(node.runningCount).toBe(1);
     await stopUnderFakeTime(node, 1_000);
     expect(node.isRunning).toBe(false);
-    expect((await datastore.taskList())[0]).toMatchObject({ state: 'pending', reason: expect.stringMatching(/handed back/) });
+    expect((await datastore.taskList())[0]).toMatchObject({
+      state: 'pending',
+      reason: expect.stringMatching(/handed back/),
+    });
   });
 });
 
@@ -89,9 +125,17 @@ describe('dispatch honours per-executor limits', () => {
         return { kind: 'done', result: null };
       },
     };
-    const node = new RookeryNode({ datastore, events, executors: [slow], pool: new WorkerPool({ concurrency: 10, perExecutor: { slow: 1 } }), leaseMs: 3_000, pollWaitsMs: [100] });
+    const node = new RookeryNode({
+      datastore,
+      events,
+      executors: [slow],
+      pool: new WorkerPool({ concurrency: 10, perExecutor: { slow: 1 } }),
+      leaseMs: 3_000,
+      pollWaitsMs: [100],
+    });
     await node.start();
-    for (let i = 0; i < 4; i += 1) await client.createSchedule({ name: `x${i}`, executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
+    for (let i = 0; i < 4; i += 1)
+      await client.createSchedule({ name: `x${i}`, executor: 'slow', trigger: { kind: 'once', at: Date.now() + 10 } });
     await vi.advanceTimersByTimeAsync(6_000);
     await stopUnderFakeTime(node);
     expect(maxLive).toBe(1);
@@ -108,7 +152,13 @@ describe('start and stop are idempotent and safe together', () => {
     const left: string[] = [];
     events.on('nodeJoined', (n) => joined.push(n.id));
     events.on('nodeLeft', (id) => left.push(id));
-    const node = new RookeryNode({ datastore, events, executors: [], pool: new WorkerPool({ concurrency: 1 }), id: 'n' });
+    const node = new RookeryNode({
+      datastore,
+      events,
+      executors: [],
+      pool: new WorkerPool({ concurrency: 1 }),
+      id: 'n',
+    });
     await Promise.all([node.start(), node.start()]);
     expect(joined).toEqual(['n']);
     const stops = Promise.all([node.stop({ graceMs: 0 }), node.stop({ graceMs: 0 })]);
@@ -121,7 +171,12 @@ describe('start and stop are idempotent and safe together', () => {
 
   it('a stop during start leaves the node stopped', async () => {
     const { datastore } = memoryCluster();
-    const node = new RookeryNode({ datastore, events: createEventBus(), executors: [], pool: new WorkerPool({ concurrency: 1 }) });
+    const node = new RookeryNode({
+      datastore,
+      events: createEventBus(),
+      executors: [],
+      pool: new WorkerPool({ concurrency: 1 }),
+    });
     const starting = node.start();
     const stopping = node.stop({ graceMs: 0 });
     await vi.advanceTimersByTimeAsync(2_000);

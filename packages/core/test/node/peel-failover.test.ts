@@ -1,5 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { resolveTimings, ValidationError, type Datastore, type SchedulePeelResult, type Task } from '../../src/index.js';
+import {
+  resolveTimings,
+  ValidationError,
+  type Datastore,
+  type SchedulePeelResult,
+  type Task,
+} from '../../src/index.js';
 import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -28,7 +34,10 @@ function slowPeels(datastore: Datastore, delayMs: number, answers: SchedulePeelR
       if (prop !== 'schedulePeelMany' || typeof value !== 'function') return value;
       return async (...args: unknown[]) => {
         await new Promise((resolve) => setTimeout(resolve, delayMs));
-        const results = (await (value as (...a: unknown[]) => Promise<SchedulePeelResult[]>).apply(target, args)) as SchedulePeelResult[];
+        const results = (await (value as (...a: unknown[]) => Promise<SchedulePeelResult[]>).apply(
+          target,
+          args,
+        )) as SchedulePeelResult[];
         answers.push(results);
         return results;
       };
@@ -44,7 +53,11 @@ describe('a node that dies between its peel claim and its peel write', () => {
       const { datastore, client } = memoryCluster();
       let dead = false;
       // A claims, then every call of its fails: its peel is never written and its schedules stay leased to it.
-      const aStore = partition(watchClaims(datastore, () => (dead = true)), () => dead, 'node a is dead');
+      const aStore = partition(
+        watchClaims(datastore, () => (dead = true)),
+        () => dead,
+        'node a is dead',
+      );
       const a = await startTestNode(aStore, noop, { leaseMs });
       const fireAt = Date.now() + 10;
       await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
@@ -80,7 +93,9 @@ describe('a peel slower than its lease', () => {
     // The write came 2 s after a claim of 0.5 s, and nobody claimed in between: it held.
     expect(answers).toEqual([[{ ok: true, created: [expect.objectContaining({ fireAt })] }]]);
     await vi.advanceTimersByTimeAsync(600);
-    expect(await datastore.taskList()).toEqual([expect.objectContaining({ fireAt, state: 'completed', nodeId: a.node.id })]);
+    expect(await datastore.taskList()).toEqual([
+      expect.objectContaining({ fireAt, state: 'completed', nodeId: a.node.id }),
+    ]);
     expect(a.errors).toEqual([]);
     await stopUnderFakeTime(a.node);
   });
@@ -89,7 +104,15 @@ describe('a peel slower than its lease', () => {
     const { datastore, client } = memoryCluster();
     const answers: SchedulePeelResult[][] = [];
     let claimedByA = false;
-    const a = await startTestNode(slowPeels(watchClaims(datastore, () => (claimedByA = true)), 2_000, answers), noop, { peelLeaseMs: 500 });
+    const a = await startTestNode(
+      slowPeels(
+        watchClaims(datastore, () => (claimedByA = true)),
+        2_000,
+        answers,
+      ),
+      noop,
+      { peelLeaseMs: 500 },
+    );
     const fireAt = Date.now() + 10;
     await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
     await vi.advanceTimersByTimeAsync(150);
@@ -115,7 +138,9 @@ describe('the peel lease option', () => {
     expect(resolveTimings({ leaseMs: 2_000, peelLeaseMs: 2_000 }).peelLeaseMs).toBe(2_000);
     for (const peelLeaseMs of [49, 2_001, 100.5, Number.NaN]) {
       expect(() => resolveTimings({ leaseMs: 2_000, peelLeaseMs })).toThrow(ValidationError);
-      expect(() => resolveTimings({ leaseMs: 2_000, peelLeaseMs })).toThrow(expect.objectContaining({ field: 'peelLeaseMs' }));
+      expect(() => resolveTimings({ leaseMs: 2_000, peelLeaseMs })).toThrow(
+        expect.objectContaining({ field: 'peelLeaseMs' }),
+      );
     }
   });
 });

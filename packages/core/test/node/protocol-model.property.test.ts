@@ -20,19 +20,44 @@ const SEED = Number(process.env['ROOKERY_MODEL_SEED'] ?? 20261122);
 const job: fc.Arbitrary<JobSpec> = fc
   .record({
     trigger: fc.oneof(
-      { weight: 3, arbitrary: fc.record({ kind: fc.constant('interval' as const), everyMs: fc.integer({ min: 1_000, max: 3_000 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('once' as const), atMs: fc.integer({ min: 100, max: FAULT_PHASE_MS - 1_000 }) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          kind: fc.constant('interval' as const),
+          everyMs: fc.integer({ min: 1_000, max: 3_000 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('once' as const),
+          atMs: fc.integer({ min: 100, max: FAULT_PHASE_MS - 1_000 }),
+        }),
+      },
     ),
     durationMs: fc.integer({ min: 10, max: 2_500 }),
     duplicate: fc.constantFrom('run' as const, 'skip' as const),
-    failUntilAttempt: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) }),
+    failUntilAttempt: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(0) },
+      { weight: 1, arbitrary: fc.integer({ min: 2, max: 3 }) },
+    ),
     maxAttempts: fc.integer({ min: 1, max: 3 }),
-    timeoutMs: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.integer({ min: 100, max: 2_000 }) }),
-    delivery: fc.oneof({ weight: 4, arbitrary: fc.constant('at-least-once' as const) }, { weight: 1, arbitrary: fc.constant('at-most-once' as const) }),
+    timeoutMs: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.integer({ min: 100, max: 2_000 }) },
+    ),
+    delivery: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('at-least-once' as const) },
+      { weight: 1, arbitrary: fc.constant('at-most-once' as const) },
+    ),
   })
   // Runs of a `run` schedule may overlap: keep them shorter than the interval, so that the
   // worker slots of the cluster never fall behind for good.
-  .map((j) => (j.duplicate === 'run' && j.trigger.kind === 'interval' ? { ...j, durationMs: Math.min(j.durationMs, j.trigger.everyMs) } : j));
+  .map((j) =>
+    j.duplicate === 'run' && j.trigger.kind === 'interval'
+      ? { ...j, durationMs: Math.min(j.durationMs, j.trigger.everyMs) }
+      : j,
+  );
 
 const fault: fc.Arbitrary<FaultSpec> = fc.record({
   atMs: fc.integer({ min: 500, max: FAULT_PHASE_MS - 500 }),
@@ -41,7 +66,10 @@ const fault: fc.Arbitrary<FaultSpec> = fc.record({
   on: fc.oneof(
     { weight: 2, arbitrary: fc.constant('time' as const) },
     { weight: 4, arbitrary: fc.constant('taskFinishMany' as const) },
-    { weight: 1, arbitrary: fc.constantFrom('taskRenewLeases' as const, 'taskClaimDue' as const, 'schedulePeelMany' as const) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom('taskRenewLeases' as const, 'taskClaimDue' as const, 'schedulePeelMany' as const),
+    },
   ),
   node: fc.nat({ max: 3 }),
   kind: fc.constantFrom('kill' as const, 'pause' as const),
@@ -63,34 +91,40 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
 /** The violations of a run, in words, for the failure message. */
 function violations(result: SimResult): string {
   const { report } = result;
-  const lines = (['lost', 'duplicateCompletions', 'overlaps', 'executionOverlaps', 'staleCommits', 'leftLeased'] as const).flatMap((k) =>
-    report[k].map((f) => `${k}: ${f.scheduleId}@${f.fireAt} ${f.taskId ?? ''} ${f.detail}`),
-  );
+  const lines = (
+    ['lost', 'duplicateCompletions', 'overlaps', 'executionOverlaps', 'staleCommits', 'leftLeased'] as const
+  ).flatMap((k) => report[k].map((f) => `${k}: ${f.scheduleId}@${f.fireAt} ${f.taskId ?? ''} ${f.detail}`));
   return [...lines, `faults: ${JSON.stringify(result.faults)}`].join('\n');
 }
 
 describe('the node protocol under crashes, pauses and random interleavings (memory store)', () => {
-  it('loses nothing, completes nothing twice, never overlaps a skip schedule, commits nothing stale, leaves nothing leased', async () => {
-    const seen = { faulted: 0, faults: 0, refused: 0, steps: 0 };
-    await fc.assert(
-      fc.asyncProperty(scenarioArb, async (s) => {
-        const result = await runScenario(s);
-        if (!historyIsClean(result.report)) throw new Error(`history violates the promises:\n${violations(result)}`);
-        expect(result.fenceViolations).toEqual([]);
-        expect(result.unnoticedLosses).toEqual([]);
-        expect(result.errors).toEqual([]);
-        seen.faulted += result.faults.length > 0 ? 1 : 0;
-        seen.faults += result.faults.length;
-        seen.refused += result.refusedFinishes;
-        seen.steps += result.steps;
-      }),
-      { numRuns: RUNS, seed: SEED },
-    );
-    console.info(`protocol model: seed ${SEED}, ${RUNS} runs (${seen.faulted} with faults, ${seen.faults} faults), ${seen.steps} steps, ${seen.refused} stale commits refused`);
-    // The runs did exercise faults, and zombies did reach the store's fence.
-    expect(seen.faulted).toBeGreaterThan(RUNS / 4);
-    expect(seen.refused).toBeGreaterThan(0);
-  }, Math.max(600_000, RUNS * 500));
+  it(
+    'loses nothing, completes nothing twice, never overlaps a skip schedule, commits nothing stale, leaves nothing leased',
+    async () => {
+      const seen = { faulted: 0, faults: 0, refused: 0, steps: 0 };
+      await fc.assert(
+        fc.asyncProperty(scenarioArb, async (s) => {
+          const result = await runScenario(s);
+          if (!historyIsClean(result.report)) throw new Error(`history violates the promises:\n${violations(result)}`);
+          expect(result.fenceViolations).toEqual([]);
+          expect(result.unnoticedLosses).toEqual([]);
+          expect(result.errors).toEqual([]);
+          seen.faulted += result.faults.length > 0 ? 1 : 0;
+          seen.faults += result.faults.length;
+          seen.refused += result.refusedFinishes;
+          seen.steps += result.steps;
+        }),
+        { numRuns: RUNS, seed: SEED },
+      );
+      console.info(
+        `protocol model: seed ${SEED}, ${RUNS} runs (${seen.faulted} with faults, ${seen.faults} faults), ${seen.steps} steps, ${seen.refused} stale commits refused`,
+      );
+      // The runs did exercise faults, and zombies did reach the store's fence.
+      expect(seen.faulted).toBeGreaterThan(RUNS / 4);
+      expect(seen.refused).toBeGreaterThan(0);
+    },
+    Math.max(600_000, RUNS * 500),
+  );
 
   it('regression: a skip run never starts beside an expired but unrepaired attempt of a paused node', async () => {
     // Found by the property (seed 20261122). n0 claims s1@3000 at 3038 and is paused at 3048
@@ -103,9 +137,33 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
       nodes: 2,
       skewsMs: [0, 0, 0, 0],
       jobs: [
-        { trigger: { kind: 'interval', everyMs: 1_000 }, durationMs: 74, duplicate: 'skip', failUntilAttempt: 0, maxAttempts: 1, timeoutMs: null, delivery: 'at-least-once' },
-        { trigger: { kind: 'interval', everyMs: 1_000 }, durationMs: 10, duplicate: 'run', failUntilAttempt: 0, maxAttempts: 1, timeoutMs: null, delivery: 'at-least-once' },
-        { trigger: { kind: 'interval', everyMs: 1_000 }, durationMs: 10, duplicate: 'run', failUntilAttempt: 0, maxAttempts: 1, timeoutMs: null, delivery: 'at-least-once' },
+        {
+          trigger: { kind: 'interval', everyMs: 1_000 },
+          durationMs: 74,
+          duplicate: 'skip',
+          failUntilAttempt: 0,
+          maxAttempts: 1,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
+        {
+          trigger: { kind: 'interval', everyMs: 1_000 },
+          durationMs: 10,
+          duplicate: 'run',
+          failUntilAttempt: 0,
+          maxAttempts: 1,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
+        {
+          trigger: { kind: 'interval', everyMs: 1_000 },
+          durationMs: 10,
+          duplicate: 'run',
+          failUntilAttempt: 0,
+          maxAttempts: 1,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
       ],
       faults: [
         { atMs: 500, on: 'time', node: 0, kind: 'kill', forMs: 50 },
@@ -137,7 +195,11 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
     const result = await runScenario({
       nodes: 2,
       skewsMs: [0, 0, 0, 0],
-      jobs: [job(1_000, 382), job(1_898, 1_683, { duplicate: 'skip' }), job(1_000, 381, { failUntilAttempt: 2, maxAttempts: 2, delivery: 'at-most-once' })],
+      jobs: [
+        job(1_000, 382),
+        job(1_898, 1_683, { duplicate: 'skip' }),
+        job(1_000, 381, { failUntilAttempt: 2, maxAttempts: 2, delivery: 'at-most-once' }),
+      ],
       faults: [
         { atMs: 500, on: 'taskFinishMany', node: 0, kind: 'kill', forMs: 2_101 },
         { atMs: 7_963, on: 'time', node: 1, kind: 'kill', forMs: 2_277 },
@@ -155,9 +217,33 @@ describe('the node protocol under crashes, pauses and random interleavings (memo
       nodes: 3,
       skewsMs: [120, -80, 0, 0],
       jobs: [
-        { trigger: { kind: 'interval', everyMs: 1_000 }, durationMs: 1_800, duplicate: 'skip', failUntilAttempt: 0, maxAttempts: 1, timeoutMs: null, delivery: 'at-least-once' },
-        { trigger: { kind: 'interval', everyMs: 1_500 }, durationMs: 300, duplicate: 'run', failUntilAttempt: 2, maxAttempts: 3, timeoutMs: null, delivery: 'at-least-once' },
-        { trigger: { kind: 'once', atMs: 2_000 }, durationMs: 2_000, duplicate: 'run', failUntilAttempt: 0, maxAttempts: 1, timeoutMs: null, delivery: 'at-least-once' },
+        {
+          trigger: { kind: 'interval', everyMs: 1_000 },
+          durationMs: 1_800,
+          duplicate: 'skip',
+          failUntilAttempt: 0,
+          maxAttempts: 1,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
+        {
+          trigger: { kind: 'interval', everyMs: 1_500 },
+          durationMs: 300,
+          duplicate: 'run',
+          failUntilAttempt: 2,
+          maxAttempts: 3,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
+        {
+          trigger: { kind: 'once', atMs: 2_000 },
+          durationMs: 2_000,
+          duplicate: 'run',
+          failUntilAttempt: 0,
+          maxAttempts: 1,
+          timeoutMs: null,
+          delivery: 'at-least-once',
+        },
       ],
       faults: [
         { atMs: 3_000, on: 'time', node: 1, kind: 'pause', forMs: 2_500 },

@@ -104,7 +104,9 @@ class SimProcess {
     const monotonicBase = 1_000_000 * (index + 1);
     const clock: Clock = { now: () => world.now + skewMs, monotonic: () => world.now - T0 + monotonicBase };
     const events = createEventBus();
-    events.on('generalError', (error, context) => world.errors.push({ nodeId: id, source: context.source, message: error.message }));
+    events.on('generalError', (error, context) =>
+      world.errors.push({ nodeId: id, source: context.source, message: error.message }),
+    );
     events.on('leaseLost', (taskId, fence) => this.lost.add(`${taskId}/${fence}`));
     let idCount = 0;
     this.node = new RookeryNode({
@@ -165,7 +167,8 @@ class SimProcess {
           { once: true },
         );
       });
-      if (ctx.task.attempt < payload.failUntilAttempt) throw new Error(`planned failure of attempt ${ctx.task.attempt}`);
+      if (ctx.task.attempt < payload.failUntilAttempt)
+        throw new Error(`planned failure of attempt ${ctx.task.attempt}`);
       this.record('end', ctx, true);
       return { kind: 'done', result: null };
     } catch (error) {
@@ -178,7 +181,17 @@ class SimProcess {
     const { id, scheduleId, fireAt, attempt, fence } = ctx.task;
     if (kind === 'start') this.open.add(`${id}/${fence}`);
     else this.open.delete(`${id}/${fence}`);
-    this.world.records.push({ kind, nodeId: this.id, taskId: id, scheduleId, fireAt, attempt, fence, at: this.world.now, ...(ok === undefined ? {} : { ok }) });
+    this.world.records.push({
+      kind,
+      nodeId: this.id,
+      taskId: id,
+      scheduleId,
+      fireAt,
+      attempt,
+      fence,
+      at: this.world.now,
+      ...(ok === undefined ? {} : { ok }),
+    });
   }
 
   /** The first live timer, cancelled ones dropped. */
@@ -211,7 +224,8 @@ class SimProcess {
         // recorded as paused for the stall, as a real pause past the margin would be, since no
         // node can abort its work in time while its loop does not turn.
         const late = this.world.now - timer.at;
-        if (late > TRUST_MARGIN_MS) this.world.faults.push({ nodeId: this.id, at: timer.at, kind: 'pause', until: this.world.now });
+        if (late > TRUST_MARGIN_MS)
+          this.world.faults.push({ nodeId: this.id, at: timer.at, kind: 'pause', until: this.world.now });
         timer.fn();
       });
     }
@@ -284,7 +298,9 @@ class World {
     // A restarted node keeps its id (as `rookery node --id` does) and gets a new lease owner.
     const p = new SimProcess(this, `n${index}`, index, life, this.scenario.skewsMs[index] ?? 0);
     this.processes.push(p);
-    p.node.start().catch((error: unknown) => this.errors.push({ nodeId: p.id, source: 'start', message: String(error) }));
+    p.node
+      .start()
+      .catch((error: unknown) => this.errors.push({ nodeId: p.id, source: 'start', message: String(error) }));
     return p;
   }
 
@@ -335,13 +351,20 @@ class World {
 export async function runScenario(scenario: Scenario): Promise<SimResult> {
   const world = new World(scenario);
   let scheduleCount = 0;
-  const client = new RookeryClient({ datastore: world.store, builtInExecutors: ['work'], ids: () => `s${(scheduleCount += 1)}` });
+  const client = new RookeryClient({
+    datastore: world.store,
+    builtInExecutors: ['work'],
+    ids: () => `s${(scheduleCount += 1)}`,
+  });
   for (const [i, job] of scenario.jobs.entries()) {
     await client.createSchedule({
       name: `job-${i}`,
       executor: 'work',
       payload: { ms: job.durationMs, failUntilAttempt: job.failUntilAttempt },
-      trigger: job.trigger.kind === 'interval' ? { kind: 'interval', everyMs: job.trigger.everyMs } : { kind: 'once', at: T0 + job.trigger.atMs },
+      trigger:
+        job.trigger.kind === 'interval'
+          ? { kind: 'interval', everyMs: job.trigger.everyMs }
+          : { kind: 'once', at: T0 + job.trigger.atMs },
       policies: {
         duplicate: job.duplicate,
         retry: { kind: 'fixed', maxAttempts: job.maxAttempts, delayMs: RETRY_DELAY_MS },
@@ -389,9 +412,11 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
   // so that the final stop finds nothing to claim and an attempt a node gave up shortly before
   // (its trust window ran out) has had its lease expire and repaired. What is still running
   // after DRAIN_MS the protocol left leased.
-  for (const s of await world.store.scheduleList({ states: ['active'], limit: 1_000 })) await client.pauseSchedule(s.id);
+  for (const s of await world.store.scheduleList({ states: ['active'], limit: 1_000 }))
+    await client.pauseSchedule(s.id);
   const drainBy = world.now + DRAIN_MS;
-  while (world.now < drainBy && (await world.store.taskList({ states: ['running', 'pending'], limit: 1 })).length > 0) await world.step(drainBy);
+  while (world.now < drainBy && (await world.store.taskList({ states: ['running', 'pending'], limit: 1 })).length > 0)
+    await world.step(drainBy);
 
   // A graceful stop of every live node, while the world keeps stepping.
   const live = world.processes.filter((p) => p.state === 'up');
@@ -403,7 +428,13 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
   }
   const stopBy = world.now + STOP_GRACE_MS + 10_000;
   while (!live.every((p) => p.stopped)) {
-    if (world.now >= stopBy) throw new Error(`nodes ${live.filter((p) => !p.stopped).map((p) => p.id).join(', ')} did not stop`);
+    if (world.now >= stopBy)
+      throw new Error(
+        `nodes ${live
+          .filter((p) => !p.stopped)
+          .map((p) => p.id)
+          .join(', ')} did not stop`,
+      );
     await world.step(stopBy);
   }
 
@@ -429,7 +460,14 @@ export async function runScenario(scenario: Scenario): Promise<SimResult> {
       : open
           .filter((key) => {
             const [taskId, fence] = key.split('/');
-            const taken = events.some((e) => e.taskId === taskId && e.from === 'running' && e.fence >= Number(fence) && e.at <= until && e.nodeId !== process.id);
+            const taken = events.some(
+              (e) =>
+                e.taskId === taskId &&
+                e.from === 'running' &&
+                e.fence >= Number(fence) &&
+                e.at <= until &&
+                e.nodeId !== process.id,
+            );
             return taken && (!process.lost.has(key) || process.open.has(key));
           })
           .map((key) =>

@@ -70,7 +70,9 @@ describe('task logs stored by the node', () => {
     const lines = (await datastore.taskLogRead({ taskId, limit: 10_000 })).map((l) => l.line);
     expect(lines.length).toBe(MAX_LOG_LINES_PER_ATTEMPT + 1);
     const dropped = 1 + LOG_BATCH_LINES + MAX_LOG_LINES_PER_ATTEMPT + 50 - MAX_LOG_LINES_PER_ATTEMPT;
-    expect(lines.at(-1)).toBe(`[rookery: ${dropped} more line(s) of this attempt not stored: at most ${MAX_LOG_LINES_PER_ATTEMPT} are]`);
+    expect(lines.at(-1)).toBe(
+      `[rookery: ${dropped} more line(s) of this attempt not stored: at most ${MAX_LOG_LINES_PER_ATTEMPT} are]`,
+    );
   });
 
   it('reports a log that cannot be stored as generalError, and the task still completes', async () => {

@@ -43,7 +43,10 @@ describe('the trust window', () => {
       pollWaitsMs: [100],
     });
     await node.start();
-    await client.createSchedule({ name: 'x', executor: 'wait', trigger: { kind: 'once', at: Date.now() + 10 } }, { force: true });
+    await client.createSchedule(
+      { name: 'x', executor: 'wait', trigger: { kind: 'once', at: Date.now() + 10 } },
+      { force: true },
+    );
     await vi.advanceTimersByTimeAsync(200);
     const [task] = await datastore.taskList();
     expect(task).toMatchObject({ state: 'running' });

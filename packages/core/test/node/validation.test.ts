@@ -11,7 +11,8 @@ function mailer(runs: Json[], checked: Json[] = []) {
     validate: async (payload: Json) => {
       checked.push(payload);
       const to = typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? payload['to'] : undefined;
-      if (typeof to !== 'string' || !to.includes('@')) throw new ValidationError('payload.to', `must be an e-mail address, got ${JSON.stringify(to)}`);
+      if (typeof to !== 'string' || !to.includes('@'))
+        throw new ValidationError('payload.to', `must be an e-mail address, got ${JSON.stringify(to)}`);
     },
     start: async (ctx: { payload: Json }) => {
       runs.push(ctx.payload);
@@ -26,9 +27,17 @@ describe('asynchronous validation of schedules submitted with a client id', () =
   it('stores a submission pending at once; a node validates it, activates it, and it fires', async () => {
     const { datastore, client } = memoryCluster();
     const runs: Json[] = [];
-    const s = await client.createSchedule({ name: 'report', executor: 'mail', payload: { to: 'ops@example.com' }, trigger: every, clientId: 'team-a' });
+    const s = await client.createSchedule({
+      name: 'report',
+      executor: 'mail',
+      payload: { to: 'ops@example.com' },
+      trigger: every,
+      clientId: 'team-a',
+    });
     expect(s).toMatchObject({ state: 'pending-validation', clientId: 'team-a', nextFireAt: null, validation: null });
-    expect(await client.validations({ clientId: 'team-a' })).toMatchObject([{ scheduleId: s.id, state: 'pending', validatedBy: null }]);
+    expect(await client.validations({ clientId: 'team-a' })).toMatchObject([
+      { scheduleId: s.id, state: 'pending', validatedBy: null },
+    ]);
 
     const { node, events, errors } = await startTestNode(datastore, { mail: mailer(runs) }, { id: 'node-1' });
     const validated: Schedule[] = [];
@@ -38,7 +47,13 @@ describe('asynchronous validation of schedules submitted with a client id', () =
 
     expect(validated.map((v) => v.id)).toEqual([s.id]);
     const [submission] = await client.validations({ clientId: 'team-a' });
-    expect(submission).toMatchObject({ state: 'active', scheduleState: 'active', field: null, reason: null, validatedBy: 'node-1' });
+    expect(submission).toMatchObject({
+      state: 'active',
+      scheduleState: 'active',
+      field: null,
+      reason: null,
+      validatedBy: 'node-1',
+    });
     expect(runs.length).toBeGreaterThanOrEqual(3);
     const tasks = await datastore.taskList({ scheduleId: s.id });
     expect(tasks.filter((t) => t.state === 'completed')).toHaveLength(runs.length);
@@ -48,7 +63,13 @@ describe('asynchronous validation of schedules submitted with a client id', () =
   it('rejects an invalid submission with the reason naming the field, and it never fires', async () => {
     const { datastore, client } = memoryCluster();
     const runs: Json[] = [];
-    const s = await client.createSchedule({ name: 'bad-report', executor: 'mail', payload: { to: 'nobody' }, trigger: every, clientId: 'team-a' });
+    const s = await client.createSchedule({
+      name: 'bad-report',
+      executor: 'mail',
+      payload: { to: 'nobody' },
+      trigger: every,
+      clientId: 'team-a',
+    });
     const { node, events, errors } = await startTestNode(datastore, { mail: mailer(runs) }, { id: 'node-1' });
     const rejected: Schedule[] = [];
     events.on('scheduleRejected', (r) => rejected.push(r));
@@ -75,31 +96,56 @@ describe('asynchronous validation of schedules submitted with a client id', () =
 
   it('leaves a submission whose executor no node has pending, listed as such, and never fires it', async () => {
     const { datastore, client } = memoryCluster();
-    const s = await client.createSchedule({ name: 'orphan', executor: 'nobody-runs-this', payload: null, trigger: every, clientId: 'team-b' });
+    const s = await client.createSchedule({
+      name: 'orphan',
+      executor: 'nobody-runs-this',
+      payload: null,
+      trigger: every,
+      clientId: 'team-b',
+    });
     const { node, errors } = await startTestNode(datastore, { mail: mailer([]) });
     await vi.advanceTimersByTimeAsync(5_000);
     await stopUnderFakeTime(node);
-    expect(await client.validations({ clientId: 'team-b' })).toMatchObject([{ scheduleId: s.id, state: 'pending', scheduleState: 'pending-validation', reason: null }]);
+    expect(await client.validations({ clientId: 'team-b' })).toMatchObject([
+      { scheduleId: s.id, state: 'pending', scheduleState: 'pending-validation', reason: null },
+    ]);
     expect(await datastore.taskList({ scheduleId: s.id })).toEqual([]);
     expect(errors).toEqual([]);
   });
 
-  it("recognises the ValidationError of another copy of @rookery/core by its code and field", async () => {
+  it('recognises the ValidationError of another copy of @rookery/core by its code and field', async () => {
     const { datastore, client } = memoryCluster();
     const foreign = Object.assign(new Error('payload.url: not a URL'), { code: 'VALIDATION', field: 'payload.url' });
-    const bundled = { validate: () => Promise.reject(foreign), start: async () => ({ kind: 'done' as const, result: null }) };
-    await client.createSchedule({ name: 'bundled', executor: 'bundled', payload: null, trigger: every, clientId: 'team-h' });
+    const bundled = {
+      validate: () => Promise.reject(foreign),
+      start: async () => ({ kind: 'done' as const, result: null }),
+    };
+    await client.createSchedule({
+      name: 'bundled',
+      executor: 'bundled',
+      payload: null,
+      trigger: every,
+      clientId: 'team-h',
+    });
     const { node, errors } = await startTestNode(datastore, { bundled });
     await vi.advanceTimersByTimeAsync(2_000);
     await stopUnderFakeTime(node);
-    expect(await client.validations({ clientId: 'team-h' })).toMatchObject([{ state: 'rejected', field: 'payload.url', reason: 'payload.url: not a URL' }]);
+    expect(await client.validations({ clientId: 'team-h' })).toMatchObject([
+      { state: 'rejected', field: 'payload.url', reason: 'payload.url: not a URL' },
+    ]);
     expect(errors).toEqual([]);
   });
 
   it('accepts every payload of an executor without validate', async () => {
     const { datastore, client } = memoryCluster();
     const runs: number[] = [];
-    await client.createSchedule({ name: 'tick', executor: 'noop', payload: 'anything', trigger: every, clientId: 'team-c' });
+    await client.createSchedule({
+      name: 'tick',
+      executor: 'noop',
+      payload: 'anything',
+      trigger: every,
+      clientId: 'team-c',
+    });
     const { node } = await startTestNode(datastore, { noop: async (ctx) => void runs.push(ctx.task.fireAt) });
     await vi.advanceTimersByTimeAsync(4_000);
     await stopUnderFakeTime(node);
@@ -117,7 +163,13 @@ describe('asynchronous validation of schedules submitted with a client id', () =
       },
       start: async () => ({ kind: 'done' as const, result: null }),
     };
-    await client.createSchedule({ name: 'flaky', executor: 'flaky', payload: null, trigger: every, clientId: 'team-d' });
+    await client.createSchedule({
+      name: 'flaky',
+      executor: 'flaky',
+      payload: null,
+      trigger: every,
+      clientId: 'team-d',
+    });
     const { node, errors } = await startTestNode(datastore, { flaky }, { leaseMs: 3_000 });
     await vi.advanceTimersByTimeAsync(1_500);
     expect(errors.map((e) => e.message)).toEqual(['registry unreachable']);
@@ -131,8 +183,17 @@ describe('asynchronous validation of schedules submitted with a client id', () =
 
   it('gives up on a validate that outlasts half the lease: a generalError, and the submission stays pending', async () => {
     const { datastore, client } = memoryCluster();
-    const stuck = { validate: () => new Promise<void>(() => undefined), start: async () => ({ kind: 'done' as const, result: null }) };
-    await client.createSchedule({ name: 'stuck', executor: 'stuck', payload: null, trigger: every, clientId: 'team-g' });
+    const stuck = {
+      validate: () => new Promise<void>(() => undefined),
+      start: async () => ({ kind: 'done' as const, result: null }),
+    };
+    await client.createSchedule({
+      name: 'stuck',
+      executor: 'stuck',
+      payload: null,
+      trigger: every,
+      clientId: 'team-g',
+    });
     const { node, errors } = await startTestNode(datastore, { stuck }, { leaseMs: 3_000, validateEveryMs: 1_000 });
     await vi.advanceTimersByTimeAsync(2_600);
     await stopUnderFakeTime(node);
@@ -145,7 +206,13 @@ describe('asynchronous validation of schedules submitted with a client id', () =
     const { datastore, client } = memoryCluster();
     const checked: Json[] = [];
     for (let i = 0; i < 20; i += 1) {
-      await client.createSchedule({ name: `s${i}`, executor: 'mail', payload: { to: `u${i}@example.com` }, trigger: every, clientId: 'team-e' });
+      await client.createSchedule({
+        name: `s${i}`,
+        executor: 'mail',
+        payload: { to: `u${i}@example.com` },
+        trigger: every,
+        clientId: 'team-e',
+      });
     }
     const a = await startTestNode(datastore, { mail: mailer([], checked) }, { id: 'a' });
     const b = await startTestNode(datastore, { mail: mailer([], checked) }, { id: 'b' });
@@ -160,18 +227,29 @@ describe('asynchronous validation of schedules submitted with a client id', () =
   it('checks the schedule itself at once: a bad trigger, or paused with a client id, is refused and nothing is written', async () => {
     const { datastore, client } = memoryCluster();
     await expect(
-      client.createSchedule({ name: 'x', executor: 'mail', trigger: { kind: 'cron', expr: '61 * * * *' }, clientId: 'team-f' }),
+      client.createSchedule({
+        name: 'x',
+        executor: 'mail',
+        trigger: { kind: 'cron', expr: '61 * * * *' },
+        clientId: 'team-f',
+      }),
     ).rejects.toMatchObject({ field: 'trigger.expr' });
-    await expect(client.createSchedule({ name: 'x', executor: 'mail', trigger: every, clientId: 'team-f', paused: true })).rejects.toMatchObject({
+    await expect(
+      client.createSchedule({ name: 'x', executor: 'mail', trigger: every, clientId: 'team-f', paused: true }),
+    ).rejects.toMatchObject({
       field: 'paused',
     });
-    await expect(client.createSchedule({ name: 'x', executor: 'mail', trigger: every, clientId: '' })).rejects.toMatchObject({ field: 'clientId' });
+    await expect(
+      client.createSchedule({ name: 'x', executor: 'mail', trigger: every, clientId: '' }),
+    ).rejects.toMatchObject({ field: 'clientId' });
     expect(await datastore.scheduleList()).toEqual([]);
   });
 
   it('a schedule without a client id keeps the synchronous path: unknown executors refused, known ones active at once', async () => {
     const { client } = memoryCluster();
-    await expect(client.createSchedule({ name: 'x', executor: 'mail', trigger: every })).rejects.toMatchObject({ field: 'executor' });
+    await expect(client.createSchedule({ name: 'x', executor: 'mail', trigger: every })).rejects.toMatchObject({
+      field: 'executor',
+    });
     const s = await client.createSchedule({ name: 'y', executor: 'noop', trigger: every });
     expect(s).toMatchObject({ state: 'active', clientId: null, validation: null });
     expect(s.nextFireAt).not.toBeNull();

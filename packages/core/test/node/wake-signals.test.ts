@@ -12,7 +12,12 @@ const LONG_POLL_MS = 60_000;
  * An in-process stand-in for a transport: what is announced is recorded, and reaches the
  * listening handler only when the test delivers it.
  */
-function manualWakeSignals(): { signals: WakeSignals; announced: number[]; deliver(dueAt: number): void; listening(): boolean } {
+function manualWakeSignals(): {
+  signals: WakeSignals;
+  announced: number[];
+  deliver(dueAt: number): void;
+  listening(): boolean;
+} {
   let handler: ((dueAt: number) => void) | null = null;
   const announced: number[] = [];
   return {
@@ -36,10 +41,14 @@ async function idleNode(signals: WakeSignals, clientSignals: WakeSignals) {
   const datastore = new MemoryDatastore();
   const client = new RookeryClient({ datastore, wakeSignals: clientSignals });
   const starts: { fireAt: number; at: number }[] = [];
-  const started = await startTestNode(datastore, { noop: async (ctx) => void starts.push({ fireAt: ctx.task.fireAt, at: Date.now() }) }, {
-    pollWaitsMs: [LONG_POLL_MS],
-    wakeSignals: signals,
-  });
+  const started = await startTestNode(
+    datastore,
+    { noop: async (ctx) => void starts.push({ fireAt: ctx.task.fireAt, at: Date.now() }) },
+    {
+      pollWaitsMs: [LONG_POLL_MS],
+      wakeSignals: signals,
+    },
+  );
   // The node's first round finds nothing; it now sleeps for the whole poll wait.
   await vi.advanceTimersByTimeAsync(10);
   return { ...started, datastore, client, starts };

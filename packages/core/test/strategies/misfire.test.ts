@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { builtInMisfireStrategies, runAllMisfire, runOnceMisfire, skipMisfire, type OccurrencePlan } from '../../src/index.js';
+import {
+  builtInMisfireStrategies,
+  runAllMisfire,
+  runOnceMisfire,
+  skipMisfire,
+  type OccurrencePlan,
+} from '../../src/index.js';
 
 const MIN = 60_000;
 const backlog = (n: number, from = 1_000_000) => Array.from({ length: n }, (_, i) => from + i * MIN);
@@ -25,7 +31,9 @@ describe('misfire: skip', () => {
 
   it('is the same whether or not the backlog is final', () => {
     const misfired = backlog(4);
-    expect(skipMisfire({ misfired, final: false, maxRuns: 1 })).toEqual(skipMisfire({ misfired, final: true, maxRuns: 1 }));
+    expect(skipMisfire({ misfired, final: false, maxRuns: 1 })).toEqual(
+      skipMisfire({ misfired, final: true, maxRuns: 1 }),
+    );
   });
 
   it('writes nothing for an empty backlog', () => {
@@ -88,7 +96,11 @@ describe('misfire: run-all', () => {
 
 describe('built-in misfire strategies', () => {
   it('are keyed by policy name', () => {
-    expect(builtInMisfireStrategies).toEqual({ skip: skipMisfire, 'run-once': runOnceMisfire, 'run-all': runAllMisfire });
+    expect(builtInMisfireStrategies).toEqual({
+      skip: skipMisfire,
+      'run-once': runOnceMisfire,
+      'run-all': runAllMisfire,
+    });
   });
 
   it('never run more than maxRuns (run-all) or one (run-once) of a huge backlog', () => {

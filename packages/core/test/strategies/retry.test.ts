@@ -54,7 +54,13 @@ describe('retry: exponential', () => {
   });
 
   it('does not overflow for huge failure counts', () => {
-    const p = policy({ kind: 'exponential', maxAttempts: Number.MAX_SAFE_INTEGER, delayMs: 1_000, factor: 10, maxDelayMs: 3_600_000 });
+    const p = policy({
+      kind: 'exponential',
+      maxAttempts: Number.MAX_SAFE_INTEGER,
+      delayMs: 1_000,
+      factor: 10,
+      maxDelayMs: 3_600_000,
+    });
     for (const failures of [309, 1_000, 1_001, 1e6, 2 ** 40, Number.MAX_SAFE_INTEGER - 1]) {
       const d = exponentialRetry(p, failures, zero);
       expect(d).toBe(3_600_000);
@@ -76,7 +82,14 @@ describe('retry: exponential', () => {
 });
 
 describe('retry jitter, random pinned', () => {
-  const p = policy({ kind: 'exponential', maxAttempts: 10, delayMs: 1_000, factor: 2, maxDelayMs: 10_000, jitter: 0.5 });
+  const p = policy({
+    kind: 'exponential',
+    maxAttempts: 10,
+    delayMs: 1_000,
+    factor: 2,
+    maxDelayMs: 10_000,
+    jitter: 0.5,
+  });
 
   it('random 0 keeps the full delay', () => {
     expect(exponentialRetry(p, 2, zero)).toBe(2_000);
@@ -105,7 +118,14 @@ describe('retry jitter, random pinned', () => {
   });
 
   it('full jitter (1) spans the whole [0, delay] and the cap still holds', () => {
-    const full = policy({ kind: 'exponential', maxAttempts: 50, delayMs: 1_000, factor: 2, maxDelayMs: 5_000, jitter: 1 });
+    const full = policy({
+      kind: 'exponential',
+      maxAttempts: 50,
+      delayMs: 1_000,
+      factor: 2,
+      maxDelayMs: 5_000,
+      jitter: 1,
+    });
     expect(exponentialRetry(full, 40, zero)).toBe(5_000);
     expect(exponentialRetry(full, 40, almostOne)).toBe(0);
     expect(exponentialRetry(full, 40, () => 0.25)).toBe(3_750);

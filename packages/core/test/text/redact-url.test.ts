@@ -20,9 +20,15 @@ describe('redactUrl', () => {
   });
 
   it('hides secret query parameters, encoded or not, and leaves the others', () => {
-    expect(redactUrl('postgres://db/rookery?user=app&password=s3cret&sslmode=require')).toBe('postgres://db/rookery?user=app&password=***&sslmode=require');
-    expect(redactUrl('postgres://db/r?sslpassword=k%40y&application_name=x#frag')).toBe('postgres://db/r?sslpassword=***&application_name=x#frag');
-    expect(redactUrl('https://h/x?access_token=abc&api_key=def&Sig=1&page=2')).toBe('https://h/x?access_token=***&api_key=***&Sig=***&page=2');
+    expect(redactUrl('postgres://db/rookery?user=app&password=s3cret&sslmode=require')).toBe(
+      'postgres://db/rookery?user=app&password=***&sslmode=require',
+    );
+    expect(redactUrl('postgres://db/r?sslpassword=k%40y&application_name=x#frag')).toBe(
+      'postgres://db/r?sslpassword=***&application_name=x#frag',
+    );
+    expect(redactUrl('https://h/x?access_token=abc&api_key=def&Sig=1&page=2')).toBe(
+      'https://h/x?access_token=***&api_key=***&Sig=***&page=2',
+    );
     expect(redactUrl('mssql://u:p@h/db?pass%77ord=x')).toBe('mssql://u:***@h/db?pass%77ord=***');
     expect(redactUrl('sqlite:./r.db?password=x')).toBe('sqlite:./r.db?password=***');
   });

@@ -1,7 +1,18 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestEventBus as createEventBus, waitForEvent as waitFor, TestWorkerPool as WorkerPool, testExecutors as functionExecutors } from '../../src/testing/index.js';
-import { MemoryDatastore, RookeryClient, RookeryNode, currentTraceContext, storedParentContext } from '../../src/index.js';
+import {
+  createTestEventBus as createEventBus,
+  waitForEvent as waitFor,
+  TestWorkerPool as WorkerPool,
+  testExecutors as functionExecutors,
+} from '../../src/testing/index.js';
+import {
+  MemoryDatastore,
+  RookeryClient,
+  RookeryNode,
+  currentTraceContext,
+  storedParentContext,
+} from '../../src/index.js';
 import { captureSpans, parentOf } from './span-capture.js';
 
 let capture: ReturnType<typeof captureSpans> | undefined;
@@ -15,7 +26,13 @@ describe('traces', () => {
     capture = captureSpans();
     const datastore = new MemoryDatastore();
     const events = createEventBus();
-    const node = new RookeryNode({ datastore, events, executors: functionExecutors({ work: async () => trace.getActiveSpan()?.spanContext().spanId ?? null }), pool: new WorkerPool({ concurrency: 2 }), pollWaitsMs: [20] });
+    const node = new RookeryNode({
+      datastore,
+      events,
+      executors: functionExecutors({ work: async () => trace.getActiveSpan()?.spanContext().spanId ?? null }),
+      pool: new WorkerPool({ concurrency: 2 }),
+      pollWaitsMs: [20],
+    });
     await node.start();
     try {
       const client = new RookeryClient({ datastore });
@@ -30,14 +47,16 @@ describe('traces', () => {
       expect(task.traceContext).toMatch(/"traceparent":"00-[0-9a-f]{32}-[0-9a-f]{16}-01"/);
       const [completed] = await done;
       // the run span ends once its attempt is over, just after the event
-      for (let waited = 0; !capture.spans().some((s) => s.name === 'rookery.run') && waited < 5_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+      for (let waited = 0; !capture.spans().some((s) => s.name === 'rookery.run') && waited < 5_000; waited += 10)
+        await new Promise((r) => setTimeout(r, 10));
       const spans = capture.spans();
       const byName = (name: string) => spans.filter((s) => s.name === name);
       const [request] = byName('request');
       const [enqueue] = byName('rookery.enqueue');
       const [run] = byName('rookery.run');
       const [finish] = byName('rookery.finish');
-      if (!request || !enqueue || !run || !finish) throw new Error(`missing spans: ${spans.map((s) => s.name).join(', ')}`);
+      if (!request || !enqueue || !run || !finish)
+        throw new Error(`missing spans: ${spans.map((s) => s.name).join(', ')}`);
       const traceId = request.spanContext().traceId;
       for (const s of [enqueue, run, finish]) expect(s.spanContext().traceId).toBe(traceId);
       expect(parentOf(enqueue)).toBe(request.spanContext().spanId);
@@ -45,9 +64,18 @@ describe('traces', () => {
       expect(parentOf(finish)).toBe(run.spanContext().spanId);
       // the executor's own code runs inside the run span
       expect(completed?.result).toBe(run.spanContext().spanId);
-      expect(run.attributes).toMatchObject({ 'rookery.task.id': task.id, 'rookery.task.attempt': 1, 'rookery.task.fence': 1, 'rookery.executor': 'work', 'rookery.task.state': 'completed' });
+      expect(run.attributes).toMatchObject({
+        'rookery.task.id': task.id,
+        'rookery.task.attempt': 1,
+        'rookery.task.fence': 1,
+        'rookery.executor': 'work',
+        'rookery.task.state': 'completed',
+      });
       expect(enqueue.attributes).toMatchObject({ 'rookery.task.id': task.id, 'rookery.task.count': 1 });
-      expect(byName('rookery.claim')[0]?.attributes).toMatchObject({ 'rookery.task.id': task.id, 'rookery.task.count': 1 });
+      expect(byName('rookery.claim')[0]?.attributes).toMatchObject({
+        'rookery.task.id': task.id,
+        'rookery.task.count': 1,
+      });
     } finally {
       await node.stop();
     }
@@ -76,7 +104,11 @@ describe('traces', () => {
       return currentTraceContext();
     });
     expect(currentTraceContext(storedParentContext(stored))).toBe(stored);
-    for (const broken of ['not json', '{"traceparent":"01-zz"}', '{"traceparent":"00-00000000000000000000000000000000-0000000000000000-01"}']) {
+    for (const broken of [
+      'not json',
+      '{"traceparent":"01-zz"}',
+      '{"traceparent":"00-00000000000000000000000000000000-0000000000000000-01"}',
+    ]) {
       expect(trace.getSpanContext(storedParentContext(broken))).toBeUndefined();
     }
   });

@@ -21,11 +21,17 @@ const fires = (t: Trigger, from: string, until: string, c = ctx(), limit = 50): 
 describe('cron in UTC and fixed-offset zones', () => {
   it('is strictly after afterMs', () => {
     expect(iso(nextFireTime(cron('*/5 * * * *'), ms('2026-01-01T00:05:00Z'), ctx()))).toBe('2026-01-01T00:10:00.000Z');
-    expect(iso(nextFireTime(cron('*/5 * * * *'), ms('2026-01-01T00:04:59.999Z'), ctx()))).toBe('2026-01-01T00:05:00.000Z');
-    expect(iso(nextFireTime(cron('*/5 * * * *'), ms('2026-01-01T00:05:00.001Z'), ctx()))).toBe('2026-01-01T00:10:00.000Z');
+    expect(iso(nextFireTime(cron('*/5 * * * *'), ms('2026-01-01T00:04:59.999Z'), ctx()))).toBe(
+      '2026-01-01T00:05:00.000Z',
+    );
+    expect(iso(nextFireTime(cron('*/5 * * * *'), ms('2026-01-01T00:05:00.001Z'), ctx()))).toBe(
+      '2026-01-01T00:10:00.000Z',
+    );
   });
   it('defaults tz to UTC', () => {
-    expect(iso(nextFireTime({ kind: 'cron', expr: '0 9 * * *' }, ms('2026-01-01T00:00:00Z'), ctx()))).toBe('2026-01-01T09:00:00.000Z');
+    expect(iso(nextFireTime({ kind: 'cron', expr: '0 9 * * *' }, ms('2026-01-01T00:00:00Z'), ctx()))).toBe(
+      '2026-01-01T09:00:00.000Z',
+    );
   });
   it('handles 6-field second crons', () => {
     expect(fires(cron('*/5 * * * * *'), '2026-01-01T00:00:00Z', '2026-01-01T00:00:20Z')).toEqual([
@@ -69,22 +75,32 @@ describe('cron in UTC and fixed-offset zones', () => {
     ]);
   });
   it('accepts nicknames', () => {
-    expect(iso(nextFireTime(cron('@daily', 'Europe/Berlin'), ms('2026-01-01T12:00:00Z'), ctx()))).toBe('2026-01-01T23:00:00.000Z');
+    expect(iso(nextFireTime(cron('@daily', 'Europe/Berlin'), ms('2026-01-01T12:00:00Z'), ctx()))).toBe(
+      '2026-01-01T23:00:00.000Z',
+    );
   });
   it('never skips the first days of a month after a day the month before lacks (oracle, seed 1)', () => {
     // croner 10 rolls 31 February over into March past 1 March; found by the oracle in Sao Paulo.
-    expect(iso(nextFireTime(cron('0 */1 1,31 * *', 'America/Sao_Paulo'), 951_616_800_000, ctx()))).toBe('2000-03-01T03:00:00.000Z');
-    expect(iso(nextFireTime(cron('0 0 1,30 * *'), ms('2001-02-26T23:59:59.999Z'), ctx()))).toBe('2001-03-01T00:00:00.000Z');
+    expect(iso(nextFireTime(cron('0 */1 1,31 * *', 'America/Sao_Paulo'), 951_616_800_000, ctx()))).toBe(
+      '2000-03-01T03:00:00.000Z',
+    );
+    expect(iso(nextFireTime(cron('0 0 1,30 * *'), ms('2001-02-26T23:59:59.999Z'), ctx()))).toBe(
+      '2001-03-01T00:00:00.000Z',
+    );
     // With a weekday too, every day up to 31 is tried: the 1st OR Saturdays.
     expect(iso(nextFireTime(cron('0 0 1 * 6'), ms('2001-02-25T00:00:00Z'), ctx()))).toBe('2001-03-01T00:00:00.000Z');
-    expect(fires(cron('0 0 2,31 * *'), '2001-02-03T00:00:00Z', '2001-03-03T00:00:00Z')).toEqual(['2001-03-02T00:00:00.000Z']);
+    expect(fires(cron('0 0 2,31 * *'), '2001-02-03T00:00:00Z', '2001-03-03T00:00:00Z')).toEqual([
+      '2001-03-02T00:00:00.000Z',
+    ]);
   });
   it('returns null for a pattern that never fires', () => {
     expect(nextFireTime(cron('0 0 30 2 *'), ms('2026-01-01T00:00:00Z'), ctx())).toBeNull();
     // croner itself overflows its stack searching this one; we never ask it to.
     expect(nextFireTime(cron('0 0 31 2,4,6,9,11 *'), ms('2026-01-01T00:00:00Z'), ctx())).toBeNull();
     // ... while with a weekday too (OR) it fires on Mondays of those months.
-    expect(iso(nextFireTime(cron('0 0 31 2,4,6,9,11 1'), ms('2026-01-01T00:00:00Z'), ctx()))).toBe('2026-02-02T00:00:00.000Z');
+    expect(iso(nextFireTime(cron('0 0 31 2,4,6,9,11 1'), ms('2026-01-01T00:00:00Z'), ctx()))).toBe(
+      '2026-02-02T00:00:00.000Z',
+    );
   });
 });
 
@@ -122,15 +138,21 @@ describe('cron across DST in America/New_York', () => {
     const t = cron('*/30 * * * *', 'America/New_York');
     const win = (c: FireContext): string[] => fires(t, '2026-11-01T04:00:00Z', '2026-11-01T07:00:00Z', c);
     expect(win(ctx())).toEqual(['04:30', '05:00', '05:30', '07:00'].map((h) => `2026-11-01T${h}:00.000Z`));
-    expect(win(ctx('run-after-gap', 'last'))).toEqual(['04:30', '06:00', '06:30', '07:00'].map((h) => `2026-11-01T${h}:00.000Z`));
+    expect(win(ctx('run-after-gap', 'last'))).toEqual(
+      ['04:30', '06:00', '06:30', '07:00'].map((h) => `2026-11-01T${h}:00.000Z`),
+    );
     expect(win(ctx('run-after-gap', 'both'))).toEqual(
       ['04:30', '05:00', '05:30', '06:00', '06:30', '07:00'].map((h) => `2026-11-01T${h}:00.000Z`),
     );
   });
   it('under `last`, answers correctly from inside the first occurrence of the repeated hour', () => {
     const t = cron('*/30 * * * *', 'America/New_York');
-    expect(iso(nextFireTime(t, ms('2026-11-01T05:40:00Z'), ctx('run-after-gap', 'last')))).toBe('2026-11-01T06:00:00.000Z');
-    expect(iso(nextFireTime(t, ms('2026-11-01T05:59:59.999Z'), ctx('run-after-gap', 'last')))).toBe('2026-11-01T06:00:00.000Z');
+    expect(iso(nextFireTime(t, ms('2026-11-01T05:40:00Z'), ctx('run-after-gap', 'last')))).toBe(
+      '2026-11-01T06:00:00.000Z',
+    );
+    expect(iso(nextFireTime(t, ms('2026-11-01T05:59:59.999Z'), ctx('run-after-gap', 'last')))).toBe(
+      '2026-11-01T06:00:00.000Z',
+    );
     expect(iso(nextFireTime(t, ms('2026-11-01T06:10:00Z'), ctx()))).toBe('2026-11-01T07:00:00.000Z');
   });
 });
@@ -138,7 +160,10 @@ describe('cron across DST in America/New_York', () => {
 describe('cron across DST elsewhere', () => {
   it('Europe/Berlin: gap at 02:00 CET, overlap at 03:00 CEST', () => {
     const t = cron('30 2 * * *', 'Europe/Berlin');
-    expect(fires(t, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual(['2026-03-29T01:00:00.000Z', '2026-03-30T00:30:00.000Z']);
+    expect(fires(t, '2026-03-28T12:00:00Z', '2026-03-30T12:00:00Z')).toEqual([
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
     expect(fires(t, '2026-10-24T12:00:00Z', '2026-10-25T12:00:00Z', ctx('skip', 'both'))).toEqual([
       '2026-10-25T00:30:00.000Z',
       '2026-10-25T01:30:00.000Z',
@@ -163,13 +188,17 @@ describe('cron across DST elsewhere', () => {
       '2025-09-07T04:00:00.000Z',
       '2025-09-08T03:00:00.000Z',
     ]);
-    expect(fires(cron('0 0 * * *', 'America/Santiago'), '2025-09-05T12:00:00Z', '2025-09-08T12:00:00Z', ctx('skip'))).toEqual([
-      '2025-09-06T04:00:00.000Z',
-      '2025-09-08T03:00:00.000Z',
-    ]);
+    expect(
+      fires(cron('0 0 * * *', 'America/Santiago'), '2025-09-05T12:00:00Z', '2025-09-08T12:00:00Z', ctx('skip')),
+    ).toEqual(['2025-09-06T04:00:00.000Z', '2025-09-08T03:00:00.000Z']);
     // 2025-04-05 23:30 happens twice (24:00 → 23:00 at 03:00Z).
     expect(
-      fires(cron('30 23 * * *', 'America/Santiago'), '2025-04-05T12:00:00Z', '2025-04-06T12:00:00Z', ctx('run-after-gap', 'both')),
+      fires(
+        cron('30 23 * * *', 'America/Santiago'),
+        '2025-04-05T12:00:00Z',
+        '2025-04-06T12:00:00Z',
+        ctx('run-after-gap', 'both'),
+      ),
     ).toEqual(['2025-04-06T02:30:00.000Z', '2025-04-06T03:30:00.000Z']);
   });
   it('America/Havana: midnight gap in March, midnight overlap in November', () => {
@@ -177,7 +206,8 @@ describe('cron across DST elsewhere', () => {
       '2025-03-09T05:00:00.000Z',
       '2025-03-10T04:00:00.000Z',
     ]);
-    const nov = (c: FireContext): string[] => fires(cron('0 0 * * *', 'America/Havana'), '2025-11-01T12:00:00Z', '2025-11-03T12:00:00Z', c);
+    const nov = (c: FireContext): string[] =>
+      fires(cron('0 0 * * *', 'America/Havana'), '2025-11-01T12:00:00Z', '2025-11-03T12:00:00Z', c);
     expect(nov(ctx())).toEqual(['2025-11-02T04:00:00.000Z', '2025-11-03T05:00:00.000Z']);
     expect(nov(ctx('run-after-gap', 'last'))).toEqual(['2025-11-02T05:00:00.000Z', '2025-11-03T05:00:00.000Z']);
     expect(nov(ctx('run-after-gap', 'both'))).toEqual([
@@ -202,7 +232,9 @@ describe('other trigger kinds', () => {
   });
   it('interval: anchors at createdAt by default', () => {
     const c = { ...ctx(), createdAt: ms('2026-01-01T00:00:10Z') };
-    expect(iso(nextFireTime({ kind: 'interval', everyMs: 3_600_000 }, ms('2026-01-01T05:00:00Z'), c))).toBe('2026-01-01T05:00:10.000Z');
+    expect(iso(nextFireTime({ kind: 'interval', everyMs: 3_600_000 }, ms('2026-01-01T05:00:00Z'), c))).toBe(
+      '2026-01-01T05:00:10.000Z',
+    );
   });
   it('interval: never past the Date range', () => {
     expect(nextFireTime({ kind: 'interval', everyMs: 86_400_000, anchor: 0 }, 8.64e15, ctx())).toBeNull();
@@ -213,7 +245,9 @@ describe('other trigger kinds', () => {
     // 8.64e15 - (-8 639 999 999 999 505) = 17 279 999 999 999 505 = 1003 * 17 228 315 054 835 exactly.
     expect(nextFireTime(t, -8.64e15, ctx())).toBe(-8_639_999_999_999_505);
     expect(nextFireTime(t, -8_639_999_999_999_505, ctx())).toBe(-8_639_999_999_998_502);
-    expect(nextFireTime({ kind: 'interval', everyMs: 1003, anchor: -8.64e15 }, 8.64e15 - 2000, ctx())).toBe(8_639_999_999_998_502);
+    expect(nextFireTime({ kind: 'interval', everyMs: 1003, anchor: -8.64e15 }, 8.64e15 - 2000, ctx())).toBe(
+      8_639_999_999_998_502,
+    );
   });
   it('once: the instant if later, else null', () => {
     const t: Trigger = { kind: 'once', at: ms('2026-05-01T12:00:00Z') };
@@ -222,7 +256,9 @@ describe('other trigger kinds', () => {
     expect(fires(t, '2026-01-01T00:00:00Z', '2027-01-01T00:00:00Z')).toEqual(['2026-05-01T12:00:00.000Z']);
   });
   it('after-run: only the first fire (firstAt, else createdAt)', () => {
-    expect(iso(nextFireTime({ kind: 'after-run', delayMs: 5000 }, ms('2025-12-31T00:00:00Z'), ctx()))).toBe('2026-01-01T00:00:00.000Z');
+    expect(iso(nextFireTime({ kind: 'after-run', delayMs: 5000 }, ms('2025-12-31T00:00:00Z'), ctx()))).toBe(
+      '2026-01-01T00:00:00.000Z',
+    );
     expect(nextFireTime({ kind: 'after-run', delayMs: 5000 }, ms('2026-01-01T00:00:00Z'), ctx())).toBeNull();
     const t: Trigger = { kind: 'after-run', delayMs: 5000, firstAt: ms('2026-02-01T00:00:00Z') };
     expect(iso(nextFireTime(t, ms('2026-01-15T00:00:00Z'), ctx()))).toBe('2026-02-01T00:00:00.000Z');

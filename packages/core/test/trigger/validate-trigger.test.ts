@@ -120,7 +120,9 @@ describe('validateTrigger: other kinds and fields', () => {
     expect(rejection(() => validateTrigger({ kind: 'weekly' })).field).toBe('trigger.kind');
     expect(rejection(() => validateTrigger(null)).field).toBe('trigger');
     expect(rejection(() => validateTrigger({ kind: 'once', at: 0, tz: 'UTC' })).field).toBe('trigger.tz');
-    expect(rejection(() => validateTrigger({ kind: 'cron', expr: 'x' }, 'schedule.trigger')).field).toBe('schedule.trigger.expr');
+    expect(rejection(() => validateTrigger({ kind: 'cron', expr: 'x' }, 'schedule.trigger')).field).toBe(
+      'schedule.trigger.expr',
+    );
   });
   it.each([0, -1000, 999, 1000.5, Number.NaN, Infinity, -Infinity, 100 * 366 * 86_400_000, '60000', null])(
     'rejects everyMs and delayMs %j',
@@ -131,7 +133,9 @@ describe('validateTrigger: other kinds and fields', () => {
   );
   it('accepts periods from 1 s to 100 years and instants as ms or ISO with offset', () => {
     expect(validateTrigger({ kind: 'interval', everyMs: 1000 })).toEqual({ kind: 'interval', everyMs: 1000 });
-    expect(validateTrigger({ kind: 'interval', everyMs: 3_155_760_000_000, anchor: '2026-01-01T00:00:00+01:00' })).toEqual({
+    expect(
+      validateTrigger({ kind: 'interval', everyMs: 3_155_760_000_000, anchor: '2026-01-01T00:00:00+01:00' }),
+    ).toEqual({
       kind: 'interval',
       everyMs: 3_155_760_000_000,
       anchor: Date.parse('2025-12-31T23:00:00Z'),
@@ -145,12 +149,19 @@ describe('validateTrigger: other kinds and fields', () => {
       delayMs: 5000,
       firstAt: 1_767_225_600_000,
     });
-    expect(validateTrigger({ kind: 'after-run', delayMs: 5000, firstAt: null })).toEqual({ kind: 'after-run', delayMs: 5000 });
+    expect(validateTrigger({ kind: 'after-run', delayMs: 5000, firstAt: null })).toEqual({
+      kind: 'after-run',
+      delayMs: 5000,
+    });
   });
   it('names the instant fields', () => {
     expect(rejection(() => validateTrigger({ kind: 'once' })).field).toBe('trigger.at');
-    expect(rejection(() => validateTrigger({ kind: 'interval', everyMs: 1000, anchor: 'soon' })).field).toBe('trigger.anchor');
-    expect(rejection(() => validateTrigger({ kind: 'after-run', delayMs: 1000, firstAt: 1.5 })).field).toBe('trigger.firstAt');
+    expect(rejection(() => validateTrigger({ kind: 'interval', everyMs: 1000, anchor: 'soon' })).field).toBe(
+      'trigger.anchor',
+    );
+    expect(rejection(() => validateTrigger({ kind: 'after-run', delayMs: 1000, firstAt: 1.5 })).field).toBe(
+      'trigger.firstAt',
+    );
   });
 });
 

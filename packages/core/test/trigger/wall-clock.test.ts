@@ -25,7 +25,9 @@ describe('zoneOffsetMs', () => {
     }
   });
   it('gives the wall time of an instant', () => {
-    expect(new Date(wallTimeAt('Europe/Berlin', ms('2026-07-01T10:00:00Z'))).toISOString()).toBe('2026-07-01T12:00:00.000Z');
+    expect(new Date(wallTimeAt('Europe/Berlin', ms('2026-07-01T10:00:00Z'))).toISOString()).toBe(
+      '2026-07-01T12:00:00.000Z',
+    );
   });
 });
 
@@ -51,7 +53,9 @@ describe('resolveWall', () => {
     expect(isos(lh.instants)).toEqual(['2025-04-05T14:45:00.000Z', '2025-04-05T15:15:00.000Z']);
   });
   it('treats the first wall time after a gap and the edges of an overlap correctly', () => {
-    expect(isos(resolveWall('America/New_York', ms('2026-03-08T03:00:00Z')).instants)).toEqual(['2026-03-08T07:00:00.000Z']);
+    expect(isos(resolveWall('America/New_York', ms('2026-03-08T03:00:00Z')).instants)).toEqual([
+      '2026-03-08T07:00:00.000Z',
+    ]);
     expect(resolveWall('America/New_York', ms('2026-11-01T01:00:00Z')).kind).toBe('overlap');
     expect(resolveWall('America/New_York', ms('2026-11-01T02:00:00Z')).kind).toBe('normal');
     expect(resolveWall('America/Santiago', ms('2025-09-07T00:00:00Z')).kind).toBe('gap');

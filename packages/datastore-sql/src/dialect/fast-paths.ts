@@ -1,4 +1,13 @@
-import type { NewJob, Schedule, SchedulePeelManyParams, SchedulePeelResult, Task, TaskClaimDueParams, TaskFinishManyParams, ScheduleClaimDueParams } from '@rookery/core';
+import type {
+  NewJob,
+  Schedule,
+  SchedulePeelManyParams,
+  SchedulePeelResult,
+  Task,
+  TaskClaimDueParams,
+  TaskFinishManyParams,
+  ScheduleClaimDueParams,
+} from '@rookery/core';
 import type { SqlContext } from '../store/sql-context.js';
 
 /** What a fast-path claim did, and what it left for the generic claim. */
@@ -32,7 +41,11 @@ export interface FastPaths {
    * Commits the outcomes of tasks of duplicate policy `run` (one commit per task); answers the
    * tasks written, by id. A commit it did not write goes to the generic finish.
    */
-  finishTasks(ctx: SqlContext, finishes: TaskFinishManyParams['finishes'], now: number | undefined): Promise<Map<string, Task>>;
+  finishTasks(
+    ctx: SqlContext,
+    finishes: TaskFinishManyParams['finishes'],
+    now: number | undefined,
+  ): Promise<Map<string, Task>>;
   /** Inserts jobs (keys distinct), skipping those whose live key or key lock is taken; answers the tasks inserted. */
   enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now: number | undefined): Promise<Task[]>;
   /** Claims due schedules (see `scheduleClaimDue`), answered by next fire time. */

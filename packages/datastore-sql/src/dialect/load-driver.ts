@@ -24,7 +24,8 @@ async function imported(dialect: SqlDialectName, load: () => Promise<unknown>): 
   try {
     return moduleOf(await load());
   } catch (error) {
-    if (isPackageMissing(error, packageName)) throw new MissingDriverError(packageName, `the ${dialect} datastore`, { cause: error });
+    if (isPackageMissing(error, packageName))
+      throw new MissingDriverError(packageName, `the ${dialect} datastore`, { cause: error });
     throw error;
   }
 }

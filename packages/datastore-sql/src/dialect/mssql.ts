@@ -71,7 +71,8 @@ export const mssqlDialect: SqlDialect = {
 
   createTableSql: (table, body) => `IF OBJECT_ID(N'${table}', N'U') IS NULL CREATE TABLE ${table} (\n${body}\n)`,
 
-  addColumnSql: (table, column, type) => `IF COL_LENGTH(N'${table}', N'${column}') IS NULL ALTER TABLE ${table} ADD ${column} ${type} NULL`,
+  addColumnSql: (table, column, type) =>
+    `IF COL_LENGTH(N'${table}', N'${column}') IS NULL ALTER TABLE ${table} ADD ${column} ${type} NULL`,
 
   // Allowed on an indexed column: same type, same or larger size.
   widenColumnSql: (table, column, type) => `ALTER TABLE ${table} ALTER COLUMN ${column} ${type} NOT NULL`,
@@ -158,7 +159,10 @@ export const mssqlDialect: SqlDialect = {
           " @LockOwner = 'Transaction', @LockTimeout = 60000; SELECT @r AS r;",
         { transaction: tx, type: QueryTypes.SELECT, raw: true },
       );
-      if (Number(rows[0]?.r) < 0) throw new DatastoreError('timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating');
+      if (Number(rows[0]?.r) < 0)
+        throw new DatastoreError(
+          'timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating',
+        );
       return fn(tx);
     });
   },

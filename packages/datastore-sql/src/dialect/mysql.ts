@@ -1,6 +1,12 @@
 import { DatastoreError, type ResolvedTls } from '@rookery/core';
 import { QueryTypes, type Options, type Sequelize, type Transaction } from 'sequelize';
-import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
+import {
+  driverError,
+  errorMessage,
+  type ConnectionSettings,
+  type DirectStatements,
+  type SqlDialect,
+} from './dialect.js';
 
 /**
  * `mysql2`'s `ssl` option for `tls`: `require` accepts any certificate, `verify-ca` checks the
@@ -26,7 +32,9 @@ interface MysqlConnection {
 
 function run(connection: unknown, sql: string, values: unknown[]): Promise<unknown> {
   return new Promise((resolve, reject) =>
-    (connection as MysqlConnection).query({ sql, values }, (error, result) => (error ? reject(error) : resolve(result))),
+    (connection as MysqlConnection).query({ sql, values }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    ),
   );
 }
 
@@ -38,7 +46,8 @@ function run(connection: unknown, sql: string, values: unknown[]): Promise<unkno
  */
 const mysqlStatements: DirectStatements = {
   joins: true,
-  rows: async (connection, sql, values, statements) => (await runLast(connection, sql, values, statements)) as Record<string, unknown>[],
+  rows: async (connection, sql, values, statements) =>
+    (await runLast(connection, sql, values, statements)) as Record<string, unknown>[],
   count: async (connection, sql, values, statements) =>
     Number(((await runLast(connection, sql, values, statements)) as { affectedRows?: unknown }).affectedRows ?? 0),
 };
@@ -147,7 +156,8 @@ export const mysqlDialect: SqlDialect = {
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')})` +
     ' ON DUPLICATE KEY UPDATE id = id',
-  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON DUPLICATE KEY UPDATE id = id`,
+  insertIgnoreRowsSql: (table, columns, tuples) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON DUPLICATE KEY UPDATE id = id`,
 
   quote: (name) => `\`${name}\``,
 
@@ -189,7 +199,12 @@ export const mysqlDialect: SqlDialect = {
   isRetryable(error: unknown): boolean {
     const e = driverError(error);
     // Deadlock, or a lock wait timeout: the statement (or transaction) was rolled back, nothing applied.
-    return e['errno'] === 1213 || e['code'] === 'ER_LOCK_DEADLOCK' || e['errno'] === 1205 || e['code'] === 'ER_LOCK_WAIT_TIMEOUT';
+    return (
+      e['errno'] === 1213 ||
+      e['code'] === 'ER_LOCK_DEADLOCK' ||
+      e['errno'] === 1205 ||
+      e['code'] === 'ER_LOCK_WAIT_TIMEOUT'
+    );
   },
 
   async withMigrationLock<T>(sequelize: Sequelize, fn: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -201,7 +216,9 @@ export const mysqlDialect: SqlDialect = {
         { transaction: tx, type: QueryTypes.SELECT, raw: true },
       );
       if (Number(rows[0]?.got) !== 1) {
-        throw new DatastoreError('timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating');
+        throw new DatastoreError(
+          'timed out after 60 s waiting for the migration lock rookery_migrations; another node may be stuck migrating',
+        );
       }
       try {
         return await fn(tx);

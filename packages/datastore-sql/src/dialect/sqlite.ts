@@ -1,5 +1,11 @@
 import { Transaction, type Options, type Sequelize } from 'sequelize';
-import { driverError, errorMessage, type ConnectionSettings, type DirectStatements, type SqlDialect } from './dialect.js';
+import {
+  driverError,
+  errorMessage,
+  type ConnectionSettings,
+  type DirectStatements,
+  type SqlDialect,
+} from './dialect.js';
 
 /** The parts of a `sqlite3.Database` the dialect touches. */
 interface SqliteConnection {
@@ -16,7 +22,9 @@ const sqliteStatements: DirectStatements = {
   // `all` and `run` run the first statement of a text and ignore the rest.
   joins: false,
   rows: (connection, sql, values) =>
-    new Promise((resolve, reject) => (connection as SqliteConnection).all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows)))),
+    new Promise((resolve, reject) =>
+      (connection as SqliteConnection).all(sql, values, (error, rows) => (error ? reject(error) : resolve(rows))),
+    ),
   count: (connection, sql, values) =>
     new Promise((resolve, reject) =>
       (connection as SqliteConnection).run(sql, values, function (error) {
@@ -106,13 +114,16 @@ export const sqliteDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
-  jobsListIndexSql: () => ['CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id'],
+  jobsListIndexSql: () => [
+    'CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id',
+  ],
 
   fillFactorSql: () => null,
 
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
-  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
+  insertIgnoreRowsSql: (table, columns, tuples) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
   quote: (name) => `"${name}"`,
 

@@ -44,7 +44,12 @@ export const initialMigration: Migration = {
       ),
       d.createIndexSql('rookery_schedules_name_key', 'rookery_schedules', ['name_key'], true),
       // Gated schedules are left out by the index itself, so a claim's cost never grows with them.
-      d.createIndexSql('rookery_schedules_claim', 'rookery_schedules', ['state', 'gate_task_id', 'next_fire_at'], false),
+      d.createIndexSql(
+        'rookery_schedules_claim',
+        'rookery_schedules',
+        ['state', 'gate_task_id', 'next_fire_at'],
+        false,
+      ),
       d.createTableSql(
         'rookery_tasks',
         [

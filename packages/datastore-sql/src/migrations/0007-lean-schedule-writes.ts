@@ -13,6 +13,9 @@ export const leanScheduleWritesMigration: Migration = {
   name: 'lean-schedule-writes',
   statements(d: SqlDialect): string[] {
     const fillFactor = d.fillFactorSql('rookery_schedules', 70);
-    return [d.dropIndexSql('rookery_schedules_claim', 'rookery_schedules'), ...(fillFactor === null ? [] : [fillFactor])];
+    return [
+      d.dropIndexSql('rookery_schedules_claim', 'rookery_schedules'),
+      ...(fillFactor === null ? [] : [fillFactor]),
+    ];
   },
 };

@@ -14,6 +14,13 @@ export const executorClaimIndexMigration: Migration = {
   version: 8,
   name: 'executor-claim-index',
   statements(d: SqlDialect): string[] {
-    return [d.createIndexSql('rookery_tasks_executor_claim', 'rookery_tasks', ['state', 'executor', 'priority DESC', 'due_at'], false)];
+    return [
+      d.createIndexSql(
+        'rookery_tasks_executor_claim',
+        'rookery_tasks',
+        ['state', 'executor', 'priority DESC', 'due_at'],
+        false,
+      ),
+    ];
   },
 };

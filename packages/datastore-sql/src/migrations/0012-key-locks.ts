@@ -11,6 +11,9 @@ export const keyLocksMigration: Migration = {
   version: 12,
   name: 'key-locks',
   statements(d: SqlDialect): string[] {
-    return [d.addColumnSql('rookery_tasks', 'dedupe_lock', d.types.varchar(260)), d.uniqueWhenSetIndexSql('rookery_tasks_key_lock', 'rookery_tasks', 'dedupe_lock')];
+    return [
+      d.addColumnSql('rookery_tasks', 'dedupe_lock', d.types.varchar(260)),
+      d.uniqueWhenSetIndexSql('rookery_tasks_key_lock', 'rookery_tasks', 'dedupe_lock'),
+    ];
   },
 };

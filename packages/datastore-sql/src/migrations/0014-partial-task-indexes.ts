@@ -41,8 +41,18 @@ export const partialTaskIndexesMigration: Migration = {
     const createPartial = d.createPartialIndexSql;
     if (createPartial === undefined) return [dropClaim];
     const partial: PartialTaskIndex[] = [
-      { name: 'rookery_tasks_executor_claim', columns: ['executor', 'priority DESC', 'due_at'], where: "state = 'pending'", unique: false },
-      { name: 'rookery_tasks_deadline', columns: ['deadline_at'], where: "state = 'pending' AND deadline_at IS NOT NULL", unique: false },
+      {
+        name: 'rookery_tasks_executor_claim',
+        columns: ['executor', 'priority DESC', 'due_at'],
+        where: "state = 'pending'",
+        unique: false,
+      },
+      {
+        name: 'rookery_tasks_deadline',
+        columns: ['deadline_at'],
+        where: "state = 'pending' AND deadline_at IS NOT NULL",
+        unique: false,
+      },
       { name: 'rookery_tasks_repair', columns: ['lease_expires_at'], where: "state = 'running'", unique: false },
       { name: 'rookery_tasks_started', columns: ['started_at'], where: 'started_at IS NOT NULL', unique: false },
       { name: 'rookery_tasks_ended', columns: ['ended_at'], where: 'ended_at IS NOT NULL', unique: false },

@@ -117,9 +117,12 @@ export class Migrator {
   async migrate(): Promise<MigrationStatus> {
     const { ctx } = this;
     const dialect = ctx.dialect;
-    if (dialect.singleWriter || dialect.withMigrationLock === undefined) return ctx.transaction('migrate', (tx) => this.apply(tx));
+    if (dialect.singleWriter || dialect.withMigrationLock === undefined)
+      return ctx.transaction('migrate', (tx) => this.apply(tx));
     // (Required: withMigrationLock was checked just above.)
-    return ctx.single('migrate', () => (dialect as Required<SqlDialect>).withMigrationLock(ctx.sequelize, (tx) => this.apply(tx)));
+    return ctx.single('migrate', () =>
+      (dialect as Required<SqlDialect>).withMigrationLock(ctx.sequelize, (tx) => this.apply(tx)),
+    );
   }
 
   private async apply(tx: Tx): Promise<MigrationStatus> {
@@ -147,7 +150,10 @@ export class Migrator {
 
   private tableSql(): string {
     const t = this.ctx.dialect.types;
-    return this.ctx.dialect.createTableSql(TABLE, `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`);
+    return this.ctx.dialect.createTableSql(
+      TABLE,
+      `version ${t.int} NOT NULL PRIMARY KEY,\nname ${t.varchar(200)} NOT NULL,\napplied_at ${t.bigint} NOT NULL`,
+    );
   }
 
   /** The migration's DDL, then the insert recording it (version and name are the code's own constants). */
@@ -168,8 +174,18 @@ export class Migrator {
     const pending = new Set(status.pending.map((m) => m.version));
     const migrations = this.migrations
       .filter((m) => pending.has(m.version))
-      .map((m) => ({ version: m.version, name: m.name, statements: this.statementsOf(m).map((sql) => this.ctx.names.sql(sql)) }));
-    return { status, setup: this.setupStatements().map((sql) => this.ctx.names.sql(sql)).join(';\n'), migrations };
+      .map((m) => ({
+        version: m.version,
+        name: m.name,
+        statements: this.statementsOf(m).map((sql) => this.ctx.names.sql(sql)),
+      }));
+    return {
+      status,
+      setup: this.setupStatements()
+        .map((sql) => this.ctx.names.sql(sql))
+        .join(';\n'),
+      migrations,
+    };
   }
 
   /** Reads where the schema stands, without changing anything. */
@@ -180,7 +196,9 @@ export class Migrator {
       const table = names.bare(TABLE);
       const exists = await ctx.sequelize
         .getQueryInterface()
-        .tableExists(names.placement.schema !== undefined ? { tableName: table, schema: names.placement.schema } : table);
+        .tableExists(
+          names.placement.schema !== undefined ? { tableName: table, schema: names.placement.schema } : table,
+        );
       return this.statusOf(exists ? await this.readApplied() : []);
     });
   }
@@ -198,7 +216,11 @@ export class Migrator {
     const status = await this.status();
     this.refuseNewer(status.applied);
     if (status.pending.length > 0) {
-      throw new SchemaBehindError(status.databaseVersion, status.codeVersion, status.pending.map((m) => m.version));
+      throw new SchemaBehindError(
+        status.databaseVersion,
+        status.codeVersion,
+        status.pending.map((m) => m.version),
+      );
     }
   }
 

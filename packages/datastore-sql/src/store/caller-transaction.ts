@@ -50,7 +50,10 @@ function describe(handle: unknown): string {
 function pgStatements(handle: unknown): CallerStatements {
   const h = propertiesOf(handle);
   if (typeof h['query'] !== 'function' || typeof h['getTransactionStatus'] !== 'function') {
-    throw new ValidationError('transaction', `must be a pg Client or PoolClient inside BEGIN on this PostgreSQL datastore, got ${describe(handle)}`);
+    throw new ValidationError(
+      'transaction',
+      `must be a pg Client or PoolClient inside BEGIN on this PostgreSQL datastore, got ${describe(handle)}`,
+    );
   }
   const client = handle as PgTransactionHandle;
   const status = client.getTransactionStatus();
@@ -91,15 +94,24 @@ const UNKNOWN_SYSTEM_VARIABLE = 1193;
 async function mysqlStatements(handle: unknown, direct: DirectStatements): Promise<CallerStatements> {
   const h = propertiesOf(handle);
   const inner = propertiesOf(h['connection']);
-  const isConnection = (c: Record<string, unknown>): boolean => typeof c['query'] === 'function' && typeof c['execute'] === 'function' && typeof c['getConnection'] !== 'function';
-  const connection = isConnection(inner) ? (inner as unknown as MysqlCallbackConnection) : isConnection(h) ? (handle as MysqlCallbackConnection) : null;
+  const isConnection = (c: Record<string, unknown>): boolean =>
+    typeof c['query'] === 'function' && typeof c['execute'] === 'function' && typeof c['getConnection'] !== 'function';
+  const connection = isConnection(inner)
+    ? (inner as unknown as MysqlCallbackConnection)
+    : isConnection(h)
+      ? (handle as MysqlCallbackConnection)
+      : null;
   if (connection === null) {
-    throw new ValidationError('transaction', `must be a mysql2 connection (not a pool) inside START TRANSACTION on this MariaDB/MySQL datastore, got ${describe(handle)}`);
+    throw new ValidationError(
+      'transaction',
+      `must be a mysql2 connection (not a pool) inside START TRANSACTION on this MariaDB/MySQL datastore, got ${describe(handle)}`,
+    );
   }
   const statements = directStatements(connection, direct);
   try {
     const [row] = await statements.rows('SELECT @@in_transaction AS open', {});
-    if (Number(row?.['open']) !== 1) throw new ValidationError('transaction', 'has no transaction open: call START TRANSACTION on it first');
+    if (Number(row?.['open']) !== 1)
+      throw new ValidationError('transaction', 'has no transaction open: call START TRANSACTION on it first');
   } catch (error) {
     if (driverError(error)['errno'] !== UNKNOWN_SYSTEM_VARIABLE) throw error;
   }
@@ -113,7 +125,10 @@ async function mysqlStatements(handle: unknown, direct: DirectStatements): Promi
 async function sqliteStatements(handle: unknown, direct: DirectStatements): Promise<CallerStatements> {
   const h = propertiesOf(handle);
   if (typeof h['all'] !== 'function' || typeof h['run'] !== 'function' || typeof h['exec'] !== 'function') {
-    throw new ValidationError('transaction', `must be a sqlite3 Database inside BEGIN on this SQLite datastore, got ${describe(handle)}`);
+    throw new ValidationError(
+      'transaction',
+      `must be a sqlite3 Database inside BEGIN on this SQLite datastore, got ${describe(handle)}`,
+    );
   }
   const statements = directStatements(handle, direct);
   try {

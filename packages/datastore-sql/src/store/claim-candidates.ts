@@ -26,11 +26,17 @@ interface Ranked extends Candidate {
  * the window under a version guard. If a concurrent claim counted first, that executor's
  * candidates are dropped this time (never overrunning the window).
  */
-export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueParams, now: number): Promise<Candidate[]> {
+export async function selectCandidates(
+  ctx: SqlContext,
+  tx: Tx,
+  p: TaskClaimDueParams,
+  now: number,
+): Promise<Candidate[]> {
   if (p.executors.length === 0) return [];
   const limits = await readRateLimits(ctx, tx, p.executors);
   const free = p.executors.filter((e) => !limits.has(e));
-  const queries: { executors: string[]; limit: number }[] = free.length > 0 ? [{ executors: free, limit: p.limit }] : [];
+  const queries: { executors: string[]; limit: number }[] =
+    free.length > 0 ? [{ executors: free, limit: p.limit }] : [];
   for (const l of limits.values()) {
     const allowed = Math.min(p.limit, rateAllowance(l, now));
     if (allowed > 0) queries.push({ executors: [l.executor], limit: allowed });
@@ -38,16 +44,23 @@ export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueP
   const ranked: Ranked[] = [];
   for (const q of queries) ranked.push(...(await dueRows(ctx, tx, q.executors, q.limit, now)).map(toRanked));
   ranked.sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt);
-  const picked = pickWithinRates(ranked, (c) => c.executor, p.limit, (e) => {
-    const l = limits.get(e);
-    return l && rateAllowance(l, now);
-  });
+  const picked = pickWithinRates(
+    ranked,
+    (c) => c.executor,
+    p.limit,
+    (e) => {
+      const l = limits.get(e);
+      return l && rateAllowance(l, now);
+    },
+  );
   const dropped = new Set<string>();
   for (const l of limits.values()) {
     const starts = picked.filter((c) => c.executor === l.executor).length;
     if (starts > 0 && !(await reserveStarts(ctx, tx, l, now, starts))) dropped.add(l.executor);
   }
-  return picked.filter((c) => !dropped.has(c.executor)).map(({ id, scheduleId, fireAt, duplicate }) => ({ id, scheduleId, fireAt, duplicate }));
+  return picked
+    .filter((c) => !dropped.has(c.executor))
+    .map(({ id, scheduleId, fireAt, duplicate }) => ({ id, scheduleId, fireAt, duplicate }));
 }
 
 /**
@@ -58,7 +71,8 @@ export async function selectCandidates(ctx: SqlContext, tx: Tx, p: TaskClaimDueP
  */
 async function dueRows(ctx: SqlContext, tx: Tx, executors: string[], limit: number, now: number): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const executor of new Set(executors)) rows.push(...(await ctx.select(dueRowsSql(ctx.dialect), { now, limit, executor }, tx)));
+  for (const executor of new Set(executors))
+    rows.push(...(await ctx.select(dueRowsSql(ctx.dialect), { now, limit, executor }, tx)));
   return rows;
 }
 

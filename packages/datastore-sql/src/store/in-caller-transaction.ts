@@ -13,7 +13,7 @@ import { taskEnqueue } from './tasks-enqueue.js';
  * with no transaction open.
  */
 export async function datastoreInTransaction(ctx: SqlContext, handle: unknown): Promise<DatastoreInTransaction> {
-  const caller = await ctx.inCaller('join the caller\'s transaction', () => openCallerTransaction(ctx.dialect, handle));
+  const caller = await ctx.inCaller("join the caller's transaction", () => openCallerTransaction(ctx.dialect, handle));
   return {
     clockNow: () => ctx.inCaller('read the database clock', () => ctx.clock(caller)),
     nodeList: () => nodeList(ctx, caller),

@@ -4,10 +4,7 @@ import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
 
 /** Registers (or re-registers) a node; start and heartbeat instants are the database clock. */
-export async function nodeRegister(
-  ctx: SqlContext,
-  node: NodeRegisterParams,
-): Promise<NodeRecord> {
+export async function nodeRegister(ctx: SqlContext, node: NodeRegisterParams): Promise<NodeRecord> {
   return ctx.transaction('register node', async (tx) => {
     const now = await ctx.clock(tx);
     const r = {
@@ -38,10 +35,7 @@ export async function nodeRegister(
 }
 
 /** Records a heartbeat and clock offset (ms, rounded); returns the instant recorded. */
-export async function nodeHeartbeat(
-  ctx: SqlContext,
-  p: NodeHeartbeatParams,
-): Promise<number> {
+export async function nodeHeartbeat(ctx: SqlContext, p: NodeHeartbeatParams): Promise<number> {
   return ctx.single('record node heartbeat', async () => {
     const now = await ctx.now(p.now);
     await ctx.write('UPDATE rookery_nodes SET heartbeat_at = :now, clock_offset_ms = :offset WHERE id = :id', {

@@ -1,4 +1,12 @@
-import { manualTask, RETRYABLE_TASK_STATES, type ScheduleRunNowParams, type SchedulePruneDoneParams, type Task, type TaskRetryParams, type TaskRetryResult } from '@rookery/core';
+import {
+  manualTask,
+  RETRYABLE_TASK_STATES,
+  type ScheduleRunNowParams,
+  type SchedulePruneDoneParams,
+  type Task,
+  type TaskRetryParams,
+  type TaskRetryResult,
+} from '@rookery/core';
 import { scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { taskPolicyColumns } from './task-policy-columns.js';
@@ -6,18 +14,62 @@ import { insertEvents, readTasks } from './task-effects.js';
 
 /** The columns of a task row an extra run writes (the rest keep their defaults). */
 const RUN_COLUMNS = [
-  'id', 'schedule_id', 'fire_at', 'span_end_at', 'span_count', 'due_at', 'deadline_at', 'state',
-  'attempt', 'failures', 'repairs', 'fence', 'version', 'executor', 'payload', 'policies', 'duplicate_policy',
-  'delivery', 'priority', 'ended_at', 'reason', 'cancel_requested', 'created_at', 'updated_at', 'origin',
+  'id',
+  'schedule_id',
+  'fire_at',
+  'span_end_at',
+  'span_count',
+  'due_at',
+  'deadline_at',
+  'state',
+  'attempt',
+  'failures',
+  'repairs',
+  'fence',
+  'version',
+  'executor',
+  'payload',
+  'policies',
+  'duplicate_policy',
+  'delivery',
+  'priority',
+  'ended_at',
+  'reason',
+  'cancel_requested',
+  'created_at',
+  'updated_at',
+  'origin',
 ] as const;
 
 /** A new task's row values, in {@link RUN_COLUMNS} order. */
 function runValues(t: Task): unknown[] {
   const p = taskPolicyColumns(t.policies);
   return [
-    t.id, t.scheduleId, t.fireAt, t.spanEndAt, t.spanCount, t.dueAt, t.deadlineAt, t.state,
-    0, 0, 0, 0, 0, t.executor, toJsonText(t.payload), p.policies, p.duplicate,
-    p.delivery, p.priority, null, t.reason, 0, t.createdAt, t.updatedAt, t.origin,
+    t.id,
+    t.scheduleId,
+    t.fireAt,
+    t.spanEndAt,
+    t.spanCount,
+    t.dueAt,
+    t.deadlineAt,
+    t.state,
+    0,
+    0,
+    0,
+    0,
+    0,
+    t.executor,
+    toJsonText(t.payload),
+    p.policies,
+    p.duplicate,
+    p.delivery,
+    p.priority,
+    null,
+    t.reason,
+    0,
+    t.createdAt,
+    t.updatedAt,
+    t.origin,
   ];
 }
 
@@ -31,7 +83,11 @@ export async function scheduleRunNow(ctx: SqlContext, p: ScheduleRunNowParams): 
   const d = ctx.dialect;
   return ctx.transaction('run schedule now', async (tx) => {
     const now = await ctx.now(p.now, tx);
-    const rows = await ctx.select(`SELECT * FROM rookery_schedules${d.lockTableHint} WHERE id = :id${d.lockSuffix}`, { id: p.scheduleId }, tx);
+    const rows = await ctx.select(
+      `SELECT * FROM rookery_schedules${d.lockTableHint} WHERE id = :id${d.lockSuffix}`,
+      { id: p.scheduleId },
+      tx,
+    );
     const schedule = rows[0] ? scheduleFromRow(rows[0]) : undefined;
     if (!schedule || (schedule.state !== 'active' && schedule.state !== 'paused')) return undefined;
     const taken = await ctx.select(
@@ -42,8 +98,14 @@ export async function scheduleRunNow(ctx: SqlContext, p: ScheduleRunNowParams): 
     let fireAt = now;
     for (const r of taken) if (Number(r['fire_at']) === fireAt) fireAt += 1;
     const task = manualTask(schedule, p.taskId, fireAt, p.reason, now, p.payload);
-    await ctx.write(`INSERT INTO rookery_tasks (${RUN_COLUMNS.join(', ')}) VALUES :rows`, { rows: [runValues(task)] }, tx);
-    await insertEvents(ctx, tx, [{ taskId: task.id, at: now, from: null, to: 'pending', nodeId: null, reason: p.reason, fence: 0 }]);
+    await ctx.write(
+      `INSERT INTO rookery_tasks (${RUN_COLUMNS.join(', ')}) VALUES :rows`,
+      { rows: [runValues(task)] },
+      tx,
+    );
+    await insertEvents(ctx, tx, [
+      { taskId: task.id, at: now, from: null, to: 'pending', nodeId: null, reason: p.reason, fence: 0 },
+    ]);
     const [stored] = await readTasks(ctx, [task.id], tx);
     return stored;
   });
@@ -51,8 +113,16 @@ export async function scheduleRunNow(ctx: SqlContext, p: ScheduleRunNowParams): 
 
 /** The live task other than `taskId` that holds `key`, if any. */
 async function keyHolder(ctx: SqlContext, tx: Tx, key: string, taskId: string): Promise<Task | undefined> {
-  const rows = await ctx.select(`SELECT id FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch} AND id <> :id`, { keys: [key], id: taskId }, tx);
-  const [holder] = await readTasks(ctx, rows.map((r) => String(r['id'])), tx);
+  const rows = await ctx.select(
+    `SELECT id FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch} AND id <> :id`,
+    { keys: [key], id: taskId },
+    tx,
+  );
+  const [holder] = await readTasks(
+    ctx,
+    rows.map((r) => String(r['id'])),
+    tx,
+  );
   return holder;
 }
 
@@ -84,7 +154,9 @@ export async function taskRetry(ctx: SqlContext, p: TaskRetryParams): Promise<Ta
       return current ? { outcome: 'refused-state', task: current } : undefined;
     }
     await ctx.write('DELETE FROM rookery_execution_reports WHERE task_id = :id', { id: task.id }, tx);
-    await insertEvents(ctx, tx, [{ taskId: task.id, at: now, from: task.state, to: 'pending', nodeId: null, reason: p.reason, fence: task.fence }]);
+    await insertEvents(ctx, tx, [
+      { taskId: task.id, at: now, from: task.state, to: 'pending', nodeId: null, reason: p.reason, fence: task.fence },
+    ]);
     const [retried] = await readTasks(ctx, [task.id], tx);
     return retried ? { outcome: 'retried', task: retried } : undefined;
   });

@@ -1,7 +1,12 @@
 import type { TaskOutcome } from '@rookery/core';
 
 /** The column values an outcome writes. */
-export function outcomeValues(o: TaskOutcome): { result: string | null; error: string | null; failed: number; dueAt: number | null } {
+export function outcomeValues(o: TaskOutcome): {
+  result: string | null;
+  error: string | null;
+  failed: number;
+  dueAt: number | null;
+} {
   switch (o.state) {
     case 'completed':
       return { result: o.result === null ? null : JSON.stringify(o.result), error: null, failed: 0, dueAt: null };
@@ -15,4 +20,3 @@ export function outcomeValues(o: TaskOutcome): { result: string | null; error: s
       return { result: null, error: o.error, failed: o.countFailure ? 1 : 0, dueAt: o.dueAt };
   }
 }
-

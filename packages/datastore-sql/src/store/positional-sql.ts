@@ -76,7 +76,11 @@ function parsedOf(sql: string): ParsedSql {
  *   parameter's 1-based position (`(n) => '$' + n` for `pg`)
  * @throws Error when the statement names a replacement that `replacements` lacks
  */
-export function toPositional(sql: string, replacements: Replacements, placeholder: string | ((n: number) => string)): PositionalSql {
+export function toPositional(
+  sql: string,
+  replacements: Replacements,
+  placeholder: string | ((n: number) => string),
+): PositionalSql {
   const { text, names } = parsedOf(sql);
   if (names.length === 0) return { sql, values: [] };
   const values: unknown[] = [];

@@ -18,9 +18,21 @@ export async function historyPrune(ctx: SqlContext, p: HistoryPruneParams): Prom
     );
     const ids = rows.map((r) => String(r['id']));
     if (ids.length === 0) return 0;
-    const deleted = await ctx.write('DELETE FROM rookery_tasks WHERE id IN (:ids) AND state IN (:terminal)', { ids, terminal: [...TERMINAL_TASK_STATES] }, tx);
-    await ctx.write('DELETE FROM rookery_task_events WHERE task_id IN (:ids) AND task_id NOT IN (SELECT id FROM rookery_tasks WHERE id IN (:ids))', { ids }, tx);
-    await ctx.write('DELETE FROM rookery_task_logs WHERE task_id IN (:ids) AND task_id NOT IN (SELECT id FROM rookery_tasks WHERE id IN (:ids))', { ids }, tx);
+    const deleted = await ctx.write(
+      'DELETE FROM rookery_tasks WHERE id IN (:ids) AND state IN (:terminal)',
+      { ids, terminal: [...TERMINAL_TASK_STATES] },
+      tx,
+    );
+    await ctx.write(
+      'DELETE FROM rookery_task_events WHERE task_id IN (:ids) AND task_id NOT IN (SELECT id FROM rookery_tasks WHERE id IN (:ids))',
+      { ids },
+      tx,
+    );
+    await ctx.write(
+      'DELETE FROM rookery_task_logs WHERE task_id IN (:ids) AND task_id NOT IN (SELECT id FROM rookery_tasks WHERE id IN (:ids))',
+      { ids },
+      tx,
+    );
     return deleted;
   });
 }

@@ -53,7 +53,11 @@ export async function rateLimitList(ctx: SqlContext): Promise<RateLimit[]> {
 }
 
 /** The rate limits of `executors`, read inside a claim. */
-export async function readRateLimits(ctx: SqlContext, tx: Tx, executors: readonly string[]): Promise<Map<string, StoredRateLimit>> {
+export async function readRateLimits(
+  ctx: SqlContext,
+  tx: Tx,
+  executors: readonly string[],
+): Promise<Map<string, StoredRateLimit>> {
   if (executors.length === 0) return new Map();
   const rows = await ctx.select(
     'SELECT executor, per_second, window_start, window_count, version FROM rookery_rate_limits WHERE executor IN (:executors)',
@@ -79,7 +83,13 @@ export async function readRateLimits(ctx: SqlContext, tx: Tx, executors: readonl
  * concurrent claim that counted first makes this one fail (false), and the caller starts
  * none of that executor's tasks this time, so the window is never overrun.
  */
-export async function reserveStarts(ctx: SqlContext, tx: Tx, limit: StoredRateLimit, now: number, starts: number): Promise<boolean> {
+export async function reserveStarts(
+  ctx: SqlContext,
+  tx: Tx,
+  limit: StoredRateLimit,
+  now: number,
+  starts: number,
+): Promise<boolean> {
   const next = advanceRateWindow(limit, now, starts);
   const changed = await ctx.write(
     'UPDATE rookery_rate_limits SET window_start = :windowStart, window_count = :windowCount, version = version + 1' +

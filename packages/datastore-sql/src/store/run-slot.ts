@@ -12,7 +12,13 @@ export type SlotAnswer = { taken: true } | { taken: false; holder: string; expir
  * back keeps the slot: its fence is still current, and a paused node may wake and run on
  * before it notices, so the new run waits for repair.
  */
-export async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: number, expires: number): Promise<SlotAnswer> {
+export async function takeSlot(
+  ctx: SqlContext,
+  tx: Tx,
+  c: Candidate,
+  now: number,
+  expires: number,
+): Promise<SlotAnswer> {
   const taken = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = :taskId, slot_expires_at = :expires, version = version + 1' +
       ' WHERE id = :scheduleId AND (slot_task_id IS NULL OR slot_task_id = :taskId' +
@@ -22,7 +28,16 @@ export async function takeSlot(ctx: SqlContext, tx: Tx, c: Candidate, now: numbe
     tx,
   );
   if (taken > 0) return { taken: true };
-  const rows = await ctx.select('SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
+  const rows = await ctx.select(
+    'SELECT slot_task_id, slot_expires_at FROM rookery_schedules WHERE id = :id',
+    { id: c.scheduleId },
+    tx,
+  );
   const expiresAt = numOrNull(rows[0]?.['slot_expires_at']);
-  return { taken: false, holder: String(rows[0]?.['slot_task_id'] ?? 'unknown'), expiresAt: expiresAt ?? now, expired: expiresAt === null || expiresAt <= now };
+  return {
+    taken: false,
+    holder: String(rows[0]?.['slot_task_id'] ?? 'unknown'),
+    expiresAt: expiresAt ?? now,
+    expired: expiresAt === null || expiresAt <= now,
+  };
 }

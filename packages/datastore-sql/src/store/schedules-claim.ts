@@ -49,8 +49,7 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
       tx,
     );
     const rows = await ctx.select(
-      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` +
-        ' ORDER BY next_fire_at',
+      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` + ' ORDER BY next_fire_at',
       { ...r, ids },
       tx,
     );
@@ -101,7 +100,12 @@ const ROWS_PER_INSERT = 100;
  * other once schedule ends with its task.
  */
 function peelEndsOnce(peel: SchedulePeelParams | undefined): boolean {
-  return peel !== undefined && peel.nextFireAt === null && peel.gateTaskId === null && peel.tasks.some((t) => isTerminalTaskState(t.state));
+  return (
+    peel !== undefined &&
+    peel.nextFireAt === null &&
+    peel.gateTaskId === null &&
+    peel.tasks.some((t) => isTerminalTaskState(t.state))
+  );
 }
 
 /**
@@ -121,8 +125,13 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
   const fast = ctx.dialect.fastPaths;
   if (fast) {
     const results = await fast.peelSchedules(ctx, p);
-    const over = p.peels.filter((peel, i) => results[i]?.ok === true && peelEndsOnce(peel)).map((peel) => peel.scheduleId);
-    if (over.length > 0) await ctx.transaction('end once schedules', async (tx) => markOnceSchedulesDone(ctx, tx, over, await ctx.now(p.now, tx)));
+    const over = p.peels
+      .filter((peel, i) => results[i]?.ok === true && peelEndsOnce(peel))
+      .map((peel) => peel.scheduleId);
+    if (over.length > 0)
+      await ctx.transaction('end once schedules', async (tx) =>
+        markOnceSchedulesDone(ctx, tx, over, await ctx.now(p.now, tx)),
+      );
     return results;
   }
   const d = ctx.dialect;
@@ -144,7 +153,11 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
       if (peeled.has(s.id)) continue; // listed twice: peeled once
       peeled.add(s.id);
       held.set(i, s);
-      const values = { nextFireAt: peel.nextFireAt, gateTaskId: peel.gateTaskId, gateRelease: gateRelease(s, peel.gateTaskId) };
+      const values = {
+        nextFireAt: peel.nextFireAt,
+        gateTaskId: peel.gateTaskId,
+        gateRelease: gateRelease(s, peel.gateTaskId),
+      };
       const key = JSON.stringify(values);
       const update = updates.get(key) ?? { ids: [] as string[], values };
       update.ids.push(s.id);
@@ -188,10 +201,20 @@ export async function schedulePeelMany(ctx: SqlContext, p: SchedulePeelManyParam
     await insertEvents(
       ctx,
       tx,
-      inserted.map((t) => ({ taskId: t.id, at: now, from: null, to: t.state, nodeId: (t.scheduleId === null ? null : nodeOf.get(t.scheduleId)) ?? null, reason: t.reason, fence: 0 })),
+      inserted.map((t) => ({
+        taskId: t.id,
+        at: now,
+        from: null,
+        to: t.state,
+        nodeId: (t.scheduleId === null ? null : nodeOf.get(t.scheduleId)) ?? null,
+        reason: t.reason,
+        fence: 0,
+      })),
     );
     return p.peels.map((peel, i) =>
-      held.has(i) ? { ok: true, created: inserted.filter((t) => t.scheduleId === peel.scheduleId) } : { ok: false, created: [] },
+      held.has(i)
+        ? { ok: true, created: inserted.filter((t) => t.scheduleId === peel.scheduleId) }
+        : { ok: false, created: [] },
     );
   });
 }
@@ -211,12 +234,37 @@ interface FromSchedule extends TaskPolicyColumns {
  */
 function taskValues(t: NewTask, s: FromSchedule, now: number): unknown[] {
   return [
-    t.id, s.scheduleId, t.fireAt, t.spanEndAt, t.spanCount, t.dueAt, t.deadlineAt, t.state,
-    0, 0, 0, 0, 0, // attempt, failures, repairs, fence, version
-    s.executor, s.payload, s.policies, s.duplicate, s.delivery, s.priority,
-    null, null, null, null, // lease_owner, lease_expires_at, node_id, started_at
+    t.id,
+    s.scheduleId,
+    t.fireAt,
+    t.spanEndAt,
+    t.spanCount,
+    t.dueAt,
+    t.deadlineAt,
+    t.state,
+    0,
+    0,
+    0,
+    0,
+    0, // attempt, failures, repairs, fence, version
+    s.executor,
+    s.payload,
+    s.policies,
+    s.duplicate,
+    s.delivery,
+    s.priority,
+    null,
+    null,
+    null,
+    null, // lease_owner, lease_expires_at, node_id, started_at
     isTerminalTaskState(t.state) ? now : null, // ended_at
-    null, null, t.reason, null, 0, now, now, // result, error, reason, execution_id, cancel_requested, created_at, updated_at
+    null,
+    null,
+    t.reason,
+    null,
+    0,
+    now,
+    now, // result, error, reason, execution_id, cancel_requested, created_at, updated_at
   ];
 }
 

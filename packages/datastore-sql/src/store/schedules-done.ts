@@ -27,7 +27,12 @@ export function onceRunOverSql(schedule: string, exceptTasks = ''): string {
  * transaction that ends a task, after its gate was released, so that a once schedule becomes
  * done with the end of its task. Conditional and idempotent.
  */
-export async function markOnceSchedulesDone(ctx: SqlContext, tx: Tx, scheduleIds: readonly (string | null)[], now: number): Promise<void> {
+export async function markOnceSchedulesDone(
+  ctx: SqlContext,
+  tx: Tx,
+  scheduleIds: readonly (string | null)[],
+  now: number,
+): Promise<void> {
   const ids = [...new Set(scheduleIds.filter((id): id is string => id !== null))];
   if (ids.length === 0) return;
   await ctx.writeLater(

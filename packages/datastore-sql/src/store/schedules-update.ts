@@ -45,13 +45,21 @@ export async function scheduleUpdate(ctx: SqlContext, p: ScheduleUpdateParams): 
       const updated = await planUntakenFireTime(ctx, tx, p.id);
       // The gate's release event follows the (possibly new) task creation policy.
       if (updated && updated.gateTaskId !== null) {
-        await ctx.write('UPDATE rookery_schedules SET gate_release = :release, version = version + 1 WHERE id = :id', { id: p.id, release: gateRelease(updated, updated.gateTaskId) }, tx);
+        await ctx.write(
+          'UPDATE rookery_schedules SET gate_release = :release, version = version + 1 WHERE id = :id',
+          { id: p.id, release: gateRelease(updated, updated.gateTaskId) },
+          tx,
+        );
       }
       return updated;
     });
   } catch (error) {
     if (error instanceof DuplicateKeyError && error.field === 'name') {
-      throw new DuplicateKeyError('name', `a schedule named '${name}' already exists (names compare after NFC normalisation and case folding)`, { cause: error.cause });
+      throw new DuplicateKeyError(
+        'name',
+        `a schedule named '${name}' already exists (names compare after NFC normalisation and case folding)`,
+        { cause: error.cause },
+      );
     }
     throw error;
   }

@@ -1,4 +1,9 @@
-import type { Schedule, ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from '@rookery/core';
+import type {
+  Schedule,
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
+  ScheduleValidateParams,
+} from '@rookery/core';
 import { scheduleFromRow } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 import { leaseFree, leaseHeld, leaseWritten } from './lease-sql.js';
@@ -33,8 +38,7 @@ export async function scheduleClaimValidation(ctx: SqlContext, p: ScheduleClaimV
       tx,
     );
     const rows = await ctx.select(
-      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` +
-        ' ORDER BY created_at, id',
+      `SELECT * FROM rookery_schedules WHERE id IN (:ids) AND ${leaseWritten()}` + ' ORDER BY created_at, id',
       { ...r, ids },
       tx,
     );

@@ -19,9 +19,19 @@ export type WithdrawalScope = 'ahead' | 'all';
  * task a node claims in between keeps running. The events and logs of the tasks deleted go
  * with them (no one else's), and a gate on one of them is cleared.
  */
-export async function withdrawPlannedTasks(ctx: SqlContext, tx: Tx, scheduleId: string, now: number, scope: WithdrawalScope): Promise<void> {
+export async function withdrawPlannedTasks(
+  ctx: SqlContext,
+  tx: Tx,
+  scheduleId: string,
+  now: number,
+  scope: WithdrawalScope,
+): Promise<void> {
   const notDue = scope === 'ahead' ? ' AND fire_at > :now' : '';
-  const chosen = await ctx.select(`SELECT id FROM rookery_tasks WHERE schedule_id = :id AND ${NOT_STARTED}${notDue}`, { id: scheduleId, now }, tx);
+  const chosen = await ctx.select(
+    `SELECT id FROM rookery_tasks WHERE schedule_id = :id AND ${NOT_STARTED}${notDue}`,
+    { id: scheduleId, now },
+    tx,
+  );
   const ids = chosen.map((r) => String(r['id']));
   if (ids.length === 0) return;
   await ctx.testHooks.withdrawalChosen?.({ scheduleId, taskIds: ids, othersWriteMeanwhile: !ctx.dialect.singleWriter });
@@ -49,9 +59,21 @@ export async function planUntakenFireTime(ctx: SqlContext, tx: Tx, scheduleId: s
   const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: scheduleId }, tx);
   const schedule = rows[0] ? scheduleFromRow(rows[0]) : undefined;
   if (schedule?.nextFireAt == null) return schedule;
-  const taken = await ctx.select('SELECT fire_at FROM rookery_tasks WHERE schedule_id = :id AND fire_at >= :next', { id: scheduleId, next: schedule.nextFireAt }, tx);
-  const next = untakenFireTime(schedule, schedule.nextFireAt, taken.map((r) => Number(r['fire_at'])));
+  const taken = await ctx.select(
+    'SELECT fire_at FROM rookery_tasks WHERE schedule_id = :id AND fire_at >= :next',
+    { id: scheduleId, next: schedule.nextFireAt },
+    tx,
+  );
+  const next = untakenFireTime(
+    schedule,
+    schedule.nextFireAt,
+    taken.map((r) => Number(r['fire_at'])),
+  );
   if (next === schedule.nextFireAt) return schedule;
-  await ctx.write('UPDATE rookery_schedules SET next_fire_at = :next, version = version + 1 WHERE id = :id', { id: scheduleId, next }, tx);
+  await ctx.write(
+    'UPDATE rookery_schedules SET next_fire_at = :next, version = version + 1 WHERE id = :id',
+    { id: scheduleId, next },
+    tx,
+  );
   return { ...schedule, nextFireAt: next };
 }

@@ -1,4 +1,10 @@
-import { DuplicateKeyError, gateReleaseOf, type Schedule, type ScheduleListParams, type ScheduleSetStateParams } from '@rookery/core';
+import {
+  DuplicateKeyError,
+  gateReleaseOf,
+  type Schedule,
+  type ScheduleListParams,
+  type ScheduleSetStateParams,
+} from '@rookery/core';
 import { nameKey, scheduleFromRow, toJsonText } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext } from './sql-context.js';
@@ -80,17 +86,29 @@ function rowValues(schedule: Schedule): Record<(typeof COLUMNS)[number], unknown
 /** A refused name as a DuplicateKeyError on `name` that states the rule; any other error as it is. */
 function nameTaken(error: unknown, what: string): unknown {
   if (!(error instanceof DuplicateKeyError) || error.field !== 'name') return error;
-  return new DuplicateKeyError('name', `${what} already exists (names compare after NFC normalisation and case folding)`, { cause: error.cause });
+  return new DuplicateKeyError(
+    'name',
+    `${what} already exists (names compare after NFC normalisation and case folding)`,
+    { cause: error.cause },
+  );
 }
 
 /**
  * Inserts a schedule; a taken name (NFC, case-folded) is a DuplicateKeyError on `name`. In a
  * caller's transaction (`caller`), on the caller's connection.
  */
-export async function scheduleCreate(ctx: SqlContext, schedule: Schedule, caller?: CallerTransaction): Promise<Schedule> {
+export async function scheduleCreate(
+  ctx: SqlContext,
+  schedule: Schedule,
+  caller?: CallerTransaction,
+): Promise<Schedule> {
   const values = rowValues(schedule);
   const insert = async (): Promise<Schedule> => {
-    await ctx.write(`INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`, values, caller);
+    await ctx.write(
+      `INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => `:${c}`).join(', ')})`,
+      values,
+      caller,
+    );
     const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: schedule.id }, caller);
     return scheduleFromRow(rows[0] ?? {});
   };
@@ -120,7 +138,11 @@ export async function scheduleCreateMany(ctx: SqlContext, schedules: readonly Sc
           for (const c of COLUMNS) replacements[`r${i}_${c}`] = values[c];
           return `(${COLUMNS.map((c) => `:r${i}_${c}`).join(', ')})`;
         });
-        await ctx.write(`INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, replacements, tx);
+        await ctx.write(
+          `INSERT INTO rookery_schedules (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+          replacements,
+          tx,
+        );
       }
       return schedules.length;
     });
@@ -181,10 +203,7 @@ export function containsPattern(text: string): string {
  * ({@link withdrawPlannedTasks}), in the same transaction; resuming a `once` schedule whose
  * run is over makes it `done`.
  */
-export async function scheduleSetState(
-  ctx: SqlContext,
-  params: ScheduleSetStateParams,
-): Promise<Schedule | undefined> {
+export async function scheduleSetState(ctx: SqlContext, params: ScheduleSetStateParams): Promise<Schedule | undefined> {
   const setNext = params.nextFireAt !== undefined ? ' next_fire_at = :nextFireAt,' : '';
   return ctx.transaction('set schedule state', async (tx) => {
     const now = await ctx.now(params.now, tx);
@@ -196,7 +215,8 @@ export async function scheduleSetState(
       tx,
     );
     if (changed === 0) return undefined;
-    if (params.state === 'paused' || params.state === 'retired') await withdrawPlannedTasks(ctx, tx, params.id, now, 'all');
+    if (params.state === 'paused' || params.state === 'retired')
+      await withdrawPlannedTasks(ctx, tx, params.id, now, 'all');
     else await markOnceSchedulesDone(ctx, tx, [params.id], now);
     const rows = await ctx.select('SELECT * FROM rookery_schedules WHERE id = :id', { id: params.id }, tx);
     return rows[0] ? scheduleFromRow(rows[0]) : undefined;

@@ -141,7 +141,8 @@ export class SqlContext {
    * raises then surfaces there, and fails the transaction all the same. Elsewhere it runs at once.
    */
   async writeLater(sql: string, replacements: Replacements, tx: Tx): Promise<void> {
-    if (tx instanceof OpenTransaction && this.dialect.direct?.joins) tx.waiting.push(toPositional(this.names.sql(sql), replacements, '?'));
+    if (tx instanceof OpenTransaction && this.dialect.direct?.joins)
+      tx.waiting.push(toPositional(this.names.sql(sql), replacements, '?'));
     else await this.write(sql, replacements, tx);
   }
 
@@ -161,11 +162,17 @@ export class SqlContext {
     const manager = this.sequelize.connectionManager;
     if (tx instanceof OpenTransaction && tx.waiting.length > 0) {
       const all = [...tx.waiting.splice(0), statement];
-      return run(tx.connection, all.map((s) => s.sql).join(';\n'), all.flatMap((s) => s.values), all.length);
+      return run(
+        tx.connection,
+        all.map((s) => s.sql).join(';\n'),
+        all.flatMap((s) => s.values),
+        all.length,
+      );
     }
     // A Sequelize transaction (the migration lock's) holds its driver connection as `connection` too.
     if (tx !== undefined) return run((tx as DriverTransaction).connection, statement.sql, statement.values, 1);
-    if (this.dialect.singleWriter) return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values, 1);
+    if (this.dialect.singleWriter)
+      return run(await manager.getConnection({ type: 'write' }), statement.sql, statement.values, 1);
     const connection = await manager.getConnection({ type: 'write' });
     try {
       return await run(connection, statement.sql, statement.values, 1);
@@ -260,7 +267,9 @@ export class SqlContext {
       } catch (rollbackError) {
         // SQLite rolls some failed transactions back by itself; then there is nothing to undo.
         if (!/no transaction is active/i.test(String(rollbackError))) {
-          throw new AggregateError([error, rollbackError], 'the transaction failed and so did its rollback', { cause: rollbackError });
+          throw new AggregateError([error, rollbackError], 'the transaction failed and so did its rollback', {
+            cause: rollbackError,
+          });
         }
       }
       throw error;

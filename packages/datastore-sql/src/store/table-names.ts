@@ -17,7 +17,8 @@ export interface TablePlacement {
  * refuses a qualified name there; MariaDB and MSSQL name indexes per table), except after
  * PostgreSQL's `DROP INDEX`, which looks the index up by its qualified name.
  */
-const IDENTIFIER = /(DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?|INDEX\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?|INDEX\s*\(\s*|name\s*=\s*N')?\brookery_([a-z0-9_]+)/g;
+const IDENTIFIER =
+  /(DROP\s+INDEX\s+(?:IF\s+EXISTS\s+)?|INDEX\s+(?:IF\s+(?:NOT\s+)?EXISTS\s+)?|INDEX\s*\(\s*|name\s*=\s*N')?\brookery_([a-z0-9_]+)/g;
 
 /** Past this many distinct statements the cache starts afresh (a guard, never reached by the store's own SQL). */
 const CACHE_LIMIT = 2_000;

@@ -13,7 +13,9 @@ export async function insertEvents(ctx: SqlContext, tx: Tx, events: EventRow[]):
   for (let i = 0; i < events.length; i += EVENT_BATCH) {
     await ctx.writeLater(
       'INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES :rows',
-      { rows: events.slice(i, i + EVENT_BATCH).map((e) => [e.taskId, e.at, e.from, e.to, e.nodeId, e.reason, e.fence]) },
+      {
+        rows: events.slice(i, i + EVENT_BATCH).map((e) => [e.taskId, e.at, e.from, e.to, e.nodeId, e.reason, e.fence]),
+      },
       tx,
     );
   }
@@ -31,7 +33,13 @@ export async function readTasks(ctx: SqlContext, ids: readonly string[], tx?: Tx
  * Runs an UPDATE of the tasks `ids` and returns them as updated, in the order of `ids`: with
  * `RETURNING *` where the dialect has it (one round trip), else the UPDATE and a read.
  */
-export async function updateTasksReturning(ctx: SqlContext, tx: Tx, update: string, replacements: Record<string, unknown>, ids: readonly string[]): Promise<Task[]> {
+export async function updateTasksReturning(
+  ctx: SqlContext,
+  tx: Tx,
+  update: string,
+  replacements: Record<string, unknown>,
+  ids: readonly string[],
+): Promise<Task[]> {
   if (ids.length === 0) return [];
   if (!ctx.dialect.supportsReturning) {
     await ctx.writeLater(update, replacements, tx);
@@ -53,7 +61,13 @@ export function takesRunSlot(duplicate: string): boolean {
  * due by its fire time but postponed to the slot's expiry) due now. Bumps `version`
  * (conditional writes). A job (`scheduleId` null) holds no slot.
  */
-export async function releaseSlot(ctx: SqlContext, tx: Tx, scheduleId: string | null, taskId: string, now: number): Promise<void> {
+export async function releaseSlot(
+  ctx: SqlContext,
+  tx: Tx,
+  scheduleId: string | null,
+  taskId: string,
+  now: number,
+): Promise<void> {
   if (scheduleId === null) return;
   const released = await ctx.write(
     'UPDATE rookery_schedules SET slot_task_id = NULL, slot_expires_at = NULL, version = version + 1' +
@@ -103,7 +117,7 @@ export async function ungateAtStart(
   const started = startedTasks.filter((t) => t.policies.taskCreation === 'on-start');
   if (started.length === 0) return;
   await ctx.writeLater(
-    "UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1, updated_at = :now" +
+    'UPDATE rookery_schedules SET gate_task_id = NULL, gate_release = NULL, version = version + 1, updated_at = :now' +
       " WHERE id IN (:scheduleIds) AND gate_task_id IN (:taskIds) AND gate_release = 'start'",
     { scheduleIds: [...new Set(started.map((t) => t.scheduleId))], taskIds: started.map((t) => t.id), now },
     tx,

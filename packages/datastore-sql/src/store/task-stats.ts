@@ -28,7 +28,9 @@ export async function taskStats(ctx: SqlContext, p: TaskStatsParams): Promise<Ta
         ' FROM rookery_tasks WHERE ended_at >= :since',
       { since: p.endedSince },
     );
-    const [started] = await ctx.select('SELECT COUNT(*) AS started FROM rookery_tasks WHERE started_at >= :since', { since: p.startedSince });
+    const [started] = await ctx.select('SELECT COUNT(*) AS started FROM rookery_tasks WHERE started_at >= :since', {
+      since: p.startedSince,
+    });
     const samples =
       p.latenessSamples === 0
         ? []

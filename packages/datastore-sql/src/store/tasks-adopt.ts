@@ -23,13 +23,21 @@ export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParam
   // Almost always there is nothing to adopt: one plain read, on the database clock, says so
   // without a write transaction (on SQLite, without taking its one write lock every interval).
   const any = await ctx.single('find external executions to adopt', () =>
-    ctx.select(candidates(p.now === undefined ? d.clockSql : ':now', ''), { now: p.now, limit: 1, executors: p.executors }),
+    ctx.select(candidates(p.now === undefined ? d.clockSql : ':now', ''), {
+      now: p.now,
+      limit: 1,
+      executors: p.executors,
+    }),
   );
   if (any.length === 0) return [];
   return ctx.transaction('adopt external executions', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const expires = now + p.leaseMs;
-    const rows = await ctx.select(candidates(':now', d.claimLockSuffix), { now, limit: p.limit, executors: p.executors }, tx);
+    const rows = await ctx.select(
+      candidates(':now', d.claimLockSuffix),
+      { now, limit: p.limit, executors: p.executors },
+      tx,
+    );
     const owners = new Map<string, string | null>();
     const events: EventRow[] = [];
     for (const row of rows) {
@@ -58,6 +66,10 @@ export async function taskAdoptExpired(ctx: SqlContext, p: TaskAdoptExpiredParam
     );
     await insertEvents(ctx, tx, events);
     const reports = new Map((await readExecutionReports(ctx, tasks, tx)).map((r) => [r.taskId, r.status]));
-    return tasks.map((task) => ({ task, previousOwner: owners.get(task.id) ?? null, report: reports.get(task.id) ?? null }));
+    return tasks.map((task) => ({
+      task,
+      previousOwner: owners.get(task.id) ?? null,
+      report: reports.get(task.id) ?? null,
+    }));
   });
 }

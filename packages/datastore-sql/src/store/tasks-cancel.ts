@@ -8,10 +8,7 @@ import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
  * once (conditional on state pending; its schedule is ungated, and a `once` one is done); a running one gets
  * `cancelRequested` and the reason, which its node sees on its next renewal or cancel check. Terminal tasks are left alone.
  */
-export async function taskRequestCancel(
-  ctx: SqlContext,
-  p: TaskRequestCancelParams,
-): Promise<Task | undefined> {
+export async function taskRequestCancel(ctx: SqlContext, p: TaskRequestCancelParams): Promise<Task | undefined> {
   return ctx.transaction('cancel task', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const cancelled = await ctx.write(
@@ -33,7 +30,15 @@ export async function taskRequestCancel(
       await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
       await markOnceSchedulesDone(ctx, tx, [task.scheduleId], now);
       await insertEvents(ctx, tx, [
-        { taskId: task.id, at: now, from: 'pending', to: 'cancelled', nodeId: null, reason: p.reason, fence: task.fence },
+        {
+          taskId: task.id,
+          at: now,
+          from: 'pending',
+          to: 'cancelled',
+          nodeId: null,
+          reason: p.reason,
+          fence: task.fence,
+        },
       ]);
     }
     return task;
@@ -52,5 +57,8 @@ export async function taskCancelRequests(ctx: SqlContext, p: TaskCancelRequestsP
       { ids: p.taskIds, owner: p.owner },
     ),
   );
-  return rows.map((r) => ({ taskId: String(r['id']), reason: r['reason'] === null || r['reason'] === undefined ? null : String(r['reason']) }));
+  return rows.map((r) => ({
+    taskId: String(r['id']),
+    reason: r['reason'] === null || r['reason'] === undefined ? null : String(r['reason']),
+  }));
 }

@@ -1,8 +1,22 @@
-import { MISSED_DEADLINE_REASON, skipBusyReason, skipSupersededReason, type Task, type TaskClaimDueParams, type TaskClaimDueResult } from '@rookery/core';
+import {
+  MISSED_DEADLINE_REASON,
+  skipBusyReason,
+  skipSupersededReason,
+  type Task,
+  type TaskClaimDueParams,
+  type TaskClaimDueResult,
+} from '@rookery/core';
 import { selectCandidates } from './claim-candidates.js';
 import type { SqlContext } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
-import { insertEvents, readTasks, ungateAtEnd, ungateAtStart, updateTasksReturning, type EventRow } from './task-effects.js';
+import {
+  insertEvents,
+  readTasks,
+  ungateAtEnd,
+  ungateAtStart,
+  updateTasksReturning,
+  type EventRow,
+} from './task-effects.js';
 import { queueBehind } from './tasks-queue.js';
 import { newestPerSchedule, replaceSlotHolder } from './tasks-replace.js';
 import { takeSlot, type SlotAnswer } from './run-slot.js';
@@ -84,12 +98,21 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
         if ((await replaceSlotHolder(ctx, tx, c, now, expires)).kind === 'took') startIds.push(c.id);
         continue;
       }
-      const slot: SlotAnswer = c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
+      const slot: SlotAnswer =
+        c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
       if (slot.taken) startIds.push(c.id);
-      else if (slot.expired) continue; // the holder awaits repair: this task stays pending until then
+      else if (slot.expired)
+        continue; // the holder awaits repair: this task stays pending until then
       else if (c.duplicate === 'skip') skipReasons.set(c.id, skipBusyReason(slot.holder));
       else {
-        const decision = await queueBehind(ctx, tx, c, { taskId: slot.holder, expiresAt: slot.expiresAt }, startIds, now);
+        const decision = await queueBehind(
+          ctx,
+          tx,
+          c,
+          { taskId: slot.holder, expiresAt: slot.expiresAt },
+          startIds,
+          now,
+        );
         if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
       }
     }
@@ -123,7 +146,12 @@ async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promi
     );
     await ungateAtStart(ctx, tx, started, now);
     for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
-    await markOnceSchedulesDone(ctx, tx, [...missed, ...skipped].map((t) => t.scheduleId), now);
+    await markOnceSchedulesDone(
+      ctx,
+      tx,
+      [...missed, ...skipped].map((t) => t.scheduleId),
+      now,
+    );
     events.push(
       ...started.map((t) => event(t, 'pending', null)),
       ...missed.map((t) => event(t, 'pending', MISSED_DEADLINE_REASON)),

@@ -1,15 +1,51 @@
-import { ENQUEUED_REASON, jobTask, type EnqueuedTask, type NewJob, type Task, type TaskEnqueueParams } from '@rookery/core';
+import {
+  ENQUEUED_REASON,
+  jobTask,
+  type EnqueuedTask,
+  type NewJob,
+  type Task,
+  type TaskEnqueueParams,
+} from '@rookery/core';
 import { str, taskFromRow } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext, Tx } from './sql-context.js';
 
 /** The columns of a job's row, in the order of {@link jobTuple}. */
 const JOB_COLUMNS = [
-  'id', 'schedule_id', 'fire_at', 'span_end_at', 'span_count', 'due_at', 'deadline_at', 'state',
-  'attempt', 'failures', 'repairs', 'fence', 'version',
-  'executor', 'payload', 'policies', 'duplicate_policy', 'delivery', 'priority',
-  'lease_owner', 'lease_expires_at', 'node_id', 'started_at', 'ended_at',
-  'result', 'error', 'reason', 'execution_id', 'cancel_requested', 'created_at', 'updated_at', 'dedupe_key', 'dedupe_lock', 'trace_context',
+  'id',
+  'schedule_id',
+  'fire_at',
+  'span_end_at',
+  'span_count',
+  'due_at',
+  'deadline_at',
+  'state',
+  'attempt',
+  'failures',
+  'repairs',
+  'fence',
+  'version',
+  'executor',
+  'payload',
+  'policies',
+  'duplicate_policy',
+  'delivery',
+  'priority',
+  'lease_owner',
+  'lease_expires_at',
+  'node_id',
+  'started_at',
+  'ended_at',
+  'result',
+  'error',
+  'reason',
+  'execution_id',
+  'cancel_requested',
+  'created_at',
+  'updated_at',
+  'dedupe_key',
+  'dedupe_lock',
+  'trace_context',
 ] as const;
 
 /**
@@ -51,11 +87,39 @@ function addJobValues(into: Record<string, unknown>, i: number, j: NewJob, now: 
 function jobRow(j: NewJob, now: number): Record<(typeof JOB_COLUMNS)[number], unknown> {
   const dueAt = j.runAt ?? now;
   return {
-    id: j.id, schedule_id: j.id, fire_at: dueAt, span_end_at: null, span_count: 1, due_at: dueAt, deadline_at: null, state: 'pending',
-    attempt: 0, failures: 0, repairs: 0, fence: 0, version: 0,
-    executor: j.executor, payload: JSON.stringify(j.payload), policies: JSON.stringify(j.policies), duplicate_policy: 'run', delivery: j.policies.delivery, priority: j.policies.priority,
-    lease_owner: null, lease_expires_at: null, node_id: null, started_at: null, ended_at: null,
-    result: null, error: null, reason: ENQUEUED_REASON, execution_id: null, cancel_requested: 0, created_at: now, updated_at: now, dedupe_key: j.key, dedupe_lock: j.keyLock,
+    id: j.id,
+    schedule_id: j.id,
+    fire_at: dueAt,
+    span_end_at: null,
+    span_count: 1,
+    due_at: dueAt,
+    deadline_at: null,
+    state: 'pending',
+    attempt: 0,
+    failures: 0,
+    repairs: 0,
+    fence: 0,
+    version: 0,
+    executor: j.executor,
+    payload: JSON.stringify(j.payload),
+    policies: JSON.stringify(j.policies),
+    duplicate_policy: 'run',
+    delivery: j.policies.delivery,
+    priority: j.policies.priority,
+    lease_owner: null,
+    lease_expires_at: null,
+    node_id: null,
+    started_at: null,
+    ended_at: null,
+    result: null,
+    error: null,
+    reason: ENQUEUED_REASON,
+    execution_id: null,
+    cancel_requested: 0,
+    created_at: now,
+    updated_at: now,
+    dedupe_key: j.key,
+    dedupe_lock: j.keyLock,
     trace_context: j.traceContext ?? null,
   };
 }
@@ -83,12 +147,20 @@ function jobTuples(n: number): string {
  * rows per INSERT on every dialect, and a key held by a task enqueued earlier in the same
  * transaction answers that task.
  */
-export async function taskEnqueue(ctx: SqlContext, p: TaskEnqueueParams, caller?: CallerTransaction): Promise<EnqueuedTask[]> {
+export async function taskEnqueue(
+  ctx: SqlContext,
+  p: TaskEnqueueParams,
+  caller?: CallerTransaction,
+): Promise<EnqueuedTask[]> {
   if (p.jobs.length === 0) return [];
   if (caller) return ctx.inCaller('enqueue jobs', () => enqueueIn(ctx, caller, p));
   const fast = ctx.dialect.fastPaths;
   if (fast) {
-    return settleJobs(p.jobs, (todo) => fast.enqueueJobs(ctx, todo, p.now), (keys, locks) => readHolders(ctx, keys, locks));
+    return settleJobs(
+      p.jobs,
+      (todo) => fast.enqueueJobs(ctx, todo, p.now),
+      (keys, locks) => readHolders(ctx, keys, locks),
+    );
   }
   return ctx.transaction('enqueue jobs', (tx) => enqueueIn(ctx, tx, p));
 }
@@ -101,7 +173,12 @@ async function enqueueIn(ctx: SqlContext, tx: Tx, p: TaskEnqueueParams): Promise
     (todo) => insertJobRows(ctx, tx, todo, now),
     (keys, locks) => readHolders(ctx, keys, locks, tx),
   );
-  await insertCreationEvents(ctx, tx, answers.flatMap((a) => (a.created ? [a.task.id] : [])), now);
+  await insertCreationEvents(
+    ctx,
+    tx,
+    answers.flatMap((a) => (a.created ? [a.task.id] : [])),
+    now,
+  );
   return answers;
 }
 
@@ -118,7 +195,11 @@ async function insertCreationEvents(ctx: SqlContext, tx: Tx, ids: readonly strin
     const replacements: Record<string, unknown> = { now };
     chunk.forEach((id, i) => (replacements[`t${i}`] = id));
     const tuples = chunk.map((_, i) => `(:t${i}, :now, NULL, 'pending', NULL, '${ENQUEUED_REASON}', 0)`).join(', ');
-    await ctx.writeLater(`INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES ${tuples}`, replacements, tx);
+    await ctx.writeLater(
+      `INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence) VALUES ${tuples}`,
+      replacements,
+      tx,
+    );
   }
 }
 
@@ -129,17 +210,30 @@ interface Holders {
 }
 
 /** Reads the live tasks holding `keys` and the tasks holding the key locks `locks`. */
-async function readHolders(ctx: SqlContext, keys: readonly string[], locks: readonly string[], tx?: Tx): Promise<Holders> {
+async function readHolders(
+  ctx: SqlContext,
+  keys: readonly string[],
+  locks: readonly string[],
+  tx?: Tx,
+): Promise<Holders> {
   const byKey = new Map<string, Task>();
   const byLock = new Map<string, Task>();
   if (keys.length > 0) {
-    for (const row of await ctx.select(`SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`, { keys: [...keys] }, tx)) {
+    for (const row of await ctx.select(
+      `SELECT * FROM rookery_tasks WHERE ${ctx.dialect.liveKeyMatch}`,
+      { keys: [...keys] },
+      tx,
+    )) {
       const task = taskFromRow(row);
       if (task.key !== null) byKey.set(task.key, task);
     }
   }
   if (locks.length > 0) {
-    for (const row of await ctx.select('SELECT * FROM rookery_tasks WHERE dedupe_lock IN (:locks)', { locks: [...locks] }, tx)) {
+    for (const row of await ctx.select(
+      'SELECT * FROM rookery_tasks WHERE dedupe_lock IN (:locks)',
+      { locks: [...locks] },
+      tx,
+    )) {
       byLock.set(str(row['dedupe_lock']), taskFromRow(row));
     }
   }
@@ -168,10 +262,14 @@ async function settleJobs(
   const holderOfKey = new Map<string, Task>();
   const holderOfLock = new Map<string, Task>();
   const holderOf = (j: NewJob): Task | undefined =>
-    (j.key === null ? undefined : holderOfKey.get(j.key)) ?? (j.keyLock === null ? undefined : holderOfLock.get(j.keyLock));
+    (j.key === null ? undefined : holderOfKey.get(j.key)) ??
+    (j.keyLock === null ? undefined : holderOfLock.get(j.keyLock));
   let todo = distinct;
   for (let round = 0; todo.length > 0; round += 1) {
-    if (round > KEY_RETRIES) throw new Error(`enqueue: the holders of keys ${todo.map((j) => j.key).join(', ')} kept ending while their jobs were inserted`);
+    if (round > KEY_RETRIES)
+      throw new Error(
+        `enqueue: the holders of keys ${todo.map((j) => j.key).join(', ')} kept ending while their jobs were inserted`,
+      );
     for (const t of await insert(todo)) created.set(t.id, t);
     const skipped = todo.filter((j) => !created.has(j.id));
     const keys = skipped.flatMap((j) => (j.key === null ? [] : [j.key]));
@@ -220,7 +318,8 @@ async function insertJobRows(ctx: SqlContext, tx: Tx, jobs: readonly NewJob[], n
   }
   for (let from = 0; from < readBack.length; from += ROWS_PER_INSERT) {
     const ids = readBack.slice(from, from + ROWS_PER_INSERT);
-    for (const r of await ctx.select('SELECT id FROM rookery_tasks WHERE id IN (:ids)', { ids }, tx)) inserted.add(String(r['id']));
+    for (const r of await ctx.select('SELECT id FROM rookery_tasks WHERE id IN (:ids)', { ids }, tx))
+      inserted.add(String(r['id']));
   }
   // The job's objects are this call's own (the client built them for it): shared, not copied.
   return jobs.flatMap((j) => (inserted.has(j.id) ? [jobTask(j, now, false)] : []));

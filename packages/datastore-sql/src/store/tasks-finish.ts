@@ -49,7 +49,13 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
     for (const g of groups) {
       const rows = await ctx.select(
         `${SET_OUTCOME} WHERE id IN (:ids) AND (id, fence) IN (:pairs) AND ${leaseHeld()} AND state = 'running' RETURNING *`,
-        { ...g.values, ids: g.finishes.map((f) => f.taskId), pairs: g.finishes.map((f) => [f.taskId, f.fence]), owner: g.owner, now },
+        {
+          ...g.values,
+          ids: g.finishes.map((f) => f.taskId),
+          pairs: g.finishes.map((f) => [f.taskId, f.fence]),
+          owner: g.owner,
+          now,
+        },
         tx,
       );
       tasks.push(...rows.map(taskFromRow));
@@ -65,10 +71,18 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
   for (const g of groups) {
     const held = g.finishes.filter((f) => {
       const r = current.get(f.taskId);
-      return r !== undefined && r['lease_owner'] === g.owner && num(r['fence']) === f.fence && r['state'] === 'running' && (numOrNull(r['lease_expires_at']) ?? 0) > now;
+      return (
+        r !== undefined &&
+        r['lease_owner'] === g.owner &&
+        num(r['fence']) === f.fence &&
+        r['state'] === 'running' &&
+        (numOrNull(r['lease_expires_at']) ?? 0) > now
+      );
     });
     const ids = held.map((f) => f.taskId);
-    tasks.push(...(await updateTasksReturning(ctx, tx, `${SET_OUTCOME} WHERE id IN (:ids)`, { ...g.values, ids, now }, ids)));
+    tasks.push(
+      ...(await updateTasksReturning(ctx, tx, `${SET_OUTCOME} WHERE id IN (:ids)`, { ...g.values, ids, now }, ids)),
+    );
   }
   return tasks;
 }
@@ -113,13 +127,27 @@ async function finishInTransaction(ctx: SqlContext, finishes: Finishes, at: numb
       // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
       // (`on-start`, `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
       if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id, now);
-      if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead') await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+      if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead')
+        await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
     }
-    await markOnceSchedulesDone(ctx, tx, tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => t.scheduleId), now);
+    await markOnceSchedulesDone(
+      ctx,
+      tx,
+      tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => t.scheduleId),
+      now,
+    );
     await insertEvents(
       ctx,
       tx,
-      tasks.map((task) => ({ taskId: task.id, at: now, from: 'running', to: task.state, nodeId: nodeOf.get(task.id) ?? null, reason: task.reason, fence: task.fence })),
+      tasks.map((task) => ({
+        taskId: task.id,
+        at: now,
+        from: 'running',
+        to: task.state,
+        nodeId: nodeOf.get(task.id) ?? null,
+        reason: task.reason,
+        fence: task.fence,
+      })),
     );
     return tasks;
   });

@@ -25,7 +25,13 @@ export async function queueBehind(
     "SELECT id FROM rookery_tasks WHERE schedule_id = :scheduleId AND state = 'pending' AND attempt = 0" +
       ` AND fire_at < :fireAt AND id <> :id${startingIds.length ? ' AND id NOT IN (:startingIds)' : ''}` +
       ` ORDER BY fire_at${ctx.dialect.limitClause()}`,
-    { scheduleId: c.scheduleId, fireAt: c.fireAt, id: c.id, limit: 1, ...(startingIds.length ? { startingIds: [...startingIds] } : {}) },
+    {
+      scheduleId: c.scheduleId,
+      fireAt: c.fireAt,
+      id: c.id,
+      limit: 1,
+      ...(startingIds.length ? { startingIds: [...startingIds] } : {}),
+    },
     tx,
   );
   const waiting = older[0]?.['id'];

@@ -14,7 +14,8 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
   return ctx.transaction('renew task leases', async (tx) => {
     const now = await ctx.now(p.now, tx);
     const expires = now + p.leaseMs;
-    if (p.leases.length === 0) return { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt: expires };
+    if (p.leases.length === 0)
+      return { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt: expires };
 
     const r: Replacements = { owner: p.owner, now, expires };
     const pairs = p.leases
@@ -51,7 +52,10 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
     const requested = new Set(rows.filter((row) => num(row['cancel_requested']) !== 0).map((row) => String(row['id'])));
     const executionReports = await readExecutionReports(
       ctx,
-      rows.map((row) => ({ id: String(row['id']), executionId: row['execution_id'] == null ? null : String(row['execution_id']) })),
+      rows.map((row) => ({
+        id: String(row['id']),
+        executionId: row['execution_id'] == null ? null : String(row['execution_id']),
+      })),
       tx,
     );
     const ids = p.leases.map((l) => l.taskId);

@@ -32,8 +32,19 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       const fence = num(row['fence']);
       const repairs = num(row['repairs']) + 1;
       const to: TaskState =
-        num(row['cancel_requested']) !== 0 ? 'cancelled' : row['delivery'] === 'at-most-once' ? 'abandoned' : repairs >= p.maxRepairs ? 'failed' : 'pending';
-      const reason = repairReason(to, owner, repairs, to === 'cancelled' && row['reason'] != null ? String(row['reason']) : null);
+        num(row['cancel_requested']) !== 0
+          ? 'cancelled'
+          : row['delivery'] === 'at-most-once'
+            ? 'abandoned'
+            : repairs >= p.maxRepairs
+              ? 'failed'
+              : 'pending';
+      const reason = repairReason(
+        to,
+        owner,
+        repairs,
+        to === 'cancelled' && row['reason'] != null ? String(row['reason']) : null,
+      );
       const changed = await ctx.write(
         'UPDATE rookery_tasks SET state = :to, fence = fence + 1, repairs = repairs + 1, version = version + 1, lease_owner = NULL,' +
           ' lease_expires_at = NULL, due_at = COALESCE(:dueAt, due_at),' +
@@ -51,7 +62,12 @@ export async function taskRepairExpired(ctx: SqlContext, p: TaskRepairExpiredPar
       await releaseSlot(ctx, tx, t.scheduleId, t.id, now);
       if (t.state !== 'pending') await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
     }
-    await markOnceSchedulesDone(ctx, tx, tasks.filter((t) => t.state !== 'pending').map((t) => t.scheduleId), now);
+    await markOnceSchedulesDone(
+      ctx,
+      tx,
+      tasks.filter((t) => t.state !== 'pending').map((t) => t.scheduleId),
+      now,
+    );
     await insertEvents(ctx, tx, events);
     return tasks.map((task) => ({ task, previousOwner: owners.get(task.id) ?? null }));
   });

@@ -15,7 +15,10 @@ export type ReplaceDecision = { kind: 'took' } | { kind: 'waiting' };
  * newer task). Candidates due at the same instant (waiting tasks a finish made due together)
  * are told apart by their fire times.
  */
-export function newestPerSchedule(candidates: readonly Candidate[]): { newest: Set<string>; superseded: Map<string, string> } {
+export function newestPerSchedule(candidates: readonly Candidate[]): {
+  newest: Set<string>;
+  superseded: Map<string, string>;
+} {
   const latestCandidate = new Map<string, Candidate>();
   for (const c of candidates) {
     const seen = latestCandidate.get(c.scheduleId);
@@ -55,7 +58,11 @@ export async function replaceSlotHolder(
   expires: number,
 ): Promise<ReplaceDecision> {
   for (let round = 0; round < REPLACE_ROUNDS; round += 1) {
-    const rows = await ctx.select('SELECT slot_task_id FROM rookery_schedules WHERE id = :id', { id: c.scheduleId }, tx);
+    const rows = await ctx.select(
+      'SELECT slot_task_id FROM rookery_schedules WHERE id = :id',
+      { id: c.scheduleId },
+      tx,
+    );
     const holder = rows[0]?.['slot_task_id'] == null ? null : String(rows[0]['slot_task_id']);
     if (holder !== null && holder !== c.id) {
       await ctx.write(

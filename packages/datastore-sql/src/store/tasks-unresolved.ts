@@ -1,4 +1,11 @@
-import { executorsOfferedSince, unresolvedReason, type Task, type TaskBacklogUnofferedParams, type TaskSettleUnresolvedParams, type UnofferedBacklog } from '@rookery/core';
+import {
+  executorsOfferedSince,
+  unresolvedReason,
+  type Task,
+  type TaskBacklogUnofferedParams,
+  type TaskSettleUnresolvedParams,
+  type UnofferedBacklog,
+} from '@rookery/core';
 import { nodeFromRow, num } from './row-mapping.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
@@ -9,8 +16,16 @@ import { insertEvents, readTasks, ungateAtEnd } from './task-effects.js';
  * nodes seen at or after `offeredSince`; the backlog of the executors no such node offers. The
  * grouped read walks the executor claim index (migration 8).
  */
-async function readUnoffered(ctx: SqlContext, tx: Tx, offeredSince: number, dueBy: number | null): Promise<UnofferedBacklog[]> {
-  const offered = executorsOfferedSince((await ctx.select('SELECT * FROM rookery_nodes', {}, tx)).map(nodeFromRow), offeredSince);
+async function readUnoffered(
+  ctx: SqlContext,
+  tx: Tx,
+  offeredSince: number,
+  dueBy: number | null,
+): Promise<UnofferedBacklog[]> {
+  const offered = executorsOfferedSince(
+    (await ctx.select('SELECT * FROM rookery_nodes', {}, tx)).map(nodeFromRow),
+    offeredSince,
+  );
   const rows = await ctx.select(
     "SELECT executor, COUNT(*) AS pending, MIN(due_at) AS oldest_due_at FROM rookery_tasks WHERE state = 'pending'" +
       `${dueBy === null ? '' : ' AND due_at <= :dueBy'} GROUP BY executor ORDER BY executor`,
@@ -23,7 +38,10 @@ async function readUnoffered(ctx: SqlContext, tx: Tx, offeredSince: number, dueB
 }
 
 /** See `Datastore.taskBacklogUnoffered`. */
-export async function taskBacklogUnoffered(ctx: SqlContext, p: TaskBacklogUnofferedParams): Promise<UnofferedBacklog[]> {
+export async function taskBacklogUnoffered(
+  ctx: SqlContext,
+  p: TaskBacklogUnofferedParams,
+): Promise<UnofferedBacklog[]> {
   return ctx.transaction('read unoffered backlog', (tx) => readUnoffered(ctx, tx, p.offeredSince, null));
 }
 
@@ -58,14 +76,31 @@ export async function taskSettleUnresolved(ctx: SqlContext, p: TaskSettleUnresol
         { ids, reason, now },
         tx,
       );
-      settled.push(...(await readTasks(ctx, ids, tx)).filter((t) => t.state === 'failed' && t.endedAt === now && t.reason === reason));
+      settled.push(
+        ...(await readTasks(ctx, ids, tx)).filter(
+          (t) => t.state === 'failed' && t.endedAt === now && t.reason === reason,
+        ),
+      );
     }
     for (const t of settled) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
-    await markOnceSchedulesDone(ctx, tx, settled.map((t) => t.scheduleId), now);
+    await markOnceSchedulesDone(
+      ctx,
+      tx,
+      settled.map((t) => t.scheduleId),
+      now,
+    );
     await insertEvents(
       ctx,
       tx,
-      settled.map((t) => ({ taskId: t.id, at: now, from: 'pending', to: 'failed', nodeId: p.nodeId, reason: t.reason, fence: t.fence })),
+      settled.map((t) => ({
+        taskId: t.id,
+        at: now,
+        from: 'pending',
+        to: 'failed',
+        nodeId: p.nodeId,
+        reason: t.reason,
+        fence: t.fence,
+      })),
     );
     return settled;
   });

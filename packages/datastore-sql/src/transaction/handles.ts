@@ -44,7 +44,11 @@ export type MysqlTransactionHandle = MysqlCallbackConnection | MysqlPromiseConne
  */
 export interface SqliteTransactionHandle {
   /** Runs a statement and collects its rows. */
-  all(sql: string, params: unknown[], callback: (error: Error | null, rows: Record<string, unknown>[]) => void): unknown;
+  all(
+    sql: string,
+    params: unknown[],
+    callback: (error: Error | null, rows: Record<string, unknown>[]) => void,
+  ): unknown;
   /** Runs a statement. */
   run(sql: string, params: unknown[], callback: (this: { changes: number }, error: Error | null) => void): unknown;
   /** Runs statements with no parameters. */

@@ -15,7 +15,13 @@ let idleRounds = 0;
 async function loop() {
   while (idleRounds < 20) {
     try {
-      const { started } = await store.taskClaimDue({ owner, nodeId: owner, limit: 3, leaseMs: 60_000, executors: [executor] });
+      const { started } = await store.taskClaimDue({
+        owner,
+        nodeId: owner,
+        limit: 3,
+        leaseMs: 60_000,
+        executors: [executor],
+      });
       if (started.length === 0) {
         idleRounds += 1;
         await new Promise((r) => setTimeout(r, 5));
@@ -25,7 +31,15 @@ async function loop() {
       for (const task of started) {
         claimed.push(task.id);
         const [done] = await store.taskFinishMany({
-          finishes: [{ taskId: task.id, owner, fence: task.fence, nodeId: owner, outcome: { state: 'completed', result: { by: owner }, reason: null } }],
+          finishes: [
+            {
+              taskId: task.id,
+              owner,
+              fence: task.fence,
+              nodeId: owner,
+              outcome: { state: 'completed', result: { by: owner }, reason: null },
+            },
+          ],
         });
         if (!done) errors.push(`lost lease on ${task.id}`);
       }

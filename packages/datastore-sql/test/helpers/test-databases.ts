@@ -63,7 +63,8 @@ async function reachable(label: string, url: string, probe: () => Promise<unknow
     return true;
   } catch (error) {
     const message = `${label} not reachable at ${url}: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env['CI'] === 'true') throw new Error(`${message} (CI=true: every dialect must be tested)`, { cause: error });
+    if (process.env['CI'] === 'true')
+      throw new Error(`${message} (CI=true: every dialect must be tested)`, { cause: error });
     console.warn(`\n*** SKIPPED: ${message}. Its tests are skipped; CI=true makes this a failure. ***\n`);
     return false;
   }
@@ -91,7 +92,8 @@ export async function postgresDialect(): Promise<TestDialect> {
       await admin(POSTGRES_URL, (sql) => sql(`CREATE DATABASE ${name}`));
       return {
         url: withDatabase(POSTGRES_URL, name),
-        drop: () => admin(POSTGRES_URL, (sql) => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+        drop: () =>
+          admin(POSTGRES_URL, (sql) => sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
       };
     },
   };

@@ -17,12 +17,19 @@ export function parseAllowedOrigins(entries: readonly string[], field: string): 
     try {
       url = new URL(entry);
     } catch (error) {
-      throw new ValidationError(name, `'${redactUrl(entry)}' is not an origin such as https://api.example.com`, { cause: error });
+      throw new ValidationError(name, `'${redactUrl(entry)}' is not an origin such as https://api.example.com`, {
+        cause: error,
+      });
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ValidationError(name, `must be an http: or https: origin, got ${url.protocol}`);
-    if (url.username || url.password) throw new ValidationError(name, 'must not carry user info: an origin is scheme, host and port');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ValidationError(name, `must be an http: or https: origin, got ${url.protocol}`);
+    if (url.username || url.password)
+      throw new ValidationError(name, 'must not carry user info: an origin is scheme, host and port');
     if (url.pathname !== '/' || url.search || url.hash) {
-      throw new ValidationError(name, `must be an origin only (scheme, host, port), such as ${url.origin}, got '${redactUrl(entry)}'`);
+      throw new ValidationError(
+        name,
+        `must be an origin only (scheme, host, port), such as ${url.origin}, got '${redactUrl(entry)}'`,
+      );
     }
     origins.add(url.origin);
   });

@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { PermanentError, systemClock, ValidationError, type Clock, type ExecutionContext, type ExecutionStart, type Executor, type Json } from '@rookery/core';
+import {
+  PermanentError,
+  systemClock,
+  ValidationError,
+  type Clock,
+  type ExecutionContext,
+  type ExecutionStart,
+  type Executor,
+  type Json,
+} from '@rookery/core';
 import { parseAllowedOrigins } from './http-destination.js';
 import { HttpClientError, HttpDestinationError, HttpRedirectError, HttpStatusError } from './http-errors.js';
 import { parseHttpPayload, type HttpPayload } from './http-payload.js';
@@ -59,7 +68,8 @@ export type HttpResult = {
 const ERROR_BODY_CHARS = 1_000;
 
 function limit(field: string, value: number, min = 1): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be an integer ≥ ${min}, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new ValidationError(field, `must be an integer ≥ ${min}, got ${value}`);
   return value;
 }
 
@@ -99,7 +109,8 @@ export function httpExecutor(options: HttpExecutorOptions = {}): Executor {
     maxBodyBytes: limit('maxBodyBytes', options.maxBodyBytes ?? 65_536),
     secret: options.secret,
     clock: options.clock ?? systemClock,
-    allowedOrigins: options.allowedOrigins === undefined ? undefined : parseAllowedOrigins(options.allowedOrigins, 'allowedOrigins'),
+    allowedOrigins:
+      options.allowedOrigins === undefined ? undefined : parseAllowedOrigins(options.allowedOrigins, 'allowedOrigins'),
     maxRedirects: limit('maxRedirects', options.maxRedirects ?? 5, 0),
   };
   return {
@@ -160,7 +171,9 @@ function redirectOf(response: Response, hop: Hop): Hop | null {
   url.username = '';
   url.password = '';
   url.hash = '';
-  const toGet = (response.status === 303 && hop.method !== 'HEAD') || ((response.status === 301 || response.status === 302) && hop.method === 'POST');
+  const toGet =
+    (response.status === 303 && hop.method !== 'HEAD') ||
+    ((response.status === 301 || response.status === 302) && hop.method === 'POST');
   return toGet ? { method: 'GET', url, body: null } : { ...hop, url };
 }
 
@@ -169,7 +182,15 @@ function headersOf(ctx: ExecutionContext, payload: HttpPayload, hop: Hop, s: Cal
   if (hop.body === null) for (const name of BODY_HEADERS) headers.delete(name);
   else if (payload.bodyIsJson && !headers.has('content-type')) headers.set('content-type', 'application/json');
   if (s.secret !== undefined) {
-    const call = { method: hop.method, url: hop.url, taskId: ctx.task.id, fence: ctx.task.fence, timestamp: s.clock.now(), nonce: randomBytes(16).toString('base64url'), body: hop.body ?? '' };
+    const call = {
+      method: hop.method,
+      url: hop.url,
+      taskId: ctx.task.id,
+      fence: ctx.task.fence,
+      timestamp: s.clock.now(),
+      nonce: randomBytes(16).toString('base64url'),
+      body: hop.body ?? '',
+    };
     for (const [name, value] of Object.entries(signatureHeaders(s.secret, call))) headers.set(name, value);
   }
   return headers;
@@ -178,7 +199,10 @@ function headersOf(ctx: ExecutionContext, payload: HttpPayload, hop: Hop, s: Cal
 function checkDestination(hop: Hop, allowed: ReadonlySet<string> | undefined): void {
   if (allowed === undefined || allowed.has(hop.url.origin)) return;
   const list = allowed.size === 0 ? 'none' : [...allowed].join(', ');
-  throw new HttpDestinationError(`${nameOf(hop)} not made: ${hop.url.origin} is not on this executor's allowed origins (${list})`, hop.url.origin);
+  throw new HttpDestinationError(
+    `${nameOf(hop)} not made: ${hop.url.origin} is not on this executor's allowed origins (${list})`,
+    hop.url.origin,
+  );
 }
 
 /** Refuses a redirect to another origin or past `maxRedirects`; returns the hop to follow. */
@@ -193,7 +217,12 @@ function followable(from: Hop, to: Hop, status: number, followed: number, s: Cal
     );
   }
   if (followed >= s.maxRedirects) {
-    throw new HttpRedirectError(`${nameOf(from)} was redirected (${status}) to ${location} after ${followed} redirect(s), the most this executor follows (maxRedirects)`, 'too-many', status, location);
+    throw new HttpRedirectError(
+      `${nameOf(from)} was redirected (${status}) to ${location} after ${followed} redirect(s), the most this executor follows (maxRedirects)`,
+      'too-many',
+      status,
+      location,
+    );
   }
   return to;
 }
@@ -206,7 +235,13 @@ async function call(ctx: ExecutionContext, payload: HttpPayload, s: CallSettings
   const signal = AbortSignal.any([ctx.signal, timeout]);
   try {
     for (let followed = 0; ; followed += 1) {
-      const response = await fetch(hop.url, { method: hop.method, headers: headersOf(ctx, payload, hop, s), body: hop.body, signal, redirect: 'manual' });
+      const response = await fetch(hop.url, {
+        method: hop.method,
+        headers: headersOf(ctx, payload, hop, s),
+        body: hop.body,
+        signal,
+        redirect: 'manual',
+      });
       const next = redirectOf(response, hop);
       if (next !== null) {
         await response.body?.cancel();
@@ -231,7 +266,11 @@ async function answer(response: Response, what: string, s: CallSettings): Promis
   const { text, truncated } = await readBody(response, s.maxBodyBytes);
   const status = response.status;
   if (status >= 200 && status < 300) {
-    const result: HttpResult = { status, body: parseBody(text, truncated, response.headers.get('content-type')), truncated };
+    const result: HttpResult = {
+      status,
+      body: parseBody(text, truncated, response.headers.get('content-type')),
+      truncated,
+    };
     return { kind: 'done', result };
   }
   const excerpt = text.slice(0, ERROR_BODY_CHARS);

@@ -33,7 +33,10 @@ function describe(value: unknown): string {
  */
 function moveUserInfo(url: URL, headers: Record<string, string>): void {
   if (Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')) {
-    throw new ValidationError('payload.url', 'carries user info while payload.headers sets Authorization too: keep one');
+    throw new ValidationError(
+      'payload.url',
+      'carries user info while payload.headers sets Authorization too: keep one',
+    );
   }
   let credentials: string;
   try {
@@ -61,12 +64,17 @@ function moveUserInfo(url: URL, headers: Record<string, string>): void {
  */
 export function parseHttpPayload(payload: Json): HttpPayload {
   if (!isObject(payload)) {
-    throw new ValidationError('payload', `must be an object { url, method?, headers?, body? }, got ${describe(payload)}`);
+    throw new ValidationError(
+      'payload',
+      `must be an object { url, method?, headers?, body? }, got ${describe(payload)}`,
+    );
   }
   for (const key of Object.keys(payload)) {
-    if (!FIELDS.has(key)) throw new ValidationError(`payload.${key}`, 'unknown field (expected url, method, headers, body)');
+    if (!FIELDS.has(key))
+      throw new ValidationError(`payload.${key}`, 'unknown field (expected url, method, headers, body)');
   }
-  if (typeof payload.url !== 'string') throw new ValidationError('payload.url', `must be a string, got ${describe(payload.url)}`);
+  if (typeof payload.url !== 'string')
+    throw new ValidationError('payload.url', `must be a string, got ${describe(payload.url)}`);
   let url: URL;
   try {
     url = new URL(payload.url);
@@ -78,12 +86,16 @@ export function parseHttpPayload(payload: Json): HttpPayload {
   }
 
   const rawBody = payload.body;
-  const body = rawBody === undefined || rawBody === null ? null : typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
+  const body =
+    rawBody === undefined || rawBody === null ? null : typeof rawBody === 'string' ? rawBody : JSON.stringify(rawBody);
   const bodyIsJson = body !== null && typeof rawBody !== 'string';
 
   const rawMethod = payload.method ?? (body === null ? 'GET' : 'POST');
   if (typeof rawMethod !== 'string' || !TOKEN.test(rawMethod)) {
-    throw new ValidationError('payload.method', `must be an HTTP method such as GET or POST, got ${JSON.stringify(rawMethod)}`);
+    throw new ValidationError(
+      'payload.method',
+      `must be an HTTP method such as GET or POST, got ${JSON.stringify(rawMethod)}`,
+    );
   }
   const method = rawMethod.toUpperCase();
   if (body !== null && (method === 'GET' || method === 'HEAD')) {
@@ -91,14 +103,16 @@ export function parseHttpPayload(payload: Json): HttpPayload {
   }
 
   const rawHeaders = payload.headers ?? {};
-  if (!isObject(rawHeaders)) throw new ValidationError('payload.headers', `must be an object of strings, got ${describe(rawHeaders)}`);
+  if (!isObject(rawHeaders))
+    throw new ValidationError('payload.headers', `must be an object of strings, got ${describe(rawHeaders)}`);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(rawHeaders)) {
     const field = `payload.headers.${name}`;
     if (!TOKEN.test(name)) throw new ValidationError(field, 'is not a valid header name');
     if (typeof value !== 'string') throw new ValidationError(field, `must be a string, got ${describe(value)}`);
     if (/[\r\n\u0000]/.test(value)) throw new ValidationError(field, 'must not contain CR, LF or NUL');
-    if (/[^\u0000-\u00ff]/.test(value)) throw new ValidationError(field, 'must be Latin-1 text (encode other characters, as RFC 8187 does)');
+    if (/[^\u0000-\u00ff]/.test(value))
+      throw new ValidationError(field, 'must be Latin-1 text (encode other characters, as RFC 8187 does)');
     headers[name] = value;
   }
   if (url.username || url.password) moveUserInfo(url, headers);

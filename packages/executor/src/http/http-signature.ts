@@ -45,7 +45,11 @@ function signedUrl(url: string | URL): string {
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new ValidationError('url', 'must be the absolute URL of the call, such as https://hooks.example.com/sync?full=1', { cause: error });
+    throw new ValidationError(
+      'url',
+      'must be the absolute URL of the call, such as https://hooks.example.com/sync?full=1',
+      { cause: error },
+    );
   }
   parsed.username = '';
   parsed.password = '';
@@ -76,7 +80,16 @@ function signedUrl(url: string | URL): string {
 export function signingString(call: SignedCall): string {
   const body = typeof call.body === 'string' ? Buffer.from(call.body, 'utf8') : call.body;
   const bodyHash = createHash('sha256').update(body).digest('hex');
-  return ['v2', call.method.toUpperCase(), signedUrl(call.url), call.taskId, String(call.fence), String(call.timestamp), call.nonce, bodyHash].join('\n');
+  return [
+    'v2',
+    call.method.toUpperCase(),
+    signedUrl(call.url),
+    call.taskId,
+    String(call.fence),
+    String(call.timestamp),
+    call.nonce,
+    bodyHash,
+  ].join('\n');
 }
 
 function mac(secret: SigningSecret, call: SignedCall): Buffer {
@@ -189,7 +202,13 @@ export function verifyRookerySignature(input: VerifySignatureInput): SignatureCh
   const timestampText = header(input.headers, SIGNATURE_HEADERS.timestamp);
   const nonce = header(input.headers, SIGNATURE_HEADERS.nonce);
   const signature = header(input.headers, SIGNATURE_HEADERS.signature);
-  if (taskId === undefined || fenceText === undefined || timestampText === undefined || nonce === undefined || signature === undefined) {
+  if (
+    taskId === undefined ||
+    fenceText === undefined ||
+    timestampText === undefined ||
+    nonce === undefined ||
+    signature === undefined
+  ) {
     return refuse('missing', `the call lacks one of the ${Object.values(SIGNATURE_HEADERS).join(', ')} headers`);
   }
   const given = /^v2=([0-9a-f]{64})$/.exec(signature)?.[1];
@@ -198,17 +217,34 @@ export function verifyRookerySignature(input: VerifySignatureInput): SignatureCh
   }
   const fence = Number(fenceText);
   const timestamp = Number(timestampText);
-  const expected = mac(input.secret, { method: input.method, url: input.url, taskId, fence, timestamp, nonce, body: input.body });
+  const expected = mac(input.secret, {
+    method: input.method,
+    url: input.url,
+    taskId,
+    fence,
+    timestamp,
+    nonce,
+    body: input.body,
+  });
   if (!timingSafeEqual(Buffer.from(given, 'hex'), expected)) {
-    return refuse('forged', 'the signature does not match the method, URL, headers and body (wrong secret, or altered in transit)');
+    return refuse(
+      'forged',
+      'the signature does not match the method, URL, headers and body (wrong secret, or altered in transit)',
+    );
   }
   const now = input.now ?? systemClock.now();
   const tolerance = input.toleranceMs ?? 300_000;
   if (Math.abs(now - timestamp) > tolerance) {
-    return refuse('expired', `the call was signed ${Math.round((now - timestamp) / 1000)} s ago, beyond ±${tolerance} ms`);
+    return refuse(
+      'expired',
+      `the call was signed ${Math.round((now - timestamp) / 1000)} s ago, beyond ±${tolerance} ms`,
+    );
   }
   if (input.minFence !== undefined && fence < input.minFence) {
-    return refuse('stale', `fence ${fence} of task ${taskId} is below ${input.minFence}: a newer attempt has taken over`);
+    return refuse(
+      'stale',
+      `fence ${fence} of task ${taskId} is below ${input.minFence}: a newer attempt has taken over`,
+    );
   }
   if (input.replay !== undefined && !input.replay.remember(nonce, timestamp + tolerance, now)) {
     return refuse('replayed', `the call with nonce ${nonce} was accepted before: a replay`);

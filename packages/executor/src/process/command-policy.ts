@@ -29,9 +29,13 @@ export class CommandPolicy {
     this.#allowShell = options.allowShell;
     const list = options.allowCommands ?? null;
     list?.forEach((path, i) => {
-      if (!path.startsWith('/')) throw new ValidationError(`allowCommands[${i}]`, `must be an absolute path, got '${path}'`);
+      if (!path.startsWith('/'))
+        throw new ValidationError(`allowCommands[${i}]`, `must be an absolute path, got '${path}'`);
     });
-    this.#allowed = list === null ? null : Promise.all(list.map((path) => realpath(path).catch(() => path))).then((paths) => new Set(paths));
+    this.#allowed =
+      list === null
+        ? null
+        : Promise.all(list.map((path) => realpath(path).catch(() => path))).then((paths) => new Set(paths));
     // an unreadable entry is kept as written (it then matches nothing that exists)
     this.#allowed?.catch(() => undefined);
   }
@@ -70,7 +74,10 @@ export class CommandPolicy {
 
   #checkShell(payload: ProcessPayload): void {
     if (payload.shell && !this.#allowShell) {
-      throw new ValidationError('payload.shell', "shell commands are not allowed on this node (processExecutor's allowShell, rookery node --allow-shell)");
+      throw new ValidationError(
+        'payload.shell',
+        "shell commands are not allowed on this node (processExecutor's allowShell, rookery node --allow-shell)",
+      );
     }
   }
 
@@ -78,7 +85,10 @@ export class CommandPolicy {
     if (this.#allowed === null || path === null) return;
     const real = await realpath(path);
     if (!(await this.#allowed).has(real)) {
-      throw new ValidationError('payload.command', `'${payload.command}' (${real}) is not an allowed command on this node (rookery node --allow-command)`);
+      throw new ValidationError(
+        'payload.command',
+        `'${payload.command}' (${real}) is not an allowed command on this node (rookery node --allow-command)`,
+      );
     }
   }
 }

@@ -99,11 +99,19 @@ function kill(pid: number): void {
  */
 async function endRun(entry: Entry): Promise<number> {
   let ended = 0;
-  if (entry.startTime !== null && (await startTimeOf(entry.pgid)) === entry.startTime && signalGroup(entry.pgid, 'SIGKILL')) ended += 1;
+  if (
+    entry.startTime !== null &&
+    (await startTimeOf(entry.pgid)) === entry.startTime &&
+    signalGroup(entry.pgid, 'SIGKILL')
+  )
+    ended += 1;
   for (let waited = 0; ; waited += POLL_MS) {
     const left = await markedProcesses(entry.mark);
     if (left.length === 0) return ended;
-    if (waited >= GONE_WITHIN_MS) throw new Error(`processes ${left.join(', ')} of a stale run of task ${entry.taskId} are still there ${GONE_WITHIN_MS} ms after SIGKILL`);
+    if (waited >= GONE_WITHIN_MS)
+      throw new Error(
+        `processes ${left.join(', ')} of a stale run of task ${entry.taskId} are still there ${GONE_WITHIN_MS} ms after SIGKILL`,
+      );
     if (waited === 0) ended += left.length;
     for (const pid of left) kill(pid);
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
@@ -165,7 +173,12 @@ export class GroupRegistry {
       mark,
       started: async (pgid) => {
         await this.#prepare();
-        const entry: Entry = { taskId, pgid, startTime: process.platform === 'linux' ? await startTimeOf(pgid) : null, mark };
+        const entry: Entry = {
+          taskId,
+          pgid,
+          startTime: process.platform === 'linux' ? await startTimeOf(pgid) : null,
+          mark,
+        };
         await writeFile(`${path}.tmp`, JSON.stringify(entry), { mode: 0o600 });
         await rename(`${path}.tmp`, path);
       },
@@ -194,7 +207,9 @@ export class GroupRegistry {
       const dir = await lstat(this.dir);
       const uid = process.getuid?.();
       if (!dir.isDirectory() || (uid !== undefined && dir.uid !== uid) || (dir.mode & 0o077) !== 0) {
-        throw new Error(`process executor: runtime directory ${this.dir} must be a directory of this user with mode 0700`);
+        throw new Error(
+          `process executor: runtime directory ${this.dir} must be a directory of this user with mode 0700`,
+        );
       }
     })().catch((error: unknown) => {
       this.#ready = null;

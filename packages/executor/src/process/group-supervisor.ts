@@ -45,7 +45,11 @@ let failure: Error | null = null;
  */
 function running(): Supervisor {
   if (supervisor) return supervisor;
-  const child = spawn(process.execPath, ['-e', SUPERVISOR_SCRIPT, SUPERVISOR_NAME], { detached: true, env: {}, stdio: ['pipe', 'ignore', 'ignore'] });
+  const child = spawn(process.execPath, ['-e', SUPERVISOR_SCRIPT, SUPERVISOR_NAME], {
+    detached: true,
+    env: {},
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
   const broken = (error: Error): void => {
     // the next group starts another supervisor
     if (supervisor === child) supervisor = null;
@@ -108,7 +112,12 @@ export function superviseGroup(pgid: number, report: (error: Error) => void): Su
   supervised.add(pgid);
   const announced = new Promise<void>((resolve, reject) => {
     to.stdin.write(`add ${pgid}\n`, (error?: Error | null) => {
-      if (error) reject(new Error(`cannot announce process group ${pgid} to the group supervisor: ${cause(error).message}`, { cause: cause(error) }));
+      if (error)
+        reject(
+          new Error(`cannot announce process group ${pgid} to the group supervisor: ${cause(error).message}`, {
+            cause: cause(error),
+          }),
+        );
       else resolve();
     });
   });
@@ -118,7 +127,10 @@ export function superviseGroup(pgid: number, report: (error: Error) => void): Su
       if (!supervised.delete(pgid)) return;
       supervisor?.stdin.write(`del ${pgid}\n`, (error?: Error | null) => {
         // EPIPE: the supervisor is gone, and with it what it knew of the group
-        if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE') report(new Error(`cannot take process group ${pgid} off the group supervisor: ${error.message}`, { cause: error }));
+        if (error && (error as NodeJS.ErrnoException).code !== 'EPIPE')
+          report(
+            new Error(`cannot take process group ${pgid} off the group supervisor: ${error.message}`, { cause: error }),
+          );
       });
     },
   };

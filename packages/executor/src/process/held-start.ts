@@ -23,7 +23,11 @@ export const SHELL = '/bin/sh';
  * @param args - the program's arguments (empty with `shell`)
  * @param shell - whether `command` is a shell command line
  */
-export function heldCommand(command: string, args: readonly string[], shell: boolean): { file: string; args: string[] } {
+export function heldCommand(
+  command: string,
+  args: readonly string[],
+  shell: boolean,
+): { file: string; args: string[] } {
   const target = shell ? [SHELL, '-c', command] : [command, ...args];
   return { file: SHELL, args: ['-c', HOLD_SCRIPT, HELD_NAME, ...target] };
 }

@@ -33,20 +33,25 @@ function isMissingOrDenied(error: unknown): boolean {
  * @returns the absolute path of the program, or null with `shell`
  * @throws ValidationError on `payload.cwd` or `payload.command`
  */
-export async function checkProcessPayload(payload: ProcessPayload, baseEnv: Readonly<Record<string, string | undefined>>): Promise<string | null> {
+export async function checkProcessPayload(
+  payload: ProcessPayload,
+  baseEnv: Readonly<Record<string, string | undefined>>,
+): Promise<string | null> {
   const cwd = resolve(payload.cwd ?? process.cwd());
   if (payload.cwd !== undefined) {
     const dir = await stat(cwd).catch((error: unknown) => {
       if (isMissingOrDenied(error)) return undefined;
       throw error;
     });
-    if (!dir?.isDirectory()) throw new ValidationError('payload.cwd', `'${payload.cwd}' is not a directory on this node`);
+    if (!dir?.isDirectory())
+      throw new ValidationError('payload.cwd', `'${payload.cwd}' is not a directory on this node`);
   }
   if (payload.shell) return null;
   const { command } = payload;
   if (command.includes('/')) {
     const path = isAbsolute(command) ? command : resolve(cwd, command);
-    if (!(await isExecutableFile(path))) throw new ValidationError('payload.command', `'${command}' is not an executable file on this node`);
+    if (!(await isExecutableFile(path)))
+      throw new ValidationError('payload.command', `'${command}' is not an executable file on this node`);
     return path;
   }
   const searchPath = payload.env['PATH'] ?? baseEnv['PATH'] ?? '';
@@ -54,5 +59,8 @@ export async function checkProcessPayload(payload: ProcessPayload, baseEnv: Read
     const path = join(resolve(cwd, dir), command);
     if (dir !== '' && (await isExecutableFile(path))) return path;
   }
-  throw new ValidationError('payload.command', `'${command}' was not found on this node's PATH (${searchPath || 'empty'})`);
+  throw new ValidationError(
+    'payload.command',
+    `'${command}' was not found on this node's PATH (${searchPath || 'empty'})`,
+  );
 }

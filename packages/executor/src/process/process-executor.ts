@@ -1,6 +1,12 @@
 import { spawn } from 'node:child_process';
 import type { Duplex } from 'node:stream';
-import { PermanentError, ValidationError, type ExecutionContext, type ExecutionStart, type Executor } from '@rookery/core';
+import {
+  PermanentError,
+  ValidationError,
+  type ExecutionContext,
+  type ExecutionStart,
+  type Executor,
+} from '@rookery/core';
 import { DEFAULT_OUTPUT_LOG_LIMITS, LineSplitter, OutputLog, TextTail, type OutputLogLimits } from './output-log.js';
 import { CommandPolicy } from './command-policy.js';
 import { defaultRuntimeDir, GROUP_MARK_VARIABLE, GroupRegistry, type RecordedRun } from './group-registry.js';
@@ -97,7 +103,8 @@ export class ProcessExitError extends Error {
 const STDERR_TAIL_CHARS = 1_000;
 
 function limit(field: string, value: number, min: number): number {
-  if (!Number.isSafeInteger(value) || value < min) throw new ValidationError(field, `must be an integer ≥ ${min}, got ${value}`);
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new ValidationError(field, `must be an integer ≥ ${min}, got ${value}`);
   return value;
 }
 
@@ -148,7 +155,10 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
   limit('log.tailLines', limits.tailLines, 0);
   limit('log.maxLineLength', limits.maxLineLength, 1);
   const report = options.onError ?? ((error: Error) => process.emitWarning(error));
-  const policy = new CommandPolicy({ allowCommands: options.allowCommands ?? null, allowShell: options.allowShell ?? false });
+  const policy = new CommandPolicy({
+    allowCommands: options.allowCommands ?? null,
+    allowShell: options.allowShell ?? false,
+  });
   const runtimeDir = options.runtimeDir === undefined ? defaultRuntimeDir() : options.runtimeDir;
   const registry = runtimeDir === null ? null : new GroupRegistry(runtimeDir);
   const env = options.env ?? process.env;
@@ -175,11 +185,23 @@ export function processExecutor(options: ProcessExecutorOptions = {}): Executor 
       if (registry) {
         // A run of this task that a dead node process left on this host ends before this one starts.
         await registry.endStale(ctx.task.id).catch((error: unknown) =>
-          report(new Error(`process executor: cannot check for a stale run of task ${ctx.task.id}: ${String(error)}`, { cause: error }), ctx.task.id),
+          report(
+            new Error(`process executor: cannot check for a stale run of task ${ctx.task.id}: ${String(error)}`, {
+              cause: error,
+            }),
+            ctx.task.id,
+          ),
         );
         ctx.signal.throwIfAborted();
       }
-      return run(ctx, payload, command, { graceMs, tailChars, limits, env, report, recorded: registry?.run(ctx.task.id) ?? null });
+      return run(ctx, payload, command, {
+        graceMs,
+        tailChars,
+        limits,
+        env,
+        report,
+        recorded: registry?.run(ctx.task.id) ?? null,
+      });
     },
   };
 }
@@ -223,7 +245,10 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, program: string, s:
     const pgid = child.pid;
     child.on('error', (error) => {
       if (pgid !== undefined) {
-        s.report(new Error(`process executor: child process of task ${task.id}: ${error.message}`, { cause: error }), task.id);
+        s.report(
+          new Error(`process executor: child process of task ${task.id}: ${error.message}`, { cause: error }),
+          task.id,
+        );
         return;
       }
       // spawn failed (no such command or cwd, no permission): nothing runs
@@ -270,7 +295,12 @@ function run(ctx: ExecutionContext, payload: ProcessPayload, program: string, s:
     let ending: Promise<void> | null = null;
     const end = (): Promise<void> =>
       (ending ??= endGroup(pgid, s.graceMs).catch((error: unknown) =>
-        s.report(new Error(`process executor: cannot end process group ${pgid} of task ${task.id}: ${String(error)}`, { cause: error }), task.id),
+        s.report(
+          new Error(`process executor: cannot end process group ${pgid} of task ${task.id}: ${String(error)}`, {
+            cause: error,
+          }),
+          task.id,
+        ),
       ));
     const flushLog = (): void => {
       outLines.end();

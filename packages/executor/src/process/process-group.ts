@@ -36,7 +36,8 @@ function killLiveGroups(): void {
       afterKill();
     } catch (error) {
       // ESRCH is the goal; anything else is told on stderr, the one channel left while exiting
-      if (code(error) !== 'ESRCH') writeSync(2, `rookery: cannot kill process group ${pgid} on exit: ${String(error)}\n`);
+      if (code(error) !== 'ESRCH')
+        writeSync(2, `rookery: cannot kill process group ${pgid} on exit: ${String(error)}\n`);
     }
   }
 }

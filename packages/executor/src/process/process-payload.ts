@@ -45,26 +45,36 @@ function text(field: string, value: unknown, what: string): string {
  */
 export function parseProcessPayload(payload: Json): ProcessPayload {
   if (!isObject(payload)) {
-    throw new ValidationError('payload', `must be an object { command, args?, env?, cwd?, shell? }, got ${describe(payload)}`);
+    throw new ValidationError(
+      'payload',
+      `must be an object { command, args?, env?, cwd?, shell? }, got ${describe(payload)}`,
+    );
   }
   for (const key of Object.keys(payload)) {
-    if (!FIELDS.has(key)) throw new ValidationError(`payload.${key}`, 'unknown field (expected command, args, env, cwd, shell)');
+    if (!FIELDS.has(key))
+      throw new ValidationError(`payload.${key}`, 'unknown field (expected command, args, env, cwd, shell)');
   }
   const command = text('payload.command', payload.command, 'the command');
   if (!command.trim()) throw new ValidationError('payload.command', 'must not be empty');
 
   const shell = payload.shell ?? false;
-  if (typeof shell !== 'boolean') throw new ValidationError('payload.shell', `must be true or false, got ${describe(shell)}`);
+  if (typeof shell !== 'boolean')
+    throw new ValidationError('payload.shell', `must be true or false, got ${describe(shell)}`);
 
   const rawArgs = payload.args ?? [];
-  if (!Array.isArray(rawArgs)) throw new ValidationError('payload.args', `must be an array of strings, got ${describe(rawArgs)}`);
+  if (!Array.isArray(rawArgs))
+    throw new ValidationError('payload.args', `must be an array of strings, got ${describe(rawArgs)}`);
   if (shell && rawArgs.length > 0) {
-    throw new ValidationError('payload.args', 'must be empty when shell is true: write the whole command line in command');
+    throw new ValidationError(
+      'payload.args',
+      'must be empty when shell is true: write the whole command line in command',
+    );
   }
   const args = rawArgs.map((arg, i) => text(`payload.args[${i}]`, arg, 'an argument'));
 
   const rawEnv = payload.env ?? {};
-  if (!isObject(rawEnv)) throw new ValidationError('payload.env', `must be an object of strings, got ${describe(rawEnv)}`);
+  if (!isObject(rawEnv))
+    throw new ValidationError('payload.env', `must be an object of strings, got ${describe(rawEnv)}`);
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(rawEnv)) {
     if (!name || name.includes('=') || name.includes('\u0000')) {

@@ -23,7 +23,14 @@ async function server(answer: Answer) {
 }
 
 function context(payload: Json): ExecutionContext {
-  return { task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 }, idempotencyKey: 'task-1:7', payload, signal: new AbortController().signal, log: () => undefined, heartbeat: () => undefined };
+  return {
+    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 },
+    idempotencyKey: 'task-1:7',
+    payload,
+    signal: new AbortController().signal,
+    log: () => undefined,
+    heartbeat: () => undefined,
+  };
 }
 
 function call(payload: Json, options: HttpExecutorOptions = {}) {
@@ -34,22 +41,41 @@ const clock = { now: () => 4_000, monotonic: () => 0 };
 const signing: HttpExecutorOptions = { secret: 'sesame', clock };
 
 /** Verifies a request the test server received, as the receiver at `origin` would. */
-function verify(origin: string, req: ReceivedRequest, extra: Partial<Parameters<typeof verifyRookerySignature>[0]> = {}) {
-  return verifyRookerySignature({ secret: 'sesame', method: req.method, url: origin + req.path, headers: req.headers, body: req.body, now: 4_000, ...extra });
+function verify(
+  origin: string,
+  req: ReceivedRequest,
+  extra: Partial<Parameters<typeof verifyRookerySignature>[0]> = {},
+) {
+  return verifyRookerySignature({
+    secret: 'sesame',
+    method: req.method,
+    url: origin + req.path,
+    headers: req.headers,
+    body: req.body,
+    now: 4_000,
+    ...extra,
+  });
 }
 
 describe('httpExecutor redirects', () => {
   it('does not follow a redirect to another origin: the other host gets no request, so no signature, credentials, headers or body', async () => {
     const other = await server((_req, res) => res.writeHead(200).end('got it'));
     for (const status of [307, 302]) {
-      const first = await server((_req, res) => res.writeHead(status, { location: `${other.url}/collect?from=${status}` }).end());
+      const first = await server((_req, res) =>
+        res.writeHead(status, { location: `${other.url}/collect?from=${status}` }).end(),
+      );
       const headers = { Authorization: 'Bearer hunter2', 'X-Token': 'tok' };
-      const error: unknown = await call({ url: `${first.url}/hook`, method: 'POST', headers, body: { secret: 'payload' } }, signing).catch((e: unknown) => e);
+      const error: unknown = await call(
+        { url: `${first.url}/hook`, method: 'POST', headers, body: { secret: 'payload' } },
+        signing,
+      ).catch((e: unknown) => e);
       expect(other.received.map((r) => ({ ...r.headers, body: r.body.toString() }))).toEqual([]);
       expect(error).toBeInstanceOf(HttpRedirectError);
       expect(error).toBeInstanceOf(PermanentError);
       expect(error).toMatchObject({ refusal: 'cross-origin', status, location: `${other.url}/collect` });
-      expect((error as Error).message).toContain(`POST ${first.url}/hook was redirected (${status}) to another origin, ${other.url}/collect: not followed`);
+      expect((error as Error).message).toContain(
+        `POST ${first.url}/hook was redirected (${status}) to another origin, ${other.url}/collect: not followed`,
+      );
       expect((error as Error).message).not.toContain('hunter2');
       expect(first.received).toHaveLength(1);
     }
@@ -61,7 +87,10 @@ describe('httpExecutor redirects', () => {
       else if (req.path === '/b?step=2') res.writeHead(303, { location: `${s.url}/c` }).end();
       else res.writeHead(200, { 'content-type': 'application/json' }).end('{"done":true}');
     });
-    await expect(call({ url: `${s.url}/a`, method: 'PUT', body: { n: 1 } }, signing)).resolves.toEqual({ kind: 'done', result: { status: 200, body: { done: true }, truncated: false } });
+    await expect(call({ url: `${s.url}/a`, method: 'PUT', body: { n: 1 } }, signing)).resolves.toEqual({
+      kind: 'done',
+      result: { status: 200, body: { done: true }, truncated: false },
+    });
     expect(s.received.map((r) => [r.method, r.path, r.body.toString(), r.headers['content-type']])).toEqual([
       ['PUT', '/a', '{"n":1}', 'application/json'],
       ['PUT', '/b?step=2', '{"n":1}', 'application/json'],
@@ -94,7 +123,9 @@ describe('httpExecutor signature on the wire', () => {
     });
     await call({ url: `${s.url}/orders/1?notify=1`, method: 'PATCH', body: 'state=paid' }, signing);
     const [req] = s.received;
-    expect(checks).toEqual([{ ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000, nonce: req?.headers['rookery-nonce'] }]);
+    expect(checks).toEqual([
+      { ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000, nonce: req?.headers['rookery-nonce'] },
+    ]);
     if (req === undefined) throw new Error('no request');
     expect(verify(s.url, { ...req, method: 'DELETE' })).toMatchObject({ reason: 'forged' });
     expect(verify(s.url, { ...req, path: '/orders/2?notify=1' })).toMatchObject({ reason: 'forged' });
@@ -103,7 +134,9 @@ describe('httpExecutor signature on the wire', () => {
     expect(verify(s.url, { ...req, body: Buffer.from('state=refunded') })).toMatchObject({ reason: 'forged' });
 
     // the captured request sent again, headers and all
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('rookery-')) as [string, string][]);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([name]) => name.startsWith('rookery-')) as [string, string][],
+    );
     const resent = await fetch(`${s.url}/orders/1?notify=1`, { method: 'PATCH', headers, body: 'state=paid' });
     expect(resent.status).toBe(401);
     expect(checks[1]).toMatchObject({ ok: false, reason: 'replayed' });
@@ -115,21 +148,35 @@ describe('httpExecutor allowed origins', () => {
     const allowed = await server((_req, res) => res.writeHead(204).end());
     const denied = await server((_req, res) => res.writeHead(204).end());
     const options = { allowedOrigins: [allowed.url.replace('127.0.0.1', '127.0.0.1') + '/'] };
-    await expect(call({ url: `${allowed.url}/ok` }, options)).resolves.toMatchObject({ kind: 'done', result: { status: 204 } });
+    await expect(call({ url: `${allowed.url}/ok` }, options)).resolves.toMatchObject({
+      kind: 'done',
+      result: { status: 204 },
+    });
     const error: unknown = await call({ url: `${denied.url}/internal?token=abc` }, options).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpDestinationError);
     expect(error).toBeInstanceOf(PermanentError);
     expect(error).toMatchObject({ origin: denied.url });
-    expect((error as Error).message).toBe(`GET ${denied.url}/internal not made: ${denied.url} is not on this executor's allowed origins (${allowed.url})`);
+    expect((error as Error).message).toBe(
+      `GET ${denied.url}/internal not made: ${denied.url} is not on this executor's allowed origins (${allowed.url})`,
+    );
     expect(denied.received).toEqual([]);
     expect(allowed.received).toHaveLength(1);
   });
 
   it('refuses an entry that is not an origin, naming it', () => {
-    for (const [entry, index] of [['not a url', 0], ['ftp://x', 0], ['https://u:p@x', 0], ['https://x/path', 0]] as const) {
-      expect(() => httpExecutor({ allowedOrigins: [entry] }), entry).toThrow(expect.objectContaining({ field: `allowedOrigins[${index}]` }));
+    for (const [entry, index] of [
+      ['not a url', 0],
+      ['ftp://x', 0],
+      ['https://u:p@x', 0],
+      ['https://x/path', 0],
+    ] as const) {
+      expect(() => httpExecutor({ allowedOrigins: [entry] }), entry).toThrow(
+        expect.objectContaining({ field: `allowedOrigins[${index}]` }),
+      );
     }
-    expect(() => httpExecutor({ allowedOrigins: ['https://a.example', 'https://b.example?x=1'] })).toThrow(expect.objectContaining({ field: 'allowedOrigins[1]' }));
+    expect(() => httpExecutor({ allowedOrigins: ['https://a.example', 'https://b.example?x=1'] })).toThrow(
+      expect.objectContaining({ field: 'allowedOrigins[1]' }),
+    );
   });
 });
 
@@ -147,7 +194,9 @@ describe('httpExecutor credentials in the URL', () => {
     expect((refused as Error).message).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/hook failed: .*ECONNREFUSED/);
     for (const error of [answered, refused]) {
       expect(String(error)).not.toMatch(/hun(%40|@)ter2|hook-user/);
-      expect(JSON.stringify({ message: (error as Error).message, cause: String((error as Error).cause) })).not.toMatch(/hun(%40|@)ter2/);
+      expect(JSON.stringify({ message: (error as Error).message, cause: String((error as Error).cause) })).not.toMatch(
+        /hun(%40|@)ter2/,
+      );
     }
   });
 
@@ -156,6 +205,8 @@ describe('httpExecutor credentials in the URL', () => {
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as Error).message).toContain('user:***@exa mple.com');
     expect((error as Error).message).not.toContain('hunter2');
-    await expect(call({ url: 'http://u:p@x.example', headers: { authorization: 'Bearer t' } })).rejects.toMatchObject({ cause: { field: 'payload.url' } });
+    await expect(call({ url: 'http://u:p@x.example', headers: { authorization: 'Bearer t' } })).rejects.toMatchObject({
+      cause: { field: 'payload.url' },
+    });
   });
 });

@@ -1,6 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, type ValidationError, type ExecutionContext, type Json } from '@rookery/core';
-import { httpExecutor, HttpClientError, HttpStatusError, verifyRookerySignature, type HttpExecutorOptions } from '../../src/index.js';
+import {
+  httpExecutor,
+  HttpClientError,
+  HttpStatusError,
+  verifyRookerySignature,
+  type HttpExecutorOptions,
+} from '../../src/index.js';
 import { startServer, type Answer } from './test-server.js';
 
 let closers: (() => Promise<void>)[] = [];
@@ -17,7 +23,8 @@ async function server(answer: Answer) {
 
 function context(payload: Json, signal = new AbortController().signal): ExecutionContext {
   return {
-    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 }, idempotencyKey: 'task-1:7',
+    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 1, fence: 7 },
+    idempotencyKey: 'task-1:7',
     payload,
     signal,
     log: () => undefined,
@@ -31,8 +38,12 @@ function call(payload: Json, options: HttpExecutorOptions = {}, signal?: AbortSi
 
 describe('httpExecutor', () => {
   it('completes on 2xx with the status and the JSON body, sending a JSON payload body as JSON', async () => {
-    const s = await server((_req, res) => res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' }).end('{"id":42}'));
-    await expect(call({ url: `${s.url}/items?x=1`, body: { name: 'a' }, headers: { 'X-Token': 't' } })).resolves.toEqual({
+    const s = await server((_req, res) =>
+      res.writeHead(201, { 'content-type': 'application/json; charset=utf-8' }).end('{"id":42}'),
+    );
+    await expect(
+      call({ url: `${s.url}/items?x=1`, body: { name: 'a' }, headers: { 'X-Token': 't' } }),
+    ).resolves.toEqual({
       kind: 'done',
       result: { status: 201, body: { id: 42 }, truncated: false },
     });
@@ -46,9 +57,19 @@ describe('httpExecutor', () => {
   });
 
   it('keeps a text body as text, a GET has no body, and an empty answer is null', async () => {
-    const s = await server((req, res) => (req.path === '/empty' ? res.writeHead(204).end() : res.writeHead(200, { 'content-type': 'text/plain' }).end('fine')));
-    await expect(call({ url: `${s.url}/t` })).resolves.toEqual({ kind: 'done', result: { status: 200, body: 'fine', truncated: false } });
-    await expect(call({ url: `${s.url}/empty`, method: 'delete' })).resolves.toEqual({ kind: 'done', result: { status: 204, body: null, truncated: false } });
+    const s = await server((req, res) =>
+      req.path === '/empty'
+        ? res.writeHead(204).end()
+        : res.writeHead(200, { 'content-type': 'text/plain' }).end('fine'),
+    );
+    await expect(call({ url: `${s.url}/t` })).resolves.toEqual({
+      kind: 'done',
+      result: { status: 200, body: 'fine', truncated: false },
+    });
+    await expect(call({ url: `${s.url}/empty`, method: 'delete' })).resolves.toEqual({
+      kind: 'done',
+      result: { status: 204, body: null, truncated: false },
+    });
     expect(s.received.map((r) => r.method)).toEqual(['GET', 'DELETE']);
   });
 
@@ -73,7 +94,9 @@ describe('httpExecutor', () => {
       const error: unknown = await call({ url: `${s.url}/${status}` }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(HttpClientError);
       expect(error).toBeInstanceOf(PermanentError);
-      expect((error as Error).message).toMatch(new RegExp(`^GET ${s.url}/${status} answered ${status} .*: status /${status}$`));
+      expect((error as Error).message).toMatch(
+        new RegExp(`^GET ${s.url}/${status} answered ${status} .*: status /${status}$`),
+      );
     }
   });
 
@@ -119,15 +142,28 @@ describe('httpExecutor', () => {
 
   it('signs calls when given a secret, so the receiver can verify them', async () => {
     const s = await server((req, res) => {
-      const check = verifyRookerySignature({ secret: 'sesame', method: req.method, url: s.url + req.path, headers: req.headers, body: req.body, now: 5_000 });
+      const check = verifyRookerySignature({
+        secret: 'sesame',
+        method: req.method,
+        url: s.url + req.path,
+        headers: req.headers,
+        body: req.body,
+        now: 5_000,
+      });
       res.writeHead(check.ok ? 200 : 401, { 'content-type': 'application/json' }).end(JSON.stringify(check));
     });
     const clock = { now: () => 4_000, monotonic: () => 0 };
     await expect(call({ url: s.url, body: 'raw text' }, { secret: 'sesame', clock })).resolves.toEqual({
       kind: 'done',
-      result: { status: 200, body: { ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000, nonce: expect.stringMatching(/^[\w-]{22}$/) }, truncated: false },
+      result: {
+        status: 200,
+        body: { ok: true, taskId: 'task-1', fence: 7, timestamp: 4_000, nonce: expect.stringMatching(/^[\w-]{22}$/) },
+        truncated: false,
+      },
     });
-    await expect(call({ url: s.url, method: 'PUT' }, { secret: 'wrong', clock })).rejects.toMatchObject({ status: 401 });
+    await expect(call({ url: s.url, method: 'PUT' }, { secret: 'wrong', clock })).rejects.toMatchObject({
+      status: 401,
+    });
   });
 
   it('refuses bad options', () => {

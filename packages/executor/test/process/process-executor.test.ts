@@ -13,7 +13,8 @@ const NODE = process.execPath;
 function context(payload: Json, signal = new AbortController().signal) {
   const lines: string[] = [];
   const ctx: ExecutionContext = {
-    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 2, fence: 7 }, idempotencyKey: 'task-1:7',
+    task: { id: 'task-1', scheduleId: 'sched-1', fireAt: 1_000, attempt: 2, fence: 7 },
+    idempotencyKey: 'task-1:7',
     payload,
     signal,
     log: (line) => lines.push(line),
@@ -49,17 +50,27 @@ afterEach(() => expect(trackedGroups()).toBe(0));
 
 describe('processExecutor', () => {
   it('completes on exit code 0 with the stdout tail, logs both streams, and passes the task identity', async () => {
-    const { started, lines } = run(
-      { ...(nodeScript("console.log('hello ' + process.env.GREETING); console.error('careful'); console.log([process.env.ROOKERY_TASK_ID, process.env.ROOKERY_FENCE, process.env.ROOKERY_ATTEMPT].join(' '))") as object), env: { GREETING: 'world' } },
-    );
-    await expect(started).resolves.toEqual({ kind: 'done', result: { exitCode: 0, stdout: 'hello world\ntask-1 7 2\n', stdoutCutChars: 0 } });
+    const { started, lines } = run({
+      ...(nodeScript(
+        "console.log('hello ' + process.env.GREETING); console.error('careful'); console.log([process.env.ROOKERY_TASK_ID, process.env.ROOKERY_FENCE, process.env.ROOKERY_ATTEMPT].join(' '))",
+      ) as object),
+      env: { GREETING: 'world' },
+    });
+    await expect(started).resolves.toEqual({
+      kind: 'done',
+      result: { exitCode: 0, stdout: 'hello world\ntask-1 7 2\n', stdoutCutChars: 0 },
+    });
     expect(lines).toContain('[stderr] careful');
     expect(lines).toContain('task-1 7 2');
   });
 
   it('lays the payload env over the executor’s base environment', async () => {
     const { started } = run(
-      { command: NODE, args: ['-e', 'console.log(process.env.A, process.env.B, process.env.HOME)'], env: { B: 'payload' } },
+      {
+        command: NODE,
+        args: ['-e', 'console.log(process.env.A, process.env.B, process.env.HOME)'],
+        env: { B: 'payload' },
+      },
       { env: { A: 'base', B: 'base', PATH: process.env.PATH } },
     );
     await expect(started).resolves.toMatchObject({ result: { stdout: 'base payload undefined\n' } });
@@ -81,7 +92,9 @@ describe('processExecutor', () => {
 
   it('fails when the command cannot be started', async () => {
     const { started } = run({ command: 'rookery-no-such-command-here' });
-    await expect(started).rejects.toThrow(/cannot start command 'rookery-no-such-command-here': .*not found on this node's PATH/);
+    await expect(started).rejects.toThrow(
+      /cannot start command 'rookery-no-such-command-here': .*not found on this node's PATH/,
+    );
   });
 
   it('runs no shell unless asked: metacharacters are literal arguments', async () => {
@@ -92,10 +105,15 @@ describe('processExecutor', () => {
   });
 
   it('bounds the log (head, a note, tail) and the stdout tail of the result', async () => {
-    const { started, lines } = run(nodeScript("for (let i = 0; i < 10000; i++) console.log('line ' + i); process.stdout.write('x'.repeat(50) + '\\n' + 'no newline')"), {
-      log: { headLines: 5, tailLines: 3, maxLineLength: 20 },
-      stdoutTailChars: 30,
-    });
+    const { started, lines } = run(
+      nodeScript(
+        "for (let i = 0; i < 10000; i++) console.log('line ' + i); process.stdout.write('x'.repeat(50) + '\\n' + 'no newline')",
+      ),
+      {
+        log: { headLines: 5, tailLines: 3, maxLineLength: 20 },
+        stdoutTailChars: 30,
+      },
+    );
     const done = await started;
     expect(lines).toEqual([
       'line 0',
@@ -109,7 +127,10 @@ describe('processExecutor', () => {
       'no newline',
     ]);
     const total = Array.from({ length: 10000 }, (_, i) => `line ${i}\n`).join('').length + 51 + 'no newline'.length;
-    expect(done).toEqual({ kind: 'done', result: { exitCode: 0, stdout: `${'x'.repeat(19)}\nno newline`, stdoutCutChars: total - 30 } });
+    expect(done).toEqual({
+      kind: 'done',
+      result: { exitCode: 0, stdout: `${'x'.repeat(19)}\nno newline`, stdoutCutChars: total - 30 },
+    });
   });
 
   it('on abort sends SIGTERM to the whole group, then SIGKILL after the grace: nothing is left behind', async () => {
@@ -154,7 +175,10 @@ describe('processExecutor', () => {
     const { started } = run(nodeScript(child), { killGraceMs: 200 });
     const done = await started;
     if (done.kind !== 'done') throw new Error('expected done');
-    const [pgid, grandPid] = String((done.result as { stdout: string }).stdout).trim().split(' ').map(Number);
+    const [pgid, grandPid] = String((done.result as { stdout: string }).stdout)
+      .trim()
+      .split(' ')
+      .map(Number);
     expect(groupGone(pgid ?? 0)).toBe(true);
     expect(() => process.kill(grandPid ?? 0, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
   });
@@ -175,9 +199,13 @@ describe('processExecutor', () => {
     const pgid = Number(out.trim());
     expect(pgid).toBeGreaterThan(0);
     // and its run was taken off this host's registry
-    expect(readdirSync(RUNTIME_DIR).filter((name) => !name.endsWith('.tmp') && readFileSync(join(RUNTIME_DIR, name), 'utf8').includes(`"pgid":${pgid},`))).toEqual([]);
+    expect(
+      readdirSync(RUNTIME_DIR).filter(
+        (name) => !name.endsWith('.tmp') && readFileSync(join(RUNTIME_DIR, name), 'utf8').includes(`"pgid":${pgid},`),
+      ),
+    ).toEqual([]);
     // liveness only: SIGKILL was sent on exit; the orphaned leader is reaped by init
-    for (const until = performance.now() + 10_000; !groupGone(pgid); ) {
+    for (const until = performance.now() + 10_000; !groupGone(pgid);) {
       if (performance.now() > until) throw new Error(`process group ${pgid} outlived its node process`);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -213,21 +241,32 @@ describe('processExecutor', () => {
   it('runs only allowed commands (after PATH lookup and symbolic links), and shell lines only when allowed', async () => {
     // on the list as /bin/echo (a symbolic link on merged-/usr systems), named as `echo` on PATH
     const options = { allowCommands: ['/bin/echo'] };
-    await expect(run({ command: 'echo', args: ['allowed'] }, options).started).resolves.toMatchObject({ result: { stdout: 'allowed\n' } });
+    await expect(run({ command: 'echo', args: ['allowed'] }, options).started).resolves.toMatchObject({
+      result: { stdout: 'allowed\n' },
+    });
     const refused: unknown = await run({ command: NODE, args: ['-e', '1'] }, options).started.catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(PermanentError);
-    expect((refused as Error).cause).toMatchObject({ field: 'payload.command', message: expect.stringContaining('is not an allowed command') });
+    expect((refused as Error).cause).toMatchObject({
+      field: 'payload.command',
+      message: expect.stringContaining('is not an allowed command'),
+    });
     const shell: unknown = await run({ command: 'echo hi', shell: true }).started.catch((e: unknown) => e);
     expect((shell as Error).cause).toMatchObject({ field: 'payload.shell' });
     const executor = processExecutor({ ...options, runtimeDir: null });
     await expect(executor.validate?.({ command: NODE })).rejects.toMatchObject({ field: 'payload.command' });
-    await expect(executor.validate?.({ command: 'echo hi', shell: true })).rejects.toMatchObject({ field: 'payload.shell' });
+    await expect(executor.validate?.({ command: 'echo hi', shell: true })).rejects.toMatchObject({
+      field: 'payload.shell',
+    });
     await expect(executor.validate?.({ command: 'echo' })).resolves.toBeUndefined();
-    expect(() => processExecutor({ allowCommands: ['echo'] })).toThrow(expect.objectContaining({ field: 'allowCommands[0]' }));
+    expect(() => processExecutor({ allowCommands: ['echo'] })).toThrow(
+      expect.objectContaining({ field: 'allowCommands[0]' }),
+    );
   });
 
   it('refuses bad options', () => {
     expect(() => processExecutor({ killGraceMs: -1 })).toThrow(expect.objectContaining({ field: 'killGraceMs' }));
-    expect(() => processExecutor({ log: { headLines: 1.5 } })).toThrow(expect.objectContaining({ field: 'log.headLines' }));
+    expect(() => processExecutor({ log: { headLines: 1.5 } })).toThrow(
+      expect.objectContaining({ field: 'log.headLines' }),
+    );
   });
 });

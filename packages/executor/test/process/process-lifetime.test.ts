@@ -15,7 +15,8 @@ const NODE = process.execPath;
 const children: ChildProcess[] = [];
 
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 });
 
 function alive(pid: number): boolean {
@@ -29,7 +30,7 @@ function alive(pid: number): boolean {
 }
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  for (const end = performance.now() + timeoutMs; !condition(); ) {
+  for (const end = performance.now() + timeoutMs; !condition();) {
     if (performance.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -140,7 +141,9 @@ describe.runIf(process.platform === 'linux')('a process task and its node proces
     const runtimeDir = mkdtempSync(join(tmpdir(), 'rookery-lifetime-'));
     const { node, pid: stale } = await nodeRunningTask('task-stale', runtimeDir);
     // the previous node dies and its group supervisor cannot act (stopped): the group is left behind
-    const supervisors = processesWith(SUPERVISOR_NAME).filter((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
+    const supervisors = processesWith(SUPERVISOR_NAME).filter(
+      (p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid),
+    );
     expect(supervisors.length).toBe(1);
     const [supervisor] = supervisors as [number];
     process.kill(supervisor, 'SIGSTOP');
@@ -154,12 +157,20 @@ describe.runIf(process.platform === 'linux')('a process task and its node proces
         task: { id: 'task-stale', scheduleId: 's', fireAt: 0, attempt: 2, fence: 2 },
         idempotencyKey: 'task-stale:2',
         // dead means no such process, or a zombie not yet reaped by init (it runs nothing)
-        payload: { command: NODE, args: ['-e', `let s = ''; try { s = require('fs').readFileSync('/proc/${stale}/stat', 'latin1') } catch {} console.log(s === '' || s.split(') ')[1].startsWith('Z') ? 'stale gone' : 'stale alive')`] },
+        payload: {
+          command: NODE,
+          args: [
+            '-e',
+            `let s = ''; try { s = require('fs').readFileSync('/proc/${stale}/stat', 'latin1') } catch {} console.log(s === '' || s.split(') ')[1].startsWith('Z') ? 'stale gone' : 'stale alive')`,
+          ],
+        },
         signal: new AbortController().signal,
         log: (line) => lines.push(line),
         heartbeat: () => undefined,
       };
-      await expect(processExecutor({ runtimeDir }).start(ctx)).resolves.toMatchObject({ result: { stdout: 'stale gone\n' } });
+      await expect(processExecutor({ runtimeDir }).start(ctx)).resolves.toMatchObject({
+        result: { stdout: 'stale gone\n' },
+      });
       expect(readdirSync(runtimeDir)).toEqual([]);
     } finally {
       process.kill(supervisor, 'SIGKILL');
@@ -169,7 +180,9 @@ describe.runIf(process.platform === 'linux')('a process task and its node proces
   it('a recorded run whose processes are gone is forgotten when the task runs again', async () => {
     const runtimeDir = mkdtempSync(join(tmpdir(), 'rookery-lifetime-'));
     const { node, pid } = await nodeRunningTask('task-gone', runtimeDir);
-    const supervisor = processesWith(SUPERVISOR_NAME).find((p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid));
+    const supervisor = processesWith(SUPERVISOR_NAME).find(
+      (p) => readFileSync(`/proc/${p}/stat`, 'latin1').split(') ')[1]?.split(' ')[1] === String(node.pid),
+    );
     expect(supervisor).toBeDefined();
     process.kill(supervisor as number, 'SIGKILL'); // the supervisor cannot act, and the run ends by itself
     process.kill(pid, 'SIGKILL');

@@ -44,12 +44,24 @@ function signOut(problem: string | null): void {
 }
 
 function shell(role: Role, nav: string): { main: HTMLElement } {
-  const link = (name: string, label: string): HTMLElement => h('a', { href: href(name === 'overview' ? '' : name), class: name === nav ? 'current' : '', 'data-nav': name }, label);
+  const link = (name: string, label: string): HTMLElement =>
+    h(
+      'a',
+      { href: href(name === 'overview' ? '' : name), class: name === nav ? 'current' : '', 'data-nav': name },
+      label,
+    );
   const main = h('main', { id: 'page' });
   if (app) {
     replace(
       app,
-      h('header', {}, h('span', { class: 'brand' }, 'Rookery'), h('nav', {}, link('overview', 'Overview'), link('schedules', 'Schedules'), link('jobs', 'Jobs')), h('span', { class: 'whoami', 'data-role': role }, `role: ${role}`), h('button', { class: 'link', onclick: () => signOut(null) }, 'Sign out')),
+      h(
+        'header',
+        {},
+        h('span', { class: 'brand' }, 'Rookery'),
+        h('nav', {}, link('overview', 'Overview'), link('schedules', 'Schedules'), link('jobs', 'Jobs')),
+        h('span', { class: 'whoami', 'data-role': role }, `role: ${role}`),
+        h('button', { class: 'link', onclick: () => signOut(null) }, 'Sign out'),
+      ),
       main,
     );
   }

@@ -9,7 +9,10 @@ export function parseRoute(hash: string): Route {
   const text = hash.replace(/^#\/?/, '');
   const mark = text.indexOf('?');
   const pathText = mark < 0 ? text : text.slice(0, mark);
-  const path = pathText.split('/').filter((part) => part !== '').map((part) => decodeURIComponent(part));
+  const path = pathText
+    .split('/')
+    .filter((part) => part !== '')
+    .map((part) => decodeURIComponent(part));
   return { path, query: new URLSearchParams(mark < 0 ? '' : text.slice(mark + 1)) };
 }
 

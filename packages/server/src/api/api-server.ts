@@ -49,11 +49,17 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   // probes), and only `rookery serve` needs fastify
   const { default: Fastify } = await import('fastify');
   // a path parameter longer than the schemas allow must reach them (a 400 naming it), not stop at the router (414)
-  const app = Fastify({ logger: loggerOption(logger), return503OnClosing: true, routerOptions: { maxParamLength: 2_000 } });
+  const app = Fastify({
+    logger: loggerOption(logger),
+    return503OnClosing: true,
+    routerOptions: { maxParamLength: 2_000 },
+  });
   if (registry) observeRequests(app, registry);
   await app.register(rookeryApi, { ...api, prefix: '/api/v1' });
   if (registry) {
-    app.get('/metrics', async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()));
+    app.get('/metrics', async (_request, reply) =>
+      reply.header('content-type', registry.contentType).send(await registry.metrics()),
+    );
   }
   if (health) {
     app.get('/healthz', async (_request, reply) => {
@@ -106,7 +112,10 @@ export interface RunningApiServer {
 export async function startApiServer(options: StartApiServerOptions): Promise<RunningApiServer> {
   const { port, host = '127.0.0.1', ...rest } = options;
   if (options.insecureNoAuth && !isLoopbackHost(host)) {
-    throw new ValidationError('host', `${host} is not a loopback address; without tokens the server listens on loopback only (127.0.0.1, ::1, localhost)`);
+    throw new ValidationError(
+      'host',
+      `${host} is not a loopback address; without tokens the server listens on loopback only (127.0.0.1, ::1, localhost)`,
+    );
   }
   const app = await createApiServer(rest);
   await app.listen({ port, host });

@@ -35,17 +35,28 @@ export function toOpenApiSchema(schema: JsonSchema): Record<string, unknown> {
       if (schema.description) out['description'] = schema.description;
     } else out['anyOf'] = rest.map(toOpenApiSchema);
   }
-  if (schema.properties) out['properties'] = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toOpenApiSchema(v)]));
+  if (schema.properties)
+    out['properties'] = Object.fromEntries(Object.entries(schema.properties).map(([k, v]) => [k, toOpenApiSchema(v)]));
   if (schema.items) out['items'] = toOpenApiSchema(schema.items);
-  if (typeof schema.additionalProperties === 'object') out['additionalProperties'] = toOpenApiSchema(schema.additionalProperties);
+  if (typeof schema.additionalProperties === 'object')
+    out['additionalProperties'] = toOpenApiSchema(schema.additionalProperties);
   return out;
 }
 
 function parameters(route: ApiRoute): Record<string, unknown>[] {
   const list: Record<string, unknown>[] = [];
-  for (const [where, schema] of [['path', route.schemas.params], ['query', route.schemas.querystring]] as const) {
+  for (const [where, schema] of [
+    ['path', route.schemas.params],
+    ['query', route.schemas.querystring],
+  ] as const) {
     for (const [name, s] of Object.entries(schema?.properties ?? {})) {
-      list.push({ name, in: where, required: where === 'path' || (schema?.required ?? []).includes(name), schema: toOpenApiSchema(s), ...(s.description ? { description: s.description } : {}) });
+      list.push({
+        name,
+        in: where,
+        required: where === 'path' || (schema?.required ?? []).includes(name),
+        schema: toOpenApiSchema(s),
+        ...(s.description ? { description: s.description } : {}),
+      });
     }
   }
   return list;
@@ -58,19 +69,28 @@ function errorAnswer(description: string): Record<string, unknown> {
 function responses(route: ApiRoute): Record<string, unknown> {
   const status = String(route.status ?? 200);
   const ok: Record<string, unknown> = route.stream
-    ? { description: 'server-sent events: `event: log` (data: a log line) per line, `event: end` (data: { state, next }) when the task is terminal', content: { 'text/event-stream': { schema: { type: 'string' } } } }
+    ? {
+        description:
+          'server-sent events: `event: log` (data: a log line) per line, `event: end` (data: { state, next }) when the task is terminal',
+        content: { 'text/event-stream': { schema: { type: 'string' } } },
+      }
     : route.schemas.response
       ? { description: 'success', content: { 'application/json': { schema: toOpenApiSchema(route.schemas.response) } } }
       : { description: 'success, no body' };
   const out: Record<string, unknown> = { [status]: ok };
-  if (route.url === '/jobs') out['200'] = { ...ok, description: 'a live task already held the key: that task, nothing written' };
-  if (route.schemas.body || route.schemas.querystring || route.schemas.params) out['400'] = errorAnswer('bad request: error.field names the field');
+  if (route.url === '/jobs')
+    out['200'] = { ...ok, description: 'a live task already held the key: that task, nothing written' };
+  if (route.schemas.body || route.schemas.querystring || route.schemas.params)
+    out['400'] = errorAnswer('bad request: error.field names the field');
   if (route.role !== null) {
     out['401'] = errorAnswer('no token, or an unknown one');
-    out['403'] = errorAnswer('the token\'s role may not: error.required names the role needed');
+    out['403'] = errorAnswer("the token's role may not: error.required names the role needed");
   }
   if (route.schemas.params) out['404'] = errorAnswer('no such schedule or task');
-  if (route.method !== 'GET' && route.schemas.params) out['409'] = errorAnswer("conflict: the schedule's or task's state forbids it (error.field `state`), or a name or key is taken");
+  if (route.method !== 'GET' && route.schemas.params)
+    out['409'] = errorAnswer(
+      "conflict: the schedule's or task's state forbids it (error.field `state`), or a name or key is taken",
+    );
   if (route.method === 'POST' && route.url === '/schedules') out['409'] = errorAnswer('the name is taken');
   return out;
 }
@@ -83,7 +103,18 @@ function responses(route: ApiRoute): Record<string, unknown> {
 export function buildOpenApiDocument(routes: readonly ApiRoute[], prefix: string, version: string): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
   paths[openApiPath(prefix, '/openapi.json')] = {
-    get: { tags: ['cluster'], summary: 'This document', operationId: 'openapi', security: [], responses: { '200': { description: 'the OpenAPI 3 document', content: { 'application/json': { schema: { type: 'object' } } } } } },
+    get: {
+      tags: ['cluster'],
+      summary: 'This document',
+      operationId: 'openapi',
+      security: [],
+      responses: {
+        '200': {
+          description: 'the OpenAPI 3 document',
+          content: { 'application/json': { schema: { type: 'object' } } },
+        },
+      },
+    },
   };
   for (const route of routes) {
     const path = openApiPath(prefix, route.url);
@@ -91,9 +122,18 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], prefix: string
       tags: [route.tag],
       summary: route.summary,
       operationId: `${route.method.toLowerCase()}${route.url.replace(/[/:]+([a-zA-Z])/g, (_m, c: string) => c.toUpperCase())}`,
-      ...(route.role === null ? { security: [] } : { 'x-rookery-role': route.role, description: `Needs the \`${route.role}\` role or a stronger one.` }),
+      ...(route.role === null
+        ? { security: [] }
+        : { 'x-rookery-role': route.role, description: `Needs the \`${route.role}\` role or a stronger one.` }),
       parameters: parameters(route),
-      ...(route.schemas.body ? { requestBody: { required: route.optionalBody !== true, content: { 'application/json': { schema: toOpenApiSchema(route.schemas.body) } } } } : {}),
+      ...(route.schemas.body
+        ? {
+            requestBody: {
+              required: route.optionalBody !== true,
+              content: { 'application/json': { schema: toOpenApiSchema(route.schemas.body) } },
+            },
+          }
+        : {}),
       responses: responses(route),
     };
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
@@ -103,7 +143,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], prefix: string
     info: {
       title: 'Rookery HTTP API',
       version,
-      description: 'Operate a Rookery cluster: schedules and their occurrence ledgers, jobs, tasks and their logs, nodes. Roles: read < operate < admin.',
+      description:
+        'Operate a Rookery cluster: schedules and their occurrence ledgers, jobs, tasks and their logs, nodes. Roles: read < operate < admin.',
     },
     servers: [{ url: '/' }],
     tags: [
@@ -114,7 +155,9 @@ export function buildOpenApiDocument(routes: readonly ApiRoute[], prefix: string
     ],
     security: [{ bearer: [] }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token given to the server with --token ROLE:TOKEN' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'a token given to the server with --token ROLE:TOKEN' },
+      },
       schemas: { Error: toOpenApiSchema(ERROR) },
     },
     paths,

@@ -1,6 +1,13 @@
 import { createRequire } from 'node:module';
 import { systemTimers, ValidationError, type RookeryClient, type Timers } from '@rookery/core';
-import type { FastifyError, FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+  onRequestHookHandler,
+} from 'fastify';
 import { bearerToken, createTokenCheck } from './auth/token-check.js';
 import { setRoleOf } from './auth/request-role.js';
 import { roleAllows, type ApiToken, type Role } from './auth/roles.js';
@@ -37,7 +44,12 @@ function toError(error: unknown): Error {
 }
 
 /** Answers an error: a typed 4xx for the caller's faults, else a 500 that is reported. */
-function answerError(error: FastifyError, request: FastifyRequest, reply: FastifyReply, onError: (e: Error) => void): FastifyReply {
+function answerError(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  onError: (e: Error) => void,
+): FastifyReply {
   if (error.validation) {
     const e = requestValidationError(error.validation, error.validationContext ?? 'request');
     return reply.code(e.status).send(e.body);
@@ -55,7 +67,11 @@ function answerError(error: FastifyError, request: FastifyRequest, reply: Fastif
 }
 
 /** The onRequest hook that lets a request through only with a token of `role` or a stronger one. */
-function authorize(role: Role, options: RookeryApiOptions, check: ReturnType<typeof createTokenCheck>): onRequestHookHandler {
+function authorize(
+  role: Role,
+  options: RookeryApiOptions,
+  check: ReturnType<typeof createTokenCheck>,
+): onRequestHookHandler {
   return (request, reply, done) => {
     if (options.insecureNoAuth) {
       setRoleOf(request, 'admin');
@@ -64,12 +80,19 @@ function authorize(role: Role, options: RookeryApiOptions, check: ReturnType<typ
     const token = bearerToken(request.headers.authorization);
     const held = token === null ? null : check(token);
     if (held === null) {
-      const e = new ApiError(401, { code: 'unauthorized', message: token === null ? 'send a token: Authorization: Bearer <token>' : 'the token is not known' });
+      const e = new ApiError(401, {
+        code: 'unauthorized',
+        message: token === null ? 'send a token: Authorization: Bearer <token>' : 'the token is not known',
+      });
       void reply.code(e.status).header('www-authenticate', 'Bearer').send(e.body);
       return;
     }
     if (!roleAllows(held, role)) {
-      const e = new ApiError(403, { code: 'forbidden', message: `this needs the ${role} role; the token has ${held}`, required: role });
+      const e = new ApiError(403, {
+        code: 'forbidden',
+        message: `this needs the ${role} role; the token has ${held}`,
+        required: role,
+      });
       void reply.code(e.status).send(e.body);
       return;
     }
@@ -78,7 +101,13 @@ function authorize(role: Role, options: RookeryApiOptions, check: ReturnType<typ
   };
 }
 
-function register(app: FastifyInstance, route: ApiRoute, deps: RouteDeps, guard: onRequestHookHandler | undefined, onError: (e: Error) => void): void {
+function register(
+  app: FastifyInstance,
+  route: ApiRoute,
+  deps: RouteDeps,
+  guard: onRequestHookHandler | undefined,
+  onError: (e: Error) => void,
+): void {
   app.route({
     method: route.method,
     url: route.url,
@@ -128,16 +157,27 @@ export const rookeryApi: FastifyPluginAsync<RookeryApiOptions> = async (app, opt
   }
   const check = createTokenCheck(tokens);
   const onError = options.onError ?? (() => undefined);
-  const deps: RouteDeps = { client: options.client, logPollMs: options.logPollMs ?? 1000, timers: options.timers ?? systemTimers };
+  const deps: RouteDeps = {
+    client: options.client,
+    logPollMs: options.logPollMs ?? 1000,
+    timers: options.timers ?? systemTimers,
+  };
   app.setValidatorCompiler(await createRequestValidatorCompiler());
   // A POST with `content-type: application/json` and no body (a button's fetch) is a request
   // without a body, not a 400.
   const json = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => (body === '' ? done(null, undefined) : json(request, String(body), done)));
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body === '' ? done(null, undefined) : json(request, String(body), done),
+  );
   app.setErrorHandler((error: FastifyError, request, reply) => answerError(error, request, reply, onError));
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` } }));
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .code(404)
+      .send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` } }),
+  );
   const document = buildOpenApiDocument(API_ROUTES, app.prefix, PACKAGE_VERSION);
   app.get('/openapi.json', async () => document);
-  for (const route of API_ROUTES) register(app, route, deps, route.role === null ? undefined : authorize(route.role, options, check), onError);
+  for (const route of API_ROUTES)
+    register(app, route, deps, route.role === null ? undefined : authorize(route.role, options, check), onError);
 };

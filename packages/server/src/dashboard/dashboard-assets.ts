@@ -42,7 +42,9 @@ export class DashboardNotBuiltError extends Error {
 
   /** @param missing - the file that was looked for */
   constructor(readonly missing: string) {
-    super(`the dashboard is not built: ${missing} does not exist; run npx tsc -b in the Rookery checkout (installed packages ship it built)`);
+    super(
+      `the dashboard is not built: ${missing} does not exist; run npx tsc -b in the Rookery checkout (installed packages ship it built)`,
+    );
     this.name = 'DashboardNotBuiltError';
   }
 }
@@ -65,7 +67,11 @@ export function loadDashboardAssets(dirs: DashboardAssetDirs = DEFAULT_DASHBOARD
   const main = join(dirs.scripts, 'main.js');
   if (!existsSync(main)) throw new DashboardNotBuiltError(main);
   const files = new Map<string, DashboardAsset>();
-  for (const path of scriptsUnder(dirs.scripts)) files.set(relative(dirs.scripts, path).split(sep).join('/'), asset(readFileSync(path), 'text/javascript; charset=utf-8'));
+  for (const path of scriptsUnder(dirs.scripts))
+    files.set(
+      relative(dirs.scripts, path).split(sep).join('/'),
+      asset(readFileSync(path), 'text/javascript; charset=utf-8'),
+    );
   files.set('style.css', asset(readFileSync(join(dirs.page, 'style.css')), 'text/css; charset=utf-8'));
   return { index: asset(readFileSync(join(dirs.page, 'index.html')), 'text/html; charset=utf-8'), files };
 }

@@ -1,7 +1,12 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { loadDashboardAssets, type DashboardAsset, type DashboardAssetDirs } from './dashboard-assets.js';
 
-export { DashboardNotBuiltError, dashboardScriptBytes, loadDashboardAssets, DEFAULT_DASHBOARD_DIRS } from './dashboard-assets.js';
+export {
+  DashboardNotBuiltError,
+  dashboardScriptBytes,
+  loadDashboardAssets,
+  DEFAULT_DASHBOARD_DIRS,
+} from './dashboard-assets.js';
 export type { DashboardAsset, DashboardAssetDirs, DashboardAssets } from './dashboard-assets.js';
 
 /** Options of {@link dashboardPlugin}. */
@@ -41,7 +46,10 @@ export const dashboardPlugin: FastifyPluginAsync<DashboardPluginOptions> = async
   });
   app.get<{ Params: { '*': string } }>('/ui/*', async (request, reply) => {
     const file = assets.files.get(request.params['*']);
-    if (!file) return reply.code(404).send({ error: { code: 'not_found', message: `no dashboard file ${request.params['*']}` } });
+    if (!file)
+      return reply
+        .code(404)
+        .send({ error: { code: 'not_found', message: `no dashboard file ${request.params['*']}` } });
     return send(request, reply, file);
   });
 };

@@ -85,7 +85,11 @@ export async function within<T>(work: Promise<T>, ms: number, what: string): Pro
  * The readiness checks of the database behind a node or a server: `database` (it answers
  * within `timeoutMs`) and, with `schemaProblem`, `schema` (current). Never throws.
  */
-export async function databaseChecks(datastore: Pick<Datastore, 'clockNow'>, schemaProblem: (() => Promise<string | null>) | undefined, timeoutMs: number): Promise<HealthCheck[]> {
+export async function databaseChecks(
+  datastore: Pick<Datastore, 'clockNow'>,
+  schemaProblem: (() => Promise<string | null>) | undefined,
+  timeoutMs: number,
+): Promise<HealthCheck[]> {
   const checks: HealthCheck[] = [];
   try {
     await within(datastore.clockNow(), timeoutMs, 'the database');
@@ -120,14 +124,27 @@ export function createHealth(options: HealthOptions): Health {
     liveness() {
       const since = node.msSinceLoopTurn;
       const ok = !node.isRunning || since === null || since <= loopStaleMs;
-      const detail = since === null ? 'the loop has not started' : `the loop turned ${Math.round(since)} ms ago (limit ${loopStaleMs} ms)`;
+      const detail =
+        since === null
+          ? 'the loop has not started'
+          : `the loop turned ${Math.round(since)} ms ago (limit ${loopStaleMs} ms)`;
       return report([{ name: 'loop', ok, detail }]);
     },
     async readiness() {
-      const checks: HealthCheck[] = [{ name: 'running', ok: node.isRunning, detail: node.isRunning ? 'the node runs' : 'the node is not running (starting or stopping)' }];
+      const checks: HealthCheck[] = [
+        {
+          name: 'running',
+          ok: node.isRunning,
+          detail: node.isRunning ? 'the node runs' : 'the node is not running (starting or stopping)',
+        },
+      ];
       checks.push(...(await databaseChecks(options.datastore, options.schemaProblem, timeoutMs)));
       const offset = node.clockOffset;
-      checks.push({ name: 'clock', ok: Math.abs(offset) <= maxOffsetMs, detail: `offset ${offset} ms from the database clock (limit ±${maxOffsetMs} ms)` });
+      checks.push({
+        name: 'clock',
+        ok: Math.abs(offset) <= maxOffsetMs,
+        detail: `offset ${offset} ms from the database clock (limit ±${maxOffsetMs} ms)`,
+      });
       return report(checks);
     },
   };

@@ -38,7 +38,10 @@ export function createBacklogReader(options: BacklogOptions): () => Promise<numb
       const now = options.dbNow();
       value = pending.filter((t) => t.dueAt <= now).length;
     } catch (error) {
-      options.events.emit('generalError', error instanceof Error ? error : new Error(String(error)), { nodeId: options.nodeId, source: 'metrics' });
+      options.events.emit('generalError', error instanceof Error ? error : new Error(String(error)), {
+        nodeId: options.nodeId,
+        source: 'metrics',
+      });
     }
     return value;
   };

@@ -17,7 +17,11 @@ export interface ClusterMetricsOptions {
 }
 
 /** One overview shared by the gauges of a scrape: read at most once per `maxAgeMs`. */
-function cachedOverview(read: () => Promise<ClusterOverview>, maxAgeMs: number, now: () => number): () => Promise<ClusterOverview> {
+function cachedOverview(
+  read: () => Promise<ClusterOverview>,
+  maxAgeMs: number,
+  now: () => number,
+): () => Promise<ClusterOverview> {
   let last: { at: number; value: Promise<ClusterOverview> } | null = null;
   return () => {
     const t = now();

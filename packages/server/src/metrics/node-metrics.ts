@@ -46,7 +46,9 @@ function lateness(task: Task): number | null {
 }
 
 function runTime(task: Task): number | null {
-  return task.startedAt === null || task.endedAt === null ? null : Math.max(0, task.endedAt - task.startedAt) * SECONDS_PER_MS;
+  return task.startedAt === null || task.endedAt === null
+    ? null
+    : Math.max(0, task.endedAt - task.startedAt) * SECONDS_PER_MS;
 }
 
 /**
@@ -69,15 +71,35 @@ export function createNodeMetrics(options: NodeMetricsOptions): Registry {
     new Counter({ name, help, labelNames, registers });
 
   const started = counter('rookery_tasks_started_total', 'Attempts started on this node, by executor.', ['executor']);
-  const completed = counter('rookery_tasks_completed_total', 'Tasks completed on this node, by executor.', ['executor']);
-  const failed = counter('rookery_tasks_failed_total', 'Tasks failed for good on this node, by executor.', ['executor']);
-  const retried = counter('rookery_tasks_retried_total', 'Failed attempts that will be retried, by executor.', ['executor']);
-  const skipped = counter('rookery_tasks_skipped_total', 'Tasks skipped (schedule busy) or coalesced instead of started, by executor.', ['executor']);
-  const missed = counter('rookery_tasks_missed_total', 'Tasks missed (deadline passed before a start), by executor.', ['executor']);
-  const timedOut = counter('rookery_tasks_timed_out_total', 'Attempts aborted at their timeout, by executor.', ['executor']);
-  const leasesLost = counter('rookery_leases_lost_total', 'Running attempts whose lease this node lost (aborted, nothing committed).');
+  const completed = counter('rookery_tasks_completed_total', 'Tasks completed on this node, by executor.', [
+    'executor',
+  ]);
+  const failed = counter('rookery_tasks_failed_total', 'Tasks failed for good on this node, by executor.', [
+    'executor',
+  ]);
+  const retried = counter('rookery_tasks_retried_total', 'Failed attempts that will be retried, by executor.', [
+    'executor',
+  ]);
+  const skipped = counter(
+    'rookery_tasks_skipped_total',
+    'Tasks skipped (schedule busy) or coalesced instead of started, by executor.',
+    ['executor'],
+  );
+  const missed = counter('rookery_tasks_missed_total', 'Tasks missed (deadline passed before a start), by executor.', [
+    'executor',
+  ]);
+  const timedOut = counter('rookery_tasks_timed_out_total', 'Attempts aborted at their timeout, by executor.', [
+    'executor',
+  ]);
+  const leasesLost = counter(
+    'rookery_leases_lost_total',
+    'Running attempts whose lease this node lost (aborted, nothing committed).',
+  );
   const repairPasses = counter('rookery_repair_passes_total', 'Repair passes this node finished.');
-  const repaired = counter('rookery_repaired_tasks_total', 'Tasks of dead nodes this node moved on in its repair passes.');
+  const repaired = counter(
+    'rookery_repaired_tasks_total',
+    'Tasks of dead nodes this node moved on in its repair passes.',
+  );
   const errors = counter('rookery_errors_total', 'Unexpected errors (generalError events), by source.', ['source']);
   const startLateness = new Histogram({
     name: 'rookery_task_start_lateness_seconds',

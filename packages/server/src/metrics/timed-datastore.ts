@@ -2,7 +2,9 @@ import { Histogram, type Registry } from 'prom-client';
 import { systemClock, type Clock, type Datastore } from '@rookery/core';
 
 /** Histogram buckets of a datastore call, in seconds: 0.5 ms to 10 s. */
-export const DB_BUCKETS_SECONDS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10];
+export const DB_BUCKETS_SECONDS: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10,
+];
 
 /**
  * Wraps a datastore so that every call's round trip is observed in the histogram
@@ -36,7 +38,8 @@ export function timedDatastore<D extends Datastore>(datastore: D, registry: Regi
         const method = value as (...args: unknown[]) => unknown;
         wrapper = (...args: unknown[]): unknown => {
           const start = clock.monotonic();
-          const observe = (outcome: string): void => histogram.observe({ operation: property, outcome }, (clock.monotonic() - start) / 1000);
+          const observe = (outcome: string): void =>
+            histogram.observe({ operation: property, outcome }, (clock.monotonic() - start) / 1000);
           const result = method.apply(target, args);
           if (!(result instanceof Promise)) return result;
           return result.then(

@@ -2,7 +2,12 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { RookeryClient, type Datastore } from '@rookery/core';
 import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { ROOKERY_TABLES, testDialects, type TestDatabase, type TestDialect } from '../../../datastore-sql/test/helpers/test-databases.js';
+import {
+  ROOKERY_TABLES,
+  testDialects,
+  type TestDatabase,
+  type TestDialect,
+} from '../../../datastore-sql/test/helpers/test-databases.js';
 import { createApiServer, type ApiServerOptions, type JsonSchema, type Role } from '../../src/index.js';
 
 /** The token of each role the test servers accept. */
@@ -56,7 +61,10 @@ export class DialectStore {
 }
 
 /** A server over `datastore` with the three test tokens; errors it reports are collected in `errors`. */
-export async function apiServer(datastore: Datastore, extra: Partial<ApiServerOptions> = {}): Promise<{ app: FastifyInstance; client: RookeryClient; errors: Error[] }> {
+export async function apiServer(
+  datastore: Datastore,
+  extra: Partial<ApiServerOptions> = {},
+): Promise<{ app: FastifyInstance; client: RookeryClient; errors: Error[] }> {
   const client = new RookeryClient({ datastore, builtInExecutors: ['noop'] });
   const errors: Error[] = [];
   const tokens = (Object.keys(TOKENS) as Role[]).map((role) => ({ role, token: TOKENS[role] }));
@@ -82,7 +90,12 @@ export async function call(app: FastifyInstance, options: InjectOptions & { role
   const response = await app.inject({ ...rest, headers: { ...(role ? bearer(role) : {}), ...headers } });
   const text = response.body;
   const json = String(response.headers['content-type'] ?? '').startsWith('application/json');
-  return { status: response.statusCode, text, headers: response.headers, body: json ? (JSON.parse(text) as unknown) : text === '' ? undefined : text };
+  return {
+    status: response.statusCode,
+    text,
+    headers: response.headers,
+    body: json ? (JSON.parse(text) as unknown) : text === '' ? undefined : text,
+  };
 }
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -96,5 +109,8 @@ export function expectMatches(schema: JsonSchema, body: unknown, what: string): 
     validate = ajv.compile(schema);
     compiled.set(schema, validate);
   }
-  if (!validate(body)) throw new Error(`${what}: the answer does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
+  if (!validate(body))
+    throw new Error(
+      `${what}: the answer does not match its schema: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`,
+    );
 }

@@ -37,7 +37,13 @@ class EventReader {
 
 /** Starts `task` running as a node would: claimed under a lease. */
 async function startRunning(store: Datastore, task: Task): Promise<Task> {
-  const { started } = await store.taskClaimDue({ owner: 'owner-1', nodeId: 'node-1', limit: 1, leaseMs: 60_000, executors: [task.executor] });
+  const { started } = await store.taskClaimDue({
+    owner: 'owner-1',
+    nodeId: 'node-1',
+    limit: 1,
+    leaseMs: 60_000,
+    executors: [task.executor],
+  });
   const running = started.find((t) => t.id === task.id);
   if (!running) throw new Error('the task did not start');
   return running;
@@ -59,14 +65,21 @@ for (const dialect of await routeDialects()) {
       logReads = 0;
       const counted = new Proxy(store, {
         get(target, key, receiver) {
-          if (key === 'taskLogRead') return (...args: Parameters<Datastore['taskLogRead']>) => ((logReads += 1), target.taskLogRead(...args));
+          if (key === 'taskLogRead')
+            return (...args: Parameters<Datastore['taskLogRead']>) => ((logReads += 1), target.taskLogRead(...args));
           const value: unknown = Reflect.get(target, key, receiver);
           return typeof value === 'function' ? value.bind(target) : value;
         },
       });
       client = new Client({ datastore: counted, builtInExecutors: ['noop'] });
       errors = [];
-      server = await startApiServer({ port: 0, client, tokens: [{ role: 'read', token: TOKENS.read }], logPollMs: 25, onError: (e) => errors.push(e) });
+      server = await startApiServer({
+        port: 0,
+        client,
+        tokens: [{ role: 'read', token: TOKENS.read }],
+        logPollMs: 25,
+        onError: (e) => errors.push(e),
+      });
     });
     afterEach(async () => {
       await server.close();
@@ -77,19 +90,38 @@ for (const dialect of await routeDialects()) {
     it('sends the stored lines, then new ones as they are stored, and ends when the task is terminal', async () => {
       const { task } = await client.enqueue({ executor: 'noop' });
       const running = await startRunning(store, task);
-      await store.taskLogAppend({ taskId: task.id, lines: [{ at: 1, line: 'one' }, { at: 2, line: 'two' }] });
+      await store.taskLogAppend({
+        taskId: task.id,
+        lines: [
+          { at: 1, line: 'one' },
+          { at: 2, line: 'two' },
+        ],
+      });
       const response = await fetch(`${server.url}/api/v1/tasks/${task.id}/logs/stream`, { headers: bearer('read') });
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
       const events = new EventReader(response.body as ReadableStream<Uint8Array>);
       const first = await events.next();
       const second = await events.next();
-      expect([first, second].map((e) => [e?.event, (e?.data as { line: string }).line])).toEqual([['log', 'one'], ['log', 'two']]);
+      expect([first, second].map((e) => [e?.event, (e?.data as { line: string }).line])).toEqual([
+        ['log', 'one'],
+        ['log', 'two'],
+      ]);
       await store.taskLogAppend({ taskId: task.id, lines: [{ at: 3, line: 'three' }] });
       const third = await events.next();
-      expect([third?.event, (third?.data as { line: string; at: string }).line, (third?.data as { at: string }).at]).toEqual(['log', 'three', '1970-01-01T00:00:00.003Z']);
+      expect([
+        third?.event,
+        (third?.data as { line: string; at: string }).line,
+        (third?.data as { at: string }).at,
+      ]).toEqual(['log', 'three', '1970-01-01T00:00:00.003Z']);
       await store.taskLogAppend({ taskId: task.id, lines: [{ at: 4, line: 'last words' }] });
-      await taskFinishOne(store, { taskId: task.id, owner: 'owner-1', fence: running.fence, nodeId: 'node-1', outcome: { state: 'completed', result: null, reason: null } });
+      await taskFinishOne(store, {
+        taskId: task.id,
+        owner: 'owner-1',
+        fence: running.fence,
+        nodeId: 'node-1',
+        outcome: { state: 'completed', result: null, reason: null },
+      });
       const last = await events.next();
       expect([last?.event, (last?.data as { line: string }).line]).toEqual(['log', 'last words']);
       const end = await events.next();
@@ -101,10 +133,19 @@ for (const dialect of await routeDialects()) {
     it('reads on after a sequence number, and stops polling when the client goes', async () => {
       const { task } = await client.enqueue({ executor: 'noop' });
       await startRunning(store, task);
-      await store.taskLogAppend({ taskId: task.id, lines: [{ at: 1, line: 'seen' }, { at: 2, line: 'unseen' }] });
+      await store.taskLogAppend({
+        taskId: task.id,
+        lines: [
+          { at: 1, line: 'seen' },
+          { at: 2, line: 'unseen' },
+        ],
+      });
       const [seen] = await client.taskLogs({ id: task.id });
       const gone = new AbortController();
-      const response = await fetch(`${server.url}/api/v1/tasks/${task.id}/logs/stream?after=${seen?.seq ?? 0}`, { headers: bearer('read'), signal: gone.signal });
+      const response = await fetch(`${server.url}/api/v1/tasks/${task.id}/logs/stream?after=${seen?.seq ?? 0}`, {
+        headers: bearer('read'),
+        signal: gone.signal,
+      });
       const events = new EventReader(response.body as ReadableStream<Uint8Array>);
       expect((await events.next())?.data).toMatchObject({ line: 'unseen' });
       gone.abort();
@@ -121,7 +162,10 @@ for (const dialect of await routeDialects()) {
 
     it('answers 404 for an unknown task and 401 without a token, as JSON, before any stream', async () => {
       const missing = await fetch(`${server.url}/api/v1/tasks/no-such-task/logs/stream`, { headers: bearer('read') });
-      expect([missing.status, await missing.json()]).toEqual([404, { error: { code: 'not_found', message: expect.any(String) } }]);
+      expect([missing.status, await missing.json()]).toEqual([
+        404,
+        { error: { code: 'not_found', message: expect.any(String) } },
+      ]);
       const anonymous = await fetch(`${server.url}/api/v1/tasks/no-such-task/logs/stream`);
       expect(anonymous.status).toBe(401);
     });

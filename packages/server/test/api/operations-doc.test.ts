@@ -9,7 +9,9 @@ const PAGE = fileURLToPath(new URL('../../../../site/operations.md', import.meta
 
 /** `METHOD /path` of each row of the route table of site/operations.md. */
 function documentedRoutes(): string[] {
-  const rows = readFileSync(PAGE, 'utf8').split('\n').filter((l) => /^\| (GET|POST|PATCH|DELETE) \| `\/api\/v1\//.test(l));
+  const rows = readFileSync(PAGE, 'utf8')
+    .split('\n')
+    .filter((l) => /^\| (GET|POST|PATCH|DELETE) \| `\/api\/v1\//.test(l));
   return rows.map((row) => {
     const [, method, path] = /^\| (\w+) \| `([^`]+)`/.exec(row) ?? [];
     return `${method} ${path}`;
@@ -18,10 +20,17 @@ function documentedRoutes(): string[] {
 
 describe('site/operations.md', () => {
   it('lists exactly the operations of the OpenAPI document, with the role each needs', async () => {
-    const app = await createApiServer({ client: new RookeryClient({ datastore: new MemoryDatastore() }), tokens: [{ role: 'read', token: TOKENS.read }] });
-    const doc = (await call(app, { method: 'GET', url: '/api/v1/openapi.json' })).body as { paths: Record<string, Record<string, { 'x-rookery-role'?: string; security?: unknown[] }>> };
+    const app = await createApiServer({
+      client: new RookeryClient({ datastore: new MemoryDatastore() }),
+      tokens: [{ role: 'read', token: TOKENS.read }],
+    });
+    const doc = (await call(app, { method: 'GET', url: '/api/v1/openapi.json' })).body as {
+      paths: Record<string, Record<string, { 'x-rookery-role'?: string; security?: unknown[] }>>;
+    };
     await app.close();
-    const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const operations = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documentedRoutes().sort()).toEqual(operations.sort());
     const page = readFileSync(PAGE, 'utf8');
     for (const [path, ops] of Object.entries(doc.paths)) {
@@ -36,10 +45,14 @@ describe('site/operations.md', () => {
     const doc = buildOpenApiDocument(API_ROUTES, '/api/v1', '0.0.0');
     for (const route of API_ROUTES) {
       const path = `/api/v1${route.url}`.replace(/:(\w+)/g, '{$1}');
-      const op = doc.paths[path]?.[route.method.toLowerCase()] as { parameters: { name: string; in: string }[] } | undefined;
+      const op = doc.paths[path]?.[route.method.toLowerCase()] as
+        { parameters: { name: string; in: string }[] } | undefined;
       expect(op, `${route.method} ${path}`).toBeDefined();
       for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
-        expect(op?.parameters.some((p) => p.in === 'path' && p.name === name), `${path} declares ${name}`).toBe(true);
+        expect(
+          op?.parameters.some((p) => p.in === 'path' && p.name === name),
+          `${path} declares ${name}`,
+        ).toBe(true);
       }
     }
   });

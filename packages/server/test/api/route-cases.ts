@@ -25,14 +25,22 @@ export interface AlsoCase {
 }
 
 /** The request of an {@link AlsoCase}. */
-export type AlsoRequest = CaseRequest & { role: Role; status: number; check: (body: unknown, deps: Deps) => Promise<void> | void };
+export type AlsoRequest = CaseRequest & {
+  role: Role;
+  status: number;
+  check: (body: unknown, deps: Deps) => Promise<void> | void;
+};
 
 /** How one route is tested: a happy path, a 400 naming a field, and (for operate and admin routes) a 403. */
 export interface RouteCase {
   /** `METHOD /path` as the route table has it (`GET /schedules/:idOrName`). */
   route: string;
   /** The successful request, its role and status, and what to check of the answer. */
-  happy: (f: ApiFixture) => CaseRequest & { role: Role; status: number; check?: (body: unknown, f: ApiFixture, deps: { client: RookeryClient; store: Datastore }) => Promise<void> | void };
+  happy: (f: ApiFixture) => CaseRequest & {
+    role: Role;
+    status: number;
+    check?: (body: unknown, f: ApiFixture, deps: { client: RookeryClient; store: Datastore }) => Promise<void> | void;
+  };
   /** A request refused with 400, and the field the answer must name. */
   bad: (f: ApiFixture) => CaseRequest & { field: string };
   /** Further requests: the conflicts the route answers 409, options the happy path leaves out. */
@@ -44,13 +52,22 @@ const LONG = 'x'.repeat(201);
 
 type Obj = Record<string, unknown>;
 const items = (body: unknown): Obj[] => (body as { items: Obj[] }).items;
-const conflictOn = (field: string) => (body: unknown): void => expect(body).toMatchObject({ error: { code: 'conflict', field } });
+const conflictOn =
+  (field: string) =>
+  (body: unknown): void =>
+    expect(body).toMatchObject({ error: { code: 'conflict', field } });
 
 /** One case per route of the API. */
 export const ROUTE_CASES: RouteCase[] = [
   {
     route: 'GET /whoami',
-    happy: () => ({ method: 'GET', url: `${V}/whoami`, role: 'operate', status: 200, check: (b) => expect(b).toEqual({ role: 'operate' }) }),
+    happy: () => ({
+      method: 'GET',
+      url: `${V}/whoami`,
+      role: 'operate',
+      status: 200,
+      check: (b) => expect(b).toEqual({ role: 'operate' }),
+    }),
     bad: () => ({ method: 'GET', url: `${V}/whoami?verbose=1`, field: 'verbose' }),
   },
   {
@@ -75,13 +92,22 @@ export const ROUTE_CASES: RouteCase[] = [
       url: `${V}/nodes`,
       role: 'read',
       status: 200,
-      check: (b) => expect(items(b).map((n) => [n['id'], n['alive'], n['running'], n['executors']])).toEqual([['node-1', true, 0, ['noop']]]),
+      check: (b) =>
+        expect(items(b).map((n) => [n['id'], n['alive'], n['running'], n['executors']])).toEqual([
+          ['node-1', true, 0, ['noop']],
+        ]),
     }),
     bad: () => ({ method: 'GET', url: `${V}/nodes?all=true`, field: 'all' }),
   },
   {
     route: 'GET /schedules',
-    happy: () => ({ method: 'GET', url: `${V}/schedules?q=NIGHT&state=active,paused&limit=5`, role: 'read', status: 200, check: (b) => expect(items(b).map((s) => s['name'])).toEqual(['nightly']) }),
+    happy: () => ({
+      method: 'GET',
+      url: `${V}/schedules?q=NIGHT&state=active,paused&limit=5`,
+      role: 'read',
+      status: 200,
+      check: (b) => expect(items(b).map((s) => s['name'])).toEqual(['nightly']),
+    }),
     bad: () => ({ method: 'GET', url: `${V}/schedules?limit=501`, field: 'limit' }),
   },
   {
@@ -89,12 +115,26 @@ export const ROUTE_CASES: RouteCase[] = [
     happy: () => ({
       method: 'POST',
       url: `${V}/schedules`,
-      payload: { ...scheduleInput('weekly'), startAt: '2030-01-01T00:00:00Z', policies: { retry: { kind: 'fixed', maxAttempts: 3 } } },
+      payload: {
+        ...scheduleInput('weekly'),
+        startAt: '2030-01-01T00:00:00Z',
+        policies: { retry: { kind: 'fixed', maxAttempts: 3 } },
+      },
       role: 'admin',
       status: 201,
-      check: (b) => expect([(b as Obj)['name'], (b as Obj)['startAt'], (b as Obj)['state']]).toEqual(['weekly', '2030-01-01T00:00:00.000Z', 'active']),
+      check: (b) =>
+        expect([(b as Obj)['name'], (b as Obj)['startAt'], (b as Obj)['state']]).toEqual([
+          'weekly',
+          '2030-01-01T00:00:00.000Z',
+          'active',
+        ]),
     }),
-    bad: () => ({ method: 'POST', url: `${V}/schedules`, payload: { ...scheduleInput('weekly'), colour: 'blue' }, field: 'colour' }),
+    bad: () => ({
+      method: 'POST',
+      url: `${V}/schedules`,
+      payload: { ...scheduleInput('weekly'), colour: 'blue' },
+      field: 'colour',
+    }),
   },
   {
     route: 'POST /schedules/apply',
@@ -104,9 +144,18 @@ export const ROUTE_CASES: RouteCase[] = [
       payload: { schedules: [scheduleInput('nightly'), scheduleInput('weekly')] },
       role: 'admin',
       status: 200,
-      check: (b) => expect(items(b)).toEqual([{ name: 'nightly', action: 'unchanged' }, { name: 'weekly', action: 'created' }]),
+      check: (b) =>
+        expect(items(b)).toEqual([
+          { name: 'nightly', action: 'unchanged' },
+          { name: 'weekly', action: 'created' },
+        ]),
     }),
-    bad: () => ({ method: 'POST', url: `${V}/schedules/apply`, payload: { schedules: [scheduleInput('a'), { name: 'b', trigger: { kind: 'once', at: 1 } }] }, field: 'schedules[1].executor' }),
+    bad: () => ({
+      method: 'POST',
+      url: `${V}/schedules/apply`,
+      payload: { schedules: [scheduleInput('a'), { name: 'b', trigger: { kind: 'once', at: 1 } }] },
+      field: 'schedules[1].executor',
+    }),
     also: [
       {
         title: 'dryRun answers what it would do and writes nothing',
@@ -117,7 +166,10 @@ export const ROUTE_CASES: RouteCase[] = [
           role: 'admin',
           status: 200,
           check: async (b, { client }) => {
-            expect(items(b)).toEqual([{ name: 'weekly', action: 'created' }, { name: 'nightly', action: 'deleted' }]);
+            expect(items(b)).toEqual([
+              { name: 'weekly', action: 'created' },
+              { name: 'nightly', action: 'deleted' },
+            ]);
             expect((await client.pageSchedules()).items.map((s) => s.name)).toEqual(['nightly']);
           },
         }),
@@ -126,13 +178,31 @@ export const ROUTE_CASES: RouteCase[] = [
   },
   {
     route: 'GET /schedules/:idOrName',
-    happy: (f) => ({ method: 'GET', url: `${V}/schedules/NIGHTLY`, role: 'read', status: 200, check: (b) => expect((b as Obj)['id']).toBe(f.schedule.id) }),
+    happy: (f) => ({
+      method: 'GET',
+      url: `${V}/schedules/NIGHTLY`,
+      role: 'read',
+      status: 200,
+      check: (b) => expect((b as Obj)['id']).toBe(f.schedule.id),
+    }),
     bad: () => ({ method: 'GET', url: `${V}/schedules/${LONG}`, field: 'idOrName' }),
   },
   {
     route: 'PATCH /schedules/:idOrName',
-    happy: (f) => ({ method: 'PATCH', url: `${V}/schedules/${f.schedule.id}`, payload: { payload: { n: 2 }, endAt: null }, role: 'admin', status: 200, check: (b) => expect((b as Obj)['payload']).toEqual({ n: 2 }) }),
-    bad: () => ({ method: 'PATCH', url: `${V}/schedules/nightly`, payload: { trigger: { kind: 'interval', everyMs: 0 } }, field: 'trigger.everyMs' }),
+    happy: (f) => ({
+      method: 'PATCH',
+      url: `${V}/schedules/${f.schedule.id}`,
+      payload: { payload: { n: 2 }, endAt: null },
+      role: 'admin',
+      status: 200,
+      check: (b) => expect((b as Obj)['payload']).toEqual({ n: 2 }),
+    }),
+    bad: () => ({
+      method: 'PATCH',
+      url: `${V}/schedules/nightly`,
+      payload: { trigger: { kind: 'interval', everyMs: 0 } },
+      field: 'trigger.everyMs',
+    }),
   },
   {
     route: 'DELETE /schedules/:idOrName',
@@ -147,17 +217,35 @@ export const ROUTE_CASES: RouteCase[] = [
   },
   {
     route: 'POST /schedules/:idOrName/pause',
-    happy: () => ({ method: 'POST', url: `${V}/schedules/nightly/pause`, role: 'operate', status: 200, check: (b) => expect((b as Obj)['state']).toBe('paused') }),
+    happy: () => ({
+      method: 'POST',
+      url: `${V}/schedules/nightly/pause`,
+      role: 'operate',
+      status: 200,
+      check: (b) => expect((b as Obj)['state']).toBe('paused'),
+    }),
     bad: () => ({ method: 'POST', url: `${V}/schedules/${LONG}/pause`, field: 'idOrName' }),
   },
   {
     route: 'POST /schedules/:idOrName/resume',
-    happy: () => ({ method: 'POST', url: `${V}/schedules/nightly/resume`, role: 'operate', status: 200, check: (b) => expect((b as Obj)['state']).toBe('active') }),
+    happy: () => ({
+      method: 'POST',
+      url: `${V}/schedules/nightly/resume`,
+      role: 'operate',
+      status: 200,
+      check: (b) => expect((b as Obj)['state']).toBe('active'),
+    }),
     bad: () => ({ method: 'POST', url: `${V}/schedules/nightly/resume?force=1`, field: 'force' }),
   },
   {
     route: 'POST /schedules/:idOrName/retire',
-    happy: () => ({ method: 'POST', url: `${V}/schedules/nightly/retire`, role: 'admin', status: 200, check: (b) => expect((b as Obj)['state']).toBe('retired') }),
+    happy: () => ({
+      method: 'POST',
+      url: `${V}/schedules/nightly/retire`,
+      role: 'admin',
+      status: 200,
+      check: (b) => expect((b as Obj)['state']).toBe('retired'),
+    }),
     bad: () => ({ method: 'POST', url: `${V}/schedules/${LONG}/retire`, field: 'idOrName' }),
   },
   {
@@ -170,7 +258,12 @@ export const ROUTE_CASES: RouteCase[] = [
       status: 201,
       check: async (b, _f, { client }) => {
         const t = b as Obj;
-        expect([t['scheduleId'], t['origin'], t['state'], t['payload']]).toEqual([f.schedule.id, 'manual', 'pending', { once: true }]);
+        expect([t['scheduleId'], t['origin'], t['state'], t['payload']]).toEqual([
+          f.schedule.id,
+          'manual',
+          'pending',
+          { once: true },
+        ]);
         expect((await client.getSchedule(f.schedule.id)).nextFireAt).toBe(f.schedule.nextFireAt);
       },
     }),
@@ -197,7 +290,9 @@ export const ROUTE_CASES: RouteCase[] = [
             status: 409,
             check: async (b) => {
               conflictOn('state')(b);
-              expect((await client.pageTasks({ schedule: 'nightly' })).items.filter((t) => t.origin === 'manual')).toEqual([]);
+              expect(
+                (await client.pageTasks({ schedule: 'nightly' })).items.filter((t) => t.origin === 'manual'),
+              ).toEqual([]);
             },
           };
         },
@@ -206,7 +301,13 @@ export const ROUTE_CASES: RouteCase[] = [
   },
   {
     route: 'GET /schedules/:idOrName/preview',
-    happy: () => ({ method: 'GET', url: `${V}/schedules/nightly/preview?count=3`, role: 'read', status: 200, check: (b) => expect((b as { fireTimes: string[] }).fireTimes).toHaveLength(3) }),
+    happy: () => ({
+      method: 'GET',
+      url: `${V}/schedules/nightly/preview?count=3`,
+      role: 'read',
+      status: 200,
+      check: (b) => expect((b as { fireTimes: string[] }).fireTimes).toHaveLength(3),
+    }),
     bad: () => ({ method: 'GET', url: `${V}/schedules/nightly/preview?count=0`, field: 'count' }),
   },
   {
@@ -225,21 +326,46 @@ export const ROUTE_CASES: RouteCase[] = [
   },
   {
     route: 'POST /jobs',
-    happy: () => ({ method: 'POST', url: `${V}/jobs`, payload: { executor: 'noop', key: 'k-1', runAt: '2030-01-01T00:00:00Z' }, role: 'operate', status: 201, check: (b) => expect((b as Obj)['created']).toBe(true) }),
+    happy: () => ({
+      method: 'POST',
+      url: `${V}/jobs`,
+      payload: { executor: 'noop', key: 'k-1', runAt: '2030-01-01T00:00:00Z' },
+      role: 'operate',
+      status: 201,
+      check: (b) => expect((b as Obj)['created']).toBe(true),
+    }),
     bad: () => ({ method: 'POST', url: `${V}/jobs`, payload: { executor: 'noop', runAt: true }, field: 'runAt' }),
   },
   {
     route: 'GET /tasks',
-    happy: (f) => ({ method: 'GET', url: `${V}/tasks?executor=noop&state=pending&limit=10`, role: 'read', status: 200, check: (b) => expect(items(b)[0]?.['id']).toBe(f.job.id) }),
+    happy: (f) => ({
+      method: 'GET',
+      url: `${V}/tasks?executor=noop&state=pending&limit=10`,
+      role: 'read',
+      status: 200,
+      check: (b) => expect(items(b)[0]?.['id']).toBe(f.job.id),
+    }),
     bad: () => ({ method: 'GET', url: `${V}/tasks?cursor=not-a-cursor`, field: 'cursor' }),
     also: [
       {
         title: 'kind=job lists only the tasks with no schedule',
-        request: async (f) => ({ method: 'GET', url: `${V}/tasks?kind=job`, role: 'read', status: 200, check: (b) => expect(items(b).map((t) => t['id'])).toEqual([f.job.id]) }),
+        request: async (f) => ({
+          method: 'GET',
+          url: `${V}/tasks?kind=job`,
+          role: 'read',
+          status: 200,
+          check: (b) => expect(items(b).map((t) => t['id'])).toEqual([f.job.id]),
+        }),
       },
       {
         title: 'kind=job with a schedule is a 400 naming kind',
-        request: async () => ({ method: 'GET', url: `${V}/tasks?kind=job&schedule=nightly`, role: 'read', status: 400, check: (b) => expect(b).toMatchObject({ error: { code: 'validation', field: 'kind' } }) }),
+        request: async () => ({
+          method: 'GET',
+          url: `${V}/tasks?kind=job&schedule=nightly`,
+          role: 'read',
+          status: 400,
+          check: (b) => expect(b).toMatchObject({ error: { code: 'validation', field: 'kind' } }),
+        }),
       },
     ],
   },
@@ -250,13 +376,24 @@ export const ROUTE_CASES: RouteCase[] = [
       url: `${V}/tasks/${f.ledger[0]?.id ?? ''}`,
       role: 'read',
       status: 200,
-      check: (b) => expect((b as { events: Obj[] }).events.map((e) => [e['from'], e['to']])).toEqual([[null, 'pending'], ['pending', 'cancelled']]),
+      check: (b) =>
+        expect((b as { events: Obj[] }).events.map((e) => [e['from'], e['to']])).toEqual([
+          [null, 'pending'],
+          ['pending', 'cancelled'],
+        ]),
     }),
     bad: () => ({ method: 'GET', url: `${V}/tasks/${LONG}`, field: 'id' }),
   },
   {
     route: 'POST /tasks/:id/cancel',
-    happy: (f) => ({ method: 'POST', url: `${V}/tasks/${f.job.id}/cancel`, payload: { reason: 'not needed' }, role: 'operate', status: 200, check: (b) => expect((b as Obj)['state']).toBe('cancelled') }),
+    happy: (f) => ({
+      method: 'POST',
+      url: `${V}/tasks/${f.job.id}/cancel`,
+      payload: { reason: 'not needed' },
+      role: 'operate',
+      status: 200,
+      check: (b) => expect((b as Obj)['state']).toBe('cancelled'),
+    }),
     bad: (f) => ({ method: 'POST', url: `${V}/tasks/${f.job.id}/cancel`, payload: { reason: 5 }, field: 'reason' }),
   },
   {
@@ -266,13 +403,24 @@ export const ROUTE_CASES: RouteCase[] = [
       url: `${V}/tasks/${f.ledger[0]?.id ?? ''}/retry`,
       role: 'operate',
       status: 200,
-      check: (b) => expect([(b as Obj)['id'], (b as Obj)['state'], (b as Obj)['deadlineAt']]).toEqual([f.ledger[0]?.id, 'pending', null]),
+      check: (b) =>
+        expect([(b as Obj)['id'], (b as Obj)['state'], (b as Obj)['deadlineAt']]).toEqual([
+          f.ledger[0]?.id,
+          'pending',
+          null,
+        ]),
     }),
     bad: () => ({ method: 'POST', url: `${V}/tasks/${LONG}/retry`, field: 'id' }),
     also: [
       {
         title: '409 on state for a pending task',
-        request: async (f) => ({ method: 'POST', url: `${V}/tasks/${f.job.id}/retry`, role: 'operate', status: 409, check: conflictOn('state') }),
+        request: async (f) => ({
+          method: 'POST',
+          url: `${V}/tasks/${f.job.id}/retry`,
+          role: 'operate',
+          status: 409,
+          check: conflictOn('state'),
+        }),
       },
       {
         title: '409 on key while another live task holds it, nothing written',

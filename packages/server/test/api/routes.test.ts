@@ -71,8 +71,17 @@ for (const dialect of await routeDialects()) {
 
       it(`${c.route}: 401 without a token or with an unknown one`, async () => {
         const { method, url, payload } = c.happy(fixture);
-        for (const headers of [{}, { authorization: 'Bearer not-a-known-token-at-all' }, { authorization: 'Basic YWRtaW46YWRtaW4=' }]) {
-          const answer = await call(server.app, { method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+        for (const headers of [
+          {},
+          { authorization: 'Bearer not-a-known-token-at-all' },
+          { authorization: 'Basic YWRtaW46YWRtaW4=' },
+        ]) {
+          const answer = await call(server.app, {
+            method,
+            url,
+            headers,
+            ...(payload !== undefined ? { payload } : {}),
+          });
           expect(answer.status, answer.text).toBe(401);
           expect(answer.body).toMatchObject({ error: { code: 'unauthorized' } });
         }
@@ -80,14 +89,17 @@ for (const dialect of await routeDialects()) {
 
       // a read route has no weaker role to refuse: every token may read
       const weaker = ROLES.slice(0, ROLES.indexOf(needed));
-      if (weaker.length > 0) it(`${c.route}: 403 for ${weaker.join(' and ')} (needs ${needed})`, async () => {
-        const { method, url, payload } = c.happy(fixture);
-        for (const role of weaker) {
-          const answer = await call(server.app, { method, url, role, ...(payload !== undefined ? { payload } : {}) });
-          expect(answer.status, answer.text).toBe(403);
-          expect(answer.body).toEqual({ error: { code: 'forbidden', message: expect.any(String), required: needed } });
-        }
-      });
+      if (weaker.length > 0)
+        it(`${c.route}: 403 for ${weaker.join(' and ')} (needs ${needed})`, async () => {
+          const { method, url, payload } = c.happy(fixture);
+          for (const role of weaker) {
+            const answer = await call(server.app, { method, url, role, ...(payload !== undefined ? { payload } : {}) });
+            expect(answer.status, answer.text).toBe(403);
+            expect(answer.body).toEqual({
+              error: { code: 'forbidden', message: expect.any(String), required: needed },
+            });
+          }
+        });
     }
   });
 }

@@ -15,7 +15,8 @@ const schedule = { name: 'nightly', executor: 'noop', trigger: { kind: 'interval
 describe('malformed requests', () => {
   it('answer 400 naming the field, never 500', async () => {
     const { app, errors } = await apiServer(new MemoryDatastore());
-    const post = (payload: string | object, headers: Record<string, string> = {}) => call(app, { method: 'POST', url: '/api/v1/schedules', role: 'admin', payload, headers });
+    const post = (payload: string | object, headers: Record<string, string> = {}) =>
+      call(app, { method: 'POST', url: '/api/v1/schedules', role: 'admin', payload, headers });
     const cases: [Promise<Awaited<ReturnType<typeof call>>>, number, string][] = [
       [post('{"name": "x", ', { 'content-type': 'application/json' }), 400, 'body'],
       [post('[1, 2]', { 'content-type': 'application/json' }), 400, 'body'],
@@ -29,12 +30,38 @@ describe('malformed requests', () => {
       [post({ ...schedule, trigger: { kind: 'cron', expr: '0 * * * *', tz: 'Mars/Olympus' } }), 400, 'trigger.tz'],
       [post({ ...schedule, executor: 'nobody-offers-this' }), 400, 'executor'],
       [post({ executor: 'noop', trigger: schedule.trigger }), 400, 'name'],
-      [call(app, { method: 'POST', url: '/api/v1/jobs', role: 'admin', payload: { executor: 'noop', payload: { big: 'x'.repeat(70_000) } } }), 400, 'payload'],
-      [call(app, { method: 'POST', url: '/api/v1/schedules/apply', role: 'admin', payload: { schedules: [schedule, schedule] } }), 400, '[1].name'],
+      [
+        call(app, {
+          method: 'POST',
+          url: '/api/v1/jobs',
+          role: 'admin',
+          payload: { executor: 'noop', payload: { big: 'x'.repeat(70_000) } },
+        }),
+        400,
+        'payload',
+      ],
+      [
+        call(app, {
+          method: 'POST',
+          url: '/api/v1/schedules/apply',
+          role: 'admin',
+          payload: { schedules: [schedule, schedule] },
+        }),
+        400,
+        '[1].name',
+      ],
       [call(app, { method: 'GET', url: '/api/v1/schedules?limit=abc', role: 'read' }), 400, 'limit'],
       [call(app, { method: 'GET', url: '/api/v1/schedules?limit=2.5', role: 'read' }), 400, 'limit'],
       [call(app, { method: 'GET', url: '/api/v1/schedules?state=', role: 'read' }), 400, 'state'],
-      [call(app, { method: 'GET', url: `/api/v1/schedules?cursor=${Buffer.from('{"f":1,"i":"t"}').toString('base64url')}`, role: 'read' }), 400, 'cursor'],
+      [
+        call(app, {
+          method: 'GET',
+          url: `/api/v1/schedules?cursor=${Buffer.from('{"f":1,"i":"t"}').toString('base64url')}`,
+          role: 'read',
+        }),
+        400,
+        'cursor',
+      ],
       [call(app, { method: 'GET', url: '/api/v1/tasks?sort=asc', role: 'read' }), 400, 'sort'],
       [call(app, { method: 'GET', url: '/api/v1/tasks?state=pending,finished', role: 'read' }), 400, 'state'],
     ];
@@ -51,13 +78,34 @@ describe('malformed requests', () => {
     const { app, client } = await apiServer(new MemoryDatastore());
     await client.createSchedule(schedule);
     await client.retireSchedule('nightly');
-    const taken = await call(app, { method: 'POST', url: '/api/v1/schedules', role: 'admin', payload: { ...schedule, name: 'NIGHTLY' } });
-    expect([taken.status, taken.body]).toEqual([409, { error: { code: 'conflict', field: 'name', message: expect.any(String) } }]);
+    const taken = await call(app, {
+      method: 'POST',
+      url: '/api/v1/schedules',
+      role: 'admin',
+      payload: { ...schedule, name: 'NIGHTLY' },
+    });
+    expect([taken.status, taken.body]).toEqual([
+      409,
+      { error: { code: 'conflict', field: 'name', message: expect.any(String) } },
+    ]);
     const retired = await call(app, { method: 'POST', url: '/api/v1/schedules/nightly/pause', role: 'operate' });
-    expect([retired.status, retired.body]).toEqual([409, { error: { code: 'conflict', field: 'state', message: expect.stringContaining('retired') } }]);
-    for (const url of ['/api/v1/schedules/none', '/api/v1/schedules/none/occurrences', '/api/v1/tasks/none', '/api/v1/tasks/none/logs', '/api/v1/tasks?schedule=none']) {
+    expect([retired.status, retired.body]).toEqual([
+      409,
+      { error: { code: 'conflict', field: 'state', message: expect.stringContaining('retired') } },
+    ]);
+    for (const url of [
+      '/api/v1/schedules/none',
+      '/api/v1/schedules/none/occurrences',
+      '/api/v1/tasks/none',
+      '/api/v1/tasks/none/logs',
+      '/api/v1/tasks?schedule=none',
+    ]) {
       const missing = await call(app, { method: 'GET', url, role: 'read' });
-      expect([url, missing.status, missing.body]).toEqual([url, 404, { error: { code: 'not_found', message: expect.any(String) } }]);
+      expect([url, missing.status, missing.body]).toEqual([
+        url,
+        404,
+        { error: { code: 'not_found', message: expect.any(String) } },
+      ]);
     }
     await app.close();
   });
@@ -71,7 +119,9 @@ describe('auth configuration', () => {
     const open = await createApiServer({ client, insecureNoAuth: true });
     expect((await call(open, { method: 'GET', url: '/api/v1/whoami' })).body).toEqual({ role: 'admin' });
     await open.close();
-    await expect(startApiServer({ client, insecureNoAuth: true, port: 0, host: '0.0.0.0' })).rejects.toMatchObject({ field: 'host' });
+    await expect(startApiServer({ client, insecureNoAuth: true, port: 0, host: '0.0.0.0' })).rejects.toMatchObject({
+      field: 'host',
+    });
     const local = await startApiServer({ client, insecureNoAuth: true, port: 0, host: '::1' });
     expect(local.url).toMatch(/^http:\/\/\[::1\]:\d+$/);
     expect((await fetch(`${local.url}/api/v1/whoami`)).status).toBe(200);
@@ -81,9 +131,19 @@ describe('auth configuration', () => {
   it('never logs a token: the Authorization header is redacted from every log line', async () => {
     let logged = '';
     const stream = new Writable({ write: (chunk: Buffer, _enc, done) => ((logged += chunk.toString()), done()) });
-    const { app } = await apiServer(new MemoryDatastore(), { logger: { level: 'trace', stream, serializers: { req: (req: { headers: unknown }) => ({ headers: req.headers }) } } });
+    const { app } = await apiServer(new MemoryDatastore(), {
+      logger: {
+        level: 'trace',
+        stream,
+        serializers: { req: (req: { headers: unknown }) => ({ headers: req.headers }) },
+      },
+    });
     await call(app, { method: 'GET', url: '/api/v1/whoami', role: 'admin' });
-    await call(app, { method: 'GET', url: '/api/v1/whoami', headers: { authorization: 'Bearer unknown-token-that-is-long' } });
+    await call(app, {
+      method: 'GET',
+      url: '/api/v1/whoami',
+      headers: { authorization: 'Bearer unknown-token-that-is-long' },
+    });
     await app.close();
     expect(logged).toContain('[redacted]');
     expect(logged).not.toContain(TOKENS.admin);
@@ -95,16 +155,27 @@ describe('embedding', () => {
   it('mounts in your own fastify app under a prefix of its choice, with its OpenAPI paths under that prefix', async () => {
     const app = Fastify();
     app.get('/', async () => ({ mine: true }));
-    await app.register(rookeryApi, { prefix: '/ops/rookery', client: new RookeryClient({ datastore: new MemoryDatastore() }), tokens: [{ role: 'read', token: TOKENS.read }] });
+    await app.register(rookeryApi, {
+      prefix: '/ops/rookery',
+      client: new RookeryClient({ datastore: new MemoryDatastore() }),
+      tokens: [{ role: 'read', token: TOKENS.read }],
+    });
     expect((await call(app, { method: 'GET', url: '/' })).body).toEqual({ mine: true });
-    expect((await call(app, { method: 'GET', url: '/ops/rookery/whoami', role: 'read' })).body).toEqual({ role: 'read' });
-    const doc = (await call(app, { method: 'GET', url: '/ops/rookery/openapi.json' })).body as { paths: Record<string, unknown> };
+    expect((await call(app, { method: 'GET', url: '/ops/rookery/whoami', role: 'read' })).body).toEqual({
+      role: 'read',
+    });
+    const doc = (await call(app, { method: 'GET', url: '/ops/rookery/openapi.json' })).body as {
+      paths: Record<string, unknown>;
+    };
     expect(Object.keys(doc.paths)).toContain('/ops/rookery/schedules/{idOrName}/occurrences');
     await app.close();
   });
 
   it('answers from a plain Node request handler (as an express app would mount it) through fastify.routing', async () => {
-    const api = await createApiServer({ client: new RookeryClient({ datastore: new MemoryDatastore() }), tokens: [{ role: 'read', token: TOKENS.read }] });
+    const api = await createApiServer({
+      client: new RookeryClient({ datastore: new MemoryDatastore() }),
+      tokens: [{ role: 'read', token: TOKENS.read }],
+    });
     await api.ready();
     const host = createServer((req, res) => {
       if (req.url?.startsWith('/api/')) api.routing(req, res);
@@ -129,10 +200,18 @@ describe('requests without a body', () => {
     const { app, client } = await apiServer(new MemoryDatastore());
     await client.createSchedule(schedule);
     const { task } = await client.enqueue({ executor: 'noop' });
-    const paused = await call(app, { method: 'POST', url: '/api/v1/schedules/nightly/pause', role: 'operate', headers: { 'content-type': 'application/json' } });
+    const paused = await call(app, {
+      method: 'POST',
+      url: '/api/v1/schedules/nightly/pause',
+      role: 'operate',
+      headers: { 'content-type': 'application/json' },
+    });
     expect([paused.status, (paused.body as { state: string }).state]).toEqual([200, 'paused']);
     const cancelled = await call(app, { method: 'POST', url: `/api/v1/tasks/${task.id}/cancel`, role: 'operate' });
-    expect([cancelled.status, (cancelled.body as { state: string; reason: string }).reason]).toEqual([200, 'cancelled through the HTTP API']);
+    expect([cancelled.status, (cancelled.body as { state: string; reason: string }).reason]).toEqual([
+      200,
+      'cancelled through the HTTP API',
+    ]);
     await app.close();
   });
 });
@@ -151,7 +230,8 @@ describe('request metrics', () => {
     await call(app, { method: 'GET', url: `/api/v1/tasks/${task.id}/logs/stream`, role: 'read' });
     const text = (await call(app, { method: 'GET', url: '/metrics' })).text;
     await app.close();
-    const count = (labels: string): string | undefined => new RegExp(`^rookery_api_request_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1];
+    const count = (labels: string): string | undefined =>
+      new RegExp(`^rookery_api_request_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(text)?.[1];
     expect(count('method="GET",route="/api/v1/whoami",status="200"')).toBe('1');
     expect(count('method="GET",route="/api/v1/whoami",status="401"')).toBe('1');
     expect(count('method="GET",route="/api/v1/tasks/:id",status="200"')).toBe('1');

@@ -19,7 +19,10 @@ export const mssqlUrl: UrlGrammar = {
       if (trust !== undefined) throw new ValidationError('db', 'trustServerCertificate has no use with encrypt=false');
       return { mode: 'disable', asked: 'encrypt=false' };
     }
-    if (encrypt === undefined && trust === undefined) return { mode: 'verify-full', asked: 'encrypt=true (the default)' };
-    return trust === true ? { mode: 'require', asked: 'trustServerCertificate=true' } : { mode: 'verify-full', asked: 'encrypt=true' };
+    if (encrypt === undefined && trust === undefined)
+      return { mode: 'verify-full', asked: 'encrypt=true (the default)' };
+    return trust === true
+      ? { mode: 'require', asked: 'trustServerCertificate=true' }
+      : { mode: 'verify-full', asked: 'encrypt=true' };
   },
 };

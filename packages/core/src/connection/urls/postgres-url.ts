@@ -11,16 +11,32 @@ import { urlTls, type UrlGrammar } from './url-grammar.js';
 export const postgresUrl: UrlGrammar = {
   dialect: 'postgres',
   schemes: ['postgres:', 'postgresql:'],
-  parameters: ['sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'application_name', 'schema', 'tablePrefix'],
+  parameters: [
+    'sslmode',
+    'sslrootcert',
+    'sslcert',
+    'sslkey',
+    'sslpassword',
+    'application_name',
+    'schema',
+    'tablePrefix',
+  ],
   tls(params) {
     const sslmode = params.get('sslmode');
     const files = ['sslrootcert', 'sslcert', 'sslkey'].filter((p) => params.has(p));
     if (sslmode === undefined) {
-      if (files.length > 0) throw new ValidationError('db', `${files[0]} needs sslmode (require, verify-ca or verify-full) in the postgres URL`);
+      if (files.length > 0)
+        throw new ValidationError(
+          'db',
+          `${files[0]} needs sslmode (require, verify-ca or verify-full) in the postgres URL`,
+        );
       return undefined;
     }
     if (!TLS_MODES.includes(sslmode as TlsMode)) {
-      throw new ValidationError('db', `sslmode must be one of ${TLS_MODES.join(', ')} in the postgres URL, got '${sslmode}'`);
+      throw new ValidationError(
+        'db',
+        `sslmode must be one of ${TLS_MODES.join(', ')} in the postgres URL, got '${sslmode}'`,
+      );
     }
     if (sslmode === 'disable') {
       if (files.length > 0) throw new ValidationError('db', `${files[0]} has no use with sslmode=disable`);

@@ -24,7 +24,11 @@ export function urlFlag(dialect: DatabaseDialect, name: string, value: string): 
 }
 
 /** The TLS settings of a URL, each file given only when named. */
-export function urlTls(mode: TlsMode, asked: string, files: { caFile?: string; certFile?: string; keyFile?: string; passphrase?: string }): UrlTls {
+export function urlTls(
+  mode: TlsMode,
+  asked: string,
+  files: { caFile?: string; certFile?: string; keyFile?: string; passphrase?: string },
+): UrlTls {
   return {
     mode,
     asked,

@@ -53,7 +53,8 @@ export function taskRetry(ledger: MemoryLedger, p: TaskRetryParams, now: number)
   if (!RETRYABLE_TASK_STATES.includes(t.state)) return { outcome: 'refused-state', task: structuredClone(t) };
   if (t.key !== null) {
     const holder = ledger.tasks.get(ledger.jobKeys.get(t.key) ?? '');
-    if (holder && holder.id !== t.id && !isTerminalTaskState(holder.state)) return { outcome: 'refused-key', task: structuredClone(t), holder: structuredClone(holder) };
+    if (holder && holder.id !== t.id && !isTerminalTaskState(holder.state))
+      return { outcome: 'refused-key', task: structuredClone(t), holder: structuredClone(holder) };
     ledger.jobKeys.set(t.key, t.id);
   }
   const from = t.state;

@@ -11,7 +11,12 @@ export function scheduleList(schedules: Map<string, Schedule>, p: ScheduleListPa
   const needle = p.nameContains === undefined ? undefined : nameKey(p.nameContains);
   return [...schedules.values()]
     .map((s) => ({ s, key: nameKey(s.name) }))
-    .filter(({ s, key }) => (!p.states || p.states.includes(s.state)) && (needle === undefined || key.includes(needle)) && (p.afterNameKey === undefined || key > p.afterNameKey))
+    .filter(
+      ({ s, key }) =>
+        (!p.states || p.states.includes(s.state)) &&
+        (needle === undefined || key.includes(needle)) &&
+        (p.afterNameKey === undefined || key > p.afterNameKey),
+    )
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     .slice(0, p.limit ?? 100)
     .map(({ s }) => structuredClone(s));
@@ -41,7 +46,16 @@ export function taskList(tasks: Map<string, Task>, p: TaskListParams): Task[] {
 
 /** See `Datastore.taskStats`, as of `now`. */
 export function taskStats(tasks: Map<string, Task>, p: TaskStatsParams, now: number): TaskStats {
-  const stats: TaskStats = { pending: 0, due: 0, running: 0, runningByNode: [], completedSince: 0, failedSince: 0, startedSince: 0, latenessMs: [] };
+  const stats: TaskStats = {
+    pending: 0,
+    due: 0,
+    running: 0,
+    runningByNode: [],
+    completedSince: 0,
+    failedSince: 0,
+    startedSince: 0,
+    latenessMs: [],
+  };
   const started: Task[] = [];
   const byNode = new Map<string, number>();
   for (const t of tasks.values()) {
@@ -58,7 +72,9 @@ export function taskStats(tasks: Map<string, Task>, p: TaskStatsParams, now: num
     if (t.startedAt !== null && t.startedAt >= p.startedSince) stats.startedSince += 1;
     if (t.startedAt !== null && t.startedAt >= p.endedSince) started.push(t);
   }
-  stats.runningByNode = [...byNode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([nodeId, running]) => ({ nodeId, running }));
+  stats.runningByNode = [...byNode]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([nodeId, running]) => ({ nodeId, running }));
   stats.latenessMs = started
     .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0))
     .slice(0, p.latenessSamples)

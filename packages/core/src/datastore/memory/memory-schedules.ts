@@ -18,7 +18,12 @@ import type {
 import { scheduleClaimValidation, scheduleListByClient, scheduleValidate } from './memory-validation.js';
 import { scheduleList } from './memory-reads.js';
 import { schedulePruneDone, taskRetry, scheduleRunNow, type MemoryLedger } from './memory-operator-actions.js';
-import type { ScheduleRunNowParams, SchedulePruneDoneParams, TaskRetryParams, TaskRetryResult } from '../operator-actions.js';
+import type {
+  ScheduleRunNowParams,
+  SchedulePruneDoneParams,
+  TaskRetryParams,
+  TaskRetryResult,
+} from '../operator-actions.js';
 import { nameKey } from '../name-key.js';
 import { checkIdArgument, checkListByClientParams, checkNameKey, checkScheduleListParams } from '../read-params.js';
 import { clone, MemoryState } from './memory-state.js';
@@ -76,9 +81,7 @@ export abstract class MemorySchedules extends MemoryState {
   }
 
   /** {@inheritDoc Datastore.scheduleSetState} */
-  async scheduleSetState(
-    params: ScheduleSetStateParams,
-  ): Promise<Schedule | undefined> {
+  async scheduleSetState(params: ScheduleSetStateParams): Promise<Schedule | undefined> {
     const s = this.schedules.get(params.id);
     if (!s || (s.state !== 'active' && s.state !== 'paused')) return undefined;
     const now = this.now(params);
@@ -102,10 +105,17 @@ export abstract class MemorySchedules extends MemoryState {
     const name = params.definition.name.normalize('NFC');
     const key = nameKey(name);
     for (const other of this.schedules.values()) {
-      if (other.id !== s.id && nameKey(other.name) === key) throw new DuplicateKeyError('name', `a schedule named '${other.name}' exists`);
+      if (other.id !== s.id && nameKey(other.name) === key)
+        throw new DuplicateKeyError('name', `a schedule named '${other.name}' exists`);
     }
     const now = this.now(params);
-    Object.assign(s, params.definition, { name, nextFireAt: params.nextFireAt, leaseOwner: null, leaseExpiresAt: null, updatedAt: now });
+    Object.assign(s, params.definition, {
+      name,
+      nextFireAt: params.nextFireAt,
+      leaseOwner: null,
+      leaseExpiresAt: null,
+      updatedAt: now,
+    });
     s.fence += 1;
     await this.withdrawPlanned(s, now, 'ahead');
     const taken = [...this.tasks.values()].filter((t) => t.scheduleId === s.id).map((t) => t.fireAt);
@@ -120,7 +130,9 @@ export abstract class MemorySchedules extends MemoryState {
    */
   private async withdrawPlanned(s: Schedule, now: number, scope: 'ahead' | 'all'): Promise<void> {
     const notStarted = (t: Task | undefined): t is Task => t !== undefined && t.state === 'pending' && t.attempt === 0;
-    const chosen = [...this.tasks.values()].filter((t) => t.scheduleId === s.id && notStarted(t) && (scope === 'all' || t.fireAt > now)).map((t) => t.id);
+    const chosen = [...this.tasks.values()]
+      .filter((t) => t.scheduleId === s.id && notStarted(t) && (scope === 'all' || t.fireAt > now))
+      .map((t) => t.id);
     if (chosen.length === 0) return;
     await this.testHooks.withdrawalChosen?.({ scheduleId: s.id, taskIds: chosen, othersWriteMeanwhile: true });
     const deleted = new Set<string>();
@@ -177,9 +189,7 @@ export abstract class MemorySchedules extends MemoryState {
   }
 
   /** {@inheritDoc Datastore.scheduleClaimDue} */
-  async scheduleClaimDue(
-    params: ScheduleClaimDueParams,
-  ): Promise<Schedule[]> {
+  async scheduleClaimDue(params: ScheduleClaimDueParams): Promise<Schedule[]> {
     const now = this.now(params);
     const due = [...this.schedules.values()]
       .filter(

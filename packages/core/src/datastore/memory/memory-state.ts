@@ -79,7 +79,14 @@ export abstract class MemoryState {
     if (this.slots.get(task.scheduleId)?.taskId !== task.id) return;
     this.slots.delete(task.scheduleId);
     for (const w of this.tasks.values()) {
-      if (w.scheduleId === task.scheduleId && w.state === 'pending' && (w.policies.duplicate === 'queue' || w.policies.duplicate === 'replace') && w.attempt === 0 && w.fireAt <= now && w.dueAt > now) {
+      if (
+        w.scheduleId === task.scheduleId &&
+        w.state === 'pending' &&
+        (w.policies.duplicate === 'queue' || w.policies.duplicate === 'replace') &&
+        w.attempt === 0 &&
+        w.fireAt <= now &&
+        w.dueAt > now
+      ) {
         w.dueAt = now;
         w.updatedAt = now;
       }

@@ -189,7 +189,9 @@ export class MemoryDatastore extends MemoryTaskLeases implements Datastore {
   async taskCancelRequests(params: TaskCancelRequestsParams): Promise<TaskCancelRequest[]> {
     return params.taskIds.flatMap((id) => {
       const t = this.tasks.get(id);
-      return t && t.state === 'running' && t.leaseOwner === params.owner && t.cancelRequested ? [{ taskId: id, reason: t.reason }] : [];
+      return t && t.state === 'running' && t.leaseOwner === params.owner && t.cancelRequested
+        ? [{ taskId: id, reason: t.reason }]
+        : [];
     });
   }
 
@@ -257,7 +259,10 @@ export class MemoryDatastore extends MemoryTaskLeases implements Datastore {
   async taskLogRead(params: TaskLogReadParams): Promise<TaskLogLine[]> {
     checkTaskLogReadParams(params);
     const after = params.afterSeq ?? 0;
-    return this.logs.filter((l) => l.taskId === params.taskId && l.seq > after).slice(0, params.limit ?? 1000).map(clone);
+    return this.logs
+      .filter((l) => l.taskId === params.taskId && l.seq > after)
+      .slice(0, params.limit ?? 1000)
+      .map(clone);
   }
 
   /** {@inheritDoc Datastore.nodeRegister} */
@@ -287,6 +292,8 @@ export class MemoryDatastore extends MemoryTaskLeases implements Datastore {
 
   /** {@inheritDoc Datastore.nodeList} */
   async nodeList(): Promise<NodeRecord[]> {
-    return [...this.nodes.values()].sort((a, b) => Number(a.stoppedAt !== null) - Number(b.stoppedAt !== null)).map(clone);
+    return [...this.nodes.values()]
+      .sort((a, b) => Number(a.stoppedAt !== null) - Number(b.stoppedAt !== null))
+      .map(clone);
   }
 }

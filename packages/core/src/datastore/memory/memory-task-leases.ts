@@ -88,7 +88,8 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
     const newestReplace = new Map<string | null, Task>();
     for (const t of candidates) {
       const seen = newestReplace.get(t.scheduleId);
-      if (t.policies.duplicate === 'replace' && (seen === undefined || t.fireAt >= seen.fireAt)) newestReplace.set(t.scheduleId, t);
+      if (t.policies.duplicate === 'replace' && (seen === undefined || t.fireAt >= seen.fireAt))
+        newestReplace.set(t.scheduleId, t);
     }
     for (const t of candidates) {
       const duplicate = t.policies.duplicate;
@@ -126,10 +127,17 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
         if (holder !== 'free') {
           // At most one waiting: an older never-started pending task of the schedule is it.
           const waiting = [...this.tasks.values()].find(
-            (w) => w.scheduleId === t.scheduleId && w.id !== t.id && w.state === 'pending' && w.attempt === 0 && w.fireAt < t.fireAt,
+            (w) =>
+              w.scheduleId === t.scheduleId &&
+              w.id !== t.id &&
+              w.state === 'pending' &&
+              w.attempt === 0 &&
+              w.fireAt < t.fireAt,
           );
           if (waiting) {
-            settled.push(this.settlePending(t, 'skipped', skipQueueFullReason(waiting.id, holder.taskId), now, params.nodeId));
+            settled.push(
+              this.settlePending(t, 'skipped', skipQueueFullReason(waiting.id, holder.taskId), now, params.nodeId),
+            );
           } else {
             t.dueAt = Math.max(holder.expiresAt, now + 1);
             t.reason = queueWaitReason(holder.taskId);
@@ -160,10 +168,15 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
 
   /** Candidates within the cluster-wide rate limits, which count them. */
   private takeWithinRates(ordered: Task[], limit: number, now: number): Task[] {
-    const picked = pickWithinRates(ordered, (t) => t.executor, limit, (e) => {
-      const w = this.rateLimits.get(e);
-      return w && rateAllowance(w, now);
-    });
+    const picked = pickWithinRates(
+      ordered,
+      (t) => t.executor,
+      limit,
+      (e) => {
+        const w = this.rateLimits.get(e);
+        return w && rateAllowance(w, now);
+      },
+    );
     for (const t of picked) {
       const w = this.rateLimits.get(t.executor);
       if (w) this.rateLimits.set(t.executor, { ...w, ...advanceRateWindow(w, now, 1) });
@@ -180,7 +193,13 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
   async taskRenewLeases(params: TaskRenewLeasesParams): Promise<TaskRenewLeasesResult> {
     const now = this.now(params);
     const expiresAt = now + params.leaseMs;
-    const result: TaskRenewLeasesResult = { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt };
+    const result: TaskRenewLeasesResult = {
+      renewed: [],
+      lost: [],
+      cancelRequested: [],
+      executionReports: [],
+      expiresAt,
+    };
     for (const lease of params.leases) {
       const t = this.tasks.get(lease.taskId);
       if (!this.holds(t, params.owner, lease.fence, now)) {
@@ -240,7 +259,9 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
   async taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     const now = this.now(params);
     const expired = [...this.tasks.values()]
-      .filter((t) => t.state === 'running' && t.executionId === null && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now)
+      .filter(
+        (t) => t.state === 'running' && t.executionId === null && t.leaseExpiresAt !== null && t.leaseExpiresAt <= now,
+      )
       .slice(0, params.limit);
     return expired.map((t) => {
       const previousOwner = t.leaseOwner;

@@ -1,11 +1,19 @@
 import type { Schedule } from '../../model/schedule.js';
-import type { ScheduleClaimValidationParams, ScheduleListByClientParams, ScheduleValidateParams } from '../datastore.js';
+import type {
+  ScheduleClaimValidationParams,
+  ScheduleListByClientParams,
+  ScheduleValidateParams,
+} from '../datastore.js';
 
 // The validation methods of the in-memory store, over its schedule map. Each runs to
 // completion without awaiting, so each is atomic; results are copies.
 
 /** See `Datastore.scheduleClaimValidation`. */
-export function scheduleClaimValidation(schedules: Map<string, Schedule>, p: ScheduleClaimValidationParams, now: number): Schedule[] {
+export function scheduleClaimValidation(
+  schedules: Map<string, Schedule>,
+  p: ScheduleClaimValidationParams,
+  now: number,
+): Schedule[] {
   const due = [...schedules.values()]
     .filter(
       (s) =>
@@ -25,15 +33,30 @@ export function scheduleClaimValidation(schedules: Map<string, Schedule>, p: Sch
 }
 
 /** See `Datastore.scheduleValidate`. */
-export function scheduleValidate(schedules: Map<string, Schedule>, p: ScheduleValidateParams, now: number): Schedule | undefined {
+export function scheduleValidate(
+  schedules: Map<string, Schedule>,
+  p: ScheduleValidateParams,
+  now: number,
+): Schedule | undefined {
   const s = schedules.get(p.scheduleId);
-  if (!s || s.state !== 'pending-validation' || s.leaseOwner !== p.owner || s.fence !== p.fence || (s.leaseExpiresAt ?? 0) <= now) {
+  if (
+    !s ||
+    s.state !== 'pending-validation' ||
+    s.leaseOwner !== p.owner ||
+    s.fence !== p.fence ||
+    (s.leaseExpiresAt ?? 0) <= now
+  ) {
     return undefined;
   }
   const v = p.verdict;
   s.state = v.state;
   s.nextFireAt = v.state === 'active' ? v.nextFireAt : null;
-  s.validation = { by: p.nodeId, at: now, field: v.state === 'rejected' ? v.field : null, reason: v.state === 'rejected' ? v.reason : null };
+  s.validation = {
+    by: p.nodeId,
+    at: now,
+    field: v.state === 'rejected' ? v.field : null,
+    reason: v.state === 'rejected' ? v.reason : null,
+  };
   s.leaseOwner = null;
   s.leaseExpiresAt = null;
   s.updatedAt = now;

@@ -44,7 +44,10 @@ export class CancelWatch {
     const attempts = new Map<string, Attempt>();
     for (const a of this.ctx.attempts.values()) if (a.abortCause === null) attempts.set(a.task.id, a);
     if (attempts.size === 0) return;
-    const requests = await this.ctx.datastore.taskCancelRequests({ owner: this.ctx.leaseOwner, taskIds: [...attempts.keys()] });
+    const requests = await this.ctx.datastore.taskCancelRequests({
+      owner: this.ctx.leaseOwner,
+      taskIds: [...attempts.keys()],
+    });
     for (const r of requests) {
       const a = attempts.get(r.taskId);
       if (a) this.ctx.attempts.abort(a, 'cancel', r.reason);
@@ -57,5 +60,7 @@ export class CancelWatch {
  * fell silent for longer than `timeoutMs` (monotonic `now`). Pure.
  */
 export function silentAttempts(attempts: Iterable<Attempt>, now: number, timeoutMs: number): Attempt[] {
-  return [...attempts].filter((a) => a.abortCause === null && a.lastHeartbeatAt !== null && now - a.lastHeartbeatAt > timeoutMs);
+  return [...attempts].filter(
+    (a) => a.abortCause === null && a.lastHeartbeatAt !== null && now - a.lastHeartbeatAt > timeoutMs,
+  );
 }

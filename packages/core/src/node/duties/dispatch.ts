@@ -46,7 +46,12 @@ export class DispatchDuty {
         executors: group,
       });
       const [only, ...more] = [...started, ...settled];
-      if (only) recordSpan('rookery.claim', claimStartedAt, { [SPAN_ATTRIBUTES.nodeId]: ctx.id, [SPAN_ATTRIBUTES.count]: more.length + 1, ...(more.length === 0 ? taskAttributes(only) : {}) });
+      if (only)
+        recordSpan('rookery.claim', claimStartedAt, {
+          [SPAN_ATTRIBUTES.nodeId]: ctx.id,
+          [SPAN_ATTRIBUTES.count]: more.length + 1,
+          ...(more.length === 0 ? taskAttributes(only) : {}),
+        });
       // Settled instead of started: skipped or missed.
       for (const task of settled) ctx.events.emit('taskSkipped', task);
       for (const task of started) this.runner.start(task, ctx.executors.get(task.executor), claimedAt);

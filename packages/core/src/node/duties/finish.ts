@@ -33,14 +33,24 @@ export class FinishDuty {
     const { id: nodeId, timings } = this.ctx;
     if (attempt.abortCause === 'timeout') this.ctx.events.emit('taskTimedOut', task);
     try {
-      const outcome = decideOutcome(attempt, result, { nodeId, now: this.ctx.dbNow(), strategies: this.ctx.strategies, random: this.ctx.random, heartbeatTimeoutMs: timings.heartbeatTimeoutMs });
+      const outcome = decideOutcome(attempt, result, {
+        nodeId,
+        now: this.ctx.dbNow(),
+        strategies: this.ctx.strategies,
+        random: this.ctx.random,
+        heartbeatTimeoutMs: timings.heartbeatTimeoutMs,
+      });
       return storableOutcome(outcome, timings.maxResultBytes, nodeId);
     } catch (error) {
       // A strategy this node lacks (or one that throws) must not leave the task running for ever.
       this.ctx.reportError(error, 'finish', task.id);
       const what = result.ok ? 'the attempt succeeded' : errorMessage(result.error);
       return {
-        outcome: { state: 'failed', error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`), reason: `failed on node ${nodeId}: outcome undecidable` },
+        outcome: {
+          state: 'failed',
+          error: storableText(`${what}; deciding the outcome failed: ${errorMessage(error)}`),
+          reason: `failed on node ${nodeId}: outcome undecidable`,
+        },
         resultBytes: 0,
       };
     }
@@ -60,7 +70,9 @@ export class FinishDuty {
       if (attempt.leaseLost || clock.monotonic() > attempt.trustUntil) return attempts.lose(attempt);
       try {
         const commit = { taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome };
-        const committed = await inSpan({ name: 'rookery.finish', attributes: taskAttributes(task) }, () => this.finishes.finish(commit, { resultBytes, alone: tries > 1 }));
+        const committed = await inSpan({ name: 'rookery.finish', attributes: taskAttributes(task) }, () =>
+          this.finishes.finish(commit, { resultBytes, alone: tries > 1 }),
+        );
         if (!committed) return attempts.lose(attempt);
         return this.announce(committed, outcome);
       } catch (error) {
@@ -69,10 +81,13 @@ export class FinishDuty {
           this.ctx.reportError(readError, 'finish', task.id);
           return undefined;
         });
-        if (current && current.fence === task.fence && current.state !== 'running') return this.announce(current, outcome);
+        if (current && current.fence === task.fence && current.state !== 'running')
+          return this.announce(current, outcome);
         if (current && current.fence !== task.fence) return attempts.lose(attempt);
         if (tries >= MAX_FINISH_TRIES) return attempts.lose(attempt);
-        await new Promise<void>((resolve) => this.ctx.timers.setTimeout(resolve, commitBackoffMs(tries, this.ctx.random)));
+        await new Promise<void>((resolve) =>
+          this.ctx.timers.setTimeout(resolve, commitBackoffMs(tries, this.ctx.random)),
+        );
       }
     }
   }
@@ -88,9 +103,14 @@ export class FinishDuty {
   async handBack(attempt: Attempt, started: boolean): Promise<void> {
     const { task } = attempt;
     const { id: nodeId, leaseOwner } = this.ctx;
-    const abandon = started && this.ctx.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon';
+    const abandon =
+      started &&
+      this.ctx.strategies.get('delivery', task.policies.delivery, 'policies.delivery').onLeaseLost === 'abandon';
     const outcome: TaskOutcome = abandon
-      ? { state: 'abandoned', reason: `abandoned by node ${nodeId}: lease not renewed in time (at-most-once: never started again)` }
+      ? {
+          state: 'abandoned',
+          reason: `abandoned by node ${nodeId}: lease not renewed in time (at-most-once: never started again)`,
+        }
       : {
           state: 'pending',
           dueAt: this.ctx.dbNow(),
@@ -99,7 +119,10 @@ export class FinishDuty {
           reason: `handed back by node ${nodeId}: ${started ? 'lease not renewed in time' : 'claim answered after its trust window'}`,
         };
     try {
-      const committed = await this.finishes.finish({ taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome }, { resultBytes: 0, alone: true });
+      const committed = await this.finishes.finish(
+        { taskId: task.id, owner: leaseOwner, fence: task.fence, nodeId, outcome },
+        { resultBytes: 0, alone: true },
+      );
       if (committed) this.announce(committed, outcome);
     } catch (error) {
       this.ctx.reportError(error, 'finish', task.id);
@@ -124,7 +147,8 @@ export class FinishDuty {
         events.emit('taskAbandoned', task);
         break;
       case 'pending':
-        if (outcome.state === 'pending' && outcome.countFailure) events.emit('taskRetried', task, task.error ?? 'failed');
+        if (outcome.state === 'pending' && outcome.countFailure)
+          events.emit('taskRetried', task, task.error ?? 'failed');
         else events.emit('taskReleased', task);
         this.ctx.wakeAt(task.dueAt);
         break;

@@ -77,7 +77,8 @@ export class KeepDuty {
       if (!a.leaseLost && now > a.trustUntil) ctx.attempts.loseTrust(a);
     }
     const timeout = ctx.timings.heartbeatTimeoutMs;
-    if (timeout !== null) for (const a of silentAttempts(ctx.attempts.values(), now, timeout)) ctx.attempts.abort(a, 'heartbeat-timeout');
+    if (timeout !== null)
+      for (const a of silentAttempts(ctx.attempts.values(), now, timeout)) ctx.attempts.abort(a, 'heartbeat-timeout');
     this.trustAlarm.arm();
   }
 

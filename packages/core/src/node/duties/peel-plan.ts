@@ -83,7 +83,9 @@ function foldOldLedgerRows(plans: OccurrencePlan[], keep: number): OccurrencePla
 }
 
 function clampToWindow(schedule: Schedule, fireTimes: number[]): number[] {
-  return fireTimes.filter((f) => (schedule.startAt === null || f >= schedule.startAt) && (schedule.endAt === null || f <= schedule.endAt));
+  return fireTimes.filter(
+    (f) => (schedule.startAt === null || f >= schedule.startAt) && (schedule.endAt === null || f <= schedule.endAt),
+  );
 }
 
 /**
@@ -101,7 +103,9 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
   const misfireBefore = ctx.now - policies.misfireGraceMs;
 
   // One fire time beyond the limit tells whether the backlog really continues in a later peel.
-  const found = [first, ...fireTimesBetween(schedule.trigger, first, horizon, triggerCtx, MAX_PEEL_BACKLOG)].filter((f) => f <= horizon);
+  const found = [first, ...fireTimesBetween(schedule.trigger, first, horizon, triggerCtx, MAX_PEEL_BACKLOG)].filter(
+    (f) => f <= horizon,
+  );
   if (found.length === 0) return { tasks: [], nextFireAt: first, gateTaskId: schedule.gateTaskId };
   const cut = found.length > MAX_PEEL_BACKLOG;
   if (cut) found.length = MAX_PEEL_BACKLOG;
@@ -113,7 +117,9 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
   const misfire = ctx.strategies.get('misfire', policies.misfire);
   let plans: OccurrencePlan[] = [
     ...misfire({ misfired, final, maxRuns: policies.misfireMaxRuns }),
-    ...(cut && !final ? [] : onTime.map((fireAt) => ({ fireAt, spanEndAt: null, spanCount: 1, state: 'pending' as const, reason: null }))),
+    ...(cut && !final
+      ? []
+      : onTime.map((fireAt) => ({ fireAt, spanEndAt: null, spanCount: 1, state: 'pending' as const, reason: null }))),
   ];
   // A backlog cut short is older than all that follows: one span row per peel, however long the outage.
   plans = foldOldLedgerRows(plans, cut && !final ? 0 : MAX_LEDGER_ROWS);
@@ -139,7 +145,8 @@ export function planPeel(schedule: Schedule, ctx: PeelContext): PeelPlan {
       spanEndAt: p.spanEndAt,
       spanCount: p.spanCount,
       dueAt: p.fireAt + jitter,
-      deadlineAt: p.state === 'pending' && policies.startingDeadlineMs !== null ? p.fireAt + policies.startingDeadlineMs : null,
+      deadlineAt:
+        p.state === 'pending' && policies.startingDeadlineMs !== null ? p.fireAt + policies.startingDeadlineMs : null,
       state: p.state,
       reason: p.reason,
     };

@@ -42,7 +42,13 @@ export class PeelDuty {
     const peels = [];
     for (const schedule of claimed) {
       try {
-        const plan = planPeel(schedule, { now, lookaheadMs: t.lookaheadMs, strategies: ctx.strategies, ids: ctx.ids, random: ctx.random });
+        const plan = planPeel(schedule, {
+          now,
+          lookaheadMs: t.lookaheadMs,
+          strategies: ctx.strategies,
+          ids: ctx.ids,
+          random: ctx.random,
+        });
         peels.push({ scheduleId: schedule.id, owner: ctx.leaseOwner, fence: schedule.fence, nodeId: ctx.id, ...plan });
       } catch (error) {
         // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry, then
@@ -68,7 +74,10 @@ export class PeelDuty {
         }
       }
     }
-    recordSpan('rookery.peel', startedAt, { [SPAN_ATTRIBUTES.nodeId]: ctx.id, [SPAN_ATTRIBUTES.count]: claimed.length });
+    recordSpan('rookery.peel', startedAt, {
+      [SPAN_ATTRIBUTES.nodeId]: ctx.id,
+      [SPAN_ATTRIBUTES.count]: claimed.length,
+    });
     // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
     if (earliestDue < Infinity) ctx.wakeSignals.announce(earliestDue);
     return behind || claimed.length >= t.peelBatch;

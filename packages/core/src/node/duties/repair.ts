@@ -51,12 +51,20 @@ export class RepairDuty {
     // commit on its way), and a skipped task would otherwise wait a whole repair interval more
     // (measured on MariaDB: one task of twenty a dead node held, 1-3 s late).
     for (let pass = 0; pass < MAX_REPAIR_PASSES; pass += 1) {
-      const found = await ctx.datastore.taskRepairExpired({ nodeId: ctx.id, limit: REPAIR_BATCH, maxRepairs: ctx.timings.maxRepairs });
+      const found = await ctx.datastore.taskRepairExpired({
+        nodeId: ctx.id,
+        limit: REPAIR_BATCH,
+        maxRepairs: ctx.timings.maxRepairs,
+      });
       repaired.push(...found);
       if (found.length > 0) ctx.wake();
       if (found.length === 0) break;
     }
-    ctx.events.emit('repairFinished', ctx.id, repaired.map((r) => r.task));
+    ctx.events.emit(
+      'repairFinished',
+      ctx.id,
+      repaired.map((r) => r.task),
+    );
   }
 
   /** Retention: fails tasks nobody can run, deletes old finished tasks, done schedules and long-gone node records (see {@link pruneOnce}). */
@@ -64,7 +72,8 @@ export class RepairDuty {
     const { ctx } = this;
     const pruned = await pruneOnce(ctx.datastore, this.retention, ctx.id);
     for (const task of pruned.unresolved) ctx.events.emit('taskFailed', task, task.error ?? task.reason ?? '');
-    if (pruned.tasks > 0 || pruned.nodes > 0 || pruned.schedules > 0) ctx.events.emit('historyPruned', pruned.tasks, pruned.nodes, pruned.schedules);
+    if (pruned.tasks > 0 || pruned.nodes > 0 || pruned.schedules > 0)
+      ctx.events.emit('historyPruned', pruned.tasks, pruned.nodes, pruned.schedules);
   }
 
   /**
@@ -82,7 +91,8 @@ export class RepairDuty {
       limit: ADOPT_BATCH,
       leaseMs: ctx.timings.leaseMs,
     });
-    for (const a of adopted) this.runner.start(a.task, ctx.executors.get(a.task.executor), claimedAt, { report: a.report });
+    for (const a of adopted)
+      this.runner.start(a.task, ctx.executors.get(a.task.executor), claimedAt, { report: a.report });
     if (adopted.length > 0) this.keep.watchTrust();
   }
 }

@@ -29,11 +29,14 @@ export class TrustAlarm {
     if (earliest === Infinity) return;
     this.armedAt = earliest;
     // One millisecond past the end: the window has ended when the check reads the clock.
-    this.timer = this.ctx.timers.setTimeout(() => {
-      this.timer = null;
-      this.armedAt = Infinity;
-      this.check();
-    }, Math.max(0, earliest - this.ctx.clock.monotonic() + 1));
+    this.timer = this.ctx.timers.setTimeout(
+      () => {
+        this.timer = null;
+        this.armedAt = Infinity;
+        this.check();
+      },
+      Math.max(0, earliest - this.ctx.clock.monotonic() + 1),
+    );
   }
 
   /** Cancels the timer. */

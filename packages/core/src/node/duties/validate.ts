@@ -80,7 +80,13 @@ export class ValidateDuty {
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_resolve, reject) => {
       timer = setTimeout(
-        () => reject(new RookeryError('VALIDATION_TIMEOUT', `validating schedule '${schedule.name}' took longer than ${limitMs} ms; it stays pending and is tried again`)),
+        () =>
+          reject(
+            new RookeryError(
+              'VALIDATION_TIMEOUT',
+              `validating schedule '${schedule.name}' took longer than ${limitMs} ms; it stays pending and is tried again`,
+            ),
+          ),
         limitMs,
       );
     });

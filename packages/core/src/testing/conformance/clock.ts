@@ -45,7 +45,12 @@ export function describeClock(ctx: ConformanceContext): void {
       const { task } = await running();
       expect(task.startedAt).toBe(t0);
       const late = t0 + LEASE + 1;
-      const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: late });
+      const renewal = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: task.id, fence: task.fence }],
+        leaseMs: LEASE,
+        now: late,
+      });
       expect(renewal.lost).toEqual([task.id]);
       expect(renewal.expiresAt).toBe(late + LEASE);
       const finished = await finishAsA(task, { state: 'completed', result: null, reason: null }, late);

@@ -26,14 +26,21 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
       const { tasks } = await seed({ schedule: queue, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
       const [first] = (await claim()).started;
       await claim({ owner: OWNER_B, now: t0 + 1000 });
-      await finishAsA({ id: first?.id ?? '', fence: first?.fence ?? 0 }, { state: 'completed', result: null, reason: null }, t0 + 1500);
+      await finishAsA(
+        { id: first?.id ?? '', fence: first?.fence ?? 0 },
+        { state: 'completed', result: null, reason: null },
+        t0 + 1500,
+      );
       const next = await claim({ owner: OWNER_B, now: t0 + 1600 });
       expect(next.started.map((t) => t.id)).toEqual([tasks[1]?.id]);
     });
 
     it('holds at most one waiting task: a third one is skipped, naming the waiting one', async () => {
       const { store, t0, seed, claim } = ctx;
-      const { tasks } = await seed({ schedule: queue, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }, { dueAt: t0 + 2000 }] });
+      const { tasks } = await seed({
+        schedule: queue,
+        tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }, { dueAt: t0 + 2000 }],
+      });
       await claim();
       await claim({ owner: OWNER_B, now: t0 + 1000 });
       const third = await claim({ owner: OWNER_B, now: t0 + 2000 });
@@ -50,7 +57,10 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
 
     it('of three due tasks claimed together, starts the oldest, queues the next and skips the last', async () => {
       const { store, t0, seed, claim } = ctx;
-      const { tasks } = await seed({ schedule: queue, tasks: [{ dueAt: t0 - 2000 }, { dueAt: t0 - 1000 }, { dueAt: t0 }] });
+      const { tasks } = await seed({
+        schedule: queue,
+        tasks: [{ dueAt: t0 - 2000 }, { dueAt: t0 - 1000 }, { dueAt: t0 }],
+      });
       const { started, settled } = await claim();
       expect(started.map((t) => t.id)).toEqual([tasks[0]?.id]);
       expect(settled.map((t) => [t.id, t.state])).toEqual([[tasks[2]?.id, 'skipped']]);
@@ -83,7 +93,11 @@ export function describeDuplicateQueue(ctx: ConformanceContext): void {
       // repaired one, due again at the repair, waits behind it.
       expect(after.started.map((t) => [t.id, t.attempt])).toEqual([[tasks[1]?.id, 1]]);
       expect(after.settled).toEqual([]);
-      expect(await store.taskGet(tasks[0]?.id ?? '')).toMatchObject({ state: 'pending', attempt: 1, dueAt: repairAt + LEASE });
+      expect(await store.taskGet(tasks[0]?.id ?? '')).toMatchObject({
+        state: 'pending',
+        attempt: 1,
+        dueAt: repairAt + LEASE,
+      });
     });
   });
 }

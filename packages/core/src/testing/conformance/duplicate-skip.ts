@@ -35,14 +35,20 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect((await claim()).started.map((t) => t.id)).toEqual([tasks[0]?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 1000 });
       expect(later.started).toEqual([]);
-      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([[tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`]]);
+      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([
+        [tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`],
+      ]);
     });
 
     it('frees the slot when the run finishes', async () => {
       const { t0, seed, claim, finishAsA } = ctx;
       const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 1000 }] });
       const [first] = (await claim()).started;
-      const done = await finishAsA({ id: first?.id ?? '', fence: first?.fence ?? 0 }, { state: 'completed', result: null, reason: null }, t0 + 500);
+      const done = await finishAsA(
+        { id: first?.id ?? '', fence: first?.fence ?? 0 },
+        { state: 'completed', result: null, reason: null },
+        t0 + 500,
+      );
       expect(done?.state).toBe('completed');
       expect((await claim({ owner: OWNER_B, now: t0 + 1000 })).started.map((t) => t.id)).toEqual([tasks[1]?.id]);
     });
@@ -75,14 +81,21 @@ export function describeDuplicateSkip(ctx: ConformanceContext): void {
       expect(renewal.renewed).toEqual([first?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 40_000 });
       expect(later.started).toEqual([]);
-      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([[tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`]]);
+      expect(later.settled.map((t) => [t.id, t.state, t.reason])).toEqual([
+        [tasks[1]?.id, 'skipped', `skipped: schedule busy with task ${tasks[0]?.id}`],
+      ]);
     });
 
     it('frees the slot when repair takes the holder back', async () => {
       const { store, t0, seed, claim } = ctx;
       const { tasks } = await seed({ schedule: skip, tasks: [{ dueAt: t0 }, { dueAt: t0 + 40_000 }] });
       await claim();
-      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
+      const repaired = await store.taskRepairExpired({
+        nodeId: 'repairer',
+        limit: 10,
+        maxRepairs: 5,
+        now: t0 + LEASE + 1,
+      });
       expect(repaired.map((r) => r.task.id)).toEqual([tasks[0]?.id]);
       const later = await claim({ owner: OWNER_B, now: t0 + 40_000, limit: 1 });
       expect(later.started).toHaveLength(1);

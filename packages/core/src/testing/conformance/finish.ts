@@ -54,7 +54,12 @@ export function describeFinish(ctx: ConformanceContext): void {
       const { store, t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
       const done = await finishAsA(task, { state: 'abandoned', reason: 'node stopping (at-most-once)' }, t0 + 100);
-      expect(done).toMatchObject({ state: 'abandoned', reason: 'node stopping (at-most-once)', failures: 0, endedAt: t0 + 100 });
+      expect(done).toMatchObject({
+        state: 'abandoned',
+        reason: 'node stopping (at-most-once)',
+        failures: 0,
+        endedAt: t0 + 100,
+      });
       expect((await claim({ now: t0 + LEASE * 10 })).started).toEqual([]);
       expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned' });
     });
@@ -65,9 +70,13 @@ export function describeFinish(ctx: ConformanceContext): void {
       const before = await taskOf(task.id);
       const outcome = { state: 'completed', result: 1, reason: null } as const;
       const base = { taskId: task.id, nodeId: 'node-a', outcome };
-      expect(await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence - 1, now: t0 + 1 })).toBeUndefined();
+      expect(
+        await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence - 1, now: t0 + 1 }),
+      ).toBeUndefined();
       expect(await taskFinishOne(store, { ...base, owner: OWNER_B, fence: task.fence, now: t0 + 1 })).toBeUndefined();
-      expect(await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence, now: t0 + LEASE + 1 })).toBeUndefined();
+      expect(
+        await taskFinishOne(store, { ...base, owner: OWNER_A, fence: task.fence, now: t0 + LEASE + 1 }),
+      ).toBeUndefined();
       expect(await taskOf(task.id)).toEqual(before);
       expect(await store.taskEvents(task.id)).toHaveLength(2);
     });
@@ -81,7 +90,12 @@ export function describeFinish(ctx: ConformanceContext): void {
       const before = await taskOf(task.id);
       const stale = await finishAsA(task, { state: 'completed', result: 'zombie', reason: null }, t0 + LEASE + 3);
       expect(stale).toBeUndefined();
-      const renewal = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + LEASE + 3 });
+      const renewal = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: task.id, fence: task.fence }],
+        leaseMs: LEASE,
+        now: t0 + LEASE + 3,
+      });
       expect(renewal.lost).toEqual([task.id]);
       expect(await taskOf(task.id)).toEqual(before);
       const real = await taskFinishOne(store, {
@@ -99,8 +113,19 @@ export function describeFinish(ctx: ConformanceContext): void {
       const { t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
       const retryAt = t0 + 60_000;
-      const back = await finishAsA(task, { state: 'pending', dueAt: retryAt, error: 'flaky', countFailure: true, reason: 'retry 1 of 3' }, t0 + 1000);
-      expect(back).toMatchObject({ state: 'pending', dueAt: retryAt, error: 'flaky', failures: 1, leaseOwner: null, attempt: 1 });
+      const back = await finishAsA(
+        task,
+        { state: 'pending', dueAt: retryAt, error: 'flaky', countFailure: true, reason: 'retry 1 of 3' },
+        t0 + 1000,
+      );
+      expect(back).toMatchObject({
+        state: 'pending',
+        dueAt: retryAt,
+        error: 'flaky',
+        failures: 1,
+        leaseOwner: null,
+        attempt: 1,
+      });
       expect((await claim({ now: retryAt - 1 })).started).toEqual([]);
       const [again] = (await claim({ owner: OWNER_B, now: retryAt })).started;
       expect(again).toMatchObject({ id: task.id, attempt: 2, fence: task.fence + 1, leaseOwner: OWNER_B, failures: 1 });
@@ -109,7 +134,11 @@ export function describeFinish(ctx: ConformanceContext): void {
     it('records the whole history with from, to and node', async () => {
       const { store, t0, claim, running, finishAsA } = ctx;
       const { task } = await running();
-      await finishAsA(task, { state: 'pending', dueAt: t0 + 10, error: 'e', countFailure: false, reason: 'graceful stop' }, t0 + 5);
+      await finishAsA(
+        task,
+        { state: 'pending', dueAt: t0 + 10, error: 'e', countFailure: false, reason: 'graceful stop' },
+        t0 + 5,
+      );
       const [again] = (await claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + 10 })).started;
       await taskFinishOne(store, {
         taskId: task.id,

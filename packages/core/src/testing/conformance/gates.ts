@@ -12,11 +12,23 @@ export function describeGates(ctx: ConformanceContext): void {
         nextFireAt: t0 + 60_000,
       });
       expect(schedule.gateTaskId).toBe(tasks[0]?.id);
-      const claimGated = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 120_000, leaseMs: LEASE, now: t0 });
+      const claimGated = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 120_000,
+        leaseMs: LEASE,
+        now: t0,
+      });
       expect(claimGated).toEqual([]);
       await claim();
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ gateTaskId: null, nextFireAt: t0 + 60_000 });
-      const claimed = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 120_000, leaseMs: LEASE, now: t0 });
+      const claimed = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 120_000,
+        leaseMs: LEASE,
+        now: t0,
+      });
       expect(claimed.map((s) => s.id)).toEqual([schedule.id]);
     });
 
@@ -28,10 +40,18 @@ export function describeGates(ctx: ConformanceContext): void {
         nextFireAt: t0 + 60_000,
       });
       expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBe(task.id);
-      await finishAsA(task, { state: 'pending', dueAt: t0 + 100, error: 'x', countFailure: true, reason: null }, t0 + 50);
+      await finishAsA(
+        task,
+        { state: 'pending', dueAt: t0 + 100, error: 'x', countFailure: true, reason: null },
+        t0 + 50,
+      );
       expect((await store.scheduleGet(schedule.id))?.gateTaskId).toBe(task.id);
       const [again] = (await claim({ now: t0 + 100 })).started;
-      await finishAsA({ id: task.id, fence: again?.fence ?? 0 }, { state: 'failed', error: 'x', reason: null }, t0 + 200);
+      await finishAsA(
+        { id: task.id, fence: again?.fence ?? 0 },
+        { state: 'failed', error: 'x', reason: null },
+        t0 + 200,
+      );
       expect(await store.scheduleGet(schedule.id)).toMatchObject({ gateTaskId: null, nextFireAt: t0 + 60_000 });
     });
 

@@ -11,7 +11,14 @@ export function describeJobKeyLocks(ctx: ConformanceContext): void {
     id: randomUUID(),
     executor: ctx.exec,
     payload: null,
-    policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' },
+    policies: {
+      duplicate: 'run',
+      retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 },
+      timeoutMs: null,
+      priority: 0,
+      delivery: 'at-least-once',
+      taskCreation: 'ahead',
+    },
     runAt: null,
     key,
     keyLock,
@@ -47,7 +54,9 @@ export function describeJobKeyLocks(ctx: ConformanceContext): void {
 
     it('two enqueues of one key lock at once make one task; both answer it', async () => {
       const { store, t0 } = ctx;
-      const answers = (await Promise.all([0, 1, 2].map(() => store.taskEnqueue({ jobs: [job('once', 'ever:once')], now: t0 })))).flat();
+      const answers = (
+        await Promise.all([0, 1, 2].map(() => store.taskEnqueue({ jobs: [job('once', 'ever:once')], now: t0 })))
+      ).flat();
       expect(answers.filter((x) => x.created)).toHaveLength(1);
       expect(new Set(answers.map((x) => x.task.id)).size).toBe(1);
     });

@@ -9,12 +9,20 @@ import { OWNER_A, type ConformanceContext } from '../fixtures.js';
 
 /** Jobs: tasks enqueued with no schedule, claimed and run like any task; dedupe keys. */
 export function describeJobs(ctx: ConformanceContext): void {
-  const clientOf = (builtIns: string[] = [ctx.exec]): RookeryClient => new RookeryClient({ datastore: ctx.store, builtInExecutors: builtIns });
+  const clientOf = (builtIns: string[] = [ctx.exec]): RookeryClient =>
+    new RookeryClient({ datastore: ctx.store, builtInExecutors: builtIns });
   const job = (overrides: Partial<NewJob> = {}): NewJob => ({
     id: randomUUID(),
     executor: ctx.exec,
     payload: { n: 1 },
-    policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' },
+    policies: {
+      duplicate: 'run',
+      retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 },
+      timeoutMs: null,
+      priority: 0,
+      delivery: 'at-least-once',
+      taskCreation: 'ahead',
+    },
     runAt: null,
     key: null,
     keyLock: null,
@@ -25,7 +33,10 @@ export function describeJobs(ctx: ConformanceContext): void {
     it('lists jobs only: the tasks with no schedule, newest first, paged, with the other filters', async () => {
       const { store, t0, seed } = ctx;
       const ledger = await seed({ tasks: [{ fireAt: t0 - 1500 }] });
-      const answers = await store.taskEnqueue({ jobs: [job({ runAt: t0 - 3000 }), job({ runAt: t0 - 2000 }), job({ runAt: t0 - 1000 })], now: t0 });
+      const answers = await store.taskEnqueue({
+        jobs: [job({ runAt: t0 - 3000 }), job({ runAt: t0 - 2000 }), job({ runAt: t0 - 1000 })],
+        now: t0,
+      });
       const [j0, j1, j2] = answers.map((a) => a.task.id);
       const ids = (tasks: { id: string }[]) => tasks.map((t) => t.id);
       expect(ids(await store.taskList({ jobsOnly: true }))).toEqual([j2, j1, j0]);
@@ -41,7 +52,19 @@ export function describeJobs(ctx: ConformanceContext): void {
     it('enqueues a job with no schedule; it is claimed, run and recorded like any task', async () => {
       const { store, t0, claim, finishAsA } = ctx;
       const [answer] = await store.taskEnqueue({ jobs: [job({ payload: { to: 'ops@example.com' } })], now: t0 });
-      expect(answer).toMatchObject({ created: true, task: { scheduleId: null, key: null, state: 'pending', dueAt: t0, fireAt: t0, attempt: 0, payload: { to: 'ops@example.com' }, reason: 'enqueued' } });
+      expect(answer).toMatchObject({
+        created: true,
+        task: {
+          scheduleId: null,
+          key: null,
+          state: 'pending',
+          dueAt: t0,
+          fireAt: t0,
+          attempt: 0,
+          payload: { to: 'ops@example.com' },
+          reason: 'enqueued',
+        },
+      });
       const id = answer?.task.id ?? '';
       expect(await store.taskGet(id)).toEqual(answer?.task);
       const { started } = await claim({ now: t0 + 1 });
@@ -60,7 +83,15 @@ export function describeJobs(ctx: ConformanceContext): void {
 
     it('stores every payload shape as given: null, scalars, nested objects, unicode, key order', async () => {
       const { store, t0 } = ctx;
-      const payloads: Json[] = [null, 'text with "quotes" and \\ backslash', 42.5, true, [1, [2, { b: null }]], { z: 1, a: { y: 'é😀', x: [] } }, { '': 'empty key' }];
+      const payloads: Json[] = [
+        null,
+        'text with "quotes" and \\ backslash',
+        42.5,
+        true,
+        [1, [2, { b: null }]],
+        { z: 1, a: { y: 'é😀', x: [] } },
+        { '': 'empty key' },
+      ];
       const answers = await store.taskEnqueue({ jobs: payloads.map((payload) => job({ payload })), now: t0 });
       expect(answers.map((a) => a.task.payload)).toEqual(payloads);
       for (const [i, answer] of answers.entries()) {
@@ -77,7 +108,11 @@ export function describeJobs(ctx: ConformanceContext): void {
       expect((await claim({ now: t0 + 4999 })).started).toEqual([]);
       const [task] = (await claim({ now: t0 + 5000 })).started;
       if (!task) throw new Error('not started');
-      const back = await finishAsA(task, { state: 'pending', dueAt: t0 + 9000, error: 'flaky', countFailure: true, reason: 'retry 1 of 2' }, t0 + 5001);
+      const back = await finishAsA(
+        task,
+        { state: 'pending', dueAt: t0 + 9000, error: 'flaky', countFailure: true, reason: 'retry 1 of 2' },
+        t0 + 5001,
+      );
       expect(back).toMatchObject({ state: 'pending', failures: 1, dueAt: t0 + 9000, scheduleId: null });
       expect((await claim({ now: t0 + 9000 })).started.map((t) => [t.id, t.attempt])).toEqual([[task.id, 2]]);
     });
@@ -114,7 +149,9 @@ export function describeJobs(ctx: ConformanceContext): void {
 
     it('two enqueues of one key at once make one task; both answer it', async () => {
       const { store, t0 } = ctx;
-      const answers = await Promise.all([0, 1, 2, 3].map(() => store.taskEnqueue({ jobs: [job({ key: 'race' })], now: t0 })));
+      const answers = await Promise.all(
+        [0, 1, 2, 3].map(() => store.taskEnqueue({ jobs: [job({ key: 'race' })], now: t0 })),
+      );
       const flat = answers.flat();
       expect(flat.filter((a) => a.created)).toHaveLength(1);
       expect(new Set(flat.map((a) => a.task.id)).size).toBe(1);
@@ -154,17 +191,32 @@ export function describeJobs(ctx: ConformanceContext): void {
     });
 
     it('the client refuses an executor nobody offers unless forced, and accepts built-in executors with no node', async () => {
-      const unknown = await clientOf([]).enqueue({ executor: ctx.exec }).catch((e: unknown) => e);
+      const unknown = await clientOf([])
+        .enqueue({ executor: ctx.exec })
+        .catch((e: unknown) => e);
       expect(unknown).toBeInstanceOf(UnknownExecutorError);
-      const many = await clientOf([]).enqueueMany([{ executor: 'process' }, { executor: ctx.exec }]).catch((e: unknown) => e);
+      const many = await clientOf([])
+        .enqueueMany([{ executor: 'process' }, { executor: ctx.exec }])
+        .catch((e: unknown) => e);
       expect((many as ValidationError).field).toBe('[0].executor');
       expect(await ctx.store.taskList({ limit: 100 })).toEqual([]);
-      const forced = await clientOf([]).enqueue({ executor: ctx.exec, key: 'k', runAt: new Date(ctx.t0 + 60_000).toISOString() }, { force: true });
+      const forced = await clientOf([]).enqueue(
+        { executor: ctx.exec, key: 'k', runAt: new Date(ctx.t0 + 60_000).toISOString() },
+        { force: true },
+      );
       expect(forced).toMatchObject({ created: true, task: { executor: ctx.exec, key: 'k', dueAt: ctx.t0 + 60_000 } });
       const twice = await clientOf([]).enqueue({ executor: ctx.exec, key: 'k' }, { force: true });
       expect(twice).toEqual(forced && { created: false, task: forced.task });
-      const builtIn = await clientOf(['process']).enqueue({ executor: 'process', payload: { command: 'true' }, priority: 7, policies: { timeoutMs: 1000, retry: { kind: 'fixed', maxAttempts: 3 } } });
-      expect(builtIn.task).toMatchObject({ executor: 'process', policies: { priority: 7, timeoutMs: 1000, duplicate: 'run', retry: { kind: 'fixed', maxAttempts: 3 } } });
+      const builtIn = await clientOf(['process']).enqueue({
+        executor: 'process',
+        payload: { command: 'true' },
+        priority: 7,
+        policies: { timeoutMs: 1000, retry: { kind: 'fixed', maxAttempts: 3 } },
+      });
+      expect(builtIn.task).toMatchObject({
+        executor: 'process',
+        policies: { priority: 7, timeoutMs: 1000, duplicate: 'run', retry: { kind: 'fixed', maxAttempts: 3 } },
+      });
     });
   });
 }

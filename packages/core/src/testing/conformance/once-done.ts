@@ -5,7 +5,11 @@ import { LEASE, makePolicies, type ConformanceContext, type SeedOptions } from '
 
 /** A `once` schedule at `at`, whose only task is peeled, with its policies overridden by `policies`. */
 function onceSeed(at: number, policies: Parameters<typeof makePolicies>[0] = {}): SeedOptions {
-  return { schedule: { trigger: { kind: 'once', at }, policies: makePolicies(policies) }, tasks: [{ fireAt: at, dueAt: at }], nextFireAt: null };
+  return {
+    schedule: { trigger: { kind: 'once', at }, policies: makePolicies(policies) },
+    tasks: [{ fireAt: at, dueAt: at }],
+    nextFireAt: null,
+  };
 }
 
 /**
@@ -67,14 +71,22 @@ export function describeOnceDone(ctx: ConformanceContext): void {
     it('is done when its task is failed as unresolved (no node offers the executor)', async () => {
       const { t0, seed, store } = ctx;
       const { schedule } = await seed(onceSeed(t0));
-      const failed = await store.taskSettleUnresolved({ nodeId: 'node-a', unresolvedAfterMs: 60_000, limit: 10, now: t0 + 120_000 });
+      const failed = await store.taskSettleUnresolved({
+        nodeId: 'node-a',
+        unresolvedAfterMs: 60_000,
+        limit: 10,
+        now: t0 + 120_000,
+      });
       expect(failed.map((t) => t.scheduleId)).toContain(schedule.id);
       expect(await stateOf(schedule)).toBe('done');
     });
 
     it('is done at the peel that writes its fire time as a missed ledger row', async () => {
       const { t0, seed } = ctx;
-      const { schedule } = await seed({ ...onceSeed(t0), tasks: [{ fireAt: t0, dueAt: t0, state: 'missed', reason: 'misfire policy skip' }] });
+      const { schedule } = await seed({
+        ...onceSeed(t0),
+        tasks: [{ fireAt: t0, dueAt: t0, state: 'missed', reason: 'misfire policy skip' }],
+      });
       expect(schedule.state).toBe('done');
     });
 
@@ -88,7 +100,10 @@ export function describeOnceDone(ctx: ConformanceContext): void {
 
     it('leaves a schedule of any other trigger active when its tasks end and it has no next fire time', async () => {
       const { t0, finishAsA } = ctx;
-      const { schedule, task } = await ctx.running({ schedule: { trigger: { kind: 'interval', everyMs: 60_000, anchor: t0 } }, nextFireAt: null });
+      const { schedule, task } = await ctx.running({
+        schedule: { trigger: { kind: 'interval', everyMs: 60_000, anchor: t0 } },
+        nextFireAt: null,
+      });
       await finishAsA(task, { state: 'completed', result: null, reason: null }, t0 + 5);
       expect(await stateOf(schedule)).toBe('active');
     });
@@ -97,12 +112,16 @@ export function describeOnceDone(ctx: ConformanceContext): void {
       const { t0, store, finishAsA } = ctx;
       const ended = await ctx.running(onceSeed(t0));
       await finishAsA(ended.task, { state: 'completed', result: null, reason: null }, t0 + 5);
-      for (const state of ['active', 'paused', 'retired'] as const) expect(await store.scheduleSetState({ id: ended.schedule.id, state, now: t0 + 6 })).toBeUndefined();
+      for (const state of ['active', 'paused', 'retired'] as const)
+        expect(await store.scheduleSetState({ id: ended.schedule.id, state, now: t0 + 6 })).toBeUndefined();
       const paused = await ctx.running(onceSeed(t0));
       await store.scheduleSetState({ id: paused.schedule.id, state: 'paused', now: t0 + 2 });
       await finishAsA(paused.task, { state: 'completed', result: null, reason: null }, t0 + 5);
       expect(await stateOf(paused.schedule)).toBe('paused');
-      expect((await store.scheduleSetState({ id: paused.schedule.id, state: 'active', nextFireAt: null, now: t0 + 7 }))?.state).toBe('done');
+      expect(
+        (await store.scheduleSetState({ id: paused.schedule.id, state: 'active', nextFireAt: null, now: t0 + 7 }))
+          ?.state,
+      ).toBe('done');
     });
 
     it('retention deletes done schedules with their ledger once the window has passed, and nothing else', async () => {

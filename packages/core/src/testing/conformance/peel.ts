@@ -27,7 +27,13 @@ export function describePeel(ctx: ConformanceContext): void {
         policies: makePolicies({ priority: 3, duplicate: 'skip', delivery: 'at-most-once', timeoutMs: 9000 }),
       });
       await store.scheduleCreate(schedule);
-      const [claimed] = await store.scheduleClaimDue({ owner: 'peeler', limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const [claimed] = await store.scheduleClaimDue({
+        owner: 'peeler',
+        limit: 1,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       const newTask = makeNewTask({ fireAt: t0, dueAt: t0 + 7, deadlineAt: t0 + 1000 });
       const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
@@ -86,7 +92,13 @@ export function describePeel(ctx: ConformanceContext): void {
       const { store, t0, seed, taskOf } = ctx;
       const { schedule, tasks } = await seed({ tasks: [{ fireAt: t0 }], nextFireAt: t0 });
       const before = await taskOf(tasks[0]?.id ?? '');
-      const [again] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const [again] = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       expect(again?.id).toBe(schedule.id);
       const dup = makeNewTask({ fireAt: t0, dueAt: t0 + 99 });
       const fresh = makeNewTask({ fireAt: t0 + 1000 });
@@ -113,7 +125,13 @@ export function describePeel(ctx: ConformanceContext): void {
       const { store, t0, exec } = ctx;
       const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
       await store.scheduleCreate(schedule);
-      const [claimed] = await store.scheduleClaimDue({ owner: OWNER_A, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const [claimed] = await store.scheduleClaimDue({
+        owner: OWNER_A,
+        limit: 1,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       const fence = claimed?.fence ?? 0;
       const attempt = (owner: string, f: number, now: number) =>
         schedulePeelOne(store, {
@@ -137,16 +155,38 @@ export function describePeel(ctx: ConformanceContext): void {
       const slow = makeSchedule({ executor: exec, nextFireAt: t0 });
       const overtaken = makeSchedule({ executor: exec, nextFireAt: t0 });
       await store.scheduleCreateMany([slow, overtaken]);
-      const claimed = await store.scheduleClaimDue({ owner: OWNER_A, limit: 2, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const claimed = await store.scheduleClaimDue({
+        owner: OWNER_A,
+        limit: 2,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       const fenceOf = (id: string): number => claimed.find((s) => s.id === id)?.fence ?? -1;
       expect(claimed).toHaveLength(2);
       // Past A's lease, B claims one of the two (fence + 1) and peels it.
-      const [taken] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 + LEASE + 1 });
+      const [taken] = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 1,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0 + LEASE + 1,
+      });
       expect(taken?.fence).toBe(fenceOf(taken?.id ?? '') + 1);
       const other = taken?.id === slow.id ? overtaken : slow;
       const bTask = makeNewTask({ fireAt: t0, dueAt: t0 });
       const [bPeel] = await store.schedulePeelMany({
-        peels: [{ scheduleId: taken?.id ?? '', owner: OWNER_B, fence: taken?.fence ?? -1, tasks: [bTask], nextFireAt: t0 + 60_000, gateTaskId: null, nodeId: 'node-b' }],
+        peels: [
+          {
+            scheduleId: taken?.id ?? '',
+            owner: OWNER_B,
+            fence: taken?.fence ?? -1,
+            tasks: [bTask],
+            nextFireAt: t0 + 60_000,
+            gateTaskId: null,
+            nodeId: 'node-b',
+          },
+        ],
         now: t0 + LEASE + 2,
       });
       expect(bPeel?.ok).toBe(true);
@@ -167,10 +207,24 @@ export function describePeel(ctx: ConformanceContext): void {
       expect(results.map((r) => r.ok)).toEqual([false, true]);
       expect(results[1]?.created.map((t) => t.id)).toEqual([aTasks[1]?.id]);
       expect((await store.taskList({ scheduleId: taken?.id ?? '' })).map((t) => t.id)).toEqual([bTask.id]);
-      expect(await store.scheduleGet(other.id)).toMatchObject({ nextFireAt: t0 + 60_000, leaseOwner: null, leaseExpiresAt: null });
+      expect(await store.scheduleGet(other.id)).toMatchObject({
+        nextFireAt: t0 + 60_000,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      });
       // The peel released the lease: the same peel again, on the same fence, writes nothing.
       const [again] = await store.schedulePeelMany({
-        peels: [{ scheduleId: other.id, owner: OWNER_A, fence: fenceOf(other.id), tasks: [makeNewTask({ fireAt: t0 + 60_000 })], nextFireAt: null, gateTaskId: null, nodeId: 'node-a' }],
+        peels: [
+          {
+            scheduleId: other.id,
+            owner: OWNER_A,
+            fence: fenceOf(other.id),
+            tasks: [makeNewTask({ fireAt: t0 + 60_000 })],
+            nextFireAt: null,
+            gateTaskId: null,
+            nodeId: 'node-a',
+          },
+        ],
         now: t0 + LEASE + 4,
       });
       expect(again).toEqual({ ok: false, created: [] });
@@ -181,9 +235,20 @@ export function describePeel(ctx: ConformanceContext): void {
       const { store, t0, exec } = ctx;
       const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
       await store.scheduleCreate(schedule);
-      const [claimed] = await store.scheduleClaimDue({ owner: OWNER_A, limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const [claimed] = await store.scheduleClaimDue({
+        owner: OWNER_A,
+        limit: 1,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       const { name, executor, payload, trigger, startAt, endAt, policies } = schedule;
-      const edited = await store.scheduleUpdate({ id: schedule.id, definition: { name, executor, payload, trigger, startAt, endAt, policies }, nextFireAt: t0 + 5_000, now: t0 + LEASE + 1 });
+      const edited = await store.scheduleUpdate({
+        id: schedule.id,
+        definition: { name, executor, payload, trigger, startAt, endAt, policies },
+        nextFireAt: t0 + 5_000,
+        now: t0 + LEASE + 1,
+      });
       expect(edited?.fence).toBe((claimed?.fence ?? -1) + 1);
       const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
@@ -205,7 +270,12 @@ export function describePeel(ctx: ConformanceContext): void {
       const { tasks } = await seed({
         tasks: [
           { state: 'missed', reason: 'missed: misfire policy skip' },
-          { state: 'coalesced', reason: 'coalesced into a later run', spanCount: 3, spanEndAt: FIXTURE_EPOCH + 10_000_000 },
+          {
+            state: 'coalesced',
+            reason: 'coalesced into a later run',
+            spanCount: 3,
+            spanEndAt: FIXTURE_EPOCH + 10_000_000,
+          },
         ],
       });
       expect(tasks.map((t) => [t.state, t.reason, t.spanCount])).toEqual([
@@ -219,8 +289,16 @@ export function describePeel(ctx: ConformanceContext): void {
       const { store, t0, exec } = ctx;
       const schedule = makeSchedule({ executor: exec, nextFireAt: t0 });
       await store.scheduleCreate(schedule);
-      const [claimed] = await store.scheduleClaimDue({ owner: 'peeler', limit: 1, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
-      expect(await store.scheduleSetState({ id: schedule.id, state: 'paused', now: t0 + 1 })).toMatchObject({ state: 'paused' });
+      const [claimed] = await store.scheduleClaimDue({
+        owner: 'peeler',
+        limit: 1,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
+      expect(await store.scheduleSetState({ id: schedule.id, state: 'paused', now: t0 + 1 })).toMatchObject({
+        state: 'paused',
+      });
       const result = await schedulePeelOne(store, {
         scheduleId: schedule.id,
         owner: 'peeler',
@@ -239,7 +317,13 @@ export function describePeel(ctx: ConformanceContext): void {
     it('gates on nothing when the gate task was not inserted (its fire time already had a task)', async () => {
       const { store, t0, seed } = ctx;
       const { schedule, tasks } = await seed({ tasks: [{ fireAt: t0 }], nextFireAt: t0 });
-      const [claimed] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + 1 });
+      const [claimed] = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0 + 1,
+      });
       expect(claimed?.id).toBe(schedule.id);
       const duplicate = makeNewTask({ fireAt: t0 });
       const result = await schedulePeelOne(store, {

@@ -10,7 +10,9 @@ export function describeRateLimits(ctx: ConformanceContext): void {
       expect(await store.rateLimitList()).toEqual([]);
       await store.rateLimitSet({ executor: exec, perSecond: 3, setBy: 'node-a', now: t0 });
       await store.rateLimitSet({ executor: exec, perSecond: 5, setBy: 'node-b', now: t0 + 1 });
-      expect(await store.rateLimitList()).toEqual([{ executor: exec, perSecond: 5, setBy: 'node-b', updatedAt: t0 + 1 }]);
+      expect(await store.rateLimitList()).toEqual([
+        { executor: exec, perSecond: 5, setBy: 'node-b', updatedAt: t0 + 1 },
+      ]);
       await store.rateLimitSet({ executor: exec, perSecond: null, setBy: 'node-b', now: t0 + 2 });
       expect(await store.rateLimitList()).toEqual([]);
     });
@@ -32,7 +34,10 @@ export function describeRateLimits(ctx: ConformanceContext): void {
     it('leaves executors without a limit alone in the same claim', async () => {
       const { store, exec, t0, seed, claim } = ctx;
       await seed({ tasks: Array.from({ length: 3 }, (_, i) => ({ fireAt: t0 - 10 - i, dueAt: t0 - 10 - i })) });
-      await seed({ schedule: { executor: `${exec}-free` }, tasks: Array.from({ length: 3 }, (_, i) => ({ fireAt: t0 - 10 - i, dueAt: t0 - 10 - i })) });
+      await seed({
+        schedule: { executor: `${exec}-free` },
+        tasks: Array.from({ length: 3 }, (_, i) => ({ fireAt: t0 - 10 - i, dueAt: t0 - 10 - i })),
+      });
       await store.rateLimitSet({ executor: exec, perSecond: 1, setBy: 'test', now: t0 });
       const { started } = await claim({ now: t0 + 1, executors: [exec, `${exec}-free`] });
       expect(started.filter((t) => t.executor === exec)).toHaveLength(1);

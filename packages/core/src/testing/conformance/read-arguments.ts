@@ -48,13 +48,22 @@ export function describeReadArguments(ctx: ConformanceContext): void {
       // 'İ' lower-cases to two characters: 200 of them compare as 400.
       const folded = makeSchedule({ name: 'İ'.repeat(200) });
       await expect(store.scheduleCreate(folded)).rejects.toMatchObject({ constructor: ValidationError, field: 'name' });
-      await expect(store.scheduleCreateMany([makeSchedule(), folded])).rejects.toMatchObject({ constructor: ValidationError, field: '[1].name' });
+      await expect(store.scheduleCreateMany([makeSchedule(), folded])).rejects.toMatchObject({
+        constructor: ValidationError,
+        field: '[1].name',
+      });
       expect(await store.scheduleList()).toEqual([]);
       const wide = makeSchedule({ name: '🐦'.repeat(100) + 'ß'.repeat(100) });
       await store.scheduleCreate(wide);
       expect((await store.scheduleGetByName(wide.name))?.id).toBe(wide.id);
       const { executor, payload, trigger, startAt, endAt, policies } = wide;
-      await expect(store.scheduleUpdate({ id: wide.id, definition: { name: folded.name, executor, payload, trigger, startAt, endAt, policies }, nextFireAt: null })).rejects.toMatchObject({
+      await expect(
+        store.scheduleUpdate({
+          id: wide.id,
+          definition: { name: folded.name, executor, payload, trigger, startAt, endAt, policies },
+          nextFireAt: null,
+        }),
+      ).rejects.toMatchObject({
         constructor: ValidationError,
         field: 'definition.name',
       });

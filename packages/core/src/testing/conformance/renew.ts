@@ -9,20 +9,50 @@ export function describeRenew(ctx: ConformanceContext): void {
     it('renews live leases from now and reports the new expiry', async () => {
       const { store, t0, running, taskOf } = ctx;
       const { task } = await running();
-      const r = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + 10_000 });
-      expect(r).toEqual({ renewed: [task.id], lost: [], cancelRequested: [], executionReports: [], expiresAt: t0 + 10_000 + LEASE });
-      expect(await taskOf(task.id)).toMatchObject({ leaseExpiresAt: t0 + 10_000 + LEASE, fence: task.fence, state: 'running' });
+      const r = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: task.id, fence: task.fence }],
+        leaseMs: LEASE,
+        now: t0 + 10_000,
+      });
+      expect(r).toEqual({
+        renewed: [task.id],
+        lost: [],
+        cancelRequested: [],
+        executionReports: [],
+        expiresAt: t0 + 10_000 + LEASE,
+      });
+      expect(await taskOf(task.id)).toMatchObject({
+        leaseExpiresAt: t0 + 10_000 + LEASE,
+        fence: task.fence,
+        state: 'running',
+      });
     });
 
     it('reports a stale fence, another owner, or an expired lease as lost and leaves the row alone', async () => {
       const { store, t0, running, taskOf } = ctx;
       const { task } = await running();
       const before = await taskOf(task.id);
-      const stale = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence - 1 }], leaseMs: LEASE, now: t0 + 1 });
+      const stale = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: task.id, fence: task.fence - 1 }],
+        leaseMs: LEASE,
+        now: t0 + 1,
+      });
       expect(stale.lost).toEqual([task.id]);
-      const other = await store.taskRenewLeases({ owner: OWNER_B, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + 1 });
+      const other = await store.taskRenewLeases({
+        owner: OWNER_B,
+        leases: [{ taskId: task.id, fence: task.fence }],
+        leaseMs: LEASE,
+        now: t0 + 1,
+      });
       expect(other.lost).toEqual([task.id]);
-      const expired = await store.taskRenewLeases({ owner: OWNER_A, leases: [{ taskId: task.id, fence: task.fence }], leaseMs: LEASE, now: t0 + LEASE + 1 });
+      const expired = await store.taskRenewLeases({
+        owner: OWNER_A,
+        leases: [{ taskId: task.id, fence: task.fence }],
+        leaseMs: LEASE,
+        now: t0 + LEASE + 1,
+      });
       expect(expired).toMatchObject({ renewed: [], lost: [task.id] });
       expect(await taskOf(task.id)).toEqual(before);
     });

@@ -10,8 +10,15 @@ export function describeRepair(ctx: ConformanceContext): void {
     it('returns an expired at-least-once task to pending, due now, fence + 1, and records who did it', async () => {
       const { store, t0, running, finishAsA } = ctx;
       const { task } = await running();
-      expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE - 1 })).toEqual([]);
-      const repaired = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
+      expect(
+        await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE - 1 }),
+      ).toEqual([]);
+      const repaired = await store.taskRepairExpired({
+        nodeId: 'repairer',
+        limit: 10,
+        maxRepairs: 5,
+        now: t0 + LEASE + 1,
+      });
       expect(repaired).toHaveLength(1);
       expect(repaired[0]?.previousOwner).toBe(OWNER_A);
       expect(repaired[0]?.task).toMatchObject({
@@ -35,7 +42,9 @@ export function describeRepair(ctx: ConformanceContext): void {
       const stale = await finishAsA(task, { state: 'completed', result: null, reason: null }, t0 + LEASE + 2);
       expect(stale).toBeUndefined();
       expect(await store.taskGet(task.id)).toEqual(repaired[0]?.task);
-      expect(await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 2 })).toEqual([]);
+      expect(
+        await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 2 }),
+      ).toEqual([]);
     });
 
     it('abandons an expired at-most-once task for good', async () => {
@@ -43,23 +52,50 @@ export function describeRepair(ctx: ConformanceContext): void {
       const { task } = await running({ schedule: { policies: makePolicies({ delivery: 'at-most-once' }) } });
       const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
       const reason = `repaired: lease of ${OWNER_A} expired; abandoned (at-most-once)`;
-      expect(r?.task).toMatchObject({ id: task.id, state: 'abandoned', leaseOwner: null, fence: task.fence + 1, reason });
+      expect(r?.task).toMatchObject({
+        id: task.id,
+        state: 'abandoned',
+        leaseOwner: null,
+        fence: task.fence + 1,
+        reason,
+      });
       expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 10_000 })).started).toEqual([]);
-      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'abandoned', nodeId: 'repairer', reason });
+      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({
+        from: 'running',
+        to: 'abandoned',
+        nodeId: 'repairer',
+        reason,
+      });
     });
 
     it('fails a task whose attempts were lost with their node maxRepairs times, instead of running it again', async () => {
       const { store, t0, claim, running } = ctx;
       const { task } = await running();
-      const first = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 2, now: t0 + LEASE + 1 });
+      const first = await store.taskRepairExpired({
+        nodeId: 'repairer',
+        limit: 10,
+        maxRepairs: 2,
+        now: t0 + LEASE + 1,
+      });
       expect(first[0]?.task).toMatchObject({ id: task.id, state: 'pending', repairs: 1 });
       const { started } = await claim({ owner: OWNER_B, now: t0 + LEASE + 2 });
       expect(started.map((t) => t.id)).toEqual([task.id]);
-      const second = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 2, now: t0 + 2 * LEASE + 3 });
+      const second = await store.taskRepairExpired({
+        nodeId: 'repairer',
+        limit: 10,
+        maxRepairs: 2,
+        now: t0 + 2 * LEASE + 3,
+      });
       expect(second[0]?.task).toMatchObject({ id: task.id, state: 'failed', repairs: 2, leaseOwner: null });
-      expect(second[0]?.task.reason).toBe(`repaired: lease of ${OWNER_B} expired; failed: its attempts were lost with their node 2 times`);
+      expect(second[0]?.task.reason).toBe(
+        `repaired: lease of ${OWNER_B} expired; failed: its attempts were lost with their node 2 times`,
+      );
       expect((await claim({ owner: OWNER_A, now: t0 + 10 * LEASE })).started).toEqual([]);
-      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({ from: 'running', to: 'failed', nodeId: 'repairer' });
+      expect((await store.taskEvents(task.id)).at(-1)).toMatchObject({
+        from: 'running',
+        to: 'failed',
+        nodeId: 'repairer',
+      });
     });
 
     it('cancels, rather than reruns, an expired task whose cancel was requested', async () => {
@@ -67,7 +103,12 @@ export function describeRepair(ctx: ConformanceContext): void {
       const { task } = await running();
       await store.taskRequestCancel({ taskId: task.id, reason: 'operator', now: t0 + 1 });
       const [r] = await store.taskRepairExpired({ nodeId: 'repairer', limit: 10, maxRepairs: 5, now: t0 + LEASE + 1 });
-      expect(r?.task).toMatchObject({ id: task.id, state: 'cancelled', leaseOwner: null, reason: `repaired: lease of ${OWNER_A} expired; cancelled (a cancel was requested: operator)` });
+      expect(r?.task).toMatchObject({
+        id: task.id,
+        state: 'cancelled',
+        leaseOwner: null,
+        reason: `repaired: lease of ${OWNER_A} expired; cancelled (a cancel was requested: operator)`,
+      });
       expect((await claim({ owner: OWNER_B, now: t0 + LEASE + 2 })).started).toEqual([]);
     });
 

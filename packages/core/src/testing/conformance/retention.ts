@@ -44,7 +44,8 @@ export function describeRetention(ctx: ConformanceContext): void {
     it('deletes nodes that stopped or went silent before the cutoff, and keeps the others', async () => {
       const { store, t0 } = ctx;
       const node = { host: 'h', pid: 1, executors: ['x'], clockOffsetMs: 0 };
-      for (const id of ['stopped-long-ago', 'stopped-lately', 'silent', 'alive']) await store.nodeRegister({ ...node, id });
+      for (const id of ['stopped-long-ago', 'stopped-lately', 'silent', 'alive'])
+        await store.nodeRegister({ ...node, id });
       await store.nodeStop({ id: 'stopped-long-ago', now: t0 + 1_000 });
       await store.nodeStop({ id: 'stopped-lately', now: t0 + 20_000 });
       await store.nodeHeartbeat({ id: 'silent', clockOffsetMs: 0, now: t0 + 2_000 });

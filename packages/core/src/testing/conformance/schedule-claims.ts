@@ -13,9 +13,19 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       const paused = makeSchedule({ nextFireAt: t0, state: 'paused' });
       const retired = makeSchedule({ nextFireAt: t0, state: 'retired' });
       const none = makeSchedule({ nextFireAt: null });
-      const gated = makeSchedule({ nextFireAt: t0, gateTaskId: randomUUID(), policies: makePolicies({ taskCreation: 'on-end' }) });
+      const gated = makeSchedule({
+        nextFireAt: t0,
+        gateTaskId: randomUUID(),
+        policies: makePolicies({ taskCreation: 'on-end' }),
+      });
       for (const s of [due, soon, later, paused, retired, none, gated]) await store.scheduleCreate(s);
-      const claimed = await store.scheduleClaimDue({ owner: OWNER_A, limit: 10, lookaheadMs: 1000, leaseMs: LEASE, now: t0 });
+      const claimed = await store.scheduleClaimDue({
+        owner: OWNER_A,
+        limit: 10,
+        lookaheadMs: 1000,
+        leaseMs: LEASE,
+        now: t0,
+      });
       expect(claimed.map((s) => s.id).sort()).toEqual([due.id, soon.id].sort());
       for (const s of claimed) expect(s).toMatchObject({ leaseOwner: OWNER_A, leaseExpiresAt: t0 + LEASE, fence: 1 });
       expect(await store.scheduleGet(due.id)).toMatchObject({ leaseOwner: OWNER_A, fence: 1 });
@@ -25,7 +35,13 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       const { store, t0 } = ctx;
       const schedules = [3, 1, 2].map((k) => makeSchedule({ nextFireAt: t0 - 1000 * k }));
       for (const s of schedules) await store.scheduleCreate(s);
-      const claimed = await store.scheduleClaimDue({ owner: OWNER_A, limit: 2, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
+      const claimed = await store.scheduleClaimDue({
+        owner: OWNER_A,
+        limit: 2,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0,
+      });
       expect(claimed.map((s) => s.nextFireAt)).toEqual([t0 - 3000, t0 - 2000]);
     });
 
@@ -34,11 +50,28 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       const s = makeSchedule({ nextFireAt: t0 });
       await store.scheduleCreate(s);
       await store.scheduleClaimDue({ owner: OWNER_A, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 });
-      const early = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + LEASE - 1 });
+      const early = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0 + LEASE - 1,
+      });
       expect(early).toEqual([]);
-      const late = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + LEASE + 1 });
+      const late = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0 + LEASE + 1,
+      });
       expect(late).toHaveLength(1);
-      expect(late[0]).toMatchObject({ id: s.id, leaseOwner: OWNER_B, fence: 2, leaseExpiresAt: t0 + LEASE + 1 + LEASE });
+      expect(late[0]).toMatchObject({
+        id: s.id,
+        leaseOwner: OWNER_B,
+        fence: 2,
+        leaseExpiresAt: t0 + LEASE + 1 + LEASE,
+      });
     });
 
     it('stamps the claimed schedules with the instant of the claim as updatedAt, by the store clock unless now is given', async () => {
@@ -55,7 +88,13 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       for (const s of claimed) expect(s.leaseExpiresAt).toBe(s.updatedAt + LEASE);
       const pinned = makeSchedule({ nextFireAt: t0 });
       await store.scheduleCreate(pinned);
-      const [again] = await store.scheduleClaimDue({ owner: OWNER_B, limit: 10, lookaheadMs: 0, leaseMs: LEASE, now: t0 + 5 });
+      const [again] = await store.scheduleClaimDue({
+        owner: OWNER_B,
+        limit: 10,
+        lookaheadMs: 0,
+        leaseMs: LEASE,
+        now: t0 + 5,
+      });
       expect(again).toMatchObject({ id: pinned.id, updatedAt: t0 + 5 });
     });
 
@@ -64,7 +103,9 @@ export function describeScheduleClaims(ctx: ConformanceContext): void {
       const schedules = Array.from({ length: 10 }, () => makeSchedule({ nextFireAt: t0 - 1 }));
       for (const s of schedules) await store.scheduleCreate(s);
       const results = await Promise.all(
-        [1, 2, 3, 4].map((i) => store.scheduleClaimDue({ owner: `owner-${i}`, limit: 3, lookaheadMs: 0, leaseMs: LEASE, now: t0 })),
+        [1, 2, 3, 4].map((i) =>
+          store.scheduleClaimDue({ owner: `owner-${i}`, limit: 3, lookaheadMs: 0, leaseMs: LEASE, now: t0 }),
+        ),
       );
       const ids = results.flat().map((s) => s.id);
       expect(new Set(ids).size).toBe(ids.length);

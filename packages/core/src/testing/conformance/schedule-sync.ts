@@ -12,7 +12,10 @@ import type { ConformanceContext } from '../fixtures.js';
  */
 export function describeScheduleSync(ctx: ConformanceContext): void {
   const clientOf = (): RookeryClient => new RookeryClient({ datastore: ctx.store, builtInExecutors: [ctx.exec] });
-  const report = (exec: string, payload: ScheduleInput['payload'] = { to: 'ops@example.com', options: { format: 'pdf', pages: [1, 2] } }): ScheduleInput => ({
+  const report = (
+    exec: string,
+    payload: ScheduleInput['payload'] = { to: 'ops@example.com', options: { format: 'pdf', pages: [1, 2] } },
+  ): ScheduleInput => ({
     name: 'nightly-report',
     executor: exec,
     payload,
@@ -35,14 +38,26 @@ export function describeScheduleSync(ctx: ConformanceContext): void {
       expect(reordered.outcome).toBe('unchanged');
       expect(await ctx.store.scheduleGet(created.schedule.id)).toEqual(created.schedule);
       const updated = await client.upsertSchedule(report(ctx.exec, { to: 'dev@example.com' }));
-      expect(updated).toMatchObject({ outcome: 'updated', schedule: { id: created.schedule.id, payload: { to: 'dev@example.com' } } });
-      const renamed = await client.upsertSchedule({ ...report(ctx.exec, { to: 'dev@example.com' }), name: 'Nightly-Report' });
-      expect(renamed).toMatchObject({ outcome: 'updated', schedule: { id: created.schedule.id, name: 'Nightly-Report' } });
+      expect(updated).toMatchObject({
+        outcome: 'updated',
+        schedule: { id: created.schedule.id, payload: { to: 'dev@example.com' } },
+      });
+      const renamed = await client.upsertSchedule({
+        ...report(ctx.exec, { to: 'dev@example.com' }),
+        name: 'Nightly-Report',
+      });
+      expect(renamed).toMatchObject({
+        outcome: 'updated',
+        schedule: { id: created.schedule.id, name: 'Nightly-Report' },
+      });
       expect((await ctx.store.scheduleList({})).map((s) => s.name)).toEqual(['Nightly-Report']);
     });
 
     it('two upserts of a new name at once store it once: one creates, the other finds it unchanged', async () => {
-      const [a, b] = await Promise.all([clientOf().upsertSchedule(report(ctx.exec)), clientOf().upsertSchedule(report(ctx.exec))]);
+      const [a, b] = await Promise.all([
+        clientOf().upsertSchedule(report(ctx.exec)),
+        clientOf().upsertSchedule(report(ctx.exec)),
+      ]);
       expect([a.outcome, b.outcome].sort()).toEqual(['created', 'unchanged']);
       expect(a.schedule.id).toBe(b.schedule.id);
       expect(await ctx.store.scheduleList({})).toHaveLength(1);
@@ -52,15 +67,25 @@ export function describeScheduleSync(ctx: ConformanceContext): void {
       const client = clientOf();
       await client.upsertSchedule(report(ctx.exec));
       await client.pauseSchedule('nightly-report');
-      expect(await client.upsertSchedule(report(ctx.exec, 1))).toMatchObject({ outcome: 'updated', schedule: { state: 'paused', payload: 1 } });
+      expect(await client.upsertSchedule(report(ctx.exec, 1))).toMatchObject({
+        outcome: 'updated',
+        schedule: { state: 'paused', payload: 1 },
+      });
       await client.retireSchedule('nightly-report');
       expect((await client.upsertSchedule(report(ctx.exec, 1))).outcome).toBe('unchanged');
-      await expect(client.upsertSchedule(report(ctx.exec, 2))).rejects.toMatchObject({ constructor: ValidationError, field: 'state' });
+      await expect(client.upsertSchedule(report(ctx.exec, 2))).rejects.toMatchObject({
+        constructor: ValidationError,
+        field: 'state',
+      });
     });
 
     it('sync creates, updates and leaves alone by name, and with prune deletes the schedules not listed', async () => {
       const client = clientOf();
-      const every = (name: string, everyMs: number): ScheduleInput => ({ name, executor: ctx.exec, trigger: { kind: 'interval', everyMs } });
+      const every = (name: string, everyMs: number): ScheduleInput => ({
+        name,
+        executor: ctx.exec,
+        trigger: { kind: 'interval', everyMs },
+      });
       await client.createSchedules([every('a', 60_000), every('b', 60_000), every('c', 60_000)]);
       const kept = await client.syncSchedules([every('a', 60_000), every('b', 120_000), every('d', 60_000)]);
       expect(kept.map((s) => [s.name, s.outcome])).toEqual([
@@ -69,7 +94,9 @@ export function describeScheduleSync(ctx: ConformanceContext): void {
         ['d', 'created'],
       ]);
       expect((await ctx.store.scheduleList({})).map((s) => s.name)).toEqual(['a', 'b', 'c', 'd']);
-      const pruned = await client.syncSchedules([every('a', 60_000), every('b', 120_000), every('d', 60_000)], { prune: true });
+      const pruned = await client.syncSchedules([every('a', 60_000), every('b', 120_000), every('d', 60_000)], {
+        prune: true,
+      });
       expect(pruned.map((s) => [s.name, s.outcome])).toEqual([
         ['a', 'unchanged'],
         ['b', 'unchanged'],
@@ -82,9 +109,24 @@ export function describeScheduleSync(ctx: ConformanceContext): void {
     it('sync checks every input before writing: a bad one, a name given twice or an unknown executor is refused by index and nothing is written', async () => {
       const client = clientOf();
       const good = report(ctx.exec);
-      await expect(client.syncSchedules([good, { ...good, name: 'other', trigger: { kind: 'cron', expr: '0 3 * * *', tz: 'Mars/Olympus' } }])).rejects.toMatchObject({ field: '[1].trigger.tz' });
-      await expect(client.syncSchedules([good, { ...good, name: 'NIGHTLY-REPORT' }])).rejects.toMatchObject({ field: '[1].name' });
-      await expect(client.syncSchedules([{ ...good, name: 'x' }, { ...good, executor: 'nobody-has-it' }], { prune: true })).rejects.toMatchObject({ field: '[1].executor' });
+      await expect(
+        client.syncSchedules([
+          good,
+          { ...good, name: 'other', trigger: { kind: 'cron', expr: '0 3 * * *', tz: 'Mars/Olympus' } },
+        ]),
+      ).rejects.toMatchObject({ field: '[1].trigger.tz' });
+      await expect(client.syncSchedules([good, { ...good, name: 'NIGHTLY-REPORT' }])).rejects.toMatchObject({
+        field: '[1].name',
+      });
+      await expect(
+        client.syncSchedules(
+          [
+            { ...good, name: 'x' },
+            { ...good, executor: 'nobody-has-it' },
+          ],
+          { prune: true },
+        ),
+      ).rejects.toMatchObject({ field: '[1].executor' });
       await expect(client.upsertSchedule({ ...good, clientId: 'app-1' })).rejects.toMatchObject({ field: 'clientId' });
       expect(await ctx.store.scheduleList({})).toEqual([]);
     });
@@ -95,12 +137,21 @@ export function describeScheduleSync(ctx: ConformanceContext): void {
         name: ctx.exec,
         validate: (payload) => {
           const to = (payload as { to?: unknown } | null)?.to;
-          if (typeof to !== 'string' || !to.includes('@')) throw new ValidationError('payload.to', 'must be an e-mail address');
+          if (typeof to !== 'string' || !to.includes('@'))
+            throw new ValidationError('payload.to', 'must be an e-mail address');
         },
         start: async () => ({ kind: 'done', result: null }),
       };
-      const input = { name: 'typed', executor: typed, payload: { to: 'nobody' }, trigger: { kind: 'interval' as const, everyMs: 60_000 } };
-      await expect(client.createSchedule(input)).rejects.toMatchObject({ constructor: ValidationError, field: 'payload.to' });
+      const input = {
+        name: 'typed',
+        executor: typed,
+        payload: { to: 'nobody' },
+        trigger: { kind: 'interval' as const, everyMs: 60_000 },
+      };
+      await expect(client.createSchedule(input)).rejects.toMatchObject({
+        constructor: ValidationError,
+        field: 'payload.to',
+      });
       await expect(client.upsertSchedule(input)).rejects.toMatchObject({ field: 'payload.to' });
       await expect(client.syncSchedules([report(ctx.exec), input])).rejects.toMatchObject({ field: '[1].payload.to' });
       expect(await ctx.store.scheduleList({})).toEqual([]);

@@ -7,10 +7,17 @@ import { OWNER_B, type ConformanceContext } from '../fixtures.js';
 const WITHDRAWALS = {
   update: (ctx: ConformanceContext, s: Schedule, nextFireAt: number, now: number) => {
     const { name, executor, trigger, startAt, endAt, policies } = s;
-    return ctx.store.scheduleUpdate({ id: s.id, definition: { name, executor, payload: { v: 2 }, trigger, startAt, endAt, policies }, nextFireAt, now });
+    return ctx.store.scheduleUpdate({
+      id: s.id,
+      definition: { name, executor, payload: { v: 2 }, trigger, startAt, endAt, policies },
+      nextFireAt,
+      now,
+    });
   },
-  pause: (ctx: ConformanceContext, s: Schedule, _nextFireAt: number, now: number) => ctx.store.scheduleSetState({ id: s.id, state: 'paused', now }),
-  retire: (ctx: ConformanceContext, s: Schedule, _nextFireAt: number, now: number) => ctx.store.scheduleSetState({ id: s.id, state: 'retired', nextFireAt: null, now }),
+  pause: (ctx: ConformanceContext, s: Schedule, _nextFireAt: number, now: number) =>
+    ctx.store.scheduleSetState({ id: s.id, state: 'paused', now }),
+  retire: (ctx: ConformanceContext, s: Schedule, _nextFireAt: number, now: number) =>
+    ctx.store.scheduleSetState({ id: s.id, state: 'retired', nextFireAt: null, now }),
 } as const;
 
 /**
@@ -26,7 +33,10 @@ export function describeScheduleWithdrawal(ctx: ConformanceContext): void {
         const trigger = { kind: 'interval' as const, everyMs: 10_000, anchor: t0 };
         const { schedule, tasks } = await ctx.seed({
           schedule: { trigger },
-          tasks: [{ fireAt: t0 + 10_000, dueAt: t0 + 10_000 }, { fireAt: t0 + 20_000, dueAt: t0 + 20_000 }],
+          tasks: [
+            { fireAt: t0 + 10_000, dueAt: t0 + 10_000 },
+            { fireAt: t0 + 20_000, dueAt: t0 + 20_000 },
+          ],
           nextFireAt: t0 + 30_000,
         });
         const [first, second] = tasks.map((t) => t.id);
@@ -42,7 +52,8 @@ export function describeScheduleWithdrawal(ctx: ConformanceContext): void {
           claimed = ctx.claim({ owner: OWNER_B, nodeId: 'node-b', now: t0 + 10_000 });
           if (withdrawal.othersWriteMeanwhile) {
             const started = await claimed;
-            for (const t of started.started) await store.taskLogAppend({ taskId: t.id, lines: [{ at: t0 + 10_000, line: 'started' }] });
+            for (const t of started.started)
+              await store.taskLogAppend({ taskId: t.id, lines: [{ at: t0 + 10_000, line: 'started' }] });
           }
         };
         // The client planned the first fire time again, as it does from a clock before it.

@@ -67,7 +67,8 @@ export function describeSchedules(ctx: ConformanceContext): void {
     it('lists schedules by name, filtered by state, limited', async () => {
       const { store } = ctx;
       const names = ['gamma', 'alpha', 'delta', 'beta'];
-      for (const n of names) await store.scheduleCreate(makeSchedule({ name: n, state: n === 'delta' ? 'paused' : 'active' }));
+      for (const n of names)
+        await store.scheduleCreate(makeSchedule({ name: n, state: n === 'delta' ? 'paused' : 'active' }));
       expect((await store.scheduleList()).map((s) => s.name)).toEqual(['alpha', 'beta', 'delta', 'gamma']);
       expect((await store.scheduleList({ states: ['active'] })).map((s) => s.name)).toEqual(['alpha', 'beta', 'gamma']);
       expect((await store.scheduleList({ states: ['paused', 'retired'] })).map((s) => s.name)).toEqual(['delta']);
@@ -80,12 +81,28 @@ export function describeSchedules(ctx: ConformanceContext): void {
       await store.scheduleCreate(schedule);
       const paused = await store.scheduleSetState({ id: schedule.id, state: 'paused', now: t0 + 1 });
       expect(paused).toMatchObject({ state: 'paused', nextFireAt: t0, updatedAt: t0 + 1 });
-      const resumed = await store.scheduleSetState({ id: schedule.id, state: 'active', nextFireAt: t0 + 60_000, now: t0 + 2 });
+      const resumed = await store.scheduleSetState({
+        id: schedule.id,
+        state: 'active',
+        nextFireAt: t0 + 60_000,
+        now: t0 + 2,
+      });
       expect(resumed).toMatchObject({ state: 'active', nextFireAt: t0 + 60_000 });
-      const retired = await store.scheduleSetState({ id: schedule.id, state: 'retired', nextFireAt: null, now: t0 + 3 });
+      const retired = await store.scheduleSetState({
+        id: schedule.id,
+        state: 'retired',
+        nextFireAt: null,
+        now: t0 + 3,
+      });
       expect(retired).toMatchObject({ state: 'retired', nextFireAt: null });
-      expect(await store.scheduleSetState({ id: schedule.id, state: 'active', nextFireAt: t0, now: t0 + 4 })).toBeUndefined();
-      expect(await store.scheduleGet(schedule.id)).toMatchObject({ state: 'retired', nextFireAt: null, updatedAt: t0 + 3 });
+      expect(
+        await store.scheduleSetState({ id: schedule.id, state: 'active', nextFireAt: t0, now: t0 + 4 }),
+      ).toBeUndefined();
+      expect(await store.scheduleGet(schedule.id)).toMatchObject({
+        state: 'retired',
+        nextFireAt: null,
+        updatedAt: t0 + 3,
+      });
       expect(await store.scheduleSetState({ id: randomUUID(), state: 'paused' })).toBeUndefined();
     });
 

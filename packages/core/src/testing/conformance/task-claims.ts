@@ -91,7 +91,12 @@ export function describeTaskClaims(ctx: ConformanceContext): void {
       const reason = 'missed: not started before its starting deadline';
       expect(settled[0]).toMatchObject({ id: tasks[0]?.id, state: 'missed', endedAt: t0, leaseOwner: null, reason });
       expect(await taskOf(tasks[0]?.id ?? '')).toMatchObject({ state: 'missed', reason });
-      expect((await store.taskEvents(tasks[0]?.id ?? '')).at(-1)).toMatchObject({ from: 'pending', to: 'missed', at: t0, reason });
+      expect((await store.taskEvents(tasks[0]?.id ?? '')).at(-1)).toMatchObject({
+        from: 'pending',
+        to: 'missed',
+        at: t0,
+        reason,
+      });
     });
   });
 }

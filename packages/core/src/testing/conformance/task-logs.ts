@@ -9,7 +9,13 @@ export function describeTaskLogs(ctx: ConformanceContext): void {
       const { store, t0, seed } = ctx;
       const { tasks } = await seed({ tasks: [{ fireAt: t0 - 2000 }, { fireAt: t0 - 1000 }] });
       const [a, b] = tasks.map((t) => t.id) as [string, string];
-      await store.taskLogAppend({ taskId: a, lines: [{ at: t0, line: 'a1' }, { at: t0 + 1, line: 'a2' }] });
+      await store.taskLogAppend({
+        taskId: a,
+        lines: [
+          { at: t0, line: 'a1' },
+          { at: t0 + 1, line: 'a2' },
+        ],
+      });
       await store.taskLogAppend({ taskId: b, lines: [{ at: t0 + 2, line: 'b1' }] });
       await store.taskLogAppend({ taskId: a, lines: [] });
       await store.taskLogAppend({ taskId: a, lines: [{ at: t0 + 3, line: 'a3' }] });
@@ -33,8 +39,16 @@ export function describeTaskLogs(ctx: ConformanceContext): void {
       const { store, t0, seed } = ctx;
       const { tasks } = await seed({ tasks: [{ fireAt: t0 - 1000 }] });
       const taskId = tasks[0]?.id ?? '';
-      const tricky = ["x'); DROP TABLE rookery_task_logs;--", 'naïve 🐦 日本語 \\ "quoted" \t tab', 'é'.repeat(4000), ''];
-      const lines = [...tricky, ...Array.from({ length: 1200 }, (_, i) => `line ${i}`)].map((line, i) => ({ at: t0 + i, line }));
+      const tricky = [
+        "x'); DROP TABLE rookery_task_logs;--",
+        'naïve 🐦 日本語 \\ "quoted" \t tab',
+        'é'.repeat(4000),
+        '',
+      ];
+      const lines = [...tricky, ...Array.from({ length: 1200 }, (_, i) => `line ${i}`)].map((line, i) => ({
+        at: t0 + i,
+        line,
+      }));
       await store.taskLogAppend({ taskId, lines });
       const read: string[] = [];
       let after = 0;

@@ -9,7 +9,9 @@ export function describeTaskReads(ctx: ConformanceContext): void {
   describe('task reads', () => {
     it('lists tasks newest fire time first, filtered by schedule and state, limited', async () => {
       const { store, t0, seed, claim } = ctx;
-      const a = await seed({ tasks: [{ fireAt: t0 - 3000 }, { fireAt: t0 - 2000 }, { fireAt: t0 - 1000, dueAt: t0 + 60_000 }] });
+      const a = await seed({
+        tasks: [{ fireAt: t0 - 3000 }, { fireAt: t0 - 2000 }, { fireAt: t0 - 1000, dueAt: t0 + 60_000 }],
+      });
       const b = await seed({ tasks: [{ fireAt: t0 - 500 }] });
       await claim({ limit: 1 });
       const ids = (tasks: Task[]) => tasks.map((t) => t.id);

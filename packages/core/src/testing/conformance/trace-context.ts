@@ -4,7 +4,10 @@ import type { NewJob } from '../../datastore/datastore.js';
 import type { ConformanceContext } from '../fixtures.js';
 
 /** A stored trace context as the client writes it (W3C traceparent and tracestate, as JSON). */
-const TRACE_CONTEXT = JSON.stringify({ traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=opaque' });
+const TRACE_CONTEXT = JSON.stringify({
+  traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
+  tracestate: 'vendor=opaque',
+});
 
 /** Trace contexts: a job stores its enqueuer's, and every read of its task gives it back. */
 export function describeTraceContext(ctx: ConformanceContext): void {
@@ -12,7 +15,14 @@ export function describeTraceContext(ctx: ConformanceContext): void {
     id: randomUUID(),
     executor: ctx.exec,
     payload: {},
-    policies: { duplicate: 'run', retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 }, timeoutMs: null, priority: 0, delivery: 'at-least-once', taskCreation: 'ahead' },
+    policies: {
+      duplicate: 'run',
+      retry: { kind: 'none', maxAttempts: 1, delayMs: 1000, factor: 2, maxDelayMs: 1000, jitter: 0 },
+      timeoutMs: null,
+      priority: 0,
+      delivery: 'at-least-once',
+      taskCreation: 'ahead',
+    },
     runAt: null,
     key: null,
     keyLock: null,
@@ -27,7 +37,9 @@ export function describeTraceContext(ctx: ConformanceContext): void {
       const [traced] = answers;
       expect((await store.taskGet(traced?.task.id ?? ''))?.traceContext).toBe(TRACE_CONTEXT);
       const { started } = await claim({ now: t0 + 1 });
-      expect(new Map(started.map((t) => [t.id, t.traceContext]))).toEqual(new Map(answers.map((a) => [a.task.id, a.task.traceContext])));
+      expect(new Map(started.map((t) => [t.id, t.traceContext]))).toEqual(
+        new Map(answers.map((a) => [a.task.id, a.task.traceContext])),
+      );
     });
 
     it('a bulk enqueue past one insert’s 2 000 rows stores each job’s own trace context', async () => {
@@ -37,7 +49,9 @@ export function describeTraceContext(ctx: ConformanceContext): void {
       const answers = await store.taskEnqueue({ jobs, now: t0 });
       expect(answers.map((a) => a.task.traceContext)).toEqual(jobs.map((j) => j.traceContext));
       // Read back from the store: the first job, the last of the first insert and the one after it.
-      const stored = await Promise.all([0, 1_999, 2_000].map(async (i) => (await store.taskGet(answers[i]?.task.id ?? ''))?.traceContext));
+      const stored = await Promise.all(
+        [0, 1_999, 2_000].map(async (i) => (await store.taskGet(answers[i]?.task.id ?? ''))?.traceContext),
+      );
       expect(stored).toEqual([TRACE_CONTEXT, null, TRACE_CONTEXT]);
     });
   });

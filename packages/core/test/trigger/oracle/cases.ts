@@ -94,18 +94,33 @@ function itemArb(field: FieldName, hot: readonly number[]): fc.Arbitrary<CronIte
   const valueArb = fc.oneof(fc.integer({ min, max }), ...(hot.length > 0 ? [fc.constantFrom(...hot)] : []));
   const canName = names !== null;
   return fc.oneof(
-    { weight: 6, arbitrary: fc.record({ value: valueArb, name: fc.boolean() }).map(({ value, name }): CronItem => ({ kind: 'value', value, name: canName && name && !(field === 'dow' && value === 7) })) },
+    {
+      weight: 6,
+      arbitrary: fc.record({ value: valueArb, name: fc.boolean() }).map(({ value, name }): CronItem => ({
+        kind: 'value',
+        value,
+        name: canName && name && !(field === 'dow' && value === 7),
+      })),
+    },
     {
       weight: 2,
       arbitrary: fc
-        .record({ a: valueArb, b: fc.integer({ min, max }), step: fc.option(fc.integer({ min: 1, max: maxStep }), { nil: null }), name: fc.boolean() })
+        .record({
+          a: valueArb,
+          b: fc.integer({ min, max }),
+          step: fc.option(fc.integer({ min: 1, max: maxStep }), { nil: null }),
+          name: fc.boolean(),
+        })
         .map(({ a, b, step, name }): CronItem => {
           const from = Math.min(a, b);
           const to = Math.max(a, b);
           return { kind: 'range', from, to, step, name: canName && name && !(field === 'dow' && from === 7) };
         }),
     },
-    { weight: 1, arbitrary: fc.integer({ min: 1, max: maxStep }).map((step): CronItem => ({ kind: 'star-step', step })) },
+    {
+      weight: 1,
+      arbitrary: fc.integer({ min: 1, max: maxStep }).map((step): CronItem => ({ kind: 'star-step', step })),
+    },
   );
 }
 
@@ -135,7 +150,14 @@ const NICKNAMES: Record<string, Omit<CronSpec, 'nickname' | 'second'>> = (() => 
  * leave the day fields open, so that their second-by-second reference stays short.
  */
 export const cronSpecArb: fc.Arbitrary<CronSpec> = fc.oneof(
-  { weight: 1, arbitrary: fc.constantFrom(...Object.keys(NICKNAMES)).map((n): CronSpec => ({ ...(NICKNAMES[n] as Omit<CronSpec, 'nickname' | 'second'>), second: null, nickname: n })) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(...Object.keys(NICKNAMES)).map((n): CronSpec => ({
+      ...(NICKNAMES[n] as Omit<CronSpec, 'nickname' | 'second'>),
+      second: null,
+      nickname: n,
+    })),
+  },
   {
     weight: 16,
     arbitrary: fc.record({
@@ -181,7 +203,12 @@ function afterArb(tz: string): fc.Arbitrary<number> {
       shift: fc.oneof(
         { weight: 4, arbitrary: fc.integer({ min: -36 * HOUR, max: 36 * HOUR }) },
         { weight: 1, arbitrary: fc.integer({ min: -2, max: 2 }) },
-        { weight: 1, arbitrary: fc.record({ h: fc.integer({ min: -3, max: 3 }), e: fc.constantFrom(-1, 0, 1) }).map(({ h, e }) => h * 30 * MINUTE + e) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .record({ h: fc.integer({ min: -3, max: 3 }), e: fc.constantFrom(-1, 0, 1) })
+            .map(({ h, e }) => h * 30 * MINUTE + e),
+        },
       ),
       grid: fc.constantFrom(1, 1, SECOND, MINUTE, 30 * MINUTE),
     })
@@ -189,7 +216,9 @@ function afterArb(tz: string): fc.Arbitrary<number> {
   return fc.oneof({ weight: 5, arbitrary: near }, { weight: 1, arbitrary: uniform });
 }
 
-const zoneArb: fc.Arbitrary<string> = fc.oneof(...ORACLE_ZONES.map(({ tz, weight }) => ({ weight, arbitrary: fc.constant(tz) })));
+const zoneArb: fc.Arbitrary<string> = fc.oneof(
+  ...ORACLE_ZONES.map(({ tz, weight }) => ({ weight, arbitrary: fc.constant(tz) })),
+);
 
 /** A cron case. */
 export const cronCaseArb: fc.Arbitrary<CronCase> = zoneArb.chain((tz) =>
@@ -230,8 +259,15 @@ export const intervalCaseArb: fc.Arbitrary<IntervalCase> = fc.record({
 
 /** A one-time case: the start before, at or after the instant. */
 export const onceCaseArb: fc.Arbitrary<OnceCase> = fc
-  .record({ at: fc.integer({ min: -MAX_INSTANT, max: MAX_INSTANT }), delta: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -YEAR, max: YEAR })) })
-  .map(({ at, delta }) => ({ kind: 'once' as const, at, after: Math.max(-MAX_INSTANT, Math.min(MAX_INSTANT, at + delta)) }));
+  .record({
+    at: fc.integer({ min: -MAX_INSTANT, max: MAX_INSTANT }),
+    delta: fc.oneof(fc.integer({ min: -2, max: 2 }), fc.integer({ min: -YEAR, max: YEAR })),
+  })
+  .map(({ at, delta }) => ({
+    kind: 'once' as const,
+    at,
+    after: Math.max(-MAX_INSTANT, Math.min(MAX_INSTANT, at + delta)),
+  }));
 
 /** Every case kind, cron most often. */
 export const oracleCaseArb: fc.Arbitrary<OracleCase> = fc.oneof(

@@ -22,7 +22,8 @@ const DAY = 24 * HOUR;
 const MINUTE_HORIZONS = [2 * DAY, 16 * DAY, 128 * DAY, 400 * DAY];
 const SECOND_HORIZONS = [2 * HOUR, DAY, 4 * DAY];
 
-const iso = (t: number | null | undefined): string => (t === null || t === undefined ? String(t) : `${new Date(t).toISOString()} (${t})`);
+const iso = (t: number | null | undefined): string =>
+  t === null || t === undefined ? String(t) : `${new Date(t).toISOString()} (${t})`;
 
 function describeCron(c: CronCase): string {
   return `cron '${cronText(c.spec)}' in ${c.tz} after ${iso(c.after)} dst ${JSON.stringify(c.dst)}`;
@@ -80,14 +81,16 @@ function checkInterval(math: TriggerMath, c: IntervalCase): string | null {
   for (let i = 0; i < c.count; i++) {
     const expected = referenceInterval(c.anchor, c.everyMs, t);
     const actual = math.nextFireTime(trigger, t, ctx);
-    if (actual !== expected) return `${label}: fire ${i + 1} (after ${t}) is ${actual}, exactly anchor + k * everyMs is ${expected}`;
+    if (actual !== expected)
+      return `${label}: fire ${i + 1} (after ${t}) is ${actual}, exactly anchor + k * everyMs is ${expected}`;
     if (expected === null) break;
     want.push(expected);
     t = expected;
   }
   const until = want.length === 0 ? c.after : (want[want.length - 1] as number);
   const listed = math.fireTimesBetween(trigger, c.after, until, ctx, c.count);
-  if (JSON.stringify(listed) !== JSON.stringify(want)) return `${label}: fireTimesBetween gives ${JSON.stringify(listed)}, expected ${JSON.stringify(want)}`;
+  if (JSON.stringify(listed) !== JSON.stringify(want))
+    return `${label}: fireTimesBetween gives ${JSON.stringify(listed)}, expected ${JSON.stringify(want)}`;
   return null;
 }
 
@@ -100,7 +103,8 @@ function checkOnce(math: TriggerMath, c: OnceCase): string | null {
   if (actual !== expected) return `${label}: next fire ${actual}, expected ${expected}`;
   if (math.nextFireTime(trigger, c.at, ctx) !== null) return `${label}: fires again after its instant`;
   const all = math.fireTimesBetween(trigger, c.after, 8.64e15, ctx, 10);
-  if (JSON.stringify(all) !== JSON.stringify(expected === null ? [] : [expected])) return `${label}: fires ${JSON.stringify(all)}, expected once`;
+  if (JSON.stringify(all) !== JSON.stringify(expected === null ? [] : [expected]))
+    return `${label}: fires ${JSON.stringify(all)}, expected once`;
   return null;
 }
 

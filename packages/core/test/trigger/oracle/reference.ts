@@ -62,7 +62,14 @@ export class ZoneClock {
     // en-GB numeric: day/month/year, hour:minute:second
     const m = /^(\d{2})\/(\d{2})\/(\d{4}), (\d{2}):(\d{2}):(\d{2})$/.exec(this.formatter.format(t));
     if (m === null) throw new Error(`oracle: cannot read the wall clock of ${this.tz} at ${t}`);
-    const [day, month, year, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+    const [day, month, year, hour, minute, second] = m.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
     return Date.UTC(year, month - 1, day, hour % 24, minute, second) - t;
   }
 
@@ -192,7 +199,11 @@ export const FIELD_RANGES = {
   minute: { min: 0, max: 59, names: null },
   hour: { min: 0, max: 23, names: null },
   dom: { min: 1, max: 31, names: null },
-  month: { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  month: {
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
   dow: { min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] },
 } as const;
 
@@ -201,7 +212,8 @@ export type FieldName = keyof typeof FIELD_RANGES;
 
 function itemText(item: CronItem, field: FieldName): string {
   const { min, names } = FIELD_RANGES[field];
-  const word = (v: number, useName: boolean): string => (useName && names !== null ? (names[v - (field === 'month' ? min : 0)] as string) : String(v));
+  const word = (v: number, useName: boolean): string =>
+    useName && names !== null ? (names[v - (field === 'month' ? min : 0)] as string) : String(v);
   switch (item.kind) {
     case 'star':
       return '*';
@@ -218,7 +230,13 @@ function itemText(item: CronItem, field: FieldName): string {
 export function cronText(spec: CronSpec): string {
   if (spec.nickname !== null) return spec.nickname;
   const f = (items: CronItem[], field: FieldName): string => items.map((i) => itemText(i, field)).join(',');
-  const five = [f(spec.minute, 'minute'), f(spec.hour, 'hour'), f(spec.dom, 'dom'), f(spec.month, 'month'), f(spec.dow, 'dow')];
+  const five = [
+    f(spec.minute, 'minute'),
+    f(spec.hour, 'hour'),
+    f(spec.dom, 'dom'),
+    f(spec.month, 'month'),
+    f(spec.dow, 'dow'),
+  ];
   return (spec.second === null ? five : [f(spec.second, 'second'), ...five]).join(' ');
 }
 
@@ -253,7 +271,8 @@ export interface CronMatcher {
  * `*`), combine with OR; otherwise a day must satisfy both.
  */
 export function cronMatcher(spec: CronSpec): CronMatcher {
-  const second = spec.second === null ? expand([{ kind: 'value', value: 0, name: false }], 'second') : expand(spec.second, 'second');
+  const second =
+    spec.second === null ? expand([{ kind: 'value', value: 0, name: false }], 'second') : expand(spec.second, 'second');
   const minute = expand(spec.minute, 'minute');
   const hour = expand(spec.hour, 'hour');
   const dom = expand(spec.dom, 'dom');
@@ -280,7 +299,12 @@ export function cronMatcher(spec: CronSpec): CronMatcher {
     matches(w) {
       const n = Math.floor(w / DAY);
       const s = Math.floor((w - n * DAY) / SECOND);
-      return second[s % 60] === true && minute[Math.floor(s / 60) % 60] === true && hour[Math.floor(s / 3600)] === true && dayMatches(n);
+      return (
+        second[s % 60] === true &&
+        minute[Math.floor(s / 60) % 60] === true &&
+        hour[Math.floor(s / 3600)] === true &&
+        dayMatches(n)
+      );
     },
   };
 }
@@ -318,7 +342,8 @@ export function referenceFires(m: CronMatcher, clock: ZoneClock, from: number, t
       // The clocks changed between the previous grid instant and this one.
       const change = clock.changeBetween(prevT, t);
       if (change !== t) throw new Error(`oracle: ${clock.tz} changes offset at ${change}, off the ${step} ms grid`);
-      if (Math.abs(wall - prevWall - step) >= REACH) throw new Error(`oracle: ${clock.tz} shifts by REACH or more at ${t}`);
+      if (Math.abs(wall - prevWall - step) >= REACH)
+        throw new Error(`oracle: ${clock.tz} shifts by REACH or more at ${t}`);
       for (let w = prevWall + step; w < wall; w += step) if (m.matches(w)) skipped.push({ wall: w, at: t });
     }
     if (m.matches(wall)) {
@@ -339,7 +364,14 @@ export function referenceFires(m: CronMatcher, clock: ZoneClock, from: number, t
     const last = Math.min((n + 1) * HOUR - step, start + Math.floor((end - start) / step) * step);
     const a = clock.offsetAtHour(n);
     const steady = a === clock.offsetAtHour(n + 1);
-    if (steady && !Number.isNaN(prevWall) && t + a - prevWall === step && a % step === 0 && !m.dayMatches(Math.floor((t + a) / DAY)) && !m.dayMatches(Math.floor((last + a) / DAY))) {
+    if (
+      steady &&
+      !Number.isNaN(prevWall) &&
+      t + a - prevWall === step &&
+      a % step === 0 &&
+      !m.dayMatches(Math.floor((t + a) / DAY)) &&
+      !m.dayMatches(Math.floor((last + a) / DAY))
+    ) {
       prevT = last;
       prevWall = last + a;
     } else {

@@ -63,13 +63,16 @@ export const postgresDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
-  jobsListIndexSql: () => ['CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id'],
+  jobsListIndexSql: () => [
+    'CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id',
+  ],
 
   fillFactorSql: (table, percent) => `ALTER TABLE ${table} SET (fillfactor = ${percent})`,
 
   insertIgnoreSql: (table, columns) =>
     `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `:${c}`).join(', ')}) ON CONFLICT DO NOTHING`,
-  insertIgnoreRowsSql: (table, columns, tuples) => `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
+  insertIgnoreRowsSql: (table, columns, tuples) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples} ON CONFLICT DO NOTHING`,
 
   createSchemaSql: (schema) => `CREATE SCHEMA IF NOT EXISTS ${schema}`,
   quote: (name) => `"${name}"`,
@@ -100,7 +103,8 @@ export const postgresDialect: SqlDialect = {
         // compilation, which a misestimated cost can trigger, takes 100-300 ms and never pays
         // off for statements this short.
         // READ COMMITTED is set once per session rather than by a statement in every transaction.
-        options: '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
+        options:
+          '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
         ssl: settings.tls ? tlsConnectionOptions(settings.tls) : false,

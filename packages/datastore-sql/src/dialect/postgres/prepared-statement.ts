@@ -26,7 +26,13 @@ class StalePlanError extends Error {
  * a column) fails with "cached plan must not change result type" and nothing is applied: its
  * connection is destroyed and the statement runs again on another, which prepares it afresh.
  */
-export async function preparedStatement(ctx: SqlContext, what: string, name: string, sql: string, values: unknown[]): Promise<Row[]> {
+export async function preparedStatement(
+  ctx: SqlContext,
+  what: string,
+  name: string,
+  sql: string,
+  values: unknown[],
+): Promise<Row[]> {
   const placed = ctx.names.sql(sql);
   return ctx.single(what, () => preparedAfresh(ctx, name, placed, values));
 }
@@ -39,7 +45,8 @@ async function preparedAfresh(ctx: SqlContext, name: string, sql: string, values
     try {
       return await onPooledConnection(ctx, name, sql, values);
     } catch (error) {
-      if (!(error instanceof StalePlanError) || attempt >= poolMax + 1) throw error instanceof StalePlanError ? error.cause : error;
+      if (!(error instanceof StalePlanError) || attempt >= poolMax + 1)
+        throw error instanceof StalePlanError ? error.cause : error;
     }
   }
 }

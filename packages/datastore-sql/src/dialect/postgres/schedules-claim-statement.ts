@@ -1,4 +1,11 @@
-import { TASK_POLICY_KEYS, type Schedule, type SchedulePeelManyParams, type SchedulePeelResult, type Task, type ScheduleClaimDueParams } from '@rookery/core';
+import {
+  TASK_POLICY_KEYS,
+  type Schedule,
+  type SchedulePeelManyParams,
+  type SchedulePeelResult,
+  type Task,
+  type ScheduleClaimDueParams,
+} from '@rookery/core';
 import { scheduleFromRow, taskFromRow } from '../../store/row-mapping.js';
 import type { SqlContext } from '../../store/sql-context.js';
 import { clockCte } from './statement-sql.js';
@@ -26,13 +33,13 @@ RETURNING s.*`;
 
 /** Runs the one-statement schedule claim; the schedules come back by next fire time. */
 export async function scheduleClaimStatement(ctx: SqlContext, p: ScheduleClaimDueParams): Promise<Schedule[]> {
-  const rows = await preparedStatement(ctx, 'claim due schedules', 'rookery_schedule_claim', claimSql(ctx.dialect.clockSql), [
-    p.now ?? null,
-    p.lookaheadMs,
-    p.limit,
-    p.owner,
-    p.leaseMs,
-  ]);
+  const rows = await preparedStatement(
+    ctx,
+    'claim due schedules',
+    'rookery_schedule_claim',
+    claimSql(ctx.dialect.clockSql),
+    [p.now ?? null, p.lookaheadMs, p.limit, p.owner, p.leaseMs],
+  );
   return rows.map(scheduleFromRow).sort((a, b) => (a.nextFireAt ?? 0) - (b.nextFireAt ?? 0));
 }
 

@@ -63,7 +63,11 @@ function jobRecord(j: NewJob): Record<string, unknown> {
 }
 
 /** Inserts `jobs` (keys distinct) in one statement; returns the tasks inserted. */
-export async function enqueueStatement(ctx: SqlContext, jobs: readonly NewJob[], now: number | undefined): Promise<Task[]> {
+export async function enqueueStatement(
+  ctx: SqlContext,
+  jobs: readonly NewJob[],
+  now: number | undefined,
+): Promise<Task[]> {
   const rows = await preparedStatement(ctx, 'enqueue jobs', 'rookery_enqueue_jobs', enqueueSql(ctx.dialect.clockSql), [
     now ?? null,
     JSON.stringify(jobs.map(jobRecord)),

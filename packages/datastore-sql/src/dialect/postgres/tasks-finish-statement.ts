@@ -41,14 +41,32 @@ SELECT * FROM done`;
  * wrote, by id. A commit it did not write (its lease no longer holds, or its duplicate policy
  * holds a run slot) is left to the general finish.
  */
-export async function finishStatement(ctx: SqlContext, finishes: TaskFinishManyParams['finishes'], now: number | undefined): Promise<Map<string, Task>> {
+export async function finishStatement(
+  ctx: SqlContext,
+  finishes: TaskFinishManyParams['finishes'],
+  now: number | undefined,
+): Promise<Map<string, Task>> {
   const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const f of finishes) {
     const v = outcomeValues(f.outcome);
-    const row = [f.taskId, f.fence, f.owner, f.outcome.state, v.result, v.error, f.outcome.reason, v.failed, v.dueAt, f.nodeId];
+    const row = [
+      f.taskId,
+      f.fence,
+      f.owner,
+      f.outcome.state,
+      v.result,
+      v.error,
+      f.outcome.reason,
+      v.failed,
+      v.dueAt,
+      f.nodeId,
+    ];
     for (const [i, value] of row.entries()) columns[i]?.push(value);
   }
   const what = finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`;
-  const rows = await preparedStatement(ctx, what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [now ?? null, ...columns]);
+  const rows = await preparedStatement(ctx, what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [
+    now ?? null,
+    ...columns,
+  ]);
   return new Map(rows.map((r) => [String(r['id']), taskFromRow(r)]));
 }

@@ -6,7 +6,8 @@ import { actionButton, type ActionAccess } from './action-button.js';
 /** The operator actions of a task: cancel a live one (behind a confirmation), retry a failed, cancelled, missed or abandoned one; both need `operate`. */
 export function taskActions(api: ApiClient, access: ActionAccess, task: Task, reload: () => void): HTMLElement {
   const live = task.state === 'pending' || task.state === 'running';
-  const retriable = task.state === 'failed' || task.state === 'cancelled' || task.state === 'missed' || task.state === 'abandoned';
+  const retriable =
+    task.state === 'failed' || task.state === 'cancelled' || task.state === 'missed' || task.state === 'abandoned';
   return h(
     'div',
     { class: 'actions' },
@@ -17,11 +18,26 @@ export function taskActions(api: ApiClient, access: ActionAccess, task: Task, re
         name: 'cancel',
         needs: 'operate',
         operation: 'POST /tasks/{id}/cancel',
-        confirm: { title: 'Cancel this task?', detail: task.state === 'running' ? `The attempt running on ${task.nodeId ?? 'its node'} is aborted and the task recorded cancelled.` : 'It will not start; it is recorded cancelled.' },
+        confirm: {
+          title: 'Cancel this task?',
+          detail:
+            task.state === 'running'
+              ? `The attempt running on ${task.nodeId ?? 'its node'} is aborted and the task recorded cancelled.`
+              : 'It will not start; it is recorded cancelled.',
+        },
         run: () => api.taskAction(task.id, 'cancel', { reason: 'cancelled from the dashboard' }),
         done: 'cancel requested',
         after: reload,
       }),
-    retriable && actionButton(access, { label: 'Retry', name: 'retry', needs: 'operate', operation: 'POST /tasks/{id}/retry', run: () => api.taskAction(task.id, 'retry'), done: 'retry enqueued', after: reload }),
+    retriable &&
+      actionButton(access, {
+        label: 'Retry',
+        name: 'retry',
+        needs: 'operate',
+        operation: 'POST /tasks/{id}/retry',
+        run: () => api.taskAction(task.id, 'retry'),
+        done: 'retry enqueued',
+        after: reload,
+      }),
   );
 }

@@ -10,7 +10,8 @@ export const API_BASE = '/api/v1';
 /** Builds `path?query`, leaving out empty values. */
 export function withQuery(path: string, query: Query = {}): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(query)) if (value !== undefined && value !== '') params.set(key, String(value));
+  for (const [key, value] of Object.entries(query))
+    if (value !== undefined && value !== '') params.set(key, String(value));
   const text = params.toString();
   return text ? `${path}?${text}` : path;
 }
@@ -65,7 +66,10 @@ export class ApiClient {
   }
 
   /** `GET /schedules`: one page, filtered by states and a name substring. */
-  schedules(query: { state?: string; q?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<Page<Schedule>> {
+  schedules(
+    query: { state?: string; q?: string; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<Page<Schedule>> {
     return this.request('GET', withQuery('/schedules', query), { signal });
   }
 
@@ -76,11 +80,21 @@ export class ApiClient {
 
   /** `GET /schedules/:idOrName/preview`: the next fire times. */
   async preview(idOrName: string, count: number, signal?: AbortSignal): Promise<string[]> {
-    return (await this.request<{ fireTimes: string[] }>('GET', withQuery(`/schedules/${encodeURIComponent(idOrName)}/preview`, { count }), { signal })).fireTimes;
+    return (
+      await this.request<{ fireTimes: string[] }>(
+        'GET',
+        withQuery(`/schedules/${encodeURIComponent(idOrName)}/preview`, { count }),
+        { signal },
+      )
+    ).fireTimes;
   }
 
   /** `GET /schedules/:idOrName/occurrences`: one page of the ledger, newest fire time first. */
-  occurrences(idOrName: string, query: { state?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<Page<Task>> {
+  occurrences(
+    idOrName: string,
+    query: { state?: string; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<Page<Task>> {
     return this.request('GET', withQuery(`/schedules/${encodeURIComponent(idOrName)}/occurrences`, query), { signal });
   }
 
@@ -95,7 +109,10 @@ export class ApiClient {
   }
 
   /** `GET /tasks`: one page, newest first. */
-  tasks(query: { schedule?: string; state?: string; executor?: string; kind?: string; limit?: number; cursor?: string }, signal?: AbortSignal): Promise<Page<Task>> {
+  tasks(
+    query: { schedule?: string; state?: string; executor?: string; kind?: string; limit?: number; cursor?: string },
+    signal?: AbortSignal,
+  ): Promise<Page<Task>> {
     return this.request('GET', withQuery('/tasks', query), { signal });
   }
 

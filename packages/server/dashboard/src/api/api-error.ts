@@ -24,6 +24,14 @@ export async function errorOf(response: Response): Promise<ApiError> {
   } catch {
     body = undefined; // not JSON: the status text says what happened
   }
-  const error = typeof body === 'object' && body !== null ? (body as { error?: { code?: string; message?: string; field?: string } }).error : undefined;
-  return new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? response.statusText, error?.field);
+  const error =
+    typeof body === 'object' && body !== null
+      ? (body as { error?: { code?: string; message?: string; field?: string } }).error
+      : undefined;
+  return new ApiError(
+    response.status,
+    error?.code ?? `http_${response.status}`,
+    error?.message ?? response.statusText,
+    error?.field,
+  );
 }

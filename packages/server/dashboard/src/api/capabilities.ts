@@ -22,7 +22,13 @@ export async function loadOffers(): Promise<Offers> {
   const document = (await response.json()) as { paths?: Record<string, Record<string, unknown>> };
   const offered = new Set<string>();
   for (const [path, methods] of Object.entries(document.paths ?? {})) {
-    for (const method of Object.keys(methods)) offered.add(normalise(`${method.toUpperCase()} ${API_BASE}${path.startsWith(API_BASE) ? path.slice(API_BASE.length) : path}`));
+    for (const method of Object.keys(methods))
+      offered.add(
+        normalise(
+          `${method.toUpperCase()} ${API_BASE}${path.startsWith(API_BASE) ? path.slice(API_BASE.length) : path}`,
+        ),
+      );
   }
-  return (operation) => offered.has(normalise(`${operation.split(' ')[0]} ${API_BASE}${operation.slice(operation.indexOf(' ') + 1)}`));
+  return (operation) =>
+    offered.has(normalise(`${operation.split(' ')[0]} ${API_BASE}${operation.slice(operation.indexOf(' ') + 1)}`));
 }

@@ -16,7 +16,13 @@ export interface LogFollower {
  * `EventSource` cannot send the bearer header). Resolves when the stream ends or `signal` aborts;
  * rejects with an `ApiError` on an error answer.
  */
-export async function followLog(api: ApiClient, taskId: string, after: number, follower: LogFollower, signal: AbortSignal): Promise<void> {
+export async function followLog(
+  api: ApiClient,
+  taskId: string,
+  after: number,
+  follower: LogFollower,
+  signal: AbortSignal,
+): Promise<void> {
   const response = await fetch(API_BASE + withQuery(`/tasks/${encodeURIComponent(taskId)}/logs/stream`, { after }), {
     headers: { ...api.headers(), accept: 'text/event-stream' },
     signal,

@@ -13,7 +13,8 @@ export type Role = 'read' | 'operate' | 'admin';
 export type ScheduleState = 'active' | 'paused' | 'retired' | 'pending-validation' | 'rejected' | 'done';
 
 /** State of a task: `pending` and `running` are live, the rest terminal. */
-export type TaskState = 'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'missed' | 'coalesced' | 'cancelled' | 'abandoned';
+export type TaskState =
+  'pending' | 'running' | 'completed' | 'failed' | 'skipped' | 'missed' | 'coalesced' | 'cancelled' | 'abandoned';
 
 /** A schedule, as far as the dashboard shows it. */
 export interface Schedule {
@@ -25,7 +26,12 @@ export interface Schedule {
   state: ScheduleState;
   nextFireAt: Instant | null;
   fence: number;
-  policies: { duplicate: string; misfire: string; retry: { kind: string; maxAttempts: number }; [field: string]: unknown };
+  policies: {
+    duplicate: string;
+    misfire: string;
+    retry: { kind: string; maxAttempts: number };
+    [field: string]: unknown;
+  };
   validation: { by: string; at: Instant; field: string | null; reason: string | null } | null;
   createdAt: Instant;
   updatedAt: Instant;

@@ -28,8 +28,10 @@ export function formatDuration(ms: number | null | undefined): string {
 
 /** How a trigger reads: `every 5.0 s`, `cron 0 3 * * *`, `once at ...`. */
 export function describeTrigger(trigger: { kind: string; [field: string]: unknown }): string {
-  if (trigger.kind === 'interval' && typeof trigger['everyMs'] === 'number') return `every ${formatDuration(trigger['everyMs'])}`;
-  if (trigger.kind === 'cron' && typeof trigger['expr'] === 'string') return `cron ${trigger['expr']}${typeof trigger['tz'] === 'string' ? ` (${trigger['tz']})` : ''}`;
+  if (trigger.kind === 'interval' && typeof trigger['everyMs'] === 'number')
+    return `every ${formatDuration(trigger['everyMs'])}`;
+  if (trigger.kind === 'cron' && typeof trigger['expr'] === 'string')
+    return `cron ${trigger['expr']}${typeof trigger['tz'] === 'string' ? ` (${trigger['tz']})` : ''}`;
   if (trigger.kind === 'once') return `once at ${formatTime(trigger['at'] as Instant)}`;
   return trigger.kind;
 }

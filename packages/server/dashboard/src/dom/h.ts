@@ -14,7 +14,11 @@ export function append(parent: Node, ...children: Child[]): void {
 }
 
 /** Creates an element: `h('a', { href: '#/x', class: 'link' }, 'text')`. Text is always set as text, never as HTML. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(props)) {
     if (value === null || value === undefined || value === false) continue;

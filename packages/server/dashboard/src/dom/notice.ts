@@ -11,7 +11,13 @@ export function describeError(error: unknown): string {
 export function notify(message: string, kind: 'info' | 'error' = 'info'): void {
   const area = document.getElementById('notices');
   if (!area) return;
-  const item = h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message, ' ', h('button', { class: 'link', 'aria-label': 'dismiss', onclick: () => item.remove() }, '×'));
+  const item = h(
+    'div',
+    { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
+    message,
+    ' ',
+    h('button', { class: 'link', 'aria-label': 'dismiss', onclick: () => item.remove() }, '×'),
+  );
   area.appendChild(item);
   if (kind === 'info') setTimeout(() => item.remove(), 4_000);
 }

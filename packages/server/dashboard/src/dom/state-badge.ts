@@ -27,5 +27,11 @@ export function stateSymbol(state: TaskState | ScheduleState): string {
 
 /** A badge with the state's colour, symbol and name. */
 export function stateBadge(state: TaskState | ScheduleState): HTMLElement {
-  return h('span', { class: `badge state-${state}`, 'data-state': state }, h('span', { 'aria-hidden': 'true' }, stateSymbol(state)), ' ', state);
+  return h(
+    'span',
+    { class: `badge state-${state}`, 'data-state': state },
+    h('span', { 'aria-hidden': 'true' }, stateSymbol(state)),
+    ' ',
+    state,
+  );
 }

@@ -4,11 +4,27 @@ import { formatTime } from '../dom/format.js';
 import { stateSymbol } from '../dom/state-badge.js';
 
 /** The states a fire time can show, in the legend's order. */
-export const LEDGER_STATES: TaskState[] = ['completed', 'failed', 'skipped', 'missed', 'coalesced', 'cancelled', 'abandoned', 'pending', 'running'];
+export const LEDGER_STATES: TaskState[] = [
+  'completed',
+  'failed',
+  'skipped',
+  'missed',
+  'coalesced',
+  'cancelled',
+  'abandoned',
+  'pending',
+  'running',
+];
 
 /** The legend: each state's colour, symbol and name. */
 export function ledgerLegend(): HTMLElement {
-  return h('ul', { class: 'legend', 'aria-label': 'legend' }, LEDGER_STATES.map((state) => h('li', {}, h('span', { class: `cell state-${state}`, 'aria-hidden': 'true' }, stateSymbol(state)), ` ${state}`)));
+  return h(
+    'ul',
+    { class: 'legend', 'aria-label': 'legend' },
+    LEDGER_STATES.map((state) =>
+      h('li', {}, h('span', { class: `cell state-${state}`, 'aria-hidden': 'true' }, stateSymbol(state)), ` ${state}`),
+    ),
+  );
 }
 
 /**
@@ -16,7 +32,11 @@ export function ledgerLegend(): HTMLElement {
  * its state and marked with the state's symbol, its fire time and state in its label.
  * Clicking a cell calls `open` with its task.
  */
-export function ledgerTimeline(tasks: readonly Task[], selected: string | null, open: (task: Task) => void): HTMLElement {
+export function ledgerTimeline(
+  tasks: readonly Task[],
+  selected: string | null,
+  open: (task: Task) => void,
+): HTMLElement {
   const oldestFirst = [...tasks].reverse();
   return h(
     'ol',

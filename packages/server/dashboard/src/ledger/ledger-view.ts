@@ -41,19 +41,28 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
   let detailRequest: AbortController | undefined;
   const timelineArea = h('div', { class: 'timeline-area' });
   const tableArea = h('div', { class: 'ledger-table' });
-  const detailArea = h('aside', { class: 'occurrence', 'aria-label': 'occurrence' }, h('p', { class: 'muted' }, 'Click a fire time to see its attempts and log.'));
+  const detailArea = h(
+    'aside',
+    { class: 'occurrence', 'aria-label': 'occurrence' },
+    h('p', { class: 'muted' }, 'Click a fire time to see its attempts and log.'),
+  );
 
   const openTask = async (taskId: string): Promise<void> => {
     selected = taskId;
     history.replaceState(null, '', href('schedules', options.scheduleName, { task: taskId }));
-    for (const cell of timelineArea.querySelectorAll('[data-occurrence]')) cell.classList.toggle('selected', cell.getAttribute('data-occurrence') === taskId);
+    for (const cell of timelineArea.querySelectorAll('[data-occurrence]'))
+      cell.classList.toggle('selected', cell.getAttribute('data-occurrence') === taskId);
     detailRequest?.abort();
     detailRequest = new AbortController();
     const local = AbortSignal.any([signal, detailRequest.signal]);
     replace(detailArea, h('p', { class: 'loading' }, 'Loading…'));
     try {
       const data = await api.task(taskId, local);
-      replace(detailArea, h('h2', {}, h('a', { href: href('tasks', taskId) }, `Fire time ${formatTime(data.task.fireAt)}`)), taskDetail(api, access, data, () => void openTask(taskId), local));
+      replace(
+        detailArea,
+        h('h2', {}, h('a', { href: href('tasks', taskId) }, `Fire time ${formatTime(data.task.fireAt)}`)),
+        taskDetail(api, access, data, () => void openTask(taskId), local),
+      );
     } catch (error) {
       if (!local.aborted) replace(detailArea, errorBox(error));
     }
@@ -62,8 +71,24 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
   const row = (task: Task): HTMLElement =>
     h(
       'tr',
-      { 'data-occurrence-row': task.id, class: task.id === selected ? 'selected' : '', onclick: () => void openTask(task.id) },
-      h('td', {}, h('a', { href: href('schedules', options.scheduleName, { task: task.id }), onclick: (event) => event.preventDefault() }, formatTime(task.fireAt)), task.origin === 'manual' && h('span', { class: 'origin-manual', title: 'run now by an operator' }, ' manual')),
+      {
+        'data-occurrence-row': task.id,
+        class: task.id === selected ? 'selected' : '',
+        onclick: () => void openTask(task.id),
+      },
+      h(
+        'td',
+        {},
+        h(
+          'a',
+          {
+            href: href('schedules', options.scheduleName, { task: task.id }),
+            onclick: (event) => event.preventDefault(),
+          },
+          formatTime(task.fireAt),
+        ),
+        task.origin === 'manual' && h('span', { class: 'origin-manual', title: 'run now by an operator' }, ' manual'),
+      ),
       h('td', {}, stateBadge(task.state)),
       h('td', {}, task.attempt),
       h('td', {}, task.nodeId ?? '–'),
@@ -75,10 +100,28 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
     try {
       const page = await api.occurrences(scheduleId, { state, limit: PAGE_SIZE, cursor: pager.cursor }, signal);
       pager.loaded(page.nextCursor);
-      replace(timelineArea, page.items.length === 0 ? h('p', { class: 'empty' }, 'No fire time recorded yet.') : ledgerTimeline(page.items, selected, (task) => void openTask(task.id)));
+      replace(
+        timelineArea,
+        page.items.length === 0
+          ? h('p', { class: 'empty' }, 'No fire time recorded yet.')
+          : ledgerTimeline(page.items, selected, (task) => void openTask(task.id)),
+      );
       replace(
         tableArea,
-        h('table', { class: 'ledger' }, h('thead', {}, h('tr', {}, ['fire time', 'state', 'attempt', 'node', 'fence', 'reason'].map((t) => h('th', {}, t)))), h('tbody', {}, page.items.map(row))),
+        h(
+          'table',
+          { class: 'ledger' },
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              ['fire time', 'state', 'attempt', 'node', 'fence', 'reason'].map((t) => h('th', {}, t)),
+            ),
+          ),
+          h('tbody', {}, page.items.map(row)),
+        ),
         pager.controls(() => void load()),
       );
     } catch (error) {
@@ -88,13 +131,34 @@ export function ledgerView(options: LedgerViewOptions): HTMLElement {
 
   const filter = h(
     'select',
-    { 'aria-label': 'ledger state filter', onchange: (event) => { state = (event.target as HTMLSelectElement).value; pager.reset(); void load(); } },
+    {
+      'aria-label': 'ledger state filter',
+      onchange: (event) => {
+        state = (event.target as HTMLSelectElement).value;
+        pager.reset();
+        void load();
+      },
+    },
     h('option', { value: '' }, 'every state'),
     LEDGER_STATES.map((s) => h('option', { value: s }, s)),
   );
   const refresh = h('button', { class: 'secondary', 'data-refresh': 'ledger', onclick: () => void load() }, 'Refresh');
   // the first page follows new fire times; older pages stay as they were read
-  refreshEvery(REFRESH_MS, signal, async () => { if (pager.cursor === undefined) await load(); }, (error) => replace(tableArea, errorBox(error)));
+  refreshEvery(
+    REFRESH_MS,
+    signal,
+    async () => {
+      if (pager.cursor === undefined) await load();
+    },
+    (error) => replace(tableArea, errorBox(error)),
+  );
   if (selected) void openTask(selected);
-  return h('section', { class: 'ledger-view', 'aria-label': 'occurrence ledger' }, h('div', { class: 'toolbar' }, h('h2', {}, 'Occurrence ledger'), filter, refresh), ledgerLegend(), timelineArea, h('div', { class: 'split' }, tableArea, detailArea));
+  return h(
+    'section',
+    { class: 'ledger-view', 'aria-label': 'occurrence ledger' },
+    h('div', { class: 'toolbar' }, h('h2', {}, 'Occurrence ledger'), filter, refresh),
+    ledgerLegend(),
+    timelineArea,
+    h('div', { class: 'split' }, tableArea, detailArea),
+  );
 }

@@ -7,7 +7,12 @@ import { refreshEvery, type PageContext } from './page-context.js';
 const REFRESH_MS = 3_000;
 
 function stat(label: string, value: string, name: string): HTMLElement {
-  return h('div', { class: 'stat', 'data-stat': name }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label));
+  return h(
+    'div',
+    { class: 'stat', 'data-stat': name },
+    h('div', { class: 'stat-value' }, value),
+    h('div', { class: 'stat-label' }, label),
+  );
 }
 
 function stats(overview: Overview): HTMLElement {
@@ -31,7 +36,17 @@ function nodeTable(nodes: ClusterNode[]): HTMLElement {
   return h(
     'table',
     { class: 'nodes' },
-    h('thead', {}, h('tr', {}, ['node', 'host / pid', 'alive', 'running tasks', 'clock offset', 'executors', 'started', 'last heartbeat'].map((t) => h('th', {}, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['node', 'host / pid', 'alive', 'running tasks', 'clock offset', 'executors', 'started', 'last heartbeat'].map(
+          (t) => h('th', {}, t),
+        ),
+      ),
+    ),
     h(
       'tbody',
       {},
@@ -41,7 +56,13 @@ function nodeTable(nodes: ClusterNode[]): HTMLElement {
           { 'data-node': node.id },
           h('td', {}, node.id),
           h('td', {}, `${node.host} / ${node.pid}`),
-          h('td', {}, !node.alive ? h('span', { class: 'badge state-failed' }, '✗ down') : h('span', { class: 'badge state-completed' }, '✓ alive')),
+          h(
+            'td',
+            {},
+            !node.alive
+              ? h('span', { class: 'badge state-failed' }, '✗ down')
+              : h('span', { class: 'badge state-completed' }, '✓ alive'),
+          ),
           h('td', { 'data-running': node.running }, node.running),
           h('td', { class: Math.abs(node.clockOffsetMs) > 1_000 ? 'warn' : '' }, formatDuration(node.clockOffsetMs)),
           h('td', {}, node.executors.join(', ')),

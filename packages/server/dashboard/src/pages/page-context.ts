@@ -26,7 +26,12 @@ export type PageRenderer = (context: PageContext) => Promise<void> | void;
  * Calls `load` now and then every `everyMs` until `signal` aborts, never two at once. An error
  * of `load` is handed to `onError` and the refreshes go on.
  */
-export function refreshEvery(everyMs: number, signal: AbortSignal, load: () => Promise<void>, onError: (error: unknown) => void): void {
+export function refreshEvery(
+  everyMs: number,
+  signal: AbortSignal,
+  load: () => Promise<void>,
+  onError: (error: unknown) => void,
+): void {
   const tick = async (): Promise<void> => {
     if (signal.aborted) return;
     try {

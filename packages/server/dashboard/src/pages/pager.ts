@@ -29,9 +29,33 @@ export class CursorPager {
     return h(
       'nav',
       { class: 'pager', 'aria-label': 'pages' },
-      h('button', { class: 'secondary', disabled: page === 1, onclick: () => { this.#current = this.#before.pop(); reload(); } }, '← Previous'),
+      h(
+        'button',
+        {
+          class: 'secondary',
+          disabled: page === 1,
+          onclick: () => {
+            this.#current = this.#before.pop();
+            reload();
+          },
+        },
+        '← Previous',
+      ),
       h('span', {}, `page ${page}`),
-      h('button', { class: 'secondary', disabled: this.#next === null, 'data-next': 'page', onclick: () => { this.#before.push(this.#current); this.#current = this.#next ?? undefined; reload(); } }, 'Next →'),
+      h(
+        'button',
+        {
+          class: 'secondary',
+          disabled: this.#next === null,
+          'data-next': 'page',
+          onclick: () => {
+            this.#before.push(this.#current);
+            this.#current = this.#next ?? undefined;
+            reload();
+          },
+        },
+        'Next →',
+      ),
     );
   }
 }

@@ -17,9 +17,21 @@ function fields(schedule: Schedule, nextFireTimes: string[] | string): HTMLEleme
     pair('state', stateBadge(schedule.state)),
     pair('executor', schedule.executor),
     pair('trigger', describeTrigger(schedule.trigger)),
-    pair('next fire times', typeof nextFireTimes === 'string' ? nextFireTimes : nextFireTimes.length === 0 ? '–' : nextFireTimes.map(formatTime).join(', ')),
-    pair('policies', `duplicate ${p.duplicate} · misfire ${p.misfire} · retry ${p.retry.kind} (${p.retry.maxAttempts} attempts)`),
-    schedule.validation?.reason ? pair('rejected', `${schedule.validation.field ?? ''}: ${schedule.validation.reason}`) : false,
+    pair(
+      'next fire times',
+      typeof nextFireTimes === 'string'
+        ? nextFireTimes
+        : nextFireTimes.length === 0
+          ? '–'
+          : nextFireTimes.map(formatTime).join(', '),
+    ),
+    pair(
+      'policies',
+      `duplicate ${p.duplicate} · misfire ${p.misfire} · retry ${p.retry.kind} (${p.retry.maxAttempts} attempts)`,
+    ),
+    schedule.validation?.reason
+      ? pair('rejected', `${schedule.validation.field ?? ''}: ${schedule.validation.reason}`)
+      : false,
     pair('payload', h('code', {}, formatJson(schedule.payload))),
     pair('id', schedule.id),
   );
@@ -34,11 +46,23 @@ export async function renderSchedulePage({ root, api, role, offers, route, signa
       const schedule = await api.schedule(idOrName, signal);
       const live = schedule.state === 'active' || schedule.state === 'paused';
       // a preview that fails says why in its field; the rest of the page still shows
-      const next = live ? await api.preview(schedule.id, 5, signal).catch((error: unknown) => `could not be computed: ${describeError(error)}`) : [];
+      const next = live
+        ? await api
+            .preview(schedule.id, 5, signal)
+            .catch((error: unknown) => `could not be computed: ${describeError(error)}`)
+        : [];
       replace(
         header,
         h('h1', {}, schedule.name, ' ', stateBadge(schedule.state)),
-        scheduleActions(api, { role, offers }, schedule, () => void reload(), () => { location.hash = href('schedules'); }),
+        scheduleActions(
+          api,
+          { role, offers },
+          schedule,
+          () => void reload(),
+          () => {
+            location.hash = href('schedules');
+          },
+        ),
         fields(schedule, next),
       );
       return schedule;
@@ -47,7 +71,21 @@ export async function renderSchedulePage({ root, api, role, offers, route, signa
       return undefined;
     }
   };
-  replace(root, h('p', { class: 'breadcrumb' }, h('a', { href: href('schedules') }, 'Schedules'), ' / ', idOrName), header);
+  replace(
+    root,
+    h('p', { class: 'breadcrumb' }, h('a', { href: href('schedules') }, 'Schedules'), ' / ', idOrName),
+    header,
+  );
   const schedule = await reload();
-  if (schedule) root.appendChild(ledgerView({ api, access: { role, offers }, scheduleId: schedule.id, scheduleName: schedule.name, openTaskId: route.query.get('task'), signal }));
+  if (schedule)
+    root.appendChild(
+      ledgerView({
+        api,
+        access: { role, offers },
+        scheduleId: schedule.id,
+        scheduleName: schedule.name,
+        openTaskId: route.query.get('task'),
+        signal,
+      }),
+    );
 }

@@ -25,7 +25,9 @@ function row(schedule: Schedule): HTMLElement {
 /** Schedules: a name search and state filters answered by the server, 50 a page. The filters live in the URL. */
 export function renderSchedulesPage({ root, api, route, signal }: PageContext): void {
   let q = route.query.get('q') ?? '';
-  const chosen = new Set((route.query.get('state') ?? '').split(',').filter((s): s is ScheduleState => (STATES as string[]).includes(s)));
+  const chosen = new Set(
+    (route.query.get('state') ?? '').split(',').filter((s): s is ScheduleState => (STATES as string[]).includes(s)),
+  );
   const pager = new CursorPager();
   const listArea = h('section', { 'aria-label': 'schedules' });
   let request: AbortController | undefined;
@@ -43,7 +45,20 @@ export function renderSchedulesPage({ root, api, route, signal }: PageContext): 
         listArea,
         page.items.length === 0
           ? h('p', { class: 'empty' }, 'No schedule matches.')
-          : h('table', {}, h('thead', {}, h('tr', {}, ['name', 'state', 'executor', 'trigger', 'next fire time'].map((t) => h('th', {}, t)))), h('tbody', {}, page.items.map(row))),
+          : h(
+              'table',
+              {},
+              h(
+                'thead',
+                {},
+                h(
+                  'tr',
+                  {},
+                  ['name', 'state', 'executor', 'trigger', 'next fire time'].map((t) => h('th', {}, t)),
+                ),
+              ),
+              h('tbody', {}, page.items.map(row)),
+            ),
         pager.controls(() => void load()),
       );
     } catch (error) {
@@ -85,6 +100,11 @@ export function renderSchedulesPage({ root, api, route, signal }: PageContext): 
       ` ${state}`,
     ),
   );
-  replace(root, h('h1', {}, 'Schedules'), h('div', { class: 'toolbar' }, search, h('fieldset', { class: 'filters' }, h('legend', {}, 'state'), filters)), listArea);
+  replace(
+    root,
+    h('h1', {}, 'Schedules'),
+    h('div', { class: 'toolbar' }, search, h('fieldset', { class: 'filters' }, h('legend', {}, 'state'), filters)),
+    listArea,
+  );
   void load();
 }

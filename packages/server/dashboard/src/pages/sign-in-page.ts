@@ -8,13 +8,24 @@ import { describeError } from '../dom/notice.js';
  * the tab's sessionStorage (never a cookie). Calls `signedIn` with the checked token.
  */
 export function renderSignInPage(root: HTMLElement, problem: string | null, signedIn: () => void): void {
-  const input = h('input', { type: 'password', name: 'token', autocomplete: 'off', required: true, 'aria-label': 'API token', placeholder: 'API token' });
+  const input = h('input', {
+    type: 'password',
+    name: 'token',
+    autocomplete: 'off',
+    required: true,
+    'aria-label': 'API token',
+    placeholder: 'API token',
+  });
   const message = h('p', { class: 'error', role: 'alert' }, problem ?? '');
   const form = h(
     'form',
     { class: 'sign-in', 'aria-label': 'sign in' },
     h('h1', {}, 'Rookery'),
-    h('p', {}, 'Enter an API token (given to the server with --token ROLE:TOKEN). It is kept for this tab only and sent as a bearer header, never as a cookie.'),
+    h(
+      'p',
+      {},
+      'Enter an API token (given to the server with --token ROLE:TOKEN). It is kept for this tab only and sent as a bearer header, never as a cookie.',
+    ),
     input,
     h('button', { class: 'primary', type: 'submit' }, 'Sign in'),
     message,

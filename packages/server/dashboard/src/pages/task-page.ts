@@ -20,10 +20,22 @@ export async function renderTaskPage({ root, api, role, offers, route, signal }:
       const scheduleId = data.task.scheduleId;
       if (scheduleId) {
         // the schedule's name for the way back to its ledger; its id when it is gone
-        const name = await api.schedule(scheduleId, local).then((s) => s.name, () => scheduleId);
-        replace(crumbs, h('a', { href: href('schedules') }, 'Schedules'), ' / ', h('a', { href: href('schedules', name, { task: id }) }, name), ' / task');
+        const name = await api.schedule(scheduleId, local).then(
+          (s) => s.name,
+          () => scheduleId,
+        );
+        replace(
+          crumbs,
+          h('a', { href: href('schedules') }, 'Schedules'),
+          ' / ',
+          h('a', { href: href('schedules', name, { task: id }) }, name),
+          ' / task',
+        );
       }
-      replace(body, taskDetail(api, { role, offers }, data, () => void load(), local));
+      replace(
+        body,
+        taskDetail(api, { role, offers }, data, () => void load(), local),
+      );
     } catch (error) {
       if (!local.aborted) replace(body, errorBox(error));
     }

@@ -24,7 +24,15 @@ export function attemptsOf(events: readonly TaskEvent[]): Attempt[] {
   let open: Attempt | undefined;
   for (const event of events) {
     if (event.to === 'running' && event.from !== 'running') {
-      open = { number: attempts.length + 1, fence: event.fence, nodeId: event.nodeId, startedAt: event.at, endedAt: null, outcome: null, reason: null };
+      open = {
+        number: attempts.length + 1,
+        fence: event.fence,
+        nodeId: event.nodeId,
+        startedAt: event.at,
+        endedAt: null,
+        outcome: null,
+        reason: null,
+      };
       attempts.push(open);
     } else if (open && event.from === 'running' && event.to !== 'running') {
       open.endedAt = event.at;

@@ -10,7 +10,13 @@ import { describeError } from '../dom/notice.js';
  * new line as it is written, followed over the log stream until the task ends (then `ended` is
  * called) or `signal` aborts.
  */
-export function logView(api: ApiClient, taskId: string, live: boolean, signal: AbortSignal, ended: () => void): HTMLElement {
+export function logView(
+  api: ApiClient,
+  taskId: string,
+  live: boolean,
+  signal: AbortSignal,
+  ended: () => void,
+): HTMLElement {
   const lines = h('pre', { class: 'log', 'data-log': taskId, 'aria-live': 'polite' });
   const status = h('p', { class: 'log-status muted' }, 'Loading the log…');
   let lastSeq = 0;
@@ -18,7 +24,15 @@ export function logView(api: ApiClient, taskId: string, live: boolean, signal: A
     if (line.seq <= lastSeq) return;
     lastSeq = line.seq;
     const follow = lines.scrollTop + lines.clientHeight >= lines.scrollHeight - 4;
-    lines.appendChild(h('div', { class: 'log-line', 'data-seq': line.seq }, h('span', { class: 'log-at' }, formatTime(line.at)), ' ', line.line));
+    lines.appendChild(
+      h(
+        'div',
+        { class: 'log-line', 'data-seq': line.seq },
+        h('span', { class: 'log-at' }, formatTime(line.at)),
+        ' ',
+        line.line,
+      ),
+    );
     if (follow) lines.scrollTop = lines.scrollHeight;
   };
   void (async () => {
@@ -33,9 +47,22 @@ export function logView(api: ApiClient, taskId: string, live: boolean, signal: A
         return;
       }
       replace(status, h('span', { class: 'following' }, '● following the live log'));
-      await followLog(api, taskId, lastSeq, { onLine: add, onEnd: () => { replace(status, 'The task ended; the log is complete.'); ended(); } }, signal);
+      await followLog(
+        api,
+        taskId,
+        lastSeq,
+        {
+          onLine: add,
+          onEnd: () => {
+            replace(status, 'The task ended; the log is complete.');
+            ended();
+          },
+        },
+        signal,
+      );
     } catch (error) {
-      if (!signal.aborted) replace(status, h('span', { class: 'error' }, `The log could not be read: ${describeError(error)}`));
+      if (!signal.aborted)
+        replace(status, h('span', { class: 'error' }, `The log could not be read: ${describeError(error)}`));
     }
   })();
   return h('div', { class: 'log-view' }, status, lines);

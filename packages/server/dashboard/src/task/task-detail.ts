@@ -21,13 +21,27 @@ const ORIGIN: Record<Task['origin'], string> = {
 };
 
 function summary(task: Task): HTMLElement {
-  const fireAt = task.spanCount > 1 ? `${formatTime(task.fireAt)} … ${formatTime(task.spanEndAt)} (${task.spanCount} fire times)` : formatTime(task.fireAt);
+  const fireAt =
+    task.spanCount > 1
+      ? `${formatTime(task.fireAt)} … ${formatTime(task.spanEndAt)} (${task.spanCount} fire times)`
+      : formatTime(task.fireAt);
   return h(
     'dl',
     { class: 'fields' },
-    field('state', h('span', {}, stateBadge(task.state), task.cancelRequested && task.state === 'running' ? ' (cancel requested)' : '')),
+    field(
+      'state',
+      h(
+        'span',
+        {},
+        stateBadge(task.state),
+        task.cancelRequested && task.state === 'running' ? ' (cancel requested)' : '',
+      ),
+    ),
     field(task.scheduleId ? 'fire time' : 'enqueued for', fireAt),
-    field('schedule', task.scheduleId ? h('a', { href: href('schedules', task.scheduleId) }, task.scheduleId) : 'none (a job)'),
+    field(
+      'schedule',
+      task.scheduleId ? h('a', { href: href('schedules', task.scheduleId) }, task.scheduleId) : 'none (a job)',
+    ),
     field('origin', ORIGIN[task.origin]),
     field('executor', task.executor),
     field('attempt', `${task.attempt} (failures ${task.failures}, repairs ${task.repairs})`),
@@ -49,13 +63,31 @@ function attemptsTable(events: TaskEvent[]): HTMLElement {
   return h(
     'table',
     { class: 'attempts' },
-    h('thead', {}, h('tr', {}, ['#', 'node', 'fence', 'started', 'ran for', 'outcome', 'reason'].map((t) => h('th', {}, t)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['#', 'node', 'fence', 'started', 'ran for', 'outcome', 'reason'].map((t) => h('th', {}, t)),
+      ),
+    ),
     h(
       'tbody',
       {},
       attempts.map((a) => {
         const ran = a.endedAt === null ? null : (toMs(a.endedAt) ?? 0) - (toMs(a.startedAt) ?? 0);
-        return h('tr', {}, h('td', {}, a.number), h('td', {}, a.nodeId ?? '–'), h('td', {}, a.fence), h('td', {}, formatTime(a.startedAt)), h('td', {}, a.endedAt === null ? 'running' : formatDuration(ran)), h('td', {}, a.outcome ? stateBadge(a.outcome) : '–'), h('td', {}, a.reason ?? '–'));
+        return h(
+          'tr',
+          {},
+          h('td', {}, a.number),
+          h('td', {}, a.nodeId ?? '–'),
+          h('td', {}, a.fence),
+          h('td', {}, formatTime(a.startedAt)),
+          h('td', {}, a.endedAt === null ? 'running' : formatDuration(ran)),
+          h('td', {}, a.outcome ? stateBadge(a.outcome) : '–'),
+          h('td', {}, a.reason ?? '–'),
+        );
       }),
     ),
   );
@@ -65,8 +97,31 @@ function transitionsTable(events: TaskEvent[]): HTMLElement {
   return h(
     'table',
     { class: 'transitions' },
-    h('thead', {}, h('tr', {}, ['at', 'from', 'to', 'node', 'fence', 'reason'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, events.map((e) => h('tr', {}, h('td', {}, formatTime(e.at)), h('td', {}, e.from ?? 'created'), h('td', {}, stateBadge(e.to)), h('td', {}, e.nodeId ?? '–'), h('td', {}, e.fence), h('td', {}, e.reason ?? '–')))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['at', 'from', 'to', 'node', 'fence', 'reason'].map((t) => h('th', {}, t)),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      events.map((e) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, formatTime(e.at)),
+          h('td', {}, e.from ?? 'created'),
+          h('td', {}, stateBadge(e.to)),
+          h('td', {}, e.nodeId ?? '–'),
+          h('td', {}, e.fence),
+          h('td', {}, e.reason ?? '–'),
+        ),
+      ),
+    ),
   );
 }
 
@@ -74,7 +129,13 @@ function transitionsTable(events: TaskEvent[]): HTMLElement {
  * Everything about one task: its fields, its attempts (node, fence, outcome, reason), its
  * transitions and its log, followed live while it runs; with the actions the role may use.
  */
-export function taskDetail(api: ApiClient, access: ActionAccess, data: { task: Task; events: TaskEvent[] }, reload: () => void, signal: AbortSignal): HTMLElement {
+export function taskDetail(
+  api: ApiClient,
+  access: ActionAccess,
+  data: { task: Task; events: TaskEvent[] },
+  reload: () => void,
+  signal: AbortSignal,
+): HTMLElement {
   const { task, events } = data;
   const live = task.state === 'pending' || task.state === 'running';
   return h(

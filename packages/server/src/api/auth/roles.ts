@@ -34,7 +34,11 @@ export function parseApiToken(field: string, text: string): ApiToken {
     throw new ValidationError(field, `must be ROLE:TOKEN with ROLE one of ${ROLES.join(', ')}`);
   }
   const token = text.slice(colon + 1);
-  if (token.length < MIN_TOKEN_CHARS) throw new ValidationError(field, `the ${role} token is ${token.length} characters long; use at least ${MIN_TOKEN_CHARS}`);
+  if (token.length < MIN_TOKEN_CHARS)
+    throw new ValidationError(
+      field,
+      `the ${role} token is ${token.length} characters long; use at least ${MIN_TOKEN_CHARS}`,
+    );
   if (/[\s,]/.test(token)) throw new ValidationError(field, `the ${role} token holds whitespace or a comma`);
   return { role: role as Role, token };
 }

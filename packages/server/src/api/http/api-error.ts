@@ -52,10 +52,12 @@ export function validationError(field: string, message: string): ApiError {
 export function clientErrorAnswer(error: unknown): ApiError | null {
   if (error instanceof ApiError) return error;
   if (error instanceof ValidationError) {
-    if (error.field === 'state') return new ApiError(409, { code: 'conflict', message: error.message, field: error.field });
+    if (error.field === 'state')
+      return new ApiError(409, { code: 'conflict', message: error.message, field: error.field });
     return new ApiError(400, { code: 'validation', message: error.message, field: error.field });
   }
-  if (error instanceof DuplicateKeyError) return new ApiError(409, { code: 'conflict', message: error.message, field: error.field });
+  if (error instanceof DuplicateKeyError)
+    return new ApiError(409, { code: 'conflict', message: error.message, field: error.field });
   if (error instanceof NotFoundError) return new ApiError(404, { code: 'not_found', message: error.message });
   return null;
 }

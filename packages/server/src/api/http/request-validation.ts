@@ -12,7 +12,14 @@ export async function createRequestValidatorCompiler(): Promise<FastifySchemaCom
   // loaded here, not at import: a process that only imports this package (every `rookery`
   // command does, for the node probes) does not pay for loading ajv
   const { Ajv } = await import('ajv');
-  const common: Options = { allErrors: false, verbose: true, strict: true, strictTypes: false, strictTuples: false, formats: { 'date-time': true } };
+  const common: Options = {
+    allErrors: false,
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    formats: { 'date-time': true },
+  };
   const body = new Ajv({ ...common, coerceTypes: false, useDefaults: false, removeAdditional: false });
   const text = new Ajv({ ...common, coerceTypes: true, useDefaults: true, removeAdditional: false });
   return ({ schema, httpPart }) => (httpPart === 'body' ? body : text).compile(schema);
@@ -27,14 +34,18 @@ function fieldOf(error: ErrorObject): string {
   const params = error.params as { missingProperty?: string; additionalProperty?: string };
   const extra = params.missingProperty ?? params.additionalProperty;
   const parts = extra === undefined ? path : [...path, extra];
-  return parts.reduce((field, part) => (/^\d+$/.test(part) ? `${field}[${part}]` : field === '' ? part : `${field}.${part}`), '');
+  return parts.reduce(
+    (field, part) => (/^\d+$/.test(part) ? `${field}[${part}]` : field === '' ? part : `${field}.${part}`),
+    '',
+  );
 }
 
 /** What ajv said, for people. */
 function messageOf(error: ErrorObject): string {
   if (error.keyword === 'additionalProperties') return 'is not a known field';
   if (error.keyword === 'required') return 'is required';
-  if (error.keyword === 'enum') return `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+  if (error.keyword === 'enum')
+    return `must be one of ${((error.params as { allowedValues?: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
   const described = (error.parentSchema as { description?: unknown } | undefined)?.description;
   if (error.keyword === 'pattern' && typeof described === 'string') return `must be ${described}`;
   return error.message ?? 'is not valid';

@@ -34,14 +34,24 @@ function send(reply: FastifyReply, event: string, data: unknown): void {
  * state is read before its lines, so the lines an attempt stored before its end are all sent
  * before `end`.
  */
-async function streamLogs(request: FastifyRequest, reply: FastifyReply, client: RookeryClient, deps: Pick<RouteDeps, 'logPollMs' | 'timers'>): Promise<void> {
+async function streamLogs(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  client: RookeryClient,
+  deps: Pick<RouteDeps, 'logPollMs' | 'timers'>,
+): Promise<void> {
   const id = (request.params as { id: string }).id;
   let after = (request.query as { after: number }).after;
   await client.getTask(id);
   const gone = new AbortController();
   reply.raw.on('close', () => gone.abort());
   reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
   reply.raw.write(': following the log\n\n');
   try {
     while (!gone.signal.aborted) {

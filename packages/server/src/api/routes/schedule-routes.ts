@@ -1,6 +1,15 @@
 import type { Json, ScheduleChanges, ScheduleInput, ScheduleState, TaskState } from '@rookery/core';
 import { scheduleJson, taskJson } from '../http/to-json.js';
-import { APPLY_INPUT, ID_OR_NAME_PARAMS, OCCURRENCE_QUERY, PREVIEW_QUERY, RUN_INPUT, SCHEDULE_CHANGES, SCHEDULE_INPUT, SCHEDULE_LIST_QUERY } from '../schemas/inputs.js';
+import {
+  APPLY_INPUT,
+  ID_OR_NAME_PARAMS,
+  OCCURRENCE_QUERY,
+  PREVIEW_QUERY,
+  RUN_INPUT,
+  SCHEDULE_CHANGES,
+  SCHEDULE_INPUT,
+  SCHEDULE_LIST_QUERY,
+} from '../schemas/inputs.js';
 import { strictObject } from '../schemas/json-schema.js';
 import { pageOf, SCHEDULE, TASK } from '../schemas/model.js';
 import type { ApiRoute } from './api-route.js';
@@ -25,7 +34,12 @@ function stateRoute(action: 'pause' | 'resume' | 'retire', summary: string): Api
     schemas: { params: ID_OR_NAME_PARAMS, response: SCHEDULE },
     handle: async (request, _reply, { client }) => {
       const id = idOrName(request.params);
-      const s = action === 'pause' ? await client.pauseSchedule(id) : action === 'resume' ? await client.resumeSchedule(id) : await client.retireSchedule(id);
+      const s =
+        action === 'pause'
+          ? await client.pauseSchedule(id)
+          : action === 'resume'
+            ? await client.resumeSchedule(id)
+            : await client.retireSchedule(id);
       return scheduleJson(s);
     },
   };
@@ -43,7 +57,12 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     handle: async (request, _reply, { client }) => {
       const q = request.query as { state?: string; q?: string; limit: number; cursor?: string };
       const states = statesOf<ScheduleState>(q.state);
-      const page = await client.pageSchedules({ limit: q.limit, ...(states ? { states } : {}), ...(q.q !== undefined ? { q: q.q } : {}), ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
+      const page = await client.pageSchedules({
+        limit: q.limit,
+        ...(states ? { states } : {}),
+        ...(q.q !== undefined ? { q: q.q } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      });
       return { items: page.items.map(scheduleJson), nextCursor: page.nextCursor };
     },
   },
@@ -55,23 +74,34 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     tag: 'schedules',
     status: 201,
     schemas: { body: SCHEDULE_INPUT, response: SCHEDULE },
-    handle: async (request, _reply, { client }) => scheduleJson(await client.createSchedule(request.body as ScheduleInput)),
+    handle: async (request, _reply, { client }) =>
+      scheduleJson(await client.createSchedule(request.body as ScheduleInput)),
   },
   {
     method: 'POST',
     url: '/schedules/apply',
     role: 'admin',
-    summary: 'Creates or updates each schedule of a list (and with prune, deletes the others); with dryRun, only says what it would do',
+    summary:
+      'Creates or updates each schedule of a list (and with prune, deletes the others); with dryRun, only says what it would do',
     tag: 'schedules',
     schemas: {
       body: APPLY_INPUT,
       response: strictObject({
-        items: { type: 'array', items: strictObject({ name: { type: 'string' }, action: { type: 'string', enum: ['created', 'updated', 'unchanged', 'deleted'] } }) },
+        items: {
+          type: 'array',
+          items: strictObject({
+            name: { type: 'string' },
+            action: { type: 'string', enum: ['created', 'updated', 'unchanged', 'deleted'] },
+          }),
+        },
       }),
     },
     handle: async (request, _reply, { client }) => {
       const body = request.body as { schedules: ScheduleInput[]; prune?: boolean; dryRun?: boolean };
-      const synced = await client.syncSchedules(body.schedules, { prune: body.prune ?? false, dryRun: body.dryRun ?? false });
+      const synced = await client.syncSchedules(body.schedules, {
+        prune: body.prune ?? false,
+        dryRun: body.dryRun ?? false,
+      });
       return { items: synced.map((s) => ({ name: s.name, action: s.outcome })) };
     },
   },
@@ -91,7 +121,8 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     summary: 'Changes what a schedule runs and when',
     tag: 'schedules',
     schemas: { params: ID_OR_NAME_PARAMS, body: SCHEDULE_CHANGES, response: SCHEDULE },
-    handle: async (request, _reply, { client }) => scheduleJson(await client.updateSchedule(idOrName(request.params), request.body as ScheduleChanges)),
+    handle: async (request, _reply, { client }) =>
+      scheduleJson(await client.updateSchedule(idOrName(request.params), request.body as ScheduleChanges)),
   },
   {
     method: 'DELETE',
@@ -113,14 +144,16 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     method: 'POST',
     url: '/schedules/:idOrName/run',
     role: 'operate',
-    summary: "Runs a schedule once now, beside its trigger (a manual task in its ledger; a paused schedule too)",
+    summary: 'Runs a schedule once now, beside its trigger (a manual task in its ledger; a paused schedule too)',
     tag: 'schedules',
     status: 201,
     optionalBody: true,
     schemas: { params: ID_OR_NAME_PARAMS, body: RUN_INPUT, response: TASK },
     handle: async (request, _reply, { client }) => {
       const body = request.body as { payload?: Json };
-      return taskJson(await client.runSchedule(idOrName(request.params), body.payload !== undefined ? { payload: body.payload } : {}));
+      return taskJson(
+        await client.runSchedule(idOrName(request.params), body.payload !== undefined ? { payload: body.payload } : {}),
+      );
     },
   },
   {
@@ -136,7 +169,12 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
         fireTimes: { type: 'array', items: { type: 'string', format: 'date-time' } },
         details: {
           type: 'array',
-          items: strictObject({ at: { type: 'string', format: 'date-time' }, local: { type: 'string' }, offset: { type: 'string' }, note: { type: ['string', 'null'] } }),
+          items: strictObject({
+            at: { type: 'string', format: 'date-time' },
+            local: { type: 'string' },
+            offset: { type: 'string' },
+            note: { type: ['string', 'null'] },
+          }),
         },
         warnings: { type: 'array', items: { type: 'string' } },
       }),
@@ -161,7 +199,12 @@ export const SCHEDULE_ROUTES: ApiRoute[] = [
     handle: async (request, _reply, { client }) => {
       const q = request.query as { state?: string; limit: number; cursor?: string };
       const states = statesOf<TaskState>(q.state);
-      const page = await client.pageTasks({ schedule: idOrName(request.params), limit: q.limit, ...(states ? { states } : {}), ...(q.cursor !== undefined ? { cursor: q.cursor } : {}) });
+      const page = await client.pageTasks({
+        schedule: idOrName(request.params),
+        limit: q.limit,
+        ...(states ? { states } : {}),
+        ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
+      });
       return { items: page.items.map(taskJson), nextCursor: page.nextCursor };
     },
   },

@@ -35,8 +35,16 @@ export const TASK_ROUTES: ApiRoute[] = [
     tag: 'tasks',
     schemas: { querystring: TASK_LIST_QUERY, response: pageOf(TASK) },
     handle: async (request, _reply, { client }) => {
-      const q = request.query as { schedule?: string; state?: string; executor?: string; kind?: 'job'; limit: number; cursor?: string };
-      if (q.kind !== undefined && q.schedule !== undefined) throw validationError('kind', 'lists the tasks with no schedule; leave out `schedule`');
+      const q = request.query as {
+        schedule?: string;
+        state?: string;
+        executor?: string;
+        kind?: 'job';
+        limit: number;
+        cursor?: string;
+      };
+      if (q.kind !== undefined && q.schedule !== undefined)
+        throw validationError('kind', 'lists the tasks with no schedule; leave out `schedule`');
       const states = statesOf<TaskState>(q.state);
       const page = await client.pageTasks({
         limit: q.limit,
@@ -55,7 +63,10 @@ export const TASK_ROUTES: ApiRoute[] = [
     role: 'read',
     summary: 'One task with its state transitions (attempts, repairs, cancels), oldest first',
     tag: 'tasks',
-    schemas: { params: ID_PARAMS, response: strictObject({ task: TASK, events: { type: 'array', items: TASK_EVENT } }) },
+    schemas: {
+      params: ID_PARAMS,
+      response: strictObject({ task: TASK, events: { type: 'array', items: TASK_EVENT } }),
+    },
     handle: async (request, _reply, { client }) => {
       const task = await client.getTask(taskId(request.params));
       const events = await client.taskHistory(task.id);
@@ -90,7 +101,14 @@ export const TASK_ROUTES: ApiRoute[] = [
     role: 'read',
     summary: "A task's stored log lines after a sequence number",
     tag: 'tasks',
-    schemas: { params: ID_PARAMS, querystring: LOG_QUERY, response: strictObject({ items: { type: 'array', items: LOG_LINE }, next: { type: 'integer', description: 'pass as `after` to read on' } }) },
+    schemas: {
+      params: ID_PARAMS,
+      querystring: LOG_QUERY,
+      response: strictObject({
+        items: { type: 'array', items: LOG_LINE },
+        next: { type: 'integer', description: 'pass as `after` to read on' },
+      }),
+    },
     handle: async (request, _reply, { client }) => {
       const { after, limit } = request.query as { after: number; limit: number };
       const lines = await client.taskLogs({ id: taskId(request.params), afterSeq: after, limit });

@@ -8,7 +8,8 @@ import { ANY_JSON, INSTANT_INPUT, type JsonSchema } from './json-schema.js';
 /** A trigger as written: instants as ISO strings or epoch ms. */
 export const TRIGGER_INPUT: JsonSchema = {
   type: 'object',
-  description: "`{ kind: 'cron', expr, tz? }`, `{ kind: 'interval', everyMs, anchor? }`, `{ kind: 'once', at }` or `{ kind: 'after-run', delayMs, firstAt? }`",
+  description:
+    "`{ kind: 'cron', expr, tz? }`, `{ kind: 'interval', everyMs, anchor? }`, `{ kind: 'once', at }` or `{ kind: 'after-run', delayMs, firstAt? }`",
   properties: {
     kind: { type: 'string', enum: ['cron', 'interval', 'once', 'after-run'] },
     expr: { type: 'string', maxLength: 1000 },
@@ -52,7 +53,10 @@ export const POLICIES_INPUT: JsonSchema = {
     delivery: { type: 'string', enum: ['at-least-once', 'at-most-once'] },
     dst: {
       type: 'object',
-      properties: { gap: { type: 'string', enum: ['run-after-gap', 'skip'] }, overlap: { type: 'string', enum: ['first', 'last', 'both'] } },
+      properties: {
+        gap: { type: 'string', enum: ['run-after-gap', 'skip'] },
+        overlap: { type: 'string', enum: ['first', 'last', 'both'] },
+      },
       additionalProperties: false,
     },
     jitterMs: { type: 'integer' },
@@ -74,7 +78,11 @@ const SCHEDULE_FIELDS: Record<string, JsonSchema> = {
 export const SCHEDULE_INPUT: JsonSchema = {
   type: 'object',
   description: 'A schedule to create.',
-  properties: { ...SCHEDULE_FIELDS, paused: { type: 'boolean' }, clientId: { type: 'string', minLength: 1, maxLength: 200 } },
+  properties: {
+    ...SCHEDULE_FIELDS,
+    paused: { type: 'boolean' },
+    clientId: { type: 'string', minLength: 1, maxLength: 200 },
+  },
   required: ['name', 'executor', 'trigger'],
   additionalProperties: false,
 };
@@ -82,8 +90,13 @@ export const SCHEDULE_INPUT: JsonSchema = {
 /** Changes to a schedule (as `client.updateSchedule` takes them): a null window end removes it. */
 export const SCHEDULE_CHANGES: JsonSchema = {
   type: 'object',
-  description: 'What to change; policies are merged into the current ones. A null startAt or endAt removes that end of the window.',
-  properties: { ...SCHEDULE_FIELDS, startAt: { type: ['string', 'number', 'null'] }, endAt: { type: ['string', 'number', 'null'] } },
+  description:
+    'What to change; policies are merged into the current ones. A null startAt or endAt removes that end of the window.',
+  properties: {
+    ...SCHEDULE_FIELDS,
+    startAt: { type: ['string', 'number', 'null'] },
+    endAt: { type: ['string', 'number', 'null'] },
+  },
   additionalProperties: false,
 };
 
@@ -91,7 +104,11 @@ export const SCHEDULE_CHANGES: JsonSchema = {
 export const APPLY_INPUT: JsonSchema = {
   type: 'object',
   properties: {
-    schedules: { type: 'array', items: { ...SCHEDULE_INPUT, properties: { ...SCHEDULE_FIELDS, paused: { type: 'boolean' } } }, maxItems: 10_000 },
+    schedules: {
+      type: 'array',
+      items: { ...SCHEDULE_INPUT, properties: { ...SCHEDULE_FIELDS, paused: { type: 'boolean' } } },
+      maxItems: 10_000,
+    },
     prune: { type: 'boolean', description: 'delete every stored schedule not among them' },
     dryRun: { type: 'boolean', description: 'answer what would be done, and write nothing' },
   },
@@ -111,7 +128,11 @@ export const JOB_INPUT: JsonSchema = {
     key: { type: 'string', minLength: 1, maxLength: 200 },
     policies: {
       type: 'object',
-      properties: { retry: RETRY_INPUT, timeoutMs: { type: ['integer', 'null'] }, delivery: { type: 'string', enum: ['at-least-once', 'at-most-once'] } },
+      properties: {
+        retry: RETRY_INPUT,
+        timeoutMs: { type: ['integer', 'null'] },
+        delivery: { type: 'string', enum: ['at-least-once', 'at-most-once'] },
+      },
       additionalProperties: false,
     },
   },
@@ -143,12 +164,22 @@ function statesParam(states: readonly string[]): JsonSchema {
 export const LIMIT_PARAM: JsonSchema = { type: 'integer', minimum: 1, maximum: 500, default: 50 };
 
 /** `?cursor=`: the `nextCursor` of the previous page. */
-export const CURSOR_PARAM: JsonSchema = { type: 'string', minLength: 1, maxLength: 1000, description: 'the nextCursor of the previous page' };
+export const CURSOR_PARAM: JsonSchema = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 1000,
+  description: 'the nextCursor of the previous page',
+};
 
 /** Query of `GET /schedules`. */
 export const SCHEDULE_LIST_QUERY: JsonSchema = {
   type: 'object',
-  properties: { state: statesParam(SCHEDULE_STATES), q: { type: 'string', maxLength: 200, description: 'name contains (ignoring case)' }, limit: LIMIT_PARAM, cursor: CURSOR_PARAM },
+  properties: {
+    state: statesParam(SCHEDULE_STATES),
+    q: { type: 'string', maxLength: 200, description: 'name contains (ignoring case)' },
+    limit: LIMIT_PARAM,
+    cursor: CURSOR_PARAM,
+  },
   additionalProperties: false,
 };
 
@@ -166,7 +197,11 @@ export const TASK_LIST_QUERY: JsonSchema = {
     schedule: { type: 'string', minLength: 1, maxLength: 200, description: 'schedule id or name' },
     state: statesParam(TASK_STATES),
     executor: { type: 'string', minLength: 1, maxLength: 200 },
-    kind: { type: 'string', enum: ['job'], description: '`job`: only jobs, the tasks enqueued with no schedule (not with `schedule`)' },
+    kind: {
+      type: 'string',
+      enum: ['job'],
+      description: '`job`: only jobs, the tasks enqueued with no schedule (not with `schedule`)',
+    },
     limit: LIMIT_PARAM,
     cursor: CURSOR_PARAM,
   },
@@ -183,7 +218,10 @@ export const PREVIEW_QUERY: JsonSchema = {
 /** Query of `GET /tasks/:id/logs`. */
 export const LOG_QUERY: JsonSchema = {
   type: 'object',
-  properties: { after: { type: 'integer', minimum: 0, default: 0, description: 'the last seq read' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 500 } },
+  properties: {
+    after: { type: 'integer', minimum: 0, default: 0, description: 'the last seq read' },
+    limit: { type: 'integer', minimum: 1, maximum: 1000, default: 500 },
+  },
   additionalProperties: false,
 };
 

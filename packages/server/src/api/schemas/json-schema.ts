@@ -4,7 +4,15 @@
  */
 export interface JsonSchema {
   /** The JSON type(s). */
-  type?: 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null' | ('string' | 'number' | 'integer' | 'null' | 'object' | 'boolean' | 'array')[];
+  type?:
+    | 'object'
+    | 'array'
+    | 'string'
+    | 'number'
+    | 'integer'
+    | 'boolean'
+    | 'null'
+    | ('string' | 'number' | 'integer' | 'null' | 'object' | 'boolean' | 'array')[];
   /** For people. */
   description?: string;
   /** Properties of an object. */
@@ -47,9 +55,18 @@ export const INSTANT: JsonSchema = { type: 'string', format: 'date-time' };
 export const INSTANT_OR_NULL: JsonSchema = { type: ['string', 'null'], format: 'date-time' };
 
 /** An instant as input: an ISO-8601 string or epoch milliseconds. */
-export const INSTANT_INPUT: JsonSchema = { type: ['string', 'number'], description: 'ISO-8601 string or epoch milliseconds' };
+export const INSTANT_INPUT: JsonSchema = {
+  type: ['string', 'number'],
+  description: 'ISO-8601 string or epoch milliseconds',
+};
 
 /** An object schema whose every listed property is required and no other is allowed. */
 export function strictObject(properties: Record<string, JsonSchema>, description?: string): JsonSchema {
-  return { type: 'object', ...(description ? { description } : {}), properties, required: Object.keys(properties), additionalProperties: false };
+  return {
+    type: 'object',
+    ...(description ? { description } : {}),
+    properties,
+    required: Object.keys(properties),
+    additionalProperties: false,
+  };
 }

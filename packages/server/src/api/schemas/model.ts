@@ -10,7 +10,8 @@ const nullableString: JsonSchema = { type: ['string', 'null'] };
 /** A schedule's trigger, instants as ISO strings. */
 export const TRIGGER: JsonSchema = {
   type: 'object',
-  description: "When a schedule fires: `cron` (expr, tz), `interval` (everyMs, anchor), `once` (at) or `after-run` (delayMs, firstAt).",
+  description:
+    'When a schedule fires: `cron` (expr, tz), `interval` (everyMs, anchor), `once` (at) or `after-run` (delayMs, firstAt).',
   properties: {
     kind: { type: 'string', enum: ['cron', 'interval', 'once', 'after-run'] },
     expr: { type: 'string' },
@@ -46,7 +47,10 @@ export const SCHEDULE_POLICIES: JsonSchema = strictObject({
   priority: { type: 'integer' },
   taskCreation: { type: 'string', enum: ['ahead', 'on-start', 'on-end'] },
   delivery: { type: 'string', enum: ['at-least-once', 'at-most-once'] },
-  dst: strictObject({ gap: { type: 'string', enum: ['run-after-gap', 'skip'] }, overlap: { type: 'string', enum: ['first', 'last', 'both'] } }),
+  dst: strictObject({
+    gap: { type: 'string', enum: ['run-after-gap', 'skip'] },
+    overlap: { type: 'string', enum: ['first', 'last', 'both'] },
+  }),
   jitterMs: { type: 'integer' },
 });
 
@@ -64,7 +68,10 @@ export const SCHEDULE: JsonSchema = strictObject(
     state: { type: 'string', enum: SCHEDULE_STATES },
     clientId: nullableString,
     validation: {
-      anyOf: [{ type: 'null' }, strictObject({ by: { type: 'string' }, at: INSTANT, field: nullableString, reason: nullableString })],
+      anyOf: [
+        { type: 'null' },
+        strictObject({ by: { type: 'string' }, at: INSTANT, field: nullableString, reason: nullableString }),
+      ],
     },
     nextFireAt: INSTANT_OR_NULL,
     gateTaskId: nullableString,
@@ -94,7 +101,11 @@ export const TASK: JsonSchema = strictObject(
     scheduleId: nullableString,
     fireAt: INSTANT,
     key: nullableString,
-    origin: { type: 'string', enum: ['trigger', 'manual', 'job'], description: "its schedule's trigger, an operator's extra run (`manual`), or an enqueued job" },
+    origin: {
+      type: 'string',
+      enum: ['trigger', 'manual', 'job'],
+      description: "its schedule's trigger, an operator's extra run (`manual`), or an enqueued job",
+    },
     spanEndAt: INSTANT_OR_NULL,
     spanCount: { type: 'integer' },
     dueAt: INSTANT,
@@ -180,7 +191,10 @@ export const OVERVIEW: JsonSchema = strictObject({
 
 /** A page of `item`: its items and the cursor of the next page. */
 export function pageOf(item: JsonSchema): JsonSchema {
-  return strictObject({ items: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last' } });
+  return strictObject({
+    items: { type: 'array', items: item },
+    nextCursor: { type: ['string', 'null'], description: 'pass as `cursor` for the next page; null on the last' },
+  });
 }
 
 /** The body of every error answer. */
