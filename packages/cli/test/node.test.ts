@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '@rookery/core';
 import { ExecutorLoadError, ExecutorPackageError } from '@rookery/executor';
-import { loadExecutorPackages, loadExecutors } from '../src/commands/node.js';
+import { loadExecutorPackages, loadExecutors } from '../src/commands/load-executors.js';
 import { resolveDbUrl } from '../src/options/db.js';
 import { cli, cliJson, freshDb } from './helpers.js';
 

@@ -1,3 +1,5 @@
+// Over 400 lines: one class holding every Datastore method, each a short delegation to the file
+// of its family under store/ (or to the dialect's fast path), so the whole surface reads in one place.
 import type {
   CallerTransactions,
   DatastoreInTransaction,

@@ -1,3 +1,5 @@
+// Over 400 lines: one transport owning a listening session and a publishing client, whose
+// reconnects, backoff and close share one state; its error, channel name and pause live beside it.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import {

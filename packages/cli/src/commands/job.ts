@@ -7,19 +7,14 @@ import {
   SCHEDULE_STATES,
   validateTrigger,
   ValidationError,
-  type PreviewEntry,
   type Schedule,
   type ScheduleState,
-  type ScheduleSubmission,
-  type Task,
-  type Trigger,
-  type TriggerPreview,
 } from '@rookery/core';
 import { pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
-import { formatDuration, parseInteger } from '../options/duration.js';
+import { parseInteger } from '../options/duration.js';
 import {
   PERIOD_EXAMPLES,
   parseJobChanges,
@@ -28,160 +23,19 @@ import {
   type JobUpdateOptions,
 } from '../options/parse-job-options.js';
 import { iso, scheduleJson, submissionJson, writeJson } from '../output/json.js';
-import { showInstant, writeFields, writeTable, type Column } from '../output/table.js';
+import { showInstant, writeTable } from '../output/table.js';
 import { BUILT_IN_EXECUTORS, checkBuiltInPayload } from './built-in-executors.js';
 import { registerJobApplyCommand } from './job-apply.js';
 import { registerJobRunCommand } from './job-run.js';
 import { SILENT_AFTER_MS } from './nodes.js';
-
-/** A trigger in a few words: `cron 0 3 * * * (UTC)`, `every 5m`, `once at …`, `1s after run`. */
-export function describeTrigger(t: Trigger): string {
-  switch (t.kind) {
-    case 'cron':
-      return `cron ${t.expr} (${t.tz ?? 'UTC'})`;
-    case 'interval':
-      return `every ${formatDuration(t.everyMs)}`;
-    case 'once':
-      return `once at ${new Date(t.at).toISOString()}`;
-    case 'after-run':
-      return `${formatDuration(t.delayMs)} after run`;
-  }
-}
-
-const COLUMNS: Column<Schedule>[] = [
-  { header: 'name', cell: (s) => s.name },
-  { header: 'state', cell: (s) => s.state },
-  { header: 'executor', cell: (s) => s.executor },
-  { header: 'trigger', cell: (s) => describeTrigger(s.trigger) },
-  { header: 'next fire', cell: (s) => showInstant(s.nextFireAt) },
-  { header: 'id', cell: (s) => s.id },
-];
-
-/** Where the validation of a submitted schedule stands, in a few words. */
-function validationText(s: Schedule): string {
-  const v = s.validation;
-  if (v === null) return `pending: waiting for a node that has executor '${s.executor}'`;
-  const when = `by ${v.by} at ${showInstant(v.at) ?? '-'}`;
-  return v.reason === null ? `accepted ${when}` : `rejected ${when}: ${v.reason}`;
-}
-
-function writeSchedule(io: CliIo, s: Schedule, json: boolean | undefined, extra: [string, unknown][] = []): void {
-  if (json) return writeJson(io.stdout, scheduleJson(s));
-  const p = s.policies;
-  writeFields(io.stdout, [
-    ['name', s.name],
-    ['id', s.id],
-    ['state', s.state],
-    ['executor', s.executor],
-    ['trigger', describeTrigger(s.trigger)],
-    ['payload', s.payload],
-    ...(s.clientId === null
-      ? []
-      : ([
-          ['client', s.clientId],
-          ['validation', validationText(s)],
-        ] as [string, string][])),
-    ['next fire', showInstant(s.nextFireAt)],
-    ['start at', showInstant(s.startAt)],
-    ['end at', showInstant(s.endAt)],
-    ['duplicate', p.duplicate],
-    ['misfire', p.misfire],
-    [
-      'retry',
-      p.retry.kind === 'none' || p.retry.maxAttempts <= 1
-        ? 'none'
-        : `${p.retry.kind} ${formatDuration(p.retry.delayMs)}, ${p.retry.maxAttempts} attempts`,
-    ],
-    ['timeout', p.timeoutMs === null ? null : formatDuration(p.timeoutMs)],
-    ['priority', p.priority],
-    ['created', showInstant(s.createdAt)],
-    ['updated', showInstant(s.updatedAt)],
-    ...extra,
-  ]);
-}
-
-const PREVIEW_COLUMNS: Column<PreviewEntry>[] = [
-  { header: 'utc', cell: (e) => e.utc },
-  { header: 'local', cell: (e) => e.local },
-  { header: 'offset', cell: (e) => e.offset },
-  { header: 'note', cell: (e) => e.note },
-];
-
-/**
- * Why a task of the ledger is in its state: its `reason` (`completed on node X`, `skipped:
- * schedule busy with task …`, `misfire policy …`, `repaired: …`), with the error
- * of a failed task; for a task without a reason, a few words from its state. An operator's
- * extra run (origin `manual`) is marked `manual run, …`.
- */
-export function taskWhy(t: Task): string {
-  const why = ownWhy(t);
-  // An operator's extra run says so for the life of its row, whatever became of it.
-  return t.origin === 'manual' && !why.startsWith('manual') ? `manual run, ${why}` : why;
-}
-
-/** Why a task is in its state, from its reason or else its state. */
-function ownWhy(t: Task): string {
-  if (t.reason !== null) return t.state === 'failed' && t.error !== null ? `${t.reason}: ${t.error}` : t.reason;
-  switch (t.state) {
-    case 'pending':
-      return `${t.attempt === 0 ? 'waiting' : 'due again'}: due at ${iso(t.dueAt) ?? '-'}`;
-    case 'running':
-      return `running on node ${t.nodeId ?? '?'} (attempt ${t.attempt})`;
-    case 'completed':
-      return `ran on node ${t.nodeId ?? '?'}`;
-    case 'failed':
-      return `failed${t.error === null ? '' : `: ${t.error}`}`;
-    default:
-      return t.state;
-  }
-}
-
-const HISTORY_COLUMNS: Column<Task>[] = [
-  { header: 'fire at', cell: (t) => showInstant(t.fireAt) },
-  { header: 'state', cell: (t) => t.state },
-  { header: 'attempts', cell: (t) => t.attempt },
-  { header: 'node', cell: (t) => t.nodeId },
-  { header: 'why', cell: taskWhy },
-];
-
-/** One row of `rookery job history --json`: instants as ISO strings. */
-function historyJson(t: Task): Record<string, unknown> {
-  return {
-    taskId: t.id,
-    origin: t.origin,
-    fireAt: iso(t.fireAt),
-    spanEndAt: iso(t.spanEndAt),
-    spanCount: t.spanCount,
-    state: t.state,
-    attempts: t.attempt,
-    nodeId: t.nodeId,
-    why: taskWhy(t),
-    startedAt: iso(t.startedAt),
-    endedAt: iso(t.endedAt),
-  };
-}
-
-function writePreview(io: CliIo, p: TriggerPreview, json: boolean | undefined): void {
-  if (json) return writeJson(io.stdout, { fireTimes: p.fireTimes, warnings: p.warnings });
-  writeTable(io.stdout, PREVIEW_COLUMNS, p.fireTimes);
-  for (const w of p.warnings) writeLine(io.stderr, `warning: ${w}`);
-}
-
-const SUBMISSION_COLUMNS: Column<ScheduleSubmission>[] = [
-  { header: 'name', cell: (v) => v.name },
-  { header: 'validation', cell: (v) => v.state },
-  { header: 'state', cell: (v) => v.scheduleState },
-  { header: 'executor', cell: (v) => v.executor },
-  { header: 'submitted', cell: (v) => showInstant(v.submittedAt) },
-  {
-    header: 'validated',
-    cell: (v) => (v.validatedBy === null ? null : `${showInstant(v.validatedAt) ?? '-'} by ${v.validatedBy}`),
-  },
-  {
-    header: 'reason',
-    cell: (v) => v.reason ?? (v.state === 'pending' ? `waiting for a node that has executor '${v.executor}'` : null),
-  },
-];
+import {
+  HISTORY_COLUMNS,
+  SCHEDULE_COLUMNS,
+  SUBMISSION_COLUMNS,
+  historyJson,
+  writePreview,
+  writeSchedule,
+} from '../output/schedule-text.js';
 
 /** The options of `rookery job preview`, as commander hands them over. */
 interface PreviewOptions {
@@ -315,7 +169,7 @@ export function registerJobCommands(program: Command, io: CliIo): void {
         .filter(Boolean) as ScheduleState[] | undefined;
       const list = await client.listSchedules({ limit: 10_000, ...(states ? { states } : {}) });
       if (opts.json) writeJson(io.stdout, list.map(scheduleJson));
-      else writeTable(io.stdout, COLUMNS, list);
+      else writeTable(io.stdout, SCHEDULE_COLUMNS, list);
     }),
   );
 

@@ -11,23 +11,12 @@ import {
   resolveRetention,
   resolveTimings,
   systemClock,
-  type Executor,
 } from '@rookery/core';
 import { createSqlDatastore, idleTransactionTimeoutForLease } from '@rookery/datastore-sql';
-import {
-  ExecutorLoadError,
-  ExecutorPackageError,
-  functionExecutors,
-  loadExecutorPackage,
-  loadFunctionModule,
-  parseAllowedOrigins,
-  WorkerPool,
-  type TaskFunctionModule,
-  type WorkerPoolOptions,
-} from '@rookery/executor';
+import { parseAllowedOrigins, WorkerPool, type WorkerPoolOptions } from '@rookery/executor';
 import { createEventBus, pgWakeSignals } from '@rookery/messaging';
 import { writeLine, type CliIo } from '../context.js';
-import { BUILT_IN_EXECUTORS, builtInExecutors, parseBuiltIns } from './built-in-executors.js';
+import { builtInExecutors, parseBuiltIns } from './built-in-executors.js';
 import { addDbOption, dbUrlOf } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
 import { parseRetention, parseUnresolvedAfter } from '../options/retention.js';
@@ -37,6 +26,8 @@ import { resolveWakeSignals } from '../options/wake-signals.js';
 import { textLogger } from '../output/event-line.js';
 import { jsonLogger } from '../output/json-logger.js';
 import { openWithRetry } from '../startup/open-with-retry.js';
+import { untilSignal } from '../startup/until-signal.js';
+import { loadExecutorPackages, loadExecutors } from './load-executors.js';
 import {
   addNodeHttpOptions,
   observedDatastore,
@@ -78,114 +69,6 @@ interface NodeCommandOptions extends NodeHttpCommandOptions {
   httpAllow: string[];
   pollWaits?: string;
   wakeSignals: string;
-}
-
-/** Told of each function module that could not be loaded; the node goes on without it. */
-export type ExecutorLoadFailure = (error: ExecutorLoadError) => void;
-
-/**
- * Loads function modules and makes their executors. A name offered by two modules, or one of
- * {@link BUILT_IN_EXECUTORS}, is refused. A module that cannot be loaded (missing, throws while loading, wrong shape) is passed to
- * `onLoadFailure` and skipped, so the other modules' executors still run; without
- * `onLoadFailure` its error is thrown.
- *
- * @param paths - module paths, relative to the working directory
- * @param onLoadFailure - reports a module that failed to load
- * @throws ExecutorLoadError (field `executors`, only without `onLoadFailure`) or ValidationError on `executors.<name>`
- */
-export async function loadExecutors(
-  paths: readonly string[],
-  onLoadFailure?: ExecutorLoadFailure,
-): Promise<Executor[]> {
-  const byName = new Map<string, Executor>();
-  for (const path of paths) {
-    let module: TaskFunctionModule;
-    try {
-      module = await loadFunctionModule(path);
-    } catch (error) {
-      if (!onLoadFailure || !(error instanceof ExecutorLoadError)) throw error;
-      onLoadFailure(error);
-      continue;
-    }
-    for (const e of functionExecutors(module)) {
-      if ((BUILT_IN_EXECUTORS as readonly string[]).includes(e.name)) {
-        throw new ValidationError(
-          `executors.${e.name}`,
-          `executor '${e.name}' (in ${path}) is built into rookery node; give the function another name`,
-        );
-      }
-      if (byName.has(e.name))
-        throw new ValidationError(
-          `executors.${e.name}`,
-          `executor '${e.name}' is offered by two modules (second: ${path})`,
-        );
-      byName.set(e.name, e);
-    }
-  }
-  return [...byName.values()];
-}
-
-/**
- * Loads executor packages (see `loadExecutorPackage`), resolved from the working directory.
- * A name already in `taken` (built-in executors, the modules' functions) or offered by two
- * packages is refused. A package that cannot be loaded is passed to `onLoadFailure` and
- * skipped; without `onLoadFailure` its error is thrown.
- *
- * @param names - package names
- * @param taken - executor names offered already
- * @param onLoadFailure - reports a package that failed to load
- * @throws ExecutorPackageError (only without `onLoadFailure`) or ValidationError on `executors.<name>`
- */
-export async function loadExecutorPackages(
-  names: readonly string[],
-  taken: ReadonlySet<string>,
-  onLoadFailure?: (error: ExecutorPackageError) => void,
-): Promise<Executor[]> {
-  const byName = new Map<string, Executor>();
-  for (const name of names) {
-    let executors: Executor[];
-    try {
-      executors = await loadExecutorPackage(name);
-    } catch (error) {
-      if (!onLoadFailure || !(error instanceof ExecutorPackageError)) throw error;
-      onLoadFailure(error);
-      continue;
-    }
-    for (const e of executors) {
-      if (taken.has(e.name) || byName.has(e.name)) {
-        throw new ValidationError(
-          `executors.${e.name}`,
-          `executor '${e.name}' (in package ${name}) is offered already by a built-in, a module or another package`,
-        );
-      }
-      byName.set(e.name, e);
-    }
-  }
-  return [...byName.values()];
-}
-
-/**
- * Waits for SIGTERM or SIGINT. The first one resolves; a second one while stopping forces
- * the process out with exit code 1.
- */
-export function untilSignal(onForce: () => void): { stopped: Promise<string>; dispose(): void } {
-  let count = 0;
-  let resolve: (signal: string) => void = () => undefined;
-  const stopped = new Promise<string>((r) => (resolve = r));
-  const handler = (signal: NodeJS.Signals): void => {
-    count += 1;
-    if (count === 1) resolve(signal);
-    else onForce();
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
-  return {
-    stopped,
-    dispose: () => {
-      process.off('SIGTERM', handler);
-      process.off('SIGINT', handler);
-    },
-  };
 }
 
 function collect(value: string, previous: string[]): string[] {

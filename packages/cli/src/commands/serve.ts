@@ -16,7 +16,7 @@ import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
 import { BUILT_IN_EXECUTORS } from './built-in-executors.js';
-import { untilSignal } from './node.js';
+import { untilSignal } from '../startup/until-signal.js';
 import { schemaProblem } from './node-http.js';
 
 /** Options of `rookery serve`, as commander hands them over. */

@@ -1,3 +1,5 @@
+// Over 400 lines: the Datastore interface alone, one method per store operation, each with the
+// atomicity and conditions every store must keep; its types live in the *-params.ts files beside it.
 import type { NodeRecord } from '../model/node-record.js';
 import type { Schedule } from '../model/schedule.js';
 import type { Task, TaskEvent } from '../model/task.js';
