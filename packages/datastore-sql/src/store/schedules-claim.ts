@@ -14,6 +14,7 @@ import { taskPolicyColumns, type TaskPolicyColumns } from './task-policy-columns
 import { markOnceSchedulesDone } from './schedules-done.js';
 import { gateRelease } from './schedules.js';
 import type { SqlContext, Tx } from './sql-context.js';
+import { TASK_COLUMNS } from './task-columns.js';
 import { insertEvents, readTasks } from './task-effects.js';
 import { leaseFree, leaseWritten } from './lease-sql.js';
 
@@ -56,40 +57,6 @@ export async function scheduleClaimDue(ctx: SqlContext, p: ScheduleClaimDueParam
     return rows.map(scheduleFromRow);
   });
 }
-
-const TASK_COLUMNS = [
-  'id',
-  'schedule_id',
-  'fire_at',
-  'span_end_at',
-  'span_count',
-  'due_at',
-  'deadline_at',
-  'state',
-  'attempt',
-  'failures',
-  'repairs',
-  'fence',
-  'version',
-  'executor',
-  'payload',
-  'policies',
-  'duplicate_policy',
-  'delivery',
-  'priority',
-  'lease_owner',
-  'lease_expires_at',
-  'node_id',
-  'started_at',
-  'ended_at',
-  'result',
-  'error',
-  'reason',
-  'execution_id',
-  'cancel_requested',
-  'created_at',
-  'updated_at',
-] as const;
 
 /** Task rows per INSERT statement of a peel. */
 const ROWS_PER_INSERT = 100;

@@ -9,44 +9,7 @@ import {
 import { str, taskFromRow } from './row-mapping.js';
 import type { CallerTransaction } from './caller-transaction.js';
 import type { SqlContext, Tx } from './sql-context.js';
-
-/** The columns of a job's row, in the order of {@link jobTuple}. */
-const JOB_COLUMNS = [
-  'id',
-  'schedule_id',
-  'fire_at',
-  'span_end_at',
-  'span_count',
-  'due_at',
-  'deadline_at',
-  'state',
-  'attempt',
-  'failures',
-  'repairs',
-  'fence',
-  'version',
-  'executor',
-  'payload',
-  'policies',
-  'duplicate_policy',
-  'delivery',
-  'priority',
-  'lease_owner',
-  'lease_expires_at',
-  'node_id',
-  'started_at',
-  'ended_at',
-  'result',
-  'error',
-  'reason',
-  'execution_id',
-  'cancel_requested',
-  'created_at',
-  'updated_at',
-  'dedupe_key',
-  'dedupe_lock',
-  'trace_context',
-] as const;
+import { JOB_COLUMNS } from './task-columns.js';
 
 /**
  * Job rows per INSERT: 2 000 rows of 14 bound values stay under every dialect's limit on bound
