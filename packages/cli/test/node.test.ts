@@ -354,7 +354,7 @@ async function unplannableSchedule(db: string): Promise<{ scheduleId: string; da
 }
 
 describe('rookery node --peel-lease-ms', () => {
-  it('is the lease the node takes on the schedules it claims', async () => {
+  it('is the lease the node takes on the schedules it claims; one it cannot plan is reported once, however often it claims it', async () => {
     const db = freshDb();
     const { scheduleId, datastore: store } = await unplannableSchedule(db);
     const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'peeler', '--peel-lease-ms', '1234'], {
@@ -373,6 +373,16 @@ describe('rookery node --peel-lease-ms', () => {
       }
       expect(held?.leaseOwner, stderr).toBeTruthy();
       expect((held?.leaseExpiresAt ?? 0) - (held?.updatedAt ?? 0)).toBe(1_234);
+      // Claimed twice more, after each peel lease, it is still reported only once.
+      const claimed = held?.fence ?? 0;
+      while ((held?.fence ?? 0) < claimed + 2 && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        held = (await store.scheduleList()).find((s) => s.id === scheduleId);
+      }
+      expect(held?.fence).toBeGreaterThanOrEqual(claimed + 2);
+      const reports = stderr.split('\n').filter((l) => l.includes('generalError [peel]'));
+      expect(reports, stderr).toHaveLength(1);
+      expect(reports[0]).toContain("no misfire strategy 'custom'");
     } finally {
       child.kill('SIGTERM');
       await store.close();
