@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '@rookery/core';
+import { createStrategyRegistry, RookeryClient, runOnceMisfire, ValidationError } from '@rookery/core';
+import { createSqlDatastore, type SqlDatastore } from '@rookery/datastore-sql';
 import { ExecutorLoadError, ExecutorPackageError } from '@rookery/executor';
 import { loadExecutorPackages, loadExecutors } from '../src/commands/load-executors.js';
 import { resolveDbUrl } from '../src/options/db.js';
@@ -304,6 +305,22 @@ describe('rookery node options', () => {
     }
   });
 
+  it('refuses a --peel-lease-ms outside 50 ms to the lease, naming it, before opening the database', async () => {
+    const cases: [args: string[], line: string][] = [
+      [['--peel-lease-ms', '20'], '--peel-lease-ms: must be a whole number from 50 to 10000, got 20'],
+      [['--peel-lease-ms', '10001'], '--peel-lease-ms: must be a whole number from 50 to 10000, got 10001'],
+      [['--lease-ms', '2000', '--peel-lease-ms', '2500'], '--peel-lease-ms: must be a whole number from 50 to 2000'],
+      [['--peel-lease-ms', 'soon'], "--peel-lease-ms: must be a whole number from 1 to 3600000, got 'soon'"],
+    ];
+    for (const [args, line] of cases) {
+      const db = freshDb();
+      const r = await cli(['node', '--db', db, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(line);
+      expect(existsSync(db.slice('sqlite:'.length)), 'no database file is written').toBe(false);
+    }
+  });
+
   it('refuses a --pool-max that is not a whole number from 1, naming it, before opening the database', async () => {
     for (const value of ['0', 'ten', '1.5']) {
       const r = await cli(['node', '--db', freshDb(), '--pool-max', value]);
@@ -319,4 +336,57 @@ describe('rookery node options', () => {
       expect(r.stderr).toContain(`max-result-bytes: must be a whole number from 1 to 8388608, got '${value}'`);
     }
   });
+});
+
+/** A schedule, on `db`, whose misfire strategy `custom` no `rookery node` has: every node that claims it fails to plan it. */
+async function unplannableSchedule(db: string): Promise<{ scheduleId: string; datastore: SqlDatastore }> {
+  expect((await cli(['migrate', '--db', db])).code).toBe(0);
+  const datastore = await createSqlDatastore({ url: db });
+  const strategies = createStrategyRegistry().register('misfire', 'custom', runOnceMisfire);
+  const client = new RookeryClient({ datastore, strategies, builtInExecutors: ['process'] });
+  const schedule = await client.createSchedule({
+    name: 'custom-misfire',
+    executor: 'process',
+    trigger: { kind: 'once', at: Date.now() + 1_000 },
+    policies: { misfire: 'custom' },
+  });
+  return { scheduleId: schedule.id, datastore };
+}
+
+describe('rookery node --peel-lease-ms', () => {
+  it('is the lease the node takes on the schedules it claims; one it cannot plan is reported once, however often it claims it', async () => {
+    const db = freshDb();
+    const { scheduleId, datastore: store } = await unplannableSchedule(db);
+    const child = spawn(process.execPath, [BIN, 'node', '--db', db, '--id', 'peeler', '--peel-lease-ms', '1234'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      // The node cannot plan the schedule, so it keeps the claim's lease until that expires.
+      const deadline = Date.now() + 20_000;
+      let held = (await store.scheduleList()).find((s) => s.id === scheduleId);
+      while (held?.leaseOwner == null && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        held = (await store.scheduleList()).find((s) => s.id === scheduleId);
+      }
+      expect(held?.leaseOwner, stderr).toBeTruthy();
+      expect((held?.leaseExpiresAt ?? 0) - (held?.updatedAt ?? 0)).toBe(1_234);
+      // Claimed twice more, after each peel lease, it is still reported only once.
+      const claimed = held?.fence ?? 0;
+      while ((held?.fence ?? 0) < claimed + 2 && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        held = (await store.scheduleList()).find((s) => s.id === scheduleId);
+      }
+      expect(held?.fence).toBeGreaterThanOrEqual(claimed + 2);
+      const reports = stderr.split('\n').filter((l) => l.includes('generalError [peel]'));
+      expect(reports, stderr).toHaveLength(1);
+      expect(reports[0]).toContain("no misfire strategy 'custom'");
+    } finally {
+      child.kill('SIGTERM');
+      await store.close();
+    }
+    expect(await exited).toBe(0);
+  }, 40_000);
 });

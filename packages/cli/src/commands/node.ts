@@ -49,6 +49,7 @@ interface NodeCommandOptions extends NodeHttpCommandOptions {
   executors: string[];
   executorPackage: string[];
   leaseMs?: string;
+  peelLeaseMs?: string;
   poolMax?: string;
   maxResultBytes?: string;
   log: string;
@@ -132,6 +133,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
         [],
       )
       .option('--lease-ms <ms>', 'lease length in milliseconds (default 10000)')
+      .option(
+        '--peel-lease-ms <ms>',
+        'lease a peel takes on the schedules it claims, in milliseconds, from 50 to the lease: a dead node holds their fire times back this long (default 500)',
+      )
       .option(
         '--max-result-bytes <n>',
         'largest result an attempt may store, in bytes of JSON (default 262144); a larger one fails its task for good',
@@ -218,14 +223,18 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const heartbeatTimeoutMs =
       opts.heartbeatTimeout === undefined ? null : parseDuration('heartbeat-timeout', opts.heartbeatTimeout);
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
+    const peelLeaseMs =
+      opts.peelLeaseMs === undefined ? undefined : parseInteger('peel-lease-ms', opts.peelLeaseMs, 1, 3_600_000);
     const poolMax = opts.poolMax === undefined ? undefined : parseInteger('pool-max', opts.poolMax, 1, 1_000);
     const maxResultBytes =
       opts.maxResultBytes === undefined
         ? undefined
         : parseInteger('max-result-bytes', opts.maxResultBytes, 1, MAX_RESULT_BYTES_LIMIT);
     const pollWaitsMs = opts.pollWaits === undefined ? undefined : parsePollWaits(opts.pollWaits);
+    // Checks the peel lease against the lease (50 ms to leaseMs), naming --peel-lease-ms.
     const timings = resolveTimings({
       ...(leaseMs === undefined ? {} : { leaseMs }),
+      ...(peelLeaseMs === undefined ? {} : { peelLeaseMs }),
       ...(pollWaitsMs === undefined ? {} : { pollWaitsMs }),
     });
     const graceMs = parseDuration('grace', opts.grace);
@@ -366,6 +375,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           clusterRateLimits,
           heartbeatTimeoutMs,
           ...(leaseMs !== undefined ? { leaseMs } : {}),
+          ...(peelLeaseMs !== undefined ? { peelLeaseMs } : {}),
           ...(maxResultBytes !== undefined ? { maxResultBytes } : {}),
           ...(pollWaitsMs !== undefined ? { pollWaitsMs } : {}),
           ...(wakeSignals ? { wakeSignals } : {}),

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  createStrategyRegistry,
   resolveTimings,
+  RookeryClient,
+  runOnceMisfire,
   ValidationError,
   type Datastore,
   type SchedulePeelResult,
@@ -128,6 +131,56 @@ describe('a peel slower than its lease', () => {
     expect([...a.errors, ...b.errors]).toEqual([]);
     await stopUnderFakeTime(a.node);
     await stopUnderFakeTime(b.node);
+  });
+});
+
+describe('a schedule this node cannot plan', () => {
+  it('is reported once, not on every peel round; once it has peeled, a new failure is reported again', async () => {
+    const { datastore } = memoryCluster();
+    const client = new RookeryClient({
+      datastore,
+      builtInExecutors: ['noop'],
+      strategies: createStrategyRegistry().register('misfire', 'custom', runOnceMisfire),
+    });
+    // The node lacks the schedule's misfire strategy until it is registered below.
+    const strategies = createStrategyRegistry();
+    let claims = 0;
+    const a = await startTestNode(
+      watchClaims(datastore, () => (claims += 1)),
+      noop,
+      { strategies, peelLeaseMs: 500 },
+    );
+    await client.createSchedule({
+      name: 'x',
+      executor: 'noop',
+      trigger: { kind: 'interval', everyMs: 1_000 },
+      policies: { misfire: 'custom' },
+    });
+    await vi.advanceTimersByTimeAsync(1_600);
+    expect(claims).toBeGreaterThanOrEqual(2);
+    expect(a.errors.map((e) => e.message)).toEqual([expect.stringContaining("no misfire strategy 'custom'")]);
+    expect(await datastore.taskList()).toEqual([]);
+
+    let broken: Error | null = null;
+    strategies.register('misfire', 'custom', (input) => {
+      if (broken) throw broken;
+      return runOnceMisfire(input);
+    });
+    await vi.advanceTimersByTimeAsync(1_600);
+    expect((await datastore.taskList()).length).toBeGreaterThan(0);
+    expect(a.errors).toHaveLength(1);
+
+    broken = new Error('the custom misfire strategy is down');
+    const claimsBefore = claims;
+    // The peel wrote fire times 5 s ahead (the lookahead); the schedule is claimed again once its
+    // next one is within 2.5 s, then on every round after its peel lease.
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(claims - claimsBefore).toBeGreaterThanOrEqual(2);
+    expect(a.errors.map((e) => e.message)).toEqual([
+      expect.stringContaining("no misfire strategy 'custom'"),
+      'the custom misfire strategy is down',
+    ]);
+    await stopUnderFakeTime(a.node);
   });
 });
 

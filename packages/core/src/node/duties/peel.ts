@@ -1,6 +1,8 @@
 import { SPAN_ATTRIBUTES, recordSpan } from '../../tracing/spans.js';
 import type { NodeContext } from '../node-context.js';
+import { asError } from '../attempt.js';
 import { planPeel } from './peel-plan.js';
+import { UnplannableSchedules } from './unplannable-schedules.js';
 
 /**
  * Duty 1 of the protocol, peel: claims a batch of active, ungated schedules whose next fire
@@ -16,8 +18,19 @@ import { planPeel } from './peel-plan.js';
  * Its expiry only lets another node claim; the write does not require it, so a peel slowed
  * past it still lands when nobody claimed meanwhile, and a loaded node does not lose every
  * round to its own lease (see `Datastore.schedulePeelMany` for why the fence alone is safe).
+ *
+ * A schedule this node cannot plan (planning throws: a misfire strategy it lacks, say) is
+ * reported to `generalError` once, not on every round: again only when its error changes, or
+ * when it fails after this node has peeled it (see {@link UnplannableSchedules}; at most
+ * `MAX_REMEMBERED_UNPLANNABLE` schedules are remembered, the one changed longest ago dropped
+ * first). The schedule stays with the nodes that can plan it: once the peel lease of this
+ * node's claim expires, a node with the strategy claims and peels it (this node may claim it
+ * again meanwhile, and writes nothing for it).
  */
 export class PeelDuty {
+  /** The schedules this node failed to plan, so that each is reported once. */
+  private readonly unplannable = new UnplannableSchedules();
+
   /** @param ctx - the node */
   constructor(private readonly ctx: NodeContext) {}
 
@@ -52,8 +65,8 @@ export class PeelDuty {
         peels.push({ scheduleId: schedule.id, owner: ctx.leaseOwner, fence: schedule.fence, nodeId: ctx.id, ...plan });
       } catch (error) {
         // A schedule this node cannot plan (a strategy it lacks) keeps its lease until expiry, then
-        // any node may claim it; the others go on.
-        ctx.reportError(error, 'peel');
+        // any node may claim it; the others go on. Reported once until its error changes.
+        if (this.unplannable.failed(schedule.id, asError(error).message)) ctx.reportError(error, 'peel');
       }
     }
     // One transaction writes the whole round.
@@ -65,6 +78,7 @@ export class PeelDuty {
     for (const [i, result] of results.entries()) {
       const plan = peels[i];
       if (!result.ok || !plan) continue;
+      this.unplannable.peeled(plan.scheduleId);
       if (plan.nextFireAt !== null && plan.nextFireAt <= now + t.lookaheadMs / 2) behind = true;
       for (const task of result.created) {
         ctx.events.emit('taskCreated', task);
