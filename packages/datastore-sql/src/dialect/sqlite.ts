@@ -6,6 +6,7 @@ import {
   type DirectStatements,
   type SqlDialect,
 } from './dialect.js';
+import { jobsListIndexSql, partialIndexSql } from './partial-indexes.js';
 
 /** The parts of a `sqlite3.Database` the dialect touches. */
 interface SqliteConnection {
@@ -102,8 +103,7 @@ export const sqliteDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
-  createPartialIndexSql: (name, table, columns, where, unique) =>
-    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')}) WHERE ${where}`,
+  createPartialIndexSql: partialIndexSql,
 
   uniqueWhenSetIndexSql: (name, table, column) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
 
@@ -114,9 +114,7 @@ export const sqliteDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
-  jobsListIndexSql: () => [
-    'CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id',
-  ],
+  jobsListIndexSql,
 
   fillFactorSql: () => null,
 

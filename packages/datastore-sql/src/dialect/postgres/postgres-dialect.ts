@@ -2,6 +2,7 @@ import { tlsConnectionOptions } from '@rookery/core';
 import type { Options, Sequelize, Transaction } from 'sequelize';
 import { driverError, type ConnectionSettings, type SqlDialect } from '../dialect.js';
 import { postgresFastPaths } from './fast-paths.js';
+import { jobsListIndexSql, partialIndexSql } from '../partial-indexes.js';
 
 /**
  * Key of the transaction-scoped advisory lock that serialises migrations: "rookery" in ASCII
@@ -51,8 +52,7 @@ export const postgresDialect: SqlDialect = {
   createIndexSql: (name, table, columns, unique) =>
     `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')})`,
 
-  createPartialIndexSql: (name, table, columns, where, unique) =>
-    `CREATE ${unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS ${name} ON ${table} (${columns.join(', ')}) WHERE ${where}`,
+  createPartialIndexSql: partialIndexSql,
 
   uniqueWhenSetIndexSql: (name, table, column) => `CREATE UNIQUE INDEX IF NOT EXISTS ${name} ON ${table} (${column})`,
 
@@ -63,9 +63,7 @@ export const postgresDialect: SqlDialect = {
   ],
   liveKeyMatch: "dedupe_key IN (:keys) AND dedupe_key IS NOT NULL AND state IN ('pending', 'running')",
 
-  jobsListIndexSql: () => [
-    'CREATE INDEX IF NOT EXISTS rookery_tasks_jobs_fire ON rookery_tasks (fire_at, id) WHERE schedule_id = id',
-  ],
+  jobsListIndexSql,
 
   fillFactorSql: (table, percent) => `ALTER TABLE ${table} SET (fillfactor = ${percent})`,
 
