@@ -52,6 +52,7 @@ export class AttemptRunner {
       abortDetail: null,
       lastHeartbeatAt: null,
       leaseLost: false,
+      leaseLoss: new AbortController(),
       trustRanOut: false,
       timeoutTimer: null,
       done: Promise.resolve(),

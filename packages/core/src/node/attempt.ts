@@ -30,6 +30,13 @@ export interface Attempt {
   /** Set once the lease is lost (or given up): nothing of the attempt's outcome is ever committed. */
   leaseLost: boolean;
   /**
+   * Aborted the moment the lease is lost or given up, even when something else aborted the
+   * execution before (a timeout, the node stopping): a wait for a write that can no longer
+   * matter ends then, so what must follow the loss (cancelling an unrecorded external
+   * execution) happens before another node may take the task.
+   */
+  leaseLoss: AbortController;
+  /**
    * Set when the lease was given up because the local trust window ran out, not because the
    * database said it is gone: it may still be this node's there, and once the attempt's work
    * is known to have stopped the task is handed back under it (see `FinishDuty.handBack`).

@@ -1,7 +1,7 @@
 import type { ReportedStatus } from '../datastore/external-execution.js';
 import { RookeryError } from '../errors/rookery-error.js';
 import type { Executor } from '../executor/executor.js';
-import type { Attempt } from './attempt.js';
+import { untilAborted, type Attempt } from './attempt.js';
 import { commitBackoffMs } from './commit-backoff.js';
 import type { NodeContext } from './node-context.js';
 
@@ -24,42 +24,57 @@ export interface Adoption {
  * before the id was stored, or the write failed and re-reading the task could not show it
  * stored after {@link MAX_RECORD_TRIES} tries. Either way no other node can know the
  * execution, so the caller must end it ({@link endUnknownExecution}). A write that failed
- * has an unknown outcome: the task is re-read before the write is tried again.
+ * has an unknown outcome: the task is re-read before the write is tried again. The lease's
+ * loss ends the wait for a write still on its way; should that write land after all, the node
+ * that adopts the task asks the executor about an execution already ended.
  */
 export async function recordExecution(ctx: NodeContext, attempt: Attempt, executionId: string): Promise<boolean> {
   const { task } = attempt;
-  for (let tries = 1; ; tries += 1) {
-    if (attempt.leaseLost) return false;
-    try {
-      const recorded = await ctx.datastore.taskSetExecution({
-        taskId: task.id,
-        owner: ctx.leaseOwner,
-        fence: task.fence,
-        executionId,
-      });
-      if (!recorded) {
-        ctx.attempts.lose(attempt);
-        return false;
-      }
-      task.executionId = executionId;
-      return true;
-    } catch (error) {
-      ctx.reportError(error, 'execution', task.id);
-      const current = await ctx.datastore.taskGet(task.id).catch((readError: unknown) => {
-        ctx.reportError(readError, 'execution', task.id);
-        return undefined;
-      });
-      const held = current !== undefined && current.fence === task.fence && current.state === 'running';
-      if (held && current.executionId === executionId) {
+  // Every wait ends when the lease is lost: a write still on its way (a database that stopped
+  // answering) can no longer make the execution known in time, and the caller's cancel must
+  // come before another node may take the task over and start a second execution.
+  const lost = attempt.leaseLoss.signal;
+  try {
+    for (let tries = 1; ; tries += 1) {
+      if (attempt.leaseLost) return false;
+      try {
+        const recorded = await untilAborted(
+          ctx.datastore.taskSetExecution({ taskId: task.id, owner: ctx.leaseOwner, fence: task.fence, executionId }),
+          lost,
+        );
+        if (!recorded) {
+          ctx.attempts.lose(attempt);
+          return false;
+        }
         task.executionId = executionId;
         return true;
+      } catch (error) {
+        if (lost.aborted) return false;
+        ctx.reportError(error, 'execution', task.id);
+        const current = await untilAborted(ctx.datastore.taskGet(task.id), lost).catch((readError: unknown) => {
+          if (!lost.aborted) ctx.reportError(readError, 'execution', task.id);
+          return undefined;
+        });
+        if (lost.aborted) return false;
+        const held = current !== undefined && current.fence === task.fence && current.state === 'running';
+        if (held && current.executionId === executionId) {
+          task.executionId = executionId;
+          return true;
+        }
+        if ((current !== undefined && !held) || tries >= MAX_RECORD_TRIES) {
+          ctx.attempts.lose(attempt);
+          return false;
+        }
+        await untilAborted(
+          new Promise<void>((resolve) => ctx.timers.setTimeout(resolve, commitBackoffMs(tries, ctx.random))),
+          lost,
+        );
       }
-      if ((current !== undefined && !held) || tries >= MAX_RECORD_TRIES) {
-        ctx.attempts.lose(attempt);
-        return false;
-      }
-      await new Promise<void>((resolve) => ctx.timers.setTimeout(resolve, commitBackoffMs(tries, ctx.random)));
     }
+  } catch (error) {
+    // Only the lease's loss ends a wait by rejecting here (datastore errors are caught above).
+    if (lost.aborted) return false;
+    throw error;
   }
 }
 

@@ -60,6 +60,7 @@ export class RunningAttempts extends Map<string, Attempt> {
   lose(attempt: Attempt): void {
     if (attempt.leaseLost) return;
     attempt.leaseLost = true;
+    attempt.leaseLoss.abort(new LeaseLostError(attempt.task.id, attempt.task.fence));
     this.abort(attempt, 'lease-lost');
     this.events.emit('leaseLost', attempt.task.id, attempt.task.fence);
   }

@@ -143,6 +143,42 @@ describe('recording an execution id', () => {
     await stopUnderFakeTime(node);
   });
 
+  it('a write that never answers is given up with the trust window: the execution is cancelled before the lease may expire', async () => {
+    const fw = framework();
+    const cancelledAt: number[] = [];
+    const cancel = fw.executor.cancel;
+    fw.executor.cancel = async (id) => {
+      cancelledAt.push(Date.now());
+      await cancel?.(id);
+    };
+    // a database that stopped carrying bytes: the id's write and every renewal hang until the connection drops
+    let drop: (error: Error) => void = () => undefined;
+    const hang = new Promise<never>((_, reject) => (drop = reject));
+    hang.catch(() => undefined);
+    const { datastore, node, errors, lost } = await cluster(fw.executor, {}, (store) =>
+      withSetExecution(() => hang)(
+        new Proxy(store, {
+          get(target, prop, receiver) {
+            const value: unknown = Reflect.get(target, prop, receiver);
+            if (prop === 'taskRenewLeases') return () => hang;
+            return typeof value === 'function' ? value.bind(target) : value;
+          },
+        }),
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(500);
+    const [running] = await datastore.taskList();
+    expect(running).toMatchObject({ state: 'running', executionId: null });
+    const leaseExpiresAt = running?.leaseExpiresAt ?? 0;
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(lost).toEqual([running?.id]);
+    expect(fw.cancelled).toEqual(['exec-1']);
+    expect(cancelledAt[0]).toBeLessThan(leaseExpiresAt);
+    expect(errors).toEqual([]);
+    drop(new Error('connection lost'));
+    await stopUnderFakeTime(node);
+  });
+
   it('a write that failed once is tried again after re-reading the task, and the id is stored', async () => {
     const fw = framework();
     let failures = 0;
