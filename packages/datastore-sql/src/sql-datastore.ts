@@ -30,6 +30,8 @@ import type {
   EnqueuedTask,
   TaskClaimDueResult,
   TaskEvent,
+  TaskFinishAndClaimParams,
+  TaskFinishAndClaimResult,
   TaskFinishManyParams,
   TaskListParams,
   ScheduleListParams,
@@ -89,6 +91,7 @@ import { taskCancelRequests, taskRequestCancel } from './store/tasks-cancel.js';
 import { taskClaimDue } from './store/tasks-claim.js';
 import { taskEnqueue } from './store/tasks-enqueue.js';
 import { taskFinishMany } from './store/tasks-finish.js';
+import { taskFinishAndClaim } from './store/tasks-finish-and-claim.js';
 import { taskLogAppend, taskLogRead } from './store/task-logs.js';
 import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskStats } from './store/task-stats.js';
@@ -282,6 +285,11 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   /** @inheritDoc */
   taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]> {
     return taskFinishMany(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskFinishAndClaim(params: TaskFinishAndClaimParams): Promise<TaskFinishAndClaimResult> {
+    return taskFinishAndClaim(this.ctx, params);
   }
 
   /** @inheritDoc */

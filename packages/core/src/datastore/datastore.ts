@@ -32,6 +32,8 @@ import type {
   TaskClaimDueParams,
   TaskClaimDueResult,
   TaskEnqueueParams,
+  TaskFinishAndClaimParams,
+  TaskFinishAndClaimResult,
   TaskFinishManyParams,
   TaskRenewLeasesParams,
   TaskRenewLeasesResult,
@@ -262,6 +264,16 @@ export interface Datastore {
    * undefined. Returns the tasks in the order of `finishes`.
    */
   taskFinishMany(params: TaskFinishManyParams): Promise<(Task | undefined)[]>;
+
+  /**
+   * Commits `finishes` exactly as {@link Datastore.taskFinishMany} does, then claims exactly as
+   * {@link Datastore.taskClaimDue} does, in as few round trips and transactions as the store
+   * can (one statement on PostgreSQL, one transaction elsewhere): a busy node that ends tasks
+   * and takes new ones pays for one. The claim may not see what the finishes wrote in the same
+   * call (a task made pending again is claimed by a later claim). Optional: a node whose store
+   * lacks it commits and claims separately.
+   */
+  taskFinishAndClaim?(params: TaskFinishAndClaimParams): Promise<TaskFinishAndClaimResult>;
 
   /**
    * Repairs up to `limit` running tasks whose lease expired by the database clock. One

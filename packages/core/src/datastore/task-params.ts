@@ -128,6 +128,22 @@ export interface TaskFinishManyParams extends ClockParams {
   finishes: TaskFinishParams[];
 }
 
+/** Input of {@link Datastore.taskFinishAndClaim}. */
+export interface TaskFinishAndClaimParams extends ClockParams {
+  /** The commits, at most one per task, as {@link Datastore.taskFinishMany} takes them. */
+  finishes: TaskFinishParams[];
+  /** The claim, as {@link Datastore.taskClaimDue} takes it (its `now` is this call's). */
+  claim: Omit<TaskClaimDueParams, 'now'>;
+}
+
+/** Result of {@link Datastore.taskFinishAndClaim}. */
+export interface TaskFinishAndClaimResult {
+  /** As {@link Datastore.taskFinishMany} answers: the tasks written, in the order of `finishes`, undefined where a lease no longer held. */
+  finished: (Task | undefined)[];
+  /** As {@link Datastore.taskClaimDue} answers. */
+  claimed: TaskClaimDueResult;
+}
+
 /** Input of {@link Datastore.taskRequestCancel}. */
 export interface TaskRequestCancelParams extends ClockParams {
   /** The task. */

@@ -10,6 +10,7 @@ import { describeDuplicateSkip } from './conformance/duplicate-skip.js';
 import { describeExternalExecutions } from './conformance/external-executions.js';
 import { describeBatches } from './conformance/batches.js';
 import { describeFinish } from './conformance/finish.js';
+import { describeFinishAndClaim } from './conformance/finish-and-claim.js';
 import { describeGates } from './conformance/gates.js';
 import { describeJobKeyLocks } from './conformance/job-key-locks.js';
 import { describeJobs } from './conformance/jobs.js';
@@ -127,6 +128,7 @@ export function describeDatastoreConformance(
     describeRenew(ctx);
     describeFinish(ctx);
     describeBatches(ctx);
+    describeFinishAndClaim(ctx);
     describeRepair(ctx);
     describeExternalExecutions(ctx);
     describeGates(ctx);

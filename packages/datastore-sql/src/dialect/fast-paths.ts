@@ -5,6 +5,7 @@ import type {
   SchedulePeelResult,
   Task,
   TaskClaimDueParams,
+  TaskFinishAndClaimParams,
   TaskFinishManyParams,
   ScheduleClaimDueParams,
 } from '@rookery/core';
@@ -46,6 +47,14 @@ export interface FastPaths {
     finishes: TaskFinishManyParams['finishes'],
     now: number | undefined,
   ): Promise<Map<string, Task>>;
+  /**
+   * {@link FastPaths.finishTasks} and then {@link FastPaths.claimTasks} as one round trip and
+   * one transaction; what either leaves goes to the generic finish or claim.
+   */
+  finishAndClaim(
+    ctx: SqlContext,
+    p: TaskFinishAndClaimParams,
+  ): Promise<{ finished: Map<string, Task>; claimed: FastClaimResult }>;
   /** Inserts jobs (keys distinct), skipping those whose live key or key lock is taken; answers the tasks inserted. */
   enqueueJobs(ctx: SqlContext, jobs: readonly NewJob[], now: number | undefined): Promise<Task[]>;
   /** Claims due schedules (see `scheduleClaimDue`), answered by next fire time. */

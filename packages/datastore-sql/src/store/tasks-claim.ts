@@ -7,7 +7,7 @@ import {
   type TaskClaimDueResult,
 } from '@rookery/core';
 import { selectCandidates } from './claim-candidates.js';
-import type { SqlContext } from './sql-context.js';
+import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import {
   insertEvents,
@@ -46,118 +46,119 @@ export async function taskClaimDue(ctx: SqlContext, p: TaskClaimDueParams): Prom
 /**
  * The general claim, in one short transaction of conditional statements (see {@link taskClaimDue}).
  */
-async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+export async function claimInTransaction(ctx: SqlContext, p: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+  if (p.limit <= 0) return { started: [], settled: [] };
+  return ctx.transaction('claim due tasks', async (tx) => claimIn(ctx, tx, p, await ctx.now(p.now, tx)));
+}
+
+/** The general claim (see {@link taskClaimDue}) at `now`, in the caller's transaction `tx`. */
+export async function claimIn(
+  ctx: SqlContext,
+  tx: Tx,
+  p: TaskClaimDueParams,
+  now: number,
+): Promise<TaskClaimDueResult> {
   if (p.limit <= 0) return { started: [], settled: [] };
   const d = ctx.dialect;
-  return ctx.transaction('claim due tasks', async (tx) => {
-    const now = await ctx.now(p.now, tx);
-    const expires = now + p.leaseMs;
-    const events: EventRow[] = [];
-    const event = (t: Task, from: 'pending', reason: string | null): EventRow => ({
-      taskId: t.id,
-      at: now,
-      from,
-      to: t.state,
-      nodeId: p.nodeId,
-      reason,
-      fence: t.fence,
-    });
+  const expires = now + p.leaseMs;
+  const events: EventRow[] = [];
+  const event = (t: Task, from: 'pending', reason: string | null): EventRow => ({
+    taskId: t.id,
+    at: now,
+    from,
+    to: t.state,
+    nodeId: p.nodeId,
+    reason,
+    fence: t.fence,
+  });
 
-    // 1. Pending tasks whose starting deadline has passed are missed.
-    const late = await ctx.select(
-      `SELECT id FROM rookery_tasks${d.claimTableHint('rookery_tasks_deadline')} WHERE state = 'pending' AND deadline_at < :now` +
-        ` ORDER BY deadline_at${d.limitClause()}${d.claimLockSuffix}`,
-      { now, limit: p.limit },
+  // 1. Pending tasks whose starting deadline has passed are missed.
+  const late = await ctx.select(
+    `SELECT id FROM rookery_tasks${d.claimTableHint('rookery_tasks_deadline')} WHERE state = 'pending' AND deadline_at < :now` +
+      ` ORDER BY deadline_at${d.limitClause()}${d.claimLockSuffix}`,
+    { now, limit: p.limit },
+    tx,
+  );
+  const lateIds = late.map((r) => String(r['id']));
+  if (lateIds.length > 0) {
+    await ctx.writeLater(
+      "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
+        " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
+      { ids: lateIds, now, reason: MISSED_DEADLINE_REASON },
       tx,
     );
-    const lateIds = late.map((r) => String(r['id']));
-    if (lateIds.length > 0) {
-      await ctx.writeLater(
-        "UPDATE rookery_tasks SET state = 'missed', ended_at = :now, reason = :reason, version = version + 1," +
-          " updated_at = :now WHERE id IN (:ids) AND state = 'pending' AND deadline_at < :now",
-        { ids: lateIds, now, reason: MISSED_DEADLINE_REASON },
-        tx,
-      );
+  }
+
+  // 2. Due candidates, within the executors' cluster-wide rate limits.
+  const candidates = await selectCandidates(ctx, tx, p, now);
+
+  // 3. Duplicate policies. `skip`: the run slot, or skipped, or (holder awaiting repair) left
+  // pending. `queue`: the run slot, or wait behind its holder (one waiting at most; later ones
+  // skipped). `replace`: the newest candidate of a schedule asks the running holder to cancel
+  // and takes the slot once it is free, or waits for it; older candidates of the same schedule
+  // in this batch are skipped.
+  const startIds: string[] = [];
+  const skipReasons = new Map<string, string>();
+  const { newest, superseded } = newestPerSchedule(candidates.filter((c) => c.duplicate === 'replace'));
+  for (const [id, by] of superseded) skipReasons.set(id, skipSupersededReason(by));
+  for (const c of candidates) {
+    if (c.duplicate === 'replace') {
+      if (!newest.has(c.id)) continue;
+      if ((await replaceSlotHolder(ctx, tx, c, now, expires)).kind === 'took') startIds.push(c.id);
+      continue;
     }
-
-    // 2. Due candidates, within the executors' cluster-wide rate limits.
-    const candidates = await selectCandidates(ctx, tx, p, now);
-
-    // 3. Duplicate policies. `skip`: the run slot, or skipped, or (holder awaiting repair) left
-    // pending. `queue`: the run slot, or wait behind its holder (one waiting at most; later ones
-    // skipped). `replace`: the newest candidate of a schedule asks the running holder to cancel
-    // and takes the slot once it is free, or waits for it; older candidates of the same schedule
-    // in this batch are skipped.
-    const startIds: string[] = [];
-    const skipReasons = new Map<string, string>();
-    const { newest, superseded } = newestPerSchedule(candidates.filter((c) => c.duplicate === 'replace'));
-    for (const [id, by] of superseded) skipReasons.set(id, skipSupersededReason(by));
-    for (const c of candidates) {
-      if (c.duplicate === 'replace') {
-        if (!newest.has(c.id)) continue;
-        if ((await replaceSlotHolder(ctx, tx, c, now, expires)).kind === 'took') startIds.push(c.id);
-        continue;
-      }
-      const slot: SlotAnswer =
-        c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
-      if (slot.taken) startIds.push(c.id);
-      else if (slot.expired)
-        continue; // the holder awaits repair: this task stays pending until then
-      else if (c.duplicate === 'skip') skipReasons.set(c.id, skipBusyReason(slot.holder));
-      else {
-        const decision = await queueBehind(
-          ctx,
-          tx,
-          c,
-          { taskId: slot.holder, expiresAt: slot.expiresAt },
-          startIds,
-          now,
-        );
-        if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
-      }
+    const slot: SlotAnswer =
+      c.duplicate === 'skip' || c.duplicate === 'queue' ? await takeSlot(ctx, tx, c, now, expires) : { taken: true };
+    if (slot.taken) startIds.push(c.id);
+    else if (slot.expired)
+      continue; // the holder awaits repair: this task stays pending until then
+    else if (c.duplicate === 'skip') skipReasons.set(c.id, skipBusyReason(slot.holder));
+    else {
+      const decision = await queueBehind(ctx, tx, c, { taskId: slot.holder, expiresAt: slot.expiresAt }, startIds, now);
+      if (decision.kind === 'skipped') skipReasons.set(c.id, decision.reason);
     }
-    for (const [id, reason] of skipReasons) {
-      await ctx.writeLater(
-        "UPDATE rookery_tasks SET state = 'skipped', ended_at = :now, reason = :reason, version = version + 1," +
-          " updated_at = :now WHERE id = :id AND state = 'pending'",
-        { id, reason, now },
-        tx,
-      );
-    }
-
-    // 4. Start. The candidates are locked (FOR UPDATE, or the database's one write lock) and
-    // still pending, so the UPDATE finds them by primary key alone.
-    const started = (
-      await updateTasksReturning(
-        ctx,
-        tx,
-        "UPDATE rookery_tasks SET state = 'running', fence = fence + 1, attempt = attempt + 1, version = version + 1," +
-          ' lease_owner = :owner, lease_expires_at = :expires, node_id = :nodeId, started_at = :now, updated_at = :now' +
-          ' WHERE id IN (:ids)',
-        { ids: startIds, owner: p.owner, expires, nodeId: p.nodeId, now },
-        startIds,
-      )
-    ).filter((t) => t.state === 'running' && t.leaseOwner === p.owner && t.leaseExpiresAt === expires);
-
-    // 5. Gates, events.
-    const missed = (await readTasks(ctx, lateIds, tx)).filter((t) => t.state === 'missed' && t.endedAt === now);
-    const skipped = (await readTasks(ctx, [...skipReasons.keys()], tx)).filter(
-      (t) => t.state === 'skipped' && t.endedAt === now,
+  }
+  for (const [id, reason] of skipReasons) {
+    await ctx.writeLater(
+      "UPDATE rookery_tasks SET state = 'skipped', ended_at = :now, reason = :reason, version = version + 1," +
+        " updated_at = :now WHERE id = :id AND state = 'pending'",
+      { id, reason, now },
+      tx,
     );
-    await ungateAtStart(ctx, tx, started, now);
-    for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
-    await markOnceSchedulesDone(
+  }
+
+  // 4. Start. The candidates are locked (FOR UPDATE, or the database's one write lock) and
+  // still pending, so the UPDATE finds them by primary key alone.
+  const started = (
+    await updateTasksReturning(
       ctx,
       tx,
-      [...missed, ...skipped].map((t) => t.scheduleId),
-      now,
-    );
-    events.push(
-      ...started.map((t) => event(t, 'pending', null)),
-      ...missed.map((t) => event(t, 'pending', MISSED_DEADLINE_REASON)),
-      ...skipped.map((t) => event(t, 'pending', t.reason)),
-    );
-    await insertEvents(ctx, tx, events);
-    return { started, settled: [...missed, ...skipped] };
-  });
+      "UPDATE rookery_tasks SET state = 'running', fence = fence + 1, attempt = attempt + 1, version = version + 1," +
+        ' lease_owner = :owner, lease_expires_at = :expires, node_id = :nodeId, started_at = :now, updated_at = :now' +
+        ' WHERE id IN (:ids)',
+      { ids: startIds, owner: p.owner, expires, nodeId: p.nodeId, now },
+      startIds,
+    )
+  ).filter((t) => t.state === 'running' && t.leaseOwner === p.owner && t.leaseExpiresAt === expires);
+
+  // 5. Gates, events.
+  const missed = (await readTasks(ctx, lateIds, tx)).filter((t) => t.state === 'missed' && t.endedAt === now);
+  const skipped = (await readTasks(ctx, [...skipReasons.keys()], tx)).filter(
+    (t) => t.state === 'skipped' && t.endedAt === now,
+  );
+  await ungateAtStart(ctx, tx, started, now);
+  for (const t of [...missed, ...skipped]) await ungateAtEnd(ctx, tx, t.scheduleId, t.id, now);
+  await markOnceSchedulesDone(
+    ctx,
+    tx,
+    [...missed, ...skipped].map((t) => t.scheduleId),
+    now,
+  );
+  events.push(
+    ...started.map((t) => event(t, 'pending', null)),
+    ...missed.map((t) => event(t, 'pending', MISSED_DEADLINE_REASON)),
+    ...skipped.map((t) => event(t, 'pending', t.reason)),
+  );
+  await insertEvents(ctx, tx, events);
+  return { started, settled: [...missed, ...skipped] };
 }

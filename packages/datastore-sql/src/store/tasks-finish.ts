@@ -100,9 +100,7 @@ async function writeOutcomes(ctx: SqlContext, tx: Tx, groups: readonly OutcomeGr
  * the rest, and every commit elsewhere, take one transaction.
  */
 export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): Promise<(Task | undefined)[]> {
-  const firstAt = new Map<string, number>();
-  for (const [i, f] of p.finishes.entries()) if (!firstAt.has(f.taskId)) firstAt.set(f.taskId, i);
-  const firsts = p.finishes.filter((f, i) => firstAt.get(f.taskId) === i);
+  const { firsts, answer } = firstCommits(p.finishes);
   if (firsts.length === 0) return [];
   let written = new Map<string, Task>();
   let rest = firsts;
@@ -114,41 +112,65 @@ export async function taskFinishMany(ctx: SqlContext, p: TaskFinishManyParams): 
     rest = firsts.filter((f) => !written.has(f.taskId));
   }
   if (rest.length > 0) for (const t of await finishInTransaction(ctx, rest, p.now)) written.set(t.id, t);
-  return p.finishes.map((f, i) => (firstAt.get(f.taskId) === i ? written.get(f.taskId) : undefined));
+  return answer(written);
+}
+
+/**
+ * The first commit of each task in `finishes` (a task listed twice is committed for its first
+ * listing only), and how to answer the whole list from the tasks written, by id.
+ */
+export function firstCommits(finishes: Finishes): {
+  firsts: Finishes;
+  answer: (written: ReadonlyMap<string, Task>) => (Task | undefined)[];
+} {
+  const firstAt = new Map<string, number>();
+  for (const [i, f] of finishes.entries()) if (!firstAt.has(f.taskId)) firstAt.set(f.taskId, i);
+  return {
+    firsts: finishes.filter((f, i) => firstAt.get(f.taskId) === i),
+    answer: (written) => finishes.map((f, i) => (firstAt.get(f.taskId) === i ? written.get(f.taskId) : undefined)),
+  };
 }
 
 /** The general finish of commits (one per task), in one transaction (see {@link taskFinishMany}). */
-async function finishInTransaction(ctx: SqlContext, finishes: Finishes, at: number | undefined): Promise<Task[]> {
-  return ctx.transaction(finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`, async (tx) => {
-    const now = await ctx.now(at, tx);
-    const tasks = await writeOutcomes(ctx, tx, groupOutcomes(finishes), now);
-    const nodeOf = new Map(finishes.map((f) => [f.taskId, f.nodeId]));
-    for (const task of tasks) {
-      // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
-      // (`on-start`, `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
-      if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id, now);
-      if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead')
-        await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
-    }
-    await markOnceSchedulesDone(
-      ctx,
-      tx,
-      tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => t.scheduleId),
-      now,
-    );
-    await insertEvents(
-      ctx,
-      tx,
-      tasks.map((task) => ({
-        taskId: task.id,
-        at: now,
-        from: 'running',
-        to: task.state,
-        nodeId: nodeOf.get(task.id) ?? null,
-        reason: task.reason,
-        fence: task.fence,
-      })),
-    );
-    return tasks;
-  });
+export async function finishInTransaction(
+  ctx: SqlContext,
+  finishes: Finishes,
+  at: number | undefined,
+): Promise<Task[]> {
+  return ctx.transaction(finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`, async (tx) =>
+    finishIn(ctx, tx, finishes, await ctx.now(at, tx)),
+  );
+}
+
+/** The general finish of commits (one per task, at least one) at `now`, in the caller's transaction `tx`. */
+export async function finishIn(ctx: SqlContext, tx: Tx, finishes: Finishes, now: number): Promise<Task[]> {
+  const tasks = await writeOutcomes(ctx, tx, groupOutcomes(finishes), now);
+  const nodeOf = new Map(finishes.map((f) => [f.taskId, f.nodeId]));
+  for (const task of tasks) {
+    // Only `skip`, `replace` and `queue` tasks take a run slot, and only gated task creation
+    // (`on-start`, `on-end`, `after-run`) gates a schedule: most finishes need neither statement.
+    if (takesRunSlot(task.policies.duplicate)) await releaseSlot(ctx, tx, task.scheduleId, task.id, now);
+    if (isTerminalTaskState(task.state) && task.policies.taskCreation !== 'ahead')
+      await ungateAtEnd(ctx, tx, task.scheduleId, task.id, now);
+  }
+  await markOnceSchedulesDone(
+    ctx,
+    tx,
+    tasks.filter((t) => isTerminalTaskState(t.state)).map((t) => t.scheduleId),
+    now,
+  );
+  await insertEvents(
+    ctx,
+    tx,
+    tasks.map((task) => ({
+      taskId: task.id,
+      at: now,
+      from: 'running',
+      to: task.state,
+      nodeId: nodeOf.get(task.id) ?? null,
+      reason: task.reason,
+      fence: task.fence,
+    })),
+  );
+  return tasks;
 }

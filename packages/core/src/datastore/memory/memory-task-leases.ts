@@ -6,6 +6,8 @@ import type {
   TaskEnqueueParams,
   EnqueuedTask,
   TaskClaimDueResult,
+  TaskFinishAndClaimParams,
+  TaskFinishAndClaimResult,
   TaskFinishManyParams,
   TaskFinishParams,
   TaskRenewLeasesParams,
@@ -224,6 +226,14 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
     const tasks: (Task | undefined)[] = [];
     for (const finish of params.finishes) tasks.push(this.taskFinishOne(finish, now));
     return tasks;
+  }
+
+  /** {@inheritDoc Datastore.taskFinishAndClaim} */
+  async taskFinishAndClaim(params: TaskFinishAndClaimParams): Promise<TaskFinishAndClaimResult> {
+    const now = this.now(params);
+    const finished = await this.taskFinishMany({ finishes: params.finishes, now });
+    const claimed = await this.taskClaimDue({ ...params.claim, now });
+    return { finished, claimed };
   }
 
   /** One commit of {@link MemoryDatastore.taskFinishMany}, judged at `now`. */

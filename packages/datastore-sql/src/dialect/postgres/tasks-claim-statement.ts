@@ -1,6 +1,6 @@
 import { MISSED_DEADLINE_REASON, type Task, type TaskClaimDueParams } from '@rookery/core';
 import { num, taskFromRow } from '../../store/row-mapping.js';
-import type { SqlContext } from '../../store/sql-context.js';
+import type { Row, SqlContext } from '../../store/sql-context.js';
 import { clockCte, ungateAtEndCte } from './statement-sql.js';
 import type { FastClaimResult } from '../fast-paths.js';
 import { preparedStatement } from './prepared-statement.js';
@@ -17,25 +17,63 @@ import { preparedStatement } from './prepared-statement.js';
  */
 export const claimSql = (clockSql: string): string => `
 ${clockCte(clockSql)},
-late AS (
-  UPDATE rookery_tasks t SET state = 'missed', ended_at = c.now, reason = $7::text, version = t.version + 1, updated_at = c.now
+${claimCtes(CLAIM_PARAMS)},
+events AS (
+  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
+  ${claimEventRows(CLAIM_PARAMS)})
+${claimAnswer('')}`;
+
+/** The placeholders of a claim's parameters in a statement (its `now` is the clock CTE's `$1`). */
+export interface ClaimPlaceholders {
+  /** The executors (`text[]`). */
+  executors: string;
+  /** The limit. */
+  limit: string;
+  /** The lease owner. */
+  owner: string;
+  /** The lease length, ms. */
+  leaseMs: string;
+  /** The node id. */
+  nodeId: string;
+  /** The reason of a missed task. */
+  missedReason: string;
+}
+
+/** The claim statement's own placeholders. */
+export const CLAIM_PARAMS: ClaimPlaceholders = {
+  executors: '$2',
+  limit: '$3',
+  owner: '$4',
+  leaseMs: '$5',
+  nodeId: '$6',
+  missedReason: '$7',
+};
+
+/**
+ * The claim's CTEs after \`clock\`: \`late\` (tasks past their deadline, now missed),
+ * \`candidates\`, \`started\` and the schedules they ungate. Its ledger rows are
+ * {@link claimEventRows}; {@link claimAnswer} reads what it did.
+ */
+export function claimCtes(p: ClaimPlaceholders): string {
+  return `late AS (
+  UPDATE rookery_tasks t SET state = 'missed', ended_at = c.now, reason = ${p.missedReason}::text, version = t.version + 1, updated_at = c.now
   FROM clock c
   WHERE t.id = ANY(ARRAY(
     SELECT id FROM rookery_tasks WHERE state = 'pending' AND deadline_at < (SELECT now FROM clock)
-    ORDER BY deadline_at LIMIT $3::int FOR UPDATE SKIP LOCKED))
+    ORDER BY deadline_at LIMIT ${p.limit}::int FOR UPDATE SKIP LOCKED))
   RETURNING t.*),
-limited AS (SELECT executor FROM rookery_rate_limits WHERE executor = ANY($2::text[])),
+limited AS (SELECT executor FROM rookery_rate_limits WHERE executor = ANY(${p.executors}::text[])),
 candidates AS (
-  SELECT c.id, c.duplicate_policy, c.executor FROM (SELECT DISTINCT unnest($2::text[]) AS name) e
+  SELECT c.id, c.duplicate_policy, c.executor FROM (SELECT DISTINCT unnest(${p.executors}::text[]) AS name) e
   CROSS JOIN LATERAL (
     SELECT id, duplicate_policy, executor, priority, due_at FROM rookery_tasks
     WHERE state = 'pending' AND executor = e.name AND due_at <= (SELECT now FROM clock)
       AND (deadline_at IS NULL OR deadline_at >= (SELECT now FROM clock))
-    ORDER BY priority DESC, due_at LIMIT $3::int FOR UPDATE SKIP LOCKED) c
-  ORDER BY c.priority DESC, c.due_at LIMIT $3::int),
+    ORDER BY priority DESC, due_at LIMIT ${p.limit}::int FOR UPDATE SKIP LOCKED) c
+  ORDER BY c.priority DESC, c.due_at LIMIT ${p.limit}::int),
 started AS (
   UPDATE rookery_tasks t SET state = 'running', fence = t.fence + 1, attempt = t.attempt + 1, version = t.version + 1,
-    lease_owner = $4::text, lease_expires_at = c.now + $5::bigint, node_id = $6::text, started_at = c.now, updated_at = c.now
+    lease_owner = ${p.owner}::text, lease_expires_at = c.now + ${p.leaseMs}::bigint, node_id = ${p.nodeId}::text, started_at = c.now, updated_at = c.now
   FROM clock c
   WHERE t.id = ANY(ARRAY(SELECT id FROM candidates WHERE duplicate_policy = 'run' AND executor NOT IN (SELECT executor FROM limited)))
   RETURNING t.*),
@@ -44,13 +82,37 @@ ungated_at_start AS (
   FROM clock c
   WHERE s.id = ANY(ARRAY(SELECT schedule_id FROM started)) AND s.gate_task_id = ANY(ARRAY(SELECT id FROM started))
     AND s.gate_release = 'start'),
-${ungateAtEndCte('ungated_at_end', 'late')},
-events AS (
-  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
-  SELECT id, started_at, 'pending', 'running', $6::text, NULL, fence FROM started
-  UNION ALL SELECT id, ended_at, 'pending', 'missed', $6::text, reason, fence FROM late)
-SELECT n.candidates AS claim_candidates, r.* FROM (SELECT count(*) AS candidates FROM candidates) n
-LEFT JOIN (SELECT 'started' AS claim_kind, started.* FROM started UNION ALL SELECT 'missed', late.* FROM late) r ON true`;
+${ungateAtEndCte('ungated_at_end', 'late')}`;
+}
+
+/** The ledger rows of {@link claimCtes}' transitions, as a SELECT for an INSERT into the task events. */
+export function claimEventRows(p: ClaimPlaceholders): string {
+  return `SELECT id, started_at, 'pending', 'running', ${p.nodeId}::text, NULL, fence FROM started
+  UNION ALL SELECT id, ended_at, 'pending', 'missed', ${p.nodeId}::text, reason, fence FROM late`;
+}
+
+/**
+ * The statement's answer: one row per task \`started\` or \`missed\` (and of \`more\`, a
+ * \`UNION ALL\` of further rows of the task columns with their kind first), each carrying the
+ * count of candidates, or a single row of that count alone when no task came back.
+ */
+export function claimAnswer(more: string): string {
+  return `SELECT n.candidates AS claim_candidates, r.* FROM (SELECT count(*) AS candidates FROM candidates) n
+LEFT JOIN (SELECT 'started' AS claim_kind, started.* FROM started UNION ALL SELECT 'missed', late.* FROM late${more}) r ON true`;
+}
+
+/** What the claim's answer rows say: the tasks started and missed, and the candidates it left over. */
+export function readClaimAnswer(rows: readonly Row[]): FastClaimResult {
+  const started: Task[] = [];
+  const missed: Task[] = [];
+  for (const r of rows) {
+    if (r['claim_kind'] === 'started') started.push(taskFromRow(r));
+    else if (r['claim_kind'] === 'missed') missed.push(taskFromRow(r));
+  }
+  // Candidates come back in no particular order: start them by priority, then due time.
+  started.sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
+  return { started, missed, leftOver: num(rows[0]?.['claim_candidates'] ?? 0) - started.length };
+}
 
 /**
  * Runs the one-statement claim. What it leaves over, the
@@ -66,13 +128,5 @@ export async function claimStatement(ctx: SqlContext, p: TaskClaimDueParams): Pr
     p.nodeId,
     MISSED_DEADLINE_REASON,
   ]);
-  const started: Task[] = [];
-  const missed: Task[] = [];
-  for (const r of rows) {
-    if (r['claim_kind'] === 'started') started.push(taskFromRow(r));
-    else if (r['claim_kind'] === 'missed') missed.push(taskFromRow(r));
-  }
-  // Candidates come back in no particular order: start them by priority, then due time.
-  started.sort((a, b) => b.policies.priority - a.policies.priority || a.dueAt - b.dueAt);
-  return { started, missed, leftOver: num(rows[0]?.['claim_candidates'] ?? 0) - started.length };
+  return readClaimAnswer(rows);
 }

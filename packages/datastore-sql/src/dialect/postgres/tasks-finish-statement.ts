@@ -17,8 +17,24 @@ import { preparedStatement } from './prepared-statement.js';
  */
 const finishSql = (clockSql: string): string => `
 ${clockCte(clockSql)},
-commits AS (
-  SELECT * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::bigint[], $11::text[])
+${finishCtes(2)},
+events AS (
+  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
+  ${finishEventRows()})
+SELECT * FROM done`;
+
+/** The number of parameters {@link finishCtes} takes: the commits' columns, as parallel arrays. */
+export const FINISH_COLUMNS = 10;
+
+/**
+ * The finish's CTEs after \`clock\`, its commits' columns in the {@link FINISH_COLUMNS}
+ * parameters from \`$first\`: \`commits\`, \`done\` (the tasks written, as stored), and the
+ * schedules their end ungates. Its ledger rows are {@link finishEventRows}.
+ */
+export function finishCtes(first: number): string {
+  const $ = (i: number): string => `$${first + i}`;
+  return `commits AS (
+  SELECT * FROM unnest(${$(0)}::text[], ${$(1)}::bigint[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[], ${$(7)}::int[], ${$(8)}::bigint[], ${$(9)}::text[])
     AS v(id, fence, owner, state, result, error, reason, failed, due_at, node_id)),
 done AS (
   UPDATE rookery_tasks t SET state = v.state, result = v.result, error = v.error, reason = v.reason,
@@ -26,27 +42,21 @@ done AS (
     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1, updated_at = c.now,
     execution_id = CASE WHEN v.state = 'pending' THEN NULL ELSE t.execution_id END
   FROM commits v, clock c
-  WHERE t.id = ANY($2::text[]) AND t.id = v.id AND ${leaseHeld({ owner: 'v.owner', fence: 'v.fence', now: 'c.now', table: 't' })}
+  WHERE t.id = ANY(${$(0)}::text[]) AND t.id = v.id AND ${leaseHeld({ owner: 'v.owner', fence: 'v.fence', now: 'c.now', table: 't' })}
     AND t.state IS NOT DISTINCT FROM 'running' AND t.duplicate_policy = 'run'
-  RETURNING t.*, v.node_id AS commit_node_id),
+  RETURNING t.*),
 ended AS (SELECT id, schedule_id FROM done WHERE state <> 'pending'),
-${ungateAtEndCte('ungated', 'ended')},
-events AS (
-  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
-  SELECT id, ended_at, 'running', state, commit_node_id, reason, fence FROM done)
-SELECT * FROM done`;
+${ungateAtEndCte('ungated', 'ended')}`;
+}
 
-/**
- * Runs the one-statement finish for `finishes` (at most one per task) and returns the tasks it
- * wrote, by id. A commit it did not write (its lease no longer holds, or its duplicate policy
- * holds a run slot) is left to the general finish.
- */
-export async function finishStatement(
-  ctx: SqlContext,
-  finishes: TaskFinishManyParams['finishes'],
-  now: number | undefined,
-): Promise<Map<string, Task>> {
-  const columns: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+/** The ledger rows of {@link finishCtes}' transitions, as a SELECT for an INSERT into the task events. */
+export function finishEventRows(): string {
+  return "SELECT d.id, d.ended_at, 'running', d.state, v.node_id, d.reason, d.fence FROM done d JOIN commits v ON v.id = d.id";
+}
+
+/** The commits' columns, the parameters of {@link finishCtes}. */
+export function finishColumns(finishes: TaskFinishManyParams['finishes']): unknown[][] {
+  const columns: unknown[][] = Array.from({ length: FINISH_COLUMNS }, () => []);
   for (const f of finishes) {
     const v = outcomeValues(f.outcome);
     const row = [
@@ -63,6 +73,20 @@ export async function finishStatement(
     ];
     for (const [i, value] of row.entries()) columns[i]?.push(value);
   }
+  return columns;
+}
+
+/**
+ * Runs the one-statement finish for `finishes` (at most one per task) and returns the tasks it
+ * wrote, by id. A commit it did not write (its lease no longer holds, or its duplicate policy
+ * holds a run slot) is left to the general finish.
+ */
+export async function finishStatement(
+  ctx: SqlContext,
+  finishes: TaskFinishManyParams['finishes'],
+  now: number | undefined,
+): Promise<Map<string, Task>> {
+  const columns = finishColumns(finishes);
   const what = finishes.length === 1 ? 'finish task' : `finish ${finishes.length} tasks`;
   const rows = await preparedStatement(ctx, what, 'rookery_finish', finishSql(ctx.dialect.clockSql), [
     now ?? null,

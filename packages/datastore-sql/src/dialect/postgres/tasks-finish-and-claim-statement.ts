@@ -1,0 +1,67 @@
+import { MISSED_DEADLINE_REASON, type Task, type TaskFinishAndClaimParams } from '@rookery/core';
+import { taskFromRow } from '../../store/row-mapping.js';
+import type { SqlContext } from '../../store/sql-context.js';
+import type { FastClaimResult } from '../fast-paths.js';
+import { preparedStatement } from './prepared-statement.js';
+import { clockCte } from './statement-sql.js';
+import {
+  claimAnswer,
+  claimCtes,
+  claimEventRows,
+  readClaimAnswer,
+  type ClaimPlaceholders,
+} from './tasks-claim-statement.js';
+import { finishColumns, finishCtes, finishEventRows } from './tasks-finish-statement.js';
+
+/** The claim's placeholders in the combined statement; the commits' columns follow from `$8`. */
+const PARAMS: ClaimPlaceholders = {
+  executors: '$2',
+  limit: '$3',
+  owner: '$4',
+  leaseMs: '$5',
+  nodeId: '$6',
+  missedReason: '$7',
+};
+
+/**
+ * The one-statement finish and the one-statement claim as one statement, on one clock: the
+ * claim's CTEs cannot see what the finish's write in the same statement (a task made pending
+ * again waits for the next claim), and the two write disjoint rows (the finish running tasks
+ * and the schedules gated on them, the claim pending tasks and the schedules gated on those).
+ */
+const finishAndClaimSql = (clockSql: string): string => `
+${clockCte(clockSql)},
+${finishCtes(8)},
+${claimCtes(PARAMS)},
+events AS (
+  INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
+  ${finishEventRows()}
+  UNION ALL ${claimEventRows(PARAMS)})
+${claimAnswer(" UNION ALL SELECT 'finished', done.* FROM done")}`;
+
+/**
+ * Runs the combined statement: answers the tasks the finish wrote (by id; the rest are left to
+ * the general finish, as `finishTasks` leaves them) and what the claim did (its leftover to
+ * the general claim, as `claimTasks` leaves it).
+ */
+export async function finishAndClaimStatement(
+  ctx: SqlContext,
+  p: TaskFinishAndClaimParams,
+): Promise<{ finished: Map<string, Task>; claimed: FastClaimResult }> {
+  const c = p.claim;
+  const what = `finish ${p.finishes.length} task(s) and claim due tasks`;
+  const rows = await preparedStatement(ctx, what, 'rookery_finish_claim', finishAndClaimSql(ctx.dialect.clockSql), [
+    p.now ?? null,
+    c.executors,
+    c.limit,
+    c.owner,
+    c.leaseMs,
+    c.nodeId,
+    MISSED_DEADLINE_REASON,
+    ...finishColumns(p.finishes),
+  ]);
+  const finished = new Map(
+    rows.filter((r) => r['claim_kind'] === 'finished').map((r) => [String(r['id']), taskFromRow(r)]),
+  );
+  return { finished, claimed: readClaimAnswer(rows) };
+}
