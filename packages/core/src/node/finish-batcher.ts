@@ -1,5 +1,6 @@
 import type { Datastore, TaskFinishParams } from '../datastore/datastore.js';
 import type { Task } from '../model/task.js';
+import type { Timer, Timers } from '../strategies/timers.js';
 
 /** Most commits written in one transaction. */
 export const MAX_FINISH_BATCH = 500;
@@ -22,6 +23,22 @@ export interface FinishOptions {
   alone?: boolean;
 }
 
+/**
+ * Longest a commit waits for the node's next claim to carry it (see {@link FinishBatcher.take})
+ * before it is committed on its own: a loop that is busy (a peel under way) lets it go alone.
+ */
+export const CARRY_WAIT_MS = 20;
+
+/** Commits handed to a caller who writes them in a call of its own (`Datastore.taskFinishAndClaim`). */
+export interface CarriedCommits {
+  /** The commits, at most one per task, in order. */
+  finishes: Omit<TaskFinishParams, 'now'>[];
+  /** Answers each commit with the task written (undefined where the lease no longer held), in order. */
+  settle(tasks: readonly (Task | undefined)[]): void;
+  /** Fails every commit: the call failed, and its outcome is unknown. */
+  fail(error: unknown): void;
+}
+
 /** One attempt's commit waiting for its batch. */
 interface Waiting {
   finish: Omit<TaskFinishParams, 'now'>;
@@ -39,31 +56,86 @@ interface Waiting {
  * per task and an idle one commits at once, without waiting for company. A batch that fails
  * fails every commit in it: each caller decides (the attempt runner re-reads its task, since a
  * commit whose connection failed may have been applied, and tries again alone, so that one
- * commit the store refuses cannot fail the others a second time).
+ * commit the store refuses cannot fail the others a second time). On a store that can commit
+ * and claim in one call, commits wait (at most {@link CARRY_WAIT_MS}) for the node's next
+ * claim to carry them, so that a busy node ends and takes tasks in one round trip.
  */
 export class FinishBatcher {
   private waiting: Waiting[] = [];
   private flushing = false;
+  private held: Timer | null = null;
 
-  /** @param datastore - where the outcomes are committed */
-  constructor(private readonly datastore: Datastore) {}
+  /**
+   * @param datastore - where the outcomes are committed
+   * @param timers - where the wait for a carrier is timed
+   * @param carrier - asked when commits arrive with no batch on its way: true when the node's
+   *   loop will claim at once and carry them (see {@link FinishBatcher.take}; the call wakes
+   *   it), false to commit them now
+   */
+  constructor(
+    private readonly datastore: Datastore,
+    private readonly timers: Timers,
+    private readonly carrier: () => boolean = () => false,
+  ) {}
 
   /** Commits one outcome, as {@link Datastore.taskFinishMany} does for each of its commits; resolves when its batch is committed. */
   finish(finish: Omit<TaskFinishParams, 'now'>, options: FinishOptions = {}): Promise<Task | undefined> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({
-        finish,
-        resultBytes: options.resultBytes ?? 0,
-        alone: options.alone ?? false,
-        resolve,
-        reject,
-      });
-      if (!this.flushing) {
-        this.flushing = true;
-        // Commits asked for in the same turn of the event loop join the first batch.
-        void Promise.resolve().then(() => this.flush());
+      const alone = options.alone ?? false;
+      this.waiting.push({ finish, resultBytes: options.resultBytes ?? 0, alone, resolve, reject });
+      if (this.flushing || this.held) return;
+      if (!alone && this.carrier()) {
+        this.held = this.timers.setTimeout(() => {
+          this.held = null;
+          this.startFlush();
+        }, CARRY_WAIT_MS);
+        return;
       }
+      // Commits asked for in the same turn of the event loop join the first batch.
+      this.flushing = true;
+      void Promise.resolve().then(() => this.flush());
     });
+  }
+
+  /**
+   * Hands the commits waiting for a carrier to the caller, one batch within the limits, to be
+   * written in a call of its own; null when none wait for one (nothing waits, or a batch is on
+   * its way and takes them). Commits left over are committed as usual.
+   */
+  take(): CarriedCommits | null {
+    if (this.flushing || this.waiting.length === 0) return null;
+    this.held?.cancel();
+    this.held = null;
+    const batch = this.nextBatch();
+    if (this.waiting.length > 0) this.startFlush();
+    return {
+      finishes: batch.map((w) => w.finish),
+      settle: (tasks) => batch.forEach((w, i) => w.resolve(tasks[i])),
+      fail: (error) => batch.forEach((w) => w.reject(error)),
+    };
+  }
+
+  /** Commits carried commits the caller could not carry after all, as a batch of their own. */
+  async commit(carried: CarriedCommits): Promise<void> {
+    try {
+      carried.settle(await this.datastore.taskFinishMany({ finishes: carried.finishes }));
+    } catch (error) {
+      carried.fail(error);
+    }
+  }
+
+  /** Commits what waits for a carrier now (the node is stopping). */
+  release(): void {
+    if (!this.held) return;
+    this.held.cancel();
+    this.held = null;
+    this.startFlush();
+  }
+
+  private startFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    void this.flush();
   }
 
   private async flush(): Promise<void> {

@@ -11,6 +11,7 @@ import { KeepDuty } from './duties/keep.js';
 import { PeelDuty } from './duties/peel.js';
 import { RepairDuty } from './duties/repair.js';
 import { ValidateDuty } from './duties/validate.js';
+import { FinishBatcher } from './finish-batcher.js';
 import { setLongTimeout, type LongTimer } from './long-timer.js';
 import { NodeContext } from './node-context.js';
 import {
@@ -43,6 +44,7 @@ export class RookeryNode {
   private readonly ctx: NodeContext;
   private readonly peel: PeelDuty;
   private readonly dispatch: DispatchDuty;
+  private readonly finishes: FinishBatcher;
   private readonly keep: KeepDuty;
   private readonly repair: RepairDuty;
   private readonly validate: ValidateDuty;
@@ -74,9 +76,16 @@ export class RookeryNode {
     this.leaseOwner = ctx.leaseOwner;
     this.cancels = new CancelWatch(ctx);
     this.keep = new KeepDuty(ctx, this.cancels);
-    const runner = new AttemptRunner(ctx, new FinishDuty(ctx), this.keep);
+    // On a store that commits and claims in one call, commits wait for the loop's next claim
+    // (woken for it) to carry them while the node runs.
+    this.finishes = new FinishBatcher(ctx.datastore, ctx.timers, () => {
+      if (this.state !== 'running' || !ctx.datastore.taskFinishAndClaim) return false;
+      ctx.wake();
+      return true;
+    });
+    const runner = new AttemptRunner(ctx, new FinishDuty(ctx, this.finishes), this.keep);
     this.peel = new PeelDuty(ctx);
-    this.dispatch = new DispatchDuty(ctx, runner, this.keep);
+    this.dispatch = new DispatchDuty(ctx, runner, this.keep, this.finishes);
     this.repair = new RepairDuty(ctx, runner, this.keep, this.retention);
     this.validate = new ValidateDuty(ctx);
     this.stopLogging = options.logger
@@ -233,6 +242,8 @@ export class RookeryNode {
     ctx.events.off('taskCancelRequested', this.onCancelRequested);
     await ctx.guard('wake-signals', async () => this.unlisten?.());
     await this.loop;
+    // The loop claims no more: commits waiting for a claim to carry them go now.
+    this.finishes.release();
     const running = (): Promise<unknown> => Promise.allSettled([...ctx.attempts.values()].map((a) => a.done));
     let grace: LongTimer | undefined;
     await Promise.race([

@@ -33,22 +33,33 @@ function resultsExecutor(badResult: () => unknown) {
   return { module, starts };
 }
 
-/** A store whose finish batches take 5 ms; it records each (when, how many commits), and throws for each batch `refuse` picks. */
+/**
+ * A store whose finish batches take 5 ms (alone, or carried by a claim); it records each
+ * (when, how many commits), and throws for each batch `refuse` picks.
+ */
 function recordingStore(datastore: MemoryDatastore, refuse: (taskIds: string[]) => boolean = () => false) {
   const batches: { at: number; size: number; refused: boolean }[] = [];
+  const batch = async (finishes: { taskId: string }[]): Promise<void> => {
+    const refused = refuse(finishes.map((f) => f.taskId));
+    batches.push({ at: Date.now(), size: finishes.length, refused });
+    // a round trip to a database takes time: commits asked for meanwhile queue for the next batch
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (refused) throw new Error('Got a packet bigger than max_allowed_packet bytes');
+  };
   const store = new Proxy(datastore, {
     get(target, prop, receiver) {
       const value: unknown = Reflect.get(target, prop, receiver);
-      if (prop !== 'taskFinishMany' || typeof value !== 'function')
-        return typeof value === 'function' ? value.bind(target) : value;
-      return async (params: Parameters<Datastore['taskFinishMany']>[0]) => {
-        const refused = refuse(params.finishes.map((f) => f.taskId));
-        batches.push({ at: Date.now(), size: params.finishes.length, refused });
-        // a round trip to a database takes time: commits asked for meanwhile queue for the next batch
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        if (refused) throw new Error('Got a packet bigger than max_allowed_packet bytes');
-        return target.taskFinishMany(params);
-      };
+      if (prop === 'taskFinishMany')
+        return async (params: Parameters<Datastore['taskFinishMany']>[0]) => {
+          await batch(params.finishes);
+          return target.taskFinishMany(params);
+        };
+      if (prop === 'taskFinishAndClaim')
+        return async (params: Parameters<NonNullable<Datastore['taskFinishAndClaim']>>[0]) => {
+          await batch(params.finishes);
+          return target.taskFinishAndClaim(params);
+        };
+      return typeof value === 'function' ? value.bind(target) : value;
     },
   }) as Datastore;
   return { store, batches };

@@ -2,6 +2,8 @@ import type {
   RepairedTask,
   Task,
   TaskClaimDueResult,
+  TaskFinishAndClaimParams,
+  TaskFinishAndClaimResult,
   TaskFinishManyParams,
   TaskRenewLeasesResult,
 } from '../../src/index.js';
@@ -23,8 +25,7 @@ export class LeaseOracle {
   /** Notes one call `method(args)` that returned `result` at database time `now`. */
   observe(method: string | symbol, args: unknown[], result: unknown, now: number): void {
     if (method === 'taskClaimDue') {
-      for (const t of (result as TaskClaimDueResult).started)
-        this.leases.set(t.id, { fence: t.fence, expiresAt: t.leaseExpiresAt ?? 0 });
+      this.claimed(result as TaskClaimDueResult);
     } else if (method === 'taskRepairExpired') {
       for (const r of result as RepairedTask[]) this.leases.set(r.task.id, { fence: r.task.fence, expiresAt: 0 });
     } else if (method === 'taskRenewLeases') {
@@ -34,21 +35,31 @@ export class LeaseOracle {
         if (lease) lease.expiresAt = renewed.expiresAt;
       }
     } else if (method === 'taskFinishMany') {
-      const { finishes } = args[0] as TaskFinishManyParams;
-      const answers = result as (Task | undefined)[];
-      for (const [i, params] of finishes.entries()) {
-        if (answers[i] === undefined) {
-          this.refused += 1;
-          continue;
-        }
-        const lease = this.leases.get(params.taskId);
-        if (!lease || lease.fence !== params.fence || lease.expiresAt <= now) {
-          this.violations.push(
-            `task ${params.taskId}: ${params.outcome.state} committed by ${params.nodeId} with fence ${params.fence} at ${now} ms; newest lease ${JSON.stringify(lease)}`,
-          );
-        }
-        this.leases.delete(params.taskId);
+      this.finished((args[0] as TaskFinishManyParams).finishes, result as (Task | undefined)[], now);
+    } else if (method === 'taskFinishAndClaim') {
+      const answer = result as TaskFinishAndClaimResult;
+      this.finished((args[0] as TaskFinishAndClaimParams).finishes, answer.finished, now);
+      this.claimed(answer.claimed);
+    }
+  }
+
+  private claimed(result: TaskClaimDueResult): void {
+    for (const t of result.started) this.leases.set(t.id, { fence: t.fence, expiresAt: t.leaseExpiresAt ?? 0 });
+  }
+
+  private finished(finishes: TaskFinishManyParams['finishes'], answers: (Task | undefined)[], now: number): void {
+    for (const [i, params] of finishes.entries()) {
+      if (answers[i] === undefined) {
+        this.refused += 1;
+        continue;
       }
+      const lease = this.leases.get(params.taskId);
+      if (!lease || lease.fence !== params.fence || lease.expiresAt <= now) {
+        this.violations.push(
+          `task ${params.taskId}: ${params.outcome.state} committed by ${params.nodeId} with fence ${params.fence} at ${now} ms; newest lease ${JSON.stringify(lease)}`,
+        );
+      }
+      this.leases.delete(params.taskId);
     }
   }
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Datastore } from '../../src/index.js';
 import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -23,6 +24,41 @@ describe('node loop on the memory store, clock injected', () => {
     for (let i = 1; i < fireTimes.length; i += 1) expect((fireTimes[i] ?? 0) - (fireTimes[i - 1] ?? 0)).toBe(1_000);
     expect(tasks.filter((t) => t.state === 'completed').length).toBe(runs.length);
     expect(errors).toEqual([]);
+  });
+
+  it('sends the commits of the attempts that ended with its next claim, one call for both', async () => {
+    const { datastore, client } = memoryCluster();
+    const calls: { method: string; finishes: number }[] = [];
+    const counting = new Proxy(datastore, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const [params] = args as [{ finishes?: unknown[] } | undefined];
+          if (prop === 'taskFinishMany' || prop === 'taskFinishAndClaim')
+            calls.push({ method: prop, finishes: params?.finishes?.length ?? 0 });
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    }) as Datastore;
+    const { node, errors } = await startTestNode(
+      counting,
+      { noop: async () => new Promise((resolve) => setTimeout(resolve, 10)) },
+      { concurrency: 4 },
+    );
+    for (let i = 0; i < 12; i += 1)
+      await client.createSchedule({
+        name: `job-${i}`,
+        executor: 'noop',
+        trigger: { kind: 'once', at: Date.now() + 10 },
+      });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await datastore.taskList()).map((t) => t.state)).toEqual(Array.from({ length: 12 }, () => 'completed'));
+    // every commit rode on a claim: twelve commits, no finish call of their own
+    expect(calls.filter((c) => c.method === 'taskFinishMany')).toEqual([]);
+    expect(calls.reduce((n, c) => n + c.finishes, 0)).toBe(12);
+    expect(errors).toEqual([]);
+    await stopUnderFakeTime(node);
   });
 
   it('retries a failing task with its backoff, then fails it for good', async () => {

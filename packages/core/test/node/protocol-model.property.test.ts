@@ -65,7 +65,7 @@ const fault: fc.Arbitrary<FaultSpec> = fc.record({
   // the one that only the fence in the store can stop (Kleppmann's GC pause).
   on: fc.oneof(
     { weight: 2, arbitrary: fc.constant('time' as const) },
-    { weight: 4, arbitrary: fc.constant('taskFinishMany' as const) },
+    { weight: 4, arbitrary: fc.constantFrom('taskFinishMany' as const, 'taskFinishAndClaim' as const) },
     {
       weight: 1,
       arbitrary: fc.constantFrom('taskRenewLeases' as const, 'taskClaimDue' as const, 'schedulePeelMany' as const),

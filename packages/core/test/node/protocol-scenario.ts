@@ -21,7 +21,8 @@ export interface JobSpec {
 }
 
 /** Datastore calls a fault can wait for. */
-export type FaultPoint = 'taskFinishMany' | 'taskRenewLeases' | 'taskClaimDue' | 'schedulePeelMany';
+export type FaultPoint =
+  'taskFinishMany' | 'taskFinishAndClaim' | 'taskRenewLeases' | 'taskClaimDue' | 'schedulePeelMany';
 
 /** A fault of the node with index `node`. */
 export interface FaultSpec {

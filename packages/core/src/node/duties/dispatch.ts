@@ -1,5 +1,7 @@
 import { SPAN_ATTRIBUTES, recordSpan, taskAttributes } from '../../tracing/spans.js';
+import type { TaskClaimDueParams, TaskClaimDueResult } from '../../datastore/datastore.js';
 import type { AttemptRunner } from '../attempt-runner.js';
+import type { CarriedCommits, FinishBatcher } from '../finish-batcher.js';
 import type { NodeContext } from '../node-context.js';
 import type { KeepDuty } from './keep.js';
 
@@ -7,18 +9,21 @@ import type { KeepDuty } from './keep.js';
  * Duty 2 of the protocol, dispatch: claims due pending tasks, no more than the free worker
  * slots, each with a lease (owner, expiry, fence + 1, attempt + 1), and hands them to their
  * executors. A task the claim settled instead (skipped by duplicate policy `skip`, or missed)
- * is announced as `taskSkipped`.
+ * is announced as `taskSkipped`. The commits waiting for a claim to carry them go with the
+ * first claim of the round (`Datastore.taskFinishAndClaim`), or alone when nothing is claimed.
  */
 export class DispatchDuty {
   /**
    * @param ctx - the node
    * @param runner - runs the claimed attempts
    * @param keep - watches the trust windows of the attempts started
+   * @param finishes - the node's commits, some waiting for a claim to carry them
    */
   constructor(
     private readonly ctx: NodeContext,
     private readonly runner: AttemptRunner,
     private readonly keep: KeepDuty,
+    private readonly finishes: FinishBatcher,
   ) {}
 
   /**
@@ -33,18 +38,17 @@ export class DispatchDuty {
     const shared = names.filter((name) => pool.free(name) >= pool.freeTotal());
     const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
     let full = false;
+    let carried = this.finishes.take();
     for (const group of groups) {
       const limit = Math.min(pool.freeTotal(), ...group.map((name) => pool.free(name)));
       if (group.length === 0 || limit <= 0) continue;
       const claimedAt = ctx.clock.monotonic();
       const claimStartedAt = ctx.clock.now();
-      const { started, settled } = await ctx.datastore.taskClaimDue({
-        owner: ctx.leaseOwner,
-        nodeId: ctx.id,
-        limit,
-        leaseMs: ctx.timings.leaseMs,
-        executors: group,
-      });
+      const claim = { owner: ctx.leaseOwner, nodeId: ctx.id, limit, leaseMs: ctx.timings.leaseMs, executors: group };
+      const { started, settled } = carried
+        ? await this.finishAndClaim(carried, claim)
+        : await ctx.datastore.taskClaimDue(claim);
+      carried = null;
       const [only, ...more] = [...started, ...settled];
       if (only)
         recordSpan('rookery.claim', claimStartedAt, {
@@ -59,6 +63,29 @@ export class DispatchDuty {
       pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
     }
+    if (carried) await this.finishes.commit(carried);
     return full;
+  }
+
+  /**
+   * Commits the carried commits and claims, in one call where the store can. A call that fails
+   * fails its commits, whose callers report the error and try again alone; it claimed nothing
+   * this node knows of (a claim applied before the connection failed is repaired once its
+   * lease expires, as after any failed claim).
+   */
+  private async finishAndClaim(carried: CarriedCommits, claim: TaskClaimDueParams): Promise<TaskClaimDueResult> {
+    const { datastore } = this.ctx;
+    if (!datastore.taskFinishAndClaim) {
+      await this.finishes.commit(carried);
+      return datastore.taskClaimDue(claim);
+    }
+    try {
+      const { finished, claimed } = await datastore.taskFinishAndClaim({ finishes: carried.finishes, claim });
+      carried.settle(finished);
+      return claimed;
+    } catch (error) {
+      carried.fail(error);
+      return { started: [], settled: [] };
+    }
   }
 }

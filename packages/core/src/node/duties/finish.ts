@@ -4,7 +4,7 @@ import { inSpan, markRunSpan, taskAttributes } from '../../tracing/spans.js';
 import { errorMessage, storableText, type Attempt, type ExecutionResult } from '../attempt.js';
 import { commitBackoffMs } from '../commit-backoff.js';
 import { decideOutcome } from '../decide-outcome.js';
-import { FinishBatcher } from '../finish-batcher.js';
+import type { FinishBatcher } from '../finish-batcher.js';
 import type { NodeContext } from '../node-context.js';
 import { storableOutcome, type StorableOutcome } from '../storable-result.js';
 
@@ -20,12 +20,14 @@ const MAX_FINISH_TRIES = 5;
  * never blindly written again.
  */
 export class FinishDuty {
-  private readonly finishes: FinishBatcher;
-
-  /** @param ctx - the node */
-  constructor(private readonly ctx: NodeContext) {
-    this.finishes = new FinishBatcher(ctx.datastore);
-  }
+  /**
+   * @param ctx - the node
+   * @param finishes - batches the node's commits
+   */
+  constructor(
+    private readonly ctx: NodeContext,
+    private readonly finishes: FinishBatcher,
+  ) {}
 
   /** Decides the attempt's outcome and checks its result, ready for {@link FinishDuty.settle}. */
   decide(attempt: Attempt, result: ExecutionResult): StorableOutcome {
