@@ -39,6 +39,8 @@ export interface BenchNodeSettings {
   concurrency: number;
   /** Lease, ms; undefined for the node default. */
   leaseMs: number | undefined;
+  /** Claim pace, ms; undefined for the node default. */
+  claimPaceMs: number | undefined;
   /** A directory for each node's V8 CPU profile (`--cpu-prof`), or undefined for none. */
   cpuProfDir: string | undefined;
 }
@@ -64,6 +66,7 @@ export function startBenchNode(settings: BenchNodeSettings, id: string): BenchNo
     BENCH_FUNCTIONS,
   ];
   if (settings.leaseMs !== undefined) args.push('--lease-ms', String(settings.leaseMs));
+  if (settings.claimPaceMs !== undefined) args.push('--claim-pace-ms', String(settings.claimPaceMs));
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ROOKERY_HISTORY: settings.history },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,6 +28,8 @@ export interface BenchOptions {
   taskMs: number;
   /** The nodes' lease, ms; undefined leaves the node default. */
   leaseMs: number | undefined;
+  /** The nodes' claim pace (`rookery node --claim-pace-ms`), ms; undefined leaves the node default. */
+  claimPaceMs: number | undefined;
   /** Ms from the end of the schedule creation estimate to the first due time; undefined: 2 s + 0.25 ms per schedule. */
   leadMs: number | undefined;
   /** Longest wait for the work to finish after the last due time, seconds. */
@@ -75,6 +77,7 @@ export const USAGE = `npm run bench -- [options]
   --task-ms <ms>        how long each task runs (default 0, a no-op; failover: 100, so that the
                         killed node holds attempts)
   --lease-ms <ms>       the nodes' lease (default: the node's own, 10000)
+  --claim-pace-ms <ms>  the nodes' claim pace (default: the node's own, 10)
   --lead-ms <ms>        time between the start of schedule creation and the first due time
                         (default 2000 + 0.25 per schedule)
   --timeout <s>         longest wait for the work after the last due time (default 300)
@@ -132,6 +135,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       due: { type: 'string' },
       'task-ms': { type: 'string' },
       'lease-ms': { type: 'string' },
+      'claim-pace-ms': { type: 'string' },
       'lead-ms': { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
@@ -150,6 +154,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     throw new Error(`--workload must be one of ${WORKLOADS.join(', ')}, got '${workload}'`);
   const w = workload as Workload;
   const leaseMs = values['lease-ms'];
+  const claimPaceMs = values['claim-pace-ms'];
   const db = values.db ?? 'sqlite';
   const peerPostgres = values['peer-postgres'] ?? (/^postgres(ql)?:/i.test(db) ? db : DEFAULT_PEER_POSTGRES);
   if (!/^postgres(ql)?:\/\//i.test(peerPostgres))
@@ -174,6 +179,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     due: integer('due', values.due, 10, 0, 100_000),
     taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),
+    claimPaceMs: claimPaceMs === undefined ? undefined : integer('claim-pace-ms', claimPaceMs, 0, 0, 1_000),
     leadMs: leadMs === undefined ? undefined : integer('lead-ms', leadMs, 0, 0, 86_400_000),
     timeoutSeconds: integer('timeout', values.timeout, 300, 1, 86_400),
     json: values.json ?? false,

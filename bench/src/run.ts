@@ -88,6 +88,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
       history,
       concurrency: options.concurrency,
       leaseMs: options.leaseMs,
+      claimPaceMs: options.claimPaceMs,
       cpuProfDir: options.cpuProfDir,
     };
     for (let i = 1; i <= options.nodes; i += 1) nodes.push(startBenchNode(settings, `b${i}`));
@@ -254,6 +255,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         due: options.workload === 'stored' ? options.due : null,
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
+        claimPaceMs: options.claimPaceMs ?? null,
         busyLoops: options.busy > 0 ? options.busy : null,
       },
       created: { schedules: created.schedules, jobs: created.jobs, ms: Math.round(created.ms) },

@@ -50,6 +50,7 @@ interface NodeCommandOptions extends NodeHttpCommandOptions {
   executorPackage: string[];
   leaseMs?: string;
   peelLeaseMs?: string;
+  claimPaceMs?: string;
   poolMax?: string;
   maxResultBytes?: string;
   log: string;
@@ -136,6 +137,10 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       .option(
         '--peel-lease-ms <ms>',
         'lease a peel takes on the schedules it claims, in milliseconds, from 50 to the lease: a dead node holds their fire times back this long (default 500)',
+      )
+      .option(
+        '--claim-pace-ms <ms>',
+        'after a claim that took every due task, how long an ending attempt waits for the next claim to carry its commit, in milliseconds, from 0 to 1000 (default 10)',
       )
       .option(
         '--max-result-bytes <n>',
@@ -225,6 +230,8 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
     const leaseMs = opts.leaseMs === undefined ? undefined : parseInteger('lease-ms', opts.leaseMs, 1, 3_600_000);
     const peelLeaseMs =
       opts.peelLeaseMs === undefined ? undefined : parseInteger('peel-lease-ms', opts.peelLeaseMs, 1, 3_600_000);
+    const claimPaceMs =
+      opts.claimPaceMs === undefined ? undefined : parseInteger('claim-pace-ms', opts.claimPaceMs, 0, 1_000);
     const poolMax = opts.poolMax === undefined ? undefined : parseInteger('pool-max', opts.poolMax, 1, 1_000);
     const maxResultBytes =
       opts.maxResultBytes === undefined
@@ -376,6 +383,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
           heartbeatTimeoutMs,
           ...(leaseMs !== undefined ? { leaseMs } : {}),
           ...(peelLeaseMs !== undefined ? { peelLeaseMs } : {}),
+          ...(claimPaceMs !== undefined ? { claimPaceMs } : {}),
           ...(maxResultBytes !== undefined ? { maxResultBytes } : {}),
           ...(pollWaitsMs !== undefined ? { pollWaitsMs } : {}),
           ...(wakeSignals ? { wakeSignals } : {}),

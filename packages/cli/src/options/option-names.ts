@@ -9,6 +9,7 @@ import { ValidationError } from '@rookery/core';
 const OPTION_OF_FIELD: readonly (readonly [field: string, option: string])[] = [
   ['leaseMs', '--lease-ms'],
   ['peelLeaseMs', '--peel-lease-ms'],
+  ['claimPaceMs', '--claim-pace-ms'],
   ['pollWaitsMs', '--poll-waits'],
   ['retention.historyMs', '--retention'],
   ['retention.nodesMs', '--node-retention'],

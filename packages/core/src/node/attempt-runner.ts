@@ -69,7 +69,7 @@ export class AttemptRunner {
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
         if (attempts.get(task.id) === attempt) attempts.delete(task.id);
-        this.ctx.wake();
+        this.ctx.nudge();
       });
   }
 

@@ -72,7 +72,7 @@ export class NodeContext {
     this.strategies = options.strategies ?? createStrategyRegistry();
     this.clock = options.clock ?? systemClock;
     this.timers = options.timers ?? systemTimers;
-    this.wakeup = new Wakeup(this.timers);
+    this.wakeup = new Wakeup(this.timers, () => this.clock.monotonic());
     this.wakeSignals = options.wakeSignals ?? noWakeSignals;
     this.dueAlarm = new DueAlarm(
       this.timers,
@@ -126,9 +126,17 @@ export class NodeContext {
     this.dueAlarm.add(dueAt);
   }
 
-  /** Sleeps `ms`, or less if the loop is woken meanwhile. */
-  sleep(ms: number): Promise<void> {
-    return this.wakeup.sleep(ms);
+  /**
+   * Wakes the node's loop no sooner than its sleep's pace allows: a worker slot came free, or
+   * commits wait for a claim to carry them (see {@link Wakeup.nudge}).
+   */
+  nudge(): void {
+    this.wakeup.nudge();
+  }
+
+  /** Sleeps `ms`, or less if the loop is woken meanwhile (or nudged, from `paceFrom` on, monotonic). */
+  sleep(ms: number, paceFrom = 0): Promise<void> {
+    return this.wakeup.sleep(ms, paceFrom);
   }
 
   /** Forgets the due times the loop was to wake at (the node is stopping). */

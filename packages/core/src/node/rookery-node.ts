@@ -80,7 +80,7 @@ export class RookeryNode {
     // (woken for it) to carry them while the node runs.
     this.finishes = new FinishBatcher(ctx.datastore, ctx.timers, () => {
       if (this.state !== 'running' || !ctx.datastore.taskFinishAndClaim) return false;
-      ctx.wake();
+      ctx.nudge();
       return true;
     });
     const runner = new AttemptRunner(ctx, new FinishDuty(ctx, this.finishes), this.keep);
@@ -299,7 +299,7 @@ export class RookeryNode {
         }
       }
       await ctx.guard('cancel', () => this.cancels.poll());
-      if (!busy && this.state === 'running') await ctx.sleep(ctx.nextPollWait());
+      if (!busy && this.state === 'running') await ctx.sleep(ctx.nextPollWait(), this.dispatch.pacedUntil);
     }
   }
 

@@ -14,6 +14,12 @@ import type { KeepDuty } from './keep.js';
  */
 export class DispatchDuty {
   /**
+   * Until when (monotonic) a nudge leaves the loop asleep: `claimPaceMs` after a round whose
+   * claims took all that was due. A round that came back full sets none: more may be due.
+   */
+  pacedUntil = 0;
+
+  /**
    * @param ctx - the node
    * @param runner - runs the claimed attempts
    * @param keep - watches the trust windows of the attempts started
@@ -38,6 +44,7 @@ export class DispatchDuty {
     const shared = names.filter((name) => pool.free(name) >= pool.freeTotal());
     const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
     let full = false;
+    const roundAt = ctx.clock.monotonic();
     let carried = this.finishes.take();
     for (const group of groups) {
       const limit = Math.min(pool.freeTotal(), ...group.map((name) => pool.free(name)));
@@ -64,6 +71,7 @@ export class DispatchDuty {
       full ||= started.length >= limit;
     }
     if (carried) await this.finishes.commit(carried);
+    this.pacedUntil = full ? 0 : roundAt + ctx.timings.claimPaceMs;
     return full;
   }
 
