@@ -15,7 +15,8 @@ import type { KeepDuty } from './keep.js';
 export class DispatchDuty {
   /**
    * Until when (monotonic) a nudge leaves the loop asleep: `claimPaceMs` after a round whose
-   * claims took all that was due. A round that came back full sets none: more may be due.
+   * claims took all that was due. A round that came back full sets none (more may be due), nor
+   * one that claimed nothing for want of a free slot.
    */
   pacedUntil = 0;
 
@@ -44,6 +45,7 @@ export class DispatchDuty {
     const shared = names.filter((name) => pool.free(name) >= pool.freeTotal());
     const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
     let full = false;
+    let claimed = false;
     const roundAt = ctx.clock.monotonic();
     let carried = this.finishes.take();
     for (const group of groups) {
@@ -56,6 +58,7 @@ export class DispatchDuty {
         ? await this.finishAndClaim(carried, claim)
         : await ctx.datastore.taskClaimDue(claim);
       carried = null;
+      claimed = true;
       const [only, ...more] = [...started, ...settled];
       if (only)
         recordSpan('rookery.claim', claimStartedAt, {
@@ -71,7 +74,8 @@ export class DispatchDuty {
       full ||= started.length >= limit;
     }
     if (carried) await this.finishes.commit(carried);
-    this.pacedUntil = full ? 0 : roundAt + ctx.timings.claimPaceMs;
+    // A round that claimed nothing (no free slot) sets no pace: a slot coming free claims at once.
+    this.pacedUntil = claimed && !full ? roundAt + ctx.timings.claimPaceMs : 0;
     return full;
   }
 
