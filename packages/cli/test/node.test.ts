@@ -321,6 +321,16 @@ describe('rookery node options', () => {
     }
   });
 
+  it('refuses a --claim-pace-ms outside 0 to 1000, naming it, before opening the database', async () => {
+    for (const value of ['-1', '1001', 'fast', '2.5']) {
+      const db = freshDb();
+      const r = await cli(['node', '--db', db, '--claim-pace-ms', value]);
+      expect(r.code, value).toBe(2);
+      expect(r.stderr).toContain('--claim-pace-ms: must be a whole number from 0 to 1000');
+      expect(existsSync(db.slice('sqlite:'.length)), 'no database file is written').toBe(false);
+    }
+  });
+
   it('refuses a --pool-max that is not a whole number from 1, naming it, before opening the database', async () => {
     for (const value of ['0', 'ten', '1.5']) {
       const r = await cli(['node', '--db', freshDb(), '--pool-max', value]);

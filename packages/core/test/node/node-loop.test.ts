@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Datastore } from '../../src/index.js';
-import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { MemoryDatastore, RookeryClient, type Datastore } from '../../src/index.js';
+import { memoryCluster, memoryWakeBus, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -59,6 +59,51 @@ describe('node loop on the memory store, clock injected', () => {
     expect(calls.reduce((n, c) => n + c.finishes, 0)).toBe(12);
     expect(errors).toEqual([]);
     await stopUnderFakeTime(node);
+  });
+
+  it('claims no more than once per claimPaceMs while short tasks fall due one by one, each started within the pace', async () => {
+    const claimsWith = async (claimPaceMs: number) => {
+      const datastore = new MemoryDatastore();
+      const bus = memoryWakeBus();
+      const client = new RookeryClient({ datastore, wakeSignals: bus.signals(), builtInExecutors: ['noop'] });
+      let claims = 0;
+      const counting = new Proxy(datastore, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            if (prop === 'taskClaimDue' || prop === 'taskFinishAndClaim') claims += 1;
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as Datastore;
+      const starts: number[] = [];
+      const { node, errors } = await startTestNode(
+        counting,
+        {
+          noop: async (ctx) => {
+            starts.push(Date.now() - ctx.task.fireAt);
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          },
+        },
+        { claimPaceMs, pollWaitsMs: [1_000], wakeSignals: bus.signals() },
+      );
+      await vi.advanceTimersByTimeAsync(2_000);
+      claims = 0;
+      // one job due every 2 ms over 200 ms: the call announces the first, the node finds the rest by claiming
+      const t0 = Date.now() + 100;
+      await client.enqueueMany(Array.from({ length: 100 }, (_, i) => ({ executor: 'noop', runAt: t0 + 2 * i })));
+      await vi.advanceTimersByTimeAsync(400);
+      expect((await datastore.taskList({ limit: 200 })).filter((t) => t.state === 'completed')).toHaveLength(100);
+      expect(errors).toEqual([]);
+      const counted = claims;
+      await stopUnderFakeTime(node);
+      return { claims: counted, latest: Math.max(...starts) };
+    };
+    // 100 tasks over 200 ms: a claim each 10 ms (and the announced first), each carrying the commits of the tasks ended since
+    const paced = await claimsWith(10);
+    expect(paced.latest).toBeLessThanOrEqual(11);
+    expect(paced.claims).toBeLessThanOrEqual(25);
   });
 
   it('retries a failing task with its backoff, then fails it for good', async () => {
