@@ -10,11 +10,8 @@ const QUEUE = 'bench-noop';
 /** Jobs per `insert` call. */
 const CHUNK = 5_000;
 
-/** pg-boss's shortest polling interval, s (its documented minimum): how long a worker whose fetch came back empty waits. */
+/** pg-boss's shortest polling interval, s (its documented minimum): the wait after a batch that was not full. */
 const POLLING_SECONDS = 0.5;
-
-/** Pool connections beyond one per worker: maintenance, and completions still in flight. */
-const SPARE_CONNECTIONS = 2;
 
 /** How often pg-boss's maintenance expires the jobs of crashed workers, s (its documented minimum). */
 const MAINTENANCE_SECONDS = 1;
@@ -26,13 +23,13 @@ async function load(): Promise<typeof PgBossModule> {
   return (await import('pg-boss')).default;
 }
 
-/** pg-boss on PostgreSQL: one queue, `insert` for the bulk, `concurrency` workers of one job each per process. */
+/** pg-boss on PostgreSQL: one queue, `insert` for the bulk, `work` fetching `concurrency` jobs a batch and again at once after a full one. */
 export const pgBoss: PeerSystem = {
   name: 'pg-boss',
   version: async () => installedVersion('pg-boss'),
   settings: (concurrency, leaseMs) => ({
     'bulk create': `insert() of ${CHUNK} jobs a call, startAfter = due time`,
-    'per process': `${concurrency} work() workers (pg-boss's way to run jobs concurrently), each batchSize 1, includeMetadata (for the attempt number), notifyWorker() on each job so it fetches the next at once, pollingIntervalSeconds ${POLLING_SECONDS} (the minimum) after an empty fetch; max ${concurrency + SPARE_CONNECTIONS} connections (one per worker + ${SPARE_CONNECTIONS})`,
+    'per process': `one work() with batchSize ${concurrency}, includeMetadata (for the attempt number); the batch's jobs run at once; after a full batch notifyWorker() so it fetches again at once, after a shorter one pollingIntervalSeconds ${POLLING_SECONDS} (the minimum)`,
     expiry: `queue expireInSeconds ${Math.ceil(leaseMs / 1_000)}, retryLimit ${RETRY_LIMIT}, maintenanceIntervalSeconds ${MAINTENANCE_SECONDS} (supervise on each process)`,
   }),
   schedulesEveryMs: 60_000,
@@ -89,29 +86,27 @@ export async function startPgBossWorker(
     maintenanceIntervalSeconds: MAINTENANCE_SECONDS,
     schedule: false,
     migrate: false,
-    max: config.concurrency + SPARE_CONNECTIONS,
+    max: 4,
   });
   boss.on('error', onError);
   await boss.start();
-  for (let slot = 0; slot < config.concurrency; slot += 1) {
-    // A pg-boss worker waits its polling interval after every fetch unless notified: each job
-    // notifies its own worker, so the worker fetches the next job as soon as this one ends.
-    const worker: { id?: string } = {};
-    worker.id = await boss.work<PeerJob>(
-      QUEUE,
-      { batchSize: 1, pollingIntervalSeconds: POLLING_SECONDS, includeMetadata: true },
-      async (jobs) => {
-        if (worker.id !== undefined) boss.notifyWorker(worker.id);
-        await Promise.all(
-          jobs.map((job) =>
-            handle(
-              { taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: job.retryCount + 1 },
-              job.data.ms,
-            ),
+  // A pg-boss worker waits its polling interval after every batch unless notified: a full batch
+  // notifies its own worker, so it fetches the next batch as soon as this one ends.
+  const worker: { id?: string } = {};
+  worker.id = await boss.work<PeerJob>(
+    QUEUE,
+    { batchSize: config.concurrency, pollingIntervalSeconds: POLLING_SECONDS, includeMetadata: true },
+    async (jobs) => {
+      if (worker.id !== undefined && jobs.length === config.concurrency) boss.notifyWorker(worker.id);
+      await Promise.all(
+        jobs.map((job) =>
+          handle(
+            { taskId: job.data.id, scheduleId: null, fireAt: job.data.fireAt, attempt: job.retryCount + 1 },
+            job.data.ms,
           ),
-        );
-      },
-    );
-  }
+        ),
+      );
+    },
+  );
   return () => boss.stop({ graceful: true, wait: true, timeout: 10_000 });
 }
