@@ -24,10 +24,11 @@ export interface FinishOptions {
 }
 
 /**
- * Longest a commit waits for the node's next claim to carry it (see {@link FinishBatcher.take})
- * before it is committed on its own: a loop that is busy (a peel under way) lets it go alone.
+ * How much longer than the node's claim pace a commit waits for the next claim to carry it
+ * (see {@link FinishBatcher.take}) before it is committed on its own: a loop that is busy (a
+ * peel under way) lets it go alone.
  */
-export const CARRY_WAIT_MS = 20;
+export const CARRY_SLACK_MS = 10;
 
 /** Commits handed to a caller who writes them in a call of its own (`Datastore.taskFinishAndClaim`). */
 export interface CarriedCommits {
@@ -57,8 +58,8 @@ interface Waiting {
  * fails every commit in it: each caller decides (the attempt runner re-reads its task, since a
  * commit whose connection failed may have been applied, and tries again alone, so that one
  * commit the store refuses cannot fail the others a second time). On a store that can commit
- * and claim in one call, commits wait (at most {@link CARRY_WAIT_MS}) for the node's next
- * claim to carry them, so that a busy node ends and takes tasks in one round trip.
+ * and claim in one call, commits wait (at most the claim pace and {@link CARRY_SLACK_MS}) for
+ * the node's next claim to carry them, so that a busy node ends and takes tasks in one round trip.
  */
 export class FinishBatcher {
   private waiting: Waiting[] = [];
@@ -69,13 +70,16 @@ export class FinishBatcher {
    * @param datastore - where the outcomes are committed
    * @param timers - where the wait for a carrier is timed
    * @param carrier - asked when commits arrive with no batch on its way: true when the node's
-   *   loop will claim at once and carry them (see {@link FinishBatcher.take}; the call wakes
+   *   loop will claim soon and carry them (see {@link FinishBatcher.take}; the call nudges
    *   it), false to commit them now
+   * @param claimPaceMs - the node's claim pace: commits wait for a carrier this long and
+   *   {@link CARRY_SLACK_MS} more
    */
   constructor(
     private readonly datastore: Datastore,
     private readonly timers: Timers,
     private readonly carrier: () => boolean = () => false,
+    private readonly claimPaceMs = 0,
   ) {}
 
   /** Commits one outcome, as {@link Datastore.taskFinishMany} does for each of its commits; resolves when its batch is committed. */
@@ -88,7 +92,7 @@ export class FinishBatcher {
         this.held = this.timers.setTimeout(() => {
           this.held = null;
           this.startFlush();
-        }, CARRY_WAIT_MS);
+        }, this.claimPaceMs + CARRY_SLACK_MS);
         return;
       }
       // Commits asked for in the same turn of the event loop join the first batch.

@@ -78,11 +78,16 @@ export class RookeryNode {
     this.keep = new KeepDuty(ctx, this.cancels);
     // On a store that commits and claims in one call, commits wait for the loop's next claim
     // (woken for it) to carry them while the node runs.
-    this.finishes = new FinishBatcher(ctx.datastore, ctx.timers, () => {
-      if (this.state !== 'running' || !ctx.datastore.taskFinishAndClaim) return false;
-      ctx.nudge();
-      return true;
-    });
+    this.finishes = new FinishBatcher(
+      ctx.datastore,
+      ctx.timers,
+      () => {
+        if (this.state !== 'running' || !ctx.datastore.taskFinishAndClaim) return false;
+        ctx.nudge();
+        return true;
+      },
+      this.timings.claimPaceMs,
+    );
     const runner = new AttemptRunner(ctx, new FinishDuty(ctx, this.finishes), this.keep);
     this.peel = new PeelDuty(ctx);
     this.dispatch = new DispatchDuty(ctx, runner, this.keep, this.finishes);

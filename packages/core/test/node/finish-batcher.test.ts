@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryDatastore, type Datastore } from '../../src/index.js';
-import { CARRY_WAIT_MS, FinishBatcher, MAX_FINISH_BATCH_BYTES } from '../../src/node/finish-batcher.js';
+import { CARRY_SLACK_MS, FinishBatcher, MAX_FINISH_BATCH_BYTES } from '../../src/node/finish-batcher.js';
 import { systemTimers } from '../../src/strategies/timers.js';
 
 afterEach(() => vi.useRealTimers());
@@ -66,12 +66,12 @@ describe('FinishBatcher', () => {
       expect(batches).toEqual([]);
     });
 
-    it('commits them alone when no claim takes them within CARRY_WAIT_MS, and at once on release()', async () => {
+    it('commits them alone when no claim takes them within the claim pace and CARRY_SLACK_MS, and at once on release()', async () => {
       vi.useFakeTimers();
       const { store, batches } = countingStore();
-      const batcher = new FinishBatcher(store, systemTimers, () => true);
+      const batcher = new FinishBatcher(store, systemTimers, () => true, 10);
       void batcher.finish(commit('a'));
-      await vi.advanceTimersByTimeAsync(CARRY_WAIT_MS - 1);
+      await vi.advanceTimersByTimeAsync(10 + CARRY_SLACK_MS - 1);
       expect(batches).toEqual([]);
       await vi.advanceTimersByTimeAsync(1);
       expect(batches).toEqual([['a']]);
