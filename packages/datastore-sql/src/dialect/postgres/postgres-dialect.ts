@@ -11,7 +11,7 @@ import { jobsListIndexSql, partialIndexSql } from '../partial-indexes.js';
 const MIGRATION_LOCK_KEY = '32210671678878330';
 
 /**
- * PostgreSQL (12 or later). Claims use `FOR UPDATE SKIP LOCKED`. The clock is
+ * PostgreSQL (11 or later). Claims use `FOR UPDATE SKIP LOCKED`. The clock is
  * `clock_timestamp()`, the real time when the expression runs, not the transaction start.
  * Every connection gets `statement_timeout`, `lock_timeout`,
  * `idle_in_transaction_session_timeout` and `application_name`.
@@ -100,15 +100,9 @@ export const postgresDialect: SqlDialect = {
         // else loses by it (a statement no index serves still gets its sequential scan). JIT
         // compilation, which a misestimated cost can trigger, takes 100-300 ms and never pays
         // off for statements this short.
-        // The fast paths' prepared statements are planned once per connection and the plan kept
-        // (plan_cache_mode): by default PostgreSQL plans each of the first executions anew and may
-        // go on doing so, and planning these many-CTE statements cost more server CPU than running
-        // them (measured: spread at 1,000 tasks/s, 1.0 ms of server CPU per task against 0.62).
-        // The index walks above are what a generic plan of them does anyway.
         // READ COMMITTED is set once per session rather than by a statement in every transaction.
         options:
-          '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c plan_cache_mode=force_generic_plan' +
-          ' -c default_transaction_isolation=read\\ committed',
+          '-c enable_seqscan=off -c enable_bitmapscan=off -c jit=off -c default_transaction_isolation=read\\ committed',
         connectionTimeoutMillis: 10_000,
         keepAlive: true,
         ssl: settings.tls ? tlsConnectionOptions(settings.tls) : false,
