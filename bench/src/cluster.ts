@@ -85,7 +85,11 @@ export function startBenchNode(settings: BenchNodeSettings, id: string): BenchNo
     const lines = (partial + data.toString('utf8')).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
-      if (line.includes('generalError')) node.errors += 1;
+      if (line.includes('generalError')) {
+        node.errors += 1;
+        // The first of each node's errors is printed: a count alone does not say what went wrong.
+        if (node.errors === 1) process.stderr.write(`bench: node ${id}'s first generalError: ${line.slice(0, 2_000)}\n`);
+      }
       node.tail.push(line);
     }
     if (node.tail.length > KEPT_LINES) node.tail.splice(0, node.tail.length - KEPT_LINES);
