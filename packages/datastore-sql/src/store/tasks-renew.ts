@@ -17,6 +17,17 @@ export async function taskRenewLeases(ctx: SqlContext, p: TaskRenewLeasesParams)
     if (p.leases.length === 0)
       return { renewed: [], lost: [], cancelRequested: [], executionReports: [], expiresAt: expires };
 
+    // The rows are locked in id order first, as a finish locks them: a renewal and a finish of
+    // the same node's tasks then queue behind each other instead of deadlocking (PostgreSQL
+    // detects that only after its deadlock_timeout, 1 s, and one of them starts over).
+    // SQLite's one writer needs no row locks.
+    const d = ctx.dialect;
+    if (!d.singleWriter)
+      await ctx.select(
+        `SELECT id FROM rookery_tasks${d.lockTableHint} WHERE id IN (:ids) ORDER BY id${d.lockSuffix}`,
+        { ids: p.leases.map((l) => l.taskId) },
+        tx,
+      );
     const r: Replacements = { owner: p.owner, now, expires };
     const pairs = p.leases
       .map((lease, i) => {

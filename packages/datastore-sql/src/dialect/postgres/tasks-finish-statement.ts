@@ -28,21 +28,24 @@ export const FINISH_COLUMNS = 10;
 
 /**
  * The finish's CTEs after \`clock\`, its commits' columns in the {@link FINISH_COLUMNS}
- * parameters from \`$first\`: \`commits\`, \`done\` (the tasks written, as stored), and the
- * schedules their end ungates. Its ledger rows are {@link finishEventRows}.
+ * parameters from \`$first\`: \`commits\`, \`locked\` (the rows locked in id order, as the
+ * node's renewal locks them, so that the two never wait for each other in a cycle), \`done\`
+ * (the tasks written, as stored), and the schedules their end ungates. Its ledger rows are
+ * {@link finishEventRows}.
  */
 export function finishCtes(first: number): string {
   const $ = (i: number): string => `$${first + i}`;
   return `commits AS (
   SELECT * FROM unnest(${$(0)}::text[], ${$(1)}::bigint[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[], ${$(7)}::int[], ${$(8)}::bigint[], ${$(9)}::text[])
     AS v(id, fence, owner, state, result, error, reason, failed, due_at, node_id)),
+locked AS (SELECT id FROM rookery_tasks WHERE id = ANY(${$(0)}::text[]) ORDER BY id FOR UPDATE),
 done AS (
   UPDATE rookery_tasks t SET state = v.state, result = v.result, error = v.error, reason = v.reason,
     failures = t.failures + v.failed, due_at = COALESCE(v.due_at, t.due_at), ended_at = c.now,
     lease_owner = NULL, lease_expires_at = NULL, version = t.version + 1, updated_at = c.now,
     execution_id = CASE WHEN v.state = 'pending' THEN NULL ELSE t.execution_id END
   FROM commits v, clock c
-  WHERE t.id = ANY(${$(0)}::text[]) AND t.id = v.id AND ${leaseHeld({ owner: 'v.owner', fence: 'v.fence', now: 'c.now', table: 't' })}
+  WHERE t.id IN (SELECT id FROM locked) AND t.id = v.id AND ${leaseHeld({ owner: 'v.owner', fence: 'v.fence', now: 'c.now', table: 't' })}
     AND t.state IS NOT DISTINCT FROM 'running' AND t.duplicate_policy = 'run'
   RETURNING t.*),
 ended AS (SELECT id, schedule_id FROM done WHERE state <> 'pending'),
