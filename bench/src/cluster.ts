@@ -88,7 +88,8 @@ export function startBenchNode(settings: BenchNodeSettings, id: string): BenchNo
       if (line.includes('generalError')) {
         node.errors += 1;
         // The first of each node's errors is printed: a count alone does not say what went wrong.
-        if (node.errors === 1) process.stderr.write(`bench: node ${id}'s first generalError: ${line.slice(0, 2_000)}\n`);
+        if (node.errors === 1)
+          process.stderr.write(`bench: node ${id}'s first generalError: ${line.slice(0, 2_000)}\n`);
       }
       node.tail.push(line);
     }
