@@ -4,39 +4,25 @@ import type { SqlContext } from '../../store/sql-context.js';
 import type { FastClaimResult } from '../fast-paths.js';
 import { preparedStatement } from './prepared-statement.js';
 import { clockCte } from './statement-sql.js';
-import {
-  claimAnswer,
-  claimCtes,
-  claimEventRows,
-  readClaimAnswer,
-  type ClaimPlaceholders,
-} from './tasks-claim-statement.js';
+import { CLAIM_PARAMS, claimAnswer, claimCtes, claimEventRows, readClaimAnswer } from './tasks-claim-statement.js';
 import { finishColumns, finishCtes, finishEventRows } from './tasks-finish-statement.js';
-
-/** The claim's placeholders in the combined statement; the commits' columns follow from `$8`. */
-const PARAMS: ClaimPlaceholders = {
-  executors: '$2',
-  limit: '$3',
-  owner: '$4',
-  leaseMs: '$5',
-  nodeId: '$6',
-  missedReason: '$7',
-};
 
 /**
  * The one-statement finish and the one-statement claim as one statement, on one clock: the
  * claim's CTEs cannot see what the finish's write in the same statement (a task made pending
  * again waits for the next claim), and the two write disjoint rows (the finish running tasks
  * and the schedules gated on them, the claim pending tasks and the schedules gated on those).
+ * The claim's parameters sit where the claim statement has them; the commits' columns follow
+ * from `$8`.
  */
 const finishAndClaimSql = (clockSql: string): string => `
 ${clockCte(clockSql)},
 ${finishCtes(8)},
-${claimCtes(PARAMS)},
+${claimCtes(CLAIM_PARAMS)},
 events AS (
   INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
   ${finishEventRows()}
-  UNION ALL ${claimEventRows(PARAMS)})
+  UNION ALL ${claimEventRows(CLAIM_PARAMS)})
 ${claimAnswer(" UNION ALL SELECT 'finished', done.* FROM done")}`;
 
 /**
