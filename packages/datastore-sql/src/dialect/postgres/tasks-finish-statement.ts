@@ -13,9 +13,9 @@ import { preparedStatement } from './prepared-statement.js';
  * fire time becomes now + its delay); every transition is recorded. The commits travel as
  * parallel arrays, so a batch of any size is one statement and one round trip. The rows are
  * found by primary key only (`IS NOT DISTINCT FROM` keeps the state test off the indexes that
- * start with `state`).
+ * start with `state`). Exported for the plan tests.
  */
-const finishSql = (clockSql: string): string => `
+export const finishSql = (clockSql: string): string => `
 ${clockCte(clockSql)},
 ${finishCtes(2)},
 events AS (
