@@ -77,7 +77,7 @@ export class NodeContext {
     this.dueAlarm = new DueAlarm(
       this.timers,
       () => this.dbNow(),
-      () => this.wake(),
+      () => this.nudge(),
     );
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
@@ -121,7 +121,10 @@ export class NodeContext {
     this.wakeup.wake();
   }
 
-  /** Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time. */
+  /**
+   * Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time: a nudge,
+   * so that due times closer together than the claim pace share one claim.
+   */
   wakeAt(dueAt: number): void {
     this.dueAlarm.add(dueAt);
   }
