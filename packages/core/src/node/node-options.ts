@@ -75,8 +75,10 @@ export interface NodeOptions {
    * all that calls for it is an attempt ending (a worker slot came free, its commit waits for a
    * claim to carry it): the commits of the attempts ending meanwhile go with that one claim,
    * and a stream of short tasks costs a claim every `claimPaceMs` rather than one per task. A
-   * due time the node knows of (its own peels, announcements, retries), a repair and a claim
-   * that came back full still claim at once. 0 claims after every attempt.
+   * due time the node knows of (its own peels, announcements, retries) keeps the same pace, so
+   * that tasks due closer together share a claim and none starts more than this late for it; a
+   * repair and a claim that came back full still claim at once. 0 claims after every attempt
+   * and at every known due time.
    * From 0 to 1000. @defaultValue 10
    */
   claimPaceMs?: number;

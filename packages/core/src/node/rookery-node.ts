@@ -278,8 +278,8 @@ export class RookeryNode {
   /**
    * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
    * peel that left work behind, and when another process announced work), then sleep until the
-   * next poll, a due alarm or an announcement. A wake-up for a task peeled ahead dispatches at
-   * once, without a peel query in front of its claim.
+   * next poll, a due alarm or an announcement (these two within the claim pace). A wake-up for
+   * a task peeled ahead dispatches without a peel query in front of its claim.
    */
   private async runLoop(): Promise<void> {
     const { ctx } = this;
