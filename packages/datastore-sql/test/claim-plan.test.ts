@@ -5,7 +5,7 @@ import { postgresDialect as postgresSql } from '../src/dialect/postgres/postgres
 import { mysqlDialect } from '../src/dialect/mysql.js';
 import { sqliteDialect } from '../src/dialect/sqlite.js';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
-import { dueRowsSql } from '../src/store/claim-candidates.js';
+import { dueRowsSql, lateRowsSql } from '../src/store/claim-candidates.js';
 import { claimSql } from '../src/dialect/postgres/tasks-claim-statement.js';
 import { testDialects, type TestDatabase, type TestDialect } from './helpers/test-databases.js';
 
@@ -113,13 +113,22 @@ const PLAN_CHECKS: Record<TestDialect['label'], { title: string; check: (store: 
     },
   },
   sqlite: {
-    title: 'the candidate read searches the executor claim index (pending rows only) by executor',
+    title: 'the candidate read searches the executor claim index by executor, the missed-task read the deadline index',
     async check(store) {
       const rows = await store.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${dueRowsSql(sqliteDialect)}`, {
         replacements: { executor: 'noop', now: await store.clockNow(), limit: 20 },
         type: QueryTypes.SELECT,
       });
       expect(rows.map((r) => r.detail).join('\n')).toMatch(/USING INDEX rookery_tasks_executor_claim \(executor=\?/);
+      // The missed-task read walks the deadline index (pending rows with a deadline only),
+      // rather than every pending task of the state index, sorted.
+      const late = await store.sequelize.query<{ detail: string }>(`EXPLAIN QUERY PLAN ${lateRowsSql(sqliteDialect)}`, {
+        replacements: { now: await store.clockNow(), limit: 20 },
+        type: QueryTypes.SELECT,
+      });
+      expect(late.map((r) => r.detail).join('\n')).toMatch(
+        /^SEARCH rookery_tasks USING INDEX rookery_tasks_deadline \(deadline_at<\?\)$/,
+      );
     },
   },
 };

@@ -117,7 +117,8 @@ export interface SqlDialect {
    * Placed after the table name of a claim's candidate SELECT, given the index that serves
    * it: MariaDB/MySQL force that index (InnoDB locks every row it reads, so a claim that
    * sorted instead of walking the index would lock, and hide from other claims, rows it does
-   * not return); MSSQL adds its lock hints.
+   * not return); SQLite names it (`INDEXED BY`), as it plans without statistics; MSSQL adds
+   * its lock hints.
    */
   claimTableHint(index: string): string;
   /** Appended to a claim's candidate SELECT after the row limit (`FOR UPDATE SKIP LOCKED`). */

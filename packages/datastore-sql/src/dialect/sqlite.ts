@@ -86,7 +86,11 @@ export const sqliteDialect: SqlDialect = {
     // SQLite's default BINARY collation compares bytes and does not pad.
     binaryKey: (n) => `VARCHAR(${n})`,
   },
-  claimTableHint: () => '',
+  // Without statistics (SQLite gathers none unless asked), the planner served the missed-task
+  // read from the state index and sorted every pending task for each claim: 38-56 ms a claim
+  // beside 100,000 pending tasks of an executor no node offers, against 3 ms beside none.
+  // INDEXED BY makes each claim walk the index named for it, or fail if it cannot.
+  claimTableHint: (index) => ` INDEXED BY ${index}`,
   claimLockSuffix: '',
   lockTableHint: '',
   lockSuffix: '',

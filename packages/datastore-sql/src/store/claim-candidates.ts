@@ -88,6 +88,18 @@ export function dueRowsSql(d: SqlDialect): string {
   );
 }
 
+/**
+ * The SELECT of the pending tasks past their starting deadline, earliest first (replacements
+ * `:now`, `:limit`), which a claim records as missed: a walk of the deadline index, which holds
+ * pending tasks with a deadline only. Exported for the plan tests.
+ */
+export function lateRowsSql(d: SqlDialect): string {
+  return (
+    `SELECT id FROM rookery_tasks${d.claimTableHint('rookery_tasks_deadline')} WHERE state = 'pending' AND deadline_at < :now` +
+    ` ORDER BY deadline_at${d.limitClause()}${d.claimLockSuffix}`
+  );
+}
+
 function toRanked(r: Row): Ranked {
   return {
     id: String(r['id']),

@@ -6,7 +6,7 @@ import {
   type TaskClaimDueParams,
   type TaskClaimDueResult,
 } from '@rookery/core';
-import { selectCandidates } from './claim-candidates.js';
+import { lateRowsSql, selectCandidates } from './claim-candidates.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import {
@@ -73,12 +73,7 @@ export async function claimIn(
   });
 
   // 1. Pending tasks whose starting deadline has passed are missed.
-  const late = await ctx.select(
-    `SELECT id FROM rookery_tasks${d.claimTableHint('rookery_tasks_deadline')} WHERE state = 'pending' AND deadline_at < :now` +
-      ` ORDER BY deadline_at${d.limitClause()}${d.claimLockSuffix}`,
-    { now, limit: p.limit },
-    tx,
-  );
+  const late = await ctx.select(lateRowsSql(d), { now, limit: p.limit }, tx);
   const lateIds = late.map((r) => String(r['id']));
   if (lateIds.length > 0) {
     await ctx.writeLater(
