@@ -7,6 +7,7 @@ import { sqliteDialect } from '../src/dialect/sqlite.js';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
 import { dueRowsSql, lateRowsSql } from '../src/store/claim-candidates.js';
 import { claimSql } from '../src/dialect/postgres/tasks-claim-statement.js';
+import { scansOf, type PlanNode } from './helpers/postgres-plans.js';
 import { testDialects, type TestDatabase, type TestDialect } from './helpers/test-databases.js';
 
 /** Pending tasks of an executor no node offers, all due before the runnable ones. */
@@ -40,30 +41,6 @@ async function storeDueTasks(store: SqlDatastore, executor: string, count: numbe
   }
 }
 
-/** A node of a PostgreSQL JSON plan. */
-interface PlanNode {
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-/** Every node of `plan` that reads `rookery_tasks`, with the rows it read (returned + filtered out, over all loops). */
-function taskScans(plan: PlanNode): { index: string | undefined; rowsRead: number }[] {
-  const here =
-    plan['Relation Name'] === 'rookery_tasks'
-      ? [
-          {
-            index: plan['Index Name'],
-            rowsRead: (plan['Actual Rows'] + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops'],
-          },
-        ]
-      : [];
-  return [...here, ...(plan.Plans ?? []).flatMap(taskScans)];
-}
-
 /** Every table access of a MariaDB `ANALYZE FORMAT=JSON` document, wherever it is nested. */
 function mariadbTables(node: unknown): { key?: string; r_rows?: number }[] {
   if (typeof node !== 'object' || node === null) return [];
@@ -87,7 +64,7 @@ const PLAN_CHECKS: Record<TestDialect['label'], { title: string; check: (store: 
         );
         const plan = (row?.['QUERY PLAN'] as { Plan: PlanNode }[])[0]?.Plan;
         expect(plan).toBeDefined();
-        const scans = taskScans(plan as PlanNode);
+        const scans = scansOf('rookery_tasks', plan as PlanNode);
         for (const scan of scans) expect(scan.rowsRead, JSON.stringify(scans)).toBeLessThan(MOST_ROWS_READ);
         expect(scans.map((s) => s.index)).toContain('rookery_tasks_executor_claim');
       } finally {

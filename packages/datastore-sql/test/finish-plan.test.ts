@@ -3,8 +3,9 @@ import { makeNewTask, makeSchedule } from '@rookery/core/testing';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresDialect as postgresSql } from '../src/dialect/postgres/postgres-dialect.js';
-import { finishColumns, finishSql } from '../src/dialect/postgres/tasks-finish-statement.js';
+import { FINISH_COLUMN_TYPES, finishColumns, finishSql } from '../src/dialect/postgres/tasks-finish-statement.js';
 import { createSqlDatastore, type SqlDatastore } from '../src/index.js';
+import { scansOf, type PlanNode } from './helpers/postgres-plans.js';
 import { postgresDialect, type TestDatabase } from './helpers/test-databases.js';
 
 /** Once schedules whose task is still pending (due in an hour). */
@@ -13,26 +14,6 @@ const LIVE = 2_000;
 const ENDING = 50;
 /** Most task or schedule rows a scan of the finish may read: a few per task it ends, whatever the number of live tasks. */
 const MOST_ROWS_READ = 10 * ENDING;
-
-/** The SQL types of the finish's commit columns (`finishCtes`), in order. */
-const COLUMN_TYPES = ['text', 'bigint', 'text', 'text', 'text', 'text', 'text', 'int', 'bigint', 'text'];
-
-/** A node of a PostgreSQL JSON plan. */
-interface PlanNode {
-  'Relation Name'?: string;
-  'Index Name'?: string;
-  'Actual Rows': number;
-  'Actual Loops': number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-/** Every node of `plan` that reads `table`, with the rows it read (returned + filtered out, over all loops). */
-function scansOf(table: string, plan: PlanNode): { index: string | undefined; rowsRead: number }[] {
-  const read = (plan['Actual Rows'] + (plan['Rows Removed by Filter'] ?? 0)) * plan['Actual Loops'];
-  const here = plan['Relation Name'] === table ? [{ index: plan['Index Name'], rowsRead: read }] : [];
-  return [...here, ...(plan.Plans ?? []).flatMap((p) => scansOf(table, p))];
-}
 
 const dialect = await postgresDialect();
 
@@ -132,7 +113,7 @@ describe.skipIf(!dialect.available)('finish plan beside many live tasks of once 
       // EXECUTE takes no bound parameters: the commits' columns go in as array literals.
       const literal = (v: unknown): string => (v === null ? 'NULL' : connection.escapeLiteral(String(v)));
       const columns = finishColumns(finishes).map(
-        (values, i) => `ARRAY[${values.map(literal).join(', ')}]::${COLUMN_TYPES[i] ?? 'text'}[]`,
+        (values, i) => `ARRAY[${values.map(literal).join(', ')}]::${FINISH_COLUMN_TYPES[i] ?? 'text'}[]`,
       );
       // The statement's $1 is the clock (NULL: the database's); the commits' columns follow.
       const { rows } = await connection.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(

@@ -18,7 +18,7 @@ export const ONCE_TRIGGER_SQL = `trigger_json LIKE '%"kind":"once"%'`;
  * (index on `schedule_id`) per schedule. `NOT EXISTS` would say the same, but a planner may
  * turn it into an anti join that walks every live task of the table for each schedule: with
  * statistics taken when few tasks were live, PostgreSQL did, and a finish of 500 tasks beside
- * 10,000 live ones ran past the statement timeout. No planner turns a count into a join.
+ * thousands of live ones ran past the statement timeout. No planner turns a count into a join.
  */
 export function onceRunOverSql(schedule: string, exceptTasks = ''): string {
   return (

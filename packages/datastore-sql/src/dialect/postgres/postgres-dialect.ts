@@ -11,7 +11,7 @@ import { jobsListIndexSql, partialIndexSql } from '../partial-indexes.js';
 const MIGRATION_LOCK_KEY = '32210671678878330';
 
 /**
- * PostgreSQL (11 or later). Claims use `FOR UPDATE SKIP LOCKED`. The clock is
+ * PostgreSQL (12 or later: `plan_cache_mode` and `MATERIALIZED` common table expressions). Claims use `FOR UPDATE SKIP LOCKED`. The clock is
  * `clock_timestamp()`, the real time when the expression runs, not the transaction start.
  * Every connection gets `statement_timeout`, `lock_timeout`,
  * `idle_in_transaction_session_timeout` and `application_name`.

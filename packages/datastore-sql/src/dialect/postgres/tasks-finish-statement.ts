@@ -23,11 +23,14 @@ events AS (
   ${finishEventRows()})
 SELECT * FROM done`;
 
-/** The number of parameters {@link finishCtes} takes: the commits' columns, as parallel arrays. */
-export const FINISH_COLUMNS = 10;
+/**
+ * The SQL types of the parameters {@link finishCtes} takes, in order: the commits' columns
+ * (id, fence, owner, state, result, error, reason, failed, due_at, node_id) as parallel arrays.
+ */
+export const FINISH_COLUMN_TYPES = ['text', 'bigint', 'text', 'text', 'text', 'text', 'text', 'int', 'bigint', 'text'];
 
 /**
- * The finish's CTEs after \`clock\`, its commits' columns in the {@link FINISH_COLUMNS}
+ * The finish's CTEs after \`clock\`, its commits' columns in the {@link FINISH_COLUMN_TYPES}
  * parameters from \`$first\`: \`commits\`, \`locked\` (the rows locked in id order, as the
  * node's renewal locks them, so that the two never wait for each other in a cycle), \`done\`
  * (the tasks written, as stored), and the schedules their end ungates. Its ledger rows are
@@ -36,7 +39,7 @@ export const FINISH_COLUMNS = 10;
 export function finishCtes(first: number): string {
   const $ = (i: number): string => `$${first + i}`;
   return `commits AS (
-  SELECT * FROM unnest(${$(0)}::text[], ${$(1)}::bigint[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[], ${$(7)}::int[], ${$(8)}::bigint[], ${$(9)}::text[])
+  SELECT * FROM unnest(${FINISH_COLUMN_TYPES.map((type, i) => `${$(i)}::${type}[]`).join(', ')})
     AS v(id, fence, owner, state, result, error, reason, failed, due_at, node_id)),
 locked AS (SELECT id FROM rookery_tasks WHERE id = ANY(${$(0)}::text[]) ORDER BY id FOR UPDATE),
 done AS (
@@ -59,7 +62,7 @@ export function finishEventRows(): string {
 
 /** The commits' columns, the parameters of {@link finishCtes}. */
 export function finishColumns(finishes: TaskFinishManyParams['finishes']): unknown[][] {
-  const columns: unknown[][] = Array.from({ length: FINISH_COLUMNS }, () => []);
+  const columns: unknown[][] = FINISH_COLUMN_TYPES.map(() => []);
   for (const f of finishes) {
     const v = outcomeValues(f.outcome);
     const row = [
