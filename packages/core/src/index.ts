@@ -84,7 +84,7 @@ export { MemoryDatastore } from './datastore/memory/memory-store.js';
 export type { MemoryDatastoreOptions } from './datastore/memory/memory-state.js';
 export { executorsOfferedSince, nodeLastSeen } from './datastore/unresolved.js';
 export { RookeryNode } from './node/rookery-node.js';
-export { noWakeSignals, type WakeSignals } from './wake/wake-signals.js';
+export { noWakeSignals, type WakeKind, type WakeSignals } from './wake/wake-signals.js';
 export {
   fitAbortGraces,
   maxAbortGraceMs,

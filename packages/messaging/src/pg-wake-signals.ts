@@ -11,6 +11,7 @@ import {
   type DatabaseUrl,
   type ResolvedTls,
   type TlsOptions,
+  type WakeKind,
   type WakeSignals,
 } from '@rookery/core';
 import { loadPg } from './load-pg.js';
@@ -59,6 +60,10 @@ export interface PgWakeSignalsOptions {
 export interface PgWakeSignals extends WakeSignals {
   /** This instance's sender id (in the payloads it sends). */
   readonly senderId: string;
+  /** As {@link WakeSignals.listen}; every due time comes with its kind. */
+  listen(handler: (dueAt: number, kind: WakeKind) => void, onError: (error: unknown) => void): () => Promise<void>;
+  /** As {@link WakeSignals.announceInTransaction}, with `transaction` a `pg` client inside its open transaction. */
+  announceInTransaction(dueAt: number, transaction: unknown, kind?: WakeKind): Promise<void>;
   /**
    * Stops listening, sends what was announced before it (a NOTIFY under way or pending), and
    * ends both sessions; later announces are ignored. Idempotent; never rejects.
@@ -66,17 +71,24 @@ export interface PgWakeSignals extends WakeSignals {
   close(): Promise<void>;
 }
 
-const PAYLOAD = /^([^:]+):(\d{1,16})$/;
+/** `<senderId>:<dueAt>` for a schedule's fire time, `<senderId>:<dueAt>:tasks` for tasks. */
+const PAYLOAD = /^([^:]+):(\d{1,16})(:tasks)?$/;
+
+/** The payload announcing `at` of `kind` from `senderId` (a schedule's without a suffix, as ever). */
+function payloadOf(senderId: string, at: number, kind: WakeKind): string {
+  return kind === 'tasks' ? `${senderId}:${at}:tasks` : `${senderId}:${at}`;
+}
 
 /**
- * Wake signals over PostgreSQL LISTEN/NOTIFY: `announce(dueAt)` sends
- * `SELECT pg_notify(channel, '<senderId>:<dueAt>')` (due time in decimal epoch ms) on one
- * publishing session; `listen` holds one dedicated session that LISTENs on the channel and
- * calls the handler with each due time another instance announced. The two sessions open
+ * Wake signals over PostgreSQL LISTEN/NOTIFY: `announce(dueAt, kind)` sends
+ * `SELECT pg_notify(channel, '<senderId>:<dueAt>')` for a schedule's fire time, or
+ * `'<senderId>:<dueAt>:tasks'` for tasks (due time in decimal epoch ms), on one publishing
+ * session; `listen` holds one dedicated session that LISTENs on the channel and calls the
+ * handler with each due time another instance announced, and its kind. The two sessions open
  * lazily (on the first announce, on listen).
  *
  * - Announces made while a NOTIFY is under way are coalesced: only the earliest pending due
- *   time is sent, once, when it finishes.
+ *   time is sent, once, when it finishes; of a schedule if any of them was.
  * - The listening session reconnects after an error or a server restart, with exponential
  *   backoff ({@link PgWakeSignalsOptions.minBackoffMs} to {@link PgWakeSignalsOptions.maxBackoffMs});
  *   notifications sent while it was away are lost, which polling covers.
@@ -104,7 +116,7 @@ function checkPositive(field: string, value: number): number {
 
 /** The one listening handler of an instance and its session. */
 interface ListenState {
-  handler: (dueAt: number) => void;
+  handler: (dueAt: number, kind: WakeKind) => void;
   onError: (error: unknown) => void;
   /** False once unlisten was called. */
   active: boolean;
@@ -135,6 +147,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
   // Publishing.
   private publisher: pg.Client | null = null;
   private pending: number | null = null;
+  private pendingKind: WakeKind = 'tasks';
   private flushing: Promise<void> | null = null;
 
   // Listening: one handler at a time.
@@ -208,9 +221,10 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     }
   }
 
-  announce(dueAt: number): void {
+  announce(dueAt: number, kind: WakeKind = 'schedules'): void {
     if (this.closed || !Number.isFinite(dueAt)) return;
     const at = Math.max(0, Math.round(dueAt));
+    this.pendingKind = this.pending === null || kind === 'schedules' ? kind : this.pendingKind;
     this.pending = this.pending === null ? at : Math.min(this.pending, at);
     this.flushing ??= this.flush().finally(() => {
       this.flushing = null;
@@ -221,12 +235,12 @@ class PgWakeSignalsTransport implements PgWakeSignals {
    * Sends the NOTIFY on the caller's `pg` client, inside their open transaction: PostgreSQL
    * delivers it when that transaction commits, and drops it when it rolls back.
    */
-  async announceInTransaction(dueAt: number, transaction: unknown): Promise<void> {
+  async announceInTransaction(dueAt: number, transaction: unknown, kind: WakeKind = 'schedules'): Promise<void> {
     if (this.closed || !Number.isFinite(dueAt)) return;
     const at = Math.max(0, Math.round(dueAt));
     await (transaction as Pick<pg.ClientBase, 'query'>).query('SELECT pg_notify($1, $2)', [
       this.channel,
-      `${this.senderId}:${at}`,
+      payloadOf(this.senderId, at, kind),
     ]);
   }
 
@@ -237,9 +251,10 @@ class PgWakeSignalsTransport implements PgWakeSignals {
       try {
         const client = await this.publisherClient();
         const at = this.pending;
+        const kind = this.pendingKind;
         this.pending = null;
         if (at === null) break;
-        await client.query('SELECT pg_notify($1, $2)', [this.channel, `${this.senderId}:${at}`]);
+        await client.query('SELECT pg_notify($1, $2)', [this.channel, payloadOf(this.senderId, at, kind)]);
       } catch (error) {
         // Best effort: the signal is dropped (polling covers it) and the session is reopened next time.
         this.pending = null;
@@ -275,7 +290,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     return client;
   }
 
-  listen(handler: (dueAt: number) => void, onError: (error: unknown) => void): () => Promise<void> {
+  listen(handler: (dueAt: number, kind: WakeKind) => void, onError: (error: unknown) => void): () => Promise<void> {
     if (this.closed) throw new WakeSignalsError('listen after close: create a new instance');
     if (this.listening)
       throw new WakeSignalsError(
@@ -396,7 +411,7 @@ class PgWakeSignalsTransport implements PgWakeSignals {
     }
     if (match[1] === this.senderId) return;
     try {
-      state.handler(dueAt);
+      state.handler(dueAt, match[3] === undefined ? 'schedules' : 'tasks');
     } catch (error) {
       this.report(error);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ValidationError } from '@rookery/core';
+import { ValidationError, type WakeKind } from '@rookery/core';
 import { postgresDialect, type TestDatabase } from '../../datastore-sql/test/helpers/test-databases.js';
 import { pgWakeSignals, WakeSignalsError, type PgWakeSignals, type PgWakeSignalsOptions } from '../src/index.js';
 
@@ -106,6 +106,51 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     expect(fromB.errors).toEqual([]);
   });
 
+  it('carries what falls due: tasks, or a schedule (also for a payload without a kind, as older senders send it)', async () => {
+    const ch = channel();
+    const app = `listen-${ch}`;
+    const sender = signals(ch);
+    const heard: [number, WakeKind][] = [];
+    const errors: unknown[] = [];
+    unlistens.push(
+      signals(ch, { applicationName: app }).listen(
+        (dueAt, kind) => heard.push([dueAt, kind]),
+        (error) => errors.push(error),
+      ),
+    );
+    await listening(app);
+    await eventually(async () => {
+      sender.announce(10, 'tasks');
+      await new Promise((r) => setTimeout(r, 100));
+      return heard.length > 0;
+    }, 'the first announce to arrive');
+    sender.announce(20, 'schedules');
+    await eventually(() => heard.some(([at]) => at === 20), 'a schedule announced');
+    sender.announce(30);
+    await eventually(() => heard.some(([at]) => at === 30), 'an announce without a kind');
+    const raw = new pg.Client({ connectionString: db.url });
+    await raw.connect();
+    try {
+      await raw.query('SELECT pg_notify($1, $2)', [ch, 'an-older-sender:40']);
+      await raw.query('BEGIN');
+      await sender.announceInTransaction(50, raw, 'tasks');
+      await raw.query('COMMIT');
+    } finally {
+      await raw.end();
+    }
+    await eventually(() => heard.some(([at]) => at === 50), 'a tasks announce made in a transaction');
+    expect(new Map(heard)).toEqual(
+      new Map<number, WakeKind>([
+        [10, 'tasks'],
+        [20, 'schedules'],
+        [30, 'schedules'],
+        [40, 'schedules'],
+        [50, 'tasks'],
+      ]),
+    );
+    expect(errors).toEqual([]);
+  });
+
   it('by default, clusters placed in different schemas or behind different table prefixes do not wake each other', async () => {
     const tag = randomBytes(3).toString('hex');
     const app = `placed-${tag}`;
@@ -140,11 +185,22 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     expect([...green.errors, ...blue.errors]).toEqual([]);
   });
 
-  it('coalesces announces made while a NOTIFY is under way into the earliest pending one', async () => {
+  it('coalesces announces made while a NOTIFY is under way into the earliest pending one, of a schedule if any was', async () => {
     const ch = channel();
     const app = `listen-${ch}`;
     const sender = signals(ch);
-    const { heard, errors } = collect(signals(ch, { applicationName: app }));
+    const kinds = new Map<number, WakeKind>();
+    const heard: number[] = [];
+    const errors: unknown[] = [];
+    unlistens.push(
+      signals(ch, { applicationName: app }).listen(
+        (dueAt, kind) => {
+          heard.push(dueAt);
+          kinds.set(dueAt, kind);
+        },
+        (error) => errors.push(error),
+      ),
+    );
     await listening(app);
     // Connects the publishing session first, so the burst below is the only thing in flight.
     await eventually(async () => {
@@ -153,9 +209,9 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
       return heard.includes(1);
     }, 'the first announce to arrive');
     heard.length = 0;
-    sender.announce(5_000);
-    sender.announce(3_000);
-    sender.announce(4_000);
+    sender.announce(5_000, 'tasks');
+    sender.announce(3_000, 'tasks');
+    sender.announce(4_000, 'schedules');
     // A sentinel after the burst: the notifications of one session arrive in order.
     await new Promise((r) => setTimeout(r, 200));
     sender.announce(9_000);
@@ -166,6 +222,8 @@ describe.skipIf(!dialect.available)('pgWakeSignals on PostgreSQL', () => {
     expect(burst).not.toContain(4_000);
     expect(burst[burst.length - 1]).toBe(3_000);
     expect(burst.length).toBeLessThanOrEqual(2);
+    // The schedule's announce is in the coalesced one, whatever went out alone before it.
+    expect(kinds.get(3_000)).toBe('schedules');
     expect(errors).toEqual([]);
   });
 

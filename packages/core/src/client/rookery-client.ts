@@ -23,7 +23,7 @@ import { submissionOf, type ScheduleSubmission } from '../model/submission.js';
 import type { Task, TaskEvent, TaskState } from '../model/task.js';
 import { uuidV7, type IdStrategy } from '../strategies/ids.js';
 import { createStrategyRegistry, type StrategyRegistry } from '../strategies/registry.js';
-import { noWakeSignals, type WakeSignals } from '../wake/wake-signals.js';
+import { noWakeSignals, type WakeKind, type WakeSignals } from '../wake/wake-signals.js';
 import type { TriggerPreview } from '../trigger/preview.js';
 import { previewSchedule, wakeNodesFor } from './schedule-wake-preview.js';
 import { plainScheduleInput, type AnyScheduleInput } from '../executor/typed-executor.js';
@@ -120,16 +120,17 @@ export class RookeryClient<Handle = never> {
    * signals can, else not at all.
    */
   private async wakeNodesFor(schedules: readonly Schedule[], now: number, transaction?: Handle): Promise<void> {
-    await wakeNodesFor((dueAt) => this.announce(dueAt, transaction), schedules, now);
+    await wakeNodesFor((dueAt) => this.announce(dueAt, 'schedules', transaction), schedules, now);
   }
 
   /**
-   * Announces `dueAt`: at once, or inside the caller's transaction where the wake signals can
-   * (delivered on commit); otherwise not at all, so that no uncommitted work is announced.
+   * Announces `dueAt` of `kind`: at once, or inside the caller's transaction where the wake
+   * signals can (delivered on commit); otherwise not at all, so that no uncommitted work is
+   * announced.
    */
-  private async announce(dueAt: number, transaction: Handle | undefined): Promise<void> {
-    if (transaction === undefined) this.wakeSignals.announce(dueAt);
-    else await this.wakeSignals.announceInTransaction?.(dueAt, transaction);
+  private async announce(dueAt: number, kind: WakeKind, transaction: Handle | undefined): Promise<void> {
+    if (transaction === undefined) this.wakeSignals.announce(dueAt, kind);
+    else await this.wakeSignals.announceInTransaction?.(dueAt, transaction, kind);
   }
 
   /** Executor names known to the cluster: the built-ins and those offered by registered nodes. */
@@ -231,7 +232,7 @@ export class RookeryClient<Handle = never> {
       events: transaction === undefined ? this.events : undefined,
       ids: this.ids,
       maxPayloadBytes: this.maxPayloadBytes,
-      announce: (dueAt) => this.announce(dueAt, transaction),
+      announce: (dueAt) => this.announce(dueAt, 'tasks', transaction),
       knownExecutors: () => this.knownIn(store),
     };
   }

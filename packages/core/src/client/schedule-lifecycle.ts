@@ -98,6 +98,6 @@ export async function runSchedule(
   });
   if (!task) throw stateRefusal((await deps.datastore.scheduleGet(s.id)) ?? s, 'run');
   deps.events?.emit('taskCreated', task);
-  deps.wakeSignals.announce(now);
+  deps.wakeSignals.announce(now, 'tasks');
   return task;
 }

@@ -49,7 +49,7 @@ export async function retryTask(deps: TaskOperationDeps, id: string): Promise<Ta
         `task ${id} has key '${result.task.key ?? ''}', which live task ${result.holder.id} (${result.holder.state}) holds; retry it once that task has ended`,
       );
     case 'retried':
-      deps.wakeSignals.announce(result.task.dueAt);
+      deps.wakeSignals.announce(result.task.dueAt, 'tasks');
       return result.task;
   }
 }

@@ -188,12 +188,15 @@ export class RookeryNode {
     ctx.events.emit('nodeJoined', record);
     ctx.events.on('taskCancelRequested', this.onCancelRequested);
     this.unlisten = ctx.wakeSignals.listen(
-      (dueAt) => {
-        // Announced work may need peeling first (a client's new schedule): peel once it is
-        // within half the lookahead, as a poll would claim it, and dispatch at the due time.
-        const peelAt = dueAt - this.timings.lookaheadMs / 2;
-        this.announcedPeelAt = Math.min(this.announcedPeelAt, peelAt);
-        ctx.wakeAt(peelAt);
+      (dueAt, kind) => {
+        // A schedule's fire time (a client's new schedule) needs peeling first: peel once it is
+        // within half the lookahead, as a poll would claim it. Tasks (another node's peel, a
+        // job) exist already: only dispatch, at the due time.
+        if (kind !== 'tasks') {
+          const peelAt = dueAt - this.timings.lookaheadMs / 2;
+          this.announcedPeelAt = Math.min(this.announcedPeelAt, peelAt);
+          ctx.wakeAt(peelAt);
+        }
         ctx.wakeAt(dueAt);
       },
       (error) => ctx.reportError(error, 'wake-signals'),
@@ -277,9 +280,10 @@ export class RookeryNode {
 
   /**
    * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
-   * peel that left work behind, and when another process announced work), then sleep until the
-   * next poll, a due alarm or an announcement (these two within the claim pace). A wake-up for
-   * a task peeled ahead dispatches without a peel query in front of its claim.
+   * peel that left work behind, and when another process announced a schedule's fire time),
+   * then sleep until the next poll, a due alarm or an announcement (these two within the claim
+   * pace). A wake-up for a task peeled ahead dispatches without a peel query in front of its
+   * claim.
    */
   private async runLoop(): Promise<void> {
     const { ctx } = this;

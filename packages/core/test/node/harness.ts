@@ -11,6 +11,7 @@ import {
   RookeryNode,
   type Datastore,
   type NodeOptions,
+  type WakeKind,
   type WakeSignals,
 } from '../../src/index.js';
 
@@ -76,13 +77,13 @@ export function partition(datastore: Datastore, cut: () => boolean, message = 'n
  * end; an announcement reaches every other end's listener, not its own.
  */
 export function memoryWakeBus(): { signals: () => WakeSignals } {
-  const listeners = new Set<{ handler: (at: number) => void }>();
+  const listeners = new Set<{ handler: (at: number, kind?: WakeKind) => void }>();
   return {
     signals: (): WakeSignals => {
-      const own = { handler: (_at: number): void => undefined };
+      const own = { handler: (_at: number, _kind?: WakeKind): void => undefined };
       return {
-        announce: (at) => {
-          for (const l of listeners) if (l !== own) l.handler(at);
+        announce: (at, kind) => {
+          for (const l of listeners) if (l !== own) l.handler(at, kind);
         },
         listen: (handler) => {
           own.handler = handler;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryDatastore, noWakeSignals, RookeryClient, type WakeSignals } from '../../src/index.js';
+import { MemoryDatastore, noWakeSignals, RookeryClient, type WakeKind, type WakeSignals } from '../../src/index.js';
 import { startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
@@ -9,20 +9,26 @@ afterEach(() => vi.useRealTimers());
 const LONG_POLL_MS = 60_000;
 
 /**
- * An in-process stand-in for a transport: what is announced is recorded, and reaches the
- * listening handler only when the test delivers it.
+ * An in-process stand-in for a transport: what is announced is recorded (due times in
+ * `announced`, their kinds beside them in `kinds`), and reaches the listening handler only
+ * when the test delivers it.
  */
 function manualWakeSignals(): {
   signals: WakeSignals;
   announced: number[];
-  deliver(dueAt: number): void;
+  kinds: (WakeKind | undefined)[];
+  deliver(dueAt: number, kind?: WakeKind): void;
   listening(): boolean;
 } {
-  let handler: ((dueAt: number) => void) | null = null;
+  let handler: ((dueAt: number, kind?: WakeKind) => void) | null = null;
   const announced: number[] = [];
+  const kinds: (WakeKind | undefined)[] = [];
   return {
     signals: {
-      announce: (dueAt) => void announced.push(dueAt),
+      announce: (dueAt, kind) => {
+        announced.push(dueAt);
+        kinds.push(kind);
+      },
       listen: (h) => {
         handler = h;
         return async () => {
@@ -31,14 +37,30 @@ function manualWakeSignals(): {
       },
     },
     announced,
-    deliver: (dueAt) => handler?.(dueAt),
+    kinds,
+    deliver: (dueAt, kind) => handler?.(dueAt, kind),
     listening: () => handler !== null,
   };
 }
 
-/** A node polling every {@link LONG_POLL_MS} with `signals`, a client announcing on `clientSignals`, and the start times of its runs. */
+/**
+ * A node polling every {@link LONG_POLL_MS} with `signals`, a client announcing on
+ * `clientSignals`, the start times of its runs, and the instants of its peel and claim queries.
+ */
 async function idleNode(signals: WakeSignals, clientSignals: WakeSignals) {
   const datastore = new MemoryDatastore();
+  const peels: number[] = [];
+  const claims: number[] = [];
+  const scheduleClaimDue = datastore.scheduleClaimDue.bind(datastore);
+  datastore.scheduleClaimDue = (p) => {
+    peels.push(Date.now());
+    return scheduleClaimDue(p);
+  };
+  const taskClaimDue = datastore.taskClaimDue.bind(datastore);
+  datastore.taskClaimDue = (p) => {
+    claims.push(Date.now());
+    return taskClaimDue(p);
+  };
   const client = new RookeryClient({ datastore, wakeSignals: clientSignals });
   const starts: { fireAt: number; at: number }[] = [];
   const started = await startTestNode(
@@ -51,7 +73,7 @@ async function idleNode(signals: WakeSignals, clientSignals: WakeSignals) {
   );
   // The node's first round finds nothing; it now sleeps for the whole poll wait.
   await vi.advanceTimersByTimeAsync(10);
-  return { ...started, datastore, client, starts };
+  return { ...started, datastore, client, starts, peels, claims };
 }
 
 describe('wake signals wake an idle node before its next poll', () => {
@@ -63,14 +85,16 @@ describe('wake signals wake an idle node before its next poll', () => {
     await client.createSchedule({ name: 'soon', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
     // The client announced the schedule's fire time (it falls due within a minute).
     expect(wake.announced).toEqual([fireAt]);
-    wake.deliver(fireAt);
+    expect(wake.kinds).toEqual(['schedules']);
+    wake.deliver(fireAt, 'schedules');
     await vi.advanceTimersByTimeAsync(2_000);
     // Woken by the signal, the node peeled the schedule and started its task at the fire time
     // (on the fake clock), long before its next poll.
     expect(starts).toEqual([{ fireAt, at: fireAt }]);
     expect(Date.now()).toBeLessThan(fireAt + LONG_POLL_MS);
-    // And it announced the task it peeled, for the other nodes.
-    expect(wake.announced).toContain(fireAt);
+    // And it announced the task it peeled, for the other nodes: a task, which they need not peel.
+    expect(wake.announced).toEqual([fireAt, fireAt]);
+    expect(wake.kinds).toEqual(['schedules', 'tasks']);
     await stopUnderFakeTime(node);
     expect(errors).toEqual([]);
   });
@@ -83,6 +107,34 @@ describe('wake signals wake an idle node before its next poll', () => {
     for (const at of wake.announced) wake.deliver(at);
     await vi.advanceTimersByTimeAsync(21_000);
     expect(starts).toEqual([{ fireAt, at: fireAt }]);
+    await stopUnderFakeTime(node);
+    expect(errors).toEqual([]);
+  });
+
+  it('a hint of tasks wakes the node to claim at their due time, without a peel query; a hint of a schedule, or one without a kind, peels first', async () => {
+    const wake = manualWakeSignals();
+    const { node, client, starts, peels, claims, errors } = await idleNode(wake.signals, wake.signals);
+    const enqueuedAt = Date.now();
+    const runAt = enqueuedAt + 3_000;
+    await client.enqueue({ executor: 'noop', runAt });
+    expect(wake.announced).toEqual([runAt]);
+    expect(wake.kinds).toEqual(['tasks']);
+    peels.length = 0;
+    claims.length = 0;
+    wake.deliver(runAt, 'tasks');
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(starts).toEqual([{ fireAt: runAt, at: runAt }]);
+    // Woken at the job's due time only: one claim there, no peel query anywhere.
+    expect(peels).toEqual([]);
+    expect(claims[0]).toBe(runAt);
+    for (const kind of ['schedules', undefined] as const) {
+      peels.length = 0;
+      const dueAt = Date.now() + 4_000;
+      wake.deliver(dueAt, kind);
+      await vi.advanceTimersByTimeAsync(4_100);
+      // Peeled once the announced time was within half the lookahead (5 s by default).
+      expect(peels, String(kind)).toEqual([dueAt - 2_500]);
+    }
     await stopUnderFakeTime(node);
     expect(errors).toEqual([]);
   });

@@ -93,7 +93,7 @@ export class PeelDuty {
       [SPAN_ATTRIBUTES.count]: claimed.length,
     });
     // Other nodes wake for the earliest due time too, so that whichever node is free claims it.
-    if (earliestDue < Infinity) ctx.wakeSignals.announce(earliestDue);
+    if (earliestDue < Infinity) ctx.wakeSignals.announce(earliestDue, 'tasks');
     return behind || claimed.length >= t.peelBatch;
   }
 }
