@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postgresDialect, type TestDatabase } from '../../datastore-sql/test/helpers/test-databases.js';
 import { runCli } from '../src/index.js';
 import { parseServeOptions } from '../src/commands/serve.js';
 import { cli, freshDb } from './helpers.js';
@@ -9,11 +11,21 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const ADMIN = 'admin-0123456789abcdef';
 const READ = 'read-0123456789abcdef';
 
-const defaults = { port: '0', host: '127.0.0.1', token: [] as string[], logPoll: '1s', log: 'text' };
+const defaults = {
+  port: '0',
+  host: '127.0.0.1',
+  token: [] as string[],
+  logPoll: '1s',
+  log: 'text',
+  wakeSignals: 'auto',
+};
 
-/** `rookery serve` on a fresh database and a free port, as a process: its URL once printed, its output so far, its exit. */
-function startServe(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [BIN, 'serve', '--db', freshDb(), '--port', '0', ...args], {
+/**
+ * `rookery serve` on `db` (a fresh SQLite file unless given) and a free port, as a process: its
+ * URL once printed, its output so far, its exit.
+ */
+function startServe(args: string[], env: Record<string, string>, db = freshDb()) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--db', db, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -139,5 +151,62 @@ describe('rookery serve', () => {
       { role: 'read', token: READ },
       { role: 'admin', token: ADMIN },
     ]);
+  });
+});
+
+const postgres = await postgresDialect();
+
+describe.skipIf(!postgres.available)('rookery serve on postgres: wake signals', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await postgres.create();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('a job enqueued through the API wakes idle nodes with a NOTIFY of tasks; --wake-signals none sends none', async () => {
+    for (const mode of ['auto', 'none'] as const) {
+      const listener = new pg.Client({ connectionString: db.url });
+      await listener.connect();
+      const heard: string[] = [];
+      listener.on('notification', (n) => heard.push(n.payload ?? ''));
+      await listener.query('LISTEN rookery_wake');
+      const serve = startServe(['--insecure-no-auth', '--wake-signals', mode], {}, db.url);
+      try {
+        const base = await serve.base;
+        const enqueued = await fetch(`${base}/api/v1/jobs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ executor: 'http', payload: { url: 'http://127.0.0.1:9/hook' } }),
+        });
+        expect(enqueued.status, mode).toBe(201);
+        // A notification sent on the job's commit has arrived once a few round trips return.
+        for (let asked = 0; heard.length === 0 && asked < 50; asked += 1) {
+          await listener.query('SELECT 1');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        if (mode === 'auto') expect(heard).toEqual([expect.stringMatching(/^[^:]+:\d+:tasks$/)]);
+        else expect(heard).toEqual([]);
+      } finally {
+        serve.child.kill('SIGTERM');
+        await serve.exited;
+        await listener.end();
+      }
+    }
+  }, 60_000);
+
+  it('refuses --wake-signals pg on a database other than PostgreSQL, naming the option, before serving', async () => {
+    let captured = '';
+    const run = await runCli(
+      ['serve', '--db', freshDb(), '--port', '0', '--insecure-no-auth', '--wake-signals', 'pg'],
+      {
+        stdout: { write: () => undefined },
+        stderr: { write: (s: string) => void (captured += s) },
+        env: {},
+      },
+    );
+    expect(run).toBe(2);
+    expect(captured).toMatch(/--wake-signals\b.*PostgreSQL/);
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { RookeryClient, ValidationError } from '@rookery/core';
+import { pgWakeSignals } from '@rookery/messaging';
 import {
   createClusterMetrics,
   createServerHealth,
@@ -15,6 +16,7 @@ import {
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
+import { resolveWakeSignals } from '../options/wake-signals.js';
 import { BUILT_IN_EXECUTORS } from './built-in-executors.js';
 import { untilSignal } from '../startup/until-signal.js';
 import { schemaProblem } from './node-http.js';
@@ -27,6 +29,7 @@ interface ServeOptions {
   insecureNoAuth?: boolean;
   logPoll: string;
   log: string;
+  wakeSignals: string;
 }
 
 /** What `rookery serve` runs with, checked. */
@@ -112,14 +115,35 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         '--log <format>',
         "json: a pino JSON line per request on stdout (Authorization redacted); text: the server's own lines only",
         'text',
+      )
+      .option(
+        '--wake-signals <mode>',
+        'wake idle nodes when the API or the dashboard writes work that falls due soon: auto (pg on a PostgreSQL URL, else none), pg (NOTIFY), none (the nodes find it at their next poll)',
+        'auto',
       ),
   ).action(async (opts: ServeOptions, cmd: Command) => {
     const settings = parseServeOptions(opts, io.env ?? process.env);
-    await withDatastore(dbUrlOf(cmd, io.env), async (store) => {
+    const url = dbUrlOf(cmd, io.env);
+    const wakeMode = resolveWakeSignals(opts.wakeSignals, url);
+    await withDatastore(url, async (store) => {
       const registry = new Registry();
+      // The publishing session opens on the first announcement; a failed one is reported and
+      // the nodes find the work at their next poll.
+      const wakeSignals =
+        wakeMode === 'pg'
+          ? pgWakeSignals({
+              url,
+              onError: (error) =>
+                writeLine(
+                  io.stderr,
+                  `rookery serve: wake signal not sent (the nodes will find the work at their next poll): ${error instanceof Error ? error.message : String(error)}`,
+                ),
+            })
+          : null;
       const client = new RookeryClient({
         datastore: timedDatastore(store, registry),
         builtInExecutors: [...BUILT_IN_EXECUTORS],
+        ...(wakeSignals ? { wakeSignals } : {}),
       });
       createClusterMetrics({ registry, overview: () => client.overview() });
       const signals = untilSignal(() => {
@@ -160,6 +184,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
         await server.close();
       } finally {
         signals.dispose();
+        await wakeSignals?.close();
       }
     });
   });
