@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { RookeryClient, ValidationError } from '@rookery/core';
-import { pgWakeSignals } from '@rookery/messaging';
 import {
   createClusterMetrics,
   createServerHealth,
@@ -16,6 +15,7 @@ import {
 import { writeLine, type CliIo } from '../context.js';
 import { addDbOption, dbUrlOf, withDatastore } from '../options/db.js';
 import { parseDuration, parseInteger } from '../options/duration.js';
+import { publishingWakeSignals } from '../options/operator-client.js';
 import { resolveWakeSignals } from '../options/wake-signals.js';
 import { BUILT_IN_EXECUTORS } from './built-in-executors.js';
 import { untilSignal } from '../startup/until-signal.js';
@@ -127,19 +127,7 @@ export function registerServeCommand(program: Command, io: CliIo): void {
     const wakeMode = resolveWakeSignals(opts.wakeSignals, url);
     await withDatastore(url, async (store) => {
       const registry = new Registry();
-      // The publishing session opens on the first announcement; a failed one is reported and
-      // the nodes find the work at their next poll.
-      const wakeSignals =
-        wakeMode === 'pg'
-          ? pgWakeSignals({
-              url,
-              onError: (error) =>
-                writeLine(
-                  io.stderr,
-                  `rookery serve: wake signal not sent (the nodes will find the work at their next poll): ${error instanceof Error ? error.message : String(error)}`,
-                ),
-            })
-          : null;
+      const wakeSignals = publishingWakeSignals(wakeMode, url, io, 'rookery serve');
       const client = new RookeryClient({
         datastore: timedDatastore(store, registry),
         builtInExecutors: [...BUILT_IN_EXECUTORS],
