@@ -11,7 +11,11 @@ export interface HistoryInput {
   records: RunRecord[];
   /** Every task row at the end of the run. */
   tasks: Task[];
-  /** State transitions of those tasks. */
+  /**
+   * State transitions of those tasks, each task's in the order they committed (the order
+   * `Datastore.taskEvents` returns). An event's `at` is its transaction's clock read, which
+   * can run ahead of a transaction that committed after it, so time alone cannot order them.
+   */
   events: TaskEvent[];
   /** The schedules of the run. */
   schedules: Schedule[];
@@ -172,7 +176,8 @@ export function checkHistory(input: HistoryInput): HistoryReport {
   }
 
   for (const t of input.tasks) {
-    const events = (eventsByTask.get(t.id) ?? []).slice().sort((a, b) => a.at - b.at);
+    // Commit order: a transaction that read the clock first may still commit second.
+    const events = eventsByTask.get(t.id) ?? [];
     const completions = events.filter((e) => e.to === 'completed');
     if (completions.length > 1) {
       report.duplicateCompletions.push({

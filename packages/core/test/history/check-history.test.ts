@@ -167,6 +167,34 @@ describe('checkHistory: stale commits', () => {
     expect(report.summary.repairs).toBe(1);
     expect(historyIsClean(report)).toBe(false);
   });
+
+  it('judges by commit order: a claim whose clock read came first may commit after the hand-back it follows', () => {
+    // The claim's transaction read the clock 26 ms before the hand-back's did, then found the
+    // task only once the hand-back had committed: events in commit order, times out of order.
+    const s = schedule('s');
+    const t = task(s, 0, { attempt: 2, fence: 2 });
+    const handBack = 'handed back by node n1: claim answered after its trust window';
+    const h = add(history(s), {
+      tasks: [t],
+      records: [start(t, 'n1', at(0, 400), 2), end(t, 'n1', at(0, 900), 2)],
+      events: [
+        event(t, at(0, 10), 'pending', 'running', 1),
+        event(t, at(0, 372), 'running', 'pending', 1, handBack),
+        event(t, at(0, 346), 'pending', 'running', 2),
+        event(t, at(0, 900), 'running', 'completed', 2),
+      ],
+    });
+    const report = check(h, 0);
+    expect(report.staleCommits).toEqual([]);
+    expect(historyIsClean(report)).toBe(true);
+
+    // The same events with the hand-back committed after the new claim: a real stale commit.
+    const [claim1, back, claim2, done] = h.events;
+    const stale = check({ ...h, events: [claim1!, claim2!, back!, done!] }, 0);
+    expect(stale.staleCommits).toEqual([
+      { scheduleId: 's', fireAt: at(0), taskId: 's@0', detail: 'pending committed with fence 1 after fence 2 claimed' },
+    ]);
+  });
 });
 
 describe('checkHistory: left leased', () => {
