@@ -139,6 +139,44 @@ describe('wake signals wake an idle node before its next poll', () => {
     expect(errors).toEqual([]);
   });
 
+  it("a retry and a stopping node's hand-back are announced as tasks, for a free node to claim", async () => {
+    const wake = manualWakeSignals();
+    const datastore = new MemoryDatastore();
+    const client = new RookeryClient({ datastore });
+    let calls = 0;
+    const { node, errors } = await startTestNode(
+      datastore,
+      {
+        flaky: async () => {
+          calls += 1;
+          if (calls === 1) throw new Error('first attempt fails');
+        },
+        long: (ctx) => new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve())),
+      },
+      { pollWaitsMs: [100], wakeSignals: wake.signals },
+    );
+    await client.enqueue({ executor: 'flaky', policies: { retry: { kind: 'fixed', maxAttempts: 2, delayMs: 1_000 } } });
+    await vi.advanceTimersByTimeAsync(300);
+    // The failed attempt's task is pending again, due a second later: announced at that time.
+    const retried = (await datastore.taskList({ executor: 'flaky' }))[0];
+    expect(retried?.state).toBe('pending');
+    expect(wake.announced).toEqual([retried?.dueAt]);
+    expect(wake.kinds).toEqual(['tasks']);
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(calls).toBe(2);
+    // A running attempt aborted by the stop is handed back, pending and due at once: announced too.
+    await client.enqueue({ executor: 'long' });
+    await vi.advanceTimersByTimeAsync(300);
+    wake.announced.length = 0;
+    wake.kinds.length = 0;
+    await stopUnderFakeTime(node, 100);
+    const handedBack = (await datastore.taskList({ executor: 'long' }))[0];
+    expect(handedBack?.state).toBe('pending');
+    expect(wake.announced).toEqual([handedBack?.dueAt]);
+    expect(wake.kinds).toEqual(['tasks']);
+    expect(errors).toEqual([]);
+  });
+
   it('an announced time that is not delivered (or no signals at all) changes nothing but latency: the task starts at the next poll', async () => {
     for (const variant of ['announced, not delivered', 'noWakeSignals'] as const) {
       const wake = manualWakeSignals();

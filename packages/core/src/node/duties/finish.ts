@@ -131,7 +131,11 @@ export class FinishDuty {
     }
   }
 
-  /** Emits the event of a committed outcome; a task made pending again wakes the loop at its due time. */
+  /**
+   * Emits the event of a committed outcome. A task made pending again (a retry, a hand-back)
+   * wakes this node's loop at its due time, and is announced to the other nodes, so that a
+   * free one claims it then if this one is busy or stopping.
+   */
   private announce(task: Task, outcome: TaskOutcome): void {
     const { events } = this.ctx;
     markRunSpan(task, task.state === 'failed' || (outcome.state === 'pending' && outcome.countFailure));
@@ -153,6 +157,7 @@ export class FinishDuty {
           events.emit('taskRetried', task, task.error ?? 'failed');
         else events.emit('taskReleased', task);
         this.ctx.wakeAt(task.dueAt);
+        this.ctx.wakeSignals.announce(task.dueAt, 'tasks');
         break;
       default:
         break;
