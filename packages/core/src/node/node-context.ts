@@ -58,6 +58,17 @@ export class NodeContext {
   private readonly dueAlarm: DueAlarm;
   private clockOffsetMs = 0;
   private pollIndex = 0;
+  /**
+   * How many live nodes share this node's polls of the database (see `pollShareOf`), measured
+   * with each heartbeat; 1 without wake signals, where a node's polls are how it finds the work
+   * others write, and until the first heartbeat.
+   */
+  pollShare = 1;
+  /**
+   * The node has wake signals: work others write is announced to it, so its polls are a safety
+   * net that the live nodes share out (see {@link NodeContext.pollShare}).
+   */
+  readonly sharesPolls: boolean;
 
   /**
    * @param options - how the node is wired
@@ -74,6 +85,7 @@ export class NodeContext {
     this.timers = options.timers ?? systemTimers;
     this.wakeup = new Wakeup(this.timers, () => this.clock.monotonic());
     this.wakeSignals = options.wakeSignals ?? noWakeSignals;
+    this.sharesPolls = options.wakeSignals !== undefined;
     this.dueAlarm = new DueAlarm(
       this.timers,
       () => this.dbNow(),
@@ -153,5 +165,18 @@ export class NodeContext {
     const wait = waits[this.pollIndex % waits.length] ?? 250;
     this.pollIndex += 1;
     return wait;
+  }
+
+  /**
+   * The loop's next wait between polls of the database: {@link NodeContext.nextPollWait} times
+   * the nodes that share this node's polls ({@link NodeContext.pollShare}).
+   */
+  nextLoopPollWait(): number {
+    return this.nextPollWait() * this.pollShare;
+  }
+
+  /** The wait after a peel before the next one is due: the shortest poll wait, times {@link NodeContext.pollShare}. */
+  peelPollWait(): number {
+    return Math.min(...this.timings.pollWaitsMs) * this.pollShare;
   }
 }

@@ -48,7 +48,12 @@ export interface NodeOptions {
    * much earlier, so that it has stopped by then. @defaultValue leaseMs / 5
    */
   trustMarginMs?: number;
-  /** Waits between polls, used in turn so that nodes don't poll in step. @defaultValue [200, 300, 250, 350] */
+  /**
+   * Waits between polls, used in turn so that nodes don't poll in step. With `wakeSignals`, each
+   * is multiplied by the live nodes that share the polls (those offering every executor this
+   * node offers, itself included, at most 10), so that an idle cluster polls about as often as
+   * one node. @defaultValue [200, 300, 250, 350]
+   */
   pollWaitsMs?: number[];
   /**
    * Fire times this far ahead are peeled into tasks early; a schedule is peeled again once its
@@ -84,7 +89,8 @@ export interface NodeOptions {
   claimPaceMs?: number;
   /**
    * Hints between processes that work falls due: the node announces the due times of the
-   * tasks it peels and wakes at the due times others announce. Polling goes on regardless.
+   * tasks it peels and wakes at the due times others announce. Polling goes on regardless,
+   * shared out among the live nodes (see `pollWaitsMs`).
    * @defaultValue none (polling only)
    */
   wakeSignals?: WakeSignals;

@@ -21,6 +21,7 @@ import {
   type NodeOptions,
   type NodeTimings,
 } from './node-options.js';
+import { pollShareOf } from './poll-share.js';
 import { Repeater } from './repeater.js';
 import { resolveRetention, type RetentionOptions } from './retention.js';
 
@@ -298,7 +299,7 @@ export class RookeryNode {
       if (this.state !== 'running') break;
       if (ctx.clock.monotonic() >= this.peelDueAt || ctx.dbNow() >= this.announcedPeelAt) {
         this.announcedPeelAt = Infinity;
-        this.peelDueAt = ctx.clock.monotonic() + Math.min(...this.timings.pollWaitsMs);
+        this.peelDueAt = ctx.clock.monotonic() + ctx.peelPollWait();
         try {
           const behind = await this.peel.run();
           if (behind) this.peelDueAt = 0;
@@ -308,11 +309,14 @@ export class RookeryNode {
         }
       }
       await ctx.guard('cancel', () => this.cancels.poll());
-      if (!busy && this.state === 'running') await ctx.sleep(ctx.nextPollWait(), this.dispatch.pacedUntil);
+      if (!busy && this.state === 'running') await ctx.sleep(ctx.nextLoopPollWait(), this.dispatch.pacedUntil);
     }
   }
 
-  /** Measures the offset from the database clock (midpoint of the round trip), then records it with the heartbeat. */
+  /**
+   * Measures the offset from the database clock (midpoint of the round trip), then records it
+   * with the heartbeat; with wake signals, counts the live nodes that share its polls.
+   */
   private async heartbeat(): Promise<void> {
     const { ctx } = this;
     const before = ctx.clock.now();
@@ -321,5 +325,9 @@ export class RookeryNode {
     ctx.clockOffset = Math.round((before + after) / 2 - dbNow);
     await ctx.datastore.nodeHeartbeat({ id: this.id, clockOffsetMs: ctx.clockOffset });
     ctx.events.emit('clockOffset', ctx.clockOffset);
+    if (ctx.sharesPolls) {
+      const nodes = await ctx.datastore.nodeList();
+      ctx.pollShare = pollShareOf(nodes, [...ctx.executors.keys()], dbNow, this.timings.heartbeatEveryMs);
+    }
   }
 }
