@@ -174,9 +174,4 @@ export class NodeContext {
   nextLoopPollWait(): number {
     return this.nextPollWait() * this.pollShare;
   }
-
-  /** The wait after a peel before the next one is due: the shortest poll wait, times {@link NodeContext.pollShare}. */
-  peelPollWait(): number {
-    return Math.min(...this.timings.pollWaitsMs) * this.pollShare;
-  }
 }

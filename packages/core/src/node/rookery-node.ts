@@ -299,7 +299,7 @@ export class RookeryNode {
       if (this.state !== 'running') break;
       if (ctx.clock.monotonic() >= this.peelDueAt || ctx.dbNow() >= this.announcedPeelAt) {
         this.announcedPeelAt = Infinity;
-        this.peelDueAt = ctx.clock.monotonic() + ctx.peelPollWait();
+        this.peelDueAt = ctx.clock.monotonic() + Math.min(...this.timings.pollWaitsMs);
         try {
           const behind = await this.peel.run();
           if (behind) this.peelDueAt = 0;
