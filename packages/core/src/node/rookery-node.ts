@@ -62,6 +62,12 @@ export class RookeryNode {
   private peelDueAt = 0;
   /** Database time from which the loop peels for work another process announced. */
   private announcedPeelAt = Infinity;
+  /**
+   * Monotonic time at which the loop peels once more after a peel for an announcement: if
+   * another node claimed the announced schedule and died before its write, its peel lease has
+   * ended by then, and this node need not wait for a poll its peers share.
+   */
+  private peelRecheckAt = Infinity;
   private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
   private readonly stopLogging: () => void;
@@ -281,9 +287,9 @@ export class RookeryNode {
 
   /**
    * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
-   * peel that left work behind, and when another process announced a schedule's fire time),
-   * then sleep until the next poll, a due alarm or an announcement (these two within the claim
-   * pace). A wake-up for a task peeled ahead dispatches without a peel query in front of its
+   * peel that left work behind, when another process announced a schedule's fire time, and once
+   * more a peel lease and a poll wait after that), then sleep until the next poll, a due alarm
+   * or an announcement (these two within the claim pace). A wake-up for a task peeled ahead dispatches without a peel query in front of its
    * claim.
    */
   private async runLoop(): Promise<void> {
@@ -297,9 +303,13 @@ export class RookeryNode {
         ctx.reportError(error, 'dispatch');
       }
       if (this.state !== 'running') break;
-      if (ctx.clock.monotonic() >= this.peelDueAt || ctx.dbNow() >= this.announcedPeelAt) {
+      const turnAt = ctx.clock.monotonic();
+      const announced = ctx.dbNow() >= this.announcedPeelAt;
+      if (turnAt >= this.peelDueAt || announced || turnAt >= this.peelRecheckAt) {
+        const shortestWait = Math.min(...this.timings.pollWaitsMs);
         this.announcedPeelAt = Infinity;
-        this.peelDueAt = ctx.clock.monotonic() + Math.min(...this.timings.pollWaitsMs);
+        this.peelRecheckAt = announced ? turnAt + this.timings.peelLeaseMs + shortestWait : Infinity;
+        this.peelDueAt = turnAt + shortestWait;
         try {
           const behind = await this.peel.run();
           if (behind) this.peelDueAt = 0;
@@ -309,7 +319,10 @@ export class RookeryNode {
         }
       }
       await ctx.guard('cancel', () => this.cancels.poll());
-      if (!busy && this.state === 'running') await ctx.sleep(ctx.nextLoopPollWait(), this.dispatch.pacedUntil);
+      if (!busy && this.state === 'running') {
+        const recheckIn = Math.max(0, this.peelRecheckAt - ctx.clock.monotonic());
+        await ctx.sleep(Math.min(ctx.nextLoopPollWait(), recheckIn), this.dispatch.pacedUntil);
+      }
     }
   }
 

@@ -9,7 +9,7 @@ import {
   type SchedulePeelResult,
   type Task,
 } from '../../src/index.js';
-import { memoryCluster, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { memoryCluster, memoryWakeBus, partition, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -83,6 +83,61 @@ describe('a node that dies between its peel claim and its peel write', () => {
       expect((await datastore.taskList())[0]).toMatchObject({ state: 'completed', nodeId: b.node.id });
     });
   }
+});
+
+/** A view of `datastore` whose schedule claims answer `delayMs` later (a node farther from the database). */
+function slowScheduleClaims(datastore: Datastore, delayMs: number): Datastore {
+  return new Proxy(datastore, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (prop !== 'scheduleClaimDue' || typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        return (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+      };
+    },
+  }) as Datastore;
+}
+
+describe('a node that dies between its claim of an announced schedule and its peel write, beside nodes that share their polls', () => {
+  it('the others peel once more when its peel lease has ended: the fire time starts within 1 s, not a shared poll wait later', async () => {
+    const { datastore } = memoryCluster();
+    const bus = memoryWakeBus();
+    let dead = false;
+    const aStore = partition(
+      watchClaims(datastore, () => (dead = true)),
+      () => dead,
+      'node a is dead',
+    );
+    // Three live nodes share the polls: B and C each wait 3 × 350 ms between idle polls.
+    const options = { pollWaitsMs: [350], heartbeatEveryMs: 1_000 };
+    await startTestNode(aStore, noop, { ...options, id: 'a', wakeSignals: bus.signals() });
+    const others = [];
+    for (const id of ['b', 'c'])
+      others.push(
+        await startTestNode(slowScheduleClaims(datastore, 5), noop, { ...options, id, wakeSignals: bus.signals() }),
+      );
+    await vi.advanceTimersByTimeAsync(1_100);
+    const started: { task: Task; at: number }[] = [];
+    for (const n of others) n.events.on('taskStarted', (task) => started.push({ task, at: Date.now() }));
+
+    // The announcement wakes all three; A's claim comes back first, then A dies.
+    const client = new RookeryClient({ datastore, builtInExecutors: ['noop'], wakeSignals: bus.signals() });
+    const fireAt = Date.now() + 10;
+    await client.createSchedule({ name: 'x', executor: 'noop', trigger: { kind: 'once', at: fireAt } });
+    await vi.advanceTimersByTimeAsync(100);
+    expect(dead).toBe(true);
+    expect(await datastore.taskList()).toEqual([]);
+
+    await vi.advanceTimersByTimeAsync(1_400);
+    expect(started).toHaveLength(1);
+    expect(started[0]?.task.fireAt).toBe(fireAt);
+    expect((started[0]?.at ?? Infinity) - fireAt).toBeLessThan(1_000);
+    for (const n of others) {
+      expect(n.errors).toEqual([]);
+      await stopUnderFakeTime(n.node);
+    }
+  });
 });
 
 describe('a peel slower than its lease', () => {
