@@ -289,8 +289,8 @@ export class RookeryNode {
    * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
    * peel that left work behind, when another process announced a schedule's fire time, and once
    * more a peel lease and a poll wait after that), then sleep until the next poll, a due alarm
-   * or an announcement (these two within the claim pace). A wake-up for a task peeled ahead dispatches without a peel query in front of its
-   * claim.
+   * or an announcement (these two within the claim pace). A wake-up for a task peeled ahead
+   * dispatches without a peel query in front of its claim.
    */
   private async runLoop(): Promise<void> {
     const { ctx } = this;
@@ -308,7 +308,8 @@ export class RookeryNode {
       if (turnAt >= this.peelDueAt || announced || turnAt >= this.peelRecheckAt) {
         const shortestWait = Math.min(...this.timings.pollWaitsMs);
         this.announcedPeelAt = Infinity;
-        this.peelRecheckAt = announced ? turnAt + this.timings.peelLeaseMs + shortestWait : Infinity;
+        if (announced) this.peelRecheckAt = turnAt + this.timings.peelLeaseMs + shortestWait;
+        else if (turnAt >= this.peelRecheckAt) this.peelRecheckAt = Infinity;
         this.peelDueAt = turnAt + shortestWait;
         try {
           const behind = await this.peel.run();
