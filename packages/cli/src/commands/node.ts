@@ -152,7 +152,7 @@ export function registerNodeCommand(program: Command, io: CliIo): void {
       )
       .option(
         '--poll-waits <ms,ms,...>',
-        'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350); with wake signals, times the live nodes that share the polls (at most 10)',
+        'waits between polls in milliseconds, used in turn so that nodes do not poll in step (default 200,300,250,350); with wake signals, an idle node multiplies them by the live nodes that share the polls (at most 10)',
       )
       .option(
         '--wake-signals <mode>',

@@ -168,10 +168,17 @@ export class NodeContext {
   }
 
   /**
-   * The loop's next wait between polls of the database: {@link NodeContext.nextPollWait} times
-   * the nodes that share this node's polls ({@link NodeContext.pollShare}).
+   * The loop's next wait between polls of the database: {@link NodeContext.nextPollWait}, times
+   * the nodes that share this node's polls ({@link NodeContext.pollShare}) once the node has
+   * found no work for two of its longest poll waits. A node that found work more recently polls
+   * at its own pace: more may fall due that nobody announced (the later jobs of one
+   * `enqueueMany`, whose announcement carries only the earliest due time).
+   *
+   * @param foundWorkAt - when (monotonic) the loop last found work
    */
-  nextLoopPollWait(): number {
-    return this.nextPollWait() * this.pollShare;
+  nextLoopPollWait(foundWorkAt: number): number {
+    const wait = this.nextPollWait();
+    const idleFor = this.clock.monotonic() - foundWorkAt;
+    return idleFor >= 2 * Math.max(...this.timings.pollWaitsMs) ? wait * this.pollShare : wait;
   }
 }

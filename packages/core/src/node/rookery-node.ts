@@ -322,7 +322,7 @@ export class RookeryNode {
       await ctx.guard('cancel', () => this.cancels.poll());
       if (!busy && this.state === 'running') {
         const recheckIn = Math.max(0, this.peelRecheckAt - ctx.clock.monotonic());
-        await ctx.sleep(Math.min(ctx.nextLoopPollWait(), recheckIn), this.dispatch.pacedUntil);
+        await ctx.sleep(Math.min(ctx.nextLoopPollWait(this.dispatch.foundWorkAt), recheckIn), this.dispatch.pacedUntil);
       }
     }
   }

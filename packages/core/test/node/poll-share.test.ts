@@ -42,9 +42,11 @@ describe('nodes with wake signals share their polls', () => {
   async function idleCluster(signals: () => WakeSignals | undefined) {
     const datastore = new MemoryDatastore();
     const claims = new Map<string, number>();
+    const claimTimes: { nodeId: string; at: number }[] = [];
     const taskClaimDue = datastore.taskClaimDue.bind(datastore);
     datastore.taskClaimDue = (p) => {
       claims.set(p.nodeId, (claims.get(p.nodeId) ?? 0) + 1);
+      claimTimes.push({ nodeId: p.nodeId, at: Date.now() });
       return taskClaimDue(p);
     };
     const starts: number[] = [];
@@ -70,7 +72,7 @@ describe('nodes with wake signals share their polls', () => {
       await vi.advanceTimersByTimeAsync(ms);
       return [...claims.values()].reduce((a, b) => a + b, 0);
     };
-    return { datastore, nodes, claims, claimsOver, starts };
+    return { datastore, nodes, claims, claimTimes, claimsOver, starts };
   }
 
   it('an idle cluster of three with wake signals polls a third as often as one without; a lone node polls at its own pace again', async () => {
@@ -94,6 +96,29 @@ describe('nodes with wake signals share their polls', () => {
     expect(await shared.claimsOver(2_000)).toBeGreaterThanOrEqual(19);
     await stopUnderFakeTime(last!.node);
     for (const { errors } of [...without.nodes, ...shared.nodes]) expect(errors).toEqual([]);
+  });
+
+  it('a node that found work within two poll waits polls at its own pace; then at the shared one', async () => {
+    const bus = memoryWakeBus();
+    const cluster = await idleCluster(() => bus.signals());
+    // A job nobody announced (a client without wake signals): some node's shared poll finds it.
+    const client = new RookeryClient({ datastore: cluster.datastore });
+    await client.enqueue({ executor: 'noop' });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(cluster.starts).toHaveLength(1);
+    const startedAt = cluster.starts[0]!;
+    const [ran] = await cluster.datastore.taskList();
+    const after = cluster.claimTimes.filter((c) => c.nodeId === ran?.nodeId && c.at >= startedAt).map((c) => c.at);
+    // The round that carries its finish, a poll wait later one more (the first empty round),
+    // then a poll wait later the second, after which the wait is shared by three.
+    // The rounds that carry its finish (at the claim pace), then polls a poll wait apart until
+    // it has found nothing for two poll waits, then polls a wait shared by three apart.
+    const gaps = after.slice(1).map((at, i) => at - after[i]!);
+    expect(gaps.slice(0, 5)).toEqual([10, 10, POLL_MS, POLL_MS, 3 * POLL_MS]);
+    for (const { node, errors } of cluster.nodes) {
+      await stopUnderFakeTime(node);
+      expect(errors).toEqual([]);
+    }
   });
 
   it('announced work still starts at its due time while the polls are shared', async () => {

@@ -19,6 +19,11 @@ export class DispatchDuty {
    * one that claimed nothing for want of a free slot.
    */
   pacedUntil = 0;
+  /**
+   * When (monotonic) a round last started or settled a task, or claimed nothing for want of a
+   * free slot (the node was busy).
+   */
+  foundWorkAt = 0;
 
   /**
    * @param ctx - the node
@@ -46,6 +51,7 @@ export class DispatchDuty {
     const groups = [shared, ...names.filter((name) => !shared.includes(name)).map((name) => [name])];
     let full = false;
     let claimed = false;
+    let found = false;
     const roundAt = ctx.clock.monotonic();
     let carried = this.finishes.take();
     for (const group of groups) {
@@ -72,10 +78,12 @@ export class DispatchDuty {
       if (started.length > 0) this.keep.watchTrust();
       pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
+      found ||= started.length + settled.length > 0;
     }
     if (carried) await this.finishes.commit(carried);
     // A round that claimed nothing (no free slot) sets no pace: a slot coming free claims at once.
     this.pacedUntil = claimed && !full ? roundAt + ctx.timings.claimPaceMs : 0;
+    if (found || !claimed) this.foundWorkAt = roundAt;
     return full;
   }
 
