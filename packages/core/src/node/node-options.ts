@@ -50,10 +50,10 @@ export interface NodeOptions {
   trustMarginMs?: number;
   /**
    * Waits between polls, used in turn so that nodes don't poll in step. With `wakeSignals`, once
-   * the node has found no work for two of its longest waits, the wait is multiplied by the live nodes that
-   * share the polls (those offering every executor this node offers, itself included, at most
-   * 10), so that an idle cluster polls about as often as one node; a busy node still peels
-   * every shortest wait.
+   * the node has found no work for two of its longest waits, the wait is multiplied by the live
+   * nodes that share the polls (those offering every executor this node offers, itself
+   * included, at most 10), so that an idle cluster polls about as often as one node; a busy
+   * node still peels every shortest wait.
    * @defaultValue [200, 300, 250, 350]
    */
   pollWaitsMs?: number[];
