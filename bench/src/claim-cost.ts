@@ -14,7 +14,7 @@ import { createBenchDatabase } from './databases.js';
 import { integer } from './options.js';
 import { distribution } from './stats.js';
 
-const USAGE = `npm run bench:claim -- [--db sqlite|<admin URL>] [--unrunnable 100000] [--claims 200] [--batch 20]`;
+const USAGE = `npm run bench:claim -- [--db sqlite|<admin URL>] [--unrunnable 100000] [--future 0] [--claims 200] [--batch 20] [--due-per-claim <batch>]`;
 
 /** Fire times written per peel while filling the table. */
 const PEEL_ROWS = 1_000;
@@ -86,6 +86,8 @@ async function main(): Promise<void> {
       unrunnable: { type: 'string', default: '100000' },
       claims: { type: 'string', default: '200' },
       batch: { type: 'string', default: '20' },
+      future: { type: 'string', default: '0' },
+      'due-per-claim': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -96,16 +98,21 @@ async function main(): Promise<void> {
   const unrunnable = integer('unrunnable', values.unrunnable, 100_000, 0, Number.MAX_SAFE_INTEGER);
   const claims = integer('claims', values.claims, 200, 0, Number.MAX_SAFE_INTEGER);
   const batch = integer('batch', values.batch, 20, 0, Number.MAX_SAFE_INTEGER);
+  const future = integer('future', values.future, 0, 0, Number.MAX_SAFE_INTEGER);
+  const duePerClaim = integer('due-per-claim', values['due-per-claim'], batch, 1, batch);
   const db = await createBenchDatabase(values.db);
   const store = await createSqlDatastore({ url: db.url });
   try {
     const now = await store.clockNow();
     await storeDueTasks(store, 'nobody', unrunnable, now - 3_600_000);
-    await storeDueTasks(store, 'noop', claims * batch, now - 60_000);
+    await storeDueTasks(store, 'noop', future, now + 86_400_000);
+    const ahead = duePerClaim === batch;
+    if (ahead) await storeDueTasks(store, 'noop', claims * batch, now - 60_000);
     if (db.dialect === 'postgres') await store.sequelize.query('ANALYZE rookery_tasks');
     else if (db.dialect === 'mariadb') await store.sequelize.query('ANALYZE TABLE rookery_tasks');
     const samples: number[] = [];
     for (let i = 0; i < claims; i += 1) {
+      if (!ahead) await storeDueTasks(store, 'noop', duePerClaim, now - 60_000);
       const started = performance.now();
       const claimed = await store.taskClaimDue({
         owner: 'bench',
@@ -115,12 +122,12 @@ async function main(): Promise<void> {
         executors: ['noop'],
       });
       samples.push(performance.now() - started);
-      if (claimed.started.length !== batch)
-        throw new Error(`bench: claim ${i} started ${claimed.started.length} tasks, not ${batch}`);
+      if (claimed.started.length !== duePerClaim)
+        throw new Error(`bench: claim ${i} started ${claimed.started.length} tasks, not ${duePerClaim}`);
     }
     const d = distribution(samples);
     console.log(
-      `${db.dialect}: ${claims} claims of ${batch} beside ${unrunnable} unrunnable pending tasks: median ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per claim`,
+      `${db.dialect}: ${claims} claims of ${duePerClaim} (limit ${batch}) beside ${unrunnable} unrunnable and ${future} future pending tasks: median ${d.p50.toFixed(2)} ms, p99 ${d.p99.toFixed(2)} ms per claim`,
     );
   } finally {
     await store.close();

@@ -121,6 +121,11 @@ export interface SqlDialect {
    * its lock hints.
    */
   claimTableHint(index: string): string;
+  /**
+   * Placed after the table name of a SELECT that reads, without locking, the index a claim
+   * walks: MariaDB/MySQL force it, SQLite names it, PostgreSQL and MSSQL choose it themselves.
+   */
+  readIndexHint(index: string): string;
   /** Appended to a claim's candidate SELECT after the row limit (`FOR UPDATE SKIP LOCKED`). */
   readonly claimLockSuffix: string;
   /** Placed after the table name of a SELECT that locks the rows it reads until the transaction ends (MSSQL's lock hints). */

@@ -61,6 +61,7 @@ export const mssqlDialect: SqlDialect = {
     autoIncrementPk: 'id BIGINT IDENTITY(1,1) PRIMARY KEY',
     binaryKey: (n) => `NVARCHAR(${n}) COLLATE Latin1_General_100_BIN2`,
   },
+  readIndexHint: () => '',
   claimTableHint: () => ' WITH (UPDLOCK, READPAST, ROWLOCK)',
   claimLockSuffix: '',
   lockTableHint: ' WITH (UPDLOCK, ROWLOCK)',

@@ -117,6 +117,7 @@ export const mysqlDialect: SqlDialect = {
     // Byte comparison with no PAD SPACE, identical on MariaDB and MySQL whatever the collations.
     binaryKey: (n) => `VARBINARY(${4 * n})`,
   },
+  readIndexHint: (index) => ` FORCE INDEX (${index})`,
   claimTableHint: (index) => ` FORCE INDEX (${index})`,
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
   lockTableHint: '',

@@ -64,27 +64,57 @@ export async function selectCandidates(
 }
 
 /**
- * The due rows of `executors`, at most `limit` of each: one walk of the executor claim index
- * per executor, which reads that executor's rows in claim order and stops at the limit, so the
- * pending tasks of executors the node does not offer are never read (nor, on InnoDB, locked).
- * The caller ranks the union and takes its own limit.
+ * The due rows of `executors`, at most `limit` of each, in claim order. Each executor's pending
+ * tasks are read one priority level at a time, highest first ({@link levelsSql} finds the
+ * level, {@link dueRowsSql} reads it), so each read is a range of the executor claim index that
+ * ends at the first row not yet due: neither the pending tasks of executors the node does not
+ * offer nor tasks due later are read (nor, on InnoDB, locked). The caller ranks the union and
+ * takes its own limit.
  */
 async function dueRows(ctx: SqlContext, tx: Tx, executors: string[], limit: number, now: number): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const executor of new Set(executors))
-    rows.push(...(await ctx.select(dueRowsSql(ctx.dialect), { now, limit, executor }, tx)));
+  for (const executor of new Set(executors)) {
+    let left = limit;
+    let below: number | null = null;
+    while (left > 0) {
+      const [level] = await ctx.select(levelsSql(ctx.dialect, below !== null), { executor, below, limit: 1 }, tx);
+      if (level?.['top'] === undefined || level['top'] === null) break;
+      const priority = num(level['top']);
+      const due = await ctx.select(dueRowsSql(ctx.dialect), { now, limit: left, executor, priority }, tx);
+      rows.push(...due);
+      left -= due.length;
+      if (priority <= num(level['bottom'])) break;
+      below = priority;
+    }
+  }
   return rows;
 }
 
 /**
- * The SELECT of one executor's due rows in claim order (replacements `:executor`, `:now`,
- * `:limit`), walking the executor claim index; exported for the plan tests.
+ * The SELECT of an executor's highest priority level among its pending tasks (`top`), below
+ * `:below` when `below`, and of its lowest (`bottom`), which says whether a lower level is left
+ * (replacements `:executor`, `:below`, `:limit` = 1): two descents of the executor claim index,
+ * on every database, as neither depends on the other. `top` is NULL when no level is left.
+ * Exported for the plan tests.
+ */
+export function levelsSql(d: SqlDialect, below: boolean): string {
+  const level = (order: 'DESC' | 'ASC', where: string): string =>
+    `(SELECT priority FROM rookery_tasks${d.readIndexHint('rookery_tasks_executor_claim')}` +
+    ` WHERE state = 'pending' AND executor = :executor${where} ORDER BY priority ${order}${d.limitClause()})`;
+  return `SELECT ${level('DESC', below ? ' AND priority < :below' : '')} AS top, ${level('ASC', '')} AS bottom`;
+}
+
+/**
+ * The SELECT of one executor's due rows of one priority level, earliest due first
+ * (replacements `:executor`, `:priority`, `:now`, `:limit`): a range of the executor claim
+ * index. Exported for the plan tests.
  */
 export function dueRowsSql(d: SqlDialect): string {
   return (
     `SELECT id, schedule_id, fire_at, duplicate_policy, executor, priority, due_at FROM rookery_tasks${d.claimTableHint('rookery_tasks_executor_claim')}` +
-    " WHERE state = 'pending' AND executor = :executor AND due_at <= :now AND (deadline_at IS NULL OR deadline_at >= :now)" +
-    ` ORDER BY priority DESC, due_at${d.limitClause()}${d.claimLockSuffix}`
+    " WHERE state = 'pending' AND executor = :executor AND priority = :priority AND due_at <= :now" +
+    ' AND (deadline_at IS NULL OR deadline_at >= :now)' +
+    ` ORDER BY due_at${d.limitClause()}${d.claimLockSuffix}`
   );
 }
 

@@ -60,6 +60,26 @@ export function describeTaskClaims(ctx: ConformanceContext): void {
       expect(second.started.map((t) => t.id)).toEqual([low.tasks[1]?.id]);
     });
 
+    it('takes every priority level in order, passing over levels and tasks not yet due', async () => {
+      const { t0, seed, claim } = ctx;
+      const at = (priority: number, ...dueAts: number[]) =>
+        seed({ schedule: { policies: makePolicies({ priority }) }, tasks: dueAts.map((dueAt) => ({ dueAt })) });
+      const top = await at(9, t0 + 60_000);
+      const five = await at(5, t0 + 60_000, t0 - 1000);
+      const zero = await at(0, t0 - 2000, t0 + 60_000, t0 - 3000);
+      const low = await at(-2, t0 - 500);
+      const ids = (r: { started: { id: string }[] }) => r.started.map((t) => t.id);
+      expect(ids(await claim({ limit: 10 }))).toEqual([
+        five.tasks[1]?.id,
+        zero.tasks[2]?.id,
+        zero.tasks[0]?.id,
+        low.tasks[0]?.id,
+      ]);
+      expect(ids(await claim({ limit: 10 }))).toEqual([]);
+      expect(ids(await claim({ limit: 2, now: t0 + 60_000 }))).toEqual([top.tasks[0]?.id, five.tasks[0]?.id]);
+      expect(ids(await claim({ limit: 2, now: t0 + 60_000 }))).toEqual([zero.tasks[1]?.id]);
+    });
+
     it('four concurrent claims never start one task twice and together start exactly the due ones', async () => {
       const { t0, seed, claim, taskOf } = ctx;
       const due = await seed({ tasks: Array.from({ length: 12 }, () => ({})) });

@@ -34,6 +34,7 @@ export const postgresDialect: SqlDialect = {
     // The "C" collation compares bytes, whatever the database's default collation is.
     binaryKey: (n) => `VARCHAR(${n}) COLLATE "C"`,
   },
+  readIndexHint: () => '',
   claimTableHint: () => '',
   claimLockSuffix: ' FOR UPDATE SKIP LOCKED',
   lockTableHint: '',

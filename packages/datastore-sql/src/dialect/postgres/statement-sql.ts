@@ -4,9 +4,13 @@ import { onceRunOverSql } from '../../store/schedules-done.js';
  * SQL shared by PostgreSQL's one-statement fast paths (writable CTEs).
  */
 
-/** The `clock` CTE: `$1` when a test gives the time, else the database clock, read once for the whole statement. */
-export function clockCte(clockSql: string): string {
-  return `WITH clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now)`;
+/**
+ * The `clock` CTE: `$1` when a test gives the time, else the database clock, read once for the
+ * whole statement. `recursive` opens the statement's CTEs with `WITH RECURSIVE`, for a
+ * statement one of whose later CTEs refers to itself.
+ */
+export function clockCte(clockSql: string, recursive = false): string {
+  return `WITH${recursive ? ' RECURSIVE' : ''} clock AS (SELECT COALESCE($1::bigint, ${clockSql}) AS now)`;
 }
 
 /**

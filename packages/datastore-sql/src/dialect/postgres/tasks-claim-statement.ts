@@ -9,14 +9,16 @@ import { preparedStatement } from './prepared-statement.js';
  * The claim as one statement (writable CTEs): the database clock is read once; pending tasks
  * past their starting deadline become `missed` and ungate a schedule waiting for them; the due
  * candidates (highest priority, then earliest due, rows locked by a concurrent claim skipped;
- * each executor's taken from its own walk of the executor claim index, which stops at the
- * limit, so pending tasks of executors the node does not offer are never visited)
+ * `levels` finds each offered executor's priority levels among its pending tasks, one descent
+ * of the executor claim index each, and each level's due rows are a range of that index which
+ * ends at the first row not yet due, so neither pending tasks of executors the node does not
+ * offer nor tasks due later are visited)
  * of duplicate policy `run` whose executor has no rate limit are started (fence + 1,
  * attempt + 1, lease) and ungate an `on-start` schedule; every transition is recorded. The
  * statement is its own transaction, so a claim is one round trip. Exported for the plan tests.
  */
 export const claimSql = (clockSql: string): string => `
-${clockCte(clockSql)},
+${clockCte(clockSql, true)},
 ${claimCtes(CLAIM_PARAMS)},
 events AS (
   INSERT INTO rookery_task_events (task_id, at, from_state, to_state, node_id, reason, fence)
@@ -63,13 +65,21 @@ export function claimCtes(p: ClaimPlaceholders): string {
     ORDER BY deadline_at LIMIT ${p.limit}::int FOR UPDATE SKIP LOCKED))
   RETURNING t.*),
 limited AS (SELECT executor FROM rookery_rate_limits WHERE executor = ANY(${p.executors}::text[])),
+levels AS (
+  SELECT e.name AS executor, (SELECT priority FROM rookery_tasks WHERE state = 'pending' AND executor = e.name
+    ORDER BY priority DESC LIMIT 1) AS priority
+  FROM (SELECT DISTINCT unnest(${p.executors}::text[]) AS name) e
+  UNION ALL
+  SELECT l.executor, (SELECT priority FROM rookery_tasks WHERE state = 'pending' AND executor = l.executor
+    AND priority < l.priority ORDER BY priority DESC LIMIT 1)
+  FROM levels l WHERE l.priority IS NOT NULL),
 candidates AS (
-  SELECT c.id, c.duplicate_policy, c.executor FROM (SELECT DISTINCT unnest(${p.executors}::text[]) AS name) e
+  SELECT c.id, c.duplicate_policy, c.executor FROM levels l
   CROSS JOIN LATERAL (
     SELECT id, duplicate_policy, executor, priority, due_at FROM rookery_tasks
-    WHERE state = 'pending' AND executor = e.name AND due_at <= (SELECT now FROM clock)
+    WHERE state = 'pending' AND executor = l.executor AND priority = l.priority AND due_at <= (SELECT now FROM clock)
       AND (deadline_at IS NULL OR deadline_at >= (SELECT now FROM clock))
-    ORDER BY priority DESC, due_at LIMIT ${p.limit}::int FOR UPDATE SKIP LOCKED) c
+    ORDER BY due_at LIMIT ${p.limit}::int FOR UPDATE SKIP LOCKED) c
   ORDER BY c.priority DESC, c.due_at LIMIT ${p.limit}::int),
 started AS (
   UPDATE rookery_tasks t SET state = 'running', fence = t.fence + 1, attempt = t.attempt + 1, version = t.version + 1,

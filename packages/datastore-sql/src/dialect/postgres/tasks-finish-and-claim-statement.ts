@@ -16,7 +16,7 @@ import { finishColumns, finishCtes, finishEventRows } from './tasks-finish-state
  * from `$8`.
  */
 const finishAndClaimSql = (clockSql: string): string => `
-${clockCte(clockSql)},
+${clockCte(clockSql, true)},
 ${finishCtes(8)},
 ${claimCtes(CLAIM_PARAMS)},
 events AS (
