@@ -26,9 +26,11 @@ async function query<T extends object>(url: string, sql: string): Promise<T[]> {
 /**
  * The transaction counter of `db`'s server: PostgreSQL's `xact_commit` of the run's own
  * database (`pg_stat_database`; a backend reports it at most once a second and when it
- * exits, so read it after the nodes stopped); MariaDB's server-wide `Handler_commit` (every
- * commit, autocommitted statements included; `Com_commit`, explicit COMMITs only, comes with
- * it), which counts any other client of the server too. SQLite has none: undefined.
+ * exits, so read it after the nodes stopped); MariaDB's server-wide `Handler_commit`, which
+ * InnoDB raises once for each statement that touches a table, inside a transaction or not, and
+ * once for each COMMIT, so it counts statements more than transactions (`Com_commit`, explicit
+ * COMMITs only, comes with it); it counts any other client of the server too. SQLite has none:
+ * undefined.
  */
 export function transactionCounter(db: BenchDatabase): TransactionCounter | undefined {
   if (db.dialect === 'postgres') {

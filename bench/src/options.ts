@@ -24,6 +24,8 @@ export interface BenchOptions {
   schedules: number;
   /** `stored`: every-second schedules due among the stored ones. */
   due: number;
+  /** `burst`, `spread`: jobs enqueued beside the workload's, due a day after its first due time, which stay pending. */
+  later: number;
   /** How long each task's executor sleeps, ms (0: a no-op). */
   taskMs: number;
   /** The nodes' lease, ms; undefined leaves the node default. */
@@ -74,6 +76,8 @@ export const USAGE = `npm run bench -- [options]
                         cron: '* * * * *' schedules, first due at a minute's start (default 1000);
                         stored: schedules stored far in the future (default 100000; the issue's: 1000000)
   --due <n>             stored: every-second schedules among them that do fire (default 10)
+  --later <n>           burst, spread: n more jobs, due a day later, pending beside the run: what a
+                        backlog of delayed jobs costs the claims (default 0)
   --task-ms <ms>        how long each task runs (default 0, a no-op; failover: 100, so that the
                         killed node holds attempts)
   --lease-ms <ms>       the nodes' lease (default: the node's own, 10000)
@@ -133,6 +137,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       seconds: { type: 'string' },
       schedules: { type: 'string' },
       due: { type: 'string' },
+      later: { type: 'string' },
       'task-ms': { type: 'string' },
       'lease-ms': { type: 'string' },
       'claim-pace-ms': { type: 'string' },
@@ -177,6 +182,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
       100_000_000,
     ),
     due: integer('due', values.due, 10, 0, 100_000),
+    later: integer('later', values.later, 0, 0, 100_000_000),
     taskMs: integer('task-ms', values['task-ms'], w === 'failover' ? 100 : 0, 0, 3_600_000),
     leaseMs: leaseMs === undefined ? undefined : integer('lease-ms', leaseMs, 0, 100, 3_600_000),
     claimPaceMs: claimPaceMs === undefined ? undefined : integer('claim-pace-ms', claimPaceMs, 0, 0, 1_000),
@@ -190,6 +196,8 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     peerRedis,
     busy: integer('busy', values.busy, 0, 0, 256),
   };
+  if (options.later > 0 && w !== 'burst' && w !== 'spread')
+    throw new Error(`--later applies to --workload burst or spread, not ${w}`);
   if (w === 'failover' && options.nodes < 2)
     throw new Error('--workload failover needs --nodes 2 or more (one is killed)');
   return options;

@@ -14,7 +14,16 @@ import { cpuBetween, cpuMs, cpuSnapshot, peakRssBytes, pidsNamed, type CpuSnapsh
 import type { BenchResult } from './result.js';
 import { failoverFigures } from './failover.js';
 import { distribution } from './stats.js';
-import { dueInputs, dueJobs, dueScheduleCount, expectedWork, firstDueAt, storedInputs } from './workloads.js';
+import {
+  dueInputs,
+  dueJobs,
+  dueScheduleCount,
+  expectedWork,
+  firstDueAt,
+  LATER_MS,
+  laterJobs,
+  storedInputs,
+} from './workloads.js';
 
 /**
  * Brings the server's planner statistics up to date after the bulk creation, as autovacuum
@@ -53,8 +62,13 @@ function measureNode(node: BenchNode): NodeFigures {
   return { cpuMs: cpu, peakRss: rss };
 }
 
-async function ledger(store: SqlDatastore, limit: number): Promise<{ tasks: Task[]; events: TaskEvent[] }> {
-  const tasks = await store.taskList({ limit });
+/** The tasks (at most `limit`) fired before `before` and their events. */
+async function ledger(
+  store: SqlDatastore,
+  limit: number,
+  before: number,
+): Promise<{ tasks: Task[]; events: TaskEvent[] }> {
+  const tasks = await store.taskList({ limit, before: { fireAt: before, id: '' } });
   const events: TaskEvent[] = [];
   for (let i = 0; i < tasks.length; i += 50) {
     const chunk = await Promise.all(tasks.slice(i, i + 50).map((t) => store.taskEvents(t.id)));
@@ -110,6 +124,17 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         progress(`stored ${Math.min(options.schedules, from + STORED_CHUNK)} of ${options.schedules} schedules`);
       }
       created.schedules += options.schedules;
+      created.ms += performance.now() - began;
+    }
+    const laterAt = (await store.clockNow()) + LATER_MS;
+    if (options.later > 0) {
+      const began = performance.now();
+      const later = laterJobs(options, laterAt);
+      for (let from = 0; from < later.length; from += JOB_CHUNK) {
+        await client.enqueueMany(later.slice(from, from + JOB_CHUNK));
+        progress(`enqueued ${Math.min(later.length, from + JOB_CHUNK)} of ${later.length} jobs due later`);
+      }
+      created.jobs += later.length;
       created.ms += performance.now() - began;
     }
     const began = performance.now();
@@ -202,7 +227,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
     tail.poll();
 
     progress('checking the history against the ledger');
-    const { tasks, events } = await ledger(store, expected.count * 2 + 1_000);
+    const { tasks, events } = await ledger(store, expected.count * 2 + 1_000, laterAt);
     const report = checkHistory({
       records: tail.records,
       tasks,
@@ -253,6 +278,7 @@ export async function runBench(options: BenchOptions, progress: Progress): Promi
         seconds: options.workload === 'burst' ? null : options.seconds,
         schedules: ['recurring', 'cron', 'stored'].includes(options.workload) ? options.schedules : null,
         due: options.workload === 'stored' ? options.due : null,
+        later: options.later > 0 ? options.later : null,
         taskMs: options.taskMs,
         leaseMs: options.leaseMs ?? null,
         claimPaceMs: options.claimPaceMs ?? null,

@@ -88,6 +88,18 @@ export function dueJobs(options: BenchOptions, t0: number): JobInput[] {
   }
 }
 
+/** How long after their creation the `--later` jobs fall due: after the run. */
+export const LATER_MS = 86_400_000;
+
+/** The `--later` jobs: `later` jobs due at `at`, after the run, which stay pending through it. */
+export function laterJobs(options: BenchOptions, at: number): JobInput[] {
+  return Array.from({ length: options.later }, () => ({
+    executor: BENCH_EXECUTOR,
+    payload: { ms: options.taskMs },
+    runAt: at,
+  }));
+}
+
 /**
  * The schedules of a workload that fall due, the first at `t0`: `failover`, M one-shots evenly
  * over W seconds; `recurring`, K every-second schedules for W seconds; `cron`, K `* * * * *`
