@@ -10,6 +10,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { SPAN_ATTRIBUTES, inSpan, taskAttributes } from '../tracing/spans.js';
 import { currentTraceContext } from '../tracing/trace-context.js';
 import type { TransactionOption } from './transaction-option.js';
+import { WAKE_HORIZON_MS } from './wake-horizon.js';
 
 /**
  * Options of {@link RookeryClient.enqueue} and {@link RookeryClient.enqueueMany}. `Handle` is
@@ -35,9 +36,6 @@ export interface EnqueueDeps {
   /** Executor names known to the cluster (built-ins and those of registered nodes). */
   knownExecutors(): Promise<string[]>;
 }
-
-/** A job due within this long of now wakes the nodes. */
-const WAKE_HORIZON_MS = 60_000;
 
 /**
  * Validates every input (a ValidationError whose field starts with its index when `indexed`),

@@ -1,8 +1,6 @@
 import type { Schedule } from '../model/schedule.js';
 import { previewTrigger, type TriggerPreview } from '../trigger/preview.js';
-
-/** How far ahead a schedule's first fire time must be for its creation to wake the nodes. */
-const WAKE_HORIZON_MS = 60_000;
+import { WAKE_HORIZON_MS } from './wake-horizon.js';
 
 /**
  * Wakes idle nodes when one of `schedules` is active and falls due within the wake horizon:
