@@ -50,6 +50,18 @@ export interface DirectStatements {
   /** Runs an INSERT, UPDATE or DELETE and answers how many rows it changed (the last statement's, when joined). */
   count(connection: unknown, sql: string, values: unknown[], statements: number): Promise<number>;
   /**
+   * With {@link DirectStatements.joins}: runs `statements` statements joined by `;` in one round
+   * trip and answers the rows of each of the last `reads` of them, in order (the statements
+   * before them are writes whose answer is not needed).
+   */
+  rowsOfEach?(
+    connection: unknown,
+    sql: string,
+    values: unknown[],
+    statements: number,
+    reads: number,
+  ): Promise<Record<string, unknown>[][]>;
+  /**
    * Several statements joined by `;` travel in one round trip (MariaDB/MySQL's multi-statement
    * queries). A transaction then sends a write whose answer it does not need together with its
    * next statement, and its `START TRANSACTION` with its first.

@@ -1,8 +1,8 @@
 import { pickWithinRates, rateAllowance, type TaskClaimDueParams } from '@rookery/core';
 import type { SqlDialect } from '../dialect/dialect.js';
 import { num } from './row-mapping.js';
-import { readRateLimits, reserveStarts } from './rate-limits.js';
-import type { Row, SqlContext, Tx } from './sql-context.js';
+import { rateLimitsOf, rateLimitsRead, reserveStarts } from './rate-limits.js';
+import type { Read, Row, SqlContext, Tx } from './sql-context.js';
 
 /** A due pending task picked as a claim candidate. */
 export interface Candidate {
@@ -19,21 +19,42 @@ interface Ranked extends Candidate {
 }
 
 /**
+ * The reads a claim's candidates start from, which depend on nothing else (the caller runs them
+ * with its own, in one round trip where the database allows): the executors' rate limits, then
+ * each executor's highest and lowest priority levels ({@link levelsSql}). Their rows go to
+ * {@link selectCandidates}. None when the claim offers no executor.
+ */
+export function candidateReads(d: SqlDialect, executors: readonly string[]): Read[] {
+  if (executors.length === 0) return [];
+  return [
+    rateLimitsRead(executors),
+    ...[...new Set(executors)].map((executor) => ({
+      sql: levelsSql(d, false),
+      replacements: { executor, below: null, limit: 1 },
+    })),
+  ];
+}
+
+/**
  * Picks the due candidates of a claim (highest priority, then earliest due; rows locked by a
  * concurrent claim skipped where supported), at most `limit`, within the executors'
  * cluster-wide rate limits: each executor is read on its own ({@link dueRows}), up to `limit`,
  * or up to its allowance in the current window when it has a limit, whose starts are counted in
  * the window under a version guard. If a concurrent claim counted first, that executor's
- * candidates are dropped this time (never overrunning the window).
+ * candidates are dropped this time (never overrunning the window). `first` holds the rows of
+ * {@link candidateReads}, in their order.
  */
 export async function selectCandidates(
   ctx: SqlContext,
   tx: Tx,
   p: TaskClaimDueParams,
   now: number,
+  first: readonly Row[][],
 ): Promise<Candidate[]> {
   if (p.executors.length === 0) return [];
-  const limits = await readRateLimits(ctx, tx, p.executors);
+  const [limitRows = [], ...levelRows] = first;
+  const limits = rateLimitsOf(limitRows);
+  const topLevels = new Map([...new Set(p.executors)].map((e, i) => [e, levelRows[i]?.[0]]));
   const free = p.executors.filter((e) => !limits.has(e));
   const queries: { executors: string[]; limit: number }[] =
     free.length > 0 ? [{ executors: free, limit: p.limit }] : [];
@@ -42,7 +63,7 @@ export async function selectCandidates(
     if (allowed > 0) queries.push({ executors: [l.executor], limit: allowed });
   }
   const ranked: Ranked[] = [];
-  for (const q of queries) ranked.push(...(await dueRows(ctx, tx, q.executors, q.limit, now)).map(toRanked));
+  for (const q of queries) ranked.push(...(await dueRows(ctx, tx, q.executors, q.limit, now, topLevels)).map(toRanked));
   ranked.sort((a, b) => b.priority - a.priority || a.dueAt - b.dueAt);
   const picked = pickWithinRates(
     ranked,
@@ -68,16 +89,27 @@ export async function selectCandidates(
  * tasks are read one priority level at a time, highest first ({@link levelsSql} finds the
  * level, {@link dueRowsSql} reads it), so each read is a range of the executor claim index that
  * ends at the first row not yet due: neither the pending tasks of executors the node does not
- * offer nor tasks due later are read (nor, on InnoDB, locked). The caller ranks the union and
- * takes its own limit.
+ * offer nor tasks due later are read (nor, on InnoDB, locked). `topLevels` holds each
+ * executor's first {@link levelsSql} row, already read. The caller ranks the union and takes
+ * its own limit.
  */
-async function dueRows(ctx: SqlContext, tx: Tx, executors: string[], limit: number, now: number): Promise<Row[]> {
+async function dueRows(
+  ctx: SqlContext,
+  tx: Tx,
+  executors: string[],
+  limit: number,
+  now: number,
+  topLevels: ReadonlyMap<string, Row | undefined>,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const executor of new Set(executors)) {
     let left = limit;
     let below: number | null = null;
     while (left > 0) {
-      const [level] = await ctx.select(levelsSql(ctx.dialect, below !== null), { executor, below, limit: 1 }, tx);
+      const level =
+        below === null
+          ? topLevels.get(executor)
+          : (await ctx.select(levelsSql(ctx.dialect, true), { executor, below, limit: 1 }, tx))[0];
       if (level?.['top'] === undefined || level['top'] === null) break;
       const priority = num(level['top']);
       const due = await ctx.select(dueRowsSql(ctx.dialect), { now, limit: left, executor, priority }, tx);

@@ -1,6 +1,6 @@
 import { advanceRateWindow, type RateLimit, type RateLimitSetParams, type RateWindow } from '@rookery/core';
 import { num } from './row-mapping.js';
-import type { SqlContext, Tx } from './sql-context.js';
+import type { Read, Row, SqlContext, Tx } from './sql-context.js';
 
 /** One executor's stored rate limit, with the version that guards its window. */
 export interface StoredRateLimit extends RateWindow {
@@ -52,18 +52,16 @@ export async function rateLimitList(ctx: SqlContext): Promise<RateLimit[]> {
   }));
 }
 
-/** The rate limits of `executors`, read inside a claim. */
-export async function readRateLimits(
-  ctx: SqlContext,
-  tx: Tx,
-  executors: readonly string[],
-): Promise<Map<string, StoredRateLimit>> {
-  if (executors.length === 0) return new Map();
-  const rows = await ctx.select(
-    'SELECT executor, per_second, window_start, window_count, version FROM rookery_rate_limits WHERE executor IN (:executors)',
-    { executors: [...executors] },
-    tx,
-  );
+/** The read of the rate limits of `executors` (at least one), inside a claim; its rows go to {@link rateLimitsOf}. */
+export function rateLimitsRead(executors: readonly string[]): Read {
+  return {
+    sql: 'SELECT executor, per_second, window_start, window_count, version FROM rookery_rate_limits WHERE executor IN (:executors)',
+    replacements: { executors: [...executors] },
+  };
+}
+
+/** The rate limits of the rows of {@link rateLimitsRead}, by executor. */
+export function rateLimitsOf(rows: readonly Row[]): Map<string, StoredRateLimit> {
   return new Map(
     rows.map((r) => {
       const l: StoredRateLimit = {

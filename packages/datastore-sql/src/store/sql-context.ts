@@ -13,6 +13,14 @@ export type Replacements = Record<string, unknown>;
 /** One row as the driver returns it: snake_case columns, driver-typed values. */
 export type Row = Record<string, unknown>;
 
+/** A SELECT and its `:name` replacements, for {@link SqlContext.selectEach}. */
+export interface Read {
+  /** The statement. */
+  sql: string;
+  /** Its replacements. */
+  replacements: Replacements;
+}
+
 /** A transaction the store began itself on a pooled driver connection ({@link SqlDialect.direct}). */
 export interface DriverTransaction {
   /** The driver connection the transaction holds. */
@@ -118,6 +126,31 @@ export class SqlContext {
       type: QueryTypes.SELECT,
       raw: true,
     });
+  }
+
+  /**
+   * Runs SELECTs that do not depend on one another and returns the rows of each, in order: in
+   * one round trip in a transaction on a dialect that joins statements
+   * ({@link DirectStatements.joins}), with the writes waiting in it; elsewhere one after another.
+   */
+  async selectEach(reads: readonly Read[], tx: Tx): Promise<Row[][]> {
+    const direct = this.dialect.direct;
+    if (!(tx instanceof OpenTransaction) || !direct?.joins || !direct.rowsOfEach || reads.length < 2) {
+      const rows: Row[][] = [];
+      for (const r of reads) rows.push(await this.select(r.sql, r.replacements, tx));
+      return rows;
+    }
+    const all = [
+      ...tx.waiting.splice(0),
+      ...reads.map((r) => toPositional(this.names.sql(r.sql), r.replacements, '?')),
+    ];
+    return direct.rowsOfEach(
+      tx.connection,
+      all.map((s) => s.sql).join(';\n'),
+      all.flatMap((s) => s.values),
+      all.length,
+      reads.length,
+    );
   }
 
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */

@@ -6,7 +6,7 @@ import {
   type TaskClaimDueParams,
   type TaskClaimDueResult,
 } from '@rookery/core';
-import { lateRowsSql, selectCandidates } from './claim-candidates.js';
+import { candidateReads, lateRowsSql, selectCandidates } from './claim-candidates.js';
 import type { SqlContext, Tx } from './sql-context.js';
 import { markOnceSchedulesDone } from './schedules-done.js';
 import {
@@ -72,8 +72,12 @@ export async function claimIn(
     fence: t.fence,
   });
 
-  // 1. Pending tasks whose starting deadline has passed are missed.
-  const late = await ctx.select(lateRowsSql(d), { now, limit: p.limit }, tx);
+  // 1. Pending tasks whose starting deadline has passed are missed. The reads the candidates
+  // start from travel with this one.
+  const [late = [], ...first] = await ctx.selectEach(
+    [{ sql: lateRowsSql(d), replacements: { now, limit: p.limit } }, ...candidateReads(d, p.executors)],
+    tx,
+  );
   const lateIds = late.map((r) => String(r['id']));
   if (lateIds.length > 0) {
     await ctx.writeLater(
@@ -85,7 +89,7 @@ export async function claimIn(
   }
 
   // 2. Due candidates, within the executors' cluster-wide rate limits.
-  const candidates = await selectCandidates(ctx, tx, p, now);
+  const candidates = await selectCandidates(ctx, tx, p, now, first);
 
   // 3. Duplicate policies. `skip`: the run slot, or skipped, or (holder awaiting repair) left
   // pending. `queue`: the run slot, or wait behind its holder (one waiting at most; later ones
