@@ -50,9 +50,9 @@ export interface DirectStatements {
   /** Runs an INSERT, UPDATE or DELETE and answers how many rows it changed (the last statement's, when joined). */
   count(connection: unknown, sql: string, values: unknown[], statements: number): Promise<number>;
   /**
-   * With {@link DirectStatements.joins}: runs `statements` statements joined by `;` in one round
-   * trip and answers the rows of each of the last `reads` of them, in order (the statements
-   * before them are writes whose answer is not needed).
+   * With {@link DirectStatements.joins}: runs `statements` (two or more) statements joined by
+   * `;` in one round trip and answers the rows of each of the last `reads` of them, in order (the
+   * statements before them are writes whose answer is not needed).
    */
   rowsOfEach?(
     connection: unknown,

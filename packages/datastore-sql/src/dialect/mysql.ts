@@ -50,11 +50,9 @@ const mysqlStatements: DirectStatements = {
     (await runLast(connection, sql, values, statements)) as Record<string, unknown>[],
   count: async (connection, sql, values, statements) =>
     Number(((await runLast(connection, sql, values, statements)) as { affectedRows?: unknown }).affectedRows ?? 0),
-  rowsOfEach: async (connection, sql, values, statements, reads) => {
-    const result = await run(connection, sql, values);
-    const results = statements > 1 ? (result as unknown[]) : [result];
-    return results.slice(results.length - reads) as Record<string, unknown>[][];
-  },
+  // Joined statements (two or more) answer an array of results, one per statement.
+  rowsOfEach: async (connection, sql, values, _statements, reads) =>
+    ((await run(connection, sql, values)) as Record<string, unknown>[][]).slice(-reads),
 };
 
 /** Runs `statements` statements joined by `;` and answers the last one's result (the driver answers an array of them). */

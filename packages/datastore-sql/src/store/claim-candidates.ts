@@ -30,7 +30,7 @@ export function candidateReads(d: SqlDialect, executors: readonly string[]): Rea
     rateLimitsRead(executors),
     ...[...new Set(executors)].map((executor) => ({
       sql: levelsSql(d, false),
-      replacements: { executor, below: null, limit: 1 },
+      replacements: { executor, limit: 1 },
     })),
   ];
 }

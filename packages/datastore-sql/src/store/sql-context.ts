@@ -41,6 +41,18 @@ class OpenTransaction implements DriverTransaction {
 }
 
 /**
+ * The statements waiting in `tx`, taken from it, then `next`, as one multi-statement query
+ * (joined by `;`) with its values in order and the number of statements it holds.
+ */
+function joinWaiting(
+  tx: OpenTransaction,
+  next: readonly PositionalSql[],
+): { sql: string; values: unknown[]; statements: number } {
+  const all = [...tx.waiting.splice(0), ...next];
+  return { sql: all.map((s) => s.sql).join(';\n'), values: all.flatMap((s) => s.values), statements: all.length };
+}
+
+/**
  * The transaction a statement runs in: one the store began on a driver connection, a Sequelize
  * transaction (dialects without {@link SqlDialect.direct}, and the migration lock), one the
  * caller opened on a connection of their own ({@link CallerTransaction}), or `undefined` on a
@@ -140,17 +152,11 @@ export class SqlContext {
       for (const r of reads) rows.push(await this.select(r.sql, r.replacements, tx));
       return rows;
     }
-    const all = [
-      ...tx.waiting.splice(0),
-      ...reads.map((r) => toPositional(this.names.sql(r.sql), r.replacements, '?')),
-    ];
-    return direct.rowsOfEach(
-      tx.connection,
-      all.map((s) => s.sql).join(';\n'),
-      all.flatMap((s) => s.values),
-      all.length,
-      reads.length,
+    const joined = joinWaiting(
+      tx,
+      reads.map((r) => toPositional(this.names.sql(r.sql), r.replacements, '?')),
     );
+    return direct.rowsOfEach(tx.connection, joined.sql, joined.values, joined.statements, reads.length);
   }
 
   /** Runs an INSERT, UPDATE or DELETE and returns the affected-row count. */
@@ -194,13 +200,8 @@ export class SqlContext {
     const statement = toPositional(sql, replacements, '?');
     const manager = this.sequelize.connectionManager;
     if (tx instanceof OpenTransaction && tx.waiting.length > 0) {
-      const all = [...tx.waiting.splice(0), statement];
-      return run(
-        tx.connection,
-        all.map((s) => s.sql).join(';\n'),
-        all.flatMap((s) => s.values),
-        all.length,
-      );
+      const joined = joinWaiting(tx, [statement]);
+      return run(tx.connection, joined.sql, joined.values, joined.statements);
     }
     // A Sequelize transaction (the migration lock's) holds its driver connection as `connection` too.
     if (tx !== undefined) return run((tx as DriverTransaction).connection, statement.sql, statement.values, 1);
