@@ -14,6 +14,7 @@ import type {
   NodeRecord,
   RateLimit,
   RateLimitSetParams,
+  LeaseHorizon,
   RepairedTask,
   Schedule,
   ScheduleUpdateParams,
@@ -97,6 +98,7 @@ import { taskEvents, taskGet, taskList } from './store/tasks-read.js';
 import { taskStats } from './store/task-stats.js';
 import { taskRenewLeases } from './store/tasks-renew.js';
 import { taskRepairExpired } from './store/tasks-repair.js';
+import { taskLeaseHorizon } from './store/tasks-lease-horizon.js';
 import { taskBacklogUnoffered, taskSettleUnresolved } from './store/tasks-unresolved.js';
 import { taskHandOver, taskReportExecution, taskSetExecution } from './store/tasks-execution.js';
 
@@ -295,6 +297,11 @@ export class SqlDatastore<Handle extends SqlTransactionHandle = SqlTransactionHa
   /** @inheritDoc */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]> {
     return taskRepairExpired(this.ctx, params);
+  }
+
+  /** @inheritDoc */
+  taskLeaseHorizon(): Promise<LeaseHorizon> {
+    return taskLeaseHorizon(this.ctx);
   }
 
   /** @inheritDoc */

@@ -7,6 +7,8 @@ import { WAKE_HORIZON_MS } from './wake-horizon.js';
  * announces its next fire time (now, if that has passed), so that a node sleeping through a
  * long poll wait wakes when the schedule falls due and peels it then. (Announcing `now` would
  * wake them before the schedule is within their lookahead, to find nothing and sleep again.)
+ * A schedule pending validation is announced now, so that a node validates it at once rather
+ * than at its next validation poll.
  *
  * @param announce - hands the instant to the wake signals (at once, or on the caller's commit)
  */
@@ -17,7 +19,8 @@ export async function wakeNodesFor(
 ): Promise<void> {
   let earliest = Infinity;
   for (const s of schedules) {
-    if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS)
+    if (s.state === 'pending-validation') earliest = now;
+    else if (s.state === 'active' && s.nextFireAt !== null && s.nextFireAt <= now + WAKE_HORIZON_MS)
       earliest = Math.min(earliest, s.nextFireAt);
   }
   if (earliest < Infinity) await announce(Math.max(now, earliest));

@@ -40,6 +40,7 @@ import type {
   TaskRequestCancelParams,
 } from './task-params.js';
 import type {
+  LeaseHorizon,
   RepairedTask,
   TaskBacklogUnofferedParams,
   TaskRepairExpiredParams,
@@ -287,6 +288,14 @@ export interface Datastore {
    * it over, with {@link Datastore.taskAdoptExpired}.
    */
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;
+
+  /**
+   * The database clock and the earliest instant at which a running task may be repaired or
+   * adopted (see {@link LeaseHorizon}), in one statement: until then neither
+   * {@link Datastore.taskRepairExpired} nor {@link Datastore.taskAdoptExpired} can find
+   * anything, since a lease granted or renewed after the read expires a whole lease from then.
+   */
+  taskLeaseHorizon(): Promise<LeaseHorizon>;
 
   /**
    * Records the external execution of a running attempt. One statement, conditional on

@@ -23,6 +23,22 @@ export interface RepairedTask {
   previousOwner: string | null;
 }
 
+/**
+ * When the next lease of a running task can expire, as {@link Datastore.taskLeaseHorizon}
+ * answers it: both instants by the database clock, read in one statement.
+ */
+export interface LeaseHorizon {
+  /** The database clock when read (epoch ms). */
+  now: number;
+  /**
+   * The earliest instant at which a running task may be taken back or adopted: the earliest
+   * lease expiry among running tasks, or 0 when one of them has an external execution (its
+   * holder may hand it over, ending its lease at once, at any time) or no lease; null when no
+   * task is running.
+   */
+  earliestExpiryAt: number | null;
+}
+
 /** Input of {@link Datastore.taskBacklogUnoffered}. */
 export interface TaskBacklogUnofferedParams {
   /**

@@ -96,13 +96,24 @@ export interface NodeOptions {
    * @defaultValue none (polling only)
    */
   wakeSignals?: WakeSignals;
-  /** How often expired leases are repaired. @defaultValue the smaller of 1 000 and leaseMs / 2 */
+  /**
+   * The shortest wait between repair rounds (expired leases taken back, external executions
+   * adopted). Each round reads when the earliest lease of a running task expires and waits until
+   * then: at least this long, at most one lease (or this long, if longer). So a cluster with
+   * nothing running repairs once a lease, and a lease is taken back within this long of its
+   * expiry. While a task with an external execution runs (its holder may hand it over at any
+   * time), rounds come every `repairEveryMs`.
+   * @defaultValue the smaller of 1 000 and leaseMs / 2
+   */
   repairEveryMs?: number;
   /** How often the node heartbeats and measures its clock offset. @defaultValue 5 000 */
   heartbeatEveryMs?: number;
   /**
    * How often the node looks for schedules pending validation (submitted with a client id)
    * whose executor it has. Shorter activates submissions sooner, at one claim query per round.
+   * With wake signals, a client announces a schedule it submits for validation, so a node
+   * validates it at once, and the live nodes share these polls out (each polls every
+   * `validateEveryMs` × the live nodes, as with `pollWaitsMs`).
    * @defaultValue 1 000
    */
   validateEveryMs?: number;

@@ -54,6 +54,8 @@ export class RookeryNode {
   private readonly retention: RetentionOptions;
   private unlisten: (() => Promise<void>) | null = null;
   private readonly repeaters: Repeater[] = [];
+  /** The validation poll, nudged by an announced schedule (one pending validation, maybe). */
+  private validation: Repeater | undefined;
   private loop: Promise<void> | null = null;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   /** Monotonic time the loop last began a turn (null before the first). */
@@ -203,6 +205,8 @@ export class RookeryNode {
           const peelAt = dueAt - this.timings.lookaheadMs / 2;
           this.announcedPeelAt = Math.min(this.announcedPeelAt, peelAt);
           ctx.wakeAt(peelAt);
+          // It may be a schedule submitted for validation, announced at once.
+          this.validation?.nudge();
         }
         ctx.wakeAt(dueAt);
       },
@@ -210,7 +214,7 @@ export class RookeryNode {
     );
     await ctx.guard('heartbeat', () => this.heartbeat());
     const t = this.timings;
-    const every = (ms: number, source: string, duty: () => Promise<unknown>): Repeater =>
+    const every = (ms: number | (() => number), source: string, duty: () => Promise<unknown>): Repeater =>
       new Repeater(ms, () => ctx.guard(source, duty), ctx.timers);
     this.repeaters.push(
       every(t.renewEveryMs, 'keep', () => this.keep.renew()),
@@ -219,13 +223,24 @@ export class RookeryNode {
         'keep',
         async () => this.keep.enforceTrust(),
       ),
-      every(t.repairEveryMs, 'repair', async () => {
-        if (this.state === 'running') await this.repair.run();
-      }),
+      every(
+        () => this.repair.waitMs(),
+        'repair',
+        async () => {
+          if (this.state === 'running') await this.repair.run();
+        },
+      ),
       every(t.heartbeatEveryMs, 'heartbeat', () => this.heartbeat()),
       every(this.retention.everyMs, 'prune', () => this.repair.prune()),
-      every(t.validateEveryMs, 'validate', () => this.validate.run()),
     );
+    // Validation polls are shared out among the nodes as the loop's idle polls are: a schedule
+    // submitted for validation is announced, and wakes a node at once.
+    this.validation = every(
+      () => t.validateEveryMs * ctx.pollShare,
+      'validate',
+      () => this.validate.run(),
+    );
+    this.repeaters.push(this.validation);
     this.loop = this.runLoop();
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ValidationError, type Json, type Schedule } from '../../src/index.js';
-import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
+import { RookeryClient, ValidationError, type Datastore, type Json, type Schedule } from '../../src/index.js';
+import { memoryCluster, memoryWakeBus, startTestNode, stopUnderFakeTime, useFakeTime } from './harness.js';
 
 beforeEach(() => useFakeTime());
 afterEach(() => vi.useRealTimers());
@@ -222,6 +222,47 @@ describe('asynchronous validation of schedules submitted with a client id', () =
     const list = await client.validations({ clientId: 'team-e' });
     expect(list.every((v) => v.state === 'active')).toBe(true);
     expect(checked).toHaveLength(20);
+  });
+
+  it('with wake signals, a submission is validated as soon as it is announced, and the live nodes share the validation polls', async () => {
+    const { datastore } = memoryCluster();
+    const bus = memoryWakeBus();
+    const client = new RookeryClient({ datastore, builtInExecutors: ['mail'], wakeSignals: bus.signals() });
+    const polls = new Map<string, number>();
+    const counted = (id: string): Datastore =>
+      new Proxy(datastore, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (prop !== 'scheduleClaimValidation' || typeof value !== 'function') return value;
+          return (...args: unknown[]) => {
+            polls.set(id, (polls.get(id) ?? 0) + 1);
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        },
+      }) as Datastore;
+    const options = { validateEveryMs: 1_000, heartbeatEveryMs: 1_000, wakeSignals: bus.signals() };
+    const nodes = await Promise.all(
+      ['a', 'b', 'c'].map((id) => startTestNode(counted(id), { mail: mailer([]) }, { ...options, id })),
+    );
+    // The first heartbeat counted the three live nodes: each polls every 3 s from then on.
+    await vi.advanceTimersByTimeAsync(30_000);
+    const idle = [...polls.values()];
+    expect(idle.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(3 * (30 / 3 + 2));
+    const validated: number[] = [];
+    for (const n of nodes) n.events.on('scheduleValidated', () => validated.push(Date.now()));
+    const submittedAt = Date.now();
+    await client.createSchedule({
+      name: 'announced',
+      executor: 'mail',
+      payload: { to: 'ops@example.com' },
+      trigger: every,
+      clientId: 'team-h',
+    });
+    await vi.advanceTimersByTimeAsync(50);
+    expect(validated).toEqual([submittedAt]);
+    expect(await client.validations({ clientId: 'team-h' })).toMatchObject([{ state: 'active' }]);
+    for (const n of nodes) await stopUnderFakeTime(n.node);
+    for (const n of nodes) expect(n.errors).toEqual([]);
   });
 
   it('checks the schedule itself at once: a bad trigger, or paused with a client id, is refused and nothing is written', async () => {

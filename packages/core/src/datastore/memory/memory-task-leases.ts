@@ -1,6 +1,7 @@
 import { jobTask } from '../../model/job-task.js';
 import { isTerminalTaskState, type Task } from '../../model/task.js';
 import type {
+  LeaseHorizon,
   RepairedTask,
   TaskClaimDueParams,
   TaskEnqueueParams,
@@ -296,5 +297,16 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
       if (t.state !== 'pending') this.ungate(t, now, 'end');
       return { task: clone(t), previousOwner };
     });
+  }
+
+  /** {@inheritDoc Datastore.taskLeaseHorizon} */
+  async taskLeaseHorizon(): Promise<LeaseHorizon> {
+    let earliestExpiryAt: number | null = null;
+    for (const t of this.tasks.values()) {
+      if (t.state !== 'running') continue;
+      const at = t.executionId === null ? (t.leaseExpiresAt ?? 0) : 0;
+      earliestExpiryAt = Math.min(earliestExpiryAt ?? at, at);
+    }
+    return { now: this.now(), earliestExpiryAt };
   }
 }

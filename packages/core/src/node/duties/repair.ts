@@ -1,6 +1,7 @@
-import type { RepairedTask } from '../../datastore/datastore.js';
+import type { LeaseHorizon, RepairedTask } from '../../datastore/datastore.js';
 import type { AttemptRunner } from '../attempt-runner.js';
 import type { NodeContext } from '../node-context.js';
+import { repairWaitMs } from '../repair-wait.js';
 import { pruneOnce, type RetentionOptions } from '../retention.js';
 import type { KeepDuty } from './keep.js';
 
@@ -18,10 +19,14 @@ const ADOPT_BATCH = 100;
  * lease expired while their external execution went on (a fresh lease and fence, and the
  * executor is asked for the outcome instead of a second execution starting), then takes back
  * the other running tasks whose lease expired, by the database clock, deciding from each
- * task's delivery and repair count whether it is retried, abandoned or failed. Besides, the
+ * task's delivery and repair count whether it is retried, abandoned or failed; then reads when
+ * the next lease can expire, and waits until then (see {@link repairWaitMs}). Besides, the
  * retention pass: tasks nobody can run are failed, and old history and node records deleted.
  */
 export class RepairDuty {
+  /** What the last round read of the running tasks' leases; undefined when it could not read. */
+  private horizon: LeaseHorizon | undefined;
+
   /**
    * @param ctx - the node
    * @param runner - runs the adopted attempts
@@ -35,10 +40,20 @@ export class RepairDuty {
     private readonly retention: RetentionOptions,
   ) {}
 
-  /** One repair round: adoption (its error reported, the repair goes on), then {@link RepairDuty.repairExpired}. */
+  /**
+   * One repair round: adoption (its error reported, the repair goes on), then
+   * {@link RepairDuty.repairExpired}, then the read of when the next lease can expire.
+   */
   async run(): Promise<void> {
+    this.horizon = undefined;
     await this.ctx.guard('repair', () => this.adopt());
     await this.repairExpired();
+    this.horizon = await this.ctx.datastore.taskLeaseHorizon();
+  }
+
+  /** How long to wait before the next round (see {@link repairWaitMs}). */
+  waitMs(): number {
+    return repairWaitMs(this.horizon, this.ctx.timings);
   }
 
   /** Takes back the running tasks whose lease expired (see `Datastore.taskRepairExpired`), in passes while each finds some. */
