@@ -290,10 +290,11 @@ export interface Datastore {
   taskRepairExpired(params: TaskRepairExpiredParams): Promise<RepairedTask[]>;
 
   /**
-   * The database clock and the earliest instant at which a running task may be repaired or
-   * adopted (see {@link LeaseHorizon}), in one statement: until then neither
-   * {@link Datastore.taskRepairExpired} nor {@link Datastore.taskAdoptExpired} can find
-   * anything, since a lease granted or renewed after the read expires a whole lease from then.
+   * The database clock, the earliest lease of a running task still to expire, and whether one
+   * may be repaired or adopted already (see {@link LeaseHorizon}), in one statement: until that
+   * expiry, and unless one is repairable already, neither {@link Datastore.taskRepairExpired}
+   * nor {@link Datastore.taskAdoptExpired} can find anything, since a lease granted or renewed
+   * after the read expires a whole lease from then.
    */
   taskLeaseHorizon(): Promise<LeaseHorizon>;
 

@@ -24,19 +24,19 @@ export interface RepairedTask {
 }
 
 /**
- * When the next lease of a running task can expire, as {@link Datastore.taskLeaseHorizon}
- * answers it: both instants by the database clock, read in one statement.
+ * When the leases of the running tasks expire, as {@link Datastore.taskLeaseHorizon} answers
+ * it: every instant by the database clock, read in one statement.
  */
 export interface LeaseHorizon {
   /** The database clock when read (epoch ms). */
   now: number;
+  /** The earliest lease expiry after `now` among running tasks without an external execution; null for none. */
+  nextExpiryAt: number | null;
   /**
-   * The earliest instant at which a running task may be taken back or adopted: the earliest
-   * lease expiry among running tasks, or 0 when one of them has an external execution (its
-   * holder may hand it over, ending its lease at once, at any time) or no lease; null when no
-   * task is running.
+   * A running task may be taken back or adopted already: its lease has expired (or it has none),
+   * or it has an external execution, which its holder may hand over at any time.
    */
-  earliestExpiryAt: number | null;
+  repairable: boolean;
 }
 
 /** Input of {@link Datastore.taskBacklogUnoffered}. */

@@ -97,12 +97,12 @@ export interface NodeOptions {
    */
   wakeSignals?: WakeSignals;
   /**
-   * The shortest wait between repair rounds (expired leases taken back, external executions
-   * adopted). Each round reads when the earliest lease of a running task expires and waits until
-   * then: at least this long, at most one lease (or this long, if longer). So a cluster with
-   * nothing running repairs once a lease, and a lease is taken back within this long of its
-   * expiry. While a task with an external execution runs (its holder may hand it over at any
-   * time), rounds come every `repairEveryMs`.
+   * Repair rounds (expired leases taken back, external executions adopted): each reads when the
+   * earliest lease of a running task expires and the next round runs just after it, at most one
+   * lease later (or this long, if longer), so a cluster with nothing running repairs once a
+   * lease. The rounds come at most this far apart while a lease has expired and is still there
+   * (another node taking it back at that instant, a row skipped), and while a task with an
+   * external execution runs (its holder may hand it over at any time).
    * @defaultValue the smaller of 1 000 and leaseMs / 2
    */
   repairEveryMs?: number;

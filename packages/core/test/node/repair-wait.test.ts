@@ -5,22 +5,28 @@ import { memoryCluster, startTestNode, stopUnderFakeTime, useFakeTime } from './
 const timings = { repairEveryMs: 1_000, leaseMs: 10_000 };
 
 describe('repairWaitMs', () => {
-  it('waits until the earliest lease expires, within one repair interval and one lease', () => {
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: 57_000 }, timings)).toBe(7_005);
-    // A lease expiring sooner than the interval, or expired already: the interval.
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: 50_400 }, timings)).toBe(1_000);
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: 49_000 }, timings)).toBe(1_000);
-    // An external execution (0): the interval.
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: 0 }, timings)).toBe(1_000);
+  const at = (nextExpiryAt: number | null, repairable = false) => ({ now: 50_000, nextExpiryAt, repairable });
+
+  it('waits until just after the next lease expires, and at most one lease', () => {
+    expect(repairWaitMs(at(57_000), timings)).toBe(7_005);
+    expect(repairWaitMs(at(50_400), timings)).toBe(405);
+    // Leases expiring a few milliseconds apart share a round.
+    expect(repairWaitMs(at(50_001), timings)).toBe(50);
+    expect(repairWaitMs(at(50_001), { repairEveryMs: 20, leaseMs: 1_000 })).toBe(20);
     // Nothing running: a lease granted after the read expires no sooner than a lease from now.
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: null }, timings)).toBe(10_000);
+    expect(repairWaitMs(at(null), timings)).toBe(10_000);
     // A lease longer than the node's own (another node's): still at most one of this node's leases.
-    expect(repairWaitMs({ now: 50_000, earliestExpiryAt: 90_000 }, timings)).toBe(10_000);
+    expect(repairWaitMs(at(90_000), timings)).toBe(10_000);
   });
 
-  it('waits one repair interval when the last round could not read, or when the interval is the longer', () => {
+  it('waits at most one repair interval while a task is repairable already, or when the round could not read', () => {
+    // Another node's round taking a lease back at that instant, a skipped row, an external execution.
+    expect(repairWaitMs(at(57_000, true), timings)).toBe(1_000);
+    expect(repairWaitMs(at(null, true), timings)).toBe(1_000);
+    // The next expiry still wakes the node, if sooner.
+    expect(repairWaitMs(at(50_300, true), timings)).toBe(305);
     expect(repairWaitMs(undefined, timings)).toBe(1_000);
-    expect(repairWaitMs({ now: 0, earliestExpiryAt: null }, { repairEveryMs: 600_000, leaseMs: 10_000 })).toBe(600_000);
+    expect(repairWaitMs(at(null), { repairEveryMs: 600_000, leaseMs: 10_000 })).toBe(600_000);
   });
 });
 
@@ -55,8 +61,9 @@ describe('a node repairs when a lease can have expired', () => {
     });
     await vi.advanceTimersByTimeAsync(25_000);
     expect(repaired).toHaveLength(1);
+    // Just after its expiry, not up to a repair interval later.
     expect(repaired[0]! - (claimedAt + 10_000)).toBeGreaterThanOrEqual(0);
-    expect(repaired[0]! - (claimedAt + 10_000)).toBeLessThanOrEqual(1_000);
+    expect(repaired[0]! - (claimedAt + 10_000)).toBeLessThanOrEqual(10);
     expect(await datastore.taskGet(task.id)).toMatchObject({ state: 'pending', fence: started[0]!.fence + 1 });
     expect(errors).toEqual([]);
     await stopUnderFakeTime(node);

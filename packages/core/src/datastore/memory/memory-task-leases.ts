@@ -301,12 +301,14 @@ export abstract class MemoryTaskLeases extends MemorySchedules {
 
   /** {@inheritDoc Datastore.taskLeaseHorizon} */
   async taskLeaseHorizon(): Promise<LeaseHorizon> {
-    let earliestExpiryAt: number | null = null;
+    const now = this.now();
+    let nextExpiryAt: number | null = null;
+    let repairable = false;
     for (const t of this.tasks.values()) {
       if (t.state !== 'running') continue;
-      const at = t.executionId === null ? (t.leaseExpiresAt ?? 0) : 0;
-      earliestExpiryAt = Math.min(earliestExpiryAt ?? at, at);
+      if (t.executionId !== null || t.leaseExpiresAt === null || t.leaseExpiresAt <= now) repairable = true;
+      else nextExpiryAt = Math.min(nextExpiryAt ?? t.leaseExpiresAt, t.leaseExpiresAt);
     }
-    return { now: this.now(), earliestExpiryAt };
+    return { now, nextExpiryAt, repairable };
   }
 }

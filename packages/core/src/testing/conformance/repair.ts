@@ -122,44 +122,55 @@ export function describeRepair(ctx: ConformanceContext): void {
       expect(await store.taskRepairExpired({ nodeId: 'r', limit: 2, maxRepairs: 5, now })).toHaveLength(0);
     });
 
-    it('answers the earliest lease expiry of the running tasks with the store clock, 0 for an external execution', async () => {
+    it('answers the store clock, the next lease expiry of the running tasks, and whether one is repairable already', async () => {
       const { store, t0, seed, claim, finishAsA } = ctx;
       const before = await store.clockNow();
       const idle = await store.taskLeaseHorizon();
-      expect(idle.earliestExpiryAt).toBeNull();
+      expect(idle).toMatchObject({ nextExpiryAt: null, repairable: false });
       expect(idle.now).toBeGreaterThanOrEqual(before);
       expect(idle.now).toBeLessThanOrEqual(await store.clockNow());
-      const { tasks } = await seed({ tasks: [{}, {}, {}] });
-      const [first, second, third] = (await claim({ limit: 1 })).started.concat(
-        (await claim({ limit: 1, now: t0 + 100 })).started,
-        (await claim({ limit: 1, now: t0 + 200 })).started,
+      // Leases granted from the store clock: three claims 100 ms apart, so each expires a lease later.
+      const { tasks } = await seed({ tasks: [{ dueAt: t0 - 1000 }, { dueAt: t0 - 1000 }, { dueAt: t0 - 1000 }] });
+      const from = await store.clockNow();
+      const [first, second, third] = (await claim({ limit: 1, now: undefined })).started.concat(
+        (await claim({ limit: 1, now: undefined, leaseMs: LEASE + 100 })).started,
+        (await claim({ limit: 1, now: undefined, leaseMs: LEASE + 200 })).started,
       );
       expect([first, second, third].map((t) => t?.id).sort()).toEqual(tasks.map((t) => t.id).sort());
-      expect((await store.taskLeaseHorizon()).earliestExpiryAt).toBe(t0 + LEASE);
+      const running = await store.taskLeaseHorizon();
+      expect(running.repairable).toBe(false);
+      expect(running.nextExpiryAt).toBe(first?.leaseExpiresAt);
+      expect(running.nextExpiryAt).toBeGreaterThanOrEqual(from + LEASE);
       // Renewing the earliest lease makes the next one the earliest.
       await store.taskRenewLeases({
         owner: OWNER_A,
         leases: [{ taskId: first?.id ?? '', fence: first?.fence ?? 0 }],
-        leaseMs: LEASE,
-        now: t0 + 500,
+        leaseMs: LEASE + 1_000,
       });
-      expect((await store.taskLeaseHorizon()).earliestExpiryAt).toBe(t0 + 100 + LEASE);
-      // A task with an external execution may be handed over at any time: it counts as expiring at 0.
+      expect((await store.taskLeaseHorizon()).nextExpiryAt).toBe(second?.leaseExpiresAt);
+      // A task with an external execution may be handed over at any time: repairable already.
       await store.taskSetExecution({
         taskId: third?.id ?? '',
         owner: OWNER_A,
         fence: third?.fence ?? 0,
         executionId: 'exec-1',
-        now: t0 + 300,
       });
-      expect((await store.taskLeaseHorizon()).earliestExpiryAt).toBe(0);
-      // Only running tasks count: a finished one no more, nor those taken back.
-      await finishAsA(third ?? { id: '', fence: 0 }, { state: 'completed', result: null, reason: null }, t0 + 400);
-      expect((await store.taskLeaseHorizon()).earliestExpiryAt).toBe(t0 + 100 + LEASE);
-      expect(
-        await store.taskRepairExpired({ nodeId: 'r', limit: 10, maxRepairs: 5, now: t0 + LEASE * 2 }),
-      ).toHaveLength(2);
-      expect((await store.taskLeaseHorizon()).earliestExpiryAt).toBeNull();
+      expect(await store.taskLeaseHorizon()).toMatchObject({ nextExpiryAt: second?.leaseExpiresAt, repairable: true });
+      // Only running tasks count: a finished one no more.
+      await finishAsA(third ?? { id: '', fence: 0 }, { state: 'completed', result: null, reason: null }, from + 400);
+      expect(await store.taskLeaseHorizon()).toMatchObject({ nextExpiryAt: second?.leaseExpiresAt, repairable: false });
+      // A lease taken over at once (an external execution handed over) is repairable at once.
+      await store.taskSetExecution({
+        taskId: second?.id ?? '',
+        owner: OWNER_A,
+        fence: second?.fence ?? 0,
+        executionId: 'exec-2',
+      });
+      await store.taskHandOver({ taskId: second?.id ?? '', owner: OWNER_A, fence: second?.fence ?? 0 });
+      expect((await store.taskLeaseHorizon()).repairable).toBe(true);
+      // Repair takes back the plain lease; the handed-over execution waits for its adopter.
+      await store.taskRepairExpired({ nodeId: 'r', limit: 10, maxRepairs: 5, now: from + LEASE * 10 });
+      expect(await store.taskLeaseHorizon()).toMatchObject({ nextExpiryAt: null, repairable: true });
     });
   });
 }
