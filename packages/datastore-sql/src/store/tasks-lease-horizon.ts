@@ -1,4 +1,5 @@
 import type { LeaseHorizon } from '@rookery/core';
+import { leaseExpired } from './lease-sql.js';
 import { num, numOrNull } from './row-mapping.js';
 import type { SqlContext } from './sql-context.js';
 
@@ -13,11 +14,11 @@ export async function taskLeaseHorizon(ctx: SqlContext): Promise<LeaseHorizon> {
   const d = ctx.dialect;
   return ctx.single('read the earliest lease expiry', async () => {
     const hostNow = d.hostClock ? Date.now() : undefined;
-    // True or false, never null: a lease that is NULL counts as expired.
-    const plain = 't.execution_id IS NULL AND t.lease_expires_at IS NOT NULL AND t.lease_expires_at > c.now';
+    // A running row (t.id set) is repairable already, or its lease expires later.
+    const repairable = `t.id IS NOT NULL AND (t.execution_id IS NOT NULL OR ${leaseExpired('c.now', 't')})`;
     const rows = await ctx.select<{ now: unknown; next_expiry: unknown; repairable: unknown }>(
-      `SELECT c.now AS now, MIN(CASE WHEN ${plain} THEN t.lease_expires_at END) AS next_expiry,` +
-        ` MAX(CASE WHEN t.id IS NOT NULL AND NOT (${plain}) THEN 1 ELSE 0 END) AS repairable` +
+      `SELECT c.now AS now, MAX(CASE WHEN ${repairable} THEN 1 ELSE 0 END) AS repairable,` +
+        ` MIN(CASE WHEN NOT (${repairable}) THEN t.lease_expires_at END) AS next_expiry` +
         ` FROM (SELECT ${hostNow === undefined ? d.clockSql : ':now'} AS now) c` +
         ` LEFT JOIN rookery_tasks t ON t.state = 'running' GROUP BY c.now`,
       hostNow === undefined ? {} : { now: hostNow },

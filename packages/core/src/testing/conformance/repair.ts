@@ -129,7 +129,7 @@ export function describeRepair(ctx: ConformanceContext): void {
       expect(idle).toMatchObject({ nextExpiryAt: null, repairable: false });
       expect(idle.now).toBeGreaterThanOrEqual(before);
       expect(idle.now).toBeLessThanOrEqual(await store.clockNow());
-      // Leases granted from the store clock: three claims 100 ms apart, so each expires a lease later.
+      // Leases granted from the store clock, each 100 ms longer than the one before, so they expire in claim order.
       const { tasks } = await seed({ tasks: [{ dueAt: t0 - 1000 }, { dueAt: t0 - 1000 }, { dueAt: t0 - 1000 }] });
       const from = await store.clockNow();
       const [first, second, third] = (await claim({ limit: 1, now: undefined })).started.concat(
