@@ -178,6 +178,7 @@ export class RookeryNode {
     const { ctx } = this;
     let record;
     try {
+      const before = ctx.clock.now();
       record = await ctx.datastore.nodeRegister({
         id: this.id,
         host: hostname(),
@@ -185,6 +186,9 @@ export class RookeryNode {
         executors: [...ctx.executors.keys()],
         clockOffsetMs: 0,
       });
+      // A first measure of the clock offset, from the database instant the registration recorded:
+      // the first heartbeat records it.
+      ctx.clockOffset = Math.round((before + ctx.clock.now()) / 2 - record.heartbeatAt);
       for (const [executor, perSecond] of this.clusterRateLimits)
         await ctx.datastore.rateLimitSet({ executor, perSecond, setBy: this.id });
     } catch (error) {
@@ -343,16 +347,16 @@ export class RookeryNode {
   }
 
   /**
-   * Measures the offset from the database clock (midpoint of the round trip), then records it
-   * with the heartbeat; with wake signals, counts the live nodes that share its polls.
+   * Heartbeats, recording the clock offset measured last, and measures the offset again from
+   * the database clock the heartbeat answers (the midpoint of its round trip); with wake
+   * signals, counts the live nodes that share its polls.
    */
   private async heartbeat(): Promise<void> {
     const { ctx } = this;
     const before = ctx.clock.now();
-    const dbNow = await ctx.datastore.clockNow();
+    const dbNow = await ctx.datastore.nodeHeartbeat({ id: this.id, clockOffsetMs: ctx.clockOffset });
     const after = ctx.clock.now();
     ctx.clockOffset = Math.round((before + after) / 2 - dbNow);
-    await ctx.datastore.nodeHeartbeat({ id: this.id, clockOffsetMs: ctx.clockOffset });
     ctx.events.emit('clockOffset', ctx.clockOffset);
     if (ctx.sharesPolls) {
       const nodes = await ctx.datastore.nodeList();

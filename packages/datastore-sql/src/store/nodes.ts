@@ -34,14 +34,28 @@ export async function nodeRegister(ctx: SqlContext, node: NodeRegisterParams): P
   });
 }
 
-/** Records a heartbeat and clock offset (ms, rounded); returns the instant recorded. */
+/**
+ * Records a heartbeat and clock offset (ms, rounded); returns the instant recorded. Where a write
+ * can answer its row and the clock is the server's, the clock is read inside the write: one
+ * statement, whose instant a node may take as the midpoint of its round trip.
+ */
 export async function nodeHeartbeat(ctx: SqlContext, p: NodeHeartbeatParams): Promise<number> {
   return ctx.single('record node heartbeat', async () => {
+    const values = { id: p.id, offset: Math.round(p.clockOffsetMs) };
+    const { dialect } = ctx;
+    if (p.now === undefined && dialect.supportsReturning && !dialect.hostClock) {
+      const rows = await ctx.select(
+        `UPDATE rookery_nodes SET heartbeat_at = ${dialect.clockSql}, clock_offset_ms = :offset` +
+          ' WHERE id = :id RETURNING heartbeat_at',
+        values,
+      );
+      // An unknown node: nothing was written, and the clock is read on its own.
+      return rows[0] ? Number(rows[0]['heartbeat_at']) : ctx.clock();
+    }
     const now = await ctx.now(p.now);
     await ctx.write('UPDATE rookery_nodes SET heartbeat_at = :now, clock_offset_ms = :offset WHERE id = :id', {
-      id: p.id,
+      ...values,
       now,
-      offset: Math.round(p.clockOffsetMs),
     });
     return now;
   });

@@ -30,6 +30,19 @@ export function describeNodes(ctx: ConformanceContext): void {
       expect(await store.nodeList()).toHaveLength(1);
     });
 
+    it('a heartbeat without now records and answers the store clock; one of an unknown node answers it and writes nothing', async () => {
+      const { store } = ctx;
+      await store.nodeRegister(node);
+      const before = await store.clockNow();
+      const at = await store.nodeHeartbeat({ id: node.id, clockOffsetMs: 7 });
+      const after = await store.clockNow();
+      expect(at).toBeGreaterThanOrEqual(before);
+      expect(at).toBeLessThanOrEqual(after);
+      expect(await store.nodeList()).toMatchObject([{ id: node.id, heartbeatAt: at, clockOffsetMs: 7 }]);
+      expect(await store.nodeHeartbeat({ id: 'nobody', clockOffsetMs: 0 })).toBeGreaterThanOrEqual(at);
+      expect(await store.nodeList()).toHaveLength(1);
+    });
+
     it('lists running nodes before stopped ones', async () => {
       const { store, t0 } = ctx;
       await store.nodeRegister({ ...node, id: 'stopped' });
