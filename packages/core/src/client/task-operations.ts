@@ -7,6 +7,7 @@ import { NotFoundError } from '../errors/not-found-error.js';
 import type { EventBus } from '../events/event-bus.js';
 import { OPERATOR_RETRY_REASON } from '../datastore/ledger-reasons.js';
 import type { Task } from '../model/task.js';
+import { mayReleaseGate } from '../model/task-policies.js';
 import type { WakeSignals } from '../wake/wake-signals.js';
 
 /** What the task operations need from the client. */
@@ -25,8 +26,11 @@ export async function cancelTask(deps: TaskOperationDeps, id: string, reason: st
   checkIdArgument('reason', reason);
   const t = await deps.datastore.taskRequestCancel({ taskId: id, reason });
   if (!t) throw new NotFoundError('task', id);
-  if (t.state === 'cancelled') deps.events?.emit('taskCancelled', t);
-  else if (t.state === 'running') deps.events?.emit('taskCancelRequested', t);
+  if (t.state === 'cancelled') {
+    deps.events?.emit('taskCancelled', t);
+    // The schedule's gate it held is released: its next fire time needs peeling now.
+    if (mayReleaseGate(t, 'end')) deps.wakeSignals.announce(t.updatedAt, 'schedules');
+  } else if (t.state === 'running') deps.events?.emit('taskCancelRequested', t);
   return t;
 }
 

@@ -1,4 +1,5 @@
 import type { SchedulePolicies, TaskCreationName, TaskPolicies } from './policies.js';
+import type { Task } from './task.js';
 
 /**
  * The policies of a schedule that each of its tasks carries, copied when the task is created.
@@ -25,4 +26,18 @@ export function taskPoliciesOf(p: SchedulePolicies): TaskPolicies {
  */
 export function gateReleaseOf(taskCreation: TaskCreationName): 'start' | 'end' {
   return taskCreation === 'on-start' ? 'start' : 'end';
+}
+
+/**
+ * True when `task` reaching `event` may release its schedule's gate: a task of a schedule that
+ * creates its next task `on-start` releases it when it starts or ends, one of an `on-end` schedule
+ * (and every `after-run` one) when it ends; a schedule creating tasks `ahead` has no gate. The
+ * store knows which task is the gate; this answers from the task alone, so it may say yes for a
+ * task that is not the gate (an extra run of the schedule).
+ */
+export function mayReleaseGate(task: Pick<Task, 'scheduleId' | 'policies'>, event: 'start' | 'end'): boolean {
+  const { taskCreation } = task.policies;
+  return (
+    task.scheduleId !== null && taskCreation !== 'ahead' && (event === 'end' || gateReleaseOf(taskCreation) === 'start')
+  );
 }

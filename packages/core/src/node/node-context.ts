@@ -58,6 +58,8 @@ export class NodeContext {
   private readonly dueAlarm: DueAlarm;
   private clockOffsetMs = 0;
   private pollIndex = 0;
+  /** A peel was asked for (see {@link NodeContext.peelSoon}) and the loop has not taken it yet. */
+  private peelAsked = false;
   /**
    * How many live nodes share this node's polls of the database (see `pollShareOf`), measured
    * with each heartbeat; 1 without wake signals, where a node's polls are how it finds the work
@@ -157,6 +159,41 @@ export class NodeContext {
   /** Forgets the due times the loop was to wake at (the node is stopping). */
   clearDueAlarm(): void {
     this.dueAlarm.clear();
+  }
+
+  /**
+   * Asks the loop to peel on its next turn, and wakes it if it sleeps (a turn under way peels,
+   * or does not sleep, see {@link NodeContext.peelPending}): this node released a schedule's gate
+   * (started or ended the task its schedule waits for), and the schedule's next fire time may
+   * be due before the next periodic peel (an `after-run` schedule's delay, say).
+   */
+  peelSoon(): void {
+    this.peelAsked = true;
+    if (this.wakeup.sleeping) this.wake();
+  }
+
+  /** A peel was asked for and the loop has not taken it yet: the loop turns again rather than sleep. */
+  get peelPending(): boolean {
+    return this.peelAsked;
+  }
+
+  /** True when a peel was asked for since the last call (see {@link NodeContext.peelSoon}): the loop takes the request. */
+  takePeelRequest(): boolean {
+    const asked = this.peelAsked;
+    this.peelAsked = false;
+    return asked;
+  }
+
+  /**
+   * How long after a peel the loop peels again when nothing calls for a peel sooner (work left
+   * behind, an announced schedule, a gate this node released): the shortest poll wait, or with
+   * wake signals a quarter of the lookahead if that is longer. A schedule is claimed once its
+   * next fire time is within half the lookahead, so its fire times are still written a quarter
+   * of the lookahead ahead; a new or changed schedule is announced, and wakes a peel at once.
+   */
+  peelEveryMs(): number {
+    const shortestWait = Math.min(...this.timings.pollWaitsMs);
+    return this.sharesPolls ? Math.max(shortestWait, Math.floor(this.timings.lookaheadMs / 4)) : shortestWait;
   }
 
   /** The next poll wait: the configured waits in turn (external executions are polled on them too). */

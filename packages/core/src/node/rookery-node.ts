@@ -305,9 +305,10 @@ export class RookeryNode {
   }
 
   /**
-   * The loop: dispatch what is due, then peel when a peel is due (every poll, at once after a
-   * peel that left work behind, when another process announced a schedule's fire time, and once
-   * more a peel lease and a poll wait after that), then sleep until the next poll, a due alarm
+   * The loop: dispatch what is due, then peel when a peel is due (see `NodeContext.peelEveryMs`;
+   * at once after a peel that left work behind, after this node released a schedule's gate, when
+   * another process announced a schedule's fire time, and once more a peel lease and a poll wait
+   * after that), then sleep until the next poll, a due alarm
    * or an announcement (these two within the claim pace). A wake-up for a task peeled ahead
    * dispatches without a peel query in front of its claim.
    */
@@ -324,12 +325,13 @@ export class RookeryNode {
       if (this.state !== 'running') break;
       const turnAt = ctx.clock.monotonic();
       const announced = ctx.dbNow() >= this.announcedPeelAt;
-      if (turnAt >= this.peelDueAt || announced || turnAt >= this.peelRecheckAt) {
+      const asked = ctx.takePeelRequest();
+      if (turnAt >= this.peelDueAt || announced || asked || turnAt >= this.peelRecheckAt) {
         const shortestWait = Math.min(...this.timings.pollWaitsMs);
         this.announcedPeelAt = Infinity;
         if (announced) this.peelRecheckAt = turnAt + this.timings.peelLeaseMs + shortestWait;
         else if (turnAt >= this.peelRecheckAt) this.peelRecheckAt = Infinity;
-        this.peelDueAt = turnAt + shortestWait;
+        this.peelDueAt = turnAt + ctx.peelEveryMs();
         try {
           const behind = await this.peel.run();
           if (behind) this.peelDueAt = 0;
@@ -339,7 +341,7 @@ export class RookeryNode {
         }
       }
       await ctx.guard('cancel', () => this.cancels.poll());
-      if (!busy && this.state === 'running') {
+      if (!busy && this.state === 'running' && !ctx.peelPending) {
         const recheckIn = Math.max(0, this.peelRecheckAt - ctx.clock.monotonic());
         await ctx.sleep(Math.min(ctx.nextLoopPollWait(this.dispatch.foundWorkAt), recheckIn), this.dispatch.pacedUntil);
       }

@@ -49,6 +49,11 @@ export class Wakeup {
     });
   }
 
+  /** True while a sleep is under way. */
+  get sleeping(): boolean {
+    return this.pending !== null;
+  }
+
   /** Ends the current sleep (or the next one, if none is under way). */
   wake(): void {
     if (this.pending) this.fire();

@@ -1,5 +1,6 @@
 import { SPAN_ATTRIBUTES, recordSpan, taskAttributes } from '../../tracing/spans.js';
 import type { TaskClaimDueParams, TaskClaimDueResult } from '../../datastore/datastore.js';
+import { mayReleaseGate } from '../../model/task-policies.js';
 import type { AttemptRunner } from '../attempt-runner.js';
 import type { CarriedCommits, FinishBatcher } from '../finish-batcher.js';
 import type { NodeContext } from '../node-context.js';
@@ -76,6 +77,9 @@ export class DispatchDuty {
       for (const task of settled) ctx.events.emit('taskSkipped', task);
       for (const task of started) this.runner.start(task, ctx.executors.get(task.executor), claimedAt);
       if (started.length > 0) this.keep.watchTrust();
+      // A schedule's gate released by this claim: its next fire time is peeled at once.
+      if (started.some((t) => mayReleaseGate(t, 'start')) || settled.some((t) => mayReleaseGate(t, 'end')))
+        ctx.peelSoon();
       pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
       found ||= started.length + settled.length > 0;

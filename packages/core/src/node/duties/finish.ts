@@ -1,5 +1,6 @@
 import type { TaskOutcome } from '../../datastore/datastore.js';
-import type { Task } from '../../model/task.js';
+import { isTerminalTaskState, type Task } from '../../model/task.js';
+import { mayReleaseGate } from '../../model/task-policies.js';
 import { inSpan, markRunSpan, taskAttributes } from '../../tracing/spans.js';
 import { errorMessage, storableText, type Attempt, type ExecutionResult } from '../attempt.js';
 import { commitBackoffMs } from '../commit-backoff.js';
@@ -139,6 +140,8 @@ export class FinishDuty {
   private announce(task: Task, outcome: TaskOutcome): void {
     const { events } = this.ctx;
     markRunSpan(task, task.state === 'failed' || (outcome.state === 'pending' && outcome.countFailure));
+    // A schedule's gate released by this end: its next fire time is peeled at once.
+    if (isTerminalTaskState(task.state) && mayReleaseGate(task, 'end')) this.ctx.peelSoon();
     switch (task.state) {
       case 'completed':
         events.emit('taskCompleted', task);

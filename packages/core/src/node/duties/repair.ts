@@ -1,4 +1,6 @@
 import type { LeaseHorizon, RepairedTask } from '../../datastore/datastore.js';
+import { isTerminalTaskState } from '../../model/task.js';
+import { mayReleaseGate } from '../../model/task-policies.js';
 import type { AttemptRunner } from '../attempt-runner.js';
 import type { NodeContext } from '../node-context.js';
 import { repairWaitMs } from '../repair-wait.js';
@@ -73,6 +75,7 @@ export class RepairDuty {
       });
       repaired.push(...found);
       if (found.length > 0) ctx.wake();
+      if (found.some((r) => isTerminalTaskState(r.task.state) && mayReleaseGate(r.task, 'end'))) ctx.peelSoon();
       if (found.length === 0) break;
     }
     ctx.events.emit(
@@ -87,6 +90,7 @@ export class RepairDuty {
     const { ctx } = this;
     const pruned = await pruneOnce(ctx.datastore, this.retention, ctx.id);
     for (const task of pruned.unresolved) ctx.events.emit('taskFailed', task, task.error ?? task.reason ?? '');
+    if (pruned.unresolved.some((task) => mayReleaseGate(task, 'end'))) ctx.peelSoon();
     if (pruned.tasks > 0 || pruned.nodes > 0 || pruned.schedules > 0)
       ctx.events.emit('historyPruned', pruned.tasks, pruned.nodes, pruned.schedules);
   }
