@@ -55,6 +55,7 @@ export class AttemptRunner {
       leaseLoss: new AbortController(),
       trustRanOut: false,
       timeoutTimer: null,
+      executionEnded: false,
       done: Promise.resolve(),
     };
     attempts.set(task.id, attempt);
@@ -110,6 +111,7 @@ export class AttemptRunner {
     try {
       result = await this.execute(attempt, executor, log, adoption);
     } finally {
+      attempt.executionEnded = true;
       attempt.timeoutTimer?.cancel();
       if (slot) pool.release(task.executor);
     }

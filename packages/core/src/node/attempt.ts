@@ -44,6 +44,11 @@ export interface Attempt {
   trustRanOut: boolean;
   /** Timeout timer, if the schedule has a timeout. */
   timeoutTimer: LongTimer | null;
+  /**
+   * Set once the execution has ended and its outcome is decided (its commit may still wait for
+   * a claim to carry it): a cancel request can no longer change it.
+   */
+  executionEnded: boolean;
   /** Settles when the attempt is over (committed, handed back, or given up); never rejects. */
   done: Promise<void>;
 }

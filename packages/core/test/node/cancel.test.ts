@@ -89,6 +89,39 @@ describe('cancelling a running task', () => {
   });
 });
 
+describe('the cancel check', () => {
+  it('reads only the tasks whose execution still runs here, not one whose outcome waits for a claim to carry it', async () => {
+    const { datastore } = memoryCluster();
+    const checked: string[][] = [];
+    const taskCancelRequests = datastore.taskCancelRequests.bind(datastore);
+    datastore.taskCancelRequests = (p) => {
+      checked.push(p.taskIds);
+      return taskCancelRequests(p);
+    };
+    // Polls every 5 s and a claim pace of 1 s: an outcome waits up to 1 s for a claim to carry it.
+    const { node, events, errors } = await startTestNode(
+      datastore,
+      { quick: () => new Promise<void>((resolve) => setTimeout(resolve, 50)), hold: untilAborted([]) },
+      { pollWaitsMs: [5_000], claimPaceMs: 1_000 },
+    );
+    const client = new RookeryClient({ datastore, events });
+    const [held, quick] = await client.enqueueMany([{ executor: 'hold' }, { executor: 'quick' }]);
+    await vi.advanceTimersByTimeAsync(5_100);
+    await vi.advanceTimersByTimeAsync(500);
+    // The quick job's execution ended; its outcome is not committed yet.
+    expect((await datastore.taskGet(quick?.task.id ?? ''))?.state).toBe('running');
+    checked.length = 0;
+    // A cancel request on the shared bus: the check reads the held job alone.
+    await client.cancelTask(held?.task.id ?? '');
+    await vi.advanceTimersByTimeAsync(10);
+    expect(checked).toEqual([[held?.task.id]]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await datastore.taskGet(quick?.task.id ?? ''))?.state).toBe('completed');
+    await stopUnderFakeTime(node, 100);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe('the dead-task canceller (heartbeat timeout)', () => {
   it('aborts and fails, retryably, an attempt whose executor stopped heart-beating', async () => {
     const { datastore, client } = memoryCluster();

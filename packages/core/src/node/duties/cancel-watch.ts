@@ -5,7 +5,8 @@ import type { NodeContext } from '../node-context.js';
  * The quick path from a cancel request to the node running the task (part of the keep duty).
  * Renewals (every lease/3) also report cancel requests; this check runs on the node's poll (at
  * most once per shortest poll wait) and at once when a `taskCancelRequested` message arrives,
- * with one read by primary key of the node's running tasks. The database is the truth: a message only makes the check sooner.
+ * with one read by primary key of the tasks whose execution still runs here (one whose execution ended
+ * has its outcome, its commit on the way). The database is the truth: a message only makes the check sooner.
  */
 export class CancelWatch {
   private lastAt = -Infinity;
@@ -42,7 +43,9 @@ export class CancelWatch {
   private async checkOnce(): Promise<void> {
     this.lastAt = this.ctx.clock.monotonic();
     const attempts = new Map<string, Attempt>();
-    for (const a of this.ctx.attempts.values()) if (a.abortCause === null) attempts.set(a.task.id, a);
+    // An attempt whose execution ended has its outcome: its commit is on its way.
+    for (const a of this.ctx.attempts.values())
+      if (a.abortCause === null && !a.executionEnded) attempts.set(a.task.id, a);
     if (attempts.size === 0) return;
     const requests = await this.ctx.datastore.taskCancelRequests({
       owner: this.ctx.leaseOwner,
