@@ -24,11 +24,13 @@ export class AttemptRunner {
    * @param ctx - the node
    * @param finish - commits the attempts' outcomes
    * @param keep - renews leases when an executor heart-beats
+   * @param onEnded - told of each attempt once it is over (its worker slot is free)
    */
   constructor(
     private readonly ctx: NodeContext,
     private readonly finish: FinishDuty,
     private readonly keep: KeepDuty,
+    private readonly onEnded: (task: Task) => void,
   ) {}
 
   /**
@@ -70,7 +72,7 @@ export class AttemptRunner {
       .catch((error: unknown) => this.ctx.reportError(error, 'finish', task.id))
       .finally(() => {
         if (attempts.get(task.id) === attempt) attempts.delete(task.id);
-        this.ctx.nudge();
+        this.onEnded(task);
       });
   }
 

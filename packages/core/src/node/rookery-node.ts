@@ -97,7 +97,13 @@ export class RookeryNode {
       },
       this.timings.claimPaceMs,
     );
-    const runner = new AttemptRunner(ctx, new FinishDuty(ctx, this.finishes), this.keep);
+    // An attempt over frees its worker slot: a claim follows if the last round was held back
+    // by free slots, or if the task may have held a run slot that a later task of its schedule
+    // waits for (duplicate policies other than `run`). Work falling due otherwise is on an
+    // alarm, announced or polled for.
+    const runner = new AttemptRunner(ctx, new FinishDuty(ctx, this.finishes), this.keep, (task) => {
+      if (this.dispatch.slotsWanted || task.policies.duplicate !== 'run') ctx.nudge();
+    });
     this.peel = new PeelDuty(ctx);
     this.dispatch = new DispatchDuty(ctx, runner, this.keep, this.finishes);
     this.repair = new RepairDuty(ctx, runner, this.keep, this.retention);

@@ -25,6 +25,11 @@ export class DispatchDuty {
    * free slot (the node was busy).
    */
   foundWorkAt = 0;
+  /**
+   * The last round was held back by the free worker slots: a claim came back full, or an
+   * executor had no free slot to claim for. A slot coming free then calls for a claim.
+   */
+  slotsWanted = false;
 
   /**
    * @param ctx - the node
@@ -53,11 +58,16 @@ export class DispatchDuty {
     let full = false;
     let claimed = false;
     let found = false;
+    let heldBack = false;
     const roundAt = ctx.clock.monotonic();
     let carried = this.finishes.take();
     for (const group of groups) {
       const limit = Math.min(pool.freeTotal(), ...group.map((name) => pool.free(name)));
-      if (group.length === 0 || limit <= 0) continue;
+      if (group.length === 0) continue;
+      if (limit <= 0) {
+        heldBack = true;
+        continue;
+      }
       const claimedAt = ctx.clock.monotonic();
       const claimStartedAt = ctx.clock.now();
       const claim = { owner: ctx.leaseOwner, nodeId: ctx.id, limit, leaseMs: ctx.timings.leaseMs, executors: group };
@@ -88,6 +98,7 @@ export class DispatchDuty {
     // A round that claimed nothing (no free slot) sets no pace: a slot coming free claims at once.
     this.pacedUntil = claimed && !full ? roundAt + ctx.timings.claimPaceMs : 0;
     if (found || !claimed) this.foundWorkAt = roundAt;
+    this.slotsWanted = full || heldBack;
     return full;
   }
 
