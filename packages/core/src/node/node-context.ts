@@ -60,6 +60,8 @@ export class NodeContext {
   private pollIndex = 0;
   /** A peel was asked for (see {@link NodeContext.peelSoon}) and the loop has not taken it yet. */
   private peelAsked = false;
+  /** A due time the node knew of came since the loop last asked (see {@link NodeContext.takeDueTimeCome}). */
+  private alarmRang = false;
   /**
    * How many live nodes share this node's polls of the database (see `pollShareOf`), measured
    * with each heartbeat; 1 without wake signals, where a node's polls are how it finds the work
@@ -91,7 +93,10 @@ export class NodeContext {
     this.dueAlarm = new DueAlarm(
       this.timers,
       () => this.dbNow(),
-      () => this.nudge(),
+      () => {
+        this.alarmRang = true;
+        this.nudge();
+      },
     );
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
@@ -196,6 +201,16 @@ export class NodeContext {
     return this.sharesPolls ? Math.max(shortestWait, Math.floor(this.timings.lookaheadMs / 4)) : shortestWait;
   }
 
+  /**
+   * True when a due time the node knew of (see {@link NodeContext.wakeAt}) has come since the
+   * last call: the loop's turn is for work announced to it or peeled by it, not a poll.
+   */
+  takeDueTimeCome(): boolean {
+    const rang = this.alarmRang;
+    this.alarmRang = false;
+    return rang;
+  }
+
   /** The next poll wait: the configured waits in turn (external executions are polled on them too). */
   nextPollWait(): number {
     const waits = this.timings.pollWaitsMs;
@@ -209,7 +224,8 @@ export class NodeContext {
    * the nodes that share this node's polls ({@link NodeContext.pollShare}) once the node has
    * found no work for two of its longest poll waits. A node that found work more recently polls
    * at its own pace: more may fall due that nobody announced (the later jobs of one
-   * `enqueueMany`, whose announcement carries only the earliest due time).
+   * `enqueueMany`, whose announcement carries only the earliest due time). Work found at a due
+   * time the node knew of does not count: it was announced to this node, or peeled by it.
    *
    * @param foundWorkAt - when (monotonic) the loop last found work
    */

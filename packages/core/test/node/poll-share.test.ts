@@ -120,6 +120,27 @@ describe('nodes with wake signals share their polls', () => {
     }
   });
 
+  it('work found at a due time the node knew of (announced, or peeled by it) leaves its polls shared', async () => {
+    const bus = memoryWakeBus();
+    const cluster = await idleCluster(() => bus.signals());
+    await vi.advanceTimersByTimeAsync(2_000);
+    const client = new RookeryClient({ datastore: cluster.datastore, wakeSignals: bus.signals() });
+    const dueAt = Date.now() + 1_000;
+    await client.enqueue({ executor: 'noop', runAt: dueAt });
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect(cluster.starts).toEqual([dueAt]);
+    const [ran] = await cluster.datastore.taskList();
+    const after = cluster.claimTimes.filter((c) => c.nodeId === ran?.nodeId && c.at > dueAt).map((c) => c.at);
+    // The round that carries its finish (at the claim pace), then polls a wait shared by three apart.
+    expect(after[0]).toBe(dueAt + 10);
+    const gaps = after.slice(1).map((at, i) => at - after[i]!);
+    expect(gaps.slice(1, 4)).toEqual([3 * POLL_MS, 3 * POLL_MS, 3 * POLL_MS]);
+    for (const { node, errors } of cluster.nodes) {
+      await stopUnderFakeTime(node);
+      expect(errors).toEqual([]);
+    }
+  });
+
   it('announced work still starts at its due time while the polls are shared', async () => {
     const bus = memoryWakeBus();
     const cluster = await idleCluster(() => bus.signals());
