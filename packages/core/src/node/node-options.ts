@@ -50,17 +50,20 @@ export interface NodeOptions {
   trustMarginMs?: number;
   /**
    * Waits between polls, used in turn so that nodes don't poll in step. With `wakeSignals`, once
-   * the node has found no work for two of its longest waits, the wait is multiplied by the live
-   * nodes that share the polls (those offering every executor this node offers, itself
-   * included, at most 10), so that an idle cluster polls about as often as one node; a busy
-   * node still peels every shortest wait.
+   * the node has found no work for two of its longest waits (work found at a due time it was
+   * told of does not count), the wait is multiplied by the live nodes that share the polls
+   * (those offering every executor this node offers, itself included, at most 10), so that an
+   * idle cluster polls about as often as one node. Without `wakeSignals` a node peels every
+   * shortest wait; with them, every quarter of `lookaheadMs` if that is longer.
    * @defaultValue [200, 300, 250, 350]
    */
   pollWaitsMs?: number[];
   /**
    * Fire times this far ahead are peeled into tasks early; a schedule is peeled again once its
-   * next fire time is within half of it. Longer means fewer peels of frequent schedules; a
-   * task peeled early still starts at its due time (the node sets a timer). @defaultValue 5 000
+   * next fire time is within half of it. With `wakeSignals`, a node peels every quarter of it
+   * (at least every shortest poll wait), besides at once for an announced schedule and after
+   * it released a schedule's gate. Longer means fewer peels of frequent schedules; a task
+   * peeled early still starts at its due time (the node sets a timer). @defaultValue 5 000
    */
   lookaheadMs?: number;
   /** Schedules claimed per peel. @defaultValue 50 */
@@ -69,7 +72,8 @@ export interface NodeOptions {
    * Lease a peel takes on the schedules it claims. It only has to cover claim, planning and
    * the peel write (milliseconds), so it is short and independent of `leaseMs`: the schedules
    * of a node that dies between its claim and its peel write are free again this long after the
-   * claim, and their fire times start on another node within about this plus one poll wait.
+   * claim, and their fire times start on another node within about this plus one peel interval
+   * (a poll wait; with `wakeSignals`, a quarter of `lookaheadMs`).
    * A peel that outlasts it (a loaded machine) still commits unless another node claimed the
    * schedule meanwhile: the peel write is conditioned on the claim's owner and fence, not on
    * the lease's expiry. Shorter frees a dead node's schedules sooner; too short makes nodes
