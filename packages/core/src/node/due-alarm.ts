@@ -10,7 +10,7 @@ const MAX_WAIT_MS = 60_000;
  * Wakes the node loop at each due time it is told of, to the millisecond, so that a task peeled
  * ahead starts at its fire time rather than at the next poll. It keeps the due times in order
  * (distinct, at most {@link MAX_DUE_TIMES}: the latest are dropped first) and one timer for the
- * earliest; each firing wakes the loop once for every due time that has come.
+ * earliest; each firing wakes the loop once for every due time that has come, and says which.
  */
 export class DueAlarm {
   private readonly dueTimes: number[] = [];
@@ -20,12 +20,12 @@ export class DueAlarm {
   /**
    * @param timers - where the waits are timed
    * @param now - the database clock as the node estimates it
-   * @param wake - wakes the node loop
+   * @param wake - wakes the node loop, told the due times that have come
    */
   constructor(
     private readonly timers: Timers,
     private readonly now: () => number,
-    private readonly wake: () => void,
+    private readonly wake: (came: readonly number[]) => void,
   ) {}
 
   /** Due times still to come. */
@@ -33,16 +33,15 @@ export class DueAlarm {
     return this.dueTimes.length;
   }
 
+  /** True when the alarm is set for `at` (an integer, database clock) and has not rung for it yet. */
+  has(at: number): boolean {
+    return this.dueTimes[this.indexOf(at)] === at;
+  }
+
   /** Wakes the loop at `dueAt` (database clock); at once if it has passed. */
   add(dueAt: number): void {
     const at = Math.ceil(dueAt);
-    let lo = 0;
-    let hi = this.dueTimes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((this.dueTimes[mid] as number) < at) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.indexOf(at);
     if (this.dueTimes[lo] === at) return;
     if (lo >= MAX_DUE_TIMES) return;
     this.dueTimes.splice(lo, 0, at);
@@ -56,6 +55,18 @@ export class DueAlarm {
     this.timer?.cancel();
     this.timer = null;
     this.armedFor = Infinity;
+  }
+
+  /** Where `at` is, or would go, in the ordered due times. */
+  private indexOf(at: number): number {
+    let lo = 0;
+    let hi = this.dueTimes.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.dueTimes[mid] as number) < at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private arm(): void {
@@ -72,8 +83,8 @@ export class DueAlarm {
     const now = this.now();
     let come = 0;
     while (come < this.dueTimes.length && (this.dueTimes[come] as number) <= now) come += 1;
-    this.dueTimes.splice(0, come);
-    if (come > 0) this.wake();
+    const came = this.dueTimes.splice(0, come);
+    if (come > 0) this.wake(came);
     this.arm();
   }
 }

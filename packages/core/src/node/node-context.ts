@@ -17,6 +17,9 @@ import type { NodeOptions, NodeTimings } from './node-options.js';
 import { RunningAttempts } from './running-attempts.js';
 import { Wakeup } from './wakeup.js';
 
+/** How long a node remembers the due times of its own whose alarm rang (see `NodeContext.isOwnDueTime`). */
+export const OWN_DUE_MEMORY_MS = 10_000;
+
 /**
  * What every duty of a node shares: who the node is, the parts it was wired with (datastore,
  * bus, worker pool, executors, strategies, clock, timers, ids, randomness), the attempts it
@@ -55,13 +58,16 @@ export class NodeContext {
   /** The external executions the node's attempts wait for. */
   readonly externalWaits: ExternalWaits;
   private readonly wakeup: Wakeup;
+  /** Due times of tasks this node wrote (its peels, its retries and hand-backs). */
   private readonly dueAlarm: DueAlarm;
+  /** Due times other processes announced. */
+  private readonly heardAlarm: DueAlarm;
   private clockOffsetMs = 0;
   private pollIndex = 0;
   /** A peel was asked for (see {@link NodeContext.peelSoon}) and the loop has not taken it yet. */
   private peelAsked = false;
-  /** A due time the node knew of came since the loop last asked (see {@link NodeContext.takeDueTimeCome}). */
-  private alarmRang = false;
+  /** Due times of the node's own whose alarm rang within the last {@link OWN_DUE_MEMORY_MS}, oldest first. */
+  private readonly ownDueCome = new Set<number>();
   /**
    * How many live nodes share this node's polls of the database (see `pollShareOf`), measured
    * with each heartbeat; 1 without wake signals, where a node's polls are how it finds the work
@@ -93,10 +99,20 @@ export class NodeContext {
     this.dueAlarm = new DueAlarm(
       this.timers,
       () => this.dbNow(),
-      () => {
-        this.alarmRang = true;
+      (came) => {
+        const forgetBefore = this.dbNow() - OWN_DUE_MEMORY_MS;
+        for (const at of this.ownDueCome) {
+          if (at >= forgetBefore) break;
+          this.ownDueCome.delete(at);
+        }
+        for (const at of came) this.ownDueCome.add(at);
         this.nudge();
       },
+    );
+    this.heardAlarm = new DueAlarm(
+      this.timers,
+      () => this.dbNow(),
+      () => this.nudge(),
     );
     this.ids = options.ids ?? uuidV7;
     this.random = options.random ?? mathRandom;
@@ -141,11 +157,17 @@ export class NodeContext {
   }
 
   /**
-   * Wakes the loop at `dueAt` (database clock), so a task peeled ahead starts on time: a nudge,
-   * so that due times closer together than the claim pace share one claim.
+   * Wakes the loop at `dueAt` (database clock), the due time of a task this node wrote (peeled
+   * ahead, retried, handed back), so that it starts on time: a nudge, so that due times closer
+   * together than the claim pace share one claim.
    */
   wakeAt(dueAt: number): void {
     this.dueAlarm.add(dueAt);
+  }
+
+  /** Wakes the loop at `dueAt` (database clock), a due time another process announced, as {@link NodeContext.wakeAt} does. */
+  wakeAtAnnounced(dueAt: number): void {
+    this.heardAlarm.add(dueAt);
   }
 
   /**
@@ -164,6 +186,8 @@ export class NodeContext {
   /** Forgets the due times the loop was to wake at (the node is stopping). */
   clearDueAlarm(): void {
     this.dueAlarm.clear();
+    this.heardAlarm.clear();
+    this.ownDueCome.clear();
   }
 
   /**
@@ -202,13 +226,14 @@ export class NodeContext {
   }
 
   /**
-   * True when a due time the node knew of (see {@link NodeContext.wakeAt}) has come since the
-   * last call: the loop's turn is for work announced to it or peeled by it, not a poll.
+   * True when `dueAt` is the due time of a task this node wrote itself (see
+   * {@link NodeContext.wakeAt}): its alarm is set for it, or rang for it within the last
+   * {@link OWN_DUE_MEMORY_MS}. A task claimed at such a time is work the node peeled (or retried),
+   * not work a poll found.
    */
-  takeDueTimeCome(): boolean {
-    const rang = this.alarmRang;
-    this.alarmRang = false;
-    return rang;
+  isOwnDueTime(dueAt: number): boolean {
+    const at = Math.ceil(dueAt);
+    return this.ownDueCome.has(at) || this.dueAlarm.has(at);
   }
 
   /** The next poll wait: the configured waits in turn (external executions are polled on them too). */
@@ -224,8 +249,8 @@ export class NodeContext {
    * the nodes that share this node's polls ({@link NodeContext.pollShare}) once the node has
    * found no work for two of its longest poll waits. A node that found work more recently polls
    * at its own pace: more may fall due that nobody announced (the later jobs of one
-   * `enqueueMany`, whose announcement carries only the earliest due time). Work found at a due
-   * time the node knew of does not count: it was announced to this node, or peeled by it.
+   * `enqueueMany`, whose announcement carries only the earliest due time). Work found at the due
+   * time of a task this node wrote does not count: it peeled (or retried) that work itself.
    *
    * @param foundWorkAt - when (monotonic) the loop last found work
    */

@@ -50,8 +50,8 @@ export interface NodeOptions {
   trustMarginMs?: number;
   /**
    * Waits between polls, used in turn so that nodes don't poll in step. With `wakeSignals`, once
-   * the node has found no work for two of its longest waits (work found at a due time it was
-   * told of does not count), the wait is multiplied by the live nodes that share the polls
+   * the node has found no work for two of its longest waits (tasks it peeled itself, claimed at
+   * their due times, do not count), the wait is multiplied by the live nodes that share the polls
    * (those offering every executor this node offers, itself included, at most 10), so that an
    * idle cluster polls about as often as one node. Without `wakeSignals` a node peels every
    * shortest wait; with them, every quarter of `lookaheadMs` if that is longer.

@@ -214,11 +214,11 @@ export class RookeryNode {
         if (kind !== 'tasks') {
           const peelAt = dueAt - this.timings.lookaheadMs / 2;
           this.announcedPeelAt = Math.min(this.announcedPeelAt, peelAt);
-          ctx.wakeAt(peelAt);
+          ctx.wakeAtAnnounced(peelAt);
           // It may be a schedule submitted for validation, announced at once.
           this.validation?.nudge();
         }
-        ctx.wakeAt(dueAt);
+        ctx.wakeAtAnnounced(dueAt);
       },
       (error) => ctx.reportError(error, 'wake-signals'),
     );
@@ -324,7 +324,7 @@ export class RookeryNode {
       this.loopTurnedAt = ctx.clock.monotonic();
       let busy = false;
       try {
-        busy = (await this.dispatch.run(ctx.takeDueTimeCome())) || busy;
+        busy = (await this.dispatch.run()) || busy;
       } catch (error) {
         ctx.reportError(error, 'dispatch');
       }

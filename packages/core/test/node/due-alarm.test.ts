@@ -28,6 +28,27 @@ describe('DueAlarm', () => {
     expect(a.size).toBe(0);
   });
 
+  it('says which due times it holds, and which came at each wake-up', async () => {
+    const came: number[][] = [];
+    const a = new DueAlarm(
+      systemTimers,
+      () => Date.now(),
+      (times) => void came.push([...times]),
+    );
+    a.add(1_000_100.4);
+    a.add(999_000);
+    a.add(1_000_200);
+    expect([a.has(1_000_101), a.has(1_000_100), a.has(1_000_200), a.has(1_000_300)]).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    await vi.advanceTimersByTimeAsync(150);
+    expect(came).toEqual([[999_000], [1_000_101]]);
+    expect([a.has(1_000_101), a.has(1_000_200)]).toEqual([false, true]);
+  });
+
   it('wakes at once for a due time that has passed, and once for several come together', async () => {
     const { alarm: a, wakes } = alarm();
     a.add(999_000);

@@ -21,9 +21,9 @@ export class DispatchDuty {
    */
   pacedUntil = 0;
   /**
-   * When (monotonic) a round last started or settled a task it was not woken for (a poll, a
-   * slot coming free, a round after a full one; not a due time the node knew of), or claimed
-   * nothing for want of a free slot (the node was busy).
+   * When (monotonic) a round last started or settled a task other than one due at a due time of
+   * the node's own (a task it peeled or retried itself, see `NodeContext.isOwnDueTime`), or
+   * claimed nothing for want of a free slot (the node was busy).
    */
   foundWorkAt = 0;
   /**
@@ -49,10 +49,8 @@ export class DispatchDuty {
    * Claims no more tasks than there are free slots, per executor too: executors without a
    * limit of their own share one claim; each limited executor is claimed on its own, up to its
    * free slots. Returns true when a claim came back full (more may be due).
-   *
-   * @param forDueTime - the round is for a due time the node knew of (see {@link DispatchDuty.foundWorkAt})
    */
-  async run(forDueTime = false): Promise<boolean> {
+  async run(): Promise<boolean> {
     const { ctx } = this;
     const { pool } = ctx;
     const names = [...ctx.executors.keys()];
@@ -95,12 +93,12 @@ export class DispatchDuty {
         ctx.peelSoon();
       pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
-      found ||= started.length + settled.length > 0;
+      found ||= [...started, ...settled].some((t) => !ctx.isOwnDueTime(t.dueAt));
     }
     if (carried) await this.finishes.commit(carried);
     // A round that claimed nothing (no free slot) sets no pace: a slot coming free claims at once.
     this.pacedUntil = claimed && !full ? roundAt + ctx.timings.claimPaceMs : 0;
-    if ((found && !forDueTime) || !claimed) this.foundWorkAt = roundAt;
+    if (found || !claimed) this.foundWorkAt = roundAt;
     this.slotsWanted = full || heldBack;
     return full;
   }
