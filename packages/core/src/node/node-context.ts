@@ -68,6 +68,8 @@ export class NodeContext {
   private peelAsked = false;
   /** Due times of the node's own whose alarm rang within the last {@link OWN_DUE_MEMORY_MS}, oldest first. */
   private readonly ownDueCome = new Set<number>();
+  /** The alarm of the node's own due times rang since the loop last asked (see {@link NodeContext.takeOwnAlarmRang}). */
+  private ownAlarmRang = false;
   /**
    * How many live nodes share this node's polls of the database (see `pollShareOf`), measured
    * with each heartbeat; 1 without wake signals, where a node's polls are how it finds the work
@@ -106,6 +108,7 @@ export class NodeContext {
           this.ownDueCome.delete(at);
         }
         for (const at of came) this.ownDueCome.add(at);
+        this.ownAlarmRang = true;
         this.nudge();
       },
     );
@@ -188,6 +191,7 @@ export class NodeContext {
     this.dueAlarm.clear();
     this.heardAlarm.clear();
     this.ownDueCome.clear();
+    this.ownAlarmRang = false;
   }
 
   /**
@@ -234,6 +238,16 @@ export class NodeContext {
   isOwnDueTime(dueAt: number): boolean {
     const at = Math.ceil(dueAt);
     return this.ownDueCome.has(at) || this.dueAlarm.has(at);
+  }
+
+  /**
+   * True when the alarm of the node's own due times (see {@link NodeContext.wakeAt}) rang since
+   * the last call: the loop's turn is for tasks it peeled (or retried) itself.
+   */
+  takeOwnAlarmRang(): boolean {
+    const rang = this.ownAlarmRang;
+    this.ownAlarmRang = false;
+    return rang;
   }
 
   /** The next poll wait: the configured waits in turn (external executions are polled on them too). */

@@ -324,7 +324,7 @@ export class RookeryNode {
       this.loopTurnedAt = ctx.clock.monotonic();
       let busy = false;
       try {
-        busy = (await this.dispatch.run()) || busy;
+        busy = (await this.dispatch.run(ctx.takeOwnAlarmRang())) || busy;
       } catch (error) {
         ctx.reportError(error, 'dispatch');
       }

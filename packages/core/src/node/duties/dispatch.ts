@@ -21,9 +21,10 @@ export class DispatchDuty {
    */
   pacedUntil = 0;
   /**
-   * When (monotonic) a round last started or settled a task other than one due at a due time of
-   * the node's own (a task it peeled or retried itself, see `NodeContext.isOwnDueTime`), or
-   * claimed nothing for want of a free slot (the node was busy).
+   * When (monotonic) a round last started or settled a task, or claimed nothing for want of a
+   * free slot (the node was busy). A round the node's own alarm set off that found only tasks
+   * due at its own due times (tasks it peeled or retried itself, see `NodeContext.isOwnDueTime`)
+   * does not count: it says nothing of work others wrote.
    */
   foundWorkAt = 0;
   /**
@@ -49,8 +50,10 @@ export class DispatchDuty {
    * Claims no more tasks than there are free slots, per executor too: executors without a
    * limit of their own share one claim; each limited executor is claimed on its own, up to its
    * free slots. Returns true when a claim came back full (more may be due).
+   *
+   * @param forOwnAlarm - the node's own alarm set the round off (see {@link DispatchDuty.foundWorkAt})
    */
-  async run(): Promise<boolean> {
+  async run(forOwnAlarm = false): Promise<boolean> {
     const { ctx } = this;
     const { pool } = ctx;
     const names = [...ctx.executors.keys()];
@@ -93,7 +96,8 @@ export class DispatchDuty {
         ctx.peelSoon();
       pool.claimed?.(limit, started.length);
       full ||= started.length >= limit;
-      found ||= [...started, ...settled].some((t) => !ctx.isOwnDueTime(t.dueAt));
+      const got = [...started, ...settled];
+      found ||= forOwnAlarm ? got.some((t) => !ctx.isOwnDueTime(t.dueAt)) : got.length > 0;
     }
     if (carried) await this.finishes.commit(carried);
     // A round that claimed nothing (no free slot) sets no pace: a slot coming free claims at once.
