@@ -263,8 +263,8 @@ export class NodeContext {
    * the nodes that share this node's polls ({@link NodeContext.pollShare}) once the node has
    * found no work for two of its longest poll waits. A node that found work more recently polls
    * at its own pace: more may fall due that nobody announced (the later jobs of one
-   * `enqueueMany`, whose announcement carries only the earliest due time). Work found at the due
-   * time of a task this node wrote does not count: it peeled (or retried) that work itself.
+   * `enqueueMany`, whose announcement carries only the earliest due time). A round the node's own
+   * alarm set off that found only tasks it wrote itself does not count (see `DispatchDuty.foundWorkAt`).
    *
    * @param foundWorkAt - when (monotonic) the loop last found work
    */
